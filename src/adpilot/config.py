@@ -1,0 +1,112 @@
+"""Settings: one object, read from the environment (prefix ``ADPILOT_``) and grouped by concern."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    demo = "demo"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of adpilot. See the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="ADPILOT_", extra="ignore")
+
+    environment: Environment = Environment.development
+    home: Path = Path(".adpilot")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+
+    # Database. Unset: an embedded PostgreSQL in ``home``. Set: the owner connection used for migrations.
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "ADPILOT_DATABASE_URL"))
+    # The restricted role the app and workers connect as. Derived from database_url when unset.
+    app_database_url: str | None = None
+    app_database_role: str = "adpilot_app"
+    app_database_password: SecretStr | None = None
+    db_pool_size: int = 10
+
+    # Secrets. In development and demo a random key is generated once and kept in ``home``.
+    secret_key: SecretStr | None = None
+
+    # Sessions and tokens.
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    min_password_length: int = 10
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 20
+    login_failure_window_seconds: int = 900
+
+    # Mail. No SMTP host: mail lands in the local outbox (development, demo, test).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_tls: bool = False
+    mail_from: str = "adpilot <no-reply@adpilot.local>"
+
+    # HTTP.
+    cors_origins: list[str] = []
+    rate_limit_per_minute: int = 600
+    max_page_size: int = 100
+
+    # Jobs.
+    run_worker: bool = True
+    worker_concurrency: int = 4
+    worker_polling_interval: float = 1.0
+
+    # Observability.
+    log_level: str = "INFO"
+    log_json: bool = True
+    sentry_dsn: SecretStr | None = None
+
+    # Demo.
+    demo_email: str = "demo@adpilot.local"
+    demo_password: SecretStr = SecretStr("demo-password-2026")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.production
+
+    @property
+    def outbox_enabled(self) -> bool:
+        """Mail goes to the local outbox instead of SMTP."""
+        return self.smtp_host is None
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; generated once and kept in ``home`` outside production."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.is_production:
+            raise RuntimeError("ADPILOT_SECRET_KEY must be set in production")
+        path = self.home / "secret.key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

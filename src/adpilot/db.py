@@ -1,0 +1,158 @@
+"""Engines, sessions, the per-request/per-job transaction and tenant scoping.
+
+The app and workers connect as the restricted role (no superuser, not the owner, no BYPASSRLS), so the FORCE
+row-level-security policies apply. The tenant is set per transaction with ``set_config(..., true)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
+
+from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from adpilot.config import Settings
+from adpilot.core.embedded_postgres import EmbeddedPostgres
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    """libpq-style URLs: ``owner`` runs migrations, ``app`` serves requests and jobs."""
+
+    owner: str
+    app: str
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+asyncpg"):
+        return "postgresql+asyncpg://" + rest
+    raise ValueError(f"unsupported database URL scheme: {scheme}")
+
+
+def to_libpq_url(url: str) -> str:
+    _, _, rest = url.partition("://")
+    return "postgresql://" + rest
+
+
+def derive_app_url(owner_url: str, role: str, password: str | None) -> str:
+    """The owner URL with the restricted role's credentials."""
+    parts = urlsplit(to_libpq_url(owner_url))
+    host = parts.netloc.rpartition("@")[2]
+    credentials = role if password is None else f"{role}:{password}"
+    return urlunsplit((parts.scheme, f"{credentials}@{host}", parts.path, parts.query, parts.fragment))
+
+
+class Database:
+    """The app's connection to PostgreSQL, embedded or external."""
+
+    def __init__(self, urls: DatabaseUrls, pool_size: int = 10, embedded: EmbeddedPostgres | None = None) -> None:
+        self.urls = urls
+        self.embedded = embedded
+        self.engine: AsyncEngine = create_async_engine(
+            to_sqlalchemy_url(urls.app),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            connect_args={"server_settings": {"application_name": "adpilot"}},
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, start_embedded: bool = True) -> Database:
+        return cls(resolve_urls(settings, start_embedded=start_embedded), settings.db_pool_size, _embedded)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed when the block ends, rolled back on error."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+_embedded: EmbeddedPostgres | None = None
+
+
+def resolve_urls(settings: Settings, *, start_embedded: bool = True) -> DatabaseUrls:
+    """The database URLs: from settings, or from the embedded server (started on first use)."""
+    global _embedded
+    if settings.database_url:
+        password = settings.app_database_password.get_secret_value() if settings.app_database_password else None
+        app = settings.app_database_url or derive_app_url(settings.database_url, settings.app_database_role, password)
+        return DatabaseUrls(owner=to_libpq_url(settings.database_url), app=to_libpq_url(app))
+    if not start_embedded:
+        raise RuntimeError("no DATABASE_URL and the embedded PostgreSQL is not allowed here")
+    if _embedded is None:
+        _embedded = EmbeddedPostgres(settings.home, settings.app_database_role)
+    urls = _embedded.start()
+    return DatabaseUrls(owner=urls.owner, app=urls.app)
+
+
+def stop_embedded() -> None:
+    """Stop the embedded PostgreSQL if this process started it."""
+    global _embedded
+    if _embedded is not None:
+        _embedded.stop()
+        _embedded = None
+
+
+async def set_tenant(session: AsyncSession, organization_id: UUID | None, user_id: UUID | None = None) -> None:
+    """Scope the current transaction to one organization (and user) for the row-level-security policies."""
+    await session.execute(
+        text("SELECT set_config('app.organization_id', :org, true), set_config('app.user_id', :user, true)"),
+        {"org": str(organization_id) if organization_id else "", "user": str(user_id) if user_id else ""},
+    )
+
+
+def row_to_dict(row: Any) -> dict[str, Any]:
+    return dict(row._mapping)
+
+
+_database: Database | None = None
+
+
+def init_database(settings: Settings) -> Database:
+    """Create the process's Database (starting the embedded server when needed)."""
+    global _database
+    if _database is None:
+        _database = Database.from_settings(settings)
+    return _database
+
+
+def get_database() -> Database:
+    if _database is None:
+        raise RuntimeError("the database is not initialised; call init_database() first")
+    return _database
+
+
+async def close_database() -> None:
+    global _database
+    if _database is not None:
+        await _database.dispose()
+        _database = None

@@ -1,0 +1,45 @@
+"""Alembic environment: runs as the owner role, synchronously through psycopg."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from adpilot.models import metadata
+
+config = context.config
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    # procrastinate owns its tables; autogenerate must never try to drop them.
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate"))
+
+
+def run_migrations_online() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(connectable)
+        return
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+def _run(connection: Any) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        include_name=include_name,
+        compare_type=True,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

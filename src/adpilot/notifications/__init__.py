@@ -1,0 +1,1 @@
+"""Notifications: outgoing mail now; chat channels, in-app notices and webhooks later."""
