@@ -55,11 +55,13 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     smtp_tls: bool = False
-    mail_from: str = "adpilot <no-reply@adpilot.local>"
+    mail_from: str = "adpilot <no-reply@adpilot.dev>"
 
     # HTTP.
     cors_origins: list[str] = []
     rate_limit_per_minute: int = 600
+    # "memory://" counts per process; several API processes share counters with e.g. "redis://host:6379".
+    rate_limit_storage_uri: str = "memory://"
     max_page_size: int = 100
 
     # Jobs.
@@ -73,7 +75,7 @@ class Settings(BaseSettings):
     sentry_dsn: SecretStr | None = None
 
     # Demo.
-    demo_email: str = "demo@adpilot.local"
+    demo_email: str = "demo@adpilot.dev"
     demo_password: SecretStr = SecretStr("demo-password-2026")
 
     @property

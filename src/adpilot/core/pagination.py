@@ -49,13 +49,13 @@ def encode_cursor(at: datetime, id_: UUID | int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, id_ = json.loads(raw)
         parsed = datetime.fromisoformat(at)
         if parsed.tzinfo is None or not isinstance(id_, str):
             raise ValueError
-        return parsed, id_
+        return parsed, UUID(id_)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidCursor() from exc

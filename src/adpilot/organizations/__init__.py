@@ -1,1 +1,6 @@
-"""organizations module."""
+"""Organizations, memberships, roles and invitations. Public surface: the service and its data objects."""
+
+from adpilot.organizations.permissions import Permission, Role
+from adpilot.organizations.service import OrganizationService, TenantContext, organization_service
+
+__all__ = ["OrganizationService", "Permission", "Role", "TenantContext", "organization_service"]

@@ -1,0 +1,52 @@
+import { useRef, useState, type FormEvent } from "react";
+import { Link } from "@tanstack/react-router";
+import { $api } from "@/api/client";
+import { Alert, Button, Field, FormError } from "@/components/ui";
+import { focusFirstError, formErrorsFromApi, NO_ERRORS, validateEmail, type FormErrors } from "@/lib/forms";
+import { AuthLayout } from "./AuthLayout";
+
+export function ForgotPasswordScreen() {
+  const formRef = useRef<HTMLFormElement>(null);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  const forgot = $api.useMutation("post", "/api/v1/auth/forgot-password");
+
+  function fail(next: FormErrors) {
+    setErrors(next);
+    focusFirstError(formRef.current, next);
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const email = String(new FormData(event.currentTarget).get("email") ?? "").trim();
+    const emailError = validateEmail(email);
+    if (emailError) return fail({ fields: { email: emailError }, form: null });
+    setErrors(NO_ERRORS);
+    forgot.mutate({ body: { email } }, { onSuccess: () => setSentTo(email), onError: (e) => fail(formErrorsFromApi(e, ["email"])) });
+  }
+
+  const backToLogin = (
+    <Link to="/login" className="font-medium text-neutral-900 underline-offset-4 hover:underline">
+      Back to log in
+    </Link>
+  );
+
+  if (sentTo) {
+    return (
+      <AuthLayout title="Check your inbox" footer={backToLogin}>
+        <Alert tone="success">If an account exists for {sentTo}, we've sent a link to reset its password. The link expires soon, so use it shortly.</Alert>
+      </AuthLayout>
+    );
+  }
+  return (
+    <AuthLayout title="Reset your password" description="Enter your account's email and we'll send you a reset link." footer={backToLogin}>
+      <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
+        <FormError message={errors.form} />
+        <Field label="Email" name="email" type="email" autoComplete="email" autoFocus error={errors.fields.email} />
+        <Button type="submit" className="w-full" pending={forgot.isPending}>
+          Send reset link
+        </Button>
+      </form>
+    </AuthLayout>
+  );
+}

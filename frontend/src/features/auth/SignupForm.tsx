@@ -1,0 +1,74 @@
+import { useRef, useState, type FormEvent } from "react";
+import { $api, isApiError } from "@/api/client";
+import type { UserRead } from "@/api/types";
+import { Button, Field, FormError } from "@/components/ui";
+import {
+  collect,
+  focusFirstError,
+  formErrorsFromApi,
+  MIN_PASSWORD_LENGTH,
+  NO_ERRORS,
+  required,
+  validateEmail,
+  validateNewPassword,
+  type FormErrors,
+} from "@/lib/forms";
+
+const FIELDS = ["display_name", "email", "password"] as const;
+
+export function SignupForm({ onSignedUp }: { onSignedUp: (user: UserRead) => void }) {
+  const formRef = useRef<HTMLFormElement>(null);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const signup = $api.useMutation("post", "/api/v1/auth/signup");
+
+  function fail(next: FormErrors) {
+    setErrors(next);
+    focusFirstError(formRef.current, next);
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const display_name = String(data.get("display_name") ?? "").trim();
+    const email = String(data.get("email") ?? "").trim();
+    const password = String(data.get("password") ?? "");
+    const fields = collect({
+      display_name: required(display_name, "Enter your name."),
+      email: validateEmail(email),
+      password: validateNewPassword(password),
+    });
+    if (Object.keys(fields).length) return fail({ fields, form: null });
+    setErrors(NO_ERRORS);
+    signup.mutate(
+      { body: { display_name, email, password } },
+      {
+        onSuccess: (user) => onSignedUp(user),
+        onError: (error) => {
+          if (isApiError(error) && error.code === "email-taken") {
+            return fail({ fields: { email: "An account with this email already exists. Log in instead." }, form: null });
+          }
+          fail(formErrorsFromApi(error, FIELDS));
+        },
+      },
+    );
+  }
+
+  return (
+    <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
+      <FormError message={errors.form} />
+      <Field label="Name" name="display_name" autoComplete="name" autoFocus error={errors.fields.display_name} />
+      <Field label="Email" name="email" type="email" autoComplete="email" error={errors.fields.email} />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        error={errors.fields.password}
+        description={`At least ${MIN_PASSWORD_LENGTH} characters. Avoid common passwords.`}
+      />
+      <Button type="submit" className="w-full" pending={signup.isPending}>
+        Sign up
+      </Button>
+    </form>
+  );
+}

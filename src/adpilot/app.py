@@ -1,0 +1,168 @@
+"""create_app(): middleware, error handlers, routers and the single-page app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from adpilot import __version__
+from adpilot.config import Settings, get_settings
+from adpilot.core.errors import PROBLEM_MEDIA_TYPE, AppError, Problem, problem_document
+from adpilot.core.logging import configure_logging, get_logger
+from adpilot.core.middleware import RequestContextMiddleware
+from adpilot.core.rate_limit import RateLimitMiddleware
+from adpilot.db import close_database, init_database
+
+log = get_logger(__name__)
+WEB_DIST = Path(__file__).parent / "web" / "dist"
+
+_HTTP_CODES = {400: "bad-request", 401: "not-authenticated", 403: "permission-denied", 404: "not-found",
+               405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "payload-too-large",
+               415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited"}
+
+
+def problem_response(request: Request, status: int, code: str, title: str, detail: str | None = None,
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    document = problem_document(status=status, code=code, title=title, detail=detail, instance=request.url.path,
+                                request_id=getattr(request.state, "request_id", None), **extra)
+    return JSONResponse(document, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return problem_response(request, exc.status_code, exc.code, exc.title, exc.detail, exc.headers, **exc.extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": [str(part) if not isinstance(part, int) else part for part in error.get("loc", ())],
+         "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+        for error in exc.errors()
+    ]
+    malformed = any(error["type"] == "json_invalid" for error in errors)
+    if malformed:
+        return problem_response(request, 400, "malformed-json", "The request body is not valid JSON",
+                                errors[0]["msg"] if errors else None)
+    return problem_response(request, 422, "validation-error", "The request is invalid",
+                            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)[:1000],
+                            errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http-error")
+    title = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    return problem_response(request, exc.status_code, code, title, headers=dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("http.unhandled_error", path=request.url.path)
+    return problem_response(request, 500, "internal-error", "Something went wrong on our side",
+                            "The error was logged with this request's id.")
+
+
+class SinglePageApp(StaticFiles):
+    """The built web app; client-side routes fall back to index.html (API paths never do)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except StarletteHTTPException as exc:
+            if exc.status_code != 404 or path.startswith(("api/", "assets/")) or "." in path.rsplit("/", 1)[-1]:
+                raise
+            return await super().get_response("index.html", scope)
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    worker_enabled = settings.run_worker if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = init_database(settings)
+        worker: asyncio.Task[None] | None = None
+        from adpilot import jobs
+
+        job_app = jobs.configure(database.urls.app)
+        await job_app.open_async()
+        if worker_enabled:
+            worker = asyncio.create_task(job_app.run_worker_async(
+                concurrency=settings.worker_concurrency,
+                fetch_job_polling_interval=settings.worker_polling_interval,
+                install_signal_handlers=False,
+            ))
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await worker
+            await job_app.close_async()
+            await close_database()
+
+    app = FastAPI(
+        title="adpilot API",
+        version=__version__,
+        description="Self-hostable AI marketing automation for Google Ads, Meta Ads and TikTok Ads.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        responses={400: {"model": Problem, "description": "Malformed request (for example invalid JSON)"},
+                   422: {"model": Problem, "description": "The request is invalid"},
+                   429: {"model": Problem, "description": "Too many requests"}},
+    )
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+    from adpilot.audit.endpoints import router as audit_router
+    from adpilot.auth.endpoints import router as auth_router
+    from adpilot.operations import router as operations_router
+    from adpilot.organizations.endpoints import router as organizations_router
+
+    for router in (operations_router, auth_router, organizations_router, audit_router):
+        app.include_router(router)
+    if settings.outbox_enabled and not settings.is_production:
+        from adpilot.notifications.endpoints import router as outbox_router
+
+        app.include_router(outbox_router)
+
+    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unknown_api_route(path: str) -> None:
+        raise StarletteHTTPException(404, "No such API route")
+
+    if WEB_DIST.is_dir():
+        app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")
+
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
+                       storage_uri=settings.rate_limit_storage_uri)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+                           allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(RequestContextMiddleware, hsts=settings.secure_cookies)
+    return app
+
+
+def configure_observability(settings: Settings) -> None:
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.sentry_dsn is not None:
+        import sentry_sdk
+
+        sentry_sdk.init(dsn=settings.sentry_dsn.get_secret_value(), environment=settings.environment.value,
+                        release=__version__, auto_enabling_integrations=False, send_default_pii=False)

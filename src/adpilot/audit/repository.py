@@ -1,0 +1,70 @@
+"""Every SQL statement on the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.audit.models import AuditEntry
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def scoped(self, organization_id: UUID) -> Select[tuple[AuditEntry]]:
+        return select(AuditEntry).where(AuditEntry.organization_id == organization_id)
+
+    async def lock_chain(self, organization_id: UUID) -> None:
+        """Serialize appends to one organization's chain until the transaction ends."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"audit:{organization_id}"}
+        )
+
+    async def last(self, organization_id: UUID) -> AuditEntry | None:
+        query = self.scoped(organization_id).order_by(AuditEntry.seq.desc()).limit(1)
+        return (await self.session.scalars(query)).first()
+
+    async def add(self, entry: AuditEntry) -> None:
+        self.session.add(entry)
+        await self.session.flush()
+
+    async def page(
+        self,
+        organization_id: UUID,
+        *,
+        limit: int,
+        before_seq: int | None,
+        action: str | None,
+        actor_user_id: UUID | None,
+        target_type: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[AuditEntry]:
+        query = self.scoped(organization_id)
+        if before_seq is not None:
+            query = query.where(AuditEntry.seq < before_seq)
+        if action:
+            query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+        if actor_user_id:
+            query = query.where(AuditEntry.actor_user_id == actor_user_id)
+        if target_type:
+            query = query.where(AuditEntry.target_type == target_type)
+        if since:
+            query = query.where(AuditEntry.occurred_at >= since)
+        if until:
+            query = query.where(AuditEntry.occurred_at < until)
+        query = query.order_by(AuditEntry.seq.desc()).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def chain(self, organization_id: UUID, after_seq: int, limit: int) -> list[AuditEntry]:
+        query = self.scoped(organization_id).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def count(self, organization_id: UUID) -> int:
+        query = select(func.count()).select_from(AuditEntry).where(AuditEntry.organization_id == organization_id)
+        return int((await self.session.execute(query)).scalar_one())
+

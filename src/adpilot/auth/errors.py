@@ -1,0 +1,58 @@
+"""Errors of the auth module."""
+
+from __future__ import annotations
+
+from adpilot.core.errors import AppError, Conflict, NotAuthenticated
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid-credentials"
+    title = "The email or password is incorrect"
+
+
+class InvalidMfaCode(NotAuthenticated):
+    code = "invalid-mfa-code"
+    title = "The authentication code is incorrect"
+
+
+class SessionExpired(NotAuthenticated):
+    code = "session-expired"
+    title = "Your session has expired; log in again"
+
+
+class EmailTaken(Conflict):
+    code = "email-taken"
+    title = "An account with this email already exists"
+
+
+class WeakPassword(AppError):
+    status_code = 422
+    code = "weak-password"
+    title = "The password is too weak"
+
+
+class InvalidToken(AppError):
+    status_code = 400
+    code = "invalid-token"
+    title = "The link is invalid or has expired"
+
+
+class MfaAlreadyEnabled(Conflict):
+    code = "mfa-already-enabled"
+    title = "Multi-factor authentication is already enabled"
+
+
+class MfaNotEnabled(Conflict):
+    code = "mfa-not-enabled"
+    title = "Multi-factor authentication is not enabled"
+
+
+class MfaSetupMissing(Conflict):
+    code = "mfa-setup-missing"
+    title = "Start the multi-factor setup first"
+
+
+class CsrfHeaderMissing(AppError):
+    status_code = 403
+    code = "csrf-header-missing"
+    title = "This request must be sent by the adpilot web app (X-Requested-With header missing)"

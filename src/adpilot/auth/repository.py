@@ -1,0 +1,99 @@
+"""Every SQL statement on the auth tables."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, User, UserSession
+from adpilot.core.time import utcnow
+
+
+class AuthRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def user_by_email(self, email: str) -> User | None:
+        query = select(User).where(func.lower(User.email) == email.lower())
+        return (await self.session.scalars(query)).first()
+
+    async def user_by_id(self, user_id: UUID) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def users_by_ids(self, user_ids: list[UUID]) -> list[User]:
+        if not user_ids:
+            return []
+        return list((await self.session.scalars(select(User).where(User.id.in_(user_ids)))).all())
+
+    async def add(self, row: User | UserSession | EmailToken | RecoveryCode | LoginFailure) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def session_by_id(self, session_id: UUID) -> UserSession | None:
+        return await self.session.get(UserSession, session_id, with_for_update=True)
+
+    async def active_session_user(self, session_id: UUID, user_id: UUID) -> User | None:
+        """The user of an active session, in one query."""
+        query = select(User).join(UserSession, UserSession.user_id == User.id).where(
+            UserSession.id == session_id,
+            UserSession.user_id == user_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > func.now(),
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def active_sessions(self, user_id: UUID) -> list[UserSession]:
+        query = (
+            select(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > func.now())
+            .order_by(UserSession.last_seen_at.desc())
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def revoke_sessions(self, user_id: UUID, reason: str, except_session: UUID | None = None) -> None:
+        statement = (
+            update(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        )
+        if except_session is not None:
+            statement = statement.where(UserSession.id != except_session)
+        await self.session.execute(statement)
+
+    async def email_token(self, token_hash: str, purpose: str) -> EmailToken | None:
+        query = select(EmailToken).where(EmailToken.token_hash == token_hash, EmailToken.purpose == purpose)
+        return (await self.session.scalars(query.with_for_update())).first()
+
+    async def invalidate_email_tokens(self, user_id: UUID, purpose: str) -> None:
+        await self.session.execute(
+            update(EmailToken)
+            .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose, EmailToken.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+
+    async def unused_recovery_codes(self, user_id: UUID) -> list[RecoveryCode]:
+        query = select(RecoveryCode).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+        return list((await self.session.scalars(query.with_for_update())).all())
+
+    async def delete_recovery_codes(self, user_id: UUID) -> None:
+        await self.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+
+    async def recent_failures(self, scope: str, key: str, window: timedelta) -> tuple[int, datetime | None]:
+        """How many failures in the window, and when the oldest of them happened."""
+        query = select(func.count(), func.min(LoginFailure.occurred_at)).where(
+            LoginFailure.scope == scope, LoginFailure.key == key, LoginFailure.occurred_at > func.now() - window
+        )
+        count, oldest = (await self.session.execute(query)).one()
+        return int(count), oldest
+
+    async def clear_failures(self, scope: str, key: str) -> None:
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.scope == scope, LoginFailure.key == key))
+
+    async def purge_expired(self, failure_window: timedelta) -> None:
+        now = utcnow()
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.occurred_at < now - failure_window))
+        await self.session.execute(delete(EmailToken).where(EmailToken.expires_at < now - timedelta(days=7)))
+        await self.session.execute(delete(UserSession).where(UserSession.expires_at < now - timedelta(days=30)))

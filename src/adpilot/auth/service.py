@@ -1,0 +1,450 @@
+"""Accounts and sessions: sign-up, email verification, log-in with throttling and MFA, refresh rotation, resets."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pyotp
+import segno
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.auth.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidMfaCode,
+    InvalidToken,
+    MfaAlreadyEnabled,
+    MfaNotEnabled,
+    MfaSetupMissing,
+    SessionExpired,
+    WeakPassword,
+)
+from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, User, UserSession
+from adpilot.auth.repository import AuthRepository
+from adpilot.auth.tokens import MFA_TOKEN_MINUTES, issue_token, read_token
+from adpilot.config import Settings, get_settings
+from adpilot.core.common_passwords import is_common_password
+from adpilot.core.errors import NotAuthenticated, NotFound, RateLimited
+from adpilot.core.logging import get_logger
+from adpilot.core.request_context import current_request_meta
+from adpilot.core.security import (
+    decrypt_secret,
+    digests_equal,
+    encrypt_secret,
+    hash_password,
+    new_token,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+from adpilot.core.time import utcnow
+from adpilot.db import get_database
+from adpilot.notifications.mail import send_mail
+
+log = get_logger(__name__)
+
+VERIFY_EMAIL = "verify_email"
+RESET_PASSWORD = "reset_password"
+VERIFY_EMAIL_HOURS = 48
+RESET_PASSWORD_MINUTES = 60
+RECOVERY_CODE_COUNT = 10
+MFA_ISSUER = "adpilot"
+MFA_PURPOSE = "mfa-secret"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """Either tokens (log-in complete) or an MFA token for the second step."""
+
+    tokens: IssuedTokens | None = None
+    mfa_token: str | None = None
+
+
+@dataclass(frozen=True)
+class MfaSetup:
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    id: UUID
+    email: str
+    display_name: str
+    mfa_enabled: bool
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request."""
+
+    user_id: UUID
+    session_id: UUID
+    email: str
+    mfa_enabled: bool
+
+
+class AuthService:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings or get_settings()
+
+    # --- sign-up and email verification ---------------------------------------------------------------------
+
+    def check_password_strength(self, password: str, email: str) -> None:
+        if len(password) < self.settings.min_password_length:
+            raise WeakPassword(f"Use at least {self.settings.min_password_length} characters.")
+        if is_common_password(password) or password.lower() == email.lower() or len(set(password)) < 4:
+            raise WeakPassword("This password is too common or too easy to guess; choose another.")
+
+    async def sign_up(
+        self, session: AsyncSession, email: str, password: str, display_name: str, *, send_verification: bool = True
+    ) -> User:
+        """Create an account and email a verification link."""
+        repository = AuthRepository(session)
+        self.check_password_strength(password, email)
+        if await repository.user_by_email(email) is not None:
+            raise EmailTaken()
+        password_hash = await asyncio.to_thread(hash_password, password)
+        user = User(email=email, display_name=display_name.strip(), password_hash=password_hash)
+        await repository.add(user)
+        if send_verification:
+            await self._send_verification(session, user)
+        log.info("auth.signed_up", user_id=str(user.id))
+        return user
+
+    async def resend_verification(self, session: AsyncSession, email: str) -> None:
+        """Send a new verification link if the account exists and is unverified (silently otherwise)."""
+        user = await AuthRepository(session).user_by_email(email)
+        if user is not None and user.email_verified_at is None:
+            await self._send_verification(session, user)
+
+    async def verify_email(self, session: AsyncSession, token: str) -> User:
+        user = await self._use_email_token(session, token, VERIFY_EMAIL)
+        user.email_verified_at = user.email_verified_at or utcnow()
+        return user
+
+    async def _send_verification(self, session: AsyncSession, user: User) -> None:
+        token = await self._new_email_token(session, user, VERIFY_EMAIL, timedelta(hours=VERIFY_EMAIL_HOURS))
+        link = f"{self.settings.base_url}/verify-email?token={token}"
+        await send_mail(
+            session,
+            user.email,
+            "Verify your email for adpilot",
+            f"Hello {user.display_name},\n\nConfirm your email address by opening this link:\n{link}\n\n"
+            f"The link expires in {VERIFY_EMAIL_HOURS} hours. If you did not sign up, ignore this message.\n",
+        )
+
+    async def _new_email_token(self, session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
+        repository = AuthRepository(session)
+        await repository.invalidate_email_tokens(user.id, purpose)
+        token = new_token()
+        await repository.add(
+            EmailToken(user_id=user.id, purpose=purpose, token_hash=token_digest(token), expires_at=utcnow() + ttl)
+        )
+        return token
+
+    async def _use_email_token(self, session: AsyncSession, token: str, purpose: str) -> User:
+        repository = AuthRepository(session)
+        row = await repository.email_token(token_digest(token), purpose)
+        if row is None or row.used_at is not None or row.expires_at <= utcnow():
+            raise InvalidToken()
+        row.used_at = utcnow()
+        user = await repository.user_by_id(row.user_id)
+        if user is None:
+            raise InvalidToken()
+        return user
+
+    # --- password reset -------------------------------------------------------------------------------------
+
+    async def forgot_password(self, session: AsyncSession, email: str) -> None:
+        """Email a reset link if the account exists; the answer is the same either way."""
+        user = await AuthRepository(session).user_by_email(email)
+        if user is None:
+            return
+        token = await self._new_email_token(session, user, RESET_PASSWORD, timedelta(minutes=RESET_PASSWORD_MINUTES))
+        link = f"{self.settings.base_url}/reset-password?token={token}"
+        await send_mail(
+            session,
+            user.email,
+            "Reset your adpilot password",
+            f"Hello {user.display_name},\n\nChoose a new password by opening this link:\n{link}\n\n"
+            f"The link expires in {RESET_PASSWORD_MINUTES} minutes. If you did not ask for it, ignore this message.\n",
+        )
+
+    async def reset_password(self, session: AsyncSession, token: str, password: str) -> None:
+        """Set a new password from a reset link and sign out every session."""
+        user = await self._use_email_token(session, token, RESET_PASSWORD)
+        self.check_password_strength(password, user.email)
+        user.password_hash = await asyncio.to_thread(hash_password, password)
+        user.email_verified_at = user.email_verified_at or utcnow()  # the link proves the mailbox
+        await AuthRepository(session).revoke_sessions(user.id, "password_reset")
+
+    # --- log-in ---------------------------------------------------------------------------------------------
+
+    async def log_in(self, session: AsyncSession, email: str, password: str) -> LoginOutcome:
+        """Check the password (throttled per account and per IP); hand out tokens or ask for the MFA code."""
+        repository = AuthRepository(session)
+        ip = current_request_meta().ip or "unknown"
+        await self._check_throttle(repository, email.lower(), ip)
+        user = await repository.user_by_email(email)
+        valid = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+        if not valid or user is None:
+            await self._record_failure(email.lower(), ip)
+            raise InvalidCredentials()
+        if password_needs_rehash(user.password_hash):
+            user.password_hash = await asyncio.to_thread(hash_password, password)
+        if user.mfa_enabled_at is not None:
+            token = issue_token(self._secret, "mfa", user.id, None, MFA_TOKEN_MINUTES)
+            return LoginOutcome(mfa_token=token)
+        await repository.clear_failures("account", email.lower())
+        return LoginOutcome(tokens=await self._start_session(repository, user))
+
+    async def log_in_mfa(self, session: AsyncSession, mfa_token: str, code: str) -> LoginOutcome:
+        """Second log-in step: a TOTP code or an unused recovery code."""
+        repository = AuthRepository(session)
+        claims = read_token(self._secret, mfa_token, "mfa")
+        if claims is None:
+            raise SessionExpired("The log-in step expired; enter your password again.")
+        user = await repository.user_by_id(claims.user_id)
+        if user is None or user.mfa_enabled_at is None:
+            raise SessionExpired()
+        ip = current_request_meta().ip or "unknown"
+        await self._check_throttle(repository, user.email.lower(), ip)
+        if not await self._check_mfa_code(repository, user, code):
+            await self._record_failure(user.email.lower(), ip)
+            raise InvalidMfaCode()
+        await repository.clear_failures("account", user.email.lower())
+        return LoginOutcome(tokens=await self._start_session(repository, user))
+
+    async def _check_throttle(self, repository: AuthRepository, account: str, ip: str) -> None:
+        window = timedelta(seconds=self.settings.login_failure_window_seconds)
+        for scope, key, limit in (
+            ("account", account, self.settings.login_max_failures_per_account),
+            ("ip", ip, self.settings.login_max_failures_per_ip),
+        ):
+            count, oldest = await repository.recent_failures(scope, key, window)
+            if count >= limit and oldest is not None:
+                retry_after = (oldest + window - utcnow()).total_seconds()
+                raise RateLimited(int(retry_after) + 1, "Too many failed log-in attempts.")
+
+    async def _record_failure(self, account: str, ip: str) -> None:
+        # Its own transaction: the request's transaction rolls back with the 401 that follows.
+        async with get_database().transaction() as session:
+            repository = AuthRepository(session)
+            await repository.add(LoginFailure(scope="account", key=account[:320]))
+            await repository.add(LoginFailure(scope="ip", key=ip[:320]))
+
+    async def _start_session(self, repository: AuthRepository, user: User) -> IssuedTokens:
+        meta = current_request_meta()
+        session_id = uuid4()
+        refresh_secret = new_token()
+        row = UserSession(
+            id=session_id,
+            user_id=user.id,
+            refresh_token_hash=token_digest(refresh_secret),
+            expires_at=utcnow() + timedelta(days=self.settings.refresh_token_days),
+            ip=meta.ip,
+            user_agent=(meta.user_agent or "")[:400] or None,
+        )
+        await repository.add(row)
+        user.last_login_at = utcnow()
+        return self._tokens(user.id, session_id, refresh_secret)
+
+    def _tokens(self, user_id: UUID, session_id: UUID, refresh_secret: str) -> IssuedTokens:
+        minutes = self.settings.access_token_minutes
+        return IssuedTokens(
+            access_token=issue_token(self._secret, "access", user_id, session_id, minutes),
+            expires_in=minutes * 60,
+            refresh_token=f"{session_id}.{refresh_secret}",
+        )
+
+    # --- refresh and log-out --------------------------------------------------------------------------------
+
+    async def refresh(self, session: AsyncSession, refresh_token: str | None) -> IssuedTokens:
+        """Rotate the refresh token; a token already used revokes its whole family (it was stolen or replayed)."""
+        session_id, secret = _parse_refresh_token(refresh_token)
+        repository = AuthRepository(session)
+        row = await repository.session_by_id(session_id)
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+            raise SessionExpired()
+        if not digests_equal(row.refresh_token_hash, token_digest(secret)):
+            await self._revoke_family(session_id)
+            log.warning("auth.refresh_token_reused", session_id=str(session_id), user_id=str(row.user_id))
+            raise SessionExpired("This session was signed out because its refresh token was used twice.")
+        new_secret = new_token()
+        meta = current_request_meta()
+        row.refresh_token_hash = token_digest(new_secret)
+        row.generation += 1
+        row.last_seen_at = utcnow()
+        row.ip = meta.ip or row.ip
+        row.user_agent = (meta.user_agent or "")[:400] or row.user_agent
+        return self._tokens(row.user_id, row.id, new_secret)
+
+    async def _revoke_family(self, session_id: UUID) -> None:
+        async with get_database().transaction() as session:
+            row = await AuthRepository(session).session_by_id(session_id)
+            if row is not None and row.revoked_at is None:
+                row.revoked_at = utcnow()
+                row.revoked_reason = "refresh_token_reused"
+
+    async def log_out(self, session: AsyncSession, refresh_token: str | None) -> None:
+        """End the session of this refresh token (no error if it is already gone)."""
+        try:
+            session_id, _ = _parse_refresh_token(refresh_token)
+        except SessionExpired:
+            return
+        row = await AuthRepository(session).session_by_id(session_id)
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = utcnow()
+            row.revoked_reason = "logged_out"
+
+    async def authenticate(self, session: AsyncSession, access_token: str | None) -> Principal:
+        """The caller of an access token whose session is still active."""
+        claims = read_token(self._secret, access_token or "", "access")
+        if claims is None or claims.session_id is None:
+            raise SessionExpired() if access_token else NotAuthenticated()
+        repository = AuthRepository(session)
+        user = await repository.active_session_user(claims.session_id, claims.user_id)
+        if user is None:
+            raise SessionExpired()
+        return Principal(user.id, claims.session_id, user.email, user.mfa_enabled_at is not None)
+
+    async def users_by_ids(self, session: AsyncSession, user_ids: list[UUID]) -> dict[UUID, UserSummary]:
+        """Public facts about users, for other modules (members lists, audit actors)."""
+        users = await AuthRepository(session).users_by_ids(user_ids)
+        return {
+            user.id: UserSummary(user.id, user.email, user.display_name, user.mfa_enabled_at is not None)
+            for user in users
+        }
+
+    # --- the signed-in user ---------------------------------------------------------------------------------
+
+    async def find_user(self, session: AsyncSession, email: str) -> User | None:
+        return await AuthRepository(session).user_by_email(email)
+
+    async def get_user(self, session: AsyncSession, user_id: UUID) -> User:
+        user = await AuthRepository(session).user_by_id(user_id)
+        if user is None:
+            raise NotFound()
+        return user
+
+    async def update_profile(self, session: AsyncSession, principal: Principal, display_name: str) -> User:
+        user = await self.get_user(session, principal.user_id)
+        user.display_name = display_name.strip()
+        return user
+
+    async def list_sessions(self, session: AsyncSession, principal: Principal) -> list[UserSession]:
+        return await AuthRepository(session).active_sessions(principal.user_id)
+
+    async def revoke_session(self, session: AsyncSession, principal: Principal, session_id: UUID) -> None:
+        """Sign out one of your own sessions (another user's session is not found)."""
+        row = await AuthRepository(session).session_by_id(session_id)
+        if row is None or row.user_id != principal.user_id or row.revoked_at is not None:
+            raise NotFound("No such active session.")
+        row.revoked_at = utcnow()
+        row.revoked_reason = "revoked_by_user"
+
+    # --- multi-factor authentication ------------------------------------------------------------------------
+
+    async def start_mfa_setup(self, session: AsyncSession, principal: Principal) -> MfaSetup:
+        """A new TOTP secret (not active until confirmed with a code)."""
+        user = await self.get_user(session, principal.user_id)
+        if user.mfa_enabled_at is not None:
+            raise MfaAlreadyEnabled()
+        secret = pyotp.random_base32()
+        user.mfa_secret_encrypted = encrypt_secret(self._secret, MFA_PURPOSE, secret)
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=MFA_ISSUER)
+        qr_svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#111827", light="#ffffff")
+        return MfaSetup(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)
+
+    async def enable_mfa(self, session: AsyncSession, principal: Principal, code: str) -> list[str]:
+        """Confirm the TOTP secret with a code; returns the 10 single-use recovery codes (shown once)."""
+        repository = AuthRepository(session)
+        user = await self.get_user(session, principal.user_id)
+        if user.mfa_enabled_at is not None:
+            raise MfaAlreadyEnabled()
+        if user.mfa_secret_encrypted is None:
+            raise MfaSetupMissing()
+        if not self._totp_matches(user, code):
+            raise InvalidMfaCode()
+        user.mfa_enabled_at = utcnow()
+        await repository.delete_recovery_codes(user.id)
+        codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+        for code_ in codes:
+            await repository.add(RecoveryCode(user_id=user.id, code_hash=token_digest(_normalize_code(code_))))
+        await repository.revoke_sessions(user.id, "mfa_enabled", except_session=principal.session_id)
+        return codes
+
+    async def disable_mfa(self, session: AsyncSession, principal: Principal, code: str) -> None:
+        repository = AuthRepository(session)
+        user = await self.get_user(session, principal.user_id)
+        if user.mfa_enabled_at is None:
+            raise MfaNotEnabled()
+        if not await self._check_mfa_code(repository, user, code):
+            raise InvalidMfaCode()
+        user.mfa_enabled_at = None
+        user.mfa_secret_encrypted = None
+        await repository.delete_recovery_codes(user.id)
+
+    async def _check_mfa_code(self, repository: AuthRepository, user: User, code: str) -> bool:
+        if self._totp_matches(user, code):
+            return True
+        digest = token_digest(_normalize_code(code))
+        for row in await repository.unused_recovery_codes(user.id):
+            if digests_equal(row.code_hash, digest):
+                row.used_at = utcnow()
+                return True
+        return False
+
+    def _totp_matches(self, user: User, code: str) -> bool:
+        if user.mfa_secret_encrypted is None:
+            return False
+        digits = code.replace(" ", "")
+        if not (len(digits) == 6 and digits.isdigit()):
+            return False
+        secret = decrypt_secret(self._secret, MFA_PURPOSE, user.mfa_secret_encrypted)
+        return pyotp.TOTP(secret).verify(digits, valid_window=1)
+
+    async def purge_expired(self, session: AsyncSession) -> None:
+        await AuthRepository(session).purge_expired(timedelta(seconds=self.settings.login_failure_window_seconds))
+
+    @property
+    def _secret(self) -> str:
+        return self.settings.resolved_secret_key()
+
+
+def _parse_refresh_token(token: str | None) -> tuple[UUID, str]:
+    session_part, _, secret = (token or "").partition(".")
+    try:
+        return UUID(session_part), secret
+    except ValueError:
+        raise SessionExpired() from None
+
+
+def _recovery_code() -> str:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def _normalize_code(code: str) -> str:
+    return code.strip().lower().replace("-", "").replace(" ", "")
+
+
+auth_service = AuthService()

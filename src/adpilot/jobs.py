@@ -1,0 +1,131 @@
+"""The job queue: procrastinate on PostgreSQL, and ``enqueue`` which inserts a job in the caller's transaction.
+
+Jobs are named ``<module>.<verb_noun>``, take ids (never objects) and are idempotent. A handler receives the
+organization id (or None) and keyword arguments, and runs in one transaction scoped to that organization.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import procrastinate
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.core.logging import get_logger
+
+log = get_logger(__name__)
+
+DEFAULT_QUEUE = "default"
+# Modules whose jobs.py registers tasks; a new module with jobs adds itself here.
+TASK_MODULES = ("adpilot.notifications.jobs", "adpilot.auth.jobs")
+
+JobHandler = Callable[..., Awaitable[None]]
+
+app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))
+
+_DEFER_SQL = text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, :lock, :queueing_lock, "
+    "CAST(:args AS jsonb), :scheduled_at)::procrastinate_job_to_defer_v1]) AS ids"
+)
+
+
+async def enqueue(
+    session: AsyncSession,
+    task_name: str,
+    organization_id: UUID | None,
+    *,
+    scheduled_at: datetime | None = None,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    priority: int = 0,
+    **kwargs: Any,
+) -> int:
+    """Queue a job inside the caller's transaction: it exists if and only if the transaction commits."""
+    args = {"organization_id": str(organization_id) if organization_id else None, **kwargs}
+    result = await session.execute(
+        _DEFER_SQL,
+        {
+            "queue": DEFAULT_QUEUE,
+            "task": task_name,
+            "priority": priority,
+            "lock": lock,
+            "queueing_lock": queueing_lock,
+            "args": json.dumps(args, default=str),
+            "scheduled_at": scheduled_at,
+        },
+    )
+    ids: list[int] = result.scalar_one()
+    return ids[0]
+
+
+def configure(conninfo: str, *, import_tasks: bool = True) -> procrastinate.App:
+    """Point the job app at the database (the restricted role) and register every module's tasks."""
+    app.connector = procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+    if import_tasks:
+        for module in TASK_MODULES:
+            importlib.import_module(module)
+    return app
+
+
+async def failed_jobs(limit: int = 50) -> list[dict[str, Any]]:
+    """The most recent failed jobs, for ``adpilot jobs`` and the metrics."""
+    rows = await app.connector.execute_query_all_async(
+        "SELECT id, task_name, args, attempts, status::text AS status, scheduled_at "
+        "FROM procrastinate_jobs WHERE status = 'failed' ORDER BY id DESC LIMIT %(limit)s",
+        limit=limit,
+    )
+    return list(rows)
+
+
+async def retry_job(job_id: int) -> bool:
+    """Put a failed job back in the queue; False when no failed job has that id."""
+    rows = await app.connector.execute_query_all_async(
+        "UPDATE procrastinate_jobs SET status = 'todo', scheduled_at = NULL "
+        "WHERE id = %(id)s AND status = 'failed' RETURNING id",
+        id=job_id,
+    )
+    return bool(rows)
+
+
+async def job_counts() -> dict[str, int]:
+    rows = await app.connector.execute_query_all_async(
+        "SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs GROUP BY status"
+    )
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+def job(name: str, *, max_attempts: int = 5, periodic_cron: str | None = None) -> Callable[[JobHandler], JobHandler]:
+    """Register a job handler ``handler(session, organization_id, **kwargs)``, run in one tenant-scoped transaction.
+
+    Failures are retried with exponential backoff; after ``max_attempts`` the job stays visible as failed.
+    """
+    from adpilot.db import get_database, set_tenant
+
+    def decorator(handler: JobHandler) -> JobHandler:
+        async def run(organization_id: str | None = None, **kwargs: Any) -> None:
+            org = UUID(organization_id) if organization_id else None
+            async with get_database().transaction() as session:
+                await set_tenant(session, org)
+                await handler(session, org, **kwargs)
+            log.info("job.done", task=name, organization_id=organization_id)
+
+        retry = procrastinate.RetryStrategy(max_attempts=max_attempts, exponential_wait=2)
+        task = app.task(name=name, retry=retry, queue=DEFAULT_QUEUE)(run)
+        if periodic_cron is not None:
+            # procrastinate passes the schedule's timestamp; the handler does not need it.
+            async def run_periodic(timestamp: int) -> None:
+                await run()
+
+            app.periodic(cron=periodic_cron, periodic_id=name)(
+                app.task(name=name + ".periodic", retry=retry, queue=DEFAULT_QUEUE)(run_periodic)
+            )
+        del task
+        return handler
+
+    return decorator

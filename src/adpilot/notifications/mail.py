@@ -1,0 +1,55 @@
+"""Outgoing mail: SMTP in production; a local outbox (shown by the web app) when no SMTP host is configured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from uuid import UUID
+
+import aiosmtplib
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.config import Settings, get_settings
+from adpilot.jobs import enqueue
+from adpilot.notifications.models import OutboxMessage
+
+
+async def send_mail(session: AsyncSession, recipient: str, subject: str, body_text: str) -> None:
+    """Send a plain-text email once the current transaction commits (outbox row or queued SMTP job)."""
+    settings = get_settings()
+    if settings.outbox_enabled:
+        session.add(OutboxMessage(recipient=recipient, subject=subject, body_text=body_text))
+        await session.flush()
+        return
+    await enqueue(session, "notifications.send_mail", None, recipient=recipient, subject=subject, body_text=body_text)
+
+
+async def deliver_smtp(settings: Settings, recipient: str, subject: str, body_text: str) -> None:
+    """Hand one message to the configured SMTP server; raises on failure so the job is retried."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = recipient
+    message["Subject"] = subject
+    message.set_content(body_text)
+    assert settings.smtp_host is not None
+    await aiosmtplib.send(
+        message,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        start_tls=settings.smtp_starttls and not settings.smtp_tls,
+        use_tls=settings.smtp_tls,
+        timeout=30,
+    )
+
+
+async def list_outbox(
+    session: AsyncSession, limit: int, before: tuple[datetime, UUID] | None = None
+) -> list[OutboxMessage]:
+    """Outbox messages, newest first; ``before`` continues after a previous page's last (created_at, id)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(tuple_(OutboxMessage.created_at, OutboxMessage.id) < (before[0], before[1]))
+    return list((await session.scalars(query)).all())

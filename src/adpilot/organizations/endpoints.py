@@ -1,0 +1,151 @@
+"""HTTP endpoints of organizations, members and invitations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, status
+
+from adpilot.auth.dependencies import CurrentPrincipal
+from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
+from adpilot.core.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
+from adpilot.db import DbSession
+from adpilot.organizations.dependencies import (
+    CanManageMembers,
+    CanReadMembers,
+    CanReadOrganization,
+    CanUpdateOrganization,
+)
+from adpilot.organizations.errors import (
+    AlreadyMember,
+    EnableMfaFirst,
+    InvalidInvitationToken,
+    InvitationForAnotherEmail,
+    InvitationUnusable,
+    LastAdmin,
+    MfaRequired,
+)
+from adpilot.organizations.models import Organization
+from adpilot.organizations.permissions import Role
+from adpilot.organizations.schemas import (
+    InvitationAccept,
+    InvitationCreate,
+    InvitationRead,
+    MemberRead,
+    OrganizationCreate,
+    OrganizationList,
+    OrganizationRead,
+    OrganizationUpdateRequest,
+    RoleChange,
+)
+from adpilot.organizations.service import InvitationView, MemberView, organization_service
+
+router = APIRouter(prefix="/api/v1", tags=["organizations"])
+Pagination = Annotated[PageParams, Depends(page_params)]
+TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
+
+
+def organization_read(organization: Organization, role: Role) -> OrganizationRead:
+    return OrganizationRead(id=organization.id, name=organization.name, require_mfa=organization.require_mfa,
+                            role=role, created_at=organization.created_at)
+
+
+def member_read(member: MemberView) -> MemberRead:
+    return MemberRead(user_id=member.user_id, email=member.email, display_name=member.display_name,
+                      role=member.role, joined_at=member.joined_at, mfa_enabled=member.mfa_enabled)
+
+
+def invitation_read(view: InvitationView) -> InvitationRead:
+    row = view.invitation
+    return InvitationRead(id=row.id, email=row.email, role=Role(row.role), status=view.status,  # type: ignore[arg-type]
+                          expires_at=row.expires_at, created_at=row.created_at)
+
+
+@router.get("/orgs", responses=problem_responses(NotAuthenticated))
+async def list_organizations(principal: CurrentPrincipal, session: DbSession) -> OrganizationList:
+    """The organizations you belong to, with your role in each."""
+    pairs = await organization_service.list_for_user(session, principal)
+    return OrganizationList(items=[organization_read(org, role) for org, role in pairs])
+
+
+@router.post("/orgs", status_code=status.HTTP_201_CREATED, responses=problem_responses(NotAuthenticated))
+async def create_organization(body: OrganizationCreate, principal: CurrentPrincipal,
+                              session: DbSession) -> OrganizationRead:
+    """Create an organization; you become its admin."""
+    organization = await organization_service.create(session, principal, body.name)
+    return organization_read(organization, Role.admin)
+
+
+@router.get("/orgs/{organization_id}", responses=problem_responses(*TENANT_ERRORS))
+async def get_organization(tenant: CanReadOrganization, session: DbSession) -> OrganizationRead:
+    """One organization, with your role in it."""
+    return organization_read(await organization_service.get(session, tenant), tenant.role)
+
+
+@router.patch("/orgs/{organization_id}", responses=problem_responses(*TENANT_ERRORS, EnableMfaFirst))
+async def update_organization(body: OrganizationUpdateRequest, tenant: CanUpdateOrganization,
+                              principal: CurrentPrincipal, session: DbSession) -> OrganizationRead:
+    """Rename the organization or require MFA of its members (admins)."""
+    organization = await organization_service.update(session, tenant, name=body.name, require_mfa=body.require_mfa,
+                                                     principal=principal)
+    return organization_read(organization, tenant.role)
+
+
+@router.get("/orgs/{organization_id}/members", responses=problem_responses(*TENANT_ERRORS))
+async def list_members(tenant: CanReadMembers, session: DbSession, page: Pagination) -> Page[MemberRead]:
+    """Members in the order they joined."""
+    after = decode_cursor(page.cursor) if page.cursor else None
+    members = await organization_service.list_members(session, tenant, page.limit + 1, after)
+    items = [member_read(m) for m in members[: page.limit]]
+    more = len(members) > page.limit
+    last = members[page.limit - 1] if more else None
+    return Page(items=items, next_cursor=encode_cursor(last.joined_at, last.user_id) if last else None)
+
+
+@router.patch("/orgs/{organization_id}/members/{user_id}", responses=problem_responses(*TENANT_ERRORS, LastAdmin))
+async def change_member_role(user_id: UUID, body: RoleChange, tenant: CanManageMembers,
+                             session: DbSession) -> MemberRead:
+    """Give a member another role (admins)."""
+    return member_read(await organization_service.change_role(session, tenant, user_id, body.role))
+
+
+@router.delete("/orgs/{organization_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(*TENANT_ERRORS, LastAdmin))
+async def remove_member(user_id: UUID, tenant: CanManageMembers, session: DbSession) -> None:
+    """Remove a member from the organization (admins)."""
+    await organization_service.remove_member(session, tenant, user_id)
+
+
+@router.get("/orgs/{organization_id}/invitations", responses=problem_responses(*TENANT_ERRORS))
+async def list_invitations(tenant: CanManageMembers, session: DbSession, page: Pagination) -> Page[InvitationRead]:
+    """Invitations, newest first (admins)."""
+    before = decode_cursor(page.cursor) if page.cursor else None
+    views = await organization_service.list_invitations(session, tenant, page.limit + 1, before)
+    more = len(views) > page.limit
+    last = views[page.limit - 1].invitation if more else None
+    return Page(items=[invitation_read(v) for v in views[: page.limit]],
+                next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+
+
+@router.post("/orgs/{organization_id}/invitations", status_code=status.HTTP_201_CREATED,
+             responses=problem_responses(*TENANT_ERRORS, AlreadyMember))
+async def create_invitation(body: InvitationCreate, tenant: CanManageMembers, session: DbSession) -> InvitationRead:
+    """Invite someone by email (admins); the link is emailed and valid for 7 days."""
+    return invitation_read(await organization_service.invite(session, tenant, str(body.email), body.role))
+
+
+@router.delete("/orgs/{organization_id}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=problem_responses(*TENANT_ERRORS, InvitationUnusable))
+async def revoke_invitation(invitation_id: UUID, tenant: CanManageMembers, session: DbSession) -> None:
+    """Revoke a pending invitation (admins)."""
+    await organization_service.revoke_invitation(session, tenant, invitation_id)
+
+
+@router.post("/invitations/accept",
+             responses=problem_responses(NotAuthenticated, InvalidInvitationToken, InvitationUnusable,
+                                         InvitationForAnotherEmail, AlreadyMember))
+async def accept_invitation(body: InvitationAccept, principal: CurrentPrincipal, session: DbSession) -> OrganizationRead:
+    """Join an organization with the token from an invitation email."""
+    organization, role = await organization_service.accept_invitation(session, principal, body.token)
+    return organization_read(organization, role)

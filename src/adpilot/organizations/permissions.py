@@ -1,0 +1,49 @@
+"""Roles and what each may do. The matrix is documented in docs/permissions.md; a test keeps the two in step."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    member = "member"
+    viewer = "viewer"
+
+
+_RANK = {Role.viewer: 0, Role.member: 1, Role.manager: 2, Role.admin: 3}
+
+
+class Permission(StrEnum):
+    organization_read = "organization.read"
+    organization_update = "organization.update"
+    members_read = "members.read"
+    members_manage = "members.manage"
+    audit_read = "audit.read"
+    billing_manage = "billing.manage"
+    drafts_edit = "drafts.edit"
+    changes_approve = "changes.approve"
+    changes_publish = "changes.publish"
+
+
+# The least role that holds each permission; roles are ordered viewer < member < manager < admin.
+MINIMUM_ROLE: dict[Permission, Role] = {
+    Permission.organization_read: Role.viewer,
+    Permission.members_read: Role.viewer,
+    Permission.drafts_edit: Role.member,
+    Permission.changes_approve: Role.manager,
+    Permission.changes_publish: Role.manager,
+    Permission.organization_update: Role.admin,
+    Permission.members_manage: Role.admin,
+    Permission.audit_read: Role.admin,
+    Permission.billing_manage: Role.admin,
+}
+
+
+def role_allows(role: Role, permission: Permission) -> bool:
+    return _RANK[role] >= _RANK[MINIMUM_ROLE[permission]]
+
+
+def role_at_least(role: Role, minimum: Role) -> bool:
+    return _RANK[role] >= _RANK[minimum]

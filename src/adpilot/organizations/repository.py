@@ -1,0 +1,77 @@
+"""Every SQL statement on organizations, memberships and invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.organizations.models import Invitation, Membership, Organization
+
+
+class OrganizationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: Organization | Membership | Invitation) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def get(self, organization_id: UUID) -> Organization | None:
+        query = select(Organization).where(Organization.id == organization_id)
+        return (await self.session.scalars(query)).first()
+
+    async def memberships_of_user(self, user_id: UUID) -> list[tuple[Organization, Membership]]:
+        query = (
+            select(Organization, Membership)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Organization.name, Organization.id)
+        )
+        return [(org, membership) for org, membership in (await self.session.execute(query)).all()]
+
+    def scoped_members(self, organization_id: UUID) -> Select[tuple[Membership]]:
+        return select(Membership).where(Membership.organization_id == organization_id)
+
+    async def membership(self, organization_id: UUID, user_id: UUID) -> Membership | None:
+        query = self.scoped_members(organization_id).where(Membership.user_id == user_id)
+        return (await self.session.scalars(query.with_for_update())).first()
+
+    async def members_page(
+        self, organization_id: UUID, limit: int, after: tuple[datetime, UUID] | None
+    ) -> list[Membership]:
+        query = self.scoped_members(organization_id)
+        if after is not None:
+            query = query.where(tuple_(Membership.created_at, Membership.user_id) > (after[0], after[1]))
+        query = query.order_by(Membership.created_at, Membership.user_id).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def count_admins(self, organization_id: UUID) -> int:
+        query = select(func.count()).where(Membership.organization_id == organization_id, Membership.role == "admin")
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def delete(self, row: Membership) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+    def scoped_invitations(self, organization_id: UUID) -> Select[tuple[Invitation]]:
+        return select(Invitation).where(Invitation.organization_id == organization_id)
+
+    async def invitation(self, organization_id: UUID, invitation_id: UUID) -> Invitation | None:
+        query = self.scoped_invitations(organization_id).where(Invitation.id == invitation_id)
+        return (await self.session.scalars(query.with_for_update())).first()
+
+    async def invitation_by_token(self, organization_id: UUID, token_hash: str) -> Invitation | None:
+        query = self.scoped_invitations(organization_id).where(Invitation.token_hash == token_hash)
+        return (await self.session.scalars(query.with_for_update())).first()
+
+    async def invitations_page(
+        self, organization_id: UUID, limit: int, before: tuple[datetime, UUID] | None
+    ) -> list[Invitation]:
+        query = self.scoped_invitations(organization_id)
+        if before is not None:
+            query = query.where(tuple_(Invitation.created_at, Invitation.id) < (before[0], before[1]))
+        query = query.order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit)
+        return list((await self.session.scalars(query)).all())

@@ -1,0 +1,287 @@
+"""Organizations, memberships, roles and invitations, and the tenant context of every organization request."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.audit import Actor, audit_service
+from adpilot.auth import Principal, UserSummary, auth_service
+from adpilot.config import get_settings
+from adpilot.core.errors import PermissionDenied
+from adpilot.core.security import new_token, token_digest
+from adpilot.core.time import utcnow
+from adpilot.db import set_tenant
+from adpilot.notifications.mail import send_mail
+from adpilot.organizations.errors import (
+    AlreadyMember,
+    EnableMfaFirst,
+    InvalidInvitationToken,
+    InvitationForAnotherEmail,
+    InvitationNotFound,
+    InvitationUnusable,
+    LastAdmin,
+    MemberNotFound,
+    MfaRequired,
+    OrganizationNotFound,
+)
+from adpilot.organizations.models import Invitation, Membership, Organization
+from adpilot.organizations.permissions import Permission, Role, role_allows
+from adpilot.organizations.repository import OrganizationRepository
+
+INVITATION_DAYS = 7
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """The caller inside one organization: who, with which role. First argument of tenant-scoped services."""
+
+    organization_id: UUID
+    user_id: UUID
+    email: str
+    role: Role
+    session_id: UUID
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.email)
+
+    def require(self, permission: Permission) -> None:
+        if not role_allows(self.role, permission):
+            raise PermissionDenied(f"This needs the {permission.value} permission, which a {self.role} lacks.")
+
+
+@dataclass(frozen=True)
+class MemberView:
+    user_id: UUID
+    email: str
+    display_name: str
+    role: Role
+    joined_at: datetime
+    mfa_enabled: bool
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    invitation: Invitation
+    status: str
+    token: str | None = None
+
+
+class OrganizationService:
+    async def resolve_tenant(
+        self, session: AsyncSession, principal: Principal, organization_id: UUID
+    ) -> TenantContext:
+        """Scope the transaction to the organization and load the caller's role; a non-member gets 404."""
+        await set_tenant(session, organization_id, principal.user_id)
+        repository = OrganizationRepository(session)
+        membership = await repository.membership(organization_id, principal.user_id)
+        if membership is None:
+            raise OrganizationNotFound()
+        organization = await repository.get(organization_id)
+        if organization is None:
+            raise OrganizationNotFound()
+        if organization.require_mfa and not principal.mfa_enabled:
+            raise MfaRequired()
+        return TenantContext(organization_id, principal.user_id, principal.email, Role(membership.role),
+                             principal.session_id)
+
+    async def list_for_user(self, session: AsyncSession, principal: Principal) -> list[tuple[Organization, Role]]:
+        await set_tenant(session, None, principal.user_id)
+        pairs = await OrganizationRepository(session).memberships_of_user(principal.user_id)
+        return [(organization, Role(membership.role)) for organization, membership in pairs]
+
+    async def create(
+        self, session: AsyncSession, principal: Principal, name: str, *, is_demo: bool = False
+    ) -> Organization:
+        """Create an organization; its creator becomes its admin."""
+        organization = Organization(id=uuid4(), name=name.strip(), require_mfa=False, is_demo=is_demo)
+        await set_tenant(session, organization.id, principal.user_id)
+        repository = OrganizationRepository(session)
+        await repository.add(organization)
+        await repository.add(Membership(organization_id=organization.id, user_id=principal.user_id, role=Role.admin))
+        await audit_service.record(
+            session, organization.id, Actor(principal.user_id, principal.email), "organization.created",
+            target_type="organization", target_id=organization.id, after={"name": organization.name},
+        )
+        return organization
+
+    async def get(self, session: AsyncSession, tenant: TenantContext) -> Organization:
+        organization = await OrganizationRepository(session).get(tenant.organization_id)
+        if organization is None:
+            raise OrganizationNotFound()
+        return organization
+
+    async def update(
+        self, session: AsyncSession, tenant: TenantContext, *, name: str | None, require_mfa: bool | None,
+        principal: Principal,
+    ) -> Organization:
+        """Rename the organization or require MFA of its members (admins only)."""
+        tenant.require(Permission.organization_update)
+        organization = await self.get(session, tenant)
+        before = {"name": organization.name, "require_mfa": organization.require_mfa}
+        if name is not None:
+            organization.name = name.strip()
+        if require_mfa is not None:
+            if require_mfa and not principal.mfa_enabled:
+                raise EnableMfaFirst()
+            organization.require_mfa = require_mfa
+        after = {"name": organization.name, "require_mfa": organization.require_mfa}
+        if after != before:
+            await audit_service.record(session, tenant.organization_id, tenant.actor, "organization.updated",
+                                       target_type="organization", target_id=organization.id,
+                                       before=before, after=after)
+        return organization
+
+    # --- members --------------------------------------------------------------------------------------------
+
+    async def list_members(
+        self, session: AsyncSession, tenant: TenantContext, limit: int, after: tuple[datetime, UUID] | None
+    ) -> list[MemberView]:
+        tenant.require(Permission.members_read)
+        memberships = await OrganizationRepository(session).members_page(tenant.organization_id, limit, after)
+        users = await auth_service.users_by_ids(session, [m.user_id for m in memberships])
+        return [self._member_view(m, users[m.user_id]) for m in memberships if m.user_id in users]
+
+    async def change_role(self, session: AsyncSession, tenant: TenantContext, user_id: UUID, role: Role) -> MemberView:
+        """Give a member another role; the last admin cannot be demoted."""
+        tenant.require(Permission.members_manage)
+        repository = OrganizationRepository(session)
+        membership = await repository.membership(tenant.organization_id, user_id)
+        if membership is None:
+            raise MemberNotFound()
+        previous = Role(membership.role)
+        if previous is Role.admin and role is not Role.admin and await repository.count_admins(tenant.organization_id) <= 1:
+            raise LastAdmin()
+        membership.role = role
+        if previous is not role:
+            await audit_service.record(session, tenant.organization_id, tenant.actor, "member.role_changed",
+                                       target_type="user", target_id=user_id,
+                                       before={"role": previous}, after={"role": role})
+        users = await auth_service.users_by_ids(session, [user_id])
+        return self._member_view(membership, users[user_id])
+
+    async def remove_member(self, session: AsyncSession, tenant: TenantContext, user_id: UUID) -> None:
+        """Remove a member (admins), or leave the organization yourself; the last admin cannot go."""
+        if user_id != tenant.user_id:
+            tenant.require(Permission.members_manage)
+        repository = OrganizationRepository(session)
+        membership = await repository.membership(tenant.organization_id, user_id)
+        if membership is None:
+            raise MemberNotFound()
+        if membership.role == Role.admin and await repository.count_admins(tenant.organization_id) <= 1:
+            raise LastAdmin()
+        await repository.delete(membership)
+        await audit_service.record(session, tenant.organization_id, tenant.actor, "member.removed",
+                                   target_type="user", target_id=user_id, before={"role": membership.role})
+
+    @staticmethod
+    def _member_view(membership: Membership, user: UserSummary) -> MemberView:
+        return MemberView(user.id, user.email, user.display_name, Role(membership.role), membership.created_at,
+                          user.mfa_enabled)
+
+    # --- invitations ----------------------------------------------------------------------------------------
+
+    async def invite(self, session: AsyncSession, tenant: TenantContext, email: str, role: Role) -> InvitationView:
+        """Invite someone by email; the link is valid for 7 days."""
+        tenant.require(Permission.members_manage)
+        repository = OrganizationRepository(session)
+        organization = await self.get(session, tenant)
+        members = await repository.members_page(tenant.organization_id, 10_000, None)
+        users = await auth_service.users_by_ids(session, [m.user_id for m in members])
+        if any(user.email.lower() == email.lower() for user in users.values()):
+            raise AlreadyMember()
+        secret = new_token(24)
+        token = _invitation_token(tenant.organization_id, secret)
+        invitation = Invitation(
+            organization_id=tenant.organization_id, email=email, role=role, token_hash=token_digest(secret),
+            invited_by_user_id=tenant.user_id, expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+        )
+        await repository.add(invitation)
+        link = f"{get_settings().base_url}/invitations/accept?token={token}"
+        await send_mail(
+            session, email, f"You are invited to {organization.name} on adpilot",
+            f"{tenant.email} invited you to join {organization.name} on adpilot as {role}.\n\n"
+            f"Accept the invitation:\n{link}\n\nThe invitation expires in {INVITATION_DAYS} days.\n",
+        )
+        await audit_service.record(session, tenant.organization_id, tenant.actor, "invitation.created",
+                                   target_type="invitation", target_id=invitation.id,
+                                   after={"email": email, "role": role})
+        return InvitationView(invitation, invitation_status(invitation), token)
+
+    async def list_invitations(
+        self, session: AsyncSession, tenant: TenantContext, limit: int, before: tuple[datetime, UUID] | None
+    ) -> list[InvitationView]:
+        tenant.require(Permission.members_manage)
+        rows = await OrganizationRepository(session).invitations_page(tenant.organization_id, limit, before)
+        return [InvitationView(row, invitation_status(row)) for row in rows]
+
+    async def revoke_invitation(self, session: AsyncSession, tenant: TenantContext, invitation_id: UUID) -> None:
+        tenant.require(Permission.members_manage)
+        invitation = await OrganizationRepository(session).invitation(tenant.organization_id, invitation_id)
+        if invitation is None:
+            raise InvitationNotFound()
+        if invitation_status(invitation) != "pending":
+            raise InvitationUnusable()
+        invitation.revoked_at = utcnow()
+        await audit_service.record(session, tenant.organization_id, tenant.actor, "invitation.revoked",
+                                   target_type="invitation", target_id=invitation.id)
+
+    async def accept_invitation(
+        self, session: AsyncSession, principal: Principal, token: str
+    ) -> tuple[Organization, Role]:
+        """Join the organization of an invitation sent to the caller's email."""
+        organization_id, secret = _parse_invitation_token(token)
+        await set_tenant(session, organization_id, principal.user_id)
+        repository = OrganizationRepository(session)
+        invitation = await repository.invitation_by_token(organization_id, token_digest(secret))
+        if invitation is None:
+            raise InvalidInvitationToken()
+        if invitation_status(invitation) != "pending":
+            raise InvitationUnusable()
+        if invitation.email.lower() != principal.email.lower():
+            raise InvitationForAnotherEmail()
+        if await repository.membership(organization_id, principal.user_id) is not None:
+            raise AlreadyMember()
+        invitation.accepted_at = utcnow()
+        await repository.add(Membership(organization_id=organization_id, user_id=principal.user_id,
+                                        role=invitation.role))
+        await audit_service.record(session, organization_id, Actor(principal.user_id, principal.email),
+                                   "invitation.accepted", target_type="invitation", target_id=invitation.id,
+                                   after={"role": invitation.role})
+        organization = await repository.get(organization_id)
+        if organization is None:
+            raise InvalidInvitationToken()
+        return organization, Role(invitation.role)
+
+
+def invitation_status(invitation: Invitation) -> str:
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= utcnow():
+        return "expired"
+    return "pending"
+
+
+def _invitation_token(organization_id: UUID, secret: str) -> str:
+    # The organization id travels in the token so that the lookup runs inside that tenant (row-level security).
+    return base64.urlsafe_b64encode(organization_id.bytes).decode().rstrip("=") + "." + secret
+
+
+def _parse_invitation_token(token: str) -> tuple[UUID, str]:
+    org_part, _, secret = token.partition(".")
+    try:
+        raw = base64.urlsafe_b64decode(org_part + "=" * (-len(org_part) % 4))
+        return UUID(bytes=raw), secret
+    except (ValueError, binascii.Error):
+        raise InvalidInvitationToken() from None
+
+
+organization_service = OrganizationService()
