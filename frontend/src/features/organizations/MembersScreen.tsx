@@ -1,0 +1,330 @@
+import { useRef, useState, type FormEvent } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { $api } from "@/api/client";
+import { ROLES, type InvitationRead, type MemberRead, type Role } from "@/api/types";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  CardBody,
+  CardHeader,
+  Dialog,
+  EmptyState,
+  ErrorState,
+  Field,
+  FormError,
+  LoadingState,
+  PageHeader,
+  Select,
+  SelectField,
+} from "@/components/ui";
+import { formatDate, formatRole } from "@/lib/format";
+import { describeError, focusFirstError, formErrorsFromApi, NO_ERRORS, validateEmail, type FormErrors } from "@/lib/forms";
+import { useMe } from "@/features/auth/session";
+import { useCan, useCurrentOrg } from "./OrgContext";
+
+const PAGE_SIZE = 50;
+
+export function MembersScreen() {
+  const org = useCurrentOrg();
+  const canManageMembers = useCan("manage-members");
+  const canManageInvitations = useCan("manage-invitations");
+  return (
+    <div className="mx-auto max-w-5xl">
+      <PageHeader title="Members" description={`People with access to ${org.name} and their roles.`} />
+      <div className="space-y-6">
+        {canManageInvitations && <InviteCard />}
+        <MembersCard canManage={canManageMembers} />
+        {canManageInvitations && <InvitationsCard />}
+      </div>
+    </div>
+  );
+}
+
+function MembersCard({ canManage }: { canManage: boolean }) {
+  const org = useCurrentOrg();
+  const members = $api.useInfiniteQuery(
+    "get",
+    "/api/v1/orgs/{organization_id}/members",
+    { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
+    { pageParamName: "cursor", initialPageParam: undefined, getNextPageParam: (page) => page.next_cursor ?? undefined },
+  );
+  const items = members.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <Card>
+      <CardHeader title="Team" description={canManage ? "Change roles or remove people from the organization." : undefined} />
+      <CardBody className="p-0">
+        {members.isPending ? (
+          <LoadingState />
+        ) : members.isError ? (
+          <div className="p-5">
+            <ErrorState error={members.error} onRetry={() => void members.refetch()} />
+          </div>
+        ) : items.length === 0 ? (
+          <div className="p-5">
+            <EmptyState title="No members yet" />
+          </div>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
+                <tr>
+                  <th scope="col" className="px-5 py-2 font-medium">
+                    Member
+                  </th>
+                  <th scope="col" className="px-5 py-2 font-medium">
+                    Role
+                  </th>
+                  <th scope="col" className="hidden px-5 py-2 font-medium sm:table-cell">
+                    Joined
+                  </th>
+                  <th scope="col" className="hidden px-5 py-2 font-medium sm:table-cell">
+                    2FA
+                  </th>
+                  {canManage && (
+                    <th scope="col" className="px-5 py-2 font-medium">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  )}
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-neutral-200">
+                {items.map((member) => (
+                  <MemberRow key={member.user_id} member={member} canManage={canManage} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {members.hasNextPage && (
+          <div className="border-t border-neutral-200 px-5 py-3">
+            <Button variant="secondary" size="sm" pending={members.isFetchingNextPage} onClick={() => void members.fetchNextPage()}>
+              Load more
+            </Button>
+          </div>
+        )}
+      </CardBody>
+    </Card>
+  );
+}
+
+export function MemberRow({ member, canManage }: { member: MemberRead; canManage: boolean }) {
+  const org = useCurrentOrg();
+  const me = useMe();
+  const queryClient = useQueryClient();
+  const [confirmOpen, setConfirmOpen] = useState(false);
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/members"] });
+  const update = $api.useMutation("patch", "/api/v1/orgs/{organization_id}/members/{user_id}", { onSuccess: invalidate });
+  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/members/{user_id}", {
+    onSuccess: () => {
+      setConfirmOpen(false);
+      void invalidate();
+    },
+  });
+  const path = { organization_id: org.id, user_id: member.user_id };
+  const isMe = me.data?.id === member.user_id;
+
+  return (
+    <tr>
+      <td className="px-5 py-3">
+        <p className="font-medium text-neutral-900">
+          {member.display_name} {isMe && <span className="font-normal text-neutral-500">(you)</span>}
+        </p>
+        <p className="text-xs text-neutral-500">{member.email}</p>
+        {update.isError && <p className="mt-1 text-xs text-red-600">{describeError(update.error)}</p>}
+      </td>
+      <td className="px-5 py-3">
+        {canManage ? (
+          <Select
+            aria-label={`Role for ${member.email}`}
+            value={member.role}
+            disabled={update.isPending}
+            onChange={(e) => update.mutate({ params: { path }, body: { role: e.target.value as Role } })}
+          >
+            {ROLES.map((role) => (
+              <option key={role} value={role}>
+                {formatRole(role)}
+              </option>
+            ))}
+          </Select>
+        ) : (
+          <Badge>{formatRole(member.role)}</Badge>
+        )}
+      </td>
+      <td className="hidden px-5 py-3 text-neutral-600 sm:table-cell">{formatDate(member.joined_at)}</td>
+      <td className="hidden px-5 py-3 sm:table-cell">{member.mfa_enabled ? <Badge tone="green">On</Badge> : <Badge>Off</Badge>}</td>
+      {canManage && (
+        <td className="px-5 py-3 text-right">
+          <Button variant="ghost" size="sm" onClick={() => setConfirmOpen(true)} aria-label={`Remove ${member.email}`}>
+            Remove
+          </Button>
+          <Dialog
+            open={confirmOpen}
+            onOpenChange={setConfirmOpen}
+            title={`Remove ${member.display_name}?`}
+            description={`${member.email} will lose access to ${org.name} immediately.`}
+          >
+            {remove.isError && (
+              <div className="mb-3">
+                <Alert tone="error">{describeError(remove.error)}</Alert>
+              </div>
+            )}
+            <div className="flex justify-end gap-2">
+              <Button variant="secondary" onClick={() => setConfirmOpen(false)}>
+                Cancel
+              </Button>
+              <Button variant="danger" pending={remove.isPending} onClick={() => remove.mutate({ params: { path } })}>
+                Remove member
+              </Button>
+            </div>
+          </Dialog>
+        </td>
+      )}
+    </tr>
+  );
+}
+
+function InviteCard() {
+  const org = useCurrentOrg();
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [sent, setSent] = useState<string | null>(null);
+  const invite = $api.useMutation("post", "/api/v1/orgs/{organization_id}/invitations", {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),
+  });
+
+  function fail(next: FormErrors) {
+    setErrors(next);
+    focusFirstError(formRef.current, next);
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const email = String(data.get("email") ?? "").trim();
+    const role = String(data.get("role") ?? "member") as Role;
+    const emailError = validateEmail(email);
+    if (emailError) return fail({ fields: { email: emailError }, form: null });
+    setErrors(NO_ERRORS);
+    setSent(null);
+    invite.mutate(
+      { params: { path: { organization_id: org.id } }, body: { email, role } },
+      {
+        onSuccess: () => {
+          setSent(email);
+          form.reset();
+        },
+        onError: (e) => fail(formErrorsFromApi(e, ["email", "role"])),
+      },
+    );
+  }
+
+  return (
+    <Card>
+      <CardHeader title="Invite people" description="They'll get an email with a link to join. Invitations expire after a few days." />
+      <CardBody>
+        <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
+          <FormError message={errors.form} />
+          {sent && <Alert tone="success">Invitation sent to {sent}.</Alert>}
+          <div className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-start">
+            <Field label="Email" name="email" type="email" autoComplete="off" placeholder="teammate@example.com" error={errors.fields.email} />
+            <SelectField label="Role" name="role" defaultValue="member" error={errors.fields.role}>
+              {ROLES.map((role) => (
+                <option key={role} value={role}>
+                  {formatRole(role)}
+                </option>
+              ))}
+            </SelectField>
+            <Button type="submit" className="sm:mt-6.5" pending={invite.isPending}>
+              Send invitation
+            </Button>
+          </div>
+        </form>
+      </CardBody>
+    </Card>
+  );
+}
+
+const STATUS_TONE: Record<InvitationRead["status"], "amber" | "green" | "neutral" | "red"> = {
+  pending: "amber",
+  accepted: "green",
+  revoked: "neutral",
+  expired: "red",
+};
+
+function InvitationsCard() {
+  const org = useCurrentOrg();
+  const queryClient = useQueryClient();
+  const invitations = $api.useInfiniteQuery(
+    "get",
+    "/api/v1/orgs/{organization_id}/invitations",
+    { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
+    { pageParamName: "cursor", initialPageParam: undefined, getNextPageParam: (page) => page.next_cursor ?? undefined },
+  );
+  const revoke = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/invitations/{invitation_id}", {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),
+  });
+  const items = invitations.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <Card>
+      <CardHeader title="Invitations" />
+      <CardBody className="p-0">
+        {invitations.isPending ? (
+          <LoadingState />
+        ) : invitations.isError ? (
+          <div className="p-5">
+            <ErrorState error={invitations.error} onRetry={() => void invitations.refetch()} />
+          </div>
+        ) : items.length === 0 ? (
+          <div className="p-5">
+            <EmptyState title="No invitations" description="Invitations you send appear here until they are accepted." />
+          </div>
+        ) : (
+          <ul className="divide-y divide-neutral-200">
+            {revoke.isError && (
+              <li className="px-5 py-3">
+                <Alert tone="error">{describeError(revoke.error)}</Alert>
+              </li>
+            )}
+            {items.map((inv) => (
+              <li key={inv.id} className="flex flex-wrap items-center justify-between gap-3 px-5 py-3 text-sm">
+                <div>
+                  <p className="font-medium text-neutral-900">{inv.email}</p>
+                  <p className="text-xs text-neutral-500">
+                    {formatRole(inv.role)} · sent {formatDate(inv.created_at)} · expires {formatDate(inv.expires_at)}
+                  </p>
+                </div>
+                <div className="flex items-center gap-3">
+                  <Badge tone={STATUS_TONE[inv.status]}>{inv.status}</Badge>
+                  {inv.status === "pending" && (
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      aria-label={`Revoke invitation for ${inv.email}`}
+                      pending={revoke.isPending && revoke.variables?.params.path.invitation_id === inv.id}
+                      onClick={() => revoke.mutate({ params: { path: { organization_id: org.id, invitation_id: inv.id } } })}
+                    >
+                      Revoke
+                    </Button>
+                  )}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+        {invitations.hasNextPage && (
+          <div className="border-t border-neutral-200 px-5 py-3">
+            <Button variant="secondary" size="sm" pending={invitations.isFetchingNextPage} onClick={() => void invitations.fetchNextPage()}>
+              Load more
+            </Button>
+          </div>
+        )}
+      </CardBody>
+    </Card>
+  );
+}

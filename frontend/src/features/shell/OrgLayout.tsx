@@ -1,0 +1,24 @@
+import { useEffect } from "react";
+import { Outlet, useParams } from "@tanstack/react-router";
+import { $api } from "@/api/client";
+import { ErrorState, LoadingState } from "@/components/ui";
+import { OrgProvider } from "@/features/organizations/OrgContext";
+import { setLastOrgId } from "@/features/organizations/lastOrg";
+
+/** Loads the organization in the URL and provides it (with the user's role) to the screens below. */
+export function OrgLayout() {
+  const { organizationId } = useParams({ strict: false }) as { organizationId: string };
+  const org = $api.useQuery("get", "/api/v1/orgs/{organization_id}", { params: { path: { organization_id: organizationId } } });
+
+  useEffect(() => {
+    if (org.data) setLastOrgId(org.data.id);
+  }, [org.data]);
+
+  if (org.isPending) return <LoadingState />;
+  if (org.isError) return <ErrorState error={org.error} onRetry={() => void org.refetch()} />;
+  return (
+    <OrgProvider organization={org.data}>
+      <Outlet />
+    </OrgProvider>
+  );
+}

@@ -1,0 +1,218 @@
+import type { QueryClient } from "@tanstack/react-query";
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  Outlet,
+  redirect,
+} from "@tanstack/react-router";
+import { $api, ensureSession, getAccessToken } from "@/api/client";
+import { LoadingState } from "@/components/ui";
+import { getLastOrgId } from "@/features/organizations/lastOrg";
+import { NotFound } from "@/features/shell/NotFound";
+
+export interface RouterContext {
+  queryClient: QueryClient;
+}
+
+/** Search params arrive JSON-parsed (a numeric token becomes a number): accept strings and numbers. */
+function str(value: unknown): string | undefined {
+  if (typeof value === "string") return value || undefined;
+  if (typeof value === "number") return String(value);
+  return undefined;
+}
+const tokenSearch = (search: Record<string, unknown>): { token?: string } => ({ token: str(search.token) });
+
+async function requireSession({ location }: { location: { href: string } }) {
+  await ensureSession();
+  if (!getAccessToken()) {
+    throw redirect({ to: "/login", search: { redirect: location.href } });
+  }
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: () => <Outlet />,
+  notFoundComponent: NotFound,
+});
+
+// --- Public pages -------------------------------------------------------------------------------------------------
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/login",
+  validateSearch: (search: Record<string, unknown>): { redirect?: string } => ({ redirect: str(search.redirect) }),
+  beforeLoad: async ({ search }) => {
+    await ensureSession();
+    if (getAccessToken()) throw redirect({ href: search.redirect && search.redirect.startsWith("/") && !search.redirect.startsWith("//") ? search.redirect : "/" });
+  },
+  component: lazyRouteComponent(() => import("@/features/auth/LoginScreen"), "LoginScreen"),
+});
+
+const signupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/signup",
+  component: lazyRouteComponent(() => import("@/features/auth/SignupScreen"), "SignupScreen"),
+});
+
+const verifyEmailRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/verify-email",
+  validateSearch: tokenSearch,
+  beforeLoad: () => ensureSession(),
+  component: lazyRouteComponent(() => import("@/features/auth/VerifyEmailScreen"), "VerifyEmailScreen"),
+});
+
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/forgot-password",
+  component: lazyRouteComponent(() => import("@/features/auth/ForgotPasswordScreen"), "ForgotPasswordScreen"),
+});
+
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reset-password",
+  validateSearch: tokenSearch,
+  component: lazyRouteComponent(() => import("@/features/auth/ResetPasswordScreen"), "ResetPasswordScreen"),
+});
+
+const acceptInvitationRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/invitations/accept",
+  validateSearch: tokenSearch,
+  beforeLoad: requireSession,
+  component: lazyRouteComponent(() => import("@/features/organizations/AcceptInvitationScreen"), "AcceptInvitationScreen"),
+});
+
+const outboxRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/dev/outbox",
+  component: lazyRouteComponent(() => import("@/features/dev/OutboxScreen"), "OutboxScreen"),
+});
+
+// --- Logged-in app ------------------------------------------------------------------------------------------------
+
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: "app",
+  beforeLoad: requireSession,
+  pendingComponent: () => <LoadingState />,
+  component: lazyRouteComponent(() => import("@/features/shell/AppShell"), "AppShell"),
+});
+
+const homeRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/",
+  beforeLoad: async ({ context }) => {
+    const orgs = await context.queryClient.ensureQueryData($api.queryOptions("get", "/api/v1/orgs"));
+    if (orgs.items.length === 0) throw redirect({ to: "/onboarding" });
+    const last = getLastOrgId();
+    const target = orgs.items.find((o) => o.id === last) ?? orgs.items[0]!;
+    throw redirect({ to: "/orgs/$organizationId", params: { organizationId: target.id } });
+  },
+});
+
+const onboardingRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/onboarding",
+  component: lazyRouteComponent(() => import("@/features/organizations/OnboardingScreen"), "OnboardingScreen"),
+});
+
+const securityRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/account/security",
+  component: lazyRouteComponent(() => import("@/features/auth/SecurityScreen"), "SecurityScreen"),
+});
+
+const orgRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/orgs/$organizationId",
+  component: lazyRouteComponent(() => import("@/features/shell/OrgLayout"), "OrgLayout"),
+});
+
+function comingSoon(path: string, key: "dashboard" | "campaigns" | "rules" | "creative" | "reports" | "settings") {
+  return createRoute({
+    getParentRoute: () => orgRoute,
+    path,
+    component: lazyRouteComponent(() => import("@/features/shell/ComingSoon").then((m) => ({ default: m.comingSoonScreen(key) }))),
+  });
+}
+
+const dashboardRoute = comingSoon("/", "dashboard");
+const campaignsRoute = comingSoon("campaigns", "campaigns");
+const rulesRoute = comingSoon("rules", "rules");
+const creativeRoute = comingSoon("creative", "creative");
+const reportsRoute = comingSoon("reports", "reports");
+const settingsRoute = comingSoon("settings", "settings");
+
+const membersRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "members",
+  component: lazyRouteComponent(() => import("@/features/organizations/MembersScreen"), "MembersScreen"),
+});
+
+const auditLogRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "audit-log",
+  component: lazyRouteComponent(() => import("@/features/audit/AuditLogScreen"), "AuditLogScreen"),
+});
+
+const orgSettingsRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "organization",
+  component: lazyRouteComponent(() => import("@/features/organizations/OrgSettingsScreen"), "OrgSettingsScreen"),
+});
+
+export const routeTree = rootRoute.addChildren([
+  loginRoute,
+  signupRoute,
+  verifyEmailRoute,
+  forgotPasswordRoute,
+  resetPasswordRoute,
+  acceptInvitationRoute,
+  outboxRoute,
+  appRoute.addChildren([
+    homeRoute,
+    onboardingRoute,
+    securityRoute,
+    orgRoute.addChildren([
+      dashboardRoute,
+      campaignsRoute,
+      rulesRoute,
+      creativeRoute,
+      reportsRoute,
+      settingsRoute,
+      membersRoute,
+      auditLogRoute,
+      orgSettingsRoute,
+    ]),
+  ]),
+]);
+
+export function createAppRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: "intent",
+    defaultPendingComponent: () => <LoadingState />,
+    defaultErrorComponent: ({ error, reset }) => {
+      return (
+        <div className="p-8">
+          <ErrorFallback error={error} onRetry={reset} />
+        </div>
+      );
+    },
+    scrollRestoration: true,
+  });
+}
+
+import { ErrorState } from "@/components/ui";
+function ErrorFallback({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  return <ErrorState error={error} onRetry={onRetry} />;
+}
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}

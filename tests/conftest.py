@@ -1,0 +1,121 @@
+"""Test fixtures: a real embedded PostgreSQL, the app over ASGI, users and organizations, and a blocked network.
+
+One embedded server serves the whole run (each xdist worker gets its own database). Migrations run once; after each
+test every table is truncated. The app connects as the restricted role, exactly as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_HOME = ROOT / ".adpilot-test"
+
+os.environ.update({
+    "ADPILOT_ENVIRONMENT": "test",
+    "ADPILOT_HOME": str(TEST_HOME / "home"),
+    "ADPILOT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hmac-256",
+    "ADPILOT_RATE_LIMIT_PER_MINUTE": "100000",
+    "ADPILOT_LOG_JSON": "true",
+    "ADPILOT_PUBLIC_URL": "http://testserver",
+})
+os.environ.pop("DATABASE_URL", None)
+
+from adpilot.core.embedded_postgres import EmbeddedPostgres  # noqa: E402
+
+
+def _worker_database() -> str:
+    return "adpilot_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def embedded_server() -> Iterator[EmbeddedPostgres]:
+    TEST_HOME.mkdir(exist_ok=True)
+    server = EmbeddedPostgres(TEST_HOME, "adpilot_app")
+    server.start()
+    yield server
+
+
+@pytest.fixture(scope="session")
+def database_urls(embedded_server: EmbeddedPostgres) -> Iterator[tuple[str, str]]:
+    """(owner URL, app URL) of this worker's freshly migrated database."""
+    from adpilot import migrate
+    from adpilot.config import get_settings
+
+    name = _worker_database()
+    embedded_server.create_database(name)
+    urls = embedded_server.start(database=name)
+    migrate.upgrade(urls.owner, "adpilot_app")
+    os.environ["DATABASE_URL"] = urls.owner
+    os.environ["ADPILOT_APP_DATABASE_URL"] = urls.app
+    get_settings.cache_clear()
+    yield urls.owner, urls.app
+
+
+@pytest.fixture(scope="session")
+async def database(database_urls: tuple[str, str]) -> AsyncIterator[object]:
+    from adpilot import jobs
+    from adpilot.config import get_settings
+    from adpilot.db import close_database, init_database
+
+    db = init_database(get_settings())
+    job_app = jobs.configure(db.urls.app)
+    await job_app.open_async()
+    yield db
+    await job_app.close_async()
+    await close_database()
+
+
+TRUNCATE_SQL = """
+DO $$ DECLARE tables text; BEGIN
+  SELECT string_agg(quote_ident(tablename), ', ') INTO tables FROM pg_tables
+   WHERE schemaname = 'public' AND tablename <> 'alembic_version';
+  EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
+END $$;
+"""
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "database" not in request.fixturenames:
+        return
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from adpilot.db import to_sqlalchemy_url
+
+    owner_url = request.getfixturevalue("database_urls")[0]
+    engine = create_async_engine(to_sqlalchemy_url(owner_url))
+    async with engine.begin() as connection:
+        await connection.execute(text(TRUNCATE_SQL))
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def block_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: only loopback and Unix sockets are allowed."""
+    original = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+            host = str(address[0])
+            if host not in ("127.0.0.1", "::1", "localhost"):
+                raise OSError(f"tests may not reach the network ({host})")
+        return original(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # The process that owns the run (not an xdist worker) stops the shared server, leaving no process behind.
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        EmbeddedPostgres(TEST_HOME, "adpilot_app").stop_if_running()
+
+
+pytest_plugins = ["tests.fixtures"]

@@ -1,0 +1,124 @@
+"""Fixtures and helpers shared by the tests: the HTTP client, users, organizations and their roles."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+PASSWORD = "a-long-and-unusual-passphrase"
+HEADERS = {"X-Requested-With": "XMLHttpRequest"}
+_counter = itertools.count(1)
+
+
+@dataclass
+class LoggedIn:
+    """A user with an access token; ``headers`` authenticate a request."""
+
+    user_id: UUID
+    email: str
+    access_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@pytest.fixture(scope="session")
+def app(database: object) -> FastAPI:
+    from adpilot.app import create_app
+    from adpilot.config import get_settings
+
+    return create_app(get_settings(), run_worker=False)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=HEADERS) as client:
+        yield client
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}{next(_counter)}@example.com"
+
+
+async def sign_up(client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD) -> LoggedIn:
+    """Sign up and log in through the public API."""
+    email = email or unique_email()
+    response = await client.post("/api/v1/auth/signup", json={"email": email, "password": password,
+                                                               "display_name": email.split("@")[0]})
+    assert response.status_code == 201, response.text
+    return await log_in(client, email, password)
+
+
+async def log_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> LoggedIn:
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "ok", body
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    return LoggedIn(UUID(me.json()["id"]), email, body["access_token"])
+
+
+async def create_organization(client: httpx.AsyncClient, owner: LoggedIn, name: str = "Acme") -> str:
+    response = await client.post("/api/v1/orgs", json={"name": name}, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def outbox(client: httpx.AsyncClient, recipient: str | None = None) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = (await client.get("/api/v1/dev/outbox")).json()["items"]
+    return [m for m in messages if recipient is None or m["recipient"] == recipient]
+
+
+def link_token(body: str, path: str) -> str:
+    match = re.search(re.escape(path) + r"\?token=(\S+)", body)
+    assert match, f"no {path} link in: {body}"
+    return match.group(1)
+
+
+async def add_member(client: httpx.AsyncClient, admin: LoggedIn, organization_id: str, role: str) -> LoggedIn:
+    """Invite a new user with ``role`` and have them accept, through the API."""
+    email = unique_email(role)
+    response = await client.post(f"/api/v1/orgs/{organization_id}/invitations", json={"email": email, "role": role},
+                                 headers=admin.headers)
+    assert response.status_code == 201, response.text
+    token = link_token((await outbox(client, email))[0]["body_text"], "/invitations/accept")
+    member = await sign_up(client, email)
+    accepted = await client.post("/api/v1/invitations/accept", json={"token": token}, headers=member.headers)
+    assert accepted.status_code == 200, accepted.text
+    return member
+
+
+@dataclass
+class OrgWorld:
+    """An organization with one user per role, and a second organization with its own admin."""
+
+    organization_id: str
+    admin: LoggedIn
+    manager: LoggedIn
+    member: LoggedIn
+    viewer: LoggedIn
+    other_organization_id: str
+    outsider: LoggedIn
+
+    def as_role(self, role: str) -> LoggedIn:
+        return {"admin": self.admin, "manager": self.manager, "member": self.member, "viewer": self.viewer}[role]
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient) -> OrgWorld:
+    admin = await sign_up(client, unique_email("admin"))
+    organization_id = await create_organization(client, admin, "Acme")
+    members = {role: await add_member(client, admin, organization_id, role) for role in ("manager", "member", "viewer")}
+    outsider = await sign_up(client, unique_email("outsider"))
+    other = await create_organization(client, outsider, "Other Co")
+    return OrgWorld(organization_id, admin, members["manager"], members["member"], members["viewer"], other, outsider)
