@@ -8,7 +8,7 @@ import {
   redirect,
 } from "@tanstack/react-router";
 import { $api, ensureSession, getAccessToken } from "@/api/client";
-import { LoadingState } from "@/components/ui";
+import { ErrorState, LoadingState } from "@/components/ui";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { NotFound } from "@/features/shell/NotFound";
 
@@ -130,7 +130,7 @@ const orgRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/shell/OrgLayout"), "OrgLayout"),
 });
 
-function comingSoon(path: string, key: "dashboard" | "campaigns" | "rules" | "creative" | "reports" | "settings") {
+function comingSoon<TPath extends string>(path: TPath, key: "dashboard" | "campaigns" | "rules" | "creative" | "reports" | "settings") {
   return createRoute({
     getParentRoute: () => orgRoute,
     path,
@@ -206,7 +206,6 @@ export function createAppRouter(queryClient: QueryClient) {
   });
 }
 
-import { ErrorState } from "@/components/ui";
 function ErrorFallback({ error, onRetry }: { error: unknown; onRetry: () => void }) {
   return <ErrorState error={error} onRetry={onRetry} />;
 }

@@ -35,7 +35,7 @@ export function AuditLogScreen() {
       ) : (
         <div className="space-y-4">
           <form onSubmit={onSubmit} aria-label="Filter audit log" className="grid gap-3 rounded-lg border border-neutral-200 bg-white p-4 sm:grid-cols-[1fr_1fr_1fr_auto] sm:items-end">
-            <Field label="Action" name="action" placeholder="e.g. member.role_changed" />
+            <Field label="Action" name="action" placeholder="e.g. member. or member.role_changed" description="An exact action or a prefix." />
             <Field label="Since" name="since" type="datetime-local" />
             <Field label="Until" name="until" type="datetime-local" />
             <div className="flex gap-2">
