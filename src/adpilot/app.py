@@ -28,15 +28,39 @@ from adpilot.db import close_database, init_database
 log = get_logger(__name__)
 WEB_DIST = Path(__file__).parent / "web" / "dist"
 
-_HTTP_CODES = {400: "bad-request", 401: "not-authenticated", 403: "permission-denied", 404: "not-found",
-               405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "payload-too-large",
-               415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited"}
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "not-authenticated",
+    403: "permission-denied",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    429: "rate-limited",
+}
 
 
-def problem_response(request: Request, status: int, code: str, title: str, detail: str | None = None,
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    document = problem_document(status=status, code=code, title=title, detail=detail, instance=request.url.path,
-                                request_id=getattr(request.state, "request_id", None), **extra)
+def problem_response(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    document = problem_document(
+        status=status,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=request.url.path,
+        request_id=getattr(request.state, "request_id", None),
+        **extra,
+    )
     return JSONResponse(document, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -48,17 +72,26 @@ async def _app_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": [str(part) if not isinstance(part, int) else part for part in error.get("loc", ())],
-         "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+        {
+            "loc": [str(part) if not isinstance(part, int) else part for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
         for error in exc.errors()
     ]
     malformed = any(error["type"] == "json_invalid" for error in errors)
     if malformed:
-        return problem_response(request, 400, "malformed-json", "The request body is not valid JSON",
-                                errors[0]["msg"] if errors else None)
-    return problem_response(request, 422, "validation-error", "The request is invalid",
-                            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)[:1000],
-                            errors=errors)
+        return problem_response(
+            request, 400, "malformed-json", "The request body is not valid JSON", errors[0]["msg"] if errors else None
+        )
+    return problem_response(
+        request,
+        422,
+        "validation-error",
+        "The request is invalid",
+        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)[:1000],
+        errors=errors,
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -70,8 +103,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("http.unhandled_error", path=request.url.path)
-    return problem_response(request, 500, "internal-error", "Something went wrong on our side",
-                            "The error was logged with this request's id.")
+    return problem_response(
+        request,
+        500,
+        "internal-error",
+        "Something went wrong on our side",
+        "The error was logged with this request's id.",
+    )
 
 
 class SinglePageApp(StaticFiles):
@@ -99,11 +137,13 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         job_app = jobs.configure(database.urls.app)
         await job_app.open_async()
         if worker_enabled:
-            worker = asyncio.create_task(job_app.run_worker_async(
-                concurrency=settings.worker_concurrency,
-                fetch_job_polling_interval=settings.worker_polling_interval,
-                install_signal_handlers=False,
-            ))
+            worker = asyncio.create_task(
+                job_app.run_worker_async(
+                    concurrency=settings.worker_concurrency,
+                    fetch_job_polling_interval=settings.worker_polling_interval,
+                    install_signal_handlers=False,
+                )
+            )
         try:
             yield
         finally:
@@ -122,9 +162,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
-        responses={400: {"model": Problem, "description": "Malformed request (for example invalid JSON)"},
-                   422: {"model": Problem, "description": "The request is invalid"},
-                   429: {"model": Problem, "description": "Too many requests"}},
+        responses={
+            400: {"model": Problem, "description": "Malformed request (for example invalid JSON)"},
+            422: {"model": Problem, "description": "The request is invalid"},
+            429: {"model": Problem, "description": "Too many requests"},
+        },
     )
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -150,11 +192,17 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     if WEB_DIST.is_dir():
         app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")
 
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
-                       storage_uri=settings.rate_limit_storage_uri)
+    app.add_middleware(
+        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, storage_uri=settings.rate_limit_storage_uri
+    )
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
-                           allow_methods=["*"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     app.add_middleware(RequestContextMiddleware, hsts=settings.secure_cookies)
     return app
 
@@ -164,5 +212,10 @@ def configure_observability(settings: Settings) -> None:
     if settings.sentry_dsn is not None:
         import sentry_sdk
 
-        sentry_sdk.init(dsn=settings.sentry_dsn.get_secret_value(), environment=settings.environment.value,
-                        release=__version__, auto_enabling_integrations=False, send_default_pii=False)
+        sentry_sdk.init(
+            dsn=settings.sentry_dsn.get_secret_value(),
+            environment=settings.environment.value,
+            release=__version__,
+            auto_enabling_integrations=False,
+            send_default_pii=False,
+        )

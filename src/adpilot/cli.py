@@ -13,8 +13,9 @@ import typer
 
 from adpilot.config import Environment, Settings, get_settings
 
-cli = typer.Typer(help="adpilot: self-hostable AI marketing automation.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+cli = typer.Typer(
+    help="adpilot: self-hostable AI marketing automation.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 jobs_cli = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
 mail_cli = typer.Typer(help="The development mail outbox.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
@@ -74,8 +75,15 @@ def serve(
             _print_demo(_run(_seed_demo(settings)), settings)
         app = create_app(settings, run_worker=worker and settings.run_worker)
         typer.echo(f"adpilot is serving on {settings.base_url}  (Ctrl-C to stop)")
-        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                                proxy_headers=True, server_header=False)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            server_header=False,
+        )
         uvicorn.Server(config).run()
     finally:
         stop_embedded()
@@ -97,8 +105,10 @@ def run_worker(
         database = init_database(settings)
         job_app = jobs.configure(database.urls.app)
         async with job_app.open_async():
-            await job_app.run_worker_async(concurrency=concurrency or settings.worker_concurrency,
-                                           fetch_job_polling_interval=settings.worker_polling_interval)
+            await job_app.run_worker_async(
+                concurrency=concurrency or settings.worker_concurrency,
+                fetch_job_polling_interval=settings.worker_polling_interval,
+            )
         await close_database()
 
     try:
@@ -135,8 +145,10 @@ async def _seed_demo(settings: Settings) -> Any:
 
 def _print_demo(login: Any, settings: Settings) -> None:
     state = "created" if login.created else "ready"
-    typer.echo(f"\nDemo workspace {state}. Log in at {settings.base_url}/login with\n"
-               f"  email:    {login.email}\n  password: {login.password}\n")
+    typer.echo(
+        f"\nDemo workspace {state}. Log in at {settings.base_url}/login with\n"
+        f"  email:    {login.email}\n  password: {login.password}\n"
+    )
 
 
 @cli.command()
@@ -228,8 +240,9 @@ def mail_outbox(limit: int = 20) -> None:
     if not messages:
         typer.echo("The outbox is empty.")
     for message in messages:
-        typer.echo(f"--- {message.created_at:%Y-%m-%d %H:%M:%S} to {message.recipient}: {message.subject}\n"
-                   f"{message.body_text}")
+        typer.echo(
+            f"--- {message.created_at:%Y-%m-%d %H:%M:%S} to {message.recipient}: {message.subject}\n{message.body_text}"
+        )
 
 
 @audit_cli.command("verify")

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     public_url: str = ""
 
     # Database. Unset: an embedded PostgreSQL in ``home``. Set: the owner connection used for migrations.
-    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "ADPILOT_DATABASE_URL"))
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "ADPILOT_DATABASE_URL")
+    )
     # The restricted role the app and workers connect as. Derived from database_url when unset.
     app_database_url: str | None = None
     app_database_role: str = "adpilot_app"

@@ -71,5 +71,6 @@ async def metrics() -> PlainTextResponse:
 async def get_client_config() -> ClientConfig:
     """What the web app needs to know before anyone logs in."""
     settings = get_settings()
-    return ClientConfig(environment=settings.environment.value, outbox_enabled=settings.outbox_enabled,
-                        version=__version__)
+    return ClientConfig(
+        environment=settings.environment.value, outbox_enabled=settings.outbox_enabled, version=__version__
+    )

@@ -18,8 +18,10 @@ from adpilot.organizations.dependencies import CanReadAudit
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 
-@router.get("/orgs/{organization_id}/audit-log",
-            responses=problem_responses(NotAuthenticated, NotFound, PermissionDenied, InvalidCursor))
+@router.get(
+    "/orgs/{organization_id}/audit-log",
+    responses=problem_responses(NotAuthenticated, NotFound, PermissionDenied, InvalidCursor),
+)
 async def list_audit_entries(
     tenant: CanReadAudit,
     session: DbSession,
@@ -33,8 +35,15 @@ async def list_audit_entries(
     """The organization's audit log, newest first, with filters."""
     before_seq = _seq_cursor(page.cursor)
     entries = await audit_service.list_entries(
-        session, tenant.organization_id, limit=page.limit + 1, before_seq=before_seq, action=action,
-        actor_user_id=actor_user_id, target_type=target_type, since=since, until=until,
+        session,
+        tenant.organization_id,
+        limit=page.limit + 1,
+        before_seq=before_seq,
+        action=action,
+        actor_user_id=actor_user_id,
+        target_type=target_type,
+        since=since,
+        until=until,
     )
     more = len(entries) > page.limit
     items = [AuditEntryRead.model_validate(entry) for entry in entries[: page.limit]]

@@ -67,4 +67,3 @@ class AuditRepository:
     async def count(self, organization_id: UUID) -> int:
         query = select(func.count()).select_from(AuditEntry).where(AuditEntry.organization_id == organization_id)
         return int((await self.session.execute(query)).scalar_one())
-

@@ -37,18 +37,24 @@ class AuthRepository:
 
     async def active_session_user(self, session_id: UUID, user_id: UUID) -> User | None:
         """The user of an active session, in one query."""
-        query = select(User).join(UserSession, UserSession.user_id == User.id).where(
-            UserSession.id == session_id,
-            UserSession.user_id == user_id,
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > func.now(),
+        query = (
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(
+                UserSession.id == session_id,
+                UserSession.user_id == user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > func.now(),
+            )
         )
         return (await self.session.scalars(query)).first()
 
     async def active_sessions(self, user_id: UUID) -> list[UserSession]:
         query = (
             select(UserSession)
-            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > func.now())
+            .where(
+                UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > func.now()
+            )
             .order_by(UserSession.last_seen_at.desc())
         )
         return list((await self.session.scalars(query)).all())

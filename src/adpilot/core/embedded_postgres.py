@@ -53,7 +53,7 @@ class EmbeddedPostgres:
         self._psql(
             server,
             f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE);\n'
-            f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}{clause};\n'
+            f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}{clause};\n',
         )
 
     def _bootstrap(self, server: object, database: str) -> None:

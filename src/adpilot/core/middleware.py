@@ -42,8 +42,9 @@ class RequestContextMiddleware:
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         client = scope.get("client")
-        meta = RequestMeta(request_id=request_id, ip=client[0] if client else None,
-                           user_agent=headers.get("user-agent"))
+        meta = RequestMeta(
+            request_id=request_id, ip=client[0] if client else None, user_agent=headers.get("user-agent")
+        )
         set_request_meta(meta)
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
@@ -78,8 +79,13 @@ class RequestContextMiddleware:
             http_requests.labels(scope["method"], route, f"{status // 100}xx").inc()
             http_latency.labels(scope["method"], route).observe(elapsed)
             if path.startswith("/api/"):
-                log.info("http.request", method=scope["method"], path=path, status=status,
-                         duration_ms=round(elapsed * 1000, 2))
+                log.info(
+                    "http.request",
+                    method=scope["method"],
+                    path=path,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
 
 
 def _route_template(scope: dict[str, Any]) -> str:

@@ -31,10 +31,15 @@ class RateLimitMiddleware:
         reset_at, _ = self.limiter.get_window_stats(self.item, "api", key)
         error = RateLimited(int(reset_at - time.time()) + 1)
         body = json.dumps(error.to_problem(instance=scope["path"])).encode()
-        await send({
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
-                        *[(k.lower().encode(), v.encode()) for k, v in error.headers.items()]],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    *[(k.lower().encode(), v.encode()) for k, v in error.headers.items()],
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

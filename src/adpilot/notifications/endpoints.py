@@ -36,5 +36,7 @@ async def list_outbox_messages(
     rows = await list_outbox(session, page.limit + 1, before)
     more = len(rows) > page.limit
     last = rows[page.limit - 1] if more else None
-    return Page(items=[OutboxMessageRead.model_validate(row) for row in rows[: page.limit]],
-                next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+    return Page(
+        items=[OutboxMessageRead.model_validate(row) for row in rows[: page.limit]],
+        next_cursor=encode_cursor(last.created_at, last.id) if last else None,
+    )

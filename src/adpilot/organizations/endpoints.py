@@ -47,19 +47,36 @@ TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
 
 
 def organization_read(organization: Organization, role: Role) -> OrganizationRead:
-    return OrganizationRead(id=organization.id, name=organization.name, require_mfa=organization.require_mfa,
-                            role=role, created_at=organization.created_at)
+    return OrganizationRead(
+        id=organization.id,
+        name=organization.name,
+        require_mfa=organization.require_mfa,
+        role=role,
+        created_at=organization.created_at,
+    )
 
 
 def member_read(member: MemberView) -> MemberRead:
-    return MemberRead(user_id=member.user_id, email=member.email, display_name=member.display_name,
-                      role=member.role, joined_at=member.joined_at, mfa_enabled=member.mfa_enabled)
+    return MemberRead(
+        user_id=member.user_id,
+        email=member.email,
+        display_name=member.display_name,
+        role=member.role,
+        joined_at=member.joined_at,
+        mfa_enabled=member.mfa_enabled,
+    )
 
 
 def invitation_read(view: InvitationView) -> InvitationRead:
     row = view.invitation
-    return InvitationRead(id=row.id, email=row.email, role=Role(row.role), status=view.status,  # type: ignore[arg-type]
-                          expires_at=row.expires_at, created_at=row.created_at)
+    return InvitationRead(
+        id=row.id,
+        email=row.email,
+        role=Role(row.role),
+        status=view.status,  # type: ignore[arg-type]
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+    )
 
 
 @router.get("/orgs", responses=problem_responses(NotAuthenticated))
@@ -70,8 +87,9 @@ async def list_organizations(principal: CurrentPrincipal, session: DbSession) ->
 
 
 @router.post("/orgs", status_code=status.HTTP_201_CREATED, responses=problem_responses(NotAuthenticated))
-async def create_organization(body: OrganizationCreate, principal: CurrentPrincipal,
-                              session: DbSession) -> OrganizationRead:
+async def create_organization(
+    body: OrganizationCreate, principal: CurrentPrincipal, session: DbSession
+) -> OrganizationRead:
     """Create an organization; you become its admin."""
     organization = await organization_service.create(session, principal, body.name)
     return organization_read(organization, Role.admin)
@@ -84,11 +102,13 @@ async def get_organization(tenant: CanReadOrganization, session: DbSession) -> O
 
 
 @router.patch("/orgs/{organization_id}", responses=problem_responses(*TENANT_ERRORS, EnableMfaFirst))
-async def update_organization(body: OrganizationUpdateRequest, tenant: CanUpdateOrganization,
-                              principal: CurrentPrincipal, session: DbSession) -> OrganizationRead:
+async def update_organization(
+    body: OrganizationUpdateRequest, tenant: CanUpdateOrganization, principal: CurrentPrincipal, session: DbSession
+) -> OrganizationRead:
     """Rename the organization or require MFA of its members (admins)."""
-    organization = await organization_service.update(session, tenant, name=body.name, require_mfa=body.require_mfa,
-                                                     principal=principal)
+    organization = await organization_service.update(
+        session, tenant, name=body.name, require_mfa=body.require_mfa, principal=principal
+    )
     return organization_read(organization, tenant.role)
 
 
@@ -104,14 +124,18 @@ async def list_members(tenant: CanReadMembers, session: DbSession, page: Paginat
 
 
 @router.patch("/orgs/{organization_id}/members/{user_id}", responses=problem_responses(*TENANT_ERRORS, LastAdmin))
-async def change_member_role(user_id: UUID, body: RoleChange, tenant: CanManageMembers,
-                             session: DbSession) -> MemberRead:
+async def change_member_role(
+    user_id: UUID, body: RoleChange, tenant: CanManageMembers, session: DbSession
+) -> MemberRead:
     """Give a member another role (admins)."""
     return member_read(await organization_service.change_role(session, tenant, user_id, body.role))
 
 
-@router.delete("/orgs/{organization_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=problem_responses(*TENANT_ERRORS, LastAdmin))
+@router.delete(
+    "/orgs/{organization_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*TENANT_ERRORS, LastAdmin),
+)
 async def remove_member(user_id: UUID, tenant: CanManageMembers, session: DbSession) -> None:
     """Remove a member from the organization (admins)."""
     await organization_service.remove_member(session, tenant, user_id)
@@ -124,28 +148,41 @@ async def list_invitations(tenant: CanManageMembers, session: DbSession, page: P
     views = await organization_service.list_invitations(session, tenant, page.limit + 1, before)
     more = len(views) > page.limit
     last = views[page.limit - 1].invitation if more else None
-    return Page(items=[invitation_read(v) for v in views[: page.limit]],
-                next_cursor=encode_cursor(last.created_at, last.id) if last else None)
+    return Page(
+        items=[invitation_read(v) for v in views[: page.limit]],
+        next_cursor=encode_cursor(last.created_at, last.id) if last else None,
+    )
 
 
-@router.post("/orgs/{organization_id}/invitations", status_code=status.HTTP_201_CREATED,
-             responses=problem_responses(*TENANT_ERRORS, AlreadyMember))
+@router.post(
+    "/orgs/{organization_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*TENANT_ERRORS, AlreadyMember),
+)
 async def create_invitation(body: InvitationCreate, tenant: CanManageMembers, session: DbSession) -> InvitationRead:
     """Invite someone by email (admins); the link is emailed and valid for 7 days."""
     return invitation_read(await organization_service.invite(session, tenant, str(body.email), body.role))
 
 
-@router.delete("/orgs/{organization_id}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=problem_responses(*TENANT_ERRORS, InvitationUnusable))
+@router.delete(
+    "/orgs/{organization_id}/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*TENANT_ERRORS, InvitationUnusable),
+)
 async def revoke_invitation(invitation_id: UUID, tenant: CanManageMembers, session: DbSession) -> None:
     """Revoke a pending invitation (admins)."""
     await organization_service.revoke_invitation(session, tenant, invitation_id)
 
 
-@router.post("/invitations/accept",
-             responses=problem_responses(NotAuthenticated, InvalidInvitationToken, InvitationUnusable,
-                                         InvitationForAnotherEmail, AlreadyMember))
-async def accept_invitation(body: InvitationAccept, principal: CurrentPrincipal, session: DbSession) -> OrganizationRead:
+@router.post(
+    "/invitations/accept",
+    responses=problem_responses(
+        NotAuthenticated, InvalidInvitationToken, InvitationUnusable, InvitationForAnotherEmail, AlreadyMember
+    ),
+)
+async def accept_invitation(
+    body: InvitationAccept, principal: CurrentPrincipal, session: DbSession
+) -> OrganizationRead:
     """Join an organization with the token from an invitation email."""
     organization, role = await organization_service.accept_invitation(session, principal, body.token)
     return organization_read(organization, role)

@@ -74,9 +74,7 @@ class InvitationView:
 
 
 class OrganizationService:
-    async def resolve_tenant(
-        self, session: AsyncSession, principal: Principal, organization_id: UUID
-    ) -> TenantContext:
+    async def resolve_tenant(self, session: AsyncSession, principal: Principal, organization_id: UUID) -> TenantContext:
         """Scope the transaction to the organization and load the caller's role; a non-member gets 404."""
         await set_tenant(session, organization_id, principal.user_id)
         repository = OrganizationRepository(session)
@@ -88,8 +86,9 @@ class OrganizationService:
             raise OrganizationNotFound()
         if organization.require_mfa and not principal.mfa_enabled:
             raise MfaRequired()
-        return TenantContext(organization_id, principal.user_id, principal.email, Role(membership.role),
-                             principal.session_id)
+        return TenantContext(
+            organization_id, principal.user_id, principal.email, Role(membership.role), principal.session_id
+        )
 
     async def list_for_user(self, session: AsyncSession, principal: Principal) -> list[tuple[Organization, Role]]:
         await set_tenant(session, None, principal.user_id)
@@ -106,8 +105,13 @@ class OrganizationService:
         await repository.add(organization)
         await repository.add(Membership(organization_id=organization.id, user_id=principal.user_id, role=Role.admin))
         await audit_service.record(
-            session, organization.id, Actor(principal.user_id, principal.email), "organization.created",
-            target_type="organization", target_id=organization.id, after={"name": organization.name},
+            session,
+            organization.id,
+            Actor(principal.user_id, principal.email),
+            "organization.created",
+            target_type="organization",
+            target_id=organization.id,
+            after={"name": organization.name},
         )
         return organization
 
@@ -118,7 +122,12 @@ class OrganizationService:
         return organization
 
     async def update(
-        self, session: AsyncSession, tenant: TenantContext, *, name: str | None, require_mfa: bool | None,
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        *,
+        name: str | None,
+        require_mfa: bool | None,
         principal: Principal,
     ) -> Organization:
         """Rename the organization or require MFA of its members (admins only)."""
@@ -133,9 +142,16 @@ class OrganizationService:
             organization.require_mfa = require_mfa
         after = {"name": organization.name, "require_mfa": organization.require_mfa}
         if after != before:
-            await audit_service.record(session, tenant.organization_id, tenant.actor, "organization.updated",
-                                       target_type="organization", target_id=organization.id,
-                                       before=before, after=after)
+            await audit_service.record(
+                session,
+                tenant.organization_id,
+                tenant.actor,
+                "organization.updated",
+                target_type="organization",
+                target_id=organization.id,
+                before=before,
+                after=after,
+            )
         return organization
 
     # --- members --------------------------------------------------------------------------------------------
@@ -156,13 +172,24 @@ class OrganizationService:
         if membership is None:
             raise MemberNotFound()
         previous = Role(membership.role)
-        if previous is Role.admin and role is not Role.admin and await repository.count_admins(tenant.organization_id) <= 1:
+        if (
+            previous is Role.admin
+            and role is not Role.admin
+            and await repository.count_admins(tenant.organization_id) <= 1
+        ):
             raise LastAdmin()
         membership.role = role
         if previous is not role:
-            await audit_service.record(session, tenant.organization_id, tenant.actor, "member.role_changed",
-                                       target_type="user", target_id=user_id,
-                                       before={"role": previous}, after={"role": role})
+            await audit_service.record(
+                session,
+                tenant.organization_id,
+                tenant.actor,
+                "member.role_changed",
+                target_type="user",
+                target_id=user_id,
+                before={"role": previous},
+                after={"role": role},
+            )
         users = await auth_service.users_by_ids(session, [user_id])
         return self._member_view(membership, users[user_id])
 
@@ -177,13 +204,21 @@ class OrganizationService:
         if membership.role == Role.admin and await repository.count_admins(tenant.organization_id) <= 1:
             raise LastAdmin()
         await repository.delete(membership)
-        await audit_service.record(session, tenant.organization_id, tenant.actor, "member.removed",
-                                   target_type="user", target_id=user_id, before={"role": membership.role})
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "member.removed",
+            target_type="user",
+            target_id=user_id,
+            before={"role": membership.role},
+        )
 
     @staticmethod
     def _member_view(membership: Membership, user: UserSummary) -> MemberView:
-        return MemberView(user.id, user.email, user.display_name, Role(membership.role), membership.created_at,
-                          user.mfa_enabled)
+        return MemberView(
+            user.id, user.email, user.display_name, Role(membership.role), membership.created_at, user.mfa_enabled
+        )
 
     # --- invitations ----------------------------------------------------------------------------------------
 
@@ -199,19 +234,31 @@ class OrganizationService:
         secret = new_token(24)
         token = _invitation_token(tenant.organization_id, secret)
         invitation = Invitation(
-            organization_id=tenant.organization_id, email=email, role=role, token_hash=token_digest(secret),
-            invited_by_user_id=tenant.user_id, expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+            organization_id=tenant.organization_id,
+            email=email,
+            role=role,
+            token_hash=token_digest(secret),
+            invited_by_user_id=tenant.user_id,
+            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
         )
         await repository.add(invitation)
         link = f"{get_settings().base_url}/invitations/accept?token={token}"
         await send_mail(
-            session, email, f"You are invited to {organization.name} on adpilot",
+            session,
+            email,
+            f"You are invited to {organization.name} on adpilot",
             f"{tenant.email} invited you to join {organization.name} on adpilot as {role}.\n\n"
             f"Accept the invitation:\n{link}\n\nThe invitation expires in {INVITATION_DAYS} days.\n",
         )
-        await audit_service.record(session, tenant.organization_id, tenant.actor, "invitation.created",
-                                   target_type="invitation", target_id=invitation.id,
-                                   after={"email": email, "role": role})
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "invitation.created",
+            target_type="invitation",
+            target_id=invitation.id,
+            after={"email": email, "role": role},
+        )
         return InvitationView(invitation, invitation_status(invitation), token)
 
     async def list_invitations(
@@ -229,8 +276,14 @@ class OrganizationService:
         if invitation_status(invitation) != "pending":
             raise InvitationUnusable()
         invitation.revoked_at = utcnow()
-        await audit_service.record(session, tenant.organization_id, tenant.actor, "invitation.revoked",
-                                   target_type="invitation", target_id=invitation.id)
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "invitation.revoked",
+            target_type="invitation",
+            target_id=invitation.id,
+        )
 
     async def accept_invitation(
         self, session: AsyncSession, principal: Principal, token: str
@@ -249,11 +302,18 @@ class OrganizationService:
         if await repository.membership(organization_id, principal.user_id) is not None:
             raise AlreadyMember()
         invitation.accepted_at = utcnow()
-        await repository.add(Membership(organization_id=organization_id, user_id=principal.user_id,
-                                        role=invitation.role))
-        await audit_service.record(session, organization_id, Actor(principal.user_id, principal.email),
-                                   "invitation.accepted", target_type="invitation", target_id=invitation.id,
-                                   after={"role": invitation.role})
+        await repository.add(
+            Membership(organization_id=organization_id, user_id=principal.user_id, role=invitation.role)
+        )
+        await audit_service.record(
+            session,
+            organization_id,
+            Actor(principal.user_id, principal.email),
+            "invitation.accepted",
+            target_type="invitation",
+            target_id=invitation.id,
+            after={"role": invitation.role},
+        )
         organization = await repository.get(organization_id)
         if organization is None:
             raise InvalidInvitationToken()
