@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,  # operation ids are the endpoint function names
         responses={
             400: {"model": Problem, "description": "Malformed request (for example invalid JSON)"},
             422: {"model": Problem, "description": "The request is invalid"},

@@ -17,7 +17,7 @@ export interface paths {
          * Forgot Password
          * @description Email a password-reset link (the answer is the same whether or not the account exists).
          */
-        post: operations["forgot_password_api_v1_auth_forgot_password_post"];
+        post: operations["forgot_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -37,7 +37,7 @@ export interface paths {
          * Log In
          * @description Log in with email and password; answers with tokens, or asks for the MFA code.
          */
-        post: operations["log_in_api_v1_auth_login_post"];
+        post: operations["log_in"];
         delete?: never;
         options?: never;
         head?: never;
@@ -57,7 +57,7 @@ export interface paths {
          * Log In Mfa
          * @description Second log-in step: a TOTP code or a recovery code.
          */
-        post: operations["log_in_mfa_api_v1_auth_login_mfa_post"];
+        post: operations["log_in_mfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -77,7 +77,7 @@ export interface paths {
          * Log Out
          * @description End this browser's session.
          */
-        post: operations["log_out_api_v1_auth_logout_post"];
+        post: operations["log_out"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,7 +97,7 @@ export interface paths {
          * Refresh Session
          * @description Exchange the refresh cookie for a new access token (the cookie rotates).
          */
-        post: operations["refresh_session_api_v1_auth_refresh_post"];
+        post: operations["refresh_session"];
         delete?: never;
         options?: never;
         head?: never;
@@ -117,7 +117,7 @@ export interface paths {
          * Resend Verification
          * @description Email a new verification link (the answer is the same whether or not the account exists).
          */
-        post: operations["resend_verification_api_v1_auth_resend_verification_post"];
+        post: operations["resend_verification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -137,7 +137,7 @@ export interface paths {
          * Reset Password
          * @description Set a new password with the token from the reset link; every session is signed out.
          */
-        post: operations["reset_password_api_v1_auth_reset_password_post"];
+        post: operations["reset_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -157,7 +157,7 @@ export interface paths {
          * Sign Up
          * @description Create an account; a verification link is emailed.
          */
-        post: operations["sign_up_api_v1_auth_signup_post"];
+        post: operations["sign_up"];
         delete?: never;
         options?: never;
         head?: never;
@@ -177,7 +177,7 @@ export interface paths {
          * Verify Email
          * @description Confirm an email address with the token from the verification link.
          */
-        post: operations["verify_email_api_v1_auth_verify_email_post"];
+        post: operations["verify_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -195,7 +195,7 @@ export interface paths {
          * Get Client Config
          * @description What the web app needs to know before anyone logs in.
          */
-        get: operations["get_client_config_api_v1_config_get"];
+        get: operations["get_client_config"];
         put?: never;
         post?: never;
         delete?: never;
@@ -215,7 +215,7 @@ export interface paths {
          * List Outbox Messages
          * @description Mail that would have been sent, newest first (development and demo only).
          */
-        get: operations["list_outbox_messages_api_v1_dev_outbox_get"];
+        get: operations["list_outbox_messages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -237,7 +237,7 @@ export interface paths {
          * Accept Invitation
          * @description Join an organization with the token from an invitation email.
          */
-        post: operations["accept_invitation_api_v1_invitations_accept_post"];
+        post: operations["accept_invitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -255,7 +255,7 @@ export interface paths {
          * Get Me
          * @description The signed-in user.
          */
-        get: operations["get_me_api_v1_me_get"];
+        get: operations["get_me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -265,7 +265,7 @@ export interface paths {
          * Update Me
          * @description Change your display name.
          */
-        patch: operations["update_me_api_v1_me_patch"];
+        patch: operations["update_me"];
         trace?: never;
     };
     "/api/v1/me/mfa/disable": {
@@ -281,7 +281,7 @@ export interface paths {
          * Disable Mfa
          * @description Turn MFA off (needs a current code or a recovery code).
          */
-        post: operations["disable_mfa_api_v1_me_mfa_disable_post"];
+        post: operations["disable_mfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -301,7 +301,7 @@ export interface paths {
          * Enable Mfa
          * @description Turn MFA on with a code from the authenticator; returns 10 single-use recovery codes.
          */
-        post: operations["enable_mfa_api_v1_me_mfa_enable_post"];
+        post: operations["enable_mfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -321,7 +321,7 @@ export interface paths {
          * Start Mfa Setup
          * @description Begin MFA setup: a new TOTP secret and its QR code.
          */
-        post: operations["start_mfa_setup_api_v1_me_mfa_setup_post"];
+        post: operations["start_mfa_setup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -339,7 +339,7 @@ export interface paths {
          * List My Sessions
          * @description Your signed-in devices, most recently used first.
          */
-        get: operations["list_my_sessions_api_v1_me_sessions_get"];
+        get: operations["list_my_sessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -362,7 +362,7 @@ export interface paths {
          * Revoke My Session
          * @description Sign out one of your devices.
          */
-        delete: operations["revoke_my_session_api_v1_me_sessions__session_id__delete"];
+        delete: operations["revoke_my_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -379,13 +379,13 @@ export interface paths {
          * List Organizations
          * @description The organizations you belong to, with your role in each.
          */
-        get: operations["list_organizations_api_v1_orgs_get"];
+        get: operations["list_organizations"];
         put?: never;
         /**
          * Create Organization
          * @description Create an organization; you become its admin.
          */
-        post: operations["create_organization_api_v1_orgs_post"];
+        post: operations["create_organization"];
         delete?: never;
         options?: never;
         head?: never;
@@ -403,7 +403,7 @@ export interface paths {
          * Get Organization
          * @description One organization, with your role in it.
          */
-        get: operations["get_organization_api_v1_orgs__organization_id__get"];
+        get: operations["get_organization"];
         put?: never;
         post?: never;
         delete?: never;
@@ -413,7 +413,7 @@ export interface paths {
          * Update Organization
          * @description Rename the organization or require MFA of its members (admins).
          */
-        patch: operations["update_organization_api_v1_orgs__organization_id__patch"];
+        patch: operations["update_organization"];
         trace?: never;
     };
     "/api/v1/orgs/{organization_id}/audit-log": {
@@ -427,7 +427,7 @@ export interface paths {
          * List Audit Entries
          * @description The organization's audit log, newest first, with filters.
          */
-        get: operations["list_audit_entries_api_v1_orgs__organization_id__audit_log_get"];
+        get: operations["list_audit_entries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -447,13 +447,13 @@ export interface paths {
          * List Invitations
          * @description Invitations, newest first (admins).
          */
-        get: operations["list_invitations_api_v1_orgs__organization_id__invitations_get"];
+        get: operations["list_invitations"];
         put?: never;
         /**
          * Create Invitation
          * @description Invite someone by email (admins); the link is emailed and valid for 7 days.
          */
-        post: operations["create_invitation_api_v1_orgs__organization_id__invitations_post"];
+        post: operations["create_invitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -474,7 +474,7 @@ export interface paths {
          * Revoke Invitation
          * @description Revoke a pending invitation (admins).
          */
-        delete: operations["revoke_invitation_api_v1_orgs__organization_id__invitations__invitation_id__delete"];
+        delete: operations["revoke_invitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -491,7 +491,7 @@ export interface paths {
          * List Members
          * @description Members in the order they joined.
          */
-        get: operations["list_members_api_v1_orgs__organization_id__members_get"];
+        get: operations["list_members"];
         put?: never;
         post?: never;
         delete?: never;
@@ -514,14 +514,14 @@ export interface paths {
          * Remove Member
          * @description Remove a member from the organization (admins).
          */
-        delete: operations["remove_member_api_v1_orgs__organization_id__members__user_id__delete"];
+        delete: operations["remove_member"];
         options?: never;
         head?: never;
         /**
          * Change Member Role
          * @description Give a member another role (admins).
          */
-        patch: operations["change_member_role_api_v1_orgs__organization_id__members__user_id__patch"];
+        patch: operations["change_member_role"];
         trace?: never;
     };
     "/healthz": {
@@ -535,7 +535,7 @@ export interface paths {
          * Healthz
          * @description Liveness: the process answers.
          */
-        get: operations["healthz_healthz_get"];
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -555,7 +555,7 @@ export interface paths {
          * Readyz
          * @description Readiness: the database answers and its schema is at the latest migration.
          */
-        get: operations["readyz_readyz_get"];
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -979,7 +979,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    forgot_password_api_v1_auth_forgot_password_post: {
+    forgot_password: {
         parameters: {
             query?: never;
             header?: never;
@@ -1030,7 +1030,7 @@ export interface operations {
             };
         };
     };
-    log_in_api_v1_auth_login_post: {
+    log_in: {
         parameters: {
             query?: never;
             header?: never;
@@ -1092,7 +1092,7 @@ export interface operations {
             };
         };
     };
-    log_in_mfa_api_v1_auth_login_mfa_post: {
+    log_in_mfa: {
         parameters: {
             query?: never;
             header?: never;
@@ -1154,7 +1154,7 @@ export interface operations {
             };
         };
     };
-    log_out_api_v1_auth_logout_post: {
+    log_out: {
         parameters: {
             query?: never;
             header?: never;
@@ -1209,7 +1209,7 @@ export interface operations {
             };
         };
     };
-    refresh_session_api_v1_auth_refresh_post: {
+    refresh_session: {
         parameters: {
             query?: never;
             header?: never;
@@ -1276,7 +1276,7 @@ export interface operations {
             };
         };
     };
-    resend_verification_api_v1_auth_resend_verification_post: {
+    resend_verification: {
         parameters: {
             query?: never;
             header?: never;
@@ -1327,7 +1327,7 @@ export interface operations {
             };
         };
     };
-    reset_password_api_v1_auth_reset_password_post: {
+    reset_password: {
         parameters: {
             query?: never;
             header?: never;
@@ -1378,7 +1378,7 @@ export interface operations {
             };
         };
     };
-    sign_up_api_v1_auth_signup_post: {
+    sign_up: {
         parameters: {
             query?: never;
             header?: never;
@@ -1440,7 +1440,7 @@ export interface operations {
             };
         };
     };
-    verify_email_api_v1_auth_verify_email_post: {
+    verify_email: {
         parameters: {
             query?: never;
             header?: never;
@@ -1490,7 +1490,7 @@ export interface operations {
             };
         };
     };
-    get_client_config_api_v1_config_get: {
+    get_client_config: {
         parameters: {
             query?: never;
             header?: never;
@@ -1537,7 +1537,7 @@ export interface operations {
             };
         };
     };
-    list_outbox_messages_api_v1_dev_outbox_get: {
+    list_outbox_messages: {
         parameters: {
             query?: {
                 /** @description Items per page. */
@@ -1590,7 +1590,7 @@ export interface operations {
             };
         };
     };
-    accept_invitation_api_v1_invitations_accept_post: {
+    accept_invitation: {
         parameters: {
             query?: never;
             header?: never;
@@ -1662,7 +1662,7 @@ export interface operations {
             };
         };
     };
-    get_me_api_v1_me_get: {
+    get_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -1719,7 +1719,7 @@ export interface operations {
             };
         };
     };
-    update_me_api_v1_me_patch: {
+    update_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -1780,7 +1780,7 @@ export interface operations {
             };
         };
     };
-    disable_mfa_api_v1_me_mfa_disable_post: {
+    disable_mfa: {
         parameters: {
             query?: never;
             header?: never;
@@ -1849,7 +1849,7 @@ export interface operations {
             };
         };
     };
-    enable_mfa_api_v1_me_mfa_enable_post: {
+    enable_mfa: {
         parameters: {
             query?: never;
             header?: never;
@@ -1920,7 +1920,7 @@ export interface operations {
             };
         };
     };
-    start_mfa_setup_api_v1_me_mfa_setup_post: {
+    start_mfa_setup: {
         parameters: {
             query?: never;
             header?: never;
@@ -1987,7 +1987,7 @@ export interface operations {
             };
         };
     };
-    list_my_sessions_api_v1_me_sessions_get: {
+    list_my_sessions: {
         parameters: {
             query?: never;
             header?: never;
@@ -2044,7 +2044,7 @@ export interface operations {
             };
         };
     };
-    revoke_my_session_api_v1_me_sessions__session_id__delete: {
+    revoke_my_session: {
         parameters: {
             query?: never;
             header?: never;
@@ -2111,7 +2111,7 @@ export interface operations {
             };
         };
     };
-    list_organizations_api_v1_orgs_get: {
+    list_organizations: {
         parameters: {
             query?: never;
             header?: never;
@@ -2168,7 +2168,7 @@ export interface operations {
             };
         };
     };
-    create_organization_api_v1_orgs_post: {
+    create_organization: {
         parameters: {
             query?: never;
             header?: never;
@@ -2229,7 +2229,7 @@ export interface operations {
             };
         };
     };
-    get_organization_api_v1_orgs__organization_id__get: {
+    get_organization: {
         parameters: {
             query?: never;
             header?: never;
@@ -2308,7 +2308,7 @@ export interface operations {
             };
         };
     };
-    update_organization_api_v1_orgs__organization_id__patch: {
+    update_organization: {
         parameters: {
             query?: never;
             header?: never;
@@ -2401,7 +2401,7 @@ export interface operations {
             };
         };
     };
-    list_audit_entries_api_v1_orgs__organization_id__audit_log_get: {
+    list_audit_entries: {
         parameters: {
             query?: {
                 /** @description Action, or its prefix (e.g. 'member.'). */
@@ -2492,7 +2492,7 @@ export interface operations {
             };
         };
     };
-    list_invitations_api_v1_orgs__organization_id__invitations_get: {
+    list_invitations: {
         parameters: {
             query?: {
                 /** @description Items per page. */
@@ -2576,7 +2576,7 @@ export interface operations {
             };
         };
     };
-    create_invitation_api_v1_orgs__organization_id__invitations_post: {
+    create_invitation: {
         parameters: {
             query?: never;
             header?: never;
@@ -2669,7 +2669,7 @@ export interface operations {
             };
         };
     };
-    revoke_invitation_api_v1_orgs__organization_id__invitations__invitation_id__delete: {
+    revoke_invitation: {
         parameters: {
             query?: never;
             header?: never;
@@ -2757,7 +2757,7 @@ export interface operations {
             };
         };
     };
-    list_members_api_v1_orgs__organization_id__members_get: {
+    list_members: {
         parameters: {
             query?: {
                 /** @description Items per page. */
@@ -2841,7 +2841,7 @@ export interface operations {
             };
         };
     };
-    remove_member_api_v1_orgs__organization_id__members__user_id__delete: {
+    remove_member: {
         parameters: {
             query?: never;
             header?: never;
@@ -2929,7 +2929,7 @@ export interface operations {
             };
         };
     };
-    change_member_role_api_v1_orgs__organization_id__members__user_id__patch: {
+    change_member_role: {
         parameters: {
             query?: never;
             header?: never;
@@ -3023,7 +3023,7 @@ export interface operations {
             };
         };
     };
-    healthz_healthz_get: {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
@@ -3070,7 +3070,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    readyz: {
         parameters: {
             query?: never;
             header?: never;
