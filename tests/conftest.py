@@ -7,6 +7,7 @@ test every table is truncated. The app connects as the restricted role, exactly 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,7 +15,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_HOME = ROOT / ".adpilot-test"
+TEST_ROOT = ROOT / ".adpilot-test"
+# Each pytest run (its xdist workers included) gets its own embedded server: several people or tools may run the
+# suite at once in one checkout, and a shared server would be dropped or stopped under a concurrent run's feet.
+# The controlling process picks the directory; xdist workers inherit it through the environment.
+os.environ.setdefault("ADPILOT_TEST_RUN_DIR", str(TEST_ROOT / f"run-{os.getpid()}"))
+TEST_HOME = Path(os.environ["ADPILOT_TEST_RUN_DIR"])
 
 os.environ.update({
     "ADPILOT_ENVIRONMENT": "test",
@@ -30,12 +36,33 @@ from adpilot.core.embedded_postgres import EmbeddedPostgres  # noqa: E402
 
 
 def _worker_database() -> str:
-    return "adpilot_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # One database per test process, so parallel runs (xdist workers, two terminals) never share one.
+    return f"adpilot_test_{os.getpid()}"
+
+
+def _remove_abandoned_runs() -> None:
+    """Stop and delete the servers of earlier runs whose process is gone (killed before its teardown)."""
+    for run in TEST_ROOT.glob("run-*"):
+        pid = run.name.removeprefix("run-")
+        if run == TEST_HOME or not pid.isdigit() or _alive(int(pid)):
+            continue
+        EmbeddedPostgres(run, "adpilot_app").stop_if_running()
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")
 def embedded_server() -> Iterator[EmbeddedPostgres]:
-    TEST_HOME.mkdir(exist_ok=True)
+    TEST_HOME.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres(TEST_HOME, "adpilot_app")
     server.start()
     yield server
@@ -55,6 +82,7 @@ def database_urls(embedded_server: EmbeddedPostgres) -> Iterator[tuple[str, str]
     os.environ["ADPILOT_APP_DATABASE_URL"] = urls.app
     get_settings.cache_clear()
     yield urls.owner, urls.app
+    embedded_server.drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -113,9 +141,11 @@ def block_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    # The process that owns the run (not an xdist worker) stops the shared server, leaving no process behind.
+    # The process that owns the run (not an xdist worker) stops its server and deletes it, leaving nothing behind.
     if "PYTEST_XDIST_WORKER" not in os.environ:
         EmbeddedPostgres(TEST_HOME, "adpilot_app").stop_if_running()
+        shutil.rmtree(TEST_HOME, ignore_errors=True)
+        _remove_abandoned_runs()
 
 
 pytest_plugins = ["tests.fixtures"]

