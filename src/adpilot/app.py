@@ -19,7 +19,7 @@ from starlette.types import Scope
 
 from adpilot import __version__
 from adpilot.config import Settings, get_settings
-from adpilot.core.errors import PROBLEM_MEDIA_TYPE, AppError, Problem, problem_document
+from adpilot.core.errors import PROBLEM_MEDIA_TYPE, AppError, FieldError, Problem, problem_document
 from adpilot.core.logging import configure_logging, get_logger
 from adpilot.core.middleware import RequestContextMiddleware
 from adpilot.core.rate_limit import RateLimitMiddleware
@@ -64,40 +64,37 @@ def problem_response(
     return JSONResponse(document, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-async def _app_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AppError)
+async def _app_error(request: Request, exc: AppError) -> Response:
     return problem_response(request, exc.status_code, exc.code, exc.title, exc.detail, exc.headers, **exc.extra)
 
 
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     errors = [
-        {
-            "loc": [str(part) if not isinstance(part, int) else part for part in error.get("loc", ())],
-            "msg": str(error.get("msg", "")),
-            "type": str(error.get("type", "")),
-        }
+        FieldError(
+            loc=[part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
+            msg=str(error.get("msg", "")),
+            type=str(error.get("type", "")),
+        )
         for error in exc.errors()
     ]
-    malformed = any(error["type"] == "json_invalid" for error in errors)
+    malformed = any(error.type == "json_invalid" for error in errors)
     if malformed:
         return problem_response(
-            request, 400, "malformed-json", "The request body is not valid JSON", errors[0]["msg"] if errors else None
+            request, 400, "malformed-json", "The request body is not valid JSON", errors[0].msg if errors else None
         )
     return problem_response(
         request,
         422,
         "validation-error",
         "The request is invalid",
-        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)[:1000],
-        errors=errors,
+        "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors)[:1000],
+        errors=[error.model_dump() for error in errors],
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     code = _HTTP_CODES.get(exc.status_code, "http-error")
-    title = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    title = exc.detail or "HTTP error"
     return problem_response(request, exc.status_code, code, title, headers=dict(exc.headers or {}))
 
 
@@ -169,10 +166,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             429: {"model": Problem, "description": "Too many requests"},
         },
     )
-    app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    # The decorator form accepts handlers typed with their exception class (add_exception_handler wants Exception).
+    app.exception_handler(AppError)(_app_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(Exception)(_unexpected_error)
 
     from adpilot.audit.endpoints import router as audit_router
     from adpilot.auth.endpoints import router as auth_router

@@ -15,7 +15,7 @@ class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def scoped(self, organization_id: UUID) -> Select[tuple[AuditEntry]]:
+    def scoped(self, organization_id: UUID) -> Select[AuditEntry]:
         return select(AuditEntry).where(AuditEntry.organization_id == organization_id)
 
     async def lock_chain(self, organization_id: UUID) -> None:

@@ -48,7 +48,7 @@ from adpilot.notifications.mail import send_mail
 log = get_logger(__name__)
 
 VERIFY_EMAIL = "verify_email"
-RESET_PASSWORD = "reset_password"
+RESET_PASSWORD = "reset_password"  # noqa: S105 - an email-token purpose, not a password
 VERIFY_EMAIL_HOURS = 48
 RESET_PASSWORD_MINUTES = 60
 RECOVERY_CODE_COUNT = 10

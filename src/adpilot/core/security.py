@@ -27,9 +27,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        _hasher.verify(password_hash or _DUMMY_HASH, password)  # raises unless the password matches
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+    return password_hash is not None
 
 
 def password_needs_rehash(password_hash: str) -> bool:

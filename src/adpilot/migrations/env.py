@@ -19,7 +19,8 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
-    assert url is not None
+    if url is None:
+        raise RuntimeError("alembic_config() sets sqlalchemy.url; run migrations through adpilot.migrate")
     connectable = config.attributes.get("connection")
     if connectable is not None:
         _run(connectable)

@@ -32,7 +32,8 @@ async def deliver_smtp(settings: Settings, recipient: str, subject: str, body_te
     message["To"] = recipient
     message["Subject"] = subject
     message.set_content(body_text)
-    assert settings.smtp_host is not None
+    if settings.smtp_host is None:
+        raise RuntimeError("ADPILOT_SMTP_HOST is not set; mail goes to the outbox instead")
     await aiosmtplib.send(
         message,
         hostname=settings.smtp_host,

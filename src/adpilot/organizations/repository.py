@@ -32,7 +32,7 @@ class OrganizationRepository:
         )
         return [(org, membership) for org, membership in (await self.session.execute(query)).all()]
 
-    def scoped_members(self, organization_id: UUID) -> Select[tuple[Membership]]:
+    def scoped_members(self, organization_id: UUID) -> Select[Membership]:
         return select(Membership).where(Membership.organization_id == organization_id)
 
     async def membership(self, organization_id: UUID, user_id: UUID) -> Membership | None:
@@ -56,7 +56,7 @@ class OrganizationRepository:
         await self.session.delete(row)
         await self.session.flush()
 
-    def scoped_invitations(self, organization_id: UUID) -> Select[tuple[Invitation]]:
+    def scoped_invitations(self, organization_id: UUID) -> Select[Invitation]:
         return select(Invitation).where(Invitation.organization_id == organization_id)
 
     async def invitation(self, organization_id: UUID, invitation_id: UUID) -> Invitation | None:
