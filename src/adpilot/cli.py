@@ -267,3 +267,7 @@ def audit_verify() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
