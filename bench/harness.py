@@ -1,0 +1,115 @@
+"""What every benchmark shares: the BENCH line, server processes that are always stopped, the embedded database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+ROOT = Path(__file__).resolve().parents[1]
+# Gitignored (``.adpilot-*/``). Every process a benchmark starts has this path on its command line, so
+# ``pgrep -af adpilot-bench`` lists whatever a benchmark left behind (it should list nothing).
+BENCH_HOME = ROOT / ".adpilot-bench"
+APP_ROLE = "adpilot_app"
+
+
+def bench_line(name: str, value: float, unit: str, baseline: float, ratio: float) -> str:
+    """The one machine-readable result format: ``BENCH <name> <value> <unit> baseline=<value> ratio=<value>``."""
+    return f"BENCH {name} {value:.6g} {unit} baseline={baseline:.6g} ratio={ratio:.3f}"
+
+
+def env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _raise_system_exit(signum: int, _: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (and SIGHUP) become SystemExit, so the ``finally`` blocks stopping servers and PostgreSQL run."""
+    previous = {sig: signal.signal(sig, _raise_system_exit) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@dataclass
+class ServerProcess:
+    """A server in its own process group, stopped (SIGTERM, then SIGKILL) when the benchmark ends."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(cls, name: str, argv: list[str], env: dict[str, str], port: int) -> ServerProcess:
+        log_path = BENCH_HOME / f"{name}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        return cls(name, port, process, log_path)
+
+    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}:\n"
+                                   + self.log_tail())
+            try:
+                with urllib.request.urlopen(self.base_url + path, timeout=1) as response:  # noqa: S310 (loopback)
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer on {self.base_url}{path} within {timeout:.0f} s:\n"
+                           + self.log_tail())
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def python_module_argv(module: str, *args: str) -> list[str]:
+    """``python -m <module> ... --tag <BENCH_HOME>``: the tag makes the process findable with pgrep."""
+    return [sys.executable, "-m", module, *args, "--tag", str(BENCH_HOME)]
