@@ -62,7 +62,7 @@ function AuditEntries({ filters }: { filters: Filters }) {
     "get",
     "/api/v1/orgs/{organization_id}/audit-log",
     { params: { path: { organization_id: org.id }, query: { limit: 50, ...filters } } },
-    { pageParamName: "cursor", initialPageParam: undefined, getNextPageParam: (page) => page.next_cursor ?? undefined },
+    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
   );
   const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
 

@@ -40,7 +40,7 @@ function OutboxMessages() {
     "get",
     "/api/v1/dev/outbox",
     { params: { query: { limit: 50 } } },
-    { pageParamName: "cursor", initialPageParam: undefined, getNextPageParam: (page) => page.next_cursor ?? undefined, refetchInterval: 5000 },
+    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined, refetchInterval: 5000 },
   );
   const items = messages.data?.pages.flatMap((p) => p.items) ?? [];
   if (messages.isPending) return <LoadingState />;

@@ -48,7 +48,7 @@ function MembersCard({ canManage }: { canManage: boolean }) {
     "get",
     "/api/v1/orgs/{organization_id}/members",
     { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: undefined, getNextPageParam: (page) => page.next_cursor ?? undefined },
+    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
   );
   const items = members.data?.pages.flatMap((p) => p.items) ?? [];
 
@@ -263,7 +263,7 @@ function InvitationsCard() {
     "get",
     "/api/v1/orgs/{organization_id}/invitations",
     { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: undefined, getNextPageParam: (page) => page.next_cursor ?? undefined },
+    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
   );
   const revoke = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/invitations/{invitation_id}", {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),

@@ -61,6 +61,10 @@ describe("MembersScreen role-based controls", () => {
     expect(screen.getByRole("button", { name: "Remove grace@example.com" })).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Send invitation" })).toBeInTheDocument();
     await waitFor(() => expect(fetchMock.mock.calls.some(([r]) => (r as Request).url.includes("/invitations"))).toBe(true));
+    // The first page is requested without a cursor.
+    const membersUrl = new URL((fetchMock.mock.calls.find(([r]) => (r as Request).url.includes("/members"))![0] as Request).url);
+    expect(membersUrl.searchParams.has("cursor")).toBe(false);
+    expect(membersUrl.searchParams.get("limit")).toBe("50");
   });
 
   it("hides every edit control from viewers", async () => {
