@@ -35,6 +35,16 @@ class OrganizationRepository:
     def scoped_members(self, organization_id: UUID) -> Select[Membership]:
         return select(Membership).where(Membership.organization_id == organization_id)
 
+    async def role_and_mfa_policy(self, organization_id: UUID, user_id: UUID) -> tuple[str, bool] | None:
+        """(role, organization requires MFA) of a member, in one query without locks; None for a non-member."""
+        query = (
+            select(Membership.role, Organization.require_mfa)
+            .join(Organization, Organization.id == Membership.organization_id)
+            .where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+        )
+        row = (await self.session.execute(query)).first()
+        return (row[0], row[1]) if row is not None else None
+
     async def membership(self, organization_id: UUID, user_id: UUID) -> Membership | None:
         query = self.scoped_members(organization_id).where(Membership.user_id == user_id)
         return (await self.session.scalars(query.with_for_update())).first()

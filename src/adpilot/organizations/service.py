@@ -77,18 +77,13 @@ class OrganizationService:
     async def resolve_tenant(self, session: AsyncSession, principal: Principal, organization_id: UUID) -> TenantContext:
         """Scope the transaction to the organization and load the caller's role; a non-member gets 404."""
         await set_tenant(session, organization_id, principal.user_id)
-        repository = OrganizationRepository(session)
-        membership = await repository.membership(organization_id, principal.user_id)
-        if membership is None:
+        found = await OrganizationRepository(session).role_and_mfa_policy(organization_id, principal.user_id)
+        if found is None:
             raise OrganizationNotFound()
-        organization = await repository.get(organization_id)
-        if organization is None:
-            raise OrganizationNotFound()
-        if organization.require_mfa and not principal.mfa_enabled:
+        role, require_mfa = found
+        if require_mfa and not principal.mfa_enabled:
             raise MfaRequired()
-        return TenantContext(
-            organization_id, principal.user_id, principal.email, Role(membership.role), principal.session_id
-        )
+        return TenantContext(organization_id, principal.user_id, principal.email, Role(role), principal.session_id)
 
     async def list_for_user(self, session: AsyncSession, principal: Principal) -> list[tuple[Organization, Role]]:
         await set_tenant(session, None, principal.user_id)
