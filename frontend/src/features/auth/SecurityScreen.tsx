@@ -37,8 +37,10 @@ export function SecurityScreen() {
   );
 }
 
-function svgDataUri(svg: string): string {
-  return `data:image/svg+xml;utf8,${encodeURIComponent(svg)}`;
+/** An SVG document as an <img> data URI; inline SVG markup without a namespace gets one (images need it). */
+export function svgDataUri(svg: string): string {
+  const withNs = /<svg\b[^>]*\bxmlns=/.test(svg) ? svg : svg.replace(/<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
+  return `data:image/svg+xml;utf8,${encodeURIComponent(withNs)}`;
 }
 
 function EnableMfa() {
