@@ -32,7 +32,15 @@ os.environ.update({
 })
 os.environ.pop("DATABASE_URL", None)
 
-from adpilot.core.embedded_postgres import EmbeddedPostgres  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+
+from adpilot.core import security  # noqa: E402
+from adpilot.core.embedded_postgres import EmbeddedPostgres, EmbeddedUrls  # noqa: E402
+
+# argon2id at production cost takes ~0.2-0.4 s per hash or verify; the fixtures sign up and log in dozens of users.
+# The tests exercise the same code with the cheapest argon2id parameters (the algorithm and the code path are real).
+security._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+security._DUMMY_HASH = security._hasher.hash("no-such-account")
 
 
 def _worker_database() -> str:
@@ -69,20 +77,36 @@ def embedded_server() -> Iterator[EmbeddedPostgres]:
 
 
 @pytest.fixture(scope="session")
-def database_urls(embedded_server: EmbeddedPostgres) -> Iterator[tuple[str, str]]:
-    """(owner URL, app URL) of this worker's freshly migrated database."""
+def embedded_urls(embedded_server: EmbeddedPostgres) -> Iterator[EmbeddedUrls]:
+    """Superuser, owner and app URLs of this worker's freshly migrated database."""
     from adpilot import migrate
-    from adpilot.config import get_settings
 
     name = _worker_database()
     embedded_server.create_database(name)
     urls = embedded_server.start(database=name)
     migrate.upgrade(urls.owner, "adpilot_app")
+    # The server's superuser URL names the maintenance database; point it at this worker's database.
+    superuser = urls.superuser.replace("@/postgres?", f"@/{name}?", 1)
+    yield EmbeddedUrls(superuser=superuser, owner=urls.owner, app=urls.app)
+    embedded_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def superuser_url(embedded_urls: EmbeddedUrls) -> str:
+    """The PostgreSQL superuser on this worker's database: bypasses RLS and can disable triggers (tamper tests)."""
+    return embedded_urls.superuser
+
+
+@pytest.fixture(scope="session")
+def database_urls(embedded_urls: EmbeddedUrls) -> Iterator[tuple[str, str]]:
+    """(owner URL, app URL) of this worker's freshly migrated database."""
+    from adpilot.config import get_settings
+
+    urls = embedded_urls
     os.environ["DATABASE_URL"] = urls.owner
     os.environ["ADPILOT_APP_DATABASE_URL"] = urls.app
     get_settings.cache_clear()
     yield urls.owner, urls.app
-    embedded_server.drop_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -136,8 +136,9 @@ async def change_member_role(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(*TENANT_ERRORS, LastAdmin),
 )
-async def remove_member(user_id: UUID, tenant: CanManageMembers, session: DbSession) -> None:
+async def remove_member(user_id: UUID, tenant: CanReadMembers, session: DbSession) -> None:
     """Remove a member from the organization (admins)."""
+    # Any member may leave (remove themselves): the service requires members.manage to remove someone else.
     await organization_service.remove_member(session, tenant, user_id)
 
 

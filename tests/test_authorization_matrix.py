@@ -1,0 +1,233 @@
+"""Every route of the API, anonymous (401), from another organization (404) and with too small a role (403).
+
+The operations come from the live OpenAPI schema, so a new route is covered the moment it exists: a route without
+authentication fails unless it is in PUBLIC_OPERATIONS, and an organization route fails until ORGANIZATION_OPERATIONS
+says which permission it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from adpilot.organizations.permissions import MINIMUM_ROLE, Permission, Role, role_at_least
+from tests.fixtures import OrgWorld
+
+# Reachable without an access token, on purpose.
+PUBLIC_OPERATIONS = {
+    "sign_up", "log_in", "log_in_mfa", "refresh_session", "log_out", "verify_email", "resend_verification",
+    "forgot_password", "reset_password", "get_client_config", "healthz", "readyz", "list_outbox_messages",
+}
+
+# operationId -> (the permission it needs, the least role holding it). The role is written out (not looked up) so
+# that a change of MINIMUM_ROLE is a deliberate, reviewed change of this table too.
+ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
+    "get_organization": (Permission.organization_read, Role.viewer),
+    "update_organization": (Permission.organization_update, Role.admin),
+    "list_members": (Permission.members_read, Role.viewer),
+    # Removing someone else needs members.manage; leaving (removing yourself) is open to every member.
+    "remove_member": (Permission.members_manage, Role.admin),
+    "change_member_role": (Permission.members_manage, Role.admin),
+    "list_invitations": (Permission.members_manage, Role.admin),
+    "create_invitation": (Permission.members_manage, Role.admin),
+    "revoke_invitation": (Permission.members_manage, Role.admin),
+    "list_audit_entries": (Permission.audit_read, Role.admin),
+}
+# Organization routes whose dependency only checks membership; the service enforces the permission.
+SERVICE_CHECKED = {"remove_member": Permission.members_read}
+
+ROLES_BY_RANK = [Role.viewer, Role.member, Role.manager, Role.admin]
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    schema: dict[str, Any]
+
+    def url(self, organization_id: str | None = None) -> str:
+        url = self.path.replace("{organization_id}", organization_id or str(uuid4()))
+        while "{" in url:
+            start, end = url.index("{"), url.index("}")
+            url = url[:start] + str(uuid4()) + url[end + 1 :]
+        return url
+
+
+def operations(app: FastAPI) -> Iterator[Operation]:
+    for path, items in app.openapi()["paths"].items():
+        for method, operation in items.items():
+            yield Operation(operation["operationId"], method.upper(), path, operation)
+
+
+def sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    """The smallest value valid against a JSON schema (required properties only)."""
+    if "$ref" in schema:
+        return sample(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    if "enum" in schema:
+        return schema["enum"][-1]
+    if "anyOf" in schema:
+        options = [option for option in schema["anyOf"] if option.get("type") != "null"]
+        return sample(options[0], components)
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: sample(properties[name], components) for name in schema.get("required", [])}
+    if kind == "string":
+        if schema.get("format") == "email":
+            return f"sample{uuid4().hex[:8]}@example.com"
+        return "x" * max(schema.get("minLength", 1), 1)
+    if kind == "boolean":
+        return False
+    if kind == "integer":
+        return int(schema.get("minimum", 1))
+    if kind == "array":
+        return []
+    raise AssertionError(f"no sample for schema {schema}")
+
+
+async def call(client: httpx.AsyncClient, app: FastAPI, operation: Operation, url: str,
+               headers: dict[str, str] | None = None) -> httpx.Response:
+    body = operation.schema.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    payload = sample(body, app.openapi()["components"]["schemas"]) if body else None
+    return await client.request(operation.method, url, json=payload, headers=headers)
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, including those of included routers."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+def required_permissions(app: FastAPI, operation_id: str) -> set[str]:
+    """The permissions the route's ``require(...)`` dependencies check, read from the route itself."""
+    route = next(r for r in api_routes(app.routes) if r.name == operation_id)
+    found: set[str] = set()
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependant = stack.pop()
+        name = getattr(dependant.call, "__name__", "")
+        if name.startswith("require_"):
+            found.add(name.removeprefix("require_"))
+        stack.extend(dependant.dependencies)
+    return found
+
+
+class TestTheTables:
+    def test_every_organization_route_has_an_entry(self, app: FastAPI) -> None:
+        org_routes = {op.operation_id for op in operations(app) if "{organization_id}" in op.path}
+        assert org_routes == set(ORGANIZATION_OPERATIONS), (
+            "add the new organization route to ORGANIZATION_OPERATIONS (or remove the stale entry)"
+        )
+
+    def test_public_operations_exist(self, app: FastAPI) -> None:
+        assert PUBLIC_OPERATIONS <= {op.operation_id for op in operations(app)}
+
+    @pytest.mark.parametrize("operation_id", sorted(ORGANIZATION_OPERATIONS))
+    def test_minimum_role_matches_the_permission_matrix(self, operation_id: str) -> None:
+        permission, role = ORGANIZATION_OPERATIONS[operation_id]
+        assert MINIMUM_ROLE[permission] is role
+
+    @pytest.mark.parametrize("operation_id", sorted(ORGANIZATION_OPERATIONS))
+    def test_route_requires_the_permission_of_the_table(self, app: FastAPI, operation_id: str) -> None:
+        permission = SERVICE_CHECKED.get(operation_id) or ORGANIZATION_OPERATIONS[operation_id][0]
+        assert required_permissions(app, operation_id) == {permission.name}
+
+
+class TestAnonymous:
+    async def test_every_non_public_operation_is_unauthorized(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+        failures = []
+        for operation in operations(app):
+            if operation.operation_id in PUBLIC_OPERATIONS:
+                continue
+            response = await call(client, app, operation, operation.url())
+            if response.status_code != 401 or response.json().get("code") not in ("not-authenticated",):
+                failures.append(f"{operation.method} {operation.path}: {response.status_code} {response.text[:200]}")
+        assert not failures, "anonymous requests must get 401:\n" + "\n".join(failures)
+
+    async def test_an_invalid_token_is_unauthorized(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+        headers = {"Authorization": "Bearer not-a-token"}
+        failures = []
+        for operation in operations(app):
+            if operation.operation_id in PUBLIC_OPERATIONS:
+                continue
+            response = await call(client, app, operation, operation.url(), headers)
+            if response.status_code != 401:
+                failures.append(f"{operation.method} {operation.path}: {response.status_code}")
+        assert not failures, "\n".join(failures)
+
+    async def test_public_operations_answer_without_a_token(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+        for operation in operations(app):
+            if operation.operation_id in PUBLIC_OPERATIONS:
+                response = await call(client, app, operation, operation.url())
+                assert response.status_code < 500, (operation.path, response.text)
+                if response.status_code >= 400:
+                    assert response.json()["code"] != "not-authenticated", (operation.path, response.text)
+
+
+class TestOtherOrganization:
+    async def test_every_organization_operation_is_not_found(self, client: httpx.AsyncClient, app: FastAPI,
+                                                             world: OrgWorld) -> None:
+        failures = []
+        for operation in operations(app):
+            if "{organization_id}" not in operation.path:
+                continue
+            response = await call(client, app, operation, operation.url(world.organization_id),
+                                  world.outsider.headers)
+            if response.status_code != 404 or response.json()["code"] != "organization-not-found":
+                failures.append(f"{operation.method} {operation.path}: {response.status_code} {response.text[:200]}")
+        assert not failures, "a non-member must get 404:\n" + "\n".join(failures)
+
+    async def test_a_nonexistent_organization_is_not_found(self, client: httpx.AsyncClient, app: FastAPI,
+                                                           world: OrgWorld) -> None:
+        for operation in operations(app):
+            if "{organization_id}" in operation.path:
+                response = await call(client, app, operation, operation.url(), world.admin.headers)
+                assert response.status_code == 404, (operation.path, response.text)
+
+
+class TestRoles:
+    async def test_roles_below_the_minimum_are_forbidden(self, client: httpx.AsyncClient, app: FastAPI,
+                                                         world: OrgWorld) -> None:
+        failures = []
+        for operation in operations(app):
+            if operation.operation_id not in ORGANIZATION_OPERATIONS:
+                continue
+            minimum = ORGANIZATION_OPERATIONS[operation.operation_id][1]
+            for role in ROLES_BY_RANK:
+                if role_at_least(role, minimum):
+                    continue
+                # Inner ids are random: the role is checked before the inner object is looked up (403, not 404).
+                response = await call(client, app, operation, operation.url(world.organization_id),
+                                      world.as_role(role).headers)
+                if response.status_code != 403 or response.json()["code"] != "permission-denied":
+                    failures.append(f"{role} {operation.method} {operation.path}: {response.status_code}")
+        assert not failures, "too small a role must get 403:\n" + "\n".join(failures)
+
+    async def test_the_minimum_role_is_allowed(self, client: httpx.AsyncClient, app: FastAPI,
+                                               world: OrgWorld) -> None:
+        failures = []
+        for operation in operations(app):
+            if operation.operation_id not in ORGANIZATION_OPERATIONS:
+                continue
+            minimum = ORGANIZATION_OPERATIONS[operation.operation_id][1]
+            response = await call(client, app, operation, operation.url(world.organization_id),
+                                  world.as_role(minimum).headers)
+            # Random inner ids may be "not found", but never because of the organization or the role.
+            allowed = response.status_code < 400 or (
+                response.status_code == 404 and response.json()["code"] != "organization-not-found"
+            )
+            if not allowed:
+                failures.append(f"{minimum} {operation.method} {operation.path}: {response.status_code} "
+                                f"{response.text[:200]}")
+        assert not failures, "\n".join(failures)
