@@ -46,7 +46,11 @@ def _migrate(settings: Settings) -> None:
     from adpilot.db import resolve_urls
 
     urls = resolve_urls(settings)
-    migrate.upgrade(urls.owner, settings.app_database_role)
+    try:
+        migrate.upgrade(urls.owner, settings.app_database_role)
+    except migrate.DatabaseNotSupported as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @cli.command()

@@ -24,9 +24,43 @@ def _psycopg_url(url: str) -> str:
     return "postgresql+psycopg://" + url.partition("://")[2]
 
 
+MINIMUM_SERVER_VERSION = 150000
+
+
+class DatabaseNotSupported(RuntimeError):
+    """The database cannot host adpilot as configured; the message says what to change."""
+
+
 def upgrade(owner_url: str, app_role: str) -> None:
+    check_database(owner_url, app_role)
     command.upgrade(alembic_config(owner_url), "head")
     grant_app_role(owner_url, app_role)
+
+
+def check_database(owner_url: str, app_role: str) -> None:
+    """PostgreSQL 15 or newer, and a restricted app role that row-level security applies to."""
+    engine = create_engine(_psycopg_url(owner_url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            version = int(connection.execute(text("SHOW server_version_num")).scalar_one())
+            role = connection.execute(
+                text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :role"), {"role": app_role}
+            ).first()
+    finally:
+        engine.dispose()
+    if version < MINIMUM_SERVER_VERSION:
+        raise DatabaseNotSupported(f"adpilot needs PostgreSQL 15 or newer; this server is {version // 10000}.")
+    if role is None:
+        raise DatabaseNotSupported(
+            f"The app role {app_role!r} does not exist. Create it once as an administrator: "
+            f"CREATE ROLE {app_role} LOGIN PASSWORD '...' NOSUPERUSER NOBYPASSRLS; "
+            "then set ADPILOT_APP_DATABASE_PASSWORD (or ADPILOT_APP_DATABASE_URL)."
+        )
+    if role.rolsuper or role.rolbypassrls:
+        raise DatabaseNotSupported(
+            f"The app role {app_role!r} is a superuser or has BYPASSRLS, so row-level security would not apply: "
+            f"ALTER ROLE {app_role} NOSUPERUSER NOBYPASSRLS."
+        )
 
 
 def downgrade(owner_url: str, revision: str) -> None:
