@@ -52,6 +52,7 @@ const loginRoute = createRoute({
 const signupRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/signup",
+  validateSearch: (search: Record<string, unknown>): { redirect?: string } => ({ redirect: str(search.redirect) }),
   component: lazyRouteComponent(() => import("@/features/auth/SignupScreen"), "SignupScreen"),
 });
 

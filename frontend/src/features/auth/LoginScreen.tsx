@@ -42,7 +42,7 @@ export function LoginScreen() {
       footer={
         <>
           New to adpilot?{" "}
-          <Link to="/signup" className="font-medium text-neutral-900 underline-offset-4 hover:underline">
+          <Link to="/signup" search={{ redirect: safeRedirect(search.redirect) ?? undefined }} className="font-medium text-neutral-900 underline-offset-4 hover:underline">
             Create an account
           </Link>
         </>
