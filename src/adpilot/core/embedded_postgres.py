@@ -7,7 +7,6 @@ The server is stopped explicitly (``stop()``) because a postmaster whose owner w
 from __future__ import annotations
 
 import atexit
-import atexit
 import os
 import subprocess
 from collections.abc import Callable
