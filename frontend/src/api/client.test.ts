@@ -108,6 +108,17 @@ describe("authFetch via the generated client", () => {
     expect(onFailure).not.toHaveBeenCalled();
   });
 
+  it("does not refresh or log out on a 401 that reports a wrong code (MFA enable)", async () => {
+    authStore.setToken("valid");
+    const onFailure = vi.fn();
+    setAuthFailureHandler(onFailure);
+    const fetchMock = mockFetch(() => problem(401, "invalid-mfa-code"));
+    await expect(api.POST("/api/v1/me/mfa/enable", { body: { code: "000000" } })).rejects.toMatchObject({ code: "invalid-mfa-code" });
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(onFailure).not.toHaveBeenCalled();
+    expect(getAccessToken()).toBe("valid");
+  });
+
   it("shares one refresh between concurrent 401s", async () => {
     authStore.setToken("expired");
     let refreshes = 0;

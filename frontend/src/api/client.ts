@@ -177,6 +177,21 @@ function isAuthEndpoint(url: string): boolean {
   return new URL(url, baseUrl()).pathname.startsWith(`${API_PREFIX}/auth/`);
 }
 
+/**
+ * 401 codes that mean "the code or password you typed is wrong" (e.g. POST /me/mfa/enable with a bad code), not
+ * "your access token is no longer valid": these never trigger a refresh or a logout.
+ */
+const CREDENTIAL_FAILURE_CODES = new Set(["invalid-credentials", "invalid-mfa-code"]);
+
+async function isCredentialFailure(response: Response): Promise<boolean> {
+  try {
+    const body = (await response.clone().json()) as { code?: unknown };
+    return typeof body.code === "string" && CREDENTIAL_FAILURE_CODES.has(body.code);
+  } catch {
+    return false;
+  }
+}
+
 let refreshing: Promise<string | null> | null = null;
 
 /** Exchange the refresh cookie for a new access token; concurrent callers share one request. */
@@ -228,7 +243,7 @@ export async function authFetch(input: Request): Promise<Response> {
     if (input.signal?.aborted) throw error;
     throw networkError(error);
   }
-  if (response.status === 401 && !isAuthEndpoint(input.url)) {
+  if (response.status === 401 && !isAuthEndpoint(input.url) && !(await isCredentialFailure(response))) {
     const token = await refreshAccessToken();
     if (token) {
       try {
@@ -238,7 +253,7 @@ export async function authFetch(input: Request): Promise<Response> {
         throw networkError(error);
       }
     }
-    if (response.status === 401) {
+    if (response.status === 401 && !(await isCredentialFailure(response))) {
       authStore.setToken(null);
       onAuthFailure();
     }

@@ -1,5 +1,6 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
 import { $api, isApiError } from "@/api/client";
 import { Alert, Button, Card, CardBody, CardHeader, Field, FormError, PageHeader } from "@/components/ui";
 import { formatDate, formatRole } from "@/lib/format";
@@ -13,6 +14,7 @@ export function OrgSettingsScreen() {
   const formRef = useRef<HTMLFormElement>(null);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saved, setSaved] = useState(false);
+  const [needsOwnMfa, setNeedsOwnMfa] = useState(false);
   const update = $api.useMutation("patch", "/api/v1/orgs/{organization_id}", {
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] });
@@ -34,12 +36,14 @@ export function OrgSettingsScreen() {
     if (nameError) return fail({ fields: { name: nameError }, form: null });
     setErrors(NO_ERRORS);
     setSaved(false);
+    setNeedsOwnMfa(false);
     update.mutate(
       { params: { path: { organization_id: org.id } }, body: { name, require_mfa } },
       {
         onSuccess: () => setSaved(true),
         onError: (error) => {
-          if (isApiError(error) && error.code === "mfa-required") {
+          if (isApiError(error) && (error.code === "enable-mfa-first" || error.code === "mfa-required")) {
+            setNeedsOwnMfa(true);
             return fail({ fields: {}, form: "Turn on two-factor authentication for your own account before requiring it for everyone." });
           }
           fail(formErrorsFromApi(error, ["name", "require_mfa"]));
@@ -61,6 +65,11 @@ export function OrgSettingsScreen() {
           )}
           <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5" key={`${org.id}-${org.name}-${org.require_mfa}`}>
             <FormError message={errors.form} />
+            {needsOwnMfa && (
+              <Link to="/account/security" className="inline-block text-sm font-medium text-neutral-900 underline underline-offset-4">
+                Open security settings
+              </Link>
+            )}
             {saved && <Alert tone="success">Settings saved.</Alert>}
             <Field label="Organization name" name="name" defaultValue={org.name} readOnly={!canManage} error={errors.fields.name} />
             <div className="flex items-start gap-3">
