@@ -71,16 +71,24 @@ class ServerProcess:
     def start(cls, name: str, argv: list[str], env: dict[str, str], port: int) -> ServerProcess:
         log_path = BENCH_HOME / f"{name}.log"
         with log_path.open("wb") as log:
-            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            process = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return cls(name, port, process, log_path)
 
     def wait_ready(self, path: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}:\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}; see {self.log_path}:\n" + self.log_tail()
+                )
             try:
                 with urllib.request.urlopen(self.base_url + path, timeout=1) as response:  # noqa: S310 (loopback)
                     if response.status == 200:
@@ -88,8 +96,9 @@ class ServerProcess:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not answer on {self.base_url}{path} within {timeout:.0f} s:\n"
-                           + self.log_tail())
+        raise RuntimeError(
+            f"{self.name} did not answer on {self.base_url}{path} within {timeout:.0f} s:\n" + self.log_tail()
+        )
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -113,3 +122,52 @@ class ServerProcess:
 def python_module_argv(module: str, *args: str) -> list[str]:
     """``python -m <module> ... --tag <BENCH_HOME>``: the tag makes the process findable with pgrep."""
     return [sys.executable, "-m", module, *args, "--tag", str(BENCH_HOME)]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return children
+
+
+class CpuMeter:
+    """CPU seconds spent by a server process and by the PostgreSQL postmaster with its backends (Linux /proc).
+
+    CPU per request does not depend on how much CPU other work on the machine leaves to the benchmark, unlike
+    requests per second; it is the figure to trust on a busy machine.
+    """
+
+    def __init__(self, server_pid: int, pgdata: Path) -> None:
+        self.server_pid = server_pid
+        self.pgdata = pgdata
+
+    def _postgres_pids(self) -> list[int]:
+        try:
+            postmaster = int((self.pgdata / "postmaster.pid").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return []
+        return [postmaster, *_children(postmaster)]
+
+    def sample(self) -> tuple[float, dict[int, float]]:
+        return _cpu_seconds(self.server_pid), {pid: _cpu_seconds(pid) for pid in self._postgres_pids()}
+
+    @staticmethod
+    def spent(before: tuple[float, dict[int, float]], after: tuple[float, dict[int, float]]) -> tuple[float, float]:
+        """(server, postgres) CPU seconds between two samples; backends started meanwhile count from zero."""
+        postgres = sum(seconds - before[1].get(pid, 0.0) for pid, seconds in after[1].items())
+        return after[0] - before[0], postgres

@@ -46,10 +46,19 @@ class LoadResult:
 
     @classmethod
     def from_report(cls, tool: str, report: dict[str, Any]) -> LoadResult:
-        errors = sum(int(report[key]) for key in
-                     ("non2xx", "connect_errors", "read_errors", "write_errors", "timeouts"))
-        return cls(tool, int(report["requests"]), report["duration_us"] / 1e6, errors, report["p50_us"] / 1000,
-                   report["p95_us"] / 1000, report["p99_us"] / 1000, report["max_us"] / 1000)
+        errors = sum(
+            int(report[key]) for key in ("non2xx", "connect_errors", "read_errors", "write_errors", "timeouts")
+        )
+        return cls(
+            tool,
+            int(report["requests"]),
+            report["duration_us"] / 1e6,
+            errors,
+            report["p50_us"] / 1000,
+            report["p95_us"] / 1000,
+            report["p99_us"] / 1000,
+            report["max_us"] / 1000,
+        )
 
 
 def load_tool() -> str:
@@ -62,12 +71,26 @@ def load_tool() -> str:
     return "wrk" if shutil.which("wrk") else "python"
 
 
-def run_load(tool: str, url: str, headers: dict[str, str], connections: int, duration: float,
-             warmup: float) -> LoadResult:
+def run_load(
+    tool: str, url: str, headers: dict[str, str], connections: int, duration: float, warmup: float
+) -> LoadResult:
     if tool == "wrk":
         return _run_wrk(url, headers, connections, duration, warmup)
-    argv = [sys.executable, "-m", "bench.load", "--url", url, "--connections", str(connections),
-            "--duration", str(duration), "--warmup", str(warmup), "--tag", str(BENCH_HOME)]
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.load",
+        "--url",
+        url,
+        "--connections",
+        str(connections),
+        "--duration",
+        str(duration),
+        "--warmup",
+        str(warmup),
+        "--tag",
+        str(BENCH_HOME),
+    ]
     for name, value in headers.items():
         argv += ["--header", f"{name}: {value}"]
     timeout = duration + warmup + 60
@@ -82,8 +105,13 @@ def _run_wrk(url: str, headers: dict[str, str], connections: int, duration: floa
         base += ["-H", f"{name}: {value}"]
     if warmup > 0:
         subprocess.run([*base, f"-d{warmup:g}s", url], check=True, capture_output=True, timeout=warmup + 30)
-    completed = subprocess.run([*base, f"-d{duration:g}s", "-s", str(WRK_SCRIPT), url], check=True,
-                               capture_output=True, text=True, timeout=duration + 30)
+    completed = subprocess.run(
+        [*base, f"-d{duration:g}s", "-s", str(WRK_SCRIPT), url],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=duration + 30,
+    )
     for line in completed.stdout.splitlines():
         if line.startswith("WRKJSON "):
             return LoadResult.from_report("wrk", json.loads(line.removeprefix("WRKJSON ")))
@@ -93,8 +121,15 @@ def _run_wrk(url: str, headers: dict[str, str], connections: int, duration: floa
 # --- the fallback generator ----------------------------------------------------------------------------------------
 
 
-async def _connection_loop(host: str, port: int, request: bytes, measure_from: float, stop_at: float,
-                           latencies: list[float], counts: dict[str, int]) -> None:
+async def _connection_loop(
+    host: str,
+    port: int,
+    request: bytes,
+    measure_from: float,
+    stop_at: float,
+    latencies: list[float],
+    counts: dict[str, int],
+) -> None:
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError:
@@ -127,14 +162,16 @@ async def _generate(url: str, headers: list[str], connections: int, duration: fl
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = "".join([f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n", *(f"{h}\r\n" for h in headers),
-                       "\r\n"]).encode()
+    request = "".join(
+        [f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n", *(f"{h}\r\n" for h in headers), "\r\n"]
+    ).encode()
     measure_from = time.perf_counter() + warmup
     stop_at = measure_from + duration
     latencies: list[float] = []
     counts = {"non2xx": 0, "connect_errors": 0, "read_errors": 0}
-    await asyncio.gather(*(_connection_loop(host, port, request, measure_from, stop_at, latencies, counts)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_connection_loop(host, port, request, measure_from, stop_at, latencies, counts) for _ in range(connections))
+    )
     latencies.sort()
 
     def percentile(p: float) -> int:
@@ -142,10 +179,18 @@ async def _generate(url: str, headers: list[str], connections: int, duration: fl
             return 0
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1e6)
 
-    return {"requests": len(latencies), "duration_us": round(duration * 1e6), **counts, "write_errors": 0,
-            "timeouts": 0, "p50_us": percentile(50), "p95_us": percentile(95), "p99_us": percentile(99),
-            "max_us": round(latencies[-1] * 1e6) if latencies else 0,
-            "mean_us": sum(latencies) / len(latencies) * 1e6 if latencies else 0}
+    return {
+        "requests": len(latencies),
+        "duration_us": round(duration * 1e6),
+        **counts,
+        "write_errors": 0,
+        "timeouts": 0,
+        "p50_us": percentile(50),
+        "p95_us": percentile(95),
+        "p99_us": percentile(99),
+        "max_us": round(latencies[-1] * 1e6) if latencies else 0,
+        "mean_us": sum(latencies) / len(latencies) * 1e6 if latencies else 0,
+    }
 
 
 def main() -> None:

@@ -60,8 +60,13 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 
 @asynccontextmanager
 async def _pool() -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(os.environ["BENCH_APP_DATABASE_URL"], min_size=POOL_MIN, max_size=POOL_MAX,
-                                     init=_init_connection, server_settings={"application_name": "bench"})
+    pool = await asyncpg.create_pool(
+        os.environ["BENCH_APP_DATABASE_URL"],
+        min_size=POOL_MIN,
+        max_size=POOL_MAX,
+        init=_init_connection,
+        server_settings={"application_name": "bench"},
+    )
     try:
         yield pool
     finally:
@@ -82,10 +87,18 @@ async def _fetch_page(pool: asyncpg.Pool, organization_id: UUID, limit: int) -> 
 def _entry_json(row: asyncpg.Record) -> dict[str, Any]:
     actor = row["actor_user_id"]
     return {
-        "id": str(row["id"]), "seq": row["seq"], "occurred_at": row["occurred_at"].isoformat(),
-        "actor_user_id": str(actor) if actor else None, "actor_email": row["actor_email"], "action": row["action"],
-        "target_type": row["target_type"], "target_id": row["target_id"], "ip": row["ip"],
-        "user_agent": row["user_agent"], "before": row["before"], "after": row["after"],
+        "id": str(row["id"]),
+        "seq": row["seq"],
+        "occurred_at": row["occurred_at"].isoformat(),
+        "actor_user_id": str(actor) if actor else None,
+        "actor_email": row["actor_email"],
+        "action": row["action"],
+        "target_type": row["target_type"],
+        "target_id": row["target_id"],
+        "ip": row["ip"],
+        "user_agent": row["user_agent"],
+        "before": row["before"],
+        "after": row["after"],
     }
 
 
@@ -108,8 +121,10 @@ async def _starlette_lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 def starlette_app() -> Starlette:
-    return Starlette(routes=[Route(LIST_PATH.replace("}", ":uuid}"), _starlette_list), Route("/healthz", _healthz)],
-                     lifespan=_starlette_lifespan)
+    return Starlette(
+        routes=[Route(LIST_PATH.replace("}", ":uuid}"), _starlette_list), Route("/healthz", _healthz)],
+        lifespan=_starlette_lifespan,
+    )
 
 
 # --- bare FastAPI --------------------------------------------------------------------------------------------------
@@ -160,8 +175,11 @@ def fastapi_app() -> FastAPI:
     return app
 
 
-FACTORIES = {"adpilot": "bench.servers:adpilot_app", "starlette": "bench.servers:starlette_app",
-             "fastapi": "bench.servers:fastapi_app"}
+FACTORIES = {
+    "adpilot": "bench.servers:adpilot_app",
+    "starlette": "bench.servers:starlette_app",
+    "fastapi": "bench.servers:fastapi_app",
+}
 
 
 def main() -> None:
@@ -171,8 +189,17 @@ def main() -> None:
     parser.add_argument("--tag", help="ignored; names the benchmark's directory so pgrep finds the process")
     args = parser.parse_args()
     # The same server for all three: one worker, uvloop + httptools ("auto"), no access log, warnings only.
-    uvicorn.run(FACTORIES[args.target], factory=True, host="127.0.0.1", port=args.port, workers=1,
-                access_log=False, log_level="warning", log_config=None, server_header=False)
+    uvicorn.run(
+        FACTORIES[args.target],
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        workers=1,
+        access_log=False,
+        log_level="warning",
+        log_config=None,
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":
