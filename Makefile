@@ -17,7 +17,8 @@ PY_STAMP := .venv/.adpilot-synced
 
 FRONTEND := frontend
 WEB_DIST := src/adpilot/web/dist
-NPM_STAMP := $(FRONTEND)/node_modules/.adpilot-installed
+# npm writes this hidden lockfile on every install; deleting node_modules removes it, which triggers a reinstall.
+NPM_STAMP := $(FRONTEND)/node_modules/.package-lock.json
 WEB_STAMP := $(WEB_DIST)/.adpilot-built
 CHROMIUM ?= $(or $(ADPILOT_CHROMIUM),/usr/bin/chromium)
 
