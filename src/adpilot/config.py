@@ -64,7 +64,6 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     # "memory://" counts per process; several API processes share counters with e.g. "redis://host:6379".
     rate_limit_storage_uri: str = "memory://"
-    max_page_size: int = 100
 
     # Jobs.
     run_worker: bool = True
