@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -370,7 +371,7 @@ class AuthService:
         secret = pyotp.random_base32()
         user.mfa_secret_encrypted = encrypt_secret(self._secret, MFA_PURPOSE, secret)
         uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=MFA_ISSUER)
-        qr_svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#111827", light="#ffffff")
+        qr_svg = _qr_svg(uri)
         return MfaSetup(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)
 
     async def enable_mfa(self, session: AsyncSession, principal: Principal, code: str) -> list[str]:
@@ -427,6 +428,15 @@ class AuthService:
     @property
     def _secret(self) -> str:
         return self.settings.resolved_secret_key()
+
+
+def _qr_svg(content: str) -> str:
+    """A standalone SVG document (with its namespace, so it also renders as an <img>)."""
+    buffer = io.BytesIO()
+    segno.make(content, error="m").save(
+        buffer, kind="svg", xmldecl=False, svgns=True, nl=False, scale=5, dark="#111827", light="#ffffff"
+    )
+    return buffer.getvalue().decode()
 
 
 def _parse_refresh_token(token: str | None) -> tuple[UUID, str]:
