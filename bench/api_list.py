@@ -64,6 +64,8 @@ class Running:
     path: str
     headers: dict[str, str]
     pgdata: Path
+    owner_url: str
+    app_url: str
 
 
 def _stepper() -> Callable[[str], None]:
@@ -108,7 +110,7 @@ def running(step: Callable[[str], None], seed_entries: int) -> Iterator[Running]
             headers = {"Authorization": f"Bearer {world.access_token}"}
             asyncio.run(_verify(servers, path, headers, world))
             step(f"all three serve the same {PAGE} rows")
-            yield Running(servers, world, path, headers, postgres.pgdata)
+            yield Running(servers, world, path, headers, postgres.pgdata, urls.owner, urls.app)
         finally:
             for server in servers.values():
                 server.stop()
