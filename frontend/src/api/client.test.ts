@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, ApiError, authStore, ensureSession, getAccessToken, problemFromResponse, setAuthFailureHandler } from "./client";
+import { api, ApiError, authStore, ensureSession, getAccessToken, problemFromResponse, refreshDelayMs, setAuthFailureHandler } from "./client";
 import { json, mockFetch, problem, requestOf } from "@/test/utils";
 
 beforeEach(() => {
@@ -7,6 +7,8 @@ beforeEach(() => {
   setAuthFailureHandler(() => {});
 });
 afterEach(() => {
+  authStore.reset();
+  vi.useRealTimers();
   vi.unstubAllGlobals();
 });
 
@@ -146,5 +148,80 @@ describe("ensureSession", () => {
     mockFetch(() => json({ access_token: "t", expires_in: 900 }));
     await ensureSession();
     expect(authStore.get()).toEqual({ status: "authenticated", accessToken: "t" });
+  });
+});
+
+describe("proactive refresh", () => {
+  const isRefresh = (req: Request) => new URL(req.url).pathname === "/api/v1/auth/refresh";
+
+  it("runs a minute before expiry (half the lifetime for short tokens)", () => {
+    expect(refreshDelayMs(900)).toBe(840_000);
+    expect(refreshDelayMs(60)).toBe(30_000);
+    expect(refreshDelayMs(0.5)).toBe(1_000);
+  });
+
+  it("refreshes ~60 s before the access token expires, then schedules the next one", async () => {
+    vi.useFakeTimers();
+    let n = 0;
+    const fetchMock = mockFetch((req) => (isRefresh(req) ? json({ access_token: `fresh-${++n}`, expires_in: 900 }) : json({})));
+    authStore.setToken("first", 900);
+
+    await vi.advanceTimersByTimeAsync(839_000);
+    expect(fetchMock).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(requestOf(fetchMock, 0).method).toBe("POST");
+    expect(getAccessToken()).toBe("fresh-1");
+
+    await vi.advanceTimersByTimeAsync(840_000);
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect(getAccessToken()).toBe("fresh-2");
+  });
+
+  it("shares one refresh with a concurrent 401 (single flight)", async () => {
+    vi.useFakeTimers();
+    let refreshes = 0;
+    mockFetch(async (req) => {
+      if (isRefresh(req)) {
+        refreshes += 1;
+        await new Promise((r) => setTimeout(r, 50));
+        return json({ access_token: "fresh", expires_in: 900 });
+      }
+      return req.headers.get("Authorization") === "Bearer fresh" ? json({ items: [] }) : problem(401, "not-authenticated");
+    });
+    authStore.setToken("old", 900);
+    await vi.advanceTimersByTimeAsync(840_000); // the proactive refresh is now in flight
+    const request = api.GET("/api/v1/orgs"); // 401 with the old token → joins the same refresh
+    await vi.advanceTimersByTimeAsync(100);
+    const { data } = await request;
+    expect(data).toEqual({ items: [] });
+    expect(refreshes).toBe(1);
+  });
+
+  it("stops when the session ends, and reports a refused refresh", async () => {
+    vi.useFakeTimers();
+    const onFailure = vi.fn();
+    setAuthFailureHandler(onFailure);
+    const fetchMock = mockFetch(() => problem(401, "not-authenticated"));
+
+    authStore.setToken("a", 900);
+    authStore.setToken(null);
+    await vi.advanceTimersByTimeAsync(900_000);
+    expect(fetchMock).not.toHaveBeenCalled();
+
+    authStore.setToken("b", 900);
+    await vi.advanceTimersByTimeAsync(840_000);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(getAccessToken()).toBeNull();
+    expect(onFailure).toHaveBeenCalledTimes(1);
+  });
+
+  it("is scheduled by a refresh that restores the session on load", async () => {
+    vi.useFakeTimers();
+    const fetchMock = mockFetch(() => json({ access_token: "t", expires_in: 120 }));
+    await ensureSession();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fetchMock).toHaveBeenCalledTimes(2);
   });
 });

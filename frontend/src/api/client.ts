@@ -133,8 +133,14 @@ export const authStore = {
     listeners.add(listener);
     return () => listeners.delete(listener);
   },
-  setToken(token: string | null): void {
+  /**
+   * Store (or clear) the access token. With `expiresIn` (seconds, from the login/refresh response) a refresh is
+   * scheduled shortly before the token expires, so requests rarely meet a 401.
+   */
+  setToken(token: string | null, expiresIn?: number | null): void {
     authState = { status: token ? "authenticated" : "anonymous", accessToken: token };
+    if (token && expiresIn) scheduleProactiveRefresh(expiresIn);
+    else if (!token) cancelProactiveRefresh();
     listeners.forEach((l) => l());
   },
   /** Test helper: back to the state at page load. */
@@ -142,6 +148,7 @@ export const authStore = {
     authState = { status: "unknown", accessToken: null };
     refreshing = null;
     bootstrap = null;
+    cancelProactiveRefresh();
     listeners.forEach((l) => l());
   },
 };
@@ -210,9 +217,9 @@ export function refreshAccessToken(): Promise<string | null> {
           authStore.setToken(null);
           return null;
         }
-        const body = (await response.json()) as { access_token?: string };
+        const body = (await response.json()) as { access_token?: string; expires_in?: number | null };
         const token = body.access_token ?? null;
-        authStore.setToken(token);
+        authStore.setToken(token, body.expires_in);
         return token;
       } catch {
         authStore.setToken(null);
@@ -223,6 +230,50 @@ export function refreshAccessToken(): Promise<string | null> {
     })();
   }
   return refreshing;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Proactive refresh: renew the access token about a minute before it expires
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How long before expiry the proactive refresh runs. */
+export const REFRESH_MARGIN_SECONDS = 60;
+
+let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** Milliseconds until the proactive refresh for a token valid `expiresIn` seconds (half the lifetime when short). */
+export function refreshDelayMs(expiresIn: number): number {
+  const seconds = expiresIn > 2 * REFRESH_MARGIN_SECONDS ? expiresIn - REFRESH_MARGIN_SECONDS : expiresIn / 2;
+  return Math.max(1, seconds) * 1000;
+}
+
+function cancelProactiveRefresh(): void {
+  if (refreshTimer !== null) clearTimeout(refreshTimer);
+  refreshTimer = null;
+}
+
+function scheduleProactiveRefresh(expiresIn: number): void {
+  cancelProactiveRefresh();
+  if (!Number.isFinite(expiresIn) || expiresIn <= 0) return;
+  refreshTimer = setTimeout(() => {
+    refreshTimer = null;
+    void proactiveRefresh();
+  }, refreshDelayMs(expiresIn));
+}
+
+async function proactiveRefresh(): Promise<void> {
+  if (!authState.accessToken) return;
+  if (typeof navigator !== "undefined" && navigator.onLine === false) {
+    // Offline: try again later; if the token expires meanwhile, the 401 path takes over.
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      void proactiveRefresh();
+    }, 30_000);
+    return;
+  }
+  // Shares the in-flight refresh with the 401 path (single flight), and reschedules itself on success.
+  const token = await refreshAccessToken();
+  if (!token) onAuthFailure();
 }
 
 let bootstrap: Promise<void> | null = null;

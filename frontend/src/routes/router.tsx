@@ -9,6 +9,7 @@ import {
 } from "@tanstack/react-router";
 import { $api, ensureSession, getAccessToken } from "@/api/client";
 import { ErrorState, LoadingState } from "@/components/ui";
+import { parseAuditSearch } from "@/features/audit/search";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { NotFound } from "@/features/shell/NotFound";
 
@@ -125,6 +126,12 @@ const securityRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/auth/SecurityScreen"), "SecurityScreen"),
 });
 
+const profileRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/account/profile",
+  component: lazyRouteComponent(() => import("@/features/auth/ProfileScreen"), "ProfileScreen"),
+});
+
 const orgRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/orgs/$organizationId",
@@ -155,6 +162,7 @@ const membersRoute = createRoute({
 const auditLogRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: "audit-log",
+  validateSearch: parseAuditSearch,
   component: lazyRouteComponent(() => import("@/features/audit/AuditLogScreen"), "AuditLogScreen"),
 });
 
@@ -176,6 +184,7 @@ export const routeTree = rootRoute.addChildren([
     homeRoute,
     onboardingRoute,
     securityRoute,
+    profileRoute,
     orgRoute.addChildren([
       dashboardRoute,
       campaignsRoute,

@@ -1,30 +1,40 @@
-import { useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
+import { useNavigate, useSearch } from "@tanstack/react-router";
 import { $api } from "@/api/client";
 import type { AuditEntryRead } from "@/api/types";
-import { Alert, Button, Card, EmptyState, ErrorState, Field, LoadingState, PageHeader, cn } from "@/components/ui";
-import { formatDateTime, localInputToIso } from "@/lib/format";
+import { Alert, Button, Card, EmptyState, ErrorState, Field, LoadingState, PageHeader, SelectField, cn } from "@/components/ui";
+import { formatDateTime, isoToLocalInput, localInputToIso } from "@/lib/format";
 import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { diffSnapshots, renderValue } from "./diff";
+import { AUDIT_TARGET_TYPES, hasAuditFilters, parseAuditSearch, type AuditSearch } from "./search";
 
-interface Filters {
-  action?: string;
-  since?: string;
-  until?: string;
-}
+const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
+  organization: "Organization",
+  user: "User",
+  invitation: "Invitation",
+};
 
 export function AuditLogScreen() {
   const canView = useCan("view-audit-log");
-  const [filters, setFilters] = useState<Filters>({});
+  const filters = parseAuditSearch(useSearch({ strict: false }) as Record<string, unknown>);
+  const navigate = useNavigate({ from: "/orgs/$organizationId/audit-log" });
+
+  function apply(next: AuditSearch) {
+    void navigate({ search: next });
+  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
-    const action = String(data.get("action") ?? "").trim();
-    setFilters({
-      action: action || undefined,
-      since: localInputToIso(String(data.get("since") ?? "")),
-      until: localInputToIso(String(data.get("until") ?? "")),
-    });
+    apply(
+      parseAuditSearch({
+        action: data.get("action"),
+        actor_user_id: data.get("actor_user_id"),
+        target_type: data.get("target_type"),
+        since: localInputToIso(String(data.get("since") ?? "")),
+        until: localInputToIso(String(data.get("until") ?? "")),
+      }),
+    );
   }
 
   return (
@@ -34,17 +44,27 @@ export function AuditLogScreen() {
         <Alert tone="info">Only admins can view the audit log.</Alert>
       ) : (
         <div className="space-y-4">
-          <form onSubmit={onSubmit} aria-label="Filter audit log" className="grid gap-3 rounded-lg border border-neutral-200 bg-white p-4 sm:grid-cols-[1fr_1fr_1fr_auto] sm:items-end">
-            <Field label="Action" name="action" placeholder="e.g. member. or member.role_changed" description="An exact action or a prefix." />
-            <Field label="Since" name="since" type="datetime-local" />
-            <Field label="Until" name="until" type="datetime-local" />
-            <div className="flex gap-2">
+          <form
+            key={JSON.stringify(filters)}
+            onSubmit={onSubmit}
+            aria-label="Filter audit log"
+            className="grid gap-3 rounded-lg border border-neutral-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-3"
+          >
+            <Field label="Action" name="action" defaultValue={filters.action ?? ""} placeholder="e.g. member. or member.role_changed" description="An exact action or a prefix." />
+            <ActorSelect defaultValue={filters.actor_user_id ?? ""} />
+            <SelectField label="Target type" name="target_type" defaultValue={filters.target_type ?? ""}>
+              <option value="">Any target</option>
+              {AUDIT_TARGET_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {TARGET_LABELS[t]}
+                </option>
+              ))}
+            </SelectField>
+            <Field label="Since" name="since" type="datetime-local" defaultValue={isoToLocalInput(filters.since)} />
+            <Field label="Until" name="until" type="datetime-local" defaultValue={isoToLocalInput(filters.until)} />
+            <div className="flex items-end gap-2">
               <Button type="submit">Apply filters</Button>
-              <Button
-                type="reset"
-                variant="ghost"
-                onClick={() => setFilters({})}
-              >
+              <Button variant="ghost" onClick={() => apply({})}>
                 Clear
               </Button>
             </div>
@@ -56,7 +76,35 @@ export function AuditLogScreen() {
   );
 }
 
-function AuditEntries({ filters }: { filters: Filters }) {
+/** Members of the organization as actor choices (the first 100; the filter also keeps an actor not in that list). */
+function ActorSelect({ defaultValue }: { defaultValue: string }) {
+  const org = useCurrentOrg();
+  const members = $api.useQuery("get", "/api/v1/orgs/{organization_id}/members", {
+    params: { path: { organization_id: org.id }, query: { limit: 100 } },
+  });
+  const items = members.data?.items ?? [];
+  const known = !defaultValue || items.some((m) => m.user_id === defaultValue);
+  return (
+    <SelectField
+      key={members.isSuccess ? "loaded" : "loading"}
+      label="Actor"
+      name="actor_user_id"
+      defaultValue={defaultValue}
+      disabled={members.isPending}
+      description={members.isError ? "Could not load members." : undefined}
+    >
+      <option value="">Anyone</option>
+      {!known && <option value={defaultValue}>Former member ({defaultValue.slice(0, 8)}…)</option>}
+      {items.map((m) => (
+        <option key={m.user_id} value={m.user_id}>
+          {m.display_name} ({m.email})
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
+function AuditEntries({ filters }: { filters: AuditSearch }) {
   const org = useCurrentOrg();
   const entries = $api.useInfiniteQuery(
     "get",
@@ -69,8 +117,13 @@ function AuditEntries({ filters }: { filters: Filters }) {
   if (entries.isPending) return <LoadingState />;
   if (entries.isError) return <ErrorState error={entries.error} onRetry={() => void entries.refetch()} />;
   if (items.length === 0) {
-    const filtered = Boolean(filters.action || filters.since || filters.until);
-    return <EmptyState title={filtered ? "No entries match these filters" : "No audit entries yet"} description={filtered ? "Try a wider time range or another action." : "Changes to members, invitations and settings will appear here."} />;
+    const filtered = hasAuditFilters(filters);
+    return (
+      <EmptyState
+        title={filtered ? "No entries match these filters" : "No audit entries yet"}
+        description={filtered ? "Try a wider time range, another actor or another action." : "Changes to members, invitations and settings will appear here."}
+      />
+    );
   }
   return (
     <Card>

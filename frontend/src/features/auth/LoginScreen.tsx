@@ -20,7 +20,7 @@ export function LoginScreen() {
       return;
     }
     if (result.access_token) {
-      startSession(queryClient, result.access_token);
+      startSession(queryClient, result.access_token, result.expires_in);
       router.history.push(safeRedirect(search.redirect) ?? "/");
       return;
     }

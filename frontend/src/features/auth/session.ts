@@ -16,9 +16,9 @@ export function useConfig() {
 }
 
 /** Store a fresh access token after login and drop any cached data of a previous user. */
-export function startSession(queryClient: QueryClient, accessToken: string): void {
+export function startSession(queryClient: QueryClient, accessToken: string, expiresIn?: number | null): void {
   queryClient.clear();
-  authStore.setToken(accessToken);
+  authStore.setToken(accessToken, expiresIn);
 }
 
 export async function endSession(queryClient: QueryClient): Promise<void> {

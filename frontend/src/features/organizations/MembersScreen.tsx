@@ -22,6 +22,7 @@ import {
 import { formatDate, formatRole } from "@/lib/format";
 import { describeError, focusFirstError, formErrorsFromApi, NO_ERRORS, validateEmail, type FormErrors } from "@/lib/forms";
 import { useMe } from "@/features/auth/session";
+import { describeLeaveError, LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
 const PAGE_SIZE = 50;
@@ -83,11 +84,9 @@ function MembersCard({ canManage }: { canManage: boolean }) {
                   <th scope="col" className="hidden px-5 py-2 font-medium sm:table-cell">
                     2FA
                   </th>
-                  {canManage && (
-                    <th scope="col" className="px-5 py-2 font-medium">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  )}
+                  <th scope="col" className="px-5 py-2 font-medium">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-neutral-200">
@@ -133,7 +132,7 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
           {member.display_name} {isMe && <span className="font-normal text-neutral-500">(you)</span>}
         </p>
         <p className="text-xs text-neutral-500">{member.email}</p>
-        {update.isError && <p className="mt-1 text-xs text-red-600">{describeError(update.error)}</p>}
+        {update.isError && <p className="mt-1 text-xs text-red-600">{describeLeaveError(update.error)}</p>}
       </td>
       <td className="px-5 py-3">
         {canManage ? (
@@ -155,8 +154,11 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
       </td>
       <td className="hidden px-5 py-3 text-neutral-600 sm:table-cell">{formatDate(member.joined_at)}</td>
       <td className="hidden px-5 py-3 sm:table-cell">{member.mfa_enabled ? <Badge tone="green">On</Badge> : <Badge>Off</Badge>}</td>
-      {canManage && (
-        <td className="px-5 py-3 text-right">
+      <td className="px-5 py-3 text-right">
+        {isMe ? (
+          <LeaveOrganizationButton size="sm" variant="ghost" />
+        ) : canManage ? (
+          <>
           <Button variant="ghost" size="sm" onClick={() => setConfirmOpen(true)} aria-label={`Remove ${member.email}`}>
             Remove
           </Button>
@@ -168,7 +170,7 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
           >
             {remove.isError && (
               <div className="mb-3">
-                <Alert tone="error">{describeError(remove.error)}</Alert>
+                <Alert tone="error">{describeLeaveError(remove.error)}</Alert>
               </div>
             )}
             <div className="flex justify-end gap-2">
@@ -180,8 +182,9 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
               </Button>
             </div>
           </Dialog>
-        </td>
-      )}
+          </>
+        ) : null}
+      </td>
     </tr>
   );
 }

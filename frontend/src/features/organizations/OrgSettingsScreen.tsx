@@ -5,6 +5,7 @@ import { $api, isApiError } from "@/api/client";
 import { Alert, Button, Card, CardBody, CardHeader, Field, FormError, PageHeader } from "@/components/ui";
 import { formatDate, formatRole } from "@/lib/format";
 import { focusFirstError, formErrorsFromApi, NO_ERRORS, required, type FormErrors } from "@/lib/forms";
+import { LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
 export function OrgSettingsScreen() {
@@ -98,6 +99,12 @@ export function OrgSettingsScreen() {
               </Button>
             )}
           </form>
+        </CardBody>
+      </Card>
+      <Card className="mt-6">
+        <CardHeader title="Leave organization" description={`Remove yourself from ${org.name}. You will need a new invitation to come back.`} />
+        <CardBody>
+          <LeaveOrganizationButton variant="secondary" />
         </CardBody>
       </Card>
     </div>

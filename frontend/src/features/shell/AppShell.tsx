@@ -117,6 +117,11 @@ function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         </div>
         <ul aria-label="Account" className="space-y-0.5">
           <li>
+            <Link to="/account/profile" className={NAV_LINK} activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }} onClick={onNavigate}>
+              Profile
+            </Link>
+          </li>
+          <li>
             <Link to="/account/security" className={NAV_LINK} activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }} onClick={onNavigate}>
               Security
             </Link>
