@@ -27,7 +27,7 @@ export function ProfileScreen() {
           ) : me.isError ? (
             <ErrorState error={me.error} onRetry={() => void me.refetch()} />
           ) : (
-            <ProfileForm key={me.data.display_name} displayName={me.data.display_name} email={me.data.email} verified={me.data.email_verified} />
+            <ProfileForm displayName={me.data.display_name} email={me.data.email} verified={me.data.email_verified} />
           )}
         </CardBody>
       </Card>

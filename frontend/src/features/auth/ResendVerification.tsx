@@ -15,3 +15,23 @@ export function ResendVerification({ email, variant = "secondary" }: { email: st
     </div>
   );
 }
+
+/** The compact form for the "verify your email" banner: a "Resend email" button that turns into a sent state. */
+export function ResendVerificationInline({ email }: { email: string }) {
+  const resend = $api.useMutation("post", "/api/v1/auth/resend-verification");
+  if (resend.isSuccess) {
+    return (
+      <span className="text-sm font-medium text-green-800">
+        Email sent — check your inbox.
+      </span>
+    );
+  }
+  return (
+    <span className="flex flex-wrap items-center gap-2">
+      {resend.isError && <span className="text-xs text-red-700">{describeError(resend.error)}</span>}
+      <Button variant="secondary" size="sm" pending={resend.isPending} onClick={() => resend.mutate({ body: { email } })}>
+        Resend email
+      </Button>
+    </span>
+  );
+}

@@ -5,7 +5,7 @@ import { Link, Outlet, useNavigate, useParams } from "@tanstack/react-router";
 import { $api } from "@/api/client";
 import { Button, cn } from "@/components/ui";
 import { Logo } from "@/features/auth/AuthLayout";
-import { ResendVerification } from "@/features/auth/ResendVerification";
+import { ResendVerificationInline } from "@/features/auth/ResendVerification";
 import { endSession, useMe } from "@/features/auth/session";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { OrgSwitcher } from "./OrgSwitcher";
@@ -145,9 +145,7 @@ function VerifyBanner() {
       <span>
         Please verify your email address. We sent a link to <strong>{me.data.email}</strong>.
       </span>
-      <div className="w-auto">
-        <ResendVerification email={me.data.email} variant="ghost" />
-      </div>
+      <ResendVerificationInline email={me.data.email} />
     </div>
   );
 }
