@@ -18,8 +18,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "src" / "adpilot" / "web" / "dist"
 CHROMIUM = os.environ.get("ADPILOT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,14 +53,24 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = ROOT / ".adpilot-browser"
     shutil.rmtree(home, ignore_errors=True)
     port = _free_port()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("ADPILOT_") and key != "DATABASE_URL"}
-    env.update({"ADPILOT_HOME": str(home), "ADPILOT_PORT": str(port), "ADPILOT_ENVIRONMENT": "development",
-                "ADPILOT_LOG_LEVEL": "WARNING"})
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ADPILOT_") and key != "DATABASE_URL"}
+    env.update(
+        {
+            "ADPILOT_HOME": str(home),
+            "ADPILOT_PORT": str(port),
+            "ADPILOT_ENVIRONMENT": "development",
+            "ADPILOT_LOG_LEVEL": "WARNING",
+        }
+    )
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "adpilot.cli", "serve", "--no-demo"], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "adpilot.cli", "serve", "--no-demo"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process, log_path)

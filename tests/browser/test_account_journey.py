@@ -1,4 +1,5 @@
-"""A newcomer's first minutes, in a real browser: sign up, verify through the outbox, log in, enable MFA, log in again."""
+"""A newcomer's first minutes, in a real browser: sign up, verify through the outbox, log in, enable MFA, log in
+again."""
 
 from __future__ import annotations
 
