@@ -101,6 +101,7 @@ async def test_invited_viewer_joins_sees_read_only_screens_and_admin_sees_the_ac
     await expect(page.get_by_role("button", name="Save changes")).to_have_count(0)
     await page.get_by_role("link", name="Audit log").click()
     await expect(page.get_by_text("Only admins can view the audit log.")).to_be_visible()
+
     await log_out(page)
 
     # The admin sees the acceptance in the audit log, also when filtering by the viewer as actor (kept in the URL).
@@ -119,6 +120,14 @@ async def test_invited_viewer_joins_sees_read_only_screens_and_admin_sees_the_ac
     await page.reload()
     await expect(page.get_by_label("Target type")).to_have_value("invitation")
     await expect(page.get_by_role("listitem").filter(has_text="invitation.accepted")).to_have_count(1)
+    await log_out(page)
+
+    # Any member may leave; with no organization left, the viewer lands on onboarding.
+    await fill_login(page, viewer)
+    await page.get_by_role("link", name="Organization settings").click()
+    await page.get_by_role("button", name="Leave organization").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Leave", exact=True).click()
+    await expect(page).to_have_url(re.compile(r"/onboarding$"))
 
 
 async def test_repeated_wrong_passwords_are_throttled_with_a_wait_time(page: Page) -> None:
