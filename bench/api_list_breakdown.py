@@ -146,7 +146,7 @@ async def _breakdown(bench: Running) -> None:
 
     await _timed("BEGIN; set_tenant; COMMIT (AsyncSession)", orm_transaction)
     await _timed("... + authenticate: JWT + active-session query", authenticate)
-    await _timed("... + resolve_tenant: set_tenant + membership + organization", authenticate_and_resolve)
+    await _timed("... + resolve_tenant: set_tenant + role/MFA-policy query", authenticate_and_resolve)
     await _timed("BEGIN; set_tenant; audit page as 51 ORM entities; COMMIT", orm_page)
     await _timed("50 x AuditEntryRead.model_validate(from_attributes)", validate_entries)
     await _timed("Page[AuditEntryRead] to JSON", dump_page)
