@@ -17,7 +17,7 @@ REFRESH_COOKIE_PATH = "/api/v1/auth"
 _bearer = HTTPBearer(auto_error=False, description="The access token from log-in or refresh.")
 
 
-def access_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
+async def access_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
     return credentials.credentials if credentials else None
 
 
@@ -31,11 +31,11 @@ async def current_principal(session: DbSession, token: AccessToken) -> Principal
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_csrf_header(request: Request) -> None:
+async def require_csrf_header(request: Request) -> None:
     """Cookie-authenticated endpoints need a header a cross-site form cannot send."""
     if request.headers.get("x-requested-with", "").lower() != "xmlhttprequest":
         raise CsrfHeaderMissing()
 
 
-def refresh_cookie(request: Request) -> str | None:
+async def refresh_cookie(request: Request) -> str | None:
     return request.cookies.get(REFRESH_COOKIE)

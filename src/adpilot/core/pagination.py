@@ -37,7 +37,7 @@ class PageParams(BaseModel):
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=200, description="From the previous page's next_cursor.")] = None,
 ) -> PageParams:
