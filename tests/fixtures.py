@@ -122,3 +122,28 @@ async def world(client: httpx.AsyncClient) -> OrgWorld:
     outsider = await sign_up(client, unique_email("outsider"))
     other = await create_organization(client, outsider, "Other Co")
     return OrgWorld(organization_id, admin, members["manager"], members["member"], members["viewer"], other, outsider)
+
+
+def client_at(app: FastAPI, ip: str) -> httpx.AsyncClient:
+    """A client whose requests come from ``ip`` (for per-IP throttling and audit metadata)."""
+    transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=HEADERS)
+
+
+@dataclass
+class MfaEnabled:
+    secret: str
+    recovery_codes: list[str]
+
+
+async def enable_mfa(client: httpx.AsyncClient, user: LoggedIn) -> MfaEnabled:
+    """Set up and enable TOTP for ``user`` through the API, with a code computed like an authenticator app."""
+    import pyotp
+
+    setup = await client.post("/api/v1/me/mfa/setup", headers=user.headers)
+    assert setup.status_code == 200, setup.text
+    secret = setup.json()["secret"]
+    enabled = await client.post("/api/v1/me/mfa/enable", json={"code": pyotp.TOTP(secret).now()},
+                                headers=user.headers)
+    assert enabled.status_code == 200, enabled.text
+    return MfaEnabled(secret, enabled.json()["recovery_codes"])

@@ -32,8 +32,31 @@ class AuthRepository:
         self.session.add(row)
         await self.session.flush()
 
-    async def session_by_id(self, session_id: UUID) -> UserSession | None:
-        return await self.session.get(UserSession, session_id, with_for_update=True)
+    async def session_by_id(self, session_id: UUID, *, lock: bool = True) -> UserSession | None:
+        return await self.session.get(UserSession, session_id, with_for_update=lock)
+
+    async def rotate_refresh_token(
+        self, session_id: UUID, *, old_hash: str, new_hash: str, ip: str | None, user_agent: str | None
+    ) -> bool:
+        """Replace the refresh-token hash if it is still ``old_hash`` (and the session active); False otherwise."""
+        statement = (
+            update(UserSession)
+            .where(
+                UserSession.id == session_id,
+                UserSession.refresh_token_hash == old_hash,
+                UserSession.revoked_at.is_(None),
+            )
+            .values(
+                refresh_token_hash=new_hash,
+                generation=UserSession.generation + 1,
+                last_seen_at=utcnow(),
+                ip=ip,
+                user_agent=user_agent,
+            )
+            .returning(UserSession.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).first() is not None
 
     async def active_session_user(self, session_id: UUID, user_id: UUID) -> User | None:
         """The user of an active session, in one query."""

@@ -281,20 +281,25 @@ class AuthService:
         """Rotate the refresh token; a token already used revokes its whole family (it was stolen or replayed)."""
         session_id, secret = _parse_refresh_token(refresh_token)
         repository = AuthRepository(session)
-        row = await repository.session_by_id(session_id)
+        # Read without a row lock: revoking a replayed family happens in a second transaction (this one rolls back
+        # with the 401), which would wait forever on a lock held here.
+        row = await repository.session_by_id(session_id, lock=False)
         if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
             raise SessionExpired()
-        if not digests_equal(row.refresh_token_hash, token_digest(secret)):
+        new_secret = new_token()
+        meta = current_request_meta()
+        # Compare-and-swap: of two requests presenting the same token, exactly one rotates it.
+        rotated = await repository.rotate_refresh_token(
+            session_id,
+            old_hash=token_digest(secret),
+            new_hash=token_digest(new_secret),
+            ip=meta.ip or row.ip,
+            user_agent=(meta.user_agent or "")[:400] or row.user_agent,
+        )
+        if not rotated:
             await self._revoke_family(session_id)
             log.warning("auth.refresh_token_reused", session_id=str(session_id), user_id=str(row.user_id))
             raise SessionExpired("This session was signed out because its refresh token was used twice.")
-        new_secret = new_token()
-        meta = current_request_meta()
-        row.refresh_token_hash = token_digest(new_secret)
-        row.generation += 1
-        row.last_seen_at = utcnow()
-        row.ip = meta.ip or row.ip
-        row.user_agent = (meta.user_agent or "")[:400] or row.user_agent
         return self._tokens(row.user_id, row.id, new_secret)
 
     async def _revoke_family(self, session_id: UUID) -> None:

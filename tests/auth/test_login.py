@@ -1,0 +1,165 @@
+"""Log-in, throttling of password guessing, refresh-token rotation and log-out."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import FastAPI
+
+from tests.fixtures import PASSWORD, client_at, sign_up, unique_email
+
+REFRESH_COOKIE = "adpilot_refresh"
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+async def refresh(client: httpx.AsyncClient, token: str, **headers: str) -> httpx.Response:
+    """Call refresh with exactly this refresh cookie (not whatever the client's jar holds)."""
+    client.cookies.clear()
+    return await client.post("/api/v1/auth/refresh", headers={"Cookie": f"{REFRESH_COOKIE}={token}", **headers})
+
+
+async def logged_in_refresh_token(client: httpx.AsyncClient) -> tuple[str, str]:
+    """(access token, refresh token) of a new user's log-in."""
+    user = await sign_up(client)
+    response = await login(client, user.email)
+    return response.json()["access_token"], response.cookies[REFRESH_COOKIE]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class TestLogIn:
+    async def test_correct_password_gives_tokens_and_a_refresh_cookie(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        response = await login(client, user.email)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "ok"
+        assert body["expires_in"] == 15 * 60
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith(f"{REFRESH_COOKIE}=")
+        assert "HttpOnly" in cookie
+        assert "Path=/api/v1/auth" in cookie
+        assert "SameSite=strict" in cookie
+        assert (await client.get("/api/v1/me", headers=bearer(body["access_token"]))).json()["email"] == user.email
+
+    async def test_email_is_case_insensitive(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        assert (await login(client, user.email.upper())).status_code == 200
+
+    async def test_wrong_password_is_a_401_problem(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        response = await login(client, user.email, "not-the-password")
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "invalid-credentials"
+        assert REFRESH_COOKIE not in response.cookies
+
+    async def test_unknown_email_looks_like_a_wrong_password(self, client: httpx.AsyncClient) -> None:
+        response = await login(client, unique_email("ghost"))
+        assert response.status_code == 401
+        assert response.json()["code"] == "invalid-credentials"
+
+
+class TestThrottling:
+    async def test_five_failures_lock_the_account_with_retry_after(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        for _ in range(5):
+            assert (await login(client, user.email, "wrong-password")).status_code == 401
+        response = await login(client, user.email)  # even the right password
+        assert response.status_code == 429
+        assert response.json()["code"] == "rate-limited"
+        assert 1 <= int(response.headers["retry-after"]) <= 900
+
+    async def test_a_locked_account_is_locked_from_every_address(self, app: FastAPI,
+                                                                 client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        for _ in range(5):
+            await login(client, user.email, "wrong-password")
+        async with client_at(app, "10.1.2.3") as elsewhere:
+            assert (await login(elsewhere, user.email)).status_code == 429
+
+    async def test_failures_below_the_limit_are_cleared_by_a_success(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        for _ in range(4):
+            await login(client, user.email, "wrong-password")
+        assert (await login(client, user.email)).status_code == 200
+        for _ in range(4):
+            await login(client, user.email, "wrong-password")
+        assert (await login(client, user.email)).status_code == 200
+
+    async def test_twenty_failures_from_one_address_block_that_address(self, app: FastAPI,
+                                                                       client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        async with client_at(app, "10.9.9.9") as attacker:
+            for _ in range(20):  # a different account each time: the per-account limit never triggers
+                assert (await login(attacker, unique_email("spray"), "wrong-password")).status_code == 401
+            blocked = await login(attacker, user.email)
+            assert blocked.status_code == 429
+            assert "retry-after" in blocked.headers
+        assert (await login(client, user.email)).status_code == 200  # other addresses are unaffected
+
+
+class TestRefresh:
+    async def test_rotates_the_cookie_and_issues_a_working_access_token(self, client: httpx.AsyncClient) -> None:
+        _, first = await logged_in_refresh_token(client)
+        response = await refresh(client, first)
+        assert response.status_code == 200
+        second = response.cookies[REFRESH_COOKIE]
+        assert second != first
+        third = (await refresh(client, second)).cookies[REFRESH_COOKIE]
+        assert third not in (first, second)
+        me = await client.get("/api/v1/me", headers=bearer(response.json()["access_token"]))
+        assert me.status_code == 200
+
+    async def test_requires_the_x_requested_with_header(self, client: httpx.AsyncClient) -> None:
+        _, token = await logged_in_refresh_token(client)
+        response = await refresh(client, token, **{"X-Requested-With": ""})
+        assert response.status_code == 403
+        assert response.json()["code"] == "csrf-header-missing"
+
+    async def test_without_a_cookie_is_unauthorized(self, client: httpx.AsyncClient) -> None:
+        client.cookies.clear()
+        response = await client.post("/api/v1/auth/refresh")
+        assert response.status_code == 401
+        assert response.json()["code"] == "session-expired"
+
+    async def test_garbage_cookie_is_unauthorized(self, client: httpx.AsyncClient) -> None:
+        assert (await refresh(client, "not-a-refresh-token")).status_code == 401
+
+    async def test_reusing_an_old_token_revokes_the_whole_family(self, client: httpx.AsyncClient) -> None:
+        access, first = await logged_in_refresh_token(client)
+        rotated = await refresh(client, first)
+        newest = rotated.cookies[REFRESH_COOKIE]
+        async with asyncio.timeout(10):  # regression: the replay once deadlocked on its own row lock
+            replay = await refresh(client, first)
+        assert replay.status_code == 401
+        assert replay.json()["code"] == "session-expired"
+        assert (await refresh(client, newest)).status_code == 401  # the legitimate holder is signed out too
+        new_access = rotated.json()["access_token"]
+        assert (await client.get("/api/v1/me", headers=bearer(new_access))).status_code == 401
+        assert (await client.get("/api/v1/me", headers=bearer(access))).status_code == 401
+
+
+class TestLogOut:
+    async def test_ends_the_session(self, client: httpx.AsyncClient) -> None:
+        access, token = await logged_in_refresh_token(client)
+        client.cookies.clear()
+        response = await client.post("/api/v1/auth/logout", headers={"Cookie": f"{REFRESH_COOKIE}={token}"})
+        assert response.status_code == 204
+        assert 'adpilot_refresh=""' in response.headers["set-cookie"] or "Max-Age=0" in response.headers["set-cookie"]
+        assert (await refresh(client, token)).status_code == 401
+        assert (await client.get("/api/v1/me", headers=bearer(access))).status_code == 401
+
+    async def test_without_a_session_is_harmless(self, client: httpx.AsyncClient) -> None:
+        client.cookies.clear()
+        assert (await client.post("/api/v1/auth/logout")).status_code == 204
+
+    async def test_requires_the_x_requested_with_header(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/api/v1/auth/logout", headers={"X-Requested-With": ""})
+        assert response.status_code == 403
