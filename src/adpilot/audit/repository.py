@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit.models import AuditEntry
+
+LISTED_COLUMNS = (
+    AuditEntry.id,
+    AuditEntry.seq,
+    AuditEntry.occurred_at,
+    AuditEntry.actor_user_id,
+    AuditEntry.actor_email,
+    AuditEntry.action,
+    AuditEntry.target_type,
+    AuditEntry.target_id,
+    AuditEntry.ip,
+    AuditEntry.user_agent,
+    AuditEntry.before,
+    AuditEntry.after,
+)
 
 
 class AuditRepository:
@@ -43,8 +59,9 @@ class AuditRepository:
         target_type: str | None,
         since: datetime | None,
         until: datetime | None,
-    ) -> list[AuditEntry]:
-        query = self.scoped(organization_id)
+    ) -> list[dict[str, Any]]:
+        """One page, newest first, as plain rows: listing needs no ORM identity or change tracking."""
+        query = select(*LISTED_COLUMNS).where(AuditEntry.organization_id == organization_id)
         if before_seq is not None:
             query = query.where(AuditEntry.seq < before_seq)
         if action:
@@ -58,7 +75,7 @@ class AuditRepository:
         if until:
             query = query.where(AuditEntry.occurred_at < until)
         query = query.order_by(AuditEntry.seq.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        return [dict(row) for row in (await self.session.execute(query)).mappings()]
 
     async def chain(self, organization_id: UUID, after_seq: int, limit: int) -> list[AuditEntry]:
         query = self.scoped(organization_id).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)

@@ -120,7 +120,7 @@ class AuditService:
         target_type: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[AuditEntry]:
+    ) -> list[dict[str, Any]]:
         """Newest first; ``before_seq`` continues from a previous page."""
         return await AuditRepository(session).page(
             organization_id,
