@@ -42,6 +42,7 @@ from bench.harness import (
     ServerProcess,
     bench_line,
     env_number,
+    exclusive_bench_home,
     free_port,
     python_module_argv,
     stop_on_sigterm,
@@ -83,10 +84,9 @@ def running(step: Callable[[str], None], seed_entries: int) -> Iterator[Running]
     from adpilot import migrate
     from adpilot.core.embedded_postgres import EmbeddedPostgres
 
-    BENCH_HOME.mkdir(exist_ok=True)
     postgres = EmbeddedPostgres(BENCH_HOME, APP_ROLE)
     servers: dict[str, ServerProcess] = {}
-    with stop_on_sigterm():
+    with stop_on_sigterm(), exclusive_bench_home():
         try:
             postgres.stop_if_running()  # left over by a run that was killed before it could clean up
             postgres.start()

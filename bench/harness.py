@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
@@ -37,6 +38,61 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def exclusive_bench_home(timeout: float = 900) -> Iterator[None]:
+    """One benchmark run at a time per checkout: they share BENCH_HOME, and would skew each other's figures anyway.
+
+    The lock is a ``flock`` on ``BENCH_HOME/lock``; the kernel releases it when the holder dies, even by SIGKILL. The
+    holder may therefore stop whatever an earlier, killed run left behind in BENCH_HOME.
+    """
+    BENCH_HOME.mkdir(exist_ok=True)
+    with (BENCH_HOME / "lock").open("a+") as lock:
+        deadline = time.monotonic() + timeout
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waiting:
+                    lock.seek(0)
+                    holder = lock.read().strip() or "?"
+                    print(
+                        f"waiting for another benchmark run (pid {holder}) to finish with {BENCH_HOME}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    waiting = True
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"another benchmark run kept {BENCH_HOME} for {timeout:.0f} s") from None
+                time.sleep(0.5)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        try:
+            _stop_leftover_servers()
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _stop_leftover_servers() -> None:
+    """Servers of an earlier run of this checkout that was SIGKILLed (only called while holding the lock)."""
+    tag = str(BENCH_HOME)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [word.decode(errors="replace") for word in argv]
+        if "bench.servers" in words and "--tag" in words and words[words.index("--tag") + 1 :][:1] == [tag]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGTERM)
 
 
 def _raise_system_exit(signum: int, _: FrameType | None) -> None:
