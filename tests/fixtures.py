@@ -147,3 +147,22 @@ async def enable_mfa(client: httpx.AsyncClient, user: LoggedIn) -> MfaEnabled:
                                 headers=user.headers)
     assert enabled.status_code == 200, enabled.text
     return MfaEnabled(secret, enabled.json()["recovery_codes"])
+
+
+@pytest.fixture
+async def superuser_sql(superuser_url: str) -> AsyncIterator[Any]:
+    """Run SQL as the PostgreSQL superuser (bypasses RLS and grants): for arranging states the API cannot reach."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from adpilot.db import to_sqlalchemy_url
+
+    engine = create_async_engine(to_sqlalchemy_url(superuser_url))
+
+    async def run(sql: str, **params: Any) -> list[Any]:
+        async with engine.begin() as connection:
+            result = await connection.execute(text(sql), params)
+            return list(result.all()) if result.returns_rows else []
+
+    yield run
+    await engine.dispose()
