@@ -131,7 +131,7 @@ class TestTheTables:
         )
 
     def test_public_operations_exist(self, app: FastAPI) -> None:
-        assert PUBLIC_OPERATIONS <= {op.operation_id for op in operations(app)}
+        assert {op.operation_id for op in operations(app)} >= PUBLIC_OPERATIONS
 
     @pytest.mark.parametrize("operation_id", sorted(ORGANIZATION_OPERATIONS))
     def test_minimum_role_matches_the_permission_matrix(self, operation_id: str) -> None:
