@@ -66,7 +66,11 @@ async def enqueue(
 
 def configure(conninfo: str, *, import_tasks: bool = True) -> procrastinate.App:
     """Point the job app at the database (the restricted role) and register every module's tasks."""
-    app.connector = procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
+    # The job manager (used by the worker and for deferring) keeps its own reference to the connector: replace both,
+    # as procrastinate's App.replace_connector does, or the worker runs on the unconfigured, never-opened one.
+    app.connector = connector
+    app.job_manager.connector = connector
     if import_tasks:
         for module in TASK_MODULES:
             importlib.import_module(module)
@@ -115,7 +119,10 @@ def job(name: str, *, max_attempts: int = 5, periodic_cron: str | None = None) -
                 await handler(session, org, **kwargs)
             log.info("job.done", task=name, organization_id=organization_id)
 
-        retry = procrastinate.RetryStrategy(max_attempts=max_attempts, exponential_wait=2)
+        # procrastinate's max_attempts counts retries after the first run (and 0 means "retry forever").
+        retry: procrastinate.RetryStrategy | bool = (
+            procrastinate.RetryStrategy(max_attempts=max_attempts - 1, exponential_wait=2) if max_attempts > 1 else False
+        )
         task = app.task(name=name, retry=retry, queue=DEFAULT_QUEUE)(run)
         if periodic_cron is not None:
             # procrastinate passes the schedule's timestamp; the handler does not need it.

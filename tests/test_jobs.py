@@ -1,0 +1,140 @@
+"""The job queue: jobs enqueued in the caller's transaction, run by the worker, retried, listed when failed."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot import jobs
+from adpilot.db import Database
+
+calls: list[dict[str, Any]] = []
+failing = {"enabled": True}
+
+
+@jobs.job("tests.record_call")
+async def record_call(session: AsyncSession, organization_id: UUID | None, **kwargs: Any) -> None:
+    tenant = (await session.execute(text("SELECT current_setting('app.organization_id', true)"))).scalar_one()
+    calls.append({"organization_id": organization_id, "tenant": tenant, **kwargs})
+
+
+@jobs.job("tests.fail_while_enabled", max_attempts=2)
+async def fail_while_enabled(session: AsyncSession, organization_id: UUID | None, **kwargs: Any) -> None:
+    calls.append({"failing": failing["enabled"]})
+    if failing["enabled"]:
+        raise RuntimeError("the remote system is down")
+
+
+@pytest.fixture(autouse=True)
+def reset_calls() -> None:
+    calls.clear()
+    failing["enabled"] = True
+
+
+async def run_worker() -> None:
+    """Drain the queue: run every job that is due, then return."""
+    await jobs.app.run_worker_async(wait=False, install_signal_handlers=False, concurrency=1,
+                                    fetch_job_polling_interval=0.05)
+
+
+async def job_rows(database: Database, task_name: str) -> list[Any]:
+    async with database.transaction() as session:
+        rows = await session.execute(
+            text("SELECT id, status::text AS status, attempts, args FROM procrastinate_jobs "
+                 "WHERE task_name = :task ORDER BY id"), {"task": task_name})
+        return list(rows.mappings().all())
+
+
+async def make_due(database: Database) -> None:
+    """Retries are scheduled seconds ahead; bring them forward instead of sleeping."""
+    async with database.transaction() as session:
+        await session.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"))
+
+
+class TestEnqueue:
+    async def test_a_rolled_back_transaction_leaves_no_job(self, database: Database) -> None:
+        with pytest.raises(RuntimeError):
+            async with database.transaction() as session:
+                await jobs.enqueue(session, "tests.record_call", None, note="rolled back")
+                raise RuntimeError("the change fails")
+        assert await job_rows(database, "tests.record_call") == []
+
+    async def test_a_committed_transaction_queues_the_job(self, database: Database) -> None:
+        organization_id = uuid4()
+        async with database.transaction() as session:
+            job_id = await jobs.enqueue(session, "tests.record_call", organization_id, note="hello")
+        [row] = await job_rows(database, "tests.record_call")
+        assert row["id"] == job_id
+        assert row["status"] == "todo"
+        assert row["args"] == {"organization_id": str(organization_id), "note": "hello"}
+
+    async def test_the_worker_runs_it_in_the_tenant_scope(self, database: Database) -> None:
+        organization_id = uuid4()
+        async with database.transaction() as session:
+            await jobs.enqueue(session, "tests.record_call", organization_id, note="hello")
+        await run_worker()
+        assert calls == [{"organization_id": organization_id, "tenant": str(organization_id), "note": "hello"}]
+        assert [row["status"] for row in await job_rows(database, "tests.record_call")] == ["succeeded"]
+
+    async def test_a_job_without_organization_runs_unscoped(self, database: Database) -> None:
+        async with database.transaction() as session:
+            await jobs.enqueue(session, "tests.record_call", None)
+        await run_worker()
+        assert calls == [{"organization_id": None, "tenant": ""}]
+
+    async def test_a_queueing_lock_refuses_a_duplicate(self, database: Database) -> None:
+        async with database.transaction() as session:
+            await jobs.enqueue(session, "tests.record_call", None, queueing_lock="only-one")
+        with pytest.raises(Exception, match="procrastinate_jobs_queueing_lock_idx"):
+            async with database.transaction() as session:
+                await jobs.enqueue(session, "tests.record_call", None, queueing_lock="only-one")
+        assert len(await job_rows(database, "tests.record_call")) == 1
+
+
+class TestFailures:
+    async def fail_for_good(self, database: Database) -> int:
+        async with database.transaction() as session:
+            job_id = await jobs.enqueue(session, "tests.fail_while_enabled", None)
+        for _ in range(5):
+            await run_worker()
+            if (await job_rows(database, "tests.fail_while_enabled"))[0]["status"] == "failed":
+                return job_id
+            await make_due(database)
+        raise AssertionError("the job never failed for good")
+
+    async def test_a_failing_job_is_retried_then_marked_failed(self, database: Database) -> None:
+        await self.fail_for_good(database)
+        [row] = await job_rows(database, "tests.fail_while_enabled")
+        assert row["status"] == "failed"
+        assert len(calls) == 2  # max_attempts=2
+        assert row["attempts"] == 2
+
+    async def test_failed_jobs_lists_it(self, database: Database) -> None:
+        job_id = await self.fail_for_good(database)
+        [failed] = await jobs.failed_jobs()
+        assert failed["id"] == job_id
+        assert failed["task_name"] == "tests.fail_while_enabled"
+
+    async def test_retry_job_requeues_it(self, database: Database) -> None:
+        job_id = await self.fail_for_good(database)
+        failing["enabled"] = False
+        assert await jobs.retry_job(job_id) is True
+        await run_worker()
+        assert [row["status"] for row in await job_rows(database, "tests.fail_while_enabled")] == ["succeeded"]
+        assert await jobs.failed_jobs() == []
+
+    async def test_retry_job_ignores_a_job_that_did_not_fail(self, database: Database) -> None:
+        async with database.transaction() as session:
+            job_id = await jobs.enqueue(session, "tests.record_call", None)
+        assert await jobs.retry_job(job_id) is False
+        assert await jobs.retry_job(10**9) is False
+
+    async def test_job_counts_by_status(self, database: Database) -> None:
+        async with database.transaction() as session:
+            await jobs.enqueue(session, "tests.record_call", None)
+            await jobs.enqueue(session, "tests.record_call", None)
+        assert await jobs.job_counts() == {"todo": 2}
