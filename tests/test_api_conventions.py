@@ -1,0 +1,137 @@
+"""What every response of the API has in common: problem details, request ids, security headers, pagination."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.fixtures import OrgWorld, sign_up
+
+
+class TestProblemDetails:
+    async def test_unknown_api_route_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/v1/no-such-thing")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["code"] == "not-found"
+        assert body["type"] == "https://adpilot.dev/problems/not-found"
+        assert body["instance"] == "/api/v1/no-such-thing"
+        assert body["request_id"] == response.headers["x-request-id"]
+
+    async def test_unknown_api_route_never_falls_back_to_the_web_app(self, client: httpx.AsyncClient) -> None:
+        for method in ("POST", "DELETE", "PATCH"):
+            response = await client.request(method, "/api/v2/orgs")
+            assert response.status_code == 404
+            assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_wrong_method_is_a_problem(self, client: httpx.AsyncClient) -> None:
+        # The /api catch-all answers 404 (not 405) for a known path with another method; either way a problem.
+        response = await client.delete("/api/v1/auth/login")
+        assert response.status_code in (404, 405)
+        assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_malformed_json_is_a_400_problem(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/api/v1/auth/login", content=b'{"email": "a@example.com",',
+                                     headers={"Content-Type": "application/json"})
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "malformed-json"
+
+    async def test_validation_errors_list_each_field(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/api/v1/auth/signup", json={"email": "nope", "display_name": ""})
+        assert response.status_code == 422
+        body = response.json()
+        assert body["code"] == "validation-error"
+        locations = {tuple(error["loc"]) for error in body["errors"]}
+        assert ("body", "email") in locations
+        assert ("body", "password") in locations
+        assert ("body", "display_name") in locations
+        assert all(error["msg"] and error["type"] for error in body["errors"])
+
+    async def test_an_invalid_path_uuid_is_a_422(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        response = await client.get("/api/v1/orgs/not-a-uuid", headers=user.headers)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["path", "organization_id"]
+
+
+class TestRequestIds:
+    async def test_every_response_has_a_request_id(self, client: httpx.AsyncClient) -> None:
+        for path in ("/healthz", "/api/v1/config", "/api/v1/me", "/api/v1/nothing", "/"):
+            assert len((await client.get(path)).headers["x-request-id"]) >= 16, path
+
+    async def test_an_incoming_request_id_is_echoed(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/v1/me", headers={"X-Request-Id": "trace-abc.123"})
+        assert response.headers["x-request-id"] == "trace-abc.123"
+        assert response.json()["request_id"] == "trace-abc.123"
+
+    async def test_an_unsafe_request_id_is_replaced(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/healthz", headers={"X-Request-Id": "bad id\twith spaces"})
+        assert response.headers["x-request-id"] != "bad id\twith spaces"
+
+
+class TestSecurityHeaders:
+    async def test_api_responses_carry_them(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/v1/config")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+    async def test_error_responses_carry_them(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/v1/me")
+        assert response.status_code == 401
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+    async def test_no_hsts_over_plain_http(self, client: httpx.AsyncClient) -> None:
+        assert "strict-transport-security" not in (await client.get("/healthz")).headers
+
+
+class TestPagination:
+    async def test_page_size_over_100_is_invalid(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        response = await client.get(f"/api/v1/orgs/{world.organization_id}/members", params={"limit": 101},
+                                     headers=world.admin.headers)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["query", "limit"]
+
+    async def test_page_size_zero_is_invalid(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        response = await client.get(f"/api/v1/orgs/{world.organization_id}/members", params={"limit": 0},
+                                     headers=world.admin.headers)
+        assert response.status_code == 422
+
+    async def test_an_invalid_cursor_is_a_400(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        for cursor in ("garbage", "W10", "WyIyMDI2LTAxLTAxIiwgIngiXQ"):  # not base64 JSON; []; naive date
+            response = await client.get(f"/api/v1/orgs/{world.organization_id}/members", params={"cursor": cursor},
+                                         headers=world.admin.headers)
+            assert response.status_code == 400, cursor
+            assert response.json()["code"] == "invalid-cursor"
+
+
+class TestOperations:
+    async def test_metrics_expose_http_requests(self, client: httpx.AsyncClient) -> None:
+        await client.get("/healthz")
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert "adpilot_http_requests_total" in response.text
+        assert 'route="/healthz"' in response.text
+        assert "adpilot_jobs" in response.text
+
+    async def test_readyz(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+
+    async def test_healthz(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/healthz")).json() == {"status": "ok", "checks": {}}
+
+    async def test_the_openapi_schema_is_served(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/openapi.json")
+        assert response.status_code == 200
+        assert response.json()["info"]["title"] == "adpilot API"
+
+    async def test_client_config(self, client: httpx.AsyncClient) -> None:
+        body = (await client.get("/api/v1/config")).json()
+        assert body["environment"] == "test"
+        assert body["outbox_enabled"] is True
