@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 from fastapi import Depends
+from pydantic_core import from_json
 from sqlalchemy import DateTime, MetaData, func, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -79,6 +80,7 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=False,
+            json_deserializer=from_json,  # JSONB columns parsed by pydantic-core (Rust), ~3x the stdlib's speed
             connect_args={"server_settings": {"application_name": "adpilot"}},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
@@ -129,6 +131,21 @@ async def set_tenant(session: AsyncSession, organization_id: UUID | None, user_i
         text("SELECT set_config('app.organization_id', :org, true), set_config('app.user_id', :user, true)"),
         {"org": str(organization_id) if organization_id else "", "user": str(user_id) if user_id else ""},
     )
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection inside the session's current transaction, for hot read paths.
+
+    Skips SQLAlchemy's statement layer (about 0.3 ms of CPU per statement) where a repository runs the same fixed
+    SQL on every request. The transaction must already have begun through the session (``set_tenant`` does that),
+    otherwise the query would run outside it.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    adapted = raw.dbapi_connection
+    if getattr(adapted, "_transaction", None) is None:
+        raise RuntimeError("driver_connection() needs a transaction that the session has already begun")
+    return raw.driver_connection
 
 
 def row_to_dict(row: Any) -> dict[str, Any]:

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from adpilot.audit.schemas import AuditEntryRead
 from adpilot.audit.service import audit_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
-from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params
+from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params, page_response
 from adpilot.db import DbSession
 from adpilot.organizations.dependencies import CanReadAudit
 
@@ -20,6 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 @router.get(
     "/orgs/{organization_id}/audit-log",
+    response_model=Page[AuditEntryRead],
     responses=problem_responses(NotAuthenticated, NotFound, PermissionDenied, InvalidCursor),
 )
 async def list_audit_entries(
@@ -31,7 +32,7 @@ async def list_audit_entries(
     target_type: Annotated[str | None, Query(max_length=40)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Page[AuditEntryRead]:
+) -> Response:
     """The organization's audit log, newest first, with filters."""
     before_seq = _seq_cursor(page.cursor)
     entries = await audit_service.list_entries(
@@ -46,8 +47,8 @@ async def list_audit_entries(
         until=until,
     )
     more = len(entries) > page.limit
-    items = [AuditEntryRead.model_validate(entry) for entry in entries[: page.limit]]
-    return Page(items=items, next_cursor=str(items[-1].seq) if more else None)
+    items = entries[: page.limit]
+    return page_response(AuditEntryRead, items, str(items[-1]["seq"]) if more else None)
 
 
 def _seq_cursor(cursor: str | None) -> int | None:

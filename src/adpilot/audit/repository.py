@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit.models import AuditEntry
+from adpilot.db import driver_connection
 
 LISTED_COLUMNS = (
     AuditEntry.id,
@@ -25,6 +26,13 @@ LISTED_COLUMNS = (
     AuditEntry.before,
     AuditEntry.after,
 )
+
+
+LISTED_COLUMN_NAMES = ", ".join(column.key for column in LISTED_COLUMNS)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class AuditRepository:
@@ -60,22 +68,38 @@ class AuditRepository:
         since: datetime | None,
         until: datetime | None,
     ) -> list[dict[str, Any]]:
-        """One page, newest first, as plain rows: listing needs no ORM identity or change tracking."""
-        query = select(*LISTED_COLUMNS).where(AuditEntry.organization_id == organization_id)
+        """One page, newest first, as plain rows.
+
+        The audit log is the busiest list and every filter is a fixed column, so this runs hand-written SQL on the
+        driver (parameters only, never interpolated values): no ORM identity map, no statement compilation.
+        """
+        args: list[Any] = [organization_id]
+        conditions = ["organization_id = $1"]
+
+        def where(condition: str, value: Any) -> None:
+            args.append(value)
+            conditions.append(condition.format(f"${len(args)}"))
+
         if before_seq is not None:
-            query = query.where(AuditEntry.seq < before_seq)
+            where("seq < {}", before_seq)
         if action:
-            query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+            where("action LIKE {} ESCAPE '\\'", _escape_like(action) + "%")
         if actor_user_id:
-            query = query.where(AuditEntry.actor_user_id == actor_user_id)
+            where("actor_user_id = {}", actor_user_id)
         if target_type:
-            query = query.where(AuditEntry.target_type == target_type)
+            where("target_type = {}", target_type)
         if since:
-            query = query.where(AuditEntry.occurred_at >= since)
+            where("occurred_at >= {}", since)
         if until:
-            query = query.where(AuditEntry.occurred_at < until)
-        query = query.order_by(AuditEntry.seq.desc()).limit(limit)
-        return [dict(row) for row in (await self.session.execute(query)).mappings()]
+            where("occurred_at < {}", until)
+        args.append(limit)
+        sql = (
+            # Only fixed column names and $n placeholders are formatted in; every value is a bind parameter.
+            f"SELECT {LISTED_COLUMN_NAMES} FROM audit_log WHERE {' AND '.join(conditions)} "  # noqa: S608
+            f"ORDER BY seq DESC LIMIT ${len(args)}"
+        )
+        rows = await (await driver_connection(self.session)).fetch(sql, *args)
+        return [dict(row) for row in rows]
 
     async def chain(self, organization_id: UUID, after_seq: int, limit: int) -> list[AuditEntry]:
         query = self.scoped(organization_id).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, User, UserSession
 from adpilot.core.time import utcnow
+from adpilot.db import driver_connection
 
 
 class AuthRepository:
@@ -58,19 +59,16 @@ class AuthRepository:
         )
         return (await self.session.execute(statement)).first() is not None
 
-    async def active_session_user(self, session_id: UUID, user_id: UUID) -> User | None:
-        """The user of an active session, in one query."""
-        query = (
-            select(User)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(
-                UserSession.id == session_id,
-                UserSession.user_id == user_id,
-                UserSession.revoked_at.is_(None),
-                UserSession.expires_at > func.now(),
-            )
+    async def active_session_principal(self, session_id: UUID, user_id: UUID) -> tuple[str, bool] | None:
+        """(email, MFA enabled) of the user of an active session: the check behind every authenticated request."""
+        row = await (await driver_connection(self.session)).fetchrow(
+            "SELECT u.email, u.mfa_enabled_at IS NOT NULL AS mfa_enabled FROM user_sessions s "
+            "JOIN users u ON u.id = s.user_id "
+            "WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()",
+            session_id,
+            user_id,
         )
-        return (await self.session.scalars(query)).first()
+        return (row["email"], row["mfa_enabled"]) if row is not None else None
 
     async def active_sessions(self, user_id: UUID) -> list[UserSession]:
         query = (

@@ -26,7 +26,7 @@ from adpilot.auth.errors import (
 )
 from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, User, UserSession
 from adpilot.auth.repository import AuthRepository
-from adpilot.auth.tokens import MFA_TOKEN_MINUTES, issue_token, read_token
+from adpilot.auth.tokens import MFA_TOKEN_MINUTES, TokenClaims, issue_token, read_token
 from adpilot.config import Settings, get_settings
 from adpilot.core.common_passwords import is_common_password
 from adpilot.core.errors import NotAuthenticated, NotFound, RateLimited
@@ -43,7 +43,7 @@ from adpilot.core.security import (
     verify_password,
 )
 from adpilot.core.time import utcnow
-from adpilot.db import get_database
+from adpilot.db import get_database, set_tenant
 from adpilot.notifications.mail import send_mail
 
 log = get_logger(__name__)
@@ -320,16 +320,31 @@ class AuthService:
             row.revoked_at = utcnow()
             row.revoked_reason = "logged_out"
 
-    async def authenticate(self, session: AsyncSession, access_token: str | None) -> Principal:
-        """The caller of an access token whose session is still active."""
+    def read_access_token(self, access_token: str | None) -> TokenClaims:
+        """The claims of a valid access token (signature and expiry only; the session is checked by ``principal``)."""
         claims = read_token(self._secret, access_token or "", "access")
         if claims is None or claims.session_id is None:
             raise SessionExpired() if access_token else NotAuthenticated()
-        repository = AuthRepository(session)
-        user = await repository.active_session_user(claims.session_id, claims.user_id)
-        if user is None:
+        return claims
+
+    async def authenticate(self, session: AsyncSession, access_token: str | None) -> Principal:
+        """The caller of an access token whose session is still active; scopes the transaction to that user."""
+        claims = self.read_access_token(access_token)
+        await set_tenant(session, None, claims.user_id)
+        return await self.principal(session, claims)
+
+    async def principal(self, session: AsyncSession, claims: TokenClaims) -> Principal:
+        """The caller behind verified claims, if their session is still active (revoked sessions fail at once).
+
+        The transaction must already be scoped with ``set_tenant`` (it begins the transaction).
+        """
+        if claims.session_id is None:
             raise SessionExpired()
-        return Principal(user.id, claims.session_id, user.email, user.mfa_enabled_at is not None)
+        found = await AuthRepository(session).active_session_principal(claims.session_id, claims.user_id)
+        if found is None:
+            raise SessionExpired()
+        email, mfa_enabled = found
+        return Principal(claims.user_id, claims.session_id, email, mfa_enabled)
 
     async def users_by_ids(self, session: AsyncSession, user_ids: list[UUID]) -> dict[UUID, UserSummary]:
         """Public facts about users, for other modules (members lists, audit actors)."""

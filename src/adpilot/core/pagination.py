@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from functools import lru_cache
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from fastapi import Query
-from pydantic import BaseModel
+from fastapi import Query, Response
+from pydantic import BaseModel, TypeAdapter
 
 from adpilot.core.errors import AppError
 
@@ -30,6 +32,22 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+@lru_cache(maxsize=64)
+def _page_adapter(model: type[BaseModel]) -> TypeAdapter[Page[Any]]:
+    return TypeAdapter(Page[model])  # type: ignore[valid-type]
+
+
+def page_response(model: type[BaseModel], items: Sequence[Any], next_cursor: str | None) -> Response:
+    """A page validated and serialized once, straight to JSON.
+
+    List endpoints are the hot read path: returning a ready Response spares FastAPI a second validation of every
+    item against the response model. The endpoint declares ``response_model=Page[model]`` so the schema is the same.
+    """
+    adapter = _page_adapter(model)
+    page = adapter.validate_python({"items": items, "next_cursor": next_cursor}, from_attributes=True)
+    return Response(adapter.dump_json(page), media_type="application/json")
 
 
 class PageParams(BaseModel):

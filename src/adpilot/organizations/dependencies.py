@@ -8,7 +8,8 @@ from uuid import UUID
 
 from fastapi import Depends
 
-from adpilot.auth.dependencies import CurrentPrincipal
+from adpilot.auth import auth_service
+from adpilot.auth.dependencies import AccessToken
 from adpilot.db import DbSession
 from adpilot.organizations.permissions import Permission
 from adpilot.organizations.service import TenantContext, organization_service
@@ -17,10 +18,9 @@ from adpilot.organizations.service import TenantContext, organization_service
 def require(permission: Permission) -> Callable[..., Awaitable[TenantContext]]:
     """A dependency: the caller is a member of the path's organization (else 404) holding ``permission`` (else 403)."""
 
-    async def tenant_with_permission(
-        organization_id: UUID, principal: CurrentPrincipal, session: DbSession
-    ) -> TenantContext:
-        tenant = await organization_service.resolve_tenant(session, principal, organization_id)
+    async def tenant_with_permission(organization_id: UUID, token: AccessToken, session: DbSession) -> TenantContext:
+        claims = auth_service.read_access_token(token)
+        tenant = await organization_service.resolve_tenant(session, claims, organization_id)
         tenant.require(permission)
         return tenant
 

@@ -103,12 +103,10 @@ async def get_organization(tenant: CanReadOrganization, session: DbSession) -> O
 
 @router.patch("/orgs/{organization_id}", responses=problem_responses(*TENANT_ERRORS, EnableMfaFirst))
 async def update_organization(
-    body: OrganizationUpdateRequest, tenant: CanUpdateOrganization, principal: CurrentPrincipal, session: DbSession
+    body: OrganizationUpdateRequest, tenant: CanUpdateOrganization, session: DbSession
 ) -> OrganizationRead:
     """Rename the organization or require MFA of its members (admins)."""
-    organization = await organization_service.update(
-        session, tenant, name=body.name, require_mfa=body.require_mfa, principal=principal
-    )
+    organization = await organization_service.update(session, tenant, name=body.name, require_mfa=body.require_mfa)
     return organization_read(organization, tenant.role)
 
 

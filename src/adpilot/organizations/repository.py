@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot.db import driver_connection
 from adpilot.organizations.models import Invitation, Membership, Organization
 
 
@@ -36,14 +37,17 @@ class OrganizationRepository:
         return select(Membership).where(Membership.organization_id == organization_id)
 
     async def role_and_mfa_policy(self, organization_id: UUID, user_id: UUID) -> tuple[str, bool] | None:
-        """(role, organization requires MFA) of a member, in one query without locks; None for a non-member."""
-        query = (
-            select(Membership.role, Organization.require_mfa)
-            .join(Organization, Organization.id == Membership.organization_id)
-            .where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+        """(role, organization requires MFA) of a member, in one lock-free query; None for a non-member.
+
+        Runs on every organization request, so it goes straight to the driver (the tenant is already set).
+        """
+        row = await (await driver_connection(self.session)).fetchrow(
+            "SELECT m.role, o.require_mfa FROM memberships m JOIN organizations o ON o.id = m.organization_id "
+            "WHERE m.organization_id = $1 AND m.user_id = $2",
+            organization_id,
+            user_id,
         )
-        row = (await self.session.execute(query)).first()
-        return (row[0], row[1]) if row is not None else None
+        return (row["role"], row["require_mfa"]) if row is not None else None
 
     async def membership(self, organization_id: UUID, user_id: UUID) -> Membership | None:
         query = self.scoped_members(organization_id).where(Membership.user_id == user_id)

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import Actor, audit_service
-from adpilot.auth import Principal, UserSummary, auth_service
+from adpilot.auth import Principal, TokenClaims, UserSummary, auth_service
 from adpilot.config import get_settings
 from adpilot.core.errors import PermissionDenied
 from adpilot.core.security import new_token, token_digest
@@ -46,6 +46,7 @@ class TenantContext:
     email: str
     role: Role
     session_id: UUID
+    mfa_enabled: bool
 
     @property
     def actor(self) -> Actor:
@@ -74,16 +75,28 @@ class InvitationView:
 
 
 class OrganizationService:
-    async def resolve_tenant(self, session: AsyncSession, principal: Principal, organization_id: UUID) -> TenantContext:
-        """Scope the transaction to the organization and load the caller's role; a non-member gets 404."""
-        await set_tenant(session, organization_id, principal.user_id)
+    async def resolve_tenant(self, session: AsyncSession, claims: TokenClaims, organization_id: UUID) -> TenantContext:
+        """Scope the transaction to the organization, check the caller's session and load their role.
+
+        A non-member gets 404 (never confirming that the organization exists); a member without the MFA the
+        organization requires gets 403.
+        """
+        await set_tenant(session, organization_id, claims.user_id)
+        principal = await auth_service.principal(session, claims)
         found = await OrganizationRepository(session).role_and_mfa_policy(organization_id, principal.user_id)
         if found is None:
             raise OrganizationNotFound()
         role, require_mfa = found
         if require_mfa and not principal.mfa_enabled:
             raise MfaRequired()
-        return TenantContext(organization_id, principal.user_id, principal.email, Role(role), principal.session_id)
+        return TenantContext(
+            organization_id,
+            principal.user_id,
+            principal.email,
+            Role(role),
+            principal.session_id,
+            principal.mfa_enabled,
+        )
 
     async def list_for_user(self, session: AsyncSession, principal: Principal) -> list[tuple[Organization, Role]]:
         await set_tenant(session, None, principal.user_id)
@@ -123,7 +136,6 @@ class OrganizationService:
         *,
         name: str | None,
         require_mfa: bool | None,
-        principal: Principal,
     ) -> Organization:
         """Rename the organization or require MFA of its members (admins only)."""
         tenant.require(Permission.organization_update)
@@ -132,7 +144,7 @@ class OrganizationService:
         if name is not None:
             organization.name = name.strip()
         if require_mfa is not None:
-            if require_mfa and not principal.mfa_enabled:
+            if require_mfa and not tenant.mfa_enabled:
                 raise EnableMfaFirst()
             organization.require_mfa = require_mfa
         after = {"name": organization.name, "require_mfa": organization.require_mfa}
