@@ -135,3 +135,37 @@ class TestOperations:
         body = (await client.get("/api/v1/config")).json()
         assert body["environment"] == "test"
         assert body["outbox_enabled"] is True
+
+
+class TestTextThatPostgresRejects:
+    """Regressions found by schemathesis: NUL characters reached PostgreSQL and became 500s."""
+
+    async def test_nul_in_the_audit_action_filter_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        for param in ("action", "target_type"):
+            response = await client.get(f"/api/v1/orgs/{world.organization_id}/audit-log", params={param: "a\x00"},
+                                         headers=world.admin.headers)
+            assert response.status_code == 422, param
+            assert response.json()["errors"][0]["loc"] == ["query", param]
+
+    async def test_nul_in_a_display_name_is_a_422(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        response = await client.patch("/api/v1/me", json={"display_name": "Ada\x00"}, headers=user.headers)
+        assert response.status_code == 422
+        signup = await client.post("/api/v1/auth/signup", json={"email": "nul@example.com",
+                                                                "password": "a-long-and-unusual-passphrase",
+                                                                "display_name": "\x00"})
+        assert signup.status_code == 422
+
+    async def test_nul_in_an_organization_name_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        created = await client.post("/api/v1/orgs", json={"name": "Acme\x00"}, headers=world.admin.headers)
+        assert created.status_code == 422
+        renamed = await client.patch(f"/api/v1/orgs/{world.organization_id}", json={"name": "\x00"},
+                                     headers=world.admin.headers)
+        assert renamed.status_code == 422
+
+    async def test_a_naive_datetime_filter_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        url = f"/api/v1/orgs/{world.organization_id}/audit-log"
+        naive = await client.get(url, params={"since": "2026-01-01T00:00:00"}, headers=world.admin.headers)
+        assert naive.status_code == 422
+        aware = await client.get(url, params={"since": "2026-01-01T00:00:00+01:00"}, headers=world.admin.headers)
+        assert aware.status_code == 200

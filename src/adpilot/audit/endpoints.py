@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
 
 from adpilot.audit.schemas import AuditEntryRead
 from adpilot.audit.service import audit_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params, page_response
+from adpilot.core.text import NoNul
 from adpilot.db import DbSession
 from adpilot.organizations.dependencies import CanReadAudit
 
@@ -27,11 +28,13 @@ async def list_audit_entries(
     tenant: CanReadAudit,
     session: DbSession,
     page: Annotated[PageParams, Depends(page_params)],
-    action: Annotated[str | None, Query(max_length=80, description="Action, or its prefix (e.g. 'member.').")] = None,
+    action: Annotated[
+        str | None, Query(max_length=80, description="Action, or its prefix (e.g. 'member.')."), NoNul
+    ] = None,
     actor_user_id: UUID | None = None,
-    target_type: Annotated[str | None, Query(max_length=40)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    target_type: Annotated[str | None, Query(max_length=40), NoNul] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
 ) -> Response:
     """The organization's audit log, newest first, with filters."""
     before_seq = _seq_cursor(page.cursor)

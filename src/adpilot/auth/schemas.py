@@ -9,8 +9,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from adpilot.core.text import NoNul
+
 Password = Annotated[str, Field(min_length=1, max_length=200)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
 OneTimeToken = Annotated[str, Field(min_length=10, max_length=200)]
 MfaCode = Annotated[str, Field(min_length=6, max_length=20, description="A 6-digit TOTP code or a recovery code.")]
 

@@ -8,9 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, StringConstraints
 
+from adpilot.core.text import NoNul
 from adpilot.organizations.permissions import Role
 
-OrganizationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+OrganizationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
 
 
 class OrganizationCreate(BaseModel):
