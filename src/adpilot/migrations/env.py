@@ -7,14 +7,10 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from adpilot.migrations.autogenerate import include_name
 from adpilot.models import metadata
 
 config = context.config
-
-
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    # procrastinate owns its tables; autogenerate must never try to drop them.
-    return not (type_ == "table" and name is not None and name.startswith("procrastinate"))
 
 
 def run_migrations_online() -> None:

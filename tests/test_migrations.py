@@ -1,0 +1,90 @@
+"""Migrations: upgrade → downgrade → upgrade on a fresh database, and no drift between the models and the schema."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from adpilot import migrate
+from adpilot.core.embedded_postgres import EmbeddedPostgres
+from adpilot.migrations.autogenerate import include_name
+from adpilot.models import metadata
+
+
+def psycopg(url: str) -> str:
+    return "postgresql+psycopg://" + url.partition("://")[2]
+
+
+@pytest.fixture(scope="module")
+def fresh_owner_url(embedded_server: EmbeddedPostgres) -> Iterator[str]:
+    """An empty database of its own (the suite's database stays untouched), dropped afterwards."""
+    name = f"adpilot_migrations_{os.getpid()}"
+    embedded_server.create_database(name)
+    yield embedded_server.start(database=name).owner
+    embedded_server.drop_database(name)
+
+
+def public_objects(owner_url: str) -> dict[str, set[str]]:
+    engine = create_engine(psycopg(owner_url))
+    with engine.connect() as connection:
+        tables = set(connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+        policies = set(connection.execute(text(
+            "SELECT tablename || '.' || policyname FROM pg_policies WHERE schemaname = 'public'")).scalars())
+        functions = set(connection.execute(text(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public'")).scalars())
+        types = set(connection.execute(text(
+            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = 'public' AND (t.typtype = 'e' OR (t.typtype = 'c' AND EXISTS "
+            "(SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))")).scalars())
+    engine.dispose()
+    return {"tables": tables, "policies": policies, "functions": functions, "types": types}
+
+
+class TestRoundTrip:
+    def test_upgrade_downgrade_upgrade(self, fresh_owner_url: str) -> None:
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        first = public_objects(fresh_owner_url)
+        assert {"users", "organizations", "memberships", "audit_log", "procrastinate_jobs"} <= first["tables"]
+        assert "audit_log.tenant_isolation" in first["policies"]
+        assert "procrastinate_job_to_defer_v1" in first["types"]
+        assert "procrastinate_defer_jobs_v1" in first["functions"]
+        assert migrate.current_revision(fresh_owner_url) == migrate.head_revision()
+
+        migrate.downgrade(fresh_owner_url, "base")
+        empty = public_objects(fresh_owner_url)
+        assert empty["tables"] == {"alembic_version"}
+        assert empty["policies"] == set()
+        assert empty["functions"] == set()
+        assert empty["types"] == set()
+        assert migrate.current_revision(fresh_owner_url) is None
+
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        assert public_objects(fresh_owner_url) == first
+
+    def test_upgrade_is_idempotent(self, fresh_owner_url: str) -> None:
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        assert migrate.current_revision(fresh_owner_url) == migrate.head_revision()
+
+
+class TestModelsMatchTheSchema:
+    def test_autogenerate_finds_no_difference(self, fresh_owner_url: str) -> None:
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        engine = create_engine(psycopg(fresh_owner_url))
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"include_name": include_name,
+                                                                   "compare_type": True})
+            differences = compare_metadata(context, metadata)
+        engine.dispose()
+        assert differences == [], "the models and the migrations differ; autogenerate a migration"
+
+    def test_the_filter_keeps_procrastinate_out_of_autogenerate(self) -> None:
+        assert not include_name("procrastinate_jobs", "table", {})
+        assert include_name("users", "table", {})
