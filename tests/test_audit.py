@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
@@ -39,13 +40,12 @@ async def chain(database: Database, organization_id: str) -> list[Any]:
         return list(rows.all())
 
 
-def superuser_execute(superuser_url: str, *statements: str) -> None:
+def superuser_execute(superuser_url: str, statement: str, **params: Any) -> None:
     """Tamper as the superuser: the only role that may switch off the append-only trigger."""
     engine = create_engine("postgresql+psycopg://" + superuser_url.partition("://")[2])
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
-        for statement in statements:
-            connection.execute(text(statement))
+        connection.execute(text(statement), params)
         connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
     engine.dispose()
 
@@ -90,7 +90,7 @@ class TestChain:
         rows = await chain(database, world.organization_id)
         assert [row.seq for row in rows] == list(range(1, len(rows) + 1))
         assert rows[0].prev_hash == GENESIS_HASH
-        for previous, current in zip(rows, rows[1:], strict=False):
+        for previous, current in pairwise(rows):
             assert current.prev_hash == previous.hash
 
     async def test_each_organization_has_its_own_chain(self, database: Database, world: OrgWorld) -> None:
@@ -181,7 +181,7 @@ class TestVerify:
     async def test_a_modified_entry_is_detected(self, database_urls: tuple[str, str], superuser_url: str,
                                                 world: OrgWorld) -> None:
         superuser_execute(superuser_url, "UPDATE audit_log SET actor_email = 'someone@else.com' "
-                                         f"WHERE organization_id = '{world.organization_id}' AND seq = 3")
+                                         "WHERE organization_id = :org AND seq = 3", org=world.organization_id)
         [report] = [r for r in await verify_all(DatabaseUrls(*database_urls))
                     if str(r.organization_id) == world.organization_id]
         assert not report.ok
@@ -189,8 +189,8 @@ class TestVerify:
 
     async def test_a_deleted_entry_is_detected(self, database_urls: tuple[str, str], superuser_url: str,
                                                world: OrgWorld) -> None:
-        superuser_execute(superuser_url, f"DELETE FROM audit_log WHERE organization_id = '{world.organization_id}' "
-                                         "AND seq = 2")
+        superuser_execute(superuser_url, "DELETE FROM audit_log WHERE organization_id = :org AND seq = 2",
+                          org=world.organization_id)
         [report] = [r for r in await verify_all(DatabaseUrls(*database_urls))
                     if str(r.organization_id) == world.organization_id]
         reasons = [(b.seq, b.reason) for b in report.breaks]
@@ -204,7 +204,7 @@ class TestVerify:
         from adpilot.audit.service import entry_hash
 
         superuser_execute(superuser_url, "UPDATE audit_log SET action = 'forged' "
-                                         f"WHERE organization_id = '{world.organization_id}' AND seq = 2")
+                                         "WHERE organization_id = :org AND seq = 2", org=world.organization_id)
         superuser = Database(DatabaseUrls(owner=superuser_url, app=superuser_url), pool_size=1)
         try:
             async with superuser.transaction() as session:
@@ -216,7 +216,7 @@ class TestVerify:
                 new_hash = entry_hash(row)
         finally:
             await superuser.dispose()
-        superuser_execute(superuser_url, f"UPDATE audit_log SET hash = '{new_hash}' WHERE id = '{entry}'")
+        superuser_execute(superuser_url, "UPDATE audit_log SET hash = :hash WHERE id = :id", hash=new_hash, id=entry)
         [report] = [r for r in await verify_all(DatabaseUrls(*database_urls))
                     if str(r.organization_id) == world.organization_id]
         assert [(b.seq, b.reason) for b in report.breaks] == [(3, "does not link to the previous entry")]
@@ -237,8 +237,8 @@ class TestVerifyCommand:
 
     def test_exits_1_on_a_broken_chain(self, database_urls: tuple[str, str], superuser_url: str,
                                        world: OrgWorld) -> None:
-        superuser_execute(superuser_url, f"DELETE FROM audit_log WHERE organization_id = '{world.organization_id}'"
-                                         " AND seq = 1")
+        superuser_execute(superuser_url, "DELETE FROM audit_log WHERE organization_id = :org AND seq = 1",
+                          org=world.organization_id)
         result = self.run(database_urls)
         assert result.exit_code == 1
         assert f"{world.organization_id}" in result.output
