@@ -1,7 +1,8 @@
 """Test fixtures: a real embedded PostgreSQL, the app over ASGI, users and organizations, and a blocked network.
 
-One embedded server serves the whole run (each xdist worker gets its own database). Migrations run once; after each
-test every table is truncated. The app connects as the restricted role, exactly as in production.
+One embedded server serves the whole run, in a directory of its own (concurrent runs never share a server); each
+test process gets its own database. Migrations run once; after each test every table is truncated. The app connects
+as the restricted role, exactly as in production. Password hashing uses argon2id at its cheapest cost (see below).
 """
 
 from __future__ import annotations
