@@ -24,15 +24,17 @@ class TestProblemDetails:
             assert response.status_code == 404
             assert response.headers["content-type"] == "application/problem+json"
 
-    async def test_wrong_method_is_a_problem(self, client: httpx.AsyncClient) -> None:
-        # The /api catch-all answers 404 (not 405) for a known path with another method; either way a problem.
+    async def test_wrong_method_is_a_405_problem_with_allow(self, client: httpx.AsyncClient) -> None:
         response = await client.delete("/api/v1/auth/login")
-        assert response.status_code in (404, 405)
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
         assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "method-not-allowed"
 
     async def test_malformed_json_is_a_400_problem(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/api/v1/auth/login", content=b'{"email": "a@example.com",',
-                                     headers={"Content-Type": "application/json"})
+        response = await client.post(
+            "/api/v1/auth/login", content=b'{"email": "a@example.com",', headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 400
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["code"] == "malformed-json"
@@ -91,20 +93,23 @@ class TestSecurityHeaders:
 
 class TestPagination:
     async def test_page_size_over_100_is_invalid(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.get(f"/api/v1/orgs/{world.organization_id}/members", params={"limit": 101},
-                                     headers=world.admin.headers)
+        response = await client.get(
+            f"/api/v1/orgs/{world.organization_id}/members", params={"limit": 101}, headers=world.admin.headers
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0]["loc"] == ["query", "limit"]
 
     async def test_page_size_zero_is_invalid(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.get(f"/api/v1/orgs/{world.organization_id}/members", params={"limit": 0},
-                                     headers=world.admin.headers)
+        response = await client.get(
+            f"/api/v1/orgs/{world.organization_id}/members", params={"limit": 0}, headers=world.admin.headers
+        )
         assert response.status_code == 422
 
     async def test_an_invalid_cursor_is_a_400(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         for cursor in ("garbage", "W10", "WyIyMDI2LTAxLTAxIiwgIngiXQ"):  # not base64 JSON; []; naive date
-            response = await client.get(f"/api/v1/orgs/{world.organization_id}/members", params={"cursor": cursor},
-                                         headers=world.admin.headers)
+            response = await client.get(
+                f"/api/v1/orgs/{world.organization_id}/members", params={"cursor": cursor}, headers=world.admin.headers
+            )
             assert response.status_code == 400, cursor
             assert response.json()["code"] == "invalid-cursor"
 
@@ -142,8 +147,9 @@ class TestTextThatPostgresRejects:
 
     async def test_nul_in_the_audit_action_filter_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         for param in ("action", "target_type"):
-            response = await client.get(f"/api/v1/orgs/{world.organization_id}/audit-log", params={param: "a\x00"},
-                                         headers=world.admin.headers)
+            response = await client.get(
+                f"/api/v1/orgs/{world.organization_id}/audit-log", params={param: "a\x00"}, headers=world.admin.headers
+            )
             assert response.status_code == 422, param
             assert response.json()["errors"][0]["loc"] == ["query", param]
 
@@ -151,16 +157,18 @@ class TestTextThatPostgresRejects:
         user = await sign_up(client)
         response = await client.patch("/api/v1/me", json={"display_name": "Ada\x00"}, headers=user.headers)
         assert response.status_code == 422
-        signup = await client.post("/api/v1/auth/signup", json={"email": "nul@example.com",
-                                                                "password": "a-long-and-unusual-passphrase",
-                                                                "display_name": "\x00"})
+        signup = await client.post(
+            "/api/v1/auth/signup",
+            json={"email": "nul@example.com", "password": "a-long-and-unusual-passphrase", "display_name": "\x00"},
+        )
         assert signup.status_code == 422
 
     async def test_nul_in_an_organization_name_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         created = await client.post("/api/v1/orgs", json={"name": "Acme\x00"}, headers=world.admin.headers)
         assert created.status_code == 422
-        renamed = await client.patch(f"/api/v1/orgs/{world.organization_id}", json={"name": "\x00"},
-                                     headers=world.admin.headers)
+        renamed = await client.patch(
+            f"/api/v1/orgs/{world.organization_id}", json={"name": "\x00"}, headers=world.admin.headers
+        )
         assert renamed.status_code == 422
 
     async def test_a_naive_datetime_filter_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:

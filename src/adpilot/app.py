@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -109,6 +112,15 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     )
 
 
+@lru_cache(maxsize=4)
+def _api_path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Every documented API path as a regex, with the methods it accepts (from the OpenAPI schema)."""
+    return [
+        (compile_path(path)[0], frozenset(method.upper() for method in operations))
+        for path, operations in app.openapi()["paths"].items()
+    ]
+
+
 class SinglePageApp(StaticFiles):
     """The built web app; client-side routes fall back to index.html (API paths never do)."""
 
@@ -185,7 +197,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.include_router(outbox_router)
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    async def unknown_api_route(path: str) -> None:
+    async def unknown_api_route(request: Request) -> None:
+        # Reached only when no API route took the request: a known path with another method is a 405.
+        path = request.url.path
+        allowed = sorted(
+            {method for regex, methods in _api_path_methods(app) for method in methods if regex.match(path)}
+        )
+        if allowed:
+            raise StarletteHTTPException(405, "Method not allowed", headers={"Allow": ", ".join(allowed)})
         raise StarletteHTTPException(404, "No such API route")
 
     if WEB_DIST.is_dir():

@@ -356,6 +356,11 @@ class AuthService:
 
     # --- the signed-in user ---------------------------------------------------------------------------------
 
+    async def find_user_id(self, session: AsyncSession, email: str) -> UUID | None:
+        """The id of the account with this email (any case), for other modules."""
+        user = await AuthRepository(session).user_by_email(email)
+        return user.id if user is not None else None
+
     async def find_user(self, session: AsyncSession, email: str) -> User | None:
         return await AuthRepository(session).user_by_email(email)
 

@@ -234,9 +234,8 @@ class OrganizationService:
         tenant.require(Permission.members_manage)
         repository = OrganizationRepository(session)
         organization = await self.get(session, tenant)
-        members = await repository.members_page(tenant.organization_id, 10_000, None)
-        users = await auth_service.users_by_ids(session, [m.user_id for m in members])
-        if any(user.email.lower() == email.lower() for user in users.values()):
+        existing_user = await auth_service.find_user_id(session, email)
+        if existing_user is not None and await repository.membership(tenant.organization_id, existing_user):
             raise AlreadyMember()
         secret = new_token(24)
         token = _invitation_token(tenant.organization_id, secret)
