@@ -121,7 +121,9 @@ def job(name: str, *, max_attempts: int = 5, periodic_cron: str | None = None) -
 
         # procrastinate's max_attempts counts retries after the first run (and 0 means "retry forever").
         retry: procrastinate.RetryStrategy | bool = (
-            procrastinate.RetryStrategy(max_attempts=max_attempts - 1, exponential_wait=2) if max_attempts > 1 else False
+            procrastinate.RetryStrategy(max_attempts=max_attempts - 1, exponential_wait=2)
+            if max_attempts > 1
+            else False
         )
         task = app.task(name=name, retry=retry, queue=DEFAULT_QUEUE)(run)
         if periodic_cron is not None:
