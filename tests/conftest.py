@@ -23,14 +23,16 @@ TEST_ROOT = ROOT / ".adpilot-test"
 os.environ.setdefault("ADPILOT_TEST_RUN_DIR", str(TEST_ROOT / f"run-{os.getpid()}"))
 TEST_HOME = Path(os.environ["ADPILOT_TEST_RUN_DIR"])
 
-os.environ.update({
-    "ADPILOT_ENVIRONMENT": "test",
-    "ADPILOT_HOME": str(TEST_HOME / "home"),
-    "ADPILOT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hmac-256",
-    "ADPILOT_RATE_LIMIT_PER_MINUTE": "100000",
-    "ADPILOT_LOG_JSON": "true",
-    "ADPILOT_PUBLIC_URL": "http://testserver",
-})
+os.environ.update(
+    {
+        "ADPILOT_ENVIRONMENT": "test",
+        "ADPILOT_HOME": str(TEST_HOME / "home"),
+        "ADPILOT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hmac-256",
+        "ADPILOT_RATE_LIMIT_PER_MINUTE": "100000",
+        "ADPILOT_LOG_JSON": "true",
+        "ADPILOT_PUBLIC_URL": "http://testserver",
+    }
+)
 os.environ.pop("DATABASE_URL", None)
 
 from argon2 import PasswordHasher  # noqa: E402

@@ -53,8 +53,9 @@ def unique_email(prefix: str = "user") -> str:
 async def sign_up(client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD) -> LoggedIn:
     """Sign up and log in through the public API."""
     email = email or unique_email()
-    response = await client.post("/api/v1/auth/signup", json={"email": email, "password": password,
-                                                               "display_name": email.split("@")[0]})
+    response = await client.post(
+        "/api/v1/auth/signup", json={"email": email, "password": password, "display_name": email.split("@")[0]}
+    )
     assert response.status_code == 201, response.text
     return await log_in(client, email, password)
 
@@ -88,8 +89,9 @@ def link_token(body: str, path: str) -> str:
 async def add_member(client: httpx.AsyncClient, admin: LoggedIn, organization_id: str, role: str) -> LoggedIn:
     """Invite a new user with ``role`` and have them accept, through the API."""
     email = unique_email(role)
-    response = await client.post(f"/api/v1/orgs/{organization_id}/invitations", json={"email": email, "role": role},
-                                 headers=admin.headers)
+    response = await client.post(
+        f"/api/v1/orgs/{organization_id}/invitations", json={"email": email, "role": role}, headers=admin.headers
+    )
     assert response.status_code == 201, response.text
     token = link_token((await outbox(client, email))[0]["body_text"], "/invitations/accept")
     member = await sign_up(client, email)
@@ -137,14 +139,21 @@ class MfaEnabled:
 
 
 async def enable_mfa(client: httpx.AsyncClient, user: LoggedIn) -> MfaEnabled:
-    """Set up and enable TOTP for ``user`` through the API, with a code computed like an authenticator app."""
+    """Set up and enable TOTP for ``user`` through the API, with a code computed like an authenticator app.
+
+    The code is the previous time step's (accepted for clock drift), so the current step's code is still unused
+    for the test's next log-in: the server accepts each step once.
+    """
+    import time
+
     import pyotp
 
     setup = await client.post("/api/v1/me/mfa/setup", headers=user.headers)
     assert setup.status_code == 200, setup.text
     secret = setup.json()["secret"]
-    enabled = await client.post("/api/v1/me/mfa/enable", json={"code": pyotp.TOTP(secret).now()},
-                                headers=user.headers)
+    enabled = await client.post(
+        "/api/v1/me/mfa/enable", json={"code": pyotp.TOTP(secret).at(time.time() - 30)}, headers=user.headers
+    )
     assert enabled.status_code == 200, enabled.text
     return MfaEnabled(secret, enabled.json()["recovery_codes"])
 

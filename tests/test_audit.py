@@ -68,16 +68,23 @@ class TestWriting:
 
     async def test_a_failing_request_leaves_no_entry(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         before = await entries(client, world)
-        response = await client.patch(f"/api/v1/orgs/{world.organization_id}", headers=world.admin.headers,
-                                      json={"name": "Renamed", "require_mfa": True})  # 409: the admin lacks MFA
+        response = await client.patch(
+            f"/api/v1/orgs/{world.organization_id}",
+            headers=world.admin.headers,
+            json={"name": "Renamed", "require_mfa": True},
+        )  # 409: the admin lacks MFA
         assert response.status_code == 409
         assert await entries(client, world) == before
-        assert (await client.get(f"/api/v1/orgs/{world.organization_id}",
-                                 headers=world.admin.headers)).json()["name"] == "Acme"
+        assert (await client.get(f"/api/v1/orgs/{world.organization_id}", headers=world.admin.headers)).json()[
+            "name"
+        ] == "Acme"
 
     async def test_records_who_and_from_where(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        await client.patch(f"/api/v1/orgs/{world.organization_id}", json={"name": "Renamed"},
-                           headers={**world.admin.headers, "User-Agent": "audit-test/1.0", "X-Request-Id": "req-42"})
+        await client.patch(
+            f"/api/v1/orgs/{world.organization_id}",
+            json={"name": "Renamed"},
+            headers={**world.admin.headers, "User-Agent": "audit-test/1.0", "X-Request-Id": "req-42"},
+        )
         [entry] = await entries(client, world, action="organization.updated")
         assert entry["actor_email"] == world.admin.email
         assert entry["user_agent"] == "audit-test/1.0"
@@ -130,8 +137,7 @@ class TestFilters:
     async def test_pages_follow_the_sequence(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         first = await client.get(audit_url(world), params={"limit": 3}, headers=world.admin.headers)
         cursor = first.json()["next_cursor"]
-        second = await client.get(audit_url(world), params={"limit": 3, "cursor": cursor},
-                                  headers=world.admin.headers)
+        second = await client.get(audit_url(world), params={"limit": 3, "cursor": cursor}, headers=world.admin.headers)
         seqs = [e["seq"] for e in first.json()["items"] + second.json()["items"]]
         assert seqs == sorted(seqs, reverse=True)
         assert len(set(seqs)) == 6
@@ -159,8 +165,7 @@ class TestAccess:
                 await set_tenant(session, UUID(world.organization_id))
                 await session.execute(text("DELETE FROM audit_log"))
 
-    async def test_even_the_owner_cannot_rewrite_entries(self, database_urls: tuple[str, str],
-                                                         world: OrgWorld) -> None:
+    async def test_even_the_owner_cannot_rewrite_entries(self, database_urls: tuple[str, str], world: OrgWorld) -> None:
         owner = Database(DatabaseUrls(owner=database_urls[0], app=database_urls[0]), pool_size=1)
         try:
             with pytest.raises(DBAPIError, match="append-only"):
@@ -178,47 +183,63 @@ class TestVerify:
         assert all(report.ok for report in reports)
         assert sum(report.entries for report in reports) == 8
 
-    async def test_a_modified_entry_is_detected(self, database_urls: tuple[str, str], superuser_url: str,
-                                                world: OrgWorld) -> None:
-        superuser_execute(superuser_url, "UPDATE audit_log SET actor_email = 'someone@else.com' "
-                                         "WHERE organization_id = :org AND seq = 3", org=world.organization_id)
-        [report] = [r for r in await verify_all(DatabaseUrls(*database_urls))
-                    if str(r.organization_id) == world.organization_id]
+    async def test_a_modified_entry_is_detected(
+        self, database_urls: tuple[str, str], superuser_url: str, world: OrgWorld
+    ) -> None:
+        superuser_execute(
+            superuser_url,
+            "UPDATE audit_log SET actor_email = 'someone@else.com' WHERE organization_id = :org AND seq = 3",
+            org=world.organization_id,
+        )
+        [report] = [
+            r for r in await verify_all(DatabaseUrls(*database_urls)) if str(r.organization_id) == world.organization_id
+        ]
         assert not report.ok
         assert [(b.seq, b.reason) for b in report.breaks] == [(3, "content was modified after it was written")]
 
-    async def test_a_deleted_entry_is_detected(self, database_urls: tuple[str, str], superuser_url: str,
-                                               world: OrgWorld) -> None:
-        superuser_execute(superuser_url, "DELETE FROM audit_log WHERE organization_id = :org AND seq = 2",
-                          org=world.organization_id)
-        [report] = [r for r in await verify_all(DatabaseUrls(*database_urls))
-                    if str(r.organization_id) == world.organization_id]
+    async def test_a_deleted_entry_is_detected(
+        self, database_urls: tuple[str, str], superuser_url: str, world: OrgWorld
+    ) -> None:
+        superuser_execute(
+            superuser_url, "DELETE FROM audit_log WHERE organization_id = :org AND seq = 2", org=world.organization_id
+        )
+        [report] = [
+            r for r in await verify_all(DatabaseUrls(*database_urls)) if str(r.organization_id) == world.organization_id
+        ]
         reasons = [(b.seq, b.reason) for b in report.breaks]
         assert (3, "entries 2..2 are missing") in reasons
         assert (3, "does not link to the previous entry") in reasons
 
-    async def test_a_rehashed_forgery_still_breaks_the_link(self, database_urls: tuple[str, str],
-                                                            superuser_url: str, world: OrgWorld) -> None:
+    async def test_a_rehashed_forgery_still_breaks_the_link(
+        self, database_urls: tuple[str, str], superuser_url: str, world: OrgWorld
+    ) -> None:
         # Recomputing the modified entry's own hash is not enough: the next entry points at the old hash.
         from adpilot.audit.models import AuditEntry
         from adpilot.audit.service import entry_hash
 
-        superuser_execute(superuser_url, "UPDATE audit_log SET action = 'forged' "
-                                         "WHERE organization_id = :org AND seq = 2", org=world.organization_id)
+        superuser_execute(
+            superuser_url,
+            "UPDATE audit_log SET action = 'forged' WHERE organization_id = :org AND seq = 2",
+            org=world.organization_id,
+        )
         superuser = Database(DatabaseUrls(owner=superuser_url, app=superuser_url), pool_size=1)
         try:
             async with superuser.transaction() as session:
-                entry = (await session.execute(
-                    text("SELECT id FROM audit_log WHERE organization_id = :org AND seq = 2"),
-                    {"org": world.organization_id})).scalar_one()
+                entry = (
+                    await session.execute(
+                        text("SELECT id FROM audit_log WHERE organization_id = :org AND seq = 2"),
+                        {"org": world.organization_id},
+                    )
+                ).scalar_one()
                 row = await session.get(AuditEntry, entry)
                 assert row is not None
                 new_hash = entry_hash(row)
         finally:
             await superuser.dispose()
         superuser_execute(superuser_url, "UPDATE audit_log SET hash = :hash WHERE id = :id", hash=new_hash, id=entry)
-        [report] = [r for r in await verify_all(DatabaseUrls(*database_urls))
-                    if str(r.organization_id) == world.organization_id]
+        [report] = [
+            r for r in await verify_all(DatabaseUrls(*database_urls)) if str(r.organization_id) == world.organization_id
+        ]
         assert [(b.seq, b.reason) for b in report.breaks] == [(3, "does not link to the previous entry")]
 
 
@@ -235,10 +256,12 @@ class TestVerifyCommand:
         assert "BROKEN" not in result.output
         assert result.output.count(" ok") == 2
 
-    def test_exits_1_on_a_broken_chain(self, database_urls: tuple[str, str], superuser_url: str,
-                                       world: OrgWorld) -> None:
-        superuser_execute(superuser_url, "DELETE FROM audit_log WHERE organization_id = :org AND seq = 1",
-                          org=world.organization_id)
+    def test_exits_1_on_a_broken_chain(
+        self, database_urls: tuple[str, str], superuser_url: str, world: OrgWorld
+    ) -> None:
+        superuser_execute(
+            superuser_url, "DELETE FROM audit_log WHERE organization_id = :org AND seq = 1", org=world.organization_id
+        )
         result = self.run(database_urls)
         assert result.exit_code == 1
         assert f"{world.organization_id}" in result.output

@@ -22,8 +22,19 @@ from tests.fixtures import OrgWorld
 
 # Reachable without an access token, on purpose.
 PUBLIC_OPERATIONS = {
-    "sign_up", "log_in", "log_in_mfa", "refresh_session", "log_out", "verify_email", "resend_verification",
-    "forgot_password", "reset_password", "get_client_config", "healthz", "readyz", "list_outbox_messages",
+    "sign_up",
+    "log_in",
+    "log_in_mfa",
+    "refresh_session",
+    "log_out",
+    "verify_email",
+    "resend_verification",
+    "forgot_password",
+    "reset_password",
+    "get_client_config",
+    "healthz",
+    "readyz",
+    "list_outbox_messages",
 }
 
 # operationId -> (the permission it needs, the least role holding it). The role is written out (not looked up) so
@@ -93,8 +104,9 @@ def sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
     raise AssertionError(f"no sample for schema {schema}")
 
 
-async def call(client: httpx.AsyncClient, app: FastAPI, operation: Operation, url: str,
-               headers: dict[str, str] | None = None) -> httpx.Response:
+async def call(
+    client: httpx.AsyncClient, app: FastAPI, operation: Operation, url: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
     body = operation.schema.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     payload = sample(body, app.openapi()["components"]["schemas"]) if body else None
     return await client.request(operation.method, url, json=payload, headers=headers)
@@ -176,20 +188,21 @@ class TestAnonymous:
 
 
 class TestOtherOrganization:
-    async def test_every_organization_operation_is_not_found(self, client: httpx.AsyncClient, app: FastAPI,
-                                                             world: OrgWorld) -> None:
+    async def test_every_organization_operation_is_not_found(
+        self, client: httpx.AsyncClient, app: FastAPI, world: OrgWorld
+    ) -> None:
         failures = []
         for operation in operations(app):
             if "{organization_id}" not in operation.path:
                 continue
-            response = await call(client, app, operation, operation.url(world.organization_id),
-                                  world.outsider.headers)
+            response = await call(client, app, operation, operation.url(world.organization_id), world.outsider.headers)
             if response.status_code != 404 or response.json()["code"] != "organization-not-found":
                 failures.append(f"{operation.method} {operation.path}: {response.status_code} {response.text[:200]}")
         assert not failures, "a non-member must get 404:\n" + "\n".join(failures)
 
-    async def test_a_nonexistent_organization_is_not_found(self, client: httpx.AsyncClient, app: FastAPI,
-                                                           world: OrgWorld) -> None:
+    async def test_a_nonexistent_organization_is_not_found(
+        self, client: httpx.AsyncClient, app: FastAPI, world: OrgWorld
+    ) -> None:
         for operation in operations(app):
             if "{organization_id}" in operation.path:
                 response = await call(client, app, operation, operation.url(), world.admin.headers)
@@ -197,8 +210,9 @@ class TestOtherOrganization:
 
 
 class TestRoles:
-    async def test_roles_below_the_minimum_are_forbidden(self, client: httpx.AsyncClient, app: FastAPI,
-                                                         world: OrgWorld) -> None:
+    async def test_roles_below_the_minimum_are_forbidden(
+        self, client: httpx.AsyncClient, app: FastAPI, world: OrgWorld
+    ) -> None:
         failures = []
         for operation in operations(app):
             if operation.operation_id not in ORGANIZATION_OPERATIONS:
@@ -208,26 +222,28 @@ class TestRoles:
                 if role_at_least(role, minimum):
                     continue
                 # Inner ids are random: the role is checked before the inner object is looked up (403, not 404).
-                response = await call(client, app, operation, operation.url(world.organization_id),
-                                      world.as_role(role).headers)
+                response = await call(
+                    client, app, operation, operation.url(world.organization_id), world.as_role(role).headers
+                )
                 if response.status_code != 403 or response.json()["code"] != "permission-denied":
                     failures.append(f"{role} {operation.method} {operation.path}: {response.status_code}")
         assert not failures, "too small a role must get 403:\n" + "\n".join(failures)
 
-    async def test_the_minimum_role_is_allowed(self, client: httpx.AsyncClient, app: FastAPI,
-                                               world: OrgWorld) -> None:
+    async def test_the_minimum_role_is_allowed(self, client: httpx.AsyncClient, app: FastAPI, world: OrgWorld) -> None:
         failures = []
         for operation in operations(app):
             if operation.operation_id not in ORGANIZATION_OPERATIONS:
                 continue
             minimum = ORGANIZATION_OPERATIONS[operation.operation_id][1]
-            response = await call(client, app, operation, operation.url(world.organization_id),
-                                  world.as_role(minimum).headers)
+            response = await call(
+                client, app, operation, operation.url(world.organization_id), world.as_role(minimum).headers
+            )
             # Random inner ids may be "not found", but never because of the organization or the role.
             allowed = response.status_code < 400 or (
                 response.status_code == 404 and response.json()["code"] != "organization-not-found"
             )
             if not allowed:
-                failures.append(f"{minimum} {operation.method} {operation.path}: {response.status_code} "
-                                f"{response.text[:200]}")
+                failures.append(
+                    f"{minimum} {operation.method} {operation.path}: {response.status_code} {response.text[:200]}"
+                )
         assert not failures, "\n".join(failures)

@@ -37,15 +37,20 @@ def reset_calls() -> None:
 
 async def run_worker() -> None:
     """Drain the queue: run every job that is due, then return."""
-    await jobs.app.run_worker_async(wait=False, install_signal_handlers=False, concurrency=1,
-                                    fetch_job_polling_interval=0.05)
+    await jobs.app.run_worker_async(
+        wait=False, install_signal_handlers=False, concurrency=1, fetch_job_polling_interval=0.05
+    )
 
 
 async def job_rows(database: Database, task_name: str) -> list[Any]:
     async with database.transaction() as session:
         rows = await session.execute(
-            text("SELECT id, status::text AS status, attempts, args FROM procrastinate_jobs "
-                 "WHERE task_name = :task ORDER BY id"), {"task": task_name})
+            text(
+                "SELECT id, status::text AS status, attempts, args FROM procrastinate_jobs "
+                "WHERE task_name = :task ORDER BY id"
+            ),
+            {"task": task_name},
+        )
         return list(rows.mappings().all())
 
 

@@ -34,24 +34,38 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 class TestRedaction:
     def test_sensitive_keys_are_redacted(self, captured_logs: io.StringIO) -> None:
-        get_logger("test").info("signup", password="hunter2-hunter2", access_token="tok-123456",
-                                refresh_token="ref-123456", mfa_secret="JBSWY3DPEHPK3PXP", api_key="key-987654")
+        get_logger("test").info(
+            "signup",
+            password="hunter2-hunter2",
+            access_token="tok-123456",
+            refresh_token="ref-123456",
+            mfa_secret="JBSWY3DPEHPK3PXP",
+            api_key="key-987654",
+        )
         output = captured_logs.getvalue()
         for secret in ("hunter2-hunter2", "tok-123456", "ref-123456", "JBSWY3DPEHPK3PXP", "key-987654"):
             assert secret not in output
         assert output.count("[redacted]") == 5
 
     def test_nested_authorization_headers_are_redacted(self, captured_logs: io.StringIO) -> None:
-        get_logger("test").info("outgoing", headers={"Authorization": "Bearer abc.def.ghi", "Accept": "*/*"},
-                                cookies=[{"Cookie": "adpilot_refresh=xyz-secret"}])
+        get_logger("test").info(
+            "outgoing",
+            headers={"Authorization": "Bearer abc.def.ghi", "Accept": "*/*"},
+            cookies=[{"Cookie": "adpilot_refresh=xyz-secret"}],
+        )
         output = captured_logs.getvalue()
         assert "abc.def.ghi" not in output
         assert "xyz-secret" not in output
         assert "*/*" in output
 
     def test_secrets_inside_innocent_values_are_redacted(self, captured_logs: io.StringIO) -> None:
-        get_logger("test").info("debug", note=f"got {JWT} back", header="bearer sk-live-abcdef",
-                                query="?email=a@b.c&password=p4ssw0rd-x&next=/", url="https://x/?token=t0k3n-abc")
+        get_logger("test").info(
+            "debug",
+            note=f"got {JWT} back",
+            header="bearer sk-live-abcdef",
+            query="?email=a@b.c&password=p4ssw0rd-x&next=/",
+            url="https://x/?token=t0k3n-abc",
+        )
         output = captured_logs.getvalue()
         for secret in (JWT, "sk-live-abcdef", "p4ssw0rd-x", "t0k3n-abc"):
             assert secret not in output
@@ -87,8 +101,9 @@ class TestRedaction:
 
 
 class TestRealRequests:
-    async def test_a_log_in_leaks_neither_the_password_nor_the_tokens(self, client: httpx.AsyncClient,
-                                                                      captured_logs: io.StringIO) -> None:
+    async def test_a_log_in_leaks_neither_the_password_nor_the_tokens(
+        self, client: httpx.AsyncClient, captured_logs: io.StringIO
+    ) -> None:
         user = await sign_up(client)
         failed = await client.post("/api/v1/auth/login", json={"email": user.email, "password": "wrong-" + PASSWORD})
         assert failed.status_code == 401
@@ -100,7 +115,15 @@ class TestRealRequests:
         await client.get("/api/v1/me", headers={"Authorization": "Bearer " + JWT})
         output = captured_logs.getvalue()
         assert "http.request" in output  # the requests were logged
-        for secret in (PASSWORD, "wrong-" + PASSWORD, user.access_token, response.json()["access_token"],
-                       refresh_token, refreshed.cookies["adpilot_refresh"], refreshed.json()["access_token"], JWT):
+        for secret in (
+            PASSWORD,
+            "wrong-" + PASSWORD,
+            user.access_token,
+            response.json()["access_token"],
+            refresh_token,
+            refreshed.cookies["adpilot_refresh"],
+            refreshed.json()["access_token"],
+            JWT,
+        ):
             assert secret not in output
         assert refresh_token.partition(".")[2] not in output

@@ -61,8 +61,9 @@ def smtp_settings(smtp_server: tuple[CollectingHandler, int], monkeypatch: pytes
 class TestDeliverSmtp:
     async def test_delivers_subject_recipient_and_body(self, smtp_server: tuple[CollectingHandler, int]) -> None:
         handler, port = smtp_server
-        settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
-                                                     "smtp_starttls": False})
+        settings = get_settings().model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False}
+        )
         await deliver_smtp(settings, "ada@example.com", "Weekly report", "Spend is on track.\n")
         [(recipients, message)] = handler.messages
         assert recipients == ["ada@example.com"]
@@ -72,27 +73,34 @@ class TestDeliverSmtp:
         assert message.get_payload(decode=True).decode().strip() == "Spend is on track."
 
     async def test_an_unreachable_server_raises_so_the_job_is_retried(self) -> None:
-        settings = get_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": free_port(),
-                                                     "smtp_starttls": False})
+        settings = get_settings().model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": free_port(), "smtp_starttls": False}
+        )
         with pytest.raises(OSError):
             await deliver_smtp(settings, "ada@example.com", "Weekly report", "body")
 
 
 class TestSendMailWithSmtp:
-    async def test_queues_a_job_instead_of_writing_the_outbox(self, client: httpx.AsyncClient, database: Database,
-                                                              smtp_settings: Settings) -> None:
+    async def test_queues_a_job_instead_of_writing_the_outbox(
+        self, client: httpx.AsyncClient, database: Database, smtp_settings: Settings
+    ) -> None:
         user = await sign_up(client)
         assert await outbox(client, user.email) == []
         async with database.transaction() as session:
-            rows = await session.execute(text("SELECT args FROM procrastinate_jobs "
-                                              "WHERE task_name = 'notifications.send_mail'"))
+            rows = await session.execute(
+                text("SELECT args FROM procrastinate_jobs WHERE task_name = 'notifications.send_mail'")
+            )
             [args] = rows.scalars().all()
         assert args["recipient"] == user.email
         assert args["subject"] == "Verify your email for adpilot"
 
-    async def test_the_worker_delivers_the_queued_mail(self, client: httpx.AsyncClient, database: Database,
-                                                       smtp_server: tuple[CollectingHandler, int],
-                                                       smtp_settings: Settings) -> None:
+    async def test_the_worker_delivers_the_queued_mail(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        smtp_server: tuple[CollectingHandler, int],
+        smtp_settings: Settings,
+    ) -> None:
         user = await sign_up(client)
         await jobs.app.run_worker_async(wait=False, install_signal_handlers=False, concurrency=1)
         [(recipients, message)] = smtp_server[0].messages

@@ -32,17 +32,29 @@ def fresh_owner_url(embedded_server: EmbeddedPostgres) -> Iterator[str]:
 def public_objects(owner_url: str) -> dict[str, set[str]]:
     engine = create_engine(psycopg(owner_url))
     with engine.connect() as connection:
-        tables = set(connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
-        policies = set(connection.execute(text(
-            "SELECT tablename || '.' || policyname FROM pg_policies WHERE schemaname = 'public'")).scalars())
-        functions = set(connection.execute(text(
-            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = 'public'")).scalars())
-        types = set(connection.execute(text(
-            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE n.nspname = 'public' AND (t.typtype = 'e' OR (t.typtype = 'c' AND EXISTS "
-            "(SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))")).scalars())
+        tables = set(connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+        policies = set(
+            connection.execute(
+                text("SELECT tablename || '.' || policyname FROM pg_policies WHERE schemaname = 'public'")
+            ).scalars()
+        )
+        functions = set(
+            connection.execute(
+                text(
+                    "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = 'public'"
+                )
+            ).scalars()
+        )
+        types = set(
+            connection.execute(
+                text(
+                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                    "WHERE n.nspname = 'public' AND (t.typtype = 'e' OR (t.typtype = 'c' AND EXISTS "
+                    "(SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))"
+                )
+            ).scalars()
+        )
     engine.dispose()
     return {"tables": tables, "policies": policies, "functions": functions, "types": types}
 
@@ -79,8 +91,7 @@ class TestModelsMatchTheSchema:
         migrate.upgrade(fresh_owner_url, "adpilot_app")
         engine = create_engine(psycopg(fresh_owner_url))
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"include_name": include_name,
-                                                                   "compare_type": True})
+            context = MigrationContext.configure(connection, opts={"include_name": include_name, "compare_type": True})
             differences = compare_metadata(context, metadata)
         engine.dispose()
         assert differences == [], "the models and the migrations differ; autogenerate a migration"

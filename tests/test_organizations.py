@@ -27,14 +27,18 @@ async def audit_actions(client: httpx.AsyncClient, world: OrgWorld, action: str)
 
 
 async def invite(client: httpx.AsyncClient, world: OrgWorld, email: str, role: str = "member") -> httpx.Response:
-    return await client.post(org_url(world, "/invitations"), json={"email": email, "role": role},
-                             headers=world.admin.headers)
+    return await client.post(
+        org_url(world, "/invitations"), json={"email": email, "role": role}, headers=world.admin.headers
+    )
 
 
 async def invitation_token(client: httpx.AsyncClient, email: str) -> str:
     """The link of the newest invitation mailed to ``email`` (compared case-insensitively)."""
-    messages = [m for m in await outbox(client) if m["recipient"].lower() == email.lower()
-                and m["subject"].startswith("You are invited")]
+    messages = [
+        m
+        for m in await outbox(client)
+        if m["recipient"].lower() == email.lower() and m["subject"].startswith("You are invited")
+    ]
     return link_token(messages[0]["body_text"], "/invitations/accept")
 
 
@@ -69,8 +73,10 @@ class TestList:
     async def test_lists_each_organization_with_my_role(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         await create_organization(client, world.viewer, "Zeta Corp")
         response = await client.get("/api/v1/orgs", headers=world.viewer.headers)
-        assert [(o["name"], o["role"]) for o in response.json()["items"]] == [("Acme", "viewer"),
-                                                                              ("Zeta Corp", "admin")]
+        assert [(o["name"], o["role"]) for o in response.json()["items"]] == [
+            ("Acme", "viewer"),
+            ("Zeta Corp", "admin"),
+        ]
 
     async def test_without_organizations_the_list_is_empty(self, client: httpx.AsyncClient) -> None:
         user = await sign_up(client)
@@ -98,8 +104,9 @@ class TestUpdate:
 
 
 class TestMembers:
-    async def test_limit_one_walks_every_member_with_the_cursor(self, client: httpx.AsyncClient,
-                                                                world: OrgWorld) -> None:
+    async def test_limit_one_walks_every_member_with_the_cursor(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
         seen, cursor, pages = [], None, 0
         while True:
             params = {"limit": 1} | ({"cursor": cursor} if cursor else {})
@@ -121,8 +128,9 @@ class TestMembers:
         assert response.json()["next_cursor"] is None
 
     async def test_change_role(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.patch(org_url(world, f"/members/{world.viewer.user_id}"), json={"role": "manager"},
-                                      headers=world.admin.headers)
+        response = await client.patch(
+            org_url(world, f"/members/{world.viewer.user_id}"), json={"role": "manager"}, headers=world.admin.headers
+        )
         assert response.status_code == 200
         assert response.json()["role"] == "manager"
         [entry] = await audit_actions(client, world, "member.role_changed")
@@ -131,19 +139,22 @@ class TestMembers:
         assert (await client.get(org_url(world), headers=world.viewer.headers)).json()["role"] == "manager"
 
     async def test_change_role_of_a_non_member_is_not_found(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.patch(org_url(world, f"/members/{world.outsider.user_id}"), json={"role": "viewer"},
-                                      headers=world.admin.headers)
+        response = await client.patch(
+            org_url(world, f"/members/{world.outsider.user_id}"), json={"role": "viewer"}, headers=world.admin.headers
+        )
         assert response.status_code == 404
         assert response.json()["code"] == "member-not-found"
 
     async def test_an_unknown_role_is_invalid(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.patch(org_url(world, f"/members/{world.viewer.user_id}"), json={"role": "owner"},
-                                      headers=world.admin.headers)
+        response = await client.patch(
+            org_url(world, f"/members/{world.viewer.user_id}"), json={"role": "owner"}, headers=world.admin.headers
+        )
         assert response.status_code == 422
 
     async def test_the_last_admin_cannot_be_demoted(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.patch(org_url(world, f"/members/{world.admin.user_id}"), json={"role": "manager"},
-                                      headers=world.admin.headers)
+        response = await client.patch(
+            org_url(world, f"/members/{world.admin.user_id}"), json={"role": "manager"}, headers=world.admin.headers
+        )
         assert response.status_code == 409
         assert response.json()["code"] == "last-admin"
 
@@ -152,38 +163,41 @@ class TestMembers:
         assert response.status_code == 409
         assert response.json()["code"] == "last-admin"
 
-    async def test_an_admin_can_step_down_when_another_admin_remains(self, client: httpx.AsyncClient,
-                                                                     world: OrgWorld) -> None:
-        await client.patch(org_url(world, f"/members/{world.manager.user_id}"), json={"role": "admin"},
-                           headers=world.admin.headers)
-        response = await client.patch(org_url(world, f"/members/{world.admin.user_id}"), json={"role": "viewer"},
-                                      headers=world.admin.headers)
+    async def test_an_admin_can_step_down_when_another_admin_remains(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        await client.patch(
+            org_url(world, f"/members/{world.manager.user_id}"), json={"role": "admin"}, headers=world.admin.headers
+        )
+        response = await client.patch(
+            org_url(world, f"/members/{world.admin.user_id}"), json={"role": "viewer"}, headers=world.admin.headers
+        )
         assert response.status_code == 200
 
     async def test_an_admin_removes_a_member(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.delete(org_url(world, f"/members/{world.member.user_id}"),
-                                       headers=world.admin.headers)
+        response = await client.delete(org_url(world, f"/members/{world.member.user_id}"), headers=world.admin.headers)
         assert response.status_code == 204
         assert (await client.get(org_url(world), headers=world.member.headers)).status_code == 404
         [entry] = await audit_actions(client, world, "member.removed")
         assert entry["target_id"] == str(world.member.user_id)
 
     async def test_a_member_can_leave(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.delete(org_url(world, f"/members/{world.viewer.user_id}"),
-                                       headers=world.viewer.headers)
+        response = await client.delete(org_url(world, f"/members/{world.viewer.user_id}"), headers=world.viewer.headers)
         assert response.status_code == 204
         assert (await client.get(org_url(world), headers=world.viewer.headers)).status_code == 404
         assert (await client.get("/api/v1/orgs", headers=world.viewer.headers)).json()["items"] == []
 
     async def test_a_member_cannot_remove_someone_else(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        response = await client.delete(org_url(world, f"/members/{world.viewer.user_id}"),
-                                       headers=world.manager.headers)
+        response = await client.delete(
+            org_url(world, f"/members/{world.viewer.user_id}"), headers=world.manager.headers
+        )
         assert response.status_code == 403
 
 
 class TestInvitations:
-    async def test_create_sends_the_link_and_lists_it_as_pending(self, client: httpx.AsyncClient,
-                                                                 world: OrgWorld) -> None:
+    async def test_create_sends_the_link_and_lists_it_as_pending(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
         email = unique_email("guest")
         response = await invite(client, world, email, "manager")
         assert response.status_code == 201
@@ -198,8 +212,11 @@ class TestInvitations:
         first = await client.get(org_url(world, "/invitations"), params={"limit": 2}, headers=world.admin.headers)
         body = first.json()
         assert len(body["items"]) == 2
-        rest = await client.get(org_url(world, "/invitations"), params={"limit": 2, "cursor": body["next_cursor"]},
-                                headers=world.admin.headers)
+        rest = await client.get(
+            org_url(world, "/invitations"),
+            params={"limit": 2, "cursor": body["next_cursor"]},
+            headers=world.admin.headers,
+        )
         emails = [i["email"] for i in body["items"] + rest.json()["items"]]
         assert len(emails) == len(set(emails)) == 3
         assert rest.json()["next_cursor"] is None
@@ -214,8 +231,9 @@ class TestInvitations:
         assert response.json()["role"] == "manager"
         assert (await client.get(org_url(world), headers=user.headers)).json()["role"] == "manager"
 
-    async def test_the_invitee_email_is_matched_case_insensitively(self, client: httpx.AsyncClient,
-                                                                   world: OrgWorld) -> None:
+    async def test_the_invitee_email_is_matched_case_insensitively(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
         email = unique_email("Guest")
         await invite(client, world, email.upper())
         user = await sign_up(client, email)
@@ -239,12 +257,15 @@ class TestInvitations:
         assert again.status_code == 409
         assert again.json()["code"] == "invitation-unusable"
 
-    async def test_an_expired_invitation_is_a_conflict(self, client: httpx.AsyncClient, world: OrgWorld,
-                                                       superuser_sql: object) -> None:
+    async def test_an_expired_invitation_is_a_conflict(
+        self, client: httpx.AsyncClient, world: OrgWorld, superuser_sql: object
+    ) -> None:
         email = unique_email("guest")
         invitation_id = (await invite(client, world, email)).json()["id"]
-        await superuser_sql("UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id = :id",  # type: ignore[operator]
-                            id=invitation_id)
+        await superuser_sql(
+            "UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id = :id",  # type: ignore[operator]
+            id=invitation_id,
+        )
         user = await sign_up(client, email)
         response = await accept(client, user, await invitation_token(client, email))
         assert response.status_code == 409
@@ -263,18 +284,25 @@ class TestInvitations:
         again = await client.delete(org_url(world, f"/invitations/{invitation_id}"), headers=world.admin.headers)
         assert again.status_code == 409
 
-    async def test_revoking_an_unknown_invitation_is_not_found(self, client: httpx.AsyncClient,
-                                                               world: OrgWorld) -> None:
-        response = await client.delete(org_url(world, "/invitations/00000000-0000-0000-0000-000000000001"),
-                                       headers=world.admin.headers)
+    async def test_revoking_an_unknown_invitation_is_not_found(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        response = await client.delete(
+            org_url(world, "/invitations/00000000-0000-0000-0000-000000000001"), headers=world.admin.headers
+        )
         assert response.status_code == 404
 
-    async def test_another_organizations_invitation_is_not_found(self, client: httpx.AsyncClient,
-                                                                 world: OrgWorld) -> None:
-        other = await client.post(f"/api/v1/orgs/{world.other_organization_id}/invitations",
-                                  json={"email": unique_email(), "role": "viewer"}, headers=world.outsider.headers)
-        response = await client.delete(org_url(world, f"/invitations/{other.json()['id']}"),
-                                       headers=world.admin.headers)
+    async def test_another_organizations_invitation_is_not_found(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        other = await client.post(
+            f"/api/v1/orgs/{world.other_organization_id}/invitations",
+            json={"email": unique_email(), "role": "viewer"},
+            headers=world.outsider.headers,
+        )
+        response = await client.delete(
+            org_url(world, f"/invitations/{other.json()['id']}"), headers=world.admin.headers
+        )
         assert response.status_code == 404
 
     async def test_inviting_a_member_is_a_conflict(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
@@ -288,7 +316,8 @@ class TestInvitations:
             assert response.status_code == 400, token
             assert response.json()["code"] == "invalid-invitation-token"
 
-    async def test_a_member_added_through_the_helper_has_the_role(self, client: httpx.AsyncClient,
-                                                                   world: OrgWorld) -> None:
+    async def test_a_member_added_through_the_helper_has_the_role(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
         user = await add_member(client, world.admin, world.organization_id, "viewer")
         assert (await client.get(org_url(world), headers=user.headers)).json()["role"] == "viewer"

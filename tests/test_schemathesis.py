@@ -57,9 +57,7 @@ def without_lifespan(app: FastAPI) -> Any:
 
 
 OPERATIONS = [
-    (method.upper(), path)
-    for path, items in json.loads(OPENAPI.read_text())["paths"].items()
-    for method in items
+    (method.upper(), path) for path, items in json.loads(OPENAPI.read_text())["paths"].items() for method in items
 ]
 
 
@@ -68,8 +66,13 @@ def test_operation(method: str, path: str, app: FastAPI, world: OrgWorld, loop_i
     operation = schemathesis.openapi.from_asgi("/api/openapi.json", without_lifespan(app))[path][method]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case: schemathesis.Case) -> None:
         if case.path_parameters and "organization_id" in case.path_parameters:
             case.path_parameters["organization_id"] = world.organization_id

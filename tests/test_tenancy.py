@@ -39,8 +39,11 @@ async def world(client: httpx.AsyncClient) -> TwoOrganizations:
     for name in ("Acme", "Other Co"):
         admin = await sign_up(client)
         organization_id = await create_organization(client, admin, name)
-        invited = await client.post(f"/api/v1/orgs/{organization_id}/invitations",
-                                    json={"email": unique_email(), "role": "viewer"}, headers=admin.headers)
+        invited = await client.post(
+            f"/api/v1/orgs/{organization_id}/invitations",
+            json={"email": unique_email(), "role": "viewer"},
+            headers=admin.headers,
+        )
         assert invited.status_code == 201
         ids.append(UUID(organization_id))
     return TwoOrganizations(*ids)
@@ -61,10 +64,18 @@ class TestCatalog:
 
     async def test_the_app_role_is_not_superuser_and_cannot_bypass_rls(self, database: Database) -> None:
         async with database.transaction() as session:
-            role = (await session.execute(text(
-                "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
-                "WHERE rolname = current_user"
-            ))).mappings().one()
+            role = (
+                (
+                    await session.execute(
+                        text(
+                            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
+                            "WHERE rolname = current_user"
+                        )
+                    )
+                )
+                .mappings()
+                .one()
+            )
         assert role["rolname"] == "adpilot_app"
         assert not role["rolsuper"]
         assert not role["rolbypassrls"]
@@ -73,16 +84,25 @@ class TestCatalog:
 
     async def test_the_app_role_owns_no_table(self, database: Database) -> None:
         async with database.transaction() as session:
-            owned = (await session.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
-            ))).scalars().all()
+            owned = (
+                (
+                    await session.execute(
+                        text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
         assert owned == []
 
 
 class TestIsolation:
     @pytest.mark.parametrize("table", ISOLATED_TABLES)
-    async def test_rows_of_another_organization_are_invisible(self, database: Database, world: TwoOrganizations,
-                                                              table: str) -> None:
+    async def test_rows_of_another_organization_are_invisible(
+        self, database: Database, world: TwoOrganizations, table: str
+    ) -> None:
         mine, other = world.organization_id, world.other_organization_id
         async with database.transaction() as session:
             await set_tenant(session, other)
@@ -91,21 +111,24 @@ class TestIsolation:
             assert await visible_organizations(session, table) == {mine}
 
     @pytest.mark.parametrize("table", [*ISOLATED_TABLES, "organizations"])
-    async def test_nothing_is_visible_without_a_tenant(self, database: Database, world: TwoOrganizations,
-                                                       table: str) -> None:
+    async def test_nothing_is_visible_without_a_tenant(
+        self, database: Database, world: TwoOrganizations, table: str
+    ) -> None:
         async with database.transaction() as session:
             count = (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
         assert count == 0
 
-    async def test_the_tenant_setting_does_not_outlive_its_transaction(self, database: Database,
-                                                                       world: TwoOrganizations) -> None:
+    async def test_the_tenant_setting_does_not_outlive_its_transaction(
+        self, database: Database, world: TwoOrganizations
+    ) -> None:
         async with database.transaction() as session:
             await set_tenant(session, world.organization_id)
         async with database.transaction() as session:
             assert (await session.execute(text("SELECT count(*) FROM memberships"))).scalar_one() == 0
 
-    async def test_both_organizations_exist_for_the_superuser(self, database: Database, superuser_url: str,
-                                                              world: TwoOrganizations) -> None:
+    async def test_both_organizations_exist_for_the_superuser(
+        self, database: Database, superuser_url: str, world: TwoOrganizations
+    ) -> None:
         # The invisibility above is row-level security, not missing data (FORCE applies even to the table owner;
         # only the superuser bypasses it).
         superuser = Database(DatabaseUrls(owner=superuser_url, app=superuser_url), pool_size=1)
@@ -118,30 +141,37 @@ class TestIsolation:
 
 
 class TestWithCheck:
-    async def test_inserting_a_row_for_another_organization_is_rejected(self, database: Database,
-                                                                        world: TwoOrganizations) -> None:
+    async def test_inserting_a_row_for_another_organization_is_rejected(
+        self, database: Database, world: TwoOrganizations
+    ) -> None:
         with pytest.raises(DBAPIError, match="row-level security"):
             async with database.transaction() as session:
                 await set_tenant(session, world.organization_id)
                 await session.execute(
-                    text("INSERT INTO invitations (id, organization_id, email, role, token_hash, expires_at) "
-                         "VALUES (:id, :org, 'x@example.com', 'viewer', :hash, now() + interval '1 day')"),
+                    text(
+                        "INSERT INTO invitations (id, organization_id, email, role, token_hash, expires_at) "
+                        "VALUES (:id, :org, 'x@example.com', 'viewer', :hash, now() + interval '1 day')"
+                    ),
                     {"id": uuid4(), "org": world.other_organization_id, "hash": uuid4().hex},
                 )
 
-    async def test_moving_a_row_to_another_organization_is_rejected(self, database: Database,
-                                                                    world: TwoOrganizations) -> None:
+    async def test_moving_a_row_to_another_organization_is_rejected(
+        self, database: Database, world: TwoOrganizations
+    ) -> None:
         with pytest.raises(DBAPIError, match="row-level security"):
             async with database.transaction() as session:
                 await set_tenant(session, world.organization_id)
-                await session.execute(text("UPDATE memberships SET organization_id = :other"),
-                                      {"other": world.other_organization_id})
+                await session.execute(
+                    text("UPDATE memberships SET organization_id = :other"), {"other": world.other_organization_id}
+                )
 
     async def test_inserting_without_a_tenant_is_rejected(self, database: Database, world: TwoOrganizations) -> None:
         with pytest.raises(DBAPIError, match="row-level security"):
             async with database.transaction() as session:
                 await session.execute(
-                    text("INSERT INTO audit_log (id, organization_id, seq, occurred_at, action, prev_hash, hash) "
-                         "VALUES (:id, :org, 999, now(), 'forged', '', '')"),
+                    text(
+                        "INSERT INTO audit_log (id, organization_id, seq, occurred_at, action, prev_hash, hash) "
+                        "VALUES (:id, :org, 999, now(), 'forged', '', '')"
+                    ),
                     {"id": uuid4(), "org": world.organization_id},
                 )

@@ -76,8 +76,7 @@ class TestThrottling:
         assert response.json()["code"] == "rate-limited"
         assert 1 <= int(response.headers["retry-after"]) <= 900
 
-    async def test_a_locked_account_is_locked_from_every_address(self, app: FastAPI,
-                                                                 client: httpx.AsyncClient) -> None:
+    async def test_a_locked_account_is_locked_from_every_address(self, app: FastAPI, client: httpx.AsyncClient) -> None:
         user = await sign_up(client)
         for _ in range(5):
             await login(client, user.email, "wrong-password")
@@ -93,8 +92,9 @@ class TestThrottling:
             await login(client, user.email, "wrong-password")
         assert (await login(client, user.email)).status_code == 200
 
-    async def test_twenty_failures_from_one_address_block_that_address(self, app: FastAPI,
-                                                                       client: httpx.AsyncClient) -> None:
+    async def test_twenty_failures_from_one_address_block_that_address(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
         user = await sign_up(client)
         async with client_at(app, "10.9.9.9") as attacker:
             for _ in range(20):  # a different account each time: the per-account limit never triggers

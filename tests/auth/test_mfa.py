@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pyotp
 
@@ -85,6 +87,24 @@ class TestLogInWithMfa:
         token = response.json()["access_token"]
         assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
 
+    async def test_a_totp_code_is_accepted_once(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        mfa = await enable_mfa(client, user)
+        code = pyotp.TOTP(mfa.secret).now()
+        assert (await second_step(client, (await login(client, user.email))["mfa_token"], code)).status_code == 200
+        replay = await second_step(client, (await login(client, user.email))["mfa_token"], code)
+        assert replay.status_code == 401
+        assert replay.json()["code"] == "invalid-mfa-code"
+
+    async def test_an_older_code_is_refused_after_a_newer_one(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        mfa = await enable_mfa(client, user)
+        totp = pyotp.TOTP(mfa.secret)
+        newer = await second_step(client, (await login(client, user.email))["mfa_token"], totp.at(time.time() + 30))
+        assert newer.status_code == 200
+        older = await second_step(client, (await login(client, user.email))["mfa_token"], totp.now())
+        assert older.status_code == 401
+
     async def test_a_wrong_code_is_refused(self, client: httpx.AsyncClient) -> None:
         user = await sign_up(client)
         await enable_mfa(client, user)
@@ -131,16 +151,18 @@ class TestDisable:
     async def test_disable_with_a_code_turns_mfa_off(self, client: httpx.AsyncClient) -> None:
         user = await sign_up(client)
         mfa = await enable_mfa(client, user)
-        response = await client.post("/api/v1/me/mfa/disable", json={"code": pyotp.TOTP(mfa.secret).now()},
-                                     headers=user.headers)
+        response = await client.post(
+            "/api/v1/me/mfa/disable", json={"code": pyotp.TOTP(mfa.secret).now()}, headers=user.headers
+        )
         assert response.status_code == 204
         assert (await login(client, user.email))["status"] == "ok"
 
     async def test_disable_with_a_recovery_code(self, client: httpx.AsyncClient) -> None:
         user = await sign_up(client)
         mfa = await enable_mfa(client, user)
-        response = await client.post("/api/v1/me/mfa/disable", json={"code": mfa.recovery_codes[0]},
-                                     headers=user.headers)
+        response = await client.post(
+            "/api/v1/me/mfa/disable", json={"code": mfa.recovery_codes[0]}, headers=user.headers
+        )
         assert response.status_code == 204
 
     async def test_disable_with_a_wrong_code_is_refused(self, client: httpx.AsyncClient) -> None:

@@ -8,8 +8,7 @@ from tests.fixtures import PASSWORD, link_token, outbox, sign_up, unique_email
 
 
 async def signup(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post("/api/v1/auth/signup", json={"email": email, "password": password,
-                                                          "display_name": "Ada"})
+    return await client.post("/api/v1/auth/signup", json={"email": email, "password": password, "display_name": "Ada"})
 
 
 class TestSignUp:

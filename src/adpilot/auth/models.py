@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, func, text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adpilot.db import Base, CreatedAtMixin
@@ -21,6 +21,8 @@ class User(CreatedAtMixin, Base):
     email_verified_at: Mapped[datetime | None]
     mfa_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     mfa_enabled_at: Mapped[datetime | None]
+    # The TOTP time step of the last accepted code: a code is accepted once, and never an older one.
+    mfa_last_used_step: Mapped[int | None] = mapped_column(BigInteger)
     last_login_at: Mapped[datetime | None]
 
     __table_args__ = (Index("uq_users_email_lower", func.lower(text("email")), unique=True),)

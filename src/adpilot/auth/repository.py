@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, User, UserSession
@@ -100,6 +100,17 @@ class AuthRepository:
             .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose, EmailToken.used_at.is_(None))
             .values(used_at=utcnow())
         )
+
+    async def claim_totp_step(self, user_id: UUID, step: int) -> bool:
+        """Record ``step`` as the last TOTP step used, unless it (or a later one) was used already."""
+        statement = (
+            update(User)
+            .where(User.id == user_id, or_(User.mfa_last_used_step.is_(None), User.mfa_last_used_step < step))
+            .values(mfa_last_used_step=step)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).first() is not None
 
     async def unused_recovery_codes(self, user_id: UUID) -> list[RecoveryCode]:
         query = select(RecoveryCode).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import io
 import secrets
 from dataclasses import dataclass
@@ -407,7 +408,7 @@ class AuthService:
             raise MfaAlreadyEnabled()
         if user.mfa_secret_encrypted is None:
             raise MfaSetupMissing()
-        if not self._totp_matches(user, code):
+        if not await self._use_totp(repository, user, code):
             raise InvalidMfaCode()
         user.mfa_enabled_at = utcnow()
         await repository.delete_recovery_codes(user.id)
@@ -429,7 +430,7 @@ class AuthService:
         await repository.delete_recovery_codes(user.id)
 
     async def _check_mfa_code(self, repository: AuthRepository, user: User, code: str) -> bool:
-        if self._totp_matches(user, code):
+        if await self._use_totp(repository, user, code):
             return True
         digest = token_digest(_normalize_code(code))
         for row in await repository.unused_recovery_codes(user.id):
@@ -438,14 +439,26 @@ class AuthService:
                 return True
         return False
 
-    def _totp_matches(self, user: User, code: str) -> bool:
+    async def _use_totp(self, repository: AuthRepository, user: User, code: str) -> bool:
+        """Accept a TOTP code of the current time step (or its neighbours, for clock drift) once only.
+
+        The step of an accepted code is recorded atomically, so the same code (or an older one) cannot be replayed,
+        even by two requests racing each other.
+        """
         if user.mfa_secret_encrypted is None:
             return False
         digits = code.replace(" ", "")
         if not (len(digits) == 6 and digits.isdigit()):
             return False
-        secret = decrypt_secret(self._secret, MFA_PURPOSE, user.mfa_secret_encrypted)
-        return pyotp.TOTP(secret).verify(digits, valid_window=1)
+        totp = pyotp.TOTP(decrypt_secret(self._secret, MFA_PURPOSE, user.mfa_secret_encrypted))
+        now_step = totp.timecode(utcnow())
+        for step in (now_step, now_step - 1, now_step + 1):
+            if hmac.compare_digest(totp.generate_otp(step), digits):
+                accepted = await repository.claim_totp_step(user.id, step)
+                if accepted:
+                    user.mfa_last_used_step = step
+                return accepted
+        return False
 
     async def purge_expired(self, session: AsyncSession) -> None:
         await AuthRepository(session).purge_expired(timedelta(seconds=self.settings.login_failure_window_seconds))
