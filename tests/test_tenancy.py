@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.db import Database, DatabaseUrls, set_tenant
+from adpilot.db import Database, DatabaseUrls, driver_connection, set_tenant
 from tests.fixtures import create_organization, sign_up, unique_email
 
 TENANT_TABLES_SQL = text("""
@@ -175,3 +175,53 @@ class TestWithCheck:
                     ),
                     {"id": uuid4(), "org": world.organization_id},
                 )
+
+
+class TestSetTenantBeginsTheSessionsTransaction:
+    """set_tenant (and the driver-level queries after it) run inside the session's transaction, whatever comes first."""
+
+    async def test_a_change_after_set_tenant_commits_with_the_session(
+        self, database: Database, world: TwoOrganizations
+    ) -> None:
+        async with database.transaction() as session:
+            await set_tenant(session, world.organization_id)
+            await session.execute(
+                text("UPDATE organizations SET name = 'Renamed' WHERE id = :id"), {"id": world.organization_id}
+            )
+        async with database.transaction() as session:
+            await set_tenant(session, world.organization_id)
+            name = (
+                await session.execute(
+                    text("SELECT name FROM organizations WHERE id = :id"), {"id": world.organization_id}
+                )
+            ).scalar_one()
+        assert name == "Renamed"
+
+    async def test_a_change_after_set_tenant_rolls_back_with_the_session(
+        self, database: Database, world: TwoOrganizations
+    ) -> None:
+        with pytest.raises(RuntimeError, match="abandon"):
+            async with database.transaction() as session:
+                await set_tenant(session, world.organization_id)
+                connection = await driver_connection(session)
+                await connection.execute("UPDATE organizations SET name = 'Lost' WHERE id = $1", world.organization_id)
+                raise RuntimeError("abandon the unit of work")
+        async with database.transaction() as session:
+            await set_tenant(session, world.organization_id)
+            name = (
+                await session.execute(
+                    text("SELECT name FROM organizations WHERE id = :id"), {"id": world.organization_id}
+                )
+            ).scalar_one()
+        assert name == "Acme"
+
+    async def test_the_tenant_is_transaction_local_even_when_set_first(
+        self, database: Database, world: TwoOrganizations
+    ) -> None:
+        async with database.transaction() as session:
+            await set_tenant(session, world.organization_id)
+            inside = (await session.execute(text("SELECT current_setting('app.organization_id', true)"))).scalar_one()
+        async with database.transaction() as session:
+            after = (await session.execute(text("SELECT current_setting('app.organization_id', true)"))).scalar_one()
+        assert inside == str(world.organization_id)
+        assert after in ("", None)
