@@ -31,6 +31,22 @@ class TestSetup:
         assert body["secret"] in body["otpauth_uri"]
         assert body["qr_svg"].startswith("<svg")
 
+    async def test_setup_again_before_confirming_returns_the_same_secret(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        first = (await client.post("/api/v1/me/mfa/setup", headers=user.headers)).json()
+        second = (await client.post("/api/v1/me/mfa/setup", headers=user.headers)).json()
+        assert first["secret"] == second["secret"]
+
+    async def test_after_disabling_setup_makes_a_new_secret(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        mfa = await enable_mfa(client, user)
+        disabled = await client.post(
+            "/api/v1/me/mfa/disable", json={"code": mfa.recovery_codes[0]}, headers=user.headers
+        )
+        assert disabled.status_code == 204
+        again = (await client.post("/api/v1/me/mfa/setup", headers=user.headers)).json()
+        assert again["secret"] != mfa.secret
+
     async def test_enable_returns_ten_recovery_codes(self, client: httpx.AsyncClient) -> None:
         user = await sign_up(client)
         mfa = await enable_mfa(client, user)

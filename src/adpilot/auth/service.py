@@ -390,12 +390,19 @@ class AuthService:
     # --- multi-factor authentication ------------------------------------------------------------------------
 
     async def start_mfa_setup(self, session: AsyncSession, principal: Principal) -> MfaSetup:
-        """A new TOTP secret (not active until confirmed with a code)."""
+        """The pending TOTP secret (not active until confirmed with a code), created on the first call.
+
+        Asking again returns the same pending secret, so an authenticator app that already scanned it keeps working
+        when the person reloads the page before confirming.
+        """
         user = await self.get_user(session, principal.user_id)
         if user.mfa_enabled_at is not None:
             raise MfaAlreadyEnabled()
-        secret = pyotp.random_base32()
-        user.mfa_secret_encrypted = encrypt_secret(self._secret, MFA_PURPOSE, secret)
+        if user.mfa_secret_encrypted is not None:
+            secret = decrypt_secret(self._secret, MFA_PURPOSE, user.mfa_secret_encrypted)
+        else:
+            secret = pyotp.random_base32()
+            user.mfa_secret_encrypted = encrypt_secret(self._secret, MFA_PURPOSE, secret)
         uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=MFA_ISSUER)
         qr_svg = _qr_svg(uri)
         return MfaSetup(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)
