@@ -143,3 +143,25 @@ class TestFailures:
             await jobs.enqueue(session, "tests.record_call", None)
             await jobs.enqueue(session, "tests.record_call", None)
         assert await jobs.job_counts() == {"todo": 2}
+
+
+class TestRemoveFinished:
+    async def test_old_succeeded_jobs_go_and_failed_or_recent_ones_stay(self, database: Database) -> None:
+        async with database.transaction() as session:
+            old = await jobs.enqueue(session, "tests.record_call", None)
+            recent = await jobs.enqueue(session, "tests.record_call", None)
+        await run_worker()
+        failed = await TestFailures().fail_for_good(database)
+        # Age the first job's events beyond the retention (the "finished at" procrastinate goes by).
+        async with database.transaction() as session:
+            await session.execute(
+                text("UPDATE procrastinate_events SET at = now() - interval '8 days' WHERE job_id = :id"), {"id": old}
+            )
+        async with database.transaction() as session:
+            await jobs.remove_finished_jobs(session, None)
+        remaining = {row["id"] for row in await job_rows(database, "tests.record_call")}
+        assert remaining == {recent}
+        assert [row["id"] for row in await job_rows(database, "tests.fail_while_enabled")] == [failed]
+
+    def test_it_is_scheduled_daily(self) -> None:
+        assert "jobs.remove_finished.periodic" in jobs.app.tasks

@@ -138,3 +138,16 @@ def job(name: str, *, max_attempts: int = 5, periodic_cron: str | None = None) -
         return handler
 
     return decorator
+
+
+FINISHED_JOB_RETENTION_HOURS = 7 * 24
+
+
+@job("jobs.remove_finished", periodic_cron="23 3 * * *")
+async def remove_finished_jobs(session: AsyncSession, organization_id: UUID | None) -> None:
+    """Daily: delete jobs that succeeded over a week ago (failed ones stay for ``adpilot jobs failed``).
+
+    Their arguments can hold one-time links (mail bodies); those expire within two days, and the queue table stays
+    small.
+    """
+    await app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOB_RETENTION_HOURS)
