@@ -76,7 +76,7 @@ def serve(
     try:
         _migrate(settings)
         if demo and not settings.is_production:
-            _print_demo(_run(_seed_demo(settings)), settings)
+            _seed_and_print_demo(settings)
         app = create_app(settings, run_worker=worker and settings.run_worker)
         typer.echo(f"adpilot is serving on {settings.base_url}  (Ctrl-C to stop)")
         config = uvicorn.Config(
@@ -147,6 +147,17 @@ async def _seed_demo(settings: Settings) -> Any:
         await database.dispose()
 
 
+def _seed_and_print_demo(settings: Settings) -> None:
+    from adpilot.demo import DemoSettingsInvalid
+
+    try:
+        login = _run(_seed_demo(settings))
+    except DemoSettingsInvalid as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    _print_demo(login, settings)
+
+
 def _print_demo(login: Any, settings: Settings) -> None:
     state = "created" if login.created else "ready"
     typer.echo(
@@ -166,7 +177,7 @@ def demo() -> None:
         raise typer.Exit(2)
     try:
         _migrate(settings)
-        _print_demo(_run(_seed_demo(settings)), settings)
+        _seed_and_print_demo(settings)
     finally:
         stop_embedded()
 

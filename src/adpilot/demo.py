@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import uuid4
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
+
 from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
+from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
 from adpilot.db import Database
 from adpilot.organizations import organization_service
 
 DEMO_ORGANIZATION = "Northwind Outdoor (demo)"
+
+
+class DemoSettingsInvalid(ValueError):
+    """ADPILOT_DEMO_EMAIL or ADPILOT_DEMO_PASSWORD cannot make an account; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -23,8 +30,15 @@ class DemoLogin:
 
 async def seed_demo(database: Database, settings: Settings) -> DemoLogin:
     """Create the demo user and organization unless the user already exists (idempotent)."""
-    email = settings.demo_email
     password = settings.demo_password.get_secret_value()
+    try:
+        email = str(TypeAdapter(EmailStr).validate_python(settings.demo_email))
+    except ValidationError as exc:
+        raise DemoSettingsInvalid(f"ADPILOT_DEMO_EMAIL is not a usable email address: {settings.demo_email!r}") from exc
+    try:
+        auth_service.check_password_strength(password, email)
+    except AppError as exc:
+        raise DemoSettingsInvalid(f"ADPILOT_DEMO_PASSWORD is refused: {exc.detail or exc.title}") from exc
     async with database.transaction() as session:
         existing = await auth_service.find_user(session, email)
         if existing is not None:
