@@ -196,7 +196,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     for router in (operations_router, auth_router, organizations_router, audit_router):
         app.include_router(router)
-    if settings.outbox_enabled and not settings.is_production:
+    if settings.outbox_page_enabled:
         from adpilot.notifications.endpoints import router as outbox_router
 
         app.include_router(outbox_router)

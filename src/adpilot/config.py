@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_tls: bool = False
     mail_from: str = "adpilot <no-reply@adpilot.dev>"
+    # The development outbox page: unset = only when serving on loopback (see Settings.outbox_page_enabled).
+    dev_outbox: bool | None = None
 
     # HTTP.
     cors_origins: list[str] = []
@@ -82,6 +84,17 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.production
+
+    @property
+    def outbox_page_enabled(self) -> bool:
+        """Whether the web app's development outbox page (and its unauthenticated API) is served.
+
+        It shows every message, password-reset links included, so by default only where nobody else can reach it:
+        mail goes to the outbox, not in production, and the server listens on loopback only.
+        """
+        if self.dev_outbox is not None:
+            return self.dev_outbox and self.outbox_enabled and not self.is_production
+        return self.outbox_enabled and not self.is_production and self.host in ("127.0.0.1", "localhost", "::1")
 
     @property
     def outbox_enabled(self) -> bool:

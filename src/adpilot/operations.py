@@ -72,5 +72,5 @@ async def get_client_config() -> ClientConfig:
     """What the web app needs to know before anyone logs in."""
     settings = get_settings()
     return ClientConfig(
-        environment=settings.environment.value, outbox_enabled=settings.outbox_enabled, version=__version__
+        environment=settings.environment.value, outbox_enabled=settings.outbox_page_enabled, version=__version__
     )
