@@ -1,3 +1,4 @@
+import { useCallback, useRef, useState, type Dispatch, type RefObject, type SetStateAction } from "react";
 import { ApiError, isApiError } from "@/api/client";
 
 export type FieldErrors = Record<string, string>;
@@ -71,6 +72,32 @@ export function focusFirstError(form: HTMLFormElement | null, errors: FormErrors
     const alert = form.querySelector<HTMLElement>("[data-form-error]");
     alert?.focus();
   }, 0);
+}
+
+export interface FormErrorsState {
+  /** Attach to the `<form>`; `fail` looks inside it for the control to focus. */
+  formRef: RefObject<HTMLFormElement | null>;
+  errors: FormErrors;
+  setErrors: Dispatch<SetStateAction<FormErrors>>;
+  /** Show these errors and move focus to the first invalid control (or the form-level alert). */
+  fail: (next: FormErrors) => void;
+  /** Clear all errors (before a new submission, for instance). */
+  clear: () => void;
+}
+
+/**
+ * Error state for one form: the errors to render, a ref for the `<form>`, `fail` (set the errors and focus the
+ * first invalid control with `focusFirstError`) and `clear` (back to NO_ERRORS).
+ */
+export function useFormErrors(): FormErrorsState {
+  const formRef = useRef<HTMLFormElement>(null);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const fail = useCallback((next: FormErrors) => {
+    setErrors(next);
+    focusFirstError(formRef.current, next);
+  }, []);
+  const clear = useCallback(() => setErrors(NO_ERRORS), []);
+  return { formRef, errors, setErrors, fail, clear };
 }
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -1,27 +1,21 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link } from "@tanstack/react-router";
 import { $api } from "@/api/client";
 import { Alert, Button, Field, FormError } from "@/components/ui";
-import { focusFirstError, formErrorsFromApi, NO_ERRORS, validateEmail, type FormErrors } from "@/lib/forms";
+import { formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
 import { AuthLayout } from "./AuthLayout";
 
 export function ForgotPasswordScreen() {
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const [sentTo, setSentTo] = useState<string | null>(null);
   const forgot = $api.useMutation("post", "/api/v1/auth/forgot-password");
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const email = String(new FormData(event.currentTarget).get("email") ?? "").trim();
     const emailError = validateEmail(email);
     if (emailError) return fail({ fields: { email: emailError }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     forgot.mutate({ body: { email } }, { onSuccess: () => setSentTo(email), onError: (e) => fail(formErrorsFromApi(e, ["email"])) });
   }
 

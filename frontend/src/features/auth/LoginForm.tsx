@@ -1,20 +1,14 @@
-import { useRef, useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import { Link } from "@tanstack/react-router";
 import { $api, isApiError } from "@/api/client";
 import type { LoginResponse } from "@/api/types";
 import { Button, Field, FormError } from "@/components/ui";
-import { collect, focusFirstError, formErrorsFromApi, NO_ERRORS, required, validateEmail, type FormErrors } from "@/lib/forms";
+import { collect, formErrorsFromApi, required, useFormErrors, validateEmail } from "@/lib/forms";
 
 /** Step 1: email and password. Reports the LoginResponse (which may ask for an MFA code). */
 export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const login = $api.useMutation("post", "/api/v1/auth/login");
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -23,7 +17,7 @@ export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) =
     const password = String(data.get("password") ?? "");
     const fields = collect({ email: validateEmail(email), password: required(password, "Enter your password.") });
     if (Object.keys(fields).length) return fail({ fields, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     login.mutate(
       { body: { email, password } },
       {
@@ -56,20 +50,14 @@ export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) =
 
 /** Step 2: a TOTP code or a recovery code. */
 export function MfaStep({ mfaToken, onResult, onCancel }: { mfaToken: string; onResult: (result: LoginResponse) => void; onCancel: () => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const verify = $api.useMutation("post", "/api/v1/auth/login/mfa");
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
     if (!code) return fail({ fields: { code: "Enter the code from your authenticator app." }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     verify.mutate(
       { body: { mfa_token: mfaToken, code } },
       {

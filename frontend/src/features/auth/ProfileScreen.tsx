@@ -1,8 +1,8 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "@/api/client";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, ErrorState, Field, FormError, LoadingState, PageHeader } from "@/components/ui";
-import { focusFirstError, formErrorsFromApi, NO_ERRORS, type FormErrors } from "@/lib/forms";
+import { formErrorsFromApi, useFormErrors } from "@/lib/forms";
 import { useMe } from "./session";
 
 export const DISPLAY_NAME_MAX = 120;
@@ -37,8 +37,7 @@ export function ProfileScreen() {
 
 function ProfileForm({ displayName, email, verified }: { displayName: string; email: string; verified: boolean }) {
   const queryClient = useQueryClient();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, setErrors, fail, clear } = useFormErrors();
   const [saved, setSaved] = useState(false);
   const update = $api.useMutation("patch", "/api/v1/me", {
     onSuccess: (user) => {
@@ -48,18 +47,13 @@ function ProfileForm({ displayName, email, verified }: { displayName: string; em
     },
   });
 
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
-
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const display_name = String(new FormData(event.currentTarget).get("display_name") ?? "").trim();
     const error = validateDisplayName(display_name);
     setSaved(false);
     if (error) return fail({ fields: { display_name: error }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     update.mutate({ body: { display_name } }, { onSuccess: () => setSaved(true), onError: (e) => fail(formErrorsFromApi(e, ["display_name"])) });
   }
 
@@ -80,7 +74,7 @@ function ProfileForm({ displayName, email, verified }: { displayName: string; em
         error={errors.fields.display_name}
         onChange={() => {
           if (saved) setSaved(false);
-          if (errors.fields.display_name) setErrors(NO_ERRORS);
+          if (errors.fields.display_name) clear();
         }}
         onBlur={(e) => {
           const error = validateDisplayName(e.currentTarget.value);

@@ -1,20 +1,14 @@
-import { useRef, useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import { Link, useSearch } from "@tanstack/react-router";
 import { $api, isApiError } from "@/api/client";
 import { Alert, Button, buttonClasses, Field, FormError } from "@/components/ui";
-import { collect, focusFirstError, formErrorsFromApi, MIN_PASSWORD_LENGTH, NO_ERRORS, validateNewPassword, type FormErrors } from "@/lib/forms";
+import { collect, formErrorsFromApi, MIN_PASSWORD_LENGTH, useFormErrors, validateNewPassword } from "@/lib/forms";
 import { AuthLayout } from "./AuthLayout";
 
 export function ResetPasswordScreen() {
   const { token } = useSearch({ strict: false }) as { token?: string };
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const reset = $api.useMutation("post", "/api/v1/auth/reset-password");
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -27,7 +21,7 @@ export function ResetPasswordScreen() {
       confirm: password && confirm !== password ? "The passwords don't match." : null,
     });
     if (Object.keys(fields).length) return fail({ fields, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     reset.mutate(
       { body: { token, password } },
       {

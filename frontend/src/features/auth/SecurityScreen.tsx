@@ -4,7 +4,7 @@ import { $api, isApiError } from "@/api/client";
 import type { MfaSetup, SessionRead } from "@/api/types";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorState, Field, FormError, LoadingState, PageHeader } from "@/components/ui";
 import { describeUserAgent, formatDateTime, formatRelative } from "@/lib/format";
-import { focusFirstError, formErrorsFromApi, NO_ERRORS, type FormErrors } from "@/lib/forms";
+import { formErrorsFromApi, useFormErrors } from "@/lib/forms";
 import { useMe } from "./session";
 
 export function SecurityScreen() {
@@ -73,20 +73,14 @@ function EnableMfa() {
 }
 
 function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes: string[]) => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const enable = $api.useMutation("post", "/api/v1/me/mfa/enable");
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
     if (!/^\d{6}$/.test(code)) return fail({ fields: { code: "Enter the 6-digit code from your authenticator app." }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     enable.mutate(
       { body: { code } },
       {
@@ -174,22 +168,16 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
 
 function DisableMfa() {
   const queryClient = useQueryClient();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const disable = $api.useMutation("post", "/api/v1/me/mfa/disable", {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] }),
   });
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
     if (!code) return fail({ fields: { code: "Enter a code from your authenticator app or a recovery code." }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     disable.mutate(
       { body: { code } },
       {

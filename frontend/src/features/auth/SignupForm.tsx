@@ -1,30 +1,22 @@
-import { useRef, useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import { $api, isApiError } from "@/api/client";
 import type { UserRead } from "@/api/types";
 import { Button, Field, FormError } from "@/components/ui";
 import {
   collect,
-  focusFirstError,
   formErrorsFromApi,
   MIN_PASSWORD_LENGTH,
-  NO_ERRORS,
   required,
+  useFormErrors,
   validateEmail,
   validateNewPassword,
-  type FormErrors,
 } from "@/lib/forms";
 
 const FIELDS = ["display_name", "email", "password"] as const;
 
 export function SignupForm({ onSignedUp }: { onSignedUp: (user: UserRead) => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const signup = $api.useMutation("post", "/api/v1/auth/signup");
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -38,7 +30,7 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (user: UserRead) => voi
       password: validateNewPassword(password),
     });
     if (Object.keys(fields).length) return fail({ fields, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     signup.mutate(
       { body: { display_name, email, password } },
       {

@@ -1,29 +1,23 @@
-import { useRef, useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "@/api/client";
 import type { OrganizationRead } from "@/api/types";
 import { Button, Field, FormError } from "@/components/ui";
-import { focusFirstError, formErrorsFromApi, NO_ERRORS, required, type FormErrors } from "@/lib/forms";
+import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
 
 export function CreateOrgForm({ onCreated, submitLabel = "Create organization" }: { onCreated: (org: OrganizationRead) => void; submitLabel?: string }) {
   const queryClient = useQueryClient();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const create = $api.useMutation("post", "/api/v1/orgs", {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] }),
   });
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get("name") ?? "").trim();
     const nameError = required(name, "Enter a name for the organization.");
     if (nameError) return fail({ fields: { name: nameError }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     create.mutate({ body: { name } }, { onSuccess: onCreated, onError: (e) => fail(formErrorsFromApi(e, ["name"])) });
   }
 

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "@/api/client";
 import { ROLES, type InvitationRead, type MemberRead, type Role } from "@/api/types";
@@ -20,7 +20,7 @@ import {
   SelectField,
 } from "@/components/ui";
 import { formatDate, formatRole } from "@/lib/format";
-import { describeError, focusFirstError, formErrorsFromApi, NO_ERRORS, validateEmail, type FormErrors } from "@/lib/forms";
+import { describeError, formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
 import { useMe } from "@/features/auth/session";
 import { describeLeaveError, LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
@@ -192,17 +192,11 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
 function InviteCard() {
   const org = useCurrentOrg();
   const queryClient = useQueryClient();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const [sent, setSent] = useState<string | null>(null);
   const invite = $api.useMutation("post", "/api/v1/orgs/{organization_id}/invitations", {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),
   });
-
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -212,7 +206,7 @@ function InviteCard() {
     const role = String(data.get("role") ?? "member") as Role;
     const emailError = validateEmail(email);
     if (emailError) return fail({ fields: { email: emailError }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     setSent(null);
     invite.mutate(
       { params: { path: { organization_id: org.id } }, body: { email, role } },

@@ -1,10 +1,10 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { $api, isApiError } from "@/api/client";
 import { Alert, Button, Card, CardBody, CardHeader, Field, FormError, PageHeader } from "@/components/ui";
 import { formatDate, formatRole } from "@/lib/format";
-import { focusFirstError, formErrorsFromApi, NO_ERRORS, required, type FormErrors } from "@/lib/forms";
+import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
 import { LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
@@ -12,8 +12,7 @@ export function OrgSettingsScreen() {
   const org = useCurrentOrg();
   const canManage = useCan("manage-organization");
   const queryClient = useQueryClient();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, errors, fail, clear } = useFormErrors();
   const [saved, setSaved] = useState(false);
   const [needsOwnMfa, setNeedsOwnMfa] = useState(false);
   const update = $api.useMutation("patch", "/api/v1/orgs/{organization_id}", {
@@ -23,11 +22,6 @@ export function OrgSettingsScreen() {
     },
   });
 
-  function fail(next: FormErrors) {
-    setErrors(next);
-    focusFirstError(formRef.current, next);
-  }
-
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
@@ -35,7 +29,7 @@ export function OrgSettingsScreen() {
     const require_mfa = data.get("require_mfa") === "on";
     const nameError = required(name, "Enter a name for the organization.");
     if (nameError) return fail({ fields: { name: nameError }, form: null });
-    setErrors(NO_ERRORS);
+    clear();
     setSaved(false);
     setNeedsOwnMfa(false);
     update.mutate(
