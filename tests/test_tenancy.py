@@ -225,3 +225,19 @@ class TestSetTenantBeginsTheSessionsTransaction:
             after = (await session.execute(text("SELECT current_setting('app.organization_id', true)"))).scalar_one()
         assert inside == str(world.organization_id)
         assert after in ("", None)
+
+    async def test_the_driver_connection_is_forgotten_when_the_transaction_ends(
+        self, database: Database, world: TwoOrganizations
+    ) -> None:
+        async with database.sessionmaker() as session:
+            await set_tenant(session, world.organization_id)
+            await driver_connection(session)
+            await session.commit()
+            assert "adpilot.driver_connection" not in session.sync_session.info
+            # A new transaction on the same session gets a connection of its own, scoped afresh.
+            await set_tenant(session, world.other_organization_id)
+            organizations = await (await driver_connection(session)).fetch(
+                "SELECT DISTINCT organization_id FROM memberships"
+            )
+            await session.commit()
+        assert [row["organization_id"] for row in organizations] == [world.other_organization_id]

@@ -16,9 +16,9 @@ from uuid import UUID
 
 from fastapi import Depends
 from pydantic_core import from_json
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 
 from adpilot.config import Settings
 from adpilot.core.embedded_postgres import EmbeddedPostgres
@@ -145,12 +145,27 @@ async def driver_connection(session: AsyncSession) -> Any:
     the transaction is begun here exactly as SQLAlchemy's asyncpg adapter begins it on its first statement, so the
     session commits or rolls it back as usual (tests/test_tenancy.py covers both).
     """
+    cached = session.sync_session.info.get(_DRIVER_KEY)
+    if cached is not None:
+        return cached
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     adapted: Any = raw.dbapi_connection  # SQLAlchemy's AsyncAdapt_asyncpg_connection
     if adapted._transaction is None:
         await adapted._start_transaction()
-    return raw.driver_connection
+    driver = raw.driver_connection
+    # Kept for the rest of this transaction (four lookups per request otherwise); forgotten when it ends.
+    session.sync_session.info[_DRIVER_KEY] = driver
+    return driver
+
+
+_DRIVER_KEY = "adpilot.driver_connection"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_driver_connection(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: the connection goes back to the pool
+        session.info.pop(_DRIVER_KEY, None)
 
 
 def row_to_dict(row: Any) -> dict[str, Any]:
