@@ -6,7 +6,9 @@ import asyncio
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 
+from adpilot.db import Database
 from tests.fixtures import PASSWORD, client_at, sign_up, unique_email
 
 REFRESH_COOKIE = "adpilot_refresh"
@@ -134,16 +136,39 @@ class TestRefresh:
 
     async def test_reusing_an_old_token_revokes_the_whole_family(self, client: httpx.AsyncClient) -> None:
         access, first = await logged_in_refresh_token(client)
-        rotated = await refresh(client, first)
+        second = (await refresh(client, first)).cookies[REFRESH_COOKIE]
+        rotated = await refresh(client, second)
         newest = rotated.cookies[REFRESH_COOKIE]
         async with asyncio.timeout(10):  # regression: the replay once deadlocked on its own row lock
-            replay = await refresh(client, first)
+            replay = await refresh(client, first)  # two rotations old: no tab of the browser can still hold it
         assert replay.status_code == 401
         assert replay.json()["code"] == "session-expired"
         assert (await refresh(client, newest)).status_code == 401  # the legitimate holder is signed out too
         new_access = rotated.json()["access_token"]
         assert (await client.get("/api/v1/me", headers=bearer(new_access))).status_code == 401
         assert (await client.get("/api/v1/me", headers=bearer(access))).status_code == 401
+
+    async def test_a_second_tab_refreshing_at_once_gets_an_access_token_and_keeps_the_cookie(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, first = await logged_in_refresh_token(client)
+        winner = await refresh(client, first)
+        newest = winner.cookies[REFRESH_COOKIE]
+        loser = await refresh(client, first)  # sent with the cookie it read before the winner's answer arrived
+        assert loser.status_code == 200
+        assert REFRESH_COOKIE not in loser.cookies  # the browser keeps the winner's new cookie
+        assert (await client.get("/api/v1/me", headers=bearer(loser.json()["access_token"]))).status_code == 200
+        assert (await refresh(client, newest)).status_code == 200  # nobody was signed out
+
+    async def test_the_replaced_token_after_the_grace_period_revokes_the_family(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        _, first = await logged_in_refresh_token(client)
+        newest = (await refresh(client, first)).cookies[REFRESH_COOKIE]
+        async with database.transaction() as session:
+            await session.execute(text("UPDATE user_sessions SET rotated_at = rotated_at - interval '1 minute'"))
+        assert (await refresh(client, first)).status_code == 401
+        assert (await refresh(client, newest)).status_code == 401
 
 
 class TestLogOut:

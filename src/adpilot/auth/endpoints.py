@@ -66,6 +66,8 @@ def user_read(user: User) -> UserRead:
 
 
 def _set_refresh_cookie(response: Response, tokens: IssuedTokens) -> None:
+    if tokens.refresh_token is None:
+        return  # no new refresh token: the browser keeps its current cookie
     settings = get_settings()
     response.set_cookie(
         REFRESH_COOKIE,

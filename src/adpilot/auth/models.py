@@ -37,6 +37,9 @@ class UserSession(CreatedAtMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     refresh_token_hash: Mapped[str] = mapped_column(String(64))
     generation: Mapped[int] = mapped_column(default=0)
+    # The token the last rotation replaced, and when: another tab of the same browser may present it a moment later.
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64))
+    rotated_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

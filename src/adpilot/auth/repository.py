@@ -49,6 +49,8 @@ class AuthRepository:
             )
             .values(
                 refresh_token_hash=new_hash,
+                previous_token_hash=old_hash,
+                rotated_at=utcnow(),
                 generation=UserSession.generation + 1,
                 last_seen_at=utcnow(),
                 ip=ip,

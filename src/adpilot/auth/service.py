@@ -54,15 +54,20 @@ RESET_PASSWORD = "reset_password"  # noqa: S105 - an email-token purpose, not a 
 VERIFY_EMAIL_HOURS = 48
 RESET_PASSWORD_MINUTES = 60
 RECOVERY_CODE_COUNT = 10
+# Two tabs of one browser may refresh at once with the same cookie; the one that loses the race presents the token
+# the other just replaced. Within this many seconds that is not treated as theft.
+REFRESH_REUSE_GRACE_SECONDS = 30
 MFA_ISSUER = "adpilot"
 MFA_PURPOSE = "mfa-secret"
 
 
 @dataclass(frozen=True)
 class IssuedTokens:
+    """An access token, and the new refresh token when one was issued (None: keep the current cookie)."""
+
     access_token: str
     expires_in: int
-    refresh_token: str
+    refresh_token: str | None
 
 
 @dataclass(frozen=True)
@@ -298,10 +303,28 @@ class AuthService:
             user_agent=(meta.user_agent or "")[:400] or row.user_agent,
         )
         if not rotated:
+            await session.refresh(row)
+            if self._just_rotated_from(row, token_digest(secret)):
+                # Another tab of this browser rotated it a moment ago and the cookie now holds the new token:
+                # answer with an access token and leave the cookie alone.
+                minutes = self.settings.access_token_minutes
+                access = issue_token(self._secret, "access", row.user_id, row.id, minutes)
+                return IssuedTokens(access_token=access, expires_in=minutes * 60, refresh_token=None)
             await self._revoke_family(session_id)
             log.warning("auth.refresh_token_reused", session_id=str(session_id), user_id=str(row.user_id))
             raise SessionExpired("This session was signed out because its refresh token was used twice.")
         return self._tokens(row.user_id, row.id, new_secret)
+
+    @staticmethod
+    def _just_rotated_from(row: UserSession, token_hash: str) -> bool:
+        """The token is the one replaced by the last rotation, within the grace period for concurrent refreshes."""
+        return (
+            row.revoked_at is None
+            and row.previous_token_hash is not None
+            and digests_equal(row.previous_token_hash, token_hash)
+            and row.rotated_at is not None
+            and utcnow() - row.rotated_at < timedelta(seconds=REFRESH_REUSE_GRACE_SECONDS)
+        )
 
     async def _revoke_family(self, session_id: UUID) -> None:
         async with get_database().transaction() as session:
