@@ -177,6 +177,13 @@ class TestWithCheck:
                 )
 
 
+async def organization_name(database: Database, organization_id: UUID) -> str:
+    async with database.transaction() as session:
+        await set_tenant(session, organization_id)
+        query = text("SELECT name FROM organizations WHERE id = :id")
+        return str((await session.execute(query, {"id": organization_id})).scalar_one())
+
+
 class TestSetTenantBeginsTheSessionsTransaction:
     """set_tenant (and the driver-level queries after it) run inside the session's transaction, whatever comes first."""
 
@@ -188,13 +195,7 @@ class TestSetTenantBeginsTheSessionsTransaction:
             await session.execute(
                 text("UPDATE organizations SET name = 'Renamed' WHERE id = :id"), {"id": world.organization_id}
             )
-        async with database.transaction() as session:
-            await set_tenant(session, world.organization_id)
-            name = (
-                await session.execute(
-                    text("SELECT name FROM organizations WHERE id = :id"), {"id": world.organization_id}
-                )
-            ).scalar_one()
+        name = await organization_name(database, world.organization_id)
         assert name == "Renamed"
 
     async def test_a_change_after_set_tenant_rolls_back_with_the_session(
@@ -206,13 +207,7 @@ class TestSetTenantBeginsTheSessionsTransaction:
                 connection = await driver_connection(session)
                 await connection.execute("UPDATE organizations SET name = 'Lost' WHERE id = $1", world.organization_id)
                 raise RuntimeError("abandon the unit of work")
-        async with database.transaction() as session:
-            await set_tenant(session, world.organization_id)
-            name = (
-                await session.execute(
-                    text("SELECT name FROM organizations WHERE id = :id"), {"id": world.organization_id}
-                )
-            ).scalar_one()
+        name = await organization_name(database, world.organization_id)
         assert name == "Acme"
 
     async def test_the_tenant_is_transaction_local_even_when_set_first(
