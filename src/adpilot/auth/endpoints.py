@@ -37,6 +37,7 @@ from adpilot.auth.schemas import (
     MfaSetupRead,
     RecoveryCodes,
     ResetPasswordRequest,
+    SecurityEventRead,
     SessionList,
     SessionRead,
     SignupRequest,
@@ -48,6 +49,7 @@ from adpilot.auth.schemas import (
 from adpilot.auth.service import IssuedTokens, LoginOutcome, auth_service
 from adpilot.config import get_settings
 from adpilot.core.errors import NotAuthenticated, NotFound, RateLimited, problem_responses
+from adpilot.core.pagination import InvalidCursor, Page, PageParams, decode_cursor, encode_cursor, page_params
 from adpilot.db import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -203,6 +205,31 @@ async def list_my_sessions(principal: CurrentPrincipal, session: DbSession) -> S
 async def revoke_my_session(session_id: UUID, principal: CurrentPrincipal, session: DbSession) -> None:
     """Sign out one of your devices."""
     await auth_service.revoke_session(session, principal, session_id)
+
+
+@router.get("/me/security-events", responses=problem_responses(NotAuthenticated, InvalidCursor))
+async def list_my_security_events(
+    principal: CurrentPrincipal, session: DbSession, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[SecurityEventRead]:
+    """Your account's recent security events (log-ins, sign-outs, MFA and password changes), newest first."""
+    before = decode_cursor(page.cursor) if page.cursor else None
+    events = await auth_service.list_security_events(session, principal, page.limit + 1, before)
+    more = len(events) > page.limit
+    last = events[page.limit - 1] if more else None
+    return Page(
+        items=[
+            SecurityEventRead(
+                id=event.id,
+                kind=event.kind,
+                occurred_at=event.occurred_at,
+                ip=event.ip,
+                user_agent=event.user_agent,
+                current_session=event.session_id == principal.session_id,
+            )
+            for event in events[: page.limit]
+        ],
+        next_cursor=encode_cursor(last.occurred_at, last.id) if last else None,
+    )
 
 
 @router.post("/me/mfa/setup", responses=problem_responses(NotAuthenticated, MfaAlreadyEnabled))

@@ -81,3 +81,19 @@ class LoginFailure(Base):
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __table_args__ = (Index("ix_login_failures_scope_key_at", "scope", "key", "occurred_at"),)
+
+
+class SecurityEvent(Base):
+    """Something that happened to an account's security, shown to its owner: log-ins, sign-outs, MFA, resets."""
+
+    __tablename__ = "security_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    session_id: Mapped[uuid.UUID | None]
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (Index("ix_security_events_user_occurred", "user_id", "occurred_at"),)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, User, UserSession
+from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, SecurityEvent, User, UserSession
 from adpilot.core.time import utcnow
 from adpilot.db import driver_connection
+
+SECURITY_EVENT_RETENTION_DAYS = 365
 
 
 class AuthRepository:
@@ -29,7 +31,7 @@ class AuthRepository:
             return []
         return list((await self.session.scalars(select(User).where(User.id.in_(user_ids)))).all())
 
-    async def add(self, row: User | UserSession | EmailToken | RecoveryCode | LoginFailure) -> None:
+    async def add(self, row: User | UserSession | EmailToken | RecoveryCode | LoginFailure | SecurityEvent) -> None:
         self.session.add(row)
         await self.session.flush()
 
@@ -132,8 +134,20 @@ class AuthRepository:
     async def clear_failures(self, scope: str, key: str) -> None:
         await self.session.execute(delete(LoginFailure).where(LoginFailure.scope == scope, LoginFailure.key == key))
 
+    async def security_events(
+        self, user_id: UUID, limit: int, before: tuple[datetime, UUID] | None
+    ) -> list[SecurityEvent]:
+        query = select(SecurityEvent).where(SecurityEvent.user_id == user_id)
+        if before is not None:
+            query = query.where(tuple_(SecurityEvent.occurred_at, SecurityEvent.id) < before)
+        query = query.order_by(SecurityEvent.occurred_at.desc(), SecurityEvent.id.desc()).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
     async def purge_expired(self, failure_window: timedelta) -> None:
         now = utcnow()
+        await self.session.execute(
+            delete(SecurityEvent).where(SecurityEvent.occurred_at < now - timedelta(days=SECURITY_EVENT_RETENTION_DAYS))
+        )
         await self.session.execute(delete(LoginFailure).where(LoginFailure.occurred_at < now - failure_window))
         await self.session.execute(delete(EmailToken).where(EmailToken.expires_at < now - timedelta(days=7)))
         await self.session.execute(delete(UserSession).where(UserSession.expires_at < now - timedelta(days=30)))

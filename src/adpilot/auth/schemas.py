@@ -103,3 +103,17 @@ class MfaCodeRequest(BaseModel):
 
 class RecoveryCodes(BaseModel):
     recovery_codes: list[str]
+
+
+class SecurityEventRead(BaseModel):
+    """One security event of your account."""
+
+    id: UUID
+    kind: str = Field(
+        description="logged_in, logged_in_with_recovery_code, logged_out, session_revoked, refresh_token_reused, "
+        "password_reset, email_verified, mfa_enabled or mfa_disabled."
+    )
+    occurred_at: datetime
+    ip: str | None
+    user_agent: str | None
+    current_session: bool = Field(description="It happened in the session making this request.")

@@ -7,7 +7,9 @@ import hmac
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
 from uuid import UUID, uuid4
 
 import pyotp
@@ -25,7 +27,7 @@ from adpilot.auth.errors import (
     SessionExpired,
     WeakPassword,
 )
-from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, User, UserSession
+from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, SecurityEvent, User, UserSession
 from adpilot.auth.repository import AuthRepository
 from adpilot.auth.tokens import MFA_TOKEN_MINUTES, TokenClaims, issue_token, read_token
 from adpilot.config import Settings, get_settings
@@ -59,6 +61,18 @@ RECOVERY_CODE_COUNT = 10
 REFRESH_REUSE_GRACE_SECONDS = 30
 MFA_ISSUER = "adpilot"
 MFA_PURPOSE = "mfa-secret"
+
+
+class SecurityEventKind(StrEnum):
+    logged_in = "logged_in"
+    logged_in_with_recovery_code = "logged_in_with_recovery_code"
+    logged_out = "logged_out"
+    session_revoked = "session_revoked"
+    refresh_token_reused = "refresh_token_reused"  # noqa: S105 - an event name, not a secret
+    password_reset = "password_reset"  # noqa: S105 - an event name, not a secret
+    email_verified = "email_verified"
+    mfa_enabled = "mfa_enabled"
+    mfa_disabled = "mfa_disabled"
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,9 @@ class AuthService:
 
     async def verify_email(self, session: AsyncSession, token: str) -> User:
         user = await self._use_email_token(session, token, VERIFY_EMAIL)
-        user.email_verified_at = user.email_verified_at or utcnow()
+        if user.email_verified_at is None:
+            user.email_verified_at = utcnow()
+            await _record(AuthRepository(session), user.id, SecurityEventKind.email_verified)
         return user
 
     async def _send_verification(self, session: AsyncSession, user: User) -> None:
@@ -200,7 +216,9 @@ class AuthService:
         self.check_password_strength(password, user.email)
         user.password_hash = await asyncio.to_thread(hash_password, password)
         user.email_verified_at = user.email_verified_at or utcnow()  # the link proves the mailbox
-        await AuthRepository(session).revoke_sessions(user.id, "password_reset")
+        repository = AuthRepository(session)
+        await repository.revoke_sessions(user.id, "password_reset")
+        await _record(repository, user.id, SecurityEventKind.password_reset)
 
     # --- log-in ---------------------------------------------------------------------------------------------
 
@@ -233,11 +251,13 @@ class AuthService:
             raise SessionExpired()
         ip = current_request_meta().ip or "unknown"
         await self._check_throttle(repository, user.email.lower(), ip)
-        if not await self._check_mfa_code(repository, user, code):
+        method = await self._check_mfa_code(repository, user, code)
+        if method is None:
             await self._record_failure(user.email.lower(), ip)
             raise InvalidMfaCode()
         await repository.clear_failures("account", user.email.lower())
-        return LoginOutcome(tokens=await self._start_session(repository, user))
+        kind = SecurityEventKind.logged_in if method == "totp" else SecurityEventKind.logged_in_with_recovery_code
+        return LoginOutcome(tokens=await self._start_session(repository, user, kind))
 
     async def _check_throttle(self, repository: AuthRepository, account: str, ip: str) -> None:
         window = timedelta(seconds=self.settings.login_failure_window_seconds)
@@ -257,7 +277,9 @@ class AuthService:
             await repository.add(LoginFailure(scope="account", key=account[:320]))
             await repository.add(LoginFailure(scope="ip", key=ip[:320]))
 
-    async def _start_session(self, repository: AuthRepository, user: User) -> IssuedTokens:
+    async def _start_session(
+        self, repository: AuthRepository, user: User, kind: SecurityEventKind = SecurityEventKind.logged_in
+    ) -> IssuedTokens:
         meta = current_request_meta()
         session_id = uuid4()
         refresh_secret = new_token()
@@ -271,6 +293,7 @@ class AuthService:
         )
         await repository.add(row)
         user.last_login_at = utcnow()
+        await _record(repository, user.id, kind, session_id)
         return self._tokens(user.id, session_id, refresh_secret)
 
     def _tokens(self, user_id: UUID, session_id: UUID, refresh_secret: str) -> IssuedTokens:
@@ -328,10 +351,12 @@ class AuthService:
 
     async def _revoke_family(self, session_id: UUID) -> None:
         async with get_database().transaction() as session:
-            row = await AuthRepository(session).session_by_id(session_id)
+            repository = AuthRepository(session)
+            row = await repository.session_by_id(session_id)
             if row is not None and row.revoked_at is None:
                 row.revoked_at = utcnow()
                 row.revoked_reason = "refresh_token_reused"
+                await _record(repository, row.user_id, SecurityEventKind.refresh_token_reused, session_id)
 
     async def log_out(self, session: AsyncSession, refresh_token: str | None) -> None:
         """End the session of this refresh token (no error if it is already gone)."""
@@ -339,10 +364,12 @@ class AuthService:
             session_id, _ = _parse_refresh_token(refresh_token)
         except SessionExpired:
             return
-        row = await AuthRepository(session).session_by_id(session_id)
+        repository = AuthRepository(session)
+        row = await repository.session_by_id(session_id)
         if row is not None and row.revoked_at is None:
             row.revoked_at = utcnow()
             row.revoked_reason = "logged_out"
+            await _record(repository, row.user_id, SecurityEventKind.logged_out, session_id)
 
     def read_access_token(self, access_token: str | None) -> TokenClaims:
         """The claims of a valid access token (signature and expiry only; the session is checked by ``principal``)."""
@@ -404,11 +431,19 @@ class AuthService:
 
     async def revoke_session(self, session: AsyncSession, principal: Principal, session_id: UUID) -> None:
         """Sign out one of your own sessions (another user's session is not found)."""
-        row = await AuthRepository(session).session_by_id(session_id)
+        repository = AuthRepository(session)
+        row = await repository.session_by_id(session_id)
         if row is None or row.user_id != principal.user_id or row.revoked_at is not None:
             raise NotFound("No such active session.")
         row.revoked_at = utcnow()
         row.revoked_reason = "revoked_by_user"
+        await _record(repository, principal.user_id, SecurityEventKind.session_revoked, session_id)
+
+    async def list_security_events(
+        self, session: AsyncSession, principal: Principal, limit: int, before: tuple[datetime, UUID] | None
+    ) -> list[SecurityEvent]:
+        """The caller's own security events, newest first."""
+        return await AuthRepository(session).security_events(principal.user_id, limit, before)
 
     # --- multi-factor authentication ------------------------------------------------------------------------
 
@@ -446,6 +481,7 @@ class AuthService:
         for code_ in codes:
             await repository.add(RecoveryCode(user_id=user.id, code_hash=token_digest(_normalize_code(code_))))
         await repository.revoke_sessions(user.id, "mfa_enabled", except_session=principal.session_id)
+        await _record(repository, user.id, SecurityEventKind.mfa_enabled, principal.session_id)
         return codes
 
     async def disable_mfa(self, session: AsyncSession, principal: Principal, code: str) -> None:
@@ -453,21 +489,25 @@ class AuthService:
         user = await self.get_user(session, principal.user_id)
         if user.mfa_enabled_at is None:
             raise MfaNotEnabled()
-        if not await self._check_mfa_code(repository, user, code):
+        if await self._check_mfa_code(repository, user, code) is None:
             raise InvalidMfaCode()
         user.mfa_enabled_at = None
         user.mfa_secret_encrypted = None
         await repository.delete_recovery_codes(user.id)
+        await _record(repository, user.id, SecurityEventKind.mfa_disabled, principal.session_id)
 
-    async def _check_mfa_code(self, repository: AuthRepository, user: User, code: str) -> bool:
+    async def _check_mfa_code(
+        self, repository: AuthRepository, user: User, code: str
+    ) -> Literal["totp", "recovery_code"] | None:
+        """Which second factor the code is (a TOTP code or an unused recovery code, now used up), or None."""
         if await self._use_totp(repository, user, code):
-            return True
+            return "totp"
         digest = token_digest(_normalize_code(code))
         for row in await repository.unused_recovery_codes(user.id):
             if digests_equal(row.code_hash, digest):
                 row.used_at = utcnow()
-                return True
-        return False
+                return "recovery_code"
+        return None
 
     async def _use_totp(self, repository: AuthRepository, user: User, code: str) -> bool:
         """Accept a TOTP code of the current time step (or its neighbours, for clock drift) once only.
@@ -496,6 +536,22 @@ class AuthService:
     @property
     def _secret(self) -> str:
         return self.settings.resolved_secret_key()
+
+
+async def _record(
+    repository: AuthRepository, user_id: UUID, kind: SecurityEventKind, session_id: UUID | None = None
+) -> None:
+    """Note a security event for the account's owner, in the transaction of the change, with where it came from."""
+    meta = current_request_meta()
+    await repository.add(
+        SecurityEvent(
+            user_id=user_id,
+            kind=kind,
+            session_id=session_id,
+            ip=meta.ip,
+            user_agent=(meta.user_agent or "")[:400] or None,
+        )
+    )
 
 
 def _qr_svg(content: str) -> str:

@@ -328,6 +328,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Security Events
+         * @description Your account's recent security events (log-ins, sign-outs, MFA and password changes), newest first.
+         */
+        get: operations["list_my_security_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/sessions": {
         parameters: {
             query?: never;
@@ -843,6 +863,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[SecurityEventRead] */
+        Page_SecurityEventRead_: {
+            /** Items */
+            items: components["schemas"]["SecurityEventRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /**
          * Problem
          * @description RFC 9457 problem details, as every error of the API is returned.
@@ -890,6 +917,36 @@ export interface components {
         /** RoleChange */
         RoleChange: {
             role: components["schemas"]["Role"];
+        };
+        /**
+         * SecurityEventRead
+         * @description One security event of your account.
+         */
+        SecurityEventRead: {
+            /**
+             * Current Session
+             * @description It happened in the session making this request.
+             */
+            current_session: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Ip */
+            ip: string | null;
+            /**
+             * Kind
+             * @description logged_in, logged_in_with_recovery_code, logged_out, session_revoked, refresh_token_reused, password_reset, email_verified, mfa_enabled or mfa_disabled.
+             */
+            kind: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** User Agent */
+            user_agent: string | null;
         };
         /** SessionList */
         SessionList: {
@@ -1959,6 +2016,69 @@ export interface operations {
             };
             /** @description Multi-factor authentication is already enabled */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_security_events: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SecurityEventRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
