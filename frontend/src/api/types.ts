@@ -19,6 +19,7 @@ export type PublicConfig = Ok<P["/api/v1/config"]["get"]>;
 export type UserRead = Ok<P["/api/v1/me"]["get"]>;
 export type LoginResponse = Ok<P["/api/v1/auth/login"]["post"]>;
 export type SessionRead = Ok<P["/api/v1/me/sessions"]["get"]>["items"][number];
+export type SecurityEventRead = Ok<P["/api/v1/me/security-events"]["get"]>["items"][number];
 export type MfaSetup = Ok<P["/api/v1/me/mfa/setup"]["post"]>;
 export type OrganizationRead = Ok<P["/api/v1/orgs/{organization_id}"]["get"]>;
 export type Role = OrganizationRead["role"];

@@ -5,6 +5,7 @@ import type { MfaSetup, SessionRead } from "@/api/types";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorState, Field, FormError, LoadingState, PageHeader } from "@/components/ui";
 import { describeUserAgent, formatDateTime, formatRelative } from "@/lib/format";
 import { formErrorsFromApi, useFormErrors } from "@/lib/forms";
+import { SecurityActivityCard, invalidateSecurityEvents } from "./SecurityActivityCard";
 import { useMe } from "./session";
 
 export function SecurityScreen() {
@@ -32,6 +33,7 @@ export function SecurityScreen() {
           </CardBody>
         </Card>
         <SessionsCard />
+        <SecurityActivityCard />
       </div>
     </div>
   );
@@ -73,6 +75,7 @@ function EnableMfa() {
 }
 
 function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes: string[]) => void }) {
+  const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
   const enable = $api.useMutation("post", "/api/v1/me/mfa/enable");
 
@@ -84,7 +87,10 @@ function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes
     enable.mutate(
       { body: { code } },
       {
-        onSuccess: (result) => onEnabled(result.recovery_codes),
+        onSuccess: (result) => {
+          void invalidateSecurityEvents(queryClient);
+          onEnabled(result.recovery_codes);
+        },
         onError: (error) => {
           if (isApiError(error) && (error.code === "invalid-mfa-code" || error.status === 401 || error.status === 400)) {
             return fail({ fields: { code: "That code is not valid. Codes change every 30 seconds — try the current one." }, form: null });
@@ -170,7 +176,10 @@ function DisableMfa() {
   const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
   const disable = $api.useMutation("post", "/api/v1/me/mfa/disable", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] }),
+    onSuccess: () => {
+      void invalidateSecurityEvents(queryClient);
+      return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
+    },
   });
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -216,7 +225,10 @@ function SessionsCard() {
   const queryClient = useQueryClient();
   const sessions = $api.useQuery("get", "/api/v1/me/sessions");
   const revoke = $api.useMutation("delete", "/api/v1/me/sessions/{session_id}", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me/sessions"] }),
+    onSuccess: () => {
+      void invalidateSecurityEvents(queryClient);
+      return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me/sessions"] });
+    },
   });
 
   return (
