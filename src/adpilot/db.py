@@ -168,10 +168,6 @@ def _forget_driver_connection(session: Session, transaction: SessionTransaction)
         session.info.pop(_DRIVER_KEY, None)
 
 
-def row_to_dict(row: Any) -> dict[str, Any]:
-    return dict(row._mapping)
-
-
 _database: Database | None = None
 
 

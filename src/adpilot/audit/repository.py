@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit.models import AuditEntry
@@ -104,7 +104,3 @@ class AuditRepository:
     async def chain(self, organization_id: UUID, after_seq: int, limit: int) -> list[AuditEntry]:
         query = self.scoped(organization_id).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
         return list((await self.session.scalars(query)).all())
-
-    async def count(self, organization_id: UUID) -> int:
-        query = select(func.count()).select_from(AuditEntry).where(AuditEntry.organization_id == organization_id)
-        return int((await self.session.execute(query)).scalar_one())
