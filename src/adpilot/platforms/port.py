@@ -1,0 +1,67 @@
+"""The adapter port: what the product needs from an ad platform, deliberately small."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import ClassVar, Protocol
+
+from adpilot.platforms.types import (
+    AdAccountRef,
+    Credentials,
+    DailyMetricsRow,
+    EntityLevel,
+    EntityRef,
+    EntityStatus,
+    Money,
+    Platform,
+    RemoteAdAccount,
+    RemoteEntity,
+)
+
+
+class AdPlatformAdapter(Protocol):
+    """One ad platform behind the product's own types and errors (``adpilot.platforms.errors``)."""
+
+    platform: ClassVar[Platform]
+    # Whether the authorization URL takes a PKCE challenge.
+    supports_pkce: ClassVar[bool]
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
+        """The consent page a person is sent to."""
+        ...
+
+    async def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str | None) -> Credentials:
+        """Trade the callback's code for credentials (Meta: straight on to a long-lived token)."""
+        ...
+
+    async def refresh(self, credentials: Credentials) -> Credentials:
+        """Fresh credentials before the current ones expire (Google refresh grant, Meta long-lived exchange,
+        TikTok refresh-token rotation). Returns ``credentials`` unchanged when the platform's tokens do not expire."""
+        ...
+
+    async def revoke(self, credentials: Credentials) -> None:
+        """Withdraw the grant at the platform, where the platform allows it."""
+        ...
+
+    async def list_ad_accounts(self, credentials: Credentials) -> list[RemoteAdAccount]:
+        """Every ad account the login can reach, with its currency and time zone."""
+        ...
+
+    async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
+        """The account's campaigns, ad groups/ad sets and ads, removed ones excluded."""
+        ...
+
+    def fetch_daily_metrics(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
+    ) -> AsyncIterator[DailyMetricsRow]:
+        """Daily numbers per entity at ``level``, for ``since``..``until`` inclusive in the account's time zone."""
+        ...
+
+    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+        """Pause, enable or remove one entity."""
+        ...
+
+    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
+        """Change the daily budget of a campaign or ad group/ad set that has one."""
+        ...

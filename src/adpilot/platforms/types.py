@@ -1,0 +1,137 @@
+"""The product's own view of an ad platform: small frozen data objects, no vendor types.
+
+Money is integer micros (1,000,000 = one unit of the account currency) with an ISO 4217 code; stat dates are in the
+ad account's time zone; timestamps are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+MICROS = 1_000_000
+
+
+class Platform(StrEnum):
+    google = "google"
+    meta = "meta"
+    tiktok = "tiktok"
+
+
+class EntityLevel(StrEnum):
+    """The three levels every platform shares: Google ad groups and Meta ad sets are both ``ad_group``."""
+
+    campaign = "campaign"
+    ad_group = "ad_group"
+    ad = "ad"
+
+
+class EntityStatus(StrEnum):
+    """The status a person set on the entity (not its delivery state, which is in ``platform_status``)."""
+
+    active = "active"
+    paused = "paused"
+    removed = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount_micros: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a platform login grants. Kept encrypted at rest; never logged (``repr`` hides the secrets)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
+    refresh_token_expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+    # The platform's id of the person or app that granted access (Google user id, Meta user id, TikTok app id).
+    subject: str | None = None
+
+    def expires_within(self, now: datetime, seconds: float) -> bool:
+        return self.expires_at is not None and (self.expires_at - now).total_seconds() <= seconds
+
+
+@dataclass(frozen=True, slots=True)
+class AdAccountRef:
+    """Which ad account a call is about; ``login_customer_id`` is the Google manager account it is reached through."""
+
+    account_id: str
+    login_customer_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteAdAccount:
+    account_id: str
+    name: str
+    currency: str
+    time_zone: str
+    # Whether the platform lets it serve ads (``False`` for disabled, closed or unsettled accounts).
+    active: bool = True
+    platform_status: str = ""
+    login_customer_id: str | None = None
+    is_manager: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteEntity:
+    """A campaign, ad group/ad set or ad as the platform reports it, with its raw fields for later use."""
+
+    level: EntityLevel
+    platform_id: str
+    name: str
+    status: EntityStatus
+    # The platform's own status words, e.g. ``ENABLED``, ``CAMPAIGN_PAUSED``, ``CAMPAIGN_STATUS_ENABLE``.
+    platform_status: str
+    campaign_platform_id: str
+    parent_platform_id: str | None = None
+    objective: str | None = None
+    daily_budget: Money | None = None
+    lifetime_budget: Money | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    account: AdAccountRef
+    level: EntityLevel
+    platform_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DailyMetricsRow:
+    """One entity's numbers for one day in the account's time zone, money in the account's currency."""
+
+    level: EntityLevel
+    entity_platform_id: str
+    day: date
+    impressions: int
+    clicks: int
+    spend_micros: int
+    # Platforms report fractional conversions (Google's data-driven attribution), so not an int.
+    conversions: Decimal
+    conversion_value_micros: int
+    currency: str
+    extras: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+def to_micros(amount: Decimal | str | float | int) -> int:
+    """Major currency units (``"14.35"``) to integer micros, rounding half away from zero at the micro."""
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return int((value * MICROS).to_integral_value(rounding="ROUND_HALF_UP"))
+
+
+def from_micros(micros: int) -> Decimal:
+    return Decimal(micros) / MICROS
