@@ -21,6 +21,9 @@ class Permission(StrEnum):
     members_read = "members.read"
     members_manage = "members.manage"
     audit_read = "audit.read"
+    connections_read = "connections.read"
+    connections_sync = "connections.sync"
+    connections_manage = "connections.manage"
     billing_manage = "billing.manage"
     drafts_edit = "drafts.edit"
     changes_approve = "changes.approve"
@@ -31,9 +34,12 @@ class Permission(StrEnum):
 MINIMUM_ROLE: dict[Permission, Role] = {
     Permission.organization_read: Role.viewer,
     Permission.members_read: Role.viewer,
+    Permission.connections_read: Role.viewer,
+    Permission.connections_sync: Role.member,
     Permission.drafts_edit: Role.member,
     Permission.changes_approve: Role.manager,
     Permission.changes_publish: Role.manager,
+    Permission.connections_manage: Role.manager,
     Permission.organization_update: Role.admin,
     Permission.members_manage: Role.admin,
     Permission.audit_read: Role.admin,
