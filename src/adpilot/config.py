@@ -72,6 +72,38 @@ class Settings(BaseSettings):
     worker_concurrency: int = 4
     worker_polling_interval: float = 1.0
 
+    # Credentials vault: comma-separated Fernet keys, newest first (it encrypts; the others still decrypt, so a key
+    # can be rotated with `adpilot keys rotate`). Outside production one key is generated once and kept in ``home``.
+    credential_keys: SecretStr | None = None
+
+    # Ad platforms. ``sandbox`` (default: on outside production) serves local emulators of all three platforms under
+    # /sandbox/ and points every platform URL that is not set explicitly at them.
+    sandbox: bool | None = None
+    platform_timeout_seconds: float = 30.0
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_developer_token: SecretStr | None = None
+    google_ads_api_version: str = "v23"
+    google_ads_api_base_url: str | None = None
+    google_oauth_authorize_url: str | None = None
+    google_oauth_token_url: str | None = None
+    google_oauth_revoke_url: str | None = None
+    google_requests_per_second: float = 10.0
+    meta_app_id: str | None = None
+    meta_app_secret: SecretStr | None = None
+    meta_api_version: str = "v23.0"
+    meta_graph_base_url: str | None = None
+    meta_dialog_base_url: str | None = None
+    meta_requests_per_second: float = 5.0
+    tiktok_app_id: str | None = None
+    tiktok_app_secret: SecretStr | None = None
+    tiktok_api_base_url: str | None = None
+    tiktok_authorize_url: str | None = None
+    tiktok_requests_per_second: float = 10.0
+    # Entity sync of every managed ad account, and how long before expiry credentials are refreshed.
+    entity_sync_interval_minutes: int = Field(default=15, ge=1, le=1440)
+    credential_refresh_margin_minutes: int = Field(default=15, ge=1)
+
     # Observability.
     log_level: str = "INFO"
     log_json: bool = True
@@ -95,6 +127,11 @@ class Settings(BaseSettings):
         if self.dev_outbox is not None:
             return self.dev_outbox and self.outbox_enabled and not self.is_production
         return self.outbox_enabled and not self.is_production and self.host in ("127.0.0.1", "localhost", "::1")
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """Whether the ad platform emulators are served and used for every platform URL not set explicitly."""
+        return self.sandbox if self.sandbox is not None else not self.is_production
 
     @property
     def outbox_enabled(self) -> bool:
@@ -121,6 +158,25 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+    def resolved_credential_keys(self) -> list[str]:
+        """The vault's Fernet keys, newest first; generated once and kept in ``home`` outside production."""
+        if self.credential_keys is not None:
+            keys = [key.strip() for key in self.credential_keys.get_secret_value().split(",") if key.strip()]
+            if not keys:
+                raise RuntimeError("ADPILOT_CREDENTIAL_KEYS is set but holds no key")
+            return keys
+        if self.is_production:
+            raise RuntimeError("ADPILOT_CREDENTIAL_KEYS must be set in production")
+        path = self.home / "credential.keys"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(Fernet.generate_key().decode())
+            path.chmod(0o600)
+        return [key.strip() for key in path.read_text().split(",") if key.strip()]
 
 
 @lru_cache
