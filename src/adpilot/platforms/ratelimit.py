@@ -1,0 +1,102 @@
+"""Rate limiters: every request to a platform first takes a slot, so that no documented limit is ever exceeded.
+
+The limiter is a scheduler, not a counter: ``acquire`` reserves the next free slot of a key (the generic cell rate
+algorithm) and sleeps until it comes. Reservations are atomic, so callers in any number of processes share one
+schedule when the state lives in PostgreSQL (``PostgresRateLimiter``, the one the product uses); the in-memory
+limiter is for a single process (unit tests, the standalone benchmark baseline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adpilot.platforms.config import Rate
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RateLimiter(Protocol):
+    async def acquire(self, key: str, rate: Rate) -> None:
+        """Wait for the next free slot of ``key`` at ``rate`` (and until any block on it has passed)."""
+        ...
+
+    async def block(self, key: str, seconds: float) -> None:
+        """The platform asked to stop: nobody calls ``key`` for ``seconds``."""
+        ...
+
+
+class MemoryRateLimiter:
+    """Process-local limiter (tests and single-process tools)."""
+
+    def __init__(self, *, sleep: Sleep = asyncio.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self._next_at: dict[str, float] = {}
+        self._blocked_until: dict[str, float] = {}
+        self._sleep = sleep
+        self._clock = clock
+
+    async def acquire(self, key: str, rate: Rate) -> None:
+        now = self._clock()
+        start = max(self._next_at.get(key, now), now, self._blocked_until.get(key, now))
+        self._next_at[key] = start + rate.interval
+        # A burst of ``rate.burst`` may go at once: the slot is that many intervals before the arrival time.
+        wait = start + rate.interval - rate.burst * rate.interval - now
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def block(self, key: str, seconds: float) -> None:
+        until = self._clock() + seconds
+        self._blocked_until[key] = max(self._blocked_until.get(key, until), until)
+
+
+_ACQUIRE = text(
+    """
+    INSERT INTO platform_rate_limits AS l (key, next_at)
+    VALUES (:key, clock_timestamp() + make_interval(secs => :interval))
+    ON CONFLICT (key) DO UPDATE SET next_at =
+        GREATEST(l.next_at, clock_timestamp(), COALESCE(l.blocked_until, '-infinity'))
+        + make_interval(secs => :interval)
+    RETURNING EXTRACT(EPOCH FROM (next_at - make_interval(secs => :burst_span) - clock_timestamp()))::float8
+    """
+)
+_BLOCK = text(
+    """
+    INSERT INTO platform_rate_limits AS l (key, next_at, blocked_until)
+    VALUES (:key, clock_timestamp(), clock_timestamp() + make_interval(secs => :seconds))
+    ON CONFLICT (key) DO UPDATE SET blocked_until =
+        GREATEST(COALESCE(l.blocked_until, '-infinity'), clock_timestamp() + make_interval(secs => :seconds))
+    """
+)
+
+
+class PostgresRateLimiter:
+    """The limiter shared by every process: one row per key, reserved with a single atomic upsert.
+
+    Each call commits on its own connection at once (outside any caller's transaction), so another process sees the
+    reservation immediately and a rolled-back job does not give its slot back (it was used: the request was sent).
+    """
+
+    def __init__(self, engine: AsyncEngine, *, sleep: Sleep = asyncio.sleep) -> None:
+        self._engine = engine
+        self._sleep = sleep
+
+    async def acquire(self, key: str, rate: Rate) -> None:
+        async with self._engine.connect() as connection:
+            wait = (
+                await connection.execute(
+                    _ACQUIRE, {"key": key, "interval": rate.interval, "burst_span": rate.burst * rate.interval}
+                )
+            ).scalar_one()
+            await connection.commit()
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def block(self, key: str, seconds: float) -> None:
+        async with self._engine.connect() as connection:
+            await connection.execute(_BLOCK, {"key": key, "seconds": seconds})
+            await connection.commit()
