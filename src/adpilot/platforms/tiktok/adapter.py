@@ -1,0 +1,551 @@
+"""TikTok API for Business v1.3 behind the product's adapter port.
+
+What is TikTok-specific and decided here:
+
+* **Tokens.** An advertiser authorization gives a long-term access token without expiry and without a refresh token:
+  ``refresh`` returns such credentials unchanged. When the token answer carries ``expires_in``/``refresh_token``
+  (the rotating mode: 24 h access token, 1 year refresh token), both are kept and ``refresh`` rotates them through
+  ``tt_user/oauth2/refresh_token/``: the new refresh token replaces the old one, which TikTok invalidates.
+* **Money.** Budgets are JSON floats in major units of the advertiser currency, report money is decimal strings;
+  both become integer micros with the currency from ``advertiser/info`` (asked once per adapter call).
+* **Reports.** ``report/integrated/get/`` with ``stat_time_day`` covers at most 30 days per request: ranges are cut
+  into 30-day windows, and a window TikTok still finds too large (40067) is halved until it passes. Deleted entities
+  are included (``<level>_status IN ["STATUS_ALL"]``) because what they spent before deletion was spent.
+  Conversions are ``conversion`` (the count of the ad group's optimization event, TikTok's "Conversions" column);
+  conversion value is ``total_complete_payment_rate`` ("Total complete payment value", purchases' value), the
+  value metric the basic report offers for every objective. ``"-"`` (not applicable) counts as zero.
+* **Entities.** ``campaign/get/``, ``adgroup/get/``, ``ad/get/`` with ``primary_status = STATUS_NOT_DELETE``, every
+  page of 1000; a deleted item the platform returns anyway is dropped too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ValidationError
+
+from adpilot.core.time import utcnow
+from adpilot.platforms.config import TikTokAdsConfig
+from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformRejected, PlatformUnavailable
+from adpilot.platforms.http import PlatformHttp
+from adpilot.platforms.tiktok.client import CODE_TOKEN_EXPIRED, CODE_TOKEN_INVALID, QueryTooLarge, TikTokClient
+from adpilot.platforms.tiktok.payloads import (
+    AccessTokenData,
+    Ad,
+    AdGroup,
+    AdvertiserInfo,
+    AuthorizedAdvertiser,
+    Campaign,
+    ListData,
+    ReportRow,
+)
+from adpilot.platforms.types import (
+    AdAccountRef,
+    Credentials,
+    DailyMetricsRow,
+    EntityLevel,
+    EntityRef,
+    EntityStatus,
+    Money,
+    Platform,
+    RemoteAdAccount,
+    RemoteEntity,
+    from_micros,
+    to_micros,
+)
+
+PAGE_SIZE = 1000
+# advertiser/info takes at most 100 advertiser ids per call.
+ADVERTISER_INFO_BATCH = 100
+# With the stat_time_day dimension a report covers at most 30 days.
+MAX_REPORT_DAYS = 30
+
+METRIC_SPEND = "spend"
+METRIC_IMPRESSIONS = "impressions"
+METRIC_CLICKS = "clicks"
+METRIC_CONVERSIONS = "conversion"
+METRIC_CONVERSION_VALUE = "total_complete_payment_rate"
+REPORT_METRICS = (METRIC_SPEND, METRIC_IMPRESSIONS, METRIC_CLICKS, METRIC_CONVERSIONS, METRIC_CONVERSION_VALUE)
+
+ADVERTISER_FIELDS = ("advertiser_id", "name", "currency", "timezone", "display_timezone", "status")
+NOT_DELETED = {"primary_status": "STATUS_NOT_DELETE"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """How one of our entity levels is named on TikTok."""
+
+    noun: str  # campaign | adgroup | ad
+    data_level: str
+
+    @property
+    def id_field(self) -> str:
+        return f"{self.noun}_id"
+
+    @property
+    def ids_field(self) -> str:
+        return f"{self.noun}_ids"
+
+
+LEVELS: dict[EntityLevel, _Level] = {
+    EntityLevel.campaign: _Level("campaign", "AUCTION_CAMPAIGN"),
+    EntityLevel.ad_group: _Level("adgroup", "AUCTION_ADGROUP"),
+    EntityLevel.ad: _Level("ad", "AUCTION_AD"),
+}
+OPERATION_STATUS = {EntityStatus.active: "ENABLE", EntityStatus.paused: "DISABLE", EntityStatus.removed: "DELETE"}
+DAILY_BUDGET_MODES = frozenset({"BUDGET_MODE_DAY", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"})
+LIFETIME_BUDGET_MODES = frozenset({"BUDGET_MODE_TOTAL"})
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class TikTokAdsAdapter:
+    """The product's port onto TikTok API for Business v1.3 (``api_base_url`` may point at the sandbox)."""
+
+    platform: ClassVar[Platform] = Platform.tiktok
+    # TikTok's advertiser authorization takes no PKCE challenge.
+    supports_pkce: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        config: TikTokAdsConfig,
+        http: PlatformHttp,
+        *,
+        now: Callable[[], datetime] = utcnow,
+        max_report_days: int = MAX_REPORT_DAYS,
+    ) -> None:
+        self._config = config
+        self._client = TikTokClient(config, http)
+        self._now = now
+        self._max_report_days = max_report_days
+
+    # --- authorization -------------------------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
+        """TikTok's advertiser consent page; ``code_challenge`` is not sent (no PKCE, see ``supports_pkce``)."""
+        query = urlencode({"app_id": self._config.app_id, "state": state, "redirect_uri": redirect_uri})
+        separator = "&" if "?" in self._config.authorize_url else "?"
+        return f"{self._config.authorize_url}{separator}{query}"
+
+    async def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str | None) -> Credentials:
+        """Trade the callback's ``auth_code`` (single use, valid one hour) for the advertiser token.
+
+        TikTok's exchange takes neither the redirect URI nor a verifier: the app secret authenticates it.
+        """
+        data = await self._client.post(
+            "oauth2/access_token/",
+            {"app_id": self._config.app_id, "secret": self._config.app_secret, "auth_code": code},
+            access_token=None,
+        )
+        return self._credentials(_parse(AccessTokenData, data, "the token answer"), previous=None)
+
+    async def refresh(self, credentials: Credentials) -> Credentials:
+        """Long-term tokens do not expire: returned unchanged. Rotating tokens: a new access token and a new refresh
+        token (the old refresh token stops working, so the caller must store the result before anything else)."""
+        if credentials.refresh_token is None:
+            return credentials
+        data = await self._client.post(
+            "tt_user/oauth2/refresh_token/",
+            {
+                "client_id": self._config.app_id,
+                "client_secret": self._config.app_secret,
+                "grant_type": "refresh_token",
+                "refresh_token": credentials.refresh_token,
+            },
+            access_token=None,
+        )
+        return self._credentials(_parse(AccessTokenData, data, "the refresh answer"), previous=credentials)
+
+    async def revoke(self, credentials: Credentials) -> None:
+        """Withdraw the token at TikTok; a token TikTok already considers invalid or expired counts as withdrawn."""
+        try:
+            await self._client.post(
+                "oauth2/revoke_token/",
+                {
+                    "app_id": self._config.app_id,
+                    "secret": self._config.app_secret,
+                    "access_token": credentials.access_token,
+                },
+                access_token=credentials.access_token,
+            )
+        except PlatformAuthError as exc:
+            if exc.platform_code not in (str(CODE_TOKEN_INVALID), str(CODE_TOKEN_EXPIRED)):
+                raise
+
+    def _credentials(self, token: AccessTokenData, *, previous: Credentials | None) -> Credentials:
+        now = self._now()
+        refresh_token = token.refresh_token or (previous.refresh_token if previous else None)
+        refresh_expires_at: datetime | None
+        if token.refresh_token_expires_in is not None:
+            refresh_expires_at = now + timedelta(seconds=token.refresh_token_expires_in)
+        else:
+            refresh_expires_at = previous.refresh_token_expires_at if previous else None
+        scopes = token.scope_list() or (previous.scopes if previous else ())
+        return Credentials(
+            access_token=token.access_token,
+            refresh_token=refresh_token,
+            # No expires_in: the long-term advertiser token, which never expires.
+            expires_at=now + timedelta(seconds=token.expires_in) if token.expires_in else None,
+            refresh_token_expires_at=refresh_expires_at if refresh_token else None,
+            scopes=scopes,
+            # The TikTok account's id in the rotating mode; the app id for advertiser tokens, which name no person.
+            subject=token.open_id or (previous.subject if previous else None) or self._config.app_id,
+        )
+
+    # --- reads ---------------------------------------------------------------------------------------------------
+
+    async def list_ad_accounts(self, credentials: Credentials) -> list[RemoteAdAccount]:
+        """The advertisers that authorized the app for this token, with currency and time zone."""
+        data = await self._client.get(
+            "oauth2/advertiser/get/",
+            {"app_id": self._config.app_id, "secret": self._config.app_secret},
+            **_auth(credentials),
+        )
+        authorized = [_parse(AuthorizedAdvertiser, item, "an advertiser") for item in _items(data)]
+        names = {advertiser.advertiser_id: advertiser.advertiser_name for advertiser in authorized}
+        ids = list(dict.fromkeys(advertiser.advertiser_id for advertiser in authorized))
+        accounts: list[RemoteAdAccount] = []
+        for start in range(0, len(ids), ADVERTISER_INFO_BATCH):
+            for info in await self._advertiser_info(credentials, ids[start : start + ADVERTISER_INFO_BATCH]):
+                accounts.append(_ad_account(info, names.get(info.advertiser_id)))
+        return accounts
+
+    async def _advertiser_info(self, credentials: Credentials, ids: Sequence[str]) -> list[AdvertiserInfo]:
+        data = await self._client.get(
+            "advertiser/info/",
+            {"advertiser_ids": list(ids), "fields": list(ADVERTISER_FIELDS)},
+            advertiser_id=ids[0] if len(ids) == 1 else None,
+            **_auth(credentials),
+        )
+        return [_parse(AdvertiserInfo, item, "an advertiser") for item in _items(data)]
+
+    async def _currency(self, credentials: Credentials, advertiser_id: str) -> str:
+        """The advertiser's currency (asked once per adapter call: budgets and reports are in it)."""
+        for info in await self._advertiser_info(credentials, [advertiser_id]):
+            if info.advertiser_id == advertiser_id:
+                return _currency_of(info)
+        raise PlatformRejected(
+            f"TikTok advertiser {advertiser_id} is not visible to this token", platform_code="advertiser_not_found"
+        )
+
+    async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
+        """Campaigns, ad groups and ads of the advertiser, deleted ones excluded."""
+        advertiser_id = account.account_id
+        currency = await self._currency(credentials, advertiser_id)
+        campaigns = [
+            _parse(Campaign, item, "a campaign")
+            for item in await self._all_pages(credentials, "campaign/get/", advertiser_id)
+        ]
+        adgroups = [
+            _parse(AdGroup, item, "an ad group")
+            for item in await self._all_pages(credentials, "adgroup/get/", advertiser_id)
+        ]
+        ads = [_parse(Ad, item, "an ad") for item in await self._all_pages(credentials, "ad/get/", advertiser_id)]
+        objectives = {campaign.campaign_id: campaign.objective_type for campaign in campaigns}
+        entities: list[RemoteEntity] = []
+        for campaign in campaigns:
+            entities.append(
+                _entity(
+                    campaign,
+                    EntityLevel.campaign,
+                    campaign.campaign_id,
+                    campaign.campaign_name,
+                    None,
+                    campaign.objective_type,
+                    currency,
+                )
+            )
+        for adgroup in adgroups:
+            entities.append(
+                _entity(
+                    adgroup,
+                    EntityLevel.ad_group,
+                    adgroup.adgroup_id,
+                    adgroup.adgroup_name,
+                    adgroup.campaign_id,
+                    objectives.get(adgroup.campaign_id),
+                    currency,
+                )
+            )
+        for ad in ads:
+            entities.append(
+                _entity(
+                    ad, EntityLevel.ad, ad.ad_id, ad.ad_name, ad.adgroup_id, objectives.get(ad.campaign_id), currency
+                )
+            )
+        return [entity for entity in entities if entity.status is not EntityStatus.removed]
+
+    async def _all_pages(self, credentials: Credentials, path: str, advertiser_id: str) -> list[dict[str, Any]]:
+        """Every item of a paginated list, each once even if the list shifts between pages."""
+        id_field = path.split("/", 1)[0] + "_id"
+        items: dict[str, dict[str, Any]] = {}
+        page = 1
+        while True:
+            data = await self._client.get(
+                path,
+                {"advertiser_id": advertiser_id, "filtering": NOT_DELETED, "page": page, "page_size": PAGE_SIZE},
+                advertiser_id=advertiser_id,
+                **_auth(credentials),
+            )
+            listing = _parse(ListData, data, f"the {path} page")
+            for item in listing.list:
+                items.setdefault(str(item.get(id_field)), item)
+            total_pages = listing.page_info.total_page if listing.page_info else 1
+            if not listing.list or page >= total_pages:
+                return list(items.values())
+            page += 1
+
+    async def fetch_daily_metrics(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
+    ) -> AsyncIterator[DailyMetricsRow]:
+        """Daily rows per entity from ``report/integrated/get/``, in windows TikTok accepts, each row once."""
+        if until < since:
+            return
+        currency = await self._currency(credentials, account.account_id)
+        for window in _windows(since, until, self._max_report_days):
+            async for row in self._report_window(credentials, account.account_id, level, currency, window):
+                yield row
+
+    async def _report_window(
+        self, credentials: Credentials, advertiser_id: str, level: EntityLevel, currency: str, window: _Window
+    ) -> AsyncIterator[DailyMetricsRow]:
+        """One window, halved for as long as TikTok answers 40067; rows already yielded are not yielded again."""
+        seen: set[tuple[str, date]] = set()
+        pending = [window]
+        while pending:
+            current = pending.pop(0)
+            try:
+                async for row in self._report_pages(credentials, advertiser_id, level, currency, current):
+                    key = (row.entity_platform_id, row.day)
+                    if key not in seen:
+                        seen.add(key)
+                        yield row
+            except QueryTooLarge as exc:
+                if current.days == 1:
+                    # Narrower is impossible: TikTok may accept it later (Airbyte treats this as transient too).
+                    raise PlatformUnavailable(
+                        f"TikTok finds the report of {advertiser_id} for {current.start} too large even for one day",
+                        platform_code=exc.platform_code,
+                        request_id=exc.request_id,
+                    ) from exc
+                pending[:0] = current.halves()
+
+    async def _report_pages(
+        self, credentials: Credentials, advertiser_id: str, level: EntityLevel, currency: str, window: _Window
+    ) -> AsyncIterator[DailyMetricsRow]:
+        tiktok = LEVELS[level]
+        page = 1
+        while True:
+            data = await self._client.get(
+                "report/integrated/get/",
+                {
+                    "advertiser_id": advertiser_id,
+                    "service_type": "AUCTION",
+                    "report_type": "BASIC",
+                    "data_level": tiktok.data_level,
+                    "dimensions": [tiktok.id_field, "stat_time_day"],
+                    "metrics": list(REPORT_METRICS),
+                    "start_date": window.start.isoformat(),
+                    "end_date": window.end.isoformat(),
+                    "filtering": [
+                        {
+                            "field_name": f"{tiktok.noun}_status",
+                            "filter_type": "IN",
+                            "filter_value": '["STATUS_ALL"]',
+                        }
+                    ],
+                    "page": page,
+                    "page_size": PAGE_SIZE,
+                },
+                advertiser_id=advertiser_id,
+                **_auth(credentials),
+            )
+            listing = _parse(ListData, data, "the report page")
+            for item in listing.list:
+                yield _metrics_row(_parse(ReportRow, item, "a report row"), level, tiktok, currency)
+            total_pages = listing.page_info.total_page if listing.page_info else 1
+            if not listing.list or page >= total_pages:
+                return
+            page += 1
+
+    # --- writes --------------------------------------------------------------------------------------------------
+
+    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+        """ENABLE, DISABLE or DELETE one entity (TikTok never undoes DELETE)."""
+        tiktok = LEVELS[ref.level]
+        await self._client.post(
+            f"{tiktok.noun}/status/update/",
+            {
+                "advertiser_id": ref.account.account_id,
+                tiktok.ids_field: [ref.platform_id],
+                "operation_status": OPERATION_STATUS[status],
+            },
+            advertiser_id=ref.account.account_id,
+            **_auth(credentials),
+        )
+
+    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
+        """Set the daily budget of a campaign or ad group whose budget mode is daily (TikTok rejects the others)."""
+        if ref.level is EntityLevel.ad:
+            raise PlatformRejected("TikTok ads have no budget", field_errors={"budget": "ads have no budget"})
+        if budget.amount_micros <= 0:
+            raise PlatformRejected("A daily budget must be positive", field_errors={"budget": "must be positive"})
+        advertiser_id = ref.account.account_id
+        currency = await self._currency(credentials, advertiser_id)
+        if budget.currency != currency:
+            raise PlatformRejected(
+                f"The advertiser's currency is {currency}, not {budget.currency}",
+                field_errors={"budget": f"must be in {currency}"},
+            )
+        tiktok = LEVELS[ref.level]
+        await self._client.post(
+            f"{tiktok.noun}/update/",
+            {"advertiser_id": advertiser_id, tiktok.id_field: ref.platform_id, "budget": _major_units(budget)},
+            advertiser_id=advertiser_id,
+            **_auth(credentials),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def halves(self) -> list[_Window]:
+        """The first ``days // 2`` days, then the rest (30 → 15 + 15, 15 → 7 + 8)."""
+        middle = self.start + timedelta(days=self.days // 2 - 1)
+        return [_Window(self.start, middle), _Window(middle + timedelta(days=1), self.end)]
+
+
+def _windows(since: date, until: date, max_days: int) -> Iterator[_Window]:
+    start = since
+    while start <= until:
+        end = min(until, start + timedelta(days=max_days - 1))
+        yield _Window(start, end)
+        start = end + timedelta(days=1)
+
+
+def _auth(credentials: Credentials) -> dict[str, Any]:
+    return {"access_token": credentials.access_token, "has_refresh_token": credentials.refresh_token is not None}
+
+
+def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return _parse(ListData, data, "the list").list
+
+
+def _parse(model: type[_Model], value: Any, what: str) -> _Model:
+    """Vendor JSON into its model; a shape we cannot read is the platform's fault, reported without the payload."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
+        raise PlatformError(f"TikTok sent {what} in an unexpected shape (fields: {', '.join(fields)})") from None
+
+
+def _currency_of(info: AdvertiserInfo) -> str:
+    currency = (info.currency or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        # Without its currency no amount of the account can be stored correctly: refuse rather than guess.
+        raise PlatformError(f"TikTok advertiser {info.advertiser_id} has no valid currency ({info.currency!r})")
+    return currency
+
+
+def _ad_account(info: AdvertiserInfo, authorized_name: str | None) -> RemoteAdAccount:
+    time_zone = info.timezone or info.display_timezone
+    if not time_zone:
+        raise PlatformError(f"TikTok advertiser {info.advertiser_id} has no time zone")
+    status = info.status or ""
+    return RemoteAdAccount(
+        account_id=info.advertiser_id,
+        name=info.name or authorized_name or info.advertiser_id,
+        currency=_currency_of(info),
+        time_zone=time_zone,
+        active=status in ("", "STATUS_ENABLE"),
+        platform_status=status,
+    )
+
+
+def _status(item: Campaign | AdGroup | Ad) -> EntityStatus:
+    """The status a person set: deleted wins, then the on/off switch (``operation_status``), then the secondary
+    status for payloads without a switch (older captures)."""
+    operation = (item.operation_status or "").upper()
+    secondary = (item.secondary_status or "").upper()
+    primary = (item.primary_status or "").upper()
+    if operation == "DELETE" or secondary.endswith("_DELETE") or primary == "STATUS_DELETE":
+        return EntityStatus.removed
+    if operation == "ENABLE":
+        return EntityStatus.active
+    if operation in ("DISABLE", "FROZEN"):
+        return EntityStatus.paused
+    if secondary.endswith("_DISABLE") or primary == "STATUS_DISABLE":
+        return EntityStatus.paused
+    return EntityStatus.active
+
+
+def _entity(
+    item: Campaign | AdGroup | Ad,
+    level: EntityLevel,
+    platform_id: str,
+    name: str,
+    parent_id: str | None,
+    objective: str | None,
+    currency: str,
+) -> RemoteEntity:
+    daily: Money | None = None
+    lifetime: Money | None = None
+    if isinstance(item, Campaign | AdGroup) and item.budget is not None and item.budget > 0:
+        mode = (item.budget_mode or "").upper()
+        if mode in DAILY_BUDGET_MODES:
+            daily = Money(to_micros(item.budget), currency)
+        elif mode in LIFETIME_BUDGET_MODES:
+            lifetime = Money(to_micros(item.budget), currency)
+    return RemoteEntity(
+        level=level,
+        platform_id=platform_id,
+        name=name,
+        status=_status(item),
+        platform_status=item.secondary_status or item.primary_status or item.operation_status or "",
+        campaign_platform_id=item.campaign_id,
+        parent_platform_id=parent_id,
+        objective=objective,
+        daily_budget=daily,
+        lifetime_budget=lifetime,
+        raw=item.model_dump(mode="json"),
+    )
+
+
+def _metrics_row(row: ReportRow, level: EntityLevel, tiktok: _Level, currency: str) -> DailyMetricsRow:
+    entity_id = row.dimension(tiktok.id_field)
+    stat_time = row.dimension("stat_time_day")
+    if not entity_id or not stat_time:
+        raise PlatformError(f"TikTok sent a report row without {tiktok.id_field} or stat_time_day")
+    try:
+        # "2024-09-03 00:00:00": the day in the advertiser's time zone.
+        day = date.fromisoformat(stat_time.strip()[:10])
+        return DailyMetricsRow(
+            level=level,
+            entity_platform_id=entity_id,
+            day=day,
+            impressions=int(row.decimal(METRIC_IMPRESSIONS)),
+            clicks=int(row.decimal(METRIC_CLICKS)),
+            spend_micros=to_micros(row.decimal(METRIC_SPEND)),
+            conversions=row.decimal(METRIC_CONVERSIONS),
+            conversion_value_micros=to_micros(row.decimal(METRIC_CONVERSION_VALUE)),
+            currency=currency,
+        )
+    except ValueError as exc:
+        raise PlatformError(f"TikTok sent an unreadable report row: {exc}") from None
+
+
+def _major_units(budget: Money) -> float:
+    """Micros to TikTok's float in major units, at the cent TikTok keeps (50_125_000 → 50.13)."""
+    return float(from_micros(budget.amount_micros).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
