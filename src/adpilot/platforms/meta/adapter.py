@@ -1,0 +1,579 @@
+"""The Meta Marketing API behind the product's adapter port.
+
+Conversions — one canonical action type, never a sum
+----------------------------------------------------
+Insights report one purchase under several overlapping action types at once (``omni_purchase`` — every channel —,
+``purchase``, ``offsite_conversion.fb_pixel_purchase``, ``onsite_web_purchase``...). Summing them counts the same
+purchase two or three times. For each row the adapter takes exactly one type, the first present in the list for the
+campaign's objective (the row's ``objective`` field):
+
+* leads (``OUTCOME_LEADS``, ``LEAD_GENERATION``): ``lead``, else ``onsite_conversion.lead_grouped``, else
+  ``offsite_conversion.fb_pixel_lead``;
+* app promotion (``OUTCOME_APP_PROMOTION``, ``APP_INSTALLS``, ``MOBILE_APP_INSTALLS``): ``omni_app_install``, else
+  ``mobile_app_install``;
+* every other objective: ``omni_purchase``, else ``purchase``, else ``offsite_conversion.fb_pixel_purchase``.
+
+The conversion value is the ``action_values`` entry of that same type (zero when absent). The chosen type is kept in
+``DailyMetricsRow.extras["conversion_action_type"]`` so a report can say what "conversions" means for each row.
+Numbers use the attribution that Ads Manager shows (``use_unified_attribution_setting=true``).
+
+Money
+-----
+Budgets are integers in the currency's minor unit with Meta's own offset (100 for USD, 1 for JPY and the other
+currencies in ``ZERO_DECIMAL_CURRENCIES``); insights money (``spend``, ``action_values``) is a decimal string in major
+units. Both become integer micros; a budget that the currency cannot express exactly is refused, never rounded.
+
+Large reports
+-------------
+Date ranges longer than ``async_after_days`` and any synchronous request Meta answers with "Please reduce the amount
+of data" go through an asynchronous report run (``POST /act_{id}/insights`` → poll ``GET /{report_run_id}`` → pages
+of ``GET /{report_run_id}/insights``). Rows already yielded before such a switch are not yielded twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ValidationError
+
+from adpilot.core.logging import get_logger
+from adpilot.core.time import utcnow
+from adpilot.platforms.config import MetaAdsConfig
+from adpilot.platforms.errors import PlatformAuthError, PlatformRejected, PlatformUnavailable
+from adpilot.platforms.http import PlatformHttp
+from adpilot.platforms.meta.client import InsightsTooLarge, MetaGraphClient
+from adpilot.platforms.meta.payloads import (
+    AccessToken,
+    ActionStat,
+    AdAccount,
+    AdAccountCurrency,
+    AdObject,
+    AdReportRun,
+    InsightsRow,
+    Me,
+    Page,
+    ReportRunCreated,
+    Success,
+)
+from adpilot.platforms.types import (
+    MICROS,
+    AdAccountRef,
+    Credentials,
+    DailyMetricsRow,
+    EntityLevel,
+    EntityRef,
+    EntityStatus,
+    Money,
+    Platform,
+    RemoteAdAccount,
+    RemoteEntity,
+    to_micros,
+)
+
+log = get_logger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+# developers.facebook.com/docs/marketing-api/currencies: the currencies whose budget offset is 1 (no minor unit);
+# every other supported currency has offset 100.
+ZERO_DECIMAL_CURRENCIES = frozenset({"CLP", "COP", "CRC", "HUF", "ISK", "IDR", "JPY", "KRW", "PYG", "TWD", "VND"})
+
+PURCHASE_ACTION_TYPES = ("omni_purchase", "purchase", "offsite_conversion.fb_pixel_purchase")
+LEAD_ACTION_TYPES = ("lead", "onsite_conversion.lead_grouped", "offsite_conversion.fb_pixel_lead")
+APP_INSTALL_ACTION_TYPES = ("omni_app_install", "mobile_app_install")
+_CONVERSION_TYPES_BY_OBJECTIVE: Mapping[str, tuple[str, ...]] = {
+    "OUTCOME_LEADS": LEAD_ACTION_TYPES,
+    "LEAD_GENERATION": LEAD_ACTION_TYPES,
+    "OUTCOME_APP_PROMOTION": APP_INSTALL_ACTION_TYPES,
+    "APP_INSTALLS": APP_INSTALL_ACTION_TYPES,
+    "MOBILE_APP_INSTALLS": APP_INSTALL_ACTION_TYPES,
+}
+
+ACCOUNT_STATUS_NAMES: Mapping[int, str] = {
+    1: "ACTIVE",
+    2: "DISABLED",
+    3: "UNSETTLED",
+    7: "PENDING_RISK_REVIEW",
+    8: "PENDING_SETTLEMENT",
+    9: "IN_GRACE_PERIOD",
+    100: "PENDING_CLOSURE",
+    101: "CLOSED",
+    201: "ANY_ACTIVE",
+    202: "ANY_CLOSED",
+}
+
+# Every effective status except DELETED and ARCHIVED: removed objects are left out at the source.
+LISTED_EFFECTIVE_STATUSES = (
+    "ACTIVE",
+    "PAUSED",
+    "CAMPAIGN_PAUSED",
+    "ADSET_PAUSED",
+    "IN_PROCESS",
+    "WITH_ISSUES",
+    "PENDING_REVIEW",
+    "DISAPPROVED",
+    "PREAPPROVED",
+    "PENDING_BILLING_INFO",
+)
+_STATUS_FROM_META: Mapping[str, EntityStatus] = {
+    "ACTIVE": EntityStatus.active,
+    "PAUSED": EntityStatus.paused,
+    "DELETED": EntityStatus.removed,
+    "ARCHIVED": EntityStatus.removed,
+}
+_STATUS_TO_META: Mapping[EntityStatus, str] = {
+    EntityStatus.active: "ACTIVE",
+    EntityStatus.paused: "PAUSED",
+    EntityStatus.removed: "DELETED",
+}
+
+# Our level -> (the Graph edge of an ad account, the insights level, the insights id field).
+_EDGES: Mapping[EntityLevel, tuple[str, str, str]] = {
+    EntityLevel.campaign: ("campaigns", "campaign", "campaign_id"),
+    EntityLevel.ad_group: ("adsets", "adset", "adset_id"),
+    EntityLevel.ad: ("ads", "ad", "ad_id"),
+}
+_ENTITY_FIELDS: Mapping[EntityLevel, str] = {
+    EntityLevel.campaign: (
+        "id,name,status,configured_status,effective_status,objective,daily_budget,lifetime_budget,buying_type,"
+        "bid_strategy,special_ad_categories,start_time,stop_time,created_time,updated_time"
+    ),
+    EntityLevel.ad_group: (
+        "id,name,campaign_id,status,configured_status,effective_status,daily_budget,lifetime_budget,"
+        "optimization_goal,billing_event,bid_strategy,bid_amount,targeting,start_time,end_time,created_time,updated_time"
+    ),
+    EntityLevel.ad: (
+        "id,name,campaign_id,adset_id,status,configured_status,effective_status,creative,created_time,updated_time"
+    ),
+}
+_ACCOUNT_FIELDS = "id,account_id,name,currency,timezone_name,account_status"
+_INSIGHTS_FIELDS = "objective,account_currency,impressions,clicks,spend,reach,inline_link_clicks,actions,action_values"
+
+PAGE_SIZE = 100
+ENTITY_PAGE_SIZE = 200
+INSIGHTS_PAGE_SIZE = 500
+
+_JOB_COMPLETED = "Job Completed"
+_JOB_GIVEN_UP = frozenset({"Job Failed", "Job Skipped"})
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def currency_offset(currency: str) -> int:
+    """How many budget units make one unit of ``currency`` on Meta (1 for JPY, 100 for USD)."""
+    return 1 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 100
+
+
+def minor_to_money(amount: str | None, currency: str) -> Money | None:
+    """A budget as Meta returns it (``"5000"`` minor units) in micros; ``None`` when unset or zero."""
+    if amount is None or amount in ("", "0"):
+        return None
+    try:
+        units = int(amount)
+    except ValueError:
+        raise _unreadable(f"budget {amount!r}") from None
+    return Money(units * MICROS // currency_offset(currency), currency)
+
+
+def money_to_minor(money: Money) -> int:
+    """Micros to Meta's minor units; refuses an amount the currency cannot express (no silent rounding)."""
+    offset = currency_offset(money.currency)
+    units, remainder = divmod(money.amount_micros * offset, MICROS)
+    if remainder:
+        raise PlatformRejected(
+            f"{money.currency} budgets on Meta are whole multiples of 1/{offset} of the unit",
+            field_errors={"daily_budget": "not a whole number of the currency's smallest unit"},
+        )
+    return units
+
+
+def choose_conversions(
+    objective: str | None, actions: Sequence[ActionStat], action_values: Sequence[ActionStat]
+) -> tuple[str | None, Decimal, int]:
+    """(the canonical action type used, the count, the value in micros) of one insights row; see the module doc."""
+    candidates = _CONVERSION_TYPES_BY_OBJECTIVE.get(objective or "", PURCHASE_ACTION_TYPES)
+    counts = {stat.action_type: stat.value for stat in actions}
+    chosen = next((action_type for action_type in candidates if action_type in counts), None)
+    if chosen is None:
+        return None, Decimal(0), 0
+    values = {stat.action_type: stat.value for stat in action_values}
+    value = values.get(chosen)
+    return chosen, _decimal(counts[chosen]), to_micros(_decimal(value)) if value is not None else 0
+
+
+class MetaAdsAdapter:
+    """Meta Marketing API (Graph) adapter; the port's docstrings say what each method promises."""
+
+    platform: ClassVar[Platform] = Platform.meta
+    supports_pkce: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        config: MetaAdsConfig,
+        http: PlatformHttp,
+        *,
+        async_after_days: int = 31,
+        report_poll_delays: tuple[float, float] = (0.5, 8.0),
+        report_timeout_seconds: float = 1800.0,
+        report_attempts: int = 3,
+        sleep: Sleep = asyncio.sleep,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """``async_after_days``: longer date ranges use asynchronous report runs. ``report_poll_delays``: the first
+        and the longest pause between polls of a run (doubling in between). A run Meta reports failed is started
+        again up to ``report_attempts`` times in all."""
+        self._config = config
+        self._graph = MetaGraphClient(config, http)
+        self._async_after_days = async_after_days
+        self._first_poll_delay, self._max_poll_delay = report_poll_delays
+        self._report_timeout = report_timeout_seconds
+        self._report_attempts = report_attempts
+        self._sleep = sleep
+        self._now = now
+
+    # -- OAuth ---------------------------------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
+        """Meta's login dialog (no PKCE: ``code_challenge`` is not part of Meta's manual flow and is ignored)."""
+        query = urlencode(
+            {
+                "client_id": self._config.app_id,
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "scope": ",".join(self._config.scopes),
+                "response_type": "code",
+            }
+        )
+        return f"{self._config.dialog_base_url.rstrip('/')}/{self._config.api_version}/dialog/oauth?{query}"
+
+    async def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str | None) -> Credentials:
+        """Code → short-lived token → at once a long-lived one (~60 days); the subject and the granted scopes come
+        from ``/me``. A used, expired or mismatched code means the person has to go through the dialog again."""
+        try:
+            short = await self._token_request(
+                {
+                    "client_id": self._config.app_id,
+                    "client_secret": self._config.app_secret,
+                    "redirect_uri": redirect_uri,
+                    "code": code,
+                }
+            )
+        except PlatformRejected as exc:
+            raise PlatformAuthError(
+                f"Meta did not accept the sign-in: {exc.detail}",
+                refreshable=False,
+                platform_code=exc.platform_code,
+                request_id=exc.request_id,
+            ) from exc
+        long_lived = await self._long_lived(short.access_token)
+        me = self._parse(
+            Me, await self._graph.get("me", token=long_lived.access_token, params={"fields": "id,name,permissions"})
+        )
+        granted = tuple(p.permission for p in (me.permissions.data if me.permissions else []) if p.status == "granted")
+        return Credentials(
+            access_token=long_lived.access_token,
+            expires_at=self._expires_at(long_lived),
+            scopes=granted,
+            subject=me.id,
+        )
+
+    async def refresh(self, credentials: Credentials) -> Credentials:
+        """Exchange the current long-lived token for a new one before it expires. Meta has no refresh token: once a
+        token has expired nothing but a new sign-in helps, so that case fails at once without a request."""
+        if credentials.expires_at is None:
+            return credentials
+        if credentials.expires_at <= self._now():
+            raise PlatformAuthError("the Meta token has expired; sign in to Meta again", refreshable=False)
+        renewed = await self._long_lived(credentials.access_token)
+        return Credentials(
+            access_token=renewed.access_token,
+            expires_at=self._expires_at(renewed),
+            scopes=credentials.scopes,
+            subject=credentials.subject,
+        )
+
+    async def revoke(self, credentials: Credentials) -> None:
+        """Remove the app's permissions for the login. A token Meta already rejects has nothing left to revoke."""
+        try:
+            self._parse(Success, await self._graph.delete("me/permissions", token=credentials.access_token))
+        except PlatformAuthError:
+            log.info("meta_revoke_token_already_invalid")
+
+    async def _long_lived(self, token: str) -> AccessToken:
+        return await self._token_request(
+            {
+                "grant_type": "fb_exchange_token",
+                "client_id": self._config.app_id,
+                "client_secret": self._config.app_secret,
+                "fb_exchange_token": token,
+            }
+        )
+
+    async def _token_request(self, form: Mapping[str, str]) -> AccessToken:
+        # Meta documents GET with query parameters; its token endpoint takes the same parameters as a POST form,
+        # which keeps the app secret and the tokens out of URLs (and so out of access logs).
+        return self._parse(AccessToken, await self._graph.post("oauth/access_token", token=None, data=form))
+
+    def _expires_at(self, token: AccessToken) -> datetime | None:
+        return self._now() + timedelta(seconds=token.expires_in) if token.expires_in else None
+
+    # -- Reads ---------------------------------------------------------------------------------------------------
+
+    async def list_ad_accounts(self, credentials: Credentials) -> list[RemoteAdAccount]:
+        accounts = []
+        params = {"fields": _ACCOUNT_FIELDS, "limit": str(PAGE_SIZE)}
+        async for item in self._pages("me/adaccounts", credentials, params, account_id=None):
+            account = self._parse(AdAccount, item)
+            accounts.append(
+                RemoteAdAccount(
+                    account_id=account.account_id,
+                    name=account.name,
+                    currency=account.currency,
+                    time_zone=account.timezone_name,
+                    active=account.account_status == 1,
+                    platform_status=ACCOUNT_STATUS_NAMES.get(account.account_status, str(account.account_status)),
+                )
+            )
+        return accounts
+
+    async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
+        currency = await self._account_currency(credentials, account)
+        entities: list[RemoteEntity] = []
+        objectives: dict[str, str | None] = {}
+        for level in (EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad):
+            edge = _EDGES[level][0]
+            params = {
+                "fields": _ENTITY_FIELDS[level],
+                "effective_status": json.dumps(LISTED_EFFECTIVE_STATUSES, separators=(",", ":")),
+                "limit": str(ENTITY_PAGE_SIZE),
+            }
+            async for item in self._pages(f"{_act(account)}/{edge}", credentials, params, account.account_id):
+                obj = self._parse(AdObject, item)
+                status = _entity_status(obj)
+                if status is EntityStatus.removed:
+                    continue
+                if level is EntityLevel.campaign:
+                    objectives[obj.id] = obj.objective
+                campaign_id = obj.id if level is EntityLevel.campaign else obj.campaign_id
+                if campaign_id is None:
+                    raise _unreadable(f"{edge} item without campaign_id")
+                entities.append(
+                    RemoteEntity(
+                        level=level,
+                        platform_id=obj.id,
+                        name=obj.name,
+                        status=status,
+                        platform_status=obj.effective_status or obj.status or "",
+                        campaign_platform_id=campaign_id,
+                        parent_platform_id={
+                            EntityLevel.campaign: None,
+                            EntityLevel.ad_group: obj.campaign_id,
+                            EntityLevel.ad: obj.adset_id,
+                        }[level],
+                        objective=obj.objective if level is EntityLevel.campaign else objectives.get(campaign_id),
+                        daily_budget=minor_to_money(obj.daily_budget, currency),
+                        lifetime_budget=minor_to_money(obj.lifetime_budget, currency),
+                        raw=item,
+                    )
+                )
+        return entities
+
+    async def fetch_daily_metrics(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
+    ) -> AsyncIterator[DailyMetricsRow]:
+        if until < since:
+            return
+        _, insights_level, id_field = _EDGES[level]
+        params = {
+            "level": insights_level,
+            "fields": f"{id_field},{_INSIGHTS_FIELDS}",
+            "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}, separators=(",", ":")),
+            "time_increment": "1",
+            "use_unified_attribution_setting": "true",
+            "limit": str(INSIGHTS_PAGE_SIZE),
+        }
+        seen: set[tuple[str, date]] = set()
+        if (until - since).days + 1 <= self._async_after_days:
+            try:
+                async for item in self._pages(f"{_act(account)}/insights", credentials, params, account.account_id):
+                    row = _metrics_row(item, level, id_field)
+                    seen.add((row.entity_platform_id, row.day))
+                    yield row
+                return
+            except InsightsTooLarge:
+                log.info("meta_insights_async_fallback", account_id=account.account_id, level=level.value)
+        run_id = await self._completed_report_run(credentials, account, params)
+        page_params = {"limit": str(INSIGHTS_PAGE_SIZE)}
+        async for item in self._pages(f"{run_id}/insights", credentials, page_params, account.account_id):
+            row = _metrics_row(item, level, id_field)
+            if (row.entity_platform_id, row.day) in seen:
+                continue
+            seen.add((row.entity_platform_id, row.day))
+            yield row
+
+    async def _completed_report_run(
+        self, credentials: Credentials, account: AdAccountRef, params: Mapping[str, str]
+    ) -> str:
+        """Start an async report run and wait until Meta has it ready; a run Meta gives up on is started again."""
+        form = {key: value for key, value in params.items() if key != "limit"}
+        for attempt in range(1, self._report_attempts + 1):
+            answer = await self._graph.post(
+                f"{_act(account)}/insights", token=credentials.access_token, data=form, account_id=account.account_id
+            )
+            created = self._parse(ReportRunCreated, answer)
+            status = await self._wait_for_report(credentials, account, created.report_run_id)
+            if status == _JOB_COMPLETED:
+                return created.report_run_id
+            log.info("meta_report_run_failed", account_id=account.account_id, status=status, attempt=attempt)
+        raise PlatformUnavailable(f"Meta could not complete the insights report after {self._report_attempts} runs")
+
+    async def _wait_for_report(self, credentials: Credentials, account: AdAccountRef, run_id: str) -> str:
+        delay, waited = self._first_poll_delay, 0.0
+        while waited < self._report_timeout:
+            await self._sleep(delay)
+            waited += delay
+            answer = await self._graph.get(run_id, token=credentials.access_token, account_id=account.account_id)
+            run = self._parse(AdReportRun, answer)
+            if run.async_status == _JOB_COMPLETED or run.async_status in _JOB_GIVEN_UP:
+                return run.async_status
+            delay = min(delay * 2, self._max_poll_delay)
+        raise PlatformUnavailable(f"Meta's insights report was not ready after {self._report_timeout:.0f} s")
+
+    # -- Writes --------------------------------------------------------------------------------------------------
+
+    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+        """``status=ACTIVE|PAUSED``; removal is ``status=DELETED`` (it cannot be undone on Meta)."""
+        await self._update(credentials, ref, {"status": _STATUS_TO_META[status]})
+
+    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
+        """``daily_budget`` in the account currency's minor units, on a campaign (campaign budget) or an ad set."""
+        if ref.level is EntityLevel.ad:
+            raise PlatformRejected("Meta ads have no budget of their own", field_errors={"daily_budget": "not an ad"})
+        minor = money_to_minor(budget)
+        # The offset depends on the currency, so a budget in any other currency than the account's would be off by
+        # a factor of 100 (or an exchange rate): checked against the account, never assumed.
+        currency = await self._account_currency(credentials, ref.account)
+        if currency != budget.currency:
+            raise PlatformRejected(
+                f"the ad account's currency is {currency}, not {budget.currency}",
+                field_errors={"daily_budget": f"must be in {currency}"},
+            )
+        await self._update(credentials, ref, {"daily_budget": str(minor)})
+
+    async def _update(self, credentials: Credentials, ref: EntityRef, form: Mapping[str, str]) -> None:
+        result = self._parse(
+            Success,
+            await self._graph.post(
+                ref.platform_id, token=credentials.access_token, data=form, account_id=ref.account.account_id
+            ),
+        )
+        if not result.success:
+            raise PlatformRejected(f"Meta did not apply the change to {ref.platform_id}")
+
+    # -- Helpers -------------------------------------------------------------------------------------------------
+
+    async def _account_currency(self, credentials: Credentials, account: AdAccountRef) -> str:
+        item = await self._graph.get(
+            _act(account), token=credentials.access_token, params={"fields": "currency"}, account_id=account.account_id
+        )
+        return self._parse(AdAccountCurrency, item).currency
+
+    async def _pages(
+        self, path: str, credentials: Credentials, params: Mapping[str, str], account_id: str | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a list edge, page by page. The next request is built from ``paging.cursors.after`` rather
+        than by following ``paging.next``: that URL may carry the token and points at Meta's host, not ours."""
+        query = dict(params)
+        while True:
+            page = self._parse(
+                Page, await self._graph.get(path, token=credentials.access_token, params=query, account_id=account_id)
+            )
+            for item in page.data:
+                yield item
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+            query["after"] = cursor
+
+    @staticmethod
+    def _parse(model: type[M], data: Any) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise _unreadable(f"{model.__name__}: {exc.error_count()} invalid field(s)") from exc
+
+
+def _act(account: AdAccountRef) -> str:
+    return f"act_{account.account_id.removeprefix('act_')}"
+
+
+def _entity_status(obj: AdObject) -> EntityStatus:
+    # ``status`` is what a person set (``configured_status`` is its older name); ``effective_status`` adds delivery
+    # states such as CAMPAIGN_PAUSED that belong in ``platform_status`` instead.
+    word = obj.status or obj.configured_status or obj.effective_status or ""
+    return _STATUS_FROM_META.get(word, EntityStatus.paused)
+
+
+def _metrics_row(item: Mapping[str, Any], level: EntityLevel, id_field: str) -> DailyMetricsRow:
+    try:
+        row = InsightsRow.model_validate(item)
+    except ValidationError as exc:
+        raise _unreadable(f"insights row: {exc.error_count()} invalid field(s)") from exc
+    entity_id = getattr(row, id_field)
+    if not entity_id or row.account_currency is None:
+        raise _unreadable(f"insights row without {id_field} or account_currency")
+    action_type, conversions, value_micros = choose_conversions(row.objective, row.actions, row.action_values)
+    actions = {stat.action_type: stat.value for stat in row.actions}
+    extras: dict[str, Any] = {
+        "objective": row.objective,
+        "conversion_action_type": action_type,
+        "reach": _int(row.reach),
+        "link_clicks": _int(row.inline_link_clicks),
+        "video_views": _int(actions.get("video_view")),
+    }
+    return DailyMetricsRow(
+        level=level,
+        entity_platform_id=entity_id,
+        day=_date(row.date_start),
+        impressions=_int(row.impressions),
+        clicks=_int(row.clicks),
+        spend_micros=to_micros(_decimal(row.spend)),
+        conversions=conversions,
+        conversion_value_micros=value_micros,
+        currency=row.account_currency,
+        extras={key: value for key, value in extras.items() if value not in (None, 0)},
+    )
+
+
+def _decimal(value: str | None) -> Decimal:
+    if value is None or value == "":
+        return Decimal(0)
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise _unreadable(f"number {value!r}") from None
+    if not number.is_finite():
+        raise _unreadable(f"number {value!r}")
+    return number
+
+
+def _int(value: str | None) -> int:
+    return int(_decimal(value))
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _unreadable(f"date {value!r}") from None
+
+
+def _unreadable(what: str) -> PlatformUnavailable:
+    """Meta answered with something the adapter cannot read: reported as a (retryable-later) platform failure."""
+    return PlatformUnavailable(f"Meta sent an unreadable answer ({what})")
