@@ -19,6 +19,8 @@ cli = typer.Typer(
 jobs_cli = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
 mail_cli = typer.Typer(help="The development mail outbox.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
+sandbox_cli = typer.Typer(help="The local emulators of Google Ads, Meta and TikTok.", no_args_is_help=True)
+cli.add_typer(sandbox_cli, name="sandbox")
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(mail_cli, name="mail")
 cli.add_typer(audit_cli, name="audit")
@@ -278,6 +280,31 @@ def audit_verify() -> None:
             typer.echo(f"    entry {chain_break.seq}: {chain_break.reason}")
     if broken:
         raise typer.Exit(1)
+
+
+@sandbox_cli.command("serve")
+def sandbox_serve(
+    port: Annotated[int, typer.Option(help="Port to listen on (loopback only).")] = 8100,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 7,
+    requests_per_second: Annotated[
+        float | None, typer.Option(help="The rate each emulator enforces (per account; per app for TikTok).")
+    ] = None,
+) -> None:
+    """Serve the three platform emulators alone, at http://127.0.0.1:PORT/sandbox/{google,meta,tiktok}."""
+    import uvicorn
+
+    from adpilot.sandbox.app import create_standalone_app
+    from adpilot.sandbox.state import SandboxConfig, SandboxState
+
+    config = SandboxConfig()
+    if requests_per_second is not None:
+        config.google_requests_per_second = config.meta_requests_per_second = requests_per_second
+        config.tiktok_requests_per_second = requests_per_second
+    settings = get_settings()
+    _prepare(settings)
+    state = SandboxState.demo(seed=seed, secret=settings.resolved_secret_key().encode(), config=config)
+    typer.echo(f"sandbox on http://127.0.0.1:{port}/sandbox/{{google,meta,tiktok}} (seed {seed})")
+    uvicorn.run(create_standalone_app(state), host="127.0.0.1", port=port, log_level="warning")
 
 
 def main() -> None:

@@ -104,16 +104,24 @@ async def job_counts() -> dict[str, int]:
     return {row["status"]: int(row["n"]) for row in rows}
 
 
-def job(name: str, *, max_attempts: int = 5, periodic_cron: str | None = None) -> Callable[[JobHandler], JobHandler]:
+def job(
+    name: str, *, max_attempts: int = 5, periodic_cron: str | None = None, own_transactions: bool = False
+) -> Callable[[JobHandler], JobHandler]:
     """Register a job handler ``handler(session, organization_id, **kwargs)``, run in one tenant-scoped transaction.
 
     Failures are retried with exponential backoff; after ``max_attempts`` the job stays visible as failed.
+    With ``own_transactions`` the handler is ``handler(organization_id, **kwargs)`` and opens its own transactions:
+    for jobs that call an outside system between writes and must not hold a transaction open meanwhile.
     """
     from adpilot.db import get_database, set_tenant
 
     def decorator(handler: JobHandler) -> JobHandler:
         async def run(organization_id: str | None = None, **kwargs: Any) -> None:
             org = UUID(organization_id) if organization_id else None
+            if own_transactions:
+                await handler(org, **kwargs)
+                log.info("job.done", task=name, organization_id=organization_id)
+                return
             async with get_database().transaction() as session:
                 await set_tenant(session, org)
                 await handler(session, org, **kwargs)

@@ -9,18 +9,11 @@ from __future__ import annotations
 
 from adpilot.config import Settings, get_settings
 from adpilot.db import get_database
-from adpilot.platforms.config import GoogleAdsConfig, MetaAdsConfig, Rate, TikTokAdsConfig
+from adpilot.platforms.config import SANDBOX_APP_CREDENTIALS, GoogleAdsConfig, MetaAdsConfig, Rate, TikTokAdsConfig
 from adpilot.platforms.http import PlatformHttp, default_client
 from adpilot.platforms.port import AdPlatformAdapter
 from adpilot.platforms.ratelimit import PostgresRateLimiter
 from adpilot.platforms.types import Platform
-
-# The sandbox emulators accept these app credentials (and nothing else), like a real platform would.
-SANDBOX_APP_CREDENTIALS: dict[Platform, tuple[str, str]] = {
-    Platform.google: ("adpilot-sandbox.apps.googleusercontent.com", "sandbox-google-secret"),
-    Platform.meta: ("100000000000001", "sandbox-meta-secret"),
-    Platform.tiktok: ("7000000000000000001", "sandbox-tiktok-secret"),
-}
 
 
 class PlatformNotConfigured(RuntimeError):

@@ -77,3 +77,20 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         return parsed, UUID(id_)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InvalidCursor() from exc
+
+
+def encode_text_cursor(text: str, id_: UUID) -> str:
+    """A cursor over a (text, id) key, for lists ordered by name."""
+    raw = json.dumps([text, str(id_)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_text_cursor(cursor: str) -> tuple[str, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        text, id_ = json.loads(raw)
+        if not isinstance(text, str) or not isinstance(id_, str):
+            raise ValueError
+        return text, UUID(id_)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidCursor() from exc

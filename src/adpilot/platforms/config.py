@@ -5,6 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from adpilot.platforms.types import Platform
+
+# The sandbox's own OAuth apps: public, fixed values that only open the local emulators. The emulators accept these
+# and nothing else, and the product uses them for every platform without configured credentials in sandbox mode.
+SANDBOX_APP_CREDENTIALS: dict[Platform, tuple[str, str]] = {
+    Platform.google: ("318512964921-sandbox.apps.googleusercontent.com", "GOCSPX-adpilot-sandbox"),
+    Platform.meta: ("1180427796455610", "adpilot-sandbox-meta-app-secret"),
+    Platform.tiktok: ("7351884290365521937", "adpilot-sandbox-tiktok-app-secret"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Rate:
