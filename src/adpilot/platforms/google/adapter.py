@@ -1,0 +1,518 @@
+"""Google Ads behind the product's adapter port: OAuth, the account hierarchy, GAQL reads and mutates, translated to
+``adpilot.platforms.types``.
+
+Choices worth knowing:
+
+* Reads go through ``googleAds:searchStream``: one request per query whatever the size (``search`` pages of 10,000
+  would cost one request each against the quota), parsed as a whole JSON document.
+* Money: Google reports micros of the account currency (``cost_micros``, ``amount_micros``) except
+  ``conversions_value``, a double in currency units, converted to micros with decimal arithmetic. The currency is read
+  once per call with a ``customer`` query, so every row of a call carries the account's currency even when the
+  rows themselves do not say it.
+* Ads are identified by the ad id alone (what Google's interface shows); status changes look the ad's ad group up
+  first, because Google addresses an ad as ``adGroupAds/{ad_group_id}~{ad_id}``.
+* A client account reached through a manager (MCC) carries the manager's id as ``login_customer_id``; Google then
+  needs it in the ``login-customer-id`` header of every call about that client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from adpilot.core.time import utcnow
+from adpilot.platforms.config import GoogleAdsConfig
+from adpilot.platforms.errors import PlatformAuthError, PlatformRejected
+from adpilot.platforms.google.client import SCOPE, GoogleAdsClient, customer_id
+from adpilot.platforms.google.payloads import GoogleAdsRow, TokenResponse
+from adpilot.platforms.http import PlatformHttp
+from adpilot.platforms.types import (
+    AdAccountRef,
+    Credentials,
+    DailyMetricsRow,
+    EntityLevel,
+    EntityRef,
+    EntityStatus,
+    Money,
+    Platform,
+    RemoteAdAccount,
+    RemoteEntity,
+    to_micros,
+)
+
+_CUSTOMER_QUERY = (
+    "SELECT customer.id, customer.descriptive_name, customer.currency_code, customer.time_zone, "
+    "customer.manager, customer.status FROM customer"
+)
+# Level 0 is the manager itself, level 1 its direct clients (sub-managers are expanded in turn).
+_CLIENTS_QUERY = (
+    "SELECT customer_client.client_customer, customer_client.level, customer_client.manager, "
+    "customer_client.descriptive_name, customer_client.currency_code, customer_client.time_zone, "
+    "customer_client.id, customer_client.status FROM customer_client WHERE customer_client.level <= 1"
+)
+_CAMPAIGNS_QUERY = (
+    "SELECT campaign.id, campaign.name, campaign.status, campaign.advertising_channel_type, "
+    "campaign.bidding_strategy_type, campaign_budget.resource_name, campaign_budget.amount_micros, "
+    "campaign_budget.total_amount_micros FROM campaign WHERE campaign.status != 'REMOVED' ORDER BY campaign.id"
+)
+# An ad group or ad of a removed campaign is gone too, whatever its own status says.
+_AD_GROUPS_QUERY = (
+    "SELECT ad_group.id, ad_group.name, ad_group.status, ad_group.type, campaign.id FROM ad_group "
+    "WHERE ad_group.status != 'REMOVED' AND campaign.status != 'REMOVED' ORDER BY ad_group.id"
+)
+_ADS_QUERY = (
+    "SELECT ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group_ad.ad.type, ad_group_ad.status, ad_group.id, "
+    "campaign.id FROM ad_group_ad WHERE ad_group_ad.status != 'REMOVED' AND ad_group.status != 'REMOVED' "
+    "AND campaign.status != 'REMOVED' ORDER BY ad_group_ad.ad.id"
+)
+_METRICS = (
+    "segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros, metrics.conversions, "
+    "metrics.conversions_value"
+)
+# FROM resource and the id fields selected with the metrics, per level. Removed entities are included on purpose:
+# their past spend is part of the account's history.
+_METRICS_SOURCE: dict[EntityLevel, tuple[str, str]] = {
+    EntityLevel.campaign: ("campaign", "campaign.id"),
+    EntityLevel.ad_group: ("ad_group", "ad_group.id, campaign.id"),
+    EntityLevel.ad: ("ad_group_ad", "ad_group_ad.ad.id, ad_group.id, campaign.id"),
+}
+# The mutate service of each level, which is also the collection in its resource names.
+_MUTATE_SERVICE: dict[EntityLevel, str] = {
+    EntityLevel.campaign: "campaigns",
+    EntityLevel.ad_group: "adGroups",
+    EntityLevel.ad: "adGroupAds",
+}
+_STATUS_FROM_GOOGLE = {"ENABLED": EntityStatus.active, "PAUSED": EntityStatus.paused, "REMOVED": EntityStatus.removed}
+_STATUS_TO_GOOGLE = {EntityStatus.active: "ENABLED", EntityStatus.paused: "PAUSED"}
+# Google campaigns have no objective field; the channel type is the nearest thing to one. The raw type stays in
+# ``raw`` for anyone who needs the precise word.
+_OBJECTIVE_BY_CHANNEL = {
+    "SEARCH": "traffic",
+    "DISPLAY": "awareness",
+    "SHOPPING": "sales",
+    "PERFORMANCE_MAX": "sales",
+    "HOTEL": "sales",
+    "TRAVEL": "sales",
+    "VIDEO": "video_views",
+    "MULTI_CHANNEL": "app_installs",
+    "DEMAND_GEN": "traffic",
+    "DISCOVERY": "traffic",
+    "LOCAL": "traffic",
+    "SMART": "traffic",
+    "LOCAL_SERVICES": "leads",
+}
+
+
+class GoogleAdsAdapter:
+    """Google Ads REST (``config.api_version``) as an ``AdPlatformAdapter``."""
+
+    platform: ClassVar[Platform] = Platform.google
+    supports_pkce: ClassVar[bool] = True
+
+    def __init__(self, config: GoogleAdsConfig, http: PlatformHttp, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._config = config
+        self._client = GoogleAdsClient(config, http)
+        # Token expiry is computed on this clock (the sandbox's, in tests that move time).
+        self._clock = clock
+
+    # ---- OAuth -------------------------------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
+        """Google's consent page: offline access (a refresh token) and ``prompt=consent``, so a reconnect always
+        yields a fresh refresh token even when the person granted access before."""
+        params = {
+            "client_id": self._config.client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": SCOPE,
+            "access_type": "offline",
+            "prompt": "consent",
+            "include_granted_scopes": "true",
+            "state": state,
+        }
+        if code_challenge is not None:
+            params |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
+        return f"{self._config.authorize_url}?{urlencode(params)}"
+
+    async def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str | None) -> Credentials:
+        """The authorization code grant (with the PKCE verifier when the URL carried a challenge)."""
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        if code_verifier is not None:
+            form["code_verifier"] = code_verifier
+        return self._credentials(await self._client.token(form), previous=None)
+
+    async def refresh(self, credentials: Credentials) -> Credentials:
+        """The refresh grant. Google usually returns no new refresh token: the current one is kept."""
+        if not credentials.refresh_token:
+            raise PlatformAuthError("no Google refresh token: connect again", refreshable=False)
+        token = await self._client.token({"grant_type": "refresh_token", "refresh_token": credentials.refresh_token})
+        return self._credentials(token, previous=credentials)
+
+    async def revoke(self, credentials: Credentials) -> None:
+        """Revoke the grant: the refresh token when there is one (that ends every access token too)."""
+        await self._client.revoke(credentials.refresh_token or credentials.access_token)
+
+    def _credentials(self, token: TokenResponse, *, previous: Credentials | None) -> Credentials:
+        now = self._clock()
+        refresh_expires: datetime | None
+        if token.refresh_token_expires_in is not None:
+            refresh_expires = now + timedelta(seconds=token.refresh_token_expires_in)
+        elif token.refresh_token is None and previous is not None:
+            refresh_expires = previous.refresh_token_expires_at
+        else:
+            refresh_expires = None
+        return Credentials(
+            access_token=token.access_token,
+            refresh_token=token.refresh_token or (previous.refresh_token if previous is not None else None),
+            expires_at=now + timedelta(seconds=token.expires_in) if token.expires_in is not None else None,
+            refresh_token_expires_at=refresh_expires,
+            scopes=tuple(token.scope.split()) if token.scope else (previous.scopes if previous is not None else ()),
+            subject=previous.subject if previous is not None else None,
+        )
+
+    # ---- accounts ----------------------------------------------------------------------------------------------
+
+    async def list_ad_accounts(self, credentials: Credentials) -> list[RemoteAdAccount]:
+        """The customers the login reaches directly, then the clients below each manager among them.
+
+        A client reachable both directly and through a manager is listed once, as directly reachable (no
+        ``login-customer-id`` needed). A directly listed customer Google refuses to describe (a cancelled account
+        answers ``CUSTOMER_NOT_ENABLED``) cannot be managed and is left out.
+        """
+        token = credentials.access_token
+        accounts: dict[str, RemoteAdAccount] = {}
+        managers: list[str] = []
+        for cid in await self._client.list_accessible_customers(token):
+            try:
+                rows = await self._client.search_stream(token, AdAccountRef(cid), _CUSTOMER_QUERY)
+            except PlatformRejected:
+                continue
+            account = _account_from_customer(cid, rows)
+            if account is not None:
+                accounts[cid] = account
+                if account.is_manager:
+                    managers.append(cid)
+        for manager in managers:
+            await self._add_clients(token, manager, accounts)
+        return list(accounts.values())
+
+    async def _add_clients(self, token: str, manager: str, accounts: dict[str, RemoteAdAccount]) -> None:
+        # Breadth-first below one top-level manager, which stays the login customer for every level.
+        pending, seen = [manager], {manager}
+        while pending:
+            current = pending.pop(0)
+            ref = AdAccountRef(current, login_customer_id=manager)
+            for row in await self._client.search_stream(token, ref, _CLIENTS_QUERY):
+                client = row.customer_client
+                if client is None or client.level != 1:
+                    continue
+                client_id = str(client.id) if client.id is not None else _last_id(client.client_customer)
+                if not client_id or client_id in accounts:
+                    continue
+                accounts[client_id] = RemoteAdAccount(
+                    account_id=client_id,
+                    name=client.descriptive_name or client_id,
+                    currency=client.currency_code or "",
+                    time_zone=client.time_zone or "",
+                    active=client.status == "ENABLED",
+                    platform_status=client.status or "",
+                    login_customer_id=manager,
+                    is_manager=bool(client.manager),
+                )
+                if client.manager and client_id not in seen:
+                    seen.add(client_id)
+                    pending.append(client_id)
+
+    async def _currency(self, token: str, account: AdAccountRef) -> str:
+        rows = await self._client.search_stream(token, account, _CUSTOMER_QUERY)
+        currency = next(
+            (row.customer.currency_code for row in rows if row.customer and row.customer.currency_code), None
+        )
+        if currency is None:
+            raise PlatformRejected(f"Google Ads customer {account.account_id} reported no currency")
+        return currency
+
+    # ---- entities ----------------------------------------------------------------------------------------------
+
+    async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
+        """Campaigns (with their budget), ad groups and ads that are not removed, in that order."""
+        token = credentials.access_token
+        currency = await self._currency(token, account)
+        entities = [
+            _campaign_entity(row, currency)
+            for row in await self._client.search_stream(token, account, _CAMPAIGNS_QUERY)
+            if row.campaign is not None
+        ]
+        entities += [
+            _ad_group_entity(row)
+            for row in await self._client.search_stream(token, account, _AD_GROUPS_QUERY)
+            if row.ad_group is not None
+        ]
+        entities += [
+            _ad_entity(row)
+            for row in await self._client.search_stream(token, account, _ADS_QUERY)
+            if row.ad_group_ad is not None
+        ]
+        return entities
+
+    async def fetch_daily_metrics(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
+    ) -> AsyncIterator[DailyMetricsRow]:
+        """One row per entity and day with activity, from one streamed GAQL report (``segments.date BETWEEN``)."""
+        if since > until:
+            return
+        token = credentials.access_token
+        currency = await self._currency(token, account)
+        resource, ids = _METRICS_SOURCE[level]
+        query = _gaql(
+            f"{ids}, {_METRICS}",
+            resource,
+            where=f"segments.date BETWEEN '{since.isoformat()}' AND '{until.isoformat()}'",
+            order_by="segments.date ASC",
+        )
+        for row in await self._client.search_stream(token, account, query):
+            metrics_row = _metrics_row(row, level, currency)
+            if metrics_row is not None:
+                yield metrics_row
+
+    # ---- changes -----------------------------------------------------------------------------------------------
+
+    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+        """Pause or enable with an ``update`` of ``status``; remove with Google's ``remove`` operation (REMOVED
+        cannot be set by an update, and is final)."""
+        token = credentials.access_token
+        cid = customer_id(ref.account.account_id)
+        entity_id = _numeric_id(ref.platform_id)
+        service = _MUTATE_SERVICE[ref.level]
+        if ref.level is EntityLevel.ad:
+            resource_names = await self._ad_resource_names(token, ref.account, entity_id)
+        else:
+            resource_names = [f"customers/{cid}/{service}/{entity_id}"]
+        operations: list[dict[str, Any]] = []
+        for name in resource_names:
+            if status is EntityStatus.removed:
+                operations.append({"remove": name})
+            else:
+                operations.append(
+                    {"update": {"resourceName": name, "status": _STATUS_TO_GOOGLE[status]}, "updateMask": "status"}
+                )
+        await self._client.mutate(token, ref.account, service, operations)
+
+    async def _ad_resource_names(self, token: str, account: AdAccountRef, ad_id: str) -> list[str]:
+        query = _gaql("ad_group_ad.ad.id, ad_group_ad.status", "ad_group_ad", where=f"ad_group_ad.ad.id = {ad_id}")
+        names = [
+            row.ad_group_ad.resource_name
+            for row in await self._client.search_stream(token, account, query)
+            if row.ad_group_ad is not None and row.ad_group_ad.resource_name
+        ]
+        if not names:
+            raise PlatformRejected(f"Google Ads ad {ad_id} not found", field_errors={"platform_id": ad_id})
+        return names
+
+    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
+        """Set the amount of the campaign's budget (``campaignBudgets:mutate``, ``updateMask: amountMicros``).
+
+        Only campaigns have budgets on Google. A budget shared with other campaigns is refused rather than changed,
+        since the change would silently move the others' spending too.
+        """
+        if ref.level is not EntityLevel.campaign:
+            raise PlatformRejected(
+                "Google Ads budgets belong to campaigns", field_errors={"level": "only campaigns have a budget"}
+            )
+        token = credentials.access_token
+        campaign_id = _numeric_id(ref.platform_id)
+        currency = await self._currency(token, ref.account)
+        if budget.currency != currency:
+            raise PlatformRejected(
+                f"the account's currency is {currency}, not {budget.currency}", field_errors={"currency": currency}
+            )
+        query = _gaql(
+            "campaign.id, campaign_budget.resource_name, campaign_budget.amount_micros, "
+            "campaign_budget.explicitly_shared",
+            "campaign",
+            where=f"campaign.id = {campaign_id}",
+        )
+        rows = await self._client.search_stream(token, ref.account, query)
+        budget_row = next((row.campaign_budget for row in rows if row.campaign_budget is not None), None)
+        if budget_row is None or not budget_row.resource_name:
+            raise PlatformRejected(
+                f"Google Ads campaign {campaign_id} not found or without a budget",
+                field_errors={"platform_id": campaign_id},
+            )
+        if budget_row.explicitly_shared:
+            raise PlatformRejected(
+                "the campaign's budget is shared with other campaigns; change it in Google Ads",
+                field_errors={"budget": "shared budget"},
+            )
+        operation = {
+            "update": {"resourceName": budget_row.resource_name, "amountMicros": str(budget.amount_micros)},
+            "updateMask": "amountMicros",
+        }
+        await self._client.mutate(token, ref.account, "campaignBudgets", [operation])
+
+
+# ---- translation ---------------------------------------------------------------------------------------------------
+
+
+def _gaql(select: str, resource: str, *, where: str | None = None, order_by: str | None = None) -> str:
+    """A GAQL query. Callers interpolate nothing but fixed field names, digits (``_numeric_id``) and ISO dates."""
+    query = f"SELECT {select} FROM {resource}"  # noqa: S608 (GAQL, not SQL; see above)
+    if where:
+        query += f" WHERE {where}"
+    if order_by:
+        query += f" ORDER BY {order_by}"
+    return query
+
+
+def _last_id(resource_name: str | None) -> str:
+    """``customers/1/campaigns/42`` → ``42``; ``customers/1/adGroupAds/7~42`` → ``42`` (the ad)."""
+    if not resource_name:
+        return ""
+    return resource_name.rsplit("/", 1)[-1].rsplit("~", 1)[-1]
+
+
+def _numeric_id(value: str) -> str:
+    # Ids go into GAQL and resource names: only digits may pass.
+    if not value.isdigit():
+        raise PlatformRejected(f"not a Google Ads id: {value!r}", field_errors={"platform_id": value})
+    return value
+
+
+def _id(value: int | None, resource_name: str | None) -> str:
+    return str(value) if value is not None else _last_id(resource_name)
+
+
+def _status(word: str | None) -> EntityStatus:
+    # UNKNOWN/UNSPECIFIED are not serving: paused is the honest reading; the raw word stays in platform_status.
+    return _STATUS_FROM_GOOGLE.get(word or "", EntityStatus.paused)
+
+
+def _raw(row: GoogleAdsRow) -> dict[str, Any]:
+    raw: dict[str, Any] = row.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"metrics", "segments"})
+    return raw
+
+
+def _account_from_customer(cid: str, rows: list[GoogleAdsRow]) -> RemoteAdAccount | None:
+    customer = next((row.customer for row in rows if row.customer is not None), None)
+    if customer is None:
+        return None
+    return RemoteAdAccount(
+        account_id=cid,
+        name=customer.descriptive_name or cid,
+        currency=customer.currency_code or "",
+        time_zone=customer.time_zone or "",
+        active=customer.status in (None, "ENABLED"),
+        platform_status=customer.status or "",
+        login_customer_id=None,
+        is_manager=bool(customer.manager),
+    )
+
+
+def _campaign_entity(row: GoogleAdsRow, currency: str) -> RemoteEntity:
+    assert row.campaign is not None  # noqa: S101 (filtered by the caller)
+    campaign, budget = row.campaign, row.campaign_budget
+    campaign_id = _id(campaign.id, campaign.resource_name)
+    daily = budget.amount_micros if budget is not None else None
+    lifetime = budget.total_amount_micros if budget is not None else None
+    return RemoteEntity(
+        level=EntityLevel.campaign,
+        platform_id=campaign_id,
+        name=campaign.name or campaign_id,
+        status=_status(campaign.status),
+        platform_status=campaign.status or "",
+        campaign_platform_id=campaign_id,
+        parent_platform_id=None,
+        objective=_OBJECTIVE_BY_CHANNEL.get(campaign.advertising_channel_type or ""),
+        daily_budget=Money(daily, currency) if daily is not None else None,
+        lifetime_budget=Money(lifetime, currency) if lifetime is not None else None,
+        raw=_raw(row),
+    )
+
+
+def _ad_group_entity(row: GoogleAdsRow) -> RemoteEntity:
+    assert row.ad_group is not None  # noqa: S101 (filtered by the caller)
+    ad_group = row.ad_group
+    ad_group_id = _id(ad_group.id, ad_group.resource_name)
+    campaign_id = _id(row.campaign.id, row.campaign.resource_name) if row.campaign else _last_id(ad_group.campaign)
+    return RemoteEntity(
+        level=EntityLevel.ad_group,
+        platform_id=ad_group_id,
+        name=ad_group.name or ad_group_id,
+        status=_status(ad_group.status),
+        platform_status=ad_group.status or "",
+        campaign_platform_id=campaign_id,
+        parent_platform_id=campaign_id,
+        raw=_raw(row),
+    )
+
+
+def _ad_ids(row: GoogleAdsRow) -> tuple[str, str, str]:
+    """(ad id, ad group id, campaign id) of an ``ad_group_ad`` row, from its fields or its resource names."""
+    assert row.ad_group_ad is not None  # noqa: S101 (filtered by the caller)
+    link = row.ad_group_ad
+    # customers/{cid}/adGroupAds/{ad_group_id}~{ad_id}
+    link_ids = _last_segment(link.resource_name).split("~")
+    ad_id = _id(link.ad.id if link.ad else None, link.resource_name)
+    if row.ad_group is not None:
+        ad_group_id = _id(row.ad_group.id, row.ad_group.resource_name)
+    else:
+        ad_group_id = _last_id(link.ad_group) or (link_ids[0] if len(link_ids) == 2 else "")
+    campaign_id = _id(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
+    return ad_id, ad_group_id, campaign_id
+
+
+def _last_segment(resource_name: str | None) -> str:
+    return resource_name.rsplit("/", 1)[-1] if resource_name else ""
+
+
+def _ad_entity(row: GoogleAdsRow) -> RemoteEntity:
+    assert row.ad_group_ad is not None  # noqa: S101 (filtered by the caller)
+    ad_id, ad_group_id, campaign_id = _ad_ids(row)
+    ad = row.ad_group_ad.ad
+    return RemoteEntity(
+        level=EntityLevel.ad,
+        platform_id=ad_id,
+        name=(ad.name if ad is not None and ad.name else None) or f"Ad {ad_id}",
+        status=_status(row.ad_group_ad.status),
+        platform_status=row.ad_group_ad.status or "",
+        campaign_platform_id=campaign_id,
+        parent_platform_id=ad_group_id or None,
+        raw=_raw(row),
+    )
+
+
+def _metrics_row(row: GoogleAdsRow, level: EntityLevel, currency: str) -> DailyMetricsRow | None:
+    if row.segments is None or row.segments.date is None:
+        return None
+    extras: dict[str, str] = {}
+    if level is EntityLevel.campaign:
+        if row.campaign is None:
+            return None
+        entity_id = _id(row.campaign.id, row.campaign.resource_name)
+    elif level is EntityLevel.ad_group:
+        if row.ad_group is None:
+            return None
+        entity_id = _id(row.ad_group.id, row.ad_group.resource_name)
+        if row.campaign is not None:
+            extras["campaign_id"] = _id(row.campaign.id, row.campaign.resource_name)
+    else:
+        if row.ad_group_ad is None:
+            return None
+        entity_id, ad_group_id, campaign_id = _ad_ids(row)
+        extras |= {"ad_group_id": ad_group_id, "campaign_id": campaign_id}
+    metrics = row.metrics
+    return DailyMetricsRow(
+        level=level,
+        entity_platform_id=entity_id,
+        day=row.segments.date,
+        impressions=metrics.impressions if metrics else 0,
+        clicks=metrics.clicks if metrics else 0,
+        spend_micros=metrics.cost_micros if metrics else 0,
+        conversions=metrics.conversions if metrics else Decimal(0),
+        conversion_value_micros=to_micros(metrics.conversions_value) if metrics else 0,
+        currency=currency,
+        extras={key: value for key, value in extras.items() if value},
+    )
