@@ -1,0 +1,8 @@
+"""The sandbox: a seeded, deterministic simulation of ad accounts and their performance, and wire-level emulators of
+Google Ads, Meta and TikTok built on it, so the demo and the tests exercise the real adapters without touching a real
+ad account. Only the demo command, the CLI and tests import this package.
+
+The engine (``engine``), its clock (``clock``), token authority (``auth``), fault plan (``faults``), request quota
+(``quota``) and the state that wires them together (``state``) are platform-neutral; each emulator lives in its own
+module and is imported explicitly, so importing the package stays cheap.
+"""

@@ -1,0 +1,86 @@
+"""Fault injection: tests queue failures per ad account and the emulators serve them on the next requests.
+
+A fault is consumed one request at a time, so ``Fault(FaultKind.rate_limit, count=5)`` is a storm of five 429s and the
+sixth request goes through: exactly what retry and backoff code needs to be tested against.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from adpilot.platforms.types import Platform
+
+ANY_ACCOUNT = "*"
+
+
+class FaultKind(StrEnum):
+    rate_limit = "rate_limit"  # the platform's own rate-limit response
+    server_error = "server_error"  # a transient 5xx (or TikTok's transient code on HTTP 200)
+    expire_token = "expire_token"  # noqa: S105 - a fault name, not a secret; the token is reported expired
+    revoke_token = "revoke_token"  # noqa: S105 - a fault name, not a secret; the token is reported revoked
+    slow = "slow"  # wait delay_seconds, then answer normally
+
+
+@dataclass
+class Fault:
+    kind: FaultKind
+    count: int = 1
+    delay_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ValueError("a fault happens at least once")
+        if self.delay_seconds < 0:
+            raise ValueError("delay_seconds cannot be negative")
+
+
+class FaultPlan:
+    """Queued faults per (platform, account); ``"*"`` matches any account of the platform, and calls made without an
+    account (token endpoint, account listing)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: dict[tuple[Platform, str], deque[Fault]] = {}
+
+    def add(self, platform: Platform, account_id: str, fault: Fault) -> None:
+        """Queue a fault; faults for the same key are served in the order they were added."""
+        with self._lock:
+            self._queues.setdefault((platform, account_id), deque()).append(replace(fault))
+
+    def take(self, platform: Platform, account_id: str | None) -> Fault | None:
+        """Consume one request's worth of fault: the account's own queue first, then the platform-wide one.
+
+        Returns a ``Fault`` with ``count=1`` describing what this request must suffer, or ``None`` to answer normally.
+        """
+        keys = [(platform, account_id)] if account_id is not None else []
+        keys.append((platform, ANY_ACCOUNT))
+        with self._lock:
+            for key in keys:
+                queue = self._queues.get(key)
+                if not queue:
+                    continue
+                head = queue[0]
+                head.count -= 1
+                if head.count == 0:
+                    queue.popleft()
+                if not queue:
+                    del self._queues[key]
+                return Fault(head.kind, 1, head.delay_seconds)
+        return None
+
+    def pending(self, platform: Platform | None = None) -> list[tuple[Platform, str, Fault]]:
+        """What is still queued (copies), for assertions that a test's faults were all served."""
+        with self._lock:
+            return [
+                (key[0], key[1], replace(fault))
+                for key, queue in self._queues.items()
+                if platform is None or key[0] == platform
+                for fault in queue
+            ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._queues.clear()

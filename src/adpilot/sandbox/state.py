@@ -1,0 +1,74 @@
+"""Everything one running sandbox shares: the simulated world, its clock, sign-in, faults, quota and settings.
+
+The three emulators receive the same ``SandboxState``, so a test can advance the clock, queue a fault or pause a
+campaign in one place and observe it through any adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from adpilot.platforms.types import Platform
+from adpilot.sandbox.auth import TokenAuthority
+from adpilot.sandbox.clock import SandboxClock
+from adpilot.sandbox.engine import SandboxWorld, build_demo_world
+from adpilot.sandbox.faults import FaultPlan
+from adpilot.sandbox.quota import QuotaGate
+
+
+def _default_app_credentials() -> dict[Platform, tuple[str, str]]:
+    # The sandbox's own OAuth apps. Public, fixed values: they only open the local emulators.
+    return {
+        Platform.google: ("318512964921-sandbox.apps.googleusercontent.com", "GOCSPX-adpilot-sandbox"),
+        Platform.meta: ("1180427796455610", "adpilot-sandbox-meta-app-secret"),
+        Platform.tiktok: ("7351884290365521937", "adpilot-sandbox-tiktok-app-secret"),
+    }
+
+
+@dataclass
+class SandboxConfig:
+    google_requests_per_second: float = 20.0  # per customer account
+    meta_requests_per_second: float = 20.0  # per ad account
+    tiktok_requests_per_second: float = 20.0  # per app
+    google_access_token_ttl: int = 3599
+    meta_short_token_ttl: int = 7200
+    meta_long_token_ttl: int = 5183944
+    # "long_term": advertiser tokens that never expire; "rotating": 24 h access + 1 y refresh, rotated on refresh.
+    tiktok_token_mode: str = "long_term"  # noqa: S105 - a mode name, not a secret
+    app_credentials: dict[Platform, tuple[str, str]] = field(default_factory=_default_app_credentials)
+
+    def __post_init__(self) -> None:
+        if self.tiktok_token_mode not in ("long_term", "rotating"):
+            raise ValueError("tiktok_token_mode is long_term or rotating")
+
+
+@dataclass
+class SandboxState:
+    world: SandboxWorld
+    clock: SandboxClock
+    auth: TokenAuthority
+    faults: FaultPlan
+    quota: QuotaGate
+    config: SandboxConfig
+    # (platform, method, path) of every request the emulators served, in order, for tests to assert call patterns.
+    request_log: list[tuple[Platform, str, str]] = field(default_factory=list)
+
+    @classmethod
+    def demo(
+        cls,
+        *,
+        seed: int = 7,
+        secret: bytes = b"sandbox",
+        config: SandboxConfig | None = None,
+        clock: SandboxClock | None = None,
+    ) -> SandboxState:
+        """The demo world for ``seed`` with fresh sign-in, faults and quota, all on one clock."""
+        clock = clock or SandboxClock()
+        return cls(
+            world=build_demo_world(seed, clock),
+            clock=clock,
+            auth=TokenAuthority(secret, clock),
+            faults=FaultPlan(),
+            quota=QuotaGate(),
+            config=config or SandboxConfig(),
+        )
