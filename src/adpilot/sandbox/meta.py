@@ -1,0 +1,1749 @@
+"""A wire-level emulator of the Meta Graph / Marketing API, driven by the sandbox world.
+
+It answers the way graph.facebook.com does (``platform-apis.md`` section B and its emulator checklist), so the real
+Meta adapter runs against it unchanged:
+
+* the login dialog (``/{version}/dialog/oauth``: a consent page, then a redirect with ``code`` and ``state``, or with
+  ``error=access_denied``) and the token endpoint (code → short-lived token, ``fb_exchange_token`` → long-lived
+  token), ``/debug_token``, ``/me``, ``/me/permissions`` (DELETE revokes the app), ``/me/adaccounts``;
+* ``/act_{id}/campaigns|adsets|ads`` reads (``fields``, ``effective_status``, cursor paging) and creates with Meta's
+  validation; ``/{object_id}`` reads, updates (``status``, ``daily_budget`` in minor units, at most four ad-set budget
+  changes an hour) and deletes;
+* insights, synchronous (``/act_{id}/insights``, ``/{object_id}/insights``) and asynchronous (POST → report run →
+  polls → ``/{report_run_id}/insights``), every number a string, money in major units of the account currency, and
+  ``actions``/``action_values`` listing one conversion under several overlapping types (``omni_purchase``,
+  ``purchase``, ``offsite_conversion.fb_pixel_purchase``, ``onsite_web_purchase``) exactly like Meta — the trap
+  that catches a client summing them;
+* the Graph error envelope (mostly HTTP 400, ``code``/``error_subcode``/``fbtrace_id``/``is_transient``), usage
+  headers on every answer, a per-ad-account request rate (``SandboxConfig.meta_requests_per_second``; over it: code
+  80000 for insights, 80004 for management, with ``estimated_time_to_regain_access``) and the sandbox's faults.
+
+Two liberties, both documented where they happen: ``estimated_time_to_regain_access`` is fractional minutes (Meta
+sends whole minutes; the sandbox's per-second gate frees up in less than one), and the usage quotas are twice what
+the per-second gate lets through, so percentages rise with use but a client that respects the gate never hits them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import math
+import secrets
+import threading
+import time
+import weakref
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
+from adpilot.sandbox.auth import SandboxAuthError, TokenInfo, render_consent_page
+from adpilot.sandbox.engine import SandboxLogin, SandboxWorld, SandboxWorldError, SimAccount, SimEntity, SimMetrics
+from adpilot.sandbox.faults import Fault, FaultKind
+from adpilot.sandbox.state import SandboxState
+
+JsonObject = dict[str, Any]
+
+APP_NAME = "adpilot"
+GRANTED_PERMISSIONS = ("ads_management", "ads_read", "business_management", "public_profile")
+# Marketing API versions past their end of life (v20.0 expired 2026-09-24) answer error 2635.
+OLDEST_LIVE_VERSION = 21
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 5000
+AD_SET_BUDGET_CHANGES_PER_HOUR = 4
+ACCESS_TIER = "standard_access"
+# The usage windows behind the headers: Meta's business use cases count a rolling hour, the ad account score decays
+# over five minutes.
+USAGE_HOUR = 3600.0
+ACCOUNT_SCORE_WINDOW = 300.0
+# developers.facebook.com/docs/marketing-api/currencies: budgets in units of 1/offset; these have offset 1.
+ZERO_DECIMAL_CURRENCIES = frozenset({"CLP", "COP", "CRC", "HUF", "ISK", "IDR", "JPY", "KRW", "PYG", "TWD", "VND"})
+MICROS = 1_000_000
+
+OBJECTIVES: Mapping[str, str] = {
+    "sales": "OUTCOME_SALES",
+    "traffic": "OUTCOME_TRAFFIC",
+    "leads": "OUTCOME_LEADS",
+    "awareness": "OUTCOME_AWARENESS",
+    "app_installs": "OUTCOME_APP_PROMOTION",
+    "video_views": "OUTCOME_ENGAGEMENT",
+}
+NEUTRAL_OBJECTIVES: Mapping[str, str] = {meta: neutral for neutral, meta in OBJECTIVES.items()}
+OPTIMIZATION_GOALS: Mapping[str, str] = {
+    "sales": "OFFSITE_CONVERSIONS",
+    "traffic": "LINK_CLICKS",
+    "leads": "LEAD_GENERATION",
+    "awareness": "REACH",
+    "app_installs": "APP_INSTALLS",
+    "video_views": "THRUPLAY",
+}
+# One conversion appears under every type of its family, with the same count and value (as on Meta).
+CONVERSION_ACTION_TYPES: Mapping[str, tuple[str, ...]] = {
+    "leads": ("lead", "onsite_conversion.lead_grouped"),
+    "app_installs": ("mobile_app_install", "omni_app_install"),
+}
+PURCHASE_ACTION_TYPES = (
+    "offsite_conversion.fb_pixel_purchase",
+    "omni_purchase",
+    "onsite_web_purchase",
+    "purchase",
+)
+SPECIAL_AD_CATEGORIES = frozenset(
+    {
+        "NONE",
+        "HOUSING",
+        "EMPLOYMENT",
+        "CREDIT",
+        "ISSUES_ELECTIONS_POLITICS",
+        "ONLINE_GAMBLING_AND_GAMING",
+        "FINANCIAL_PRODUCTS_SERVICES",
+    }
+)
+BILLING_EVENTS = frozenset({"IMPRESSIONS", "LINK_CLICKS", "THRUPLAY", "APP_INSTALLS", "PAGE_LIKES", "POST_ENGAGEMENT"})
+OPTIMIZATION_GOAL_VALUES = frozenset(
+    {
+        "NONE",
+        "APP_INSTALLS",
+        "IMPRESSIONS",
+        "LEAD_GENERATION",
+        "LINK_CLICKS",
+        "OFFSITE_CONVERSIONS",
+        "PAGE_LIKES",
+        "POST_ENGAGEMENT",
+        "QUALITY_LEAD",
+        "REACH",
+        "LANDING_PAGE_VIEWS",
+        "THRUPLAY",
+        "VALUE",
+        "CONVERSATIONS",
+    }
+)
+EFFECTIVE_STATUSES = frozenset(
+    {
+        "ACTIVE",
+        "PAUSED",
+        "DELETED",
+        "ARCHIVED",
+        "CAMPAIGN_PAUSED",
+        "ADSET_PAUSED",
+        "IN_PROCESS",
+        "WITH_ISSUES",
+        "PENDING_REVIEW",
+        "DISAPPROVED",
+        "PREAPPROVED",
+        "PENDING_BILLING_INFO",
+    }
+)
+_HIDDEN_BY_DEFAULT = frozenset({"DELETED", "ARCHIVED"})
+
+ACCOUNT_FIELDS = frozenset(
+    {"id", "account_id", "name", "currency", "timezone_name", "timezone_offset_hours_utc", "account_status"}
+    | {"disable_reason", "business_name"}
+)
+ENTITY_FIELDS: Mapping[EntityLevel, frozenset[str]] = {
+    EntityLevel.campaign: frozenset(
+        {"id", "account_id", "name", "status", "configured_status", "effective_status", "objective"}
+        | {"daily_budget", "lifetime_budget", "budget_remaining", "buying_type", "bid_strategy"}
+        | {"special_ad_categories", "special_ad_category", "is_adset_budget_sharing_enabled"}
+        | {"start_time", "stop_time", "created_time", "updated_time"}
+    ),
+    EntityLevel.ad_group: frozenset(
+        {"id", "account_id", "campaign_id", "name", "status", "configured_status", "effective_status"}
+        | {"daily_budget", "lifetime_budget", "budget_remaining", "optimization_goal", "billing_event"}
+        | {"bid_strategy", "bid_amount", "targeting", "start_time", "end_time", "created_time", "updated_time"}
+    ),
+    EntityLevel.ad: frozenset(
+        {"id", "account_id", "campaign_id", "adset_id", "name", "status", "configured_status", "effective_status"}
+        | {"creative", "created_time", "updated_time"}
+    ),
+}
+NODE_TYPES: Mapping[EntityLevel, str] = {
+    EntityLevel.campaign: "Campaign",
+    EntityLevel.ad_group: "AdSet",
+    EntityLevel.ad: "Ad",
+}
+EDGE_LEVELS: Mapping[str, EntityLevel] = {
+    "campaigns": EntityLevel.campaign,
+    "adsets": EntityLevel.ad_group,
+    "ads": EntityLevel.ad,
+}
+INSIGHTS_LEVELS: Mapping[str, EntityLevel | None] = {
+    "account": None,
+    "campaign": EntityLevel.campaign,
+    "adset": EntityLevel.ad_group,
+    "ad": EntityLevel.ad,
+}
+_LEVEL_DEPTH: Mapping[EntityLevel | None, int] = {
+    None: 0,
+    EntityLevel.campaign: 1,
+    EntityLevel.ad_group: 2,
+    EntityLevel.ad: 3,
+}
+INSIGHTS_FIELDS = frozenset(
+    {"account_id", "account_name", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name"}
+    | {"ad_id", "ad_name", "objective", "optimization_goal", "impressions", "clicks", "spend", "reach"}
+    | {"frequency", "ctr", "cpc", "cpm", "inline_link_clicks", "actions", "action_values", "date_start", "date_stop"}
+)
+DEFAULT_INSIGHTS_FIELDS = ("account_id", "impressions", "spend")
+DATE_PRESETS = frozenset(
+    {"today", "yesterday", "this_month", "last_month", "this_year", "last_year", "maximum"}
+    | {f"last_{n}d" for n in (3, 7, 14, 28, 30, 90)}
+)
+
+
+@dataclass
+class MetaEmulatorOptions:
+    """Behaviour a test can switch (through ``app.state.options``) to reach Meta's rarer answers."""
+
+    # A synchronous insights request for more rows than this is answered 500 code 1 "Please reduce the amount of
+    # data you're asking for" (Meta's answer to heavy synchronous reports).
+    max_sync_insights_rows: int = 50_000
+    # Polls of a report run until it is done: "Job Not Started", then "Job Running", then "Job Completed".
+    report_run_polls: int = 3
+    # The next N report runs end "Job Failed" instead.
+    fail_report_runs: int = 0
+
+
+class GraphError(Exception):
+    """An answer in the Graph error envelope; raised anywhere below a request, rendered once."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int,
+        subcode: int | None = None,
+        type_: str = "OAuthException",
+        status: int = 400,
+        is_transient: bool | None = None,
+        user_title: str | None = None,
+        user_msg: str | None = None,
+        blame_fields: Sequence[str] = (),
+        regain_minutes: float | None = None,
+        usage_type: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.subcode = subcode
+        self.type = type_
+        self.status = status
+        self.is_transient = is_transient
+        self.user_title = user_title
+        self.user_msg = user_msg
+        self.blame_fields = tuple(blame_fields)
+        # For throttling answers: the wait announced in X-Business-Use-Case-Usage.
+        self.regain_minutes = regain_minutes
+        self.usage_type = usage_type
+
+    def body(self, trace_id: str) -> JsonObject:
+        error: JsonObject = {"message": self.message, "type": self.type, "code": self.code}
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.is_transient is not None:
+            error["is_transient"] = self.is_transient
+        if self.user_title is not None:
+            error["error_user_title"] = self.user_title
+        if self.user_msg is not None:
+            error["error_user_msg"] = self.user_msg
+        if self.blame_fields:
+            error["error_data"] = {"blame_field_specs": [[name] for name in self.blame_fields]}
+        error["fbtrace_id"] = trace_id
+        return {"error": error}
+
+
+def invalid_parameter(message: str, *, field_name: str | None = None, user_msg: str | None = None) -> GraphError:
+    return GraphError(
+        f"(#100) {message}",
+        code=100,
+        user_title="Invalid parameter" if user_msg else None,
+        user_msg=user_msg,
+        blame_fields=(field_name,) if field_name else (),
+    )
+
+
+def unsupported_request(method: str, object_id: str) -> GraphError:
+    return GraphError(
+        f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, cannot be loaded due to "
+        "missing permissions, or does not support this operation. Please read the Graph API documentation at "
+        "https://developers.facebook.com/docs/graph-api",
+        code=100,
+        subcode=33,
+        type_="GraphMethodException",
+    )
+
+
+@dataclass
+class _Call:
+    """One Graph request after parsing: what every handler needs."""
+
+    method: str
+    segments: list[str]
+    params: dict[str, Any]
+    request: Request
+    account_id: str | None = None
+    usage_type: str = "ads_management"
+    login: SandboxLogin | None = None
+
+
+@dataclass
+class _ReportRun:
+    id: str
+    account_id: str
+    login_id: str
+    query: _InsightsQuery
+    created_at: datetime
+    fail: bool
+    polls: int = 0
+    completed_at: datetime | None = None
+    rows: list[JsonObject] | None = None
+
+
+@dataclass(frozen=True)
+class _InsightsQuery:
+    level: EntityLevel | None
+    fields: tuple[str, ...]
+    since: date
+    until: date
+    increment: int | str  # days per bucket, "all_days" or "monthly"
+    entity_ids: frozenset[str] | None
+
+
+@dataclass
+class _UsageMeter:
+    """Calls per ad account (and per business use case) over the usage windows, in real time like the quota gate."""
+
+    now: Callable[[], float] = time.monotonic
+    _calls: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _app: deque[float] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, account_id: str | None, usage_type: str) -> None:
+        now = self.now()
+        with self._lock:
+            self._app.append(now)
+            _trim(self._app, now - USAGE_HOUR)
+            if account_id is not None:
+                calls = self._calls[(account_id, usage_type)]
+                calls.append(now)
+                _trim(calls, now - USAGE_HOUR)
+
+    def app_calls(self) -> int:
+        with self._lock:
+            _trim(self._app, self.now() - USAGE_HOUR)
+            return len(self._app)
+
+    def account_calls(self, account_id: str, usage_type: str | None, window: float) -> tuple[int, float]:
+        """Calls of the account (of one use case, or all) in the last ``window`` seconds, and seconds until the
+        newest of them leaves the window."""
+        now = self.now()
+        with self._lock:
+            stamps = [
+                stamp
+                for (account, kind), calls in self._calls.items()
+                if account == account_id and (usage_type is None or kind == usage_type)
+                for stamp in calls
+                if stamp > now - window
+            ]
+        if not stamps:
+            return 0, 0.0
+        return len(stamps), max(stamps) + window - now
+
+
+def _trim(stamps: deque[float], horizon: float) -> None:
+    while stamps and stamps[0] <= horizon:
+        stamps.popleft()
+
+
+def currency_offset(currency: str) -> int:
+    return 1 if currency in ZERO_DECIMAL_CURRENCIES else 100
+
+
+def meta_objective(campaign: SimEntity) -> str:
+    """The campaign's Meta objective: the one it was created with, else the ODAX objective of its neutral one."""
+    declared = campaign.attributes.get("objective")
+    return str(declared) if declared else OBJECTIVES.get(campaign.objective, "OUTCOME_TRAFFIC")
+
+
+def micros_to_minor(micros: int, currency: str) -> str:
+    return str(micros * currency_offset(currency) // MICROS)
+
+
+def major_units(micros: int, currency: str) -> str:
+    """Money as insights report it: a decimal string in major units with the currency's decimals, no trailing
+    zeros ("14.35", "0.9", "1234")."""
+    decimals = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    amount = (Decimal(micros) / MICROS).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = format(amount, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def encode_cursor(index: int) -> str:
+    # Meta's cursors are base64 with "=" spelled "ZD" ("MAZDZD" is the first item).
+    return base64.b64encode(str(index).encode()).decode().replace("=", "ZD")
+
+
+def decode_cursor(cursor: str) -> int:
+    for padding in (2, 1, 0):
+        suffix = "ZD" * padding
+        if not cursor.endswith(suffix):
+            continue
+        candidate = cursor[: len(cursor) - len(suffix)] + "=" * padding
+        if len(candidate) % 4:
+            continue
+        try:
+            return int(base64.b64decode(candidate, validate=True).decode())
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            continue
+    raise invalid_parameter("Invalid cursor", field_name="after")
+
+
+def new_trace_id() -> str:
+    return secrets.token_urlsafe(8)[:11]
+
+
+def meta_time(moment: datetime, time_zone: str) -> str:
+    """Graph's timestamp format: local time of the ad account with a ``-0700`` style offset."""
+    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+# The options of each state's emulator, so a test holding only the state (the shared sandbox server) can switch them.
+_OPTIONS: dict[int, MetaEmulatorOptions] = {}
+
+
+def emulator_options(state: SandboxState) -> MetaEmulatorOptions:
+    """The options of the Meta emulator serving ``state`` (created with defaults if there is none yet)."""
+    options = _OPTIONS.get(id(state))
+    if options is None:
+        options = _OPTIONS[id(state)] = MetaEmulatorOptions()
+        weakref.finalize(state, _OPTIONS.pop, id(state), None)
+    return options
+
+
+def create_meta_emulator(state: SandboxState, *, options: MetaEmulatorOptions | None = None) -> FastAPI:
+    """The Meta emulator as an ASGI app; mount it at ``/sandbox/meta`` (paths inside are Graph's own).
+
+    ``options`` (default: the state's, see ``emulator_options``) switch on Meta's rarer answers for tests."""
+    if options is not None:
+        if id(state) not in _OPTIONS:
+            weakref.finalize(state, _OPTIONS.pop, id(state), None)
+        _OPTIONS[id(state)] = options
+    emulator = MetaEmulator(state, emulator_options(state))
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.options = emulator.options
+    app.state.emulator = emulator
+    app.add_api_route("/{version}/dialog/oauth", emulator.dialog, methods=["GET", "POST"], include_in_schema=False)
+    app.add_api_route(
+        "/{version}/{path:path}", emulator.graph, methods=["GET", "POST", "DELETE"], include_in_schema=False
+    )
+    return app
+
+
+class MetaEmulator:
+    """The request handlers and the emulator's own memory (report runs, budget changes, usage)."""
+
+    def __init__(self, state: SandboxState, options: MetaEmulatorOptions) -> None:
+        self.state = state
+        self.options = options
+        self.usage = _UsageMeter()
+        self._lock = threading.Lock()
+        self._runs: dict[str, _ReportRun] = {}
+        self._next_run = 0
+        self._budget_changes: dict[str, deque[datetime]] = defaultdict(deque)
+
+    @property
+    def world(self) -> SandboxWorld:
+        return self.state.world
+
+    @property
+    def app_id(self) -> str:
+        return self.state.config.app_credentials[Platform.meta][0]
+
+    @property
+    def app_secret(self) -> str:
+        return self.state.config.app_credentials[Platform.meta][1]
+
+    # ---- login dialog ------------------------------------------------------------------------------------------
+
+    async def dialog(self, request: Request) -> Response:
+        """``/{version}/dialog/oauth``: the consent page (GET) and its answer (POST), ending in a redirect."""
+        version = request.path_params["version"]
+        self.state.request_log.append((Platform.meta, request.method, f"/{version}/dialog/oauth"))
+        params = {**dict(request.query_params), **(await _form(request))}
+        client_id = str(params.get("client_id", ""))
+        redirect_uri = str(params.get("redirect_uri", ""))
+        if client_id != self.app_id:
+            return _error_page("Invalid App ID: The provided app ID does not look like a valid app ID.")
+        if not redirect_uri.startswith(("http://", "https://")):
+            return _error_page("URL blocked: the redirect_uri is missing or not an absolute URL.")
+        hidden: dict[str, str] = {
+            key: str(params[key]) for key in ("client_id", "redirect_uri", "state", "scope") if key in params
+        }
+        logins = self.world.logins(Platform.meta)
+        if request.method == "GET":
+            return HTMLResponse(self._consent_page(request, logins, hidden))
+        callback: dict[str, str]
+        if params.get("decision") == "allow":
+            login_id = str(params.get("login_id", ""))
+            if not any(login.login_id == login_id for login in logins):
+                return HTMLResponse(
+                    self._consent_page(request, logins, hidden, error="Choose an account to continue."),
+                    status_code=400,
+                )
+            code = self.state.auth.issue_code(Platform.meta, login_id, redirect_uri=redirect_uri, code_challenge=None)
+            callback = {"code": code}
+        else:
+            callback = {
+                "error": "access_denied",
+                "error_code": "200",
+                "error_description": "Permissions error.",
+                "error_reason": "user_denied",
+            }
+        if "state" in params:
+            callback["state"] = str(params["state"])
+        separator = "&" if "?" in redirect_uri else "?"
+        # Facebook appends "#_=_" to the redirect when the redirect URI has no fragment of its own.
+        fragment = "" if "#" in redirect_uri else "#_=_"
+        return RedirectResponse(f"{redirect_uri}{separator}{urlencode(callback)}{fragment}", status_code=302)
+
+    def _consent_page(
+        self, request: Request, logins: list[SandboxLogin], hidden: dict[str, str], *, error: str | None = None
+    ) -> str:
+        names = {account.account_id: account.name for account in self.world.accounts(Platform.meta)}
+        return render_consent_page(
+            platform_title="Facebook",
+            app_name=APP_NAME,
+            logins=logins,
+            form_action=request.url.path,
+            hidden=hidden,
+            error=error,
+            account_names=names,
+        )
+
+    # ---- Graph ---------------------------------------------------------------------------------------------------
+
+    async def graph(self, request: Request) -> Response:
+        """Every Graph path: parse, check, dispatch, and wrap the answer (or the error) with the usage headers."""
+        version = request.path_params["version"]
+        path = request.path_params["path"].strip("/")
+        self.state.request_log.append((Platform.meta, request.method, f"/{version}/{path}"))
+        trace_id = new_trace_id()
+        call = _Call(method=request.method, segments=path.split("/") if path else [], params={}, request=request)
+        try:
+            call.params = {**dict(request.query_params), **(await _body_params(request))}
+            _check_version(version)
+            body = await self._serve(call)
+            response: Response = JSONResponse(body)
+        except GraphError as error:
+            response = JSONResponse(error.body(trace_id), status_code=error.status)
+            if error.usage_type is not None:
+                call.usage_type = error.usage_type
+            self._usage_headers(response, call, error.regain_minutes)
+        else:
+            self._usage_headers(response, call, None)
+        response.headers["x-fb-trace-id"] = trace_id
+        response.headers["x-fb-rev"] = "1019283746"
+        return response
+
+    async def _serve(self, call: _Call) -> Any:
+        segments = call.segments
+        if segments == ["oauth", "access_token"]:
+            await self._suffer_faults(call)
+            return self._access_token(call)
+        if segments == ["debug_token"]:
+            await self._suffer_faults(call)
+            return self._debug_token(call)
+        token = self._verify(call)
+        call.login = self.world.login(Platform.meta, token.login_id)
+        if call.login is None:
+            raise _token_error("invalid", self.app_id)
+        if not segments:
+            raise invalid_parameter("Unsupported get request.")
+        node, edge, rest = segments[0], segments[1] if len(segments) > 1 else None, segments[2:]
+        if rest:
+            raise GraphError(f"Unknown path components: /{'/'.join(rest)}", code=2500)
+        if node == "me":
+            await self._suffer_faults(call)
+            return self._me(call, edge)
+        return await self._node(call, node, edge)
+
+    async def _suffer_faults(self, call: _Call) -> None:
+        """The sandbox's injected faults, then the ad account's request rate (only for an account's calls)."""
+        self.usage.record(call.account_id, call.usage_type)
+        fault: Fault | None = self.state.faults.take(Platform.meta, call.account_id)
+        if fault is not None:
+            if fault.kind is FaultKind.slow:
+                await asyncio.sleep(fault.delay_seconds)
+            elif fault.kind is FaultKind.rate_limit:
+                # Meta's "User request limit reached"; the fault's delay (if any) is the announced wait.
+                minutes = fault.delay_seconds / 60 if fault.delay_seconds > 0 else 1.0
+                raise GraphError(
+                    "(#17) User request limit reached",
+                    code=17,
+                    subcode=2446079,
+                    is_transient=True,
+                    regain_minutes=minutes,
+                )
+            elif fault.kind is FaultKind.server_error:
+                raise GraphError("(#2) Service temporarily unavailable", code=2, status=500, is_transient=True)
+            elif fault.kind is FaultKind.expire_token:
+                raise _token_error("expired", self.app_id, now=self.state.clock.now())
+            elif fault.kind is FaultKind.revoke_token:
+                # A revocation sticks, as when the person removes the app in their Facebook settings.
+                if call.login is not None:
+                    self.state.auth.revoke_login(Platform.meta, call.login.login_id)
+                raise _token_error("revoked", self.app_id)
+        if call.account_id is None:
+            return
+        rate = self.state.config.meta_requests_per_second
+        window = max(1.0, 1.0 / rate)
+        retry = self.state.quota.check(f"meta:account:{call.account_id}", max(1, round(rate * window)), window)
+        if retry is not None:
+            if call.usage_type == "ads_insights":
+                message = (
+                    "(#80000) There have been too many calls from this ad-account. Wait a bit and try again. For more "
+                    "info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting."
+                )
+                code = 80000
+            else:
+                message = (
+                    "(#80004) There have been too many calls to this ad-account. Wait a bit and try again. For more "
+                    "info, please refer to https://developers.facebook.com/docs/graph-api/overview/"
+                    "rate-limiting#ads-management."
+                )
+                code = 80004
+            # Fractional minutes: the per-second gate frees up well within Meta's one-minute granularity.
+            raise GraphError(message, code=code, subcode=2446079, regain_minutes=round(retry / 60, 5))
+
+    def _verify(self, call: _Call) -> TokenInfo:
+        header = call.request.headers.get("authorization", "")
+        token = header[7:].strip() if header[:7].lower() == "bearer " else call.params.get("access_token")
+        if not token:
+            raise GraphError("An access token is required to request this resource.", code=104)
+        try:
+            return self.state.auth.verify(Platform.meta, str(token), "access")
+        except SandboxAuthError as exc:
+            raise _token_error(exc.reason, self.app_id, now=self.state.clock.now()) from None
+
+    def _owned_account(self, call: _Call, account_id: str) -> SimAccount:
+        account = self.world.account(Platform.meta, account_id)
+        if account is None or call.login is None or account_id not in call.login.account_ids:
+            raise unsupported_request(call.method, f"act_{account_id}")
+        call.account_id = account_id
+        assert isinstance(account, SimAccount)  # noqa: S101 (narrowing the engine's return type)
+        return account
+
+    # ---- tokens ------------------------------------------------------------------------------------------------
+
+    def _access_token(self, call: _Call) -> JsonObject:
+        params = call.params
+        if not params.get("client_id"):
+            raise invalid_parameter("Missing client_id parameter.")
+        if params.get("client_id") != self.app_id:
+            raise GraphError("Error validating application. Invalid application ID.", code=101)
+        if params.get("client_secret") != self.app_secret:
+            raise GraphError("Error validating client secret.", code=1)
+        if params.get("grant_type") == "fb_exchange_token":
+            return self._long_lived(str(params.get("fb_exchange_token") or ""))
+        code = params.get("code")
+        if not code:
+            raise invalid_parameter("Missing code parameter.")
+        redirect_uri = params.get("redirect_uri")
+        if not redirect_uri:
+            raise invalid_parameter("Missing redirect_uri parameter.")
+        try:
+            login_id = self.state.auth.redeem_code(
+                Platform.meta, str(code), redirect_uri=str(redirect_uri), code_verifier=None
+            )
+        except SandboxAuthError as exc:
+            raise GraphError(_CODE_ERRORS.get(exc.reason, "Invalid verification code format."), code=100) from None
+        ttl = self.state.config.meta_short_token_ttl
+        token, _ = self.state.auth.issue_token(Platform.meta, login_id, "access", ttl)
+        return {"access_token": token, "token_type": "bearer", "expires_in": ttl}
+
+    def _long_lived(self, token: str) -> JsonObject:
+        if not token:
+            raise invalid_parameter("Missing fb_exchange_token parameter.")
+        try:
+            info = self.state.auth.verify(Platform.meta, token, "access")
+        except SandboxAuthError as exc:
+            # An expired token cannot be exchanged: only a new login helps (code 190, subcode 463).
+            raise _token_error(exc.reason, self.app_id, now=self.state.clock.now()) from None
+        ttl = self.state.config.meta_long_token_ttl
+        long_lived, _ = self.state.auth.issue_token(Platform.meta, info.login_id, "long_lived", ttl)
+        return {"access_token": long_lived, "token_type": "bearer", "expires_in": ttl}
+
+    def _debug_token(self, call: _Call) -> JsonObject:
+        caller = str(call.params.get("access_token") or "")
+        header = call.request.headers.get("authorization", "")
+        if header[:7].lower() == "bearer ":
+            caller = header[7:].strip()
+        if caller != f"{self.app_id}|{self.app_secret}":
+            try:
+                self.state.auth.verify(Platform.meta, caller, "access")
+            except SandboxAuthError as exc:
+                raise _token_error(exc.reason, self.app_id, now=self.state.clock.now()) from None
+        input_token = str(call.params.get("input_token") or "")
+        if not input_token:
+            raise invalid_parameter("The parameter input_token is required")
+        data: JsonObject = {"app_id": self.app_id, "type": "USER", "application": APP_NAME}
+        try:
+            info = self.state.auth.verify(Platform.meta, input_token, "access")
+        except SandboxAuthError as exc:
+            error = _token_error(exc.reason, self.app_id, now=self.state.clock.now())
+            login = self.state.auth.login_of(Platform.meta, input_token)
+            data.update(
+                {
+                    "error": {"code": error.code, "message": error.message, "subcode": error.subcode},
+                    "is_valid": False,
+                    "scopes": [],
+                }
+            )
+            if login is not None:
+                data["user_id"] = login
+            return {"data": data}
+        expires = int(info.expires_at.timestamp()) if info.expires_at is not None else 0
+        issued = int(info.issued_at.timestamp()) if info.issued_at is not None else None
+        data.update(
+            {
+                "data_access_expires_at": int((self.state.clock.now() + timedelta(days=90)).timestamp()),
+                "expires_at": expires,
+                "is_valid": True,
+                "scopes": list(GRANTED_PERMISSIONS),
+                "user_id": info.login_id,
+            }
+        )
+        if issued is not None:
+            data["issued_at"] = issued
+        return {"data": data}
+
+    # ---- /me ---------------------------------------------------------------------------------------------------
+
+    def _me(self, call: _Call, edge: str | None) -> Any:
+        login = call.login
+        assert login is not None  # noqa: S101 (set by _serve before any handler)
+        permissions = {"data": [{"permission": p, "status": "granted"} for p in GRANTED_PERMISSIONS]}
+        if edge is None:
+            if call.method != "GET":
+                raise unsupported_request(call.method, login.login_id)
+            values = {"id": login.login_id, "name": login.display_name, "email": login.email}
+            fields = _fields(call.params, {"id", "name", "email", "permissions"}, ("id", "name"), "User")
+            return _with_id({**values, "permissions": permissions}, fields)
+        if edge == "permissions":
+            if call.method == "DELETE":
+                self.state.auth.revoke_login(Platform.meta, login.login_id)
+                return {"success": True}
+            if call.method == "GET":
+                return permissions
+        if edge == "adaccounts" and call.method == "GET":
+            fields = _fields(call.params, ACCOUNT_FIELDS, ("account_id", "id"), "AdAccount")
+            accounts = [self.world.account(Platform.meta, account_id) for account_id in login.account_ids]
+            items = [_account_json(account, fields) for account in accounts if isinstance(account, SimAccount)]
+            return _page(call, items)
+        raise GraphError(f"(#100) Tried accessing nonexisting field ({edge}) on node type (User)", code=100)
+
+    # ---- nodes -------------------------------------------------------------------------------------------------
+
+    async def _node(self, call: _Call, node: str, edge: str | None) -> Any:
+        if node.startswith("act_"):
+            account = self._owned_account(call, node.removeprefix("act_"))
+            if edge == "insights":
+                call.usage_type = "ads_insights"
+            await self._suffer_faults(call)
+            return self._account_node(call, account, edge)
+        with self._lock:
+            run = self._runs.get(node)
+        if run is not None:
+            if call.login is None or run.login_id != call.login.login_id:
+                raise unsupported_request(call.method, node)
+            call.account_id = run.account_id
+            call.usage_type = "ads_insights"
+            await self._suffer_faults(call)
+            return self._report_run(call, run, edge)
+        entity = self.world.entity(Platform.meta, node)
+        if not isinstance(entity, SimEntity):
+            raise unsupported_request(call.method, node)
+        account = self._owned_account(call, entity.account_id)
+        if edge == "insights":
+            call.usage_type = "ads_insights"
+        await self._suffer_faults(call)
+        if edge == "insights":
+            if call.method != "GET":
+                raise unsupported_request(call.method, node)
+            return self._sync_insights(call, account, scope=entity)
+        if edge is not None:
+            raise GraphError(
+                f"(#100) Tried accessing nonexisting field ({edge}) on node type ({NODE_TYPES[entity.level]})",
+                code=100,
+            )
+        if call.method == "GET":
+            fields = _fields(call.params, ENTITY_FIELDS[entity.level], ("id",), NODE_TYPES[entity.level])
+            return self._entity_json(entity, account, fields)
+        if call.method == "DELETE":
+            self._update_entity(entity, account, {"status": "DELETED"})
+            return {"success": True}
+        self._update_entity(entity, account, call.params)
+        return {"success": True}
+
+    def _account_node(self, call: _Call, account: SimAccount, edge: str | None) -> Any:
+        if edge is None:
+            if call.method != "GET":
+                raise unsupported_request(call.method, f"act_{account.account_id}")
+            return _account_json(account, _fields(call.params, ACCOUNT_FIELDS, ("id",), "AdAccount"))
+        if edge in EDGE_LEVELS:
+            level = EDGE_LEVELS[edge]
+            if call.method == "POST":
+                return self._create(call, account, level)
+            if call.method != "GET":
+                raise unsupported_request(call.method, f"act_{account.account_id}")
+            return self._list_entities(call, account, level)
+        if edge == "insights":
+            if call.method == "POST":
+                return self._start_report_run(call, account)
+            if call.method == "GET":
+                return self._sync_insights(call, account, scope=None)
+            raise unsupported_request(call.method, f"act_{account.account_id}")
+        raise GraphError(f"(#100) Tried accessing nonexisting field ({edge}) on node type (AdAccount)", code=100)
+
+    # ---- entities ----------------------------------------------------------------------------------------------
+
+    def _list_entities(self, call: _Call, account: SimAccount, level: EntityLevel) -> JsonObject:
+        fields = _fields(call.params, ENTITY_FIELDS[level], ("id",), NODE_TYPES[level])
+        wanted = _effective_status_filter(call.params)
+        entities = self.world.entities(Platform.meta, account.account_id, level, include_removed=True)
+        items = [
+            self._entity_json(entity, account, fields)
+            for entity in entities
+            if self._effective_status(entity) in wanted
+        ]
+        return _page(call, items)
+
+    def _effective_status(self, entity: SimEntity) -> str:
+        if entity.status is EntityStatus.removed:
+            return "ARCHIVED" if entity.attributes.get("meta_status") == "ARCHIVED" else "DELETED"
+        parents: list[tuple[str | None, str]] = []
+        if entity.level is not EntityLevel.campaign:
+            parents.append((entity.campaign_id, "CAMPAIGN_PAUSED"))
+        if entity.level is EntityLevel.ad:
+            parents.append((entity.parent_id, "ADSET_PAUSED"))
+        for parent_id, paused_word in parents:
+            parent = self.world.entity(Platform.meta, parent_id) if parent_id else None
+            if isinstance(parent, SimEntity) and parent.status is EntityStatus.removed:
+                return "DELETED"
+            if (
+                entity.status is EntityStatus.active
+                and isinstance(parent, SimEntity)
+                and parent.status is EntityStatus.paused
+            ):
+                return paused_word
+        return "ACTIVE" if entity.status is EntityStatus.active else "PAUSED"
+
+    def _entity_json(self, entity: SimEntity, account: SimAccount, fields: Sequence[str]) -> JsonObject:
+        status = _meta_status(entity)
+        campaign = self.world.entity(Platform.meta, entity.campaign_id)
+        objective = campaign.objective if isinstance(campaign, SimEntity) else entity.objective
+        attrs = entity.attributes
+        values: JsonObject = {
+            "id": entity.id,
+            "account_id": account.account_id,
+            "name": entity.name,
+            "status": status,
+            "configured_status": status,
+            "effective_status": self._effective_status(entity),
+            "created_time": meta_time(entity.created_at, account.time_zone),
+            "updated_time": meta_time(entity.updated_at, account.time_zone),
+            "start_time": meta_time(entity.created_at, account.time_zone),
+        }
+        if entity.daily_budget_micros is not None:
+            values["daily_budget"] = micros_to_minor(entity.daily_budget_micros, account.currency)
+        if entity.lifetime_budget_micros is not None:
+            values["lifetime_budget"] = micros_to_minor(entity.lifetime_budget_micros, account.currency)
+        if entity.daily_budget_micros is not None or entity.lifetime_budget_micros is not None:
+            values["budget_remaining"] = values.get("daily_budget") or values.get("lifetime_budget")
+        if entity.level is EntityLevel.campaign:
+            values["objective"] = meta_objective(entity)
+            values["buying_type"] = "AUCTION"
+            values["special_ad_categories"] = attrs.get("special_ad_categories", [])
+            values["special_ad_category"] = (values["special_ad_categories"] or ["NONE"])[0]
+            if entity.daily_budget_micros is not None or entity.lifetime_budget_micros is not None:
+                values["bid_strategy"] = attrs.get("bid_strategy", "LOWEST_COST_WITHOUT_CAP")
+            else:
+                values["is_adset_budget_sharing_enabled"] = bool(attrs.get("is_adset_budget_sharing_enabled", False))
+        else:
+            values["campaign_id"] = entity.campaign_id
+        if entity.level is EntityLevel.ad_group:
+            values["optimization_goal"] = attrs.get("optimization_goal", OPTIMIZATION_GOALS.get(objective, "REACH"))
+            values["billing_event"] = attrs.get("billing_event", "IMPRESSIONS")
+            values["bid_strategy"] = attrs.get("bid_strategy", "LOWEST_COST_WITHOUT_CAP")
+            if "bid_amount" in attrs:
+                values["bid_amount"] = attrs["bid_amount"]
+            if "targeting" in attrs:
+                values["targeting"] = attrs["targeting"]
+            if "end_time" in attrs:
+                values["end_time"] = attrs["end_time"]
+        if entity.level is EntityLevel.ad:
+            values["adset_id"] = entity.parent_id
+            creative_id = attrs.get("creative_id") or str(
+                int(hashlib.sha256(f"creative:{entity.id}".encode()).hexdigest(), 16) % 10**15 + 10**15
+            )
+            values["creative"] = {"id": str(creative_id)}
+        return _with_id(values, fields)
+
+    def _update_entity(self, entity: SimEntity, account: SimAccount, params: Mapping[str, Any]) -> None:
+        if entity.status is EntityStatus.removed:
+            raise invalid_parameter(
+                "Cannot update a deleted object",
+                user_msg="This object has been deleted and can no longer be edited.",
+            )
+        known = {"access_token", "status", "name", "daily_budget", "lifetime_budget"}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise invalid_parameter(f"Param {unknown[0]} is not valid", field_name=unknown[0])
+        changes: JsonObject = {}
+        attributes: JsonObject | None = None
+        if "status" in params:
+            word = str(params["status"])
+            if word not in ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED"):
+                raise invalid_parameter(
+                    "Param status must be one of {ACTIVE, PAUSED, DELETED, ARCHIVED}", field_name="status"
+                )
+            changes["status"] = {
+                "ACTIVE": EntityStatus.active,
+                "PAUSED": EntityStatus.paused,
+            }.get(word, EntityStatus.removed)
+            if word in ("DELETED", "ARCHIVED"):
+                attributes = {**entity.attributes, "meta_status": word}
+        if "name" in params:
+            name = str(params["name"]).strip()
+            if not name:
+                raise invalid_parameter("Param name must be non-empty", field_name="name")
+            changes["name"] = name
+        for budget_field in ("daily_budget", "lifetime_budget"):
+            if budget_field not in params:
+                continue
+            current = entity.daily_budget_micros if budget_field == "daily_budget" else entity.lifetime_budget_micros
+            if entity.level is EntityLevel.ad or current is None:
+                raise invalid_parameter(
+                    f"Param {budget_field} is not valid for this object",
+                    field_name=budget_field,
+                    user_msg=f"This {NODE_TYPES[entity.level].lower()} has no {budget_field.replace('_', ' ')} "
+                    "of its own.",
+                )
+            micros = _budget_micros(params[budget_field], account.currency, budget_field)
+            if entity.level is EntityLevel.ad_group and micros != current:
+                self._count_budget_change(entity)
+            changes[f"{budget_field}_micros"] = micros
+        if attributes is not None:
+            changes["attributes"] = attributes
+        if changes:
+            try:
+                self.world.update_entity(Platform.meta, entity.id, **changes)
+            except SandboxWorldError as exc:
+                raise invalid_parameter(str(exc)) from None
+
+    def _count_budget_change(self, entity: SimEntity) -> None:
+        """Meta lets an ad set's budget change at most four times an hour (code 17 after that)."""
+        now = self.state.clock.now()
+        with self._lock:
+            changes = self._budget_changes[entity.id]
+            while changes and changes[0] <= now - timedelta(hours=1):
+                changes.popleft()
+            if len(changes) >= AD_SET_BUDGET_CHANGES_PER_HOUR:
+                wait = (changes[0] + timedelta(hours=1) - now).total_seconds()
+                raise GraphError(
+                    "(#17) User request limit reached",
+                    code=17,
+                    subcode=2446079,
+                    is_transient=False,
+                    user_title="Ad set budget changed too often",
+                    user_msg="The budget of this ad set can be changed at most 4 times per hour.",
+                    regain_minutes=round(wait / 60, 2),
+                )
+            changes.append(now)
+
+    def _create(self, call: _Call, account: SimAccount, level: EntityLevel) -> JsonObject:
+        params = call.params
+        name = str(params.get("name") or "").strip()
+        if not name:
+            raise invalid_parameter("The parameter name is required", field_name="name")
+        status_word = str(params.get("status") or "ACTIVE")
+        if status_word not in ("ACTIVE", "PAUSED"):
+            raise invalid_parameter("Param status must be one of {ACTIVE, PAUSED}", field_name="status")
+        status = EntityStatus.active if status_word == "ACTIVE" else EntityStatus.paused
+        daily = (
+            _budget_micros(params["daily_budget"], account.currency, "daily_budget")
+            if "daily_budget" in params
+            else None
+        )
+        lifetime = (
+            _budget_micros(params["lifetime_budget"], account.currency, "lifetime_budget")
+            if "lifetime_budget" in params
+            else None
+        )
+        if daily is not None and lifetime is not None:
+            raise invalid_parameter(
+                "Only one of daily_budget and lifetime_budget can be set", field_name="lifetime_budget"
+            )
+        try:
+            if level is EntityLevel.campaign:
+                entity = self._create_campaign(call, account, name, status, daily, lifetime)
+            elif level is EntityLevel.ad_group:
+                entity = self._create_ad_set(call, account, name, status, daily, lifetime)
+            else:
+                entity = self._create_ad(call, account, name, status)
+        except SandboxWorldError as exc:
+            raise invalid_parameter(str(exc)) from None
+        return {"id": entity.id}
+
+    def _create_campaign(
+        self, call: _Call, account: SimAccount, name: str, status: EntityStatus, daily: int | None, lifetime: int | None
+    ) -> SimEntity:
+        params = call.params
+        objective = str(params.get("objective") or "")
+        if objective not in NEUTRAL_OBJECTIVES:
+            raise invalid_parameter(
+                "Param objective must be one of {" + ", ".join(sorted(NEUTRAL_OBJECTIVES)) + "}",
+                field_name="objective",
+            )
+        if "special_ad_categories" not in params:
+            raise invalid_parameter(
+                "The parameter special_ad_categories is required",
+                field_name="special_ad_categories",
+                user_msg="Declare the special ad categories of this campaign ([] if none).",
+            )
+        categories = _json_param(params["special_ad_categories"], "special_ad_categories")
+        if not isinstance(categories, list) or any(c not in SPECIAL_AD_CATEGORIES for c in categories):
+            raise invalid_parameter(
+                "Param special_ad_categories must be a list of special ad categories",
+                field_name="special_ad_categories",
+            )
+        attributes: JsonObject = {
+            "objective": objective,
+            "special_ad_categories": [c for c in categories if c != "NONE"],
+        }
+        if daily is None and lifetime is None:
+            sharing = params.get("is_adset_budget_sharing_enabled")
+            if str(sharing).lower() not in ("true", "false", "1", "0"):
+                raise invalid_parameter(
+                    "Must specify True or False in is_adset_budget_sharing_enabled field if you are not using "
+                    "campaign budget.",
+                    field_name="is_adset_budget_sharing_enabled",
+                )
+            attributes["is_adset_budget_sharing_enabled"] = str(sharing).lower() in ("true", "1")
+        else:
+            attributes["bid_strategy"] = str(params.get("bid_strategy") or "LOWEST_COST_WITHOUT_CAP")
+        entity: SimEntity = self.world.create_entity(
+            Platform.meta,
+            account.account_id,
+            EntityLevel.campaign,
+            name=name,
+            parent_id=None,
+            status=status,
+            objective=NEUTRAL_OBJECTIVES[objective],
+            daily_budget_micros=daily,
+            lifetime_budget_micros=lifetime,
+            attributes=attributes,
+        )
+        return entity
+
+    def _create_ad_set(
+        self, call: _Call, account: SimAccount, name: str, status: EntityStatus, daily: int | None, lifetime: int | None
+    ) -> SimEntity:
+        params = call.params
+        campaign = self._own_entity(account, EntityLevel.campaign, params.get("campaign_id"), "campaign_id")
+        campaign_budget = campaign.daily_budget_micros is not None or campaign.lifetime_budget_micros is not None
+        if campaign_budget and (daily is not None or lifetime is not None):
+            raise invalid_parameter(
+                "Budget should be set at the campaign level when the campaign has a campaign budget",
+                field_name="daily_budget" if daily is not None else "lifetime_budget",
+            )
+        if not campaign_budget and daily is None and lifetime is None:
+            raise invalid_parameter(
+                "Either daily_budget or lifetime_budget must be set when the campaign has no campaign budget",
+                field_name="daily_budget",
+            )
+        if lifetime is not None and not params.get("end_time"):
+            raise invalid_parameter("end_time is required for an ad set with a lifetime budget", field_name="end_time")
+        billing_event = str(params.get("billing_event") or "")
+        if billing_event not in BILLING_EVENTS:
+            raise invalid_parameter(
+                "Param billing_event must be one of {" + ", ".join(sorted(BILLING_EVENTS)) + "}",
+                field_name="billing_event",
+            )
+        goal = str(params.get("optimization_goal") or "")
+        if goal not in OPTIMIZATION_GOAL_VALUES:
+            raise invalid_parameter("Param optimization_goal is not valid", field_name="optimization_goal")
+        if "targeting" not in params:
+            raise invalid_parameter("The parameter targeting is required", field_name="targeting")
+        targeting = _json_param(params["targeting"], "targeting")
+        if not isinstance(targeting, dict) or not isinstance(targeting.get("geo_locations"), dict):
+            raise invalid_parameter(
+                "Param targeting must include geo_locations",
+                field_name="targeting",
+                user_msg="Choose where the ads are shown (targeting.geo_locations).",
+            )
+        attributes: JsonObject = {"optimization_goal": goal, "billing_event": billing_event, "targeting": targeting}
+        for optional in ("bid_strategy", "bid_amount", "end_time"):
+            if params.get(optional):
+                attributes[optional] = str(params[optional])
+        entity: SimEntity = self.world.create_entity(
+            Platform.meta,
+            account.account_id,
+            EntityLevel.ad_group,
+            name=name,
+            parent_id=campaign.id,
+            status=status,
+            objective=campaign.objective,
+            daily_budget_micros=daily,
+            lifetime_budget_micros=lifetime,
+            attributes=attributes,
+        )
+        return entity
+
+    def _create_ad(self, call: _Call, account: SimAccount, name: str, status: EntityStatus) -> SimEntity:
+        params = call.params
+        ad_set = self._own_entity(account, EntityLevel.ad_group, params.get("adset_id"), "adset_id")
+        if "creative" not in params:
+            raise invalid_parameter("The parameter creative is required", field_name="creative")
+        creative = _json_param(params["creative"], "creative")
+        if not isinstance(creative, dict) or not str(creative.get("creative_id") or "").isdigit():
+            raise invalid_parameter('Param creative must be {"creative_id": "<id>"}', field_name="creative")
+        live_ads = [
+            ad
+            for ad in self.world.entities(Platform.meta, account.account_id, EntityLevel.ad)
+            if ad.parent_id == ad_set.id
+        ]
+        if len(live_ads) >= 50:
+            raise invalid_parameter(
+                "Ad set has reached the limit of 50 non-archived ads",
+                user_msg="An ad set can hold at most 50 ads that are not archived.",
+            )
+        entity: SimEntity = self.world.create_entity(
+            Platform.meta,
+            account.account_id,
+            EntityLevel.ad,
+            name=name,
+            parent_id=ad_set.id,
+            status=status,
+            objective=ad_set.objective,
+            attributes={"creative_id": str(creative["creative_id"])},
+        )
+        return entity
+
+    def _own_entity(self, account: SimAccount, level: EntityLevel, entity_id: Any, field_name: str) -> SimEntity:
+        if not entity_id:
+            raise invalid_parameter(f"The parameter {field_name} is required", field_name=field_name)
+        entity = self.world.entity(Platform.meta, str(entity_id))
+        if (
+            not isinstance(entity, SimEntity)
+            or entity.level is not level
+            or entity.account_id != account.account_id
+            or entity.status is EntityStatus.removed
+        ):
+            raise invalid_parameter(f"Param {field_name} is not a valid {NODE_TYPES[level]} id", field_name=field_name)
+        return entity
+
+    # ---- insights ----------------------------------------------------------------------------------------------
+
+    def _sync_insights(self, call: _Call, account: SimAccount, *, scope: SimEntity | None) -> JsonObject:
+        query = self._insights_query(call.params, account, scope)
+        estimate = len(self._insights_entities(account, query)) * _bucket_count(query)
+        if estimate > self.options.max_sync_insights_rows:
+            raise GraphError(
+                "Please reduce the amount of data you're asking for, then retry your request",
+                code=1,
+                status=500,
+                usage_type="ads_insights",
+            )
+        return _page(call, self._insights_rows(account, query))
+
+    def _start_report_run(self, call: _Call, account: SimAccount) -> JsonObject:
+        query = self._insights_query(call.params, account, None)
+        assert call.login is not None  # noqa: S101 (set by _serve)
+        with self._lock:
+            self._next_run += 1
+            run_id = str(6_023_920_149_050_000 + self._next_run * 7919)
+            fail = self.options.fail_report_runs > 0
+            if fail:
+                self.options.fail_report_runs -= 1
+            self._runs[run_id] = _ReportRun(
+                id=run_id,
+                account_id=account.account_id,
+                login_id=call.login.login_id,
+                query=query,
+                created_at=self.state.clock.now(),
+                fail=fail,
+            )
+        return {"report_run_id": run_id}
+
+    def _report_run(self, call: _Call, run: _ReportRun, edge: str | None) -> Any:
+        account = self.world.account(Platform.meta, run.account_id)
+        assert isinstance(account, SimAccount)  # noqa: S101 (runs are only created for existing accounts)
+        if edge == "insights":
+            if call.method != "GET":
+                raise unsupported_request(call.method, run.id)
+            if run.rows is None:
+                raise invalid_parameter(
+                    "The report is not ready yet: poll the report run until async_status is Job Completed"
+                )
+            return _page(call, run.rows)
+        if edge is not None:
+            raise GraphError(f"(#100) Tried accessing nonexisting field ({edge}) on node type (AdReportRun)", code=100)
+        if call.method != "GET":
+            raise unsupported_request(call.method, run.id)
+        with self._lock:
+            run.polls += 1
+            polls = run.polls
+        done = polls >= max(1, self.options.report_run_polls)
+        if run.fail and polls >= 2:
+            status, percent = "Job Failed", 50
+        elif done:
+            if run.rows is None:
+                run.rows = self._insights_rows(account, run.query)
+                run.completed_at = self.state.clock.now()
+            status, percent = "Job Completed", 100
+        elif polls == 1:
+            status, percent = "Job Not Started", 0
+        else:
+            status, percent = "Job Running", min(99, 100 * polls // max(1, self.options.report_run_polls))
+        body: JsonObject = {
+            "id": run.id,
+            "account_id": run.account_id,
+            "time_ref": int(run.created_at.timestamp()),
+            "async_status": status,
+            "async_percent_completion": percent,
+            "date_start": run.query.since.isoformat(),
+            "date_stop": run.query.until.isoformat(),
+        }
+        if run.completed_at is not None:
+            body["time_completed"] = int(run.completed_at.timestamp())
+        return body
+
+    def _insights_query(
+        self, params: Mapping[str, Any], account: SimAccount, scope: SimEntity | None
+    ) -> _InsightsQuery:
+        scope_level = scope.level if scope is not None else None
+        level_word = params.get("level")
+        if level_word is None:
+            level = scope_level
+        elif level_word in INSIGHTS_LEVELS:
+            level = INSIGHTS_LEVELS[str(level_word)]
+        else:
+            raise invalid_parameter("Param level must be one of {ad, adset, campaign, account}", field_name="level")
+        if _LEVEL_DEPTH[level] < _LEVEL_DEPTH[scope_level]:
+            raise invalid_parameter("Param level cannot be above the level of the object", field_name="level")
+        if params.get("breakdowns"):
+            raise invalid_parameter("The sandbox does not emulate breakdowns", field_name="breakdowns")
+        raw_fields = str(params.get("fields") or "")
+        fields = tuple(name.strip() for name in raw_fields.split(",") if name.strip()) or DEFAULT_INSIGHTS_FIELDS
+        for name in fields:
+            if name not in INSIGHTS_FIELDS:
+                raise invalid_parameter(
+                    f"{name} is not valid for fields param. please check "
+                    "https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ for all valid values",
+                    field_name="fields",
+                )
+        since, until = self._date_range(params, account)
+        increment_word = str(params.get("time_increment") or "all_days")
+        increment: int | str
+        if increment_word in ("all_days", "monthly"):
+            increment = increment_word
+        elif increment_word.isdigit() and 1 <= int(increment_word) <= 90:
+            increment = int(increment_word)
+        else:
+            raise invalid_parameter(
+                "Param time_increment must be 1-90, monthly or all_days", field_name="time_increment"
+            )
+        entity_ids = self._scope_ids(account, level, scope)
+        filtered = _filtering_ids(params.get("filtering"))
+        if filtered is not None:
+            entity_ids = filtered if entity_ids is None else entity_ids & filtered
+        return _InsightsQuery(level, fields, since, until, increment, entity_ids)
+
+    def _date_range(self, params: Mapping[str, Any], account: SimAccount) -> tuple[date, date]:
+        today = self.state.clock.today(account.time_zone)
+        if params.get("time_range"):
+            value = _json_param(params["time_range"], "time_range")
+            try:
+                since = date.fromisoformat(str(value["since"]))
+                until = date.fromisoformat(str(value["until"]))
+            except (KeyError, TypeError, ValueError):
+                raise invalid_parameter(
+                    "Param time_range must be a valid time range", field_name="time_range"
+                ) from None
+            if since > until:
+                raise invalid_parameter("Param time_range must be a valid time range", field_name="time_range")
+            if since < today - timedelta(days=37 * 31):
+                raise invalid_parameter(
+                    "Reporting data is only available for the last 37 months", field_name="time_range"
+                )
+            return since, until
+        preset = str(params.get("date_preset") or "last_30d")
+        if preset not in DATE_PRESETS:
+            raise invalid_parameter(
+                f"Param date_preset must be one of {sorted(DATE_PRESETS)}", field_name="date_preset"
+            )
+        if preset == "today":
+            return today, today
+        if preset == "yesterday":
+            return today - timedelta(days=1), today - timedelta(days=1)
+        if preset.startswith("last_") and preset.endswith("d"):
+            days = int(preset[5:-1])
+            return today - timedelta(days=days), today - timedelta(days=1)
+        if preset == "this_month":
+            return today.replace(day=1), today
+        if preset == "last_month":
+            end = today.replace(day=1) - timedelta(days=1)
+            return end.replace(day=1), end
+        if preset == "this_year":
+            return today.replace(month=1, day=1), today
+        if preset == "last_year":
+            return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+        return today - timedelta(days=37 * 30), today  # maximum
+
+    def _scope_ids(
+        self, account: SimAccount, level: EntityLevel | None, scope: SimEntity | None
+    ) -> frozenset[str] | None:
+        """The entities at ``level`` below ``scope`` (``None``: the whole account)."""
+        if scope is None:
+            return None
+        if level is None or level is scope.level:
+            return frozenset({scope.id})
+        members = self.world.entities(Platform.meta, account.account_id, level, include_removed=True)
+        if scope.level is EntityLevel.campaign:
+            return frozenset(entity.id for entity in members if entity.campaign_id == scope.id)
+        return frozenset(entity.id for entity in members if entity.parent_id == scope.id)
+
+    def _insights_entities(self, account: SimAccount, query: _InsightsQuery) -> list[SimEntity]:
+        level = query.level or EntityLevel.campaign
+        entities = self.world.entities(Platform.meta, account.account_id, level, include_removed=True)
+        if query.entity_ids is None:
+            return list(entities)
+        return [entity for entity in entities if entity.id in query.entity_ids]
+
+    def _insights_rows(self, account: SimAccount, query: _InsightsQuery) -> list[JsonObject]:
+        level = query.level or EntityLevel.campaign
+        entity_ids = None if query.entity_ids is None else sorted(query.entity_ids)
+        metrics: list[SimMetrics] = self.world.daily_metrics(
+            Platform.meta, account.account_id, level, query.since, query.until, entity_ids=entity_ids
+        )
+        # Group per (row key, bucket); the account level folds every campaign into one row per bucket.
+        grouped: dict[tuple[str, date, date], list[SimMetrics]] = defaultdict(list)
+        for row in metrics:
+            start, stop = _bucket(row.day, query)
+            key = account.account_id if query.level is None else row.entity_id
+            grouped[(key, start, stop)].append(row)
+        rows = [
+            self._insights_row(account, query, key, start, stop, group)
+            for (key, start, stop), group in sorted(grouped.items(), key=lambda item: (item[0][1], item[0][0]))
+        ]
+        return rows
+
+    def _insights_row(
+        self,
+        account: SimAccount,
+        query: _InsightsQuery,
+        key: str,
+        start: date,
+        stop: date,
+        group: Sequence[SimMetrics],
+    ) -> JsonObject:
+        impressions = sum(m.impressions for m in group)
+        clicks = sum(m.clicks for m in group)
+        spend = sum(m.spend_micros for m in group)
+        reach = sum(m.reach for m in group)
+        currency = account.currency
+        entity = self.world.entity(Platform.meta, key) if query.level is not None else None
+        chain = self._chain(entity) if isinstance(entity, SimEntity) else {}
+        campaign = chain.get(EntityLevel.campaign)
+        values: JsonObject = {
+            "account_id": account.account_id,
+            "account_name": account.name,
+            "account_currency": currency,
+            "impressions": str(impressions),
+            "clicks": str(clicks),
+            "spend": major_units(spend, currency),
+            "reach": str(reach),
+            "inline_link_clicks": str(clicks),
+            "frequency": _ratio(impressions, reach, 1),
+            "ctr": _ratio(clicks * 100, impressions, 1),
+            "cpc": _money_ratio(spend, clicks, 1),
+            "cpm": _money_ratio(spend * 1000, impressions, 1),
+            "date_start": start.isoformat(),
+            "date_stop": stop.isoformat(),
+        }
+        for level, prefix in (
+            (EntityLevel.campaign, "campaign"),
+            (EntityLevel.ad_group, "adset"),
+            (EntityLevel.ad, "ad"),
+        ):
+            member = chain.get(level)
+            if member is not None:
+                values[f"{prefix}_id"] = member.id
+                values[f"{prefix}_name"] = member.name
+        if campaign is not None:
+            values["objective"] = meta_objective(campaign)
+        ad_set = chain.get(EntityLevel.ad_group)
+        if ad_set is not None:
+            values["optimization_goal"] = ad_set.attributes.get(
+                "optimization_goal", OPTIMIZATION_GOALS.get(ad_set.objective, "REACH")
+            )
+        # Actions per campaign objective; at the account level each day's rows may mix objectives, so per source row.
+        counts: dict[str, int] = defaultdict(int)
+        money: dict[str, int] = defaultdict(int)
+        for row in group:
+            objective = campaign.objective if campaign is not None else self._objective_of(row.entity_id)
+            for action_type, count, value in _actions(row, objective):
+                counts[action_type] += count
+                money[action_type] += value
+        actions = [{"action_type": t, "value": str(counts[t])} for t in sorted(counts) if counts[t] > 0]
+        action_values = [
+            {"action_type": t, "value": major_units(money[t], currency)} for t in sorted(money) if money[t] > 0
+        ]
+        if actions:
+            values["actions"] = actions
+        if action_values:
+            values["action_values"] = action_values
+        return {name: values[name] for name in (*query.fields, "date_start", "date_stop") if name in values}
+
+    def _chain(self, entity: SimEntity) -> dict[EntityLevel, SimEntity]:
+        """The entity with its ad set and campaign."""
+        chain = {entity.level: entity}
+        if entity.level is EntityLevel.ad and entity.parent_id:
+            parent = self.world.entity(Platform.meta, entity.parent_id)
+            if isinstance(parent, SimEntity):
+                chain[parent.level] = parent
+        if entity.level is not EntityLevel.campaign:
+            campaign = self.world.entity(Platform.meta, entity.campaign_id)
+            if isinstance(campaign, SimEntity):
+                chain[EntityLevel.campaign] = campaign
+        return chain
+
+    def _objective_of(self, entity_id: str) -> str:
+        entity = self.world.entity(Platform.meta, entity_id)
+        if not isinstance(entity, SimEntity):
+            return "sales"
+        campaign = self.world.entity(Platform.meta, entity.campaign_id)
+        return campaign.objective if isinstance(campaign, SimEntity) else entity.objective
+
+    # ---- usage headers -----------------------------------------------------------------------------------------
+
+    def _usage_headers(self, response: Response, call: _Call, regain_minutes: float | None) -> None:
+        """X-App-Usage always; for an ad account's calls X-Ad-Account-Usage and X-Business-Use-Case-Usage (and the
+        insights throttle header for insights). Percentages are shares of quotas twice the per-second gate."""
+        rate = max(self.state.config.meta_requests_per_second, 1e-6)
+        accounts = max(1, len(self.world.accounts(Platform.meta)))
+        app_pct = _pct(self.usage.app_calls(), 2 * rate * USAGE_HOUR * accounts)
+        response.headers["x-app-usage"] = _compact(
+            {
+                "call_count": math.ceil(app_pct),
+                "total_time": math.ceil(app_pct / 2),
+                "total_cputime": math.ceil(app_pct / 4),
+            }
+        )
+        if call.account_id is None:
+            return
+        score_calls, score_reset = self.usage.account_calls(call.account_id, None, ACCOUNT_SCORE_WINDOW)
+        account_pct = _pct(score_calls, 2 * rate * ACCOUNT_SCORE_WINDOW)
+        response.headers["x-ad-account-usage"] = _compact(
+            {
+                "acc_id_util_pct": round(account_pct, 2),
+                "reset_time_duration": math.ceil(score_reset) if score_calls else 0,
+                "ads_api_access_tier": ACCESS_TIER,
+            }
+        )
+        type_calls, _ = self.usage.account_calls(call.account_id, call.usage_type, USAGE_HOUR)
+        type_pct = math.ceil(_pct(type_calls, 2 * rate * USAGE_HOUR))
+        entry = {
+            "type": call.usage_type,
+            "call_count": type_pct if regain_minutes is None else max(type_pct, 100),
+            "total_cputime": math.ceil(type_pct / 4),
+            "total_time": math.ceil(type_pct / 2),
+            "estimated_time_to_regain_access": regain_minutes or 0,
+            "ads_api_access_tier": ACCESS_TIER,
+        }
+        response.headers["x-business-use-case-usage"] = _compact({call.account_id: [entry]})
+        if call.usage_type == "ads_insights":
+            response.headers["x-fb-ads-insights-throttle"] = _compact(
+                {
+                    "app_id_util_pct": round(app_pct, 2),
+                    "acc_id_util_pct": round(account_pct, 2),
+                    "ads_api_access_tier": ACCESS_TIER,
+                }
+            )
+
+
+_CODE_ERRORS: Mapping[str, str] = {
+    "used": "This authorization code has been used.",
+    "expired": "This authorization code has expired.",
+    "redirect_mismatch": (
+        "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in "
+        "the OAuth dialog request"
+    ),
+    "invalid": "Invalid verification code format.",
+}
+
+
+def _token_error(reason: str, app_id: str, *, now: datetime | None = None) -> GraphError:
+    """Meta's answer to a bad user token: code 190 with the subcode of what went wrong (104 when there is none)."""
+    if reason == "missing":
+        return GraphError("An access token is required to request this resource.", code=104)
+    if reason == "expired":
+        moment = (now or datetime.now(UTC)).astimezone(ZoneInfo("America/Los_Angeles"))
+        stamp = moment.strftime("%A, %d-%b-%y %H:%M:%S %Z")
+        return GraphError(
+            f"Error validating access token: Session has expired on {stamp}. The current time is {stamp}.",
+            code=190,
+            subcode=463,
+        )
+    if reason == "revoked":
+        return GraphError(
+            f"Error validating access token: The user has not authorized application {app_id}.",
+            code=190,
+            subcode=458,
+        )
+    return GraphError("Invalid OAuth access token - Cannot parse access token", code=190)
+
+
+def _check_version(version: str) -> None:
+    digits = version.removeprefix("v").split(".")
+    if not version.startswith("v") or len(digits) != 2 or not all(part.isdigit() for part in digits):
+        raise GraphError(f"Unknown path components: /{version}", code=2500)
+    if int(digits[0]) < OLDEST_LIVE_VERSION:
+        raise GraphError(
+            "(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version.",
+            code=2635,
+        )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if request.method != "POST":
+        return {}
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+
+
+async def _body_params(request: Request) -> dict[str, Any]:
+    """POST parameters, form-encoded or JSON (Graph takes both; structured values may be JSON strings in forms)."""
+    if request.method == "GET":
+        return {}
+    raw = await request.body()
+    if not raw:
+        return {}
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise invalid_parameter("The request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise invalid_parameter("The request body must be a JSON object")
+        return data
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _json_param(value: Any, name: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise invalid_parameter(f"Param {name} must be a JSON encoded value", field_name=name) from None
+
+
+def _fields(params: Mapping[str, Any], allowed: Iterable[str], default: Sequence[str], node_type: str) -> list[str]:
+    raw = str(params.get("fields") or "")
+    names = [name.strip().split("{", 1)[0] for name in raw.split(",") if name.strip()] or list(default)
+    allowed_set = set(allowed)
+    for name in names:
+        if name not in allowed_set:
+            raise GraphError(f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})", code=100)
+    return names
+
+
+def _effective_status_filter(params: Mapping[str, Any]) -> frozenset[str]:
+    if "effective_status" not in params:
+        return EFFECTIVE_STATUSES - _HIDDEN_BY_DEFAULT
+    value = _json_param(params["effective_status"], "effective_status")
+    if not isinstance(value, list) or not value or any(v not in EFFECTIVE_STATUSES for v in value):
+        raise invalid_parameter(
+            "Filtering field effective_status with operation in has invalid value", field_name="effective_status"
+        )
+    return frozenset(str(v) for v in value)
+
+
+def _filtering_ids(raw: Any) -> frozenset[str] | None:
+    """Insights ``filtering`` on ``campaign.id`` / ``adset.id`` / ``ad.id`` (IN or EQUAL); the ids it admits."""
+    if raw in (None, ""):
+        return None
+    rules = _json_param(raw, "filtering")
+    if not isinstance(rules, list):
+        raise invalid_parameter("Param filtering must be an array", field_name="filtering")
+    admitted: frozenset[str] | None = None
+    for rule in rules:
+        if not isinstance(rule, dict) or rule.get("field") not in ("campaign.id", "adset.id", "ad.id"):
+            raise invalid_parameter(
+                "The sandbox filters insights by campaign.id, adset.id or ad.id", field_name="filtering"
+            )
+        value = rule.get("value")
+        operator = rule.get("operator")
+        if operator == "EQUAL":
+            ids = frozenset({str(value)})
+        elif operator == "IN" and isinstance(value, list):
+            ids = frozenset(str(v) for v in value)
+        else:
+            raise invalid_parameter("Param filtering operator must be IN or EQUAL", field_name="filtering")
+        admitted = ids if admitted is None else admitted & ids
+    return admitted
+
+
+def _page(call: _Call, items: Sequence[JsonObject]) -> JsonObject:
+    """Cursor paging as Graph does it: ``cursors`` always, ``next`` only when another page exists."""
+    raw_limit = call.params.get("limit", DEFAULT_PAGE_SIZE)
+    try:
+        limit = int(raw_limit)
+    except (TypeError, ValueError):
+        raise invalid_parameter("Param limit must be an integer", field_name="limit") from None
+    limit = min(max(limit, 1), MAX_PAGE_SIZE)
+    start = decode_cursor(str(call.params["after"])) + 1 if call.params.get("after") else 0
+    chunk = list(items[start : start + limit])
+    paging: JsonObject = {}
+    if chunk:
+        paging["cursors"] = {"before": encode_cursor(start), "after": encode_cursor(start + len(chunk) - 1)}
+        if start + len(chunk) < len(items):
+            url = call.request.url.remove_query_params("after").include_query_params(
+                after=paging["cursors"]["after"], limit=limit
+            )
+            paging["next"] = str(url)
+        if start > 0:
+            paging["previous"] = str(
+                call.request.url.remove_query_params("after").include_query_params(
+                    before=paging["cursors"]["before"], limit=limit
+                )
+            )
+    return {"data": chunk, "paging": paging}
+
+
+def _account_json(account: SimAccount, fields: Sequence[str]) -> JsonObject:
+    offset = datetime.now(UTC).astimezone(ZoneInfo(account.time_zone)).utcoffset() or timedelta(0)
+    values: JsonObject = {
+        "id": f"act_{account.account_id}",
+        "account_id": account.account_id,
+        "name": account.name,
+        "currency": account.currency,
+        "timezone_name": account.time_zone,
+        "timezone_offset_hours_utc": offset.total_seconds() / 3600,
+        "account_status": 1 if account.active else 2,
+        "disable_reason": 0 if account.active else 3,
+        "business_name": account.name,
+    }
+    return _with_id(values, fields)
+
+
+def _with_id(values: Mapping[str, Any], fields: Sequence[str]) -> JsonObject:
+    """The requested fields of a node; Graph adds the node's ``id`` whether it was asked for or not."""
+    chosen = {name: values[name] for name in fields if name in values}
+    chosen.setdefault("id", values["id"])
+    return chosen
+
+
+def _meta_status(entity: SimEntity) -> str:
+    if entity.status is EntityStatus.removed:
+        return "ARCHIVED" if entity.attributes.get("meta_status") == "ARCHIVED" else "DELETED"
+    return "ACTIVE" if entity.status is EntityStatus.active else "PAUSED"
+
+
+def _budget_micros(value: Any, currency: str, name: str) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise invalid_parameter(
+            f"Param {name} must be a positive integer in the currency's minor unit",
+            field_name=name,
+            user_msg=f"The {name.replace('_', ' ')} must be a whole number of the smallest unit of {currency}.",
+        )
+    return int(text) * MICROS // currency_offset(currency)
+
+
+def _actions(row: SimMetrics, objective: str) -> list[tuple[str, int, int]]:
+    """(action type, count, value in micros) of one day of one entity, overlapping types included."""
+    actions: list[tuple[str, int, int]] = []
+    if row.clicks:
+        actions.append(("link_click", row.clicks, 0))
+        actions.append(("landing_page_view", row.clicks * 4 // 5, 0))
+    engagement = row.clicks + row.video_views
+    if engagement:
+        actions.append(("page_engagement", engagement, 0))
+        actions.append(("post_engagement", engagement, 0))
+    if row.video_views:
+        actions.append(("video_view", row.video_views, 0))
+    if row.conversions:
+        for action_type in CONVERSION_ACTION_TYPES.get(objective, PURCHASE_ACTION_TYPES):
+            actions.append((action_type, row.conversions, row.conversion_value_micros))
+    return actions
+
+
+def _bucket(day: date, query: _InsightsQuery) -> tuple[date, date]:
+    if query.increment == "all_days":
+        return query.since, query.until
+    if query.increment == "monthly":
+        start = max(day.replace(day=1), query.since)
+        next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return start, min(next_month - timedelta(days=1), query.until)
+    assert isinstance(query.increment, int)  # noqa: S101 (the remaining case)
+    index = (day - query.since).days // query.increment
+    start = query.since + timedelta(days=index * query.increment)
+    return start, min(start + timedelta(days=query.increment - 1), query.until)
+
+
+def _bucket_count(query: _InsightsQuery) -> int:
+    days = (query.until - query.since).days + 1
+    if query.increment == "all_days":
+        return 1
+    if query.increment == "monthly":
+        return (query.until.year - query.since.year) * 12 + query.until.month - query.since.month + 1
+    assert isinstance(query.increment, int)  # noqa: S101 (the remaining case)
+    return math.ceil(days / query.increment)
+
+
+def _ratio(numerator: int, denominator: int, scale: int) -> str:
+    if not denominator:
+        return "0"
+    return format((Decimal(numerator) * scale / Decimal(denominator)).quantize(Decimal("0.000001")), "f")
+
+
+def _money_ratio(micros: int, denominator: int, scale: int) -> str:
+    if not denominator:
+        return "0"
+    return format((Decimal(micros) * scale / MICROS / Decimal(denominator)).quantize(Decimal("0.000001")), "f")
+
+
+def _pct(used: float, capacity: float) -> float:
+    return min(100.0, 100.0 * used / capacity) if capacity > 0 else 0.0
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _error_page(message: str) -> HTMLResponse:
+    # Facebook shows an error page (not a redirect) when the app or redirect URI is wrong: nothing to send back.
+    escaped = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return HTMLResponse(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head>'
+        f'<body><main><h1>Sorry, something went wrong.</h1><p role="alert">{escaped}</p></main></body></html>',
+        status_code=400,
+    )
+
+
+__all__ = ["GraphError", "MetaEmulator", "MetaEmulatorOptions", "create_meta_emulator", "emulator_options"]
