@@ -175,4 +175,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         _remove_abandoned_runs()
 
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.sandbox_fixtures"]
