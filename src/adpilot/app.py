@@ -191,10 +191,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     from adpilot.audit.endpoints import router as audit_router
     from adpilot.auth.endpoints import router as auth_router
+    from adpilot.connections.endpoints import router as connections_router
     from adpilot.operations import router as operations_router
     from adpilot.organizations.endpoints import router as organizations_router
 
-    for router in (operations_router, auth_router, organizations_router, audit_router):
+    for router in (operations_router, auth_router, organizations_router, audit_router, connections_router):
         app.include_router(router)
     if settings.outbox_page_enabled:
         from adpilot.notifications.endpoints import router as outbox_router

@@ -19,11 +19,13 @@ cli = typer.Typer(
 jobs_cli = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
 mail_cli = typer.Typer(help="The development mail outbox.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
+keys_cli = typer.Typer(help="The credential vault's keys.", no_args_is_help=True)
 sandbox_cli = typer.Typer(help="The local emulators of Google Ads, Meta and TikTok.", no_args_is_help=True)
 cli.add_typer(sandbox_cli, name="sandbox")
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(mail_cli, name="mail")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(keys_cli, name="keys")
 
 T = TypeVar("T")
 
@@ -305,6 +307,45 @@ def sandbox_serve(
     state = SandboxState.demo(seed=seed, secret=settings.resolved_secret_key().encode(), config=config)
     typer.echo(f"sandbox on http://127.0.0.1:{port}/sandbox/{{google,meta,tiktok}} (seed {seed})")
     uvicorn.run(create_standalone_app(state), host="127.0.0.1", port=port, log_level="warning")
+
+
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a new credential key; put it first in ADPILOT_CREDENTIAL_KEYS, then run `adpilot keys rotate`."""
+    from adpilot.core.vault import generate_key
+
+    typer.echo(generate_key())
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored platform credential with the newest key (the first of ADPILOT_CREDENTIAL_KEYS)."""
+    from adpilot.connections.keys import rotate_credentials
+    from adpilot.core.vault import CredentialVault, VaultKeyInvalid
+    from adpilot.db import resolve_urls, stop_embedded
+
+    settings = get_settings()
+    try:
+        vault = CredentialVault(settings.resolved_credential_keys())
+    except (VaultKeyInvalid, RuntimeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        # As the owner, like `adpilot migrate`: the rotation must see every organization's credentials.
+        report = _run(rotate_credentials(resolve_urls(settings).owner, vault))
+    finally:
+        stop_embedded()
+    typer.echo(
+        f"{report.rotated} of {report.connections} connection credentials re-encrypted with the newest key "
+        f"({vault.key_count} key(s) configured)."
+    )
+    if report.unreadable:
+        typer.echo(
+            f"{len(report.unreadable)} connection(s) could not be decrypted with any configured key "
+            "(reconnect them): " + ", ".join(str(connection_id) for connection_id in report.unreadable),
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,26 @@
+"""Ad platform connections: the OAuth connect flow, encrypted credentials and their refresh, ad accounts, health.
+
+Public surface for other modules: ``connection_service`` (``open_account``, ``get_ad_account``,
+``list_managed_accounts``, ``record_platform_success``, ``record_platform_failure``) and its data objects.
+"""
+
+from adpilot.connections.errors import AdAccountNotFound, ConnectionNeedsReconnect
+from adpilot.connections.service import (
+    AccountAccess,
+    AdAccountInfo,
+    ConnectionHealth,
+    ConnectionService,
+    FailureOutcome,
+    connection_service,
+)
+
+__all__ = [
+    "AccountAccess",
+    "AdAccountInfo",
+    "AdAccountNotFound",
+    "ConnectionHealth",
+    "ConnectionNeedsReconnect",
+    "ConnectionService",
+    "FailureOutcome",
+    "connection_service",
+]

@@ -1,0 +1,166 @@
+"""HTTP endpoints of ad platform connections: connect (consent round trip), accounts, disconnect."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, status
+
+from adpilot.connections.dependencies import CanManageConnections, CanReadConnections
+from adpilot.connections.errors import (
+    AdAccountsNotInConnection,
+    AuthorizationCodeMissing,
+    ConnectionDenied,
+    ConnectionNeedsReconnect,
+    ConnectionNotFound,
+    ConnectionRejected,
+    ConnectionStateInvalid,
+    ManagerAccountNotManageable,
+    PlatformAppNotConfigured,
+    PlatformUnreachable,
+)
+from adpilot.connections.models import AdAccount
+from adpilot.connections.schemas import (
+    AdAccountRead,
+    AuthorizationCallback,
+    AuthorizationRead,
+    ConnectionList,
+    ConnectionRead,
+    ManagedAccountsUpdate,
+)
+from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service
+from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
+from adpilot.db import DbSession
+from adpilot.organizations.errors import MfaRequired
+from adpilot.platforms.types import Platform
+
+router = APIRouter(prefix="/api/v1/orgs/{organization_id}/connections", tags=["connections"])
+TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
+
+
+def account_read(account: AdAccount) -> AdAccountRead:
+    return AdAccountRead(
+        id=account.id,
+        platform_account_id=account.platform_account_id,
+        name=account.name,
+        currency=account.currency,
+        time_zone=account.time_zone,
+        login_customer_id=account.login_customer_id,
+        managed=account.managed,
+        is_manager=account.is_manager,
+        platform_active=account.platform_active,
+    )
+
+
+def connection_read(details: ConnectionDetails) -> ConnectionRead:
+    connection = details.connection
+    return ConnectionRead(
+        id=connection.id,
+        platform=Platform(connection.platform),
+        display_name=connection.display_name,
+        health=ConnectionHealth(connection.health),
+        health_reason=connection.health_reason,
+        health_changed_at=connection.health_changed_at,
+        token_expires_at=connection.token_expires_at,
+        refreshed_at=connection.refreshed_at,
+        created_at=connection.created_at,
+        accounts=[account_read(account) for account in details.accounts],
+    )
+
+
+@router.get("", responses=problem_responses(*TENANT_ERRORS))
+async def list_connections(tenant: CanReadConnections, session: DbSession) -> ConnectionList:
+    """The organization's platform connections with their ad accounts, and how many need reconnecting."""
+    overview = await connection_service.overview(session, tenant)
+    return ConnectionList(
+        items=[connection_read(details) for details in overview.connections],
+        needs_reconnect_count=overview.needs_reconnect_count,
+    )
+
+
+@router.get("/{connection_id}", responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound))
+async def get_connection(connection_id: UUID, tenant: CanReadConnections, session: DbSession) -> ConnectionRead:
+    """One platform connection with its ad accounts."""
+    return connection_read(await connection_service.get(session, tenant, connection_id))
+
+
+@router.post(
+    "/{platform}/authorize",
+    responses=problem_responses(*TENANT_ERRORS, PlatformAppNotConfigured),
+)
+async def authorize_connection(
+    platform: Platform, tenant: CanManageConnections, session: DbSession
+) -> AuthorizationRead:
+    """Start connecting a platform: the consent page to send the person to (valid for 10 minutes)."""
+    start = await connection_service.start_authorization(session, tenant, platform)
+    return AuthorizationRead(authorization_url=start.authorization_url, expires_at=start.expires_at)
+
+
+@router.post(
+    "/{platform}/callback",
+    responses=problem_responses(
+        *TENANT_ERRORS,
+        ConnectionStateInvalid,
+        ConnectionDenied,
+        ConnectionRejected,
+        AuthorizationCodeMissing,
+        PlatformAppNotConfigured,
+        PlatformUnreachable,
+    ),
+)
+async def complete_connection(
+    platform: Platform, body: AuthorizationCallback, tenant: CanManageConnections, session: DbSession
+) -> ConnectionRead:
+    """Finish connecting with what the platform sent back to the web app; reconnecting replaces the credentials."""
+    details = await connection_service.complete_authorization(
+        session,
+        tenant,
+        platform,
+        state=body.state,
+        code=body.code,
+        error=body.error,
+        error_description=body.error_description,
+    )
+    return connection_read(details)
+
+
+@router.put(
+    "/{connection_id}/accounts",
+    responses=problem_responses(
+        *TENANT_ERRORS, ConnectionNotFound, AdAccountsNotInConnection, ManagerAccountNotManageable
+    ),
+)
+async def set_managed_accounts(
+    connection_id: UUID, body: ManagedAccountsUpdate, tenant: CanManageConnections, session: DbSession
+) -> ConnectionRead:
+    """Choose which of the connection's ad accounts are managed; newly managed ones are synced."""
+    details = await connection_service.set_managed_accounts(session, tenant, connection_id, body.managed_account_ids)
+    return connection_read(details)
+
+
+@router.post(
+    "/{connection_id}/accounts/refresh",
+    responses=problem_responses(
+        *TENANT_ERRORS,
+        ConnectionNotFound,
+        ConnectionNeedsReconnect,
+        ConnectionRejected,
+        PlatformAppNotConfigured,
+        PlatformUnreachable,
+    ),
+)
+async def refresh_connection_accounts(
+    connection_id: UUID, tenant: CanManageConnections, session: DbSession
+) -> ConnectionRead:
+    """List the login's ad accounts again: new ones appear unmanaged, those it no longer reaches become inactive."""
+    return connection_read(await connection_service.refresh_accounts(session, tenant, connection_id))
+
+
+@router.delete(
+    "/{connection_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound),
+)
+async def disconnect_connection(connection_id: UUID, tenant: CanManageConnections, session: DbSession) -> None:
+    """Disconnect: revoke access at the platform where possible and delete the credentials; ad accounts stay."""
+    await connection_service.disconnect(session, tenant, connection_id)

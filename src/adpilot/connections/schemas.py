@@ -1,0 +1,63 @@
+"""Request and response models of the connection endpoints. No model here ever carries a credential."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from adpilot.connections.service import ConnectionHealth
+from adpilot.core.text import NoNul
+from adpilot.platforms.types import Platform
+
+
+class AuthorizationRead(BaseModel):
+    """Where to send the person: the platform's consent page. It comes back to the web app's callback route."""
+
+    authorization_url: str
+    expires_at: datetime
+
+
+class AuthorizationCallback(BaseModel):
+    """The query parameters the platform sent to the web app's callback route."""
+
+    state: Annotated[str, StringConstraints(min_length=1, max_length=512), NoNul]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=4096), NoNul] | None = None
+    error: Annotated[str, StringConstraints(min_length=1, max_length=200), NoNul] | None = None
+    error_description: Annotated[str, StringConstraints(max_length=2000), NoNul] | None = None
+
+
+class AdAccountRead(BaseModel):
+    id: UUID
+    platform_account_id: str
+    name: str
+    currency: str
+    time_zone: str
+    login_customer_id: str | None
+    managed: bool
+    is_manager: bool
+    platform_active: bool
+
+
+class ConnectionRead(BaseModel):
+    id: UUID
+    platform: Platform
+    display_name: str
+    health: ConnectionHealth
+    health_reason: str | None
+    health_changed_at: datetime
+    token_expires_at: datetime | None
+    refreshed_at: datetime | None
+    created_at: datetime
+    accounts: list[AdAccountRead]
+
+
+class ConnectionList(BaseModel):
+    items: list[ConnectionRead]
+    needs_reconnect_count: int = Field(description="Connections a person must reconnect (the web app shows a notice).")
+
+
+class ManagedAccountsUpdate(BaseModel):
+    managed_account_ids: list[UUID] = Field(max_length=1000, description="Every account to manage; the others stop.")

@@ -1,0 +1,912 @@
+"""Ad platform connections: the consent round trip, encrypted credentials, their refresh, ad accounts and health.
+
+Credentials are written in two ways on purpose. The connect flow writes them in the request's transaction. A refresh
+(ahead of expiry, or after the platform rejected a token) writes them in a short transaction of its own, committed at
+once under a row lock: a platform that rotates refresh tokens (TikTok) has already invalidated the old one, so the new
+one must survive whatever happens to the caller's unit of work, and two workers must never rotate the same token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.audit import SYSTEM, Actor, audit_service
+from adpilot.config import get_settings
+from adpilot.connections import adapters
+from adpilot.connections.errors import (
+    AdAccountNotFound,
+    AdAccountsNotInConnection,
+    AuthorizationCodeMissing,
+    ConnectionDenied,
+    ConnectionNeedsReconnect,
+    ConnectionNotFound,
+    ConnectionRejected,
+    ConnectionStateInvalid,
+    ManagerAccountNotManageable,
+    PlatformAppNotConfigured,
+    PlatformUnreachable,
+)
+from adpilot.connections.models import AdAccount, OAuthState, PlatformConnection
+from adpilot.connections.repository import ConnectionRepository
+from adpilot.core.errors import AppError
+from adpilot.core.logging import get_logger
+from adpilot.core.security import token_digest
+from adpilot.core.time import utcnow
+from adpilot.core.vault import CredentialVault, VaultDecryptionFailed
+from adpilot.db import get_database, set_tenant
+from adpilot.jobs import enqueue
+from adpilot.organizations import Permission, TenantContext
+from adpilot.platforms.errors import (
+    PlatformAuthError,
+    PlatformError,
+    PlatformRateLimited,
+    PlatformRejected,
+    PlatformUnavailable,
+)
+from adpilot.platforms.port import AdPlatformAdapter
+from adpilot.platforms.types import AdAccountRef, Credentials, Platform, RemoteAdAccount
+
+log = get_logger(__name__)
+
+STATE_MINUTES = 10
+# Transient failures in a row before a connection is shown as degraded.
+DEGRADED_AFTER_FAILURES = 3
+# A forced refresh (the platform rejected a token) is skipped when another worker refreshed this recently.
+RECENT_REFRESH = timedelta(seconds=60)
+# How long a refresh waits for another worker's refresh of the same connection before giving up for now.
+REFRESH_LOCK_TIMEOUT = "30s"
+REFRESH_CONNECTION_JOB = "connections.refresh_connection"
+SYNC_ENTITIES_JOB = "campaigns.sync_entities"
+PLATFORM_TITLES = {Platform.google: "Google Ads", Platform.meta: "Meta Ads", Platform.tiktok: "TikTok Ads"}
+_CREDENTIALS_FORMAT = 1
+T = TypeVar("T")
+
+
+class ConnectionHealth(StrEnum):
+    ok = "ok"
+    degraded = "degraded"
+    needs_reconnect = "needs_reconnect"
+
+
+class FailureOutcome(StrEnum):
+    """What a caller should do after ``record_platform_failure``."""
+
+    retry_now = "retry_now"  # fresh credentials were obtained: the call may be made once more
+    retry_later = "retry_later"  # a transient failure: try again later
+    reconnect = "reconnect"  # the connection needs a person to reconnect it: stop
+    rejected = "rejected"  # the platform refused the request itself: repeating it cannot succeed
+
+
+@dataclass(frozen=True)
+class AdAccountInfo:
+    """An ad account as other modules see it."""
+
+    id: UUID
+    platform: Platform
+    platform_account_id: str
+    name: str
+    currency: str
+    time_zone: str
+    # None once its connection was removed (the account and its history stay).
+    connection_id: UUID | None
+    login_customer_id: str | None = None
+    managed: bool = True
+
+
+@dataclass(frozen=True)
+class AccountAccess:
+    """What it takes to call a platform about one ad account: valid credentials and the adapter to use them with."""
+
+    adapter: AdPlatformAdapter
+    credentials: Credentials
+    account: AdAccountRef
+    ad_account: AdAccountInfo
+
+
+@dataclass(frozen=True)
+class ConnectionDetails:
+    connection: PlatformConnection
+    accounts: list[AdAccount]
+
+
+@dataclass(frozen=True)
+class ConnectionOverview:
+    connections: list[ConnectionDetails]
+    # Connections a person must reconnect: the web app shows a notice while this is not zero.
+    needs_reconnect_count: int
+
+
+@dataclass(frozen=True)
+class AuthorizationStart:
+    authorization_url: str
+    expires_at: datetime
+
+
+def credential_vault() -> CredentialVault:
+    """The vault with the configured keys (newest first)."""
+    return _vault(tuple(get_settings().resolved_credential_keys()))
+
+
+_vaults: dict[tuple[str, ...], CredentialVault] = {}
+
+
+def _vault(keys: tuple[str, ...]) -> CredentialVault:
+    vault = _vaults.get(keys)
+    if vault is None:
+        vault = _vaults[keys] = CredentialVault(keys)
+    return vault
+
+
+def seal_credentials(
+    vault: CredentialVault, credentials: Credentials, organization_id: UUID, connection_id: UUID
+) -> bytes:
+    """Credentials as encrypted JSON, bound to their connection (a ciphertext copied to another row is refused)."""
+    document = {
+        "format": _CREDENTIALS_FORMAT,
+        "organization_id": str(organization_id),
+        "connection_id": str(connection_id),
+        "access_token": credentials.access_token,
+        "refresh_token": credentials.refresh_token,
+        "expires_at": credentials.expires_at.isoformat() if credentials.expires_at else None,
+        "refresh_token_expires_at": (
+            credentials.refresh_token_expires_at.isoformat() if credentials.refresh_token_expires_at else None
+        ),
+        "scopes": list(credentials.scopes),
+        "subject": credentials.subject,
+    }
+    return vault.encrypt(json.dumps(document, separators=(",", ":")).encode())
+
+
+def open_credentials(
+    vault: CredentialVault, ciphertext: bytes, organization_id: UUID, connection_id: UUID
+) -> Credentials:
+    document: dict[str, Any] = json.loads(vault.decrypt(ciphertext))
+    if document.get("organization_id") != str(organization_id) or document.get("connection_id") != str(connection_id):
+        raise VaultDecryptionFailed("these credentials belong to another connection")
+    return Credentials(
+        access_token=document["access_token"],
+        refresh_token=document.get("refresh_token"),
+        expires_at=_parse_time(document.get("expires_at")),
+        refresh_token_expires_at=_parse_time(document.get("refresh_token_expires_at")),
+        scopes=tuple(document.get("scopes") or ()),
+        subject=document.get("subject"),
+    )
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def pkce_challenge(verifier: str) -> str:
+    """RFC 7636 S256: base64url(SHA-256(verifier)) without padding."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+class ConnectionService:
+    # --- reading ----------------------------------------------------------------------------------------------
+
+    async def overview(self, session: AsyncSession, tenant: TenantContext) -> ConnectionOverview:
+        """The organization's connections with their ad accounts, and how many need reconnecting."""
+        tenant.require(Permission.connections_read)
+        repository = ConnectionRepository(session)
+        connections = await repository.list_connections(tenant.organization_id)
+        accounts = await repository.accounts_of(tenant.organization_id, [c.id for c in connections])
+        details = [ConnectionDetails(c, [a for a in accounts if a.connection_id == c.id]) for c in connections]
+        needs_reconnect = sum(1 for c in connections if c.health == ConnectionHealth.needs_reconnect)
+        return ConnectionOverview(details, needs_reconnect)
+
+    async def get(self, session: AsyncSession, tenant: TenantContext, connection_id: UUID) -> ConnectionDetails:
+        """One connection with its ad accounts."""
+        tenant.require(Permission.connections_read)
+        connection = await ConnectionRepository(session).connection(tenant.organization_id, connection_id)
+        if connection is None:
+            raise ConnectionNotFound()
+        return await self._details(session, connection)
+
+    async def get_ad_account(
+        self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID
+    ) -> AdAccountInfo | None:
+        """An ad account of the organization, managed or not, connected or not."""
+        account = await ConnectionRepository(session).account(organization_id, ad_account_id)
+        return _account_info(account) if account is not None else None
+
+    async def list_managed_accounts(self, session: AsyncSession, organization_id: UUID) -> list[AdAccountInfo]:
+        """The ad accounts people chose to manage, on live connections."""
+        return [_account_info(a) for a in await ConnectionRepository(session).managed_accounts(organization_id)]
+
+    # --- the connect flow -------------------------------------------------------------------------------------
+
+    async def start_authorization(
+        self, session: AsyncSession, tenant: TenantContext, platform: Platform
+    ) -> AuthorizationStart:
+        """The platform's consent page URL, with a state bound to this person, session and organization."""
+        tenant.require(Permission.connections_manage)
+        adapter = self._adapter(platform)
+        state = secrets.token_urlsafe(32)
+        verifier = secrets.token_urlsafe(64) if adapter.supports_pkce else None
+        redirect_uri = f"{get_settings().base_url}/connections/callback/{platform.value}"
+        now = utcnow()
+        repository = ConnectionRepository(session)
+        await repository.delete_stale_states(tenant.organization_id, now - timedelta(days=1))
+        row = OAuthState(
+            organization_id=tenant.organization_id,
+            user_id=tenant.user_id,
+            session_id=tenant.session_id,
+            platform=platform.value,
+            state_hash=token_digest(state),
+            code_verifier_ciphertext=credential_vault().encrypt(verifier.encode()) if verifier else None,
+            redirect_uri=redirect_uri,
+            expires_at=now + timedelta(minutes=STATE_MINUTES),
+        )
+        await repository.add(row)
+        url = adapter.authorization_url(
+            redirect_uri=redirect_uri, state=state, code_challenge=pkce_challenge(verifier) if verifier else None
+        )
+        log.info("connection.authorization_started", organization_id=str(tenant.organization_id), platform=platform)
+        return AuthorizationStart(url, row.expires_at)
+
+    async def complete_authorization(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        platform: Platform,
+        *,
+        state: str,
+        code: str | None,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> ConnectionDetails:
+        """Finish the consent round trip: trade the code for credentials, store them encrypted, list the accounts.
+
+        Connecting a login the organization already has (same platform user) replaces its credentials and makes it
+        healthy again: that is how a connection is reconnected.
+        """
+        tenant.require(Permission.connections_manage)
+        repository = ConnectionRepository(session)
+        now = utcnow()
+        pending = await repository.state_by_hash(tenant.organization_id, token_digest(state))
+        if (
+            pending is None
+            or pending.platform != platform.value
+            or pending.user_id != tenant.user_id
+            or pending.session_id != tenant.session_id
+            or pending.used_at is not None
+            or pending.expires_at <= now
+        ):
+            raise ConnectionStateInvalid()
+        pending.used_at = now
+        if error is not None:
+            reason = (error_description or error)[:300]
+            raise ConnectionDenied(f"{PLATFORM_TITLES[platform]} said: {reason}")
+        if not code:
+            raise AuthorizationCodeMissing()
+        vault = credential_vault()
+        verifier = (
+            vault.decrypt(pending.code_verifier_ciphertext).decode() if pending.code_verifier_ciphertext else None
+        )
+        adapter = self._adapter(platform)
+        try:
+            credentials = await adapter.exchange_code(code, redirect_uri=pending.redirect_uri, code_verifier=verifier)
+            remote = await adapter.list_ad_accounts(credentials)
+        except PlatformError as exc:
+            log.warning(
+                "connection.connect_failed",
+                organization_id=str(tenant.organization_id),
+                platform=platform,
+                error=type(exc).__name__,
+                detail=exc.detail,
+            )
+            raise _problem(exc) from None
+
+        subject = credentials.subject or _accounts_digest(remote)
+        display_name = _display_name(platform, remote, subject)
+        connection = await repository.connection_by_subject(tenant.organization_id, platform.value, subject)
+        reconnected = connection is not None
+        if connection is None:
+            new_id = uuid4()
+            inserted = await repository.insert_connection_if_absent(
+                PlatformConnection(
+                    id=new_id,
+                    organization_id=tenant.organization_id,
+                    platform=platform.value,
+                    subject=subject,
+                    display_name=display_name,
+                    credentials_ciphertext=seal_credentials(vault, credentials, tenant.organization_id, new_id),
+                    token_expires_at=credentials.expires_at,
+                    refreshed_at=now,
+                    health=ConnectionHealth.ok.value,
+                    consecutive_failures=0,
+                    created_by_user_id=tenant.user_id,
+                )
+            )
+            connection = await repository.connection_by_subject(tenant.organization_id, platform.value, subject)
+            if connection is None:  # pragma: no cover - it was inserted or already there, and rows are not deleted
+                raise ConnectionStateInvalid()
+            reconnected = not inserted
+        previous_health = connection.health
+        if reconnected:
+            connection.credentials_ciphertext = seal_credentials(
+                vault, credentials, tenant.organization_id, connection.id
+            )
+            connection.token_expires_at = credentials.expires_at
+            connection.refreshed_at = now
+            connection.display_name = display_name
+            connection.consecutive_failures = 0
+            _set_health(connection, ConnectionHealth.ok, None, now)
+        await session.flush()
+        await repository.upsert_accounts(tenant.organization_id, connection.id, platform.value, remote, now)
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "connection.reconnected" if reconnected else "connection.connected",
+            target_type="connection",
+            target_id=connection.id,
+            before={"health": previous_health} if reconnected else None,
+            after={
+                "platform": platform.value,
+                "display_name": display_name,
+                "subject": subject,
+                "ad_accounts": len(remote),
+            },
+        )
+        log.info(
+            "connection.reconnected" if reconnected else "connection.connected",
+            organization_id=str(tenant.organization_id),
+            connection_id=str(connection.id),
+            platform=platform,
+            ad_accounts=len(remote),
+        )
+        return await self._details(session, connection)
+
+    # --- ad accounts ------------------------------------------------------------------------------------------
+
+    async def set_managed_accounts(
+        self, session: AsyncSession, tenant: TenantContext, connection_id: UUID, account_ids: Sequence[UUID]
+    ) -> ConnectionDetails:
+        """Choose which of the connection's ad accounts are managed; newly managed ones get a first sync."""
+        tenant.require(Permission.connections_manage)
+        repository = ConnectionRepository(session)
+        connection = await repository.connection(tenant.organization_id, connection_id, lock=True)
+        if connection is None:
+            raise ConnectionNotFound()
+        accounts = {a.id: a for a in await repository.accounts_of(tenant.organization_id, [connection.id])}
+        wanted = list(dict.fromkeys(account_ids))
+        unknown = [str(i) for i in wanted if i not in accounts]
+        if unknown:
+            raise AdAccountsNotInConnection(f"Not accounts of this connection: {', '.join(unknown[:20])}")
+        managers = [accounts[i].platform_account_id for i in wanted if accounts[i].is_manager]
+        if managers:
+            raise ManagerAccountNotManageable(f"Manager accounts: {', '.join(managers[:20])}")
+        before = sorted(a.platform_account_id for a in accounts.values() if a.managed)
+        newly_managed = [i for i in wanted if not accounts[i].managed]
+        await repository.set_managed(tenant.organization_id, connection.id, wanted)
+        after = sorted(accounts[i].platform_account_id for i in wanted)
+        if before != after:
+            await audit_service.record(
+                session,
+                tenant.organization_id,
+                tenant.actor,
+                "connection.accounts_changed",
+                target_type="connection",
+                target_id=connection.id,
+                before={"managed": before},
+                after={"managed": after},
+            )
+        if newly_managed:
+            await self._on_accounts_managed(session, tenant, newly_managed)
+        return await self._details(session, connection)
+
+    async def _on_accounts_managed(
+        self, session: AsyncSession, tenant: TenantContext, account_ids: Sequence[UUID]
+    ) -> None:
+        """Hook: accounts a person just chose to manage get their first entity sync (the campaigns module's job).
+
+        Queued in the caller's transaction by name, so this module does not depend on the campaigns module.
+        """
+        for account_id in account_ids:
+            await enqueue(
+                session, SYNC_ENTITIES_JOB, tenant.organization_id, ad_account_id=str(account_id), trigger="connect"
+            )
+
+    async def refresh_accounts(
+        self, session: AsyncSession, tenant: TenantContext, connection_id: UUID
+    ) -> ConnectionDetails:
+        """List the login's ad accounts again: new ones appear unmanaged, vanished ones become inactive."""
+        tenant.require(Permission.connections_manage)
+        repository = ConnectionRepository(session)
+        connection = await repository.connection(tenant.organization_id, connection_id)
+        if connection is None:
+            raise ConnectionNotFound()
+        platform = Platform(connection.platform)
+        adapter = self._adapter(platform)
+        remote = await self._call_for_person(session, tenant, connection, adapter.list_ad_accounts)
+        now = utcnow()
+        await repository.upsert_accounts(tenant.organization_id, connection.id, platform.value, remote, now)
+        vanished = await repository.mark_unreachable(
+            tenant.organization_id, connection.id, [a.account_id for a in remote], now
+        )
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "connection.accounts_refreshed",
+            target_type="connection",
+            target_id=connection.id,
+            after={"ad_accounts": len(remote), "no_longer_reachable": vanished},
+        )
+        await session.refresh(connection)
+        return await self._details(session, connection)
+
+    # --- disconnect -------------------------------------------------------------------------------------------
+
+    async def disconnect(self, session: AsyncSession, tenant: TenantContext, connection_id: UUID) -> None:
+        """Revoke the grant at the platform (best effort) and delete the credentials; the ad accounts stay."""
+        tenant.require(Permission.connections_manage)
+        repository = ConnectionRepository(session)
+        connection = await repository.connection(tenant.organization_id, connection_id, lock=True)
+        if connection is None:
+            raise ConnectionNotFound()
+        platform = Platform(connection.platform)
+        revoke_error: str | None = None
+        try:
+            credentials = self._open(connection)
+            await self._adapter(platform).revoke(credentials)
+        except PlatformError as exc:
+            revoke_error = f"{type(exc).__name__}: {exc.detail}"[:500]
+        except VaultDecryptionFailed:
+            revoke_error = "the stored credentials could not be decrypted with the configured keys"
+        except PlatformAppNotConfigured:
+            revoke_error = "the platform is not configured on this server"
+        accounts = await repository.accounts_of(tenant.organization_id, [connection.id])
+        await repository.release_accounts(tenant.organization_id, connection.id)
+        await repository.delete_connection(connection)
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "connection.disconnected",
+            target_type="connection",
+            target_id=connection_id,
+            before={
+                "platform": platform.value,
+                "display_name": connection.display_name,
+                "subject": connection.subject,
+                "managed": sorted(a.platform_account_id for a in accounts if a.managed),
+            },
+            after={"revoked": revoke_error is None, "revoke_error": revoke_error},
+        )
+        log.info(
+            "connection.disconnected",
+            organization_id=str(tenant.organization_id),
+            connection_id=str(connection_id),
+            platform=platform,
+            revoked=revoke_error is None,
+        )
+
+    # --- credentials for other modules ------------------------------------------------------------------------
+
+    async def open_account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AccountAccess:
+        """Valid credentials for one managed ad account, refreshed first when they expire within the margin.
+
+        Raises ``AdAccountNotFound``; ``ConnectionNeedsReconnect`` when the connection needs reconnecting, was
+        removed, or the account is not managed; a ``PlatformError`` when the credentials are expired and the platform
+        could not refresh them just now (try again later). A refresh commits on its own (see the module docstring):
+        call this before writing the connection's row in your transaction.
+        """
+        repository = ConnectionRepository(session)
+        account = await repository.account(organization_id, ad_account_id)
+        if account is None:
+            raise AdAccountNotFound()
+        if account.connection_id is None:
+            raise ConnectionNeedsReconnect(
+                "This ad account's connection was removed; connect the platform again.", reason="disconnected"
+            )
+        if not account.managed:
+            raise ConnectionNeedsReconnect("This ad account is not managed.", reason="not_managed")
+        connection = await repository.connection(organization_id, account.connection_id)
+        if connection is None:
+            raise ConnectionNeedsReconnect(
+                "This ad account's connection was removed; connect the platform again.", reason="disconnected"
+            )
+        _ensure_usable(connection)
+        adapter = self._adapter(Platform(connection.platform))
+        credentials = await self._valid_credentials(connection)
+        return AccountAccess(
+            adapter=adapter,
+            credentials=credentials,
+            account=AdAccountRef(account.platform_account_id, account.login_customer_id),
+            ad_account=_account_info(account),
+        )
+
+    async def record_platform_success(
+        self, session: AsyncSession, organization_id: UUID, connection_id: UUID | None
+    ) -> None:
+        """A call with the connection's credentials worked: a degraded connection is healthy again.
+
+        A connection that needs reconnecting stays so until a person reconnects it.
+        """
+        if connection_id is None:
+            return
+        changed = await ConnectionRepository(session).mark_healthy(organization_id, connection_id, utcnow())
+        if changed:
+            log.info("connection.healthy", organization_id=str(organization_id), connection_id=str(connection_id))
+
+    async def record_platform_failure(
+        self, session: AsyncSession, organization_id: UUID, connection_id: UUID | None, error: PlatformError
+    ) -> FailureOutcome:
+        """Tell the connection's health what a call with its credentials ran into, and what to do next.
+
+        A rejected token that a refresh may fix is refreshed once (committed on its own): ``retry_now`` when that
+        worked. A token no refresh can fix, or a failed refresh, means a person must reconnect (audited, and shown
+        as a notice). Transient failures count; the third in a row marks the connection degraded. Written in the
+        caller's transaction otherwise: commit it (do not re-raise inside it) or the health change is lost.
+        """
+        if connection_id is None:
+            return FailureOutcome.reconnect
+        if isinstance(error, PlatformAuthError) and error.refreshable:
+            try:
+                _, refresh_error = await self._refresh_in_own_transaction(organization_id, connection_id, cause=error)
+            except ConnectionNeedsReconnect:
+                return FailureOutcome.reconnect
+            except PlatformUnavailable:
+                return FailureOutcome.retry_later
+            if refresh_error is None:
+                return FailureOutcome.retry_now
+            return _outcome(refresh_error)
+        connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
+        if connection is None:
+            return FailureOutcome.reconnect
+        return await self._apply_failure(session, connection, error, SYSTEM)
+
+    # --- the refresh job --------------------------------------------------------------------------------------
+
+    async def queue_due_refreshes(self, session: AsyncSession) -> int:
+        """Queue a refresh for every connection whose credentials expire within the margin, across organizations."""
+        margin = timedelta(minutes=get_settings().credential_refresh_margin_minutes)
+        queued = 0
+        for organization_id, connection_id in await ConnectionRepository(session).due_for_refresh(margin):
+            try:
+                async with session.begin_nested():
+                    await enqueue(
+                        session,
+                        REFRESH_CONNECTION_JOB,
+                        organization_id,
+                        connection_id=str(connection_id),
+                        queueing_lock=f"{REFRESH_CONNECTION_JOB}:{connection_id}",
+                    )
+            except IntegrityError:  # a refresh of this connection is already waiting in the queue
+                continue
+            queued += 1
+        return queued
+
+    async def refresh_connection(self, session: AsyncSession, organization_id: UUID, connection_id: UUID) -> None:
+        """Refresh one connection's credentials if they are still due (the body of the refresh job).
+
+        A connection another worker is refreshing right now is skipped. Platform failures are recorded on the
+        connection, never raised: the job is not retried, the next scheduled pass looks again.
+        """
+        connection = await ConnectionRepository(session).connection(
+            organization_id, connection_id, lock=True, skip_locked=True
+        )
+        if connection is None or connection.health == ConnectionHealth.needs_reconnect:
+            return
+        await self._refresh_locked(session, connection)
+
+    # --- internals --------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _adapter(platform: Platform) -> AdPlatformAdapter:
+        try:
+            return adapters.get_adapter(platform)
+        except adapters.PlatformNotConfigured as exc:
+            raise PlatformAppNotConfigured(str(exc)) from None
+
+    @staticmethod
+    def _open(connection: PlatformConnection) -> Credentials:
+        return open_credentials(
+            credential_vault(), connection.credentials_ciphertext, connection.organization_id, connection.id
+        )
+
+    @staticmethod
+    def _store(connection: PlatformConnection, credentials: Credentials, now: datetime) -> None:
+        connection.credentials_ciphertext = seal_credentials(
+            credential_vault(), credentials, connection.organization_id, connection.id
+        )
+        connection.token_expires_at = credentials.expires_at
+        connection.refreshed_at = now
+
+    async def _details(self, session: AsyncSession, connection: PlatformConnection) -> ConnectionDetails:
+        accounts = await ConnectionRepository(session).accounts_of(connection.organization_id, [connection.id])
+        return ConnectionDetails(connection, accounts)
+
+    async def _valid_credentials(self, connection: PlatformConnection) -> Credentials:
+        """The connection's credentials, refreshed first (in a transaction of their own) when they are due."""
+        credentials = self._open(connection)
+        if not _refresh_due(credentials):
+            return credentials
+        fresh, error = await self._refresh_in_own_transaction(connection.organization_id, connection.id)
+        if error is None:
+            return fresh
+        if isinstance(error, PlatformAuthError):
+            raise ConnectionNeedsReconnect(error.detail, reason="needs_reconnect")
+        if credentials.expires_at is not None and credentials.expires_at > utcnow():
+            return credentials  # refreshed ahead of expiry: the current token still works for now
+        raise error
+
+    @asynccontextmanager
+    async def _own_transaction(self, organization_id: UUID) -> AsyncIterator[AsyncSession]:
+        async with get_database().transaction() as session:
+            await set_tenant(session, organization_id)
+            await session.execute(text(f"SET LOCAL lock_timeout = '{REFRESH_LOCK_TIMEOUT}'"))
+            yield session
+
+    async def _refresh_in_own_transaction(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        *,
+        cause: PlatformAuthError | None = None,
+        rejected: Credentials | None = None,
+    ) -> tuple[Credentials, PlatformError | None]:
+        """Refresh under the connection's row lock in a transaction committed at once (waits for another refresh)."""
+        try:
+            async with self._own_transaction(organization_id) as session:
+                connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
+                if connection is None:
+                    raise ConnectionNeedsReconnect(
+                        "This connection was removed; connect the platform again.", reason="disconnected"
+                    )
+                _ensure_usable(connection)
+                return await self._refresh_locked(session, connection, cause=cause, rejected=rejected)
+        except DBAPIError as exc:
+            if _is_lock_timeout(exc):
+                raise PlatformUnavailable(
+                    "The connection's credentials are being refreshed; try again shortly."
+                ) from None
+            raise
+
+    async def _refresh_locked(
+        self,
+        session: AsyncSession,
+        connection: PlatformConnection,
+        *,
+        cause: PlatformAuthError | None = None,
+        rejected: Credentials | None = None,
+    ) -> tuple[Credentials, PlatformError | None]:
+        """Refresh a locked connection's credentials when they are due, or because the platform refused them
+        (``cause``, with the ``rejected`` credentials when known) unless another worker already replaced them.
+
+        Returns the credentials to use and the platform error, if any: never raised, so that the caller's
+        transaction commits the health change.
+        """
+        now = utcnow()
+        current = self._open(connection)
+        if cause is None:
+            if not _refresh_due(current):
+                return current, None  # another worker refreshed them while this one waited for the lock
+        elif rejected is not None:
+            if rejected.access_token != current.access_token:
+                return current, None  # the refused token was already replaced
+        elif connection.refreshed_at is not None and now - connection.refreshed_at < RECENT_REFRESH:
+            return current, None
+        adapter = self._adapter(Platform(connection.platform))
+        try:
+            fresh = await adapter.refresh(current)
+        except PlatformError as error:
+            await self._apply_failure(session, connection, error, SYSTEM)
+            return current, error
+        if cause is not None and fresh.access_token == current.access_token:
+            # The platform's tokens do not expire (nothing to refresh), yet it refused this one: only a person can
+            # grant access again.
+            await self._apply_failure(session, connection, _not_refreshable(cause), SYSTEM)
+            return current, cause
+        self._store(connection, fresh, now)
+        if connection.health == ConnectionHealth.degraded:
+            _set_health(connection, ConnectionHealth.ok, None, now)
+        connection.consecutive_failures = 0
+        log.info(
+            "connection.credentials_refreshed",
+            organization_id=str(connection.organization_id),
+            connection_id=str(connection.id),
+            platform=connection.platform,
+        )
+        return fresh, None
+
+    async def _apply_failure(
+        self, session: AsyncSession, connection: PlatformConnection, error: PlatformError, actor: Actor
+    ) -> FailureOutcome:
+        now = utcnow()
+        title = PLATFORM_TITLES[Platform(connection.platform)]
+        if isinstance(error, PlatformRejected):
+            return FailureOutcome.rejected
+        if isinstance(error, PlatformAuthError):
+            if connection.health != ConnectionHealth.needs_reconnect:
+                reason = f"{title} no longer accepts this connection's access: {error.detail}"[:1000]
+                previous = connection.health
+                _set_health(connection, ConnectionHealth.needs_reconnect, reason, now)
+                await session.flush()
+                await audit_service.record(
+                    session,
+                    connection.organization_id,
+                    actor,
+                    "connection.needs_reconnect",
+                    target_type="connection",
+                    target_id=connection.id,
+                    before={"health": previous},
+                    after={"health": ConnectionHealth.needs_reconnect.value, "reason": reason},
+                )
+                log.warning(
+                    "connection.needs_reconnect",
+                    organization_id=str(connection.organization_id),
+                    connection_id=str(connection.id),
+                    platform=connection.platform,
+                    error=type(error).__name__,
+                )
+            return FailureOutcome.reconnect
+        connection.consecutive_failures += 1
+        if connection.consecutive_failures >= DEGRADED_AFTER_FAILURES and connection.health == ConnectionHealth.ok:
+            reason = f"{title} failed {connection.consecutive_failures} times in a row: {error.detail}"[:1000]
+            _set_health(connection, ConnectionHealth.degraded, reason, now)
+            log.warning(
+                "connection.degraded",
+                organization_id=str(connection.organization_id),
+                connection_id=str(connection.id),
+                platform=connection.platform,
+            )
+        await session.flush()
+        return FailureOutcome.retry_later
+
+    async def _record_failure_in_own_transaction(
+        self, organization_id: UUID, connection_id: UUID, error: PlatformError, actor: Actor
+    ) -> None:
+        """For a request about to answer with an error (its own transaction rolls back): the health change stays."""
+        try:
+            async with self._own_transaction(organization_id) as session:
+                connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
+                if connection is not None:
+                    await self._apply_failure(session, connection, error, actor)
+        except DBAPIError as exc:
+            if not _is_lock_timeout(exc):
+                raise
+            log.warning("connection.health_not_recorded", connection_id=str(connection_id), reason="lock timeout")
+
+    async def _call_for_person(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        connection: PlatformConnection,
+        call: Callable[[Credentials], Awaitable[T]],
+    ) -> T:
+        """Call the platform with the connection's credentials on a person's behalf; failures become problems.
+
+        A refreshable rejection is refreshed and retried once. The request answers a failure with an error, so its
+        transaction rolls back: the health change is committed on its own (a refresh records its own failures).
+        """
+        _ensure_usable(connection)
+        try:
+            credentials = await self._valid_credentials(connection)
+        except PlatformError as error:
+            raise _problem(error) from None
+        try:
+            try:
+                return await self._succeeded(session, connection, await call(credentials))
+            except PlatformAuthError as error:
+                if not error.refreshable:
+                    raise
+                rejected = error
+            fresh, refresh_error = await self._refresh_in_own_transaction(
+                connection.organization_id, connection.id, cause=rejected, rejected=credentials
+            )
+            if refresh_error is not None:
+                if isinstance(refresh_error, PlatformAuthError):
+                    raise ConnectionNeedsReconnect(refresh_error.detail, reason="needs_reconnect") from None
+                raise _problem(refresh_error) from None
+            return await self._succeeded(session, connection, await call(fresh))
+        except PlatformError as error:
+            if not isinstance(error, PlatformRejected):
+                await self._record_failure_in_own_transaction(
+                    connection.organization_id, connection.id, _not_refreshable(error), tenant.actor
+                )
+            if isinstance(error, PlatformAuthError):
+                raise ConnectionNeedsReconnect(error.detail, reason="needs_reconnect") from None
+            raise _problem(error) from None
+
+    async def _succeeded(self, session: AsyncSession, connection: PlatformConnection, result: T) -> T:
+        await self.record_platform_success(session, connection.organization_id, connection.id)
+        return result
+
+
+def _ensure_usable(connection: PlatformConnection) -> None:
+    if connection.health == ConnectionHealth.needs_reconnect:
+        raise ConnectionNeedsReconnect(
+            connection.health_reason or "This connection needs reconnecting.", reason="needs_reconnect"
+        )
+
+
+def _refresh_due(credentials: Credentials) -> bool:
+    margin = timedelta(minutes=get_settings().credential_refresh_margin_minutes)
+    return credentials.expires_within(utcnow(), margin.total_seconds())
+
+
+def _set_health(connection: PlatformConnection, health: ConnectionHealth, reason: str | None, now: datetime) -> None:
+    if connection.health != health.value:
+        connection.health_changed_at = now
+    connection.health = health.value
+    connection.health_reason = reason
+
+
+def _not_refreshable(error: PlatformError) -> PlatformError:
+    """An auth failure that a refresh already failed to fix (other errors unchanged)."""
+    if not isinstance(error, PlatformAuthError) or not error.refreshable:
+        return error
+    return PlatformAuthError(
+        error.detail, refreshable=False, platform_code=error.platform_code, request_id=error.request_id
+    )
+
+
+def _outcome(error: PlatformError) -> FailureOutcome:
+    if isinstance(error, PlatformAuthError):
+        return FailureOutcome.reconnect
+    if isinstance(error, PlatformRejected):
+        return FailureOutcome.rejected
+    return FailureOutcome.retry_later
+
+
+def _is_lock_timeout(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "55P03" or getattr(exc.orig, "pgcode", None) == "55P03"
+
+
+def _problem(error: PlatformError) -> AppError:
+    """A platform failure during a person's request, as the problem they see (never a 500)."""
+    if isinstance(error, PlatformAuthError | PlatformRejected):
+        return ConnectionRejected(error.detail)
+    retry_after = error.retry_after if isinstance(error, PlatformRateLimited) else None
+    if retry_after is not None:
+        seconds = max(1, math.ceil(retry_after))
+        return PlatformUnreachable(error.detail, headers={"Retry-After": str(seconds)}, retry_after=seconds)
+    return PlatformUnreachable(error.detail)
+
+
+def _accounts_digest(remote: Sequence[RemoteAdAccount]) -> str:
+    """A stable subject for a login the platform does not identify: its account list when first connected."""
+    ids = ",".join(sorted(account.account_id for account in remote))
+    return "accounts:" + hashlib.sha256(ids.encode()).hexdigest()[:40]
+
+
+def _display_name(platform: Platform, remote: Sequence[RemoteAdAccount], subject: str) -> str:
+    managers = [account.name for account in remote if account.is_manager]
+    names = managers or [account.name for account in remote]
+    return f"{PLATFORM_TITLES[platform]} · {names[0] if names else subject}"[:300]
+
+
+def _account_info(account: AdAccount) -> AdAccountInfo:
+    return AdAccountInfo(
+        id=account.id,
+        platform=Platform(account.platform),
+        platform_account_id=account.platform_account_id,
+        name=account.name,
+        currency=account.currency,
+        time_zone=account.time_zone,
+        connection_id=account.connection_id,
+        login_customer_id=account.login_customer_id,
+        managed=account.managed,
+    )
+
+
+connection_service = ConnectionService()
