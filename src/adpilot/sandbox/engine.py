@@ -7,15 +7,17 @@ field, and why a day equals the sum of its hours.
 
 The model, in the order it is applied:
 
-* A budget holder (the campaign, or the ad set on Meta campaigns without a campaign budget) has a *demand*: what it
-  could spend on an average day relative to its budget. Its day's spend is the budget times a soft minimum of that
-  day's demand and 1, so demand-rich campaigns pace to their budget and others underspend; a delivery noise lets a day
-  overspend a little (never near Google's 2x cap).
+* A budget holder (the campaign, or the ad set on Meta campaigns without a campaign budget) has a *potential*: what
+  its audience and bids could absorb on a day, in money, set by its first budget times a seeded *demand* trait and
+  moved by weekday, season and noise. The day's spend is a soft minimum of potential and budget, so demand-rich
+  holders pace to their budget and others underspend; a delivery noise lets a day overspend a little (at most 25%,
+  well inside Google's 2x rule).
 * Spend is split between the holder's ad groups and ads by per-entity weights, over the hours each of them is active
   (status history) with an hour-of-day curve in the account's local time. Budget changes apply from their timestamp.
-* CPM rises as spend approaches the budget (diminishing returns: impressions grow sub-linearly with spend); each ad
-  has its own click-through rate, which decays with the ad's age (creative fatigue: cumulative frequency grows with
-  age), its own conversion rate and order value, with weekday seasonality and multiplicative noise per day.
+* CPM rises with the share of the potential bought (diminishing returns: a bigger budget buys pricier inventory, so
+  impressions grow sub-linearly with spend). Each ad has its own click-through rate, which decays with the ad's age
+  (creative fatigue: cumulative frequency grows with age), its own conversion rate and order value, with weekday
+  seasonality and multiplicative noise per day.
 * A day's conversions are final from the start, but they are *reported* late: each conversion carries a seeded
   reporting lag, so a recent day shows about 60% of them at the end of the hour they happened in, 85% a day later and
   all of them after seven days. Restatements only ever go up, and levels stay consistent because the lag is decided
@@ -139,7 +141,7 @@ class EntityProfile:
     """The seeded traits of one entity (a pure function of seed, platform and id). Fields apply by level."""
 
     weight: float  # share of the parent's budget relative to its siblings
-    demand: float  # budget holders: what it could spend on an average day ÷ its budget (> 1: budget-limited)
+    demand: float  # budget holders: potential spend on an average day ÷ first budget (> 1: budget-limited)
     ctr: float  # ads: click-through rate of the fresh creative
     cvr: float  # ads: conversions per click
     cpm_factor: float  # ads: price level relative to the channel's typical CPM
@@ -163,7 +165,7 @@ _TWO_PI = 2.0 * math.pi
 def _uniforms(key: str) -> tuple[float, ...]:
     """Sixteen uniforms in (0, 1) that depend only on ``key`` (stable across processes, unlike ``hash``)."""
     raw = _U32.unpack(hashlib.blake2b(key.encode(), digest_size=64).digest())
-    return tuple((x + 0.5) * 2.3283064365386963e-10 for x in raw)
+    return tuple([x * 2.3283064365386963e-10 + 1.1641532182693481e-10 for x in raw])
 
 
 def _normal(u1: float, u2: float) -> float:
@@ -289,48 +291,92 @@ class _History:
             index += 1
         return total / (end - start)
 
+    def active_spans(self, start: float, end: float) -> tuple[tuple[float, float], ...]:
+        """The [from, to) spans within [start, end) in which the status was active."""
+        spans: list[tuple[float, float]] = []
+        index = bisect.bisect_right(self.times, start) - 1
+        cursor = start
+        while cursor < end:
+            following = self.times[index + 1] if index + 1 < len(self.times) else end
+            segment_end = min(following, end)
+            if index >= 0 and segment_end > cursor and self.values[index] is EntityStatus.active:
+                if spans and spans[-1][1] == cursor:
+                    spans[-1] = (spans[-1][0], segment_end)
+                else:
+                    spans.append((cursor, segment_end))
+            cursor = max(cursor, segment_end)
+            index += 1
+        return tuple(spans)
 
-def _is_active(status: Any) -> float:
-    return 1.0 if status is EntityStatus.active else 0.0
+
+# When an entity delivered during a day: 1.0 (all day) or 0.0 (not at all) in the common case that nothing changed
+# that day, else the exact active spans (epoch seconds), so a pause at 14:20 stops delivery at 14:20.
+_Spans = tuple[tuple[float, float], ...]
+_Activity = float | _Spans
 
 
-# An hourly profile is either a constant for the whole day (the common case: nothing changed that day) or 24 values.
-_Hourly = float | tuple[float, ...]
-
-
-def _multiply(a: _Hourly, b: _Hourly) -> _Hourly:
+def _combine(a: _Activity, b: _Activity) -> _Activity:
+    """Delivery needs the campaign, the ad group and the ad active at once: the intersection of their activity."""
     if isinstance(a, float):
-        if isinstance(b, float):
-            return a * b
-        return b if a == 1.0 else tuple(a * y for y in b)
+        return b if a == 1.0 else 0.0
     if isinstance(b, float):
-        return a if b == 1.0 else tuple(x * b for x in a)
-    return tuple(x * y for x, y in zip(a, b, strict=True))
+        return a if b == 1.0 else 0.0
+    spans: list[tuple[float, float]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        low, high = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if low < high:
+            spans.append((low, high))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(spans) if spans else 0.0
 
 
-def _is_zero(profile: _Hourly) -> bool:
-    return profile == 0.0 if isinstance(profile, float) else not any(profile)
+def _overlap(spans: _Spans, start: float, end: float) -> float:
+    return sum(max(0.0, min(high, end) - max(low, start)) for low, high in spans)
+
+
+def _hour_fractions(activity: _Activity, hours: Sequence[float]) -> tuple[float, ...]:
+    if isinstance(activity, float):
+        return (activity,) * 24
+    return tuple(
+        _overlap(activity, hours[h], hours[h + 1]) / (hours[h + 1] - hours[h]) if hours[h + 1] > hours[h] else 0.0
+        for h in range(24)
+    )
+
+
+# A holder's budget over a day: one daily-equivalent amount, or 24 hourly values when it changed that day.
+_Hourly = float | tuple[float, ...]
 
 
 # ---- one ad's day ---------------------------------------------------------------------------------------------------
 
 
 class _AdDay:
-    """One ad's final figures for one local day (floats split into whole units by shared rounding offsets)."""
+    """One ad's final figures for one local day.
+
+    Spend and impressions are floats split into whole units along the day's cumulative delivery curve; clicks, reach
+    and video views follow the whole impressions delivered so far (a ratio each), and conversions follow impressions
+    too. That keeps every hour with no impressions and no spend empty in every field, and every figure causal: what
+    an hour shows depends only on delivery up to it.
+    """
 
     __slots__ = (
         "ad_id",
-        "clicks",
+        "click_ratio",
         "conversions",
         "cumulative",
         "group_id",
         "impressions",
         "lag_seed",
         "offset",
-        "reach",
+        "reach_ratio",
+        "spans",
         "spend_minor",
         "value_minor",
-        "video_views",
+        "view_ratio",
     )
 
     def __init__(
@@ -340,12 +386,13 @@ class _AdDay:
         *,
         spend_minor: float,
         impressions: float,
-        clicks: float,
-        reach: float,
-        video_views: float,
+        click_ratio: float,
+        reach_ratio: float,
+        view_ratio: float,
         conversions: int,
         value_minor: int,
         cumulative: tuple[float, ...],
+        spans: _Spans | None,
         offset: float,
         lag_seed: int,
     ) -> None:
@@ -353,50 +400,66 @@ class _AdDay:
         self.group_id = group_id
         self.spend_minor = spend_minor
         self.impressions = impressions
-        self.clicks = clicks
-        self.reach = reach
-        self.video_views = video_views
-        self.conversions = conversions
-        self.value_minor = value_minor
+        self.click_ratio = click_ratio
+        self.reach_ratio = reach_ratio
+        self.view_ratio = view_ratio
+        self.conversions = conversions  # final count for the whole day
+        self.value_minor = value_minor  # final value for the whole day
         # Cumulative share of the day's delivery at each local hour boundary (25 values, exactly 0.0 ... 1.0).
         self.cumulative = cumulative
+        self.spans = spans  # None: active all day
         self.offset = offset
         self.lag_seed = lag_seed
+
+    def full_impressions(self) -> int:
+        return math.floor(self.impressions + self.offset)
 
 
 # (impressions, clicks, spend_minor, conversions, value_minor, reach, video_views)
 _Figures = tuple[int, int, int, int, int, int, int]
+_NOTHING: _Figures = (0, 0, 0, 0, 0, 0, 0)
 
 
-def _conversion_hours(ad: _AdDay, count: int) -> list[int]:
-    """The local hour each of the first ``count`` conversions of the day happened in (in order)."""
-    hours: list[int] = []
-    previous = 0
-    for hour in range(24):
-        upto = math.floor(ad.conversions * ad.cumulative[hour + 1] + ad.offset)
-        hours.extend([hour] * (upto - previous))
-        previous = upto
-        if len(hours) >= count:
-            break
-    return hours[:count]
+def _cumulative_figures(ad: _AdDay, share: float) -> tuple[int, int, int, int, int, int]:
+    """Whole units delivered up to a cumulative share of the day: impressions, clicks, spend, conversions (final
+    count), reach, video views. Non-decreasing in ``share``, so hour values are differences of these."""
+    offset = ad.offset
+    impressions = math.floor(ad.impressions * share + offset)
+    full = ad.full_impressions()
+    return (
+        impressions,
+        math.floor(ad.click_ratio * impressions + offset),
+        math.floor(ad.spend_minor * share + offset),
+        ad.conversions * impressions // full if full else 0,
+        math.floor(ad.reach_ratio * impressions + offset),
+        math.floor(ad.view_ratio * impressions + offset),
+    )
 
 
-def _reported_conversions(
-    ad: _AdDay, hour_ends: Sequence[float], as_of: float, visible: int
+def _reported(
+    ad: _AdDay, hour_ends: Sequence[float], as_of: float, per_hour: Sequence[int]
 ) -> tuple[list[int], list[int]]:
-    """Per hour: conversions and their value as reported at ``as_of`` (each conversion has a seeded reporting lag)."""
+    """Per hour: how many of its conversions, and what value, are reported at ``as_of``.
+
+    Each conversion of the day (in order) has a seeded threshold; it is reported once the maturity of its hour's age
+    reaches the threshold. Thresholds never change, maturity only grows: restatements only go up.
+    """
     conversions = [0] * 24
     values = [0] * 24
-    if visible <= 0:
-        return conversions, values
-    lags = random.Random(ad.lag_seed)  # noqa: S311 - a simulation, not security
     total, value = ad.conversions, ad.value_minor
-    for index, hour in enumerate(_conversion_hours(ad, visible)):
-        threshold = lags.random()
-        age_hours = (as_of - hour_ends[hour]) / 3600.0
-        if threshold <= maturity(age_hours):
-            conversions[hour] += 1
-            values[hour] += value * (index + 1) // total - value * index // total
+    if total <= 0:
+        return conversions, values
+    thresholds = random.Random(ad.lag_seed)  # noqa: S311 - a simulation, not security
+    index = 0
+    for hour, count in enumerate(per_hour):
+        if count <= 0:
+            continue
+        mature = maturity((as_of - hour_ends[hour]) / 3600.0)
+        for _ in range(count):
+            if thresholds.random() <= mature:
+                conversions[hour] += 1
+                values[hour] += value * (index + 1) // total - value * index // total
+            index += 1
     return conversions, values
 
 
@@ -425,6 +488,7 @@ class SandboxWorld:
         self._statuses: dict[_EntityKey, _History] = {}
         self._budgets: dict[_EntityKey, _History] = {}
         self._profiles: dict[_EntityKey, EntityProfile] = {}
+        self._creation_days: dict[_EntityKey, int] = {}
         self._generation: dict[_EntityKey, int] = {}
         self._cache: OrderedDict[tuple[Platform, str, int, int], dict[str, _AdDay]] = OrderedDict()
         self._hour_cache: dict[tuple[str, int], tuple[float, ...]] = {}
@@ -831,13 +895,13 @@ class SandboxWorld:
         self._hour_cache[key] = hours
         return hours
 
-    def _activity(self, platform: Platform, entity_id: str, hours: Sequence[float]) -> _Hourly:
-        """How much of each hour the entity was active: 1.0 or 0.0 for the whole day, else 24 fractions."""
+    def _activity(self, platform: Platform, entity_id: str, hours: Sequence[float]) -> _Activity:
+        """When the entity was active during the day: 1.0 or 0.0 if nothing changed that day, else exact spans."""
         history = self._statuses[(platform, entity_id)]
         start, end = hours[0], hours[24]
         if not history.changes_within(start, end):
-            return _is_active(history.at(start)) if history.times[0] <= start else 0.0
-        return tuple(history.average(hours[h], hours[h + 1], _is_active) for h in range(24))
+            return 1.0 if history.times[0] <= start and history.at(start) is EntityStatus.active else 0.0
+        return history.active_spans(start, end) or 0.0
 
     def _budget(self, platform: Platform, entity: SimEntity, hours: Sequence[float]) -> _Hourly | None:
         """The daily-equivalent budget in effect (micros) per hour, or ``None`` when the entity has none all day."""
@@ -883,24 +947,24 @@ class SandboxWorld:
         if campaign.created_at.timestamp() >= hours[24]:
             return {}
         campaign_activity = self._activity(platform, campaign.id, hours)
-        if _is_zero(campaign_activity):
+        if campaign_activity == 0.0:
             return {}
         # (group, ad, activity) for every ad that was active at some point of the day.
-        members: list[tuple[SimEntity, SimEntity, _Hourly]] = []
+        members: list[tuple[SimEntity, SimEntity, _Activity]] = []
         for group_id in self._children.get((platform, campaign.id), []):
             group = self._entities[(platform, group_id)]
-            group_activity = _multiply(campaign_activity, self._activity(platform, group_id, hours))
-            if _is_zero(group_activity):
+            group_activity = _combine(campaign_activity, self._activity(platform, group_id, hours))
+            if group_activity == 0.0:
                 continue
             for ad_id in self._children.get((platform, group_id), []):
-                ad_activity = _multiply(group_activity, self._activity(platform, ad_id, hours))
-                if not _is_zero(ad_activity):
+                ad_activity = _combine(group_activity, self._activity(platform, ad_id, hours))
+                if ad_activity != 0.0:
                     members.append((group, self._entities[(platform, ad_id)], ad_activity))
         if not members:
             return {}
         channel = self._channel(campaign)
         # Budget holders: the campaign when it has a budget, else each ad group with one (Meta ad set budgets).
-        holders: list[tuple[SimEntity, _Hourly, list[tuple[SimEntity, SimEntity, _Hourly, float]]]] = []
+        holders: list[tuple[SimEntity, _Hourly, list[tuple[SimEntity, SimEntity, _Activity, float]]]] = []
         campaign_budget = self._budget(platform, campaign, hours)
         if campaign_budget is not None:
             shares = [
@@ -909,7 +973,7 @@ class SandboxWorld:
             ]
             holders.append((campaign, campaign_budget, shares))
         else:
-            by_group: dict[str, list[tuple[SimEntity, SimEntity, _Hourly, float]]] = {}
+            by_group: dict[str, list[tuple[SimEntity, SimEntity, _Activity, float]]] = {}
             for group, ad, activity in members:
                 by_group.setdefault(group.id, []).append((group, ad, activity, self._profile(ad).weight))
             for entries in by_group.values():
@@ -917,23 +981,59 @@ class SandboxWorld:
                 if group_budget is not None:
                     holders.append((entries[0][0], group_budget, entries))
         result: dict[str, _AdDay] = {}
+        curve = _HOUR_WEIGHT[channel.family]
         for holder, budget, shares in holders:
-            spend_share, utilization = self._pace(holder, channel, day)
-            for group, ad, spend, cumulative in _split_spend(budget, spend_share, shares, channel.family):
+            mean_budget = (
+                budget if isinstance(budget, float) else sum(w * b for w, b in zip(curve, budget, strict=True))
+            )
+            spend_share, utilization = self._pace(holder, channel, day, mean_budget)
+            if spend_share <= 0.0:
+                continue
+            for group, ad, activity, spend, cumulative in _split_spend(
+                budget, spend_share, shares, channel.family, hours
+            ):
                 ad_day = self._ad_day(account, campaign, channel, group, ad, day, spend, utilization, cumulative)
                 if ad_day is not None:
+                    ad_day.spans = None if isinstance(activity, float) else activity
                     result[ad.id] = ad_day
         return result
 
-    def _pace(self, holder: SimEntity, channel: _Channel, day: date) -> tuple[float, float]:
-        """(share of the budget spent, how hard delivery pushed) for one holder-day."""
+    def _pace(self, holder: SimEntity, channel: _Channel, day: date, budget: float) -> tuple[float, float]:
+        """(share of the budget spent, share of the available inventory bought) for one holder-day.
+
+        The holder's *potential* (what its audience and bids could absorb that day) is fixed in absolute terms by its
+        first budget and its demand trait, so raising the budget later buys a growing share of the same inventory at
+        a rising price: diminishing returns.
+        """
+        reference = self._reference_budget(holder)
+        if budget <= 0.0 or reference <= 0.0:
+            return 0.0, 0.0
         u = _uniforms(f"{self.seed}:{holder.platform}:{holder.id}:{day.toordinal()}:pace")
         weekday_demand = _WEEKDAY[channel.family][day.weekday()][0]
-        demand = self._profile(holder).demand * weekday_demand * _season(day) * math.exp(0.18 * _normal(u[0], u[1]))
-        # A soft minimum of demand and 1: well-funded campaigns underspend, demand-rich ones pace to the budget.
-        pacing = demand / (1.0 + demand**4) ** 0.25
+        noise = math.exp(0.18 * _normal(u[0], u[1]))
+        potential = self._profile(holder).demand * reference * weekday_demand * _season(day) * noise
+        ratio = potential / budget
+        # A soft minimum of potential and budget: demand-rich holders pace to the budget, others underspend.
+        saturation = 1.0 / (1.0 + ratio**4) ** 0.25
         delivery = min(1.25, max(0.85, 1.0 + 0.06 * _normal(u[2], u[3])))
-        return pacing * delivery, pacing
+        return ratio * saturation * delivery, saturation
+
+    def _local_creation_day(self, entity: SimEntity, time_zone: str) -> int:
+        key = (entity.platform, entity.id)
+        known = self._creation_days.get(key)
+        if known is None:
+            known = self._creation_days[key] = entity.created_at.astimezone(ZoneInfo(time_zone)).date().toordinal()
+        return known
+
+    def _reference_budget(self, holder: SimEntity) -> float:
+        """The holder's first daily-equivalent budget: the scale its potential was set at."""
+        flight_days = max(1, int(holder.attributes.get("flight_days", 30)))
+        for daily, lifetime in self._budgets[(holder.platform, holder.id)].values:
+            if daily is not None:
+                return float(daily)
+            if lifetime is not None:
+                return float(lifetime) / flight_days
+        return 0.0
 
     def _ad_day(
         self,
@@ -957,17 +1057,12 @@ class SandboxWorld:
         units_per_usd = _UNITS_PER_USD.get(account.currency, 1.0)
         _, _, cpm_m, value_m, _ = _OBJECTIVES.get(campaign.objective, _OBJECTIVES["sales"])
         weekday_cvr = _WEEKDAY[channel.family][day.weekday()][1]
-        # CPM in account-currency micros; it climbs as delivery pushes toward the budget (diminishing returns).
+        # CPM in account-currency micros; it climbs as the holder buys more of its available inventory.
         cpm = channel.cpm_usd * cpm_m * units_per_usd * MICROS * profile.cpm_factor
-        cpm *= (1.0 + 0.45 * utilization * utilization) * math.exp(0.08 * z[0])
+        cpm *= (1.0 + 0.5 * utilization * utilization) * math.exp(0.08 * z[0])
         impressions = spend_micros / cpm * 1000.0
-        age_days = max(0, (day - ad.created_at.astimezone(ZoneInfo(account.time_zone)).date()).days)
+        age_days = max(0, day.toordinal() - self._local_creation_day(ad, account.time_zone))
         fatigue = profile.fatigue_floor + (1.0 - profile.fatigue_floor) * math.exp(-profile.fatigue_rate * age_days)
-        clicks = impressions * min(0.5, profile.ctr * fatigue * math.exp(0.12 * z[1]))
-        expected_conversions = clicks * min(0.9, profile.cvr * weekday_cvr * math.exp(0.15 * z[2]))
-        offset = u[12]
-        # Stochastic rounding keeps small ads converting now and then instead of never.
-        conversions = min(math.floor(expected_conversions + u[13]), math.floor(clicks + offset))
         order_value_minor = (
             self._order_value_usd.get((account.platform, account.account_id), 70.0)
             * units_per_usd
@@ -977,55 +1072,68 @@ class SandboxWorld:
             * math.exp(0.2 * z[3])
         )
         frequency = profile.frequency * (0.9 + 0.4 * utilization) * math.exp(0.05 * z[4])
-        return _AdDay(
+        click_ratio = min(0.5, profile.ctr * fatigue * math.exp(0.12 * z[1]))
+        ad_day = _AdDay(
             ad.id,
             group.id,
             spend_minor=spend_minor,
             impressions=impressions,
-            clicks=clicks,
-            reach=impressions / max(1.0, frequency),
-            video_views=impressions * profile.view_rate * math.exp(0.1 * z[5]),
-            conversions=max(0, conversions),
-            value_minor=round(max(0, conversions) * order_value_minor),
+            click_ratio=click_ratio,
+            reach_ratio=1.0 / max(1.0, frequency),
+            view_ratio=min(0.95, profile.view_rate * math.exp(0.1 * z[5])),
+            conversions=0,
+            value_minor=0,
             cumulative=cumulative,
-            offset=offset,
+            spans=None,
+            offset=u[12],
             lag_seed=int(u[14] * 2**32) ^ (int(u[15] * 2**32) << 32),
         )
+        clicks = _cumulative_figures(ad_day, 1.0)[1]
+        expected = clicks * min(0.9, profile.cvr * weekday_cvr * math.exp(0.15 * z[2]))
+        # Stochastic rounding keeps small ads converting now and then instead of never.
+        ad_day.conversions = min(clicks, math.floor(expected + u[13]))
+        ad_day.value_minor = round(ad_day.conversions * order_value_minor)
+        return ad_day
 
 
 def _split_spend(
     budget: _Hourly,
     spend_share: float,
-    shares: list[tuple[SimEntity, SimEntity, _Hourly, float]],
+    shares: list[tuple[SimEntity, SimEntity, _Activity, float]],
     family: str,
-) -> list[tuple[SimEntity, SimEntity, float, tuple[float, ...]]]:
-    """Split a holder's day among its ads: (group, ad, spend micros, cumulative hourly shape) per ad."""
-    curve = _HOUR_WEIGHT[family]
-    constant = isinstance(budget, float) and all(isinstance(activity, float) for _, _, activity, _ in shares)
-    if constant:
+    hours: Sequence[float],
+) -> list[tuple[SimEntity, SimEntity, _Activity, float, tuple[float, ...]]]:
+    """Split a holder's day among its ads by weight, hour by hour among those active in the hour.
+
+    Returns (group, ad, activity, spend micros, cumulative hourly shape) per ad that spent. An ad paused for part of
+    an hour gets that part of its share; its siblings take up the rest.
+    """
+    if isinstance(budget, float) and all(isinstance(activity, float) for _, _, activity, _ in shares):
         # Nothing changed during the day: every ad follows the platform's hour curve.
-        assert isinstance(budget, float)  # noqa: S101 - narrowed by ``constant``
         total_weight = sum(weight for _, _, _, weight in shares)
         day_spend = budget * spend_share
         return [
-            (group, ad, day_spend * weight / total_weight, _HOUR_CUMULATIVE[family]) for group, ad, _, weight in shares
+            (group, ad, activity, day_spend * weight / total_weight, _HOUR_CUMULATIVE[family])
+            for group, ad, activity, weight in shares
         ]
+    curve = _HOUR_WEIGHT[family]
     hourly_budget = budget if isinstance(budget, tuple) else (budget,) * 24
-    activities = [a if isinstance(a, tuple) else (a,) * 24 for _, _, a, _ in shares]
+    fractions = [_hour_fractions(activity, hours) for _, _, activity, _ in shares]
+    weights = [weight for _, _, _, weight in shares]
     per_ad = [[0.0] * 24 for _ in shares]
     for hour in range(24):
-        active_weight = sum(activities[i][hour] * shares[i][3] for i in range(len(shares)))
+        active_weight = sum(f[hour] * w for f, w in zip(fractions, weights, strict=True))
         if active_weight <= 0.0:
             continue
-        reach = max(activities[i][hour] for i in range(len(shares)))
-        hour_spend = hourly_budget[hour] * spend_share * curve[hour] * reach
-        for i in range(len(shares)):
-            per_ad[i][hour] = hour_spend * activities[i][hour] * shares[i][3] / active_weight
-    split: list[tuple[SimEntity, SimEntity, float, tuple[float, ...]]] = []
-    for (group, ad, _, _), hourly in zip(shares, per_ad, strict=True):
+        covered = max(f[hour] for f in fractions)
+        hour_spend = hourly_budget[hour] * spend_share * curve[hour] * covered
+        for i, (f, w) in enumerate(zip(fractions, weights, strict=True)):
+            per_ad[i][hour] = hour_spend * f[hour] * w / active_weight
+    split: list[tuple[SimEntity, SimEntity, _Activity, float, tuple[float, ...]]] = []
+    for (group, ad, activity, _), hourly in zip(shares, per_ad, strict=True):
         total = sum(hourly)
         if total > 0.0:
-            split.append((group, ad, total, _normalized_cumulative(hourly)))
+            split.append((group, ad, activity, total, _normalized_cumulative(hourly)))
     return split
 
 
@@ -1038,56 +1146,68 @@ def _level_key(level: EntityLevel, ad: _AdDay, campaign_id: str) -> str:
 
 
 def _visible_share(ad: _AdDay, hours: Sequence[float], as_of: float) -> tuple[int, float]:
-    """(the last local hour with data, the cumulative delivery share visible at ``as_of``); (-1, 0.0) if none."""
+    """(the last local hour with data, the cumulative delivery share visible at ``as_of``); (-1, 0.0) if none.
+
+    Within the current hour delivery is spread evenly over the time the ad was active in it.
+    """
     if as_of >= hours[24]:
         return 23, 1.0
     if as_of <= hours[0]:
         return -1, 0.0
     hour = min(23, bisect.bisect_right(hours, as_of) - 1)
-    length = hours[hour + 1] - hours[hour]
-    fraction = (as_of - hours[hour]) / length if length > 0 else 1.0
+    start, end = hours[hour], hours[hour + 1]
+    if ad.spans is None:
+        fraction = (as_of - start) / (end - start) if end > start else 1.0
+    else:
+        active = _overlap(ad.spans, start, end)
+        fraction = _overlap(ad.spans, start, as_of) / active if active > 0 else 1.0
     low, high = ad.cumulative[hour], ad.cumulative[hour + 1]
     return hour, low + (high - low) * fraction
+
+
+def _conversions_per_hour(ad: _AdDay, last_hour: int, share: float) -> list[int]:
+    """How many of the day's final conversions belong to each hour up to the visible share."""
+    per_hour = [0] * 24
+    previous = 0
+    for hour in range(last_hour + 1):
+        boundary = share if hour == last_hour else ad.cumulative[hour + 1]
+        upto = _cumulative_figures(ad, boundary)[3]
+        per_hour[hour] = upto - previous
+        previous = upto
+    return per_hour
+
+
+def _is_settled(hours: Sequence[float], as_of: float) -> bool:
+    return as_of >= hours[24] + MATURITY_HOURS * 3600
 
 
 def _day_figures(ad: _AdDay, hours: Sequence[float], as_of: float) -> _Figures:
     last_hour, share = _visible_share(ad, hours, as_of)
     if last_hour < 0:
-        return (0, 0, 0, 0, 0, 0, 0)
-    offset = ad.offset
-    visible_conversions = math.floor(ad.conversions * share + offset)
-    if share == 1.0 and as_of >= hours[24] + MATURITY_HOURS * 3600:
+        return _NOTHING
+    impressions, clicks, spend, visible_conversions, reach, views = _cumulative_figures(ad, share)
+    if _is_settled(hours, as_of):
         conversions, value = ad.conversions, ad.value_minor
+    elif visible_conversions == 0:
+        conversions, value = 0, 0
     else:
-        per_hour, values = _reported_conversions(ad, hours[1:], as_of, visible_conversions)
+        per_hour, values = _reported(ad, hours[1:], as_of, _conversions_per_hour(ad, last_hour, share))
         conversions, value = sum(per_hour), sum(values)
-    return (
-        math.floor(ad.impressions * share + offset),
-        math.floor(ad.clicks * share + offset),
-        math.floor(ad.spend_minor * share + offset),
-        conversions,
-        value,
-        math.floor(ad.reach * share + offset),
-        math.floor(ad.video_views * share + offset),
-    )
+    return impressions, clicks, spend, conversions, value, reach, views
 
 
 def _hour_figures(ad: _AdDay, hours: Sequence[float], as_of: float) -> list[_Figures]:
-    """Per local hour; the boundaries telescope, so the hours sum exactly to ``_day_figures``."""
+    """Per local hour; differences of cumulative figures, so the hours sum exactly to ``_day_figures``."""
     last_hour, share = _visible_share(ad, hours, as_of)
-    figures: list[_Figures] = [(0, 0, 0, 0, 0, 0, 0)] * 24
+    figures: list[_Figures] = [_NOTHING] * 24
     if last_hour < 0:
         return figures
-    offset = ad.offset
-    visible_conversions = math.floor(ad.conversions * share + offset)
-    conversions, values = _reported_conversions(ad, hours[1:], as_of, visible_conversions)
-    floats = (ad.impressions, ad.clicks, ad.spend_minor, ad.reach, ad.video_views)
-    previous = [math.floor(x * 0.0 + offset) for x in floats]
+    conversions, values = _reported(ad, hours[1:], as_of, _conversions_per_hour(ad, last_hour, share))
+    previous = (0, 0, 0, 0, 0, 0)
     for hour in range(last_hour + 1):
-        boundary = share if hour == last_hour else ad.cumulative[hour + 1]
-        current = [math.floor(x * boundary + offset) for x in floats]
+        current = _cumulative_figures(ad, share if hour == last_hour else ad.cumulative[hour + 1])
         delta = [c - p for c, p in zip(current, previous, strict=True)]
-        figures[hour] = (delta[0], delta[1], delta[2], conversions[hour], values[hour], delta[3], delta[4])
+        figures[hour] = (delta[0], delta[1], delta[2], conversions[hour], values[hour], delta[4], delta[5])
         previous = current
     return figures
 
@@ -1375,13 +1495,13 @@ def _build_account(
         template = templates[number % len(templates)] if number < len(templates) else rng.choice(templates)
         words = {"brand": brand.name, "product": rng.choice(brand.products), "geo": rng.choice(brand.geos),
                  "season": rng.choice(_SEASONS)}  # fmt: skip
-        name = template.name.format(**words)
-        if name in used_names:
-            words["product"] = rng.choice(brand.products)
-            words["season"] = rng.choice(_SEASONS)
-            name = template.name.format(**words)
-            if name in used_names:
-                name = f"{name} ({number + 1})"
+        base = template.name.format(**words)
+        # Templates reused within an account are told apart the way media buyers do: by market, season or product.
+        candidates = [
+            base,
+            *(f"{base} — {words[k]}" for k in ("geo", "season", "product") if f"{{{k}}}" not in template.name),
+        ]
+        name = next((c for c in candidates if c not in used_names), f"{base} — {number + 1}")
         used_names.add(name)
         _build_campaign(world, rng, spec, account_id, anchor, template, name, words)
 
@@ -1479,7 +1599,7 @@ def _build_campaign(
                 parent_id=group.id,
                 status=EntityStatus.active,
                 objective=template.objective,
-                attributes=_ad_attributes(platform, template.objective, rng),
+                attributes=_ad_attributes(platform, str(attributes.get("advertising_channel_type", "")), rng),
                 created_at=max(ad_created, group.created_at + timedelta(minutes=1)),
             )
             if rng.random() < 0.08:
@@ -1523,9 +1643,16 @@ def _google_group_type(channel: str) -> str:
     }.get(channel, "UNSPECIFIED")
 
 
-def _ad_attributes(platform: Platform, objective: str, rng: random.Random) -> dict[str, Any]:
+def _ad_attributes(platform: Platform, channel: str, rng: random.Random) -> dict[str, Any]:
     if platform is Platform.google:
-        return {"type": "RESPONSIVE_SEARCH_AD"} if objective in ("sales", "traffic", "leads") else {"type": "VIDEO_AD"}
+        return {
+            "type": {
+                "SEARCH": "RESPONSIVE_SEARCH_AD",
+                "DISPLAY": "RESPONSIVE_DISPLAY_AD",
+                "VIDEO": "VIDEO_RESPONSIVE_AD",
+                "SHOPPING": "SHOPPING_PRODUCT_AD",
+            }.get(channel, "UNSPECIFIED")
+        }
     if platform is Platform.meta:
         return {"creative_type": rng.choice(("video", "image", "carousel"))}
     return {"ad_format": "SINGLE_VIDEO", "video_duration_seconds": rng.choice((9, 15, 21, 30))}
