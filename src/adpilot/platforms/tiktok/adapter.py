@@ -293,10 +293,10 @@ class TikTokAdsAdapter:
                 **_auth(credentials),
             )
             listing = _parse(ListData, data, f"the {path} page")
-            for item in listing.list:
+            for item in listing.items:
                 items.setdefault(str(item.get(id_field)), item)
             total_pages = listing.page_info.total_page if listing.page_info else 1
-            if not listing.list or page >= total_pages:
+            if not listing.items or page >= total_pages:
                 return list(items.values())
             page += 1
 
@@ -366,10 +366,10 @@ class TikTokAdsAdapter:
                 **_auth(credentials),
             )
             listing = _parse(ListData, data, "the report page")
-            for item in listing.list:
+            for item in listing.items:
                 yield _metrics_row(_parse(ReportRow, item, "a report row"), level, tiktok, currency)
             total_pages = listing.page_info.total_page if listing.page_info else 1
-            if not listing.list or page >= total_pages:
+            if not listing.items or page >= total_pages:
                 return
             page += 1
 
@@ -439,7 +439,7 @@ def _auth(credentials: Credentials) -> dict[str, Any]:
 
 
 def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return _parse(ListData, data, "the list").list
+    return _parse(ListData, data, "the list").items
 
 
 def _parse(model: type[_Model], value: Any, what: str) -> _Model:
@@ -460,6 +460,7 @@ def _currency_of(info: AdvertiserInfo) -> str:
 
 
 def _ad_account(info: AdvertiserInfo, authorized_name: str | None) -> RemoteAdAccount:
+    currency = _currency_of(info)
     time_zone = info.timezone or info.display_timezone
     if not time_zone:
         raise PlatformError(f"TikTok advertiser {info.advertiser_id} has no time zone")
@@ -467,7 +468,7 @@ def _ad_account(info: AdvertiserInfo, authorized_name: str | None) -> RemoteAdAc
     return RemoteAdAccount(
         account_id=info.advertiser_id,
         name=info.name or authorized_name or info.advertiser_id,
-        currency=_currency_of(info),
+        currency=currency,
         time_zone=time_zone,
         active=status in ("", "STATUS_ENABLE"),
         platform_status=status,

@@ -160,5 +160,6 @@ class ReportRow(_Lenient):
 class ListData(_Lenient):
     """``data`` of a paginated list endpoint."""
 
-    list: list[dict[str, Any]] = Field(default_factory=list)
+    # "list" on the wire; named otherwise here so as not to shadow the builtin in the class body.
+    items: list[dict[str, Any]] = Field(default_factory=list, alias="list")
     page_info: PageInfo | None = None
