@@ -17,7 +17,7 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from adpilot.platforms.types import Platform
 from adpilot.sandbox.clock import SandboxClock
@@ -88,8 +88,6 @@ def _epoch_micros(moment: datetime) -> int:
 
 
 def _from_micros(value: int) -> datetime:
-    from datetime import UTC
-
     return datetime.fromtimestamp(value / 1_000_000, UTC)
 
 

@@ -55,7 +55,7 @@ _UNITS_PER_USD = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "JPY": 150.0, "CAD": 1.3
 _MATURITY = ((0.0, 0.60), (24.0, 0.85), (48.0, 0.92), (72.0, 0.955), (96.0, 0.975), (120.0, 0.988), (144.0, 0.995))
 MATURITY_HOURS = 168.0
 
-_CACHE_LIMIT = 60_000  # campaign-days kept; each holds a few ads' day figures
+_CACHE_LIMIT = 40_000  # campaign-days kept (the demo has ~15,000); each holds a few ads' day figures
 _SECONDS_PER_DAY = 86_400
 
 
@@ -194,8 +194,8 @@ _CHANNELS: dict[str, _Channel] = {
     "DISPLAY": _Channel(0.005, 0.012, 3.5, 0.0, 0.60, 0.015, 2.2, "display"),
     "VIDEO": _Channel(0.004, 0.006, 9.0, 0.30, 0.65, 0.012, 1.8, "display"),
     "DEMAND_GEN": _Channel(0.008, 0.015, 7.0, 0.10, 0.60, 0.012, 1.8, "display"),
-    "meta": _Channel(0.012, 0.028, 11.0, 0.12, 0.50, 0.020, 1.9, "social"),
-    "tiktok": _Channel(0.009, 0.018, 7.5, 0.32, 0.45, 0.030, 1.7, "tiktok"),
+    "meta": _Channel(0.014, 0.035, 11.0, 0.12, 0.60, 0.020, 1.9, "social"),
+    "tiktok": _Channel(0.011, 0.025, 7.5, 0.32, 0.55, 0.030, 1.7, "tiktok"),
 }
 
 # objective -> multipliers of (ctr, cvr, cpm, value per conversion, video view rate)
@@ -707,7 +707,8 @@ class SandboxWorld:
         """One row per entity per local day with impressions or spend, as reported at ``as_of`` (default: now).
 
         Days after the account's "today" have no rows; today holds what was delivered up to ``as_of``; recent days'
-        conversions are lower than they will finally be (late conversions).
+        conversions are lower than they will finally be (late conversions). Rows come day by day, entities in
+        creation order.
         """
         with self._lock:
             account = self._require_account(platform, account_id)
@@ -1271,8 +1272,8 @@ class _Brand:
 _CONTOSO = _Brand("Contoso Outdoor", ("Hiking boots", "Rain jackets", "Tents", "Trail shoes", "Backpacks"),
                   ("US", "CA"), 95.0)  # fmt: skip
 _FABRIKAM = _Brand("Fabrikam Home", ("Sofas", "Lighting", "Bedding", "Rugs", "Kitchen"), ("DE", "AT", "CH"), 140.0)
-_TAILSPIN = _Brand("Tailspin Coffee", ("Espresso beans", "Subscriptions", "Grinders", "Gift boxes"), ("UK", "IE"), 38.0)
-_KANDA = _Brand("Kanda Tea", ("Matcha", "Sencha", "Tea sets", "Gift boxes"), ("JP",), 45.0)
+_TAILSPIN = _Brand("Tailspin Coffee", ("Espresso beans", "Subscriptions", "Grinders", "Gift boxes"), ("UK", "IE"), 48.0)
+_KANDA = _Brand("Kanda Tea", ("Matcha", "Sencha", "Tea sets", "Gift boxes"), ("JP",), 55.0)
 _SEASONS = ("Spring", "Summer", "Autumn", "Holiday", "Evergreen")
 
 
