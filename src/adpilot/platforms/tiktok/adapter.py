@@ -140,7 +140,7 @@ class TikTokAdsAdapter:
         data = await self._client.post(
             "oauth2/access_token/",
             {"app_id": self._config.app_id, "secret": self._config.app_secret, "auth_code": code},
-            access_token=None,
+            credentials=None,
         )
         return self._credentials(_parse(AccessTokenData, data, "the token answer"), previous=None)
 
@@ -157,7 +157,7 @@ class TikTokAdsAdapter:
                 "grant_type": "refresh_token",
                 "refresh_token": credentials.refresh_token,
             },
-            access_token=None,
+            credentials=None,
         )
         return self._credentials(_parse(AccessTokenData, data, "the refresh answer"), previous=credentials)
 
@@ -171,7 +171,7 @@ class TikTokAdsAdapter:
                     "secret": self._config.app_secret,
                     "access_token": credentials.access_token,
                 },
-                access_token=credentials.access_token,
+                credentials=credentials,
             )
         except PlatformAuthError as exc:
             if exc.platform_code not in (str(CODE_TOKEN_INVALID), str(CODE_TOKEN_EXPIRED)):
@@ -204,7 +204,7 @@ class TikTokAdsAdapter:
         data = await self._client.get(
             "oauth2/advertiser/get/",
             {"app_id": self._config.app_id, "secret": self._config.app_secret},
-            **_auth(credentials),
+            credentials=credentials,
         )
         authorized = [_parse(AuthorizedAdvertiser, item, "an advertiser") for item in _items(data)]
         names = {advertiser.advertiser_id: advertiser.advertiser_name for advertiser in authorized}
@@ -220,7 +220,7 @@ class TikTokAdsAdapter:
             "advertiser/info/",
             {"advertiser_ids": list(ids), "fields": list(ADVERTISER_FIELDS)},
             advertiser_id=ids[0] if len(ids) == 1 else None,
-            **_auth(credentials),
+            credentials=credentials,
         )
         return [_parse(AdvertiserInfo, item, "an advertiser") for item in _items(data)]
 
@@ -290,7 +290,7 @@ class TikTokAdsAdapter:
                 path,
                 {"advertiser_id": advertiser_id, "filtering": NOT_DELETED, "page": page, "page_size": PAGE_SIZE},
                 advertiser_id=advertiser_id,
-                **_auth(credentials),
+                credentials=credentials,
             )
             listing = _parse(ListData, data, f"the {path} page")
             for item in listing.items:
@@ -363,7 +363,7 @@ class TikTokAdsAdapter:
                     "page_size": PAGE_SIZE,
                 },
                 advertiser_id=advertiser_id,
-                **_auth(credentials),
+                credentials=credentials,
             )
             listing = _parse(ListData, data, "the report page")
             for item in listing.items:
@@ -386,7 +386,7 @@ class TikTokAdsAdapter:
                 "operation_status": OPERATION_STATUS[status],
             },
             advertiser_id=ref.account.account_id,
-            **_auth(credentials),
+            credentials=credentials,
         )
 
     async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
@@ -407,7 +407,7 @@ class TikTokAdsAdapter:
             f"{tiktok.noun}/update/",
             {"advertiser_id": advertiser_id, tiktok.id_field: ref.platform_id, "budget": _major_units(budget)},
             advertiser_id=advertiser_id,
-            **_auth(credentials),
+            credentials=credentials,
         )
 
 
@@ -432,10 +432,6 @@ def _windows(since: date, until: date, max_days: int) -> Iterator[_Window]:
         end = min(until, start + timedelta(days=max_days - 1))
         yield _Window(start, end)
         start = end + timedelta(days=1)
-
-
-def _auth(credentials: Credentials) -> dict[str, Any]:
-    return {"access_token": credentials.access_token, "has_refresh_token": credentials.refresh_token is not None}
 
 
 def _items(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -24,8 +24,9 @@ from adpilot.platforms.errors import (
     PlatformRejected,
     PlatformUnavailable,
 )
-from adpilot.platforms.http import Limit, PlatformHttp
+from adpilot.platforms.http import Classify, Limit, PlatformHttp
 from adpilot.platforms.tiktok.payloads import Envelope
+from adpilot.platforms.types import Credentials
 
 API_VERSION = "v1.3"
 
@@ -152,17 +153,17 @@ class TikTokClient:
         path: str,
         params: Mapping[str, object],
         *,
-        access_token: str | None,
+        credentials: Credentials | None,
         advertiser_id: str | None = None,
-        has_refresh_token: bool = False,
     ) -> dict[str, Any]:
+        """``credentials`` None: an app-authenticated call (token endpoints), no Access-Token header."""
         response = await self._http.request(
             "GET",
             self.url(path),
             limits=self.limits(advertiser_id),
-            classify=partial(classify, has_refresh_token=has_refresh_token),
+            classify=_classifier(credentials),
             params=encode_query(params),
-            headers=_headers(access_token),
+            headers=_headers(credentials),
         )
         return _data(response)
 
@@ -171,24 +172,28 @@ class TikTokClient:
         path: str,
         body: Mapping[str, object],
         *,
-        access_token: str | None,
+        credentials: Credentials | None,
         advertiser_id: str | None = None,
-        has_refresh_token: bool = False,
     ) -> dict[str, Any]:
         response = await self._http.request(
             "POST",
             self.url(path),
             limits=self.limits(advertiser_id),
-            classify=partial(classify, has_refresh_token=has_refresh_token),
+            classify=_classifier(credentials),
             json=dict(body),
-            headers=_headers(access_token),
+            headers=_headers(credentials),
         )
         return _data(response)
 
 
-def _headers(access_token: str | None) -> dict[str, str]:
+def _headers(credentials: Credentials | None) -> dict[str, str]:
     # TikTok's own header, not "Authorization: Bearer".
-    return {"Access-Token": access_token} if access_token is not None else {}
+    return {"Access-Token": credentials.access_token} if credentials is not None else {}
+
+
+def _classifier(credentials: Credentials | None) -> Classify:
+    # An expired token is refreshable only when the connection holds a refresh token (see ``classify``).
+    return partial(classify, has_refresh_token=credentials is not None and credentials.refresh_token is not None)
 
 
 def _data(response: httpx.Response) -> dict[str, Any]:
