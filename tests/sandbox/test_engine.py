@@ -501,6 +501,28 @@ class TestStatusChanges:
             world.update_entity(Platform.tiktok, campaign.id, status=EntityStatus.active)
 
 
+class TestAccounts:
+    def test_a_switched_off_account_stops_delivering_but_keeps_its_history(self, world: SandboxWorld) -> None:
+        account = spending_accounts(world, Platform.google)[2]
+        today = today_of(world, account)
+        since = today - timedelta(days=10)
+        history = world.daily_metrics(
+            Platform.google, account.account_id, EntityLevel.campaign, since, today - timedelta(days=1)
+        )
+        updated = world.update_account(Platform.google, account.account_id, active=False, name="Tailspin (closed)")
+        assert (updated.active, updated.name) == (False, "Tailspin (closed)")
+        world.clock.advance(2 * 86_400)
+        after = world.daily_metrics(
+            Platform.google, account.account_id, EntityLevel.campaign, since, today + timedelta(days=2)
+        )
+
+        def delivery(rows: list[SimMetrics]) -> list[tuple[str, date, int, int, int]]:
+            return [(r.entity_id, r.day, r.impressions, r.clicks, r.spend_micros) for r in rows]
+
+        assert delivery([r for r in after if r.day < today]) == delivery(history)  # conversions keep maturing
+        assert not [r for r in after if r.day > today]
+
+
 class TestWrites:
     def test_a_created_campaign_spends_from_its_creation(self, world: SandboxWorld) -> None:
         account = spending_accounts(world, Platform.tiktok)[1]
@@ -576,6 +598,17 @@ class TestWrites:
             Platform.google, account.account_id, EntityLevel.campaign, day, day, entity_ids=[campaign.id]
         )
         assert all(r.spend_micros <= 2 * campaign.daily_budget_micros // 10 for r in rows)
+
+    def test_a_change_never_precedes_the_last_one(self, world: SandboxWorld) -> None:
+        account = spending_accounts(world, Platform.meta)[1]
+        campaign = world.entities(Platform.meta, account.account_id, EntityLevel.campaign)[0]
+        world.clock.advance(3600)
+        world.update_entity(Platform.meta, campaign.id, name="Later")
+        world.update_entity(Platform.meta, campaign.id, status=EntityStatus.paused)
+        world.clock.advance(-7200)  # a test moved time back
+        world.update_entity(Platform.meta, campaign.id, status=EntityStatus.active)
+        moments = [moment for moment, _ in world.status_history(Platform.meta, campaign.id)]
+        assert moments == sorted(moments)
 
     def test_invalid_writes_are_refused(self, world: SandboxWorld) -> None:
         account = spending_accounts(world, Platform.meta)[0]

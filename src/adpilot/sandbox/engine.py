@@ -262,9 +262,8 @@ class _History:
         self.values: list[Any] = []
 
     def append(self, moment: datetime, value: Any) -> None:
-        stamp = moment.timestamp()
-        if self.times and stamp < self.times[-1]:
-            raise SandboxWorldError("history entries must be in time order")
+        # A change never precedes the last one (a test may have moved the clock back): it takes effect then instead.
+        stamp = max(moment.timestamp(), self.times[-1]) if self.times else moment.timestamp()
         self.times.append(stamp)
         self.values.append(value)
 
@@ -466,6 +465,7 @@ def _reported(
 # ---- the world -----------------------------------------------------------------------------------------------------
 
 _EntityKey = tuple[Platform, str]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class SandboxWorld:
@@ -486,6 +486,7 @@ class SandboxWorld:
         self._children: dict[_EntityKey, list[str]] = {}
         self._by_account: dict[tuple[Platform, str, EntityLevel], list[str]] = {}
         self._statuses: dict[_EntityKey, _History] = {}
+        self._account_statuses: dict[_EntityKey, _History] = {}
         self._budgets: dict[_EntityKey, _History] = {}
         self._profiles: dict[_EntityKey, EntityProfile] = {}
         self._creation_days: dict[_EntityKey, int] = {}
@@ -505,6 +506,8 @@ class SandboxWorld:
                 raise SandboxWorldError(f"account {account.account_id} exists")
             self._accounts[account.platform][account.account_id] = replace(account)
             self._order_value_usd[(account.platform, account.account_id)] = order_value_usd
+            statuses = self._account_statuses[(account.platform, account.account_id)] = _History()
+            statuses.append(_EPOCH, EntityStatus.active if account.active else EntityStatus.paused)
             self._used_ids.add((account.platform, account.account_id))
         return replace(account)
 
@@ -521,6 +524,22 @@ class SandboxWorld:
         with self._lock:
             found = self._accounts[platform].get(account_id)
             return replace(found) if found is not None else None
+
+    def update_account(
+        self, platform: Platform, account_id: str, *, name: str | None = None, active: bool | None = None
+    ) -> SimAccount:
+        """Rename an account or switch it off: from now on an inactive account delivers nothing (its history stays)."""
+        with self._lock:
+            account = self._require_account(platform, account_id)
+            if name is not None:
+                account.name = name
+            if active is not None and active is not account.active:
+                account.active = active
+                status = EntityStatus.active if active else EntityStatus.paused
+                self._account_statuses[(platform, account_id)].append(self.clock.now(), status)
+                for campaign_id in self._by_account.get((platform, account_id, EntityLevel.campaign), []):
+                    self._touch(platform, campaign_id)
+            return replace(account)
 
     def clients(self, platform: Platform, manager_id: str) -> list[SimAccount]:
         """The accounts managed through ``manager_id`` (Google manager accounts)."""
@@ -718,7 +737,7 @@ class SandboxWorld:
             wanted = set(entity_ids) if entity_ids is not None else None
             campaigns = self._campaigns_for(platform, account_id, level, wanted)
             rows: list[SimMetrics] = []
-            if not account.active or not campaigns:
+            if not campaigns:
                 return rows
             day = since
             last = min(until, today)
@@ -759,7 +778,7 @@ class SandboxWorld:
             moment = (as_of or self.clock.now()).timestamp()
             wanted = set(entity_ids) if entity_ids is not None else None
             campaigns = self._campaigns_for(platform, account_id, level, wanted)
-            if not account.active or not campaigns:
+            if not campaigns:
                 return []
             hours = self._hours(account.time_zone, day)
             totals: dict[str, list[list[int]]] = {}
@@ -898,7 +917,10 @@ class SandboxWorld:
 
     def _activity(self, platform: Platform, entity_id: str, hours: Sequence[float]) -> _Activity:
         """When the entity was active during the day: 1.0 or 0.0 if nothing changed that day, else exact spans."""
-        history = self._statuses[(platform, entity_id)]
+        return self._activity_of(self._statuses[(platform, entity_id)], hours)
+
+    @staticmethod
+    def _activity_of(history: _History, hours: Sequence[float]) -> _Activity:
         start, end = hours[0], hours[24]
         if not history.changes_within(start, end):
             return 1.0 if history.times[0] <= start and history.at(start) is EntityStatus.active else 0.0
@@ -947,7 +969,10 @@ class SandboxWorld:
         platform = campaign.platform
         if campaign.created_at.timestamp() >= hours[24]:
             return {}
-        campaign_activity = self._activity(platform, campaign.id, hours)
+        campaign_activity = _combine(
+            self._activity_of(self._account_statuses[(platform, account.account_id)], hours),
+            self._activity(platform, campaign.id, hours),
+        )
         if campaign_activity == 0.0:
             return {}
         # (group, ad, activity) for every ad that was active at some point of the day.
