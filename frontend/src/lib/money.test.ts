@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { formatMicros, microsToDecimal } from "./money";
+
+describe("microsToDecimal", () => {
+  it("writes micros as an exact decimal amount", () => {
+    expect(microsToDecimal(0)).toBe("0");
+    expect(microsToDecimal(1)).toBe("0.000001");
+    expect(microsToDecimal(12_340_000)).toBe("12.34");
+    expect(microsToDecimal(-5_000_000)).toBe("-5");
+    expect(microsToDecimal(9_007_199_254_740_991)).toBe("9007199254.740991");
+  });
+
+  it("refuses what is not a safe integer", () => {
+    expect(() => microsToDecimal(1.5)).toThrow(RangeError);
+  });
+});
+
+describe("formatMicros", () => {
+  it("formats with the currency's own decimals", () => {
+    expect(formatMicros(12_340_000, "USD", "en-US")).toBe("$12.34");
+    expect(formatMicros(1_234_567_890_000, "EUR", "en-US")).toBe("€1,234,567.89");
+    expect(formatMicros(50_000_000, "EUR", "de-DE").replace(/\s/g, " ")).toBe("50,00 €");
+  });
+
+  it("shows JPY without decimals", () => {
+    expect(formatMicros(1_500_000_000, "JPY", "en-US")).toBe("¥1,500");
+    expect(formatMicros(1_499_500_000, "JPY", "en-US")).toBe("¥1,500");
+    expect(formatMicros(250_000, "JPY", "en-US")).toBe("¥0");
+  });
+
+  it("rounds half away from zero without floating-point drift", () => {
+    // 1.005 is 1.00499999… as a float; from micros it is exact.
+    expect(formatMicros(1_005_000, "USD", "en-US")).toBe("$1.01");
+    expect(formatMicros(-1_005_000, "USD", "en-US")).toBe("-$1.01");
+  });
+
+  it("shows a dash when there is no amount", () => {
+    expect(formatMicros(null, "USD")).toBe("—");
+    expect(formatMicros(undefined, "USD")).toBe("—");
+  });
+
+  it("survives a malformed currency code", () => {
+    expect(formatMicros(12_340_000, "??", "en-US")).toBe("12.34 ??");
+  });
+});
