@@ -265,6 +265,9 @@ class MetaAdsAdapter:
                 }
             )
         except PlatformRejected as exc:
+            if not (exc.platform_code or "").startswith("100"):
+                raise  # not about the code: the app's credentials or the request itself
+            # Code 100: the code was used, expired or issued for another redirect URI.
             raise PlatformAuthError(
                 f"Meta did not accept the sign-in: {exc.detail}",
                 refreshable=False,

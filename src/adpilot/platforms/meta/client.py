@@ -94,6 +94,12 @@ def classify(response: httpx.Response) -> PlatformError | None:
             platform_code=platform_code,
             request_id=request_id,
         )
+    if code == 101 or (code == 1 and "client secret" in error.message.lower()):
+        # The app's own id or secret was refused ("Error validating client secret." is code 1, which otherwise
+        # means a transient failure): a configuration error no retry or new sign-in can fix.
+        return PlatformRejected(
+            f"Meta refused the app's credentials: {detail}", platform_code=platform_code, request_id=request_id
+        )
     if _asks_for_less_data(error):
         return InsightsTooLarge(detail, platform_code=platform_code, request_id=request_id)
     if code in TRANSIENT_CODES or error.is_transient or response.status_code >= 500:
