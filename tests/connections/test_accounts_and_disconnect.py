@@ -1,0 +1,223 @@
+"""Choosing the ad accounts to manage, listing them again, and disconnecting."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+from sqlalchemy import text
+
+from adpilot.db import Database
+from adpilot.platforms.errors import PlatformAuthError, PlatformUnavailable
+from adpilot.platforms.types import Platform
+from tests.connections.conftest import account_id, audit_actions, base, connect, manage
+from tests.connections.fakes import FakeAdapter, remote_account
+from tests.fixtures import OrgWorld
+
+
+async def queued_syncs(database: Database) -> list[dict[str, object]]:
+    async with database.transaction() as session:
+        rows = await session.execute(
+            text("SELECT args FROM procrastinate_jobs WHERE task_name = 'campaigns.sync_entities' ORDER BY id")
+        )
+        return [row[0] for row in rows]
+
+
+class TestChoosingAccounts:
+    async def test_managed_accounts_are_saved_audited_and_get_a_first_sync(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        first, second = account_id(connection, "1001"), account_id(connection, "1002")
+        updated = await manage(client, world.organization_id, world.manager, connection, first)
+        assert {a["platform_account_id"]: a["managed"] for a in updated["accounts"]} == {"1001": True, "1002": False}
+        assert await queued_syncs(database) == [
+            {"organization_id": world.organization_id, "ad_account_id": first, "trigger": "connect"}
+        ]
+
+        updated = await manage(client, world.organization_id, world.manager, connection, second, first)
+        assert all(a["managed"] for a in updated["accounts"])
+        # Only the newly managed account is synced for the first time.
+        assert [job["ad_account_id"] for job in await queued_syncs(database)] == [first, second]
+
+        updated = await manage(client, world.organization_id, world.manager, connection)
+        assert not any(a["managed"] for a in updated["accounts"])
+        assert await audit_actions(client, world.organization_id, world.admin) == [
+            "connection.connected",
+            "connection.accounts_changed",
+            "connection.accounts_changed",
+            "connection.accounts_changed",
+        ]
+
+    async def test_an_unchanged_selection_writes_nothing(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        first = account_id(connection, "1001")
+        await manage(client, world.organization_id, world.manager, connection, first)
+        await manage(client, world.organization_id, world.manager, connection, first, first)
+        assert len(await queued_syncs(database)) == 1
+        assert (await audit_actions(client, world.organization_id, world.admin)).count(
+            "connection.accounts_changed"
+        ) == 1
+
+    async def test_accounts_of_another_connection_or_unknown_ids_are_refused(
+        self, client: httpx.AsyncClient, world: OrgWorld, fakes: dict[Platform, FakeAdapter]
+    ) -> None:
+        google = await connect(client, world.organization_id, world.manager, "google")
+        meta = await connect(client, world.organization_id, world.manager, "meta")
+        for ids in ([account_id(meta, "1001")], [str(uuid4())], [account_id(google, "1001"), str(uuid4())]):
+            response = await client.put(
+                f"{base(world.organization_id)}/{google['id']}/accounts",
+                json={"managed_account_ids": ids},
+                headers=world.manager.headers,
+            )
+            assert response.status_code == 400, ids
+            assert response.json()["code"] == "ad-accounts-not-in-connection"
+        url = f"{base(world.organization_id)}/{google['id']}"
+        listed = (await client.get(url, headers=world.viewer.headers)).json()
+        assert not any(a["managed"] for a in listed["accounts"])
+
+    async def test_a_manager_account_cannot_be_managed(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        google.accounts = [remote_account("9000", "MCC", is_manager=True), remote_account("1001")]
+        connection = await connect(client, world.organization_id, world.manager)
+        response = await client.put(
+            f"{base(world.organization_id)}/{connection['id']}/accounts",
+            json={"managed_account_ids": [account_id(connection, "9000")]},
+            headers=world.manager.headers,
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "manager-account-not-manageable"
+
+    async def test_an_unknown_connection_is_not_found(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        response = await client.put(
+            f"{base(world.organization_id)}/{uuid4()}/accounts",
+            json={"managed_account_ids": []},
+            headers=world.manager.headers,
+        )
+        assert response.status_code == 404
+        assert response.json()["code"] == "connection-not-found"
+
+
+class TestRefreshingAccounts:
+    async def test_new_accounts_appear_unmanaged_and_vanished_ones_become_inactive(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        await manage(client, world.organization_id, world.manager, connection, account_id(connection, "1001"))
+        google.accounts = [remote_account("1001", "Renamed"), remote_account("1003")]
+        response = await client.post(
+            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
+        )
+        assert response.status_code == 200, response.text
+        accounts = {a["platform_account_id"]: a for a in response.json()["accounts"]}
+        assert (accounts["1001"]["name"], accounts["1001"]["managed"], accounts["1001"]["platform_active"]) == (
+            "Renamed",
+            True,
+            True,
+        )
+        assert (accounts["1002"]["managed"], accounts["1002"]["platform_active"]) == (False, False)
+        assert (accounts["1003"]["managed"], accounts["1003"]["platform_active"]) == (False, True)
+        assert "connection.accounts_refreshed" in await audit_actions(client, world.organization_id, world.admin)
+
+    async def test_an_expired_token_is_refreshed_and_the_listing_retried(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        google.expire_all_tokens()
+        response = await client.post(
+            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
+        )
+        assert response.status_code == 200, response.text
+        assert len(google.calls.refreshes) == 1
+        assert len(google.calls.listings) == 3  # connect, refused, retried with the fresh token
+        assert response.json()["health"] == "ok"
+
+    async def test_a_revoked_grant_needs_reconnecting_and_it_is_remembered(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        google.listing_errors.append(PlatformAuthError("The grant was revoked.", refreshable=False))
+        response = await client.post(
+            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
+        )
+        assert response.status_code == 409
+        assert response.json()["code"] == "connection-needs-reconnect"
+        # The request failed, yet the health change was kept (written in its own transaction).
+        listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
+        assert listed["needs_reconnect_count"] == 1
+        assert listed["items"][0]["health"] == "needs_reconnect"
+        assert "revoked" in listed["items"][0]["health_reason"]
+        assert (await audit_actions(client, world.organization_id, world.admin))[-1] == "connection.needs_reconnect"
+        again = await client.post(
+            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
+        )
+        assert again.status_code == 409
+        assert len(google.calls.listings) == 2  # the platform is not called again until a reconnect
+
+    async def test_an_unavailable_platform_is_a_503_and_counted(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        google.listing_errors.append(PlatformUnavailable("HTTP 502"))
+        response = await client.post(
+            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
+        )
+        assert response.status_code == 503
+        assert await superuser_sql("SELECT consecutive_failures FROM platform_connections") == [(1,)]
+
+
+class TestDisconnect:
+    async def test_it_revokes_deletes_the_credentials_and_keeps_the_accounts(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        await manage(client, world.organization_id, world.manager, connection, account_id(connection, "1001"))
+        url = f"{base(world.organization_id)}/{connection['id']}"
+        response = await client.delete(url, headers=world.manager.headers)
+        assert response.status_code == 204
+        assert [c.access_token for c in google.calls.revokes] == [google.calls.listings[0].access_token]
+        assert await superuser_sql("SELECT count(*) FROM platform_connections") == [(0,)]
+        rows = await superuser_sql(
+            "SELECT platform_account_id, connection_id, managed FROM ad_accounts ORDER BY platform_account_id"
+        )
+        assert rows == [("1001", None, False), ("1002", None, False)]
+        listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
+        assert listed == {"items": [], "needs_reconnect_count": 0}
+        assert (await audit_actions(client, world.organization_id, world.admin))[-1] == "connection.disconnected"
+        gone = await client.delete(url, headers=world.manager.headers)
+        assert gone.status_code == 404
+
+    async def test_a_platform_failure_to_revoke_is_recorded_not_fatal(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        google.revoke_errors.append(PlatformUnavailable("HTTP 500 from the revoke endpoint"))
+        url = f"{base(world.organization_id)}/{connection['id']}"
+        response = await client.delete(url, headers=world.manager.headers)
+        assert response.status_code == 204
+        entries = (
+            await client.get(
+                f"/api/v1/orgs/{world.organization_id}/audit-log",
+                params={"action": "connection.disconnected"},
+                headers=world.admin.headers,
+            )
+        ).json()["items"]
+        assert entries[0]["after"] == {
+            "revoked": False,
+            "revoke_error": "PlatformUnavailable: HTTP 500 from the revoke endpoint",
+        }
+        assert entries[0]["before"]["platform"] == "google"
+
+    async def test_reconnecting_after_a_disconnect_takes_the_accounts_back(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        first = await connect(client, world.organization_id, world.manager)
+        old_ids = {a["platform_account_id"]: a["id"] for a in first["accounts"]}
+        await client.delete(f"{base(world.organization_id)}/{first['id']}", headers=world.manager.headers)
+        second = await connect(client, world.organization_id, world.manager)
+        assert second["id"] != first["id"]
+        # The same rows (and so their history) belong to the new connection.
+        assert {a["platform_account_id"]: a["id"] for a in second["accounts"]} == old_ids
