@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ from adpilot.sandbox.faults import Fault, FaultKind
 from adpilot.sandbox.state import SandboxState
 
 JsonObject = dict[str, Any]
+T = TypeVar("T")
 
 APP_NAME = "adpilot"
 GRANTED_PERMISSIONS = ("ads_management", "ads_read", "business_management", "public_profile")
@@ -307,7 +308,17 @@ class _ReportRun:
     fail: bool
     polls: int = 0
     completed_at: datetime | None = None
-    rows: list[JsonObject] | None = None
+    groups: list[_RowGroup] | None = None
+
+
+@dataclass(frozen=True)
+class _RowGroup:
+    """One insights row to be: the object (or account), its date bucket and the simulation rows summed into it."""
+
+    key: str
+    start: date
+    stop: date
+    metrics: tuple[SimMetrics, ...]
 
 
 @dataclass(frozen=True)
@@ -322,10 +333,13 @@ class _InsightsQuery:
 
 @dataclass
 class _UsageMeter:
-    """Calls per ad account (and per business use case) over the usage windows, in real time like the quota gate."""
+    """Calls over the usage windows, in real time like the quota gate: per business use case of an ad account over
+    the rolling hour, per ad account over the score's five minutes, and for the whole app over the hour. Each log is
+    trimmed as it grows, so every count is the length of a deque (the benchmark sends thousands of calls a minute)."""
 
     now: Callable[[], float] = time.monotonic
-    _calls: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _use_cases: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _scores: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _app: deque[float] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -333,32 +347,31 @@ class _UsageMeter:
         now = self.now()
         with self._lock:
             self._app.append(now)
-            _trim(self._app, now - USAGE_HOUR)
             if account_id is not None:
-                calls = self._calls[(account_id, usage_type)]
-                calls.append(now)
-                _trim(calls, now - USAGE_HOUR)
+                self._use_cases[(account_id, usage_type)].append(now)
+                self._scores[account_id].append(now)
 
     def app_calls(self) -> int:
         with self._lock:
             _trim(self._app, self.now() - USAGE_HOUR)
             return len(self._app)
 
-    def account_calls(self, account_id: str, usage_type: str | None, window: float) -> tuple[int, float]:
-        """Calls of the account (of one use case, or all) in the last ``window`` seconds, and seconds until the
-        newest of them leaves the window."""
+    def use_case_calls(self, account_id: str, usage_type: str) -> int:
+        """Calls of one business use case of the account in the rolling hour."""
+        with self._lock:
+            calls = self._use_cases[(account_id, usage_type)]
+            _trim(calls, self.now() - USAGE_HOUR)
+            return len(calls)
+
+    def score(self, account_id: str) -> tuple[int, float]:
+        """The account's calls in the score window, and the seconds until the newest of them leaves it."""
         now = self.now()
         with self._lock:
-            stamps = [
-                stamp
-                for (account, kind), calls in self._calls.items()
-                if account == account_id and (usage_type is None or kind == usage_type)
-                for stamp in calls
-                if stamp > now - window
-            ]
-        if not stamps:
-            return 0, 0.0
-        return len(stamps), max(stamps) + window - now
+            calls = self._scores[account_id]
+            _trim(calls, now - ACCOUNT_SCORE_WINDOW)
+            if not calls:
+                return 0, 0.0
+            return len(calls), calls[-1] + ACCOUNT_SCORE_WINDOW - now
 
 
 def _trim(stamps: deque[float], horizon: float) -> None:
@@ -752,7 +765,7 @@ class MetaEmulator:
             fields = _fields(call.params, ACCOUNT_FIELDS, ("account_id", "id"), "AdAccount")
             accounts = [self.world.account(Platform.meta, account_id) for account_id in login.account_ids]
             items = [_account_json(account, fields) for account in accounts if isinstance(account, SimAccount)]
-            return _page(call, items)
+            return _page(call, items, _as_is)
         raise GraphError(f"(#100) Tried accessing nonexisting field ({edge}) on node type (User)", code=100)
 
     # ---- nodes -------------------------------------------------------------------------------------------------
@@ -829,7 +842,7 @@ class MetaEmulator:
             for entity in entities
             if self._effective_status(entity) in wanted
         ]
-        return _page(call, items)
+        return _page(call, items, _as_is)
 
     def _effective_status(self, entity: SimEntity) -> str:
         if entity.status is EntityStatus.removed:
@@ -894,6 +907,10 @@ class MetaEmulator:
                 values["targeting"] = attrs["targeting"]
             if "end_time" in attrs:
                 values["end_time"] = attrs["end_time"]
+            elif "flight_days" in attrs:
+                # The simulation's flights are a number of days; Meta states when the ad set ends.
+                end = entity.created_at + timedelta(days=int(attrs["flight_days"]))
+                values["end_time"] = meta_time(end, account.time_zone)
         if entity.level is EntityLevel.ad:
             values["adset_id"] = entity.parent_id
             creative_id = attrs.get("creative_id") or str(
@@ -1168,7 +1185,7 @@ class MetaEmulator:
                 status=500,
                 usage_type="ads_insights",
             )
-        return _page(call, self._insights_rows(account, query))
+        return self._insights_page(call, account, query, self._insights_groups(account, query))
 
     def _start_report_run(self, call: _Call, account: SimAccount) -> JsonObject:
         query = self._insights_query(call.params, account, None)
@@ -1195,11 +1212,11 @@ class MetaEmulator:
         if edge == "insights":
             if call.method != "GET":
                 raise unsupported_request(call.method, run.id)
-            if run.rows is None:
+            if run.groups is None:
                 raise invalid_parameter(
                     "The report is not ready yet: poll the report run until async_status is Job Completed"
                 )
-            return _page(call, run.rows)
+            return self._insights_page(call, account, run.query, run.groups)
         if edge is not None:
             raise GraphError(f"(#100) Tried accessing nonexisting field ({edge}) on node type (AdReportRun)", code=100)
         if call.method != "GET":
@@ -1211,8 +1228,9 @@ class MetaEmulator:
         if run.fail and polls >= 2:
             status, percent = "Job Failed", 50
         elif done:
-            if run.rows is None:
-                run.rows = self._insights_rows(account, run.query)
+            if run.groups is None:
+                # The numbers as of completion: later polls and pages read this snapshot, like Meta's stored report.
+                run.groups = self._insights_groups(account, run.query)
                 run.completed_at = self.state.clock.now()
             status, percent = "Job Completed", 100
         elif polls == 1:
@@ -1334,7 +1352,9 @@ class MetaEmulator:
             return list(entities)
         return [entity for entity in entities if entity.id in query.entity_ids]
 
-    def _insights_rows(self, account: SimAccount, query: _InsightsQuery) -> list[JsonObject]:
+    def _insights_groups(self, account: SimAccount, query: _InsightsQuery) -> list[_RowGroup]:
+        """The report's rows before rendering, in Meta's order (by date, then object): paging renders one page only,
+        so a long report is not turned into JSON again for every page asked for."""
         level = query.level or EntityLevel.campaign
         entity_ids = None if query.entity_ids is None else sorted(query.entity_ids)
         metrics: list[SimMetrics] = self.world.daily_metrics(
@@ -1346,11 +1366,15 @@ class MetaEmulator:
             start, stop = _bucket(row.day, query)
             key = account.account_id if query.level is None else row.entity_id
             grouped[(key, start, stop)].append(row)
-        rows = [
-            self._insights_row(account, query, key, start, stop, group)
+        return [
+            _RowGroup(key, start, stop, tuple(group))
             for (key, start, stop), group in sorted(grouped.items(), key=lambda item: (item[0][1], item[0][0]))
         ]
-        return rows
+
+    def _insights_page(
+        self, call: _Call, account: SimAccount, query: _InsightsQuery, groups: Sequence[_RowGroup]
+    ) -> JsonObject:
+        return _page(call, groups, lambda g: self._insights_row(account, query, g.key, g.start, g.stop, g.metrics))
 
     def _insights_row(
         self,
@@ -1456,7 +1480,7 @@ class MetaEmulator:
         )
         if call.account_id is None:
             return
-        score_calls, score_reset = self.usage.account_calls(call.account_id, None, ACCOUNT_SCORE_WINDOW)
+        score_calls, score_reset = self.usage.score(call.account_id)
         account_pct = _pct(score_calls, 2 * rate * ACCOUNT_SCORE_WINDOW)
         response.headers["x-ad-account-usage"] = _compact(
             {
@@ -1465,7 +1489,7 @@ class MetaEmulator:
                 "ads_api_access_tier": ACCESS_TIER,
             }
         )
-        type_calls, _ = self.usage.account_calls(call.account_id, call.usage_type, USAGE_HOUR)
+        type_calls = self.usage.use_case_calls(call.account_id, call.usage_type)
         type_pct = math.ceil(_pct(type_calls, 2 * rate * USAGE_HOUR))
         entry = {
             "type": call.usage_type,
@@ -1608,8 +1632,9 @@ def _filtering_ids(raw: Any) -> frozenset[str] | None:
     return admitted
 
 
-def _page(call: _Call, items: Sequence[JsonObject]) -> JsonObject:
-    """Cursor paging as Graph does it: ``cursors`` always, ``next`` only when another page exists."""
+def _page(call: _Call, items: Sequence[T], render: Callable[[T], JsonObject]) -> JsonObject:
+    """Cursor paging as Graph does it: ``cursors`` always, ``next`` only when another page exists. ``render`` turns
+    the items of the page (only those) into JSON."""
     raw_limit = call.params.get("limit", DEFAULT_PAGE_SIZE)
     try:
         limit = int(raw_limit)
@@ -1617,7 +1642,7 @@ def _page(call: _Call, items: Sequence[JsonObject]) -> JsonObject:
         raise invalid_parameter("Param limit must be an integer", field_name="limit") from None
     limit = min(max(limit, 1), MAX_PAGE_SIZE)
     start = decode_cursor(str(call.params["after"])) + 1 if call.params.get("after") else 0
-    chunk = list(items[start : start + limit])
+    chunk = [render(item) for item in items[start : start + limit]]
     paging: JsonObject = {}
     if chunk:
         paging["cursors"] = {"before": encode_cursor(start), "after": encode_cursor(start + len(chunk) - 1)}
@@ -1633,6 +1658,10 @@ def _page(call: _Call, items: Sequence[JsonObject]) -> JsonObject:
                 )
             )
     return {"data": chunk, "paging": paging}
+
+
+def _as_is(item: JsonObject) -> JsonObject:
+    return item
 
 
 def _account_json(account: SimAccount, fields: Sequence[str]) -> JsonObject:
