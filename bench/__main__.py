@@ -9,6 +9,7 @@ import time
 # The registry: a benchmark is a module ``bench/<name>.py`` with ``main() -> int``. Add new ones here.
 BENCHMARKS: list[str] = [
     "api_list",
+    "sync",
 ]
 
 

@@ -1,0 +1,735 @@
+"""Sync every sandbox ad account through the real adapters while the emulators enforce a request rate.
+
+The sandbox (``adpilot sandbox serve --requests-per-second R``) runs in its own process and enforces R requests per
+second per Google customer, per Meta ad account and per TikTok app, answering over it exactly as the platforms do
+(Google 429 ``RESOURCE_EXHAUSTED``, Meta code 80000/80004, TikTok 40100). This process signs in one login per
+platform (tokens minted with the sandbox's secret), then, through the real ``GoogleAdsAdapter``, ``MetaAdsAdapter``
+and ``TikTokAdsAdapter`` on one ``PlatformHttp`` whose limiter is the product's ``PostgresRateLimiter`` on an
+embedded PostgreSQL (migrated scratch database), with the adapters' rates set to R as the product sets them:
+
+- lists each login's ad accounts (Google: the manager's clients too, through ``login-customer-id``);
+- syncs every non-manager account, all accounts at once and, within an account, three streams at once: the entity
+  tree (``list_entities``) and ``fetch_daily_metrics`` for the last BENCH_SYNC_DAYS days at ad and campaign level.
+
+Every request the pipeline sends is recorded (which limiter keys it took, when it left, how it was answered). Then
+the baseline replays exactly those requests with a bare httpx loop per rate-limited key that fires at a fixed
+interval 1/R without waiting for answers (re-sending whatever was refused): the best a hand-written client that
+already knows every request can do.
+
+Per limiter key: requests, allowed rate, theoretical minimum time (requests / rate), measured time (first request
+sent to last request sent, plus one interval: the time the key's slots spanned), utilisation (theoretical /
+measured; target >= 0.8) and rate-limit answers (target: none beyond the first per limiter window). The binding
+limiter is the sandbox-enforced key with the longest theoretical time; the last line is
+``BENCH sync_utilisation <pipeline> fraction baseline=<bare loop> ratio=...`` for that key.
+
+Tuning (environment): BENCH_SYNC_RATE requests per second (10), BENCH_SYNC_DAYS (90), BENCH_SYNC_SEED (7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bench.harness import (
+    APP_ROLE,
+    BENCH_HOME,
+    CpuMeter,
+    ServerProcess,
+    bench_line,
+    env_number,
+    exclusive_bench_home,
+    free_port,
+    stop_on_sigterm,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from adpilot.platforms.config import Rate
+    from adpilot.platforms.port import AdPlatformAdapter
+    from adpilot.platforms.ratelimit import RateLimiter
+    from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
+
+DATABASE = "adpilot_bench_sync"
+SECRET_KEY = "bench-secret-key-long-enough-for-hmac-sha-256-signing"
+TARGET_UTILISATION = 0.8
+# The keys the sandbox itself counts (per Google customer, per Meta ad account, per TikTok app); the adapters' other
+# keys (google:app, meta:app, tiktok:account:*) guard real platform limits the sandbox does not emulate.
+ENFORCED_PREFIXES = {"google": "google:account:", "meta": "meta:account:", "tiktok": "tiktok:app"}
+# Meta's throttling codes (Graph: 4, 17, 32, 613; Marketing API: 80000-80014); TikTok's QPS limit is 40100.
+META_THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+TIKTOK_RATE_LIMITED = 40100
+_ENVELOPE_CODE = re.compile(rb'"code"\s*:\s*(\d+)')
+
+Key = tuple[str, "Rate"]
+# The limiter slots the current task took since its last request: read (and reset) when the request leaves.
+_acquired: ContextVar[tuple[Key, ...]] = ContextVar("bench_sync_acquired", default=())
+
+
+def _stepper() -> Callable[[str], None]:
+    started = time.monotonic()
+
+    def step(message: str) -> None:
+        print(f"[{time.monotonic() - started:5.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return step
+
+
+# --- what was sent ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """One HTTP request as it left for the sandbox, and how it was answered."""
+
+    platform: str
+    keys: tuple[Key, ...]
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    content: bytes
+    sent_at: float
+    answered_at: float | None = None
+    status: int | None = None
+    rate_limited: bool = False
+
+    @property
+    def enforced(self) -> Key | None:
+        prefix = ENFORCED_PREFIXES[self.platform]
+        return next((key for key in self.keys if key[0].startswith(prefix)), None)
+
+
+async def _is_rate_limited(platform: str, response: httpx.Response) -> bool:
+    """The platform's throttling answer (read from the body only where the platform puts it there)."""
+    if response.status_code == 429:
+        return True
+    if platform == "meta" and response.status_code >= 400:
+        await response.aread()
+        try:
+            code = response.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            return False
+        return code in META_THROTTLE_CODES
+    if platform == "tiktok" and response.status_code == 200:
+        await response.aread()
+        # The envelope's first field; matching it avoids parsing report pages of a megabyte.
+        match = _ENVELOPE_CODE.search(response.content[:200])
+        return match is not None and int(match.group(1)) == TIKTOK_RATE_LIMITED
+    return False
+
+
+def _platform_of(url: httpx.URL) -> str:
+    # /sandbox/<platform>/...
+    parts = url.path.split("/")
+    return parts[2] if len(parts) > 2 else "?"
+
+
+class Recorder:
+    """httpx event hooks that log every request with the limiter keys its task took just before sending it."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.blocks: list[tuple[str, float]] = []
+        # Time spent in each limiter acquire: the database round trip plus the wait for the slot.
+        self.acquire_seconds: list[float] = []
+        self._open: dict[int, Sent] = {}
+
+    async def on_request(self, request: httpx.Request) -> None:
+        keys = _acquired.get()
+        _acquired.set(())
+        record = Sent(
+            platform=_platform_of(request.url),
+            keys=keys,
+            method=request.method,
+            url=str(request.url),
+            headers=list(request.headers.multi_items()),
+            content=request.content,
+            sent_at=time.monotonic(),
+        )
+        self.sent.append(record)
+        self._open[id(request)] = record
+
+    async def on_response(self, response: httpx.Response) -> None:
+        record = self._open.pop(id(response.request), None)
+        if record is None:
+            return
+        record.answered_at = time.monotonic()
+        record.status = response.status_code
+        record.rate_limited = await _is_rate_limited(record.platform, response)
+
+
+class RecordingLimiter:
+    """The product's limiter, unchanged, telling the recorder which keys each request took and which were blocked."""
+
+    def __init__(self, inner: RateLimiter, recorder: Recorder) -> None:
+        self._inner = inner
+        self._recorder = recorder
+
+    async def acquire(self, key: str, rate: Rate) -> None:
+        started = time.monotonic()
+        await self._inner.acquire(key, rate)
+        self._recorder.acquire_seconds.append(time.monotonic() - started)
+        _acquired.set((*_acquired.get(), (key, rate)))
+
+    async def block(self, key: str, seconds: float) -> None:
+        self._recorder.blocks.append((key, seconds))
+        await self._inner.block(key, seconds)
+
+
+# --- per-key figures ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KeyFigures:
+    key: str
+    rate: Rate
+    enforced: bool
+    sent_at: list[float] = field(default_factory=list)
+    limited_at: list[float] = field(default_factory=list)
+    blocks: int = 0
+
+    @property
+    def requests(self) -> int:
+        return len(self.sent_at)
+
+    @property
+    def theoretical(self) -> float:
+        return self.requests * self.rate.interval
+
+    @property
+    def measured(self) -> float:
+        """From the first request sent to the last, plus the last one's slot: n requests at exactly the rate give
+        n intervals, so a limiter that keeps the pace scores 1.0."""
+        return max(self.sent_at) - min(self.sent_at) + self.rate.interval if self.sent_at else 0.0
+
+    @property
+    def utilisation(self) -> float:
+        return self.theoretical / self.measured if self.measured else float("nan")
+
+    @property
+    def window(self) -> float:
+        # The sandbox counts over one second (over 1/R seconds for Meta below one request per second).
+        return max(1.0, self.rate.interval)
+
+    @property
+    def worst_window(self) -> int:
+        """The most rate-limit answers within one limiter window."""
+        stamps = sorted(self.limited_at)
+        worst, start = 0, 0
+        for end, stamp in enumerate(stamps):
+            while stamp - stamps[start] >= self.window:
+                start += 1
+            worst = max(worst, end - start + 1)
+        return worst
+
+
+def figures(sent: list[Sent], blocks: list[tuple[str, float]], *, enforced_only: bool) -> dict[str, KeyFigures]:
+    by_key: dict[str, KeyFigures] = {}
+    for record in sent:
+        enforced = record.enforced
+        for key, rate in record.keys:
+            is_enforced = enforced is not None and enforced[0] == key
+            if enforced_only and not is_enforced:
+                continue
+            figure = by_key.setdefault(key, KeyFigures(key, rate, is_enforced))
+            figure.sent_at.append(record.sent_at)
+            # A throttling answer is counted against the key the sandbox enforces (the other keys merely rode along).
+            if record.rate_limited and is_enforced:
+                figure.limited_at.append(record.sent_at)
+    for key, _ in blocks:
+        if key in by_key:
+            by_key[key].blocks += 1
+    return by_key
+
+
+def binding(figures_by_key: dict[str, KeyFigures]) -> KeyFigures:
+    return max((f for f in figures_by_key.values() if f.enforced), key=lambda f: f.theoretical)
+
+
+# --- the sandbox, the database ------------------------------------------------------------------------------------
+
+
+def _sandbox_argv(port: int, seed: int, rate: float) -> list[str]:
+    """``adpilot sandbox serve ...`` with the benchmark's directory on its command line (for pgrep and for the next
+    run to stop it if this one is SIGKILLed); the tag is cut off before the CLI parses its arguments."""
+    run_cli = "import sys; from adpilot.cli import cli; cli(sys.argv[1:-2], prog_name='adpilot')"
+    serve = ["sandbox", "serve", "--port", str(port), "--seed", str(seed), "--requests-per-second", f"{rate:g}"]
+    return [sys.executable, "-c", run_cli, *serve, "--tag", str(BENCH_HOME)]
+
+
+def _stop_leftover_sandboxes() -> None:
+    """Sandboxes an earlier, SIGKILLed run of this checkout left behind (only called while holding the lock)."""
+    tag = str(BENCH_HOME)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            words = [word.decode(errors="replace") for word in (entry / "cmdline").read_bytes().split(b"\0")]
+        except OSError:
+            continue
+        if words[-3:-1] == ["--tag", tag] and "sandbox" in words and "serve" in words:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGTERM)
+
+
+@dataclass
+class Running:
+    sandbox: ServerProcess
+    engine: AsyncEngine
+    pgdata: Path
+
+
+@contextlib.contextmanager
+def running(step: Callable[[str], None], seed: int, rate: float) -> Iterator[Running]:
+    """Embedded PostgreSQL with a migrated scratch database, and the sandbox; both stopped on the way out."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from adpilot import migrate
+    from adpilot.core.embedded_postgres import EmbeddedPostgres
+    from adpilot.db import to_sqlalchemy_url
+
+    postgres = EmbeddedPostgres(BENCH_HOME, APP_ROLE)
+    sandbox: ServerProcess | None = None
+    with stop_on_sigterm(), exclusive_bench_home():
+        try:
+            _stop_leftover_sandboxes()
+            postgres.stop_if_running()  # left over by a run that was killed before it could clean up
+            postgres.start()
+            postgres.create_database(DATABASE)
+            urls = postgres.start(database=DATABASE)
+            migrate.upgrade(urls.owner, APP_ROLE)
+            step("embedded PostgreSQL started and migrated")
+            port = free_port()
+            env = {
+                **os.environ,
+                "ADPILOT_SECRET_KEY": SECRET_KEY,
+                "ADPILOT_HOME": str(BENCH_HOME / "home"),
+                "ADPILOT_LOG_LEVEL": "WARNING",
+            }
+            sandbox = ServerProcess.start("sandbox", _sandbox_argv(port, seed, rate), env, port)
+            sandbox.wait_ready("/sandbox/_control/requests", timeout=60)
+            step(f"sandbox serving on {sandbox.base_url} at {rate:g} req/s")
+            # As the product's engine (adpilot.db.Database): the restricted app role, pool of 10 plus 10 overflow.
+            engine = create_async_engine(to_sqlalchemy_url(urls.app), pool_size=10, max_overflow=10)
+            yield Running(sandbox, engine, postgres.pgdata)
+        finally:
+            if sandbox is not None:
+                sandbox.stop()
+            postgres.stop()
+            step("sandbox and PostgreSQL stopped")
+
+
+# --- the pipeline ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Synced:
+    platform: str
+    accounts: int = 0
+    entities: int = 0
+    metric_rows: int = 0
+    errors: list[str] = field(default_factory=list)
+    finished_at: float = 0.0
+
+
+def _adapters(base_url: str, rate: float, http: Any) -> dict[Platform, AdPlatformAdapter]:
+    """The three adapters configured as ``adpilot.connections.adapters`` configures them, with every rate the
+    product reads from settings set to the sandbox's R (the others keep their defaults)."""
+    from adpilot.platforms.config import (
+        SANDBOX_APP_CREDENTIALS,
+        GoogleAdsConfig,
+        MetaAdsConfig,
+        Rate,
+        TikTokAdsConfig,
+    )
+    from adpilot.platforms.google import GoogleAdsAdapter
+    from adpilot.platforms.meta import MetaAdsAdapter
+    from adpilot.platforms.tiktok import TikTokAdsAdapter
+    from adpilot.platforms.types import Platform
+
+    def url(platform: Platform) -> str:
+        return f"{base_url}/sandbox/{platform.value}"
+
+    google_id, google_secret = SANDBOX_APP_CREDENTIALS[Platform.google]
+    meta_id, meta_secret = SANDBOX_APP_CREDENTIALS[Platform.meta]
+    tiktok_id, tiktok_secret = SANDBOX_APP_CREDENTIALS[Platform.tiktok]
+    google = GoogleAdsConfig(
+        client_id=google_id,
+        client_secret=google_secret,
+        api_base_url=url(Platform.google),
+        token_url=f"{url(Platform.google)}/token",
+        account_rate=Rate(rate),
+    )
+    meta = MetaAdsConfig(
+        app_id=meta_id,
+        app_secret=meta_secret,
+        graph_base_url=url(Platform.meta),
+        dialog_base_url=url(Platform.meta),
+        account_rate=Rate(rate),
+    )
+    tiktok = TikTokAdsConfig(
+        app_id=tiktok_id, app_secret=tiktok_secret, api_base_url=url(Platform.tiktok), app_rate=Rate(rate)
+    )
+    return {
+        Platform.google: GoogleAdsAdapter(google, http),
+        Platform.meta: MetaAdsAdapter(meta, http),
+        Platform.tiktok: TikTokAdsAdapter(tiktok, http),
+    }
+
+
+def _credentials(seed: int) -> dict[Platform, tuple[str, Credentials]]:
+    """Per platform, the sandbox login that reaches the most accounts and a token for it, signed with the secret
+    the sandbox process was given (the sandbox's tokens are stateless HMAC, valid in any process)."""
+    from adpilot.platforms.types import Credentials, Platform
+    from adpilot.sandbox.auth import TokenAuthority
+    from adpilot.sandbox.clock import SandboxClock
+    from adpilot.sandbox.engine import build_demo_world
+
+    clock = SandboxClock()
+    world = build_demo_world(seed, clock)
+    authority = TokenAuthority(SECRET_KEY.encode(), clock)
+    kinds: dict[Platform, tuple[str, int | None]] = {
+        Platform.google: ("access", 3599),
+        Platform.meta: ("long_lived", 5183944),
+        Platform.tiktok: ("long_lived", None),  # TikTok's long-term advertiser token
+    }
+    result: dict[Platform, tuple[str, Credentials]] = {}
+    for platform in (Platform.google, Platform.meta, Platform.tiktok):
+        login = max(world.logins(platform), key=lambda candidate: len(candidate.account_ids))
+        kind, ttl = kinds[platform]
+        token, expires_at = authority.issue_token(platform, login.login_id, kind, ttl)
+        result[platform] = (login.login_id, Credentials(access_token=token, expires_at=expires_at))
+    return result
+
+
+async def _sync_account(
+    adapter: AdPlatformAdapter, credentials: Credentials, account: RemoteAdAccount, days: int, synced: Synced
+) -> None:
+    from adpilot.platforms.types import AdAccountRef, EntityLevel
+
+    ref = AdAccountRef(account.account_id, login_customer_id=account.login_customer_id)
+    until = datetime.now(ZoneInfo(account.time_zone)).date()
+    since = until - timedelta(days=days - 1)
+
+    async def entities() -> None:
+        synced.entities += len(await adapter.list_entities(credentials, ref))
+
+    async def metrics(level: EntityLevel, since: date, until: date) -> None:
+        async for _ in adapter.fetch_daily_metrics(credentials, ref, level, since, until):
+            synced.metric_rows += 1
+
+    await asyncio.gather(entities(), metrics(EntityLevel.ad, since, until), metrics(EntityLevel.campaign, since, until))
+
+
+async def _sync_platform(
+    platform: Platform, adapter: AdPlatformAdapter, credentials: Credentials, days: int, synced: Synced
+) -> None:
+    try:
+        accounts = [account for account in await adapter.list_ad_accounts(credentials) if not account.is_manager]
+        synced.accounts = len(accounts)
+        results = await asyncio.gather(
+            *(_sync_account(adapter, credentials, account, days, synced) for account in accounts),
+            return_exceptions=True,
+        )
+        synced.errors += [f"{type(error).__name__}: {error}" for error in results if isinstance(error, BaseException)]
+    except Exception as exc:  # noqa: BLE001 - a platform that fails is reported, the others still measured
+        synced.errors.append(f"{type(exc).__name__}: {exc}")
+    synced.finished_at = time.monotonic()
+
+
+@dataclass
+class PipelineRun:
+    recorder: Recorder
+    synced: dict[str, Synced]
+    started_at: float
+    finished_at: float
+
+
+async def run_pipeline(base_url: str, engine: AsyncEngine, rate: float, days: int, seed: int) -> PipelineRun:
+    from adpilot.platforms.http import PlatformHttp, default_client
+    from adpilot.platforms.ratelimit import PostgresRateLimiter
+
+    recorder = Recorder()
+    client = default_client(60.0)
+    client.event_hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
+    http = PlatformHttp(limiter=RecordingLimiter(PostgresRateLimiter(engine), recorder), client=client)
+    adapters = _adapters(base_url, rate, http)
+    credentials = _credentials(seed)
+    synced = {platform.value: Synced(platform.value) for platform in adapters}
+    started = time.monotonic()
+    try:
+        await asyncio.gather(
+            *(
+                _sync_platform(platform, adapter, credentials[platform][1], days, synced[platform.value])
+                for platform, adapter in adapters.items()
+            )
+        )
+    finally:
+        finished = time.monotonic()
+        await http.aclose()
+    return PipelineRun(recorder, synced, started, finished)
+
+
+# --- the baseline: a bare loop with a fixed-interval sleep ----------------------------------------------------------
+
+
+async def _fixed_interval(
+    client: httpx.AsyncClient, requests: list[Sent], interval: float | None, out: list[Sent]
+) -> None:
+    """Send ``requests`` one every ``interval`` seconds (``None``: at once), never waiting for answers; a refused
+    request goes to the back of the queue."""
+    queue = deque(requests)
+    in_flight: set[asyncio.Task[None]] = set()
+    next_at = time.monotonic()
+
+    async def fire(original: Sent) -> None:
+        record = Sent(
+            original.platform,
+            original.keys,
+            original.method,
+            original.url,
+            original.headers,
+            original.content,
+            time.monotonic(),
+        )
+        out.append(record)
+        request = httpx.Request(original.method, original.url, headers=original.headers, content=original.content)
+        response = await client.send(request)
+        record.answered_at = time.monotonic()
+        record.status = response.status_code
+        record.rate_limited = await _is_rate_limited(original.platform, response)
+        if record.rate_limited:
+            queue.append(original)
+
+    while queue or in_flight:
+        if not queue:
+            await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            continue
+        if interval is not None:
+            now = time.monotonic()
+            if next_at > now:
+                await asyncio.sleep(next_at - now)
+            next_at = max(next_at, time.monotonic()) + interval
+        task = asyncio.create_task(fire(queue.popleft()))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+
+
+async def run_baseline(sent: list[Sent]) -> tuple[list[Sent], float]:
+    """The pipeline's requests, grouped by the key the sandbox enforces, each group at its rate, all at once."""
+    groups: dict[str | None, list[Sent]] = {}
+    intervals: dict[str | None, float | None] = {None: None}
+    for record in sent:
+        enforced = record.enforced
+        name = enforced[0] if enforced else None
+        groups.setdefault(name, []).append(record)
+        if enforced is not None:
+            intervals[name] = enforced[1].interval
+    out: list[Sent] = []
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(60.0, connect=10.0), limits=httpx.Limits(max_connections=100)
+    ) as client:
+        started = time.monotonic()
+        await asyncio.gather(
+            *(_fixed_interval(client, records, intervals[name], out) for name, records in groups.items())
+        )
+        return out, time.monotonic() - started
+
+
+async def _sandbox_log(base_url: str, *, clear: bool) -> Counter[str]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        response = await client.get("/sandbox/_control/requests")
+        response.raise_for_status()
+        counts = Counter(str(entry["platform"]) for entry in response.json())
+        if clear:
+            (await client.delete("/sandbox/_control/requests")).raise_for_status()
+        return counts
+
+
+# --- the report -----------------------------------------------------------------------------------------------------
+
+
+def _table(pipeline: dict[str, KeyFigures], baseline: dict[str, KeyFigures]) -> list[str]:
+    lines = [
+        f"{'limiter key':<34} {'sandbox':>7} {'reqs':>5} {'rate/s':>6} {'theory_s':>8} {'measured_s':>10} "
+        f"{'util':>5} {'429s':>4} {'worst/win':>9} {'blocks':>6} | {'bare_s':>6} {'bare_util':>9} {'bare_429s':>9}"
+    ]
+    for key in sorted(pipeline, key=lambda k: (not pipeline[k].enforced, -pipeline[k].theoretical)):
+        figure = pipeline[key]
+        bare = baseline.get(key)
+        bare_columns = (
+            f"{bare.measured:6.2f} {bare.utilisation:9.3f} {len(bare.limited_at):9d}"
+            if bare is not None
+            else f"{'-':>6} {'-':>9} {'-':>9}"
+        )
+        lines.append(
+            f"{key:<34} {'yes' if figure.enforced else 'no':>7} {figure.requests:5d} {1 / figure.rate.interval:6.3g} "
+            f"{figure.theoretical:8.2f} {figure.measured:10.2f} {figure.utilisation:5.3f} "
+            f"{len(figure.limited_at):4d} {figure.worst_window:9d} {figure.blocks:6d} | {bare_columns}"
+        )
+    return lines
+
+
+@dataclass
+class Phase:
+    """One run over the sandbox (the pipeline or the bare loop): what was sent and what it cost."""
+
+    sent: list[Sent]
+    seconds: float
+    served: Counter[str]  # requests the sandbox logged, per platform
+    sandbox_cpu: float
+    postgres_cpu: float
+    client_cpu: float
+
+    def describe(self, name: str) -> str:
+        statuses = Counter(record.status for record in self.sent)
+        return (
+            f"sync {name}: {len(self.sent)} requests in {self.seconds:.2f} s, "
+            f"statuses {dict(sorted(statuses.items(), key=str))}, the sandbox logged {sum(self.served.values())} "
+            f"({dict(sorted(self.served.items()))}); cpu: sandbox {self.sandbox_cpu:.2f} s, "
+            f"postgres {self.postgres_cpu:.2f} s, this process {self.client_cpu:.2f} s"
+        )
+
+
+def _latency(sent: list[Sent]) -> str:
+    seconds = sorted(s.answered_at - s.sent_at for s in sent if s.answered_at is not None)
+    if not seconds:
+        return "latency -"
+    p50, p90 = seconds[len(seconds) // 2], seconds[min(len(seconds) - 1, int(len(seconds) * 0.9))]
+    return f"latency p50={1000 * p50:.0f}ms p90={1000 * p90:.0f}ms max={1000 * seconds[-1]:.0f}ms"
+
+
+def report(run: PipelineRun, pipeline_phase: Phase, bare_phase: Phase, rate: float, days: int) -> tuple[int, str]:
+    sent = run.recorder.sent
+    pipeline = figures(sent, run.recorder.blocks, enforced_only=False)
+    baseline = figures(bare_phase.sent, [], enforced_only=True)
+    wall = run.finished_at - run.started_at
+    print(
+        f"sync: sandbox rate {rate:g} req/s per Google customer, per Meta ad account and per TikTok app; "
+        f"{days} days at ad and campaign level; limiter PostgresRateLimiter (embedded PostgreSQL); "
+        f"cpus={os.cpu_count()} loadavg={os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    for synced in run.synced.values():
+        mine = [record for record in sent if record.platform == synced.platform]
+        bare = [record for record in bare_phase.sent if record.platform == synced.platform]
+        print(
+            f"sync platform={synced.platform} accounts={synced.accounts} entities={synced.entities} "
+            f"metric_rows={synced.metric_rows} requests={len(mine)} "
+            f"done_after={synced.finished_at - run.started_at:.2f}s errors={len(synced.errors)} "
+            f"{_latency(mine)} (bare loop {_latency(bare).removeprefix('latency ')})",
+            flush=True,
+        )
+        for error in synced.errors:
+            print(f"sync   error: {error}", flush=True)
+    print(pipeline_phase.describe("pipeline"), flush=True)
+    print(bare_phase.describe("baseline (bare httpx loop, fixed interval)"), flush=True)
+    acquires = sorted(run.recorder.acquire_seconds)
+    if acquires:
+        print(
+            f"sync limiter: {len(acquires)} acquires, {1000 * acquires[len(acquires) // 2]:.1f} ms median "
+            f"(database round trip plus the wait for the slot), {len(run.recorder.blocks)} block(s) "
+            f"for {sum(seconds for _, seconds in run.recorder.blocks):.2f} s in all",
+            flush=True,
+        )
+    for line in _table(pipeline, baseline):
+        print(f"sync {line}", flush=True)
+    bound = binding(pipeline)
+    bare_bound = baseline.get(bound.key)
+    bare_utilisation = bare_bound.utilisation if bare_bound is not None else float("nan")
+    enforced = [figure for figure in pipeline.values() if figure.enforced]
+    throttled = sum(len(figure.limited_at) for figure in enforced)
+    over_window = [figure.key for figure in enforced if figure.worst_window > 1]
+    print(
+        f"sync binding limiter {bound.key}: {bound.requests} requests at {1 / bound.rate.interval:g}/s, theoretical "
+        f"minimum {bound.theoretical:.2f} s, measured {bound.measured:.2f} s, utilisation {bound.utilisation:.3f} "
+        f"(bare loop {bare_utilisation:.3f}); the whole sync took {wall:.2f} s, "
+        f"{bound.theoretical / wall:.3f} of it the binding limiter's minimum",
+        flush=True,
+    )
+    verdicts = [
+        f"utilisation {bound.utilisation:.2f} {'meets' if bound.utilisation >= TARGET_UTILISATION else 'MISSES'} "
+        f"the target >= {TARGET_UTILISATION}",
+        f"{throttled} rate-limit answer(s), "
+        + (
+            f"more than one within a window on {', '.join(over_window)} (MISSES the target)"
+            if over_window
+            else "never more than one per limiter window (meets the target)"
+        ),
+    ]
+    failed = [f"{s.platform}: {len(s.errors)} error(s)" for s in run.synced.values() if s.errors]
+    if failed:
+        verdicts.append("sync errors: " + "; ".join(failed))
+    print("sync verdict: " + "; ".join(verdicts), flush=True)
+    headline = bench_line(
+        "sync_utilisation",
+        bound.utilisation,
+        "fraction",
+        bare_utilisation,
+        bound.utilisation / bare_utilisation if bare_utilisation else float("nan"),
+    )
+    return (1 if failed else 0), headline
+
+
+def main() -> int:
+    from adpilot.core.logging import configure_logging
+
+    rate = env_number("BENCH_SYNC_RATE", 10)
+    days = int(env_number("BENCH_SYNC_DAYS", 90))
+    seed = int(env_number("BENCH_SYNC_SEED", 7))
+    # The adapters log every retry at INFO; the report counts them instead.
+    configure_logging("WARNING")
+    step = _stepper()
+    with running(step, seed, rate) as bench:
+        base_url = bench.sandbox.base_url
+        meter = CpuMeter(bench.sandbox.process.pid, bench.pgdata)
+
+        async def phase(work: Callable[[], Awaitable[tuple[list[Sent], float]]]) -> Phase:
+            await _sandbox_log(base_url, clear=True)
+            before, client_before = meter.sample(), time.process_time()
+            sent, seconds = await work()
+            sandbox_cpu, postgres_cpu = CpuMeter.spent(before, meter.sample())
+            client_cpu = time.process_time() - client_before
+            served = await _sandbox_log(base_url, clear=True)
+            return Phase(sent, seconds, served, sandbox_cpu, postgres_cpu, client_cpu)
+
+        async def measure() -> tuple[PipelineRun, Phase, Phase]:
+            runs: list[PipelineRun] = []
+
+            async def pipeline() -> tuple[list[Sent], float]:
+                run = await run_pipeline(base_url, bench.engine, rate, days, seed)
+                runs.append(run)
+                return run.recorder.sent, run.finished_at - run.started_at
+
+            try:
+                pipeline_phase = await phase(pipeline)
+                step(f"pipeline: {len(pipeline_phase.sent)} requests in {pipeline_phase.seconds:.1f} s")
+                # Let every sliding window of the sandbox empty before the baseline starts.
+                await asyncio.sleep(2.0)
+                bare_phase = await phase(lambda: run_baseline(runs[0].recorder.sent))
+                step(f"baseline: {len(bare_phase.sent)} requests in {bare_phase.seconds:.1f} s")
+                return runs[0], pipeline_phase, bare_phase
+            finally:
+                await bench.engine.dispose()
+
+        run, pipeline_phase, bare_phase = asyncio.run(measure())
+    code, headline = report(run, pipeline_phase, bare_phase, rate, days)
+    if code:
+        print("sync: some accounts failed to sync; the figures cover what was sent", file=sys.stderr)
+    print(headline, flush=True)
+    return code
