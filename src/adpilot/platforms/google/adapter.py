@@ -18,6 +18,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -222,9 +223,31 @@ class GoogleAdsAdapter:
                     login_customer_id=manager,
                     is_manager=bool(client.manager),
                 )
+                if not client.currency_code or not client.time_zone:
+                    # Some answers leave these out of customer_client; the client's own customer row has them.
+                    await self._describe_client(token, accounts, client_id, manager)
                 if client.manager and client_id not in seen:
                     seen.add(client_id)
                     pending.append(client_id)
+
+    async def _describe_client(
+        self, token: str, accounts: dict[str, RemoteAdAccount], client_id: str, manager: str
+    ) -> None:
+        try:
+            rows = await self._client.search_stream(
+                token, AdAccountRef(client_id, login_customer_id=manager), _CUSTOMER_QUERY
+            )
+        except PlatformRejected:
+            return  # a cancelled client cannot be described; it stays listed as Google's hierarchy shows it
+        described = _account_from_customer(client_id, rows)
+        if described is not None:
+            listed = accounts[client_id]
+            accounts[client_id] = replace(
+                listed,
+                name=described.name if listed.name == client_id else listed.name,
+                currency=listed.currency or described.currency,
+                time_zone=listed.time_zone or described.time_zone,
+            )
 
     async def _currency(self, token: str, account: AdAccountRef) -> str:
         rows = await self._client.search_stream(token, account, _CUSTOMER_QUERY)
@@ -485,7 +508,7 @@ def _ad_entity(row: GoogleAdsRow) -> RemoteEntity:
 
 
 def _metrics_row(row: GoogleAdsRow, level: EntityLevel, currency: str) -> DailyMetricsRow | None:
-    if row.segments is None or row.segments.date is None:
+    if row.segments is None or row.segments.day is None:
         return None
     extras: dict[str, str] = {}
     if level is EntityLevel.campaign:
@@ -507,7 +530,7 @@ def _metrics_row(row: GoogleAdsRow, level: EntityLevel, currency: str) -> DailyM
     return DailyMetricsRow(
         level=level,
         entity_platform_id=entity_id,
-        day=row.segments.date,
+        day=row.segments.day,
         impressions=metrics.impressions if metrics else 0,
         clicks=metrics.clicks if metrics else 0,
         spend_micros=metrics.cost_micros if metrics else 0,

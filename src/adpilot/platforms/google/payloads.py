@@ -216,7 +216,8 @@ class Metrics(GoogleModel):
 
 
 class Segments(GoogleModel):
-    date: date | None = None
+    # ``date`` on the wire; named ``day`` here so the field does not shadow the type.
+    day: date | None = Field(default=None, alias="date")
 
 
 class GoogleAdsRow(GoogleModel):
