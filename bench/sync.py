@@ -22,7 +22,8 @@ measured; target >= 0.8) and rate-limit answers (target: none beyond the first p
 limiter is the sandbox-enforced key with the longest theoretical time; the last line is
 ``BENCH sync_utilisation <pipeline> fraction baseline=<bare loop> ratio=...`` for that key.
 
-Tuning (environment): BENCH_SYNC_RATE requests per second (10), BENCH_SYNC_DAYS (90), BENCH_SYNC_SEED (7).
+Tuning (environment): BENCH_SYNC_RATE requests per second (10), BENCH_SYNC_DAYS (90), BENCH_SYNC_SEED (7),
+BENCH_SYNC_PLATFORMS (google,meta,tiktok).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from adpilot.platforms.port import AdPlatformAdapter
     from adpilot.platforms.ratelimit import RateLimiter
     from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
+    from adpilot.sandbox.engine import SandboxWorld
 
 DATABASE = "adpilot_bench_sync"
 SECRET_KEY = "bench-secret-key-long-enough-for-hmac-sha-256-signing"
@@ -345,6 +347,9 @@ class Synced:
     metric_rows: int = 0
     errors: list[str] = field(default_factory=list)
     finished_at: float = 0.0
+    # (account, since, until) of every account synced, to count afterwards what the sandbox world holds.
+    windows: list[tuple[str, date, date]] = field(default_factory=list)
+    world_rows: int = 0
 
 
 def _adapters(base_url: str, rate: float, http: Any) -> dict[Platform, AdPlatformAdapter]:
@@ -392,17 +397,13 @@ def _adapters(base_url: str, rate: float, http: Any) -> dict[Platform, AdPlatfor
     }
 
 
-def _credentials(seed: int) -> dict[Platform, tuple[str, Credentials]]:
+def _credentials(world: SandboxWorld) -> dict[Platform, tuple[str, Credentials]]:
     """Per platform, the sandbox login that reaches the most accounts and a token for it, signed with the secret
     the sandbox process was given (the sandbox's tokens are stateless HMAC, valid in any process)."""
     from adpilot.platforms.types import Credentials, Platform
     from adpilot.sandbox.auth import TokenAuthority
-    from adpilot.sandbox.clock import SandboxClock
-    from adpilot.sandbox.engine import build_demo_world
 
-    clock = SandboxClock()
-    world = build_demo_world(seed, clock)
-    authority = TokenAuthority(SECRET_KEY.encode(), clock)
+    authority = TokenAuthority(SECRET_KEY.encode(), world.clock)
     kinds: dict[Platform, tuple[str, int | None]] = {
         Platform.google: ("access", 3599),
         Platform.meta: ("long_lived", 5183944),
@@ -425,9 +426,11 @@ async def _sync_account(
     ref = AdAccountRef(account.account_id, login_customer_id=account.login_customer_id)
     until = datetime.now(ZoneInfo(account.time_zone)).date()
     since = until - timedelta(days=days - 1)
+    synced.windows.append((account.account_id, since, until))
 
     async def entities() -> None:
-        synced.entities += len(await adapter.list_entities(credentials, ref))
+        listed = await adapter.list_entities(credentials, ref)  # awaited first: ``+=`` would read before awaiting
+        synced.entities += len(listed)
 
     async def metrics(level: EntityLevel, since: date, until: date) -> None:
         async for _ in adapter.fetch_daily_metrics(credentials, ref, level, since, until):
@@ -460,7 +463,22 @@ class PipelineRun:
     finished_at: float
 
 
-async def run_pipeline(base_url: str, engine: AsyncEngine, rate: float, days: int, seed: int) -> PipelineRun:
+async def limiter_round_trip(engine: AsyncEngine, samples: int = 50) -> float:
+    """Median seconds of one ``PostgresRateLimiter.acquire`` that never waits (an idle key at a huge rate)."""
+    from adpilot.platforms.config import Rate
+    from adpilot.platforms.ratelimit import PostgresRateLimiter
+
+    limiter, rate, seconds = PostgresRateLimiter(engine), Rate(1e9), []
+    for _ in range(samples):
+        started = time.monotonic()
+        await limiter.acquire("bench:round-trip", rate)
+        seconds.append(time.monotonic() - started)
+    return sorted(seconds)[samples // 2]
+
+
+async def run_pipeline(
+    base_url: str, engine: AsyncEngine, rate: float, days: int, world: SandboxWorld, platforms: list[str]
+) -> PipelineRun:
     from adpilot.platforms.http import PlatformHttp, default_client
     from adpilot.platforms.ratelimit import PostgresRateLimiter
 
@@ -468,8 +486,8 @@ async def run_pipeline(base_url: str, engine: AsyncEngine, rate: float, days: in
     client = default_client(60.0)
     client.event_hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
     http = PlatformHttp(limiter=RecordingLimiter(PostgresRateLimiter(engine), recorder), client=client)
-    adapters = _adapters(base_url, rate, http)
-    credentials = _credentials(seed)
+    adapters = {p: adapter for p, adapter in _adapters(base_url, rate, http).items() if p.value in platforms}
+    credentials = _credentials(world)
     synced = {platform.value: Synced(platform.value) for platform in adapters}
     started = time.monotonic()
     try:
@@ -614,7 +632,9 @@ def _latency(sent: list[Sent]) -> str:
     return f"latency p50={1000 * p50:.0f}ms p90={1000 * p90:.0f}ms max={1000 * seconds[-1]:.0f}ms"
 
 
-def report(run: PipelineRun, pipeline_phase: Phase, bare_phase: Phase, rate: float, days: int) -> tuple[int, str]:
+def report(
+    run: PipelineRun, pipeline_phase: Phase, bare_phase: Phase, rate: float, days: int, round_trip: float
+) -> tuple[int, str]:
     sent = run.recorder.sent
     pipeline = figures(sent, run.recorder.blocks, enforced_only=False)
     baseline = figures(bare_phase.sent, [], enforced_only=True)
@@ -630,7 +650,7 @@ def report(run: PipelineRun, pipeline_phase: Phase, bare_phase: Phase, rate: flo
         bare = [record for record in bare_phase.sent if record.platform == synced.platform]
         print(
             f"sync platform={synced.platform} accounts={synced.accounts} entities={synced.entities} "
-            f"metric_rows={synced.metric_rows} requests={len(mine)} "
+            f"metric_rows={synced.metric_rows} (world {synced.world_rows}) requests={len(mine)} "
             f"done_after={synced.finished_at - run.started_at:.2f}s errors={len(synced.errors)} "
             f"{_latency(mine)} (bare loop {_latency(bare).removeprefix('latency ')})",
             flush=True,
@@ -643,7 +663,8 @@ def report(run: PipelineRun, pipeline_phase: Phase, bare_phase: Phase, rate: flo
     if acquires:
         print(
             f"sync limiter: {len(acquires)} acquires, {1000 * acquires[len(acquires) // 2]:.1f} ms median "
-            f"(database round trip plus the wait for the slot), {len(run.recorder.blocks)} block(s) "
+            f"(database round trip plus the wait for the slot; an acquire that does not wait: "
+            f"{1000 * round_trip:.1f} ms), {len(run.recorder.blocks)} block(s) "
             f"for {sum(seconds for _, seconds in run.recorder.blocks):.2f} s in all",
             flush=True,
         )
@@ -686,15 +707,30 @@ def report(run: PipelineRun, pipeline_phase: Phase, bare_phase: Phase, rate: flo
     return (1 if failed else 0), headline
 
 
+def _count_world_rows(world: SandboxWorld, synced: Synced) -> None:
+    """What the sandbox world holds for the windows synced (after the measurement: it costs CPU)."""
+    from adpilot.platforms.types import EntityLevel, Platform
+
+    platform = Platform(synced.platform)
+    for account_id, since, until in synced.windows:
+        for level in (EntityLevel.ad, EntityLevel.campaign):
+            synced.world_rows += len(world.daily_metrics(platform, account_id, level, since, until))
+
+
 def main() -> int:
     from adpilot.core.logging import configure_logging
+    from adpilot.sandbox.clock import SandboxClock
+    from adpilot.sandbox.engine import build_demo_world
 
     rate = env_number("BENCH_SYNC_RATE", 10)
     days = int(env_number("BENCH_SYNC_DAYS", 90))
     seed = int(env_number("BENCH_SYNC_SEED", 7))
+    platforms = os.environ.get("BENCH_SYNC_PLATFORMS", "google,meta,tiktok").replace(" ", "").split(",")
     # The adapters log every retry at INFO; the report counts them instead.
     configure_logging("WARNING")
     step = _stepper()
+    # The same seeded world the sandbox builds: for the logins to sign in as, and to check what the sync brought.
+    world = build_demo_world(seed, SandboxClock())
     with running(step, seed, rate) as bench:
         base_url = bench.sandbox.base_url
         meter = CpuMeter(bench.sandbox.process.pid, bench.pgdata)
@@ -708,27 +744,30 @@ def main() -> int:
             served = await _sandbox_log(base_url, clear=True)
             return Phase(sent, seconds, served, sandbox_cpu, postgres_cpu, client_cpu)
 
-        async def measure() -> tuple[PipelineRun, Phase, Phase]:
+        async def measure() -> tuple[PipelineRun, Phase, Phase, float]:
             runs: list[PipelineRun] = []
 
             async def pipeline() -> tuple[list[Sent], float]:
-                run = await run_pipeline(base_url, bench.engine, rate, days, seed)
+                run = await run_pipeline(base_url, bench.engine, rate, days, world, platforms)
                 runs.append(run)
                 return run.recorder.sent, run.finished_at - run.started_at
 
             try:
+                round_trip = await limiter_round_trip(bench.engine)
                 pipeline_phase = await phase(pipeline)
                 step(f"pipeline: {len(pipeline_phase.sent)} requests in {pipeline_phase.seconds:.1f} s")
                 # Let every sliding window of the sandbox empty before the baseline starts.
                 await asyncio.sleep(2.0)
                 bare_phase = await phase(lambda: run_baseline(runs[0].recorder.sent))
                 step(f"baseline: {len(bare_phase.sent)} requests in {bare_phase.seconds:.1f} s")
-                return runs[0], pipeline_phase, bare_phase
+                return runs[0], pipeline_phase, bare_phase, round_trip
             finally:
                 await bench.engine.dispose()
 
-        run, pipeline_phase, bare_phase = asyncio.run(measure())
-    code, headline = report(run, pipeline_phase, bare_phase, rate, days)
+        run, pipeline_phase, bare_phase, round_trip = asyncio.run(measure())
+    for synced in run.synced.values():
+        _count_world_rows(world, synced)
+    code, headline = report(run, pipeline_phase, bare_phase, rate, days, round_trip)
     if code:
         print("sync: some accounts failed to sync; the figures cover what was sent", file=sys.stderr)
     print(headline, flush=True)
