@@ -1125,6 +1125,49 @@ class TestRecordedOnly:
         assert classify_token(httpx.Response(200, json=RECORDED_TOKEN)) is None
 
 
+class ManagerOnlyRecorded(RecordedGoogle):
+    """The login reaches only the manager; the client comes from the hierarchy, whose recorded row has no currency."""
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("customers:listAccessibleCustomers"):
+            return httpx.Response(200, json={"resourceNames": ["customers/9876543210"]})
+        return super().answer(request)
+
+
+class TestRecordedHierarchy:
+    async def test_a_client_found_below_a_manager_is_described_through_the_manager(self) -> None:
+        backend = ManagerOnlyRecorded()
+        credentials = await backend.connect()
+        accounts = await backend.adapter.list_ad_accounts(credentials)
+        assert sorted((a.account_id, a.currency, a.time_zone, a.login_customer_id, a.is_manager) for a in accounts) == [
+            ("1234567890", "USD", "America/New_York", "9876543210", False),
+            ("9876543210", "USD", "America/New_York", None, True),
+        ]
+        hierarchy, described = backend.log.api()[2:4]
+        assert "FROM customer_client" in (hierarchy.body or {})["query"]
+        assert hierarchy.headers["login-customer-id"] == "9876543210"
+        assert described.path == "customers/1234567890/googleAds:searchStream"
+        assert described.headers["login-customer-id"] == "9876543210"
+        await backend.client.aclose()
+
+    async def test_the_developer_token_is_sent_only_when_configured(self) -> None:
+        backend = RecordedGoogle()
+        config = GoogleAdsConfig(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            developer_token="dev-token",
+            account_rate=FAST,
+            app_rate=FAST,
+        )
+        backend.adapter, backend.client, backend.http = build_adapter(
+            config, httpx.MockTransport(backend.answer), backend.fake, backend.log
+        )
+        credentials = await backend.connect()
+        await backend.adapter.list_entities(credentials, backend.account)
+        assert all(r.headers["developer-token"] == "dev-token" for r in backend.log.api())
+        await backend.client.aclose()
+
+
 # === the emulator against the recordings: the same shapes =========================================================
 
 
@@ -1399,15 +1442,30 @@ class TestQuota:
         fake = FakeTime()
         state = SandboxState.demo(config=SandboxConfig(google_requests_per_second=2))
         state.quota = QuotaGate(now=fake.clock)
-        # The adapter is configured faster than the emulator allows, so the emulator's 429 must do the pacing.
+        # The adapter is configured faster than the emulator allows, so the emulator's 429s must do the pacing.
         backend = private_emulator(state, account_rate=Rate(1000), fake=fake)
         credentials = await backend.connect()
         for _ in range(3):
             entities = await backend.adapter.list_entities(credentials, backend.account)
         assert len(entities) == len(backend.expected_entities())
-        assert 429 in backend.log.statuses
-        # A retry waits for the emulator's retryDelay, never longer than the window.
-        assert fake.now > 0
+        throttled = backend.log.statuses.count(429)
+        assert throttled > 0
+        # 12 calls, 2 per second: the last cannot start before 5 s; each 429 said exactly how long to wait.
+        assert fake.now >= 5.0
+        assert throttled <= 12
+
+    async def test_an_adapter_at_the_documented_rate_is_never_throttled(self) -> None:
+        fake = FakeTime()
+        state = SandboxState.demo(config=SandboxConfig(google_requests_per_second=2))
+        state.quota = QuotaGate(now=fake.clock)
+        # Just under the emulator's rate: the gate counts exactly, and a schedule at exactly 2/s can land a float's
+        # breadth inside the window.
+        backend = private_emulator(state, account_rate=Rate(1.95), fake=fake)
+        credentials = await backend.connect()
+        for _ in range(3):
+            await backend.adapter.list_entities(credentials, backend.account)
+        assert 429 not in backend.log.statuses
+        assert 5.0 <= fake.now <= 6.0
 
 
 class TestGaql:
@@ -1681,3 +1739,65 @@ class TestMutates:
         new = next(e for e in entities if e.name == "Search launch")
         assert new.daily_budget == Money(50_000_000, emulator.currency)
         assert new.status is EntityStatus.paused
+
+
+class TestEmulatorModes:
+    async def call(self, app: FastAPI, state: SandboxState, path: str, headers: dict[str, str]) -> httpx.Response:
+        login = state.world.logins(Platform.google)[0]
+        token, _ = state.auth.issue_token(Platform.google, login.login_id, "access", 3599)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test") as client:
+            return await client.post(
+                path,
+                headers={"Authorization": f"Bearer {token}", **headers},
+                json={"query": "SELECT customer.id FROM customer"},
+            )
+
+    async def test_a_sunset_version_is_refused(self) -> None:
+        state = frozen_state()
+        app = create_google_emulator(state, sunset_versions={"v20"})
+        customer = state.world.logins(Platform.google)[0].account_ids[0]
+        answer = await self.call(app, state, f"/v20/customers/{customer}/googleAds:search", {})
+        assert answer.status_code == 400
+        failure = answer.json()["error"]["details"][0]["errors"][0]
+        assert failure["errorCode"] == {"requestError": "UNSUPPORTED_VERSION"}
+        assert failure["message"] == "Version v20 is deprecated. Requests to this version will be blocked."
+        assert (await self.call(app, state, f"/v23/customers/{customer}/googleAds:search", {})).status_code == 200
+
+    async def test_a_test_project_reaches_no_production_account(self) -> None:
+        state = frozen_state()
+        app = create_google_emulator(state, test_project=True)
+        customer = state.world.logins(Platform.google)[0].account_ids[0]
+        answer = await self.call(app, state, f"/v23/customers/{customer}/googleAds:searchStream", {})
+        assert answer.status_code == 403
+        assert answer.json()[0]["error"]["details"][0]["errors"][0]["errorCode"] == {
+            "authorizationError": "CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION"
+        }
+
+    async def test_a_login_customer_id_with_dashes_is_a_header_error(self) -> None:
+        state = frozen_state()
+        app = create_google_emulator(state)
+        customer = state.world.logins(Platform.google)[0].account_ids[0]
+        dashed = f"{customer[:3]}-{customer[3:6]}-{customer[6:]}"
+        answer = await self.call(
+            app, state, f"/v23/customers/{customer}/googleAds:search", {"login-customer-id": dashed}
+        )
+        assert answer.status_code == 400
+        assert answer.json()["error"]["details"][0]["errors"][0]["errorCode"] == {
+            "headerError": "INVALID_LOGIN_CUSTOMER_ID"
+        }
+        assert answer.headers["request-id"] == answer.json()["error"]["details"][0]["requestId"]
+
+    async def test_unknown_body_fields_are_refused_like_google_does(self) -> None:
+        state = frozen_state()
+        app = create_google_emulator(state)
+        login = state.world.logins(Platform.google)[0]
+        token, _ = state.auth.issue_token(Platform.google, login.login_id, "access", 3599)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test") as client:
+            answer = await client.post(
+                f"/v23/customers/{login.account_ids[0]}/googleAds:searchStream",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"query": "SELECT customer.id FROM customer", "pageToken": "x"},
+            )
+        assert answer.status_code == 400
+        assert 'Unknown name "pageToken"' in answer.json()[0]["error"]["message"]
+        assert isinstance(classify(answer), PlatformRejected)
