@@ -1369,6 +1369,13 @@ def _update(ctx: _MutateContext, operation: Mapping[str, Any]) -> _Change:
             else None  # fmt: skip
         if amount is not None:
             _check_budget_amount(ctx, amount, "update")
+            if campaign is not None and campaign.daily_budget_micros is None:
+                raise GoogleApiError(
+                    400,
+                    [ctx.error("fieldError", "INVALID_VALUE",
+                               "The budget is a total for a custom period: set total_amount_micros, not amount_micros.",
+                               ("update", None), ("amount_micros", None))],
+                )  # fmt: skip
         name = str(values["name"]) if "name" in values else None
         resource_name = f"customers/{ctx.account.account_id}/campaignBudgets/{resource_id}"
 
@@ -1984,8 +1991,8 @@ def create_google_emulator(
         account, plan, rows = run_query(who, body.get("query"))
         if body.get("validateOnly"):
             return JSONResponse({"fieldMask": _field_mask(plan.query), "requestId": _request_id(request)})
-        settings = body.get("searchSettings") if isinstance(body.get("searchSettings"), dict) else {}
-        assert isinstance(settings, dict)  # noqa: S101 - narrowed above
+        given_settings = body.get("searchSettings")
+        settings: dict[str, Any] = given_settings if isinstance(given_settings, dict) else {}
         summary = str(body.get("summaryRowSetting", "NO_SUMMARY_ROW"))
         if settings.get("returnSummaryRow"):
             summary = "SUMMARY_ROW_WITH_RESULTS"
@@ -2085,12 +2092,17 @@ def create_google_emulator(
             }
         return JSONResponse(response)
 
-    for service in _MUTABLE:
-
-        async def endpoint(request: Request, version: str, customer_id: str, service: str = service) -> JSONResponse:
+    def mutate_endpoint(service: str) -> Callable[[Request, str, str], Awaitable[JSONResponse]]:
+        # A closure rather than a defaulted parameter, which FastAPI would expose as a query parameter.
+        async def endpoint(request: Request, version: str, customer_id: str) -> JSONResponse:
             return await mutate(request, version, customer_id, service)
 
-        app.add_api_route(f"/{{version}}/customers/{{customer_id}}/{service}:mutate", endpoint, methods=["POST"])
+        return endpoint
+
+    for service in _MUTABLE:
+        app.add_api_route(
+            f"/{{version}}/customers/{{customer_id}}/{service}:mutate", mutate_endpoint(service), methods=["POST"]
+        )
 
     return app
 
