@@ -62,7 +62,9 @@ class TestKeys:
         assert generate_key() != generate_key()
         CredentialVault([generate_key()])
 
-    @pytest.mark.parametrize("bad", ["", "short", "x" * 44, OLD[:-2]])
+    @pytest.mark.parametrize(
+        "bad", ["", "short", "x" * 44, OLD[:-2]], ids=["empty", "short", "not-32-bytes", "truncated"]
+    )
     def test_a_bad_key_says_which_one_without_repeating_it(self, bad: str) -> None:
         with pytest.raises(VaultKeyInvalid, match="credential key #2 of 2 is not a Fernet key") as error:
             CredentialVault([NEW, bad])
