@@ -121,6 +121,20 @@ class TestDemoWorld:
                         history[-1][0], shared_world.budget_history(platform, campaign.id)[-1][0]
                     )
 
+    def test_deleting_a_meta_or_tiktok_campaign_deleted_everything_under_it(self, shared_world: SandboxWorld) -> None:
+        for platform in (Platform.meta, Platform.tiktok):
+            removed = [
+                c
+                for a in spending_accounts(shared_world, platform)
+                for c in shared_world.entities(platform, a.account_id, EntityLevel.campaign, include_removed=True)
+                if c.status is EntityStatus.removed
+            ]
+            assert removed
+            for campaign in removed:
+                for group in shared_world.children(platform, campaign.id):
+                    assert group.status is EntityStatus.removed
+                    assert {a.status for a in shared_world.children(platform, group.id)} == {EntityStatus.removed}
+
     def test_logins_see_every_account_or_just_one(self, shared_world: SandboxWorld) -> None:
         for platform in Platform:
             everyone, single = shared_world.logins(platform)

@@ -1299,6 +1299,7 @@ _CONTOSO = _Brand("Contoso Outdoor", ("Hiking boots", "Rain jackets", "Tents", "
 _FABRIKAM = _Brand("Fabrikam Home", ("Sofas", "Lighting", "Bedding", "Rugs", "Kitchen"), ("DE", "AT", "CH"), 140.0)
 _TAILSPIN = _Brand("Tailspin Coffee", ("Espresso beans", "Subscriptions", "Grinders", "Gift boxes"), ("UK", "IE"), 48.0)
 _KANDA = _Brand("Kanda Tea", ("Matcha", "Sencha", "Tea sets", "Gift boxes"), ("JP",), 55.0)
+_COUNTRY = {"UK": "GB"}  # market names in campaign names -> ISO 3166 codes in targeting
 _SEASONS = ("Spring", "Summer", "Autumn", "Holiday", "Evergreen")
 
 
@@ -1545,7 +1546,9 @@ def _build_campaign(
     platform = spec.platform
     created = anchor - timedelta(days=rng.uniform(100, 200))
     budget = _money(rng, template.budget_usd, spec.currency)
-    attributes = dict(template.attributes)
+    # Optimization goal and billing event belong to ad sets / ad groups, not to Meta and TikTok campaigns.
+    ad_group_keys = ("optimization_goal", "billing_event") if platform is not Platform.google else ()
+    attributes = {k: v for k, v in template.attributes.items() if k not in ad_group_keys}
     # Meta mixes campaign budgets (CBO) and ad set budgets; Google and TikTok budget at the campaign.
     campaign_budget = platform is not Platform.meta or rng.random() < 0.5
     lifetime_campaign = platform is Platform.tiktok and rng.random() < 0.12
@@ -1578,7 +1581,14 @@ def _build_campaign(
         group_budget: int | None = None
         group_lifetime: int | None = None
         if platform is Platform.meta:
-            group_attributes = {k: attributes[k] for k in ("optimization_goal", "billing_event", "bid_strategy")}
+            group_attributes = {
+                k: template.attributes[k] for k in ("optimization_goal", "billing_event", "bid_strategy")
+            }
+            group_attributes["targeting"] = {
+                "geo_locations": {"countries": [_COUNTRY.get(words["geo"], words["geo"])]},
+                "age_min": rng.choice((18, 21, 25)),
+                "age_max": rng.choice((44, 54, 65)),
+            }
             if not campaign_budget:
                 if rng.random() < 0.15:
                     group_lifetime = _money(rng, (600, 3000), spec.currency)
@@ -1587,8 +1597,8 @@ def _build_campaign(
                     group_budget = _money(rng, (15, 120), spec.currency)
         elif platform is Platform.tiktok:
             group_attributes = {
-                "optimization_goal": attributes["optimization_goal"],
-                "billing_event": attributes["billing_event"],
+                "optimization_goal": template.attributes["optimization_goal"],
+                "billing_event": template.attributes["billing_event"],
                 "placement_type": "PLACEMENT_TYPE_NORMAL",
                 "placements": ["PLACEMENT_TIKTOK"],
             }
@@ -1656,8 +1666,15 @@ def _change_status(
     last_change = world.status_history(platform, entity_id)[-1][0]
     moment = anchor - timedelta(days=rng.uniform(3, 70), hours=rng.uniform(0, 23))
     moment = max(moment, not_before + timedelta(days=1), last_change + timedelta(minutes=1))
-    if moment < anchor:
-        world.update_entity(platform, entity_id, status=status, at=moment)
+    if moment >= anchor:
+        return
+    world.update_entity(platform, entity_id, status=status, at=moment)
+    if status is EntityStatus.removed and platform is not Platform.google:
+        # Deleting a Meta or TikTok campaign deletes everything under it; Google leaves the children's status alone.
+        for group in world.children(platform, entity_id):
+            for entity in (*world.children(platform, group.id), group):
+                if entity.status is not EntityStatus.removed:
+                    world.update_entity(platform, entity.id, status=EntityStatus.removed, at=moment)
 
 
 def _google_group_type(channel: str) -> str:
