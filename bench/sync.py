@@ -1,8 +1,9 @@
 """Sync every sandbox ad account through the real adapters while the emulators enforce a request rate.
 
-The sandbox (``adpilot sandbox serve --requests-per-second R``) runs in its own process and enforces R requests per
-second per Google customer, per Meta ad account and per TikTok app, answering over it exactly as the platforms do
-(Google 429 ``RESOURCE_EXHAUSTED``, Meta code 80000/80004, TikTok 40100). This process signs in one login per
+The sandbox (``adpilot sandbox serve --requests-per-second R``, one process per platform, as the real platforms are
+separate services: a heavy Google report does not hold up TikTok's answers) enforces R requests per second per Google
+customer, per Meta ad account and per TikTok app, answering over it exactly as the platforms do (Google 429
+``RESOURCE_EXHAUSTED``, Meta code 80000/80004, TikTok 40100). This process signs in one login per
 platform (tokens minted with the sandbox's secret), then, through the real ``GoogleAdsAdapter``, ``MetaAdsAdapter``
 and ``TikTokAdsAdapter`` on one ``PlatformHttp`` whose limiter is the product's ``PostgresRateLimiter`` on an
 embedded PostgreSQL (migrated scratch database), with the adapters' rates set to R as the product sets them:
@@ -12,18 +13,20 @@ embedded PostgreSQL (migrated scratch database), with the adapters' rates set to
   tree (``list_entities``) and ``fetch_daily_metrics`` for the last BENCH_SYNC_DAYS days at ad and campaign level.
 
 Every request the pipeline sends is recorded (which limiter keys it took, when it left, how it was answered). Then
-the baseline replays exactly those requests with a bare httpx loop per rate-limited key that fires at a fixed
-interval 1/R without waiting for answers (re-sending whatever was refused): the best a hand-written client that
-already knows every request can do.
+the baseline replays exactly the requests that were answered with a bare httpx loop per rate-limited key that fires
+at a fixed interval 1/R without waiting for answers (re-sending whatever was refused): the best a hand-written client
+that already knows every request can do.
 
-Per limiter key: requests, allowed rate, theoretical minimum time (requests / rate), measured time (first request
-sent to last request sent, plus one interval: the time the key's slots spanned), utilisation (theoretical /
-measured; target >= 0.8) and rate-limit answers (target: none beyond the first per limiter window). The binding
+Per limiter key: requests, allowed rate, theoretical minimum time (answered requests / rate), measured time (first
+request sent to last request sent, plus one interval: the time the key's slots spanned), utilisation (theoretical /
+measured; target >= 0.8), the share of that time a request was queued for the key (low: the sync, not the limiter,
+set the pace) and rate-limit answers (target: none beyond the first per limiter window). The binding
 limiter is the sandbox-enforced key with the longest theoretical time; the last line is
 ``BENCH sync_utilisation <pipeline> fraction baseline=<bare loop> ratio=...`` for that key.
 
 Tuning (environment): BENCH_SYNC_RATE requests per second (10), BENCH_SYNC_DAYS (90), BENCH_SYNC_SEED (7),
-BENCH_SYNC_PLATFORMS (google,meta,tiktok).
+BENCH_SYNC_PLATFORMS (google,meta,tiktok), BENCH_SYNC_SHARED_SANDBOX=1 (one sandbox process for all three, as the
+product mounts it).
 """
 
 from __future__ import annotations
@@ -147,8 +150,8 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.blocks: list[tuple[str, float]] = []
-        # Time spent in each limiter acquire: the database round trip plus the wait for the slot.
-        self.acquire_seconds: list[float] = []
+        # Every limiter acquire (key, started, finished): the database round trip plus the wait for the slot.
+        self.acquires: list[tuple[str, float, float]] = []
         self._open: dict[int, Sent] = {}
 
     async def on_request(self, request: httpx.Request) -> None:
@@ -185,7 +188,7 @@ class RecordingLimiter:
     async def acquire(self, key: str, rate: Rate) -> None:
         started = time.monotonic()
         await self._inner.acquire(key, rate)
-        self._recorder.acquire_seconds.append(time.monotonic() - started)
+        self._recorder.acquires.append((key, started, time.monotonic()))
         _acquired.set((*_acquired.get(), (key, rate)))
 
     async def block(self, key: str, seconds: float) -> None:
@@ -203,7 +206,11 @@ class KeyFigures:
     enforced: bool
     sent_at: list[float] = field(default_factory=list)
     limited_at: list[float] = field(default_factory=list)
+    # Requests the platform answered (not refused for the rate): the work the sync needed.
+    useful: int = 0
     blocks: int = 0
+    # (started, finished) of every acquire of the key: while one is open, a request is waiting for the key's slot.
+    acquiring: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -211,7 +218,8 @@ class KeyFigures:
 
     @property
     def theoretical(self) -> float:
-        return self.requests * self.rate.interval
+        """The least time the needed requests take at the allowed rate (a refused request is waste, not work)."""
+        return self.useful * self.rate.interval
 
     @property
     def measured(self) -> float:
@@ -222,6 +230,22 @@ class KeyFigures:
     @property
     def utilisation(self) -> float:
         return self.theoretical / self.measured if self.measured else float("nan")
+
+    @property
+    def queued(self) -> float:
+        """The share of the measured time some request was waiting for this key's slot. Near 1: the key always had
+        demand and the pace is the limiter's; low: the sync did not ask fast enough (answers awaited, pages in
+        sequence, report polls), which no limiter can make up for."""
+        if not self.acquiring or not self.sent_at:
+            return float("nan")
+        start, end = min(self.sent_at), min(self.sent_at) + self.measured
+        covered, reach = 0.0, start
+        for opened, closed in sorted(self.acquiring):
+            begin, finish = max(opened, reach), min(closed, end)
+            if finish > begin:
+                covered += finish - begin
+                reach = finish
+        return covered / (end - start)
 
     @property
     def window(self) -> float:
@@ -240,7 +264,13 @@ class KeyFigures:
         return worst
 
 
-def figures(sent: list[Sent], blocks: list[tuple[str, float]], *, enforced_only: bool) -> dict[str, KeyFigures]:
+def figures(
+    sent: list[Sent],
+    blocks: list[tuple[str, float]],
+    acquires: list[tuple[str, float, float]],
+    *,
+    enforced_only: bool,
+) -> dict[str, KeyFigures]:
     by_key: dict[str, KeyFigures] = {}
     for record in sent:
         enforced = record.enforced
@@ -250,12 +280,17 @@ def figures(sent: list[Sent], blocks: list[tuple[str, float]], *, enforced_only:
                 continue
             figure = by_key.setdefault(key, KeyFigures(key, rate, is_enforced))
             figure.sent_at.append(record.sent_at)
+            if not record.rate_limited:
+                figure.useful += 1
             # A throttling answer is counted against the key the sandbox enforces (the other keys merely rode along).
             if record.rate_limited and is_enforced:
                 figure.limited_at.append(record.sent_at)
     for key, _ in blocks:
         if key in by_key:
             by_key[key].blocks += 1
+    for key, started, finished in acquires:
+        if key in by_key:
+            by_key[key].acquiring.append((started, finished))
     return by_key
 
 
@@ -291,14 +326,19 @@ def _stop_leftover_sandboxes() -> None:
 
 @dataclass
 class Running:
-    sandbox: ServerProcess
+    sandboxes: dict[str, ServerProcess]  # per platform (the same process for all three with a shared sandbox)
     engine: AsyncEngine
     pgdata: Path
 
+    @property
+    def processes(self) -> list[ServerProcess]:
+        return list({id(server): server for server in self.sandboxes.values()}.values())
+
 
 @contextlib.contextmanager
-def running(step: Callable[[str], None], seed: int, rate: float) -> Iterator[Running]:
-    """Embedded PostgreSQL with a migrated scratch database, and the sandbox; both stopped on the way out."""
+def running(step: Callable[[str], None], seed: int, rate: float, *, shared: bool) -> Iterator[Running]:
+    """Embedded PostgreSQL with a migrated scratch database, and the sandbox: one process per platform (as the real
+    platforms are separate services), or one for all three when ``shared``. All stopped on the way out."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from adpilot import migrate
@@ -306,7 +346,7 @@ def running(step: Callable[[str], None], seed: int, rate: float) -> Iterator[Run
     from adpilot.db import to_sqlalchemy_url
 
     postgres = EmbeddedPostgres(BENCH_HOME, APP_ROLE)
-    sandbox: ServerProcess | None = None
+    sandboxes: dict[str, ServerProcess] = {}
     with stop_on_sigterm(), exclusive_bench_home():
         try:
             _stop_leftover_sandboxes()
@@ -316,22 +356,26 @@ def running(step: Callable[[str], None], seed: int, rate: float) -> Iterator[Run
             urls = postgres.start(database=DATABASE)
             migrate.upgrade(urls.owner, APP_ROLE)
             step("embedded PostgreSQL started and migrated")
-            port = free_port()
             env = {
                 **os.environ,
                 "ADPILOT_SECRET_KEY": SECRET_KEY,
                 "ADPILOT_HOME": str(BENCH_HOME / "home"),
                 "ADPILOT_LOG_LEVEL": "WARNING",
             }
-            sandbox = ServerProcess.start("sandbox", _sandbox_argv(port, seed, rate), env, port)
-            sandbox.wait_ready("/sandbox/_control/requests", timeout=60)
-            step(f"sandbox serving on {sandbox.base_url} at {rate:g} req/s")
+            for name in ("sandbox",) if shared else ("google", "meta", "tiktok"):
+                port = free_port()
+                server = ServerProcess.start(f"sandbox-{name}", _sandbox_argv(port, seed, rate), env, port)
+                for platform in ("google", "meta", "tiktok") if shared else (name,):
+                    sandboxes[platform] = server
+            for server in {id(server): server for server in sandboxes.values()}.values():
+                server.wait_ready("/sandbox/_control/requests", timeout=90)
+            step(f"{'one sandbox' if shared else 'a sandbox per platform'} serving at {rate:g} req/s")
             # As the product's engine (adpilot.db.Database): the restricted app role, pool of 10 plus 10 overflow.
             engine = create_async_engine(to_sqlalchemy_url(urls.app), pool_size=10, max_overflow=10)
-            yield Running(sandbox, engine, postgres.pgdata)
+            yield Running(sandboxes, engine, postgres.pgdata)
         finally:
-            if sandbox is not None:
-                sandbox.stop()
+            for server in sandboxes.values():
+                server.stop()
             postgres.stop()
             step("sandbox and PostgreSQL stopped")
 
@@ -352,7 +396,7 @@ class Synced:
     world_rows: int = 0
 
 
-def _adapters(base_url: str, rate: float, http: Any) -> dict[Platform, AdPlatformAdapter]:
+def _adapters(base_urls: dict[str, str], rate: float, http: Any) -> dict[Platform, AdPlatformAdapter]:
     """The three adapters configured as ``adpilot.connections.adapters`` configures them, with every rate the
     product reads from settings set to the sandbox's R (the others keep their defaults)."""
     from adpilot.platforms.config import (
@@ -368,7 +412,7 @@ def _adapters(base_url: str, rate: float, http: Any) -> dict[Platform, AdPlatfor
     from adpilot.platforms.types import Platform
 
     def url(platform: Platform) -> str:
-        return f"{base_url}/sandbox/{platform.value}"
+        return f"{base_urls[platform.value]}/sandbox/{platform.value}"
 
     google_id, google_secret = SANDBOX_APP_CREDENTIALS[Platform.google]
     meta_id, meta_secret = SANDBOX_APP_CREDENTIALS[Platform.meta]
@@ -477,7 +521,7 @@ async def limiter_round_trip(engine: AsyncEngine, samples: int = 50) -> float:
 
 
 async def run_pipeline(
-    base_url: str, engine: AsyncEngine, rate: float, days: int, world: SandboxWorld, platforms: list[str]
+    base_urls: dict[str, str], engine: AsyncEngine, rate: float, days: int, world: SandboxWorld, platforms: list[str]
 ) -> PipelineRun:
     from adpilot.platforms.http import PlatformHttp, default_client
     from adpilot.platforms.ratelimit import PostgresRateLimiter
@@ -486,7 +530,7 @@ async def run_pipeline(
     client = default_client(60.0)
     client.event_hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
     http = PlatformHttp(limiter=RecordingLimiter(PostgresRateLimiter(engine), recorder), client=client)
-    adapters = {p: adapter for p, adapter in _adapters(base_url, rate, http).items() if p.value in platforms}
+    adapters = {p: adapter for p, adapter in _adapters(base_urls, rate, http).items() if p.value in platforms}
     credentials = _credentials(world)
     synced = {platform.value: Synced(platform.value) for platform in adapters}
     started = time.monotonic()
@@ -549,10 +593,12 @@ async def _fixed_interval(
 
 
 async def run_baseline(sent: list[Sent]) -> tuple[list[Sent], float]:
-    """The pipeline's requests, grouped by the key the sandbox enforces, each group at its rate, all at once."""
+    """The pipeline's answered requests grouped by the key the sandbox enforces; each group at its rate, all at once."""
     groups: dict[str | None, list[Sent]] = {}
     intervals: dict[str | None, float | None] = {None: None}
     for record in sent:
+        if record.rate_limited:
+            continue  # refused, then sent again: the retry is in the list
         enforced = record.enforced
         name = enforced[0] if enforced else None
         groups.setdefault(name, []).append(record)
@@ -569,14 +615,17 @@ async def run_baseline(sent: list[Sent]) -> tuple[list[Sent], float]:
         return out, time.monotonic() - started
 
 
-async def _sandbox_log(base_url: str, *, clear: bool) -> Counter[str]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        response = await client.get("/sandbox/_control/requests")
-        response.raise_for_status()
-        counts = Counter(str(entry["platform"]) for entry in response.json())
-        if clear:
-            (await client.delete("/sandbox/_control/requests")).raise_for_status()
-        return counts
+async def _sandbox_log(servers: list[ServerProcess], *, clear: bool) -> Counter[str]:
+    """The requests the sandbox processes logged, per platform (``/sandbox/_control/requests``)."""
+    counts: Counter[str] = Counter()
+    async with httpx.AsyncClient(timeout=30) as client:
+        for server in servers:
+            response = await client.get(f"{server.base_url}/sandbox/_control/requests")
+            response.raise_for_status()
+            counts.update(str(entry["platform"]) for entry in response.json())
+            if clear:
+                (await client.delete(f"{server.base_url}/sandbox/_control/requests")).raise_for_status()
+    return counts
 
 
 # --- the report -----------------------------------------------------------------------------------------------------
@@ -584,8 +633,9 @@ async def _sandbox_log(base_url: str, *, clear: bool) -> Counter[str]:
 
 def _table(pipeline: dict[str, KeyFigures], baseline: dict[str, KeyFigures]) -> list[str]:
     lines = [
-        f"{'limiter key':<34} {'sandbox':>7} {'reqs':>5} {'rate/s':>6} {'theory_s':>8} {'measured_s':>10} "
-        f"{'util':>5} {'429s':>4} {'worst/win':>9} {'blocks':>6} | {'bare_s':>6} {'bare_util':>9} {'bare_429s':>9}"
+        f"{'limiter key':<34} {'sandbox':>7} {'sent':>5} {'rate/s':>6} {'theory_s':>8} {'measured_s':>10} "
+        f"{'util':>5} {'queued':>6} {'429s':>4} {'worst/win':>9} {'blocks':>6} | "
+        f"{'bare_s':>6} {'bare_util':>9} {'bare_429s':>9}"
     ]
     for key in sorted(pipeline, key=lambda k: (not pipeline[k].enforced, -pipeline[k].theoretical)):
         figure = pipeline[key]
@@ -597,7 +647,7 @@ def _table(pipeline: dict[str, KeyFigures], baseline: dict[str, KeyFigures]) -> 
         )
         lines.append(
             f"{key:<34} {'yes' if figure.enforced else 'no':>7} {figure.requests:5d} {1 / figure.rate.interval:6.3g} "
-            f"{figure.theoretical:8.2f} {figure.measured:10.2f} {figure.utilisation:5.3f} "
+            f"{figure.theoretical:8.2f} {figure.measured:10.2f} {figure.utilisation:5.3f} {figure.queued:6.2f} "
             f"{len(figure.limited_at):4d} {figure.worst_window:9d} {figure.blocks:6d} | {bare_columns}"
         )
     return lines
@@ -636,8 +686,8 @@ def report(
     run: PipelineRun, pipeline_phase: Phase, bare_phase: Phase, rate: float, days: int, round_trip: float
 ) -> tuple[int, str]:
     sent = run.recorder.sent
-    pipeline = figures(sent, run.recorder.blocks, enforced_only=False)
-    baseline = figures(bare_phase.sent, [], enforced_only=True)
+    pipeline = figures(sent, run.recorder.blocks, run.recorder.acquires, enforced_only=False)
+    baseline = figures(bare_phase.sent, [], [], enforced_only=True)
     wall = run.finished_at - run.started_at
     print(
         f"sync: sandbox rate {rate:g} req/s per Google customer, per Meta ad account and per TikTok app; "
@@ -659,7 +709,7 @@ def report(
             print(f"sync   error: {error}", flush=True)
     print(pipeline_phase.describe("pipeline"), flush=True)
     print(bare_phase.describe("baseline (bare httpx loop, fixed interval)"), flush=True)
-    acquires = sorted(run.recorder.acquire_seconds)
+    acquires = sorted(finished - started for _, started, finished in run.recorder.acquires)
     if acquires:
         print(
             f"sync limiter: {len(acquires)} acquires, {1000 * acquires[len(acquires) // 2]:.1f} ms median "
@@ -677,9 +727,10 @@ def report(
     throttled = sum(len(figure.limited_at) for figure in enforced)
     over_window = [figure.key for figure in enforced if figure.worst_window > 1]
     print(
-        f"sync binding limiter {bound.key}: {bound.requests} requests at {1 / bound.rate.interval:g}/s, theoretical "
-        f"minimum {bound.theoretical:.2f} s, measured {bound.measured:.2f} s, utilisation {bound.utilisation:.3f} "
-        f"(bare loop {bare_utilisation:.3f}); the whole sync took {wall:.2f} s, "
+        f"sync binding limiter {bound.key}: {bound.useful} requests answered ({bound.requests} sent) at "
+        f"{1 / bound.rate.interval:g}/s, theoretical minimum {bound.theoretical:.2f} s, measured "
+        f"{bound.measured:.2f} s, utilisation {bound.utilisation:.3f} (queued {bound.queued:.2f} of the time; "
+        f"bare loop {bare_utilisation:.3f}); the whole sync took {wall:.2f} s, "
         f"{bound.theoretical / wall:.3f} of it the binding limiter's minimum",
         flush=True,
     )
@@ -726,29 +777,31 @@ def main() -> int:
     days = int(env_number("BENCH_SYNC_DAYS", 90))
     seed = int(env_number("BENCH_SYNC_SEED", 7))
     platforms = os.environ.get("BENCH_SYNC_PLATFORMS", "google,meta,tiktok").replace(" ", "").split(",")
+    shared = os.environ.get("BENCH_SYNC_SHARED_SANDBOX", "") not in ("", "0")
     # The adapters log every retry at INFO; the report counts them instead.
     configure_logging("WARNING")
     step = _stepper()
     # The same seeded world the sandbox builds: for the logins to sign in as, and to check what the sync brought.
     world = build_demo_world(seed, SandboxClock())
-    with running(step, seed, rate) as bench:
-        base_url = bench.sandbox.base_url
-        meter = CpuMeter(bench.sandbox.process.pid, bench.pgdata)
+    with running(step, seed, rate, shared=shared) as bench:
+        base_urls = {platform: server.base_url for platform, server in bench.sandboxes.items()}
+        # PostgreSQL's CPU is counted with the first sandbox's meter only.
+        meters = [CpuMeter(server.process.pid, bench.pgdata) for server in bench.processes]
 
         async def phase(work: Callable[[], Awaitable[tuple[list[Sent], float]]]) -> Phase:
-            await _sandbox_log(base_url, clear=True)
-            before, client_before = meter.sample(), time.process_time()
+            await _sandbox_log(bench.processes, clear=True)
+            before, client_before = [meter.sample() for meter in meters], time.process_time()
             sent, seconds = await work()
-            sandbox_cpu, postgres_cpu = CpuMeter.spent(before, meter.sample())
+            spent = [CpuMeter.spent(b, meter.sample()) for b, meter in zip(before, meters, strict=True)]
             client_cpu = time.process_time() - client_before
-            served = await _sandbox_log(base_url, clear=True)
-            return Phase(sent, seconds, served, sandbox_cpu, postgres_cpu, client_cpu)
+            served = await _sandbox_log(bench.processes, clear=True)
+            return Phase(sent, seconds, served, sum(s for s, _ in spent), spent[0][1], client_cpu)
 
         async def measure() -> tuple[PipelineRun, Phase, Phase, float]:
             runs: list[PipelineRun] = []
 
             async def pipeline() -> tuple[list[Sent], float]:
-                run = await run_pipeline(base_url, bench.engine, rate, days, world, platforms)
+                run = await run_pipeline(base_urls, bench.engine, rate, days, world, platforms)
                 runs.append(run)
                 return run.recorder.sent, run.finished_at - run.started_at
 
