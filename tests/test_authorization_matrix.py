@@ -57,6 +57,10 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "set_managed_accounts": (Permission.connections_manage, Role.manager),
     "refresh_connection_accounts": (Permission.connections_manage, Role.manager),
     "disconnect_connection": (Permission.connections_manage, Role.manager),
+    "list_ad_entities": (Permission.connections_read, Role.viewer),
+    "sync_ad_account": (Permission.connections_sync, Role.member),
+    "list_sync_runs": (Permission.connections_read, Role.viewer),
+    "list_account_sync_status": (Permission.connections_read, Role.viewer),
 }
 # Organization routes whose dependency only checks membership; the service enforces the permission.
 SERVICE_CHECKED = {"remove_member": Permission.members_read}

@@ -191,11 +191,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     from adpilot.audit.endpoints import router as audit_router
     from adpilot.auth.endpoints import router as auth_router
+    from adpilot.campaigns.endpoints import router as campaigns_router
     from adpilot.connections.endpoints import router as connections_router
     from adpilot.operations import router as operations_router
     from adpilot.organizations.endpoints import router as organizations_router
 
-    for router in (operations_router, auth_router, organizations_router, audit_router, connections_router):
+    for router in (
+        operations_router,
+        auth_router,
+        organizations_router,
+        audit_router,
+        connections_router,
+        campaigns_router,
+    ):
         app.include_router(router)
     if settings.outbox_page_enabled:
         from adpilot.notifications.endpoints import router as outbox_router
@@ -213,6 +221,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             raise StarletteHTTPException(405, "Method not allowed", headers={"Allow": ", ".join(allowed)})
         raise StarletteHTTPException(404, "No such API route")
 
+    if settings.sandbox_enabled:
+        from adpilot.sandbox.app import create_sandbox_app
+
+        app.mount("/sandbox", create_sandbox_app(sandbox_state(settings)), name="sandbox")
+
     if WEB_DIST.is_dir():
         app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")
 
@@ -229,6 +242,22 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         )
     app.add_middleware(RequestContextMiddleware, hsts=settings.secure_cookies)
     return app
+
+
+_sandbox_state: Any = None
+
+
+def sandbox_state(settings: Settings) -> Any:
+    """The process's in-process sandbox. Its tokens are signed with the app's secret key, so credentials that the
+    demo seeded in another process are valid here; its world is the demo world, the same in every process."""
+    global _sandbox_state
+    if _sandbox_state is None:
+        from adpilot.platforms.config import SANDBOX_APP_CREDENTIALS
+        from adpilot.sandbox.state import SandboxConfig, SandboxState
+
+        config = SandboxConfig(app_credentials=dict(SANDBOX_APP_CREDENTIALS))
+        _sandbox_state = SandboxState.demo(secret=settings.resolved_secret_key().encode(), config=config)
+    return _sandbox_state
 
 
 def configure_observability(settings: Settings) -> None:

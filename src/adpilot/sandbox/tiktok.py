@@ -965,8 +965,16 @@ def _objective_type(entity: SimEntity, tree: Mapping[str, SimEntity]) -> str:
     return _OBJECTIVE_TYPES.get(campaign.objective, "TRAFFIC")
 
 
+def _deleted(entity: SimEntity, tree: Mapping[str, SimEntity]) -> bool:
+    """Deleting a campaign or ad group deletes what is under it on TikTok."""
+    ancestors = (tree.get(entity.campaign_id), tree.get(entity.parent_id or ""))
+    return entity.status is EntityStatus.removed or any(
+        a is not None and a is not entity and a.status is EntityStatus.removed for a in ancestors
+    )
+
+
 def _primary_status(entity: SimEntity, tree: Mapping[str, SimEntity]) -> str:
-    if entity.status is EntityStatus.removed:
+    if _deleted(entity, tree):
         return "STATUS_DELETE"
     if entity.status is EntityStatus.paused:
         return "STATUS_DISABLE"
@@ -978,7 +986,7 @@ def _primary_status(entity: SimEntity, tree: Mapping[str, SimEntity]) -> str:
 
 def _secondary_status(entity: SimEntity, tree: Mapping[str, SimEntity]) -> str:
     prefix = {"campaign": "CAMPAIGN", "adgroup": "ADGROUP", "ad": "AD"}[_NOUNS[entity.level]]
-    if entity.status is EntityStatus.removed:
+    if _deleted(entity, tree):
         return f"{prefix}_STATUS_DELETE"
     if entity.status is EntityStatus.paused:
         return f"{prefix}_STATUS_DISABLE"

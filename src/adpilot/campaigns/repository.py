@@ -1,0 +1,202 @@
+"""Every SQL statement on ad_entities and sync_runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Boolean, Select, func, literal, literal_column, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
+
+from adpilot.campaigns.models import AdEntity, SyncRun
+
+# Fields whose change makes an entity "updated" in a sync run's counts.
+_TRACKED = (
+    "parent_platform_id",
+    "campaign_platform_id",
+    "name",
+    "status",
+    "platform_status",
+    "objective",
+    "currency",
+    "daily_budget_micros",
+    "lifetime_budget_micros",
+    "raw",
+)
+# Rows per INSERT statement: far below PostgreSQL's 65,535 bind parameters (16 columns per row).
+_UPSERT_BATCH = 1000
+ACTIVE_RUN_STATUSES = ("queued", "running")
+
+
+class CampaignRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- entities ------------------------------------------------------------------------------------------------
+
+    def scoped_entities(self, organization_id: UUID, ad_account_id: UUID) -> Select[AdEntity]:
+        return select(AdEntity).where(
+            AdEntity.organization_id == organization_id, AdEntity.ad_account_id == ad_account_id
+        )
+
+    async def upsert_entities(self, rows: Sequence[dict[str, Any]], now: datetime) -> dict[str, dict[str, int]]:
+        """Insert new entities and update changed ones; returns {level: {"created": n, "updated": n}}.
+
+        Unchanged rows are not written at all (the ``WHERE ... IS DISTINCT FROM``), so a sync of a quiet account
+        writes nothing and its counts say so.
+        """
+        counts: dict[str, dict[str, int]] = {}
+        for start in range(0, len(rows), _UPSERT_BATCH):
+            batch = [
+                {**row, "first_seen_at": now, "updated_at": now, "removed_at": None}
+                for row in rows[start : start + _UPSERT_BATCH]
+            ]
+            base = insert(AdEntity).values(batch)
+            excluded = base.excluded
+            changed = tuple_(*(getattr(AdEntity, name) for name in _TRACKED)).is_distinct_from(
+                tuple_(*(getattr(excluded, name) for name in _TRACKED))
+            )
+            statement: ReturningInsert[str, bool] = base.on_conflict_do_update(
+                constraint="uq_ad_entities_account_level_platform_id",
+                set_={**{name: getattr(excluded, name) for name in _TRACKED}, "updated_at": now, "removed_at": None},
+                where=changed | AdEntity.removed_at.is_not(None),
+            ).returning(AdEntity.level, literal_column("xmax = 0", Boolean).label("created"))
+            for level, created in (await self.session.execute(statement)).all():
+                bucket = counts.setdefault(level, {"created": 0, "updated": 0})
+                bucket["created" if created else "updated"] += 1
+        return counts
+
+    async def mark_missing_removed(
+        self, organization_id: UUID, ad_account_id: UUID, seen: Sequence[tuple[str, str]], now: datetime
+    ) -> dict[str, int]:
+        """Entities of the account that the platform no longer lists were removed there: say so, keep the row."""
+        result = await self.session.execute(
+            _MARK_REMOVED,
+            {
+                "organization_id": organization_id,
+                "ad_account_id": ad_account_id,
+                "now": now,
+                "levels": [level for level, _ in seen],
+                "ids": [platform_id for _, platform_id in seen],
+            },
+        )
+        removed: dict[str, int] = {}
+        for (level,) in result.all():
+            removed[level] = removed.get(level, 0) + 1
+        return removed
+
+    async def browse(
+        self,
+        organization_id: UUID,
+        ad_account_id: UUID,
+        level: str,
+        *,
+        parent_platform_id: str | None,
+        include_removed: bool,
+        name_contains: str | None,
+        after: tuple[str, UUID] | None,
+        limit: int,
+    ) -> list[AdEntity]:
+        """One page of an account's entities at one level (under one parent), by name."""
+        query = self.scoped_entities(organization_id, ad_account_id).where(AdEntity.level == level)
+        if parent_platform_id is not None:
+            query = query.where(AdEntity.parent_platform_id == parent_platform_id)
+        if not include_removed:
+            query = query.where(AdEntity.removed_at.is_(None))
+        if name_contains:
+            escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(AdEntity.name.ilike(f"%{escaped}%", escape="\\"))
+        if after is not None:
+            query = query.where(tuple_(AdEntity.name, AdEntity.id) > tuple_(literal(after[0]), literal(after[1])))
+        query = query.order_by(AdEntity.name, AdEntity.id).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def entity_counts(self, organization_id: UUID) -> dict[UUID, dict[str, int]]:
+        """Live (not removed) entities per account and level."""
+        query = (
+            select(AdEntity.ad_account_id, AdEntity.level, func.count())
+            .where(AdEntity.organization_id == organization_id, AdEntity.removed_at.is_(None))
+            .group_by(AdEntity.ad_account_id, AdEntity.level)
+        )
+        counts: dict[UUID, dict[str, int]] = {}
+        for account_id, level, count in (await self.session.execute(query)).all():
+            counts.setdefault(account_id, {})[level] = count
+        return counts
+
+    # --- sync runs -----------------------------------------------------------------------------------------------
+
+    async def add_run(self, run: SyncRun) -> SyncRun:
+        self.session.add(run)
+        await self.session.flush()
+        return run
+
+    async def get_run(self, organization_id: UUID, run_id: UUID, *, for_update: bool = False) -> SyncRun | None:
+        query = select(SyncRun).where(SyncRun.organization_id == organization_id, SyncRun.id == run_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def active_run(self, organization_id: UUID, ad_account_id: UUID, kind: str) -> SyncRun | None:
+        query = select(SyncRun).where(
+            SyncRun.organization_id == organization_id,
+            SyncRun.ad_account_id == ad_account_id,
+            SyncRun.kind == kind,
+            SyncRun.status.in_(ACTIVE_RUN_STATUSES),
+        )
+        return (await self.session.scalars(query.order_by(SyncRun.queued_at.desc()).limit(1))).first()
+
+    async def runs_page(
+        self, organization_id: UUID, ad_account_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
+    ) -> list[SyncRun]:
+        query = select(SyncRun).where(
+            SyncRun.organization_id == organization_id, SyncRun.ad_account_id == ad_account_id
+        )
+        if before is not None:
+            query = query.where(tuple_(SyncRun.queued_at, SyncRun.id) < tuple_(literal(before[0]), literal(before[1])))
+        query = query.order_by(SyncRun.queued_at.desc(), SyncRun.id.desc()).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def latest_runs(self, organization_id: UUID, kind: str) -> dict[UUID, SyncRun]:
+        """The newest run of each account (one index scan per account)."""
+        query = (
+            select(SyncRun)
+            .where(SyncRun.organization_id == organization_id, SyncRun.kind == kind)
+            .distinct(SyncRun.ad_account_id)
+            .order_by(SyncRun.ad_account_id, SyncRun.queued_at.desc())
+        )
+        return {run.ad_account_id: run for run in (await self.session.scalars(query)).all()}
+
+    async def latest_success(self, organization_id: UUID, kind: str) -> dict[UUID, datetime]:
+        query = (
+            select(SyncRun.ad_account_id, func.max(SyncRun.finished_at))
+            .where(SyncRun.organization_id == organization_id, SyncRun.kind == kind, SyncRun.status == "succeeded")
+            .group_by(SyncRun.ad_account_id)
+        )
+        return {account_id: at for account_id, at in (await self.session.execute(query)).all() if at is not None}
+
+    async def due_accounts(self, interval_minutes: int) -> list[tuple[UUID, UUID]]:
+        """(organization, ad account) pairs due for a scheduled sync, across every organization.
+
+        The app role cannot read across tenants, so this goes through a SECURITY DEFINER function that returns ids
+        only (migration 0007); each pair is then handled in its own tenant-scoped transaction.
+        """
+        result = await self.session.execute(
+            text("SELECT organization_id, ad_account_id FROM adpilot_due_entity_syncs(:minutes)"),
+            {"minutes": interval_minutes},
+        )
+        return [(org, account) for org, account in result.all()]
+
+
+_MARK_REMOVED = text(
+    """
+    UPDATE ad_entities SET status = 'removed', removed_at = :now, updated_at = :now
+     WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id AND removed_at IS NULL
+       AND (level, platform_id) NOT IN (
+           SELECT l, p FROM unnest(CAST(:levels AS text[]), CAST(:ids AS text[])) AS seen(l, p))
+    RETURNING level
+    """
+)

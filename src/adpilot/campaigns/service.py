@@ -1,0 +1,373 @@
+"""Entity sync: keep each managed ad account's campaign tree in step with its platform, and let people browse it.
+
+A sync run is visible from the moment it is queued. The job reads the platform with no database transaction open
+(platform calls can take minutes under rate limits), then writes the whole tree in one transaction, so a run either
+lands completely or not at all; upserts are keyed by (account, level, platform id), so a repeated run changes
+nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.audit import audit_service
+from adpilot.campaigns.models import AdEntity, SyncRun
+from adpilot.campaigns.repository import CampaignRepository
+from adpilot.campaigns.schemas import SyncRunStatus, SyncTrigger
+from adpilot.connections import (
+    AccountAccess,
+    AdAccountInfo,
+    AdAccountNotFound,
+    ConnectionNeedsReconnect,
+    FailureOutcome,
+    connection_service,
+)
+from adpilot.core.logging import get_logger
+from adpilot.core.time import utcnow
+from adpilot.db import get_database, set_tenant
+from adpilot.jobs import enqueue
+from adpilot.organizations import TenantContext
+from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformRateLimited, PlatformUnavailable
+from adpilot.platforms.types import EntityLevel, RemoteEntity
+
+log = get_logger(__name__)
+
+ENTITIES = "entities"
+SYNC_ENTITIES_JOB = "campaigns.sync_entities"
+# A transient platform failure is retried this many times (by the job queue, with backoff) before the run fails.
+MAX_ATTEMPTS = 4
+# A run "running" for longer than this was abandoned by a worker that died; the scheduler may queue a new one.
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    items: list[AdEntity]
+    next_after: tuple[str, UUID] | None
+
+
+def entity_row(organization_id: UUID, account: AdAccountInfo, entity: RemoteEntity) -> dict[str, Any]:
+    """A platform entity as an ``ad_entities`` row (money in the account's currency, as micros)."""
+    budget = entity.daily_budget or entity.lifetime_budget
+    return {
+        "organization_id": organization_id,
+        "ad_account_id": account.id,
+        "platform": account.platform.value,
+        "level": entity.level.value,
+        "platform_id": entity.platform_id,
+        "parent_platform_id": entity.parent_platform_id,
+        "campaign_platform_id": entity.campaign_platform_id,
+        "name": entity.name[:512],
+        "status": entity.status.value,
+        "platform_status": entity.platform_status[:64],
+        "objective": entity.objective[:64] if entity.objective else None,
+        "currency": budget.currency if budget is not None else account.currency,
+        "daily_budget_micros": entity.daily_budget.amount_micros if entity.daily_budget else None,
+        "lifetime_budget_micros": entity.lifetime_budget.amount_micros if entity.lifetime_budget else None,
+        "raw": dict(entity.raw),
+    }
+
+
+class EntitySyncService:
+    # --- queueing ------------------------------------------------------------------------------------------------
+
+    async def queue_sync(
+        self,
+        session: AsyncSession,
+        organization_id: UUID,
+        ad_account_id: UUID,
+        trigger: SyncTrigger,
+        *,
+        requested_by: UUID | None = None,
+        not_before: datetime | None = None,
+        with_job: bool = True,
+    ) -> SyncRun:
+        """Queue an entity sync of one account, or return the one already queued or running (never two at once).
+
+        ``with_job=False`` only records the run: for a job that was queued by name without one (the connections
+        module queues an account's first sync that way) and runs it at once.
+        """
+        repository = CampaignRepository(session)
+        active = await repository.active_run(organization_id, ad_account_id, ENTITIES)
+        if active is not None and not _abandoned(active):
+            return active
+        run = await repository.add_run(
+            SyncRun(
+                organization_id=organization_id,
+                ad_account_id=ad_account_id,
+                kind=ENTITIES,
+                trigger=trigger.value,
+                status=SyncRunStatus.queued.value,
+                requested_by_user_id=requested_by,
+                queued_at=utcnow(),
+                counts={},
+            )
+        )
+        if not with_job:
+            return run
+        # The same transaction as the run row: the job exists if and only if the run does.
+        await enqueue(
+            session,
+            SYNC_ENTITIES_JOB,
+            organization_id,
+            run_id=str(run.id),
+            lock=f"entities:{ad_account_id}",
+            scheduled_at=not_before,
+        )
+        return run
+
+    async def request_sync(self, session: AsyncSession, tenant: TenantContext, ad_account_id: UUID) -> SyncRun:
+        """A person asks for a sync now (a use of the connection's credentials on their behalf: audited)."""
+        account = await self._account(session, tenant.organization_id, ad_account_id)
+        run = await self.queue_sync(
+            session, tenant.organization_id, account.id, SyncTrigger.manual, requested_by=tenant.user_id
+        )
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "ad_account.sync_requested",
+            target_type="ad_account",
+            target_id=account.id,
+            after={"platform": account.platform.value, "platform_account_id": account.platform_account_id},
+        )
+        return run
+
+    async def queue_due_syncs(self, session: AsyncSession, interval_minutes: int) -> int:
+        """Scheduled fan-out: queue a sync for every managed account whose last one is older than the interval."""
+        queued = 0
+        for organization_id, ad_account_id in await CampaignRepository(session).due_accounts(interval_minutes):
+            async with get_database().transaction() as tenant_session:
+                await set_tenant(tenant_session, organization_id)
+                try:
+                    await self.queue_sync(tenant_session, organization_id, ad_account_id, SyncTrigger.schedule)
+                except IntegrityError:  # the account went away between the listing and now
+                    continue
+            queued += 1
+        return queued
+
+    # --- the job -------------------------------------------------------------------------------------------------
+
+    async def run_sync(
+        self,
+        organization_id: UUID,
+        run_id: UUID | None,
+        *,
+        ad_account_id: UUID | None = None,
+        trigger: SyncTrigger = SyncTrigger.schedule,
+    ) -> None:
+        """Run one entity sync (the body of the ``campaigns.sync_entities`` job).
+
+        The job names its run, or (when another module queued it by name) the account, in which case the run is
+        recorded here.
+        """
+        database = get_database()
+        async with database.transaction() as session:
+            await set_tenant(session, organization_id)
+            repository = CampaignRepository(session)
+            if run_id is None:
+                if ad_account_id is None:
+                    raise ValueError("a sync job names its run or its ad account")
+                run_id = (await self.queue_sync(session, organization_id, ad_account_id, trigger, with_job=False)).id
+            run = await repository.get_run(organization_id, run_id, for_update=True)
+            if run is None or run.status in (SyncRunStatus.succeeded.value, SyncRunStatus.failed.value):
+                return  # already done (a duplicate delivery of the job): nothing to do twice
+            run.status = SyncRunStatus.running.value
+            run.started_at = utcnow()
+            run.error = None
+            run.attempts += 1
+            attempt = run.attempts
+            account_id = run.ad_account_id
+            try:
+                access = await connection_service.open_account(session, organization_id, account_id)
+            except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
+                run.status = SyncRunStatus.failed.value
+                run.finished_at = utcnow()
+                run.error = exc.detail or exc.title
+                return
+
+        try:
+            entities = await self._fetch_entities(organization_id, access)
+        except PlatformError as error:
+            await self._record_failure(organization_id, run_id, access.ad_account, error, attempt)
+            if isinstance(error, PlatformUnavailable) and attempt < MAX_ATTEMPTS:
+                raise  # the job queue retries with backoff; the run stays visible as queued with its last error
+            return
+
+        async with database.transaction() as session:
+            await set_tenant(session, organization_id)
+            repository = CampaignRepository(session)
+            run = await repository.get_run(organization_id, run_id, for_update=True)
+            if run is None:
+                return
+            now = utcnow()
+            rows = [entity_row(organization_id, access.ad_account, entity) for entity in entities]
+            written = await repository.upsert_entities(rows, now)
+            removed = await repository.mark_missing_removed(
+                organization_id,
+                access.ad_account.id,
+                [(entity.level.value, entity.platform_id) for entity in entities],
+                now,
+            )
+            run.counts = _counts(entities, written, removed)
+            run.status = SyncRunStatus.succeeded.value
+            run.finished_at = now
+            run.error = None
+            await connection_service.record_platform_success(session, organization_id, access.ad_account.connection_id)
+        log.info("entity_sync.done", organization_id=str(organization_id), run_id=str(run_id), entities=len(entities))
+
+    async def _fetch_entities(self, organization_id: UUID, access: AccountAccess) -> list[RemoteEntity]:
+        """The account's tree from the platform; an access token the platform calls expired is refreshed once."""
+        try:
+            return await access.adapter.list_entities(access.credentials, access.account)
+        except PlatformAuthError as error:
+            if not error.refreshable:
+                raise
+            async with get_database().transaction() as session:
+                await set_tenant(session, organization_id)
+                outcome = await connection_service.record_platform_failure(
+                    session, organization_id, access.ad_account.connection_id, error
+                )
+            if outcome is not FailureOutcome.retry_now:
+                raise
+            async with get_database().transaction() as session:
+                await set_tenant(session, organization_id)
+                access = await connection_service.open_account(session, organization_id, access.ad_account.id)
+            return await access.adapter.list_entities(access.credentials, access.account)
+
+    async def _record_failure(
+        self, organization_id: UUID, run_id: UUID, account: AdAccountInfo, error: PlatformError, attempt: int
+    ) -> None:
+        """Say on the run why it did not finish, tell the connection's health, and reschedule what can wait."""
+        async with get_database().transaction() as session:
+            await set_tenant(session, organization_id)
+            run = await CampaignRepository(session).get_run(organization_id, run_id, for_update=True)
+            if run is None:
+                return
+            run.error = f"{type(error).__name__}: {error.detail}"[:2000]
+            if isinstance(error, PlatformRateLimited):
+                # The platform's quota is spent for longer than a call may wait: this run ends, and the next one is
+                # queued for when the platform says the quota is back.
+                delay = error.retry_after if error.retry_after is not None else 60.0
+                run.status = SyncRunStatus.deferred.value
+                run.finished_at = utcnow()
+                await session.flush()
+                await self.queue_sync(
+                    session,
+                    organization_id,
+                    account.id,
+                    SyncTrigger(run.trigger),
+                    not_before=utcnow() + timedelta(seconds=delay),
+                )
+            elif isinstance(error, PlatformUnavailable) and attempt < MAX_ATTEMPTS:
+                run.status = SyncRunStatus.queued.value
+            else:
+                run.status = SyncRunStatus.failed.value
+                run.finished_at = utcnow()
+            await connection_service.record_platform_failure(session, organization_id, account.connection_id, error)
+
+    # --- reading -------------------------------------------------------------------------------------------------
+
+    async def _account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AdAccountInfo:
+        account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
+        if account is None:
+            raise AdAccountNotFound()
+        return account
+
+    async def list_entities(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        ad_account_id: UUID,
+        level: EntityLevel,
+        *,
+        parent_platform_id: str | None,
+        include_removed: bool,
+        name_contains: str | None,
+        after: tuple[str, UUID] | None,
+        limit: int,
+    ) -> EntityPage:
+        """One page of an account's entities at one level, by name."""
+        await self._account(session, tenant.organization_id, ad_account_id)
+        items = await CampaignRepository(session).browse(
+            tenant.organization_id,
+            ad_account_id,
+            level.value,
+            parent_platform_id=parent_platform_id,
+            include_removed=include_removed,
+            name_contains=name_contains,
+            after=after,
+            limit=limit + 1,
+        )
+        more = len(items) > limit
+        items = items[:limit]
+        return EntityPage(items, (items[-1].name, items[-1].id) if more and items else None)
+
+    async def list_runs(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        ad_account_id: UUID,
+        *,
+        before: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> tuple[list[SyncRun], tuple[datetime, UUID] | None]:
+        """An account's sync log, newest first."""
+        await self._account(session, tenant.organization_id, ad_account_id)
+        runs = await CampaignRepository(session).runs_page(
+            tenant.organization_id, ad_account_id, before=before, limit=limit + 1
+        )
+        more = len(runs) > limit
+        runs = runs[:limit]
+        return runs, ((runs[-1].queued_at, runs[-1].id) if more and runs else None)
+
+    async def account_summaries(self, session: AsyncSession, tenant: TenantContext) -> list[dict[str, Any]]:
+        """Per managed account: live entity counts, the latest run and when a run last succeeded."""
+        repository = CampaignRepository(session)
+        accounts = await connection_service.list_managed_accounts(session, tenant.organization_id)
+        counts = await repository.entity_counts(tenant.organization_id)
+        latest = await repository.latest_runs(tenant.organization_id, ENTITIES)
+        succeeded = await repository.latest_success(tenant.organization_id, ENTITIES)
+        return [
+            {
+                "ad_account_id": account.id,
+                "entity_counts": counts.get(account.id, {}),
+                "last_run": latest.get(account.id),
+                "last_succeeded_at": succeeded.get(account.id),
+            }
+            for account in accounts
+        ]
+
+
+def _abandoned(run: SyncRun) -> bool:
+    return run.status == SyncRunStatus.running.value and (
+        run.started_at is None or utcnow() - run.started_at > ABANDONED_AFTER
+    )
+
+
+def _counts(
+    entities: list[RemoteEntity], written: dict[str, dict[str, int]], removed: dict[str, int]
+) -> dict[str, dict[str, int]]:
+    seen: dict[str, int] = {}
+    for entity in entities:
+        seen[entity.level.value] = seen.get(entity.level.value, 0) + 1
+    counts: dict[str, dict[str, int]] = {}
+    for level in EntityLevel:
+        created = written.get(level.value, {}).get("created", 0)
+        updated = written.get(level.value, {}).get("updated", 0)
+        counts[level.value] = {
+            "created": created,
+            "updated": updated,
+            "unchanged": seen.get(level.value, 0) - created - updated,
+            "removed": removed.get(level.value, 0),
+        }
+    return counts
+
+
+entity_sync_service = EntitySyncService()

@@ -1,0 +1,285 @@
+"""Entity sync end to end: the real adapters against the sandbox emulators over HTTP, through the product's API."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from adpilot import jobs
+from adpilot.db import Database
+from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
+from adpilot.sandbox.faults import Fault, FaultKind
+from tests.fixtures import LoggedIn, OrgWorld
+from tests.sandbox_fixtures import SandboxServer, consent
+
+
+async def run_jobs(database: Database) -> None:
+    """Drain the queue (retries included: their backoff is brought forward)."""
+    for _ in range(8):
+        await jobs.app.run_worker_async(
+            wait=False, install_signal_handlers=False, concurrency=1, fetch_job_polling_interval=0.05
+        )
+        async with database.transaction() as session:
+            pending = (
+                await session.execute(
+                    text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo' RETURNING id")
+                )
+            ).all()
+        if not pending:
+            return
+
+
+def org_url(world: OrgWorld, path: str) -> str:
+    return f"/api/v1/orgs/{world.organization_id}{path}"
+
+
+async def connect_sandbox(
+    client: httpx.AsyncClient, world: OrgWorld, platform: Platform, user: LoggedIn | None = None
+) -> dict[str, Any]:
+    """The whole consent round trip against the sandbox, then every ad account of the login managed."""
+    user = user or world.manager
+    started = await client.post(org_url(world, f"/connections/{platform.value}/authorize"), headers=user.headers)
+    assert started.status_code == 200, started.text
+    params = await consent(started.json()["authorization_url"])
+    code = params.get("code") or params.get("auth_code")
+    finished = await client.post(
+        org_url(world, f"/connections/{platform.value}/callback"),
+        json={"state": params["state"], "code": code},
+        headers=user.headers,
+    )
+    assert finished.status_code == 200, finished.text
+    connection: dict[str, Any] = finished.json()
+    manageable = [a["id"] for a in connection["accounts"] if not a["is_manager"]]
+    chosen = await client.put(
+        org_url(world, f"/connections/{connection['id']}/accounts"),
+        json={"managed_account_ids": manageable},
+        headers=user.headers,
+    )
+    assert chosen.status_code == 200, chosen.text
+    managed: dict[str, Any] = chosen.json()
+    return managed
+
+
+async def all_entities(
+    client: httpx.AsyncClient, world: OrgWorld, ad_account_id: str, level: EntityLevel, **params: Any
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        query = {"level": level.value, "limit": 100, **params, **({"cursor": cursor} if cursor else {})}
+        response = await client.get(
+            org_url(world, f"/ad-accounts/{ad_account_id}/entities"), params=query, headers=world.viewer.headers
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+async def sync_runs(client: httpx.AsyncClient, world: OrgWorld, ad_account_id: str) -> list[dict[str, Any]]:
+    response = await client.get(org_url(world, f"/ad-accounts/{ad_account_id}/sync-runs"), headers=world.viewer.headers)
+    assert response.status_code == 200, response.text
+    runs: list[dict[str, Any]] = response.json()["items"]
+    return runs
+
+
+def expected_tree(sandbox: SandboxServer, platform: Platform, account_id: str) -> dict[EntityLevel, set[str]]:
+    """The sandbox's ground truth: the ids of the account's live entities per level (an entity under a removed
+    campaign or ad group is gone with it, as on the platforms)."""
+    world = sandbox.state.world
+
+    def live(entity_id: str | None) -> bool:
+        entity = world.entity(platform, entity_id) if entity_id else None
+        return entity is None or (entity.status is not EntityStatus.removed and live(entity.parent_id))
+
+    return {
+        level: {e.id for e in world.entities(platform, account_id, level) if live(e.parent_id)} for level in EntityLevel
+    }
+
+
+def synced_account(connection: dict[str, Any]) -> tuple[str, str]:
+    account = next(a for a in connection["accounts"] if a["managed"])
+    return account["id"], account["platform_account_id"]
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+async def test_connecting_syncs_the_whole_tree_of_every_managed_account(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer, platform: Platform
+) -> None:
+    connection = await connect_sandbox(client, world, platform)
+    await run_jobs(database)
+    for account in (a for a in connection["accounts"] if a["managed"]):
+        truth = expected_tree(sandbox_platforms, platform, account["platform_account_id"])
+        for level in EntityLevel:
+            synced = await all_entities(client, world, account["id"], level)
+            assert {e["platform_id"] for e in synced} == truth[level], (platform, level)
+        runs = await sync_runs(client, world, account["id"])
+        assert [run["status"] for run in runs] == ["succeeded"]
+        assert runs[0]["trigger"] == "connect"
+        assert runs[0]["counts"]["campaign"]["created"] == len(truth[EntityLevel.campaign])
+
+
+async def test_entities_carry_status_budget_and_the_tree(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.google)
+    await run_jobs(database)
+    ad_account_id, _platform_account_id = synced_account(connection)
+    world_ = sandbox_platforms.state.world
+    campaigns = await all_entities(client, world, ad_account_id, EntityLevel.campaign)
+    for campaign in campaigns:
+        truth = world_.entity(Platform.google, campaign["platform_id"])
+        assert truth is not None
+        assert campaign["name"] == truth.name
+        assert campaign["status"] == truth.status.value
+        assert campaign["daily_budget_micros"] == truth.daily_budget_micros
+    first = campaigns[0]
+    groups = await all_entities(
+        client, world, ad_account_id, EntityLevel.ad_group, parent_platform_id=first["platform_id"]
+    )
+    truth_groups = {e.id for e in world_.children(Platform.google, first["platform_id"], include_removed=False)}
+    assert {g["platform_id"] for g in groups} == truth_groups
+    assert all(g["campaign_platform_id"] == first["platform_id"] for g in groups)
+
+
+async def test_a_second_sync_changes_nothing_and_sees_edits_and_removals(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.meta)
+    await run_jobs(database)
+    ad_account_id, platform_account_id = synced_account(connection)
+    before = await all_entities(client, world, ad_account_id, EntityLevel.ad)
+
+    # Nothing changed on the platform: the next run writes nothing.
+    response = await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "queued"
+    await run_jobs(database)
+    latest = (await sync_runs(client, world, ad_account_id))[0]
+    assert latest["status"] == "succeeded" and latest["trigger"] == "manual"
+    assert all(c["created"] == c["updated"] == c["removed"] == 0 for c in latest["counts"].values())
+    assert len(await all_entities(client, world, ad_account_id, EntityLevel.ad)) == len(before)
+
+    # Someone pauses a campaign and removes an ad on the platform.
+    world_ = sandbox_platforms.state.world
+    campaign = next(
+        e
+        for e in world_.entities(Platform.meta, platform_account_id, EntityLevel.campaign)
+        if e.status is EntityStatus.active
+    )
+    world_.update_entity(Platform.meta, campaign.id, status=EntityStatus.paused)
+    live_ads = expected_tree(sandbox_platforms, Platform.meta, platform_account_id)[EntityLevel.ad]
+    ad = next(e for e in world_.entities(Platform.meta, platform_account_id, EntityLevel.ad) if e.id in live_ads)
+    world_.update_entity(Platform.meta, ad.id, status=EntityStatus.removed)
+    await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
+    await run_jobs(database)
+    latest = (await sync_runs(client, world, ad_account_id))[0]
+    assert latest["counts"]["campaign"]["updated"] >= 1
+    assert latest["counts"]["ad"]["removed"] == 1
+    paused = await all_entities(client, world, ad_account_id, EntityLevel.campaign, name_contains=campaign.name)
+    assert paused[0]["status"] == "paused"
+    ads = await all_entities(client, world, ad_account_id, EntityLevel.ad, include_removed=True)
+    removed = [a for a in ads if a["platform_id"] == ad.id]
+    assert removed[0]["status"] == "removed" and removed[0]["removed_at"] is not None
+    ids = [a["platform_id"] for a in ads]
+    assert len(ids) == len(set(ids)), "no entity is stored twice"
+
+
+@pytest.mark.parametrize(
+    ("platform", "kind", "count"),
+    [
+        (Platform.google, FaultKind.rate_limit, 3),
+        (Platform.meta, FaultKind.server_error, 3),
+        (Platform.tiktok, FaultKind.rate_limit, 4),
+        (Platform.tiktok, FaultKind.server_error, 2),
+    ],
+)
+async def test_faults_end_with_complete_data_and_no_duplicates(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    platform: Platform,
+    kind: FaultKind,
+    count: int,
+) -> None:
+    connection = await connect_sandbox(client, world, platform)
+    ad_account_id, platform_account_id = synced_account(connection)
+    sandbox_platforms.state.faults.add(platform, platform_account_id, Fault(kind=kind, count=count))
+    await run_jobs(database)
+    truth = expected_tree(sandbox_platforms, platform, platform_account_id)
+    for level in EntityLevel:
+        synced = [e["platform_id"] for e in await all_entities(client, world, ad_account_id, level)]
+        assert Counter(synced) == Counter(truth[level])
+    runs = await sync_runs(client, world, ad_account_id)
+    assert runs[0]["status"] == "succeeded", runs
+    overview = await client.get(org_url(world, "/connections"), headers=world.viewer.headers)
+    assert all(c["health"] == "ok" for c in overview.json()["items"])
+
+
+async def test_a_revoked_grant_fails_the_run_and_asks_for_a_reconnect(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.tiktok)
+    ad_account_id, _platform_account_id = synced_account(connection)
+    sandbox_platforms.state.faults.add(Platform.tiktok, "*", Fault(kind=FaultKind.revoke_token, count=1000))
+    await run_jobs(database)
+    runs = await sync_runs(client, world, ad_account_id)
+    assert runs[0]["status"] == "failed"
+    assert "PlatformAuthError" in runs[0]["error"]
+    overview = (await client.get(org_url(world, "/connections"), headers=world.viewer.headers)).json()
+    assert overview["items"][0]["health"] == "needs_reconnect"
+    assert overview["needs_reconnect_count"] == 1
+    # No data was lost or half-written: nothing synced, nothing invented.
+    assert await all_entities(client, world, ad_account_id, EntityLevel.campaign) == []
+
+
+async def test_sync_status_summarises_every_managed_account(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.google)
+    await run_jobs(database)
+    response = await client.get(org_url(world, "/ad-accounts/sync-status"), headers=world.viewer.headers)
+    assert response.status_code == 200, response.text
+    summaries = {s["ad_account_id"]: s for s in response.json()}
+    managed = [a for a in connection["accounts"] if a["managed"]]
+    assert set(summaries) == {a["id"] for a in managed}
+    for account in managed:
+        summary = summaries[account["id"]]
+        truth = expected_tree(sandbox_platforms, Platform.google, account["platform_account_id"])
+        assert summary["entity_counts"] == {level.value: len(ids) for level, ids in truth.items()}
+        assert summary["last_run"]["status"] == "succeeded"
+        assert summary["last_succeeded_at"] is not None
+
+
+async def test_the_scheduler_queues_accounts_not_synced_within_the_interval(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    from adpilot.campaigns import entity_sync_service
+
+    connection = await connect_sandbox(client, world, Platform.meta)
+    await run_jobs(database)
+    managed = [a for a in connection["accounts"] if a["managed"]]
+    async with database.transaction() as session:
+        assert await entity_sync_service.queue_due_syncs(session, 15) == 0  # just synced
+    # Fifteen minutes later (the runs are made older instead of waiting).
+    async with database.transaction() as session:
+        await session.execute(
+            text("SELECT set_config('app.organization_id', :org, true)"), {"org": world.organization_id}
+        )
+        await session.execute(text("UPDATE sync_runs SET queued_at = queued_at - interval '16 minutes'"))
+    async with database.transaction() as session:
+        assert await entity_sync_service.queue_due_syncs(session, 15) == len(managed)
+    async with database.transaction() as session:
+        assert await entity_sync_service.queue_due_syncs(session, 15) == 0  # queued once, not twice
+    await run_jobs(database)
+    for account in managed:
+        runs = await sync_runs(client, world, account["id"])
+        assert [r["trigger"] for r in runs] == ["schedule", "connect"]
+        assert runs[0]["status"] == "succeeded"
