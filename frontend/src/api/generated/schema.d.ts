@@ -436,6 +436,86 @@ export interface paths {
         patch: operations["update_organization"];
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/ad-accounts/sync-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Sync Status
+         * @description For every managed ad account: entity counts, its latest sync run and when a sync last succeeded.
+         */
+        get: operations["list_account_sync_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Ad Entities
+         * @description An ad account's campaigns, ad groups/ad sets or ads as last synced, by name.
+         */
+        get: operations["list_ad_entities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Ad Account
+         * @description Queue an entity sync of the account now (or return the one already queued or running).
+         */
+        post: operations["sync_ad_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sync Runs
+         * @description The account's sync log, newest first: when each run started and ended, what it changed, why it failed.
+         */
+        get: operations["list_sync_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/audit-log": {
         parameters: {
             query?: never;
@@ -712,6 +792,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountSyncSummary */
+        AccountSyncSummary: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Entity Counts */
+            entity_counts: {
+                [key: string]: number;
+            };
+            last_run: components["schemas"]["SyncRunRead"] | null;
+            /** Last Succeeded At */
+            last_succeeded_at: string | null;
+        };
         /** AdAccountRead */
         AdAccountRead: {
             /** Currency */
@@ -863,6 +958,64 @@ export interface components {
             email: string;
         };
         /**
+         * EntityLevel
+         * @description The three levels every platform shares: Google ad groups and Meta ad sets are both ``ad_group``.
+         * @enum {string}
+         */
+        EntityLevel: "campaign" | "ad_group" | "ad";
+        /** EntityRead */
+        EntityRead: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Campaign Platform Id */
+            campaign_platform_id: string;
+            /** Currency */
+            currency: string;
+            /** Daily Budget Micros */
+            daily_budget_micros: number | null;
+            /**
+             * First Seen At
+             * Format: date-time
+             */
+            first_seen_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            level: components["schemas"]["EntityLevel"];
+            /** Lifetime Budget Micros */
+            lifetime_budget_micros: number | null;
+            /** Name */
+            name: string;
+            /** Objective */
+            objective: string | null;
+            /** Parent Platform Id */
+            parent_platform_id: string | null;
+            platform: components["schemas"]["Platform"];
+            /** Platform Id */
+            platform_id: string;
+            /** Platform Status */
+            platform_status: string;
+            /** Removed At */
+            removed_at: string | null;
+            status: components["schemas"]["EntityStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * EntityStatus
+         * @description The status a person set on the entity (not its delivery state, which is in ``platform_status``).
+         * @enum {string}
+         */
+        EntityStatus: "active" | "paused" | "removed";
+        /**
          * FieldError
          * @description One invalid field of a request.
          */
@@ -925,6 +1078,29 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "accepted" | "revoked" | "expired";
+        };
+        /** LevelCounts */
+        LevelCounts: {
+            /**
+             * Created
+             * @default 0
+             */
+            created: number;
+            /**
+             * Removed
+             * @default 0
+             */
+            removed: number;
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged: number;
+            /**
+             * Updated
+             * @default 0
+             */
+            updated: number;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1070,6 +1246,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[EntityRead] */
+        Page_EntityRead_: {
+            /** Items */
+            items: components["schemas"]["EntityRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[InvitationRead] */
         Page_InvitationRead_: {
             /** Items */
@@ -1095,6 +1278,13 @@ export interface components {
         Page_SecurityEventRead_: {
             /** Items */
             items: components["schemas"]["SecurityEventRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SyncRunRead] */
+        Page_SyncRunRead_: {
+            /** Items */
+            items: components["schemas"]["SyncRunRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1222,6 +1412,56 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** SyncRunRead */
+        SyncRunRead: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Counts
+             * @description What the run changed per level; empty until it succeeds.
+             */
+            counts: {
+                [key: string]: components["schemas"]["LevelCounts"];
+            };
+            /**
+             * Error
+             * @description Why the run failed or was deferred, in words safe to show.
+             */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Queued At
+             * Format: date-time
+             */
+            queued_at: string;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["SyncRunStatus"];
+            trigger: components["schemas"]["SyncTrigger"];
+        };
+        /**
+         * SyncRunStatus
+         * @enum {string}
+         */
+        SyncRunStatus: "queued" | "running" | "succeeded" | "failed" | "deferred";
+        /**
+         * SyncTrigger
+         * @enum {string}
+         */
+        SyncTrigger: "schedule" | "manual" | "connect";
         /** TokenRequest */
         TokenRequest: {
             /** Token */
@@ -2726,6 +2966,253 @@ export interface operations {
             };
             /** @description Enable multi-factor authentication on your own account before requiring it */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_account_sync_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSyncSummary"][];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_ad_entities: {
+        parameters: {
+            query?: {
+                /** @description Which level of the tree to list. */
+                level?: components["schemas"]["EntityLevel"];
+                /** @description Only children of this campaign or ad group (its platform id). */
+                parent_platform_id?: string | null;
+                name_contains?: string | null;
+                include_removed?: boolean;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                ad_account_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EntityRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Ad account not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sync_ad_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ad_account_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRunRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ad account not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sync_runs: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                ad_account_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SyncRunRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Ad account not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
