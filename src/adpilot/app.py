@@ -252,11 +252,9 @@ def sandbox_state(settings: Settings) -> Any:
     demo seeded in another process are valid here; its world is the demo world, the same in every process."""
     global _sandbox_state
     if _sandbox_state is None:
-        from adpilot.platforms.config import SANDBOX_APP_CREDENTIALS
-        from adpilot.sandbox.state import SandboxConfig, SandboxState
+        from adpilot.sandbox.state import SandboxState
 
-        config = SandboxConfig(app_credentials=dict(SANDBOX_APP_CREDENTIALS))
-        _sandbox_state = SandboxState.demo(secret=settings.resolved_secret_key().encode(), config=config)
+        _sandbox_state = SandboxState.demo(secret=settings.resolved_secret_key().encode())
     return _sandbox_state
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from adpilot.platforms.config import SANDBOX_APP_CREDENTIALS
 from adpilot.platforms.types import Platform
 from adpilot.sandbox.auth import TokenAuthority
 from adpilot.sandbox.clock import SandboxClock
@@ -17,12 +18,8 @@ from adpilot.sandbox.quota import QuotaGate
 
 
 def _default_app_credentials() -> dict[Platform, tuple[str, str]]:
-    # The sandbox's own OAuth apps. Public, fixed values: they only open the local emulators.
-    return {
-        Platform.google: ("318512964921-sandbox.apps.googleusercontent.com", "GOCSPX-adpilot-sandbox"),
-        Platform.meta: ("1180427796455610", "adpilot-sandbox-meta-app-secret"),
-        Platform.tiktok: ("7351884290365521937", "adpilot-sandbox-tiktok-app-secret"),
-    }
+    # The sandbox's own OAuth apps: the same public, fixed values the product uses in sandbox mode.
+    return dict(SANDBOX_APP_CREDENTIALS)
 
 
 @dataclass
