@@ -328,6 +328,25 @@ class TestTime:
             assert all(a <= b for a, b in zip(earlier, later, strict=True))
         assert readings[-1][2] > readings[0][2]  # spend kept coming in
 
+    @pytest.mark.parametrize(
+        ("zone", "day", "silent_hour"),
+        [
+            ("America/Los_Angeles", date(2026, 3, 8), 2),  # spring forward: 02:00-03:00 does not exist
+            ("America/New_York", date(2025, 11, 2), None),  # fall back: a 25-hour day
+            ("Europe/Berlin", date(2025, 10, 26), None),
+        ],
+    )
+    def test_daylight_saving_days_still_add_up(
+        self, shared_world: SandboxWorld, zone: str, day: date, silent_hour: int | None
+    ) -> None:
+        account = next(a for p in Platform for a in spending_accounts(shared_world, p) if a.time_zone == zone)
+        daily = shared_world.daily_metrics(account.platform, account.account_id, EntityLevel.campaign, day, day)
+        hourly = shared_world.hourly_metrics(account.platform, account.account_id, EntityLevel.campaign, day)
+        assert daily
+        assert totals(hourly, lambda r: r.entity_id) == totals(daily, lambda r: r.entity_id)
+        if silent_hour is not None:
+            assert silent_hour not in {r.hour for r in hourly}
+
     def test_hour_of_day_follows_local_time(self, shared_world: SandboxWorld) -> None:
         for account in spending_accounts(shared_world, Platform.meta):
             day = today_of(shared_world, account) - timedelta(days=10)

@@ -235,6 +235,19 @@ _HOUR_WEIGHTS: dict[str, tuple[float, ...]] = {
 }  # fmt: skip
 _HOUR_WEIGHT = {family: tuple(w / sum(ws) for w in ws) for family, ws in _HOUR_WEIGHTS.items()}
 _HOUR_CUMULATIVE = {family: _normalized_cumulative(ws) for family, ws in _HOUR_WEIGHTS.items()}
+
+
+def _day_curve(family: str, hours: Sequence[float]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(hour weights, cumulative shares) of a local day: on a daylight-saving day the skipped hour gets nothing and
+    the repeated one twice its usual share."""
+    if hours[24] - hours[0] == _SECONDS_PER_DAY:
+        return _HOUR_WEIGHT[family], _HOUR_CUMULATIVE[family]
+    lengths = [hours[h + 1] - hours[h] for h in range(24)]
+    weighted = [w * length for w, length in zip(_HOUR_WEIGHT[family], lengths, strict=True)]
+    total = sum(weighted)
+    return tuple(w / total for w in weighted), _normalized_cumulative(weighted)
+
+
 # Monday..Sunday: (demand, conversion rate). Search is a weekday business, social and TikTok peak at the weekend.
 _WEEKDAY: dict[str, tuple[tuple[float, float], ...]] = {
     "search": ((1.04, 1.02), (1.06, 1.03), (1.05, 1.02), (1.03, 1.0), (0.98, 0.97), (0.88, 0.92), (0.93, 0.97)),
@@ -904,13 +917,11 @@ class SandboxWorld:
         if len(self._hour_cache) > 20_000:
             self._hour_cache.clear()
         zone = ZoneInfo(time_zone)
-        start = datetime(day.year, day.month, day.day, tzinfo=zone)
         following = day + timedelta(days=1)
         bounds = [datetime(day.year, day.month, day.day, h, tzinfo=zone).timestamp() for h in range(24)]
         bounds.append(datetime(following.year, following.month, following.day, tzinfo=zone).timestamp())
         for i in range(1, 25):  # keep them non-decreasing even around a DST change
             bounds[i] = max(bounds[i], bounds[i - 1])
-        del start
         hours = tuple(bounds)
         self._hour_cache[key] = hours
         return hours
@@ -1007,17 +1018,15 @@ class SandboxWorld:
                 if group_budget is not None:
                     holders.append((entries[0][0], group_budget, entries))
         result: dict[str, _AdDay] = {}
-        curve = _HOUR_WEIGHT[channel.family]
+        curve = _day_curve(channel.family, hours)
         for holder, budget, shares in holders:
             mean_budget = (
-                budget if isinstance(budget, float) else sum(w * b for w, b in zip(curve, budget, strict=True))
+                budget if isinstance(budget, float) else sum(w * b for w, b in zip(curve[0], budget, strict=True))
             )
             spend_share, utilization = self._pace(holder, channel, day, mean_budget)
             if spend_share <= 0.0:
                 continue
-            for group, ad, activity, spend, cumulative in _split_spend(
-                budget, spend_share, shares, channel.family, hours
-            ):
+            for group, ad, activity, spend, cumulative in _split_spend(budget, spend_share, shares, curve, hours):
                 ad_day = self._ad_day(account, campaign, channel, group, ad, day, spend, utilization, cumulative)
                 if ad_day is not None:
                     ad_day.spans = None if isinstance(activity, float) else activity
@@ -1126,7 +1135,7 @@ def _split_spend(
     budget: _Hourly,
     spend_share: float,
     shares: list[tuple[SimEntity, SimEntity, _Activity, float]],
-    family: str,
+    curve: tuple[tuple[float, ...], tuple[float, ...]],
     hours: Sequence[float],
 ) -> list[tuple[SimEntity, SimEntity, _Activity, float, tuple[float, ...]]]:
     """Split a holder's day among its ads by weight, hour by hour among those active in the hour.
@@ -1139,10 +1148,9 @@ def _split_spend(
         total_weight = sum(weight for _, _, _, weight in shares)
         day_spend = budget * spend_share
         return [
-            (group, ad, activity, day_spend * weight / total_weight, _HOUR_CUMULATIVE[family])
-            for group, ad, activity, weight in shares
+            (group, ad, activity, day_spend * weight / total_weight, curve[1]) for group, ad, activity, weight in shares
         ]
-    curve = _HOUR_WEIGHT[family]
+    hour_weights = curve[0]
     hourly_budget = budget if isinstance(budget, tuple) else (budget,) * 24
     fractions = [_hour_fractions(activity, hours) for _, _, activity, _ in shares]
     weights = [weight for _, _, _, weight in shares]
@@ -1152,7 +1160,7 @@ def _split_spend(
         if active_weight <= 0.0:
             continue
         covered = max(f[hour] for f in fractions)
-        hour_spend = hourly_budget[hour] * spend_share * curve[hour] * covered
+        hour_spend = hourly_budget[hour] * spend_share * hour_weights[hour] * covered
         for i, (f, w) in enumerate(zip(fractions, weights, strict=True)):
             per_ad[i][hour] = hour_spend * f[hour] * w / active_weight
     split: list[tuple[SimEntity, SimEntity, _Activity, float, tuple[float, ...]]] = []
