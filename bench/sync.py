@@ -206,6 +206,8 @@ class KeyFigures:
     enforced: bool
     sent_at: list[float] = field(default_factory=list)
     limited_at: list[float] = field(default_factory=list)
+    # (sent, answered) of the refused requests, to tell those sent after the client could know of a refusal.
+    refusals: list[tuple[float, float]] = field(default_factory=list)
     # Requests the platform answered (not refused for the rate): the work the sync needed.
     useful: int = 0
     blocks: int = 0
@@ -253,6 +255,16 @@ class KeyFigures:
         return max(1.0, self.rate.interval)
 
     @property
+    def after_refusal(self) -> int:
+        """Refusals of requests sent after another refusal of the key had been answered, within one window of it:
+        the ones a client that heeds the platform should never get (requests already in flight are excused)."""
+        return sum(
+            1
+            for sent, _ in self.refusals
+            if any(answered <= sent < answered + self.window for _, answered in self.refusals)
+        )
+
+    @property
     def worst_window(self) -> int:
         """The most rate-limit answers within one limiter window."""
         stamps = sorted(self.limited_at)
@@ -285,6 +297,7 @@ def figures(
             # A throttling answer is counted against the key the sandbox enforces (the other keys merely rode along).
             if record.rate_limited and is_enforced:
                 figure.limited_at.append(record.sent_at)
+                figure.refusals.append((record.sent_at, record.answered_at or record.sent_at))
     for key, _ in blocks:
         if key in by_key:
             by_key[key].blocks += 1
@@ -634,7 +647,7 @@ async def _sandbox_log(servers: list[ServerProcess], *, clear: bool) -> Counter[
 def _table(pipeline: dict[str, KeyFigures], baseline: dict[str, KeyFigures]) -> list[str]:
     lines = [
         f"{'limiter key':<34} {'sandbox':>7} {'sent':>5} {'rate/s':>6} {'theory_s':>8} {'measured_s':>10} "
-        f"{'util':>5} {'queued':>6} {'429s':>4} {'worst/win':>9} {'blocks':>6} | "
+        f"{'util':>5} {'queued':>6} {'429s':>4} {'worst/win':>9} {'after':>5} {'blocks':>6} | "
         f"{'bare_s':>6} {'bare_util':>9} {'bare_429s':>9}"
     ]
     for key in sorted(pipeline, key=lambda k: (not pipeline[k].enforced, -pipeline[k].theoretical)):
@@ -648,7 +661,8 @@ def _table(pipeline: dict[str, KeyFigures], baseline: dict[str, KeyFigures]) -> 
         lines.append(
             f"{key:<34} {'yes' if figure.enforced else 'no':>7} {figure.requests:5d} {1 / figure.rate.interval:6.3g} "
             f"{figure.theoretical:8.2f} {figure.measured:10.2f} {figure.utilisation:5.3f} {figure.queued:6.2f} "
-            f"{len(figure.limited_at):4d} {figure.worst_window:9d} {figure.blocks:6d} | {bare_columns}"
+            f"{len(figure.limited_at):4d} {figure.worst_window:9d} {figure.after_refusal:5d} {figure.blocks:6d} | "
+            f"{bare_columns}"
         )
     return lines
 
@@ -726,6 +740,7 @@ def report(
     enforced = [figure for figure in pipeline.values() if figure.enforced]
     throttled = sum(len(figure.limited_at) for figure in enforced)
     over_window = [figure.key for figure in enforced if figure.worst_window > 1]
+    avoidable = sum(figure.after_refusal for figure in enforced)
     print(
         f"sync binding limiter {bound.key}: {bound.useful} requests answered ({bound.requests} sent) at "
         f"{1 / bound.rate.interval:g}/s, theoretical minimum {bound.theoretical:.2f} s, measured "
@@ -742,7 +757,8 @@ def report(
             f"more than one within a window on {', '.join(over_window)} (MISSES the target)"
             if over_window
             else "never more than one per limiter window (meets the target)"
-        ),
+        )
+        + f", {avoidable} sent after the client had been told to wait",
     ]
     failed = [f"{s.platform}: {len(s.errors)} error(s)" for s in run.synced.values() if s.errors]
     if failed:
