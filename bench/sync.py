@@ -26,7 +26,7 @@ limiter is the sandbox-enforced key with the longest theoretical time; the last 
 
 Tuning (environment): BENCH_SYNC_RATE requests per second (10), BENCH_SYNC_DAYS (90), BENCH_SYNC_SEED (7),
 BENCH_SYNC_PLATFORMS (google,meta,tiktok), BENCH_SYNC_SHARED_SANDBOX=1 (one sandbox process for all three, as the
-product mounts it).
+product mounts it), BENCH_SYNC_TIKTOK_ACCOUNT_RATE (the product's default per-advertiser rate, 5).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -447,6 +447,10 @@ def _adapters(base_urls: dict[str, str], rate: float, http: Any) -> dict[Platfor
     tiktok = TikTokAdsConfig(
         app_id=tiktok_id, app_secret=tiktok_secret, api_base_url=url(Platform.tiktok), app_rate=Rate(rate)
     )
+    # TikTok documents no per-advertiser limit; the product keeps a default one, which an experiment may change.
+    tiktok_account_rate = env_number("BENCH_SYNC_TIKTOK_ACCOUNT_RATE", 0)
+    if tiktok_account_rate:
+        tiktok = replace(tiktok, account_rate=Rate(tiktok_account_rate))
     return {
         Platform.google: GoogleAdsAdapter(google, http),
         Platform.meta: MetaAdsAdapter(meta, http),
