@@ -313,6 +313,23 @@ class ConnectionService:
             )
             raise _problem(exc) from None
 
+        return await self.store_connection(session, tenant, platform, credentials, remote)
+
+    async def store_connection(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        platform: Platform,
+        credentials: Credentials,
+        remote: Sequence[RemoteAdAccount],
+    ) -> ConnectionDetails:
+        """Keep a login's credentials (encrypted) and its ad accounts: a new connection, or a reconnect of the
+        organization's connection for the same platform login. The end of the consent round trip; the demo seeds
+        its sandbox connections through it too."""
+        tenant.require(Permission.connections_manage)
+        repository = ConnectionRepository(session)
+        vault = credential_vault()
+        now = utcnow()
         subject = credentials.subject or _accounts_digest(remote)
         display_name = _display_name(platform, remote, subject)
         connection = await repository.connection_by_subject(tenant.organization_id, platform.value, subject)

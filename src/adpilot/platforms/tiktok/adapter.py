@@ -193,8 +193,9 @@ class TikTokAdsAdapter:
             expires_at=now + timedelta(seconds=token.expires_in) if token.expires_in else None,
             refresh_token_expires_at=refresh_expires_at if refresh_token else None,
             scopes=scopes,
-            # The TikTok account's id in the rotating mode; the app id for advertiser tokens, which name no person.
-            subject=token.open_id or (previous.subject if previous else None) or self._config.app_id,
+            # The TikTok account's id in the rotating mode. Advertiser tokens name no person: none, so that the
+            # connection is told apart by the advertisers it reaches (two logins of one app are two connections).
+            subject=token.open_id or (previous.subject if previous else None),
         )
 
     # --- reads ---------------------------------------------------------------------------------------------------
