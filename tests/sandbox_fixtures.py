@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -43,11 +44,11 @@ class _ThreadedServer(uvicorn.Server):
         pass
 
 
-@pytest.fixture(scope="session")
-def sandbox_session_server() -> Iterator[SandboxServer]:
+@contextmanager
+def serve_sandbox(state: SandboxState) -> Iterator[SandboxServer]:
+    """Serve ``state`` over real HTTP on a free loopback port for the duration of the block."""
     from adpilot.sandbox.app import create_standalone_app
 
-    state = SandboxState.demo(seed=SEED)
     port = _free_port()
     config = uvicorn.Config(
         create_standalone_app(state), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
@@ -60,9 +61,17 @@ def sandbox_session_server() -> Iterator[SandboxServer]:
         if time.monotonic() > deadline:
             raise RuntimeError("the sandbox server did not start")
         time.sleep(0.02)
-    yield SandboxServer(url=f"http://127.0.0.1:{port}/sandbox", state=state)
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        yield SandboxServer(url=f"http://127.0.0.1:{port}/sandbox", state=state)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def sandbox_session_server() -> Iterator[SandboxServer]:
+    with serve_sandbox(SandboxState.demo(seed=SEED)) as server:
+        yield server
 
 
 @pytest.fixture
@@ -116,13 +125,12 @@ async def consent(authorization_url: str, *, decision: str = "allow", login_id: 
         return dict(httpx.URL(answer.headers["location"]).params)
 
 
-@pytest.fixture
-def sandbox_platforms(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
-    """The product's settings point every platform at the sandbox server (the adapters are rebuilt for it)."""
+def point_platforms_at(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The product's settings send every platform call to ``server`` (the adapters are rebuilt for it)."""
     from adpilot.config import get_settings
     from adpilot.connections import adapters
 
-    google, meta, tiktok = (sandbox_server.base_url(p) for p in ("google", "meta", "tiktok"))
+    google, meta, tiktok = (server.base_url(p) for p in ("google", "meta", "tiktok"))
     for name, value in {
         "GOOGLE_ADS_API_BASE_URL": google,
         "GOOGLE_OAUTH_AUTHORIZE_URL": f"{google}/o/oauth2/v2/auth",
@@ -136,6 +144,16 @@ def sandbox_platforms(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyP
         monkeypatch.setenv(f"ADPILOT_{name}", value)
     get_settings.cache_clear()
     adapters._adapters.clear()
+
+
+@pytest.fixture
+def sandbox_platforms(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    """The product pointed at the shared sandbox server for one test."""
+    from adpilot.config import get_settings
+    from adpilot.connections import adapters
+
+    point_platforms_at(sandbox_server, monkeypatch)
     yield sandbox_server
+    monkeypatch.undo()
     get_settings.cache_clear()
     adapters._adapters.clear()

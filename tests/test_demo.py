@@ -44,3 +44,50 @@ class TestSeedDemo:
         settings = get_settings().model_copy(update={"demo_email": "not-an-email"})
         with pytest.raises(DemoSettingsInvalid, match="ADPILOT_DEMO_EMAIL"):
             await seed_demo(database, settings)
+
+
+class TestDemoConnections:
+    async def demo_headers(self, client: httpx.AsyncClient) -> tuple[dict[str, str], str]:
+        settings = get_settings()
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"email": settings.demo_email, "password": settings.demo_password.get_secret_value()},
+        )
+        headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        [organization] = (await client.get("/api/v1/orgs", headers=headers)).json()["items"]
+        return headers, organization["id"]
+
+    async def test_the_demo_is_connected_to_all_three_sandbox_platforms(
+        self, database: Database, client: httpx.AsyncClient
+    ) -> None:
+        await seed_demo(database, get_settings())
+        await seed_demo(database, get_settings())  # a second start connects nothing twice
+        headers, organization_id = await self.demo_headers(client)
+        connections = (await client.get(f"/api/v1/orgs/{organization_id}/connections", headers=headers)).json()
+        assert sorted(c["platform"] for c in connections["items"]) == ["google", "meta", "tiktok"]
+        assert all(c["health"] == "ok" for c in connections["items"])
+        managed = [a for c in connections["items"] for a in c["accounts"] if a["managed"]]
+        per_platform = {c["platform"]: sum(a["managed"] for a in c["accounts"]) for c in connections["items"]}
+        assert all(2 <= count <= 3 for count in per_platform.values()), per_platform
+        assert len({a["currency"] for a in managed}) >= 2
+        assert len({a["time_zone"] for a in managed}) >= 2
+
+    async def test_the_demo_accounts_sync_through_the_adapters(
+        self, database: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The worker syncs the seeded accounts through the real adapters, against the process's own sandbox (here
+        served on a loopback port, as `adpilot serve` serves it at /sandbox)."""
+        from adpilot.app import sandbox_state
+        from tests.campaigns.test_entity_sync import run_jobs
+        from tests.sandbox_fixtures import point_platforms_at, serve_sandbox
+
+        settings = get_settings()
+        await seed_demo(database, settings)
+        with serve_sandbox(sandbox_state(settings)) as server:
+            point_platforms_at(server, monkeypatch)
+            await run_jobs(database)
+        headers, organization_id = await self.demo_headers(client)
+        status = (await client.get(f"/api/v1/orgs/{organization_id}/ad-accounts/sync-status", headers=headers)).json()
+        assert len(status) >= 6
+        assert all(s["last_run"]["status"] == "succeeded" for s in status), status
+        assert sum(s["entity_counts"].get("campaign", 0) for s in status) >= 30

@@ -1,18 +1,23 @@
-"""The demo workspace: a verified demo user who is admin of a demo organization. Later modules extend it."""
+"""The demo workspace: a verified demo user who is admin of a demo organization connected to the sandbox's Google
+Ads, Meta and TikTok accounts. Later modules extend it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import uuid4
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
+from adpilot.connections import connection_service
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
-from adpilot.db import Database
-from adpilot.organizations import organization_service
+from adpilot.db import Database, set_tenant
+from adpilot.organizations import Role, TenantContext, organization_service
+from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
 
 DEMO_ORGANIZATION = "Northwind Outdoor (demo)"
 
@@ -42,9 +47,93 @@ async def seed_demo(database: Database, settings: Settings) -> DemoLogin:
     async with database.transaction() as session:
         existing = await auth_service.find_user(session, email)
         if existing is not None:
-            return DemoLogin(email, password, created=False)
-        user = await auth_service.sign_up(session, email, password, "Demo Marketer", send_verification=False)
-        user.email_verified_at = utcnow()
-        principal = Principal(user.id, uuid4(), user.email, mfa_enabled=False)
-        await organization_service.create(session, principal, DEMO_ORGANIZATION, is_demo=True)
-    return DemoLogin(email, password, created=True)
+            principal = Principal(existing.id, uuid4(), existing.email, mfa_enabled=False)
+            demo_orgs = [
+                org for org, role in await organization_service.list_for_user(session, principal) if org.is_demo
+            ]
+            created = False
+        else:
+            user = await auth_service.sign_up(session, email, password, "Demo Marketer", send_verification=False)
+            user.email_verified_at = utcnow()
+            principal = Principal(user.id, uuid4(), user.email, mfa_enabled=False)
+            demo_orgs = [await organization_service.create(session, principal, DEMO_ORGANIZATION, is_demo=True)]
+            created = True
+    if settings.sandbox_enabled:
+        for organization in demo_orgs:
+            await connect_sandbox_platforms(database, settings, principal, organization.id)
+    return DemoLogin(email, password, created=created)
+
+
+async def connect_sandbox_platforms(
+    database: Database, settings: Settings, principal: Principal, organization_id: UUID
+) -> int:
+    """Connect the demo organization to every sandbox platform (once) and manage all their ad accounts.
+
+    The sandbox's token authority signs the demo login's credentials directly, where a person would go through the
+    consent page (the server that serves that page is not running yet while the demo is seeded). Everything after
+    that is the product's own path: credentials encrypted in the vault, ad accounts stored, and a first entity sync
+    queued per account, which the worker runs through the real adapters against the emulators once serving starts.
+    Returns how many platforms were connected now.
+    """
+    from adpilot.app import sandbox_state
+
+    state = sandbox_state(settings)
+    tenant = TenantContext(
+        organization_id=organization_id,
+        user_id=principal.user_id,
+        email=principal.email,
+        role=Role.admin,
+        session_id=principal.session_id,
+        mfa_enabled=False,
+    )
+    connected = 0
+    async with database.transaction() as session:
+        await set_tenant(session, organization_id, principal.user_id)
+        overview = await connection_service.overview(session, tenant)
+        already = {Platform(details.connection.platform) for details in overview.connections}
+        for platform in Platform:
+            if platform in already:
+                continue
+            login = state.world.logins(platform)[0]
+            remote = [
+                RemoteAdAccount(
+                    account_id=account.account_id,
+                    name=account.name,
+                    currency=account.currency,
+                    time_zone=account.time_zone,
+                    active=account.active,
+                    platform_status="ENABLED" if account.active else "DISABLED",
+                    login_customer_id=account.manager_id,
+                    is_manager=account.is_manager,
+                )
+                for account in state.world.accessible_accounts(platform, login.login_id)
+            ]
+            details = await connection_service.store_connection(
+                session, tenant, platform, _sandbox_credentials(state, platform, login.login_id), remote
+            )
+            await connection_service.set_managed_accounts(
+                session, tenant, details.connection.id, [a.id for a in details.accounts if not a.is_manager]
+            )
+            connected += 1
+    return connected
+
+
+def _sandbox_credentials(state: Any, platform: Platform, login_id: str) -> Credentials:
+    """What each platform's token endpoint would have returned for the demo login."""
+    now = utcnow()
+    if platform is Platform.google:
+        access, expires_at = state.auth.issue_token(platform, login_id, "access", state.config.google_access_token_ttl)
+        refresh, _ = state.auth.issue_token(platform, login_id, "refresh", None)
+        return Credentials(
+            access_token=access,
+            refresh_token=refresh,
+            expires_at=expires_at or now + timedelta(seconds=state.config.google_access_token_ttl),
+            scopes=("https://www.googleapis.com/auth/adwords",),
+        )
+    if platform is Platform.meta:
+        token, expires_at = state.auth.issue_token(platform, login_id, "long_lived", state.config.meta_long_token_ttl)
+        return Credentials(
+            access_token=token, expires_at=expires_at, scopes=("ads_management", "ads_read", "business_management")
+        )
+    token, _ = state.auth.issue_token(platform, login_id, "long_lived", None)
+    return Credentials(access_token=token)

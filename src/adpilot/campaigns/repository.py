@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Boolean, Select, func, literal, literal_column, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -165,7 +165,7 @@ class CampaignRepository:
         query = (
             select(SyncRun)
             .where(SyncRun.organization_id == organization_id, SyncRun.kind == kind)
-            .distinct(SyncRun.ad_account_id)
+            .ext(distinct_on(SyncRun.ad_account_id))
             .order_by(SyncRun.ad_account_id, SyncRun.queued_at.desc())
         )
         return {run.ad_account_id: run for run in (await self.session.scalars(query)).all()}
