@@ -152,6 +152,30 @@ class TestRefreshAheadOfExpiry:
         assert len(short_lived.calls.refreshes) == 1
         assert first == second
 
+    async def test_a_refresh_held_up_by_another_worker_for_too_long_uses_the_still_valid_token(
+        self,
+        world: OrgWorld,
+        short_lived: FakeAdapter,
+        connected: dict[str, Any],
+        tenant_session: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from sqlalchemy import text
+
+        from adpilot.connections import service
+
+        monkeypatch.setattr(service, "REFRESH_LOCK_TIMEOUT", "200ms")
+        async with tenant_session(world.organization_id) as holder:
+            await holder.execute(
+                text("SELECT 1 FROM platform_connections WHERE id = :id FOR UPDATE"), {"id": UUID(connected["id"])}
+            )
+            async with tenant_session(world.organization_id) as session:
+                access = await connection_service.open_account(
+                    session, UUID(world.organization_id), UUID(account_id(connected, "1001"))
+                )
+        assert short_lived.calls.refreshes == []
+        assert access.credentials.access_token == short_lived.calls.listings[0].access_token
+
     async def test_a_refresh_the_platform_refuses_needs_reconnecting(
         self,
         client: httpx.AsyncClient,

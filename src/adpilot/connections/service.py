@@ -657,7 +657,10 @@ class ConnectionService:
         credentials = self._open(connection)
         if not _refresh_due(credentials):
             return credentials
-        fresh, error = await self._refresh_in_own_transaction(connection.organization_id, connection.id)
+        try:
+            fresh, error = await self._refresh_in_own_transaction(connection.organization_id, connection.id)
+        except PlatformUnavailable as busy:  # another worker has been refreshing them for too long
+            fresh, error = credentials, busy
         if error is None:
             return fresh
         if isinstance(error, PlatformAuthError):
