@@ -10,6 +10,8 @@ import {
 import { $api, ensureSession, getAccessToken } from "@/api/client";
 import { ErrorState, LoadingState } from "@/components/ui";
 import { parseAuditSearch } from "@/features/audit/search";
+import { parseCampaignsSearch } from "@/features/campaigns/search";
+import { captureCallbackQuery } from "@/features/connections/connectFlow";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { NotFound } from "@/features/shell/NotFound";
 
@@ -138,7 +140,7 @@ const orgRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/shell/OrgLayout"), "OrgLayout"),
 });
 
-function comingSoon<TPath extends string>(path: TPath, key: "dashboard" | "campaigns" | "rules" | "creative" | "reports" | "settings") {
+function comingSoon<TPath extends string>(path: TPath, key: "dashboard" | "rules" | "creative" | "reports" | "settings") {
   return createRoute({
     getParentRoute: () => orgRoute,
     path,
@@ -147,11 +149,34 @@ function comingSoon<TPath extends string>(path: TPath, key: "dashboard" | "campa
 }
 
 const dashboardRoute = comingSoon("/", "dashboard");
-const campaignsRoute = comingSoon("campaigns", "campaigns");
 const rulesRoute = comingSoon("rules", "rules");
 const creativeRoute = comingSoon("creative", "creative");
 const reportsRoute = comingSoon("reports", "reports");
 const settingsRoute = comingSoon("settings", "settings");
+
+const campaignsRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "campaigns",
+  validateSearch: parseCampaignsSearch,
+  component: lazyRouteComponent(() => import("@/features/campaigns/EntityBrowserScreen"), "EntityBrowserScreen"),
+});
+
+const connectionsRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "connections",
+  validateSearch: (search: Record<string, unknown>): { select?: string } => ({ select: str(search.select) }),
+  component: lazyRouteComponent(() => import("@/features/connections/ConnectionsScreen"), "ConnectionsScreen"),
+});
+
+/**
+ * Where an ad platform's consent page sends the browser back (the organization is remembered in sessionStorage). The
+ * screen reads the query string verbatim: codes and states must not go through the JSON search parser.
+ */
+const connectionCallbackRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/connections/callback/$platform",
+  component: lazyRouteComponent(() => import("@/features/connections/ConnectionCallbackScreen"), "ConnectionCallbackScreen"),
+});
 
 const membersRoute = createRoute({
   getParentRoute: () => orgRoute,
@@ -185,9 +210,11 @@ export const routeTree = rootRoute.addChildren([
     onboardingRoute,
     securityRoute,
     profileRoute,
+    connectionCallbackRoute,
     orgRoute.addChildren([
       dashboardRoute,
       campaignsRoute,
+      connectionsRoute,
       rulesRoute,
       creativeRoute,
       reportsRoute,
@@ -200,6 +227,8 @@ export const routeTree = rootRoute.addChildren([
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {
+  // Before the router normalizes the URL: an ad platform's callback parameters must reach the screen verbatim.
+  if (typeof window !== "undefined") captureCallbackQuery(window.location);
   return createRouter({
     routeTree,
     context: { queryClient },

@@ -7,6 +7,7 @@ import { Button, cn } from "@/components/ui";
 import { Logo } from "@/features/auth/AuthLayout";
 import { ResendVerificationInline } from "@/features/auth/ResendVerification";
 import { endSession, useMe } from "@/features/auth/session";
+import { ReconnectNotice } from "@/features/connections/ReconnectNotice";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { OrgSwitcher } from "./OrgSwitcher";
 
@@ -16,6 +17,7 @@ const NAV_ACTIVE = "bg-neutral-100 font-medium text-neutral-900";
 type OrgPath =
   | "/orgs/$organizationId"
   | "/orgs/$organizationId/campaigns"
+  | "/orgs/$organizationId/connections"
   | "/orgs/$organizationId/rules"
   | "/orgs/$organizationId/creative"
   | "/orgs/$organizationId/reports"
@@ -27,6 +29,7 @@ type OrgPath =
 const PRODUCT_NAV: { to: OrgPath; label: string }[] = [
   { to: "/orgs/$organizationId", label: "Dashboard" },
   { to: "/orgs/$organizationId/campaigns", label: "Campaigns" },
+  { to: "/orgs/$organizationId/connections", label: "Connections" },
   { to: "/orgs/$organizationId/rules", label: "Rules" },
   { to: "/orgs/$organizationId/creative", label: "Creative" },
   { to: "/orgs/$organizationId/reports", label: "Reports" },
@@ -77,7 +80,7 @@ function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
                   <Link
                     to={item.to}
                     params={{ organizationId: orgId }}
-                    activeOptions={{ exact: true }}
+                    activeOptions={{ exact: true, includeSearch: false }}
                     className={NAV_LINK}
                     activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }}
                     onClick={onNavigate}
@@ -172,6 +175,7 @@ export function AppShell({ children }: { children?: ReactNode }) {
           </RadixDialog.Root>
         </div>
         <VerifyBanner />
+        <ReconnectNotice />
         <main className="px-4 py-6 sm:px-8 sm:py-8">{children ?? <Outlet />}</main>
       </div>
     </div>

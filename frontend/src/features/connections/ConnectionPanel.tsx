@@ -1,0 +1,415 @@
+import { useEffect, useId, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { $api } from "@/api/client";
+import { Alert, Badge, Button, Dialog } from "@/components/ui";
+import { formatDate, pluralize } from "@/lib/format";
+import { describeError } from "@/lib/forms";
+import { HealthBadge } from "./HealthBadge";
+import { invalidateConnections, invalidateEntities, isSyncInProgress, rememberRun, useRefreshEntitiesAfterSync } from "./hooks";
+import { platformTitle } from "./platforms";
+import { LastSync } from "./SyncStatus";
+import type { AccountSyncSummary, AdAccountRead, ConnectionRead } from "./types";
+
+export interface ConnectionPanelProps {
+  organizationId: string;
+  connection: ConnectionRead;
+  syncStatus: Map<string, AccountSyncSummary>;
+  permissions: { sync: boolean; manage: boolean };
+  /** Just connected: open the account selection and bring it into view. */
+  justConnected?: boolean;
+  onSelectionSaved?: () => void;
+  onReconnect: () => void;
+  reconnecting: boolean;
+}
+
+/** One platform login: its health, its ad accounts (which are managed, their last sync) and what can be done with it. */
+export function ConnectionPanel({
+  organizationId,
+  connection,
+  syncStatus,
+  permissions,
+  justConnected = false,
+  onSelectionSaved,
+  onReconnect,
+  reconnecting,
+}: ConnectionPanelProps) {
+  const headingId = useId();
+  const sectionRef = useRef<HTMLElement>(null);
+  const queryClient = useQueryClient();
+  const [choosing, setChoosing] = useState(justConnected && permissions.manage);
+  const [disconnectOpen, setDisconnectOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const path = { organization_id: organizationId, connection_id: connection.id };
+  const managedCount = connection.accounts.filter((a) => a.managed).length;
+
+  useEffect(() => {
+    if (justConnected) {
+      setChoosing(permissions.manage);
+      sectionRef.current?.scrollIntoView?.({ block: "start" });
+    }
+  }, [justConnected, permissions.manage]);
+
+  const refresh = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts/refresh", {
+    onSuccess: (data) => {
+      setNotice(`Account list refreshed: ${pluralize(data.accounts.length, "ad account")}.`);
+      void invalidateConnections(queryClient);
+    },
+  });
+  const disconnect = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/connections/{connection_id}", {
+    onSuccess: () => {
+      setDisconnectOpen(false);
+      void invalidateConnections(queryClient);
+      void invalidateEntities(queryClient);
+    },
+  });
+
+  const title = platformTitle(connection.platform);
+  return (
+    <section ref={sectionRef} aria-labelledby={headingId} className="scroll-mt-4 px-5 py-4">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0 space-y-1">
+          <h3 id={headingId} className="truncate text-sm font-semibold text-neutral-900">
+            {connection.display_name}
+          </h3>
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-neutral-500">
+            <HealthBadge health={connection.health} reason={connection.health_reason} />
+            <span>Connected on {formatDate(connection.created_at)}</span>
+            <span>
+              {pluralize(managedCount, "managed account")} of {connection.accounts.length}
+            </span>
+          </div>
+        </div>
+        {permissions.manage && (
+          <div className="flex flex-wrap items-center gap-2">
+            {!choosing && connection.accounts.length > 0 && (
+              <Button variant="secondary" size="sm" aria-label={`Choose accounts of ${connection.display_name}`} onClick={() => setChoosing(true)}>
+                Choose accounts
+              </Button>
+            )}
+            <Button
+              variant="ghost"
+              size="sm"
+              aria-label={`Refresh accounts of ${connection.display_name}`}
+              pending={refresh.isPending}
+              disabled={connection.health === "needs_reconnect"}
+              onClick={() => {
+                setNotice(null);
+                refresh.mutate({ params: { path } });
+              }}
+            >
+              Refresh accounts
+            </Button>
+            <Button
+              variant={connection.health === "needs_reconnect" ? "primary" : "ghost"}
+              size="sm"
+              aria-label={`Reconnect ${connection.display_name}`}
+              pending={reconnecting}
+              onClick={onReconnect}
+            >
+              Reconnect
+            </Button>
+            <Button variant="ghost" size="sm" aria-label={`Disconnect ${connection.display_name}`} onClick={() => setDisconnectOpen(true)}>
+              Disconnect
+            </Button>
+          </div>
+        )}
+      </div>
+
+      <div className="mt-3 space-y-3">
+        {connection.health === "needs_reconnect" && (
+          <Alert tone="error" title={`adpilot can no longer reach ${title} with this login`}>
+            {connection.health_reason ? `${connection.health_reason} ` : ""}
+            {permissions.manage ? "Reconnect it to resume syncing." : "Ask a manager or admin of this organization to reconnect it."}
+          </Alert>
+        )}
+        {notice && <Alert tone="success">{notice}</Alert>}
+        {refresh.isError && <Alert tone="error">{describeError(refresh.error)}</Alert>}
+        {justConnected && (
+          <Alert tone="success" title={`Connected ${connection.display_name}`}>
+            {permissions.manage
+              ? "Choose the ad accounts adpilot should manage. Their first sync starts when you save."
+              : "A manager or admin of this organization chooses which of its ad accounts adpilot manages."}
+          </Alert>
+        )}
+        {!justConnected && managedCount === 0 && connection.accounts.length > 0 && (
+          <Alert tone="info">
+            No ad account of this login is managed yet.{" "}
+            {permissions.manage ? "Choose the accounts adpilot should sync." : "A manager or admin chooses which accounts adpilot syncs."}
+          </Alert>
+        )}
+        {connection.accounts.length === 0 ? (
+          <p className="rounded-md border border-dashed border-neutral-300 px-4 py-6 text-center text-sm text-neutral-500">
+            This login has no ad accounts on {title}.{permissions.manage ? " Create one there, then use “Refresh accounts”." : ""}
+          </p>
+        ) : choosing ? (
+          <AccountSelection
+            organizationId={organizationId}
+            connection={connection}
+            onCancel={() => setChoosing(false)}
+            onSaved={(count) => {
+              setChoosing(false);
+              setNotice(
+                count === 0
+                  ? "Saved. adpilot manages none of these ad accounts now."
+                  : `Saved. adpilot manages ${pluralize(count, "ad account")} of this login; the first sync of newly chosen accounts has started.`,
+              );
+              onSelectionSaved?.();
+            }}
+          />
+        ) : (
+          <AccountsTable organizationId={organizationId} connection={connection} syncStatus={syncStatus} canSync={permissions.sync} />
+        )}
+      </div>
+
+      <Dialog
+        open={disconnectOpen}
+        onOpenChange={(open) => {
+          setDisconnectOpen(open);
+          if (!open) disconnect.reset();
+        }}
+        title={`Disconnect ${connection.display_name}?`}
+        description={`adpilot revokes its access on ${title}, deletes the stored credentials and stops syncing ${pluralize(managedCount, "ad account")}. Campaign data already synced stays.`}
+      >
+        {disconnect.isError && (
+          <div className="mb-3">
+            <Alert tone="error">{describeError(disconnect.error)}</Alert>
+          </div>
+        )}
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => setDisconnectOpen(false)}>
+            Cancel
+          </Button>
+          <Button variant="danger" pending={disconnect.isPending} onClick={() => disconnect.mutate({ params: { path } })}>
+            Disconnect
+          </Button>
+        </div>
+      </Dialog>
+    </section>
+  );
+}
+
+function AccountIdentity({ account }: { account: AdAccountRead }) {
+  return (
+    <>
+      <p className="font-medium text-neutral-900">{account.name}</p>
+      <p className="text-xs text-neutral-500">
+        <span className="sr-only">Platform id </span>
+        <span className="font-mono">{account.platform_account_id}</span>
+        {account.is_manager && (
+          <span className="ml-2">
+            <Badge>Manager account</Badge>
+          </span>
+        )}
+        {!account.platform_active && (
+          <span className="ml-2">
+            <Badge tone="amber">Inactive on the platform</Badge>
+          </span>
+        )}
+      </p>
+    </>
+  );
+}
+
+const TH = "px-3 py-2 font-medium";
+
+function AccountsTable({
+  organizationId,
+  connection,
+  syncStatus,
+  canSync,
+}: {
+  organizationId: string;
+  connection: ConnectionRead;
+  syncStatus: Map<string, AccountSyncSummary>;
+  canSync: boolean;
+}) {
+  return (
+    <div className="overflow-x-auto rounded-md border border-neutral-200">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">Ad accounts of {connection.display_name}</caption>
+        <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
+          <tr>
+            <th scope="col" className={TH}>
+              Ad account
+            </th>
+            <th scope="col" className={TH}>
+              Currency
+            </th>
+            <th scope="col" className={`${TH} hidden md:table-cell`}>
+              Time zone
+            </th>
+            <th scope="col" className={TH}>
+              Managed
+            </th>
+            <th scope="col" className={TH}>
+              Last sync
+            </th>
+            <th scope="col" className={TH}>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-neutral-200">
+          {connection.accounts.map((account) => (
+            <AccountRow
+              key={account.id}
+              organizationId={organizationId}
+              connection={connection}
+              account={account}
+              summary={syncStatus.get(account.id)}
+              canSync={canSync}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AccountRow({
+  organizationId,
+  connection,
+  account,
+  summary,
+  canSync,
+}: {
+  organizationId: string;
+  connection: ConnectionRead;
+  account: AdAccountRead;
+  summary: AccountSyncSummary | undefined;
+  canSync: boolean;
+}) {
+  const queryClient = useQueryClient();
+  const sync = $api.useMutation("post", "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync", {
+    onSuccess: (run) => rememberRun(queryClient, organizationId, run),
+  });
+  const status = summary?.last_run?.status;
+  const inProgress = isSyncInProgress(status);
+
+  useRefreshEntitiesAfterSync(summary?.last_succeeded_at, inProgress);
+
+  return (
+    <tr>
+      <td className="px-3 py-3 align-top">
+        <AccountIdentity account={account} />
+      </td>
+      <td className="px-3 py-3 align-top">{account.currency}</td>
+      <td className="hidden px-3 py-3 align-top text-neutral-600 md:table-cell">{account.time_zone}</td>
+      <td className="px-3 py-3 align-top">{account.managed ? <Badge tone="green">Managed</Badge> : <Badge>Not managed</Badge>}</td>
+      <td className="px-3 py-3 align-top" aria-live="polite">
+        {account.managed ? <LastSync summary={summary} platform={connection.platform} /> : <span className="text-neutral-400">—</span>}
+        {sync.isError && <p className="mt-1 text-xs text-red-700">{describeError(sync.error)}</p>}
+      </td>
+      <td className="px-3 py-3 text-right align-top">
+        {canSync && account.managed && (
+          <Button
+            variant="secondary"
+            size="sm"
+            aria-label={inProgress ? `Syncing ${account.name}` : `Sync now: ${account.name}`}
+            pending={sync.isPending || inProgress}
+            disabled={connection.health === "needs_reconnect"}
+            onClick={() => sync.mutate({ params: { path: { organization_id: organizationId, ad_account_id: account.id } } })}
+          >
+            {inProgress ? "Syncing…" : "Sync now"}
+          </Button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** Checkboxes for the accounts to manage; saving starts the first sync of the newly managed ones. */
+function AccountSelection({
+  organizationId,
+  connection,
+  onCancel,
+  onSaved,
+}: {
+  organizationId: string;
+  connection: ConnectionRead;
+  onCancel: () => void;
+  onSaved: (count: number) => void;
+}) {
+  const queryClient = useQueryClient();
+  const [selected, setSelected] = useState<Set<string>>(() => new Set(connection.accounts.filter((a) => a.managed).map((a) => a.id)));
+  const save = $api.useMutation("put", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts", {
+    onSuccess: (data) => {
+      void invalidateConnections(queryClient);
+      onSaved(data.accounts.filter((a) => a.managed).length);
+    },
+  });
+  const selectable = connection.accounts.filter((a) => !a.is_manager);
+  const allSelected = selectable.length > 0 && selectable.every((a) => selected.has(a.id));
+
+  function toggle(id: string, on: boolean) {
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }
+
+  return (
+    <form
+      aria-label={`Ad accounts to manage for ${connection.display_name}`}
+      className="space-y-3"
+      onSubmit={(event) => {
+        event.preventDefault();
+        save.mutate({
+          params: { path: { organization_id: organizationId, connection_id: connection.id } },
+          body: { managed_account_ids: [...selected] },
+        });
+      }}
+    >
+      {save.isError && <Alert tone="error">{describeError(save.error)}</Alert>}
+      <fieldset className="rounded-md border border-neutral-200">
+        <legend className="sr-only">Ad accounts to manage</legend>
+        <div className="flex items-center justify-between border-b border-neutral-200 bg-neutral-50 px-3 py-2 text-xs text-neutral-500">
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              className="size-4"
+              checked={allSelected}
+              disabled={selectable.length === 0}
+              onChange={(e) => setSelected(e.target.checked ? new Set(selectable.map((a) => a.id)) : new Set())}
+            />
+            Select all
+          </label>
+          <span>{pluralize(selected.size, "account")} selected</span>
+        </div>
+        <ul className="divide-y divide-neutral-200">
+          {connection.accounts.map((account) => (
+            <li key={account.id}>
+              <label className={`flex items-start gap-3 px-3 py-2.5 text-sm ${account.is_manager ? "cursor-not-allowed opacity-70" : "cursor-pointer"}`}>
+                <input
+                  type="checkbox"
+                  className="mt-0.5 size-4"
+                  aria-label={`Manage ${account.name}`}
+                  checked={selected.has(account.id)}
+                  disabled={account.is_manager}
+                  onChange={(e) => toggle(account.id, e.target.checked)}
+                />
+                <span className="min-w-0 flex-1">
+                  <AccountIdentity account={account} />
+                  {account.is_manager && <span className="block text-xs text-neutral-500">A manager account has no campaigns of its own; choose the accounts under it.</span>}
+                </span>
+                <span className="shrink-0 text-xs text-neutral-500">
+                  {account.currency} · {account.time_zone}
+                </span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      </fieldset>
+      <div className="flex justify-end gap-2">
+        <Button variant="secondary" size="sm" onClick={onCancel} disabled={save.isPending}>
+          Cancel
+        </Button>
+        <Button type="submit" size="sm" pending={save.isPending}>
+          Save selection
+        </Button>
+      </div>
+    </form>
+  );
+}
