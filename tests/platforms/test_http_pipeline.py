@@ -172,3 +172,28 @@ async def test_postgres_limiter_block_is_seen_by_every_process(database: Databas
     started = time.monotonic()
     await second.acquire("test:blocked", Rate(1000))
     assert time.monotonic() - started >= 0.45
+
+
+async def test_a_block_that_arrives_while_a_caller_waits_still_applies() -> None:
+    fake = FakeTime()
+    limiter = MemoryRateLimiter(sleep=fake.sleep, clock=fake.clock)
+    await limiter.acquire("k", Rate(1))  # the first slot, at 0 s
+
+    async def refused_meanwhile(seconds: float) -> None:
+        await FakeTime.sleep(fake, seconds)
+        await limiter.block("k", 10)  # while the second caller slept to its slot, a request was refused
+
+    limiter._sleep = refused_meanwhile
+    await limiter.acquire("k", Rate(1))
+    assert fake.now >= 11.0
+
+
+async def test_postgres_limiter_rechecks_a_block_after_waiting_for_its_slot(database: Database) -> None:
+    first, second = PostgresRateLimiter(database.engine), PostgresRateLimiter(database.engine)
+    await first.acquire("test:late-block", Rate(5))  # the next slot is 0.2 s away
+    waiting = asyncio.create_task(second.acquire("test:late-block", Rate(5)))
+    await asyncio.sleep(0.05)
+    await first.block("test:late-block", 0.6)  # arrives after the second caller reserved its slot
+    started = time.monotonic()
+    await waiting
+    assert time.monotonic() - started >= 0.5

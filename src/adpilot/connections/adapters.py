@@ -93,6 +93,7 @@ def tiktok_config(settings: Settings) -> TikTokAdsConfig:
         authorize_url=settings.tiktok_authorize_url
         or (f"{sandbox}/portal/auth" if sandbox else defaults.authorize_url),
         app_rate=Rate(settings.tiktok_requests_per_second),
+        account_rate=Rate(settings.tiktok_requests_per_second),
     )
 
 

@@ -66,6 +66,7 @@ class TikTokAdsConfig:
     app_secret: str = field(repr=False)
     api_base_url: str = "https://business-api.tiktok.com"
     authorize_url: str = "https://business-api.tiktok.com/portal/auth"
-    account_rate: Rate = Rate(5)
-    # TikTok's QPS limit is per application.
+    # TikTok documents its QPS limits per application; the per-advertiser limit only keeps one advertiser from
+    # taking every slot, so it defaults to the same rate.
+    account_rate: Rate = Rate(10)
     app_rate: Rate = Rate(10)

@@ -48,6 +48,10 @@ class MemoryRateLimiter:
         wait = start + rate.interval - rate.burst * rate.interval - now
         if wait > 0:
             await self._sleep(wait)
+            # A block that arrived while this caller slept (another request was refused) still applies to it.
+            blocked = self._blocked_until.get(key, 0.0) - self._clock()
+            if blocked > 0:
+                await self._sleep(blocked)
 
     async def block(self, key: str, seconds: float) -> None:
         until = self._clock() + seconds
@@ -63,6 +67,9 @@ _ACQUIRE = text(
         + make_interval(secs => :interval)
     RETURNING EXTRACT(EPOCH FROM (next_at - make_interval(secs => :burst_span) - clock_timestamp()))::float8
     """
+)
+_BLOCKED_FOR = text(
+    "SELECT EXTRACT(EPOCH FROM (blocked_until - clock_timestamp()))::float8 FROM platform_rate_limits WHERE key = :key"
 )
 _BLOCK = text(
     """
@@ -93,8 +100,16 @@ class PostgresRateLimiter:
                 )
             ).scalar_one()
             await connection.commit()
-        if wait > 0:
-            await self._sleep(wait)
+        if wait <= 0:
+            return
+        await self._sleep(wait)
+        # A block that arrived while this caller slept (another process's request was refused) still applies to
+        # it: its slot was reserved before the block moved the schedule.
+        async with self._engine.connect() as connection:
+            blocked = (await connection.execute(_BLOCKED_FOR, {"key": key})).scalar_one_or_none()
+            await connection.commit()
+        if blocked is not None and blocked > 0:
+            await self._sleep(blocked)
 
     async def block(self, key: str, seconds: float) -> None:
         async with self._engine.connect() as connection:
