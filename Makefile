@@ -101,13 +101,21 @@ test-long: install web chromium ## The whole suite including the slow tests
 	$(MAKE) test-frontend
 	@echo "==> all tests passed (including slow)"
 
+# Backend tests run on two processes (pytest-xdist; each has its own embedded PostgreSQL and sandbox); the browser
+# tests, which each start a real server, run after them in one process.
+PYTEST_WORKERS ?= 2
+
 test-python: $(PY_STAMP)
-	@echo "==> backend and browser tests"
-	$(PYTEST) -m "not slow"
+	@echo "==> backend tests"
+	$(PYTEST) -n $(PYTEST_WORKERS) -m "not slow and not browser"
+	@echo "==> browser tests"
+	$(PYTEST) -m "browser and not slow"
 
 test-python-long: $(PY_STAMP)
-	@echo "==> backend and browser tests, slow ones included"
-	$(PYTEST)
+	@echo "==> backend tests, slow ones included"
+	$(PYTEST) -n $(PYTEST_WORKERS) -m "not browser"
+	@echo "==> browser tests, slow ones included"
+	$(PYTEST) -m "browser"
 
 ifneq ($(HAVE_FRONTEND),)
 test-frontend: $(NPM_STAMP)
