@@ -159,7 +159,6 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         return path.read_text().strip()
 
-
     def resolved_credential_keys(self) -> list[str]:
         """The vault's Fernet keys, newest first; generated once and kept in ``home`` outside production."""
         if self.credential_keys is not None:

@@ -283,3 +283,34 @@ async def test_the_scheduler_queues_accounts_not_synced_within_the_interval(
         runs = await sync_runs(client, world, account["id"])
         assert [r["trigger"] for r in runs] == ["schedule", "connect"]
         assert runs[0]["status"] == "succeeded"
+
+
+async def test_credentials_that_cannot_be_refreshed_just_now_leave_the_run_retrying_not_stuck(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from adpilot.connections import connection_service
+    from adpilot.platforms.errors import PlatformUnavailable
+
+    connection = await connect_sandbox(client, world, Platform.google)
+    ad_account_id, _ = synced_account(connection)
+    await run_jobs(database)
+    original = connection_service.open_account
+    failures = 2
+
+    async def flaky_open_account(*args: Any, **kwargs: Any) -> Any:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise PlatformUnavailable("the token endpoint is down")
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(connection_service, "open_account", flaky_open_account)
+    await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
+    await run_jobs(database)
+    latest = (await sync_runs(client, world, ad_account_id))[0]
+    assert latest["status"] == "succeeded"
+    assert latest["attempts"] == 3

@@ -42,8 +42,10 @@ ENTITIES = "entities"
 SYNC_ENTITIES_JOB = "campaigns.sync_entities"
 # A transient platform failure is retried this many times (by the job queue, with backoff) before the run fails.
 MAX_ATTEMPTS = 4
-# A run "running" for longer than this was abandoned by a worker that died; the scheduler may queue a new one.
+# A run "running" for longer than this was abandoned by a worker that died, and one "queued" for longer lost its
+# job; either way a new run may be queued (the scheduler's SQL function uses the same limits).
 ABANDONED_AFTER = timedelta(hours=1)
+QUEUED_ABANDONED_AFTER = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -184,14 +186,26 @@ class EntitySyncService:
             run.attempts += 1
             attempt = run.attempts
             account_id = run.ad_account_id
+            opened: AccountAccess | PlatformError
+            account: AdAccountInfo | None = None
             try:
-                access = await connection_service.open_account(session, organization_id, account_id)
+                opened = await connection_service.open_account(session, organization_id, account_id)
             except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
                 run.status = SyncRunStatus.failed.value
                 run.finished_at = utcnow()
                 run.error = exc.detail or exc.title
                 return
+            except PlatformError as error:  # expired credentials the platform could not refresh just now
+                opened = error
+                account = await connection_service.get_ad_account(session, organization_id, account_id)
 
+        if isinstance(opened, PlatformError):
+            if account is not None:
+                await self._record_failure(organization_id, run_id, account, opened, attempt)
+            if isinstance(opened, PlatformUnavailable) and attempt < MAX_ATTEMPTS:
+                raise opened
+            return
+        access = opened
         try:
             entities = await self._fetch_entities(organization_id, access)
         except PlatformError as error:
@@ -346,9 +360,9 @@ class EntitySyncService:
 
 
 def _abandoned(run: SyncRun) -> bool:
-    return run.status == SyncRunStatus.running.value and (
-        run.started_at is None or utcnow() - run.started_at > ABANDONED_AFTER
-    )
+    if run.status == SyncRunStatus.queued.value:
+        return utcnow() - run.queued_at > QUEUED_ABANDONED_AFTER
+    return run.started_at is None or utcnow() - run.started_at > ABANDONED_AFTER
 
 
 def _counts(

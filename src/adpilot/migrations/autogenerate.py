@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 UNMAPPED_TABLES = frozenset({"platform_rate_limits"})
 
 

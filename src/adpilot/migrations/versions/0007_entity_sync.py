@@ -129,7 +129,7 @@ def upgrade() -> None:
                  AND NOT EXISTS (
                    SELECT 1 FROM sync_runs r
                     WHERE r.organization_id = org AND r.ad_account_id = a.id AND r.kind = 'entities'
-                      AND (r.status = 'queued'
+                      AND ((r.status = 'queued' AND r.queued_at > now() - interval '24 hours')
                            OR (r.status = 'running' AND r.started_at > now() - interval '1 hour')
                            OR r.queued_at > now() - make_interval(mins => interval_minutes)));
           END LOOP;
