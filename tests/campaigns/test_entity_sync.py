@@ -314,3 +314,31 @@ async def test_credentials_that_cannot_be_refreshed_just_now_leave_the_run_retry
     latest = (await sync_runs(client, world, ad_account_id))[0]
     assert latest["status"] == "succeeded"
     assert latest["attempts"] == 3
+
+
+@pytest.mark.parametrize("platform", [Platform.google, Platform.tiktok])
+async def test_a_token_that_expires_mid_sync_is_refreshed_or_reported_truthfully(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    platform: Platform,
+) -> None:
+    """Google's access token can be refreshed: the sync completes. TikTok's advertiser token cannot (it never
+    expires; an "expired" answer means it was revoked): the connection asks to be reconnected."""
+    connection = await connect_sandbox(client, world, platform)
+    ad_account_id, platform_account_id = synced_account(connection)
+    sandbox_platforms.state.faults.add(platform, platform_account_id, Fault(kind=FaultKind.expire_token, count=1))
+    await run_jobs(database)
+    runs = await sync_runs(client, world, ad_account_id)
+    overview = (await client.get(org_url(world, "/connections"), headers=world.viewer.headers)).json()
+    if platform is Platform.google:
+        assert runs[0]["status"] == "succeeded", runs
+        truth = expected_tree(sandbox_platforms, platform, platform_account_id)
+        for level in EntityLevel:
+            synced = [e["platform_id"] for e in await all_entities(client, world, ad_account_id, level)]
+            assert Counter(synced) == Counter(truth[level])
+        assert overview["items"][0]["health"] == "ok"
+    else:
+        assert runs[0]["status"] == "failed"
+        assert overview["items"][0]["health"] == "needs_reconnect"
