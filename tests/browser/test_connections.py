@@ -1,6 +1,6 @@
 """Ad platform connections in a real browser: a new organization connects Google Ads, Meta Ads and TikTok Ads through
 the sandbox's consent pages, chooses ad accounts, waits for their first sync (the server's in-process worker) and
-browses the synced campaigns, ad groups / ad sets and ads."""
+browses the synced campaigns, ad groups / ad sets and ads; then reconnects one platform and disconnects another."""
 
 from __future__ import annotations
 
@@ -83,6 +83,25 @@ async def test_connect_three_sandbox_platforms_choose_accounts_and_browse_their_
         assert value
         await picker.select_option(value)
         await browse(page, name, middle)
+
+    # Reconnecting goes through the consent page again and keeps the one connection; disconnecting asks first.
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Connections").click()
+    google_card = page.get_by_role("region", name=re.compile(r"^Google Ads"))
+    await expect(google_card).to_have_count(1)
+    await page.get_by_role("button", name=re.compile(r"^Reconnect Google Ads")).click()
+    await page.get_by_role("button", name="Allow").click()
+    await expect(page).to_have_url(re.compile(r"/connections\?select="))
+    await expect(page.get_by_role("status").filter(has_text=re.compile(r"^Connected "))).to_be_visible()
+    await expect(google_card).to_have_count(1)
+    await expect(google_card.get_by_text("Healthy")).to_be_visible()
+
+    await page.get_by_role("button", name=re.compile(r"^Disconnect TikTok Ads")).click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_contain_text("deletes the stored credentials")
+    await dialog.get_by_role("button", name="Disconnect", exact=True).click()
+    await expect(dialog).to_have_count(0)
+    await expect(page.get_by_role("button", name="Connect TikTok Ads", exact=True)).to_be_visible()
+    await expect(page.get_by_role("region", name=re.compile(r"^TikTok Ads"))).to_have_count(0)
 
 
 async def browse(page: Page, account: str, middle: str) -> None:

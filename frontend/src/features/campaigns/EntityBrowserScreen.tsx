@@ -279,6 +279,7 @@ function EntityTable({
   const items = entities.data?.pages.flatMap((p) => p.items) ?? [];
   const plural = levelLabel(level, account.platform, true);
   const showBudgets = level !== "ad";
+  const showObjective = level === "campaign";
 
   let body;
   if (entities.isPending) body = <LoadingState label={`Loading ${plural.toLowerCase()}…`} />;
@@ -325,11 +326,13 @@ function EntityTable({
               <th scope="col" className="hidden px-3 py-2 font-medium md:table-cell">
                 Platform status
               </th>
+              {showObjective && (
+                <th scope="col" className="hidden px-3 py-2 font-medium lg:table-cell">
+                  Objective
+                </th>
+              )}
               {showBudgets && (
                 <>
-                  <th scope="col" className="hidden px-3 py-2 font-medium lg:table-cell">
-                    Objective
-                  </th>
                   <th scope="col" className="px-3 py-2 text-right font-medium">
                     Daily budget
                   </th>
@@ -342,7 +345,15 @@ function EntityTable({
           </thead>
           <tbody className="divide-y divide-neutral-200">
             {items.map((entity) => (
-              <EntityRow key={entity.id} organizationId={organizationId} account={account} entity={entity} search={search} showBudgets={showBudgets} />
+              <EntityRow
+                key={entity.id}
+                organizationId={organizationId}
+                account={account}
+                entity={entity}
+                search={search}
+                showObjective={showObjective}
+                showBudgets={showBudgets}
+              />
             ))}
           </tbody>
         </table>
@@ -373,12 +384,14 @@ function EntityRow({
   account,
   entity,
   search,
+  showObjective,
   showBudgets,
 }: {
   organizationId: string;
   account: BrowsableAccount;
   entity: EntityRead;
   search: CampaignsSearch;
+  showObjective: boolean;
   showBudgets: boolean;
 }) {
   const currency = entity.currency || account.currency;
@@ -394,7 +407,7 @@ function EntityRow({
     <tr className={cn(removed && "text-neutral-500")}>
       <td className="px-5 py-3">
         {target ? (
-          <Link to={ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline-offset-2 hover:underline">
+          <Link to={ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
             {entity.name}
           </Link>
         ) : (
@@ -411,9 +424,9 @@ function EntityRow({
       <td className="hidden px-3 py-3 md:table-cell">
         <Badge>{entity.platform_status}</Badge>
       </td>
+      {showObjective && <td className="hidden px-3 py-3 text-neutral-600 lg:table-cell">{formatObjective(entity.objective)}</td>}
       {showBudgets && (
         <>
-          <td className="hidden px-3 py-3 text-neutral-600 lg:table-cell">{formatObjective(entity.objective)}</td>
           <td className="px-3 py-3 text-right tabular-nums">{formatMicros(entity.daily_budget_micros, currency)}</td>
           <td className="px-5 py-3 text-right tabular-nums">{formatMicros(entity.lifetime_budget_micros, currency)}</td>
         </>

@@ -192,19 +192,13 @@ function AccountIdentity({ account }: { account: AdAccountRead }) {
   return (
     <>
       <p className="font-medium text-neutral-900">{account.name}</p>
-      <p className="text-xs text-neutral-500">
-        <span className="sr-only">Platform id </span>
-        <span className="font-mono">{account.platform_account_id}</span>
-        {account.is_manager && (
-          <span className="ml-2">
-            <Badge>Manager account</Badge>
-          </span>
-        )}
-        {!account.platform_active && (
-          <span className="ml-2">
-            <Badge tone="amber">Inactive on the platform</Badge>
-          </span>
-        )}
+      <p className="flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-neutral-500">
+        <span>
+          <span className="sr-only">Platform id </span>
+          <span className="font-mono">{account.platform_account_id}</span>
+        </span>
+        {account.is_manager && <Badge>Manager account</Badge>}
+        {!account.platform_active && <Badge tone="amber">Inactive on the platform</Badge>}
       </p>
     </>
   );
@@ -295,12 +289,12 @@ function AccountRow({
       </td>
       <td className="px-3 py-3 align-top">{account.currency}</td>
       <td className="hidden px-3 py-3 align-top text-neutral-600 md:table-cell">{account.time_zone}</td>
-      <td className="px-3 py-3 align-top">{account.managed ? <Badge tone="green">Managed</Badge> : <Badge>Not managed</Badge>}</td>
+      <td className="px-3 py-3 align-top whitespace-nowrap">{account.managed ? <Badge tone="green">Managed</Badge> : <Badge>Not managed</Badge>}</td>
       <td className="px-3 py-3 align-top" aria-live="polite">
         {account.managed ? <LastSync summary={summary} platform={connection.platform} /> : <span className="text-neutral-400">—</span>}
         {sync.isError && <p className="mt-1 text-xs text-red-700">{describeError(sync.error)}</p>}
       </td>
-      <td className="px-3 py-3 text-right align-top">
+      <td className="px-3 py-3 text-right align-top whitespace-nowrap">
         {canSync && account.managed && (
           <Button
             variant="secondary"
