@@ -10,6 +10,8 @@ from uuid import UUID, uuid4
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
+# Imported for its side effect too: it registers the first-sync hook, so the demo's accounts get visible sync runs.
+from adpilot import campaigns  # noqa: F401
 from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
 from adpilot.connections import connection_service
@@ -132,8 +134,13 @@ def _sandbox_credentials(state: Any, platform: Platform, login_id: str) -> Crede
         )
     if platform is Platform.meta:
         token, expires_at = state.auth.issue_token(platform, login_id, "long_lived", state.config.meta_long_token_ttl)
+        # Meta's adapter names the login by its user id (``/me``); the same subject here makes a later reconnect
+        # through the consent page replace these credentials instead of adding a second connection.
         return Credentials(
-            access_token=token, expires_at=expires_at, scopes=("ads_management", "ads_read", "business_management")
+            access_token=token,
+            expires_at=expires_at,
+            scopes=("ads_management", "ads_read", "business_management"),
+            subject=login_id,
         )
     token, _ = state.auth.issue_token(platform, login_id, "long_lived", None)
     return Credentials(access_token=token)

@@ -23,6 +23,18 @@ async def queued_syncs(database: Database) -> list[dict[str, object]]:
         return [row[0] for row in rows]
 
 
+async def first_syncs(client: httpx.AsyncClient, world: OrgWorld) -> dict[str, list[str]]:
+    """Each managed account's queued sync runs, by trigger (the campaigns module records them)."""
+    response = await client.get(
+        f"/api/v1/orgs/{world.organization_id}/ad-accounts/sync-status", headers=world.viewer.headers
+    )
+    assert response.status_code == 200, response.text
+    return {
+        s["ad_account_id"]: [s["last_run"]["trigger"]] if s["last_run"] and s["last_run"]["status"] == "queued" else []
+        for s in response.json()
+    }
+
+
 class TestChoosingAccounts:
     async def test_managed_accounts_are_saved_audited_and_get_a_first_sync(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database
@@ -31,14 +43,14 @@ class TestChoosingAccounts:
         first, second = account_id(connection, "1001"), account_id(connection, "1002")
         updated = await manage(client, world.organization_id, world.manager, connection, first)
         assert {a["platform_account_id"]: a["managed"] for a in updated["accounts"]} == {"1001": True, "1002": False}
-        assert await queued_syncs(database) == [
-            {"organization_id": world.organization_id, "ad_account_id": first, "trigger": "connect"}
-        ]
+        assert await first_syncs(client, world) == {first: ["connect"]}
+        assert len(await queued_syncs(database)) == 1
 
         updated = await manage(client, world.organization_id, world.manager, connection, second, first)
         assert all(a["managed"] for a in updated["accounts"])
-        # Only the newly managed account is synced for the first time.
-        assert [job["ad_account_id"] for job in await queued_syncs(database)] == [first, second]
+        # Only the newly managed account is synced for the first time: a queued run, visible at once.
+        assert await first_syncs(client, world) == {first: ["connect"], second: ["connect"]}
+        assert len(await queued_syncs(database)) == 2
 
         updated = await manage(client, world.organization_id, world.manager, connection)
         assert not any(a["managed"] for a in updated["accounts"])

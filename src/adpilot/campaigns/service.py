@@ -8,6 +8,7 @@ nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from adpilot.connections import (
     ConnectionNeedsReconnect,
     FailureOutcome,
     connection_service,
+    on_accounts_managed,
 )
 from adpilot.core.logging import get_logger
 from adpilot.core.time import utcnow
@@ -385,3 +387,10 @@ def _counts(
 
 
 entity_sync_service = EntitySyncService()
+
+
+@on_accounts_managed
+async def queue_first_syncs(session: AsyncSession, organization_id: UUID, ad_account_ids: Sequence[UUID]) -> None:
+    """Accounts just chosen for management get a sync run at once, visible as queued before any worker takes it."""
+    for ad_account_id in ad_account_ids:
+        await entity_sync_service.queue_sync(session, organization_id, ad_account_id, SyncTrigger.connect)

@@ -12,6 +12,7 @@ from adpilot.connections.service import (
     ConnectionService,
     FailureOutcome,
     connection_service,
+    on_accounts_managed,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "ConnectionService",
     "FailureOutcome",
     "connection_service",
+    "on_accounts_managed",
 ]

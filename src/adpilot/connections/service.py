@@ -72,6 +72,19 @@ RECENT_REFRESH = timedelta(seconds=60)
 REFRESH_LOCK_TIMEOUT = "30s"
 REFRESH_CONNECTION_JOB = "connections.refresh_connection"
 SYNC_ENTITIES_JOB = "campaigns.sync_entities"
+
+AccountsManagedHook = Callable[[AsyncSession, UUID, Sequence[UUID]], Awaitable[None]]
+_accounts_managed_hooks: list[AccountsManagedHook] = []
+
+
+def on_accounts_managed(hook: AccountsManagedHook) -> AccountsManagedHook:
+    """Register ``hook(session, organization_id, ad_account_ids)``: run when accounts become managed, in the same
+    transaction (so whatever it queues exists if and only if the change commits)."""
+    if hook not in _accounts_managed_hooks:
+        _accounts_managed_hooks.append(hook)
+    return hook
+
+
 PLATFORM_TITLES = {Platform.google: "Google Ads", Platform.meta: "Meta Ads", Platform.tiktok: "TikTok Ads"}
 _CREDENTIALS_FORMAT = 1
 T = TypeVar("T")
@@ -432,10 +445,15 @@ class ConnectionService:
     async def _on_accounts_managed(
         self, session: AsyncSession, tenant: TenantContext, account_ids: Sequence[UUID]
     ) -> None:
-        """Hook: accounts a person just chose to manage get their first entity sync (the campaigns module's job).
+        """Accounts a person just chose to manage get their first sync, in the caller's transaction.
 
-        Queued in the caller's transaction by name, so this module does not depend on the campaigns module.
+        The modules that sync accounts register a hook (``on_accounts_managed``), so this module depends on none of
+        them. Without one (a process that never imported the campaigns module), the entity sync job is queued by name.
         """
+        if _accounts_managed_hooks:
+            for hook in _accounts_managed_hooks:
+                await hook(session, tenant.organization_id, account_ids)
+            return
         for account_id in account_ids:
             await enqueue(
                 session, SYNC_ENTITIES_JOB, tenant.organization_id, ad_account_id=str(account_id), trigger="connect"
