@@ -91,3 +91,27 @@ class TestDemoConnections:
         assert len(status) >= 6
         assert all(s["last_run"]["status"] == "succeeded" for s in status), status
         assert sum(s["entity_counts"].get("campaign", 0) for s in status) >= 30
+
+    @pytest.mark.parametrize("platform", ["google", "meta", "tiktok"])
+    async def test_reconnecting_a_demo_login_through_the_consent_page_replaces_it(
+        self, database: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, platform: str
+    ) -> None:
+        from adpilot.app import sandbox_state
+        from tests.sandbox_fixtures import consent, point_platforms_at, serve_sandbox
+
+        settings = get_settings()
+        await seed_demo(database, settings)
+        headers, organization_id = await self.demo_headers(client)
+        base = f"/api/v1/orgs/{organization_id}/connections"
+        with serve_sandbox(sandbox_state(settings)) as server:
+            point_platforms_at(server, monkeypatch)
+            started = await client.post(f"{base}/{platform}/authorize", headers=headers)
+            params = await consent(started.json()["authorization_url"])
+            finished = await client.post(
+                f"{base}/{platform}/callback",
+                json={"state": params["state"], "code": params.get("code") or params.get("auth_code")},
+                headers=headers,
+            )
+        assert finished.status_code == 200, finished.text
+        connections = (await client.get(base, headers=headers)).json()["items"]
+        assert sorted(c["platform"] for c in connections) == ["google", "meta", "tiktok"]
