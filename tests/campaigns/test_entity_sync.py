@@ -342,3 +342,14 @@ async def test_a_token_that_expires_mid_sync_is_refreshed_or_reported_truthfully
     else:
         assert runs[0]["status"] == "failed"
         assert overview["items"][0]["health"] == "needs_reconnect"
+
+
+async def test_syncing_an_account_that_is_not_managed_is_a_conflict(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.google)
+    manager = next(a for a in connection["accounts"] if a["is_manager"])
+    response = await client.post(org_url(world, f"/ad-accounts/{manager['id']}/sync"), headers=world.member.headers)
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "ad-account-not-managed"
+    assert await sync_runs(client, world, manager["id"]) == []

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from adpilot.campaigns.dependencies import CanReadConnections, CanSyncConnections
+from adpilot.campaigns.errors import AdAccountNotManaged
 from adpilot.campaigns.schemas import AccountSyncSummary, EntityRead, SyncRunRead
 from adpilot.campaigns.service import entity_sync_service
 from adpilot.connections import AdAccountNotFound
@@ -68,7 +69,7 @@ async def list_ad_entities(
     "/ad-accounts/{ad_account_id}/sync",
     response_model=SyncRunRead,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(AdAccountNotFound),
+    responses=problem_responses(AdAccountNotFound, AdAccountNotManaged),
 )
 async def sync_ad_account(ad_account_id: UUID, tenant: CanSyncConnections, session: DbSession) -> SyncRunRead:
     """Queue an entity sync of the account now (or return the one already queued or running)."""

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import audit_service
+from adpilot.campaigns.errors import AdAccountNotManaged
 from adpilot.campaigns.models import AdEntity, SyncRun
 from adpilot.campaigns.repository import CampaignRepository
 from adpilot.campaigns.schemas import SyncRunStatus, SyncTrigger
@@ -129,6 +130,8 @@ class EntitySyncService:
     async def request_sync(self, session: AsyncSession, tenant: TenantContext, ad_account_id: UUID) -> SyncRun:
         """A person asks for a sync now (a use of the connection's credentials on their behalf: audited)."""
         account = await self._account(session, tenant.organization_id, ad_account_id)
+        if not account.managed or account.connection_id is None:
+            raise AdAccountNotManaged()
         run = await self.queue_sync(
             session, tenant.organization_id, account.id, SyncTrigger.manual, requested_by=tenant.user_id
         )

@@ -3155,6 +3155,16 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
+            /** @description This ad account is not managed: choose it on the Connections page (or reconnect its platform) first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description The request is invalid */
             422: {
                 headers: {
