@@ -24,6 +24,8 @@ log = get_logger(__name__)
 class ClientConfig(BaseModel):
     environment: str
     outbox_enabled: bool
+    # The ad platform sandbox is served, and platforms without their own app credentials use it.
+    sandbox: bool
     version: str
 
 
@@ -72,5 +74,8 @@ async def get_client_config() -> ClientConfig:
     """What the web app needs to know before anyone logs in."""
     settings = get_settings()
     return ClientConfig(
-        environment=settings.environment.value, outbox_enabled=settings.outbox_page_enabled, version=__version__
+        environment=settings.environment.value,
+        outbox_enabled=settings.outbox_page_enabled,
+        sandbox=settings.sandbox_enabled,
+        version=__version__,
     )

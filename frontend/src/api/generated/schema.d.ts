@@ -901,6 +901,8 @@ export interface components {
             environment: string;
             /** Outbox Enabled */
             outbox_enabled: boolean;
+            /** Sandbox */
+            sandbox: boolean;
             /** Version */
             version: string;
         };

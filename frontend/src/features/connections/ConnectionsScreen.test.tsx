@@ -12,7 +12,7 @@ import type { AccountSyncSummary, ConnectionRead } from "./types";
 
 const PATH = "/orgs/$organizationId/connections";
 const URL_ = `/orgs/${ORG_ID}/connections`;
-const CONFIG = { environment: "development", outbox_enabled: true, version: "test" };
+const CONFIG = { environment: "development", outbox_enabled: true, sandbox: true, version: "test" };
 
 interface Api {
   connections: ConnectionRead[];

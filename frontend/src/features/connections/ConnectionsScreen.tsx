@@ -37,7 +37,7 @@ export function ConnectionsScreen() {
   }, [syncStatus.data]);
 
   const items = connections.data?.items ?? [];
-  const sandboxLikely = config.data ? config.data.environment !== "production" : false;
+  const sandbox = config.data?.sandbox ?? false;
 
   return (
     <div className="mx-auto max-w-5xl">
@@ -58,11 +58,11 @@ export function ConnectionsScreen() {
         <ErrorState error={connections.error} onRetry={() => void connections.refetch()} />
       ) : (
         <div className="space-y-6">
-          {items.length === 0 && <ConnectIntro canManage={permissions.manage} sandbox={sandboxLikely} />}
-          {items.length > 0 && sandboxLikely && (
+          {items.length === 0 && <ConnectIntro canManage={permissions.manage} sandbox={sandbox} />}
+          {items.length > 0 && sandbox && (
             <p className="text-xs text-neutral-500">
-              On demo and development servers the platforms are adpilot's sandbox: simulated consent pages and ad accounts, no real account is
-              touched.
+              On this server, platforms without their own app credentials are adpilot's sandbox: simulated consent pages and ad accounts,
+              no real account is touched.
             </p>
           )}
           {syncStatus.isError && <Alert tone="warning" title="Sync status is unavailable">{describeError(syncStatus.error)}</Alert>}
