@@ -7,7 +7,8 @@ here first:
   with RFC 6749 error bodies. A refresh token is issued only for ``access_type=offline``.
 * The API under ``/{version}/``: ``customers:listAccessibleCustomers``, ``googleAds:search`` (pages of 10,000 rows,
   ``pageSize`` refused) and ``googleAds:searchStream`` (a JSON array of batches, ``results`` omitted when empty,
-  errors array-wrapped), a GAQL subset large enough for the product and its tests, and ``:mutate`` for campaigns, ad
+  errors array-wrapped), a GAQL subset large enough for the product and its tests (parsed and evaluated by
+  :mod:`adpilot.sandbox.gaql`; the resources and fields it serves are here), and ``:mutate`` for campaigns, ad
   groups, ads and campaign budgets (``updateMask`` required, ``validateOnly``, ``partialFailure``).
 * proto3 JSON throughout: lowerCamelCase, int64 as strings, doubles as numbers, enums by name.
 * Errors are ``google.rpc.Status`` envelopes with a ``GoogleAdsFailure`` and a ``request-id`` header; 401 for bad
@@ -50,6 +51,7 @@ from adpilot.sandbox.engine import (
     minor_unit_micros,
 )
 from adpilot.sandbox.faults import FaultKind
+from adpilot.sandbox.gaql import Condition, GaqlError, Query, coerce_values, date_range, evaluate, parse_gaql
 from adpilot.sandbox.state import SandboxState
 
 SCOPE = "https://www.googleapis.com/auth/adwords"
@@ -149,8 +151,8 @@ class GoogleApiError(Exception):
         return {"error": error}
 
 
-def _query_error(code: str, message: str) -> GoogleApiError:
-    return GoogleApiError(400, [AdsError("queryError", code, message)])
+def _query_error(error: GaqlError) -> GoogleApiError:
+    return GoogleApiError(400, [AdsError("queryError", error.code, error.message)])
 
 
 def _request_error(code: str, message: str) -> GoogleApiError:
@@ -208,216 +210,7 @@ def _unauthenticated(code: str, message: str) -> GoogleApiError:
     return GoogleApiError(401, [AdsError("authenticationError", code, message)])
 
 
-# ---- GAQL: parsing ---------------------------------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-      | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
-      | (?P<op>!=|>=|<=|=|>|<|\(|\)|,)
-      | (?P<word>[A-Za-z_][A-Za-z0-9_.]*)
-    )""",
-    re.VERBOSE,
-)
-_KEYWORDS = frozenset(
-    {"SELECT", "FROM", "WHERE", "AND", "ORDER", "BY", "ASC", "DESC", "LIMIT", "PARAMETERS", "IN", "NOT", "BETWEEN",
-     "DURING", "LIKE", "IS", "NULL"}
-)  # fmt: skip
-_DURING = frozenset(
-    {"TODAY", "YESTERDAY", "LAST_7_DAYS", "LAST_14_DAYS", "LAST_30_DAYS", "LAST_BUSINESS_WEEK", "THIS_MONTH",
-     "LAST_MONTH", "THIS_WEEK_SUN_TODAY", "THIS_WEEK_MON_TODAY", "LAST_WEEK_SUN_SAT", "LAST_WEEK_MON_SUN"}
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # string | number | op | word
-    text: str
-
-    @property
-    def keyword(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
-
-
-@dataclass(frozen=True)
-class Condition:
-    field: str
-    operator: str  # = != > >= < <= IN NOT_IN BETWEEN DURING LIKE NOT_LIKE IS_NULL IS_NOT_NULL
-    values: tuple[Any, ...]  # literal values: str (quoted or enum word), int, float
-
-
-@dataclass(frozen=True)
-class Query:
-    fields: tuple[str, ...]
-    resource: str
-    conditions: tuple[Condition, ...] = ()
-    order_by: tuple[tuple[str, bool], ...] = ()  # (field, descending)
-    limit: int | None = None
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    position = 0
-    text = text.rstrip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None or match.end() == position:
-            rest = text[position:].strip()
-            if rest[:1] in ("'", '"'):
-                raise _query_error("STRING_NOT_TERMINATED", f"Error in query: unterminated string {rest[:20]!r}.")
-            raise _query_error("BAD_SYMBOL", f"Error in query: unexpected input {rest[:20]!r}.")
-        kind = match.lastgroup or "word"
-        tokens.append(_Token(kind, match.group(kind)))
-        position = match.end()
-    return tokens
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.tokens = _tokenize(text)
-        self.position = 0
-
-    def peek(self) -> _Token | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def take(self) -> _Token:
-        token = self.peek()
-        if token is None:
-            raise _query_error("UNEXPECTED_END_OF_QUERY", "Error in query: unexpected end of query.")
-        self.position += 1
-        return token
-
-    def accept(self, keyword: str) -> bool:
-        token = self.peek()
-        if token is not None and token.keyword == keyword:
-            self.position += 1
-            return True
-        return False
-
-    def expect_op(self, op: str, code: str = "UNEXPECTED_INPUT") -> None:
-        token = self.take()
-        if token.kind != "op" or token.text != op:
-            raise _query_error(code, f"Error in query: expected '{op}' but found '{token.text}'.")
-
-    def field(self) -> str:
-        token = self.take()
-        if token.kind != "word" or token.keyword in _KEYWORDS:
-            raise _query_error("BAD_FIELD_NAME", f"Error in query: expected a field name but found '{token.text}'.")
-        return token.text.lower()
-
-    def value(self) -> Any:
-        token = self.take()
-        if token.kind == "string":
-            return bytes(token.text[1:-1], "utf-8").decode("unicode_escape")
-        if token.kind == "number":
-            return float(token.text) if "." in token.text else int(token.text)
-        if token.kind == "word" and token.keyword not in _KEYWORDS:
-            return token.text  # an enum constant (or TRUE/FALSE)
-        raise _query_error("BAD_VALUE", f"Error in query: expected a value but found '{token.text}'.")
-
-    def values_list(self) -> tuple[Any, ...]:
-        self.expect_op("(", "EXPECTED_LIST")
-        values = [self.value()]
-        while True:
-            token = self.take()
-            if token.kind == "op" and token.text == ")":
-                return tuple(values)
-            if token.kind != "op" or token.text != ",":
-                raise _query_error("UNEXPECTED_INPUT", f"Error in query: unexpected '{token.text}' in a list.")
-            values.append(self.value())
-
-    def condition(self) -> Condition:
-        name = self.field()
-        token = self.take()
-        if token.kind == "op" and token.text in ("=", "!=", ">", ">=", "<", "<="):
-            return Condition(name, token.text, (self.value(),))
-        keyword = token.keyword
-        if keyword == "IN":
-            return Condition(name, "IN", self.values_list())
-        if keyword == "NOT":
-            if self.accept("IN"):
-                return Condition(name, "NOT_IN", self.values_list())
-            if self.accept("LIKE"):
-                return Condition(name, "NOT_LIKE", (self.value(),))
-            raise _query_error("BAD_OPERATOR", "Error in query: NOT must be followed by IN or LIKE.")
-        if keyword == "BETWEEN":
-            low = self.value()
-            if not self.accept("AND"):
-                raise _query_error("EXPECTED_AND", "Error in query: expected AND between values of BETWEEN.")
-            return Condition(name, "BETWEEN", (low, self.value()))
-        if keyword == "DURING":
-            preset = self.take()
-            return Condition(name, "DURING", (preset.text.strip("'\""),))
-        if keyword == "LIKE":
-            return Condition(name, "LIKE", (self.value(),))
-        if keyword == "IS":
-            negated = self.accept("NOT")
-            if not self.accept("NULL"):
-                raise _query_error("BAD_OPERATOR", "Error in query: IS must be followed by NULL or NOT NULL.")
-            return Condition(name, "IS_NOT_NULL" if negated else "IS_NULL", ())
-        raise _query_error("BAD_OPERATOR", f"Error in query: invalid operator '{token.text}'.")
-
-    def parse(self) -> Query:
-        if not self.accept("SELECT"):
-            raise _query_error("EXPECTED_SELECT", "Error in query: SELECT is missing at the beginning of query.")
-        fields = [self.field()]
-        while (token := self.peek()) is not None and token.kind == "op" and token.text == ",":
-            self.take()
-            fields.append(self.field())
-        if not self.accept("FROM"):
-            raise _query_error("EXPECTED_FROM", "Error in query: missing FROM clause.")
-        resource = self.field()
-        conditions: list[Condition] = []
-        order_by: list[tuple[str, bool]] = []
-        limit: int | None = None
-        if self.accept("WHERE"):
-            conditions.append(self.condition())
-            while self.accept("AND"):
-                conditions.append(self.condition())
-        if self.accept("ORDER"):
-            if not self.accept("BY"):
-                raise _query_error("EXPECTED_BY", "Error in query: expecting ORDER BY to have BY.")
-            while True:
-                name = self.field()
-                descending = self.accept("DESC")
-                if not descending:
-                    self.accept("ASC")
-                order_by.append((name, descending))
-                token = self.peek()
-                if token is None or token.kind != "op" or token.text != ",":
-                    break
-                self.take()
-        if self.accept("LIMIT"):
-            token = self.take()
-            if token.kind != "number" or "." in token.text:
-                raise _query_error("BAD_LIMIT_VALUE", f"Error in query: invalid LIMIT value '{token.text}'.")
-            limit = int(token.text)
-            if limit <= 0:
-                raise _query_error("LIMIT_VALUE_TOO_LOW", "Error in query: LIMIT must be positive.")
-        if self.accept("PARAMETERS"):
-            while True:
-                name = self.field()
-                self.expect_op("=")
-                self.value()
-                if name != "include_drafts":
-                    raise _query_error("BAD_PARAMETER_NAME", f"Error in query: unknown parameter '{name}'.")
-                token = self.peek()
-                if token is None or token.kind != "op" or token.text != ",":
-                    break
-                self.take()
-        if (token := self.peek()) is not None:
-            raise _query_error("UNEXPECTED_INPUT", f"Error in query: unexpected input '{token.text}'.")
-        return Query(tuple(fields), resource, tuple(conditions), tuple(order_by), limit)
-
-
-def parse_gaql(text: str) -> Query:
-    """Parse a Google Ads Query Language statement (the subset the emulator serves) or raise a ``queryError``."""
-    if not text or not text.strip():
-        raise _query_error("UNEXPECTED_END_OF_QUERY", "Error in query: the query is empty.")
-    return _Parser(text).parse()
-
-
-# ---- GAQL: the resources and fields served ---------------------------------------------------------------------------
+# ---- queries: the resources and fields served ------------------------------------------------------------------------
 
 
 @dataclass
@@ -774,44 +567,7 @@ def _put(target: dict[str, Any], path: Sequence[str], value: Any) -> None:
     target[path[-1]] = value
 
 
-# ---- GAQL: execution -------------------------------------------------------------------------------------------------
-
-
-def _preset_range(preset: str, today: date) -> tuple[date, date]:
-    one = timedelta(days=1)
-    if preset == "TODAY":
-        return today, today
-    if preset == "YESTERDAY":
-        return today - one, today - one
-    if preset in ("LAST_7_DAYS", "LAST_14_DAYS", "LAST_30_DAYS"):
-        days = int(preset.split("_")[1])
-        return today - timedelta(days=days), today - one
-    if preset == "THIS_MONTH":
-        return today.replace(day=1), today
-    if preset == "LAST_MONTH":
-        last = today.replace(day=1) - one
-        return last.replace(day=1), last
-    monday = today - timedelta(days=today.weekday())
-    sunday = today - timedelta(days=(today.weekday() + 1) % 7)
-    if preset == "THIS_WEEK_MON_TODAY":
-        return monday, today
-    if preset == "THIS_WEEK_SUN_TODAY":
-        return sunday, today
-    if preset == "LAST_WEEK_MON_SUN":
-        return monday - timedelta(days=7), monday - one
-    if preset == "LAST_WEEK_SUN_SAT":
-        return sunday - timedelta(days=7), sunday - one
-    # LAST_BUSINESS_WEEK: Monday to Friday of the previous week.
-    return monday - timedelta(days=7), monday - timedelta(days=3)
-
-
-def _date_literal(value: Any) -> date:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _query_error("INVALID_DATE_FORMAT", f"Invalid date format. Expected 'YYYY-MM-DD', found {value!r}.")
+# ---- queries: planning and running (the language itself is in sandbox.gaql) ------------------------------------------
 
 
 @dataclass
@@ -827,36 +583,10 @@ class _Plan:
     segmented: bool = False  # segments.date selected: one row per day
 
 
-def _coerce(spec: _Field, condition: Condition) -> tuple[Any, ...]:
-    """The condition's literals in the field's own terms (validated once, not per row)."""
-    values: list[Any] = []
-    for value in condition.values:
-        if spec.kind in ("int64", "double"):
-            try:
-                number = float(value) if spec.kind == "double" else int(str(value))
-            except ValueError:
-                raise _query_error("BAD_NUMBER", f"Error in query: '{value}' is not a number.") from None
-            values.append(number)
-        elif spec.kind == "bool":
-            word = str(value).upper()
-            if word not in ("TRUE", "FALSE"):
-                raise _query_error("BAD_VALUE", f"Error in query: '{value}' is not TRUE or FALSE.")
-            values.append(word == "TRUE")
-        elif spec.kind == "date" and condition.operator != "DURING":
-            values.append(_date_literal(value).isoformat())
-        elif spec.kind == "enum" and spec.enum is not None and str(value) not in spec.enum:
-            raise _query_error(
-                "BAD_ENUM_CONSTANT", f"Error in query: invalid enum constant '{value}' for field '{spec.name}'."
-            )
-        else:
-            values.append(str(value))
-    return tuple(values)
-
-
 def _plan(query: Query, account: SimAccount, today: date) -> _Plan:
     allowed = _SELECTABLE.get(query.resource)
     if allowed is None:
-        raise _query_error(
+        raise GaqlError(
             "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE",
             f"Error in query: invalid resource type '{query.resource}' in the FROM clause.",
         )
@@ -864,16 +594,16 @@ def _plan(query: Query, account: SimAccount, today: date) -> _Plan:
     def lookup(name: str, clause: str) -> _Field:
         spec = FIELDS.get(name)
         if spec is None:
-            raise _query_error("UNRECOGNIZED_FIELD", f"Unrecognized field in the query: '{name}'.")
+            raise GaqlError("UNRECOGNIZED_FIELD", f"Unrecognized field in the query: '{name}'.")
         if spec.resource in ("metrics", "segments"):
             if query.resource not in _REPORTING:
-                raise _query_error(
+                raise GaqlError(
                     "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
                     f"Cannot select or filter on the following metrics or segments: '{name}' "
                     f"(could not support requested resources: '{query.resource}').",
                 )
         elif spec.resource not in allowed:
-            raise _query_error(
+            raise GaqlError(
                 f"PROHIBITED_RESOURCE_TYPE_IN_{clause}_CLAUSE",
                 f"Cannot select or filter on the following resource: '{spec.resource}', since it is not attributed "
                 f"to '{query.resource}'.",
@@ -884,11 +614,11 @@ def _plan(query: Query, account: SimAccount, today: date) -> _Plan:
     plan = _Plan(query=query, fields=fields, conditions=[])
     for condition in query.conditions:
         spec = lookup(condition.field, "WHERE")
-        plan.conditions.append((spec, condition, _coerce(spec, condition)))
+        plan.conditions.append((spec, condition, coerce_values(condition, spec.kind, spec.enum)))
     for name, _ in query.order_by:
         lookup(name, "SELECT")
         if name not in query.fields:
-            raise _query_error(
+            raise GaqlError(
                 "EXPECTED_REFERENCED_FIELD_IN_SELECT_CLAUSE",
                 f"Error in query: '{name}' is used in ORDER BY but is missing from the SELECT clause.",
             )
@@ -896,107 +626,24 @@ def _plan(query: Query, account: SimAccount, today: date) -> _Plan:
     uses_metrics = any(f.resource == "metrics" for f in fields) or any(
         spec.resource == "metrics" for spec, _, _ in plan.conditions
     )
-    since, until = _date_bounds(plan.conditions, today)
+    since, until = date_range(((condition, values) for _, condition, values in plan.conditions), today)
     if plan.segmented and (since is None or until is None):
-        raise _query_error(
+        raise GaqlError(
             "EXPECTED_FILTERS_ON_DATE_RANGE",
             "Error in query: the query must include a finite date range filter on segments.date when segments.date "
             "is selected.",
         )
     if since is not None and until is not None and since > until:
-        raise _query_error("DATE_RANGE_TOO_NARROW", "Error in query: the date range starts after it ends.")
+        raise GaqlError("DATE_RANGE_TOO_NARROW", "Error in query: the date range starts after it ends.")
     plan.reports = uses_metrics or plan.segmented or since is not None or until is not None
     plan.since, plan.until = since, until
     if plan.reports and account.is_manager:
-        raise _query_error(
+        raise GaqlError(
             "REQUESTED_METRICS_FOR_MANAGER",
             "Metrics cannot be requested for a manager account. To retrieve metrics, issue separate requests against "
             "each client account under the manager account.",
         )
     return plan
-
-
-def _date_bounds(
-    conditions: Iterable[tuple[_Field, Condition, tuple[Any, ...]]], today: date
-) -> tuple[date | None, date | None]:
-    since: date | None = None
-    until: date | None = None
-
-    def narrow(low: date | None, high: date | None) -> None:
-        nonlocal since, until
-        if low is not None:
-            since = low if since is None else max(since, low)
-        if high is not None:
-            until = high if until is None else min(until, high)
-
-    for spec, condition, values in conditions:
-        if spec.name != "segments.date":
-            continue
-        operator = condition.operator
-        if operator == "DURING":
-            preset = str(condition.values[0]).upper()
-            if preset not in _DURING:
-                raise _query_error(
-                    "INVALID_VALUE_WITH_DURING_OPERATOR",
-                    f"Invalid date literal supplied for DURING operator: {condition.values[0]}.",
-                )
-            narrow(*_preset_range(preset, today))
-            continue
-        days = [date.fromisoformat(v) for v in values]
-        if operator == "BETWEEN":
-            narrow(days[0], days[1])
-        elif operator == "=":
-            narrow(days[0], days[0])
-        elif operator == "IN":
-            narrow(min(days), max(days))
-        elif operator == ">=":
-            narrow(days[0], None)
-        elif operator == ">":
-            narrow(days[0] + timedelta(days=1), None)
-        elif operator == "<=":
-            narrow(None, days[0])
-        elif operator == "<":
-            narrow(None, days[0] - timedelta(days=1))
-    return since, until
-
-
-def _like(pattern: str, value: str) -> bool:
-    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(regex, value, re.IGNORECASE | re.DOTALL) is not None
-
-
-def _matches(value: Any, condition: Condition, values: tuple[Any, ...], today: date) -> bool:
-    operator = condition.operator
-    if operator == "IS_NULL":
-        return value is None
-    if operator == "IS_NOT_NULL":
-        return value is not None
-    if value is None:
-        return operator in ("!=", "NOT_IN", "NOT_LIKE")
-    if operator == "DURING":
-        low, high = _preset_range(str(condition.values[0]).upper(), today)
-        return bool(low.isoformat() <= value <= high.isoformat())
-    if operator == "=":
-        return bool(value == values[0])
-    if operator == "!=":
-        return bool(value != values[0])
-    if operator == "IN":
-        return value in values
-    if operator == "NOT_IN":
-        return value not in values
-    if operator == "BETWEEN":
-        return bool(values[0] <= value <= values[1])
-    if operator == "LIKE":
-        return _like(str(values[0]), str(value))
-    if operator == "NOT_LIKE":
-        return not _like(str(values[0]), str(value))
-    comparisons: dict[str, Callable[[Any, Any], bool]] = {
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-    }
-    return comparisons[operator](value, values[0])
 
 
 class _Executor:
@@ -1011,27 +658,12 @@ class _Executor:
 
     def rows(self, plan: _Plan) -> list[_Row]:
         rows = self._report_rows(plan) if plan.reports else self._entity_rows(plan.query.resource)
-        rows = [row for row in rows if self._keep(row, plan)]
-        self._sort(rows, plan)
-        if plan.query.limit is not None:
-            rows = rows[: plan.query.limit]
-        return rows
+        where = [(self._reader(spec), condition, values) for spec, condition, values in plan.conditions]
+        order_by = [(self._reader(FIELDS[name]), descending) for name, descending in plan.query.order_by]
+        return evaluate(rows, where, order_by, plan.query.limit, self.today)
 
-    def _keep(self, row: _Row, plan: _Plan) -> bool:
-        for spec, condition, values in plan.conditions:
-            if not _matches(spec.read(row, self.budgets), condition, values, self.today):
-                return False
-        return True
-
-    def _sort(self, rows: list[_Row], plan: _Plan) -> None:
-        for name, descending in reversed(plan.query.order_by):
-            spec = FIELDS[name]
-
-            def key(row: _Row, spec: _Field = spec) -> tuple[bool, Any]:
-                value = spec.read(row, self.budgets)
-                return (value is not None, value if value is not None else 0)
-
-            rows.sort(key=key, reverse=descending)
+    def _reader(self, spec: _Field) -> Callable[[_Row], Any]:
+        return lambda row: spec.read(row, self.budgets)
 
     def _entities(self, level: EntityLevel) -> dict[str, SimEntity]:
         return {
@@ -1969,10 +1601,13 @@ def create_google_emulator(
                 400, [AdsError("fieldError", "REQUIRED", "The required field was not present.", (("query", None),))]
             )
         assert who.account is not None  # noqa: S101 - customer calls always have one
-        query = parse_gaql(text)
-        executor = _Executor(state, budgets, who.account)
-        plan = _plan(query, who.account, executor.today)
-        return who.account, plan, executor.rows(plan)
+        try:
+            query = parse_gaql(text)
+            executor = _Executor(state, budgets, who.account)
+            plan = _plan(query, who.account, executor.today)
+            return who.account, plan, executor.rows(plan)
+        except GaqlError as exc:
+            raise _query_error(exc) from None
 
     @app.post("/{version}/customers/{customer_id}/googleAds:search")
     async def search(request: Request, version: str, customer_id: str) -> JSONResponse:
