@@ -16,14 +16,13 @@ only when someone sleeps.
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -33,6 +32,7 @@ from fastapi import FastAPI
 from adpilot.platforms.config import GoogleAdsConfig, Rate
 from adpilot.platforms.errors import (
     PlatformAuthError,
+    PlatformError,
     PlatformRateLimited,
     PlatformRejected,
     PlatformUnavailable,
@@ -42,11 +42,9 @@ from adpilot.platforms.google.client import GoogleAdsClient
 from adpilot.platforms.google.payloads import SEARCH_STREAM
 from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.port import AdPlatformAdapter
-from adpilot.platforms.ratelimit import MemoryRateLimiter
 from adpilot.platforms.types import (
     AdAccountRef,
     Credentials,
-    DailyMetricsRow,
     EntityLevel,
     EntityRef,
     EntityStatus,
@@ -55,12 +53,24 @@ from adpilot.platforms.types import (
 )
 from adpilot.sandbox import google as emulator_module
 from adpilot.sandbox.auth import pkce_challenge
-from adpilot.sandbox.clock import SandboxClock
 from adpilot.sandbox.engine import SandboxLogin, SimAccount
-from adpilot.sandbox.faults import Fault, FaultKind
+from adpilot.sandbox.faults import FaultKind
 from adpilot.sandbox.google import create_google_emulator
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState
+from tests.platforms.contract_kit import (
+    ContractBackend,
+    FakeTime,
+    SandboxServer,
+    WorldBackend,
+    as_tuples,
+    collect,
+    fake_time_http,
+    frozen_state,
+    in_process,
+    lifted_rate,
+    logged_client,
+)
 
 # --- recorded real responses (reference §A; sources in the comments) -----------------------------------------------
 
@@ -284,21 +294,6 @@ def recorded_metrics_search() -> dict[str, Any]:
 # --- test kit -------------------------------------------------------------------------------------------------------
 
 
-class FakeTime:
-    """A clock that moves only when someone sleeps: waits are exact and instant."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
-
-
 @dataclass
 class WireRequest:
     """One request as it left the adapter."""
@@ -345,36 +340,9 @@ class WireLog:
 def build_adapter(
     config: GoogleAdsConfig, transport: httpx.AsyncBaseTransport | None, fake: FakeTime, log: WireLog
 ) -> tuple[GoogleAdsAdapter, httpx.AsyncClient, PlatformHttp]:
-    client = httpx.AsyncClient(
-        transport=transport,
-        event_hooks={"request": [log.on_request], "response": [log.on_response]},
-        follow_redirects=False,
-    )
-    http = PlatformHttp(
-        limiter=MemoryRateLimiter(sleep=fake.sleep, clock=fake.clock),
-        client=client,
-        sleep=fake.sleep,
-        rng=random.Random(3),
-    )
+    client = logged_client(transport, log.on_request, log.on_response)
+    http = fake_time_http(client, fake)
     return GoogleAdsAdapter(config, http), client, http
-
-
-def as_tuples(rows: list[DailyMetricsRow]) -> list[tuple[Any, ...]]:
-    return sorted(
-        (r.entity_platform_id, r.day, r.impressions, r.clicks, r.spend_micros, r.conversions, r.conversion_value_micros)
-        for r in rows
-    )
-
-
-async def collect(
-    adapter: GoogleAdsAdapter,
-    credentials: Credentials,
-    account: AdAccountRef,
-    level: EntityLevel,
-    since: date,
-    until: date,
-) -> list[DailyMetricsRow]:
-    return [row async for row in adapter.fetch_daily_metrics(credentials, account, level, since, until)]
 
 
 def shape(value: Any) -> Any:
@@ -410,50 +378,21 @@ class _ConsentForm(HTMLParser):
 # --- the two backends -------------------------------------------------------------------------------------------------
 
 
-class Backend:
-    """What the contract needs from a Google Ads: an adapter pointed at it, and the answers it should give."""
+class Backend(ContractBackend):
+    """What the contract needs from a Google Ads: an adapter pointed at it, and the answers it should give. Faults
+    hit API calls; the forbidden account is one the call may not reach (Google answers 403, array-wrapped on the
+    stream)."""
 
-    name: str
     config: GoogleAdsConfig
     adapter: GoogleAdsAdapter
-    client: httpx.AsyncClient
     http: PlatformHttp
-    fake: FakeTime
     log: WireLog
-    account: AdAccountRef
-    currency: str
     report_range: tuple[date, date]
     empty_range: tuple[date, date]
     expires_in: int
 
-    async def connect(self) -> Credentials:
-        raise NotImplementedError
-
     def expected_accounts(self) -> list[tuple[Any, ...]]:
         """(id, name, currency, time zone, login customer id, is manager) of every account the login reaches."""
-        raise NotImplementedError
-
-    def expected_entities(self) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def inject(self, kind: FaultKind, count: int = 1) -> None:
-        """The next ``count`` API calls about the account fail with Google's answer for ``kind``."""
-        raise NotImplementedError
-
-    def forbidden_account(self) -> AdAccountRef:
-        """An account the call may not reach (Google answers 403, array-wrapped on the stream)."""
-        raise NotImplementedError
-
-    def budgeted_campaign(self) -> EntityRef:
-        raise NotImplementedError
-
-    def status_of(self, ref: EntityRef) -> EntityStatus:
-        raise NotImplementedError
-
-    def daily_budget_of(self, ref: EntityRef) -> int | None:
         raise NotImplementedError
 
 
@@ -601,11 +540,12 @@ class RecordedGoogle(Backend):
         return self.budgets.get("800001", 50_000_000)
 
 
-class EmulatedGoogle(Backend):
+class EmulatedGoogle(WorldBackend, Backend):
     """The sandbox emulator, reached the way the product reaches it (over HTTP at ``…/sandbox/google``), through a
     client account of a manager, so every call carries ``login-customer-id``."""
 
     name = "emulator"
+    platform = Platform.google
 
     def __init__(
         self,
@@ -708,69 +648,24 @@ class EmulatedGoogle(Backend):
                 )
         return sorted(expected, key=repr)
 
-    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[tuple[Any, ...]]:
-        rows = self.state.world.daily_metrics(Platform.google, self.account.account_id, level, since, until)
-        return sorted(
-            (
-                m.entity_id,
-                m.day,
-                m.impressions,
-                m.clicks,
-                m.spend_micros,
-                Decimal(m.conversions),
-                m.conversion_value_micros,
-            )
-            for m in rows
-        )
-
-    def inject(self, kind: FaultKind, count: int = 1) -> None:
-        self.state.faults.add(Platform.google, self.account.account_id, Fault(kind, count))
-
     def forbidden_account(self) -> AdAccountRef:
         # A manager's client asked for without the manager in login-customer-id.
         return AdAccountRef(self.account.account_id)
 
-    def budgeted_campaign(self) -> EntityRef:
-        for entity in self.state.world.entities(Platform.google, self.account.account_id, EntityLevel.campaign):
-            if entity.daily_budget_micros is not None and entity.status is EntityStatus.active:
-                return EntityRef(self.account, EntityLevel.campaign, entity.id)
-        raise AssertionError("the demo world has no Google campaign with a daily budget")
-
-    def status_of(self, ref: EntityRef) -> EntityStatus:
-        entity = self.state.world.entity(Platform.google, ref.platform_id)
-        assert entity is not None
-        return entity.status
-
-    def daily_budget_of(self, ref: EntityRef) -> int | None:
-        entity = self.state.world.entity(Platform.google, ref.platform_id)
-        assert entity is not None
-        return entity.daily_budget_micros
-
-
-class Server(Protocol):
-    """The sandbox server fixture (``sandbox_server``): real HTTP on a loopback port."""
-
-    state: SandboxState
-
-    def base_url(self, platform: str) -> str: ...
-
 
 @pytest.fixture
-def shared_sandbox(sandbox_server: Server) -> Iterator[SandboxState]:
+def shared_sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxState]:
     """The sandbox server's state with Google's rate lifted (waiting is fake in these tests; the emulator's real-time
     quota has its own test on a private sandbox below)."""
-    state = sandbox_server.state
-    saved = state.config.google_requests_per_second
-    state.config.google_requests_per_second = 100_000.0
-    yield state
-    state.config.google_requests_per_second = saved
+    with lifted_rate(sandbox_server, Platform.google) as state:
+        yield state
 
 
 @pytest.fixture(params=["emulator", "recorded"])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     chosen: Backend
     if request.param == "emulator":
-        server: Server = request.getfixturevalue("sandbox_server")
+        server: SandboxServer = request.getfixturevalue("sandbox_server")
         chosen = EmulatedGoogle(request.getfixturevalue("shared_sandbox"), server.base_url("google"))
     else:
         chosen = RecordedGoogle()
@@ -779,7 +674,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
 
 
 @pytest.fixture
-async def emulator(sandbox_server: Server, shared_sandbox: SandboxState) -> AsyncIterator[EmulatedGoogle]:
+async def emulator(sandbox_server: SandboxServer, shared_sandbox: SandboxState) -> AsyncIterator[EmulatedGoogle]:
     backend = EmulatedGoogle(shared_sandbox, sandbox_server.base_url("google"))
     yield backend
     await backend.client.aclose()
@@ -788,13 +683,7 @@ async def emulator(sandbox_server: Server, shared_sandbox: SandboxState) -> Asyn
 def private_emulator(state: SandboxState, **options: Any) -> EmulatedGoogle:
     """An emulator on a sandbox of its own (in-process ASGI), for tests that move its clock or throttle it: the shared
     server's clock follows the wall clock and its quota real time."""
-    root = FastAPI()
-    root.mount("/sandbox/google", create_google_emulator(state))
-    return EmulatedGoogle(state, "http://sandbox.test/sandbox/google", httpx.ASGITransport(app=root), **options)
-
-
-def frozen_state(**config: Any) -> SandboxState:
-    return SandboxState.demo(clock=SandboxClock(frozen=True), config=SandboxConfig(**config))
+    return EmulatedGoogle(state, *in_process(Platform.google, create_google_emulator(state)), **options)
 
 
 # === the contract: same questions, same answers, on both backends =================================================
@@ -1091,7 +980,9 @@ class TestRecordedOnly:
             (502, "<html>Bad Gateway</html>", PlatformUnavailable, {}),
         ],
     )
-    def test_google_errors_map_to_ours(self, status: int, body: Any, kind: type, details: dict[str, Any]) -> None:
+    def test_google_errors_map_to_ours(
+        self, status: int, body: Any, kind: type[PlatformError], details: dict[str, Any]
+    ) -> None:
         content = body if isinstance(body, str) else json.dumps(body)
         error = classify(httpx.Response(status, content=content, headers={"request-id": "rid"}))
         assert isinstance(error, kind)
@@ -1116,12 +1007,13 @@ class TestRecordedOnly:
         ],
     )
     def test_token_endpoint_errors_map_to_ours(
-        self, status: int, body: Any, kind: type, refreshable: bool | None
+        self, status: int, body: Any, kind: type[PlatformError], refreshable: bool | None
     ) -> None:
         error = classify_token(httpx.Response(status, json=body))
         assert isinstance(error, kind)
         if refreshable is not None:
-            assert error.refreshable is refreshable  # type: ignore[attr-defined]
+            assert isinstance(error, PlatformAuthError)
+            assert error.refreshable is refreshable
         assert classify_token(httpx.Response(200, json=RECORDED_TOKEN)) is None
 
 

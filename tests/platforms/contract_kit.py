@@ -1,0 +1,229 @@
+"""What the adapter contract suites (Google, Meta, TikTok) share: a fake clock, the backend a suite runs against and
+what an emulator-backed backend reads from the sandbox world, the shared sandbox server's state with a platform's
+emulator rate lifted, and the wiring of an adapter's HTTP pipeline on fake time.
+
+Each suite keeps what is its platform's own: the recorded answers, its wire log (what a request means differs per
+API), the adapter's config and the consent round trip.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from adpilot.platforms.http import PlatformHttp
+from adpilot.platforms.port import AdPlatformAdapter
+from adpilot.platforms.ratelimit import MemoryRateLimiter
+from adpilot.platforms.types import (
+    AdAccountRef,
+    Credentials,
+    DailyMetricsRow,
+    EntityLevel,
+    EntityRef,
+    EntityStatus,
+    Platform,
+)
+from adpilot.sandbox.clock import SandboxClock
+from adpilot.sandbox.faults import Fault, FaultKind
+from adpilot.sandbox.state import SandboxConfig, SandboxState
+from tests.sandbox_fixtures import SandboxServer
+
+__all__ = [
+    "ContractBackend",
+    "FakeTime",
+    "Row",
+    "SandboxServer",
+    "WorldBackend",
+    "as_tuples",
+    "collect",
+    "fake_time_http",
+    "frozen_state",
+    "in_process",
+    "lifted_rate",
+    "logged_client",
+]
+
+
+class FakeTime:
+    """A clock that moves only when someone sleeps: waits are exact and instant."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+
+
+# --- the adapter's HTTP pipeline ----------------------------------------------------------------------------------
+
+
+def logged_client(
+    transport: httpx.AsyncBaseTransport | None,
+    on_request: Callable[[httpx.Request], Awaitable[None]],
+    on_response: Callable[[httpx.Response], Awaitable[None]] | None = None,
+) -> httpx.AsyncClient:
+    """The adapter's own client on ``transport`` (real HTTP when None), every request and response seen by the hooks;
+    redirects are not followed (a consent answer is the redirect)."""
+    hooks: dict[str, list[Any]] = {"request": [on_request], "response": [on_response] if on_response else []}
+    return httpx.AsyncClient(transport=transport, event_hooks=hooks, follow_redirects=False)
+
+
+def fake_time_http(client: httpx.AsyncClient, fake: FakeTime, *, seed: int = 3) -> PlatformHttp:
+    """The request pipeline on ``client``, its in-memory limiter and its waits on ``fake``'s clock."""
+    return PlatformHttp(
+        limiter=MemoryRateLimiter(sleep=fake.sleep, clock=fake.clock),
+        client=client,
+        sleep=fake.sleep,
+        rng=random.Random(seed),
+    )
+
+
+# --- daily numbers ----------------------------------------------------------------------------------------------------
+
+# (entity id, day, impressions, clicks, spend micros, conversions, conversion value micros)
+Row = tuple[str, date, int, int, int, Decimal, int]
+
+
+def as_tuples(rows: list[DailyMetricsRow]) -> list[Row]:
+    return sorted(
+        (r.entity_platform_id, r.day, r.impressions, r.clicks, r.spend_micros, r.conversions, r.conversion_value_micros)
+        for r in rows
+    )
+
+
+async def collect(
+    adapter: AdPlatformAdapter,
+    credentials: Credentials,
+    account: AdAccountRef,
+    level: EntityLevel,
+    since: date,
+    until: date,
+) -> list[DailyMetricsRow]:
+    return [row async for row in adapter.fetch_daily_metrics(credentials, account, level, since, until)]
+
+
+# --- the backends -----------------------------------------------------------------------------------------------------
+
+
+class ContractBackend:
+    """What every contract suite needs from a platform: an adapter pointed at it (on ``client``, waiting on ``fake``),
+    and the answers it should give. Each suite's ``Backend`` adds its adapter, its wire log and what is its
+    platform's own."""
+
+    name: str
+    client: httpx.AsyncClient
+    fake: FakeTime
+    account: AdAccountRef
+    currency: str
+
+    async def connect(self) -> Credentials:
+        raise NotImplementedError
+
+    def expected_entities(self) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[Row]:
+        raise NotImplementedError
+
+    def inject(self, kind: FaultKind, count: int = 1) -> None:
+        """The next ``count`` calls about the account fail with the platform's answer for ``kind``."""
+        raise NotImplementedError
+
+    def forbidden_account(self) -> AdAccountRef:
+        """An account the credentials may not reach."""
+        raise NotImplementedError
+
+    def budgeted_campaign(self) -> EntityRef:
+        """An active campaign of the account with a daily budget."""
+        raise NotImplementedError
+
+    def status_of(self, ref: EntityRef) -> EntityStatus:
+        raise NotImplementedError
+
+    def daily_budget_of(self, ref: EntityRef) -> int | None:
+        raise NotImplementedError
+
+
+class WorldBackend(ContractBackend):
+    """A backend on the sandbox emulator: the answers it should give are the sandbox world's, and faults are the
+    sandbox's own."""
+
+    platform: Platform
+    state: SandboxState
+
+    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[Row]:
+        rows = self.state.world.daily_metrics(self.platform, self.account.account_id, level, since, until)
+        return sorted(
+            (
+                m.entity_id,
+                m.day,
+                m.impressions,
+                m.clicks,
+                m.spend_micros,
+                Decimal(m.conversions),
+                m.conversion_value_micros,
+            )
+            for m in rows
+        )
+
+    def inject(self, kind: FaultKind, count: int = 1) -> None:
+        self.state.faults.add(self.platform, self.account.account_id, Fault(kind, count))
+
+    def budgeted_campaign(self) -> EntityRef:
+        for entity in self.state.world.entities(self.platform, self.account.account_id, EntityLevel.campaign):
+            if entity.daily_budget_micros is not None and entity.status is EntityStatus.active:
+                return EntityRef(self.account, EntityLevel.campaign, entity.id)
+        raise AssertionError(f"the demo world has no {self.platform} campaign with a daily budget")
+
+    def status_of(self, ref: EntityRef) -> EntityStatus:
+        entity = self.state.world.entity(self.platform, ref.platform_id)
+        assert entity is not None
+        return entity.status
+
+    def daily_budget_of(self, ref: EntityRef) -> int | None:
+        entity = self.state.world.entity(self.platform, ref.platform_id)
+        assert entity is not None
+        return entity.daily_budget_micros
+
+
+# --- sandboxes --------------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def lifted_rate(server: SandboxServer, platform: Platform) -> Iterator[SandboxState]:
+    """The shared sandbox server's state with ``platform``'s emulator rate lifted, restored afterwards: waiting is
+    fake in the contract suites, so the emulators' real-time quotas have tests of their own on private sandboxes."""
+    state = server.state
+    setting = f"{platform}_requests_per_second"
+    saved = getattr(state.config, setting)
+    setattr(state.config, setting, 100_000.0)
+    try:
+        yield state
+    finally:
+        setattr(state.config, setting, saved)
+
+
+def frozen_state(**config: Any) -> SandboxState:
+    """The demo world at a fixed instant: today's partial numbers and late conversions hold still."""
+    return SandboxState.demo(clock=SandboxClock(frozen=True), config=SandboxConfig(**config))
+
+
+def in_process(platform: Platform, emulator: ASGIApp) -> tuple[str, httpx.ASGITransport]:
+    """An emulator served in-process (ASGI) where the sandbox server would mount it: its base URL and the transport
+    that reaches it. For tests that freeze or move a sandbox's clock or throttle it."""
+    root = FastAPI()
+    root.mount(f"/sandbox/{platform}", emulator)
+    return f"http://sandbox.test/sandbox/{platform}", httpx.ASGITransport(app=root)
