@@ -20,12 +20,11 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from adpilot.platforms.config import Rate, TikTokAdsConfig
 from adpilot.platforms.errors import (
@@ -35,28 +34,37 @@ from adpilot.platforms.errors import (
     PlatformRejected,
     PlatformUnavailable,
 )
-from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.port import AdPlatformAdapter
-from adpilot.platforms.ratelimit import MemoryRateLimiter
 from adpilot.platforms.tiktok import TikTokAdsAdapter
 from adpilot.platforms.tiktok.client import QueryTooLarge, classify, encode_query
 from adpilot.platforms.tiktok.payloads import ReportRow
 from adpilot.platforms.types import (
     AdAccountRef,
     Credentials,
-    DailyMetricsRow,
     EntityLevel,
     EntityRef,
     EntityStatus,
     Money,
     Platform,
 )
-from adpilot.sandbox.clock import SandboxClock
 from adpilot.sandbox.engine import SandboxLogin
-from adpilot.sandbox.faults import Fault, FaultKind
+from adpilot.sandbox.faults import FaultKind
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState
 from adpilot.sandbox.tiktok import create_tiktok_emulator
+from tests.platforms.contract_kit import (
+    ContractBackend,
+    FakeTime,
+    SandboxServer,
+    WorldBackend,
+    as_tuples,
+    collect,
+    fake_time_http,
+    frozen_state,
+    in_process,
+    lifted_rate,
+    logged_client,
+)
 
 # --- recorded real responses (reference §C; sources in the comments) ---------------------------------------------
 
@@ -244,21 +252,6 @@ UNTHROTTLED = Rate(1000)
 # --- test kit -------------------------------------------------------------------------------------------------------
 
 
-class FakeTime:
-    """A clock that moves only when someone sleeps: waits are exact and instant."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
-
-
 @dataclass
 class WireRequest:
     """One request as it left the adapter."""
@@ -311,38 +304,8 @@ class WireLog:
 def build_adapter(
     config: TikTokAdsConfig, transport: httpx.AsyncBaseTransport | None, fake: FakeTime, log: WireLog
 ) -> tuple[TikTokAdsAdapter, httpx.AsyncClient]:
-    client = httpx.AsyncClient(
-        transport=transport,
-        event_hooks={"request": [log.on_request], "response": [log.on_response]},
-        follow_redirects=False,
-    )
-    http = PlatformHttp(
-        limiter=MemoryRateLimiter(sleep=fake.sleep, clock=fake.clock),
-        client=client,
-        sleep=fake.sleep,
-        rng=random.Random(3),
-    )
-    return TikTokAdsAdapter(config, http), client
-
-
-def as_tuples(rows: list[DailyMetricsRow]) -> list[tuple[Any, ...]]:
-    return sorted(
-        (
-            r.entity_platform_id,
-            r.day,
-            r.impressions,
-            r.clicks,
-            r.spend_micros,
-            r.conversions,
-            r.conversion_value_micros,
-        )
-        for r in rows
-    )
-
-
-async def collect(adapter: TikTokAdsAdapter, credentials: Credentials, account: AdAccountRef, level: EntityLevel,
-                  since: date, until: date) -> list[DailyMetricsRow]:  # fmt: skip
-    return [row async for row in adapter.fetch_daily_metrics(credentials, account, level, since, until)]
+    client = logged_client(transport, log.on_request, log.on_response)
+    return TikTokAdsAdapter(config, fake_time_http(client, fake)), client
 
 
 def halving_windows(start: date, max_days: int) -> list[tuple[str, str]]:
@@ -364,50 +327,20 @@ def halving_windows(start: date, max_days: int) -> list[tuple[str, str]]:
 # --- the two backends -------------------------------------------------------------------------------------------------
 
 
-class Backend:
-    """What the contract needs from a TikTok: an adapter pointed at it, and the answers it should give."""
+class Backend(ContractBackend):
+    """What the contract needs from a TikTok: an adapter pointed at it, and the answers it should give. The forbidden
+    account is one the token may not use (TikTok answers 40001)."""
 
-    name: str
     adapter: TikTokAdsAdapter
-    client: httpx.AsyncClient
-    fake: FakeTime
     log: WireLog
-    account: AdAccountRef
-    currency: str
     report_range: tuple[date, date]
-
-    async def connect(self) -> Credentials:
-        raise NotImplementedError
 
     def expected_accounts(self) -> list[tuple[str, str, str, str]]:
         """(id, name, currency, time zone) of every advertiser the token reaches."""
         raise NotImplementedError
 
-    def expected_entities(self) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def inject(self, kind: FaultKind, count: int = 1) -> None:
-        """The next ``count`` calls about the account fail with TikTok's answer for ``kind``."""
-        raise NotImplementedError
-
     def narrow_reports(self, max_days: int) -> None:
         """Daily reports wider than ``max_days`` are answered with 40067."""
-        raise NotImplementedError
-
-    def forbidden_account(self) -> AdAccountRef:
-        """An account the token may not use (TikTok answers 40001)."""
-        raise NotImplementedError
-
-    def budgeted_campaign(self) -> EntityRef:
-        raise NotImplementedError
-
-    def status_of(self, ref: EntityRef) -> EntityStatus:
-        raise NotImplementedError
-
-    def daily_budget_of(self, ref: EntityRef) -> int | None:
         raise NotImplementedError
 
 
@@ -525,10 +458,11 @@ class RecordedTikTok(Backend):
         return None if budget is None else round(budget * 1_000_000)
 
 
-class EmulatedTikTok(Backend):
+class EmulatedTikTok(WorldBackend, Backend):
     """The sandbox emulator, reached the way the product reaches it: over HTTP, at ``…/sandbox/tiktok``."""
 
     name = "emulator"
+    platform = Platform.tiktok
 
     def __init__(
         self,
@@ -611,24 +545,6 @@ class EmulatedTikTok(Backend):
                 )
         return sorted(expected, key=repr)
 
-    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[tuple[Any, ...]]:
-        rows = self.state.world.daily_metrics(Platform.tiktok, self.account.account_id, level, since, until)
-        return sorted(
-            (
-                m.entity_id,
-                m.day,
-                m.impressions,
-                m.clicks,
-                m.spend_micros,
-                Decimal(m.conversions),
-                m.conversion_value_micros,
-            )
-            for m in rows
-        )
-
-    def inject(self, kind: FaultKind, count: int = 1) -> None:
-        self.state.faults.add(Platform.tiktok, self.account.account_id, Fault(kind, count))
-
     def narrow_reports(self, max_days: int) -> None:
         self.state.config.tiktok_report_max_days = max_days  # type: ignore[attr-defined]
 
@@ -641,49 +557,24 @@ class EmulatedTikTok(Backend):
                     return AdAccountRef(account_id)
         return AdAccountRef("7999999999999999999")
 
-    def budgeted_campaign(self) -> EntityRef:
-        for entity in self.state.world.entities(Platform.tiktok, self.account.account_id, EntityLevel.campaign):
-            if entity.daily_budget_micros is not None and entity.status is EntityStatus.active:
-                return EntityRef(self.account, EntityLevel.campaign, entity.id)
-        raise AssertionError("the demo world has no TikTok campaign with a daily budget")
-
-    def status_of(self, ref: EntityRef) -> EntityStatus:
-        entity = self.state.world.entity(Platform.tiktok, ref.platform_id)
-        assert entity is not None
-        return entity.status
-
-    def daily_budget_of(self, ref: EntityRef) -> int | None:
-        entity = self.state.world.entity(Platform.tiktok, ref.platform_id)
-        assert entity is not None
-        return entity.daily_budget_micros
-
-
-class Server(Protocol):
-    """The sandbox server fixture (``sandbox_server``): real HTTP on a loopback port."""
-
-    state: SandboxState
-
-    def base_url(self, platform: str) -> str: ...
-
 
 @pytest.fixture
-def shared_sandbox(sandbox_server: Server) -> Iterator[SandboxState]:
+def shared_sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxState]:
     """The sandbox server's state with TikTok's settings restored after each test (its rate is lifted: waiting is
     fake in these tests, so the emulator's real-time quota is exercised by its own tests below)."""
-    state = sandbox_server.state
-    saved = (state.config.tiktok_requests_per_second, state.config.tiktok_token_mode)
-    state.config.tiktok_requests_per_second = 100_000.0
-    yield state
-    state.config.tiktok_requests_per_second, state.config.tiktok_token_mode = saved
-    if hasattr(state.config, "tiktok_report_max_days"):
-        del state.config.tiktok_report_max_days
+    with lifted_rate(sandbox_server, Platform.tiktok) as state:
+        saved = state.config.tiktok_token_mode
+        yield state
+        state.config.tiktok_token_mode = saved
+        if hasattr(state.config, "tiktok_report_max_days"):
+            del state.config.tiktok_report_max_days
 
 
 @pytest.fixture(params=["emulator", "recorded"])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     chosen: Backend
     if request.param == "emulator":
-        server: Server = request.getfixturevalue("sandbox_server")
+        server: SandboxServer = request.getfixturevalue("sandbox_server")
         chosen = EmulatedTikTok(request.getfixturevalue("shared_sandbox"), server.base_url("tiktok"))
     else:
         chosen = RecordedTikTok()
@@ -692,7 +583,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
 
 
 @pytest.fixture
-async def emulator(sandbox_server: Server, shared_sandbox: SandboxState) -> AsyncIterator[EmulatedTikTok]:
+async def emulator(sandbox_server: SandboxServer, shared_sandbox: SandboxState) -> AsyncIterator[EmulatedTikTok]:
     backend = EmulatedTikTok(shared_sandbox, sandbox_server.base_url("tiktok"))
     yield backend
     await backend.client.aclose()
@@ -701,14 +592,7 @@ async def emulator(sandbox_server: Server, shared_sandbox: SandboxState) -> Asyn
 def private_emulator(state: SandboxState, **options: Any) -> EmulatedTikTok:
     """An emulator on a sandbox of its own (in-process ASGI), for tests that freeze or move its clock or throttle it:
     the shared server's clock follows the wall clock and its quota real time."""
-    root = FastAPI()
-    root.mount("/sandbox/tiktok", create_tiktok_emulator(state))
-    return EmulatedTikTok(state, "http://sandbox.test/sandbox/tiktok", httpx.ASGITransport(app=root), **options)
-
-
-def frozen_state(**config: Any) -> SandboxState:
-    """The demo world at a fixed instant: today's partial numbers and late conversions hold still."""
-    return SandboxState.demo(clock=SandboxClock(frozen=True), config=SandboxConfig(**config))
+    return EmulatedTikTok(state, *in_process(Platform.tiktok, create_tiktok_emulator(state)), **options)
 
 
 # === the contract: same questions, same answers, on both backends =================================================
