@@ -27,7 +27,6 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from adpilot.core.time import utcnow
 from adpilot.platforms.config import MetaAdsConfig, Rate
@@ -46,7 +45,6 @@ from adpilot.platforms.ratelimit import MemoryRateLimiter
 from adpilot.platforms.types import (
     AdAccountRef,
     Credentials,
-    DailyMetricsRow,
     EntityLevel,
     EntityRef,
     EntityStatus,
@@ -58,7 +56,18 @@ from adpilot.sandbox.engine import SandboxLogin, SimAccount
 from adpilot.sandbox.faults import Fault, FaultKind
 from adpilot.sandbox.meta import MetaEmulatorOptions, create_meta_emulator, emulator_options, encode_cursor
 from adpilot.sandbox.state import SandboxConfig, SandboxState
-from tests.sandbox_fixtures import SandboxServer
+from tests.platforms.contract_kit import (
+    ContractBackend,
+    FakeTime,
+    Row,
+    SandboxServer,
+    WorldBackend,
+    as_tuples,
+    collect,
+    in_process,
+    lifted_rate,
+    logged_client,
+)
 
 VERSION = "v23.0"
 REDIRECT_URI = "http://app.test/connections/meta/callback"
@@ -270,21 +279,6 @@ def buc_header(account_id: str, minutes: float) -> dict[str, str]:
 # --- test kit -------------------------------------------------------------------------------------------------------
 
 
-class FakeTime:
-    """A clock that moves only when someone sleeps: waits are exact and instant."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0.0)
-
-
 class RecordingLimiter(MemoryRateLimiter):
     """The in-memory limiter, remembering every block the adapter asked for (real time without a ``fake``)."""
 
@@ -339,8 +333,7 @@ def build_adapter(
     on_response: Callable[[httpx.Response], Awaitable[None]] | None = None,
 ) -> tuple[MetaAdsAdapter, httpx.AsyncClient, RecordingLimiter]:
     """An adapter on its own client; waits are ``fake``'s unless ``real_time`` (then they really happen)."""
-    hooks: dict[str, list[Any]] = {"request": [log.on_request], "response": [on_response] if on_response else []}
-    client = httpx.AsyncClient(transport=transport, event_hooks=hooks, follow_redirects=False)
+    client = logged_client(transport, log.on_request, on_response)
     limiter = RecordingLimiter(None if real_time else fake)
     sleep = asyncio.sleep if real_time else fake.sleep
     http = PlatformHttp(limiter=limiter, client=client, sleep=sleep, rng=random.Random(5))
@@ -348,74 +341,28 @@ def build_adapter(
     return adapter, client, limiter
 
 
-Row = tuple[str, date, int, int, int, Decimal, int]
-
-
-def as_tuples(rows: list[DailyMetricsRow]) -> list[Row]:
-    return sorted(
-        (r.entity_platform_id, r.day, r.impressions, r.clicks, r.spend_micros, r.conversions, r.conversion_value_micros)
-        for r in rows
-    )
-
-
-async def collect(
-    adapter: MetaAdsAdapter,
-    credentials: Credentials,
-    account: AdAccountRef,
-    level: EntityLevel,
-    since: date,
-    until: date,
-) -> list[DailyMetricsRow]:
-    return [row async for row in adapter.fetch_daily_metrics(credentials, account, level, since, until)]
-
-
 # --- the two backends -------------------------------------------------------------------------------------------------
 
 
-class Backend:
+class Backend(ContractBackend):
     """What the contract needs from a Meta: an adapter pointed at it, and the answers it should give."""
 
-    name: str
     adapter: MetaAdsAdapter
-    client: httpx.AsyncClient
     limiter: RecordingLimiter
-    fake: FakeTime
     log: WireLog
-    account: AdAccountRef
-    currency: str
     sync_range: tuple[date, date]
     async_range: tuple[date, date]
-
-    async def connect(self) -> Credentials:
-        raise NotImplementedError
 
     def expected_accounts(self) -> list[tuple[str, str, str, str, bool]]:
         raise NotImplementedError
 
-    def expected_entities(self) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[Row]:
-        raise NotImplementedError
-
     def inject(self, kind: FaultKind, count: int = 1, delay_seconds: float = 0.0) -> None:
-        """The next ``count`` calls about the account fail with Meta's answer for ``kind``."""
+        """The next ``count`` calls about the account fail with Meta's answer for ``kind`` (a throttle announcing
+        ``delay_seconds`` until access is regained)."""
         raise NotImplementedError
 
     def refuse_sync_reports(self) -> None:
         """Synchronous insights requests are answered "Please reduce the amount of data"."""
-        raise NotImplementedError
-
-    def forbidden_account(self) -> AdAccountRef:
-        raise NotImplementedError
-
-    def budgeted_campaign(self) -> EntityRef:
-        raise NotImplementedError
-
-    def status_of(self, ref: EntityRef) -> EntityStatus:
-        raise NotImplementedError
-
-    def daily_budget_of(self, ref: EntityRef) -> int | None:
         raise NotImplementedError
 
 
@@ -550,10 +497,11 @@ class RecordedMeta(Backend):
         return int(budget) * 1_000_000 // currency_offset("USD")
 
 
-class EmulatedMeta(Backend):
+class EmulatedMeta(WorldBackend, Backend):
     """The sandbox emulator, reached the way the product reaches it: over HTTP, at ``…/sandbox/meta``."""
 
     name = "emulator"
+    platform = Platform.meta
 
     def __init__(
         self,
@@ -636,21 +584,6 @@ class EmulatedMeta(Backend):
                 )
         return sorted(expected, key=repr)
 
-    def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[Row]:
-        rows = self.state.world.daily_metrics(Platform.meta, self.account.account_id, level, since, until)
-        return sorted(
-            (
-                m.entity_id,
-                m.day,
-                m.impressions,
-                m.clicks,
-                m.spend_micros,
-                Decimal(m.conversions),
-                m.conversion_value_micros,
-            )
-            for m in rows
-        )
-
     def inject(self, kind: FaultKind, count: int = 1, delay_seconds: float = 0.0) -> None:
         self.state.faults.add(Platform.meta, self.account.account_id, Fault(kind, count, delay_seconds))
 
@@ -664,33 +597,16 @@ class EmulatedMeta(Backend):
                 return AdAccountRef(account.account_id)
         return AdAccountRef("1999999999999999")
 
-    def budgeted_campaign(self) -> EntityRef:
-        for entity in self.state.world.entities(Platform.meta, self.account.account_id, EntityLevel.campaign):
-            if entity.daily_budget_micros is not None and entity.status is EntityStatus.active:
-                return EntityRef(self.account, EntityLevel.campaign, entity.id)
-        raise AssertionError("the demo world has no Meta campaign with a daily budget")
-
-    def status_of(self, ref: EntityRef) -> EntityStatus:
-        entity = self.state.world.entity(Platform.meta, ref.platform_id)
-        assert entity is not None
-        return entity.status
-
-    def daily_budget_of(self, ref: EntityRef) -> int | None:
-        entity = self.state.world.entity(Platform.meta, ref.platform_id)
-        assert entity is not None
-        return entity.daily_budget_micros
-
 
 @pytest.fixture
 def shared_sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxState]:
     """The sandbox server's state with Meta's settings restored after each test. The emulator's rate is lifted:
     waiting is fake in these tests, so its real-time quota has tests of its own on a private sandbox."""
-    state = sandbox_server.state
-    options = emulator_options(state)
-    saved = (state.config.meta_requests_per_second, options.max_sync_insights_rows, options.fail_report_runs)
-    state.config.meta_requests_per_second = 100_000.0
-    yield state
-    state.config.meta_requests_per_second, options.max_sync_insights_rows, options.fail_report_runs = saved
+    with lifted_rate(sandbox_server, Platform.meta) as state:
+        options = emulator_options(state)
+        saved = (options.max_sync_insights_rows, options.fail_report_runs)
+        yield state
+        options.max_sync_insights_rows, options.fail_report_runs = saved
 
 
 @pytest.fixture(params=["emulator", "recorded"])
@@ -719,10 +635,8 @@ def private_sandbox(*, rate: float = 100_000.0, frozen: bool = True) -> SandboxS
 
 def private_emulator(state: SandboxState, *, account_index: int = 0) -> EmulatedMeta:
     """An emulator on a sandbox of its own (ASGI), for tests that move its clock or throttle it."""
-    root = FastAPI()
-    root.mount("/sandbox/meta", create_meta_emulator(state, options=MetaEmulatorOptions()))
-    transport = httpx.ASGITransport(app=root)
-    return EmulatedMeta(state, "http://sandbox.test/sandbox/meta", transport, account_index=account_index)
+    base_url, transport = in_process(Platform.meta, create_meta_emulator(state, options=MetaEmulatorOptions()))
+    return EmulatedMeta(state, base_url, transport, account_index=account_index)
 
 
 # === the contract: same questions, same answers, on both backends =================================================
