@@ -277,6 +277,21 @@ class TestReconnect:
         second = await connect(client, world.organization_id, world.manager, "tiktok")
         assert first["id"] == second["id"]
 
+    async def test_a_login_without_subject_that_gained_an_account_is_still_the_same_connection(
+        self, client: httpx.AsyncClient, world: OrgWorld, fakes: dict[Platform, FakeAdapter]
+    ) -> None:
+        tiktok = fakes[Platform.tiktok]
+        tiktok.subject = None
+        first = await connect(client, world.organization_id, world.manager, "tiktok")
+        tiktok.accounts = [*tiktok.accounts, remote_account("1003")]
+        second = await connect(client, world.organization_id, world.manager, "tiktok")
+        assert second["id"] == first["id"]
+        assert sorted(a["platform_account_id"] for a in second["accounts"]) == ["1001", "1002", "1003"]
+        # A login without subject that reaches none of those accounts is another connection.
+        tiktok.accounts = [remote_account("9001")]
+        third = await connect(client, world.organization_id, world.manager, "tiktok")
+        assert third["id"] != first["id"]
+
     async def test_connections_are_per_organization(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
     ) -> None:

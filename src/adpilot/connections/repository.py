@@ -44,6 +44,30 @@ class ConnectionRepository:
         )
         return (await self.session.scalars(query.with_for_update())).first()
 
+    async def connection_reaching(
+        self, organization_id: UUID, platform: str, subject_prefix: str, platform_account_ids: Sequence[str]
+    ) -> PlatformConnection | None:
+        """The organization's connection of a platform login identified only by its accounts (its subject starts
+        with ``subject_prefix``) that reaches any of ``platform_account_ids``."""
+        if not platform_account_ids:
+            return None
+        reaching = select(AdAccount.connection_id).where(
+            AdAccount.organization_id == organization_id,
+            AdAccount.platform == platform,
+            AdAccount.platform_account_id.in_(list(platform_account_ids)),
+        )
+        query = (
+            self.scoped_connections(organization_id)
+            .where(
+                PlatformConnection.platform == platform,
+                PlatformConnection.subject.startswith(subject_prefix, autoescape=True),
+                PlatformConnection.id.in_(reaching),
+            )
+            .order_by(PlatformConnection.created_at)
+            .limit(1)
+        )
+        return (await self.session.scalars(query.with_for_update())).first()
+
     async def insert_connection_if_absent(self, row: PlatformConnection) -> bool:
         """Insert unless the organization already has this login (a concurrent callback); True when inserted."""
         statement = (

@@ -73,6 +73,9 @@ REFRESH_LOCK_TIMEOUT = "30s"
 REFRESH_CONNECTION_JOB = "connections.refresh_connection"
 SYNC_ENTITIES_JOB = "campaigns.sync_entities"
 
+# The subject of a login the platform does not name: a digest of the accounts it reached when first connected.
+ACCOUNTS_SUBJECT = "accounts:"
+
 AccountsManagedHook = Callable[[AsyncSession, UUID, Sequence[UUID]], Awaitable[None]]
 _accounts_managed_hooks: list[AccountsManagedHook] = []
 
@@ -346,6 +349,15 @@ class ConnectionService:
         subject = credentials.subject or _accounts_digest(remote)
         display_name = _display_name(platform, remote, subject)
         connection = await repository.connection_by_subject(tenant.organization_id, platform.value, subject)
+        if connection is None and credentials.subject is None:
+            # A login the platform does not name (Google without OpenID, TikTok advertiser tokens) is known by its
+            # accounts. Reconnecting after it gained or lost one must still find it: the connection that reaches
+            # any of the same accounts is this login.
+            connection = await repository.connection_reaching(
+                tenant.organization_id, platform.value, ACCOUNTS_SUBJECT, [a.account_id for a in remote]
+            )
+            if connection is not None:
+                connection.subject = subject
         reconnected = connection is not None
         if connection is None:
             new_id = uuid4()
@@ -924,7 +936,7 @@ def _problem(error: PlatformError) -> AppError:
 def _accounts_digest(remote: Sequence[RemoteAdAccount]) -> str:
     """A stable subject for a login the platform does not identify: its account list when first connected."""
     ids = ",".join(sorted(account.account_id for account in remote))
-    return "accounts:" + hashlib.sha256(ids.encode()).hexdigest()[:40]
+    return ACCOUNTS_SUBJECT + hashlib.sha256(ids.encode()).hexdigest()[:40]
 
 
 def _display_name(platform: Platform, remote: Sequence[RemoteAdAccount], subject: str) -> str:
