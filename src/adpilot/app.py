@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +28,9 @@ from adpilot.core.logging import configure_logging, get_logger
 from adpilot.core.middleware import RequestContextMiddleware
 from adpilot.core.rate_limit import RateLimitMiddleware
 from adpilot.db import close_database, init_database
+
+if TYPE_CHECKING:  # the sandbox is imported only when it is served
+    from adpilot.sandbox.state import SandboxState
 
 log = get_logger(__name__)
 WEB_DIST = Path(__file__).parent / "web" / "dist"
@@ -244,10 +247,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     return app
 
 
-_sandbox_state: Any = None
+_sandbox_state: SandboxState | None = None
 
 
-def sandbox_state(settings: Settings) -> Any:
+def sandbox_state(settings: Settings) -> SandboxState:
     """The process's in-process sandbox. Its tokens are signed with the app's secret key, so credentials that the
     demo seeded in another process are valid here; its world is the demo world, the same in every process."""
     global _sandbox_state

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
@@ -20,6 +20,9 @@ from adpilot.core.time import utcnow
 from adpilot.db import Database, set_tenant
 from adpilot.organizations import Role, TenantContext, organization_service
 from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
+
+if TYPE_CHECKING:
+    from adpilot.sandbox.state import SandboxState
 
 DEMO_ORGANIZATION = "Northwind Outdoor (demo)"
 
@@ -120,7 +123,7 @@ async def connect_sandbox_platforms(
     return connected
 
 
-def _sandbox_credentials(state: Any, platform: Platform, login_id: str) -> Credentials:
+def _sandbox_credentials(state: SandboxState, platform: Platform, login_id: str) -> Credentials:
     """What each platform's token endpoint would have returned for the demo login."""
     now = utcnow()
     if platform is Platform.google:
