@@ -168,6 +168,11 @@ def _print_demo(login: Any, settings: Settings) -> None:
         f"\nDemo workspace {state}. Log in at {settings.base_url}/login with\n"
         f"  email:    {login.email}\n  password: {login.password}\n"
     )
+    if settings.sandbox_enabled:
+        typer.echo(
+            "Its organization is connected to the sandbox's Google Ads, Meta and TikTok accounts (simulated, served\n"
+            f"under {settings.base_url}/sandbox/): see Connections and Campaigns. No real ad account is touched.\n"
+        )
 
 
 @cli.command()
