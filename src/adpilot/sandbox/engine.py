@@ -485,7 +485,16 @@ class SandboxWorld:
     """Accounts, logins and entity trees of the three platforms, and the performance they deliver over time.
 
     Methods return copies: change the world only through ``create_entity`` and ``update_entity``, which keep the
-    status and budget histories the metrics are computed from. Safe to share between threads.
+    status and budget histories the metrics are computed from.
+
+    Safe to share between threads: the emulators compute reports in worker threads (so their event loop keeps taking
+    requests) while other requests read and change the world on the loop. One re-entrant lock guards everything the
+    world holds, its caches included (a cache read moves an LRU entry, a miss fills it). Every public method takes
+    it. The metric methods take it once per day of the report: to read the state and that day's cached (or newly
+    simulated) ad days, a few milliseconds at most. They work out the figures reported at ``as_of`` outside it, from
+    ad days that are never changed once cached. So a long report holds up a call on the event loop for one day's
+    simulation, not for the whole report. A change made while a report runs shows from the next day of that report
+    on, as a report read while a real platform changes also may.
     """
 
     def __init__(self, *, seed: int, clock: SandboxClock) -> None:
@@ -742,37 +751,35 @@ class SandboxWorld:
         conversions are lower than they will finally be (late conversions). Rows come day by day, entities in
         creation order.
         """
+        wanted = set(entity_ids) if entity_ids is not None else None
         with self._lock:
             account = self._require_account(platform, account_id)
             moment = (as_of or self.clock.now()).timestamp()
-            zone = ZoneInfo(account.time_zone)
-            today = datetime.fromtimestamp(moment, zone).date()
-            wanted = set(entity_ids) if entity_ids is not None else None
+            time_zone, minor = account.time_zone, minor_unit_micros(account.currency)
             campaigns = self._campaigns_for(platform, account_id, level, wanted)
-            rows: list[SimMetrics] = []
-            if not campaigns:
-                return rows
-            day = since
-            last = min(until, today)
-            while day <= last:
-                hours = self._hours(account.time_zone, day)
-                totals: dict[str, list[int]] = {}
-                for campaign in campaigns:
-                    for ad in self._campaign_day(account, campaign, day, hours).values():
-                        key = _level_key(level, ad, campaign.id)
-                        if wanted is not None and key not in wanted:
-                            continue
-                        figures = _day_figures(ad, hours, moment)
-                        into = totals.get(key)
-                        if into is None:
-                            totals[key] = list(figures)
-                        else:
-                            for i, value in enumerate(figures):
-                                into[i] += value
-                minor = minor_unit_micros(account.currency)
-                rows.extend(_row(level, key, day, None, values, minor) for key, values in totals.items())
-                day += timedelta(days=1)
-            return [r for r in rows if r.impressions or r.spend_micros]
+        rows: list[SimMetrics] = []
+        if not campaigns:
+            return rows
+        day = since
+        last = min(until, datetime.fromtimestamp(moment, ZoneInfo(time_zone)).date())
+        while day <= last:
+            hours, ad_days = self._ad_days(account, campaigns, day)
+            totals: dict[str, list[int]] = {}
+            for campaign_id, ads in ad_days:
+                for ad in ads:
+                    key = _level_key(level, ad, campaign_id)
+                    if wanted is not None and key not in wanted:
+                        continue
+                    figures = _day_figures(ad, hours, moment)
+                    into = totals.get(key)
+                    if into is None:
+                        totals[key] = list(figures)
+                    else:
+                        for i, value in enumerate(figures):
+                            into[i] += value
+            rows.extend(_row(level, key, day, None, values, minor) for key, values in totals.items())
+            day += timedelta(days=1)
+        return [r for r in rows if r.impressions or r.spend_micros]
 
     def hourly_metrics(
         self,
@@ -786,31 +793,40 @@ class SandboxWorld:
     ) -> list[SimMetrics]:
         """Rows per entity per local hour of ``day`` (hour-major order), as reported at ``as_of``; they sum to the
         day's row exactly."""
+        wanted = set(entity_ids) if entity_ids is not None else None
         with self._lock:
             account = self._require_account(platform, account_id)
             moment = (as_of or self.clock.now()).timestamp()
-            wanted = set(entity_ids) if entity_ids is not None else None
-            campaigns = self._campaigns_for(platform, account_id, level, wanted)
-            if not campaigns:
-                return []
-            hours = self._hours(account.time_zone, day)
-            totals: dict[str, list[list[int]]] = {}
-            for campaign in campaigns:
-                for ad in self._campaign_day(account, campaign, day, hours).values():
-                    key = _level_key(level, ad, campaign.id)
-                    if wanted is not None and key not in wanted:
-                        continue
-                    into = totals.setdefault(key, [[0] * 7 for _ in range(24)])
-                    for hour, figures in enumerate(_hour_figures(ad, hours, moment)):
-                        for i, value in enumerate(figures):
-                            into[hour][i] += value
             minor = minor_unit_micros(account.currency)
-            rows = [
-                _row(level, key, day, hour, per_hour[hour], minor)
-                for hour in range(24)
-                for key, per_hour in totals.items()
+            campaigns = self._campaigns_for(platform, account_id, level, wanted)
+        if not campaigns:
+            return []
+        hours, ad_days = self._ad_days(account, campaigns, day)
+        totals: dict[str, list[list[int]]] = {}
+        for campaign_id, ads in ad_days:
+            for ad in ads:
+                key = _level_key(level, ad, campaign_id)
+                if wanted is not None and key not in wanted:
+                    continue
+                into = totals.setdefault(key, [[0] * 7 for _ in range(24)])
+                for hour, figures in enumerate(_hour_figures(ad, hours, moment)):
+                    for i, value in enumerate(figures):
+                        into[hour][i] += value
+        rows = [
+            _row(level, key, day, hour, per_hour[hour], minor) for hour in range(24) for key, per_hour in totals.items()
+        ]
+        return [r for r in rows if r.impressions or r.spend_micros]
+
+    def _ad_days(
+        self, account: SimAccount, campaigns: Sequence[SimEntity], day: date
+    ) -> tuple[tuple[float, ...], list[tuple[str, tuple[_AdDay, ...]]]]:
+        """The day's local hour boundaries and every campaign's ad days, read under the lock (see the class)."""
+        with self._lock:
+            hours = self._hours(account.time_zone, day)
+            return hours, [
+                (campaign.id, tuple(self._campaign_day(account, campaign, day, hours).values()))
+                for campaign in campaigns
             ]
-            return [r for r in rows if r.impressions or r.spend_micros]
 
     # ---- internals: structure ----------------------------------------------------------------------------------
 
