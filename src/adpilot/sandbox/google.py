@@ -1323,7 +1323,14 @@ def create_google_emulator(
         return JSONResponse(body, status_code=exc.http_status)
 
     async def caller(request: Request, version: str, customer_id: str | None) -> _Caller:
-        """Version, bearer token, injected faults, the per-customer quota and access, in Google's order."""
+        """Version, bearer token, injected faults, the per-customer quota and access, in Google's order.
+
+        The quota counts the request first, on arrival, as Google's does: the moment that decides is when a request
+        came in, not when it is checked. Its answer still comes in Google's order (a bad token before a 429).
+        """
+        wait = None
+        if customer_id is not None and _CUSTOMER_ID.match(customer_id):
+            wait = state.quota.check_rate(f"google:{customer_id}", state.config.google_requests_per_second)
         if not _VERSION.match(version):
             raise GoogleApiError(404, message=f"Method not found: {version}.")
         if version in dead_versions:
@@ -1351,7 +1358,6 @@ def create_google_emulator(
         if customer_id is not None:
             if not _CUSTOMER_ID.match(customer_id):
                 raise _request_error("INVALID_CUSTOMER_ID", f"Invalid customer ID '{customer_id}'.")
-            wait = state.quota.check_rate(f"google:{customer_id}", state.config.google_requests_per_second)
             if wait is not None:
                 raise _rate_limited(wait, "Requests per customer per second")
             account = _check_access(request, login, customer_id)
@@ -1623,9 +1629,14 @@ def create_google_emulator(
                 f"Setting the page size is not supported. Search Responses will have fixed page size of "
                 f"'{PAGE_SIZE}' rows.",
             )
+        # Reports take tenths of a second of CPU to simulate and render: off the event loop, which meanwhile keeps
+        # taking (and counting) requests.
+        return await asyncio.to_thread(search_answer, who, body, _request_id(request))
+
+    def search_answer(who: _Caller, body: dict[str, Any], request_id: str) -> JSONResponse:
         account, plan, rows = run_query(who, body.get("query"))
         if body.get("validateOnly"):
-            return JSONResponse({"fieldMask": _field_mask(plan.query), "requestId": _request_id(request)})
+            return JSONResponse({"fieldMask": _field_mask(plan.query), "requestId": request_id})
         given_settings = body.get("searchSettings")
         settings: dict[str, Any] = given_settings if isinstance(given_settings, dict) else {}
         summary = str(body.get("summaryRowSetting", "NO_SUMMARY_ROW"))
@@ -1643,7 +1654,7 @@ def create_google_emulator(
         result["fieldMask"] = _field_mask(plan.query)
         if summary in ("SUMMARY_ROW_WITH_RESULTS", "SUMMARY_ROW_ONLY"):
             result["summaryRow"] = {"metrics": _summary(account, rows, plan, budgets).get("metrics", {})}
-        result["requestId"] = _request_id(request)
+        result["requestId"] = request_id
         result["queryResourceConsumption"] = str(_consumption(rows))
         return JSONResponse(result)
 
@@ -1651,9 +1662,13 @@ def create_google_emulator(
     async def search_stream(request: Request, version: str, customer_id: str) -> Response:
         who = await caller(request, version, customer_id)
         body = await _json_object(request, frozenset({"query", "summaryRowSetting"}))
+        # As for search: simulated, rendered and serialised off the event loop.
+        document = await asyncio.to_thread(stream_answer, who, body, _request_id(request))
+        return Response(document, media_type="application/json; charset=UTF-8")
+
+    def stream_answer(who: _Caller, body: dict[str, Any], request_id: str) -> str:
         account, plan, rows = run_query(who, body.get("query"))
         summary = str(body.get("summaryRowSetting", "NO_SUMMARY_ROW"))
-        request_id = _request_id(request)
         mask = _field_mask(plan.query)
         batches: list[dict[str, Any]] = []
         if summary != "SUMMARY_ROW_ONLY":
@@ -1671,7 +1686,7 @@ def create_google_emulator(
             batches.append({"fieldMask": mask, "requestId": request_id})
         batches[-1]["queryResourceConsumption"] = str(_consumption(rows))
         # Google pretty-prints the stream; clients must parse the whole document, not lines.
-        return Response(json.dumps(batches, indent=2, ensure_ascii=False), media_type="application/json; charset=UTF-8")
+        return json.dumps(batches, indent=2, ensure_ascii=False)
 
     async def mutate(request: Request, version: str, customer_id: str, service: str) -> JSONResponse:
         who = await caller(request, version, customer_id)
