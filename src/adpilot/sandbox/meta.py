@@ -296,6 +296,9 @@ class _Call:
     account_id: str | None = None
     usage_type: str = "ads_management"
     login: SandboxLogin | None = None
+    # The ad account the request was counted against on arrival, and the quota's answer then (None: admitted).
+    arrival_account: str | None = None
+    arrival_retry: float | None = None
 
 
 @dataclass
@@ -555,6 +558,7 @@ class MetaEmulator:
         self.state.request_log.append((Platform.meta, request.method, f"/{version}/{path}"))
         trace_id = new_trace_id()
         call = _Call(method=request.method, segments=path.split("/") if path else [], params={}, request=request)
+        self._count_arrival(call)
         try:
             call.params = {**dict(request.query_params), **(await _body_params(request))}
             _check_version(version)
@@ -593,6 +597,33 @@ class MetaEmulator:
             return self._me(call, edge)
         return await self._node(call, node, edge)
 
+    def _count_arrival(self, call: _Call) -> None:
+        """Count the request against the ad account its path names, first thing: Meta counts the calls that reach
+        it, so the moment that decides is when a request came in, not when this emulator got round to it. The
+        answer waits for its turn in ``_suffer_faults`` (a bad token still comes before a rate limit)."""
+        account_id = self._account_named(call.segments[0]) if call.segments else None
+        if account_id is None:
+            return
+        call.arrival_account = account_id
+        call.arrival_retry = self._check_quota(account_id)
+
+    def _account_named(self, node: str) -> str | None:
+        if node.startswith("act_"):
+            return node.removeprefix("act_") or None
+        if node in ("me", "oauth", "debug_token"):
+            return None
+        with self._lock:
+            run = self._runs.get(node)
+        if run is not None:
+            return run.account_id
+        entity = self.world.entity(Platform.meta, node)
+        return entity.account_id if entity is not None else None
+
+    def _check_quota(self, account_id: str) -> float | None:
+        rate = self.state.config.meta_requests_per_second
+        window = max(1.0, 1.0 / rate)
+        return self.state.quota.check(f"meta:account:{account_id}", max(1, round(rate * window)), window)
+
     async def _suffer_faults(self, call: _Call) -> None:
         """The sandbox's injected faults, then the ad account's request rate (only for an account's calls)."""
         self.usage.record(call.account_id, call.usage_type)
@@ -621,9 +652,9 @@ class MetaEmulator:
                 raise _token_error("revoked", self.app_id)
         if call.account_id is None:
             return
-        rate = self.state.config.meta_requests_per_second
-        window = max(1.0, 1.0 / rate)
-        retry = self.state.quota.check(f"meta:account:{call.account_id}", max(1, round(rate * window)), window)
+        # Counted on arrival (``_count_arrival``); an account the path did not name is counted now.
+        counted = call.account_id == call.arrival_account
+        retry = call.arrival_retry if counted else self._check_quota(call.account_id)
         if retry is not None:
             if call.usage_type == "ads_insights":
                 message = (
@@ -776,6 +807,10 @@ class MetaEmulator:
             if edge == "insights":
                 call.usage_type = "ads_insights"
             await self._suffer_faults(call)
+            if edge == "insights":
+                # Insights are simulated from the world: tenths of a second of CPU, off the event loop, which
+                # meanwhile keeps taking (and counting) requests. So are report runs' polls and pages below.
+                return await asyncio.to_thread(self._account_node, call, account, edge)
             return self._account_node(call, account, edge)
         with self._lock:
             run = self._runs.get(node)
@@ -785,7 +820,7 @@ class MetaEmulator:
             call.account_id = run.account_id
             call.usage_type = "ads_insights"
             await self._suffer_faults(call)
-            return self._report_run(call, run, edge)
+            return await asyncio.to_thread(self._report_run, call, run, edge)
         entity = self.world.entity(Platform.meta, node)
         if not isinstance(entity, SimEntity):
             raise unsupported_request(call.method, node)
@@ -796,7 +831,7 @@ class MetaEmulator:
         if edge == "insights":
             if call.method != "GET":
                 raise unsupported_request(call.method, node)
-            return self._sync_insights(call, account, scope=entity)
+            return await asyncio.to_thread(self._sync_insights, call, account, scope=entity)
         if edge is not None:
             raise GraphError(
                 f"(#100) Tried accessing nonexisting field ({edge}) on node type ({NODE_TYPES[entity.level]})",
@@ -1218,8 +1253,12 @@ class MetaEmulator:
         elif done:
             if run.groups is None:
                 # The numbers as of completion: later polls and pages read this snapshot, like Meta's stored report.
-                run.groups = self._insights_groups(account, run.query)
-                run.completed_at = self.state.clock.now()
+                # Two polls at once (each in a worker thread) may both compute it; the first one stored is kept.
+                groups = self._insights_groups(account, run.query)
+                with self._lock:
+                    if run.groups is None:
+                        run.groups = groups
+                        run.completed_at = self.state.clock.now()
             status, percent = "Job Completed", 100
         elif polls == 1:
             status, percent = "Job Not Started", 0
