@@ -203,10 +203,11 @@ class _Emulator:
         if not _VERSION.match(version) or route is None:
             return JSONResponse({"detail": "Not Found"}, status_code=404)
         try:
-            call = await self._call(request)
-            retry_after = self.state.quota.check_rate(f"tiktok:app:{self.app[0]}", self.rate())
-            if retry_after is not None:
+            # Counted on arrival, before the body is read: TikTok counts the requests that reach it, so the moment that
+            # matters is when a request came in, not when this emulator got round to it.
+            if self.state.quota.check_rate(f"tiktok:app:{self.app[0]}", self.rate()) is not None:
                 raise _Fail(RATE_LIMITED, "App reaches the QPS limit.")
+            call = await self._call(request)
             if route.authenticated:
                 self._authenticate(call)
                 await self._suffer_fault(call)
