@@ -546,7 +546,7 @@ class EmulatedTikTok(WorldBackend, Backend):
         return sorted(expected, key=repr)
 
     def narrow_reports(self, max_days: int) -> None:
-        self.state.config.tiktok_report_max_days = max_days  # type: ignore[attr-defined]
+        self.state.config.tiktok_report_max_days = max_days
 
     def forbidden_account(self) -> AdAccountRef:
         reachable = set(self.login.account_ids)
@@ -563,11 +563,9 @@ def shared_sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxState]:
     """The sandbox server's state with TikTok's settings restored after each test (its rate is lifted: waiting is
     fake in these tests, so the emulator's real-time quota is exercised by its own tests below)."""
     with lifted_rate(sandbox_server, Platform.tiktok) as state:
-        saved = state.config.tiktok_token_mode
+        saved = state.config.tiktok_token_mode, state.config.tiktok_report_max_days
         yield state
-        state.config.tiktok_token_mode = saved
-        if hasattr(state.config, "tiktok_report_max_days"):
-            del state.config.tiktok_report_max_days
+        state.config.tiktok_token_mode, state.config.tiktok_report_max_days = saved
 
 
 @pytest.fixture(params=["emulator", "recorded"])

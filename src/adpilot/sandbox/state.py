@@ -32,6 +32,8 @@ class SandboxConfig:
     meta_long_token_ttl: int = 5183944
     # "long_term": advertiser tokens that never expire; "rotating": 24 h access + 1 y refresh, rotated on refresh.
     tiktok_token_mode: str = "long_term"  # noqa: S105 - a mode name, not a secret
+    # Days a TikTok report with ``stat_time_day`` may cover before the emulator answers 40067 (TikTok's rule: 30).
+    tiktok_report_max_days: int = 30
     app_credentials: dict[Platform, tuple[str, str]] = field(default_factory=_default_app_credentials)
 
     def __post_init__(self) -> None:

@@ -17,7 +17,7 @@ Sandbox rules, on top of the real ones:
   (40105 now and on every later call), ``expire_token`` → the token stops working (40105 for a long-term token, which
   only "expires" by being revoked; 40102 "expired" in the rotating mode, where a refresh brings a new one), ``slow`` →
   the answer is delayed.
-* Reports with ``stat_time_day`` cover at most ``config.tiktok_report_max_days`` days (30 unless set) → 40067.
+* Reports with ``stat_time_day`` cover at most ``config.tiktok_report_max_days`` days (30 by default) → 40067.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ ROTATING_ACCESS_TTL_SECONDS = 24 * 3600
 ROTATING_REFRESH_TTL_SECONDS = 365 * 24 * 3600
 # Permission scope ids granted to the sandbox app (ad account management, ads management, reporting, …).
 GRANTED_SCOPES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
-DEFAULT_REPORT_MAX_DAYS = 30
 MAX_REPORT_DAYS_WITHOUT_TIME = 365
 MAX_STATUS_UPDATE_IDS = 20
 MAX_FILTER_IDS = 100
@@ -666,7 +665,7 @@ class _Emulator:
 
     def report_max_days(self) -> int:
         # Tests narrow the limit to watch the adapter split its windows; 30 days otherwise, as on TikTok.
-        return int(getattr(self.state.config, "tiktok_report_max_days", DEFAULT_REPORT_MAX_DAYS))
+        return self.state.config.tiktok_report_max_days
 
     def _report_rows(
         self,
