@@ -136,6 +136,7 @@ def point_platforms_at(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -
         "GOOGLE_OAUTH_AUTHORIZE_URL": f"{google}/o/oauth2/v2/auth",
         "GOOGLE_OAUTH_TOKEN_URL": f"{google}/token",
         "GOOGLE_OAUTH_REVOKE_URL": f"{google}/revoke",
+        "GOOGLE_OAUTH_USERINFO_URL": f"{google}/v1/userinfo",
         "META_GRAPH_BASE_URL": meta,
         "META_DIALOG_BASE_URL": meta,
         "TIKTOK_API_BASE_URL": tiktok,

@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     google_oauth_authorize_url: str | None = None
     google_oauth_token_url: str | None = None
     google_oauth_revoke_url: str | None = None
+    google_oauth_userinfo_url: str | None = None
     google_requests_per_second: float = 10.0
     meta_app_id: str | None = None
     meta_app_secret: SecretStr | None = None

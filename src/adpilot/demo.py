@@ -133,7 +133,8 @@ def _sandbox_credentials(state: SandboxState, platform: Platform, login_id: str)
             access_token=access,
             refresh_token=refresh,
             expires_at=expires_at or now + timedelta(seconds=state.config.google_access_token_ttl),
-            scopes=("https://www.googleapis.com/auth/adwords",),
+            scopes=("https://www.googleapis.com/auth/adwords", "openid", "email"),
+            subject=login_id,  # what Google's userinfo names the login (the adapter's subject)
         )
     if platform is Platform.meta:
         token, expires_at = state.auth.issue_token(platform, login_id, "long_lived", state.config.meta_long_token_ttl)

@@ -89,6 +89,8 @@ RECORDED_REFRESH = {
     "scope": "https://www.googleapis.com/auth/adwords",
     "token_type": "Bearer",
 }
+# OpenID Connect userinfo (openid.net/specs/openid-connect-core-1_0.html §5.3.2; built from its shape, not recorded).
+USERINFO = {"sub": "110169484474386276334", "email": "ads@example.com", "email_verified": True}
 # §A.2, real capture (googleads/google-ads-php#885).
 RECORDED_INVALID_GRANT = {"error": "invalid_grant", "error_description": "Bad Request"}
 RECORDED_INVALID_CLIENT = {"error": "invalid_client", "error_description": "Unauthorized"}
@@ -390,6 +392,8 @@ class Backend(ContractBackend):
     report_range: tuple[date, date]
     empty_range: tuple[date, date]
     expires_in: int
+    # The Google account id that userinfo names.
+    expected_subject: str
 
     def expected_accounts(self) -> list[tuple[Any, ...]]:
         """(id, name, currency, time zone, login customer id, is manager) of every account the login reaches."""
@@ -409,6 +413,7 @@ class RecordedGoogle(Backend):
         self.report_range = (date(2024, 1, 1), date(2024, 1, 14))
         self.empty_range = (date(2023, 6, 1), date(2023, 6, 30))
         self.expires_in = RECORDED_TOKEN["expires_in"]  # type: ignore[assignment]
+        self.expected_subject = str(USERINFO["sub"])
         self.pending: list[tuple[int, Any]] = []
         self.grant_revoked = False
         self.statuses: dict[str, str] = {}
@@ -426,6 +431,8 @@ class RecordedGoogle(Backend):
 
     def answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
+        if request.url.host == "openidconnect.googleapis.com" and path == "/v1/userinfo":
+            return httpx.Response(200, json=USERINFO)
         if request.url.host == "oauth2.googleapis.com":
             form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
             if path == "/revoke":
@@ -569,6 +576,7 @@ class EmulatedGoogle(WorldBackend, Backend):
             authorize_url=f"{base_url}/o/oauth2/v2/auth",
             token_url=f"{base_url}/token",
             revoke_url=f"{base_url}/revoke",
+            userinfo_url=f"{base_url}/v1/userinfo",
             account_rate=account_rate,
             app_rate=Rate(1000),
         )
@@ -583,6 +591,7 @@ class EmulatedGoogle(WorldBackend, Backend):
         self.account = AdAccountRef(client.account_id, login_customer_id=self.manager)
         self.currency = client.currency
         self.expires_in = state.config.google_access_token_ttl
+        self.expected_subject = self.login.login_id
         # Days whose conversions are final (over a week old), so the numbers hold still on a sandbox whose clock
         # follows the wall clock.
         today = state.clock.today(client.time_zone)
@@ -700,7 +709,8 @@ class TestContract:
             backend.adapter.authorization_url(redirect_uri=REDIRECT_URI, state="s1", code_challenge="challenge")
         )
         assert url.params["response_type"] == "code"
-        assert url.params["scope"] == "https://www.googleapis.com/auth/adwords"
+        # The Ads scope, and OpenID's so that userinfo names the Google account that granted it.
+        assert url.params["scope"].split() == ["https://www.googleapis.com/auth/adwords", "openid", "email"]
         assert url.params["access_type"] == "offline"
         assert url.params["prompt"] == "consent"
         assert url.params["state"] == "s1"
@@ -715,7 +725,12 @@ class TestContract:
         assert credentials.expires_at is not None
         assert abs((credentials.expires_at - before).total_seconds() - backend.expires_in) < 60
         assert credentials.scopes == ("https://www.googleapis.com/auth/adwords",)
-        grant = backend.log.requests[-1]
+        # The Google account that granted access, from OpenID Connect's userinfo: the connection's identity.
+        assert credentials.subject == backend.expected_subject
+        who = backend.log.requests[-1]
+        assert (who.method, who.headers["authorization"]) == ("GET", f"Bearer {credentials.access_token}")
+        assert who.path.endswith("/v1/userinfo")
+        grant = backend.log.requests[-2]
         assert grant.method == "POST"
         assert grant.headers["content-type"] == "application/x-www-form-urlencoded"
         assert grant.form["grant_type"] == "authorization_code"

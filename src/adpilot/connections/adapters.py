@@ -63,6 +63,8 @@ def google_config(settings: Settings) -> GoogleAdsConfig:
         or (f"{sandbox}/o/oauth2/v2/auth" if sandbox else defaults.authorize_url),
         token_url=settings.google_oauth_token_url or (f"{sandbox}/token" if sandbox else defaults.token_url),
         revoke_url=settings.google_oauth_revoke_url or (f"{sandbox}/revoke" if sandbox else defaults.revoke_url),
+        userinfo_url=settings.google_oauth_userinfo_url
+        or (f"{sandbox}/v1/userinfo" if sandbox else defaults.userinfo_url),
         developer_token=token.get_secret_value() if token is not None else None,
         account_rate=Rate(settings.google_requests_per_second),
     )

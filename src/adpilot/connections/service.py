@@ -350,7 +350,7 @@ class ConnectionService:
         display_name = _display_name(platform, remote, subject)
         connection = await repository.connection_by_subject(tenant.organization_id, platform.value, subject)
         if connection is None and credentials.subject is None:
-            # A login the platform does not name (Google without OpenID, TikTok advertiser tokens) is known by its
+            # A login the platform does not name (TikTok advertiser tokens) is known by its
             # accounts. Reconnecting after it gained or lost one must still find it: the connection that reaches
             # any of the same accounts is this login.
             connection = await repository.connection_reaching(

@@ -39,6 +39,8 @@ class GoogleAdsConfig:
     authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
     token_url: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL, not a secret)
     revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    # Who granted access (OpenID Connect): the connection's stable identity, and the email shown beside it.
+    userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
     # Optional since 2026-09-09; sent only when set.
     developer_token: str | None = field(default=None, repr=False)
     # Requests per customer account, and for the whole application (the Cloud project).

@@ -1589,6 +1589,25 @@ def create_google_emulator(
             return JSONResponse({})
         return token_error("invalid_token", "Token expired or revoked")
 
+    @app.get("/v1/userinfo")
+    async def userinfo(request: Request) -> JSONResponse:
+        """OpenID Connect's userinfo (openidconnect.googleapis.com/v1/userinfo): who the access token belongs to."""
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else None
+        try:
+            info = state.auth.verify(Platform.google, token, "access")
+        except SandboxAuthError:
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "Invalid Credentials"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        login = state.world.login(Platform.google, info.login_id)
+        body: dict[str, Any] = {"sub": info.login_id}
+        if login is not None:
+            body |= {"email": login.email, "email_verified": True, "name": login.display_name}
+        return JSONResponse(body)
+
     # ---- the Ads API ---------------------------------------------------------------------------------------------
 
     @app.get("/{version}/customers:listAccessibleCustomers")

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from adpilot.core.time import utcnow
 from adpilot.platforms.config import GoogleAdsConfig
 from adpilot.platforms.errors import PlatformAuthError, PlatformRejected
-from adpilot.platforms.google.client import SCOPE, GoogleAdsClient, customer_id
+from adpilot.platforms.google.client import SCOPES, GoogleAdsClient, customer_id
 from adpilot.platforms.google.payloads import GoogleAdsRow, TokenResponse
 from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.types import (
@@ -128,7 +128,7 @@ class GoogleAdsAdapter:
             "client_id": self._config.client_id,
             "redirect_uri": redirect_uri,
             "response_type": "code",
-            "scope": SCOPE,
+            "scope": SCOPES,
             "access_type": "offline",
             "prompt": "consent",
             "include_granted_scopes": "true",
@@ -139,11 +139,14 @@ class GoogleAdsAdapter:
         return f"{self._config.authorize_url}?{urlencode(params)}"
 
     async def exchange_code(self, code: str, *, redirect_uri: str, code_verifier: str | None) -> Credentials:
-        """The authorization code grant (with the PKCE verifier when the URL carried a challenge)."""
+        """The authorization code grant (with the PKCE verifier when the URL carried a challenge), then who granted
+        it: the Google account's id is the connection's subject, so a reconnect finds its connection."""
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if code_verifier is not None:
             form["code_verifier"] = code_verifier
-        return self._credentials(await self._client.token(form), previous=None)
+        credentials = self._credentials(await self._client.token(form), previous=None)
+        who = await self._client.userinfo(credentials.access_token)
+        return replace(credentials, subject=who.sub)
 
     async def refresh(self, credentials: Credentials) -> Credentials:
         """The refresh grant. Google usually returns no new refresh token: the current one is kept."""

@@ -36,11 +36,14 @@ from adpilot.platforms.google.payloads import (
     Status,
     TokenErrorBody,
     TokenResponse,
+    UserInfo,
 )
 from adpilot.platforms.http import Limit, PlatformHttp
 from adpilot.platforms.types import AdAccountRef
 
 SCOPE = "https://www.googleapis.com/auth/adwords"
+# With ``openid email``, the userinfo endpoint names the Google account that granted access.
+SCOPES = f"{SCOPE} openid email"
 REQUEST_ID_HEADER = "request-id"
 
 # authenticationError codes a refresh grant can cure: the access token is stale or garbled, the grant itself stands.
@@ -139,6 +142,20 @@ def classify_token(response: httpx.Response) -> PlatformError | None:
     if code in ("invalid_grant", "invalid_client", "unauthorized_client") or status_code == 401:
         return PlatformAuthError(detail, refreshable=False, platform_code=code)
     return PlatformRejected(detail, platform_code=code)
+
+
+def classify_userinfo(response: httpx.Response) -> PlatformError | None:
+    """The userinfo endpoint answers with plain HTTP statuses (RFC 6750 bearer errors)."""
+    if response.is_success:
+        return None
+    if response.status_code in (401, 403):
+        return PlatformAuthError(f"Google userinfo refused the token (HTTP {response.status_code})")
+    if response.status_code == 429:
+        wait = _retry_after_header(response)
+        return PlatformRateLimited("Google userinfo is rate limited", retry_after=wait, scope="app")
+    if response.status_code >= 500:
+        return PlatformUnavailable(f"Google userinfo HTTP {response.status_code}")
+    return PlatformRejected(f"Google userinfo HTTP {response.status_code}")
 
 
 def classify_revoke(response: httpx.Response) -> PlatformError | None:
@@ -387,6 +404,20 @@ class GoogleAdsClient:
             return TokenResponse.model_validate_json(response.content)
         except ValidationError as exc:
             raise PlatformUnavailable("Google OAuth token answer could not be read") from exc
+
+    async def userinfo(self, access_token: str) -> UserInfo:
+        """The Google account the access token belongs to (OpenID Connect userinfo)."""
+        response = await self._http.request(
+            "GET",
+            self._config.userinfo_url,
+            limits=[self._app_limit],
+            classify=classify_userinfo,
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
+        try:
+            return UserInfo.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise PlatformUnavailable("Google's userinfo answer could not be read") from exc
 
     async def revoke(self, token: str) -> None:
         """Revoke a token; revoking a refresh token (or its access token) ends the whole grant."""

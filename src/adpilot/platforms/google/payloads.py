@@ -54,6 +54,15 @@ class TokenResponse(BaseModel):
     token_type: str | None = None
 
 
+class UserInfo(BaseModel):
+    """OpenID Connect userinfo: ``sub`` is the Google account's stable id."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    sub: str
+    email: str | None = None
+
+
 class TokenErrorBody(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
