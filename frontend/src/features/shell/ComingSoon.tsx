@@ -12,11 +12,6 @@ export const COMING_SOON: Record<string, ComingSoonProps> = {
     summary: "A single view of how your advertising is performing across every connected ad account.",
     bullets: ["Spend, conversions and ROAS for the selected period, compared with the previous one", "Alerts raised by your automation rules", "Recent changes made by people and by rules"],
   },
-  campaigns: {
-    title: "Campaigns",
-    summary: "Browse and manage campaigns, ad sets and ads synced from your ad platforms.",
-    bullets: ["Filterable tables with delivery status and key metrics", "Bulk pause, resume and budget edits", "Change history per campaign"],
-  },
   rules: {
     title: "Rules",
     summary: "Automation rules that watch your metrics and act for you.",
@@ -34,8 +29,8 @@ export const COMING_SOON: Record<string, ComingSoonProps> = {
   },
   settings: {
     title: "Settings",
-    summary: "Connections and defaults for this organization's marketing automation.",
-    bullets: ["Connect ad accounts (Meta, Google Ads and more)", "Currency, time zone and attribution defaults", "Notification preferences"],
+    summary: "Defaults for this organization's marketing automation (ad platforms are connected on the Connections page).",
+    bullets: ["Currency, time zone and attribution defaults", "Notification preferences"],
   },
 };
 
