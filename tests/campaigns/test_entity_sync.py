@@ -353,3 +353,27 @@ async def test_syncing_an_account_that_is_not_managed_is_a_conflict(
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "ad-account-not-managed"
     assert await sync_runs(client, world, manager["id"]) == []
+
+
+async def test_a_run_abandoned_by_a_dead_worker_is_closed_when_the_next_one_is_queued(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.meta)
+    ad_account_id, _ = synced_account(connection)
+    # The first run was taken by a worker that died two hours ago.
+    async with database.transaction() as session:
+        await session.execute(
+            text("SELECT set_config('app.organization_id', :org, true)"), {"org": world.organization_id}
+        )
+        await session.execute(
+            text(
+                "UPDATE sync_runs SET status = 'running', started_at = now() - interval '2 hours' "
+                "WHERE ad_account_id = :account"
+            ),
+            {"account": ad_account_id},
+        )
+    response = await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
+    assert response.status_code == 202, response.text
+    runs = await sync_runs(client, world, ad_account_id)
+    assert [r["status"] for r in runs] == ["queued", "failed"]
+    assert runs[1]["error"].startswith("abandoned")

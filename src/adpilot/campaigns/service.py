@@ -100,8 +100,13 @@ class EntitySyncService:
         """
         repository = CampaignRepository(session)
         active = await repository.active_run(organization_id, ad_account_id, ENTITIES)
-        if active is not None and not _abandoned(active):
-            return active
+        if active is not None:
+            if not _abandoned(active):
+                return active
+            # Its worker died or its job was lost: say so, rather than leave it "running" for ever beside the new one.
+            active.status = SyncRunStatus.failed.value
+            active.finished_at = utcnow()
+            active.error = "abandoned: no worker finished it"
         run = await repository.add_run(
             SyncRun(
                 organization_id=organization_id,
