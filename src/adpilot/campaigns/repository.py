@@ -161,7 +161,7 @@ class CampaignRepository:
         return list((await self.session.scalars(query)).all())
 
     async def latest_runs(self, organization_id: UUID, kind: str) -> dict[UUID, SyncRun]:
-        """The newest run of each account (one index scan per account)."""
+        """The newest run of each account (DISTINCT ON over the sync-runs index)."""
         query = (
             select(SyncRun)
             .where(SyncRun.organization_id == organization_id, SyncRun.kind == kind)
