@@ -382,11 +382,7 @@ class ConnectionService:
             reconnected = not inserted
         previous_health = connection.health
         if reconnected:
-            connection.credentials_ciphertext = seal_credentials(
-                vault, credentials, tenant.organization_id, connection.id
-            )
-            connection.token_expires_at = credentials.expires_at
-            connection.refreshed_at = now
+            self._store(connection, credentials, now)
             connection.display_name = display_name
             connection.consecutive_failures = 0
             _set_health(connection, ConnectionHealth.ok, None, now)
