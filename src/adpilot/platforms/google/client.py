@@ -347,7 +347,13 @@ class GoogleAdsClient:
             classify=classify,
             headers=self.headers(access_token),
         )
-        body = ListAccessibleCustomersResponse.model_validate_json(response.content)
+        try:
+            body = ListAccessibleCustomersResponse.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise PlatformUnavailable(
+                "Google Ads listAccessibleCustomers answer could not be read",
+                request_id=response.headers.get(REQUEST_ID_HEADER),
+            ) from exc
         return [name.rsplit("/", 1)[-1] for name in body.resource_names]
 
     async def search_stream(self, access_token: str, account: AdAccountRef, query: str) -> list[GoogleAdsRow]:
@@ -388,7 +394,13 @@ class GoogleAdsClient:
             headers=self.headers(access_token, account.login_customer_id),
             json={"operations": list(operations)},
         )
-        return MutateResponse.model_validate_json(response.content)
+        try:
+            return MutateResponse.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise PlatformUnavailable(
+                f"Google Ads {service}:mutate answer could not be read",
+                request_id=response.headers.get(REQUEST_ID_HEADER),
+            ) from exc
 
     async def token(self, form: Mapping[str, str]) -> TokenResponse:
         """A token endpoint grant (authorization code or refresh token), client credentials in the form body."""
