@@ -41,14 +41,6 @@ def _app_credentials(settings: Settings, platform: Platform) -> tuple[str, str]:
     raise PlatformNotConfigured(f"{platform.value} has no app credentials: set ADPILOT_{platform.name.upper()}_* ")
 
 
-def platform_configured(settings: Settings, platform: Platform) -> bool:
-    try:
-        _app_credentials(settings, platform)
-    except PlatformNotConfigured:
-        return False
-    return True
-
-
 def google_config(settings: Settings) -> GoogleAdsConfig:
     client_id, secret = _app_credentials(settings, Platform.google)
     sandbox = sandbox_url(settings, Platform.google) if settings.sandbox_enabled else None

@@ -10,5 +10,4 @@ from adpilot.organizations import Permission, TenantContext
 from adpilot.organizations.dependencies import require
 
 CanReadConnections = Annotated[TenantContext, Depends(require(Permission.connections_read))]
-CanSyncConnections = Annotated[TenantContext, Depends(require(Permission.connections_sync))]
 CanManageConnections = Annotated[TenantContext, Depends(require(Permission.connections_manage))]
