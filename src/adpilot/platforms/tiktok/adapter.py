@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from adpilot.core.time import utcnow
 from adpilot.platforms.config import TikTokAdsConfig
-from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformRejected, PlatformUnavailable
+from adpilot.platforms.errors import PlatformAuthError, PlatformRejected, PlatformUnavailable
 from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.tiktok.client import CODE_TOKEN_EXPIRED, CODE_TOKEN_INVALID, QueryTooLarge, TikTokClient
 from adpilot.platforms.tiktok.payloads import (
@@ -457,14 +457,14 @@ def _parse(model: type[_Model], value: Any, what: str) -> _Model:
         return model.model_validate(value)
     except ValidationError as exc:
         fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
-        raise PlatformError(f"TikTok sent {what} in an unexpected shape (fields: {', '.join(fields)})") from None
+        raise PlatformUnavailable(f"TikTok sent {what} in an unexpected shape (fields: {', '.join(fields)})") from None
 
 
 def _currency_of(info: AdvertiserInfo) -> str:
     currency = (info.currency or "").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         # Without its currency no amount of the account can be stored correctly: refuse rather than guess.
-        raise PlatformError(f"TikTok advertiser {info.advertiser_id} has no valid currency ({info.currency!r})")
+        raise PlatformUnavailable(f"TikTok advertiser {info.advertiser_id} has no valid currency ({info.currency!r})")
     return currency
 
 
@@ -472,7 +472,7 @@ def _ad_account(info: AdvertiserInfo, authorized_name: str | None) -> RemoteAdAc
     currency = _currency_of(info)
     time_zone = info.timezone or info.display_timezone
     if not time_zone:
-        raise PlatformError(f"TikTok advertiser {info.advertiser_id} has no time zone")
+        raise PlatformUnavailable(f"TikTok advertiser {info.advertiser_id} has no time zone")
     status = info.status or ""
     return RemoteAdAccount(
         account_id=info.advertiser_id,
@@ -537,7 +537,7 @@ def _metrics_row(row: ReportRow, level: EntityLevel, tiktok: _Level, currency: s
     entity_id = row.dimension(tiktok.id_field)
     stat_time = row.dimension("stat_time_day")
     if not entity_id or not stat_time:
-        raise PlatformError(f"TikTok sent a report row without {tiktok.id_field} or stat_time_day")
+        raise PlatformUnavailable(f"TikTok sent a report row without {tiktok.id_field} or stat_time_day")
     try:
         # "2024-09-03 00:00:00": the day in the advertiser's time zone.
         day = date.fromisoformat(stat_time.strip()[:10])
@@ -553,7 +553,7 @@ def _metrics_row(row: ReportRow, level: EntityLevel, tiktok: _Level, currency: s
             currency=currency,
         )
     except ValueError as exc:
-        raise PlatformError(f"TikTok sent an unreadable report row: {exc}") from None
+        raise PlatformUnavailable(f"TikTok sent an unreadable report row: {exc}") from None
 
 
 def _major_units(budget: Money) -> float:
