@@ -557,16 +557,12 @@ class ConnectionService:
         if account is None:
             raise AdAccountNotFound()
         if account.connection_id is None:
-            raise ConnectionNeedsReconnect(
-                "This ad account's connection was removed; connect the platform again.", reason="disconnected"
-            )
+            raise _connection_removed()
         if not account.managed:
             raise ConnectionNeedsReconnect("This ad account is not managed.", reason="not_managed")
         connection = await repository.connection(organization_id, account.connection_id)
         if connection is None:
-            raise ConnectionNeedsReconnect(
-                "This ad account's connection was removed; connect the platform again.", reason="disconnected"
-            )
+            raise _connection_removed()
         _ensure_usable(connection)
         adapter = self._adapter(Platform(connection.platform))
         credentials = await self._valid_credentials(connection)
@@ -690,7 +686,7 @@ class ConnectionService:
         if error is None:
             return fresh
         if isinstance(error, PlatformAuthError):
-            raise ConnectionNeedsReconnect(error.detail, reason="needs_reconnect")
+            raise _access_revoked(error)
         if credentials.expires_at is not None and credentials.expires_at > utcnow():
             return credentials  # refreshed ahead of expiry: the current token still works for now
         raise error
@@ -715,9 +711,7 @@ class ConnectionService:
             async with self._own_transaction(organization_id) as session:
                 connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
                 if connection is None:
-                    raise ConnectionNeedsReconnect(
-                        "This connection was removed; connect the platform again.", reason="disconnected"
-                    )
+                    raise _connection_removed()
                 _ensure_usable(connection)
                 return await self._refresh_locked(session, connection, cause=cause, rejected=rejected)
         except DBAPIError as exc:
@@ -861,7 +855,7 @@ class ConnectionService:
             )
             if refresh_error is not None:
                 if isinstance(refresh_error, PlatformAuthError):
-                    raise ConnectionNeedsReconnect(refresh_error.detail, reason="needs_reconnect") from None
+                    raise _access_revoked(refresh_error) from None
                 raise _problem(refresh_error) from None
             return await self._succeeded(session, connection, await call(fresh))
         except PlatformError as error:
@@ -870,7 +864,7 @@ class ConnectionService:
                     connection.organization_id, connection.id, _not_refreshable(error), tenant.actor
                 )
             if isinstance(error, PlatformAuthError):
-                raise ConnectionNeedsReconnect(error.detail, reason="needs_reconnect") from None
+                raise _access_revoked(error) from None
             raise _problem(error) from None
 
     async def _succeeded(self, session: AsyncSession, connection: PlatformConnection, result: T) -> T:
@@ -883,6 +877,15 @@ def _ensure_usable(connection: PlatformConnection) -> None:
         raise ConnectionNeedsReconnect(
             connection.health_reason or "This connection needs reconnecting.", reason="needs_reconnect"
         )
+
+
+def _connection_removed() -> ConnectionNeedsReconnect:
+    return ConnectionNeedsReconnect("This connection was removed; connect the platform again.", reason="disconnected")
+
+
+def _access_revoked(error: PlatformAuthError) -> ConnectionNeedsReconnect:
+    """The platform no longer accepts the connection's access and no refresh fixed it."""
+    return ConnectionNeedsReconnect(error.detail, reason="needs_reconnect")
 
 
 def _refresh_due(credentials: Credentials) -> bool:
