@@ -301,3 +301,13 @@ class TestReconnect:
         response = await client.get(f"{base(world.organization_id)}/{theirs['id']}", headers=world.admin.headers)
         assert response.status_code == 404
         assert response.json()["code"] == "connection-not-found"
+
+
+class TestListedTwice:
+    async def test_an_account_the_platform_lists_twice_is_stored_once(
+        self, client: httpx.AsyncClient, world: OrgWorld, fakes: dict[Platform, FakeAdapter]
+    ) -> None:
+        # A paginated listing that shifts between pages can return the same account on two pages.
+        fakes[Platform.meta].accounts = [remote_account("1001", "Old name"), remote_account("1001", "New name")]
+        connection = await connect(client, world.organization_id, world.manager, "meta")
+        assert [(a["platform_account_id"], a["name"]) for a in connection["accounts"]] == [("1001", "New name")]

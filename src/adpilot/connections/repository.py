@@ -211,6 +211,9 @@ class ConnectionRepository:
         """
         if not remote:
             return
+        # One row per account: a listing may name an account twice (pages that shifted), and one statement cannot
+        # upsert the same row twice. The last listing wins.
+        unique = {account.account_id: account for account in remote}.values()
         rows = [
             {
                 "organization_id": organization_id,
@@ -226,7 +229,7 @@ class ConnectionRepository:
                 "managed": False,
                 "updated_at": now,
             }
-            for account in remote
+            for account in unique
         ]
         statement = insert(AdAccount).values(rows)
         excluded = statement.excluded
