@@ -118,3 +118,23 @@ class TestCommands:
         result = CliRunner().invoke(cli, ["keys", "rotate"])
         assert result.exit_code == 2
         assert "credential key #1 of 1 is not a Fernet key" in result.output
+
+
+class TestLostKey:
+    async def test_credentials_no_configured_key_opens_are_a_clear_conflict_not_a_500(
+        self, client: httpx.AsyncClient, world: OrgWorld, connected_with_old_key: dict[str, Any], use_keys: Any
+    ) -> None:
+        use_keys(NEW)  # the old key was removed before the credentials were rotated
+        response = await client.post(
+            f"/api/v1/orgs/{world.organization_id}/connections/{connected_with_old_key['id']}/accounts/refresh",
+            headers=world.manager.headers,
+        )
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "connection-needs-reconnect"
+        assert "cannot be decrypted" in response.json()["detail"]
+        # Disconnecting still works: there is nothing to revoke with, but the connection goes.
+        gone = await client.delete(
+            f"/api/v1/orgs/{world.organization_id}/connections/{connected_with_old_key['id']}",
+            headers=world.manager.headers,
+        )
+        assert gone.status_code == 204, gone.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adpilot.core.errors import AppError, Conflict, NotFound
+from adpilot.core.vault import VaultDecryptionFailed
 
 
 class ConnectionNotFound(NotFound):
@@ -56,6 +57,15 @@ class ConnectionNeedsReconnect(Conflict):
 
     code = "connection-needs-reconnect"
     title = "This ad account cannot be used until its platform connection is reconnected"
+
+
+class CredentialsUnreadable(ConnectionNeedsReconnect, VaultDecryptionFailed):
+    """No configured key decrypts the connection's stored credentials (a key was removed before it was rotated).
+
+    A needs-reconnect conflict for people and jobs, and still the vault's decryption failure for operators' code.
+    """
+
+    code = "connection-needs-reconnect"
 
 
 class PlatformAppNotConfigured(Conflict):

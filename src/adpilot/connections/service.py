@@ -37,6 +37,7 @@ from adpilot.connections.errors import (
     ConnectionNotFound,
     ConnectionRejected,
     ConnectionStateInvalid,
+    CredentialsUnreadable,
     ManagerAccountNotManageable,
     PlatformAppNotConfigured,
     PlatformUnreachable,
@@ -512,7 +513,7 @@ class ConnectionService:
             await self._adapter(platform).revoke(credentials)
         except PlatformError as exc:
             revoke_error = f"{type(exc).__name__}: {exc.detail}"[:500]
-        except VaultDecryptionFailed:
+        except CredentialsUnreadable:
             revoke_error = "the stored credentials could not be decrypted with the configured keys"
         except PlatformAppNotConfigured:
             revoke_error = "the platform is not configured on this server"
@@ -658,9 +659,18 @@ class ConnectionService:
 
     @staticmethod
     def _open(connection: PlatformConnection) -> Credentials:
-        return open_credentials(
-            credential_vault(), connection.credentials_ciphertext, connection.organization_id, connection.id
-        )
+        """The stored credentials; ``ConnectionNeedsReconnect`` when no configured key opens them (a key was
+        removed from ``ADPILOT_CREDENTIAL_KEYS`` before ``adpilot keys rotate``): a clear 409, never a 500."""
+        try:
+            return open_credentials(
+                credential_vault(), connection.credentials_ciphertext, connection.organization_id, connection.id
+            )
+        except VaultDecryptionFailed:
+            raise CredentialsUnreadable(
+                "This connection's stored credentials cannot be decrypted: no configured credential key opens them."
+                " Restore the key that encrypted them, or connect the platform again.",
+                reason="credentials_unreadable",
+            ) from None
 
     @staticmethod
     def _store(connection: PlatformConnection, credentials: Credentials, now: datetime) -> None:
