@@ -20,6 +20,10 @@ class Organization(CreatedAtMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     require_mfa: Mapped[bool] = mapped_column(default=False)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Reporting: "today", "last 7 days" and report schedules are read in this IANA time zone, and money from ad
+    # accounts in other currencies is converted to this ISO 4217 currency with the organization's exchange rates.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    reporting_currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
 
 
 class Membership(CreatedAtMixin, Base):

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     connections_sync = "connections.sync"
     connections_manage = "connections.manage"
     billing_manage = "billing.manage"
+    analytics_read = "analytics.read"
+    reports_manage = "reports.manage"
+    exchange_rates_manage = "exchange_rates.manage"
     drafts_edit = "drafts.edit"
     changes_approve = "changes.approve"
     changes_publish = "changes.publish"
@@ -36,6 +39,9 @@ MINIMUM_ROLE: dict[Permission, Role] = {
     Permission.members_read: Role.viewer,
     Permission.connections_read: Role.viewer,
     Permission.connections_sync: Role.member,
+    Permission.analytics_read: Role.viewer,
+    Permission.reports_manage: Role.member,
+    Permission.exchange_rates_manage: Role.manager,
     Permission.drafts_edit: Role.member,
     Permission.changes_approve: Role.manager,
     Permission.changes_publish: Role.manager,

@@ -1,0 +1,1 @@
+"""Analytics: metrics sync and store, KPI queries, exports and scheduled reports."""

@@ -1,0 +1,226 @@
+"""Tables of the analytics module: the metrics store, its rollups, the reporting dimension, sync runs, exchange rates.
+
+Money is integer micros in the ad account's currency; a stat day is the day in the ad account's time zone, as the
+platform reports it (ARCHITECTURE D8). ``metrics_daily`` holds what the platforms report at every level; the four
+rollup tables are rebuilt from its campaign-level rows for exactly the days and months an ingestion touched, so
+dashboards read them and never scan raw rows (docs/analytics.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Numeric, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adpilot.db import Base
+
+LEVEL_CHECK = "level IN ('campaign', 'ad_group', 'ad')"
+RUN_STATUS_CHECK = "status IN ('queued', 'running', 'succeeded', 'failed', 'deferred')"
+RUN_SCOPE_CHECK = "scope IN ('backfill', 'recent', 'restate')"
+
+# Conversions are fractional on Google (data-driven attribution): six decimals, as the platforms report them.
+CONVERSIONS = Numeric(20, 6)
+
+
+def _organization() -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+
+
+def _ad_account() -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"), primary_key=True)
+
+
+class _Numbers:
+    """The additive numbers every metrics table carries (derived KPIs are computed when read, never stored)."""
+
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)
+    spend_micros: Mapped[int] = mapped_column(BigInteger)
+    conversions: Mapped[Decimal] = mapped_column(CONVERSIONS)
+    conversion_value_micros: Mapped[int] = mapped_column(BigInteger)
+
+
+class MetricsDaily(_Numbers, Base):
+    """One entity's numbers for one day, as its platform reports them (campaign, ad group/ad set and ad level).
+
+    The key is (organization, account, level, entity, day); the account implies the platform. ``day`` is
+    BRIN-indexed: rows arrive roughly in day order (backfills walk forward; re-reads touch the last 28 days).
+    """
+
+    __tablename__ = "metrics_daily"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    campaign_platform_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    # Platform-specific numbers the unified model does not carry (Meta's canonical action type, link clicks, …).
+    extras: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint(LEVEL_CHECK, name="level"),
+        Index("ix_metrics_daily_day_brin", "day", postgresql_using="brin"),
+        # Drill-down: one campaign's ad groups or ads over a date range.
+        Index("ix_metrics_daily_campaign", "organization_id", "campaign_platform_id", "level", "day"),
+    )
+
+
+class MetricsCampaignDaily(_Numbers, Base):
+    """Rollup: one campaign's day (its platform's campaign-level numbers)."""
+
+    __tablename__ = "metrics_campaign_daily"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    campaign_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+
+    __table_args__ = (Index("ix_metrics_campaign_daily_org_day", "organization_id", "day"),)
+
+
+class MetricsCampaignMonthly(_Numbers, Base):
+    """Rollup: one campaign's calendar month (``month`` is the month's first day), summed from its days."""
+
+    __tablename__ = "metrics_campaign_monthly"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    campaign_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+
+    __table_args__ = (Index("ix_metrics_campaign_monthly_org_month", "organization_id", "month"),)
+
+
+class MetricsAccountDaily(_Numbers, Base):
+    """Rollup: one ad account's day, summed from its campaigns."""
+
+    __tablename__ = "metrics_account_daily"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+
+    __table_args__ = (Index("ix_metrics_account_daily_org_day", "organization_id", "day"),)
+
+
+class MetricsAccountMonthly(_Numbers, Base):
+    """Rollup: one ad account's calendar month."""
+
+    __tablename__ = "metrics_account_monthly"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class MetricsHourly(_Numbers, Base):
+    """Today's pacing: one campaign's hour (0 to 23 in the account's time zone). Only the last few days are kept."""
+
+    __tablename__ = "metrics_hourly"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    campaign_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("hour BETWEEN 0 AND 23", name="hour"),)
+
+
+class MetricEntity(Base):
+    """The reporting dimension: every entity that has numbers (or is in the synced tree), with its name and place.
+
+    Kept by analytics itself so that breakdowns, filters and exports join one small table of their own: names come
+    from the entity sync (current) or, for entities the platform no longer lists, from the reports.
+    """
+
+    __tablename__ = "metric_entities"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    campaign_platform_id: Mapped[str] = mapped_column(String(64))
+    parent_platform_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(512))
+    # active | paused | removed, from the entity sync; null until the entity has been seen there.
+    status: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint(LEVEL_CHECK, name="level"),
+        Index("ix_metric_entities_parent", "organization_id", "level", "campaign_platform_id"),
+    )
+
+
+class MetricSyncRun(Base):
+    """One metrics sync of one ad account: which days, how far it got, and why it failed if it did."""
+
+    __tablename__ = "metric_sync_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    # backfill: the first sync (N days); recent: the last 7 days and today's hours; restate: the daily 28-day re-read.
+    scope: Mapped[str] = mapped_column(String(20))
+    trigger: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)
+    # Progress: days of the range written so far (a backfill writes window by window).
+    days_total: Mapped[int] = mapped_column(default=0)
+    days_done: Mapped[int] = mapped_column(default=0)
+    rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
+    requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    queued_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_metric_sync_runs_account_queued", "organization_id", "ad_account_id", "queued_at"),
+        CheckConstraint(RUN_STATUS_CHECK, name="status"),
+        CheckConstraint(RUN_SCOPE_CHECK, name="scope"),
+    )
+
+
+class ExchangeRate(Base):
+    """How much one unit of ``base_currency`` is worth in ``quote_currency`` on ``day`` (entered or imported)."""
+
+    __tablename__ = "exchange_rates"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    base_currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    quote_currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(24, 12))
+    source: Mapped[str] = mapped_column(String(20))
+    updated_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("rate > 0", name="rate_positive"),
+        CheckConstraint("base_currency <> quote_currency", name="distinct_currencies"),
+    )
