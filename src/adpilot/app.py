@@ -192,6 +192,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.exception_handler(StarletteHTTPException)(_http_error)
     app.exception_handler(Exception)(_unexpected_error)
 
+    from adpilot.analytics.endpoints import router as analytics_router
     from adpilot.audit.endpoints import router as audit_router
     from adpilot.auth.endpoints import router as auth_router
     from adpilot.campaigns.endpoints import router as campaigns_router
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         audit_router,
         connections_router,
         campaigns_router,
+        analytics_router,
     ):
         app.include_router(router)
     if settings.outbox_page_enabled:

@@ -23,7 +23,13 @@ log = get_logger(__name__)
 
 DEFAULT_QUEUE = "default"
 # Modules whose jobs.py registers tasks; a new module with jobs adds itself here.
-TASK_MODULES = ("adpilot.notifications.jobs", "adpilot.auth.jobs", "adpilot.connections.jobs", "adpilot.campaigns.jobs")
+TASK_MODULES = (
+    "adpilot.notifications.jobs",
+    "adpilot.auth.jobs",
+    "adpilot.connections.jobs",
+    "adpilot.campaigns.jobs",
+    "adpilot.analytics.jobs",
+)
 
 JobHandler = Callable[..., Awaitable[None]]
 

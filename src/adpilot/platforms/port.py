@@ -13,6 +13,7 @@ from adpilot.platforms.types import (
     EntityLevel,
     EntityRef,
     EntityStatus,
+    HourlyMetricsRow,
     Money,
     Platform,
     RemoteAdAccount,
@@ -56,6 +57,13 @@ class AdPlatformAdapter(Protocol):
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
     ) -> AsyncIterator[DailyMetricsRow]:
         """Daily numbers per entity at ``level``, for ``since``..``until`` inclusive in the account's time zone."""
+        ...
+
+    def fetch_hourly_metrics(
+        self, credentials: Credentials, account: AdAccountRef, day: date
+    ) -> AsyncIterator[HourlyMetricsRow]:
+        """Campaign-level numbers per hour of ``day`` in the account's time zone (today's pacing); hours without
+        activity may be absent."""
         ...
 
     async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:

@@ -125,6 +125,27 @@ class DailyMetricsRow:
     conversion_value_micros: int
     currency: str
     extras: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # Where the entity sits: its campaign (itself for a campaign row), its parent (the ad group of an ad, the campaign
+    # of an ad group; None for a campaign) and its name as the report gives it. Reports name entities the platform
+    # no longer lists, so the store can show history for removed campaigns. None when the platform did not say.
+    campaign_platform_id: str | None = None
+    parent_platform_id: str | None = None
+    entity_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HourlyMetricsRow:
+    """One campaign's numbers for one hour (0 to 23) of one day in the account's time zone: today's pacing."""
+
+    campaign_platform_id: str
+    day: date
+    hour: int
+    impressions: int
+    clicks: int
+    spend_micros: int
+    conversions: Decimal
+    conversion_value_micros: int
+    currency: str
 
 
 def to_micros(amount: Decimal | str | float | int) -> int:

@@ -1,0 +1,3 @@
+"""Background jobs of the analytics module (importing this package registers them all)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Repositories of the analytics module: the SQL, one file per area."""

@@ -1,0 +1,1 @@
+"""Request and response models of the analytics API, one file per area."""

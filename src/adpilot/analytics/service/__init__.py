@@ -1,0 +1,1 @@
+"""Services of the analytics module: the rules, one file per area."""
