@@ -173,4 +173,4 @@ async def test_another_organization_sees_nothing(world: OrgWorld, database: Data
         "metrics_account_monthly",
         "metric_entities",
     ):
-        assert await fetch(database, world.other_organization_id, f"SELECT * FROM {table}") == []
+        assert await fetch(database, world.other_organization_id, f"SELECT * FROM {table}") == []  # noqa: S608

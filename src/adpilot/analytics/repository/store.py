@@ -20,7 +20,8 @@ from adpilot.db import driver_connection
 
 NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
 
-# The staging table's columns, in COPY order. It lives for the connection and is emptied at every commit.
+# The staging table (analytics_metrics_in) and its columns in COPY order. It lives for the connection and is emptied
+# at every commit.
 STAGED_COLUMNS = (
     "level",
     "entity_platform_id",
@@ -32,8 +33,8 @@ STAGED_COLUMNS = (
     "extras",
 )
 _STAGING = "analytics_metrics_in"
-_CREATE_STAGING = f"""
-CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (
+_CREATE_STAGING = """
+CREATE TEMPORARY TABLE IF NOT EXISTS analytics_metrics_in (
     level varchar(20) NOT NULL,
     entity_platform_id varchar(64) NOT NULL,
     day date NOT NULL,
@@ -50,13 +51,13 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (
 """
 
 # $1 organization, $2 account, $3 platform, $4 currency, $5 now.
-_UPSERT = f"""
+_UPSERT = """
 INSERT INTO metrics_daily AS m (
     organization_id, ad_account_id, level, entity_platform_id, day, platform, campaign_platform_id, currency,
     extras, updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros)
 SELECT $1, $2, s.level, s.entity_platform_id, s.day, $3, s.campaign_platform_id, $4,
        s.extras, $5, s.impressions, s.clicks, s.spend_micros, s.conversions, s.conversion_value_micros
-  FROM {_STAGING} s
+  FROM analytics_metrics_in s
 ON CONFLICT (organization_id, ad_account_id, level, entity_platform_id, day) DO UPDATE SET
     impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, spend_micros = EXCLUDED.spend_micros,
     conversions = EXCLUDED.conversions, conversion_value_micros = EXCLUDED.conversion_value_micros,
@@ -70,23 +71,23 @@ WHERE (m.impressions, m.clicks, m.spend_micros, m.conversions, m.conversion_valu
 """
 
 # Rows of the window (account, level, $4..$5) that the platform did not report this time.
-_DELETE_MISSING = f"""
+_DELETE_MISSING = """
 DELETE FROM metrics_daily m
  WHERE m.organization_id = $1 AND m.ad_account_id = $2 AND m.level = $3 AND m.day BETWEEN $4 AND $5
-   AND NOT EXISTS (SELECT 1 FROM {_STAGING} s
+   AND NOT EXISTS (SELECT 1 FROM analytics_metrics_in s
                     WHERE s.level = m.level AND s.entity_platform_id = m.entity_platform_id AND s.day = m.day)
 """
 
 # The reporting dimension: every entity the window names. A name the entity sync gave (status set) is kept; a
 # report's name fills in for entities the entity sync has not seen (or no longer lists).
-_UPSERT_DIMENSION = f"""
+_UPSERT_DIMENSION = """
 INSERT INTO metric_entities AS e (
     organization_id, ad_account_id, level, platform_id, platform, campaign_platform_id, parent_platform_id, name,
     status, updated_at)
 SELECT DISTINCT ON (s.level, s.entity_platform_id)
        $1, $2, s.level, s.entity_platform_id, $3, s.campaign_platform_id, s.parent_platform_id,
        COALESCE(s.entity_name, s.entity_platform_id), NULL, $4
-  FROM {_STAGING} s
+  FROM analytics_metrics_in s
  ORDER BY s.level, s.entity_platform_id, s.day DESC
 ON CONFLICT (organization_id, ad_account_id, level, platform_id) DO UPDATE SET
     campaign_platform_id = EXCLUDED.campaign_platform_id,
@@ -98,26 +99,26 @@ WHERE e.campaign_platform_id IS DISTINCT FROM EXCLUDED.campaign_platform_id
    OR (e.status IS NULL AND EXCLUDED.name <> EXCLUDED.platform_id AND e.name IS DISTINCT FROM EXCLUDED.name)
 """
 
-_SUMS = ", ".join(f"sum({name})" for name in NUMBERS)
-_COLUMNS = ", ".join(NUMBERS)
-
 # Rollups of one account for days $3..$4: deleted, then rebuilt from the campaign-level rows (then from the rebuilt
 # daily rollups for the months). Rebuilding, not adding, is what makes a re-read idempotent.
 _REBUILD_CAMPAIGN_DAILY = (
     "DELETE FROM metrics_campaign_daily WHERE organization_id = $1 AND ad_account_id = $2 AND day BETWEEN $3 AND $4",
-    f"""
+    """
     INSERT INTO metrics_campaign_daily (organization_id, ad_account_id, campaign_platform_id, day, platform, currency,
-                                        {_COLUMNS})
-    SELECT organization_id, ad_account_id, entity_platform_id, day, platform, currency, {_COLUMNS}
+                                        impressions, clicks, spend_micros, conversions, conversion_value_micros)
+    SELECT organization_id, ad_account_id, entity_platform_id, day, platform, currency,
+        impressions, clicks, spend_micros, conversions, conversion_value_micros
       FROM metrics_daily
      WHERE organization_id = $1 AND ad_account_id = $2 AND level = 'campaign' AND day BETWEEN $3 AND $4
     """,
 )
 _REBUILD_ACCOUNT_DAILY = (
     "DELETE FROM metrics_account_daily WHERE organization_id = $1 AND ad_account_id = $2 AND day BETWEEN $3 AND $4",
-    f"""
-    INSERT INTO metrics_account_daily (organization_id, ad_account_id, day, platform, currency, {_COLUMNS})
-    SELECT organization_id, ad_account_id, day, min(platform), min(currency), {_SUMS}
+    """
+    INSERT INTO metrics_account_daily (organization_id, ad_account_id, day, platform, currency,
+        impressions, clicks, spend_micros, conversions, conversion_value_micros)
+    SELECT organization_id, ad_account_id, day, min(platform), min(currency),
+        sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros)
       FROM metrics_campaign_daily
      WHERE organization_id = $1 AND ad_account_id = $2 AND day BETWEEN $3 AND $4
      GROUP BY organization_id, ad_account_id, day
@@ -127,11 +128,13 @@ _REBUILD_ACCOUNT_DAILY = (
 _REBUILD_CAMPAIGN_MONTHLY = (
     "DELETE FROM metrics_campaign_monthly "
     "WHERE organization_id = $1 AND ad_account_id = $2 AND month BETWEEN $3 AND $4",
-    f"""
+    """
     INSERT INTO metrics_campaign_monthly (organization_id, ad_account_id, campaign_platform_id, month, platform,
-                                          currency, {_COLUMNS})
+                                          currency,
+                                              impressions, clicks, spend_micros, conversions, conversion_value_micros)
     SELECT organization_id, ad_account_id, campaign_platform_id, date_trunc('month', day)::date, min(platform),
-           min(currency), {_SUMS}
+           min(currency),
+               sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros)
       FROM metrics_campaign_daily
      WHERE organization_id = $1 AND ad_account_id = $2
        AND day >= $3 AND day < ($4::date + interval '1 month')
@@ -140,9 +143,11 @@ _REBUILD_CAMPAIGN_MONTHLY = (
 )
 _REBUILD_ACCOUNT_MONTHLY = (
     "DELETE FROM metrics_account_monthly WHERE organization_id = $1 AND ad_account_id = $2 AND month BETWEEN $3 AND $4",
-    f"""
-    INSERT INTO metrics_account_monthly (organization_id, ad_account_id, month, platform, currency, {_COLUMNS})
-    SELECT organization_id, ad_account_id, month, min(platform), min(currency), {_SUMS}
+    """
+    INSERT INTO metrics_account_monthly (organization_id, ad_account_id, month, platform, currency,
+        impressions, clicks, spend_micros, conversions, conversion_value_micros)
+    SELECT organization_id, ad_account_id, month, min(platform), min(currency),
+        sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros)
       FROM metrics_campaign_monthly
      WHERE organization_id = $1 AND ad_account_id = $2 AND month BETWEEN $3 AND $4
      GROUP BY organization_id, ad_account_id, month
@@ -151,9 +156,9 @@ _REBUILD_ACCOUNT_MONTHLY = (
 
 _REPLACE_HOURS = (
     "DELETE FROM metrics_hourly WHERE organization_id = $1 AND ad_account_id = $2 AND (day = $3 OR day < $4)",
-    f"""
+    """
     INSERT INTO metrics_hourly (organization_id, ad_account_id, campaign_platform_id, day, hour, platform, currency,
-                                updated_at, {_COLUMNS})
+                                updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros)
     SELECT $1, $2, h.campaign_platform_id, $3, h.hour, $4, $5, $6, h.impressions, h.clicks, h.spend_micros,
            h.conversions, h.conversion_value_micros
       FROM unnest($7::text[], $8::smallint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::numeric[],
@@ -194,7 +199,7 @@ class StoreRepository:
         """Binary COPY of the window's rows (``STAGED_COLUMNS`` order) into this transaction's staging table."""
         driver = await self._driver()
         await driver.execute(_CREATE_STAGING)
-        await driver.execute(f"TRUNCATE {_STAGING}")
+        await driver.execute("TRUNCATE analytics_metrics_in")
         if records:
             await driver.copy_records_to_table(_STAGING, records=records, columns=STAGED_COLUMNS)
 
