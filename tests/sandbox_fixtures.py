@@ -83,6 +83,7 @@ def sandbox_server(sandbox_session_server: SandboxServer) -> Iterator[SandboxSer
     yield sandbox_session_server
     state.faults.clear()
     state.request_log.clear()
+    state.clock.reset()
     # The emulators read ``state.world`` on every request, so a fresh world undoes a test's pauses and edits.
     state.world = build_demo_world(SEED, state.clock)
 

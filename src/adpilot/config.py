@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # Entity sync of every managed ad account, and how long before expiry credentials are refreshed.
     entity_sync_interval_minutes: int = Field(default=15, ge=1, le=1440)
     credential_refresh_margin_minutes: int = Field(default=15, ge=1)
+    # Metrics sync: days read by an account's first sync, and how often the last 7 days and today's hours are re-read
+    # (a 28-day re-read runs once a day regardless: platforms restate conversions).
+    metrics_backfill_days: int = Field(default=90, ge=1, le=1100)
+    metrics_sync_interval_minutes: int = Field(default=30, ge=1, le=1440)
 
     # Observability.
     log_level: str = "INFO"

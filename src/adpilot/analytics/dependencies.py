@@ -9,6 +9,7 @@ from fastapi import Depends
 from adpilot.organizations import Permission, TenantContext
 from adpilot.organizations.dependencies import require
 
+CanReadConnections = Annotated[TenantContext, Depends(require(Permission.connections_read))]
 CanReadAnalytics = Annotated[TenantContext, Depends(require(Permission.analytics_read))]
 CanSyncConnections = Annotated[TenantContext, Depends(require(Permission.connections_sync))]
 CanManageReports = Annotated[TenantContext, Depends(require(Permission.reports_manage))]

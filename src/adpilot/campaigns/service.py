@@ -8,7 +8,7 @@ nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,6 @@ from adpilot.connections import (
     AdAccountInfo,
     AdAccountNotFound,
     ConnectionNeedsReconnect,
-    FailureOutcome,
     connection_service,
     on_accounts_managed,
 )
@@ -36,7 +35,7 @@ from adpilot.core.time import utcnow
 from adpilot.db import get_database, set_tenant
 from adpilot.jobs import enqueue
 from adpilot.organizations import TenantContext
-from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformRateLimited, PlatformUnavailable
+from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
 from adpilot.platforms.types import EntityLevel, RemoteEntity
 
 log = get_logger(__name__)
@@ -49,6 +48,19 @@ MAX_ATTEMPTS = 4
 # job; either way a new run may be queued (the scheduler's SQL function uses the same limits).
 ABANDONED_AFTER = timedelta(hours=1)
 QUEUED_ABANDONED_AFTER = timedelta(hours=24)
+
+
+# hook(session, organization_id, ad_account, entities): the account's whole tree as just read, in the transaction
+# that writes it (other modules keep their own view of names and status without reading this module's tables).
+TreeSyncedHook = Callable[[AsyncSession, UUID, AdAccountInfo, Sequence[RemoteEntity]], Awaitable[None]]
+_tree_synced_hooks: list[TreeSyncedHook] = []
+
+
+def on_tree_synced(hook: TreeSyncedHook) -> TreeSyncedHook:
+    """Register ``hook``: run after each successful entity sync, in the same transaction."""
+    if hook not in _tree_synced_hooks:
+        _tree_synced_hooks.append(hook)
+    return hook
 
 
 @dataclass(frozen=True)
@@ -240,6 +252,8 @@ class EntitySyncService:
                 now,
             )
             run.counts = _counts(entities, written, removed)
+            for hook in _tree_synced_hooks:
+                await hook(session, organization_id, access.ad_account, entities)
             run.status = SyncRunStatus.succeeded.value
             run.finished_at = now
             run.error = None
@@ -248,22 +262,9 @@ class EntitySyncService:
 
     async def _fetch_entities(self, organization_id: UUID, access: AccountAccess) -> list[RemoteEntity]:
         """The account's tree from the platform; an access token the platform calls expired is refreshed once."""
-        try:
-            return await access.adapter.list_entities(access.credentials, access.account)
-        except PlatformAuthError as error:
-            if not error.refreshable:
-                raise
-            async with get_database().transaction() as session:
-                await set_tenant(session, organization_id)
-                outcome = await connection_service.record_platform_failure(
-                    session, organization_id, access.ad_account.connection_id, error
-                )
-            if outcome is not FailureOutcome.retry_now:
-                raise
-            async with get_database().transaction() as session:
-                await set_tenant(session, organization_id)
-                access = await connection_service.open_account(session, organization_id, access.ad_account.id)
-            return await access.adapter.list_entities(access.credentials, access.account)
+        return await connection_service.call_with_refresh(
+            organization_id, access, lambda fresh: fresh.adapter.list_entities(fresh.credentials, fresh.account)
+        )
 
     async def _record_failure(
         self, organization_id: UUID, run_id: UUID, account: AdAccountInfo, error: PlatformError, attempt: int

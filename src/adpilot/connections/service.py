@@ -614,6 +614,31 @@ class ConnectionService:
             return FailureOutcome.reconnect
         return await self._apply_failure(session, connection, error, SYSTEM)
 
+    async def call_with_refresh(
+        self, organization_id: UUID, access: AccountAccess, call: Callable[[AccountAccess], Awaitable[T]]
+    ) -> T:
+        """``call(access)`` outside any transaction; when the platform calls the access token expired, the
+        credentials are refreshed once (committed on their own) and the call is made again with them.
+
+        Any other ``PlatformError`` (and an auth error no refresh fixed) is raised for the caller to record.
+        """
+        try:
+            return await call(access)
+        except PlatformAuthError as error:
+            if not error.refreshable:
+                raise
+            async with get_database().transaction() as session:
+                await set_tenant(session, organization_id)
+                outcome = await self.record_platform_failure(
+                    session, organization_id, access.ad_account.connection_id, error
+                )
+            if outcome is not FailureOutcome.retry_now:
+                raise
+            async with get_database().transaction() as session:
+                await set_tenant(session, organization_id)
+                access = await self.open_account(session, organization_id, access.ad_account.id)
+            return await call(access)
+
     # --- the refresh job --------------------------------------------------------------------------------------
 
     async def queue_due_refreshes(self, session: AsyncSession) -> int:

@@ -42,6 +42,20 @@ class SandboxClock:
             self._fixed += step
             self._offset += step
 
+    def freeze(self) -> None:
+        """Stop at the current instant (tests that compare a sync with the ground truth read both at one moment)."""
+        with self._lock:
+            if not self._frozen:
+                self._fixed = datetime.now(UTC) + self._offset
+                self._frozen = True
+
+    def reset(self) -> None:
+        """Back to the wall clock, running."""
+        with self._lock:
+            self._frozen = False
+            self._offset = timedelta(0)
+            self._fixed = datetime.now(UTC)
+
     def today(self, time_zone: str) -> date:
         """The calendar date it is now in an IANA time zone (an ad account's "today")."""
         return self.now().astimezone(ZoneInfo(time_zone)).date()

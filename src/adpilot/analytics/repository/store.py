@@ -181,6 +181,14 @@ WHERE (e.campaign_platform_id, e.parent_platform_id, e.name, e.status)
       IS DISTINCT FROM (EXCLUDED.campaign_platform_id, EXCLUDED.parent_platform_id, EXCLUDED.name, EXCLUDED.status)
 """
 
+# Entities of the account that the tree no longer lists were removed on the platform; their numbers stay.
+_MARK_REMOVED = """
+UPDATE metric_entities e SET status = 'removed', updated_at = $3
+ WHERE e.organization_id = $1 AND e.ad_account_id = $2 AND e.status IS NOT NULL AND e.status <> 'removed'
+   AND NOT EXISTS (SELECT 1 FROM unnest($4::text[], $5::text[]) AS t(level, platform_id)
+                    WHERE t.level = e.level AND t.platform_id = e.platform_id)
+"""
+
 _KNOWN_PLACES = """
 SELECT level, platform_id, campaign_platform_id, parent_platform_id
   FROM metric_entities
@@ -257,6 +265,7 @@ class StoreRepository:
         """The dimension as the entity sync last read the account's tree (names and status are current there)."""
         driver = await self._driver()
         await driver.execute(_DIMENSION_FROM_TREE, organization_id, ad_account_id, platform, now, *columns)
+        await driver.execute(_MARK_REMOVED, organization_id, ad_account_id, now, columns[0], columns[1])
 
     async def known_places(
         self, organization_id: UUID, ad_account_id: UUID, level: str, platform_ids: Sequence[str]

@@ -148,9 +148,8 @@ class MetricsStore:
         *,
         now: datetime | None = None,
     ) -> None:
-        """Names, places and status of the account's entities as the entity sync read them."""
-        if not entities:
-            return
+        """Names, places and status of the account's entities as the entity sync read them (entities it no
+        longer lists become removed)."""
         columns: list[list[Any]] = [
             [entity.level.value for entity in entities],
             [entity.platform_id for entity in entities],

@@ -353,7 +353,8 @@ def upgrade() -> None:
 
     # The scheduler's cross-tenant listing (as adpilot_due_entity_syncs in 0007): for each managed account of a
     # healthy connection with no metrics run queued within the interval and none in flight, the scope it is due:
-    # a backfill until one has succeeded, a 28-day restatement once a day, otherwise the recent days.
+    # a backfill until one has succeeded, a 28-day restatement once a day (a backfill counts as one), otherwise the
+    # recent days.
     op.execute(
         """
         CREATE FUNCTION adpilot_due_metric_syncs(interval_minutes integer)
@@ -373,7 +374,7 @@ def upgrade() -> None:
                                            AND r.scope = 'backfill' AND r.status = 'succeeded') THEN 'backfill'
                        WHEN NOT EXISTS (SELECT 1 FROM metric_sync_runs r
                                          WHERE r.organization_id = org AND r.ad_account_id = a.id
-                                           AND r.scope = 'restate' AND r.status <> 'failed'
+                                           AND r.scope IN ('restate', 'backfill') AND r.status <> 'failed'
                                            AND r.queued_at > now() - interval '24 hours') THEN 'restate'
                        ELSE 'recent'
                      END

@@ -1,0 +1,413 @@
+"""Metrics sync: pull each managed ad account's daily numbers (campaign, ad group/ad set and ad level) and today's
+hours through its platform's adapter into the metrics store.
+
+An account's first sync backfills ``ADPILOT_METRICS_BACKFILL_DAYS`` days; afterwards a ``recent`` run re-reads the
+last 7 days and today's hours every ``ADPILOT_METRICS_SYNC_INTERVAL_MINUTES``, and once a day a ``restate`` run
+re-reads 28 days, because platforms restate conversions after the fact. Dates are the account's own (its time zone).
+
+A run reads one window (up to 30 days, newest first, so the dashboard fills from today backwards) with no
+transaction open, then writes it (all three levels) in one transaction that also advances the run's progress. A run
+retried after a failure resumes after the windows it already wrote; writing a window twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.analytics.errors import AccountNotSynced
+from adpilot.analytics.models import MetricSyncRun
+from adpilot.analytics.repository.sync import SyncRunRepository
+from adpilot.analytics.schemas.sync import MetricSyncScope, MetricSyncStatus, MetricSyncTrigger
+from adpilot.analytics.service.store import IngestTarget, TreeEntity, metrics_store
+from adpilot.audit import audit_service
+from adpilot.campaigns import on_tree_synced
+from adpilot.config import get_settings
+from adpilot.connections import (
+    AccountAccess,
+    AdAccountInfo,
+    AdAccountNotFound,
+    ConnectionNeedsReconnect,
+    connection_service,
+    on_accounts_managed,
+)
+from adpilot.core.logging import get_logger
+from adpilot.core.time import utcnow
+from adpilot.db import get_database, set_tenant
+from adpilot.jobs import enqueue
+from adpilot.organizations import TenantContext
+from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
+from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow, RemoteEntity
+
+log = get_logger(__name__)
+
+SYNC_METRICS_JOB = "analytics.sync_metrics"
+# A transient platform failure is retried this many times (by the job queue, with backoff) before the run fails.
+MAX_ATTEMPTS = 4
+# Days per platform read: TikTok's daily reports allow 30; the others take it in their stride.
+WINDOW_DAYS = 30
+RECENT_DAYS = 7
+RESTATE_DAYS = 28
+LEVELS = (EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad)
+# As for entity syncs: a run "running" this long was abandoned by a dead worker; one "queued" this long lost its job.
+ABANDONED_AFTER = timedelta(hours=1)
+QUEUED_ABANDONED_AFTER = timedelta(hours=24)
+
+T = TypeVar("T")
+
+
+def account_today(time_zone: str, now: datetime | None = None) -> date:
+    """Today in the ad account's time zone (UTC for a zone this machine does not know)."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return (now or utcnow()).astimezone(zone).date()
+
+
+def scope_range(scope: MetricSyncScope, today: date, backfill_days: int) -> tuple[date, date]:
+    """The days a run of ``scope`` reads, ending today (today's numbers are partial, and re-read later)."""
+    back = {
+        MetricSyncScope.backfill: backfill_days - 1,
+        MetricSyncScope.recent: RECENT_DAYS,
+        MetricSyncScope.restate: RESTATE_DAYS,
+    }[scope]
+    return today - timedelta(days=back), today
+
+
+def windows(since: date, until: date, size: int = WINDOW_DAYS) -> list[tuple[date, date]]:
+    """since..until cut into windows of at most ``size`` days, newest first."""
+    result: list[tuple[date, date]] = []
+    end = until
+    while end >= since:
+        start = max(since, end - timedelta(days=size - 1))
+        result.append((start, end))
+        end = start - timedelta(days=1)
+    return result
+
+
+@dataclass(frozen=True)
+class _Started:
+    access: AccountAccess
+    scope: MetricSyncScope
+    since: date
+    until: date
+    days_done: int
+    attempt: int
+
+
+class MetricsSyncService:
+    # --- queueing ------------------------------------------------------------------------------------------------
+
+    async def queue_sync(
+        self,
+        session: AsyncSession,
+        organization_id: UUID,
+        ad_account_id: UUID,
+        scope: MetricSyncScope,
+        trigger: MetricSyncTrigger,
+        *,
+        requested_by: UUID | None = None,
+        not_before: datetime | None = None,
+    ) -> MetricSyncRun:
+        """Queue a metrics sync of one account, or return the one already queued or running (never two at once)."""
+        repository = SyncRunRepository(session)
+        active = await repository.active(organization_id, ad_account_id)
+        if active is not None:
+            if not _abandoned(active):
+                return active
+            active.status = MetricSyncStatus.failed.value
+            active.finished_at = utcnow()
+            active.error = "abandoned: no worker finished it"
+        account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
+        if account is None:
+            raise AdAccountNotFound()
+        since, until = scope_range(scope, account_today(account.time_zone), get_settings().metrics_backfill_days)
+        run = await repository.add(
+            MetricSyncRun(
+                organization_id=organization_id,
+                ad_account_id=ad_account_id,
+                scope=scope.value,
+                trigger=trigger.value,
+                status=MetricSyncStatus.queued.value,
+                since=since,
+                until=until,
+                days_total=(until - since).days + 1,
+                days_done=0,
+                rows_written=0,
+                requested_by_user_id=requested_by,
+                queued_at=utcnow(),
+                attempts=0,
+            )
+        )
+        # The same transaction as the run row: the job exists if and only if the run does.
+        await enqueue(
+            session,
+            SYNC_METRICS_JOB,
+            organization_id,
+            run_id=str(run.id),
+            lock=f"metrics:{ad_account_id}",
+            scheduled_at=not_before,
+        )
+        return run
+
+    async def request_sync(self, session: AsyncSession, tenant: TenantContext, ad_account_id: UUID) -> MetricSyncRun:
+        """A person asks for the recent days now (an account never synced gets its backfill). Audited."""
+        account = await self._account(session, tenant.organization_id, ad_account_id)
+        if not account.managed or account.connection_id is None:
+            raise AccountNotSynced()
+        repository = SyncRunRepository(session)
+        backfilled = await repository.has_succeeded(
+            tenant.organization_id, ad_account_id, MetricSyncScope.backfill.value
+        )
+        scope = MetricSyncScope.recent if backfilled else MetricSyncScope.backfill
+        run = await self.queue_sync(
+            session, tenant.organization_id, account.id, scope, MetricSyncTrigger.manual, requested_by=tenant.user_id
+        )
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "ad_account.metrics_sync_requested",
+            target_type="ad_account",
+            target_id=account.id,
+            after={"platform": account.platform.value, "scope": run.scope},
+        )
+        return run
+
+    async def queue_due_syncs(self, session: AsyncSession, interval_minutes: int) -> int:
+        """Scheduled fan-out across organizations (ids from a SECURITY DEFINER function; one transaction each)."""
+        queued = 0
+        for organization_id, ad_account_id, scope in await SyncRunRepository(session).due(interval_minutes):
+            async with get_database().transaction() as tenant_session:
+                await set_tenant(tenant_session, organization_id)
+                try:
+                    await self.queue_sync(
+                        tenant_session,
+                        organization_id,
+                        ad_account_id,
+                        MetricSyncScope(scope),
+                        MetricSyncTrigger.schedule,
+                    )
+                except (IntegrityError, AdAccountNotFound):  # the account went away meanwhile
+                    continue
+            queued += 1
+        return queued
+
+    # --- the job -------------------------------------------------------------------------------------------------
+
+    async def run_sync(self, organization_id: UUID, run_id: UUID) -> None:
+        """Run one metrics sync (the body of the ``analytics.sync_metrics`` job)."""
+        started = await self._start(organization_id, run_id)
+        if started is None:
+            return
+        access = started.access
+        account = access.ad_account
+        target = IngestTarget(organization_id, account.id, account.platform, account.currency)
+        covered = 0
+        for since, until in windows(started.since, started.until):
+            days = (until - since).days + 1
+            covered += days
+            if covered <= started.days_done:
+                continue  # written by an earlier attempt of this run
+            try:
+                fetched = {level: await self._read(organization_id, access, level, since, until) for level in LEVELS}
+            except PlatformError as error:
+                await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
+                return
+            async with get_database().transaction() as session:
+                await set_tenant(session, organization_id)
+                run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
+                if run is None:
+                    return
+                written = 0
+                for level, rows in fetched.items():
+                    result = await metrics_store.ingest_daily(session, target, level, since, until, rows)
+                    written += result.written + result.deleted
+                run.days_done = min(run.days_total, run.days_done + days)
+                run.rows_written += written
+
+        today = account_today(account.time_zone)
+        try:
+            hours = await self._read_hours(organization_id, access, today)
+        except PlatformError as error:
+            await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
+            return
+        async with get_database().transaction() as session:
+            await set_tenant(session, organization_id)
+            run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
+            if run is None:
+                return
+            await metrics_store.ingest_hourly(session, target, today, hours)
+            run.status = MetricSyncStatus.succeeded.value
+            run.finished_at = utcnow()
+            run.days_done = run.days_total
+            run.error = None
+            await connection_service.record_platform_success(session, organization_id, account.connection_id)
+        log.info("metrics_sync.done", organization_id=str(organization_id), run_id=str(run_id))
+
+    async def _start(self, organization_id: UUID, run_id: UUID) -> _Started | None:
+        """Mark the run running and open the account's credentials; None when there is nothing (more) to do."""
+        account: AdAccountInfo | None = None
+        opened_error: PlatformError | None = None
+        attempt = 0
+        async with get_database().transaction() as session:
+            await set_tenant(session, organization_id)
+            run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
+            if run is None or run.status in (MetricSyncStatus.succeeded.value, MetricSyncStatus.failed.value):
+                return None  # a duplicate delivery of the job
+            run.status = MetricSyncStatus.running.value
+            run.started_at = utcnow()
+            run.error = None
+            run.attempts += 1
+            try:
+                access = await connection_service.open_account(session, organization_id, run.ad_account_id)
+            except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
+                run.status = MetricSyncStatus.failed.value
+                run.finished_at = utcnow()
+                run.error = exc.detail or exc.title
+                return None
+            except PlatformError as error:  # expired credentials the platform could not refresh just now
+                opened_error, attempt = error, run.attempts
+                account = await connection_service.get_ad_account(session, organization_id, run.ad_account_id)
+            else:
+                if run.days_done == 0:  # not begun: read up to today as it is now (a deferred run may be late)
+                    since, until = scope_range(
+                        MetricSyncScope(run.scope),
+                        account_today(access.ad_account.time_zone),
+                        get_settings().metrics_backfill_days,
+                    )
+                    run.since, run.until, run.days_total = since, until, (until - since).days + 1
+                return _Started(access, MetricSyncScope(run.scope), run.since, run.until, run.days_done, run.attempts)
+        if account is not None and opened_error is not None:
+            await self._fail_or_retry(organization_id, run_id, account, opened_error, attempt)
+        return None
+
+    async def _read(
+        self, organization_id: UUID, access: AccountAccess, level: EntityLevel, since: date, until: date
+    ) -> list[DailyMetricsRow]:
+        async def call(fresh: AccountAccess) -> list[DailyMetricsRow]:
+            return await _collect(
+                fresh.adapter.fetch_daily_metrics(fresh.credentials, fresh.account, level, since, until)
+            )
+
+        return await connection_service.call_with_refresh(organization_id, access, call)
+
+    async def _read_hours(self, organization_id: UUID, access: AccountAccess, day: date) -> list[HourlyMetricsRow]:
+        async def call(fresh: AccountAccess) -> list[HourlyMetricsRow]:
+            return await _collect(fresh.adapter.fetch_hourly_metrics(fresh.credentials, fresh.account, day))
+
+        return await connection_service.call_with_refresh(organization_id, access, call)
+
+    async def _fail_or_retry(
+        self, organization_id: UUID, run_id: UUID, account: AdAccountInfo, error: PlatformError, attempt: int
+    ) -> None:
+        """Say on the run why it stopped and tell the connection's health. A transient failure is raised again
+        (the job queue retries it with backoff); a spent quota defers the run to when the platform says."""
+        async with get_database().transaction() as session:
+            await set_tenant(session, organization_id)
+            run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
+            if run is None:
+                return
+            run.error = f"{type(error).__name__}: {error.detail}"[:2000]
+            retry = isinstance(error, PlatformUnavailable) and attempt < MAX_ATTEMPTS
+            if isinstance(error, PlatformRateLimited):
+                delay = error.retry_after if error.retry_after is not None else 60.0
+                run.status = MetricSyncStatus.deferred.value
+                run.finished_at = utcnow()
+                await session.flush()
+                # The next run starts where the platform's quota allows; windows already written stay written.
+                await self.queue_sync(
+                    session,
+                    organization_id,
+                    account.id,
+                    MetricSyncScope(run.scope),
+                    MetricSyncTrigger(run.trigger),
+                    not_before=utcnow() + timedelta(seconds=delay),
+                )
+            elif retry:
+                run.status = MetricSyncStatus.queued.value
+            else:
+                run.status = MetricSyncStatus.failed.value
+                run.finished_at = utcnow()
+            await connection_service.record_platform_failure(session, organization_id, account.connection_id, error)
+        if retry:
+            raise error
+
+    # --- reading -------------------------------------------------------------------------------------------------
+
+    async def _account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AdAccountInfo:
+        account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
+        if account is None:
+            raise AdAccountNotFound()
+        return account
+
+    async def list_runs(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        ad_account_id: UUID,
+        *,
+        before: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> tuple[list[MetricSyncRun], tuple[datetime, UUID] | None]:
+        """An account's metrics sync log, newest first."""
+        await self._account(session, tenant.organization_id, ad_account_id)
+        runs = await SyncRunRepository(session).page(
+            tenant.organization_id, ad_account_id, before=before, limit=limit + 1
+        )
+        more = len(runs) > limit
+        runs = runs[:limit]
+        return runs, ((runs[-1].queued_at, runs[-1].id) if more and runs else None)
+
+
+async def _collect(rows: AsyncIterator[T]) -> list[T]:
+    return [row async for row in rows]
+
+
+def _abandoned(run: MetricSyncRun) -> bool:
+    if run.status == MetricSyncStatus.queued.value:
+        return utcnow() - run.queued_at > QUEUED_ABANDONED_AFTER
+    return run.started_at is None or utcnow() - run.started_at > ABANDONED_AFTER
+
+
+metrics_sync_service = MetricsSyncService()
+
+
+@on_accounts_managed
+async def queue_backfills(session: AsyncSession, organization_id: UUID, ad_account_ids: Sequence[UUID]) -> None:
+    """Accounts just chosen for management get their backfill at once, visible as queued before a worker takes it."""
+    for ad_account_id in ad_account_ids:
+        await metrics_sync_service.queue_sync(
+            session, organization_id, ad_account_id, MetricSyncScope.backfill, MetricSyncTrigger.connect
+        )
+
+
+@on_tree_synced
+async def keep_dimension_current(
+    session: AsyncSession, organization_id: UUID, account: AdAccountInfo, entities: Sequence[RemoteEntity]
+) -> None:
+    """Names, places and status of the account's entities, as the entity sync just read them."""
+    target = IngestTarget(organization_id, account.id, account.platform, account.currency)
+    await metrics_store.upsert_tree(
+        session,
+        target,
+        [
+            TreeEntity(
+                level=entity.level,
+                platform_id=entity.platform_id,
+                campaign_platform_id=entity.campaign_platform_id,
+                parent_platform_id=entity.parent_platform_id,
+                name=entity.name,
+                status=entity.status.value,
+            )
+            for entity in entities
+        ],
+    )
