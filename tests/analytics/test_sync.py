@@ -148,8 +148,9 @@ async def test_rollups_equal_the_campaign_rows(
             rolled = (
                 await session.execute(
                     text(
-                        f"SELECT ad_account_id, sum(spend_micros), sum(conversions) FROM {table} GROUP BY 1 ORDER BY 1"
-                    )  # noqa: S608
+                        f"SELECT ad_account_id, sum(spend_micros), sum(conversions) FROM {table} "  # noqa: S608
+                        "GROUP BY 1 ORDER BY 1"
+                    )
                 )
             ).all()
             assert rolled == raw, table
