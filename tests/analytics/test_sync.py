@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -38,7 +39,7 @@ Key = tuple[str, str, date]  # (level, entity, day)
 
 async def stored(database: Database, organization_id: str, ad_account_id: str) -> dict[Key, tuple[Any, ...]]:
     async with database.transaction() as session:
-        await set_tenant(session, organization_id)
+        await set_tenant(session, UUID(organization_id))
         rows = (
             await session.execute(
                 text(
@@ -135,7 +136,7 @@ async def test_rollups_equal_the_campaign_rows(
     await connect_sandbox(client, world, Platform.google)
     await run_jobs(database)
     async with database.transaction() as session:
-        await set_tenant(session, world.organization_id)
+        await set_tenant(session, UUID(world.organization_id))
         raw = (
             await session.execute(
                 text(
