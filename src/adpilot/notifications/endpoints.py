@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from adpilot.core.errors import problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, PageParams, decode_cursor, encode_cursor, page_params
@@ -17,6 +17,12 @@ from adpilot.notifications.mail import list_outbox
 router = APIRouter(prefix="/api/v1/dev", tags=["development"])
 
 
+class OutboxAttachmentRead(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+
+
 class OutboxMessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -24,6 +30,7 @@ class OutboxMessageRead(BaseModel):
     recipient: str
     subject: str
     body_text: str
+    attachments: list[OutboxAttachmentRead] = Field(description="The files the message carried (not kept).")
     created_at: datetime
 
 
