@@ -29,6 +29,7 @@ from adpilot.platforms.types import (
     EntityLevel,
     EntityRef,
     EntityStatus,
+    HourlyMetricsRow,
     Platform,
 )
 from adpilot.sandbox.clock import SandboxClock
@@ -39,16 +40,21 @@ from tests.sandbox_fixtures import SandboxServer
 __all__ = [
     "ContractBackend",
     "FakeTime",
+    "HourRow",
+    "Placement",
     "Row",
     "SandboxServer",
     "WorldBackend",
     "as_tuples",
     "collect",
+    "collect_hourly",
     "fake_time_http",
     "frozen_state",
+    "hourly_tuples",
     "in_process",
     "lifted_rate",
     "logged_client",
+    "placements",
 ]
 
 
@@ -115,6 +121,42 @@ async def collect(
     return [row async for row in adapter.fetch_daily_metrics(credentials, account, level, since, until)]
 
 
+# (entity id, its campaign, its parent, its name) as a report row places it.
+Placement = tuple[str, str | None, str | None, str | None]
+
+
+def placements(rows: list[DailyMetricsRow]) -> list[Placement]:
+    return sorted({(r.entity_platform_id, r.campaign_platform_id, r.parent_platform_id, r.entity_name) for r in rows})
+
+
+# --- hourly numbers ---------------------------------------------------------------------------------------------------
+
+# (campaign id, day, hour, impressions, clicks, spend micros, conversions, conversion value micros)
+HourRow = tuple[str, date, int, int, int, int, Decimal, int]
+
+
+def hourly_tuples(rows: list[HourlyMetricsRow]) -> list[HourRow]:
+    return sorted(
+        (
+            r.campaign_platform_id,
+            r.day,
+            r.hour,
+            r.impressions,
+            r.clicks,
+            r.spend_micros,
+            r.conversions,
+            r.conversion_value_micros,
+        )
+        for r in rows
+    )
+
+
+async def collect_hourly(
+    adapter: AdPlatformAdapter, credentials: Credentials, account: AdAccountRef, day: date
+) -> list[HourlyMetricsRow]:
+    return [row async for row in adapter.fetch_hourly_metrics(credentials, account, day)]
+
+
 # --- the backends -----------------------------------------------------------------------------------------------------
 
 
@@ -178,6 +220,33 @@ class WorldBackend(ContractBackend):
             )
             for m in rows
         )
+
+    def expected_hourly(self, day: date) -> list[HourRow]:
+        """The simulation's campaign rows for each hour of ``day`` (up to the current hour when it is today)."""
+        rows = self.state.world.hourly_metrics(self.platform, self.account.account_id, EntityLevel.campaign, day)
+        return sorted(
+            (
+                m.entity_id,
+                m.day,
+                m.hour if m.hour is not None else -1,
+                m.impressions,
+                m.clicks,
+                m.spend_micros,
+                Decimal(m.conversions),
+                m.conversion_value_micros,
+            )
+            for m in rows
+        )
+
+    def expected_placements(self, level: EntityLevel, since: date, until: date) -> list[Placement]:
+        """Where the world puts every entity with numbers at ``level`` in the range, removed ones included."""
+        world = self.state.world
+        placed: set[Placement] = set()
+        for m in world.daily_metrics(self.platform, self.account.account_id, level, since, until):
+            entity = world.entity(self.platform, m.entity_id)
+            assert entity is not None
+            placed.add((entity.id, entity.campaign_id, entity.parent_id, entity.name))
+        return sorted(placed)
 
     def inject(self, kind: FaultKind, count: int = 1) -> None:
         self.state.faults.add(self.platform, self.account.account_id, Fault(kind, count))

@@ -296,12 +296,13 @@ def date_literal(value: Any) -> date:
 
 
 def coerce_values(condition: Condition, kind: str, enum: frozenset[str] | None = None) -> tuple[Any, ...]:
-    """The condition's literals in the terms of its field's ``kind`` (int64 | double | string | enum | bool | date),
+    """The condition's literals in the terms of its field's ``kind`` (int64 | int32 | double | string | enum | bool |
+    date),
     validated once rather than per row: numbers, booleans, ISO dates as strings, enum constants checked against
     ``enum`` when given."""
     values: list[Any] = []
     for value in condition.values:
-        if kind in ("int64", "double"):
+        if kind in ("int64", "int32", "double"):
             try:
                 number = float(value) if kind == "double" else int(str(value))
             except ValueError:

@@ -249,6 +249,7 @@ class _Row:
     ad_group: SimEntity | None = None
     ad: SimEntity | None = None
     day: date | None = None
+    hour: int | None = None  # segments.hour: the hour of the day in the account's time zone
     metrics: _Totals | None = None
 
 
@@ -503,6 +504,7 @@ def _metric_fields() -> list[_Field]:
                lambda r, b: ratio(m(r).spend_micros, m(r).conversions)),
         _Field("metrics.video_trueview_views", "metrics", "int64", lambda r, b: m(r).video_views),
         _Field("segments.date", "segments", "date", lambda r, b: r.day.isoformat() if r.day else None),
+        _Field("segments.hour", "segments", "int32", lambda r, b: r.hour),
     ]  # fmt: skip
 
 
@@ -556,6 +558,8 @@ def _json_path(name: str) -> list[str]:
 def _encode(kind: str, value: Any) -> Any:
     if kind == "int64":
         return str(int(value))
+    if kind == "int32":  # proto3 JSON writes 32-bit integers as numbers, 64-bit ones as strings
+        return int(value)
     if kind == "double":
         return _double(float(value)) if not isinstance(value, int) else value
     return value
@@ -581,6 +585,7 @@ class _Plan:
     until: date | None = None
     reports: bool = False  # metrics or segments.date involved: rows come from the metrics
     segmented: bool = False  # segments.date selected: one row per day
+    hourly: bool = False  # segments.hour selected: one row per hour of the day (of each day when segmented)
 
 
 def _plan(query: Query, account: SimAccount, today: date) -> _Plan:
@@ -623,6 +628,7 @@ def _plan(query: Query, account: SimAccount, today: date) -> _Plan:
                 f"Error in query: '{name}' is used in ORDER BY but is missing from the SELECT clause.",
             )
     plan.segmented = "segments.date" in query.fields
+    plan.hourly = "segments.hour" in query.fields
     uses_metrics = any(f.resource == "metrics" for f in fields) or any(
         spec.resource == "metrics" for spec, _, _ in plan.conditions
     )
@@ -635,7 +641,7 @@ def _plan(query: Query, account: SimAccount, today: date) -> _Plan:
         )
     if since is not None and until is not None and since > until:
         raise GaqlError("DATE_RANGE_TOO_NARROW", "Error in query: the date range starts after it ends.")
-    plan.reports = uses_metrics or plan.segmented or since is not None or until is not None
+    plan.reports = uses_metrics or plan.segmented or plan.hourly or since is not None or until is not None
     plan.since, plan.until = since, until
     if plan.reports and account.is_manager:
         raise GaqlError(
@@ -658,7 +664,13 @@ class _Executor:
 
     def rows(self, plan: _Plan) -> list[_Row]:
         rows = self._report_rows(plan) if plan.reports else self._entity_rows(plan.query.resource)
-        where = [(self._reader(spec), condition, values) for spec, condition, values in plan.conditions]
+        # A date filter on a report that is not segmented by date already chose the days the rows sum up: it has
+        # no per-row date to compare.
+        where = [
+            (self._reader(spec), condition, values)
+            for spec, condition, values in plan.conditions
+            if plan.segmented or spec.name != "segments.date"
+        ]
         order_by = [(self._reader(FIELDS[name]), descending) for name, descending in plan.query.order_by]
         return evaluate(rows, where, order_by, plan.query.limit, self.today)
 
@@ -713,36 +725,50 @@ class _Executor:
         account = self.account
         since = plan.since if plan.since is not None else self._first_day()
         until = plan.until if plan.until is not None else self.today
-        metrics = self.world.daily_metrics(
-            Platform.google, account.account_id, level, since, until, entity_ids=self._id_hint(plan, resource)
-        )
-        totals: dict[tuple[str, date | None], _Totals] = {}
+        hint = self._id_hint(plan, resource)
+        if plan.hourly:
+            # Hour by hour of each day; the hours of today stop at the current hour of the account's time zone.
+            metrics = []
+            current = since
+            while current <= min(until, self.today):
+                metrics += self.world.hourly_metrics(
+                    Platform.google, account.account_id, level, current, entity_ids=hint
+                )
+                current += timedelta(days=1)
+        else:
+            metrics = self.world.daily_metrics(
+                Platform.google, account.account_id, level, since, until, entity_ids=hint
+            )
+        totals: dict[tuple[str, date | None, int | None], _Totals] = {}
         for item in metrics:
             key = (
                 account.account_id if resource == "customer" else item.entity_id,
                 item.day if plan.segmented else None,
+                item.hour if plan.hourly else None,
             )
             totals.setdefault(key, _Totals()).add(item)
         if resource == "customer":
-            return [_Row(account, day=day, metrics=t) for (_, day), t in totals.items()]
+            return [_Row(account, day=day, hour=hour, metrics=t) for (_, day, hour), t in totals.items()]
         campaigns = self._entities(EntityLevel.campaign)
         groups = self._entities(EntityLevel.ad_group) if level is not EntityLevel.campaign else {}
         ads = self._entities(EntityLevel.ad) if level is EntityLevel.ad else {}
         rows: list[_Row] = []
-        for (entity_id, day), numbers in totals.items():
+        for (entity_id, day, hour), numbers in totals.items():
             if level is EntityLevel.campaign:
-                rows.append(_Row(account, campaign=campaigns.get(entity_id), day=day, metrics=numbers))
+                rows.append(_Row(account, campaign=campaigns.get(entity_id), day=day, hour=hour, metrics=numbers))
             elif level is EntityLevel.ad_group:
                 group = groups.get(entity_id)
                 campaign = campaigns.get(group.campaign_id) if group else None
-                rows.append(_Row(account, campaign=campaign, ad_group=group, day=day, metrics=numbers))
+                rows.append(_Row(account, campaign=campaign, ad_group=group, day=day, hour=hour, metrics=numbers))
             else:
                 ad = ads.get(entity_id)
                 group = groups.get(ad.parent_id or "") if ad else None
                 campaign = campaigns.get(ad.campaign_id) if ad else None
-                rows.append(_Row(account, campaign=campaign, ad_group=group, ad=ad, day=day, metrics=numbers))
-        # Deterministic order, as Google's is stable for a query: entity, then day.
-        rows.sort(key=lambda r: r.day or date.min)
+                rows.append(
+                    _Row(account, campaign=campaign, ad_group=group, ad=ad, day=day, hour=hour, metrics=numbers)
+                )
+        # Deterministic order, as Google's is stable for a query: entity, then day and hour.
+        rows.sort(key=lambda r: (r.day or date.min, -1 if r.hour is None else r.hour))
         return rows
 
     def _id_hint(self, plan: _Plan, resource: str) -> list[str] | None:

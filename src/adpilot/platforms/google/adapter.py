@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from adpilot.core.time import utcnow
 from adpilot.platforms.config import GoogleAdsConfig
-from adpilot.platforms.errors import PlatformAuthError, PlatformRejected
+from adpilot.platforms.errors import PlatformAuthError, PlatformRejected, PlatformUnavailable
 from adpilot.platforms.google.client import SCOPES, GoogleAdsClient, customer_id
 from adpilot.platforms.google.payloads import GoogleAdsRow, TokenResponse
 from adpilot.platforms.http import PlatformHttp
@@ -37,6 +37,7 @@ from adpilot.platforms.types import (
     EntityLevel,
     EntityRef,
     EntityStatus,
+    HourlyMetricsRow,
     Money,
     Platform,
     RemoteAdAccount,
@@ -73,13 +74,16 @@ _METRICS = (
     "segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros, metrics.conversions, "
     "metrics.conversions_value"
 )
-# FROM resource and the id fields selected with the metrics, per level. Removed entities are included on purpose:
-# their past spend is part of the account's history.
+# FROM resource and the fields selected with the metrics, per level: the entity's id and name and the ids of the
+# campaign and ad group it sits in. Removed entities are included on purpose: their past spend is part of the
+# account's history, and the report still names them.
 _METRICS_SOURCE: dict[EntityLevel, tuple[str, str]] = {
-    EntityLevel.campaign: ("campaign", "campaign.id"),
-    EntityLevel.ad_group: ("ad_group", "ad_group.id, campaign.id"),
-    EntityLevel.ad: ("ad_group_ad", "ad_group_ad.ad.id, ad_group.id, campaign.id"),
+    EntityLevel.campaign: ("campaign", "campaign.id, campaign.name"),
+    EntityLevel.ad_group: ("ad_group", "ad_group.id, ad_group.name, campaign.id"),
+    EntityLevel.ad: ("ad_group_ad", "ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group.id, campaign.id"),
 }
+# Today's pacing: one row per campaign and hour of one day (``segments.hour`` is the hour in the account's time zone).
+_HOURLY_FIELDS = f"campaign.id, {_METRICS}, segments.hour"
 # The mutate service of each level, which is also the collection in its resource names.
 _MUTATE_SERVICE: dict[EntityLevel, str] = {
     EntityLevel.campaign: "campaigns",
@@ -304,6 +308,23 @@ class GoogleAdsAdapter:
             if metrics_row is not None:
                 yield metrics_row
 
+    async def fetch_hourly_metrics(
+        self, credentials: Credentials, account: AdAccountRef, day: date
+    ) -> AsyncIterator[HourlyMetricsRow]:
+        """One row per campaign and hour of ``day`` with activity (``segments.hour`` with ``segments.date = day``)."""
+        token = credentials.access_token
+        currency = await self._currency(token, account)
+        query = _gaql(
+            _HOURLY_FIELDS,
+            "campaign",
+            where=f"segments.date = '{day.isoformat()}'",
+            order_by="segments.hour ASC",
+        )
+        for row in await self._client.search_stream(token, account, query):
+            hourly = _hourly_row(row, day, currency)
+            if hourly is not None:
+                yield hourly
+
     # ---- changes -----------------------------------------------------------------------------------------------
 
     async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
@@ -513,22 +534,24 @@ def _ad_entity(row: GoogleAdsRow) -> RemoteEntity:
 def _metrics_row(row: GoogleAdsRow, level: EntityLevel, currency: str) -> DailyMetricsRow | None:
     if row.segments is None or row.segments.day is None:
         return None
-    extras: dict[str, str] = {}
+    campaign_id = _id(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
+    parent_id: str | None
     if level is EntityLevel.campaign:
         if row.campaign is None:
             return None
-        entity_id = _id(row.campaign.id, row.campaign.resource_name)
+        entity_id, parent_id, name = campaign_id, None, row.campaign.name
     elif level is EntityLevel.ad_group:
         if row.ad_group is None:
             return None
         entity_id = _id(row.ad_group.id, row.ad_group.resource_name)
-        if row.campaign is not None:
-            extras["campaign_id"] = _id(row.campaign.id, row.campaign.resource_name)
+        campaign_id = campaign_id or _last_id(row.ad_group.campaign)
+        parent_id, name = campaign_id or None, row.ad_group.name
     else:
         if row.ad_group_ad is None:
             return None
         entity_id, ad_group_id, campaign_id = _ad_ids(row)
-        extras |= {"ad_group_id": ad_group_id, "campaign_id": campaign_id}
+        ad = row.ad_group_ad.ad
+        parent_id, name = ad_group_id or None, ad.name if ad is not None else None
     metrics = row.metrics
     return DailyMetricsRow(
         level=level,
@@ -540,5 +563,28 @@ def _metrics_row(row: GoogleAdsRow, level: EntityLevel, currency: str) -> DailyM
         conversions=metrics.conversions if metrics else Decimal(0),
         conversion_value_micros=to_micros(metrics.conversions_value) if metrics else 0,
         currency=currency,
-        extras={key: value for key, value in extras.items() if value},
+        campaign_platform_id=campaign_id or None,
+        parent_platform_id=parent_id,
+        # Many ad types have no name of their own (a responsive search ad shows its headlines instead).
+        entity_name=name or None,
+    )
+
+
+def _hourly_row(row: GoogleAdsRow, day: date, currency: str) -> HourlyMetricsRow | None:
+    segments = row.segments
+    if row.campaign is None or segments is None or segments.hour is None:
+        return None
+    if not 0 <= segments.hour <= 23:
+        raise PlatformUnavailable(f"Google Ads sent an hour out of range: {segments.hour}")
+    metrics = row.metrics
+    return HourlyMetricsRow(
+        campaign_platform_id=_id(row.campaign.id, row.campaign.resource_name),
+        day=segments.day or day,
+        hour=segments.hour,
+        impressions=metrics.impressions if metrics else 0,
+        clicks=metrics.clicks if metrics else 0,
+        spend_micros=metrics.cost_micros if metrics else 0,
+        conversions=metrics.conversions if metrics else Decimal(0),
+        conversion_value_micros=to_micros(metrics.conversions_value) if metrics else 0,
+        currency=currency,
     )

@@ -227,6 +227,8 @@ class Metrics(GoogleModel):
 class Segments(GoogleModel):
     # ``date`` on the wire; named ``day`` here so the field does not shadow the type.
     day: date | None = Field(default=None, alias="date")
+    # int32 on the wire, so a JSON number (0 to 23, the hour of the day in the account's time zone).
+    hour: Int64 | None = None
 
 
 class GoogleAdsRow(GoogleModel):
