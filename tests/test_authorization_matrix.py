@@ -61,12 +61,23 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "sync_ad_account": (Permission.connections_sync, Role.member),
     "list_sync_runs": (Permission.connections_read, Role.viewer),
     "list_account_sync_status": (Permission.connections_read, Role.viewer),
+    "list_exchange_rates": (Permission.analytics_read, Role.viewer),
+    "export_exchange_rates": (Permission.analytics_read, Role.viewer),
+    "put_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
+    "delete_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
+    "import_exchange_rates": (Permission.exchange_rates_manage, Role.manager),
 }
 # Organization routes whose dependency only checks membership; the service enforces the permission.
 SERVICE_CHECKED = {"remove_member": Permission.members_read}
 # Organization routes whose smallest valid request is refused on its content once the role was checked
-# (operation id -> the problem code): an OAuth callback with a made-up state.
-SAMPLE_REFUSED = {"complete_connection": "connection-state-invalid"}
+# (operation id -> the problem code): an OAuth callback with a made-up state; an exchange rate whose path has random
+# ids where currency codes and a day belong; a CSV import without a file.
+SAMPLE_REFUSED = {
+    "complete_connection": "connection-state-invalid",
+    "put_exchange_rate": "validation-error",
+    "delete_exchange_rate": "validation-error",
+    "import_exchange_rates": "exchange-rates-csv-empty",
+}
 
 ROLES_BY_RANK = [Role.viewer, Role.member, Role.manager, Role.admin]
 
@@ -125,6 +136,8 @@ def sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
         return False
     if kind == "integer":
         return int(schema.get("minimum", 1))
+    if kind == "number":
+        return max(float(schema.get("minimum", 1)), 1.0)
     if kind == "array":
         return []
     raise AssertionError(f"no sample for schema {schema}")
@@ -268,7 +281,7 @@ class TestRoles:
                 response.status_code < 400
                 or (response.status_code == 404 and response.json()["code"] != "organization-not-found")
                 or (
-                    response.status_code == 400
+                    response.status_code in (400, 422)
                     and response.json()["code"] == SAMPLE_REFUSED.get(operation.operation_id)
                 )
             )

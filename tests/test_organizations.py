@@ -93,8 +93,18 @@ class TestUpdate:
     async def test_rename_is_audited_with_before_and_after(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         await client.patch(org_url(world), json={"name": "Acme Global"}, headers=world.admin.headers)
         [entry] = await audit_actions(client, world, "organization.updated")
-        assert entry["before"] == {"name": "Acme", "require_mfa": False}
-        assert entry["after"] == {"name": "Acme Global", "require_mfa": False}
+        assert entry["before"] == {
+            "name": "Acme",
+            "require_mfa": False,
+            "time_zone": "UTC",
+            "reporting_currency": "USD",
+        }
+        assert entry["after"] == {
+            "name": "Acme Global",
+            "require_mfa": False,
+            "time_zone": "UTC",
+            "reporting_currency": "USD",
+        }
         assert entry["actor_email"] == world.admin.email
         assert entry["ip"] == "127.0.0.1"
 

@@ -53,6 +53,8 @@ def organization_read(organization: Organization, role: Role) -> OrganizationRea
         require_mfa=organization.require_mfa,
         role=role,
         created_at=organization.created_at,
+        time_zone=organization.time_zone,
+        reporting_currency=organization.reporting_currency,
     )
 
 
@@ -105,8 +107,15 @@ async def get_organization(tenant: CanReadOrganization, session: DbSession) -> O
 async def update_organization(
     body: OrganizationUpdateRequest, tenant: CanUpdateOrganization, session: DbSession
 ) -> OrganizationRead:
-    """Rename the organization or require MFA of its members (admins)."""
-    organization = await organization_service.update(session, tenant, name=body.name, require_mfa=body.require_mfa)
+    """Rename the organization, require MFA of its members, or set its reporting time zone and currency (admins)."""
+    organization = await organization_service.update(
+        session,
+        tenant,
+        name=body.name,
+        require_mfa=body.require_mfa,
+        time_zone=body.time_zone,
+        reporting_currency=body.reporting_currency,
+    )
     return organization_read(organization, tenant.role)
 
 

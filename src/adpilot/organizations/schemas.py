@@ -5,13 +5,39 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, EmailStr, StringConstraints
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
+from adpilot.core.currencies import is_active_currency
 from adpilot.core.text import NoNul
 from adpilot.organizations.permissions import Role
 
 OrganizationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
+
+
+def _known_time_zone(value: str) -> str:
+    if value not in available_timezones():
+        raise ValueError("must be an IANA time zone name, such as Europe/Berlin or America/New_York")
+    return value
+
+
+def _active_currency(value: str) -> str:
+    if not is_active_currency(value):
+        raise ValueError("must be an ISO 4217 currency code in circulation, such as USD or EUR")
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    Field(min_length=1, max_length=64, examples=["Europe/Berlin"], description="An IANA time zone name."),
+    AfterValidator(_known_time_zone),
+]
+ReportingCurrency = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{3}$", examples=["EUR"], description="An ISO 4217 currency code in circulation."),
+    AfterValidator(_active_currency),
+]
 
 
 class OrganizationCreate(BaseModel):
@@ -21,6 +47,12 @@ class OrganizationCreate(BaseModel):
 class OrganizationUpdateRequest(BaseModel):
     name: OrganizationName | None = None
     require_mfa: bool | None = None
+    time_zone: TimeZoneName | None = Field(
+        default=None, description="Where dashboards and reports read today, last week and this month."
+    )
+    reporting_currency: ReportingCurrency | None = Field(
+        default=None, description="Money from ad accounts in other currencies is converted to this one."
+    )
 
 
 class OrganizationRead(BaseModel):
@@ -29,6 +61,8 @@ class OrganizationRead(BaseModel):
     require_mfa: bool
     role: Role
     created_at: datetime
+    time_zone: str = Field(description="IANA time zone of dashboards and reports.")
+    reporting_currency: str = Field(description="ISO 4217 currency dashboards and reports show money in.")
 
 
 class OrganizationList(BaseModel):

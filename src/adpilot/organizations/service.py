@@ -74,6 +74,14 @@ class InvitationView:
     token: str | None = None
 
 
+@dataclass(frozen=True)
+class ReportingSettings:
+    """Where an organization's dashboards and reports read "today" and which currency they show money in."""
+
+    time_zone: str
+    reporting_currency: str
+
+
 class OrganizationService:
     async def resolve_tenant(self, session: AsyncSession, claims: TokenClaims, organization_id: UUID) -> TenantContext:
         """Scope the transaction to the organization, check the caller's session and load their role.
@@ -129,6 +137,13 @@ class OrganizationService:
             raise OrganizationNotFound()
         return organization
 
+    async def reporting_settings(self, session: AsyncSession, organization_id: UUID) -> ReportingSettings:
+        """The organization's reporting time zone and currency (for analytics, also from jobs)."""
+        organization = await OrganizationRepository(session).get(organization_id)
+        if organization is None:
+            raise OrganizationNotFound()
+        return ReportingSettings(organization.time_zone, organization.reporting_currency)
+
     async def update(
         self,
         session: AsyncSession,
@@ -136,18 +151,27 @@ class OrganizationService:
         *,
         name: str | None,
         require_mfa: bool | None,
+        time_zone: str | None = None,
+        reporting_currency: str | None = None,
     ) -> Organization:
-        """Rename the organization or require MFA of its members (admins only)."""
+        """Rename the organization, require MFA of its members or set its reporting time zone and currency (admins).
+
+        The time zone and the currency arrive validated (an IANA zone, an ISO 4217 code in circulation).
+        """
         tenant.require(Permission.organization_update)
         organization = await self.get(session, tenant)
-        before = {"name": organization.name, "require_mfa": organization.require_mfa}
+        before = self._settings(organization)
+        if time_zone is not None:
+            organization.time_zone = time_zone
+        if reporting_currency is not None:
+            organization.reporting_currency = reporting_currency
         if name is not None:
             organization.name = name.strip()
         if require_mfa is not None:
             if require_mfa and not tenant.mfa_enabled:
                 raise EnableMfaFirst()
             organization.require_mfa = require_mfa
-        after = {"name": organization.name, "require_mfa": organization.require_mfa}
+        after = self._settings(organization)
         if after != before:
             await audit_service.record(
                 session,
@@ -160,6 +184,15 @@ class OrganizationService:
                 after=after,
             )
         return organization
+
+    @staticmethod
+    def _settings(organization: Organization) -> dict[str, str | bool]:
+        return {
+            "name": organization.name,
+            "require_mfa": organization.require_mfa,
+            "time_zone": organization.time_zone,
+            "reporting_currency": organization.reporting_currency,
+        }
 
     # --- members --------------------------------------------------------------------------------------------
 

@@ -9,3 +9,11 @@ router = APIRouter()
 from adpilot.analytics.endpoints import sync  # noqa: E402
 
 router.include_router(sync.router)
+
+from adpilot.analytics.endpoints import rates  # noqa: E402
+
+router.include_router(rates.router)
+
+from adpilot.analytics.endpoints import query  # noqa: E402
+
+router.include_router(query.router)
