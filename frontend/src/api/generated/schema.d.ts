@@ -431,7 +431,7 @@ export interface paths {
         head?: never;
         /**
          * Update Organization
-         * @description Rename the organization or require MFA of its members (admins).
+         * @description Rename the organization, require MFA of its members, or set its reporting time zone and currency (admins).
          */
         patch: operations["update_organization"];
         trace?: never;
@@ -476,6 +476,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Ad Account Metrics
+         * @description Queue a re-read of the account's last 7 days and today's hours now (its backfill if it never synced), or
+         *     return the run already queued or running.
+         */
+        post: operations["sync_ad_account_metrics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Metric Sync Runs
+         * @description The account's metrics sync log, newest first: which days each run read, its progress, why it failed.
+         */
+        get: operations["list_metric_sync_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync": {
         parameters: {
             query?: never;
@@ -508,6 +549,106 @@ export interface paths {
          * @description The account's sync log, newest first: when each run started and ended, what it changed, why it failed.
          */
         get: operations["list_sync_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/analytics/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analytics Breakdown
+         * @description Totals per platform, account, campaign, ad group or ad, sorted and paged (top N: sort=-x&limit=N).
+         */
+        get: operations["get_analytics_breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/analytics/freshness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analytics Freshness
+         * @description How current each managed account's numbers are, its connection's health and any sync in progress.
+         */
+        get: operations["get_analytics_freshness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/analytics/pacing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analytics Pacing
+         * @description Today's spend of each campaign against its daily budget (today in each ad account's time zone).
+         */
+        get: operations["get_analytics_pacing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analytics Summary
+         * @description Totals and KPIs of a date range in the reporting currency, with a comparison period if asked.
+         */
+        get: operations["get_analytics_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/analytics/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analytics Timeseries
+         * @description Totals per day, week or month over a date range; every period is present, partial edges are clipped.
+         */
+        get: operations["get_analytics_timeseries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -660,6 +801,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/exchange-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Exchange Rates
+         * @description The organization's exchange rates, newest day first; filter by a currency and a range of days.
+         */
+        get: operations["list_exchange_rates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/exchange-rates/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Exchange Rates
+         * @description The rates as a CSV file in the import's format (date,base,quote,rate), oldest day first.
+         */
+        get: operations["export_exchange_rates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/exchange-rates/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Exchange Rates
+         * @description Import rates from CSV: all or nothing; every bad line is reported with its line number.
+         */
+        post: operations["import_exchange_rates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Exchange Rate
+         * @description Set how much one unit of the base currency is worth in the quote currency on a day (creates or replaces).
+         */
+        put: operations["put_exchange_rate"];
+        post?: never;
+        /**
+         * Delete Exchange Rate
+         * @description Delete the rate of a currency pair on a day.
+         */
+        delete: operations["delete_exchange_rate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/invitations": {
         parameters: {
             query?: never;
@@ -792,6 +1017,33 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountFreshnessRead */
+        AccountFreshnessRead: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /**
+             * Health
+             * @description The connection's health: ok, degraded or needs_reconnect.
+             */
+            health: string;
+            /**
+             * Last Error
+             * @description Why the latest run failed or was deferred, if it did.
+             */
+            last_error: string | null;
+            /**
+             * Last Synced At
+             * @description When the last successful metrics sync finished.
+             */
+            last_synced_at: string | null;
+            /** Name */
+            name: string;
+            platform: components["schemas"]["Platform"];
+            running: components["schemas"]["RunningSyncRead"] | null;
+        };
         /** AccountSyncSummary */
         AccountSyncSummary: {
             /**
@@ -895,6 +1147,67 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * BreakdownKeyRead
+         * @description What a breakdown row is; fields that do not apply to the dimension are null.
+         */
+        BreakdownKeyRead: {
+            /** Ad Account Id */
+            ad_account_id: string | null;
+            /** Ad Account Name */
+            ad_account_name: string | null;
+            /** Campaign Platform Id */
+            campaign_platform_id: string | null;
+            /** Entity Platform Id */
+            entity_platform_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Native Currency
+             * @description The ad account's own currency (null when the row mixes several).
+             */
+            native_currency: string | null;
+            platform: components["schemas"]["Platform"];
+            status: components["schemas"]["CampaignStatus"] | null;
+        };
+        /** BreakdownRead */
+        BreakdownRead: {
+            /** Currency */
+            currency: string;
+            dimension: components["schemas"]["Dimension"];
+            /** Missing Rates */
+            missing_rates: components["schemas"]["MissingRateRead"][];
+            /**
+             * Next Cursor
+             * @description Pass back as cursor for the next page; null on the last.
+             */
+            next_cursor: string | null;
+            range: components["schemas"]["RangeRead"];
+            /** Rows */
+            rows: components["schemas"]["BreakdownRowRead"][];
+            /**
+             * Total Count
+             * @description Rows over all pages.
+             */
+            total_count: number;
+        };
+        /** BreakdownRowRead */
+        BreakdownRowRead: {
+            key: components["schemas"]["BreakdownKeyRead"];
+            previous: components["schemas"]["TotalsRead"] | null;
+            totals: components["schemas"]["TotalsRead"];
+        };
+        /**
+         * BreakdownSort
+         * @description What a breakdown is ordered by; a leading ``-`` is descending. Rows without a value (null KPI) come last.
+         * @enum {string}
+         */
+        BreakdownSort: "spend" | "-spend" | "impressions" | "-impressions" | "clicks" | "-clicks" | "conversions" | "-conversions" | "conversion_value" | "-conversion_value" | "ctr" | "-ctr" | "cpc" | "-cpc" | "cpm" | "-cpm" | "cpa" | "-cpa" | "roas" | "-roas" | "conversion_rate" | "-conversion_rate" | "name" | "-name";
+        /**
+         * CampaignStatus
+         * @enum {string}
+         */
+        CampaignStatus: "active" | "paused" | "removed";
         /** ClientConfig */
         ClientConfig: {
             /** Environment */
@@ -906,6 +1219,11 @@ export interface components {
             /** Version */
             version: string;
         };
+        /**
+         * Compare
+         * @enum {string}
+         */
+        Compare: "none" | "previous_period" | "previous_year";
         /**
          * ConnectionHealth
          * @enum {string}
@@ -951,6 +1269,11 @@ export interface components {
             /** Token Expires At */
             token_expires_at: string | null;
         };
+        /**
+         * Dimension
+         * @enum {string}
+         */
+        Dimension: "platform" | "account" | "campaign" | "ad_group" | "ad";
         /** EmailRequest */
         EmailRequest: {
             /**
@@ -1018,6 +1341,91 @@ export interface components {
          */
         EntityStatus: "active" | "paused" | "removed";
         /**
+         * ExchangeRateImportResult
+         * @description What an import wrote: every row was valid (an import is all or nothing).
+         */
+        ExchangeRateImportResult: {
+            /**
+             * Currencies
+             * @description Every currency the file mentions, in alphabetical order.
+             */
+            currencies: string[];
+            /**
+             * Inserted
+             * @description Rates that did not exist.
+             */
+            inserted: number;
+            /**
+             * Rows
+             * @description Rates in the file.
+             */
+            rows: number;
+            /**
+             * Since
+             * Format: date
+             * @description The earliest day in the file.
+             */
+            since: string;
+            /**
+             * Unchanged
+             * @description Rates that existed with the same value (importing a file twice changes nothing).
+             */
+            unchanged: number;
+            /**
+             * Until
+             * Format: date
+             * @description The latest day in the file.
+             */
+            until: string;
+            /**
+             * Updated
+             * @description Rates that existed with another value.
+             */
+            updated: number;
+        };
+        /** ExchangeRatePut */
+        ExchangeRatePut: {
+            /**
+             * Rate
+             * @description How many units of the quote currency one unit of the base currency is worth (positive).
+             * @example 1.0842
+             */
+            rate: number | string;
+        };
+        /**
+         * ExchangeRateRead
+         * @description 1 ``base`` = ``rate`` ``quote`` on ``day``.
+         */
+        ExchangeRateRead: {
+            /** Base */
+            base: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Quote */
+            quote: string;
+            /**
+             * Rate
+             * @description A decimal number, as text so that no digit is lost.
+             * @example 1.0842
+             */
+            rate: string;
+            /**
+             * Source
+             * @description `manual` (entered) or `csv` (imported).
+             */
+            source: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Updated By User Id */
+            updated_by_user_id: string | null;
+        };
+        /**
          * FieldError
          * @description One invalid field of a request.
          */
@@ -1029,6 +1437,21 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** FreshnessRead */
+        FreshnessRead: {
+            /** Accounts */
+            accounts: components["schemas"]["AccountFreshnessRead"][];
+            /**
+             * Data As Of
+             * @description The oldest last_synced_at over the managed accounts that have synced; null if none has.
+             */
+            data_as_of: string | null;
+        };
+        /**
+         * Granularity
+         * @enum {string}
+         */
+        Granularity: "day" | "week" | "month";
         /** Health */
         Health: {
             /**
@@ -1157,6 +1580,78 @@ export interface components {
              */
             user_id: string;
         };
+        /** MetricSyncRunRead */
+        MetricSyncRunRead: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Days Done
+             * @description Days of the range written so far: the run's progress.
+             */
+            days_done: number;
+            /** Days Total */
+            days_total: number;
+            /**
+             * Error
+             * @description Why the run failed or was deferred, in words safe to show.
+             */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Queued At
+             * Format: date-time
+             */
+            queued_at: string;
+            /**
+             * Rows Written
+             * @description Rows whose numbers were new or changed.
+             */
+            rows_written: number;
+            /** @description backfill: the first sync; recent: the last 7 days and today's hours; restate: the daily 28-day re-read. */
+            scope: components["schemas"]["MetricSyncScope"];
+            /**
+             * Since
+             * Format: date
+             * @description First day read, in the ad account's time zone.
+             */
+            since: string;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["MetricSyncStatus"];
+            trigger: components["schemas"]["MetricSyncTrigger"];
+            /**
+             * Until
+             * Format: date
+             * @description Last day read (today in the account's time zone when the run was queued).
+             */
+            until: string;
+        };
+        /**
+         * MetricSyncScope
+         * @enum {string}
+         */
+        MetricSyncScope: "backfill" | "recent" | "restate";
+        /**
+         * MetricSyncStatus
+         * @enum {string}
+         */
+        MetricSyncStatus: "queued" | "running" | "succeeded" | "failed" | "deferred";
+        /**
+         * MetricSyncTrigger
+         * @enum {string}
+         */
+        MetricSyncTrigger: "connect" | "schedule" | "manual";
         /** MfaCodeRequest */
         MfaCodeRequest: {
             /**
@@ -1187,6 +1682,25 @@ export interface components {
             /** Secret */
             secret: string;
         };
+        /**
+         * MissingRateRead
+         * @description Days with numbers in ``currency`` that no exchange rate to the reporting currency covers (none on or before
+         *     them): the money figures that need them are null.
+         */
+        MissingRateRead: {
+            /** Currency */
+            currency: string;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
         /** OrganizationCreate */
         OrganizationCreate: {
             /** Name */
@@ -1211,19 +1725,53 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Reporting Currency
+             * @description ISO 4217 currency dashboards and reports show money in.
+             */
+            reporting_currency: string;
             /** Require Mfa */
             require_mfa: boolean;
             role: components["schemas"]["Role"];
+            /**
+             * Time Zone
+             * @description IANA time zone of dashboards and reports.
+             */
+            time_zone: string;
         };
         /** OrganizationUpdateRequest */
         OrganizationUpdateRequest: {
             /** Name */
             name?: string | null;
+            /**
+             * Reporting Currency
+             * @description Money from ad accounts in other currencies is converted to this one.
+             */
+            reporting_currency?: string | null;
             /** Require Mfa */
             require_mfa?: boolean | null;
+            /**
+             * Time Zone
+             * @description Where dashboards and reports read today, last week and this month.
+             */
+            time_zone?: string | null;
+        };
+        /** OutboxAttachmentRead */
+        OutboxAttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Size */
+            size: number;
         };
         /** OutboxMessageRead */
         OutboxMessageRead: {
+            /**
+             * Attachments
+             * @description The files the message carried (not kept).
+             */
+            attachments: components["schemas"]["OutboxAttachmentRead"][];
             /** Body Text */
             body_text: string;
             /**
@@ -1241,6 +1789,66 @@ export interface components {
             /** Subject */
             subject: string;
         };
+        /** PacingHourRead */
+        PacingHourRead: {
+            /**
+             * Hour
+             * @description Hour of the day in the ad account's time zone.
+             */
+            hour: number;
+            /** Spend Micros */
+            spend_micros: number | null;
+        };
+        /** PacingRead */
+        PacingRead: {
+            /** Currency */
+            currency: string;
+            /** Missing Rates */
+            missing_rates: components["schemas"]["MissingRateRead"][];
+            /** Rows */
+            rows: components["schemas"]["PacingRowRead"][];
+            totals: components["schemas"]["PacingTotalsRead"];
+        };
+        /** PacingRowRead */
+        PacingRowRead: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Campaign Platform Id */
+            campaign_platform_id: string;
+            /**
+             * Daily Budget Micros
+             * @description Null when the campaign has no daily budget.
+             */
+            daily_budget_micros: number | null;
+            /**
+             * Day
+             * Format: date
+             * @description Today in the ad account's time zone.
+             */
+            day: string;
+            /**
+             * Hours
+             * @description The hours with numbers so far, in order.
+             */
+            hours: components["schemas"]["PacingHourRead"][];
+            /** Name */
+            name: string;
+            /** Native Currency */
+            native_currency: string;
+            platform: components["schemas"]["Platform"];
+            /** Spend Micros */
+            spend_micros: number | null;
+        };
+        /** PacingTotalsRead */
+        PacingTotalsRead: {
+            /** Daily Budget Micros */
+            daily_budget_micros: number | null;
+            /** Spend Micros */
+            spend_micros: number | null;
+        };
         /** Page[AuditEntryRead] */
         Page_AuditEntryRead_: {
             /** Items */
@@ -1255,6 +1863,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ExchangeRateRead] */
+        Page_ExchangeRateRead_: {
+            /** Items */
+            items: components["schemas"]["ExchangeRateRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[InvitationRead] */
         Page_InvitationRead_: {
             /** Items */
@@ -1266,6 +1881,13 @@ export interface components {
         Page_MemberRead_: {
             /** Items */
             items: components["schemas"]["MemberRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MetricSyncRunRead] */
+        Page_MetricSyncRunRead_: {
+            /** Items */
+            items: components["schemas"]["MetricSyncRunRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1296,6 +1918,12 @@ export interface components {
          */
         Platform: "google" | "meta" | "tiktok";
         /**
+         * Preset
+         * @description A date range named relative to today in the organization's time zone; ``last_N_days`` ends yesterday.
+         * @enum {string}
+         */
+        Preset: "today" | "yesterday" | "last_7_days" | "last_14_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "this_year";
+        /**
          * Problem
          * @description RFC 9457 problem details, as every error of the API is returned.
          */
@@ -1322,6 +1950,23 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** RangeRead */
+        RangeRead: {
+            /** Compare Since */
+            compare_since: string | null;
+            /** Compare Until */
+            compare_until: string | null;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
         /** RecoveryCodes */
         RecoveryCodes: {
             /** Recovery Codes */
@@ -1342,6 +1987,23 @@ export interface components {
         /** RoleChange */
         RoleChange: {
             role: components["schemas"]["Role"];
+        };
+        /** RunningSyncRead */
+        RunningSyncRead: {
+            /** Days Done */
+            days_done: number;
+            /** Days Total */
+            days_total: number;
+            /**
+             * Scope
+             * @description backfill, recent or restate.
+             */
+            scope: string;
+            /**
+             * Status
+             * @description queued or running.
+             */
+            status: string;
         };
         /**
          * SecurityEventRead
@@ -1372,6 +2034,22 @@ export interface components {
             occurred_at: string;
             /** User Agent */
             user_agent: string | null;
+        };
+        /** SeriesPointRead */
+        SeriesPointRead: {
+            /**
+             * Period End
+             * Format: date
+             * @description Last day of the period inside the range.
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date
+             * @description First day of the period inside the range (a partial edge is clipped).
+             */
+            period_start: string;
+            totals: components["schemas"]["TotalsRead"];
         };
         /** SessionList */
         SessionList: {
@@ -1413,6 +2091,20 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** SummaryRead */
+        SummaryRead: {
+            /**
+             * Currency
+             * @description The organization's reporting currency: every money figure is in it.
+             */
+            currency: string;
+            /** Missing Rates */
+            missing_rates: components["schemas"]["MissingRateRead"][];
+            /** @description The comparison period's totals; null without compare. */
+            previous: components["schemas"]["TotalsRead"] | null;
+            range: components["schemas"]["RangeRead"];
+            totals: components["schemas"]["TotalsRead"];
         };
         /** SyncRunRead */
         SyncRunRead: {
@@ -1464,6 +2156,25 @@ export interface components {
          * @enum {string}
          */
         SyncTrigger: "schedule" | "manual" | "connect";
+        /** TimeSeriesRead */
+        TimeSeriesRead: {
+            /** Currency */
+            currency: string;
+            granularity: components["schemas"]["Granularity"];
+            /** Missing Rates */
+            missing_rates: components["schemas"]["MissingRateRead"][];
+            /**
+             * Points
+             * @description Every period of the range, in order (zeros where nothing ran).
+             */
+            points: components["schemas"]["SeriesPointRead"][];
+            /**
+             * Previous Points
+             * @description One per point: the same days shifted to the comparison period; null without compare.
+             */
+            previous_points: components["schemas"]["SeriesPointRead"][] | null;
+            range: components["schemas"]["RangeRead"];
+        };
         /** TokenRequest */
         TokenRequest: {
             /** Token */
@@ -1475,6 +2186,53 @@ export interface components {
             access_token: string;
             /** Expires In */
             expires_in: number;
+        };
+        /**
+         * TotalsRead
+         * @description Additive numbers and the KPIs derived from them. Money is in micros of the answer's ``currency``; a money
+         *     figure is null when an exchange rate it needs is missing, a KPI is null when its denominator is zero.
+         */
+        TotalsRead: {
+            /** Clicks */
+            clicks: number;
+            /**
+             * Conversion Rate
+             * @description conversions / clicks.
+             */
+            conversion_rate: number | null;
+            /** Conversion Value Micros */
+            conversion_value_micros: number | null;
+            /** Conversions */
+            conversions: number;
+            /**
+             * Cpa Micros
+             * @description spend / conversions.
+             */
+            cpa_micros: number | null;
+            /**
+             * Cpc Micros
+             * @description spend / clicks.
+             */
+            cpc_micros: number | null;
+            /**
+             * Cpm Micros
+             * @description spend per thousand impressions.
+             */
+            cpm_micros: number | null;
+            /**
+             * Ctr
+             * @description clicks / impressions (0.0333 = 3.33 %).
+             */
+            ctr: number | null;
+            /** Impressions */
+            impressions: number;
+            /**
+             * Roas
+             * @description conversion value / spend.
+             */
+            roas: number | null;
+            /** Spend Micros */
+            spend_micros: number | null;
         };
         /** UserRead */
         UserRead: {
@@ -3117,6 +3875,142 @@ export interface operations {
             };
         };
     };
+    sync_ad_account_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ad_account_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricSyncRunRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ad account not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This ad account is not managed, so its metrics are not synced; choose it on the Connections page */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_metric_sync_runs: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                ad_account_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MetricSyncRunRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Ad account not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     sync_ad_account: {
         parameters: {
             query?: never;
@@ -3240,6 +4134,336 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_breakdown: {
+        parameters: {
+            query?: {
+                /** @description What a row is. */
+                dimension?: components["schemas"]["Dimension"];
+                /** @description The campaign (for ad_group) or the ad group (for ad, where it is required) to drill into. */
+                parent_platform_id?: string | null;
+                /** @description A leading - sorts descending; null KPIs last. */
+                sort?: components["schemas"]["BreakdownSort"];
+                /** @description Rows per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+                /** @description First day, inclusive (with until; else the preset). */
+                since?: string | null;
+                /** @description Last day, inclusive; at most three years after since. */
+                until?: string | null;
+                /** @description Used when since and until are absent. */
+                preset?: components["schemas"]["Preset"];
+                /** @description A comparison period. */
+                compare?: components["schemas"]["Compare"];
+                /** @description Only these platforms (repeatable). */
+                platform?: components["schemas"]["Platform"][] | null;
+                /** @description Only these ad accounts (repeatable). */
+                ad_account_id?: string[] | null;
+                /** @description Only campaigns with these statuses (repeatable). */
+                status?: components["schemas"]["CampaignStatus"][] | null;
+                /** @description Only campaigns whose name contains this (any case). */
+                name_contains?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreakdownRead"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The analytics query is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_freshness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreshnessRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_pacing: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive (with until; else the preset). */
+                since?: string | null;
+                /** @description Last day, inclusive; at most three years after since. */
+                until?: string | null;
+                /** @description Used when since and until are absent. */
+                preset?: components["schemas"]["Preset"];
+                /** @description A comparison period. */
+                compare?: components["schemas"]["Compare"];
+                /** @description Only these platforms (repeatable). */
+                platform?: components["schemas"]["Platform"][] | null;
+                /** @description Only these ad accounts (repeatable). */
+                ad_account_id?: string[] | null;
+                /** @description Only campaigns with these statuses (repeatable). */
+                status?: components["schemas"]["CampaignStatus"][] | null;
+                /** @description Only campaigns whose name contains this (any case). */
+                name_contains?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PacingRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analytics query is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_summary: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive (with until; else the preset). */
+                since?: string | null;
+                /** @description Last day, inclusive; at most three years after since. */
+                until?: string | null;
+                /** @description Used when since and until are absent. */
+                preset?: components["schemas"]["Preset"];
+                /** @description A comparison period. */
+                compare?: components["schemas"]["Compare"];
+                /** @description Only these platforms (repeatable). */
+                platform?: components["schemas"]["Platform"][] | null;
+                /** @description Only these ad accounts (repeatable). */
+                ad_account_id?: string[] | null;
+                /** @description Only campaigns with these statuses (repeatable). */
+                status?: components["schemas"]["CampaignStatus"][] | null;
+                /** @description Only campaigns whose name contains this (any case). */
+                name_contains?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analytics query is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_analytics_timeseries: {
+        parameters: {
+            query?: {
+                /** @description Days, weeks (from Monday) or months. */
+                granularity?: components["schemas"]["Granularity"];
+                /** @description First day, inclusive (with until; else the preset). */
+                since?: string | null;
+                /** @description Last day, inclusive; at most three years after since. */
+                until?: string | null;
+                /** @description Used when since and until are absent. */
+                preset?: components["schemas"]["Preset"];
+                /** @description A comparison period. */
+                compare?: components["schemas"]["Compare"];
+                /** @description Only these platforms (repeatable). */
+                platform?: components["schemas"]["Platform"][] | null;
+                /** @description Only these ad accounts (repeatable). */
+                ad_account_id?: string[] | null;
+                /** @description Only campaigns with these statuses (repeatable). */
+                status?: components["schemas"]["CampaignStatus"][] | null;
+                /** @description Only campaigns whose name contains this (any case). */
+                name_contains?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeSeriesRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analytics query is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
             /** @description Too many requests */
@@ -3958,6 +5182,455 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_exchange_rates: {
+        parameters: {
+            query?: {
+                /** @description Only rates with this currency as base or quote. */
+                currency?: string | null;
+                /** @description First day (inclusive). */
+                since?: string | null;
+                /** @description Last day (inclusive). */
+                until?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExchangeRateRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The exchange rate is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_exchange_rates: {
+        parameters: {
+            query?: {
+                /** @description Only rates with this currency as base or quote. */
+                currency?: string | null;
+                /** @description First day (inclusive). */
+                since?: string | null;
+                /** @description Last day (inclusive). */
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description date,base,quote,rate */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description More than 200,000 rates match; narrow the range or choose a currency */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The exchange rate is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_exchange_rates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A CSV file (UTF-8) with the header date,base,quote,rate and at most 50,000 rates, for example `2026-01-31,EUR,USD,1.0842`. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeRateImportResult"];
+                };
+            };
+            /** @description The file is empty; send a CSV file with the header date,base,quote,rate */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The file is larger than 8 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Some rates are invalid; nothing was imported */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_exchange_rate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The currency one unit of which the rate prices. */
+                base: string;
+                /** @description The currency the rate is expressed in. */
+                quote: string;
+                /** @description The day the rate holds from (YYYY-MM-DD). */
+                day: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExchangeRatePut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeRateRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The exchange rate is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_exchange_rate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The currency one unit of which the rate prices. */
+                base: string;
+                /** @description The currency the rate is expressed in. */
+                quote: string;
+                /** @description The day the rate holds from (YYYY-MM-DD). */
+                day: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Exchange rate not found; Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -10,7 +10,7 @@ import type { AccountSyncSummary, AdAccountRead, ConnectionRead, EntityRead, Syn
 export const ORG_ID = "00000000-0000-0000-0000-000000000001";
 
 export function org(role: Role): OrganizationRead {
-  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z" };
+  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
 }
 
 export function account(overrides: Partial<AdAccountRead> = {}): AdAccountRead {

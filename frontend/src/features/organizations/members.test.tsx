@@ -13,7 +13,7 @@ const OTHER_ORG_ID = "00000000-0000-0000-0000-000000000002";
 const ME_ID = "00000000-0000-0000-0000-0000000000aa";
 
 function org(role: Role): OrganizationRead {
-  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z" };
+  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
 }
 
 function member(id: string, email: string, role: Role = "member") {

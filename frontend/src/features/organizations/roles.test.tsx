@@ -11,7 +11,7 @@ import { can } from "./permissions";
 const ORG_ID = "00000000-0000-0000-0000-000000000001";
 
 function org(role: Role): OrganizationRead {
-  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z" };
+  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
 }
 
 const member = {
