@@ -1,0 +1,148 @@
+"""SQL of scheduled reports, their runs and the organization's report logo."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.analytics.models import OrganizationBranding, ReportRun, ReportSchedule
+
+
+class ReportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- schedules ---------------------------------------------------------------------------------------------
+
+    async def add_schedule(self, schedule: ReportSchedule) -> ReportSchedule:
+        self.session.add(schedule)
+        await self.session.flush()
+        return schedule
+
+    async def schedule(
+        self, organization_id: UUID, schedule_id: UUID, *, for_update: bool = False
+    ) -> ReportSchedule | None:
+        query = select(ReportSchedule).where(
+            ReportSchedule.organization_id == organization_id, ReportSchedule.id == schedule_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def schedules_page(
+        self, organization_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
+    ) -> list[ReportSchedule]:
+        query = select(ReportSchedule).where(ReportSchedule.organization_id == organization_id)
+        if before is not None:
+            query = query.where(
+                tuple_(ReportSchedule.created_at, ReportSchedule.id) < tuple_(literal(before[0]), literal(before[1]))
+            )
+        query = query.order_by(ReportSchedule.created_at.desc(), ReportSchedule.id.desc()).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def delete_schedule(self, schedule: ReportSchedule) -> None:
+        await self.session.delete(schedule)
+        await self.session.flush()
+
+    async def due_schedules(self) -> list[tuple[UUID, UUID, datetime]]:
+        """(organization, schedule, slot) of every enabled schedule whose next slot has come, across organizations.
+
+        Goes through the SECURITY DEFINER function of migration 0009, which returns ids only; each is then queued
+        in its own tenant-scoped transaction.
+        """
+        result = await self.session.execute(
+            text("SELECT organization_id, schedule_id, next_run_at FROM adpilot_due_report_schedules()")
+        )
+        return [(org, schedule, at) for org, schedule, at in result.all()]
+
+    # --- runs --------------------------------------------------------------------------------------------------
+
+    async def add_run_once(self, run: ReportRun) -> ReportRun | None:
+        """Insert the run unless its (schedule, slot) exists: None when the slot was already queued."""
+        values = {column.key: getattr(run, column.key) for column in ReportRun.__table__.columns}
+        inserted = await self.session.execute(
+            insert(ReportRun)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["schedule_id", "scheduled_for"])
+            .returning(ReportRun.id)
+        )
+        run_id = inserted.scalar_one_or_none()
+        if run_id is None:
+            return None
+        return await self.run(run.organization_id, run_id)
+
+    async def run(self, organization_id: UUID, run_id: UUID, *, for_update: bool = False) -> ReportRun | None:
+        query = select(ReportRun).where(ReportRun.organization_id == organization_id, ReportRun.id == run_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def active_manual_run(self, organization_id: UUID, schedule_id: UUID) -> ReportRun | None:
+        query = (
+            select(ReportRun)
+            .where(
+                ReportRun.organization_id == organization_id,
+                ReportRun.schedule_id == schedule_id,
+                ReportRun.trigger == "manual",
+                ReportRun.status.in_(("queued", "running")),
+            )
+            .order_by(ReportRun.queued_at.desc())
+            .limit(1)
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def runs_page(
+        self, organization_id: UUID, schedule_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
+    ) -> list[ReportRun]:
+        query = select(ReportRun).where(
+            ReportRun.organization_id == organization_id, ReportRun.schedule_id == schedule_id
+        )
+        if before is not None:
+            query = query.where(
+                tuple_(ReportRun.queued_at, ReportRun.id) < tuple_(literal(before[0]), literal(before[1]))
+            )
+        query = query.order_by(ReportRun.queued_at.desc(), ReportRun.id.desc()).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    # --- branding and the organization's name ------------------------------------------------------------------
+
+    async def branding(self, organization_id: UUID) -> OrganizationBranding | None:
+        query = select(OrganizationBranding).where(OrganizationBranding.organization_id == organization_id)
+        return (await self.session.scalars(query)).first()
+
+    async def put_branding(
+        self, organization_id: UUID, logo: bytes, content_type: str, user_id: UUID | None, at: datetime
+    ) -> None:
+        values = {
+            "organization_id": organization_id,
+            "logo": logo,
+            "logo_content_type": content_type,
+            "updated_by_user_id": user_id,
+            "updated_at": at,
+        }
+        await self.session.execute(
+            insert(OrganizationBranding)
+            .values(**values)
+            .on_conflict_do_update(index_elements=["organization_id"], set_=values)
+        )
+
+    async def delete_branding(self, organization_id: UUID) -> bool:
+        result = await self.session.execute(
+            delete(OrganizationBranding)
+            .where(OrganizationBranding.organization_id == organization_id)
+            .returning(OrganizationBranding.organization_id)
+        )
+        return result.first() is not None
+
+    async def organization_name(self, organization_id: UUID) -> str:
+        """The name the report is branded with (the organizations module exposes no name to jobs; this one read
+        of its table is the only one, under the same row-level security)."""
+        result = await self.session.execute(
+            text("SELECT name FROM organizations WHERE id = :id"), {"id": organization_id}
+        )
+        name: str | None = result.scalar_one_or_none()
+        return name or "adpilot"
