@@ -31,6 +31,8 @@ os.environ.update(
         "ADPILOT_RATE_LIMIT_PER_MINUTE": "100000",
         "ADPILOT_LOG_JSON": "true",
         "ADPILOT_PUBLIC_URL": "http://testserver",
+        # A connect queues a metrics backfill; tests that are not about metrics need not read 90 days of them.
+        "ADPILOT_METRICS_BACKFILL_DAYS": "3",
     }
 )
 os.environ.pop("DATABASE_URL", None)
