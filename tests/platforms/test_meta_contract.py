@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -64,9 +65,12 @@ from tests.platforms.contract_kit import (
     WorldBackend,
     as_tuples,
     collect,
+    collect_hourly,
+    hourly_tuples,
     in_process,
     lifted_rate,
     logged_client,
+    placements,
 )
 
 VERSION = "v23.0"
@@ -1467,3 +1471,157 @@ class TestPrivateSandbox:
         )
         assert answer.status_code == 400 and answer.json()["error"]["code"] == 2635
         assert isinstance(classify(answer), PlatformRejected)
+
+
+# === where report rows sit, hourly pacing, deleted objects ========================================================
+
+
+def _sums(rows: list[Any]) -> dict[str, list[Any]]:
+    summed: dict[str, list[Any]] = {}
+    for r in rows:
+        key = getattr(r, "campaign_platform_id", None) or r.entity_platform_id
+        into = summed.setdefault(key, [0, 0, 0, Decimal(0), 0])
+        for i, value in enumerate((r.impressions, r.clicks, r.spend_micros, r.conversions, r.conversion_value_micros)):
+            into[i] += value
+    return summed
+
+
+class TestPlacementAndHours:
+    @pytest.mark.parametrize("level", list(EntityLevel))
+    async def test_daily_rows_name_their_entity_campaign_and_parent(
+        self, emulator: EmulatedMeta, level: EntityLevel
+    ) -> None:
+        credentials = emulator.token()
+        since, until = emulator.sync_range
+        rows = await collect(emulator.adapter, credentials, emulator.account, level, since, until)
+        assert rows
+        assert placements(rows) == emulator.expected_placements(level, since, until)
+        request = next(r for r in emulator.log.requests if r.path.endswith("/insights"))
+        expected_fields = {
+            EntityLevel.campaign: "campaign_id,campaign_name,",
+            EntityLevel.ad_group: "adset_id,adset_name,campaign_id,",
+            EntityLevel.ad: "ad_id,ad_name,adset_id,campaign_id,",
+        }[level]
+        assert request.query["fields"].startswith(expected_fields)
+        rule = json.loads(request.query["filtering"])[0]
+        assert rule["field"] == f"{request.query['level']}.effective_status"
+        assert {"DELETED", "ARCHIVED", "ACTIVE", "PAUSED"} <= set(rule["value"])
+
+    async def test_hourly_rows_are_the_simulation_hour_by_hour(self, emulator: EmulatedMeta) -> None:
+        credentials = emulator.token()
+        day = emulator.sync_range[1]
+        rows = await collect_hourly(emulator.adapter, credentials, emulator.account, day)
+        assert hourly_tuples(rows) == emulator.expected_hourly(day)
+        assert len(rows) > 24 and {r.currency for r in rows} == {emulator.currency}
+        daily = await collect(emulator.adapter, credentials, emulator.account, EntityLevel.campaign, day, day)
+        assert _sums(rows) == _sums(daily)
+        assert sum(r.conversions for r in rows) > 0
+        (request,) = [r for r in emulator.log.requests if "breakdowns" in r.query]
+        assert request.query["breakdowns"] == "hourly_stats_aggregated_by_advertiser_time_zone"
+        assert request.query["level"] == "campaign"
+        assert json.loads(request.query["time_range"]) == {"since": day.isoformat(), "until": day.isoformat()}
+        assert "reach" not in request.query["fields"].split(",")
+
+    async def test_hourly_rows_come_through_a_report_run_when_meta_refuses_them_synchronously(
+        self, emulator: EmulatedMeta
+    ) -> None:
+        credentials = emulator.token()
+        day = emulator.sync_range[1]
+        emulator.refuse_sync_reports()
+        rows = await collect_hourly(emulator.adapter, credentials, emulator.account, day)
+        assert hourly_tuples(rows) == emulator.expected_hourly(day)
+        started = [r for r in emulator.log.requests if r.method == "POST" and r.path.endswith("/insights")]
+        assert started and started[0].form["breakdowns"] == "hourly_stats_aggregated_by_advertiser_time_zone"
+
+    async def test_today_has_hours_up_to_the_current_one(self) -> None:
+        state = private_sandbox()
+        emulator = private_emulator(state)
+        credentials = emulator.token()
+        zone = ZoneInfo(emulator.record.time_zone)
+        today = state.clock.today(emulator.record.time_zone)
+        first = await collect_hourly(emulator.adapter, credentials, emulator.account, today)
+        assert first and hourly_tuples(first) == emulator.expected_hourly(today)
+        assert max(r.hour for r in first) == state.clock.now().astimezone(zone).hour
+        state.clock.advance(90 * 60)
+        later = await collect_hourly(emulator.adapter, credentials, emulator.account, today)
+        assert hourly_tuples(later) == emulator.expected_hourly(today)
+        assert sum(r.spend_micros for r in later) > sum(r.spend_micros for r in first)
+        assert await collect_hourly(emulator.adapter, credentials, emulator.account, today + timedelta(days=2)) == []
+        await emulator.client.aclose()
+
+    async def test_a_deleted_campaign_is_still_named_in_its_reports(self) -> None:
+        state = private_sandbox()
+        emulator = private_emulator(state)
+        credentials = emulator.token()
+        yesterday = state.clock.today(emulator.record.time_zone) - timedelta(days=1)
+        before = await collect(
+            emulator.adapter, credentials, emulator.account, EntityLevel.campaign, yesterday, yesterday
+        )
+        target = before[0]
+        assert target.entity_name and target.parent_platform_id is None
+        ref = EntityRef(emulator.account, EntityLevel.campaign, target.entity_platform_id)
+        await emulator.adapter.set_status(credentials, ref, EntityStatus.removed)
+        listed = await emulator.adapter.list_entities(credentials, emulator.account)
+        assert target.entity_platform_id not in {e.platform_id for e in listed}
+        after = await collect(
+            emulator.adapter, credentials, emulator.account, EntityLevel.campaign, yesterday, yesterday
+        )
+        (again,) = [r for r in after if r.entity_platform_id == target.entity_platform_id]
+        assert (again.entity_name, again.campaign_platform_id, again.spend_micros) == (
+            target.entity_name,
+            target.entity_platform_id,
+            target.spend_micros,
+        )
+        ads = await collect(emulator.adapter, credentials, emulator.account, EntityLevel.ad, yesterday, yesterday)
+        own = [r for r in ads if r.campaign_platform_id == target.entity_platform_id]
+        assert own and all(r.parent_platform_id and r.entity_name for r in own)
+        hours = await collect_hourly(emulator.adapter, credentials, emulator.account, yesterday)
+        assert _sums(hours)[target.entity_platform_id][2] == target.spend_micros
+        # Without the status filter Meta leaves the deleted campaign (and what sits in it) out of the account's report.
+        plain = await emulator.client.get(
+            f"{emulator.base_url}/{VERSION}/{_act(emulator)}/insights",
+            params={
+                "level": "ad",
+                "fields": "ad_id,campaign_id,spend",
+                "time_range": json.dumps({"since": yesterday.isoformat(), "until": yesterday.isoformat()}),
+                "access_token": credentials.access_token,
+            },
+        )
+        assert plain.status_code == 200, plain.text
+        assert plain.json()["data"]
+        assert target.entity_platform_id not in {row["campaign_id"] for row in plain.json()["data"]}
+        await emulator.client.aclose()
+
+    async def test_the_hourly_breakdown_looks_like_meta_writes_it(self, emulator: EmulatedMeta) -> None:
+        credentials = emulator.token()
+        day = emulator.sync_range[1]
+        answer = await emulator.client.get(
+            f"{emulator.base_url}/{VERSION}/{_act(emulator)}/insights",
+            params={
+                "level": "campaign",
+                "fields": "campaign_id,campaign_name,impressions,spend,reach",
+                "breakdowns": '["hourly_stats_aggregated_by_advertiser_time_zone"]',
+                "time_range": json.dumps({"since": day.isoformat(), "until": day.isoformat()}),
+                "limit": "500",
+                "access_token": credentials.access_token,
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        rows = answer.json()["data"]
+        assert rows
+        for row in rows:
+            hour = row["hourly_stats_aggregated_by_advertiser_time_zone"]
+            assert re.fullmatch(r"(\d\d):00:00 - \1:59:59", hour), hour
+            assert "reach" not in row
+            assert isinstance(row["impressions"], str) and isinstance(row["spend"], str)
+            assert row["date_start"] == row["date_stop"] == day.isoformat()
+        refused = await emulator.client.get(
+            f"{emulator.base_url}/{VERSION}/{_act(emulator)}/insights",
+            params={"breakdowns": "hourly_stats_by_moon_phase", "access_token": credentials.access_token},
+        )
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == 100
+
+
+def _act(emulator: EmulatedMeta) -> str:
+    return f"act_{emulator.account.account_id}"

@@ -197,6 +197,15 @@ INSIGHTS_FIELDS = frozenset(
     | {"frequency", "ctr", "cpc", "cpm", "inline_link_clicks", "actions", "action_values", "date_start", "date_stop"}
 )
 DEFAULT_INSIGHTS_FIELDS = ("account_id", "impressions", "spend")
+# The breakdown the sandbox emulates: the hour of the day in the ad account's time zone, "13:00:00 - 13:59:59".
+HOURLY_BREAKDOWN = "hourly_stats_aggregated_by_advertiser_time_zone"
+# Breakdowns Meta documents that the sandbox does not emulate (asked for, they are refused as not emulated).
+OTHER_BREAKDOWNS = frozenset(
+    {"age", "gender", "country", "region", "dma", "publisher_platform", "platform_position", "device_platform"}
+    | {"impression_device", "hourly_stats_aggregated_by_audience_time_zone", "frequency_value", "product_id"}
+)
+# Unique counts Meta does not break down by hour.
+_NOT_HOURLY_FIELDS = frozenset({"reach", "frequency"})
 DATE_PRESETS = frozenset(
     {"today", "yesterday", "this_month", "last_month", "this_year", "last_year", "maximum"}
     | {f"last_{n}d" for n in (3, 7, 14, 28, 30, 90)}
@@ -322,6 +331,7 @@ class _RowGroup:
     start: date
     stop: date
     metrics: tuple[SimMetrics, ...]
+    hour: int | None = None  # the hourly breakdown's hour, when asked for
 
 
 @dataclass(frozen=True)
@@ -332,6 +342,10 @@ class _InsightsQuery:
     until: date
     increment: int | str  # days per bucket, "all_days" or "monthly"
     entity_ids: frozenset[str] | None
+    hourly: bool = False  # breakdowns=hourly_stats_aggregated_by_advertiser_time_zone
+    # ``<campaign|adset|ad>.effective_status`` filters: (the level they read, the statuses they admit).
+    status_filters: tuple[tuple[EntityLevel, frozenset[str]], ...] = ()
+    scope_id: str | None = None  # the object whose insights edge was asked, when not the account
 
 
 @dataclass
@@ -1200,7 +1214,7 @@ class MetaEmulator:
 
     def _sync_insights(self, call: _Call, account: SimAccount, *, scope: SimEntity | None) -> JsonObject:
         query = self._insights_query(call.params, account, scope)
-        estimate = len(self._insights_entities(account, query)) * _bucket_count(query)
+        estimate = len(self._insights_entities(account, query)) * _bucket_count(query) * (24 if query.hourly else 1)
         if estimate > self.options.max_sync_insights_rows:
             raise GraphError(
                 "Please reduce the amount of data you're asking for, then retry your request",
@@ -1290,8 +1304,7 @@ class MetaEmulator:
             raise invalid_parameter("Param level must be one of {ad, adset, campaign, account}", field_name="level")
         if _LEVEL_DEPTH[level] < _LEVEL_DEPTH[scope_level]:
             raise invalid_parameter("Param level cannot be above the level of the object", field_name="level")
-        if params.get("breakdowns"):
-            raise invalid_parameter("The sandbox does not emulate breakdowns", field_name="breakdowns")
+        hourly = _hourly_breakdown(params.get("breakdowns"))
         raw_fields = str(params.get("fields") or "")
         fields = tuple(name.strip() for name in raw_fields.split(",") if name.strip()) or DEFAULT_INSIGHTS_FIELDS
         for name in fields:
@@ -1313,10 +1326,27 @@ class MetaEmulator:
                 "Param time_increment must be 1-90, monthly or all_days", field_name="time_increment"
             )
         entity_ids = self._scope_ids(account, level, scope)
-        filtered = _filtering_ids(params.get("filtering"))
+        filtered, status_filters = _filtering(params.get("filtering"))
         if filtered is not None:
             entity_ids = filtered if entity_ids is None else entity_ids & filtered
-        return _InsightsQuery(level, fields, since, until, increment, entity_ids)
+        for status_level, _ in status_filters:
+            if _LEVEL_DEPTH[status_level] > _LEVEL_DEPTH[level or EntityLevel.campaign]:
+                raise invalid_parameter(
+                    f"Filtering field {_PREFIXES[status_level]}.effective_status is invalid at level "
+                    f"{_PREFIXES.get(level, 'account') if level else 'account'}",
+                    field_name="filtering",
+                )
+        return _InsightsQuery(
+            level,
+            fields,
+            since,
+            until,
+            increment,
+            entity_ids,
+            hourly,
+            status_filters,
+            scope.id if scope is not None else None,
+        )
 
     def _date_range(self, params: Mapping[str, Any], account: SimAccount) -> tuple[date, date]:
         today = self.state.clock.today(account.time_zone)
@@ -1373,29 +1403,62 @@ class MetaEmulator:
         return frozenset(entity.id for entity in members if entity.parent_id == scope.id)
 
     def _insights_entities(self, account: SimAccount, query: _InsightsQuery) -> list[SimEntity]:
+        """The objects the report covers. Like Meta, an ad account's report leaves deleted (and archived) objects
+        out unless an ``effective_status`` filter admits them; an object's own insights edge always answers."""
         level = query.level or EntityLevel.campaign
-        entities = self.world.entities(Platform.meta, account.account_id, level, include_removed=True)
-        if query.entity_ids is None:
-            return list(entities)
-        return [entity for entity in entities if entity.id in query.entity_ids]
+        index = self._account_index(account.account_id)
+        entities = [e for e in index.values() if e.level is level]
+        chosen: list[SimEntity] = []
+        for entity in entities:
+            if query.entity_ids is not None and entity.id not in query.entity_ids:
+                continue
+            chain = _chain(entity, index)
+            admitted = all(
+                (owner := chain.get(status_level)) is not None and _effective_status(owner, index) in statuses
+                for status_level, statuses in query.status_filters
+            )
+            gone = _effective_status(entity, index) in ("DELETED", "ARCHIVED")
+            if not query.status_filters and gone and query.level is not None and entity.id != query.scope_id:
+                admitted = False
+            if admitted:
+                chosen.append(entity)
+        return chosen
 
     def _insights_groups(self, account: SimAccount, query: _InsightsQuery) -> list[_RowGroup]:
         """The report's rows before rendering, in Meta's order (by date, then object): paging renders one page only,
         so a long report is not turned into JSON again for every page asked for."""
         level = query.level or EntityLevel.campaign
-        entity_ids = None if query.entity_ids is None else sorted(query.entity_ids)
-        metrics: list[SimMetrics] = self.world.daily_metrics(
-            Platform.meta, account.account_id, level, query.since, query.until, entity_ids=entity_ids
-        )
-        # Group per (row key, bucket); the account level folds every campaign into one row per bucket.
-        grouped: dict[tuple[str, date, date], list[SimMetrics]] = defaultdict(list)
+        entity_ids: list[str] | None = None
+        if query.entity_ids is not None or query.status_filters or query.level is not None:
+            entity_ids = [entity.id for entity in self._insights_entities(account, query)]
+            if not entity_ids:
+                return []
+        metrics: list[SimMetrics]
+        if query.hourly:
+            # Hour by hour of each day; today's hours stop at the current hour of the account's time zone.
+            metrics = []
+            today = self.state.clock.today(account.time_zone)
+            day = query.since
+            while day <= min(query.until, today):
+                metrics += self.world.hourly_metrics(
+                    Platform.meta, account.account_id, level, day, entity_ids=entity_ids
+                )
+                day += timedelta(days=1)
+        else:
+            metrics = self.world.daily_metrics(
+                Platform.meta, account.account_id, level, query.since, query.until, entity_ids=entity_ids
+            )
+        # Group per (row key, bucket, hour); the account level folds every campaign into one row per bucket.
+        grouped: dict[tuple[str, date, date, int], list[SimMetrics]] = defaultdict(list)
         for row in metrics:
             start, stop = _bucket(row.day, query)
             key = account.account_id if query.level is None else row.entity_id
-            grouped[(key, start, stop)].append(row)
+            grouped[(key, start, stop, row.hour if row.hour is not None else -1)].append(row)
         return [
-            _RowGroup(key, start, stop, tuple(group))
-            for (key, start, stop), group in sorted(grouped.items(), key=lambda item: (item[0][1], item[0][0]))
+            _RowGroup(key, start, stop, tuple(group), hour if hour >= 0 else None)
+            for (key, start, stop, hour), group in sorted(
+                grouped.items(), key=lambda item: (item[0][1], item[0][3], item[0][0])
+            )
         ]
 
     def _insights_page(
@@ -1459,7 +1522,12 @@ class MetaEmulator:
             )
         if wanted & {"actions", "action_values"}:
             self._add_actions(values, metrics, campaign, index, currency)
-        return {name: values[name] for name in (*query.fields, "date_start", "date_stop") if name in values}
+        columns: tuple[str, ...] = (*query.fields, "date_start", "date_stop")
+        if group.hour is not None:
+            # Breakdown values come with every row; unique counts (reach) are not broken down by hour.
+            values[HOURLY_BREAKDOWN] = f"{group.hour:02d}:00:00 - {group.hour:02d}:59:59"
+            columns = (*(c for c in columns if c not in _NOT_HOURLY_FIELDS), HOURLY_BREAKDOWN)
+        return {name: values[name] for name in columns if name in values}
 
     @staticmethod
     def _add_actions(
@@ -1630,29 +1698,53 @@ def _effective_status_filter(params: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(str(v) for v in value)
 
 
-def _filtering_ids(raw: Any) -> frozenset[str] | None:
-    """Insights ``filtering`` on ``campaign.id`` / ``adset.id`` / ``ad.id`` (IN or EQUAL); the ids it admits."""
+_PREFIXES: Mapping[EntityLevel, str] = {
+    EntityLevel.campaign: "campaign",
+    EntityLevel.ad_group: "adset",
+    EntityLevel.ad: "ad",
+}
+EFFECTIVE_STATUSES = frozenset(
+    {"ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "PENDING_REVIEW", "DISAPPROVED", "PREAPPROVED"}
+    | {"PENDING_BILLING_INFO", "CAMPAIGN_PAUSED", "ADSET_PAUSED", "IN_PROCESS", "WITH_ISSUES"}
+)
+
+
+def _filtering(raw: Any) -> tuple[frozenset[str] | None, tuple[tuple[EntityLevel, frozenset[str]], ...]]:
+    """Insights ``filtering``: on ``campaign.id`` / ``adset.id`` / ``ad.id`` (IN or EQUAL), the ids it admits; on
+    ``<campaign|adset|ad>.effective_status`` (IN), the statuses each level must have."""
     if raw in (None, ""):
-        return None
+        return None, ()
     rules = _json_param(raw, "filtering")
     if not isinstance(rules, list):
         raise invalid_parameter("Param filtering must be an array", field_name="filtering")
     admitted: frozenset[str] | None = None
+    statuses: list[tuple[EntityLevel, frozenset[str]]] = []
+    by_prefix = {prefix: level for level, prefix in _PREFIXES.items()}
     for rule in rules:
-        if not isinstance(rule, dict) or rule.get("field") not in ("campaign.id", "adset.id", "ad.id"):
+        field_name = rule.get("field") if isinstance(rule, dict) else None
+        prefix, _, attribute = str(field_name).partition(".")
+        if not isinstance(rule, dict) or prefix not in by_prefix or attribute not in ("id", "effective_status"):
             raise invalid_parameter(
-                "The sandbox filters insights by campaign.id, adset.id or ad.id", field_name="filtering"
+                "The sandbox filters insights by campaign, adset or ad id or effective_status", field_name="filtering"
             )
         value = rule.get("value")
         operator = rule.get("operator")
-        if operator == "EQUAL":
-            ids = frozenset({str(value)})
+        if operator == "EQUAL" and attribute == "id":
+            values = frozenset({str(value)})
         elif operator == "IN" and isinstance(value, list):
-            ids = frozenset(str(v) for v in value)
+            values = frozenset(str(v) for v in value)
         else:
             raise invalid_parameter("Param filtering operator must be IN or EQUAL", field_name="filtering")
-        admitted = ids if admitted is None else admitted & ids
-    return admitted
+        if attribute == "id":
+            admitted = values if admitted is None else admitted & values
+            continue
+        unknown = sorted(values - EFFECTIVE_STATUSES)
+        if unknown:
+            raise invalid_parameter(
+                f"Filtering value {unknown[0]} is not a valid {prefix}.effective_status", field_name="filtering"
+            )
+        statuses.append((by_prefix[prefix], values))
+    return admitted, tuple(statuses)
 
 
 def _page(call: _Call, items: Sequence[T], render: Callable[[T], JsonObject]) -> JsonObject:
@@ -1781,6 +1873,34 @@ def _actions(row: SimMetrics, objective: str) -> list[tuple[str, int, int]]:
         for action_type in CONVERSION_ACTION_TYPES.get(objective, PURCHASE_ACTION_TYPES):
             actions.append((action_type, row.conversions, row.conversion_value_micros))
     return actions
+
+
+def _hourly_breakdown(raw: Any) -> bool:
+    """Whether ``breakdowns`` (a JSON list or a comma-separated string) asks for the hourly breakdown, the only one
+    the sandbox emulates."""
+    if raw is None or raw == "" or raw == []:
+        return False
+    names: list[Any]
+    if isinstance(raw, list):
+        names = raw
+    else:
+        text = str(raw).strip()
+        try:
+            parsed = json.loads(text) if text.startswith("[") else None
+        except ValueError:
+            raise invalid_parameter("Param breakdowns must be an array of strings", field_name="breakdowns") from None
+        names = parsed if isinstance(parsed, list) else [part.strip() for part in text.split(",") if part.strip()]
+    for name in names:
+        if name == HOURLY_BREAKDOWN:
+            continue
+        if name in OTHER_BREAKDOWNS:
+            raise invalid_parameter(f"The sandbox does not emulate the {name} breakdown", field_name="breakdowns")
+        raise invalid_parameter(
+            f"{name} is not a valid breakdown. please check "
+            "https://developers.facebook.com/docs/marketing-api/insights/breakdowns for all valid values",
+            field_name="breakdowns",
+        )
+    return HOURLY_BREAKDOWN in names
 
 
 def _bucket(day: date, query: _InsightsQuery) -> tuple[date, date]:

@@ -15,13 +15,20 @@ campaign's objective (the row's ``objective`` field):
 
 The conversion value is the ``action_values`` entry of that same type (zero when absent). The chosen type is kept in
 ``DailyMetricsRow.extras["conversion_action_type"]`` so a report can say what "conversions" means for each row.
-Numbers use the attribution that Ads Manager shows (``use_unified_attribution_setting=true``).
+Numbers use the attribution that Ads Manager shows (``use_unified_attribution_setting=true``). Hourly rows (the
+``hourly_stats_aggregated_by_advertiser_time_zone`` breakdown) choose their conversions the same way.
 
 Money
 -----
 Budgets are integers in the currency's minor unit with Meta's own offset (100 for USD, 1 for JPY and the other
 currencies in ``ZERO_DECIMAL_CURRENCIES``); insights money (``spend``, ``action_values``) is a decimal string in major
 units. Both become integer micros; a budget that the currency cannot express exactly is refused, never rounded.
+
+Deleted objects and names
+-------------------------
+An ad account's insights leave out deleted and archived campaigns, ad sets and ads unless the request filters them in
+by ``effective_status``: every report asks for every status, so a removed campaign's past numbers stay in the history.
+Each row carries the ids of the campaign (and ad set) its object sits in and the object's name as the report gives it.
 
 Large reports
 -------------
@@ -34,7 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar
@@ -69,6 +76,7 @@ from adpilot.platforms.types import (
     EntityLevel,
     EntityRef,
     EntityStatus,
+    HourlyMetricsRow,
     Money,
     Platform,
     RemoteAdAccount,
@@ -78,6 +86,7 @@ from adpilot.platforms.types import (
 
 log = get_logger(__name__)
 
+_R = TypeVar("_R")
 M = TypeVar("M", bound=BaseModel)
 
 # developers.facebook.com/docs/marketing-api/currencies: the currencies whose budget offset is 1 (no minor unit);
@@ -154,6 +163,31 @@ _ENTITY_FIELDS: Mapping[EntityLevel, str] = {
 }
 _ACCOUNT_FIELDS = "id,account_id,name,currency,timezone_name,account_status"
 _INSIGHTS_FIELDS = "objective,account_currency,impressions,clicks,spend,reach,inline_link_clicks,actions,action_values"
+# Where a row's entity sits, per level: its id and name, then the ids of the ad set and campaign it belongs to.
+_PLACEMENT_FIELDS: Mapping[EntityLevel, str] = {
+    EntityLevel.campaign: "campaign_id,campaign_name",
+    EntityLevel.ad_group: "adset_id,adset_name,campaign_id",
+    EntityLevel.ad: "ad_id,ad_name,adset_id,campaign_id",
+}
+# Reach is a unique count Meta does not break down by hour.
+_HOURLY_FIELDS = "campaign_id,objective,account_currency,impressions,clicks,spend,actions,action_values"
+HOURLY_BREAKDOWN = "hourly_stats_aggregated_by_advertiser_time_zone"
+# An ad account's insights leave deleted and archived objects out unless filtered in by effective status: what they
+# spent before they went is part of the account's history, so every status is asked for.
+EFFECTIVE_STATUSES = (
+    "ACTIVE",
+    "PAUSED",
+    "DELETED",
+    "ARCHIVED",
+    "PENDING_REVIEW",
+    "DISAPPROVED",
+    "PREAPPROVED",
+    "PENDING_BILLING_INFO",
+    "CAMPAIGN_PAUSED",
+    "ADSET_PAUSED",
+    "IN_PROCESS",
+    "WITH_ISSUES",
+)
 
 PAGE_SIZE = 100
 ENTITY_PAGE_SIZE = 200
@@ -395,29 +429,77 @@ class MetaAdsAdapter:
         _, insights_level, id_field = _EDGES[level]
         params = {
             "level": insights_level,
-            "fields": f"{id_field},{_INSIGHTS_FIELDS}",
-            "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}, separators=(",", ":")),
+            "fields": f"{_PLACEMENT_FIELDS[level]},{_INSIGHTS_FIELDS}",
+            "time_range": _time_range(since, until),
             "time_increment": "1",
+            "filtering": _every_status(insights_level),
             "use_unified_attribution_setting": "true",
             "limit": str(INSIGHTS_PAGE_SIZE),
         }
-        seen: set[tuple[str, date]] = set()
-        if (until - since).days + 1 <= self._async_after_days:
+        rows = self._insights(
+            credentials,
+            account,
+            params,
+            days=(until - since).days + 1,
+            parse=lambda item: _metrics_row(item, level, id_field),
+            key=lambda row: (row.entity_platform_id, row.day),
+        )
+        async for row in rows:
+            yield row
+
+    async def fetch_hourly_metrics(
+        self, credentials: Credentials, account: AdAccountRef, day: date
+    ) -> AsyncIterator[HourlyMetricsRow]:
+        """Campaign rows of one day broken down by the hour of the ad account's time zone."""
+        params = {
+            "level": "campaign",
+            "fields": _HOURLY_FIELDS,
+            "breakdowns": HOURLY_BREAKDOWN,
+            "time_range": _time_range(day, day),
+            "filtering": _every_status("campaign"),
+            "use_unified_attribution_setting": "true",
+            "limit": str(INSIGHTS_PAGE_SIZE),
+        }
+        rows = self._insights(
+            credentials,
+            account,
+            params,
+            days=1,
+            parse=_hourly_row,
+            key=lambda row: (row.campaign_platform_id, row.day, row.hour),
+        )
+        async for row in rows:
+            yield row
+
+    async def _insights(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        params: Mapping[str, str],
+        *,
+        days: int,
+        parse: Callable[[Mapping[str, Any]], _R],
+        key: Callable[[_R], Hashable],
+    ) -> AsyncIterator[_R]:
+        """An insights report's rows: synchronously for short ranges, else (or when Meta finds the request too heavy)
+        through an asynchronous report run; rows already yielded before such a switch are not yielded twice."""
+        seen: set[Hashable] = set()
+        if days <= self._async_after_days:
             try:
                 async for item in self._pages(f"{_act(account)}/insights", credentials, params, account.account_id):
-                    row = _metrics_row(item, level, id_field)
-                    seen.add((row.entity_platform_id, row.day))
+                    row = parse(item)
+                    seen.add(key(row))
                     yield row
                 return
             except InsightsTooLarge:
-                log.info("meta_insights_async_fallback", account_id=account.account_id, level=level.value)
+                log.info("meta_insights_async_fallback", account_id=account.account_id, level=params.get("level"))
         run_id = await self._completed_report_run(credentials, account, params)
         page_params = {"limit": str(INSIGHTS_PAGE_SIZE)}
         async for item in self._pages(f"{run_id}/insights", credentials, page_params, account.account_id):
-            row = _metrics_row(item, level, id_field)
-            if (row.entity_platform_id, row.day) in seen:
+            row = parse(item)
+            if key(row) in seen:
                 continue
-            seen.add((row.entity_platform_id, row.day))
+            seen.add(key(row))
             yield row
 
     async def _completed_report_run(
@@ -523,11 +605,24 @@ def _entity_status(obj: AdObject) -> EntityStatus:
     return _STATUS_FROM_META.get(word, EntityStatus.paused)
 
 
-def _metrics_row(item: Mapping[str, Any], level: EntityLevel, id_field: str) -> DailyMetricsRow:
+def _every_status(insights_level: str) -> str:
+    rule = {"field": f"{insights_level}.effective_status", "operator": "IN", "value": list(EFFECTIVE_STATUSES)}
+    return json.dumps([rule], separators=(",", ":"))
+
+
+def _time_range(since: date, until: date) -> str:
+    return json.dumps({"since": since.isoformat(), "until": until.isoformat()}, separators=(",", ":"))
+
+
+def _insights_row(item: Mapping[str, Any]) -> InsightsRow:
     try:
-        row = InsightsRow.model_validate(item)
+        return InsightsRow.model_validate(item)
     except ValidationError as exc:
         raise _unreadable(f"insights row: {exc.error_count()} invalid field(s)") from exc
+
+
+def _metrics_row(item: Mapping[str, Any], level: EntityLevel, id_field: str) -> DailyMetricsRow:
+    row = _insights_row(item)
     entity_id = getattr(row, id_field)
     if not entity_id or row.account_currency is None:
         raise _unreadable(f"insights row without {id_field} or account_currency")
@@ -551,7 +646,47 @@ def _metrics_row(item: Mapping[str, Any], level: EntityLevel, id_field: str) -> 
         conversion_value_micros=value_micros,
         currency=row.account_currency,
         extras={key: value for key, value in extras.items() if value not in (None, 0)},
+        campaign_platform_id=row.campaign_id or None,
+        parent_platform_id={
+            EntityLevel.campaign: None,
+            EntityLevel.ad_group: row.campaign_id,
+            EntityLevel.ad: row.adset_id,
+        }[level]
+        or None,
+        entity_name={
+            EntityLevel.campaign: row.campaign_name,
+            EntityLevel.ad_group: row.adset_name,
+            EntityLevel.ad: row.ad_name,
+        }[level]
+        or None,
     )
+
+
+def _hourly_row(item: Mapping[str, Any]) -> HourlyMetricsRow:
+    row = _insights_row(item)
+    if not row.campaign_id or row.account_currency is None:
+        raise _unreadable("hourly insights row without campaign_id or account_currency")
+    _, conversions, value_micros = choose_conversions(row.objective, row.actions, row.action_values)
+    return HourlyMetricsRow(
+        campaign_platform_id=row.campaign_id,
+        day=_date(row.date_start),
+        hour=_hour(row.hourly_stats_aggregated_by_advertiser_time_zone),
+        impressions=_int(row.impressions),
+        clicks=_int(row.clicks),
+        spend_micros=to_micros(_decimal(row.spend)),
+        conversions=conversions,
+        conversion_value_micros=value_micros,
+        currency=row.account_currency,
+    )
+
+
+def _hour(value: str | None) -> int:
+    """``"13:00:00 - 13:59:59"`` → 13."""
+    text = (value or "").strip()
+    head = text.split(":", 1)[0]
+    if not head.isdigit() or not 0 <= int(head) <= 23:
+        raise _unreadable(f"hour {value!r}")
+    return int(head)
 
 
 def _decimal(value: str | None) -> Decimal:

@@ -129,8 +129,13 @@ class InsightsRow(GraphModel):
     account_currency: str | None = None
     objective: str | None = None
     campaign_id: str | None = None
+    campaign_name: str | None = None
     adset_id: str | None = None
+    adset_name: str | None = None
     ad_id: str | None = None
+    ad_name: str | None = None
+    # The hourly breakdown's value: "13:00:00 - 13:59:59", in the ad account's time zone.
+    hourly_stats_aggregated_by_advertiser_time_zone: str | None = None
     impressions: str = "0"
     clicks: str = "0"
     spend: str = "0"
