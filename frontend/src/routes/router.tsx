@@ -197,6 +197,12 @@ const orgSettingsRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/organizations/OrgSettingsScreen"), "OrgSettingsScreen"),
 });
 
+const exchangeRatesRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "exchange-rates",
+  component: lazyRouteComponent(() => import("@/features/analytics/rates/ExchangeRatesScreen"), "ExchangeRatesScreen"),
+});
+
 export const routeTree = rootRoute.addChildren([
   loginRoute,
   signupRoute,
@@ -222,6 +228,7 @@ export const routeTree = rootRoute.addChildren([
       membersRoute,
       auditLogRoute,
       orgSettingsRoute,
+      exchangeRatesRoute,
     ]),
   ]),
 ]);

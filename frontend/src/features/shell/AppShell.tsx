@@ -24,7 +24,8 @@ type OrgPath =
   | "/orgs/$organizationId/settings"
   | "/orgs/$organizationId/members"
   | "/orgs/$organizationId/audit-log"
-  | "/orgs/$organizationId/organization";
+  | "/orgs/$organizationId/organization"
+  | "/orgs/$organizationId/exchange-rates";
 
 const PRODUCT_NAV: { to: OrgPath; label: string }[] = [
   { to: "/orgs/$organizationId", label: "Dashboard" },
@@ -39,6 +40,7 @@ const ORG_NAV: { to: OrgPath; label: string }[] = [
   { to: "/orgs/$organizationId/members", label: "Members" },
   { to: "/orgs/$organizationId/audit-log", label: "Audit log" },
   { to: "/orgs/$organizationId/organization", label: "Organization settings" },
+  { to: "/orgs/$organizationId/exchange-rates", label: "Exchange rates" },
 ];
 
 function useCurrentOrgId(): string | null {
