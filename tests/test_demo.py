@@ -72,6 +72,24 @@ class TestDemoConnections:
         assert len({a["currency"] for a in managed}) >= 2
         assert len({a["time_zone"] for a in managed}) >= 2
 
+    async def test_the_demo_has_exchange_rates_into_its_reporting_currency(
+        self, database: Database, client: httpx.AsyncClient
+    ) -> None:
+        await seed_demo(database, get_settings())
+        await seed_demo(database, get_settings())  # a second start imports nothing again
+        headers, organization_id = await self.demo_headers(client)
+        rates = await client.get(
+            f"/api/v1/orgs/{organization_id}/exchange-rates", params={"limit": 10}, headers=headers
+        )
+        assert rates.status_code == 200, rates.text
+        items = rates.json()["items"]
+        assert {(r["base"], r["quote"]) for r in items} >= {("EUR", "USD"), ("GBP", "USD")}
+        audit = await client.get(
+            f"/api/v1/orgs/{organization_id}/audit-log", params={"action": "exchange_rates.imported"}, headers=headers
+        )
+        assert audit.status_code == 200, audit.text
+        assert len(audit.json()["items"]) == 1
+
     async def test_the_demo_accounts_sync_through_the_adapters(
         self, database: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:

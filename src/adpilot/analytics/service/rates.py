@@ -23,7 +23,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.analytics.models import ExchangeRate
-from adpilot.analytics.repository.rates import RateFilter, RateRow, RatesRepository
+from adpilot.analytics.repository.rates import RateFilter, RatesRepository
+from adpilot.analytics.repository.rates import RateRow as RateRow  # public: what import_rows takes
 from adpilot.audit import Actor, audit_service
 from adpilot.core.currencies import is_known_currency
 from adpilot.core.errors import AppError, FieldError, NotFound
