@@ -13,7 +13,10 @@ What is TikTok-specific and decided here:
   are included (``<level>_status IN ["STATUS_ALL"]``) because what they spent before deletion was spent.
   Conversions are ``conversion`` (the count of the ad group's optimization event, TikTok's "Conversions" column);
   conversion value is ``total_complete_payment_rate`` ("Total complete payment value", purchases' value), the
-  value metric the basic report offers for every objective. ``"-"`` (not applicable) counts as zero.
+  value metric the basic report offers for every objective. ``"-"`` (not applicable) counts as zero. Rows name
+  their entity and its campaign and ad group through attribute metrics (``campaign_name``, ``adgroup_id``...), which
+  TikTok writes inside ``metrics``. Hourly pacing is one campaign report of one day with ``stat_time_hour`` (TikTok
+  allows one day per request with it).
 * **Entities.** ``campaign/get/``, ``adgroup/get/``, ``ad/get/`` with ``primary_status = STATUS_NOT_DELETE``, every
   page of 1000; a deleted item the platform returns anyway is dropped too.
 """
@@ -52,6 +55,7 @@ from adpilot.platforms.types import (
     EntityLevel,
     EntityRef,
     EntityStatus,
+    HourlyMetricsRow,
     Money,
     Platform,
     RemoteAdAccount,
@@ -72,6 +76,13 @@ METRIC_CLICKS = "clicks"
 METRIC_CONVERSIONS = "conversion"
 METRIC_CONVERSION_VALUE = "total_complete_payment_rate"
 REPORT_METRICS = (METRIC_SPEND, METRIC_IMPRESSIONS, METRIC_CLICKS, METRIC_CONVERSIONS, METRIC_CONVERSION_VALUE)
+# Attribute metrics per level, as TikTok offers them: the entity's name and the ids of its ad group and campaign
+# (a campaign row's id is its dimension).
+ATTRIBUTE_METRICS: dict[EntityLevel, tuple[str, ...]] = {
+    EntityLevel.campaign: ("campaign_name",),
+    EntityLevel.ad_group: ("adgroup_name", "campaign_id"),
+    EntityLevel.ad: ("ad_name", "adgroup_id", "campaign_id"),
+}
 
 ADVERTISER_FIELDS = ("advertiser_id", "name", "currency", "timezone", "display_timezone", "status")
 NOT_DELETED = {"primary_status": "STATUS_NOT_DELETE"}
@@ -362,16 +373,10 @@ class TikTokAdsAdapter:
                     "report_type": "BASIC",
                     "data_level": tiktok.data_level,
                     "dimensions": [tiktok.id_field, "stat_time_day"],
-                    "metrics": list(REPORT_METRICS),
+                    "metrics": [*REPORT_METRICS, *ATTRIBUTE_METRICS[level]],
                     "start_date": window.start.isoformat(),
                     "end_date": window.end.isoformat(),
-                    "filtering": [
-                        {
-                            "field_name": f"{tiktok.noun}_status",
-                            "filter_type": "IN",
-                            "filter_value": '["STATUS_ALL"]',
-                        }
-                    ],
+                    "filtering": _every_status(tiktok),
                     "page": page,
                     "page_size": PAGE_SIZE,
                 },
@@ -381,6 +386,48 @@ class TikTokAdsAdapter:
             listing = _parse(ListData, data, "the report page")
             for item in listing.items:
                 yield _metrics_row(_parse(ReportRow, item, "a report row"), level, tiktok, currency)
+            total_pages = listing.page_info.total_page if listing.page_info else 1
+            if not listing.items or page >= total_pages:
+                return
+            page += 1
+
+    async def fetch_hourly_metrics(
+        self, credentials: Credentials, account: AdAccountRef, day: date
+    ) -> AsyncIterator[HourlyMetricsRow]:
+        """Campaign rows per hour of ``day`` from one ``stat_time_hour`` report (deleted campaigns included)."""
+        advertiser_id = account.account_id
+        currency = await self._currency(credentials, advertiser_id)
+        tiktok = LEVELS[EntityLevel.campaign]
+        page = 1
+        while True:
+            try:
+                data = await self._client.get(
+                    "report/integrated/get/",
+                    {
+                        "advertiser_id": advertiser_id,
+                        "service_type": "AUCTION",
+                        "report_type": "BASIC",
+                        "data_level": tiktok.data_level,
+                        "dimensions": [tiktok.id_field, "stat_time_hour"],
+                        "metrics": list(REPORT_METRICS),
+                        "start_date": day.isoformat(),
+                        "end_date": day.isoformat(),
+                        "filtering": _every_status(tiktok),
+                        "page": page,
+                        "page_size": PAGE_SIZE,
+                    },
+                    advertiser_id=advertiser_id,
+                    credentials=credentials,
+                )
+            except QueryTooLarge as exc:
+                raise PlatformUnavailable(
+                    f"TikTok finds the hourly report of {advertiser_id} for {day} too large",
+                    platform_code=exc.platform_code,
+                    request_id=exc.request_id,
+                ) from exc
+            listing = _parse(ListData, data, "the report page")
+            for item in listing.items:
+                yield _hourly_row(_parse(ReportRow, item, "a report row"), currency)
             total_pages = listing.page_info.total_page if listing.page_info else 1
             if not listing.items or page >= total_pages:
                 return
@@ -533,11 +580,32 @@ def _entity(
     )
 
 
+def _every_status(tiktok: _Level) -> list[dict[str, str]]:
+    # Without a status filter TikTok leaves deleted entities out of a report.
+    return [{"field_name": f"{tiktok.noun}_status", "filter_type": "IN", "filter_value": '["STATUS_ALL"]'}]
+
+
+def _attribute(row: ReportRow, name: str) -> str | None:
+    """An attribute metric (``campaign_name``, ``adgroup_id``...); ``"-"`` (not applicable) and blanks are None."""
+    value = row.metrics.get(name)
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    text = str(value).strip()
+    return None if text in ("", "-") else text
+
+
 def _metrics_row(row: ReportRow, level: EntityLevel, tiktok: _Level, currency: str) -> DailyMetricsRow:
     entity_id = row.dimension(tiktok.id_field)
     stat_time = row.dimension("stat_time_day")
     if not entity_id or not stat_time:
         raise PlatformUnavailable(f"TikTok sent a report row without {tiktok.id_field} or stat_time_day")
+    campaign_id: str | None
+    parent_id: str | None
+    if level is EntityLevel.campaign:
+        campaign_id, parent_id = entity_id, None
+    else:
+        campaign_id = _attribute(row, "campaign_id")
+        parent_id = campaign_id if level is EntityLevel.ad_group else _attribute(row, "adgroup_id")
     try:
         # "2024-09-03 00:00:00": the day in the advertiser's time zone.
         day = date.fromisoformat(stat_time.strip()[:10])
@@ -551,9 +619,35 @@ def _metrics_row(row: ReportRow, level: EntityLevel, tiktok: _Level, currency: s
             conversions=row.decimal(METRIC_CONVERSIONS),
             conversion_value_micros=to_micros(row.decimal(METRIC_CONVERSION_VALUE)),
             currency=currency,
+            campaign_platform_id=campaign_id,
+            parent_platform_id=parent_id,
+            entity_name=_attribute(row, f"{tiktok.noun}_name"),
         )
     except ValueError as exc:
         raise PlatformUnavailable(f"TikTok sent an unreadable report row: {exc}") from None
+
+
+def _hourly_row(row: ReportRow, currency: str) -> HourlyMetricsRow:
+    campaign_id = row.dimension("campaign_id")
+    stat_time = (row.dimension("stat_time_hour") or "").strip()
+    if not campaign_id or not stat_time:
+        raise PlatformUnavailable("TikTok sent an hourly report row without campaign_id or stat_time_hour")
+    try:
+        # "2024-09-03 13:00:00": the hour in the advertiser's time zone.
+        moment = datetime.fromisoformat(stat_time)
+        return HourlyMetricsRow(
+            campaign_platform_id=campaign_id,
+            day=moment.date(),
+            hour=moment.hour,
+            impressions=int(row.decimal(METRIC_IMPRESSIONS)),
+            clicks=int(row.decimal(METRIC_CLICKS)),
+            spend_micros=to_micros(row.decimal(METRIC_SPEND)),
+            conversions=row.decimal(METRIC_CONVERSIONS),
+            conversion_value_micros=to_micros(row.decimal(METRIC_CONVERSION_VALUE)),
+            currency=currency,
+        )
+    except ValueError as exc:
+        raise PlatformUnavailable(f"TikTok sent an unreadable hourly report row: {exc}") from None
 
 
 def _major_units(budget: Money) -> float:
