@@ -10,6 +10,7 @@ import {
 import { $api, ensureSession, getAccessToken } from "@/api/client";
 import { ErrorState, LoadingState } from "@/components/ui";
 import { parseAuditSearch } from "@/features/audit/search";
+import { parseDashboardSearch } from "@/features/analytics/search";
 import { parseCampaignsSearch } from "@/features/campaigns/search";
 import { captureCallbackQuery } from "@/features/connections/connectFlow";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
@@ -148,7 +149,12 @@ function comingSoon<TPath extends string>(path: TPath, key: "dashboard" | "rules
   });
 }
 
-const dashboardRoute = comingSoon("/", "dashboard");
+const dashboardRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "/",
+  validateSearch: parseDashboardSearch,
+  component: lazyRouteComponent(() => import("@/features/analytics/DashboardScreen"), "DashboardScreen"),
+});
 const rulesRoute = comingSoon("rules", "rules");
 const creativeRoute = comingSoon("creative", "creative");
 const reportsRoute = comingSoon("reports", "reports");

@@ -1,0 +1,234 @@
+import { Link } from "@tanstack/react-router";
+import { Button, Card, CardHeader, EmptyState, ErrorState, cn } from "@/components/ui";
+import { EntityStatusBadge } from "@/features/campaigns/EntityStatusBadge";
+import { levelLabel } from "@/features/connections/platforms";
+import { useBreakdown, type BreakdownParams } from "./api";
+import { MetricValue } from "./KpiCards";
+import { METRICS } from "./metrics";
+import { PlatformLabel } from "./PlatformLabel";
+import { CLEAR_DRILL_DOWN, DEFAULT_SORT, tableLevel, updateSearch, type DashboardSearch } from "./search";
+import { Skeleton } from "./Skeleton";
+import type { AnalyticsQuery, BreakdownRow, BreakdownSort, SortKey } from "./types";
+
+export const TABLE_PAGE_SIZE = 25;
+export const DASHBOARD_ROUTE = "/orgs/$organizationId" as const;
+
+/** The breakdown the table shows for the state: campaigns, or one campaign's ad groups, or one ad group's ads. */
+export function tableRequest(search: DashboardSearch, query: AnalyticsQuery): { query: AnalyticsQuery; params: BreakdownParams } {
+  const level = tableLevel(search);
+  const params: BreakdownParams = { dimension: level, sort: search.sort ?? DEFAULT_SORT, limit: TABLE_PAGE_SIZE };
+  const cursor = search.cursors?.[search.cursors.length - 1];
+  if (cursor) params.cursor = cursor;
+  if (level === "campaign") return { query, params };
+  params.parent_platform_id = level === "ad" ? search.adGroup : search.campaign;
+  // Platform ids are unique within an ad account: the drill-down stays inside the campaign's account.
+  return { query: { ...query, ad_account_id: search.campaignAccount ? [search.campaignAccount] : query.ad_account_id }, params };
+}
+
+/** The next sort when a column header is activated: descending first (names: ascending first), then flipped. */
+export function nextSort(current: BreakdownSort, key: SortKey): BreakdownSort {
+  const [currentKey, descending] = current.startsWith("-") ? [current.slice(1), true] : [current, false];
+  if (currentKey === key) return (descending ? key : `-${key}`) as BreakdownSort;
+  return key === "name" ? key : `-${key}`;
+}
+
+function ariaSort(current: BreakdownSort, key: SortKey): "ascending" | "descending" | "none" {
+  if (current === key) return "ascending";
+  if (current === `-${key}`) return "descending";
+  return "none";
+}
+
+function SortHeader({ label, title, sortKey, sort, onSort, className }: { label: string; title?: string; sortKey: SortKey; sort: BreakdownSort; onSort: (s: BreakdownSort) => void; className?: string }) {
+  const state = ariaSort(sort, sortKey);
+  return (
+    <th scope="col" aria-sort={state} className={cn("px-3 py-2 font-medium whitespace-nowrap", className)}>
+      <button
+        type="button"
+        title={title}
+        onClick={() => onSort(nextSort(sort, sortKey))}
+        className={cn("inline-flex items-center gap-1 rounded uppercase hover:text-neutral-900 focus-visible:ring-2 focus-visible:ring-neutral-300 focus-visible:outline-none", state !== "none" && "text-neutral-900")}
+      >
+        {label}
+        <span aria-hidden="true" className="text-[10px]">
+          {state === "ascending" ? "▲" : state === "descending" ? "▼" : "↕"}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+function Breadcrumbs({ organizationId, search }: { organizationId: string; search: DashboardSearch }) {
+  const level = tableLevel(search);
+  const platform = search.campaignPlatform ?? "google";
+  const crumbs: { label: string; to: DashboardSearch | null }[] = [{ label: "All campaigns", to: level === "campaign" ? null : updateSearch(search, CLEAR_DRILL_DOWN) }];
+  if (search.campaign) {
+    crumbs.push({
+      label: search.campaignName ?? `Campaign ${search.campaign}`,
+      to: level === "ad_group" ? null : updateSearch(search, { adGroup: undefined, adGroupName: undefined }),
+    });
+  }
+  if (search.adGroup) crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", platform)} ${search.adGroup}`, to: null });
+  return (
+    <nav aria-label="Breadcrumb">
+      <ol className="flex flex-wrap items-center gap-1 text-sm">
+        {crumbs.map((crumb, index) => (
+          <li key={index} className="flex items-center gap-1">
+            {index > 0 && (
+              <span aria-hidden="true" className="text-neutral-400">
+                /
+              </span>
+            )}
+            {crumb.to ? (
+              <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={crumb.to} className="text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline">
+                {crumb.label}
+              </Link>
+            ) : (
+              <span aria-current="page" className="font-medium text-neutral-900">
+                {crumb.label}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+function drillTarget(search: DashboardSearch, row: BreakdownRow): DashboardSearch | null {
+  const level = tableLevel(search);
+  const id = row.key.entity_platform_id ?? row.key.campaign_platform_id;
+  if (!id) return null;
+  if (level === "campaign" && row.key.ad_account_id) {
+    return updateSearch(search, {
+      campaign: row.key.campaign_platform_id ?? id,
+      campaignName: row.key.name,
+      campaignAccount: row.key.ad_account_id,
+      campaignPlatform: row.key.platform,
+      adGroup: undefined,
+      adGroupName: undefined,
+    });
+  }
+  if (level === "ad_group") return updateSearch(search, { adGroup: id, adGroupName: row.key.name });
+  return null;
+}
+
+/** Campaigns (or a campaign's ad groups, or an ad group's ads) with their numbers: sortable, paged, drillable. */
+export function CampaignTable({ organizationId, search, query, onChange }: { organizationId: string; search: DashboardSearch; query: AnalyticsQuery; onChange: (patch: Partial<DashboardSearch>) => void }) {
+  const level = tableLevel(search);
+  const request = tableRequest(search, query);
+  const breakdown = useBreakdown(organizationId, request.query, request.params);
+  const sort = search.sort ?? DEFAULT_SORT;
+  const platform = search.campaignPlatform ?? "google";
+  const plural = levelLabel(level, platform, true);
+  const cursors = search.cursors ?? [];
+  const data = breakdown.data;
+  const first = cursors.length * TABLE_PAGE_SIZE;
+
+  let body;
+  if (breakdown.isPending) {
+    body = (
+      <div aria-busy="true" aria-label={`Loading ${plural.toLowerCase()}`} className="space-y-3 p-5">
+        {Array.from({ length: 6 }, (_, i) => (
+          <Skeleton key={i} className="h-5 w-full" />
+        ))}
+      </div>
+    );
+  } else if (breakdown.isError) {
+    body = (
+      <div className="p-5">
+        <ErrorState title={`Could not load the ${plural.toLowerCase()}`} error={breakdown.error} onRetry={() => void breakdown.refetch()} />
+      </div>
+    );
+  } else if (!data || data.rows.length === 0) {
+    body = (
+      <div className="p-5">
+        <EmptyState
+          title={search.q ? `No ${plural.toLowerCase()} match “${search.q}” in this range` : `No ${plural.toLowerCase()} with numbers in this range`}
+          description="Try a longer date range or fewer filters."
+        />
+      </div>
+    );
+  } else {
+    body = (
+      <div className="overflow-x-auto">
+        <table className={cn("w-full text-left text-sm", breakdown.isPlaceholderData && "opacity-60")}>
+          <caption className="sr-only">
+            {plural}
+            {search.campaignName ? ` of ${search.adGroupName ?? search.campaignName}` : ""}, sorted by {sort.replace(/^-/, "")} {sort.startsWith("-") ? "descending" : "ascending"}
+          </caption>
+          <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500">
+            <tr>
+              <SortHeader label="Name" sortKey="name" sort={sort} onSort={(s) => onChange({ sort: s })} className="pl-5" />
+              <th scope="col" className="px-3 py-2 font-medium uppercase">
+                Status
+              </th>
+              {METRICS.map((m) => (
+                <SortHeader key={m.id} label={m.short} title={m.description} sortKey={m.sort} sort={sort} onSort={(s) => onChange({ sort: s })} className="text-right" />
+              ))}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-neutral-200">
+            {data.rows.map((row, index) => {
+              const target = drillTarget(search, row);
+              return (
+                <tr key={`${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`}>
+                  <td className="max-w-80 py-2.5 pr-3 pl-5">
+                    {target ? (
+                      <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
+                        {row.key.name}
+                      </Link>
+                    ) : (
+                      <span className="font-medium text-neutral-900">{row.key.name}</span>
+                    )}
+                    <p className="flex flex-wrap items-center gap-x-2 text-xs text-neutral-500">
+                      <PlatformLabel platform={row.key.platform} />
+                      {row.key.ad_account_name && <span>· {row.key.ad_account_name}</span>}
+                      {row.key.native_currency && row.key.native_currency !== data.currency && <span title={`Converted from ${row.key.native_currency} with your exchange rates`}>· from {row.key.native_currency}</span>}
+                    </p>
+                  </td>
+                  <td className="px-3 py-2.5">{row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>}</td>
+                  {METRICS.map((m) => (
+                    <td key={m.id} className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">
+                      <MetricValue def={m} totals={row.totals} currency={data.currency} />
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    );
+  }
+
+  return (
+    <Card>
+      <CardHeader
+        title={plural}
+        description={level === "campaign" ? `Money in ${data?.currency ?? "your reporting currency"}. Open a campaign to see its ${levelLabel("ad_group", platform, true).toLowerCase()}.` : undefined}
+        actions={breakdown.isFetching && !breakdown.isPending ? <span className="text-xs text-neutral-500">Updating…</span> : undefined}
+      />
+      {level !== "campaign" && (
+        <div className="border-b border-neutral-200 px-5 py-2.5">
+          <Breadcrumbs organizationId={organizationId} search={search} />
+        </div>
+      )}
+      {body}
+      {data && (data.rows.length > 0 || cursors.length > 0) && (
+        <div className="flex flex-wrap items-center justify-between gap-3 border-t border-neutral-200 px-5 py-3 text-sm text-neutral-600">
+          <p aria-live="polite">
+            {data.rows.length > 0 ? `${first + 1}–${first + data.rows.length} of ${data.total_count}` : `0 of ${data.total_count}`}
+          </p>
+          <div className="flex gap-2">
+            <Button variant="secondary" size="sm" disabled={cursors.length === 0} onClick={() => onChange({ cursors: cursors.slice(0, -1) })}>
+              Previous
+            </Button>
+            <Button variant="secondary" size="sm" disabled={!data.next_cursor} onClick={() => data.next_cursor && onChange({ cursors: [...cursors, data.next_cursor] })}>
+              Next
+            </Button>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}

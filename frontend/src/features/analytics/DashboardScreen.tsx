@@ -1,0 +1,225 @@
+import { lazy, Suspense, useCallback, useId, useMemo, type ReactNode } from "react";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import { Card, CardHeader, EmptyState, ErrorState, PageHeader, buttonClasses, cn } from "@/components/ui";
+import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useBreakdown, useFreshness, useSummary, useTimeseries } from "./api";
+import { CampaignTable, DASHBOARD_ROUTE, tableRequest } from "./CampaignTable";
+import { DashboardFilters } from "./DashboardFilters";
+import { DateRangePicker } from "./DateRangePicker";
+import { ExportMenu } from "./ExportMenu";
+import { DataAsOf, FreshnessNotices } from "./FreshnessNotices";
+import { COMPARE_LABELS, KpiCards, KpiCardsSkeleton, MetricValue } from "./KpiCards";
+import { isEmptyTotals, metric } from "./metrics";
+import { PacingCard } from "./PacingCard";
+import { PlatformLabel } from "./PlatformLabel";
+import { analyticsQuery, DEFAULT_COMPARE, DEFAULT_GRANULARITY, parseDashboardSearch, updateSearch, type DashboardSearch } from "./search";
+import { Skeleton } from "./Skeleton";
+import { GRANULARITIES, type AnalyticsQuery, type Granularity, type MissingRate } from "./types";
+
+// The chart library is large: the charts load on demand, in their own chunk.
+const TrendCharts = lazy(() => import("./charts/TrendCharts").then((m) => ({ default: m.TrendCharts })));
+const PlatformCharts = lazy(() => import("./charts/PlatformCharts").then((m) => ({ default: m.PlatformCharts })));
+
+const GRANULARITY_LABELS: Record<Granularity, string> = { day: "Day", week: "Week", month: "Month" };
+
+function ChartsFallback({ height = "h-52" }: { height?: string }) {
+  return (
+    <div aria-busy="true" aria-label="Loading charts" className="grid gap-6 lg:grid-cols-3">
+      {[0, 1, 2].map((i) => (
+        <Skeleton key={i} className={cn(height, "w-full")} />
+      ))}
+    </div>
+  );
+}
+
+function GranularityPicker({ value, onChange }: { value: Granularity; onChange: (g: Granularity) => void }) {
+  const name = useId();
+  return (
+    <fieldset className="flex items-center gap-2">
+      <legend className="sr-only">Group by</legend>
+      <span aria-hidden="true" className="text-xs text-neutral-600">
+        Group by
+      </span>
+      <div className="inline-flex overflow-hidden rounded-md border border-neutral-300">
+        {GRANULARITIES.map((g) => (
+          <label
+            key={g}
+            className={cn(
+              "cursor-pointer px-2.5 py-1 text-xs has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-neutral-300",
+              g === value ? "bg-neutral-900 text-white" : "bg-white text-neutral-700 hover:bg-neutral-50",
+            )}
+          >
+            <input type="radio" name={name} value={g} checked={g === value} onChange={() => onChange(g)} className="sr-only" />
+            {GRANULARITY_LABELS[g]}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+function Section({ title, description, actions, children }: { title: string; description?: ReactNode; actions?: ReactNode; children: ReactNode }) {
+  return (
+    <Card>
+      <CardHeader title={title} description={description} actions={actions} />
+      <div className="px-5 py-4">{children}</div>
+    </Card>
+  );
+}
+
+function TrendsSection({ organizationId, query, search, onChange }: { organizationId: string; query: AnalyticsQuery; search: DashboardSearch; onChange: (patch: Partial<DashboardSearch>) => void }) {
+  const granularity = search.granularity ?? DEFAULT_GRANULARITY;
+  const series = useTimeseries(organizationId, query, granularity);
+  const compare = search.compare ?? DEFAULT_COMPARE;
+  return (
+    <Section title="Over time" actions={<GranularityPicker value={granularity} onChange={(g) => onChange({ granularity: g })} />}>
+      {series.isPending ? (
+        <ChartsFallback />
+      ) : series.isError ? (
+        <ErrorState title="Could not load the time series" error={series.error} onRetry={() => void series.refetch()} />
+      ) : (
+        <div className={cn(series.isPlaceholderData && "opacity-60")}>
+          <Suspense fallback={<ChartsFallback />}>
+            <TrendCharts series={series.data} previousLabel={compare === "none" ? null : COMPARE_LABELS[compare]} />
+          </Suspense>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function PlatformSection({ organizationId, query }: { organizationId: string; query: AnalyticsQuery }) {
+  const platforms = useBreakdown(organizationId, query, { dimension: "platform", sort: "-spend", limit: 10 });
+  const columns = [metric("spend"), metric("conversions"), metric("roas")];
+  return (
+    <Section title="Platforms compared">
+      {platforms.isPending ? (
+        <ChartsFallback height="h-48" />
+      ) : platforms.isError ? (
+        <ErrorState title="Could not load the platform comparison" error={platforms.error} onRetry={() => void platforms.refetch()} />
+      ) : platforms.data.rows.length === 0 ? (
+        <EmptyState title="No platform has numbers in this range" />
+      ) : (
+        <div className={cn("space-y-5", platforms.isPlaceholderData && "opacity-60")}>
+          <Suspense fallback={<ChartsFallback height="h-48" />}>
+            <PlatformCharts rows={platforms.data.rows} currency={platforms.data.currency} />
+          </Suspense>
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">Spend, conversions and ROAS by platform</caption>
+            <thead className="border-b border-neutral-200 text-xs tracking-wide text-neutral-500 uppercase">
+              <tr>
+                <th scope="col" className="py-2 pr-3 font-medium">
+                  Platform
+                </th>
+                {columns.map((m) => (
+                  <th key={m.id} scope="col" className="px-3 py-2 text-right font-medium">
+                    {m.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-neutral-200">
+              {platforms.data.rows.map((row) => (
+                <tr key={row.key.platform}>
+                  <th scope="row" className="py-2 pr-3 font-normal">
+                    <PlatformLabel platform={row.key.platform} />
+                  </th>
+                  {columns.map((m) => (
+                    <td key={m.id} className="px-3 py-2 text-right tabular-nums">
+                      <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} />
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+/** The organization's home: KPIs, trends, platforms, campaigns and today's pacing for a date range and filters. */
+export function DashboardScreen() {
+  const org = useCurrentOrg();
+  const raw = useSearch({ strict: false }) as Record<string, unknown>;
+  const search = useMemo(() => parseDashboardSearch(raw), [raw]);
+  const navigate = useNavigate();
+  const query = useMemo(() => analyticsQuery(search), [search]);
+  const change = useCallback(
+    (patch: Partial<DashboardSearch>) => void navigate({ to: DASHBOARD_ROUTE, params: { organizationId: org.id }, search: updateSearch(search, patch) }),
+    [navigate, org.id, search],
+  );
+
+  const freshness = useFreshness(org.id);
+  const summary = useSummary(org.id, query);
+  // The KPI cards' sparklines share the trend chart's query (one request).
+  const granularity = search.granularity ?? DEFAULT_GRANULARITY;
+  const sparkSeries = useTimeseries(org.id, query, granularity);
+  const compare = search.compare ?? DEFAULT_COMPARE;
+  const noAccounts = freshness.data?.accounts.length === 0;
+  const missingRates: MissingRate[] = summary.data?.missing_rates ?? [];
+  const table = tableRequest(search, query);
+
+  return (
+    <div className="mx-auto max-w-7xl space-y-5">
+      <PageHeader title="Dashboard" description={<DataAsOf freshness={freshness.data} />} />
+
+      {noAccounts ? (
+        <EmptyState
+          title="No ad accounts connected yet"
+          description="Connect Google Ads, Meta Ads or TikTok Ads and choose the ad accounts to manage: their numbers appear here after the first sync."
+          action={
+            <Link to="/orgs/$organizationId/connections" params={{ organizationId: org.id }} className={buttonClasses("primary", "md")}>
+              Open Connections
+            </Link>
+          }
+        />
+      ) : (
+        <>
+          <Card>
+            <div className="space-y-4 px-5 py-4">
+              <DateRangePicker value={search} resolved={summary.data?.range} onChange={change} />
+              <DashboardFilters value={search} accounts={freshness.data?.accounts ?? []} onChange={change} />
+              <div className="border-t border-neutral-100 pt-3">
+                <ExportMenu organizationId={org.id} query={query} table={table} granularity={granularity} />
+              </div>
+            </div>
+          </Card>
+
+          <FreshnessNotices organizationId={org.id} freshness={freshness.data} missingRates={missingRates} />
+
+          <section aria-label="Key figures" aria-busy={summary.isFetching || undefined}>
+            {summary.isPending ? (
+              <KpiCardsSkeleton />
+            ) : summary.isError ? (
+              <ErrorState title="Could not load the key figures" error={summary.error} onRetry={() => void summary.refetch()} />
+            ) : (
+              <div className={cn(summary.isPlaceholderData && "opacity-60")}>
+                <KpiCards summary={summary.data} points={sparkSeries.data?.points} compare={compare} />
+              </div>
+            )}
+          </section>
+
+          {summary.data && !summary.isPlaceholderData && isEmptyTotals(summary.data.totals) ? (
+            <EmptyState
+              title="No data in this range"
+              description={
+                search.platform || search.account || search.status || search.q
+                  ? "Nothing ran in this date range with these filters. Try a longer range or fewer filters."
+                  : "Nothing ran in this date range. Try a longer range."
+              }
+            />
+          ) : (
+            <>
+              <TrendsSection organizationId={org.id} query={query} search={search} onChange={change} />
+              <CampaignTable organizationId={org.id} search={search} query={query} onChange={change} />
+              <PlatformSection organizationId={org.id} query={query} />
+            </>
+          )}
+          <PacingCard organizationId={org.id} query={query} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * The analytics API: typed fetchers and query hooks for the dashboard, and authenticated downloads of the exports.
+ */
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { API_PREFIX, authFetch } from "@/api/client";
+import type { AnalyticsQuery, Breakdown, BreakdownSort, Dimension, Freshness, Granularity, Pacing, Summary, TimeSeries } from "./types";
+
+type Param = string | number | boolean | readonly string[] | undefined | null;
+
+function origin(): string {
+  return typeof window !== "undefined" && window.location ? window.location.origin : "http://localhost";
+}
+
+/** `/api/v1/orgs/{org}/analytics/{path}?…` with repeated keys for lists (`platform=google&platform=meta`). */
+export function analyticsUrl(organizationId: string, path: string, params: Record<string, Param> = {}): string {
+  const url = new URL(`${API_PREFIX}/orgs/${encodeURIComponent(organizationId)}/analytics/${path}`, origin());
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === "") continue;
+    if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, String(item));
+    else url.searchParams.set(key, String(value));
+  }
+  return url.toString();
+}
+
+async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const response = await authFetch(new Request(url, { headers: { Accept: "application/json" }, signal }));
+  return (await response.json()) as T;
+}
+
+export interface BreakdownParams {
+  dimension: Dimension;
+  sort?: BreakdownSort;
+  limit?: number;
+  cursor?: string;
+  parent_platform_id?: string;
+}
+
+const KEY = "analytics";
+
+export function useSummary(organizationId: string, query: AnalyticsQuery) {
+  return useQuery({
+    queryKey: [KEY, organizationId, "summary", query],
+    queryFn: ({ signal }) => getJson<Summary>(analyticsUrl(organizationId, "summary", { ...query }), signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useTimeseries(organizationId: string, query: AnalyticsQuery, granularity: Granularity) {
+  return useQuery({
+    queryKey: [KEY, organizationId, "timeseries", query, granularity],
+    queryFn: ({ signal }) => getJson<TimeSeries>(analyticsUrl(organizationId, "timeseries", { ...query, granularity }), signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useBreakdown(organizationId: string, query: AnalyticsQuery, params: BreakdownParams) {
+  return useQuery({
+    queryKey: [KEY, organizationId, "breakdown", query, params],
+    queryFn: ({ signal }) => getJson<Breakdown>(analyticsUrl(organizationId, "breakdown", { ...query, ...params }), signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** How often today's pacing is asked again while the dashboard is open. */
+export const PACING_REFRESH_MS = 5 * 60_000;
+
+export function usePacing(organizationId: string, query: AnalyticsQuery) {
+  const { platform, ad_account_id, status, name_contains } = query;
+  const filters = { platform, ad_account_id, status, name_contains };
+  return useQuery({
+    queryKey: [KEY, organizationId, "pacing", filters],
+    queryFn: ({ signal }) => getJson<Pacing>(analyticsUrl(organizationId, "pacing", filters), signal),
+    refetchInterval: PACING_REFRESH_MS,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** While a sync is running, freshness (and the backfill's progress) is asked again this often. */
+export const FRESHNESS_POLL_MS = 10_000;
+
+export function useFreshness(organizationId: string) {
+  return useQuery({
+    queryKey: [KEY, organizationId, "freshness"],
+    queryFn: ({ signal }) => getJson<Freshness>(analyticsUrl(organizationId, "freshness"), signal),
+    refetchInterval: (q) => (q.state.data?.accounts.some((a) => a.running) ? FRESHNESS_POLL_MS : false),
+  });
+}
+
+/** The file name a Content-Disposition header gives (RFC 6266, `filename*` first), or null. */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (!header) return null;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (extended?.[1]) {
+    try {
+      return decodeURIComponent(extended[1].trim().replace(/^"|"$/g, ""));
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/.exec(header);
+  const name = plain?.[2] ?? plain?.[1];
+  return name ? name.trim() : null;
+}
+
+/**
+ * Download a file from the API. The access token lives in memory (never in a cookie the browser would send with a
+ * plain link), so the file is fetched with it and handed to the browser as an object URL.
+ */
+export async function downloadFile(url: string, fallbackName: string): Promise<string> {
+  const response = await authFetch(new Request(url));
+  const blob = await response.blob();
+  const name = filenameFromDisposition(response.headers.get("Content-Disposition")) ?? fallbackName;
+  const objectUrl = URL.createObjectURL(blob);
+  try {
+    const link = document.createElement("a");
+    link.href = objectUrl;
+    link.download = name;
+    link.rel = "noopener";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  } finally {
+    // Give the browser a moment to start the download before the URL is released.
+    setTimeout(() => URL.revokeObjectURL(objectUrl), 10_000);
+  }
+  return name;
+}
