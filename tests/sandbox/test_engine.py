@@ -252,6 +252,47 @@ class TestLevels:
                     assert {r.hour for r in hourly} <= set(range(24))
                     assert totals(hourly, lambda r: r.entity_id) == totals(daily, lambda r: r.entity_id)
 
+    def test_every_completed_day_of_every_account_is_the_sum_of_its_hours(self, shared_world: SandboxWorld) -> None:
+        # Two weeks back from yesterday: late conversions still arriving on the recent days, final on the older ones.
+        for platform in Platform:
+            for account in spending_accounts(shared_world, platform):
+                yesterday = today_of(shared_world, account) - timedelta(days=1)
+                for back in range(14):
+                    day = yesterday - timedelta(days=back)
+                    daily = shared_world.daily_metrics(platform, account.account_id, EntityLevel.campaign, day, day)
+                    hourly = shared_world.hourly_metrics(platform, account.account_id, EntityLevel.campaign, day)
+                    assert totals(hourly, lambda r: r.entity_id) == totals(daily, lambda r: r.entity_id), (
+                        account.account_id,
+                        day,
+                    )
+                    assert all(r.day == day and r.hour is not None and 0 <= r.hour <= 23 for r in hourly)
+
+    def test_a_day_with_changes_in_its_middle_still_adds_up(self, world: SandboxWorld) -> None:
+        account = spending_accounts(world, Platform.meta)[0]
+        today = today_of(world, account)
+        campaigns = world.daily_metrics(Platform.meta, account.account_id, EntityLevel.campaign, today, today)
+        target = max(campaigns, key=lambda r: r.spend_micros)
+        groups = world.children(Platform.meta, target.entity_id)
+        ads = world.children(Platform.meta, groups[0].id)
+        # An ad paused, a budget raised and an ad set paused at different moments of the same local day.
+        world.update_entity(Platform.meta, ads[0].id, status=EntityStatus.paused)
+        world.clock.advance(40 * 60)
+        campaign = world.entity(Platform.meta, target.entity_id)
+        holder = campaign if campaign is not None and campaign.daily_budget_micros else groups[0]
+        assert holder.daily_budget_micros is not None
+        world.update_entity(Platform.meta, holder.id, daily_budget_micros=holder.daily_budget_micros * 2)
+        world.clock.advance(50 * 60)
+        world.update_entity(Platform.meta, groups[-1].id, status=EntityStatus.paused)
+        # The next day (conversions still arriving), then a week later (final).
+        for advance in (86_400, 7 * 86_400):
+            world.clock.advance(advance)
+            assert world.clock.today(account.time_zone) > today
+            for level in EntityLevel:
+                daily = world.daily_metrics(Platform.meta, account.account_id, level, today, today)
+                hourly = world.hourly_metrics(Platform.meta, account.account_id, level, today)
+                assert daily
+                assert totals(hourly, lambda r: r.entity_id) == totals(daily, lambda r: r.entity_id), level
+
     def test_entity_filter_and_empty_ranges(self, shared_world: SandboxWorld) -> None:
         account = spending_accounts(shared_world, Platform.google)[0]
         today = today_of(shared_world, account)
