@@ -127,6 +127,28 @@ class CampaignRepository:
             counts.setdefault(account_id, {})[level] = count
         return counts
 
+    async def daily_budgets(self, organization_id: UUID) -> list[tuple[UUID, str, str, str, str, int | None]]:
+        """(account, campaign id, name, status, currency, daily budget) of every live campaign: its own daily budget,
+        else the sum of its active ad groups' daily budgets (budgets set on ad sets), else None."""
+        statement = text(
+            """
+            SELECT c.ad_account_id, c.platform_id, c.name, c.status, c.currency,
+                   COALESCE(c.daily_budget_micros,
+                            (SELECT sum(g.daily_budget_micros) FROM ad_entities g
+                              WHERE g.organization_id = c.organization_id AND g.ad_account_id = c.ad_account_id
+                                AND g.level = 'ad_group' AND g.campaign_platform_id = c.platform_id
+                                AND g.status = 'active' AND g.removed_at IS NULL)) AS daily_budget_micros
+              FROM ad_entities c
+             WHERE c.organization_id = :organization_id AND c.level = 'campaign' AND c.removed_at IS NULL
+             ORDER BY c.ad_account_id, c.platform_id
+            """
+        )
+        rows = await self.session.execute(statement, {"organization_id": organization_id})
+        return [
+            (row.ad_account_id, row.platform_id, row.name, row.status, row.currency, row.daily_budget_micros)
+            for row in rows.all()
+        ]
+
     # --- sync runs -----------------------------------------------------------------------------------------------
 
     async def add_run(self, run: SyncRun) -> SyncRun:

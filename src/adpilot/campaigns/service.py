@@ -64,6 +64,18 @@ def on_tree_synced(hook: TreeSyncedHook) -> TreeSyncedHook:
 
 
 @dataclass(frozen=True)
+class CampaignBudget:
+    """A campaign's daily budget in micros of its account's currency (None when it has none)."""
+
+    ad_account_id: UUID
+    campaign_platform_id: str
+    name: str
+    status: str
+    currency: str
+    daily_budget_micros: int | None
+
+
+@dataclass(frozen=True)
 class EntityPage:
     items: list[AdEntity]
     next_after: tuple[str, UUID] | None
@@ -351,6 +363,12 @@ class EntitySyncService:
         more = len(runs) > limit
         runs = runs[:limit]
         return runs, ((runs[-1].queued_at, runs[-1].id) if more and runs else None)
+
+    async def daily_budgets(self, session: AsyncSession, organization_id: UUID) -> list[CampaignBudget]:
+        """The daily budget of every live campaign of the organization (for today's pacing): the campaign's own,
+        else the sum of its active ad groups' (budgets set on ad sets), else None."""
+        rows = await CampaignRepository(session).daily_budgets(organization_id)
+        return [CampaignBudget(*row) for row in rows]
 
     async def account_summaries(self, session: AsyncSession, tenant: TenantContext) -> list[dict[str, Any]]:
         """Per managed account: live entity counts, the latest run and when a run last succeeded."""

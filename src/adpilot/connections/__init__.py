@@ -1,7 +1,8 @@
 """Ad platform connections: the OAuth connect flow, encrypted credentials and their refresh, ad accounts, health.
 
 Public surface for other modules: ``connection_service`` (``open_account``, ``get_ad_account``,
-``list_managed_accounts``, ``record_platform_success``, ``record_platform_failure``) and its data objects.
+``list_managed_accounts``, ``list_ad_accounts``, ``connection_health``, ``record_platform_success``,
+``record_platform_failure``) and its data objects.
 """
 
 from adpilot.connections.errors import AdAccountNotFound, ConnectionNeedsReconnect

@@ -188,6 +188,10 @@ class ConnectionRepository:
         )
         return list((await self.session.scalars(query)).all())
 
+    async def all_accounts(self, organization_id: UUID) -> list[AdAccount]:
+        query = self.scoped_accounts(organization_id).order_by(AdAccount.platform, AdAccount.name, AdAccount.id)
+        return list((await self.session.scalars(query)).all())
+
     async def managed_accounts(self, organization_id: UUID) -> list[AdAccount]:
         query = (
             self.scoped_accounts(organization_id)

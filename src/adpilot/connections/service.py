@@ -246,6 +246,15 @@ class ConnectionService:
         """The ad accounts people chose to manage, on live connections."""
         return [_account_info(a) for a in await ConnectionRepository(session).managed_accounts(organization_id)]
 
+    async def list_ad_accounts(self, session: AsyncSession, organization_id: UUID) -> list[AdAccountInfo]:
+        """Every ad account of the organization, managed or not, connected or not (for names in reports)."""
+        return [_account_info(a) for a in await ConnectionRepository(session).all_accounts(organization_id)]
+
+    async def connection_health(self, session: AsyncSession, organization_id: UUID) -> dict[UUID, ConnectionHealth]:
+        """The health of each of the organization's connections, by connection id."""
+        connections = await ConnectionRepository(session).list_connections(organization_id)
+        return {connection.id: ConnectionHealth(connection.health) for connection in connections}
+
     # --- the connect flow -------------------------------------------------------------------------------------
 
     async def start_authorization(

@@ -1,6 +1,18 @@
 """Organizations, memberships, roles and invitations. Public surface: the service and its data objects."""
 
 from adpilot.organizations.permissions import Permission, Role
-from adpilot.organizations.service import OrganizationService, TenantContext, organization_service
+from adpilot.organizations.service import (
+    OrganizationService,
+    ReportingSettings,
+    TenantContext,
+    organization_service,
+)
 
-__all__ = ["OrganizationService", "Permission", "Role", "TenantContext", "organization_service"]
+__all__ = [
+    "OrganizationService",
+    "Permission",
+    "ReportingSettings",
+    "Role",
+    "TenantContext",
+    "organization_service",
+]

@@ -1,0 +1,758 @@
+"""The SQL of the KPI queries: totals per period, breakdowns, today's pacing and data freshness.
+
+Totals, time series and platform, account and campaign breakdowns read only the rollups: the account rollups when
+no campaign filter applies, the campaign rollups otherwise. A whole calendar month inside a period is read from the
+monthly rollup for accounts whose currency is the reporting currency; every other day (and every day of an account
+in another currency, which is converted day by day) from the daily rollup. Ad group and ad breakdowns read
+``metrics_daily`` through its drill-down index (organization, campaign, level, day).
+
+Money in another currency than the reporting one is converted in SQL with ``exchange_rates_by_day`` (the one
+implementation of the conversion rule); a sum that would need a missing rate is NULL, never a partial sum. Every
+statement filters ``organization_id`` explicitly (row-level security is the safety net).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Date,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import CTE, FromClause
+from sqlalchemy.types import TypeEngine
+
+from adpilot.analytics.models import MetricEntity
+from adpilot.analytics.repository.rates import exchange_rates_by_day
+
+NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
+# More day ranges than this in one statement are read as one range (the map of days still picks the right rows).
+_MAX_DAY_SEGMENTS = 8
+
+
+class Source(StrEnum):
+    """Which rows a query reads: account rollups, campaign rollups, or raw ad group / ad rows."""
+
+    account = "account"
+    campaign = "campaign"
+    ad_group = "ad_group"
+    ad = "ad"
+
+
+class GroupBy(StrEnum):
+    """The key of a breakdown row."""
+
+    platform = "platform"
+    account = "account"
+    campaign = "campaign"
+    entity = "entity"
+
+
+_GROUP_COLUMNS = {
+    GroupBy.platform: ("platform",),
+    GroupBy.account: ("platform", "ad_account_id"),
+    GroupBy.campaign: ("platform", "ad_account_id", "campaign_id"),
+    GroupBy.entity: ("platform", "ad_account_id", "campaign_id", "entity_id"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    daily: str
+    monthly: str | None
+    campaign: str  # the campaign id column's expression
+    entity: str  # the entity id column's expression
+    level: str | None  # the level of metrics_daily rows
+
+
+_SOURCES = {
+    Source.account: _Tables(
+        "metrics_account_daily", "metrics_account_monthly", "CAST(NULL AS varchar)", "CAST(NULL AS varchar)", None
+    ),
+    Source.campaign: _Tables(
+        "metrics_campaign_daily", "metrics_campaign_monthly", "t.campaign_platform_id", "t.campaign_platform_id", None
+    ),
+    Source.ad_group: _Tables("metrics_daily", None, "t.campaign_platform_id", "t.entity_platform_id", "ad_group"),
+    Source.ad: _Tables("metrics_daily", None, "t.campaign_platform_id", "t.entity_platform_id", "ad"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """Days ``since..until`` counted into result ``index`` of ``period`` (0 = the range, 1 = the comparison)."""
+
+    period: int
+    index: int
+    since: date
+    until: date
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Which rows count. ``foreign_account_ids``/``foreign_currencies``: the organization's accounts (and their
+    currencies) not in the reporting currency, whose rows are always read day by day and converted."""
+
+    organization_id: UUID
+    reporting_currency: str
+    platforms: tuple[str, ...] = ()
+    ad_account_ids: tuple[UUID, ...] = ()
+    statuses: tuple[str, ...] = ()
+    name_contains: str | None = None
+    foreign_account_ids: tuple[UUID, ...] = ()
+    foreign_currencies: tuple[str, ...] = ()
+    # Drill-down: rows of these campaigns only (ad groups of a campaign, ads of an ad group's campaign) …
+    campaign_platform_ids: tuple[str, ...] = ()
+    # … and, for ads, whose parent is this ad group.
+    parent_platform_id: str | None = None
+
+    @property
+    def filters_campaigns(self) -> bool:
+        return bool(self.statuses) or self.name_contains is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Numbers:
+    """Additive numbers of a group; money is in the reporting currency, None when a rate it needs is missing."""
+
+    impressions: int = 0
+    clicks: int = 0
+    spend_micros: int | None = 0
+    conversions: Decimal = Decimal(0)
+    conversion_value_micros: int | None = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    platform: str
+    ad_account_id: UUID | None
+    campaign_platform_id: str | None
+    entity_platform_id: str | None
+    name: str
+    status: str | None
+    native_currency: str | None
+    current: Numbers
+    previous: Numbers
+
+
+@dataclass(frozen=True, slots=True)
+class HourlySpend:
+    """One campaign's hours of one day, in the account's currency."""
+
+    ad_account_id: UUID
+    campaign_platform_id: str
+    platform: str
+    currency: str
+    day: date
+    hours: list[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpend:
+    ad_account_id: UUID
+    campaign_platform_id: str
+    platform: str
+    currency: str
+    day: date
+    spend_micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntityName:
+    ad_account_id: UUID
+    platform_id: str
+    name: str
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """What the metrics sync runs say about one account."""
+
+    ad_account_id: UUID
+    last_synced_at: datetime | None = None
+    running_scope: str | None = None
+    running_status: str | None = None
+    days_done: int = 0
+    days_total: int = 0
+    last_status: str | None = None
+    last_error: str | None = None
+
+
+# --- planning: which table each day is read from -----------------------------------------------------------------
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass(slots=True)
+class _Plan:
+    # (month's first day, period, index): read from the monthly rollup (reporting-currency accounts).
+    months: list[tuple[date, int, int]] = field(default_factory=list)
+    # (day, period, index): read from the daily table, every account.
+    days: list[tuple[date, int, int]] = field(default_factory=list)
+    # (day, period, index): days of those months, read from the daily rollup for the foreign-currency accounts.
+    covered: list[tuple[date, int, int]] = field(default_factory=list)
+
+
+def _plan(buckets: Sequence[Bucket], use_months: bool) -> _Plan:
+    plan = _Plan()
+    for bucket in buckets:
+        day = bucket.since
+        while day <= bucket.until:
+            if use_months and day.day == 1 and month_end(day) <= bucket.until:
+                end = month_end(day)
+                plan.months.append((day, bucket.period, bucket.index))
+                plan.covered.extend(
+                    (day + timedelta(days=i), bucket.period, bucket.index) for i in range((end - day).days + 1)
+                )
+                day = end + timedelta(days=1)
+                continue
+            plan.days.append((day, bucket.period, bucket.index))
+            day += timedelta(days=1)
+    return plan
+
+
+def _segments(days: Sequence[date]) -> list[tuple[date, date]]:
+    """Sorted distinct days as runs of consecutive days."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    if len(runs) > _MAX_DAY_SEGMENTS:
+        return [(runs[0][0], runs[-1][1])]
+    return runs
+
+
+class _Params:
+    """Bind parameters of one statement, with the types asyncpg needs for arrays."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.types: dict[str, Any] = {}
+
+    def add(self, name: str, value: Any, type_: Any = None) -> str:
+        name = f"q_{name}_{len(self.values)}"
+        self.values[name] = value
+        if type_ is not None:
+            self.types[name] = type_
+        return f":{name}"
+
+    def bind(self, sql: str) -> TextClause:
+        statement = text(sql)
+        parameters = [bindparam(name, value, type_=self.types.get(name)) for name, value in self.values.items()]
+        return statement.bindparams(*parameters)
+
+
+def _filters(where: RowFilter, tables: _Tables, params: _Params) -> list[str]:
+    """Predicates on the source rows ``t`` besides the organization and the days.
+
+    Statements are assembled from constant fragments and table names of this module; every value a caller gives
+    travels as a bind parameter (which is why the S608 warnings below are silenced).
+    """
+    predicates: list[str] = []
+    if tables.level is not None:
+        predicates.append(f"t.level = {params.add('level', tables.level)}")
+    if where.platforms:
+        predicates.append(f"t.platform = ANY({params.add('platforms', list(where.platforms), ARRAY(String))})")
+    if where.ad_account_ids:
+        predicates.append(f"t.ad_account_id = ANY({params.add('accounts', list(where.ad_account_ids), ARRAY(Uuid))})")
+    if where.campaign_platform_ids:
+        predicates.append(
+            f"t.campaign_platform_id = ANY({params.add('campaigns', list(where.campaign_platform_ids), ARRAY(String))})"
+        )
+    if where.filters_campaigns:
+        conditions = [
+            f"c.organization_id = {params.add('org', where.organization_id)}",
+            "c.ad_account_id = t.ad_account_id",
+            "c.level = 'campaign'",
+            f"c.platform_id = {tables.campaign}",
+        ]
+        if where.statuses:
+            conditions.append(f"c.status = ANY({params.add('statuses', list(where.statuses), ARRAY(String))})")
+        if where.name_contains is not None:
+            conditions.append(f"c.name ILIKE {params.add('name', _like_pattern(where.name_contains))} ESCAPE '\\'")
+        predicates.append(f"EXISTS (SELECT 1 FROM metric_entities c WHERE {' AND '.join(conditions)})")  # noqa: S608
+    if where.parent_platform_id is not None:
+        predicates.append(
+            "EXISTS (SELECT 1 FROM metric_entities a "  # noqa: S608
+            f"WHERE a.organization_id = {params.add('org', where.organization_id)} "
+            "AND a.ad_account_id = t.ad_account_id AND a.level = t.level AND a.platform_id = t.entity_platform_id "
+            f"AND a.parent_platform_id = {params.add('parent', where.parent_platform_id)})"
+        )
+    return predicates
+
+
+def _like_pattern(fragment: str) -> str:
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+_FACT_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "p": Integer(),
+    "idx": Integer(),
+    "platform": String(),
+    "ad_account_id": Uuid(),
+    "campaign_id": String(),
+    "entity_id": String(),
+    "currency": String(),
+    "day": Date(),
+    "impressions": BigInteger(),
+    "clicks": BigInteger(),
+    "spend_micros": BigInteger(),
+    "conversions": Numeric(),
+    "conversion_value_micros": BigInteger(),
+}
+
+
+def _facts(where: RowFilter, source: Source, buckets: Sequence[Bucket], *, foreign_only: bool = False) -> CTE:
+    """The source rows of every bucket, one per (bucket, row): ``p, idx, platform, ad_account_id, campaign_id,
+    entity_id, currency, day, <numbers>``. ``foreign_only``: only the foreign-currency accounts, day by day."""
+    tables = _SOURCES[source]
+    params = _Params()
+    org = params.add("org", where.organization_id)
+    use_months = tables.monthly is not None and not foreign_only
+    plan = _plan(buckets, use_months)
+    numbers = ", ".join(f"t.{name}" for name in NUMBERS)
+    keys = f"t.platform, t.ad_account_id, {tables.campaign} AS campaign_id, {tables.entity} AS entity_id, t.currency"
+    filters = "".join(f" AND {predicate}" for predicate in _filters(where, tables, params))
+    foreign_ids = list(where.foreign_account_ids)
+
+    def foreign() -> str:
+        return params.add("foreign", foreign_ids, ARRAY(Uuid))
+
+    branches: list[str] = []
+
+    def day_map(name: str, entries: Sequence[tuple[date, int, int]]) -> str:
+        days = params.add(f"{name}_day", [e[0] for e in entries], ARRAY(Date))
+        periods = params.add(f"{name}_p", [e[1] for e in entries], ARRAY(Integer))
+        indexes = params.add(f"{name}_idx", [e[2] for e in entries], ARRAY(Integer))
+        return f"unnest({days}, {periods}, {indexes})"
+
+    if plan.months:
+        months = day_map("m", plan.months)
+        first, last = min(m[0] for m in plan.months), max(m[0] for m in plan.months)
+        not_foreign = f" AND t.ad_account_id <> ALL({foreign()})" if foreign_ids else ""
+        branches.append(
+            f"SELECT mm.p, mm.idx, {keys}, t.month AS day, {numbers} "  # noqa: S608
+            f"FROM {months} AS mm(month, p, idx) JOIN {tables.monthly} t ON t.month = mm.month "
+            f"WHERE t.organization_id = {org} AND t.month BETWEEN {params.add('m_lo', first)} "
+            f"AND {params.add('m_hi', last)}{not_foreign}{filters}"
+        )
+        if foreign_ids:
+            covered = day_map("c", plan.covered)
+            first, last = min(c[0] for c in plan.covered), max(c[0] for c in plan.covered)
+            branches.append(
+                f"SELECT cm.p, cm.idx, {keys}, t.day, {numbers} "  # noqa: S608
+                f"FROM {covered} AS cm(day, p, idx) JOIN {tables.daily} t ON t.day = cm.day "
+                f"WHERE t.organization_id = {org} AND t.ad_account_id = ANY({foreign()}) "
+                f"AND t.day BETWEEN {params.add('c_lo', first)} AND {params.add('c_hi', last)}{filters}"
+            )
+    if plan.days:
+        days = day_map("d", plan.days)
+        ranges = " OR ".join(
+            f"t.day BETWEEN {params.add('d_lo', lo)} AND {params.add('d_hi', hi)}"
+            for lo, hi in _segments([d[0] for d in plan.days])
+        )
+        only = f" AND t.ad_account_id = ANY({foreign()})" if foreign_only and foreign_ids else ""
+        branches.append(
+            f"SELECT dm.p, dm.idx, {keys}, t.day, {numbers} "  # noqa: S608
+            f"FROM {days} AS dm(day, p, idx) JOIN {tables.daily} t ON t.day = dm.day "
+            f"WHERE t.organization_id = {org} AND ({ranges}){only}{filters}"
+        )
+    if not branches:
+        raise ValueError("no days to read")
+    return params.bind(" UNION ALL ".join(branches)).columns(**_FACT_COLUMNS).cte("facts")
+
+
+def _span(buckets: Sequence[Bucket]) -> tuple[date, date]:
+    return min(b.since for b in buckets), max(b.until for b in buckets)
+
+
+class _Priced:
+    """The facts joined to their exchange rate, with the money sums that go NULL when a needed rate is missing."""
+
+    def __init__(self, where: RowFilter, source: Source, buckets: Sequence[Bucket]) -> None:
+        self.facts = _facts(where, source, buckets)
+        self.reporting = literal(where.reporting_currency, String)
+        f = self.facts.c
+        if where.foreign_currencies:
+            since, until = _span(buckets)
+            self.rates: CTE | None = exchange_rates_by_day(
+                where.organization_id, where.reporting_currency, since, until, where.foreign_currencies
+            ).cte("rates")
+            self.from_: FromClause = self.facts.outerjoin(
+                self.rates, and_(self.rates.c.currency == f.currency, self.rates.c.day == f.day)
+            )
+            self.rate: ColumnElement[Any] = case((f.currency == self.reporting, literal(1)), else_=self.rates.c.rate)
+            self.missing: ColumnElement[bool] = and_(f.currency != self.reporting, self.rates.c.rate.is_(None))
+        else:
+            self.rates = None
+            self.from_ = self.facts
+            self.rate = literal(1)
+            # Rows in another currency with no rate to convert them (the account list was stale): never summed.
+            self.missing = f.currency != self.reporting
+
+    def numbers(self, where_period: int | None = None) -> list[ColumnElement[Any]]:
+        """impressions, clicks, conversions, spend, value: sums over the group (one period's rows only if given)."""
+        f = self.facts.c
+
+        def agg(expression: Any) -> Any:
+            return expression.filter(f.p == where_period) if where_period is not None else expression
+
+        def money(name: str) -> ColumnElement[Any]:
+            total = func.round(agg(func.sum(f[name] * self.rate)))
+            missing = func.coalesce(agg(func.bool_or(self.missing)), False)
+            return case((missing, null()), else_=func.coalesce(total, 0)).cast(BigInteger)
+
+        return [
+            func.coalesce(agg(func.sum(f.impressions)), 0).cast(BigInteger),
+            func.coalesce(agg(func.sum(f.clicks)), 0).cast(BigInteger),
+            func.coalesce(agg(func.sum(f.conversions)), 0),
+            money("spend_micros"),
+            money("conversion_value_micros"),
+        ]
+
+
+def _numbers(values: Sequence[Any]) -> Numbers:
+    impressions, clicks, conversions, spend, value = values
+    return Numbers(int(impressions), int(clicks), spend, Decimal(conversions), value)
+
+
+_SORTS = {
+    "spend",
+    "impressions",
+    "clicks",
+    "conversions",
+    "conversion_value",
+    "ctr",
+    "cpc",
+    "cpm",
+    "cpa",
+    "roas",
+    "conversion_rate",
+    "name",
+}
+
+
+class QueryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def totals(
+        self, where: RowFilter, source: Source, buckets: Sequence[Bucket]
+    ) -> dict[tuple[int, int], Numbers]:
+        """The numbers of every bucket that has rows, by (period, index)."""
+        priced = _Priced(where, source, buckets)
+        f = priced.facts.c
+        query = select(f.p, f.idx, *priced.numbers()).select_from(priced.from_).group_by(f.p, f.idx)
+        rows = (await self.session.execute(query)).all()
+        return {(row[0], row[1]): _numbers(row[2:]) for row in rows}
+
+    async def breakdown(
+        self,
+        where: RowFilter,
+        source: Source,
+        group_by: GroupBy,
+        current: Bucket,
+        previous: Bucket | None,
+        *,
+        sort: str,
+        descending: bool,
+        limit: int,
+        offset: int,
+        names: dict[str, str] | None = None,
+    ) -> tuple[list[GroupRow], int]:
+        """One page of groups with numbers in ``current`` (and their ``previous`` numbers), sorted, and the count
+        of all groups. ``names`` names platform and account groups (by platform value / account id text);
+        campaigns, ad groups and ads are named by the reporting dimension."""
+        if sort not in _SORTS:
+            raise ValueError(f"unknown sort {sort}")
+        buckets = [current] if previous is None else [current, previous]
+        priced = _Priced(where, source, buckets)
+        f = priced.facts.c
+        keys = [f[name] for name in _GROUP_COLUMNS[group_by]]
+        current_numbers = priced.numbers(0)
+        # Without a comparison there are no prev_ columns.
+        previous_numbers = priced.numbers(1) if previous is not None else []
+        native = case((func.min(f.currency) == func.max(f.currency), func.min(f.currency)), else_=null())
+        labels = ["impressions", "clicks", "conversions", "spend", "value"]
+        groups = (
+            select(
+                *keys,
+                native.label("native_currency"),
+                *(value.label(label) for value, label in zip(current_numbers, labels, strict=True)),
+                *(value.label(f"prev_{label}") for value, label in zip(previous_numbers, labels, strict=False)),
+            )
+            .select_from(priced.from_)
+            .group_by(*keys)
+            .having(func.bool_or(f.p == 0))
+            .cte("groups")
+        )
+        g = groups.c
+        level = {Source.campaign: "campaign", Source.ad_group: "ad_group", Source.ad: "ad"}.get(source)
+        if group_by in (GroupBy.campaign, GroupBy.entity) and level is not None:
+            e = MetricEntity.__table__.alias("e")
+            key_column = g.campaign_id if group_by is GroupBy.campaign else g.entity_id
+            joined: Any = groups.outerjoin(
+                e,
+                and_(
+                    e.c.organization_id == where.organization_id,
+                    e.c.ad_account_id == g.ad_account_id,
+                    e.c.level == level,
+                    e.c.platform_id == key_column,
+                ),
+            )
+            name: ColumnElement[Any] = func.coalesce(e.c.name, key_column)
+            status: ColumnElement[Any] = e.c.status
+        else:
+            label_of = names or {}
+            key_text = g.platform if group_by is GroupBy.platform else g.ad_account_id.cast(String)
+            mapping = (
+                select(
+                    func.unnest(bindparam("name_keys", list(label_of), type_=ARRAY(String))).label("key"),
+                    func.unnest(bindparam("name_values", list(label_of.values()), type_=ARRAY(String))).label("name"),
+                )
+            ).subquery("n")
+            joined = groups.outerjoin(mapping, mapping.c.key == key_text)
+            name = func.coalesce(mapping.c.name, key_text)
+            status = null()
+        order = _sort_expression(sort, g, name)
+        direction = order.desc().nulls_last() if descending else order.asc().nulls_last()
+        query = (
+            select(groups, name.label("name"), status.label("status"), func.count().over().label("total_count"))
+            .select_from(joined)
+            .order_by(direction, name, *(g[column_name] for column_name in _GROUP_COLUMNS[group_by]))
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self.session.execute(query)).mappings().all()
+        if not rows:
+            total = 0 if offset == 0 else await self._count(groups)
+            return [], total
+        result = [
+            GroupRow(
+                platform=row["platform"],
+                ad_account_id=row.get("ad_account_id"),
+                campaign_platform_id=row.get("campaign_id"),
+                entity_platform_id=row.get("entity_id"),
+                name=row["name"],
+                status=row["status"],
+                native_currency=row["native_currency"],
+                current=_numbers([row[label] for label in labels]),
+                previous=_numbers([row[f"prev_{label}"] for label in labels]) if previous is not None else Numbers(),
+            )
+            for row in rows
+        ]
+        return result, int(rows[0]["total_count"])
+
+    async def _count(self, groups: CTE) -> int:
+        count = await self.session.scalar(select(func.count()).select_from(groups))
+        return int(count or 0)
+
+    async def missing_rates(
+        self, where: RowFilter, source: Source, buckets: Sequence[Bucket]
+    ) -> list[tuple[str, date, date]]:
+        """(currency, first day, last day) of the days with numbers in a foreign currency that no rate covers."""
+        if not where.foreign_account_ids or not where.foreign_currencies:
+            return []
+        facts = _facts(where, source, buckets, foreign_only=True)
+        since, until = _span(buckets)
+        rates = exchange_rates_by_day(
+            where.organization_id, where.reporting_currency, since, until, where.foreign_currencies
+        ).cte("rates")
+        f = facts.c
+        query = (
+            select(f.currency, func.min(f.day), func.max(f.day))
+            .select_from(facts.outerjoin(rates, and_(rates.c.currency == f.currency, rates.c.day == f.day)))
+            .where(f.currency != where.reporting_currency, rates.c.rate.is_(None))
+            .group_by(f.currency)
+            .order_by(f.currency)
+        )
+        return [(currency, first, last) for currency, first, last in (await self.session.execute(query)).all()]
+
+    async def rates_on(
+        self, organization_id: UUID, reporting_currency: str, wanted: Sequence[tuple[str, date]]
+    ) -> dict[tuple[str, date], Decimal]:
+        """The conversion rate of each (currency, day) asked for that has one."""
+        foreign = sorted({currency for currency, _ in wanted if currency != reporting_currency})
+        if not foreign:
+            return {}
+        since, until = min(day for _, day in wanted), max(day for _, day in wanted)
+        fragment = exchange_rates_by_day(organization_id, reporting_currency, since, until, foreign)
+        rows = (await self.session.execute(fragment)).all()
+        asked = set(wanted)
+        return {(currency, day): rate for currency, day, rate in rows if (currency, day) in asked}
+
+    async def campaigns_of_ad_group(self, organization_id: UUID, ad_group_platform_id: str) -> list[str]:
+        """The campaign(s) an ad group belongs to, per the reporting dimension (several only across accounts)."""
+        rows = await self.session.execute(
+            text(
+                "SELECT DISTINCT campaign_platform_id FROM metric_entities "
+                "WHERE organization_id = :org AND level = 'ad_group' AND platform_id = :id"
+            ),
+            {"org": organization_id, "id": ad_group_platform_id},
+        )
+        return [row[0] for row in rows.all()]
+
+    async def today_hours(self, organization_id: UUID, account_days: Sequence[tuple[UUID, date]]) -> list[HourlySpend]:
+        """Each campaign's hours of its account's today."""
+        if not account_days:
+            return []
+        statement = text(
+            """
+            SELECT h.ad_account_id, h.campaign_platform_id, min(h.platform) AS platform,
+                   min(h.currency) AS currency, h.day,
+                   array_agg(h.hour ORDER BY h.hour) AS hours, array_agg(h.spend_micros ORDER BY h.hour) AS spend
+              FROM unnest(:accounts, :days) AS a(ad_account_id, day)
+              JOIN metrics_hourly h ON h.ad_account_id = a.ad_account_id AND h.day = a.day
+             WHERE h.organization_id = :org
+             GROUP BY h.ad_account_id, h.campaign_platform_id, h.day
+            """
+        ).bindparams(bindparam("accounts", type_=ARRAY(Uuid)), bindparam("days", type_=ARRAY(Date)))
+        rows = await self.session.execute(
+            statement,
+            {"org": organization_id, "accounts": [a for a, _ in account_days], "days": [d for _, d in account_days]},
+        )
+        return [
+            HourlySpend(
+                row.ad_account_id,
+                row.campaign_platform_id,
+                row.platform,
+                row.currency,
+                row.day,
+                list(zip(row.hours, row.spend, strict=True)),
+            )
+            for row in rows.all()
+        ]
+
+    async def today_days(self, organization_id: UUID, account_days: Sequence[tuple[UUID, date]]) -> list[DaySpend]:
+        """Each campaign's day row of its account's today (campaign rollup)."""
+        if not account_days:
+            return []
+        statement = text(
+            """
+            SELECT c.ad_account_id, c.campaign_platform_id, c.platform, c.currency, c.day, c.spend_micros
+              FROM unnest(:accounts, :days) AS a(ad_account_id, day)
+              JOIN metrics_campaign_daily c ON c.ad_account_id = a.ad_account_id AND c.day = a.day
+             WHERE c.organization_id = :org
+            """
+        ).bindparams(bindparam("accounts", type_=ARRAY(Uuid)), bindparam("days", type_=ARRAY(Date)))
+        rows = await self.session.execute(
+            statement,
+            {"org": organization_id, "accounts": [a for a, _ in account_days], "days": [d for _, d in account_days]},
+        )
+        return [
+            DaySpend(r.ad_account_id, r.campaign_platform_id, r.platform, r.currency, r.day, r.spend_micros)
+            for r in rows.all()
+        ]
+
+    async def campaign_names(
+        self, organization_id: UUID, campaigns: Sequence[tuple[UUID, str]]
+    ) -> dict[tuple[UUID, str], EntityName]:
+        """Name and status of campaigns from the reporting dimension."""
+        if not campaigns:
+            return {}
+        statement = text(
+            """
+            SELECT e.ad_account_id, e.platform_id, e.name, e.status
+              FROM unnest(:accounts, :ids) AS k(ad_account_id, platform_id)
+              JOIN metric_entities e ON e.ad_account_id = k.ad_account_id AND e.platform_id = k.platform_id
+             WHERE e.organization_id = :org AND e.level = 'campaign'
+            """
+        ).bindparams(bindparam("accounts", type_=ARRAY(Uuid)), bindparam("ids", type_=ARRAY(String)))
+        rows = await self.session.execute(
+            statement,
+            {"org": organization_id, "accounts": [a for a, _ in campaigns], "ids": [c for _, c in campaigns]},
+        )
+        return {
+            (r.ad_account_id, r.platform_id): EntityName(r.ad_account_id, r.platform_id, r.name, r.status)
+            for r in rows.all()
+        }
+
+    async def sync_states(self, organization_id: UUID, ad_account_ids: Sequence[UUID]) -> dict[UUID, SyncState]:
+        """Per account: when its last successful metrics sync finished, the run in flight, the latest outcome."""
+        if not ad_account_ids:
+            return {}
+        statement = text(
+            """
+            SELECT a.id AS ad_account_id,
+                   (SELECT max(r.finished_at) FROM metric_sync_runs r
+                     WHERE r.organization_id = :org AND r.ad_account_id = a.id AND r.status = 'succeeded')
+                       AS last_synced_at,
+                   active.scope AS running_scope, active.status AS running_status,
+                   active.days_done, active.days_total,
+                   latest.status AS last_status, latest.error AS last_error
+              FROM unnest(:accounts) AS a(id)
+              LEFT JOIN LATERAL (
+                    SELECT r.scope, r.status, r.days_done, r.days_total FROM metric_sync_runs r
+                     WHERE r.organization_id = :org AND r.ad_account_id = a.id AND r.status IN ('queued', 'running')
+                     ORDER BY r.queued_at DESC LIMIT 1) active ON true
+              LEFT JOIN LATERAL (
+                    SELECT r.status, r.error FROM metric_sync_runs r
+                     WHERE r.organization_id = :org AND r.ad_account_id = a.id
+                       AND r.status IN ('succeeded', 'failed', 'deferred')
+                     ORDER BY r.queued_at DESC LIMIT 1) latest ON true
+            """
+        ).bindparams(bindparam("accounts", type_=ARRAY(Uuid)))
+        rows = await self.session.execute(statement, {"org": organization_id, "accounts": list(ad_account_ids)})
+        return {
+            r.ad_account_id: SyncState(
+                r.ad_account_id,
+                r.last_synced_at,
+                r.running_scope,
+                r.running_status,
+                r.days_done or 0,
+                r.days_total or 0,
+                r.last_status,
+                r.last_error,
+            )
+            for r in rows.all()
+        }
+
+
+def _sort_expression(sort: str, g: Any, name: ColumnElement[Any]) -> ColumnElement[Any]:
+    def ratio(numerator: Any, denominator: Any, scale: int = 1) -> ColumnElement[Any]:
+        quotient: ColumnElement[Any] = (numerator.cast(Numeric) * scale) / func.nullif(denominator, 0)
+        return quotient
+
+    expressions: dict[str, ColumnElement[Any]] = {
+        "spend": g.spend,
+        "impressions": g.impressions,
+        "clicks": g.clicks,
+        "conversions": g.conversions,
+        "conversion_value": g.value,
+        "ctr": ratio(g.clicks, g.impressions),
+        "cpc": ratio(g.spend, g.clicks),
+        "cpm": ratio(g.spend, g.impressions, 1000),
+        "cpa": ratio(g.spend, g.conversions),
+        "roas": ratio(g.value, g.spend),
+        "conversion_rate": ratio(g.conversions, g.clicks),
+        "name": name,
+    }
+    return expressions[sort]
