@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from "react";
+import { useId, useMemo, useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { $api, isApiError } from "@/api/client";
-import { Alert, Button, Card, CardBody, CardHeader, Field, FormError, PageHeader } from "@/components/ui";
+import { Alert, Button, Card, CardBody, CardHeader, Field, FormError, PageHeader, SelectField } from "@/components/ui";
+import { ACTIVE_CURRENCIES, currencyLabel } from "@/features/analytics/rates/currencies";
 import { formatDate, formatRole } from "@/lib/format";
 import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
 import { LeaveOrganizationButton } from "./LeaveOrganization";
@@ -27,13 +28,18 @@ export function OrgSettingsScreen() {
     const data = new FormData(event.currentTarget);
     const name = String(data.get("name") ?? "").trim();
     const require_mfa = data.get("require_mfa") === "on";
+    const time_zone = String(data.get("time_zone") ?? "");
+    const reporting_currency = String(data.get("reporting_currency") ?? "");
     const nameError = required(name, "Enter a name for the organization.");
-    if (nameError) return fail({ fields: { name: nameError }, form: null });
+    const zoneError = required(time_zone, "Choose a time zone.");
+    if (nameError || zoneError) {
+      return fail({ fields: { ...(nameError ? { name: nameError } : {}), ...(zoneError ? { time_zone: zoneError } : {}) }, form: null });
+    }
     clear();
     setSaved(false);
     setNeedsOwnMfa(false);
     update.mutate(
-      { params: { path: { organization_id: org.id } }, body: { name, require_mfa } },
+      { params: { path: { organization_id: org.id } }, body: { name, require_mfa, time_zone, reporting_currency } },
       {
         onSuccess: () => setSaved(true),
         onError: (error) => {
@@ -41,7 +47,7 @@ export function OrgSettingsScreen() {
             setNeedsOwnMfa(true);
             return fail({ fields: {}, form: "Turn on two-factor authentication for your own account before requiring it for everyone." });
           }
-          fail(formErrorsFromApi(error, ["name", "require_mfa"]));
+          fail(formErrorsFromApi(error, ["name", "require_mfa", "time_zone", "reporting_currency"]));
         },
       },
     );
@@ -58,7 +64,7 @@ export function OrgSettingsScreen() {
               <Alert tone="info">Only admins can change these settings.</Alert>
             </div>
           )}
-          <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5" key={`${org.id}-${org.name}-${org.require_mfa}`}>
+          <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5" key={`${org.id}-${org.name}-${org.require_mfa}-${org.time_zone}-${org.reporting_currency}`}>
             <FormError message={errors.form} />
             {needsOwnMfa && (
               <Link to="/account/security" className="inline-block text-sm font-medium text-neutral-900 underline underline-offset-4">
@@ -87,6 +93,29 @@ export function OrgSettingsScreen() {
                 {errors.fields.require_mfa && <p className="text-xs text-red-600">{errors.fields.require_mfa}</p>}
               </div>
             </div>
+            <TimeZonePicker defaultValue={org.time_zone} disabled={!canManage} error={errors.fields.time_zone} />
+            <SelectField
+              label="Reporting currency"
+              name="reporting_currency"
+              defaultValue={org.reporting_currency}
+              disabled={!canManage}
+              error={errors.fields.reporting_currency}
+              description={
+                <>
+                  Money from ad accounts in other currencies is converted with the organization&apos;s{" "}
+                  <Link to="/orgs/$organizationId/exchange-rates" params={{ organizationId: org.id }} className="underline underline-offset-4">
+                    exchange rates
+                  </Link>
+                  .
+                </>
+              }
+            >
+              {currencyOptions(org.reporting_currency).map((code) => (
+                <option key={code} value={code}>
+                  {currencyLabel(code)}
+                </option>
+              ))}
+            </SelectField>
             {canManage && (
               <Button type="submit" pending={update.isPending}>
                 Save changes
@@ -101,6 +130,73 @@ export function OrgSettingsScreen() {
           <LeaveOrganizationButton variant="secondary" />
         </CardBody>
       </Card>
+    </div>
+  );
+}
+
+/** Every currency in circulation, plus the current one if the table no longer lists it (so the form shows it). */
+function currencyOptions(current: string): readonly string[] {
+  return ACTIVE_CURRENCIES.includes(current) ? ACTIVE_CURRENCIES : [current, ...ACTIVE_CURRENCIES];
+}
+
+/** The IANA time zones this browser knows (plus UTC), sorted; the server checks the choice against its own list. */
+export function timeZoneNames(): string[] {
+  const names = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return Array.from(new Set(["UTC", ...names])).sort();
+}
+
+/**
+ * A searchable select of time zones: typing in the search box narrows the list ("berl", "new york"), the select
+ * keeps the choice. The organization's current zone always stays in the list.
+ */
+function TimeZonePicker({ defaultValue, disabled, error }: { defaultValue: string; disabled: boolean; error?: string }) {
+  const searchId = useId();
+  const all = useMemo(() => {
+    const names = timeZoneNames();
+    return names.includes(defaultValue) ? names : [defaultValue, ...names];
+  }, [defaultValue]);
+  const [search, setSearch] = useState("");
+  const [value, setValue] = useState(defaultValue);
+  const needle = search.trim().toLowerCase().replace(/\s+/g, "_");
+  const shown = needle ? all.filter((name) => name.toLowerCase().includes(needle) || name === value) : all;
+  return (
+    <div className="space-y-2">
+      {!disabled && (
+        <div className="space-y-1.5">
+          <label htmlFor={searchId} className="block text-sm font-medium text-neutral-800">
+            Search time zones
+          </label>
+          <input
+            id={searchId}
+            type="search"
+            value={search}
+            placeholder="Berlin, New York, Tokyo…"
+            onChange={(event) => {
+              const next = event.target.value;
+              setSearch(next);
+              const term = next.trim().toLowerCase().replace(/\s+/g, "_");
+              const first = all.find((name) => name.toLowerCase().includes(term));
+              if (term && first && !value.toLowerCase().includes(term)) setValue(first);
+            }}
+            className="block w-full rounded-md border border-neutral-300 px-3 py-2 text-sm focus:border-neutral-500 focus:ring-2 focus:ring-neutral-200 focus:outline-none"
+          />
+        </div>
+      )}
+      <SelectField
+        label="Reporting time zone"
+        name="time_zone"
+        value={value}
+        onChange={(event) => setValue(event.target.value)}
+        disabled={disabled}
+        error={error}
+        description={`"Today", "last 7 days" and "this month" on dashboards and reports are read in this time zone. ${shown.length} of ${all.length} shown.`}
+      >
+        {shown.map((name) => (
+          <option key={name} value={name}>
+            {name.replace(/_/g, " ")}
+          </option>
+        ))}
+      </SelectField>
     </div>
   );
 }
