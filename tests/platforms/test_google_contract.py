@@ -1844,3 +1844,52 @@ class TestPlacementAndHours:
         assert sum(h.spend_micros for h in hours if h.campaign_platform_id == target.entity_platform_id) == (
             target.spend_micros
         )
+
+
+class HourlyRecorded(RecordedGoogle):
+    """The recorded backend answering an hourly query with rows in the reference's proto3 shape (§A.1: int64 as
+    strings, doubles and the int32 hour as numbers)."""
+
+    def __init__(self, hours: list[int]) -> None:
+        super().__init__()
+        self.hours = hours
+
+    def stream(self, customer: str, query: str) -> httpx.Response:
+        if "segments.hour" not in query:
+            return super().stream(customer, query)
+        results = [
+            {
+                "campaign": {"resourceName": f"customers/{customer}/campaigns/700001", "id": "700001"},
+                "metrics": {
+                    "impressions": str(100 + hour),
+                    "clicks": "3",
+                    "costMicros": "1250000",
+                    "conversions": 0.5,
+                    "conversionsValue": 12.3,
+                },
+                "segments": {"date": "2024-01-01", "hour": hour},
+            }
+            for hour in self.hours
+        ]
+        mask = "campaign.id,segments.date,metrics.impressions,segments.hour"
+        return httpx.Response(200, text=json.dumps([{"results": results, "fieldMask": mask, "requestId": "r"}]))
+
+
+class TestRecordedHours:
+    async def test_hourly_rows_in_googles_shape_are_read(self) -> None:
+        backend = HourlyRecorded([0, 13, 23])
+        credentials = await backend.connect()
+        rows = await collect_hourly(backend.adapter, credentials, backend.account, date(2024, 1, 1))
+        assert hourly_tuples(rows) == [
+            ("700001", date(2024, 1, 1), hour, 100 + hour, 3, 1_250_000, Decimal("0.5"), 12_300_000)
+            for hour in (0, 13, 23)
+        ]
+        assert {r.currency for r in rows} == {"USD"}
+        await backend.client.aclose()
+
+    async def test_an_hour_out_of_range_is_an_unreadable_answer(self) -> None:
+        backend = HourlyRecorded([24])
+        credentials = await backend.connect()
+        with pytest.raises(PlatformUnavailable):
+            await collect_hourly(backend.adapter, credentials, backend.account, date(2024, 1, 1))
+        await backend.client.aclose()

@@ -1625,3 +1625,52 @@ class TestPlacementAndHours:
 
 def _act(emulator: EmulatedMeta) -> str:
     return f"act_{emulator.account.account_id}"
+
+
+class HourlyRecorded(RecordedMeta):
+    """The recorded backend answering the hourly breakdown with rows in the recorded insights shape (§B.5: every
+    number a string, overlapping purchase types in ``actions``)."""
+
+    def __init__(self, hours: list[str]) -> None:
+        super().__init__()
+        self.hours = hours
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        if "breakdowns" not in request.url.params:
+            return super()._answer(request)
+        purchases = ("omni_purchase", "purchase", "offsite_conversion.fb_pixel_purchase")
+        rows = [
+            {
+                "campaign_id": "23854404676180548",
+                "objective": "OUTCOME_SALES",
+                "account_currency": "USD",
+                "impressions": "185",
+                "clicks": "9",
+                "spend": "14.35",
+                "actions": [{"action_type": t, "value": "2"} for t in purchases],
+                "action_values": [{"action_type": t, "value": "59.98"} for t in purchases],
+                "date_start": "2023-06-01",
+                "date_stop": "2023-06-01",
+                "hourly_stats_aggregated_by_advertiser_time_zone": hour,
+            }
+            for hour in self.hours
+        ]
+        return httpx.Response(200, json={"data": rows, "paging": {"cursors": {"before": "MAZDZD", "after": "MQZDZD"}}})
+
+
+class TestRecordedHours:
+    async def test_hourly_rows_read_the_breakdown_and_count_one_purchase_type(self) -> None:
+        backend = HourlyRecorded(["00:00:00 - 00:59:59", "13:00:00 - 13:59:59", "23:00:00 - 23:59:59"])
+        rows = await collect_hourly(backend.adapter, await backend.connect(), backend.account, date(2023, 6, 1))
+        assert hourly_tuples(rows) == [
+            ("23854404676180548", date(2023, 6, 1), hour, 185, 9, 14_350_000, Decimal(2), 59_980_000)
+            for hour in (0, 13, 23)
+        ]
+        await backend.client.aclose()
+
+    @pytest.mark.parametrize("hour", ["", "24:00:00 - 24:59:59", "late afternoon"])
+    async def test_an_unreadable_hour_is_an_unreadable_answer(self, hour: str) -> None:
+        backend = HourlyRecorded([hour])
+        with pytest.raises(PlatformUnavailable):
+            await collect_hourly(backend.adapter, await backend.connect(), backend.account, date(2023, 6, 1))
+        await backend.client.aclose()
