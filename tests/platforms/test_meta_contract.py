@@ -1622,6 +1622,58 @@ class TestPlacementAndHours:
         assert refused.status_code == 400
         assert refused.json()["error"]["code"] == 100
 
+    @pytest.mark.parametrize(
+        ("level", "rule", "message"),
+        [
+            ("campaign", {"field": "ad.effective_status", "operator": "IN", "value": ["ACTIVE"]}, "invalid at level"),
+            ("ad", {"field": "ad.effective_status", "operator": "IN", "value": ["GONE"]}, "not a valid"),
+            ("ad", {"field": "ad.effective_status", "operator": "EQUAL", "value": "ACTIVE"}, "IN or EQUAL"),
+        ],
+    )
+    async def test_status_filters_meta_would_refuse_are_refused(
+        self, emulator: EmulatedMeta, level: str, rule: dict[str, Any], message: str
+    ) -> None:
+        answer = await emulator.client.get(
+            f"{emulator.base_url}/{VERSION}/{_act(emulator)}/insights",
+            params={"level": level, "filtering": json.dumps([rule]), "access_token": emulator.token().access_token},
+        )
+        assert answer.status_code == 400
+        assert answer.json()["error"]["code"] == 100
+        assert message in answer.json()["error"]["message"]
+
+    async def test_a_status_filter_narrows_the_report(self, emulator: EmulatedMeta) -> None:
+        day = emulator.sync_range[1]
+        token = emulator.token().access_token
+
+        async def ads(statuses: list[str]) -> set[str]:
+            rule = {"field": "ad.effective_status", "operator": "IN", "value": statuses}
+            answer = await emulator.client.get(
+                f"{emulator.base_url}/{VERSION}/{_act(emulator)}/insights",
+                params={
+                    "level": "ad",
+                    "fields": "ad_id",
+                    "filtering": json.dumps([rule]),
+                    "time_range": json.dumps({"since": day.isoformat(), "until": day.isoformat()}),
+                    "limit": "500",
+                    "access_token": token,
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            return {row["ad_id"] for row in answer.json()["data"]}
+
+        active = await ads(["ACTIVE"])
+        everything = await ads(["ACTIVE", "PAUSED", "CAMPAIGN_PAUSED", "ADSET_PAUSED", "DELETED", "ARCHIVED"])
+        assert active and active <= everything
+        world = emulator.state.world
+        account_id = emulator.account.account_id
+        every = [world.entities(Platform.meta, account_id, level, include_removed=True) for level in EntityLevel]
+        index = {e.id: e for entities in every for e in entities}
+        for ad_id in everything:
+            ad = index[ad_id]
+            chain = [ad, index[ad.parent_id or ""], index[ad.campaign_id]]
+            running = all(member.status is EntityStatus.active for member in chain)
+            assert (ad_id in active) is running, ad_id
+
 
 def _act(emulator: EmulatedMeta) -> str:
     return f"act_{emulator.account.account_id}"

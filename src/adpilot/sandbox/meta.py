@@ -1331,9 +1331,9 @@ class MetaEmulator:
             entity_ids = filtered if entity_ids is None else entity_ids & filtered
         for status_level, _ in status_filters:
             if _LEVEL_DEPTH[status_level] > _LEVEL_DEPTH[level or EntityLevel.campaign]:
+                at = _PREFIXES[level] if level is not None else "account"
                 raise invalid_parameter(
-                    f"Filtering field {_PREFIXES[status_level]}.effective_status is invalid at level "
-                    f"{_PREFIXES.get(level, 'account') if level else 'account'}",
+                    f"Filtering field {_PREFIXES[status_level]}.effective_status is invalid at level {at}",
                     field_name="filtering",
                 )
         return _InsightsQuery(
