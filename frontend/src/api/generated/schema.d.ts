@@ -577,6 +577,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/analytics/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Analytics Csv
+         * @description Download a breakdown or a time series as CSV, streamed page by page.
+         */
+        get: operations["export_analytics_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/analytics/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Analytics Xlsx
+         * @description Download a breakdown or a time series as an XLSX workbook (typed cells, a totals row).
+         */
+        get: operations["export_analytics_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/analytics/freshness": {
         parameters: {
             query?: never;
@@ -609,6 +649,26 @@ export interface paths {
          * @description Today's spend of each campaign against its daily budget (today in each ad account's time zone).
          */
         get: operations["get_analytics_pacing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/analytics/report.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Analytics Report
+         * @description Download the branded PDF report of a date range (the organization's name and logo, KPIs, charts).
+         */
+        get: operations["export_analytics_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -672,6 +732,54 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Branding
+         * @description Whether the organization's reports carry a logo, and which.
+         */
+        get: operations["get_branding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/branding/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report Logo
+         * @description The organization's report logo.
+         */
+        get: operations["get_report_logo"];
+        /**
+         * Put Report Logo
+         * @description Set the logo printed on the organization's PDF reports (admins); its type is read from the image itself.
+         */
+        put: operations["put_report_logo"];
+        post?: never;
+        /**
+         * Delete Report Logo
+         * @description Remove the logo from the organization's reports (admins).
+         */
+        delete: operations["delete_report_logo"];
         options?: never;
         head?: never;
         patch?: never;
@@ -973,6 +1081,98 @@ export interface paths {
         patch: operations["change_member_role"];
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/report-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Report Schedules
+         * @description The organization's scheduled reports, newest first.
+         */
+        get: operations["list_report_schedules"];
+        put?: never;
+        /**
+         * Create Report Schedule
+         * @description Schedule a report: daily, weekly or monthly at a local hour, to up to 50 recipients.
+         */
+        post: operations["create_report_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/report-schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report Schedule
+         * @description One scheduled report.
+         */
+        get: operations["get_report_schedule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Report Schedule
+         * @description Delete a scheduled report and its run history.
+         */
+        delete: operations["delete_report_schedule"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Report Schedule
+         * @description Change a scheduled report (only the fields given); its next sending is recomputed.
+         */
+        patch: operations["update_report_schedule"];
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/report-schedules/{schedule_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Report Runs
+         * @description The report's sendings, newest first: status, attempts, recipients reached, and the last error.
+         */
+        get: operations["list_report_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/report-schedules/{schedule_id}/send-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Report Now
+         * @description Queue a sending of the report now, to all its recipients.
+         */
+        post: operations["send_report_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1146,6 +1346,17 @@ export interface components {
              * Format: date-time
              */
             expires_at: string;
+        };
+        /** BrandingRead */
+        BrandingRead: {
+            /** Has Logo */
+            has_logo: boolean;
+            /** Logo Bytes */
+            logo_bytes: number | null;
+            /** Logo Content Type */
+            logo_content_type: string | null;
+            /** Updated At */
+            updated_at: string | null;
         };
         /**
          * BreakdownKeyRead
@@ -1425,6 +1636,11 @@ export interface components {
             /** Updated By User Id */
             updated_by_user_id: string | null;
         };
+        /**
+         * ExportView
+         * @enum {string}
+         */
+        ExportView: "breakdown" | "timeseries";
         /**
          * FieldError
          * @description One invalid field of a request.
@@ -1898,6 +2114,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ReportRunRead] */
+        Page_ReportRunRead_: {
+            /** Items */
+            items: components["schemas"]["ReportRunRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ReportScheduleRead] */
+        Page_ReportScheduleRead_: {
+            /** Items */
+            items: components["schemas"]["ReportScheduleRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[SecurityEventRead] */
         Page_SecurityEventRead_: {
             /** Items */
@@ -1971,6 +2201,212 @@ export interface components {
         RecoveryCodes: {
             /** Recovery Codes */
             recovery_codes: string[];
+        };
+        /**
+         * ReportFilters
+         * @description Which numbers the report covers (the query API's filters).
+         */
+        ReportFilters: {
+            /** Ad Account Ids */
+            ad_account_ids?: string[];
+            /** Name Contains */
+            name_contains?: string | null;
+            /** Platforms */
+            platforms?: components["schemas"]["Platform"][];
+            /** Statuses */
+            statuses?: components["schemas"]["CampaignStatus"][];
+        };
+        /**
+         * ReportFrequency
+         * @enum {string}
+         */
+        ReportFrequency: "daily" | "weekly" | "monthly";
+        /** ReportRunRead */
+        ReportRunRead: {
+            /** Attempts */
+            attempts: number;
+            /** Csv Bytes */
+            csv_bytes: number | null;
+            /**
+             * Delivered Count
+             * @description Recipients the report reached so far.
+             */
+            delivered_count: number;
+            /**
+             * Error
+             * @description Why the last attempt failed; a queued run with an error will retry.
+             */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Pdf Bytes */
+            pdf_bytes: number | null;
+            /**
+             * Queued At
+             * Format: date-time
+             */
+            queued_at: string;
+            /** Recipients Count */
+            recipients_count: number;
+            /**
+             * Schedule Id
+             * Format: uuid
+             */
+            schedule_id: string;
+            /**
+             * Scheduled For
+             * Format: date-time
+             * @description The slot this sending is for (the request time for send-now).
+             */
+            scheduled_for: string;
+            /**
+             * Since
+             * @description First day of the report (set when the run starts).
+             */
+            since: string | null;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["ReportRunStatus"];
+            trigger: components["schemas"]["ReportRunTrigger"];
+            /** Until */
+            until: string | null;
+        };
+        /**
+         * ReportRunStatus
+         * @enum {string}
+         */
+        ReportRunStatus: "queued" | "running" | "succeeded" | "failed";
+        /**
+         * ReportRunTrigger
+         * @enum {string}
+         */
+        ReportRunTrigger: "schedule" | "manual";
+        /** ReportScheduleCreate */
+        ReportScheduleCreate: {
+            /**
+             * Attach Csv
+             * @description Attach the campaign breakdown as CSV beside the PDF.
+             * @default false
+             */
+            attach_csv: boolean;
+            /** @default previous_period */
+            compare: components["schemas"]["Compare"];
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            filters?: components["schemas"]["ReportFilters"];
+            frequency: components["schemas"]["ReportFrequency"];
+            /**
+             * Hour
+             * @description Local hour of the day the report is sent, in time_zone.
+             */
+            hour: number;
+            /**
+             * Month Day
+             * @description Monthly: the day of the month (a shorter month uses its last day).
+             */
+            month_day?: number | null;
+            /** Name */
+            name: string;
+            /**
+             * @description The report's days, relative to the local date of each sending.
+             * @default last_7_days
+             */
+            range_preset: components["schemas"]["Preset"];
+            /**
+             * Recipients
+             * @description 1 to 50 email addresses.
+             */
+            recipients: string[];
+            /**
+             * Time Zone
+             * @description An IANA time zone name.
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+            /**
+             * Weekday
+             * @description Weekly: 0 = Monday … 6 = Sunday.
+             */
+            weekday?: number | null;
+        };
+        /** ReportScheduleRead */
+        ReportScheduleRead: {
+            /** Attach Csv */
+            attach_csv: boolean;
+            compare: components["schemas"]["Compare"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By User Id */
+            created_by_user_id: string | null;
+            /** Enabled */
+            enabled: boolean;
+            filters: components["schemas"]["ReportFilters"];
+            frequency: components["schemas"]["ReportFrequency"];
+            /** Hour */
+            hour: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Month Day */
+            month_day: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Next Run At
+             * @description When the next sending is due (UTC); null while disabled.
+             */
+            next_run_at: string | null;
+            range_preset: components["schemas"]["Preset"];
+            /** Recipients */
+            recipients: string[];
+            /** Time Zone */
+            time_zone: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Weekday */
+            weekday: number | null;
+        };
+        /**
+         * ReportScheduleUpdate
+         * @description Only the fields given change; the day must still fit the frequency afterwards.
+         */
+        ReportScheduleUpdate: {
+            /** Attach Csv */
+            attach_csv?: boolean | null;
+            compare?: components["schemas"]["Compare"] | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            filters?: components["schemas"]["ReportFilters"] | null;
+            frequency?: components["schemas"]["ReportFrequency"] | null;
+            /** Hour */
+            hour?: number | null;
+            /** Month Day */
+            month_day?: number | null;
+            /** Name */
+            name?: string | null;
+            range_preset?: components["schemas"]["Preset"] | null;
+            /** Recipients */
+            recipients?: string[] | null;
+            /** Time Zone */
+            time_zone?: string | null;
+            /** Weekday */
+            weekday?: number | null;
         };
         /** ResetPasswordRequest */
         ResetPasswordRequest: {
@@ -4225,6 +4661,172 @@ export interface operations {
             };
         };
     };
+    export_analytics_csv: {
+        parameters: {
+            query?: {
+                /** @description The breakdown's rows or the time series' periods. */
+                view?: components["schemas"]["ExportView"];
+                /** @description Breakdown: what a row is. */
+                dimension?: components["schemas"]["Dimension"];
+                /** @description Breakdown: the campaign (ad_group) or ad group (ad). */
+                parent_platform_id?: string | null;
+                /** @description Breakdown: the row order. */
+                sort?: components["schemas"]["BreakdownSort"];
+                /** @description Time series: days, weeks or months. */
+                granularity?: components["schemas"]["Granularity"];
+                /** @description First day, inclusive (with until; else the preset). */
+                since?: string | null;
+                /** @description Last day, inclusive; at most three years after since. */
+                until?: string | null;
+                /** @description Used when since and until are absent. */
+                preset?: components["schemas"]["Preset"];
+                /** @description A comparison period. */
+                compare?: components["schemas"]["Compare"];
+                /** @description Only these platforms (repeatable). */
+                platform?: components["schemas"]["Platform"][] | null;
+                /** @description Only these ad accounts (repeatable). */
+                ad_account_id?: string[] | null;
+                /** @description Only campaigns with these statuses (repeatable). */
+                status?: components["schemas"]["CampaignStatus"][] | null;
+                /** @description Only campaigns whose name contains this (any case). */
+                name_contains?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows as CSV (UTF-8 with BOM), streamed; money in the reporting currency. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The analytics query is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_analytics_xlsx: {
+        parameters: {
+            query?: {
+                /** @description The breakdown's rows or the time series' periods. */
+                view?: components["schemas"]["ExportView"];
+                /** @description Breakdown: what a row is. */
+                dimension?: components["schemas"]["Dimension"];
+                /** @description Breakdown: the campaign (ad_group) or ad group (ad). */
+                parent_platform_id?: string | null;
+                /** @description Breakdown: the row order. */
+                sort?: components["schemas"]["BreakdownSort"];
+                /** @description Time series: days, weeks or months. */
+                granularity?: components["schemas"]["Granularity"];
+                /** @description First day, inclusive (with until; else the preset). */
+                since?: string | null;
+                /** @description Last day, inclusive; at most three years after since. */
+                until?: string | null;
+                /** @description Used when since and until are absent. */
+                preset?: components["schemas"]["Preset"];
+                /** @description A comparison period. */
+                compare?: components["schemas"]["Compare"];
+                /** @description Only these platforms (repeatable). */
+                platform?: components["schemas"]["Platform"][] | null;
+                /** @description Only these ad accounts (repeatable). */
+                ad_account_id?: string[] | null;
+                /** @description Only campaigns with these statuses (repeatable). */
+                status?: components["schemas"]["CampaignStatus"][] | null;
+                /** @description Only campaigns whose name contains this (any case). */
+                name_contains?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows as an XLSX workbook with a totals row. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The export has too many rows for a spreadsheet; download the CSV (streamed) or narrow the query */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The analytics query is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_analytics_freshness: {
         parameters: {
             query?: never;
@@ -4309,6 +4911,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PacingRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analytics query is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_analytics_report: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive (with until; else the preset). */
+                since?: string | null;
+                /** @description Last day, inclusive; at most three years after since. */
+                until?: string | null;
+                /** @description Used when since and until are absent. */
+                preset?: components["schemas"]["Preset"];
+                /** @description A comparison period. */
+                compare?: components["schemas"]["Compare"];
+                /** @description Only these platforms (repeatable). */
+                platform?: components["schemas"]["Platform"][] | null;
+                /** @description Only these ad accounts (repeatable). */
+                ad_account_id?: string[] | null;
+                /** @description Only campaigns with these statuses (repeatable). */
+                status?: components["schemas"]["CampaignStatus"][] | null;
+                /** @description Only campaigns whose name contains this (any case). */
+                name_contains?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branded report: KPIs with deltas, charts, platforms, top campaigns. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
                 };
             };
             /** @description Malformed request (for example invalid JSON) */
@@ -4539,6 +5208,230 @@ export interface operations {
                 };
             };
             /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandingRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The logo as uploaded (PNG, JPEG or SVG). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This organization has no report logo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_report_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The image itself (PNG, JPEG or SVG, at most 256 kB). */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/svg+xml": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandingRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The logo must be a PNG, JPEG or SVG image of at most 256 kB */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_report_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This organization has no report logo */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6137,6 +7030,434 @@ export interface operations {
                 };
             };
             /** @description An organization needs at least one admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_report_schedules: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReportScheduleRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_report_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportScheduleRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The report schedule is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportScheduleRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such report schedule in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_report_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such report schedule in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_report_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportScheduleRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such report schedule in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The report schedule is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_report_runs: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                schedule_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReportRunRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description No such report schedule in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_report_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportRunRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such report schedule in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A sending of this report is already queued or running */
             409: {
                 headers: {
                     [name: string]: unknown;
