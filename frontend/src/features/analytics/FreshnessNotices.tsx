@@ -32,11 +32,12 @@ function AppLink({ href, children }: { href: string; children: ReactNode }) {
 /** "Data as of Nov 22, 2026, 08:30" (the oldest last sync over the managed accounts). */
 export function DataAsOf({ freshness }: { freshness: Freshness | undefined }) {
   if (!freshness || freshness.accounts.length === 0) return null;
-  if (!freshness.data_as_of) return <p className="text-xs text-neutral-500">Waiting for the first sync</p>;
+  // Inside the page header's description paragraph: phrasing content only.
+  if (!freshness.data_as_of) return <span className="text-xs text-neutral-500">Waiting for the first sync</span>;
   return (
-    <p className="text-xs text-neutral-500" title={formatDateTime(freshness.data_as_of)}>
+    <span className="text-xs text-neutral-500">
       Data as of <time dateTime={freshness.data_as_of}>{formatDateTime(freshness.data_as_of)}</time> ({formatRelative(freshness.data_as_of)})
-    </p>
+    </span>
   );
 }
 

@@ -57,7 +57,7 @@ export function axisTick(id: MetricId, value: number, currency: string, locale?:
   const kind = metric(id).kind;
   if (kind === "money") {
     try {
-      return new Intl.NumberFormat(locale, { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(value);
+      return new Intl.NumberFormat(locale, { style: "currency", currency, notation: "compact", minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(value);
     } catch {
       return new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 }).format(value);
     }
