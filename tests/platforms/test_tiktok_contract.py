@@ -1488,3 +1488,45 @@ class TestPlacementAndHours:
         hours = await collect_hourly(backend.adapter, credentials, backend.account, yesterday)
         assert _sums(hours)[target.entity_platform_id][2] == target.spend_micros
         await backend.client.aclose()
+
+
+class TestReadingPlacement:
+    async def rows(self, level: EntityLevel, report_rows: list[dict[str, Any]]) -> list[Any]:
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("advertiser/info/"):
+                items = [{**RECORDED_ADVERTISER_INFO_ITEM, "advertiser_id": "1"}]
+                return httpx.Response(200, json={"code": 0, "message": "OK", "data": {"list": items}})
+            info = {"total_number": len(report_rows), "page": 1, "page_size": 1000, "total_page": 1}
+            return httpx.Response(
+                200, json={"code": 0, "message": "OK", "data": {"list": report_rows, "page_info": info}}
+            )
+
+        adapter, client = build_adapter(
+            TikTokAdsConfig(app_id=APP_ID, app_secret=APP_SECRET), httpx.MockTransport(answer), FakeTime(), WireLog()
+        )
+        day = date(2024, 9, 3)
+        rows = await collect(adapter, Credentials(access_token="act.x"), AdAccountRef("1"), level, day, day)
+        await client.aclose()
+        return rows
+
+    async def test_the_recorded_rows_without_attributes_still_place_the_campaign(self) -> None:
+        rows = await self.rows(EntityLevel.campaign, RECORDED_DAILY_ROWS[:2])
+        assert [(r.entity_platform_id, r.campaign_platform_id, r.parent_platform_id, r.entity_name) for r in rows] == [
+            ("1800000000000001", "1800000000000001", None, None),
+            ("1800000000000002", "1800000000000002", None, None),
+        ]
+
+    async def test_attribute_metrics_place_an_ad_and_not_applicable_is_none(self) -> None:
+        row = {
+            "dimensions": {"ad_id": "9001", "stat_time_day": "2024-09-03 00:00:00"},
+            "metrics": {"spend": "1.00", "ad_name": "Spring video", "adgroup_id": 8001, "campaign_id": "7001"},
+        }
+        blank = {
+            "dimensions": {"ad_id": "9002", "stat_time_day": "2024-09-03 00:00:00"},
+            "metrics": {"spend": "2.00", "ad_name": "-", "adgroup_id": "-", "campaign_id": ""},
+        }
+        rows = await self.rows(EntityLevel.ad, [row, blank])
+        assert [(r.entity_platform_id, r.campaign_platform_id, r.parent_platform_id, r.entity_name) for r in rows] == [
+            ("9001", "7001", "8001", "Spring video"),
+            ("9002", None, None, None),
+        ]
