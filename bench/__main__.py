@@ -10,6 +10,7 @@ import time
 BENCHMARKS: list[str] = [
     "api_list",
     "sync",
+    "ingest",
 ]
 
 
