@@ -16,6 +16,7 @@ from sqlalchemy import select, union_all
 
 from adpilot.analytics.repository.rates import RateRow, exchange_rates_by_day
 from adpilot.analytics.service.rates import (
+    MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     ExchangeRatesInvalid,
     RateSource,
@@ -376,6 +377,12 @@ class TestImport:
         response = await import_csv(client, world, "date,base,quote,rate\n" + "\n".join(lines))
         assert response.status_code == 200, response.text[:500]
         assert response.json()["inserted"] == MAX_IMPORT_ROWS
+
+    async def test_a_file_over_the_size_limit_is_a_413(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        line = b"2026-01-01,EUR,USD," + b"1" * 100 + b"\n"
+        content = b"date,base,quote,rate\n" + line * (MAX_IMPORT_BYTES // len(line) + 1)
+        response = await import_csv(client, world, content)
+        assert (response.status_code, response.json()["code"]) == (413, "exchange-rates-csv-too-large")
 
     async def test_many_bad_lines_are_capped_with_their_total(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         content = "date,base,quote,rate\n" + "".join(f"2026-01-01,EUR,USD,bad{i}\n" for i in range(2000))

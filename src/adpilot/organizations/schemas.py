@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import available_timezones
@@ -16,8 +17,14 @@ from adpilot.organizations.permissions import Role
 OrganizationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    # available_timezones() walks the time zone database on disk at every call.
+    return frozenset(available_timezones())
+
+
 def _known_time_zone(value: str) -> str:
-    if value not in available_timezones():
+    if value not in _time_zones():
         raise ValueError("must be an IANA time zone name, such as Europe/Berlin or America/New_York")
     return value
 
