@@ -17,3 +17,8 @@ router.include_router(rates.router)
 from adpilot.analytics.endpoints import query  # noqa: E402
 
 router.include_router(query.router)
+
+from adpilot.analytics.endpoints import exports, reports  # noqa: E402
+
+router.include_router(exports.router)
+router.include_router(reports.router)

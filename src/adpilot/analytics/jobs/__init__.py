@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from adpilot.analytics.jobs import sync
+from adpilot.analytics.jobs import reports, sync
 
-__all__ = ["sync"]
+__all__ = ["reports", "sync"]

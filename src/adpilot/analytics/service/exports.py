@@ -659,7 +659,7 @@ def series_chart(content: ReportContent, metric: str, title: str) -> str:
     import matplotlib
 
     with matplotlib.rc_context({"svg.hashsalt": "adpilot", "font.family": "DejaVu Sans"}):
-        figure, axes = _axes(7.2, 2.2)
+        figure, axes = _axes(7.2, 1.7)
         money = metric != "conversions"
 
         def values(points: Sequence[SeriesValue]) -> list[float]:
