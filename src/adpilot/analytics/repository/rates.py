@@ -241,6 +241,8 @@ class RatesRepository:
         """
         if not rows:
             return UpsertCounts(0, 0)
+        # Key order: two imports touching the same rates lock them in the same order, so they queue, not deadlock.
+        rows = sorted(rows, key=lambda row: (row.base, row.quote, row.day))
         statement = text(
             """
             INSERT INTO exchange_rates AS e
