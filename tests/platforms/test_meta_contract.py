@@ -1674,6 +1674,21 @@ class TestPlacementAndHours:
             running = all(member.status is EntityStatus.active for member in chain)
             assert (ad_id in active) is running, ad_id
 
+    async def test_hours_without_off_meta_actions_still_carry_spend(self) -> None:
+        state = private_sandbox()
+        app = create_meta_emulator(state, options=MetaEmulatorOptions(hourly_off_meta_actions=False))
+        emulator = EmulatedMeta(state, *in_process(Platform.meta, app))
+        credentials = emulator.token()
+        day = state.clock.today(emulator.record.time_zone) - timedelta(days=9)
+        rows = await collect_hourly(emulator.adapter, credentials, emulator.account, day)
+        truth = emulator.expected_hourly(day)
+        # Spend, impressions and clicks as ever; purchases (pixel events) are not broken down by hour on Meta.
+        assert [t[:6] for t in hourly_tuples(rows)] == [t[:6] for t in truth]
+        assert sum(r.conversions for r in rows) < sum(t[6] for t in truth)
+        daily = await collect(emulator.adapter, credentials, emulator.account, EntityLevel.campaign, day, day)
+        assert sum(r.conversions for r in daily) == sum(t[6] for t in truth)
+        await emulator.client.aclose()
+
 
 def _act(emulator: EmulatedMeta) -> str:
     return f"act_{emulator.account.account_id}"

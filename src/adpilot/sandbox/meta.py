@@ -94,6 +94,11 @@ CONVERSION_ACTION_TYPES: Mapping[str, tuple[str, ...]] = {
     "leads": ("lead", "onsite_conversion.lead_grouped"),
     "app_installs": ("mobile_app_install", "omni_app_install"),
 }
+# Actions that happen on Meta's own surfaces: the ones the hourly breakdowns still report.
+ON_META_ACTION_TYPES = frozenset(
+    {"link_click", "landing_page_view", "page_engagement", "post_engagement", "video_view"}
+    | {"onsite_conversion.lead_grouped", "onsite_web_purchase"}
+)
 PURCHASE_ACTION_TYPES = (
     "offsite_conversion.fb_pixel_purchase",
     "omni_purchase",
@@ -223,6 +228,9 @@ class MetaEmulatorOptions:
     report_run_polls: int = 3
     # The next N report runs end "Job Failed" instead.
     fail_report_runs: int = 0
+    # Meta leaves off-Meta actions (website pixel and app events) out of rows broken down by hour. The sandbox keeps
+    # them by default, so its hours add up to its days; switched off, hourly rows carry on-Meta actions only.
+    hourly_off_meta_actions: bool = True
 
 
 class GraphError(Exception):
@@ -1522,6 +1530,12 @@ class MetaEmulator:
             )
         if wanted & {"actions", "action_values"}:
             self._add_actions(values, metrics, campaign, index, currency)
+            if group.hour is not None and not self.options.hourly_off_meta_actions:
+                for name in ("actions", "action_values"):
+                    kept = [a for a in values.get(name, []) if a["action_type"] in ON_META_ACTION_TYPES]
+                    values.pop(name, None)
+                    if kept:
+                        values[name] = kept
         columns: tuple[str, ...] = (*query.fields, "date_start", "date_stop")
         if group.hour is not None:
             # Breakdown values come with every row; unique counts (reach) are not broken down by hour.
