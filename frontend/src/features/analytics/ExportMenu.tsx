@@ -16,7 +16,7 @@ const LABELS: Record<ExportKind, string> = {
 
 /** The URL of an export with the dashboard's current parameters (the table's whole breakdown, not one page). */
 export function exportUrl(organizationId: string, kind: ExportKind, query: AnalyticsQuery, table: { query: AnalyticsQuery; params: BreakdownParams }, granularity: Granularity): string {
-  if (kind === "report.pdf") return analyticsUrl(organizationId, "report.pdf", { ...query, granularity });
+  if (kind === "report.pdf") return analyticsUrl(organizationId, "report.pdf", { ...query });
   const [view, format] = kind.split(".") as ["breakdown" | "timeseries", "csv" | "xlsx"];
   if (view === "timeseries") return analyticsUrl(organizationId, `export.${format}`, { view, ...query, granularity });
   const { dimension, sort, parent_platform_id } = table.params;

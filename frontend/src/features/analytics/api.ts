@@ -1,9 +1,10 @@
 /**
- * The analytics API: typed fetchers and query hooks for the dashboard, and authenticated downloads of the exports.
+ * The analytics API: query hooks on the generated client, and authenticated downloads of the exports (whose URLs
+ * carry the same parameters as the screen's queries).
  */
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { API_PREFIX, authFetch } from "@/api/client";
-import type { AnalyticsQuery, Breakdown, BreakdownSort, Dimension, Freshness, Granularity, Pacing, Summary, TimeSeries } from "./types";
+import { keepPreviousData } from "@tanstack/react-query";
+import { $api, API_PREFIX, authFetch } from "@/api/client";
+import type { AnalyticsQuery, BreakdownSort, Dimension, Granularity } from "./types";
 
 type Param = string | number | boolean | readonly string[] | undefined | null;
 
@@ -22,11 +23,6 @@ export function analyticsUrl(organizationId: string, path: string, params: Recor
   return url.toString();
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const response = await authFetch(new Request(url, { headers: { Accept: "application/json" }, signal }));
-  return (await response.json()) as T;
-}
-
 export interface BreakdownParams {
   dimension: Dimension;
   sort?: BreakdownSort;
@@ -35,55 +31,58 @@ export interface BreakdownParams {
   parent_platform_id?: string;
 }
 
-const KEY = "analytics";
+const ORG = "/api/v1/orgs/{organization_id}" as const;
+
+function orgPath(organizationId: string) {
+  return { organization_id: organizationId };
+}
 
 export function useSummary(organizationId: string, query: AnalyticsQuery) {
-  return useQuery({
-    queryKey: [KEY, organizationId, "summary", query],
-    queryFn: ({ signal }) => getJson<Summary>(analyticsUrl(organizationId, "summary", { ...query }), signal),
-    placeholderData: keepPreviousData,
-  });
+  return $api.useQuery("get", `${ORG}/analytics/summary`, { params: { path: orgPath(organizationId), query } }, { placeholderData: keepPreviousData });
 }
 
 export function useTimeseries(organizationId: string, query: AnalyticsQuery, granularity: Granularity) {
-  return useQuery({
-    queryKey: [KEY, organizationId, "timeseries", query, granularity],
-    queryFn: ({ signal }) => getJson<TimeSeries>(analyticsUrl(organizationId, "timeseries", { ...query, granularity }), signal),
-    placeholderData: keepPreviousData,
-  });
+  return $api.useQuery(
+    "get",
+    `${ORG}/analytics/timeseries`,
+    { params: { path: orgPath(organizationId), query: { ...query, granularity } } },
+    { placeholderData: keepPreviousData },
+  );
 }
 
 export function useBreakdown(organizationId: string, query: AnalyticsQuery, params: BreakdownParams) {
-  return useQuery({
-    queryKey: [KEY, organizationId, "breakdown", query, params],
-    queryFn: ({ signal }) => getJson<Breakdown>(analyticsUrl(organizationId, "breakdown", { ...query, ...params }), signal),
-    placeholderData: keepPreviousData,
-  });
+  return $api.useQuery(
+    "get",
+    `${ORG}/analytics/breakdown`,
+    { params: { path: orgPath(organizationId), query: { ...query, ...params } } },
+    { placeholderData: keepPreviousData },
+  );
 }
 
 /** How often today's pacing is asked again while the dashboard is open. */
 export const PACING_REFRESH_MS = 5 * 60_000;
 
+/** Today's pacing: the filters apply, the date range does not. */
 export function usePacing(organizationId: string, query: AnalyticsQuery) {
   const { platform, ad_account_id, status, name_contains } = query;
-  const filters = { platform, ad_account_id, status, name_contains };
-  return useQuery({
-    queryKey: [KEY, organizationId, "pacing", filters],
-    queryFn: ({ signal }) => getJson<Pacing>(analyticsUrl(organizationId, "pacing", filters), signal),
-    refetchInterval: PACING_REFRESH_MS,
-    placeholderData: keepPreviousData,
-  });
+  return $api.useQuery(
+    "get",
+    `${ORG}/analytics/pacing`,
+    { params: { path: orgPath(organizationId), query: { platform, ad_account_id, status, name_contains } } },
+    { refetchInterval: PACING_REFRESH_MS, placeholderData: keepPreviousData },
+  );
 }
 
 /** While a sync is running, freshness (and the backfill's progress) is asked again this often. */
 export const FRESHNESS_POLL_MS = 10_000;
 
 export function useFreshness(organizationId: string) {
-  return useQuery({
-    queryKey: [KEY, organizationId, "freshness"],
-    queryFn: ({ signal }) => getJson<Freshness>(analyticsUrl(organizationId, "freshness"), signal),
-    refetchInterval: (q) => (q.state.data?.accounts.some((a) => a.running) ? FRESHNESS_POLL_MS : false),
-  });
+  return $api.useQuery(
+    "get",
+    `${ORG}/analytics/freshness`,
+    { params: { path: orgPath(organizationId) } },
+    { refetchInterval: (q) => (q.state.data?.accounts.some((a) => a.running) ? FRESHNESS_POLL_MS : false) },
+  );
 }
 
 /** The file name a Content-Disposition header gives (RFC 6266, `filename*` first), or null. */

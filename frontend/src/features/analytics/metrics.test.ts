@@ -85,10 +85,10 @@ describe("money and number formatting", () => {
   it("builds chart rows in currency units, aligned with the comparison", () => {
     const rows = trendRows(
       [
-        { period_start: "2026-03-02", totals: totals({ spend_micros: 2_500_000 }) },
-        { period_start: "2026-03-09", totals: totals({ spend_micros: null }) },
+        { period_start: "2026-03-02", period_end: "2026-03-08", totals: totals({ spend_micros: 2_500_000 }) },
+        { period_start: "2026-03-09", period_end: "2026-03-15", totals: totals({ spend_micros: null }) },
       ],
-      [{ period_start: "2026-02-23", totals: totals({ spend_micros: 1_000_000 }) }],
+      [{ period_start: "2026-02-23", period_end: "2026-03-01", totals: totals({ spend_micros: 1_000_000 }) }],
       "spend",
       "week",
     );
