@@ -157,7 +157,11 @@ const dashboardRoute = createRoute({
 });
 const rulesRoute = comingSoon("rules", "rules");
 const creativeRoute = comingSoon("creative", "creative");
-const reportsRoute = comingSoon("reports", "reports");
+const reportsRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "reports",
+  component: lazyRouteComponent(() => import("@/features/analytics/reports/ReportsScreen"), "ReportsScreen"),
+});
 const settingsRoute = comingSoon("settings", "settings");
 
 const campaignsRoute = createRoute({
