@@ -1420,8 +1420,9 @@ class TestPrivateSandbox:
         assert state.world.entity(Platform.meta, ad_set.id).daily_budget_micros == 30_000_000  # type: ignore[union-attr]
 
     async def test_the_emulator_enforces_its_rate_and_the_adapter_recovers(self) -> None:
-        """Real time here: the emulator allows 5 calls a second per account, the adapter is configured for 50."""
-        state = private_sandbox(rate=5, frozen=False)
+        """Real time here: the emulator allows 2 calls a second per account, the adapter is configured for 50 (so the
+        emulator refuses some even on a busy machine, where each answer takes longer)."""
+        state = private_sandbox(rate=2, frozen=False)
         emulator = private_emulator(state)
         codes: list[int] = []
 
