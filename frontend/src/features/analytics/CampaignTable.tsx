@@ -172,7 +172,7 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
               const target = drillTarget(search, row);
               return (
                 <tr key={`${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`}>
-                  <td className="max-w-80 py-2.5 pr-3 pl-5">
+                  <td className="min-w-64 py-2.5 pr-3 pl-5">
                     {target ? (
                       <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
                         {row.key.name}

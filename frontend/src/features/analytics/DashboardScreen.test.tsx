@@ -88,7 +88,7 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     // The missing rate is explained, with a way to fix it.
     expect(screen.getByText("Some amounts cannot be converted to your reporting currency")).toBeInTheDocument();
     expect(screen.getByText(/No EUR exchange rate for Nov 1 – 5, 2026/)).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "Add exchange rates" })).toHaveAttribute("href", `/orgs/${ORG_ID}/settings/exchange-rates`);
+    expect(screen.getByRole("link", { name: "Add exchange rates" })).toHaveAttribute("href", `/orgs/${ORG_ID}/exchange-rates`);
   });
 
   it("keeps the date range and comparison in the URL", async () => {

@@ -5,10 +5,10 @@ import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useBreakdown, useFreshness, useSummary, useTimeseries } from "./api";
 import { CampaignTable, DASHBOARD_ROUTE, tableRequest } from "./CampaignTable";
 import { DashboardFilters } from "./DashboardFilters";
-import { DateRangePicker } from "./DateRangePicker";
+import { COMPARE_OPTIONS, DateRangePicker } from "./DateRangePicker";
 import { ExportMenu } from "./ExportMenu";
 import { DataAsOf, FreshnessNotices } from "./FreshnessNotices";
-import { COMPARE_LABELS, KpiCards, KpiCardsSkeleton, MetricValue } from "./KpiCards";
+import { KpiCards, KpiCardsSkeleton, MetricValue } from "./KpiCards";
 import { isEmptyTotals, metric } from "./metrics";
 import { PacingCard } from "./PacingCard";
 import { PlatformLabel } from "./PlatformLabel";
@@ -80,7 +80,7 @@ function TrendsSection({ organizationId, query, search, onChange }: { organizati
       ) : (
         <div className={cn(series.isPlaceholderData && "opacity-60")}>
           <Suspense fallback={<ChartsFallback />}>
-            <TrendCharts series={series.data} previousLabel={compare === "none" ? null : COMPARE_LABELS[compare]} />
+            <TrendCharts series={series.data} previousLabel={compare === "none" ? null : COMPARE_OPTIONS[compare]} />
           </Suspense>
         </div>
       )}

@@ -1,33 +1,9 @@
-import type { MouseEvent, ReactNode } from "react";
-import { Link, useRouter } from "@tanstack/react-router";
+import { Link } from "@tanstack/react-router";
 import { Alert } from "@/components/ui";
 import { platformTitle } from "@/features/connections/platforms";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { formatDateRange } from "./DateRangePicker";
 import type { AccountFreshness, Freshness, MissingRate } from "./types";
-
-/** Where exchange rates are managed. */
-export function exchangeRatesPath(organizationId: string): string {
-  return `/orgs/${organizationId}/settings/exchange-rates`;
-}
-
-/** An in-app link to a path (client-side navigation; a modified click still opens a new tab). */
-function AppLink({ href, children }: { href: string; children: ReactNode }) {
-  const router = useRouter();
-  return (
-    <a
-      href={href}
-      className="font-medium underline underline-offset-2"
-      onClick={(e: MouseEvent) => {
-        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-        e.preventDefault();
-        router.history.push(href);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
 
 /** "Data as of Nov 22, 2026, 08:30" (the oldest last sync over the managed accounts). */
 export function DataAsOf({ freshness }: { freshness: Freshness | undefined }) {
@@ -123,7 +99,9 @@ export function FreshnessNotices({ organizationId, freshness, missingRates }: { 
             ))}
           </ul>
           <p className="mt-1">
-            Money figures that need these rates are shown as “—” rather than as a partial sum. <AppLink href={exchangeRatesPath(organizationId)}>Add exchange rates</AppLink>
+            Money figures that need these rates are shown as “—” rather than as a partial sum. <Link to="/orgs/$organizationId/exchange-rates" params={{ organizationId }} className="font-medium underline underline-offset-2">
+              Add exchange rates
+            </Link>
           </p>
         </Alert>
       )}

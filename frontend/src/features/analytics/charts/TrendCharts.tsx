@@ -12,7 +12,7 @@ function TrendChart({ series, id, previousLabel }: { series: TimeSeries; id: Met
   return (
     <figure className="min-w-0">
       <figcaption className="mb-2 text-sm font-medium text-neutral-800">{label}</figcaption>
-      <div className="h-52" role="img" aria-label={`${label} by ${series.granularity}${previousLabel ? `, compared with the ${previousLabel}` : ""}`}>
+      <div className="h-52" role="img" aria-label={`${label} by ${series.granularity}${previousLabel ? `, compared with the ${previousLabel.toLowerCase()}` : ""}`}>
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#e5e5e5" vertical={false} />
