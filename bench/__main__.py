@@ -11,6 +11,7 @@ BENCHMARKS: list[str] = [
     "api_list",
     "sync",
     "ingest",
+    "dashboard",
 ]
 
 

@@ -1,0 +1,770 @@
+"""Dashboard queries: the product's KPI query service against hand-written SQL on the same tables, at 10M rows.
+
+The store is filled straight in SQL (``generate_series``, no per-row Python): BENCH_DASHBOARD_ROWS (10,000,000)
+``metrics_daily`` rows at campaign, ad group and ad level, over many organizations, one of which is measured:
+
+- the measured organization (reporting currency USD): 8 ad accounts on the three platforms in USD, EUR and GBP,
+  125 campaigns each (1,000 in all), 3 ad groups per campaign, 3 ads per ad group, over 400 days ending on
+  ``END``. Campaigns run for 90 to 400 days each (some ended before the range, some started in it), so about 13
+  rows per running campaign and day. Exchange rates: EUR to USD every day (direct pair), USD to GBP on Mondays only
+  (the inverse pair, taken from the latest Monday on or before each day), as the product's rule allows.
+- other organizations of 2 accounts and 250 campaigns of the same shape, as many as it takes to reach the rows asked.
+
+Every entity is in the reporting dimension (``metric_entities``, campaigns active, paused or removed). The rollups
+are built by the product's own rebuild (``StoreRepository.rebuild_rollups``, what ingestion runs) for every account
+over the whole range, so they are exactly what ingestion would have built. A database generated with the same
+parameters is reused by later runs when kept (BENCH_DASHBOARD_KEEP=1); otherwise it is dropped at the end.
+
+Measured, for the last 30 and the last 365 days of the range (``since``/``until``, no comparison), as the API's
+handlers call them (a transaction with the tenant set, on the product's engine as the restricted app role):
+
+- ``summary``: ``analytics_query_service.summary``;
+- ``timeseries``: ``analytics_query_service.timeseries(..., Granularity.day)``;
+- ``breakdown``: ``analytics_query_service.breakdown(..., Dimension.campaign, sort="-spend", limit=50)``;
+
+against one hand-written statement each on a raw asyncpg connection as the same role with the tenant set, reading
+the daily rollups (``metrics_account_daily`` for totals and days, ``metrics_campaign_daily`` for campaigns, named
+from ``metric_entities``), converting money day by day with the same exchange-rate rule. Before measuring, every
+answer of the product is checked against the hand-written one (same numbers, same campaigns in the same order).
+BENCH_DASHBOARD_REPEAT (40) runs of each, interleaved (product, SQL, product, …) after 3 warm-up runs; latency is
+p50 and p95 over the runs. One BENCH line per query, then the headline: the product's worst p95 over the six
+queries, against the hand-written p95 of the same query.
+
+Tuning (environment): BENCH_DASHBOARD_ROWS (10000000), BENCH_DASHBOARD_REPEAT (40), BENCH_DASHBOARD_KEEP=1 (keep
+the generated database for the next run), BENCH_DASHBOARD_EXPLAIN=1 (print EXPLAIN ANALYZE of every statement the
+service sends, once per query).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid5
+
+import asyncpg  # type: ignore[import-untyped]  # no type information (the product reaches it through SQLAlchemy)
+from sqlalchemy import event
+
+from adpilot import migrate
+from adpilot.analytics.repository.store import StoreRepository
+from adpilot.analytics.service.query import AnalyticsQuery, Dimension, Granularity, analytics_query_service
+from adpilot.core.embedded_postgres import EmbeddedPostgres
+from adpilot.db import Database, DatabaseUrls, set_tenant, to_libpq_url
+from bench.harness import APP_ROLE, BENCH_HOME, bench_line, env_number, exclusive_bench_home, stop_on_sigterm
+
+TARGET_P95_MS = 50.0
+TARGET_RATIO = 1.2
+END = date(2026, 11, 20)
+DAYS = 400
+GROUPS = 3  # ad groups per campaign
+ADS = 3  # ads per ad group
+MEASURED_ACCOUNTS = (
+    ("google", "USD"),
+    ("google", "USD"),
+    ("google", "GBP"),
+    ("meta", "USD"),
+    ("meta", "USD"),
+    ("meta", "EUR"),
+    ("tiktok", "EUR"),
+    ("tiktok", "GBP"),
+)
+MEASURED_CAMPAIGNS = 125  # per account
+OTHER_ACCOUNTS = (("google", "USD"), ("meta", "USD"))
+OTHER_CAMPAIGNS = 125
+NAMESPACE = UUID("5b0c7a52-6d1e-4c1e-9a57-0d5a7c1f3e11")
+# Bumped whenever the generator changes, so that a kept database of an older shape is not reused.
+GENERATOR_VERSION = 1
+
+
+def _stepper() -> Callable[[str], None]:
+    started = time.monotonic()
+
+    def step(message: str) -> None:
+        print(f"[{time.monotonic() - started:5.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return step
+
+
+# --- the data -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    id: UUID
+    platform: str
+    currency: str
+    first_campaign: int  # the global number of its first campaign (ids and numbers derive from it)
+    campaigns: int
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: UUID
+    name: str
+    accounts: tuple[Account, ...]
+
+
+def _organization(number: int, shape: tuple[tuple[str, str], ...], campaigns: int, first: int) -> Organization:
+    accounts = tuple(
+        Account(uuid5(NAMESPACE, f"account-{number}-{i}"), platform, currency, first + i * campaigns, campaigns)
+        for i, (platform, currency) in enumerate(shape)
+    )
+    return Organization(uuid5(NAMESPACE, f"organization-{number}"), f"Organization {number}", accounts)
+
+
+# A campaign runs from day ``start`` for ``length`` days (days numbered 0..DAYS-1 from the first day of the range),
+# clipped to the range; ``k`` is its global number. Shared by the row generator and the count below.
+def _span(k: str) -> str:
+    return f"(({k} * 7919) % ({DAYS} + 200)) - 200 AS start, 90 + ({k} * 104729) % 311 AS length"
+
+
+_CAMPAIGN_DAYS = f"""
+SELECT COALESCE(sum(GREATEST(0, LEAST({DAYS} - 1, s.start + s.length - 1) - GREATEST(0, s.start) + 1)), 0)
+  FROM generate_series($1::bigint, $2::bigint) AS g(k), LATERAL (SELECT {_span("g.k")}) s
+"""  # noqa: S608 (constants of this module)
+
+# One organization's rows at every level: $1 organization, then per account id, platform, currency, first campaign,
+# campaigns; $7 the range's first day; $8 now. Numbers are deterministic functions of (campaign, entity, day).
+_GENERATE = f"""
+INSERT INTO metrics_daily (organization_id, ad_account_id, level, entity_platform_id, day, platform,
+                           campaign_platform_id, currency, extras, updated_at,
+                           impressions, clicks, spend_micros, conversions, conversion_value_micros)
+SELECT $1, acc.id, e.level, e.entity, $7::date + d.n::int, acc.platform, (21000000000 + k.k)::text, acc.currency,
+       '{{}}'::jsonb, $8, x.impressions, x.clicks, x.clicks * (150000 + (x.s * 31) % 900000),
+       (x.clicks * (x.s % 7) / 20)::numeric(20, 6) + (x.s % 4) * 0.25,
+       (x.clicks * (x.s % 7) / 20) * 40000000 + (x.s % 4) * 10000000
+  FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+       AS acc(id, platform, currency, first_campaign, campaigns)
+ CROSS JOIN LATERAL generate_series(acc.first_campaign, acc.first_campaign + acc.campaigns - 1) AS k(k)
+ CROSS JOIN LATERAL (SELECT {_span("k.k")}) s
+ CROSS JOIN LATERAL generate_series(GREATEST(0, s.start), LEAST({DAYS} - 1, s.start + s.length - 1)) AS d(n)
+ CROSS JOIN LATERAL (
+       SELECT 'campaign' AS level, 0 AS e, (21000000000 + k.k)::text AS entity, 9 AS scale
+       UNION ALL
+       SELECT 'ad_group', 1 + g, (150000000000 + k.k * 10 + g)::text, 3 FROM generate_series(0, {GROUPS - 1}) g
+       UNION ALL
+       SELECT 'ad', 1 + {GROUPS} + g * {ADS} + a, (700000000000 + k.k * 100 + g * 10 + a)::text, 1
+         FROM generate_series(0, {GROUPS - 1}) g, generate_series(0, {ADS - 1}) a
+ ) e
+ CROSS JOIN LATERAL (SELECT k.k * 1000003 + e.e * 7919 + d.n * 104729 AS s) h
+ CROSS JOIN LATERAL (
+       SELECT h.s, (200 + h.s % 5000) * e.scale AS impressions, ((200 + h.s % 5000) * e.scale) * (5 + h.s % 40) / 1000
+              AS clicks
+ ) x
+"""  # noqa: S608 (constants of this module)
+
+# The reporting dimension of one organization (same parameters but the dates): names, places, statuses.
+_ENTITIES = f"""
+INSERT INTO metric_entities (organization_id, ad_account_id, level, platform_id, platform, campaign_platform_id,
+                             parent_platform_id, name, status, updated_at)
+SELECT $1, acc.id, e.level, e.entity, acc.platform, (21000000000 + k.k)::text, e.parent, e.name,
+       CASE WHEN k.k % 10 < 7 THEN 'active' WHEN k.k % 10 < 9 THEN 'paused' ELSE 'removed' END, $7
+  FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+       AS acc(id, platform, currency, first_campaign, campaigns)
+ CROSS JOIN LATERAL generate_series(acc.first_campaign, acc.first_campaign + acc.campaigns - 1) AS k(k)
+ CROSS JOIN LATERAL (
+       SELECT 'campaign' AS level, (21000000000 + k.k)::text AS entity, NULL AS parent,
+              'Campaign ' || k.k || ' ' || acc.platform || ' ' || acc.currency AS name
+       UNION ALL
+       SELECT 'ad_group', (150000000000 + k.k * 10 + g)::text, (21000000000 + k.k)::text,
+              'Ad group ' || g || ' of campaign ' || k.k
+         FROM generate_series(0, {GROUPS - 1}) g
+       UNION ALL
+       SELECT 'ad', (700000000000 + k.k * 100 + g * 10 + a)::text, (150000000000 + k.k * 10 + g)::text,
+              'Ad ' || a || ' of ad group ' || g || ' of campaign ' || k.k
+         FROM generate_series(0, {GROUPS - 1}) g, generate_series(0, {ADS - 1}) a
+ ) e
+"""  # noqa: S608 (constants of this module)
+
+
+async def plan_organizations(superuser_url: str, target_rows: int) -> list[Organization]:
+    """The measured organization, then others until the rows reach ``target_rows`` (the last one rounds up)."""
+    per_campaign_day = 1 + GROUPS * (1 + ADS)
+    connection = await asyncpg.connect(to_libpq_url(superuser_url))
+    try:
+
+        async def rows_of(first: int, campaigns: int) -> int:
+            days: int = await connection.fetchval(_CAMPAIGN_DAYS, first, first + campaigns - 1)
+            return days * per_campaign_day
+
+        organizations = [_organization(0, MEASURED_ACCOUNTS, MEASURED_CAMPAIGNS, 0)]
+        first = len(MEASURED_ACCOUNTS) * MEASURED_CAMPAIGNS
+        rows = await rows_of(0, first)
+        size = len(OTHER_ACCOUNTS) * OTHER_CAMPAIGNS
+        while rows < target_rows:
+            organizations.append(_organization(len(organizations), OTHER_ACCOUNTS, OTHER_CAMPAIGNS, first))
+            rows += await rows_of(first, size)
+            first += size
+        return organizations
+    finally:
+        await connection.close()
+
+
+def _account_arrays(organization: Organization) -> list[list[Any]]:
+    accounts = organization.accounts
+    return [
+        [a.id for a in accounts],
+        [a.platform for a in accounts],
+        [a.currency for a in accounts],
+        [a.first_campaign for a in accounts],
+        [a.campaigns for a in accounts],
+    ]
+
+
+async def _insert_organization(connection: Any, organization: Organization) -> None:
+    await connection.execute(
+        "INSERT INTO organizations (id, name, require_mfa, is_demo, time_zone, reporting_currency, created_at) "
+        "VALUES ($1, $2, false, false, 'UTC', 'USD', now())",
+        organization.id,
+        organization.name,
+    )
+    for account in organization.accounts:
+        connection_id = uuid5(NAMESPACE, f"connection-{account.id}")
+        await connection.execute(
+            "INSERT INTO platform_connections (id, organization_id, platform, subject, display_name, "
+            "credentials_ciphertext, health, consecutive_failures, created_at, updated_at, health_changed_at) "
+            "VALUES ($1, $2, $3, $4, 'Benchmark login', '\\x00', 'ok', 0, now(), now(), now())",
+            connection_id,
+            organization.id,
+            account.platform,
+            str(connection_id),
+        )
+        await connection.execute(
+            "INSERT INTO ad_accounts (id, organization_id, connection_id, platform, platform_account_id, name, "
+            "currency, time_zone, is_manager, platform_active, managed, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, 'UTC', false, true, true, now(), now())",
+            account.id,
+            organization.id,
+            connection_id,
+            account.platform,
+            account.id.hex[:10],
+            f"{account.platform.title()} {account.currency} {account.first_campaign}",
+            account.currency,
+        )
+
+
+async def _exchange_rates(connection: Any, organization: Organization) -> None:
+    """EUR to USD every day (direct pair); USD to GBP on Mondays only (inverse pair), from before the range."""
+    first = END - timedelta(days=DAYS + 10)
+    await connection.execute(
+        """
+        INSERT INTO exchange_rates (organization_id, base_currency, quote_currency, day, rate, source, updated_at)
+        SELECT $1::uuid, 'EUR', 'USD', d::date, 1.05 + (extract(doy FROM d) % 50) * 0.001, 'manual', now()
+          FROM generate_series($2::date, $3::date, interval '1 day') d
+        UNION ALL
+        SELECT $1::uuid, 'USD', 'GBP', d::date, 0.77 + (extract(doy FROM d) % 30) * 0.0013, 'manual', now()
+          FROM generate_series($2::date, $3::date, interval '1 day') d
+         WHERE extract(isodow FROM d) = 1
+        """,
+        organization.id,
+        first,
+        END,
+    )
+
+
+async def generate(
+    superuser_url: str, database: Database, organizations: list[Organization], step: Callable[[str], None]
+) -> int:
+    """Fill the store; returns the metrics_daily row count."""
+    connection = await asyncpg.connect(to_libpq_url(superuser_url))
+    first_day = END - timedelta(days=DAYS - 1)
+    now = datetime.now(UTC)
+    try:
+        # A bulk load of rows consistent by construction: foreign-key triggers off for this session only.
+        await connection.execute("SET session_replication_role = replica")
+        await connection.execute("SET maintenance_work_mem = '512MB'")
+        started = time.monotonic()
+        for number, organization in enumerate(organizations):
+            async with connection.transaction():
+                await _insert_organization(connection, organization)
+                arrays = _account_arrays(organization)
+                await connection.execute(_GENERATE, organization.id, *arrays, first_day, now)
+                await connection.execute(_ENTITIES, organization.id, *arrays, now)
+                if number == 0:
+                    await _exchange_rates(connection, organization)
+            if number % 10 == 0 or number == len(organizations) - 1:
+                step(f"generated {number + 1}/{len(organizations)} organizations ({time.monotonic() - started:.0f} s)")
+        rows: int = await connection.fetchval("SELECT count(*) FROM metrics_daily")
+    finally:
+        await connection.close()
+    # The rollups as ingestion builds them: the product's rebuild, per account, over the whole range.
+    started = time.monotonic()
+    for organization in organizations:
+        async with database.transaction() as session:
+            await set_tenant(session, organization.id)
+            repository = StoreRepository(session)
+            for account in organization.accounts:
+                await repository.rebuild_rollups(organization.id, account.id, first_day, END)
+    step(f"rollups rebuilt by the product's rebuild ({time.monotonic() - started:.0f} s)")
+    connection = await asyncpg.connect(to_libpq_url(superuser_url))
+    try:
+        await connection.execute("VACUUM ANALYZE")
+        await connection.execute("CHECKPOINT")
+    finally:
+        await connection.close()
+    step("VACUUM ANALYZE done")
+    return rows
+
+
+# --- the database ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    urls: DatabaseUrls
+    superuser_url: str
+    pgdata: Path
+    database_name: str
+    reused: bool
+
+
+def _database_name(target_rows: int) -> str:
+    return f"adpilot_bench_dashboard_{target_rows}"
+
+
+def _fingerprint(target_rows: int) -> str:
+    return f"dashboard generator v{GENERATOR_VERSION} rows={target_rows} end={END} days={DAYS}"
+
+
+@contextlib.contextmanager
+def running(step: Callable[[str], None], target_rows: int, keep: bool) -> Iterator[Setup]:
+    """Embedded PostgreSQL in BENCH_HOME with the benchmark's database (a kept one of the same shape is reused)."""
+    postgres = EmbeddedPostgres(BENCH_HOME, APP_ROLE)
+    name = _database_name(target_rows)
+    with stop_on_sigterm(), exclusive_bench_home():
+        drop = not keep
+        try:
+            postgres.stop_if_running()  # left over by a run that was killed before it could clean up
+            server = postgres.start()
+            comment = asyncio.run(_database_comment(server.superuser, name))
+            reused = comment == _fingerprint(target_rows)
+            if not reused:
+                postgres.create_database(name)
+            urls = postgres.start(database=name)
+            migrate.upgrade(urls.owner, APP_ROLE)
+            step(f"embedded PostgreSQL started, database {name} {'reused' if reused else 'created'} and migrated")
+            superuser = urls.superuser.replace("@/postgres?", f"@/{name}?")
+            yield Setup(DatabaseUrls(owner=urls.owner, app=urls.app), superuser, postgres.pgdata, name, reused)
+        finally:
+            if drop:
+                with contextlib.suppress(RuntimeError):  # not started
+                    postgres.drop_database(name)
+            postgres.stop()
+            step(f"PostgreSQL stopped{'' if keep else f', {name} dropped'}")
+
+
+async def _database_comment(superuser_url: str, name: str) -> str | None:
+    connection = await asyncpg.connect(to_libpq_url(superuser_url))
+    try:
+        comment: str | None = await connection.fetchval(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", name
+        )
+        return comment
+    finally:
+        await connection.close()
+
+
+async def _mark_complete(superuser_url: str, name: str, fingerprint: str) -> None:
+    connection = await asyncpg.connect(to_libpq_url(superuser_url))
+    try:
+        await connection.execute(f"COMMENT ON DATABASE \"{name}\" IS '{fingerprint}'")
+    finally:
+        await connection.close()
+
+
+# --- the hand-written SQL -------------------------------------------------------------------------------------------
+
+# Per foreign currency and day of the range: the rate of the latest day on or before it with one, the direct pair
+# (currency -> reporting) preferred over the inverse of the reverse pair on that day; no rate -> NULL.
+# $1 organization, $2 since, $3 until, $4 reporting currency.
+_RATES = """
+rates AS (
+    SELECT cur.currency, days.day,
+           CASE WHEN ir.day IS NULL OR dr.day >= ir.day THEN dr.rate ELSE 1 / ir.rate END AS rate
+      FROM (SELECT DISTINCT currency FROM ad_accounts WHERE organization_id = $1 AND currency <> $4) cur
+     CROSS JOIN (SELECT d::date AS day FROM generate_series($2::date, $3::date, interval '1 day') d) days
+      LEFT JOIN LATERAL (SELECT r.day, r.rate FROM exchange_rates r
+                          WHERE r.organization_id = $1 AND r.base_currency = cur.currency AND r.quote_currency = $4
+                            AND r.day <= days.day ORDER BY r.day DESC LIMIT 1) dr ON true
+      LEFT JOIN LATERAL (SELECT r.day, r.rate FROM exchange_rates r
+                          WHERE r.organization_id = $1 AND r.base_currency = $4 AND r.quote_currency = cur.currency
+                            AND r.day <= days.day ORDER BY r.day DESC LIMIT 1) ir ON true
+)"""
+_SUMS = """
+coalesce(sum(t.impressions), 0)::bigint AS impressions, coalesce(sum(t.clicks), 0)::bigint AS clicks,
+coalesce(sum(t.conversions), 0) AS conversions,
+CASE WHEN bool_or(t.currency <> $4 AND r.rate IS NULL) THEN NULL
+     ELSE coalesce(round(sum(t.spend_micros * CASE WHEN t.currency = $4 THEN 1 ELSE r.rate END)), 0) END::bigint
+     AS spend,
+CASE WHEN bool_or(t.currency <> $4 AND r.rate IS NULL) THEN NULL
+     ELSE coalesce(round(sum(t.conversion_value_micros * CASE WHEN t.currency = $4 THEN 1 ELSE r.rate END)), 0)
+     END::bigint AS value"""
+HAND_WRITTEN = {
+    "summary": f"""
+WITH {_RATES}
+SELECT {_SUMS}
+  FROM metrics_account_daily t LEFT JOIN rates r ON r.currency = t.currency AND r.day = t.day
+ WHERE t.organization_id = $1 AND t.day BETWEEN $2 AND $3
+""",  # noqa: S608 (constants of this module)
+    "timeseries": f"""
+WITH {_RATES}
+SELECT t.day, {_SUMS}
+  FROM metrics_account_daily t LEFT JOIN rates r ON r.currency = t.currency AND r.day = t.day
+ WHERE t.organization_id = $1 AND t.day BETWEEN $2 AND $3
+ GROUP BY t.day ORDER BY t.day
+""",  # noqa: S608 (constants of this module)
+    "breakdown": f"""
+WITH {_RATES},
+groups AS (
+    SELECT t.platform, t.ad_account_id, t.campaign_platform_id, {_SUMS}
+      FROM metrics_campaign_daily t LEFT JOIN rates r ON r.currency = t.currency AND r.day = t.day
+     WHERE t.organization_id = $1 AND t.day BETWEEN $2 AND $3
+     GROUP BY t.platform, t.ad_account_id, t.campaign_platform_id
+)
+SELECT g.*, coalesce(e.name, g.campaign_platform_id) AS name, e.status, count(*) OVER () AS total_count
+  FROM groups g
+  LEFT JOIN metric_entities e ON e.organization_id = $1 AND e.ad_account_id = g.ad_account_id
+                             AND e.level = 'campaign' AND e.platform_id = g.campaign_platform_id
+ ORDER BY g.spend DESC NULLS LAST, coalesce(e.name, g.campaign_platform_id), g.platform, g.ad_account_id,
+          g.campaign_platform_id
+ LIMIT 50
+""",  # noqa: S608 (constants of this module)
+}
+
+QUERIES = ("summary", "timeseries", "breakdown")
+WINDOWS = (30, 365)
+
+# An answer reduced to what both sides must agree on: per row (key, impressions, clicks, conversions, spend, value).
+Answer = list[tuple[Any, ...]]
+
+
+def _numbers(
+    impressions: int, clicks: int, conversions: Decimal, spend: int | None, value: int | None
+) -> tuple[Any, ...]:
+    return (int(impressions), int(clicks), Decimal(conversions).normalize(), spend, value)
+
+
+async def product_answer(database: Database, organization_id: UUID, query: str, since: date, until: date) -> Answer:
+    analytics = AnalyticsQuery(since=since, until=until)
+    async with database.transaction() as session:
+        await set_tenant(session, organization_id)
+        if query == "summary":
+            summary = await analytics_query_service.summary(session, organization_id, analytics)
+            t = summary.totals
+            return [_numbers(t.impressions, t.clicks, t.conversions, t.spend_micros, t.conversion_value_micros)]
+        if query == "timeseries":
+            series = await analytics_query_service.timeseries(session, organization_id, analytics, Granularity.day)
+            return [
+                (
+                    p.period_start,
+                    *_numbers(t.impressions, t.clicks, t.conversions, t.spend_micros, t.conversion_value_micros),
+                )
+                for p in series.points
+                for t in (p.totals,)
+                if t.impressions or t.clicks or t.spend_micros or t.conversions
+            ]
+        breakdown = await analytics_query_service.breakdown(
+            session, organization_id, analytics, Dimension.campaign, sort="-spend", limit=50
+        )
+        return [
+            (
+                r.key.platform.value,
+                r.key.ad_account_id,
+                r.key.campaign_platform_id,
+                r.key.name,
+                breakdown.total_count,
+                *_numbers(
+                    r.totals.impressions,
+                    r.totals.clicks,
+                    r.totals.conversions,
+                    r.totals.spend_micros,
+                    r.totals.conversion_value_micros,
+                ),
+            )
+            for r in breakdown.rows
+        ]
+
+
+async def hand_written_answer(connection: Any, organization_id: UUID, query: str, since: date, until: date) -> Answer:
+    async with connection.transaction():
+        await connection.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+        rows = await connection.fetch(HAND_WRITTEN[query], organization_id, since, until, "USD")
+    if query == "summary":
+        r = rows[0]
+        return [_numbers(r["impressions"], r["clicks"], r["conversions"], r["spend"], r["value"])]
+    if query == "timeseries":
+        return [
+            (r["day"], *_numbers(r["impressions"], r["clicks"], r["conversions"], r["spend"], r["value"])) for r in rows
+        ]
+    return [
+        (
+            r["platform"],
+            r["ad_account_id"],
+            r["campaign_platform_id"],
+            r["name"],
+            r["total_count"],
+            *_numbers(r["impressions"], r["clicks"], r["conversions"], r["spend"], r["value"]),
+        )
+        for r in rows
+    ]
+
+
+# --- measuring ------------------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+
+
+@dataclass
+class Timings:
+    product: list[float] = field(default_factory=list)
+    hand_written: list[float] = field(default_factory=list)
+    # Per run of the product: the milliseconds its statements took (sent to answered), and how many it sent.
+    product_sql: list[float] = field(default_factory=list)
+    statements: int = 0
+
+
+class StatementClock:
+    """The time the product's engine spends in statements (from sending one to its answer), summed until read."""
+
+    def __init__(self, database: Database) -> None:
+        self.engine = database.engine.sync_engine
+        self.milliseconds = 0.0
+        self.count = 0
+        self._started: list[float] = []
+
+    def _before(self, *_: Any) -> None:
+        self._started.append(time.perf_counter())
+
+    def _after(self, *_: Any) -> None:
+        if self._started:
+            self.milliseconds += 1000 * (time.perf_counter() - self._started.pop())
+            self.count += 1
+
+    def read(self) -> tuple[float, int]:
+        milliseconds, count = self.milliseconds, self.count
+        self.milliseconds, self.count = 0.0, 0
+        return milliseconds, count
+
+    @contextlib.contextmanager
+    def listening(self) -> Iterator[None]:
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        try:
+            yield
+        finally:
+            event.remove(self.engine, "before_cursor_execute", self._before)
+            event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+async def _timed(work: Callable[[], Awaitable[Answer]]) -> float:
+    started = time.perf_counter()
+    await work()
+    return 1000 * (time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def captured_statements(database: Database) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement (and its parameters) the product's engine sends while the block runs."""
+    statements: list[tuple[str, Any]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        statements.append((statement, parameters))
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+async def explain(database: Database, organization_id: UUID, query: str, since: date, until: date) -> list[str]:
+    """EXPLAIN ANALYZE of every statement one call of the service sends (the tenant set, as the app role)."""
+    with captured_statements(database) as statements:
+        await product_answer(database, organization_id, query, since, until)
+    lines: list[str] = []
+    async with database.transaction() as session:
+        await set_tenant(session, organization_id)
+        connection = await session.connection()
+        raw: Any = (await connection.get_raw_connection()).dbapi_connection
+        driver = raw._connection
+        for statement, parameters in statements:
+            if statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "BEGIN", "COMMIT")):
+                continue
+            plan = await driver.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *(parameters or ()))
+            lines.append("-- " + " ".join(statement.split())[:200])
+            lines.extend(row[0] for row in plan)
+    return lines
+
+
+async def measure(
+    database: Database,
+    app_url: str,
+    organization_id: UUID,
+    repeat: int,
+    explaining: bool,
+    step: Callable[[str], None],
+) -> tuple[dict[tuple[str, int], Timings], list[str], list[str]]:
+    connection = await asyncpg.connect(to_libpq_url(app_url))
+    clock = StatementClock(database)
+    timings: dict[tuple[str, int], Timings] = {}
+    mismatches: list[str] = []
+    plans: list[str] = []
+    try:
+        with clock.listening():
+            for days in WINDOWS:
+                since = END - timedelta(days=days - 1)
+                for query in QUERIES:
+                    ours = await product_answer(database, organization_id, query, since, END)
+                    theirs = await hand_written_answer(connection, organization_id, query, since, END)
+                    if ours != theirs or not ours:
+                        difference = next(
+                            (f"{a} != {b}" for a, b in zip(ours, theirs, strict=False) if a != b),
+                            f"{len(ours)} rows != {len(theirs)} rows",
+                        )
+                        mismatches.append(f"{query} {days}d: the service and the SQL disagree: {difference}")
+                    if explaining:
+                        plans.append(f"== {query} {days} days")
+                        plans.extend(await explain(database, organization_id, query, since, END))
+                    timing = timings.setdefault((query, days), Timings())
+
+                    async def ours_once(query: str = query, since: date = since) -> Answer:
+                        return await product_answer(database, organization_id, query, since, END)
+
+                    async def theirs_once(query: str = query, since: date = since) -> Answer:
+                        return await hand_written_answer(connection, organization_id, query, since, END)
+
+                    for run in range(3 + repeat):
+                        clock.read()
+                        product = await _timed(ours_once)
+                        sql, statements = clock.read()
+                        hand = await _timed(theirs_once)
+                        if run >= 3:
+                            timing.product.append(product)
+                            timing.product_sql.append(sql)
+                            timing.statements = statements
+                            timing.hand_written.append(hand)
+                    step(
+                        f"{query} {days} days: p95 {percentile(timing.product, 0.95):.1f} ms "
+                        f"(hand-written {percentile(timing.hand_written, 0.95):.1f} ms)"
+                    )
+    finally:
+        await connection.close()
+    return timings, mismatches, plans
+
+
+async def sizes(superuser_url: str) -> dict[str, tuple[int, int]]:
+    """Rows (estimated) and bytes (with indexes) of the store's tables."""
+    connection = await asyncpg.connect(to_libpq_url(superuser_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT relname, reltuples::bigint, pg_total_relation_size(oid) FROM pg_class "
+            "WHERE relkind = 'r' AND relname LIKE ANY (ARRAY['metrics_%', 'metric_entities'])"
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+    finally:
+        await connection.close()
+
+
+def main() -> int:
+    from adpilot.core.logging import configure_logging
+
+    target_rows = int(env_number("BENCH_DASHBOARD_ROWS", 10_000_000))
+    repeat = int(env_number("BENCH_DASHBOARD_REPEAT", 40))
+    keep = os.environ.get("BENCH_DASHBOARD_KEEP", "") not in ("", "0")
+    explaining = os.environ.get("BENCH_DASHBOARD_EXPLAIN", "") not in ("", "0")
+    configure_logging("WARNING")
+    step = _stepper()
+    with running(step, target_rows, keep) as setup:
+
+        async def go() -> tuple[int, float, dict[str, tuple[int, int]], Any]:
+            database = Database(setup.urls)
+            try:
+                organizations = await plan_organizations(setup.superuser_url, target_rows)
+                generated_seconds = 0.0
+                if setup.reused:
+                    step("reusing the kept database")
+                    connection = await asyncpg.connect(to_libpq_url(setup.superuser_url))
+                    try:
+                        rows: int = await connection.fetchval("SELECT count(*) FROM metrics_daily")
+                    finally:
+                        await connection.close()
+                else:
+                    started = time.monotonic()
+                    rows = await generate(setup.superuser_url, database, organizations, step)
+                    generated_seconds = time.monotonic() - started
+                    await _mark_complete(setup.superuser_url, setup.database_name, _fingerprint(target_rows))
+                table_sizes = await sizes(setup.superuser_url)
+                measured = await measure(database, setup.urls.app, organizations[0].id, repeat, explaining, step)
+                return rows, generated_seconds, table_sizes, (organizations, measured)
+            finally:
+                await database.dispose()
+
+        rows, generated_seconds, table_sizes, (organizations, (timings, mismatches, plans)) = asyncio.run(go())
+    measured_org = organizations[0]
+    print(
+        f"dashboard: {rows} metrics_daily rows in {len(organizations)} organizations"
+        + (f" (generated in {generated_seconds:.0f} s)" if generated_seconds else " (kept database)")
+        + f"; measured organization: {len(measured_org.accounts)} accounts (USD, EUR, GBP; reporting USD), "
+        f"{sum(a.campaigns for a in measured_org.accounts)} campaigns, {DAYS} days to {END}; "
+        f"{repeat} runs per query; cpus={os.cpu_count()} loadavg={os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    total_bytes = sum(size for _, size in table_sizes.values())
+    print(
+        "dashboard tables: "
+        + ", ".join(
+            f"{name} {n / 1e6:.2f}M rows {size / 2**30:.2f} GiB" for name, (n, size) in sorted(table_sizes.items())
+        )
+        + f"; {total_bytes / 2**30:.2f} GiB in all",
+        flush=True,
+    )
+    for line in plans:
+        print(f"dashboard plan {line}", flush=True)
+    lines: list[str] = []
+    worst: tuple[float, float, str] | None = None
+    for days in WINDOWS:
+        for query in QUERIES:
+            timing = timings[(query, days)]
+            p50, p95 = percentile(timing.product, 0.5), percentile(timing.product, 0.95)
+            h50, h95 = percentile(timing.hand_written, 0.5), percentile(timing.hand_written, 0.95)
+            print(
+                f"dashboard query={query} days={days} adpilot p50={p50:.2f}ms p95={p95:.2f}ms "
+                f"hand_written p50={h50:.2f}ms p95={h95:.2f}ms ratio_p95={p95 / h95:.2f} "
+                f"adpilot_statements={timing.statements} adpilot_sql_p50={percentile(timing.product_sql, 0.5):.2f}ms "
+                f"(the rest of p50: Python, SQLAlchemy, round trips)",
+                flush=True,
+            )
+            lines.append(bench_line(f"dashboard_{query}_{days}d_p95", p95, "ms", h95, p95 / h95))
+            if worst is None or p95 > worst[0]:
+                worst = (p95, h95, f"{query} {days}d")
+    for mismatch in mismatches:
+        print(f"dashboard MISMATCH {mismatch}", flush=True)
+    assert worst is not None
+    p95, h95, which = worst
+    print(
+        f"dashboard verdict: worst p95 {p95:.1f} ms ({which}) "
+        f"{'meets' if p95 <= TARGET_P95_MS else 'MISSES'} <= {TARGET_P95_MS:g} ms; ratio to hand-written SQL "
+        f"{p95 / h95:.2f} {'meets' if p95 / h95 <= TARGET_RATIO else 'MISSES'} <= {TARGET_RATIO}",
+        flush=True,
+    )
+    for line in lines:
+        print(line, flush=True)
+    print(bench_line("dashboard_p95", p95, "ms", h95, p95 / h95), flush=True)
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
