@@ -58,6 +58,15 @@ function OutboxMessages() {
               </p>
             </header>
             <pre className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-neutral-800">{linkify(m.body_text)}</pre>
+            {m.attachments.length > 0 && (
+              <ul aria-label="Attachments" className="border-t border-neutral-100 px-5 py-3 text-xs text-neutral-600">
+                {m.attachments.map((a) => (
+                  <li key={a.filename}>
+                    📎 {a.filename} · {a.content_type} · {a.size.toLocaleString()} bytes
+                  </li>
+                ))}
+              </ul>
+            )}
           </article>
         </Card>
       ))}
