@@ -265,6 +265,26 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     expect(screen.getByRole("progressbar", { name: "Sync of Tokyo Store" })).toHaveAttribute("aria-valuenow", "42");
   });
 
+  it("fills itself in when a sync finishes", async () => {
+    let synced = false;
+    fakeApi({
+      freshness: () =>
+        synced
+          ? freshness([accountFreshness()])
+          : freshness([accountFreshness({ last_synced_at: null, running: { scope: "backfill", status: "running", days_done: 10, days_total: 90 } })], { data_as_of: null }),
+      summary: () => (synced ? summary() : summary({ totals: ZERO, previous: ZERO })),
+    });
+    const { queryClient } = renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
+    expect(await screen.findByText("No data in this range")).toBeInTheDocument();
+    expect(screen.getByText(/: 10 of 90 days/)).toBeInTheDocument();
+    expect(screen.getByText("Waiting for the first sync")).toBeInTheDocument();
+    synced = true;
+    await queryClient.refetchQueries({ predicate: (q) => String(q.queryKey[1]).endsWith("/analytics/freshness") });
+    await waitFor(() => expect(within(card("Spend")).getByText("$15.23")).toBeInTheDocument());
+    expect(screen.queryByText("No data in this range")).not.toBeInTheDocument();
+    expect(screen.queryByText(/of 90 days/)).not.toBeInTheDocument();
+  });
+
   it("shows an error with a retry when the numbers cannot be loaded", async () => {
     let fail = true;
     fakeApi({ summary: () => (fail ? problem(503, "service-unavailable", { detail: "The database is busy." }) : summary()) });

@@ -2,7 +2,7 @@ import { lazy, Suspense, useCallback, useId, useMemo, type ReactNode } from "rea
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Card, CardHeader, EmptyState, ErrorState, PageHeader, buttonClasses, cn } from "@/components/ui";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
-import { useBreakdown, useFreshness, useSummary, useTimeseries } from "./api";
+import { useBreakdown, useFreshness, useRefreshWhenSynced, useSummary, useTimeseries } from "./api";
 import { CampaignTable, DASHBOARD_ROUTE, tableRequest } from "./CampaignTable";
 import { DashboardFilters } from "./DashboardFilters";
 import { COMPARE_OPTIONS, DateRangePicker } from "./DateRangePicker";
@@ -152,6 +152,7 @@ export function DashboardScreen() {
   );
 
   const freshness = useFreshness(org.id);
+  useRefreshWhenSynced(freshness.data);
   const summary = useSummary(org.id, query);
   // The KPI cards' sparklines share the trend chart's query (one request).
   const granularity = search.granularity ?? DEFAULT_GRANULARITY;

@@ -2,9 +2,10 @@
  * The analytics API: query hooks on the generated client, and authenticated downloads of the exports (whose URLs
  * carry the same parameters as the screen's queries).
  */
-import { keepPreviousData } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+import { keepPreviousData, useQueryClient, type Query } from "@tanstack/react-query";
 import { $api, API_PREFIX, authFetch } from "@/api/client";
-import type { AnalyticsQuery, BreakdownSort, Dimension, Granularity } from "./types";
+import type { AnalyticsQuery, BreakdownSort, Dimension, Freshness, Granularity } from "./types";
 
 type Param = string | number | boolean | readonly string[] | undefined | null;
 
@@ -83,6 +84,29 @@ export function useFreshness(organizationId: string) {
     { params: { path: orgPath(organizationId) } },
     { refetchInterval: (q) => (q.state.data?.accounts.some((a) => a.running) ? FRESHNESS_POLL_MS : false) },
   );
+}
+
+function isNumbersQuery(query: Query): boolean {
+  const path = query.queryKey[1];
+  return typeof path === "string" && path.startsWith(`${ORG}/analytics/`) && !path.endsWith("/freshness");
+}
+
+/**
+ * Fresh numbers as they arrive: while a sync runs (a backfill's days, a re-read) and when one finishes, the
+ * dashboard's queries are asked again, so a dashboard opened before the first sync fills itself in.
+ */
+export function useRefreshWhenSynced(freshness: Freshness | undefined) {
+  const queryClient = useQueryClient();
+  const signature = freshness
+    ? [freshness.data_as_of ?? "", ...freshness.accounts.map((a) => `${a.ad_account_id}:${a.last_synced_at ?? ""}:${a.running?.days_done ?? ""}`)].join("|")
+    : null;
+  const previous = useRef(signature);
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = signature;
+    if (before === null || signature === null || before === signature) return;
+    void queryClient.invalidateQueries({ predicate: isNumbersQuery });
+  }, [signature, queryClient]);
 }
 
 /** The file name a Content-Disposition header gives (RFC 6266, `filename*` first), or null. */
