@@ -21,6 +21,7 @@ from adpilot.config import get_settings
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, Platform
 from tests.analytics.helpers import add_ad_account, daily_row, ingest
+from tests.campaigns.test_entity_sync import run_jobs
 from tests.fixtures import OrgWorld, outbox
 from tests.test_mail import CollectingHandler, free_port
 
@@ -362,3 +363,27 @@ class TestSending:
         kinds = sorted(a["content_type"] for a in message["attachments"])
         assert kinds == ["application/pdf", "text/csv"]
         assert all(a["size"] > 0 for a in message["attachments"])
+
+
+class TestThroughTheJobQueue:
+    async def test_send_now_is_delivered_by_the_worker_and_its_retry(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, smtp: FlakyHandler
+    ) -> None:
+        created = await client.post(
+            schedules_url(world),
+            json={**SCHEDULE, "recipients": ["queue@example.com"], "attach_csv": False},
+            headers=world.member.headers,
+        )
+        smtp.failures = 1
+        sent = await client.post(
+            f"{schedules_url(world)}/{created.json()['id']}/send-now", headers=world.member.headers
+        )
+        assert sent.status_code == 202
+
+        await run_jobs(database)
+
+        [run] = await runs(client, world, created.json()["id"])
+        assert run["status"] == "succeeded" and run["attempts"] == 2, run
+        [(recipients, message)] = smtp.messages
+        assert recipients == ["queue@example.com"]
+        assert any(part.get_content_type() == "application/pdf" for part in message.walk())
