@@ -40,6 +40,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import CTE, FromClause
@@ -97,6 +98,14 @@ _SOURCES = {
     ),
     Source.ad_group: _Tables("metrics_daily", None, "t.campaign_platform_id", "t.entity_platform_id", "ad_group"),
     Source.ad: _Tables("metrics_daily", None, "t.campaign_platform_id", "t.entity_platform_id", "ad"),
+}
+
+
+# (source, key) pairs whose source rows are already one per key and day.
+_NATURAL_GRAIN = {
+    (Source.campaign, GroupBy.campaign),
+    (Source.ad_group, GroupBy.entity),
+    (Source.ad, GroupBy.entity),
 }
 
 
@@ -287,17 +296,18 @@ def _filters(where: RowFilter, tables: _Tables, params: _Params) -> list[str]:
             f"t.campaign_platform_id = ANY({params.add('campaigns', list(where.campaign_platform_ids), ARRAY(String))})"
         )
     if where.filters_campaigns:
-        conditions = [
-            f"c.organization_id = {params.add('org', where.organization_id)}",
-            "c.ad_account_id = t.ad_account_id",
-            "c.level = 'campaign'",
-            f"c.platform_id = {tables.campaign}",
-        ]
+        # The matching campaigns are listed once (an init plan) and each row is checked against that list by hash:
+        # the rows are still read through the day index, not campaign by campaign through scattered heap pages.
+        conditions = [f"c.organization_id = {params.add('org', where.organization_id)}", "c.level = 'campaign'"]
         if where.statuses:
             conditions.append(f"c.status = ANY({params.add('statuses', list(where.statuses), ARRAY(String))})")
         if where.name_contains is not None:
             conditions.append(f"c.name ILIKE {params.add('name', _like_pattern(where.name_contains))} ESCAPE '\\'")
-        predicates.append(f"EXISTS (SELECT 1 FROM metric_entities c WHERE {' AND '.join(conditions)})")  # noqa: S608
+        predicates.append(
+            f"(CAST(t.ad_account_id AS text) || '/' || {tables.campaign}) = ANY(ARRAY("  # noqa: S608
+            "SELECT CAST(c.ad_account_id AS text) || '/' || c.platform_id FROM metric_entities c "
+            f"WHERE {' AND '.join(conditions)}))"
+        )
     if where.parent_platform_id is not None:
         predicates.append(
             "EXISTS (SELECT 1 FROM metric_entities a "  # noqa: S608
@@ -330,9 +340,17 @@ _FACT_COLUMNS: dict[str, TypeEngine[Any]] = {
 }
 
 
-def _facts(where: RowFilter, source: Source, buckets: Sequence[Bucket], *, foreign_only: bool = False) -> CTE:
-    """The source rows of every bucket, one per (bucket, row): ``p, idx, platform, ad_account_id, campaign_id,
-    entity_id, currency, day, <numbers>``. ``foreign_only``: only the foreign-currency accounts, day by day."""
+def _facts(
+    where: RowFilter,
+    source: Source,
+    buckets: Sequence[Bucket],
+    *,
+    group_by: GroupBy | None = None,
+    foreign_only: bool = False,
+) -> CTE:
+    """The source rows of every bucket summed per (bucket, group, currency, day): ``p, idx, platform, ad_account_id,
+    campaign_id, entity_id, currency, day, <numbers>`` (key columns outside ``group_by`` are NULL).
+    ``foreign_only``: only the foreign-currency accounts, day by day."""
     tables = _SOURCES[source]
     params = _Params()
     org = params.add("org", where.organization_id)
@@ -387,7 +405,31 @@ def _facts(where: RowFilter, source: Source, buckets: Sequence[Bucket], *, forei
         )
     if not branches:
         raise ValueError("no days to read")
-    return params.bind(" UNION ALL ".join(branches)).columns(**_FACT_COLUMNS).cte("facts")
+    union = " UNION ALL ".join(branches)
+    if (source, group_by) in _NATURAL_GRAIN:
+        # One row per group and day already (a campaign rollup row, an ad group's or ad's row): nothing to sum.
+        return params.bind(union).columns(**_FACT_COLUMNS).cte("facts")
+    # Rows of one (bucket, currency, day) and group are summed before anything else: a rate applies to the whole
+    # sum, so conversion and the aggregates above see a few rows per day instead of one per campaign.
+    kept = set(_GROUP_COLUMNS[group_by]) if group_by is not None else set()
+    key_columns = [
+        name if name in kept else f"CAST(NULL AS {kind}) AS {name}"
+        for name, kind in (
+            ("platform", "varchar"),
+            ("ad_account_id", "uuid"),
+            ("campaign_id", "varchar"),
+            ("entity_id", "varchar"),
+        )
+    ]
+    sums = ", ".join(
+        f"CAST(sum({name}) AS {'numeric' if name == 'conversions' else 'bigint'}) AS {name}" for name in NUMBERS
+    )
+    grouped = ", ".join(["p", "idx", *sorted(kept), "currency", "day"])
+    sql = (
+        f"SELECT p, idx, {', '.join(key_columns)}, currency, day, {sums} "  # noqa: S608
+        f"FROM ({union}) AS u GROUP BY {grouped}"
+    )
+    return params.bind(sql).columns(**_FACT_COLUMNS).cte("facts")
 
 
 def _span(buckets: Sequence[Bucket]) -> tuple[date, date]:
@@ -397,22 +439,35 @@ def _span(buckets: Sequence[Bucket]) -> tuple[date, date]:
 class _Priced:
     """The facts joined to their exchange rate, with the money sums that go NULL when a needed rate is missing."""
 
-    def __init__(self, where: RowFilter, source: Source, buckets: Sequence[Bucket]) -> None:
-        self.facts = _facts(where, source, buckets)
+    def __init__(
+        self, where: RowFilter, source: Source, buckets: Sequence[Bucket], group_by: GroupBy | None = None
+    ) -> None:
+        self.facts = _facts(where, source, buckets, group_by=group_by)
         self.reporting = literal(where.reporting_currency, String)
         f = self.facts.c
         if where.foreign_currencies:
             since, until = _span(buckets)
-            self.rates: CTE | None = exchange_rates_by_day(
+            by_day = exchange_rates_by_day(
                 where.organization_id, where.reporting_currency, since, until, where.foreign_currencies
-            ).cte("rates")
-            self.from_: FromClause = self.facts.outerjoin(
-                self.rates, and_(self.rates.c.currency == f.currency, self.rates.c.day == f.day)
+            ).cte("rates_by_day")
+            # Each currency's rates as one array from its first covered day (the fragment's days are consecutive
+            # from there to ``until``): a fact row finds its rate by subscript after a join on the currency alone,
+            # instead of a join on (currency, day) that would sort every row.
+            arrays = (
+                select(
+                    by_day.c.currency,
+                    func.min(by_day.c.day).label("first_day"),
+                    func.array_agg(aggregate_order_by(by_day.c.rate, by_day.c.day)).label("rates"),
+                )
+                .group_by(by_day.c.currency)
+                .cte("rate_arrays")
             )
-            self.rate: ColumnElement[Any] = case((f.currency == self.reporting, literal(1)), else_=self.rates.c.rate)
-            self.missing: ColumnElement[bool] = and_(f.currency != self.reporting, self.rates.c.rate.is_(None))
+            self.from_: FromClause = self.facts.outerjoin(arrays, arrays.c.currency == f.currency)
+            offset = (f.day - arrays.c.first_day).cast(Integer) + 1
+            rate = arrays.c.rates[offset]
+            self.rate: ColumnElement[Any] = case((f.currency == self.reporting, literal(1)), else_=rate)
+            self.missing: ColumnElement[bool] = and_(f.currency != self.reporting, rate.is_(None))
         else:
-            self.rates = None
             self.from_ = self.facts
             self.rate = literal(1)
             # Rows in another currency with no rate to convert them (the account list was stale): never summed.
@@ -460,14 +515,23 @@ _SORTS = {
 }
 
 
+# The aggregations sort and hash tens of thousands of rows; PostgreSQL's default 4 MB would spill them to disk.
+_WORK_MEM = "64MB"
+
+
 class QueryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _roomy(self) -> None:
+        """Enough memory for this transaction's aggregations (transaction-local, like the tenant setting)."""
+        await self.session.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": _WORK_MEM})
 
     async def totals(
         self, where: RowFilter, source: Source, buckets: Sequence[Bucket]
     ) -> dict[tuple[int, int], Numbers]:
         """The numbers of every bucket that has rows, by (period, index)."""
+        await self._roomy()
         priced = _Priced(where, source, buckets)
         f = priced.facts.c
         query = select(f.p, f.idx, *priced.numbers()).select_from(priced.from_).group_by(f.p, f.idx)
@@ -494,7 +558,8 @@ class QueryRepository:
         if sort not in _SORTS:
             raise ValueError(f"unknown sort {sort}")
         buckets = [current] if previous is None else [current, previous]
-        priced = _Priced(where, source, buckets)
+        await self._roomy()
+        priced = _Priced(where, source, buckets, group_by)
         f = priced.facts.c
         keys = [f[name] for name in _GROUP_COLUMNS[group_by]]
         current_numbers = priced.numbers(0)
