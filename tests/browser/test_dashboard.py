@@ -1,0 +1,164 @@
+"""The demo dashboard in a real browser: a demo server (`adpilot serve` with its demo workspace, whose numbers flow
+from the sandbox's emulators through the real adapters into the store) is opened, the date range changed, a
+campaign drilled into, and the table's CSV and the PDF report downloaded — the PDF is rendered to an image."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, WEB_DIST, _free_port, _wait_ready
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "a-demo-passphrase-for-browser-tests"
+# The demo's metrics backfill runs in the server's in-process worker after start-up.
+DATA_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def demo_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real adpilot server with the demo workspace, its own embedded PostgreSQL and port; stopped at the end."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (make test installs it with apt-get install chromium)")
+    if not (WEB_DIST / "index.html").exists():
+        pytest.fail("the web app is not built: run `make web` (make test does it)")
+    home = ROOT / ".adpilot-browser-demo"
+    shutil.rmtree(home, ignore_errors=True)
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ADPILOT_") and key != "DATABASE_URL"}
+    env.update(
+        {
+            "ADPILOT_HOME": str(home),
+            "ADPILOT_PORT": str(port),
+            "ADPILOT_ENVIRONMENT": "development",
+            "ADPILOT_LOG_LEVEL": "WARNING",
+            "ADPILOT_DEMO_EMAIL": DEMO_EMAIL,
+            "ADPILOT_DEMO_PASSWORD": DEMO_PASSWORD,
+        }
+    )
+    log_path = tmp_path_factory.mktemp("demo-server") / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "adpilot.cli", "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process, log_path)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+async def demo_page(demo_server_url: str) -> AsyncIterator[Page]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(base_url=demo_server_url, accept_downloads=True)
+        page = await context.new_page()
+        page.set_default_timeout(20_000)
+        try:
+            yield page
+        finally:
+            await context.close()
+            await browser.close()
+
+
+def search_of(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+async def test_demo_dashboard_range_drill_down_and_downloads(demo_page: Page, tmp_path: Path) -> None:
+    page = demo_page
+    await page.goto("/login")
+    await page.get_by_label("Email").fill(DEMO_EMAIL)
+    await page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+
+    # The organization's home is the dashboard; it fills itself in as the demo's backfill lands.
+    await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    key_figures = page.get_by_role("list", name="Key figures")
+    spend = key_figures.get_by_role("group", name="Spend", exact=True)
+    await expect(spend).to_contain_text(re.compile(r"\$\d[\d,]*\.\d\d"), timeout=DATA_TIMEOUT_MS)
+    await expect(page.get_by_text(re.compile(r"^Data as of "))).to_be_visible(timeout=DATA_TIMEOUT_MS)
+    campaigns = page.get_by_role("table", name=re.compile(r"^Campaigns"))
+    await expect(campaigns).to_be_visible()
+    platforms = page.get_by_role("table", name="Spend, conversions and ROAS by platform")
+    for platform in ("Google Ads", "Meta Ads", "TikTok Ads"):
+        await expect(platforms.get_by_role("rowheader", name=platform)).to_be_visible(timeout=DATA_TIMEOUT_MS)
+    thirty_days = await spend.text_content()
+
+    # Another date range: in the URL, and other numbers.
+    await page.get_by_label("Date range").select_option("last_7_days")
+    await expect(page).to_have_url(re.compile(r"[?&]preset=last_7_days"))
+    await expect(spend).not_to_have_text(thirty_days or "")
+    await expect(spend).to_contain_text(re.compile(r"\$\d[\d,]*\.\d\d"))
+
+    # Drill into the biggest campaign: its ad groups (Meta: ad sets), with a breadcrumb back.
+    first = campaigns.get_by_role("link").first
+    campaign_name = (await first.text_content() or "").strip()
+    assert campaign_name
+    await first.click()
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb")
+    await expect(breadcrumb.get_by_text(campaign_name, exact=True)).to_have_attribute("aria-current", "page")
+    await expect(page.get_by_role("table", name=re.compile(r"^(Ad groups|Ad sets) of "))).to_be_visible()
+    query = search_of(page)
+    assert query["preset"] == ["last_7_days"]
+    assert "campaign" in query and "campaignAccount" in query
+
+    # The table as CSV: the drilled-down level with the page's range.
+    async with page.expect_download() as csv_download:
+        await page.get_by_role("button", name="Table as CSV").click()
+    csv_path = tmp_path / "table.csv"
+    await (await csv_download.value).save_as(csv_path)
+    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
+    assert len(rows) >= 2, rows
+    assert any("spend" in cell.lower() for cell in rows[0]), rows[0]
+
+    # Back to the campaigns, then the PDF report, which renders.
+    await breadcrumb.get_by_role("link", name="All campaigns").click()
+    await expect(page.get_by_role("table", name=re.compile(r"^Campaigns"))).to_be_visible()
+    assert "campaign" not in search_of(page)
+    async with page.expect_download(timeout=60_000) as pdf_download:
+        await page.get_by_role("button", name="PDF report").click()
+    pdf_path = tmp_path / "report.pdf"
+    await (await pdf_download.value).save_as(pdf_path)
+    data = pdf_path.read_bytes()
+    assert data.startswith(b"%PDF-"), data[:20]
+
+    # pypdfium2 ships no type information.
+    pdfium = importlib.import_module("pypdfium2")
+    document = pdfium.PdfDocument(data)
+    try:
+        assert len(document) >= 1
+        image = document[0].render(scale=1).to_pil()
+        width, height = image.size
+        assert width > 100 and height > 100
+        # Not a blank page: the report draws text and charts.
+        extrema = image.convert("L").getextrema()
+        assert extrema[0] < 200, extrema
+    finally:
+        document.close()
