@@ -40,7 +40,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import CTE, FromClause
@@ -296,18 +295,17 @@ def _filters(where: RowFilter, tables: _Tables, params: _Params) -> list[str]:
             f"t.campaign_platform_id = ANY({params.add('campaigns', list(where.campaign_platform_ids), ARRAY(String))})"
         )
     if where.filters_campaigns:
-        # The matching campaigns are listed once (an init plan) and each row is checked against that list by hash:
-        # the rows are still read through the day index, not campaign by campaign through scattered heap pages.
-        conditions = [f"c.organization_id = {params.add('org', where.organization_id)}", "c.level = 'campaign'"]
+        conditions = [
+            f"c.organization_id = {params.add('org', where.organization_id)}",
+            "c.ad_account_id = t.ad_account_id",
+            "c.level = 'campaign'",
+            f"c.platform_id = {tables.campaign}",
+        ]
         if where.statuses:
             conditions.append(f"c.status = ANY({params.add('statuses', list(where.statuses), ARRAY(String))})")
         if where.name_contains is not None:
             conditions.append(f"c.name ILIKE {params.add('name', _like_pattern(where.name_contains))} ESCAPE '\\'")
-        predicates.append(
-            f"(CAST(t.ad_account_id AS text) || '/' || {tables.campaign}) = ANY(ARRAY("  # noqa: S608
-            "SELECT CAST(c.ad_account_id AS text) || '/' || c.platform_id FROM metric_entities c "
-            f"WHERE {' AND '.join(conditions)}))"
-        )
+        predicates.append(f"EXISTS (SELECT 1 FROM metric_entities c WHERE {' AND '.join(conditions)})")  # noqa: S608
     if where.parent_platform_id is not None:
         predicates.append(
             "EXISTS (SELECT 1 FROM metric_entities a "  # noqa: S608
@@ -447,26 +445,14 @@ class _Priced:
         f = self.facts.c
         if where.foreign_currencies:
             since, until = _span(buckets)
-            by_day = exchange_rates_by_day(
+            rates = exchange_rates_by_day(
                 where.organization_id, where.reporting_currency, since, until, where.foreign_currencies
-            ).cte("rates_by_day")
-            # Each currency's rates as one array from its first covered day (the fragment's days are consecutive
-            # from there to ``until``): a fact row finds its rate by subscript after a join on the currency alone,
-            # instead of a join on (currency, day) that would sort every row.
-            arrays = (
-                select(
-                    by_day.c.currency,
-                    func.min(by_day.c.day).label("first_day"),
-                    func.array_agg(aggregate_order_by(by_day.c.rate, by_day.c.day)).label("rates"),
-                )
-                .group_by(by_day.c.currency)
-                .cte("rate_arrays")
+            ).cte("rates")
+            self.from_: FromClause = self.facts.outerjoin(
+                rates, and_(rates.c.currency == f.currency, rates.c.day == f.day)
             )
-            self.from_: FromClause = self.facts.outerjoin(arrays, arrays.c.currency == f.currency)
-            offset = (f.day - arrays.c.first_day).cast(Integer) + 1
-            rate = arrays.c.rates[offset]
-            self.rate: ColumnElement[Any] = case((f.currency == self.reporting, literal(1)), else_=rate)
-            self.missing: ColumnElement[bool] = and_(f.currency != self.reporting, rate.is_(None))
+            self.rate: ColumnElement[Any] = case((f.currency == self.reporting, literal(1)), else_=rates.c.rate)
+            self.missing: ColumnElement[bool] = and_(f.currency != self.reporting, rates.c.rate.is_(None))
         else:
             self.from_ = self.facts
             self.rate = literal(1)
