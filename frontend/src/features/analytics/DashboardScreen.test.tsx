@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configure, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { authStore } from "@/api/client";
-import { mockFetch, problem } from "@/test/utils";
+import { json, mockFetch, problem } from "@/test/utils";
 import { ORG_ID, renderAt } from "@/features/connections/testing";
 import { DashboardScreen } from "./DashboardScreen";
 import { accountFreshness, analyticsHandler, breakdown, freshness, pacing, pacingRow, row, summary, totals, ZERO, type FakeAnalytics } from "./testing";
@@ -276,7 +276,7 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     });
     const { queryClient } = renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
     expect(await screen.findByText("No data in this range")).toBeInTheDocument();
-    expect(screen.getByText(/: 10 of 90 days/)).toBeInTheDocument();
+    expect(screen.getByText(/^Loading the history of Acme Shop \(Google Ads\): 10 of 90 days/)).toBeInTheDocument();
     expect(screen.getByText("Waiting for the first sync")).toBeInTheDocument();
     synced = true;
     await queryClient.refetchQueries({ predicate: (q) => String(q.queryKey[1]).endsWith("/analytics/freshness") });
@@ -349,5 +349,48 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     await screen.findByRole("table", { name: /Campaigns/ });
     await userEvent.setup().click(screen.getByRole("button", { name: "Time series as Excel (XLSX)" }));
     expect(await screen.findByText(/Time series as Excel \(XLSX\) failed: Not Found/)).toBeInTheDocument();
+  });
+
+  it("lists the data sources with their sync history, and lets members ask for a sync", async () => {
+    const posted: string[] = [];
+    fakeApi({
+      freshness: () => freshness([accountFreshness({ last_error: "Rate limited by the platform" })]),
+      other: (request) => {
+        const url = new URL(request.url);
+        if (request.method === "POST" && url.pathname.endsWith("/ad-accounts/acc-1/metric-sync")) {
+          posted.push(url.pathname);
+          return json({ id: "r2", ad_account_id: "acc-1", scope: "recent", trigger: "manual", status: "queued", since: "2026-11-15", until: "2026-11-22", days_done: 0, days_total: 8, rows_written: 0, attempts: 0, error: null, queued_at: "2026-11-22T08:00:00Z", started_at: null, finished_at: null }, 202);
+        }
+        if (url.pathname.endsWith("/ad-accounts/acc-1/metric-sync-runs")) {
+          return json({
+            items: [
+              { id: "r1", ad_account_id: "acc-1", scope: "backfill", trigger: "connect", status: "failed", since: "2026-08-24", until: "2026-11-21", days_done: 42, days_total: 90, rows_written: 1234, attempts: 3, error: "Quota spent", queued_at: "2026-11-21T08:00:00Z", started_at: null, finished_at: null },
+            ],
+            next_cursor: null,
+          });
+        }
+        return json({});
+      },
+    });
+    renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "member" });
+    const user = userEvent.setup();
+    await user.click(await screen.findByText("Data sources"));
+    expect(screen.getByText("Last sync failed: Rate limited by the platform")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "History of Acme Shop" }));
+    const history = await screen.findByRole("table", { name: "Metrics syncs, newest first" });
+    expect(within(history).getByText("failed")).toBeInTheDocument();
+    expect(within(history).getByText("Quota spent")).toBeInTheDocument();
+    expect(within(history).getByText(/42 of 90 days/)).toBeInTheDocument();
+    expect(within(history).getByText("after 3 attempts")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Sync now: Acme Shop" }));
+    await waitFor(() => expect(posted).toEqual([`/api/v1/orgs/${ORG_ID}/ad-accounts/acc-1/metric-sync`]));
+  });
+
+  it("does not offer viewers a sync", async () => {
+    fakeApi();
+    renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
+    await userEvent.setup().click(await screen.findByText("Data sources"));
+    expect(screen.getByRole("button", { name: "History of Acme Shop" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Sync now/ })).not.toBeInTheDocument();
   });
 });

@@ -5,6 +5,7 @@ import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useBreakdown, useFreshness, useRefreshWhenSynced, useSummary, useTimeseries } from "./api";
 import { CampaignTable, DASHBOARD_ROUTE, tableRequest } from "./CampaignTable";
 import { DashboardFilters } from "./DashboardFilters";
+import { DataSources } from "./DataSources";
 import { COMPARE_OPTIONS, DateRangePicker } from "./DateRangePicker";
 import { ExportMenu } from "./ExportMenu";
 import { DataAsOf, FreshnessNotices } from "./FreshnessNotices";
@@ -219,6 +220,7 @@ export function DashboardScreen() {
             </>
           )}
           <PacingCard organizationId={org.id} query={query} />
+          {freshness.data && <DataSources organizationId={org.id} freshness={freshness.data} />}
         </>
       )}
     </div>

@@ -1,0 +1,190 @@
+import { useId, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { $api } from "@/api/client";
+import { Badge, Button, ErrorState, cn } from "@/components/ui";
+import { HealthBadge } from "@/features/connections/HealthBadge";
+import { useConnectionPermissions } from "@/features/connections/permissions";
+import type { ConnectionHealth } from "@/features/connections/types";
+import { describeError } from "@/lib/forms";
+import { formatDateTime, formatRelative } from "@/lib/format";
+import { formatDateRange } from "./DateRangePicker";
+import { PlatformLabel } from "./PlatformLabel";
+import type { AccountFreshness, Freshness } from "./types";
+
+const RUNS = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync-runs" as const;
+const SYNC = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync" as const;
+const FRESHNESS = "/api/v1/orgs/{organization_id}/analytics/freshness" as const;
+const RUNS_PAGE = 10;
+
+const SCOPE_LABELS: Record<string, string> = { backfill: "History", recent: "Recent days", restate: "Re-read (28 days)" };
+const TRIGGER_LABELS: Record<string, string> = { connect: "at connect", schedule: "scheduled", manual: "asked for" };
+const STATUS_TONES: Record<string, "neutral" | "green" | "amber" | "red" | "blue"> = {
+  queued: "neutral",
+  running: "blue",
+  succeeded: "green",
+  failed: "red",
+  deferred: "amber",
+};
+
+function SyncRuns({ organizationId, accountId }: { organizationId: string; accountId: string }) {
+  const runs = $api.useInfiniteQuery(
+    "get",
+    RUNS,
+    { params: { path: { organization_id: organizationId, ad_account_id: accountId }, query: { limit: RUNS_PAGE } } },
+    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
+  );
+  if (runs.isPending) return <p className="py-2 text-xs text-neutral-500">Loading the sync history…</p>;
+  if (runs.isError) return <ErrorState title="Could not load the sync history" error={runs.error} onRetry={() => void runs.refetch()} />;
+  const items = runs.data.pages.flatMap((p) => p.items);
+  if (items.length === 0) return <p className="py-2 text-xs text-neutral-500">No metrics sync has run for this account yet.</p>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-xs">
+        <caption className="sr-only">Metrics syncs, newest first</caption>
+        <thead className="text-neutral-500">
+          <tr>
+            <th scope="col" className="py-1 pr-3 font-medium">
+              Queued
+            </th>
+            <th scope="col" className="px-3 py-1 font-medium">
+              What
+            </th>
+            <th scope="col" className="px-3 py-1 font-medium">
+              Days
+            </th>
+            <th scope="col" className="px-3 py-1 font-medium">
+              Status
+            </th>
+            <th scope="col" className="px-3 py-1 text-right font-medium">
+              Rows
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-neutral-100">
+          {items.map((run) => (
+            <tr key={run.id} className="align-top">
+              <td className="py-1.5 pr-3 whitespace-nowrap">{formatDateTime(run.queued_at)}</td>
+              <td className="px-3 py-1.5">
+                {SCOPE_LABELS[run.scope] ?? run.scope} <span className="text-neutral-500">({TRIGGER_LABELS[run.trigger] ?? run.trigger})</span>
+              </td>
+              <td className="px-3 py-1.5 whitespace-nowrap">
+                {formatDateRange(run.since, run.until)}
+                {run.days_total > 0 && run.status !== "succeeded" && (
+                  <span className="text-neutral-500">
+                    {" "}
+                    · {run.days_done} of {run.days_total} days
+                  </span>
+                )}
+              </td>
+              <td className="px-3 py-1.5">
+                <Badge tone={STATUS_TONES[run.status] ?? "neutral"}>{run.status}</Badge>
+                {run.attempts > 1 && <span className="ml-1 text-neutral-500">after {run.attempts} attempts</span>}
+                {run.error && <p className="mt-0.5 text-red-700">{run.error}</p>}
+              </td>
+              <td className="px-3 py-1.5 text-right tabular-nums">{run.rows_written.toLocaleString()}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {runs.hasNextPage && (
+        <Button variant="ghost" size="sm" className="mt-1" pending={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+          Older syncs
+        </Button>
+      )}
+    </div>
+  );
+}
+
+function AccountSource({ organizationId, account, canSync }: { organizationId: string; account: AccountFreshness; canSync: boolean }) {
+  const queryClient = useQueryClient();
+  const historyId = useId();
+  const [showHistory, setShowHistory] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const sync = $api.useMutation("post", SYNC, {
+    onSuccess: () => {
+      setError(null);
+      void queryClient.invalidateQueries({ queryKey: ["get", FRESHNESS] });
+      void queryClient.invalidateQueries({ queryKey: ["get", RUNS] });
+    },
+    onError: (err) => setError(describeError(err)),
+  });
+  const running = account.running;
+  return (
+    <li className="py-3">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <div className="min-w-0">
+          <p className="truncate text-sm font-medium text-neutral-900">{account.name}</p>
+          <p className="flex flex-wrap items-center gap-2 text-xs text-neutral-500">
+            <PlatformLabel platform={account.platform} />
+            <HealthBadge health={account.health as ConnectionHealth} />
+            <span>
+              {running
+                ? running.status === "queued"
+                  ? "Sync queued"
+                  : `Syncing${running.days_total > 0 ? `: ${running.days_done} of ${running.days_total} days` : "…"}`
+                : account.last_synced_at
+                  ? `Synced ${formatRelative(account.last_synced_at)}`
+                  : "Never synced"}
+            </span>
+          </p>
+          {account.last_error && <p className="mt-0.5 text-xs text-red-700">Last sync failed: {account.last_error}</p>}
+        </div>
+        <div className="flex items-center gap-2">
+          <Button
+            variant="ghost"
+            size="sm"
+            aria-expanded={showHistory}
+            aria-controls={historyId}
+            aria-label={`${showHistory ? "Hide history" : "History"} of ${account.name}`}
+            onClick={() => setShowHistory(!showHistory)}
+          >
+            {showHistory ? "Hide history" : "History"}
+          </Button>
+          {canSync && (
+            <Button
+              variant="secondary"
+              size="sm"
+              pending={sync.isPending}
+              disabled={Boolean(running)}
+              aria-label={`Sync now: ${account.name}`}
+              onClick={() => sync.mutate({ params: { path: { organization_id: organizationId, ad_account_id: account.ad_account_id } } })}
+            >
+              Sync now
+            </Button>
+          )}
+        </div>
+      </div>
+      {error && (
+        <p role="alert" className="mt-1 text-xs font-medium text-red-700">
+          {error}
+        </p>
+      )}
+      <div id={historyId} hidden={!showHistory} className={cn(showHistory && "mt-2 rounded-md bg-neutral-50 px-3 py-2")}>
+        {showHistory && <SyncRuns organizationId={organizationId} accountId={account.ad_account_id} />}
+      </div>
+    </li>
+  );
+}
+
+/** Where the numbers come from: each managed ad account's last metrics sync, its history, and "Sync now". */
+export function DataSources({ organizationId, freshness }: { organizationId: string; freshness: Freshness }) {
+  const { sync } = useConnectionPermissions();
+  const count = freshness.accounts.length;
+  return (
+    <details className="group rounded-lg border border-neutral-200 bg-white shadow-xs">
+      <summary className="flex cursor-pointer list-none items-center justify-between gap-3 px-5 py-3 text-sm font-medium text-neutral-900 focus-visible:ring-2 focus-visible:ring-neutral-300 focus-visible:outline-none [&::-webkit-details-marker]:hidden">
+        <span>
+          Data sources <span className="font-normal text-neutral-500">({count === 1 ? "1 ad account" : `${count} ad accounts`})</span>
+        </span>
+        <span aria-hidden="true" className="text-neutral-400 group-open:rotate-180">
+          ▾
+        </span>
+      </summary>
+      <ul className="divide-y divide-neutral-100 border-t border-neutral-200 px-5">
+        {freshness.accounts.map((account) => (
+          <AccountSource key={account.ad_account_id} organizationId={organizationId} account={account} canSync={sync} />
+        ))}
+      </ul>
+    </details>
+  );
+}
