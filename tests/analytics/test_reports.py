@@ -387,3 +387,43 @@ class TestThroughTheJobQueue:
         [(recipients, message)] = smtp.messages
         assert recipients == ["queue@example.com"]
         assert any(part.get_content_type() == "application/pdf" for part in message.walk())
+
+    async def test_a_run_whose_worker_died_is_taken_over_by_its_watchdog(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, superuser_sql: Any, smtp: FlakyHandler
+    ) -> None:
+        schedule = await make_due(client, world, superuser_sql, recipients=["late@example.com"], attach_csv=False)
+        await queue_due(database)
+        [run] = await runs(client, world, schedule["id"])
+        organization_id, run_id = UUID(world.organization_id), UUID(run["id"])
+
+        # The watchdog of a run that is not running does nothing: the run waits for its own job.
+        await report_service.run_report(organization_id, run_id, takeover=True)
+        assert (await runs(client, world, schedule["id"]))[0]["status"] == "queued"
+
+        # An attempt started (its watchdog is queued with it) by a worker that then died.
+        await superuser_sql(
+            "UPDATE report_runs SET status = 'running', attempts = 1, started_at = now() - interval '10 minutes' "
+            "WHERE id = :id",
+            id=run_id,
+        )
+        await report_service.run_report(organization_id, run_id)  # a redelivery while it may still be alive
+        await report_service.run_report(organization_id, run_id, takeover=True)
+        assert smtp.messages == []
+        watchdogs = await superuser_sql(
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'analytics.send_report' "
+            "AND args->>'takeover' = 'true'"
+        )
+        assert watchdogs == [(0,)]  # no attempt started yet
+
+        await superuser_sql(
+            "UPDATE report_runs SET started_at = now() - interval '31 minutes' WHERE id = :id", id=run_id
+        )
+        await report_service.run_report(organization_id, run_id, takeover=True)
+        [done] = await runs(client, world, schedule["id"])
+        assert done["status"] == "succeeded" and done["attempts"] == 2
+        assert [r for r, _ in smtp.messages] == [["late@example.com"]]
+        watchdogs = await superuser_sql(
+            "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = 'analytics.send_report' "
+            "AND args->>'takeover' = 'true'"
+        )
+        assert len(watchdogs) == 1 and watchdogs[0][0] > datetime.now(UTC) + timedelta(minutes=30)

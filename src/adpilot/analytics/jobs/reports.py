@@ -12,11 +12,12 @@ from adpilot.jobs import job
 
 # Retries are the run's own (re-queued with backoff and recorded on the run), so the queue never retries the job.
 @job(SEND_REPORT_JOB, max_attempts=1, own_transactions=True)
-async def send_report(organization_id: UUID | None, *, run_id: str) -> None:
-    """Render one run's PDF (and CSV) and mail it to each recipient not yet reached."""
+async def send_report(organization_id: UUID | None, *, run_id: str, takeover: bool = False) -> None:
+    """Render one run's PDF (and CSV) and mail it to each recipient not yet reached (``takeover``: only if the
+    worker of its current attempt died)."""
     if organization_id is None:
         raise ValueError("report runs are always tenant-scoped")
-    await report_service.run_report(organization_id, UUID(run_id))
+    await report_service.run_report(organization_id, UUID(run_id), takeover=takeover)
 
 
 @job("analytics.schedule_reports", periodic_cron="* * * * *", max_attempts=1)

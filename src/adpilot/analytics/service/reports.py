@@ -412,9 +412,13 @@ class ReportService:
 
     # --- the job -------------------------------------------------------------------------------------------------
 
-    async def run_report(self, organization_id: UUID, run_id: UUID) -> None:
-        """Render and mail one run (the body of the ``analytics.send_report`` job), in short transactions."""
-        claimed = await self._claim(organization_id, run_id)
+    async def run_report(self, organization_id: UUID, run_id: UUID, *, takeover: bool = False) -> None:
+        """Render and mail one run (the body of the ``analytics.send_report`` job), in short transactions.
+
+        ``takeover`` is the watchdog queued with every attempt: it acts only on a run still ``running`` long after
+        its attempt started (its worker died), and finishes it; otherwise it does nothing.
+        """
+        claimed = await self._claim(organization_id, run_id, takeover=takeover)
         if claimed is None:
             return
         schedule, run = claimed
@@ -448,8 +452,11 @@ class ReportService:
             current.csv_bytes = rendered.csv_bytes
         log.info("report.sent", organization_id=str(organization_id), run_id=str(run_id))
 
-    async def _claim(self, organization_id: UUID, run_id: UUID) -> tuple[ReportSchedule, ReportRun] | None:
-        """Mark the run running (one more attempt) unless it finished or another worker holds it."""
+    async def _claim(
+        self, organization_id: UUID, run_id: UUID, *, takeover: bool = False
+    ) -> tuple[ReportSchedule, ReportRun] | None:
+        """Mark the run running (one more attempt) unless it finished or another worker holds it; queue the
+        watchdog that takes the attempt over if its worker dies."""
         async with get_database().transaction() as session:
             await set_tenant(session, organization_id)
             repository = ReportRepository(session)
@@ -457,12 +464,15 @@ class ReportService:
             if run is None or run.status in (ReportRunStatus.succeeded.value, ReportRunStatus.failed.value):
                 return None  # finished: never sent twice
             now = utcnow()
-            if (
+            abandoned = (
                 run.status == ReportRunStatus.running.value
-                and run.started_at
-                and now - run.started_at < ABANDONED_AFTER
-            ):
-                return None
+                and run.started_at is not None
+                and now - run.started_at >= ABANDONED_AFTER
+            )
+            if run.status == ReportRunStatus.running.value and not abandoned:
+                return None  # another worker is on it
+            if takeover and not abandoned:
+                return None  # the watchdog of an attempt that ended (or of a run waiting for its retry)
             schedule = await repository.schedule(organization_id, run.schedule_id)
             if schedule is None:
                 return None  # deleted with its runs (cascade)
@@ -470,6 +480,14 @@ class ReportService:
             run.attempts += 1
             run.started_at = now
             run.recipients_count = len(schedule.recipients)
+            await enqueue(
+                session,
+                SEND_REPORT_JOB,
+                organization_id,
+                run_id=str(run.id),
+                takeover=True,
+                scheduled_at=now + ABANDONED_AFTER + timedelta(minutes=1),
+            )
             if run.since is None or run.until is None:
                 local_today = run.scheduled_for.astimezone(ZoneInfo(schedule.time_zone)).date()
                 query = report_query(
