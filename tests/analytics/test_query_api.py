@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -141,8 +143,17 @@ class TestParameters:
             headers=world.viewer.headers,
         )
         assert stray_parent.status_code == 422
-        bad_cursor = await client.get(url(world, "breakdown"), params={"cursor": "abc"}, headers=world.viewer.headers)
-        assert bad_cursor.status_code == 400 and bad_cursor.json()["code"] == "invalid-cursor"
+        for cursor in ("abc", _cursor({"o": 10**30, "f": "campaign:-spend"}), _cursor([1, 2]), _cursor({"o": 1})):
+            bad_cursor = await client.get(
+                url(world, "breakdown"), params={"cursor": cursor}, headers=world.viewer.headers
+            )
+            assert bad_cursor.status_code == 400 and bad_cursor.json()["code"] == "invalid-cursor", cursor
+        nul = await client.get(
+            url(world, "breakdown"),
+            params={"dimension": "ad", "parent_platform_id": "a\x00b"},
+            headers=world.viewer.headers,
+        )
+        assert nul.status_code == 422
 
     async def test_breakdown_pages_over_http(self, client: httpx.AsyncClient, world: OrgWorld, data: World) -> None:
         params = {"since": "2024-01-01", "until": "2024-03-31", "dimension": "campaign", "sort": "name", "limit": "1"}
@@ -192,6 +203,10 @@ class TestParameters:
         assert body["range"]["since"] == str(today - timedelta(days=30))
         assert body["range"]["until"] == str(today - timedelta(days=1))
         assert body["currency"] == "EUR" and body["previous"] is None
+
+
+def _cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
 async def _add_campaign(

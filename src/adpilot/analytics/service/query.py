@@ -82,6 +82,8 @@ MAX_RANGE_YEARS = 3
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_FILTER_VALUES = 100
+# A cursor never points further than this (a breakdown has far fewer rows).
+MAX_OFFSET = 10_000_000
 MAX_NAME_FILTER = 200
 # The earliest and latest days a range may name (a comparison reaches up to three years further back).
 FIRST_DAY = date(1900, 1, 1)
@@ -478,7 +480,9 @@ def _decode_cursor(cursor: str, fingerprint: str) -> int:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         offset = raw["o"]
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0 or raw["f"] != fingerprint:
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+            raise ValueError
+        if raw["f"] != fingerprint:
             raise ValueError
         return offset
     except (ValueError, TypeError, KeyError, UnicodeDecodeError, binascii.Error) as exc:
@@ -568,6 +572,8 @@ class AnalyticsQueryService:
             raise _invalid("limit", f"must be between 1 and {MAX_LIMIT}")
         if parent_platform_id is not None and dimension not in (Dimension.ad_group, Dimension.ad):
             raise _invalid("parent_platform_id", "applies to the ad_group and ad dimensions only")
+        if parent_platform_id is not None and (not parent_platform_id or "\x00" in parent_platform_id):
+            raise _invalid("parent_platform_id", "must be a platform id")
         if dimension is Dimension.ad and not parent_platform_id:
             raise _invalid("parent_platform_id", "the ad dimension needs the ad group (its platform id)")
         fingerprint = f"{dimension.value}:{order.value}"
