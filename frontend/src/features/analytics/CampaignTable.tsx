@@ -1,4 +1,5 @@
 import { Link } from "@tanstack/react-router";
+import { isApiError } from "@/api/client";
 import { Button, Card, CardHeader, EmptyState, ErrorState, cn } from "@/components/ui";
 import { EntityStatusBadge } from "@/features/campaigns/EntityStatusBadge";
 import { levelLabel } from "@/features/connections/platforms";
@@ -134,9 +135,15 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
       </div>
     );
   } else if (breakdown.isError) {
+    // A page link from another view (or an old link) no longer fits: start again at the first page.
+    const staleCursor = isApiError(breakdown.error) && breakdown.error.code === "invalid-cursor" && cursors.length > 0;
     body = (
       <div className="p-5">
-        <ErrorState title={`Could not load the ${plural.toLowerCase()}`} error={breakdown.error} onRetry={() => void breakdown.refetch()} />
+        <ErrorState
+          title={staleCursor ? "This page of the table is no longer available" : `Could not load the ${plural.toLowerCase()}`}
+          error={breakdown.error}
+          onRetry={staleCursor ? () => onChange({ cursors: undefined }) : () => void breakdown.refetch()}
+        />
       </div>
     );
   } else if (!data || data.rows.length === 0) {

@@ -197,6 +197,20 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     await waitFor(() => expect(router.state.location.search).toEqual({ sort: "name" }));
   });
 
+  it("starts the table again at its first page when a page link no longer fits", async () => {
+    fakeApi({
+      breakdown: (q) => {
+        if (q.get("cursor") === "stale") return problem(400, "invalid-cursor", { title: "Invalid cursor", detail: "The cursor does not belong to this list." });
+        return breakdown([row({ name: "Campaign 1" })], { dimension: (q.get("dimension") ?? "campaign") as "campaign" });
+      },
+    });
+    const { router } = renderAt(<DashboardScreen />, { path: PATH, url: `${BASE}?cursors=%5B%22stale%22%5D`, role: "viewer" });
+    expect(await screen.findByText("This page of the table is no longer available")).toBeInTheDocument();
+    await userEvent.setup().click(screen.getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(router.state.location.search).toEqual({}));
+    expect(await screen.findByText("Campaign 1")).toBeInTheDocument();
+  });
+
   it("drills from a campaign into its ad sets and ads, with breadcrumbs", async () => {
     const fetchMock = fakeApi({
       breakdown: (q) => {

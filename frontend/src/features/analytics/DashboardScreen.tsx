@@ -181,7 +181,7 @@ export function DashboardScreen() {
         <>
           <Card>
             <div className="space-y-4 px-5 py-4">
-              <DateRangePicker value={search} resolved={summary.data?.range} onChange={change} />
+              <DateRangePicker value={search} resolved={summary.data?.range} timeZone={org.time_zone} onChange={change} />
               <DashboardFilters value={search} accounts={freshness.data?.accounts ?? []} onChange={change} />
               <div className="border-t border-neutral-100 pt-3">
                 <ExportMenu organizationId={org.id} query={query} table={table} granularity={granularity} />

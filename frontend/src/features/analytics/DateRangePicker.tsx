@@ -48,9 +48,12 @@ export interface RangeValue {
 export function DateRangePicker({
   value,
   resolved,
+  timeZone,
   onChange,
 }: {
   value: RangeValue;
+  /** The organization's reporting time zone, in which presets resolve. */
+  timeZone?: string;
   /** The range the server resolved (shown, and the starting point of a custom range). */
   resolved: DateRange | undefined;
   onChange: (patch: RangeValue) => void;
@@ -167,6 +170,7 @@ export function DateRangePicker({
         <p className="pb-1.5 text-xs text-neutral-500" aria-live="polite">
           <span className="font-medium text-neutral-700">{formatDateRange(resolved.since, resolved.until)}</span>
           {resolved.compare_since && resolved.compare_until && <> vs {formatDateRange(resolved.compare_since, resolved.compare_until)}</>}
+          {timeZone && <span title="Presets such as “today” follow the organization's time zone"> · {timeZone.replace(/_/g, " ")}</span>}
         </p>
       )}
     </div>
