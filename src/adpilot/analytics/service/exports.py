@@ -28,6 +28,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.analytics.service.query import (
+    PLATFORM_TITLES,
     AnalyticsQuery,
     Breakdown,
     BreakdownSort,
@@ -570,7 +571,7 @@ async def build_report_content(
         top_campaigns=[
             CampaignLine(
                 row.key.name,
-                row.key.platform.value,
+                PLATFORM_TITLES.get(row.key.platform, row.key.platform.value),
                 row.key.ad_account_name,
                 row.totals.spend_micros,
                 row.totals.impressions,
