@@ -162,6 +162,15 @@ class TestXlsx:
         assert sum(Decimal(str(r[spend])) for r in body) == Decimal("79.493824")
         assert total[header.index("Clicks")] == 160
 
+    async def test_too_many_rows_for_a_spreadsheet_is_a_conflict(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await seed(database, world.organization_id)
+        monkeypatch.setattr("adpilot.analytics.service.exports.MAX_XLSX_ROWS", 3)
+        response = await client.get(url(world, "export.xlsx"), params=RANGE, headers=world.viewer.headers)
+        assert response.status_code == 409
+        assert response.json()["code"] == "export-too-large"
+
 
 def page_image(pdf: bytes, mode: str = "L") -> Image.Image:
     document = pypdfium2.PdfDocument(pdf)
