@@ -7,11 +7,6 @@ export interface ComingSoonProps {
 }
 
 export const COMING_SOON: Record<string, ComingSoonProps> = {
-  dashboard: {
-    title: "Dashboard",
-    summary: "A single view of how your advertising is performing across every connected ad account.",
-    bullets: ["Spend, conversions and ROAS for the selected period, compared with the previous one", "Alerts raised by your automation rules", "Recent changes made by people and by rules"],
-  },
   rules: {
     title: "Rules",
     summary: "Automation rules that watch your metrics and act for you.",
