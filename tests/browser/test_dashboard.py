@@ -109,6 +109,10 @@ async def test_demo_dashboard_range_drill_down_and_downloads(demo_page: Page, tm
     platforms = page.get_by_role("table", name="Spend, conversions and ROAS by platform")
     for platform in ("Google Ads", "Meta Ads", "TikTok Ads"):
         await expect(platforms.get_by_role("rowheader", name=platform)).to_be_visible(timeout=DATA_TIMEOUT_MS)
+    # The charts (loaded on demand) draw: spend, conversions and ROAS over time, and per platform.
+    for chart in ("Spend by day", "Conversions by day", "ROAS by day", "Spend by platform"):
+        figure = page.get_by_role("figure", name=re.compile(rf"^{chart}"))
+        await expect(figure.get_by_role("application")).to_be_visible()
     thirty_days = await spend.text_content()
 
     # Another date range: in the URL, and other numbers.

@@ -18,7 +18,7 @@ export function PlatformCharts({ rows, currency }: { rows: BreakdownRow[]; curre
         return (
           <figure key={key} className="min-w-0">
             <figcaption className="mb-2 text-sm font-medium text-neutral-800">{label} by platform</figcaption>
-            <div className="h-48" role="img" aria-label={`${label} by platform`}>
+            <div className="h-48">
               <ResponsiveContainer width="100%" height="100%">
                 <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
                   <CartesianGrid stroke="#e5e5e5" vertical={false} />

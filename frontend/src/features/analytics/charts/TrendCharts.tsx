@@ -10,9 +10,9 @@ function TrendChart({ series, id, previousLabel }: { series: TimeSeries; id: Met
   const data = trendRows(series.points, series.previous_points, id, series.granularity);
   const label = metric(id).label;
   return (
-    <figure className="min-w-0">
+    <figure className="min-w-0" aria-label={`${label} by ${series.granularity}${previousLabel ? `, compared with the ${previousLabel.toLowerCase()}` : ""}`}>
       <figcaption className="mb-2 text-sm font-medium text-neutral-800">{label}</figcaption>
-      <div className="h-52" role="img" aria-label={`${label} by ${series.granularity}${previousLabel ? `, compared with the ${previousLabel.toLowerCase()}` : ""}`}>
+      <div className="h-52">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#e5e5e5" vertical={false} />
