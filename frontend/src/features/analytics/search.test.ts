@@ -109,5 +109,11 @@ describe("custom range validation", () => {
     expect(customRangeError("2026-01-02", "2026-01-01")).toMatch(/on or before/);
     expect(customRangeError("2020-01-01", "2026-01-01")).toMatch(/3 years/);
     expect(customRangeError("2026-01-01", "2026-01-01")).toBeNull();
+    // Exactly three years is allowed, a day more is not (the server's rule; 29 February counts as 28).
+    expect(customRangeError("2023-01-01", "2026-01-01")).toBeNull();
+    expect(customRangeError("2022-12-31", "2026-01-01")).toMatch(/3 years/);
+    expect(customRangeError("2025-02-28", "2028-02-29")).toBeNull();
+    expect(customRangeError("2025-02-27", "2028-02-29")).toMatch(/3 years/);
+    expect(customRangeError("1899-12-31", "1900-01-05")).toMatch(/between 1900 and 9998/);
   });
 });

@@ -21,8 +21,10 @@ export const DEFAULT_PRESET: Preset = "last_30_days";
 export const DEFAULT_COMPARE: Compare = "previous_period";
 export const DEFAULT_GRANULARITY: Granularity = "day";
 export const DEFAULT_SORT: BreakdownSort = "-spend";
-/** The longest custom range the API accepts (`until - since` ≤ 3 years). */
-export const MAX_RANGE_DAYS = 3 * 366;
+/** The longest custom range the API accepts, in years (the same rule as the server's: 29 February counts as 28). */
+export const MAX_RANGE_YEARS = 3;
+const FIRST_DAY = "1900-01-01";
+const LAST_DAY = "9998-12-31";
 
 const PLATFORM_IDS: readonly Platform[] = ["google", "meta", "tiktok"];
 
@@ -87,9 +89,11 @@ export function isIsoDate(value: string): boolean {
   return date.toISOString().slice(0, 10) === value;
 }
 
-/** Days from `since` to `until` (0 when equal). */
-export function daysBetween(since: string, until: string): number {
-  return Math.round((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${since}T00:00:00Z`)) / 86_400_000);
+/** The same date `years` years earlier (29 February becomes 28 February), as the server computes it. */
+export function yearsBefore(day: string, years: number): string {
+  const [y, m, d] = day.split("-");
+  const monthDay = m === "02" && d === "29" ? "02-28" : `${m}-${d}`;
+  return `${String(Number(y) - years).padStart(4, "0")}-${monthDay}`;
 }
 
 /** Why a custom range cannot be used, or null when it can. */
@@ -97,7 +101,8 @@ export function customRangeError(since: string, until: string): string | null {
   if (!since || !until) return "Choose both a start and an end date.";
   if (!isIsoDate(since) || !isIsoDate(until)) return "Enter dates as YYYY-MM-DD.";
   if (since > until) return "The start date must be on or before the end date.";
-  if (daysBetween(since, until) > MAX_RANGE_DAYS) return "A range can span at most 3 years.";
+  if (since < FIRST_DAY || until > LAST_DAY) return "Choose dates between 1900 and 9998.";
+  if (since < yearsBefore(until, MAX_RANGE_YEARS)) return `A range can span at most ${MAX_RANGE_YEARS} years.`;
   return null;
 }
 
