@@ -143,7 +143,7 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
   });
 
   it("filters by platform, account, status and campaign name", async () => {
-    const fetchMock = fakeApi({ freshness: () => freshness([accountFreshness(), accountFreshness({ ad_account_id: "acc-2", name: "Tokyo Store", platform: "meta" })]) });
+    const fetchMock = fakeApi({ freshness: () => freshness([accountFreshness(), accountFreshness({ ad_account_id: "00000000-0000-4000-8000-0000000000a2", name: "Tokyo Store", platform: "meta" })]) });
     const { router } = renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
     const user = userEvent.setup();
     await screen.findByRole("table", { name: /Campaigns/ });
@@ -156,11 +156,11 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     await user.click(within(filters).getByRole("checkbox", { name: "Tokyo Store (Meta Ads)" }));
     await user.click(within(filters).getByRole("checkbox", { name: "Removed" }));
     await user.type(screen.getByRole("searchbox", { name: "Campaign name contains" }), "Summer{Enter}");
-    await waitFor(() => expect(router.state.location.search).toEqual({ platform: ["meta"], account: ["acc-2"], status: ["removed"], q: "Summer" }));
+    await waitFor(() => expect(router.state.location.search).toEqual({ platform: ["meta"], account: ["00000000-0000-4000-8000-0000000000a2"], status: ["removed"], q: "Summer" }));
     await waitFor(() => expect(lastCall(fetchMock, "summary").get("name_contains")).toBe("Summer"));
     const query = lastCall(fetchMock, "summary");
     expect(query.getAll("platform")).toEqual(["meta"]);
-    expect(query.getAll("ad_account_id")).toEqual(["acc-2"]);
+    expect(query.getAll("ad_account_id")).toEqual(["00000000-0000-4000-8000-0000000000a2"]);
     expect(query.getAll("status")).toEqual(["removed"]);
     await user.click(screen.getByRole("button", { name: "Clear filters" }));
     await waitFor(() => expect(router.state.location.search).toEqual({}));
@@ -215,9 +215,9 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     const fetchMock = fakeApi({
       breakdown: (q) => {
         const dimension = q.get("dimension");
-        if (dimension === "campaign") return breakdown([row({ platform: "meta", ad_account_id: "acc-jp", ad_account_name: "Tokyo Store", campaign_platform_id: "2381", entity_platform_id: "2381", name: "Summer sale", native_currency: "JPY" })]);
-        if (dimension === "ad_group") return breakdown([row({ platform: "meta", ad_account_id: "acc-jp", campaign_platform_id: "2381", entity_platform_id: "2382", name: "Women 25-34", status: null })], { dimension: "ad_group" });
-        if (dimension === "ad") return breakdown([row({ platform: "meta", ad_account_id: "acc-jp", campaign_platform_id: "2381", entity_platform_id: "2383", name: "Carousel A" })], { dimension: "ad" });
+        if (dimension === "campaign") return breakdown([row({ platform: "meta", ad_account_id: "00000000-0000-4000-8000-0000000000a3", ad_account_name: "Tokyo Store", campaign_platform_id: "2381", entity_platform_id: "2381", name: "Summer sale", native_currency: "JPY" })]);
+        if (dimension === "ad_group") return breakdown([row({ platform: "meta", ad_account_id: "00000000-0000-4000-8000-0000000000a3", campaign_platform_id: "2381", entity_platform_id: "2382", name: "Women 25-34", status: null })], { dimension: "ad_group" });
+        if (dimension === "ad") return breakdown([row({ platform: "meta", ad_account_id: "00000000-0000-4000-8000-0000000000a3", campaign_platform_id: "2381", entity_platform_id: "2383", name: "Carousel A" })], { dimension: "ad" });
         return breakdown([], { dimension: "platform" });
       },
     });
@@ -227,12 +227,12 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     expect(within(campaigns).getByText("· from JPY")).toBeInTheDocument();
     await user.click(within(campaigns).getByRole("link", { name: "Summer sale" }));
     await waitFor(() =>
-      expect(router.state.location.search).toEqual({ preset: "last_7_days", campaign: "2381", campaignName: "Summer sale", campaignAccount: "acc-jp", campaignPlatform: "meta" }),
+      expect(router.state.location.search).toEqual({ preset: "last_7_days", campaign: "2381", campaignName: "Summer sale", campaignAccount: "00000000-0000-4000-8000-0000000000a3", campaignPlatform: "meta" }),
     );
     const adSets = await screen.findByRole("table", { name: /Ad sets of Summer sale/ });
     const adGroupQuery = lastCall(fetchMock, "breakdown", (q) => q.get("dimension") === "ad_group");
     expect(adGroupQuery.get("parent_platform_id")).toBe("2381");
-    expect(adGroupQuery.getAll("ad_account_id")).toEqual(["acc-jp"]);
+    expect(adGroupQuery.getAll("ad_account_id")).toEqual(["00000000-0000-4000-8000-0000000000a3"]);
     expect(adGroupQuery.get("preset")).toBe("last_7_days");
     const crumbs = screen.getByRole("navigation", { name: "Breadcrumb" });
     expect(within(crumbs).getByText("Summer sale")).toHaveAttribute("aria-current", "page");
@@ -269,7 +269,7 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
       freshness: () =>
         freshness([
           accountFreshness({ health: "needs_reconnect", last_error: "Access revoked" }),
-          accountFreshness({ ad_account_id: "acc-2", name: "Tokyo Store", platform: "meta", last_synced_at: null, running: { scope: "backfill", status: "running", days_done: 42, days_total: 90 } }),
+          accountFreshness({ ad_account_id: "00000000-0000-4000-8000-0000000000a2", name: "Tokyo Store", platform: "meta", last_synced_at: null, running: { scope: "backfill", status: "running", days_done: 42, days_total: 90 } }),
         ]),
     });
     renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
@@ -371,14 +371,14 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
       freshness: () => freshness([accountFreshness({ last_error: "Rate limited by the platform" })]),
       other: (request) => {
         const url = new URL(request.url);
-        if (request.method === "POST" && url.pathname.endsWith("/ad-accounts/acc-1/metric-sync")) {
+        if (request.method === "POST" && url.pathname.endsWith("/ad-accounts/00000000-0000-4000-8000-0000000000a1/metric-sync")) {
           posted.push(url.pathname);
-          return json({ id: "r2", ad_account_id: "acc-1", scope: "recent", trigger: "manual", status: "queued", since: "2026-11-15", until: "2026-11-22", days_done: 0, days_total: 8, rows_written: 0, attempts: 0, error: null, queued_at: "2026-11-22T08:00:00Z", started_at: null, finished_at: null }, 202);
+          return json({ id: "r2", ad_account_id: "00000000-0000-4000-8000-0000000000a1", scope: "recent", trigger: "manual", status: "queued", since: "2026-11-15", until: "2026-11-22", days_done: 0, days_total: 8, rows_written: 0, attempts: 0, error: null, queued_at: "2026-11-22T08:00:00Z", started_at: null, finished_at: null }, 202);
         }
-        if (url.pathname.endsWith("/ad-accounts/acc-1/metric-sync-runs")) {
+        if (url.pathname.endsWith("/ad-accounts/00000000-0000-4000-8000-0000000000a1/metric-sync-runs")) {
           return json({
             items: [
-              { id: "r1", ad_account_id: "acc-1", scope: "backfill", trigger: "connect", status: "failed", since: "2026-08-24", until: "2026-11-21", days_done: 42, days_total: 90, rows_written: 1234, attempts: 3, error: "Quota spent", queued_at: "2026-11-21T08:00:00Z", started_at: null, finished_at: null },
+              { id: "r1", ad_account_id: "00000000-0000-4000-8000-0000000000a1", scope: "backfill", trigger: "connect", status: "failed", since: "2026-08-24", until: "2026-11-21", days_done: 42, days_total: 90, rows_written: 1234, attempts: 3, error: "Quota spent", queued_at: "2026-11-21T08:00:00Z", started_at: null, finished_at: null },
             ],
             next_cursor: null,
           });
@@ -397,7 +397,7 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     expect(within(history).getByText(/42 of 90 days/)).toBeInTheDocument();
     expect(within(history).getByText("after 3 attempts")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Sync now: Acme Shop" }));
-    await waitFor(() => expect(posted).toEqual([`/api/v1/orgs/${ORG_ID}/ad-accounts/acc-1/metric-sync`]));
+    await waitFor(() => expect(posted).toEqual([`/api/v1/orgs/${ORG_ID}/ad-accounts/00000000-0000-4000-8000-0000000000a1/metric-sync`]));
   });
 
   it("does not offer viewers a sync", async () => {

@@ -8,14 +8,14 @@ describe("parseDashboardSearch", () => {
         preset: "last_7_days",
         compare: "previous_year",
         platform: ["google", "meta"],
-        account: ["a1"],
+        account: ["00000000-0000-4000-8000-0000000000a1"],
         status: ["active"],
         q: "brand",
         granularity: "week",
         sort: "-cpa",
         cursors: ["c1", "c2"],
       }),
-    ).toEqual({ preset: "last_7_days", compare: "previous_year", platform: ["google", "meta"], account: ["a1"], status: ["active"], q: "brand", granularity: "week", sort: "-cpa", cursors: ["c1", "c2"] });
+    ).toEqual({ preset: "last_7_days", compare: "previous_year", platform: ["google", "meta"], account: ["00000000-0000-4000-8000-0000000000a1"], status: ["active"], q: "brand", granularity: "week", sort: "-cpa", cursors: ["c1", "c2"] });
     expect(parseDashboardSearch({ preset: "last_30_days", compare: "previous_period", granularity: "day", sort: "-spend" })).toEqual({});
   });
 
@@ -25,8 +25,13 @@ describe("parseDashboardSearch", () => {
     ).toEqual({ platform: ["google"] });
   });
 
+  it("drops ad account ids that are not ids (the API would refuse them)", () => {
+    expect(parseDashboardSearch({ account: ["acc-1", 123, "00000000-0000-4000-8000-0000000000A1"] })).toEqual({ account: ["00000000-0000-4000-8000-0000000000A1"] });
+    expect(parseDashboardSearch({ campaign: "111", campaignAccount: "nope" })).toEqual({});
+  });
+
   it("accepts a single value where a list is expected (a hand-typed URL)", () => {
-    expect(parseDashboardSearch({ platform: "tiktok", account: 123, status: "paused" })).toEqual({ platform: ["tiktok"], account: ["123"], status: ["paused"] });
+    expect(parseDashboardSearch({ platform: "tiktok", account: "00000000-0000-4000-8000-0000000000a1", status: "paused" })).toEqual({ platform: ["tiktok"], account: ["00000000-0000-4000-8000-0000000000a1"], status: ["paused"] });
   });
 
   it("takes a custom range over a preset, only when both dates are valid and in order", () => {
@@ -37,10 +42,10 @@ describe("parseDashboardSearch", () => {
   });
 
   it("keeps a drill-down only with its campaign and account, and an ad group only under a campaign", () => {
-    expect(parseDashboardSearch({ campaign: "111", campaignName: "Brand", campaignAccount: "acc", campaignPlatform: "meta", adGroup: 222, adGroupName: "Women" })).toEqual({
+    expect(parseDashboardSearch({ campaign: "111", campaignName: "Brand", campaignAccount: "00000000-0000-4000-8000-0000000000a2", campaignPlatform: "meta", adGroup: 222, adGroupName: "Women" })).toEqual({
       campaign: "111",
       campaignName: "Brand",
-      campaignAccount: "acc",
+      campaignAccount: "00000000-0000-4000-8000-0000000000a2",
       campaignPlatform: "meta",
       adGroup: "222",
       adGroupName: "Women",
@@ -74,7 +79,7 @@ describe("updateSearch", () => {
   });
 
   it("removes cleared filters and leaves the drill-down", () => {
-    const drilled = updateSearch(base, { campaign: "1", campaignAccount: "a", campaignName: "C", adGroup: "2" });
+    const drilled = updateSearch(base, { campaign: "1", campaignAccount: "00000000-0000-4000-8000-0000000000a2", campaignName: "C", adGroup: "2" });
     expect(tableLevel(drilled)).toBe("ad");
     expect(updateSearch(drilled, { platform: [], q: "" }).platform).toBeUndefined();
     const back = updateSearch(drilled, CLEAR_DRILL_DOWN);
@@ -89,12 +94,12 @@ describe("analyticsQuery", () => {
   });
 
   it("maps the state to the API's parameters", () => {
-    expect(analyticsQuery(parseDashboardSearch({ since: "2026-01-01", until: "2026-01-31", compare: "none", platform: ["meta"], account: ["a"], status: ["paused"], q: "sale" }))).toEqual({
+    expect(analyticsQuery(parseDashboardSearch({ since: "2026-01-01", until: "2026-01-31", compare: "none", platform: ["meta"], account: ["00000000-0000-4000-8000-0000000000a1"], status: ["paused"], q: "sale" }))).toEqual({
       since: "2026-01-01",
       until: "2026-01-31",
       compare: "none",
       platform: ["meta"],
-      ad_account_id: ["a"],
+      ad_account_id: ["00000000-0000-4000-8000-0000000000a1"],
       status: ["paused"],
       name_contains: "sale",
     });

@@ -63,6 +63,14 @@ function str(value: unknown): string | undefined {
   return undefined;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An ad account id (a UUID): anything else is dropped rather than sent to an API that would refuse it. */
+function uuid(value: unknown): string | undefined {
+  const s = str(value);
+  return s !== undefined && UUID.test(s) ? s : undefined;
+}
+
 function oneOf<T extends string>(allowed: readonly T[], value: unknown): T | undefined {
   const s = str(value);
   return s !== undefined && (allowed as readonly string[]).includes(s) ? (s as T) : undefined;
@@ -129,7 +137,7 @@ export function parseDashboardSearch(search: Record<string, unknown>): Dashboard
   if (compare && compare !== DEFAULT_COMPARE) out.compare = compare;
   const platform = listOf(search.platform, (v) => oneOf(PLATFORM_IDS, v));
   if (platform) out.platform = platform;
-  const account = listOf(search.account, str);
+  const account = listOf(search.account, uuid);
   if (account) out.account = account;
   const status = listOf(search.status, (v) => oneOf(CAMPAIGN_STATUSES, v));
   if (status) out.status = status;
@@ -142,7 +150,7 @@ export function parseDashboardSearch(search: Record<string, unknown>): Dashboard
   const cursors = listOf(search.cursors, str);
   if (cursors) out.cursors = cursors;
   const campaign = str(search.campaign);
-  const campaignAccount = str(search.campaignAccount);
+  const campaignAccount = uuid(search.campaignAccount);
   if (campaign && campaignAccount) {
     out.campaign = campaign;
     out.campaignAccount = campaignAccount;

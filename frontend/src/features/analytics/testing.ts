@@ -59,7 +59,7 @@ export function row(overrides: Partial<BreakdownRow["key"]> = {}, values: Partia
   return {
     key: {
       platform: "google",
-      ad_account_id: "acc-1",
+      ad_account_id: "00000000-0000-4000-8000-0000000000a1",
       ad_account_name: "Acme Shop",
       campaign_platform_id: "111",
       entity_platform_id: "111",
@@ -80,7 +80,7 @@ export function breakdown(rows: BreakdownRow[], overrides: Partial<Breakdown> = 
 export function pacingRow(overrides: Partial<PacingRow> = {}): PacingRow {
   return {
     platform: "google",
-    ad_account_id: "acc-1",
+    ad_account_id: "00000000-0000-4000-8000-0000000000a1",
     campaign_platform_id: "111",
     name: "Brand search",
     day: "2026-11-22",
@@ -98,7 +98,7 @@ export function pacing(rows: PacingRow[] = [pacingRow()], overrides: Partial<Pac
 
 export function accountFreshness(overrides: Partial<AccountFreshness> = {}): AccountFreshness {
   return {
-    ad_account_id: "acc-1",
+    ad_account_id: "00000000-0000-4000-8000-0000000000a1",
     name: "Acme Shop",
     platform: "google",
     health: "ok",
