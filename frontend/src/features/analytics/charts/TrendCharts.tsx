@@ -9,6 +9,8 @@ const TREND_METRICS: MetricId[] = ["spend", "conversions", "roas"];
 function TrendChart({ series, id, previousLabel }: { series: TimeSeries; id: MetricId; previousLabel: string | null }) {
   const data = trendRows(series.points, series.previous_points, id, series.granularity);
   const label = metric(id).label;
+  // A line needs two points: a day or two (today, yesterday) is drawn as dots.
+  const fewPoints = data.length < 3;
   return (
     <figure className="min-w-0" aria-label={`${label} by ${series.granularity}${previousLabel ? `, compared with the ${previousLabel.toLowerCase()}` : ""}`}>
       <figcaption className="mb-2 text-sm font-medium text-neutral-800">{label}</figcaption>
@@ -29,8 +31,8 @@ function TrendChart({ series, id, previousLabel }: { series: TimeSeries; id: Met
               labelClassName="text-xs"
             />
             {previousLabel && <Legend verticalAlign="top" height={20} iconSize={8} wrapperStyle={{ fontSize: 11 }} formatter={(v) => (v === "previous" ? previousLabel : "This period")} />}
-            <Line type="monotone" dataKey="current" name="current" stroke="#171717" strokeWidth={2} dot={false} connectNulls={false} isAnimationActive={false} />
-            {previousLabel && <Line type="monotone" dataKey="previous" name="previous" stroke="#a3a3a3" strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} />}
+            <Line type="monotone" dataKey="current" name="current" stroke="#171717" strokeWidth={2} dot={fewPoints} connectNulls={false} isAnimationActive={false} />
+            {previousLabel && <Line type="monotone" dataKey="previous" name="previous" stroke="#a3a3a3" strokeWidth={1.5} strokeDasharray="4 3" dot={fewPoints} isAnimationActive={false} />}
           </LineChart>
         </ResponsiveContainer>
       </div>
