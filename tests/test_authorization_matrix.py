@@ -61,6 +61,8 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "sync_ad_account": (Permission.connections_sync, Role.member),
     "list_sync_runs": (Permission.connections_read, Role.viewer),
     "list_account_sync_status": (Permission.connections_read, Role.viewer),
+    "list_metric_sync_runs": (Permission.connections_read, Role.viewer),
+    "sync_ad_account_metrics": (Permission.connections_sync, Role.member),
     "get_analytics_summary": (Permission.analytics_read, Role.viewer),
     "get_analytics_timeseries": (Permission.analytics_read, Role.viewer),
     "get_analytics_breakdown": (Permission.analytics_read, Role.viewer),
