@@ -22,7 +22,7 @@ from adpilot.platforms.errors import (
     PlatformRejected,
     PlatformUnavailable,
 )
-from adpilot.platforms.types import AdAccountRef, Platform
+from adpilot.platforms.types import AdAccountRef, Credentials, Platform
 from tests.connections.conftest import account_id, audit_actions, base, connect, manage
 from tests.connections.fakes import FakeAdapter, remote_account
 from tests.fixtures import OrgWorld
@@ -296,6 +296,26 @@ class TestHealth:
         assert await self.record(world, connected["id"], error, tenant_session) is FailureOutcome.retry_now
         assert len(google.calls.refreshes) == 1
         assert (await self.health(client, world))[0] == "ok"
+
+    async def test_the_refused_token_is_refreshed_even_right_after_a_refresh_unless_already_replaced(
+        self, world: OrgWorld, google: FakeAdapter, connected: dict[str, Any], tenant_session: Any, superuser_sql: Any
+    ) -> None:
+        await superuser_sql("UPDATE platform_connections SET refreshed_at = now()")
+        (current,) = google.valid_access_tokens
+        error = PlatformAuthError("OAUTH_TOKEN_EXPIRED", refreshable=True)
+        replaced = Credentials(access_token="an-earlier-token")
+        async with tenant_session(world.organization_id) as session:
+            outcome = await connection_service.record_platform_failure(
+                session, UUID(world.organization_id), UUID(connected["id"]), error, rejected=replaced
+            )
+        assert outcome is FailureOutcome.retry_now and google.calls.refreshes == []
+        refused = Credentials(access_token=current)
+        async with tenant_session(world.organization_id) as session:
+            outcome = await connection_service.record_platform_failure(
+                session, UUID(world.organization_id), UUID(connected["id"]), error, rejected=refused
+            )
+        assert outcome is FailureOutcome.retry_now
+        assert [c.access_token for c in google.calls.refreshes] == [current]
 
     async def test_a_failed_refresh_after_a_rejected_token_needs_reconnecting(
         self,

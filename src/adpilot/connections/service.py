@@ -597,7 +597,13 @@ class ConnectionService:
             log.info("connection.healthy", organization_id=str(organization_id), connection_id=str(connection_id))
 
     async def record_platform_failure(
-        self, session: AsyncSession, organization_id: UUID, connection_id: UUID | None, error: PlatformError
+        self,
+        session: AsyncSession,
+        organization_id: UUID,
+        connection_id: UUID | None,
+        error: PlatformError,
+        *,
+        rejected: Credentials | None = None,
     ) -> FailureOutcome:
         """Tell the connection's health what a call with its credentials ran into, and what to do next.
 
@@ -605,12 +611,16 @@ class ConnectionService:
         worked. A token no refresh can fix, or a failed refresh, means a person must reconnect (audited, and shown
         as a notice). Transient failures count; the third in a row marks the connection degraded. Written in the
         caller's transaction otherwise: commit it (do not re-raise inside it) or the health change is lost.
+        ``rejected`` (the credentials the platform refused, when known) refreshes them even right after another
+        refresh, unless they were already replaced.
         """
         if connection_id is None:
             return FailureOutcome.reconnect
         if isinstance(error, PlatformAuthError) and error.refreshable:
             try:
-                _, refresh_error = await self._refresh_in_own_transaction(organization_id, connection_id, cause=error)
+                _, refresh_error = await self._refresh_in_own_transaction(
+                    organization_id, connection_id, cause=error, rejected=rejected
+                )
             except ConnectionNeedsReconnect:
                 return FailureOutcome.reconnect
             except PlatformUnavailable:
@@ -639,7 +649,7 @@ class ConnectionService:
             async with get_database().transaction() as session:
                 await set_tenant(session, organization_id)
                 outcome = await self.record_platform_failure(
-                    session, organization_id, access.ad_account.connection_id, error
+                    session, organization_id, access.ad_account.connection_id, error, rejected=access.credentials
                 )
             if outcome is not FailureOutcome.retry_now:
                 raise
