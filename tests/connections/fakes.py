@@ -19,6 +19,7 @@ from adpilot.platforms.types import (
     EntityLevel,
     EntityRef,
     EntityStatus,
+    HourlyMetricsRow,
     Money,
     Platform,
     RemoteAdAccount,
@@ -136,6 +137,12 @@ class FakeAdapter:
     async def fetch_daily_metrics(
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
     ) -> AsyncIterator[DailyMetricsRow]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    async def fetch_hourly_metrics(
+        self, credentials: Credentials, account: AdAccountRef, day: date
+    ) -> AsyncIterator[HourlyMetricsRow]:
         raise NotImplementedError
         yield  # pragma: no cover
 

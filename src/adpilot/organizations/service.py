@@ -80,6 +80,8 @@ class ReportingSettings:
 
     time_zone: str
     reporting_currency: str
+    # The name reports are branded with.
+    name: str
 
 
 class OrganizationService:
@@ -138,11 +140,11 @@ class OrganizationService:
         return organization
 
     async def reporting_settings(self, session: AsyncSession, organization_id: UUID) -> ReportingSettings:
-        """The organization's reporting time zone and currency (for analytics, also from jobs)."""
+        """The organization's reporting time zone, currency and name (for analytics, also from jobs)."""
         organization = await OrganizationRepository(session).get(organization_id)
         if organization is None:
             raise OrganizationNotFound()
-        return ReportingSettings(organization.time_zone, organization.reporting_currency)
+        return ReportingSettings(organization.time_zone, organization.reporting_currency, organization.name)
 
     async def update(
         self,

@@ -137,12 +137,3 @@ class ReportRepository:
             .returning(OrganizationBranding.organization_id)
         )
         return result.first() is not None
-
-    async def organization_name(self, organization_id: UUID) -> str:
-        """The name the report is branded with (the organizations module exposes no name to jobs; this one read
-        of its table is the only one, under the same row-level security)."""
-        result = await self.session.execute(
-            text("SELECT name FROM organizations WHERE id = :id"), {"id": organization_id}
-        )
-        name: str | None = result.scalar_one_or_none()
-        return name or "adpilot"

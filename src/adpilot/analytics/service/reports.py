@@ -591,7 +591,7 @@ class ReportService:
             session,
             organization_id,
             query,
-            organization_name=await repository.organization_name(organization_id),
+            organization_name=(await organization_service.reporting_settings(session, organization_id)).name,
             logo=(branding.logo, branding.logo_content_type) if branding is not None else None,
             time_zone=time_zone,
             generated_at=generated_at.astimezone(ZoneInfo(time_zone)),
