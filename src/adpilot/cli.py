@@ -171,7 +171,8 @@ def _print_demo(login: Any, settings: Settings) -> None:
     if settings.sandbox_enabled:
         typer.echo(
             "Its organization is connected to the sandbox's Google Ads, Meta and TikTok accounts (simulated, served\n"
-            f"under {settings.base_url}/sandbox/): see Connections and Campaigns. No real ad account is touched.\n"
+            f"under {settings.base_url}/sandbox/): the Dashboard fills in from their last 90 days within a minute;\n"
+            "see also Connections and Campaigns. No real ad account is touched.\n"
         )
 
 
