@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import pytest
+from asyncpg.exceptions import ForeignKeyViolationError  # type: ignore[import-untyped]
 from sqlalchemy import text
 
-from adpilot.analytics.service.store import InconsistentRows, metrics_store
+from adpilot.analytics.service.store import InconsistentRows, IngestTarget, metrics_store
 from adpilot.db import Database, set_tenant
 from adpilot.platforms.types import EntityLevel, HourlyMetricsRow, Platform
 from tests.analytics.helpers import add_ad_account, daily_row, ingest
@@ -174,3 +176,18 @@ async def test_another_organization_sees_nothing(world: OrgWorld, database: Data
         "metric_entities",
     ):
         assert await fetch(database, world.other_organization_id, f"SELECT * FROM {table}") == []  # noqa: S608
+
+
+async def test_a_row_cannot_name_another_organizations_account(world: OrgWorld, database: Database) -> None:
+    theirs = await add_ad_account(database, world.organization_id)
+    forged = IngestTarget(UUID(world.other_organization_id), theirs.ad_account_id, theirs.platform, theirs.currency)
+    with pytest.raises(ForeignKeyViolationError, match="fk_metrics_daily_account"):
+        await ingest(database, forged, EntityLevel.campaign, D, D, [daily_row(EntityLevel.campaign, "c1", D)])
+
+
+async def test_an_accounts_rows_go_with_it(world: OrgWorld, database: Database, superuser_sql: Any) -> None:
+    target = await add_ad_account(database, world.organization_id)
+    await ingest(database, target, EntityLevel.campaign, D, D, [daily_row(EntityLevel.campaign, "c1", D)])
+    await superuser_sql("DELETE FROM ad_accounts WHERE id = :id", id=target.ad_account_id)
+    for table in ("metrics_daily", "metrics_campaign_daily", "metrics_account_daily", "metric_entities"):
+        assert await fetch(database, target.organization_id, f"SELECT * FROM {table}") == []  # noqa: S608

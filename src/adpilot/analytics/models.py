@@ -13,7 +13,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Numeric, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import LargeBinary
@@ -55,8 +66,8 @@ class MetricsDaily(_Numbers, Base):
 
     __tablename__ = "metrics_daily"
 
-    organization_id: Mapped[uuid.UUID] = _organization()
-    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     level: Mapped[str] = mapped_column(String(20), primary_key=True)
     entity_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -68,6 +79,15 @@ class MetricsDaily(_Numbers, Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (
+        # One foreign key, not one per column: every inserted row pays a check per key (measured: the two checks
+        # were half of an insert's time), and this one also proves the account belongs to the row's organization.
+        # Deleting the organization deletes its accounts, which deletes their rows.
+        ForeignKeyConstraint(
+            ["organization_id", "ad_account_id"],
+            ["ad_accounts.organization_id", "ad_accounts.id"],
+            name="fk_metrics_daily_account",
+            ondelete="CASCADE",
+        ),
         CheckConstraint(LEVEL_CHECK, name="level"),
         Index("ix_metrics_daily_day_brin", "day", postgresql_using="brin"),
         # Drill-down: one campaign's ad groups or ads over a date range.

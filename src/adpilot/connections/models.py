@@ -72,6 +72,8 @@ class AdAccount(CreatedAtMixin, UpdatedAtMixin, Base):
 
     __table_args__ = (
         UniqueConstraint("organization_id", "platform", "platform_account_id", name="uq_ad_accounts_platform_account"),
+        # What metrics rows reference: the account and, in the same check, that it belongs to the row's organization.
+        UniqueConstraint("organization_id", "id", name="uq_ad_accounts_organization_id_id"),
         CheckConstraint(PLATFORM_CHECK, name="platform"),
     )
 

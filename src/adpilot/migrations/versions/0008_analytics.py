@@ -34,6 +34,8 @@ TENANT_TABLES = (
 
 
 def upgrade() -> None:
+    # metrics_daily's one foreign key names the account and its organization together.
+    op.create_unique_constraint(op.f("uq_ad_accounts_organization_id_id"), "ad_accounts", ["organization_id", "id"])
     op.create_table(
         "exchange_rates",
         sa.Column("organization_id", sa.Uuid(), nullable=False),
@@ -289,15 +291,9 @@ def upgrade() -> None:
         sa.Column("conversion_value_micros", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("level IN ('campaign', 'ad_group', 'ad')", name=op.f("ck_metrics_daily_level")),
         sa.ForeignKeyConstraint(
-            ["ad_account_id"],
-            ["ad_accounts.id"],
-            name=op.f("fk_metrics_daily_ad_account_id_ad_accounts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["organization_id"],
-            ["organizations.id"],
-            name=op.f("fk_metrics_daily_organization_id_organizations"),
+            ["organization_id", "ad_account_id"],
+            ["ad_accounts.organization_id", "ad_accounts.id"],
+            name=op.f("fk_metrics_daily_account"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
@@ -415,3 +411,4 @@ def downgrade() -> None:
     op.drop_index("ix_metric_entities_parent", table_name="metric_entities")
     op.drop_table("metric_entities")
     op.drop_table("exchange_rates")
+    op.drop_constraint(op.f("uq_ad_accounts_organization_id_id"), "ad_accounts", type_="unique")
