@@ -321,6 +321,60 @@ class TestCurrencies:
         assert [r.key.ad_account_name for r in rows.rows] == ["Home", "Away"]
         assert [m.currency for m in rows.missing_rates] == ["GBP"]
 
+    async def test_missing_rates_cover_the_comparison_and_every_group(
+        self, world: OrgWorld, database: Database
+    ) -> None:
+        data = World(UUID(world.organization_id), reporting_currency="USD")
+        await set_organization(database, data.organization_id, time_zone="UTC", currency="USD")
+        home = await add_account(database, data, Platform.google, "USD", name="Home")
+        euro = await add_account(database, data, Platform.meta, "EUR", name="Euro")
+        pound = await add_account(database, data, Platform.tiktok, "GBP", name="Pound")
+        await random_campaign_rows(database, data, home, ["h"], date(2024, 1, 1), date(2024, 4, 30), 1)
+        # A euro campaign that ran in February only: in the comparison period of March, never in March itself.
+        await random_campaign_rows(database, data, euro, ["e-old"], date(2024, 2, 3), date(2024, 2, 20), 2)
+        await random_campaign_rows(database, data, euro, ["e"], date(2024, 3, 1), date(2024, 3, 31), 3)
+        await random_campaign_rows(database, data, pound, ["p"], date(2024, 2, 1), date(2024, 3, 31), 4)
+        # EUR from 10 February on; GBP from 5 March on (as the inverse of USD→GBP).
+        await add_rates(
+            database,
+            data,
+            {("EUR", "USD", date(2024, 2, 10)): Decimal("1.1"), ("USD", "GBP", date(2024, 3, 5)): Decimal("0.8")},
+        )
+        march = AnalyticsQuery(since=date(2024, 3, 1), until=date(2024, 3, 31), compare=Compare.previous_period)
+        gaps = [
+            ("EUR", date(2024, 2, 3), date(2024, 2, 9)),
+            ("GBP", date(2024, 2, 1), date(2024, 3, 4)),
+        ]
+
+        def listed(answer: Any) -> list[tuple[str, date, date]]:
+            return [(m.currency, m.since, m.until) for m in answer.missing_rates]
+
+        whole = await summary(database, data, march)
+        assert listed(whole) == gaps
+        assert whole.totals.spend_micros is None and whole.previous is not None
+        assert whole.previous.spend_micros is None
+        assert listed(await timeseries(database, data, march, Granularity.week)) == gaps
+        for dimension in (Dimension.platform, Dimension.account, Dimension.campaign):
+            rows = await breakdown(database, data, march, dimension)
+            assert listed(rows) == gaps, dimension
+        campaigns = await breakdown(database, data, march, Dimension.campaign, limit=1)
+        # "e-old" has no numbers in March: not listed, not counted, yet its days without a rate are reported.
+        assert campaigns.total_count == 3 and len(campaigns.rows) == 1 and listed(campaigns) == gaps
+        # No group at all in the range (April, TikTok only): the comparison's gaps are still reported.
+        april = AnalyticsQuery(
+            since=date(2024, 4, 1),
+            until=date(2024, 4, 30),
+            compare=Compare.previous_period,
+            platforms=(Platform.tiktok,),
+        )
+        empty = await breakdown(database, data, april, Dimension.campaign)
+        assert (empty.rows, empty.total_count) == ([], 0)
+        assert listed(empty) == [("GBP", date(2024, 3, 2), date(2024, 3, 4))]
+        # Only the days of the query count: from 5 March on, nothing is missing.
+        later = AnalyticsQuery(since=date(2024, 3, 5), until=date(2024, 3, 31))
+        assert listed(await summary(database, data, later)) == []
+        assert listed(await breakdown(database, data, later, Dimension.campaign)) == []
+
     async def test_zero_denominators_give_null_kpis(self, world: OrgWorld, database: Database) -> None:
         data = World(UUID(world.organization_id))
         account = await add_account(database, data, Platform.google, "USD", name="Quiet")

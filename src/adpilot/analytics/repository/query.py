@@ -458,6 +458,8 @@ class _Priced:
             self.rate = literal(1)
             # Rows in another currency with no rate to convert them (the account list was stale): never summed.
             self.missing = f.currency != self.reporting
+        # The currencies whose unconverted days are reported: those of the foreign-currency accounts.
+        self.gap_currencies = where.foreign_currencies if where.foreign_account_ids else ()
 
     def numbers(self, where_period: int | None = None) -> list[ColumnElement[Any]]:
         """impressions, clicks, conversions, spend, value: sums over the group (one period's rows only if given)."""
@@ -477,6 +479,24 @@ class _Priced:
             func.coalesce(agg(func.sum(f.conversions)), 0),
             money("spend_micros"),
             money("conversion_value_micros"),
+        ]
+
+    def gaps(self) -> list[ColumnElement[Any]]:
+        """Per currency whose days are reported: the first and the last day in the group with numbers in that
+        currency and no rate to convert them (both NULL when none)."""
+        f = self.facts.c
+        columns: list[ColumnElement[Any]] = []
+        for currency in self.gap_currencies:
+            unconverted = and_(self.missing, f.currency == literal(currency, String))
+            columns.extend([func.min(f.day).filter(unconverted), func.max(f.day).filter(unconverted)])
+        return columns
+
+    def read_gaps(self, values: Sequence[Any]) -> list[tuple[str, date, date]]:
+        """(currency, first day, last day) from the values of ``gaps()``."""
+        return [
+            (currency, values[2 * i], values[2 * i + 1])
+            for i, currency in enumerate(self.gap_currencies)
+            if values[2 * i] is not None
         ]
 
 
@@ -520,14 +540,16 @@ class QueryRepository:
 
     async def totals(
         self, where: RowFilter, source: Source, buckets: Sequence[Bucket]
-    ) -> dict[tuple[int, int], Numbers]:
-        """The numbers of every bucket that has rows, by (period, index)."""
+    ) -> tuple[dict[tuple[int, int], Numbers], list[tuple[str, date, date]]]:
+        """The numbers of every bucket that has rows, by (period, index), and the days no rate converts, as
+        ``missing_rates`` gives them (in the same pass over the rows)."""
         await self._roomy()
         priced = _Priced(where, source, buckets)
         f = priced.facts.c
-        query = select(f.p, f.idx, *priced.numbers()).select_from(priced.from_).group_by(f.p, f.idx)
+        query = select(f.p, f.idx, *priced.numbers(), *priced.gaps()).select_from(priced.from_).group_by(f.p, f.idx)
         rows = (await self.session.execute(query)).all()
-        return {(row[0], row[1]): _numbers(row[2:]) for row in rows}
+        gaps = [gap for row in rows for gap in priced.read_gaps(row[7:])]
+        return {(row[0], row[1]): _numbers(row[2:7]) for row in rows}, gaps
 
     async def breakdown(
         self,
@@ -542,10 +564,11 @@ class QueryRepository:
         limit: int,
         offset: int,
         names: dict[str, str] | None = None,
-    ) -> tuple[list[GroupRow], int]:
-        """One page of groups with numbers in ``current`` (and their ``previous`` numbers), sorted, and the count
-        of all groups. ``names`` names platform and account groups (by platform value / account id text);
-        campaigns, ad groups and ads are named by the reporting dimension."""
+    ) -> tuple[list[GroupRow], int, list[tuple[str, date, date]]]:
+        """One page of groups with numbers in ``current`` (and their ``previous`` numbers), sorted, the count of
+        all groups, and the days no rate converts (as ``missing_rates`` gives them, from the same pass over the
+        rows). ``names`` names platform and account groups (by platform value / account id text); campaigns, ad
+        groups and ads are named by the reporting dimension."""
         if sort not in _SORTS:
             raise ValueError(f"unknown sort {sort}")
         buckets = [current] if previous is None else [current, previous]
@@ -558,16 +581,20 @@ class QueryRepository:
         previous_numbers = priced.numbers(1) if previous is not None else []
         native = case((func.min(f.currency) == func.max(f.currency), func.min(f.currency)), else_=null())
         labels = ["impressions", "clicks", "conversions", "spend", "value"]
+        gap_labels = [f"gap_{i // 2}_{'last' if i % 2 else 'first'}" for i in range(len(priced.gaps()))]
+        # Every group, also those with numbers in the comparison period only (``listed``): their days without a
+        # rate are reported too; only groups with numbers in ``current`` are counted and listed.
         groups = (
             select(
                 *keys,
                 native.label("native_currency"),
                 *(value.label(label) for value, label in zip(current_numbers, labels, strict=True)),
                 *(value.label(f"prev_{label}") for value, label in zip(previous_numbers, labels, strict=False)),
+                func.bool_or(f.p == 0).label("listed"),
+                *(value.label(label) for value, label in zip(priced.gaps(), gap_labels, strict=True)),
             )
             .select_from(priced.from_)
             .group_by(*keys)
-            .having(func.bool_or(f.p == 0))
             .cte("groups")
         )
         g = groups.c
@@ -598,19 +625,34 @@ class QueryRepository:
             joined = groups.outerjoin(mapping, mapping.c.key == key_text)
             name = func.coalesce(mapping.c.name, key_text)
             status = null()
-        order = _sort_expression(sort, g, name)
+        gap_bounds = [
+            (func.max if label.endswith("_last") else func.min)(g[label]).over().label(label) for label in gap_labels
+        ]
+        named = (
+            select(
+                *(column for column in g if column.name not in gap_labels),
+                name.label("name"),
+                status.label("status"),
+                func.count().filter(g.listed).over().label("total_count"),
+                *gap_bounds,
+            )
+            .select_from(joined)
+            .subquery("named")
+        )
+        n = named.c
+        order = _sort_expression(sort, n, n.name)
         direction = order.desc().nulls_last() if descending else order.asc().nulls_last()
         query = (
-            select(groups, name.label("name"), status.label("status"), func.count().over().label("total_count"))
-            .select_from(joined)
-            .order_by(direction, name, *(g[column_name] for column_name in _GROUP_COLUMNS[group_by]))
+            select(named)
+            .where(n.listed)
+            .order_by(direction, n.name, *(n[column_name] for column_name in _GROUP_COLUMNS[group_by]))
             .limit(limit)
             .offset(offset)
         )
         rows = (await self.session.execute(query)).mappings().all()
         if not rows:
             total = 0 if offset == 0 else await self._count(groups)
-            return [], total
+            return [], total, await self.missing_rates(where, source, buckets)
         result = [
             GroupRow(
                 platform=row["platform"],
@@ -625,10 +667,11 @@ class QueryRepository:
             )
             for row in rows
         ]
-        return result, int(rows[0]["total_count"])
+        gaps = priced.read_gaps([rows[0][label] for label in gap_labels])
+        return result, int(rows[0]["total_count"]), gaps
 
     async def _count(self, groups: CTE) -> int:
-        count = await self.session.scalar(select(func.count()).select_from(groups))
+        count = await self.session.scalar(select(func.count()).select_from(groups).where(groups.c.listed))
         return int(count or 0)
 
     async def missing_rates(

@@ -504,8 +504,7 @@ class AnalyticsQueryService:
         buckets = _buckets(context.range, [(context.range.since, context.range.until)], query.compare)
         repository = QueryRepository(session)
         source = _source(query)
-        found = await repository.totals(context.where, source, buckets)
-        gaps = await repository.missing_rates(context.where, source, buckets)
+        found, gaps = await repository.totals(context.where, source, buckets)
         return Summary(
             range=context.range,
             currency=context.currency,
@@ -530,8 +529,7 @@ class AnalyticsQueryService:
         buckets = _buckets(context.range, spans, query.compare)
         repository = QueryRepository(session)
         source = _source(query)
-        found = await repository.totals(context.where, source, buckets)
-        gaps = await repository.missing_rates(context.where, source, buckets)
+        found, gaps = await repository.totals(context.where, source, buckets)
 
         def points(period: int) -> list[SeriesPoint]:
             return [
@@ -602,7 +600,7 @@ class AnalyticsQueryService:
             if dimension is Dimension.platform
             else {str(account.id): account.name for account in context.accounts.values()}
         )
-        rows, total = await repository.breakdown(
+        rows, total, gaps = await repository.breakdown(
             where,
             source,
             group_by,
@@ -614,7 +612,6 @@ class AnalyticsQueryService:
             offset=offset,
             names=names,
         )
-        gaps = await repository.missing_rates(where, source, buckets)
         result = [
             BreakdownRow(
                 key=BreakdownKey(
