@@ -33,6 +33,8 @@ STAGED_COLUMNS = (
     "extras",
 )
 _STAGING = "analytics_metrics_in"
+# Work memory of an ingestion transaction (see merge_staged).
+INGEST_WORK_MEM = "64MB"
 _CREATE_STAGING = """
 CREATE TEMPORARY TABLE IF NOT EXISTS analytics_metrics_in (
     level varchar(20) NOT NULL,
@@ -235,6 +237,9 @@ class StoreRepository:
     ) -> tuple[int, int]:
         """Move the staged rows into metrics_daily; returns (rows written, rows deleted)."""
         driver = await self._driver()
+        # An ad window is tens of thousands of rows: the EXCEPT and the dimension's DISTINCT ON sort or hash all of
+        # them, and spill to disk at PostgreSQL's default 4 MB.
+        await driver.execute(f"SET LOCAL work_mem = '{INGEST_WORK_MEM}'")
         written = await driver.execute(_UPSERT, organization_id, ad_account_id, platform, currency, now)
         deleted = 0
         missing = await driver.fetch(_MISSING, organization_id, ad_account_id, level, since, until)
