@@ -142,8 +142,10 @@ async def enable_mfa(client: httpx.AsyncClient, user: LoggedIn) -> MfaEnabled:
     """Set up and enable TOTP for ``user`` through the API, with a code computed like an authenticator app.
 
     The code is the previous time step's (accepted for clock drift), so the current step's code is still unused
-    for the test's next log-in: the server accepts each step once.
+    for the test's next log-in: the server accepts each step once. Near the end of a step the code is computed in
+    the next one, so that a slow server still checks it within the step after.
     """
+    import asyncio
     import time
 
     import pyotp
@@ -151,6 +153,9 @@ async def enable_mfa(client: httpx.AsyncClient, user: LoggedIn) -> MfaEnabled:
     setup = await client.post("/api/v1/me/mfa/setup", headers=user.headers)
     assert setup.status_code == 200, setup.text
     secret = setup.json()["secret"]
+    left_in_step = 30 - time.time() % 30
+    if left_in_step < 10:
+        await asyncio.sleep(left_in_step + 0.05)
     enabled = await client.post(
         "/api/v1/me/mfa/enable", json={"code": pyotp.TOTP(secret).at(time.time() - 30)}, headers=user.headers
     )
