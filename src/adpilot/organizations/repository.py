@@ -24,6 +24,14 @@ class OrganizationRepository:
         query = select(Organization).where(Organization.id == organization_id)
         return (await self.session.scalars(query)).first()
 
+    async def reporting_settings(self, organization_id: UUID) -> tuple[str, str, str] | None:
+        """(time zone, reporting currency, name), read on the driver: every dashboard query starts with it."""
+        await self.session.flush()  # what an ORM read would have flushed first
+        row = await (await driver_connection(self.session)).fetchrow(
+            "SELECT time_zone, reporting_currency, name FROM organizations WHERE id = $1", organization_id
+        )
+        return (row["time_zone"], row["reporting_currency"], row["name"]) if row is not None else None
+
     async def memberships_of_user(self, user_id: UUID) -> list[tuple[Organization, Membership]]:
         query = (
             select(Organization, Membership)

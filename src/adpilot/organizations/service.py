@@ -141,10 +141,10 @@ class OrganizationService:
 
     async def reporting_settings(self, session: AsyncSession, organization_id: UUID) -> ReportingSettings:
         """The organization's reporting time zone, currency and name (for analytics, also from jobs)."""
-        organization = await OrganizationRepository(session).get(organization_id)
-        if organization is None:
+        settings = await OrganizationRepository(session).reporting_settings(organization_id)
+        if settings is None:
             raise OrganizationNotFound()
-        return ReportingSettings(organization.time_zone, organization.reporting_currency, organization.name)
+        return ReportingSettings(*settings)
 
     async def update(
         self,
