@@ -60,7 +60,7 @@ class _Numbers:
 class MetricsDaily(_Numbers, Base):
     """One entity's numbers for one day, as its platform reports them (campaign, ad group/ad set and ad level).
 
-    The key is (organization, account, level, entity, day); the account implies the platform. ``day`` is
+    The key is (organization, account, level, day, entity); the account implies the platform. ``day`` is
     BRIN-indexed: rows arrive roughly in day order (backfills walk forward; re-reads touch the last 28 days).
     """
 
@@ -69,8 +69,10 @@ class MetricsDaily(_Numbers, Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ad_account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     level: Mapped[str] = mapped_column(String(20), primary_key=True)
-    entity_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The key's day comes before the entity: ingestion reads and rewrites an account's level one window of days at a
+    # time (rows no longer reported, the rollups' campaign rows), a range of the key instead of a scan of the level.
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    entity_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
     campaign_platform_id: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3))

@@ -297,7 +297,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "organization_id", "ad_account_id", "level", "entity_platform_id", "day", name=op.f("pk_metrics_daily")
+            "organization_id", "ad_account_id", "level", "day", "entity_platform_id", name=op.f("pk_metrics_daily")
         ),
     )
     op.create_index(
