@@ -14,6 +14,7 @@ statement filters ``organization_id`` explicitly (row-level security is the safe
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -46,7 +47,7 @@ from sqlalchemy.sql.selectable import CTE, FromClause
 from sqlalchemy.types import TypeEngine
 
 from adpilot.analytics.models import MetricEntity
-from adpilot.analytics.repository.rates import exchange_rates_by_day
+from adpilot.analytics.repository.rates import exchange_rates_by_day, exchange_rates_by_day_text
 from adpilot.db import driver_connection
 
 NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
@@ -245,7 +246,7 @@ def _plan(buckets: Sequence[Bucket], use_months: bool) -> _Plan:
     return plan
 
 
-def _segments(days: Sequence[date]) -> list[tuple[date, date]]:
+def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
     """Sorted distinct days as runs of consecutive days."""
     runs: list[tuple[date, date]] = []
     for day in sorted(set(days)):
@@ -253,6 +254,12 @@ def _segments(days: Sequence[date]) -> list[tuple[date, date]]:
             runs[-1] = (runs[-1][0], day)
         else:
             runs.append((day, day))
+    return runs
+
+
+def _segments(days: Sequence[date]) -> list[tuple[date, date]]:
+    """``_runs``, or one range from the first to the last day when there are too many runs."""
+    runs = _runs(days)
     if len(runs) > _MAX_DAY_SEGMENTS:
         return [(runs[0][0], runs[-1][1])]
     return runs
@@ -268,14 +275,31 @@ class _Params:
     def add(self, name: str, value: Any, type_: Any = None) -> str:
         name = f"q_{name}_{len(self.values)}"
         self.values[name] = value
-        if type_ is not None:
-            self.types[name] = type_
-        return f":{name}"
+        if type_ is None:
+            return f":{name}"
+        self.types[name] = type_
+        # Typed in the text too, for statements sent to the driver (where unnest() could not tell the types).
+        return f"CAST(:{name} AS {_SQL_TYPES[type(type_.item_type)]}[])"
 
     def bind(self, sql: str) -> TextClause:
         statement = text(sql)
         parameters = [bindparam(name, value, type_=self.types.get(name)) for name, value in self.values.items()]
         return statement.bindparams(*parameters)
+
+    def positional(self, sql: str, more: dict[str, Any]) -> tuple[str, list[Any]]:
+        """``sql`` with its ``:name`` parameters numbered as the driver takes them (``$1`` …), and their values
+        (from this object, then ``more``)."""
+        numbers: dict[str, int] = {}
+
+        def number(match: re.Match[str]) -> str:
+            return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
+
+        numbered = _NAMED_PARAMETER.sub(number, sql)
+        return numbered, [self.values[name] if name in self.values else more[name] for name in numbers]
+
+
+_SQL_TYPES = {Date: "date", Integer: "integer", String: "varchar", Uuid: "uuid"}
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 def _filters(where: RowFilter, tables: _Tables, params: _Params) -> list[str]:
@@ -350,8 +374,22 @@ def _facts(
     """The source rows of every bucket summed per (bucket, group, currency, day): ``p, idx, platform, ad_account_id,
     campaign_id, entity_id, currency, day, <numbers>`` (key columns outside ``group_by`` are NULL).
     ``foreign_only``: only the foreign-currency accounts, day by day."""
-    tables = _SOURCES[source]
     params = _Params()
+    sql = _facts_sql(where, source, buckets, params, group_by=group_by, foreign_only=foreign_only)
+    return params.bind(sql).columns(**_FACT_COLUMNS).cte("facts")
+
+
+def _facts_sql(
+    where: RowFilter,
+    source: Source,
+    buckets: Sequence[Bucket],
+    params: _Params,
+    *,
+    group_by: GroupBy | None = None,
+    foreign_only: bool = False,
+) -> str:
+    """The SELECT of ``_facts``, its values added to ``params``."""
+    tables = _SOURCES[source]
     org = params.add("org", where.organization_id)
     use_months = tables.monthly is not None and not foreign_only
     plan = _plan(buckets, use_months)
@@ -365,41 +403,58 @@ def _facts(
 
     branches: list[str] = []
 
-    def day_map(name: str, entries: Sequence[tuple[date, int, int]]) -> str:
+    def mapped(name: str, entries: Sequence[tuple[date, int, int]], table: str, column: str, exact: bool) -> str:
+        """``p, idx`` of each row of ``table`` on the days (or months) of ``entries``, and the FROM clause.
+
+        When the WHERE clause already reads exactly those days (``exact``) and all of them count into one bucket
+        (a range without a comparison), or each day into the next bucket (a daily series), (p, idx) is a constant
+        or an offset from the first day, and the rows need no join to the map of days: the planner then sees the
+        day range and the row count as they are.
+        """
+        (start, p, idx) = min(entries)
+        if exact and all((e[1], e[2]) == (p, idx) for e in entries):
+            return f"{p} AS p, {idx} AS idx, {keys}, t.{column} AS day, {numbers} FROM {table} t"
+        if exact and column == "day" and all((e[1], e[2]) == (p, idx + (e[0] - start).days) for e in entries):
+            offset = f"t.day - {params.add(f'{name}_start', start)} + {idx}"
+            return f"{p} AS p, {offset} AS idx, {keys}, t.day, {numbers} FROM {table} t"
         days = params.add(f"{name}_day", [e[0] for e in entries], ARRAY(Date))
         periods = params.add(f"{name}_p", [e[1] for e in entries], ARRAY(Integer))
         indexes = params.add(f"{name}_idx", [e[2] for e in entries], ARRAY(Integer))
-        return f"unnest({days}, {periods}, {indexes})"
+        return (
+            f"dm.p, dm.idx, {keys}, t.{column} AS day, {numbers} "
+            f"FROM unnest({days}, {periods}, {indexes}) AS dm({column}, p, idx) "
+            f"JOIN {table} t ON t.{column} = dm.{column}"
+        )
 
     if plan.months:
-        months = day_map("m", plan.months)
-        first, last = min(m[0] for m in plan.months), max(m[0] for m in plan.months)
+        months = [m[0] for m in plan.months]
+        first, last = min(months), max(months)
+        exact = len(set(months)) == len(months) == (last.year - first.year) * 12 + last.month - first.month + 1
         not_foreign = f" AND t.ad_account_id <> ALL({foreign()})" if foreign_ids else ""
         branches.append(
-            f"SELECT mm.p, mm.idx, {keys}, t.month AS day, {numbers} "  # noqa: S608
-            f"FROM {months} AS mm(month, p, idx) JOIN {tables.monthly} t ON t.month = mm.month "
+            f"SELECT {mapped('m', plan.months, tables.monthly or '', 'month', exact)} "
             f"WHERE t.organization_id = {org} AND t.month BETWEEN {params.add('m_lo', first)} "
             f"AND {params.add('m_hi', last)}{not_foreign}{filters}"
         )
         if foreign_ids:
-            covered = day_map("c", plan.covered)
-            first, last = min(c[0] for c in plan.covered), max(c[0] for c in plan.covered)
+            covered = [c[0] for c in plan.covered]
+            first, last = min(covered), max(covered)
+            exact = len(set(covered)) == len(covered) == (last - first).days + 1
             branches.append(
-                f"SELECT cm.p, cm.idx, {keys}, t.day, {numbers} "  # noqa: S608
-                f"FROM {covered} AS cm(day, p, idx) JOIN {tables.daily} t ON t.day = cm.day "
+                f"SELECT {mapped('c', plan.covered, tables.daily, 'day', exact)} "
                 f"WHERE t.organization_id = {org} AND t.ad_account_id = ANY({foreign()}) "
                 f"AND t.day BETWEEN {params.add('c_lo', first)} AND {params.add('c_hi', last)}{filters}"
             )
     if plan.days:
-        days = day_map("d", plan.days)
+        days = [d[0] for d in plan.days]
+        runs = _runs(days)
+        exact = len(set(days)) == len(days) and len(runs) <= _MAX_DAY_SEGMENTS
         ranges = " OR ".join(
-            f"t.day BETWEEN {params.add('d_lo', lo)} AND {params.add('d_hi', hi)}"
-            for lo, hi in _segments([d[0] for d in plan.days])
+            f"t.day BETWEEN {params.add('d_lo', lo)} AND {params.add('d_hi', hi)}" for lo, hi in _segments(days)
         )
         only = f" AND t.ad_account_id = ANY({foreign()})" if foreign_only and foreign_ids else ""
         branches.append(
-            f"SELECT dm.p, dm.idx, {keys}, t.day, {numbers} "  # noqa: S608
-            f"FROM {days} AS dm(day, p, idx) JOIN {tables.daily} t ON t.day = dm.day "
+            f"SELECT {mapped('d', plan.days, tables.daily, 'day', exact)} "
             f"WHERE t.organization_id = {org} AND ({ranges}){only}{filters}"
         )
     if not branches:
@@ -407,7 +462,7 @@ def _facts(
     union = " UNION ALL ".join(branches)
     if (source, group_by) in _NATURAL_GRAIN:
         # One row per group and day already (a campaign rollup row, an ad group's or ad's row): nothing to sum.
-        return params.bind(union).columns(**_FACT_COLUMNS).cte("facts")
+        return union
     # Rows of one (bucket, currency, day) and group are summed before anything else: a rate applies to the whole
     # sum, so conversion and the aggregates above see a few rows per day instead of one per campaign.
     kept = set(_GROUP_COLUMNS[group_by]) if group_by is not None else set()
@@ -428,7 +483,7 @@ def _facts(
         f"SELECT p, idx, {', '.join(key_columns)}, currency, day, {sums} "  # noqa: S608
         f"FROM ({union}) AS u GROUP BY {grouped}"
     )
-    return params.bind(sql).columns(**_FACT_COLUMNS).cte("facts")
+    return sql
 
 
 def _span(buckets: Sequence[Bucket]) -> tuple[date, date]:
@@ -459,8 +514,7 @@ class _Priced:
             self.rate = literal(1)
             # Rows in another currency with no rate to convert them (the account list was stale): never summed.
             self.missing = f.currency != self.reporting
-        # The currencies whose unconverted days are reported: those of the foreign-currency accounts.
-        self.gap_currencies = where.foreign_currencies if where.foreign_account_ids else ()
+        self.gap_currencies = _gap_currencies(where)
 
     def numbers(self, where_period: int | None = None) -> list[ColumnElement[Any]]:
         """impressions, clicks, conversions, spend, value: sums over the group (one period's rows only if given)."""
@@ -493,12 +547,21 @@ class _Priced:
         return columns
 
     def read_gaps(self, values: Sequence[Any]) -> list[tuple[str, date, date]]:
-        """(currency, first day, last day) from the values of ``gaps()``."""
-        return [
-            (currency, values[2 * i], values[2 * i + 1])
-            for i, currency in enumerate(self.gap_currencies)
-            if values[2 * i] is not None
-        ]
+        return _read_gaps(self.gap_currencies, values)
+
+
+def _gap_currencies(where: RowFilter) -> tuple[str, ...]:
+    """The currencies whose days without a rate are reported: those of the foreign-currency accounts."""
+    return where.foreign_currencies if where.foreign_account_ids else ()
+
+
+def _read_gaps(currencies: Sequence[str], values: Sequence[Any]) -> list[tuple[str, date, date]]:
+    """(currency, first day, last day) from the (first, last) pairs of each currency (both None: no gap)."""
+    return [
+        (currency, values[2 * i], values[2 * i + 1])
+        for i, currency in enumerate(currencies)
+        if values[2 * i] is not None
+    ]
 
 
 def _numbers(values: Sequence[Any]) -> Numbers:
@@ -547,11 +610,53 @@ class QueryRepository:
         """The numbers of every bucket that has rows, by (period, index), and the days no rate converts, as
         ``missing_rates`` gives them (in the same pass over the rows)."""
         await self._roomy()
-        priced = _Priced(where, source, buckets)
-        f = priced.facts.c
-        query = select(f.p, f.idx, *priced.numbers(), *priced.gaps()).select_from(priced.from_).group_by(f.p, f.idx)
-        rows = (await self.session.execute(query)).all()
-        gaps = [gap for row in rows for gap in priced.read_gaps(row[7:])]
+        # The statement is written as text and sent to the driver: it is the one statement of a dashboard's
+        # summary or time series, and building it through SQLAlchemy cost more than PostgreSQL took to answer it.
+        params = _Params()
+        facts = _facts_sql(where, source, buckets, params)
+        reporting = params.add("reporting", where.reporting_currency)
+        ctes = [f"facts AS ({facts})"]
+        rate_values: dict[str, Any] = {}
+        if where.foreign_currencies:
+            since, until = _span(buckets)
+            rates, rate_values = exchange_rates_by_day_text(
+                where.organization_id, where.reporting_currency, since, until, where.foreign_currencies
+            )
+            ctes.append(f"rates AS ({rates})")
+            joined = "facts f LEFT JOIN rates r ON r.currency = f.currency AND r.day = f.day"
+            rate = f"CASE WHEN f.currency = {reporting} THEN 1 ELSE r.rate END"
+            missing = f"(f.currency <> {reporting} AND r.rate IS NULL)"
+        else:
+            joined, rate = "facts f", "1"
+            # Rows in another currency with no rate to convert them (the account list was stale): never summed.
+            missing = f"(f.currency <> {reporting})"
+
+        def money(name: str) -> str:
+            return (
+                f"CAST(CASE WHEN coalesce(bool_or({missing}), false) THEN NULL "
+                f"ELSE coalesce(round(sum(f.{name} * {rate})), 0) END AS bigint)"
+            )
+
+        columns = [
+            "f.p",
+            "f.idx",
+            "CAST(coalesce(sum(f.impressions), 0) AS bigint)",
+            "CAST(coalesce(sum(f.clicks), 0) AS bigint)",
+            "coalesce(sum(f.conversions), 0)",
+            money("spend_micros"),
+            money("conversion_value_micros"),
+        ]
+        currencies = _gap_currencies(where)
+        for currency in currencies:
+            unconverted = f"{missing} AND f.currency = {params.add('gap', currency)}"
+            columns += [f"min(f.day) FILTER (WHERE {unconverted})", f"max(f.day) FILTER (WHERE {unconverted})"]
+        sql = (
+            f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} "  # noqa: S608 (fragments of this module)
+            f"FROM {joined} GROUP BY f.p, f.idx"
+        )
+        statement, values = params.positional(sql, rate_values)
+        rows = [tuple(row) for row in await (await driver_connection(self.session)).fetch(statement, *values)]
+        gaps = [gap for row in rows for gap in _read_gaps(currencies, row[7:])]
         return {(row[0], row[1]): _numbers(row[2:7]) for row in rows}, gaps
 
     async def breakdown(

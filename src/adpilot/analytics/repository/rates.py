@@ -73,6 +73,32 @@ SELECT CAST(:quote AS varchar) AS currency, CAST(:since AS date) + g.offset_days
 """
 
 
+def _by_day_sql(filtered: bool) -> str:
+    candidates = _CANDIDATES.format(
+        direct_filter=" AND r.base_currency = ANY(:currencies)" if filtered else "",
+        inverse_filter=" AND r.quote_currency = ANY(:currencies)" if filtered else "",
+    )
+    identity_filter = " WHERE CAST(:quote AS varchar) = ANY(CAST(:currencies AS varchar[]))" if filtered else ""
+    return _BY_DAY.format(candidates=candidates, identity_filter=identity_filter)
+
+
+def exchange_rates_by_day_text(
+    organization_id: UUID, quote: str, since: date, until: date, currencies: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """``exchange_rates_by_day`` (limited to ``currencies``) as SQL text with named parameters (``:organization_id``,
+    ``:quote``, ``:since``, ``:until``, ``:currencies``) and their values, for a statement sent to the driver."""
+    if since > until:
+        raise ValueError(f"empty range {since}..{until}")
+    values = {
+        "organization_id": organization_id,
+        "quote": quote,
+        "since": since,
+        "until": until,
+        "currencies": list(currencies),
+    }
+    return _by_day_sql(True), values
+
+
 def exchange_rates_by_day(
     organization_id: UUID, quote: str, since: date, until: date, currencies: Sequence[str] | None = None
 ) -> TextualSelect:
@@ -93,11 +119,7 @@ def exchange_rates_by_day(
     if since > until:
         raise ValueError(f"empty range {since}..{until}")
     filtered = currencies is not None
-    candidates = _CANDIDATES.format(
-        direct_filter=" AND r.base_currency = ANY(:currencies)" if filtered else "",
-        inverse_filter=" AND r.quote_currency = ANY(:currencies)" if filtered else "",
-    )
-    sql = _BY_DAY.format(candidates=candidates, identity_filter=" WHERE :quote = ANY(:currencies)" if filtered else "")
+    sql = _by_day_sql(filtered)
     parameters: list[BindParameter[Any]] = [
         bindparam("organization_id", organization_id, type_=Uuid(), unique=True),
         bindparam("quote", quote, type_=String(3), unique=True),
