@@ -560,10 +560,34 @@ class Timings:
     statements: int = 0
 
 
+@contextlib.contextmanager
+def driver_statements(database: Database, logged: Callable[[Any], None]) -> Iterator[None]:
+    """Calls ``logged`` with asyncpg's record (``query``, ``args``, ``elapsed`` seconds) of every statement the
+    product sends straight to the driver (``db.driver_connection``), which SQLAlchemy's cursor events do not see."""
+    engine = database.engine.sync_engine
+    attached: dict[int, Any] = {}
+
+    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if id(driver) not in attached:
+            driver.add_query_logger(logged)
+            attached[id(driver)] = driver
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", checkout)
+        for driver in attached.values():
+            driver.remove_query_logger(logged)
+
+
 class StatementClock:
-    """The time the product's engine spends in statements (from sending one to its answer), summed until read."""
+    """The time the product's engine spends in statements (from sending one to its answer), summed until read:
+    those sent through SQLAlchemy and those sent straight to the driver."""
 
     def __init__(self, database: Database) -> None:
+        self.database = database
         self.engine = database.engine.sync_engine
         self.milliseconds = 0.0
         self.count = 0
@@ -577,6 +601,10 @@ class StatementClock:
             self.milliseconds += 1000 * (time.perf_counter() - self._started.pop())
             self.count += 1
 
+    def _logged(self, record: Any) -> None:
+        self.milliseconds += 1000 * record.elapsed
+        self.count += 1
+
     def read(self) -> tuple[float, int]:
         milliseconds, count = self.milliseconds, self.count
         self.milliseconds, self.count = 0.0, 0
@@ -587,7 +615,8 @@ class StatementClock:
         event.listen(self.engine, "before_cursor_execute", self._before)
         event.listen(self.engine, "after_cursor_execute", self._after)
         try:
-            yield
+            with driver_statements(self.database, self._logged):
+                yield
         finally:
             event.remove(self.engine, "before_cursor_execute", self._before)
             event.remove(self.engine, "after_cursor_execute", self._after)
@@ -607,10 +636,14 @@ def captured_statements(database: Database) -> Iterator[list[tuple[str, Any]]]:
     def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
         statements.append((statement, parameters))
 
+    def logged(record: Any) -> None:
+        statements.append((record.query, record.args))
+
     engine = database.engine.sync_engine
     event.listen(engine, "before_cursor_execute", before)
     try:
-        yield statements
+        with driver_statements(database, logged):
+            yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
 
@@ -626,7 +659,11 @@ async def explain(database: Database, organization_id: UUID, query: str, since: 
         raw: Any = (await connection.get_raw_connection()).dbapi_connection
         driver = raw._connection
         for statement, parameters in statements:
-            if statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "BEGIN", "COMMIT")):
+            if statement.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+                continue
+            if statement.lstrip().upper().startswith("SELECT SET_CONFIG"):
+                # The tenant, and the planner settings the service gives its statements (work_mem, custom plans).
+                await driver.fetch(statement, *(parameters or ()))
                 continue
             plan = await driver.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *(parameters or ()))
             lines.append("-- " + " ".join(statement.split())[:200])
