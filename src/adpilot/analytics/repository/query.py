@@ -26,7 +26,6 @@ from uuid import UUID
 from sqlalchemy import (
     ARRAY,
     BigInteger,
-    ColumnElement,
     Date,
     Integer,
     Numeric,
@@ -34,19 +33,15 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
-    case,
     func,
-    literal,
-    null,
     select,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.sql.selectable import CTE, FromClause
+from sqlalchemy.sql.selectable import CTE
 from sqlalchemy.types import TypeEngine
 
-from adpilot.analytics.models import MetricEntity
 from adpilot.analytics.repository.rates import exchange_rates_by_day, exchange_rates_by_day_text
 from adpilot.db import driver_connection
 
@@ -490,64 +485,62 @@ def _span(buckets: Sequence[Bucket]) -> tuple[date, date]:
     return min(b.since for b in buckets), max(b.until for b in buckets)
 
 
-class _Priced:
-    """The facts joined to their exchange rate, with the money sums that go NULL when a needed rate is missing."""
+class _PricedText:
+    """The facts CTE (``f``) left-joined to the rates CTE (``r``) as SQL text for the driver, with the SQL of the
+    money sums that go NULL when a needed rate is missing.
+
+    KPI statements are written as text and sent to the driver: they are the one statement of a dashboard query,
+    and building and compiling them through SQLAlchemy cost more than PostgreSQL took to answer the small ones.
+    """
 
     def __init__(
         self, where: RowFilter, source: Source, buckets: Sequence[Bucket], group_by: GroupBy | None = None
     ) -> None:
-        self.facts = _facts(where, source, buckets, group_by=group_by)
-        self.reporting = literal(where.reporting_currency, String)
-        f = self.facts.c
+        self.params = _Params()
+        self.more: dict[str, Any] = {}
+        self.ctes = [f"facts AS ({_facts_sql(where, source, buckets, self.params, group_by=group_by)})"]
+        reporting = self.params.add("reporting", where.reporting_currency)
         if where.foreign_currencies:
             since, until = _span(buckets)
-            rates = exchange_rates_by_day(
+            rates, self.more = exchange_rates_by_day_text(
                 where.organization_id, where.reporting_currency, since, until, where.foreign_currencies
-            ).cte("rates")
-            self.from_: FromClause = self.facts.outerjoin(
-                rates, and_(rates.c.currency == f.currency, rates.c.day == f.day)
             )
-            self.rate: ColumnElement[Any] = case((f.currency == self.reporting, literal(1)), else_=rates.c.rate)
-            self.missing: ColumnElement[bool] = and_(f.currency != self.reporting, rates.c.rate.is_(None))
+            self.ctes.append(f"rates AS ({rates})")
+            self.joined = "facts f LEFT JOIN rates r ON r.currency = f.currency AND r.day = f.day"
+            self.rate = f"CASE WHEN f.currency = {reporting} THEN 1 ELSE r.rate END"
+            self.missing = f"(f.currency <> {reporting} AND r.rate IS NULL)"
         else:
-            self.from_ = self.facts
-            self.rate = literal(1)
+            self.joined, self.rate = "facts f", "1"
             # Rows in another currency with no rate to convert them (the account list was stale): never summed.
-            self.missing = f.currency != self.reporting
+            self.missing = f"(f.currency <> {reporting})"
         self.gap_currencies = _gap_currencies(where)
 
-    def numbers(self, where_period: int | None = None) -> list[ColumnElement[Any]]:
+    def numbers(self, period: int | None = None) -> list[str]:
         """impressions, clicks, conversions, spend, value: sums over the group (one period's rows only if given)."""
-        f = self.facts.c
+        only = f" FILTER (WHERE f.p = {int(period)})" if period is not None else ""
 
-        def agg(expression: Any) -> Any:
-            return expression.filter(f.p == where_period) if where_period is not None else expression
-
-        def money(name: str) -> ColumnElement[Any]:
-            total = func.round(agg(func.sum(f[name] * self.rate)))
-            missing = func.coalesce(agg(func.bool_or(self.missing)), False)
-            return case((missing, null()), else_=func.coalesce(total, 0)).cast(BigInteger)
+        def money(name: str) -> str:
+            return (
+                f"CAST(CASE WHEN coalesce(bool_or({self.missing}){only}, false) THEN NULL "
+                f"ELSE coalesce(round(sum(f.{name} * {self.rate}){only}), 0) END AS bigint)"
+            )
 
         return [
-            func.coalesce(agg(func.sum(f.impressions)), 0).cast(BigInteger),
-            func.coalesce(agg(func.sum(f.clicks)), 0).cast(BigInteger),
-            func.coalesce(agg(func.sum(f.conversions)), 0),
+            f"CAST(coalesce(sum(f.impressions){only}, 0) AS bigint)",
+            f"CAST(coalesce(sum(f.clicks){only}, 0) AS bigint)",
+            f"coalesce(sum(f.conversions){only}, 0)",
             money("spend_micros"),
             money("conversion_value_micros"),
         ]
 
-    def gaps(self) -> list[ColumnElement[Any]]:
+    def gaps(self) -> list[str]:
         """Per currency whose days are reported: the first and the last day in the group with numbers in that
         currency and no rate to convert them (both NULL when none)."""
-        f = self.facts.c
-        columns: list[ColumnElement[Any]] = []
+        columns: list[str] = []
         for currency in self.gap_currencies:
-            unconverted = and_(self.missing, f.currency == literal(currency, String))
-            columns.extend([func.min(f.day).filter(unconverted), func.max(f.day).filter(unconverted)])
+            unconverted = f"{self.missing} AND f.currency = {self.params.add('gap', currency)}"
+            columns += [f"min(f.day) FILTER (WHERE {unconverted})", f"max(f.day) FILTER (WHERE {unconverted})"]
         return columns
-
-    def read_gaps(self, values: Sequence[Any]) -> list[tuple[str, date, date]]:
-        return _read_gaps(self.gap_currencies, values)
 
 
 def _gap_currencies(where: RowFilter) -> tuple[str, ...]:
@@ -610,54 +603,19 @@ class QueryRepository:
         """The numbers of every bucket that has rows, by (period, index), and the days no rate converts, as
         ``missing_rates`` gives them (in the same pass over the rows)."""
         await self._roomy()
-        # The statement is written as text and sent to the driver: it is the one statement of a dashboard's
-        # summary or time series, and building it through SQLAlchemy cost more than PostgreSQL took to answer it.
-        params = _Params()
-        facts = _facts_sql(where, source, buckets, params)
-        reporting = params.add("reporting", where.reporting_currency)
-        ctes = [f"facts AS ({facts})"]
-        rate_values: dict[str, Any] = {}
-        if where.foreign_currencies:
-            since, until = _span(buckets)
-            rates, rate_values = exchange_rates_by_day_text(
-                where.organization_id, where.reporting_currency, since, until, where.foreign_currencies
-            )
-            ctes.append(f"rates AS ({rates})")
-            joined = "facts f LEFT JOIN rates r ON r.currency = f.currency AND r.day = f.day"
-            rate = f"CASE WHEN f.currency = {reporting} THEN 1 ELSE r.rate END"
-            missing = f"(f.currency <> {reporting} AND r.rate IS NULL)"
-        else:
-            joined, rate = "facts f", "1"
-            # Rows in another currency with no rate to convert them (the account list was stale): never summed.
-            missing = f"(f.currency <> {reporting})"
-
-        def money(name: str) -> str:
-            return (
-                f"CAST(CASE WHEN coalesce(bool_or({missing}), false) THEN NULL "
-                f"ELSE coalesce(round(sum(f.{name} * {rate})), 0) END AS bigint)"
-            )
-
-        columns = [
-            "f.p",
-            "f.idx",
-            "CAST(coalesce(sum(f.impressions), 0) AS bigint)",
-            "CAST(coalesce(sum(f.clicks), 0) AS bigint)",
-            "coalesce(sum(f.conversions), 0)",
-            money("spend_micros"),
-            money("conversion_value_micros"),
-        ]
-        currencies = _gap_currencies(where)
-        for currency in currencies:
-            unconverted = f"{missing} AND f.currency = {params.add('gap', currency)}"
-            columns += [f"min(f.day) FILTER (WHERE {unconverted})", f"max(f.day) FILTER (WHERE {unconverted})"]
-        sql = (
-            f"WITH {', '.join(ctes)} SELECT {', '.join(columns)} "  # noqa: S608 (fragments of this module)
-            f"FROM {joined} GROUP BY f.p, f.idx"
+        priced = _PricedText(where, source, buckets)
+        columns = ["f.p", "f.idx", *priced.numbers(), *priced.gaps()]
+        rows = await self._fetch(
+            priced,
+            f"SELECT {', '.join(columns)} FROM {priced.joined} GROUP BY f.p, f.idx",  # noqa: S608
         )
-        statement, values = params.positional(sql, rate_values)
-        rows = [tuple(row) for row in await (await driver_connection(self.session)).fetch(statement, *values)]
-        gaps = [gap for row in rows for gap in _read_gaps(currencies, row[7:])]
+        gaps = [gap for row in rows for gap in _read_gaps(priced.gap_currencies, row[7:])]
         return {(row[0], row[1]): _numbers(row[2:7]) for row in rows}, gaps
+
+    async def _fetch(self, priced: _PricedText, select_sql: str) -> list[Any]:
+        """``select_sql`` after the CTEs of ``priced``, sent to the driver."""
+        statement, values = priced.params.positional(f"WITH {', '.join(priced.ctes)} {select_sql}", priced.more)
+        return list(await (await driver_connection(self.session)).fetch(statement, *values))
 
     async def breakdown(
         self,
@@ -681,92 +639,70 @@ class QueryRepository:
             raise ValueError(f"unknown sort {sort}")
         buckets = [current] if previous is None else [current, previous]
         await self._roomy()
-        priced = _Priced(where, source, buckets, group_by)
-        f = priced.facts.c
-        keys = [f[name] for name in _GROUP_COLUMNS[group_by]]
-        current_numbers = priced.numbers(0)
-        # Without a comparison there are no prev_ columns.
-        previous_numbers = priced.numbers(1) if previous is not None else []
-        native = case((func.min(f.currency) == func.max(f.currency), func.min(f.currency)), else_=null())
+        priced = _PricedText(where, source, buckets, group_by)
+        params = priced.params
+        keys = _GROUP_COLUMNS[group_by]
         labels = ["impressions", "clicks", "conversions", "spend", "value"]
-        gap_labels = [f"gap_{i // 2}_{'last' if i % 2 else 'first'}" for i in range(len(priced.gaps()))]
-        # Every group, also those with numbers in the comparison period only (``listed``): their days without a
-        # rate are reported too; only groups with numbers in ``current`` are counted and listed.
-        groups = (
-            select(
-                *keys,
-                native.label("native_currency"),
-                *(value.label(label) for value, label in zip(current_numbers, labels, strict=True)),
-                *(value.label(f"prev_{label}") for value, label in zip(previous_numbers, labels, strict=False)),
-                func.bool_or(f.p == 0).label("listed"),
-                *(value.label(label) for value, label in zip(priced.gaps(), gap_labels, strict=True)),
-            )
-            .select_from(priced.from_)
-            .group_by(*keys)
-            .cte("groups")
+        numbers = [f"{value} AS {label}" for value, label in zip(priced.numbers(0), labels, strict=True)]
+        if previous is not None:  # without a comparison there are no prev_ columns
+            numbers += [f"{value} AS prev_{label}" for value, label in zip(priced.numbers(1), labels, strict=True)]
+        gap_labels = [f"gap_{i // 2}_{'last' if i % 2 else 'first'}" for i in range(2 * len(priced.gap_currencies))]
+        # Every group, also those with numbers in the comparison period only (``listed`` false): their days without
+        # a rate are reported too; only groups with numbers in ``current`` are counted and listed.
+        priced.ctes.append(
+            f"groups AS (SELECT {', '.join(f'f.{key}' for key in keys)}, "  # noqa: S608 (fragments of this module)
+            "CASE WHEN min(f.currency) = max(f.currency) THEN min(f.currency) END AS native_currency, "
+            f"{', '.join(numbers)}, bool_or(f.p = 0) AS listed"
+            + "".join(f", {value} AS {label}" for value, label in zip(priced.gaps(), gap_labels, strict=True))
+            + f" FROM {priced.joined} GROUP BY {', '.join(f'f.{key}' for key in keys)})"
         )
-        g = groups.c
         level = {Source.campaign: "campaign", Source.ad_group: "ad_group", Source.ad: "ad"}.get(source)
         if group_by in (GroupBy.campaign, GroupBy.entity) and level is not None:
-            e = MetricEntity.__table__.alias("e")
-            key_column = g.campaign_id if group_by is GroupBy.campaign else g.entity_id
-            joined: Any = groups.outerjoin(
-                e,
-                and_(
-                    e.c.organization_id == where.organization_id,
-                    e.c.ad_account_id == g.ad_account_id,
-                    e.c.level == level,
-                    e.c.platform_id == key_column,
-                ),
+            key = "g.campaign_id" if group_by is GroupBy.campaign else "g.entity_id"
+            org = params.add("org", where.organization_id)
+            joined = (
+                f"groups g LEFT JOIN metric_entities e ON e.organization_id = {org} "
+                f"AND e.ad_account_id = g.ad_account_id AND e.level = {params.add('level', level)} "
+                f"AND e.platform_id = {key}"
             )
-            name: ColumnElement[Any] = func.coalesce(e.c.name, key_column)
-            status: ColumnElement[Any] = e.c.status
+            name, status = f"coalesce(e.name, {key})", "e.status"
         else:
             label_of = names or {}
-            key_text = g.platform if group_by is GroupBy.platform else g.ad_account_id.cast(String)
+            key = "g.platform" if group_by is GroupBy.platform else "CAST(g.ad_account_id AS varchar)"
             mapping = (
-                select(
-                    func.unnest(bindparam("name_keys", list(label_of), type_=ARRAY(String))).label("key"),
-                    func.unnest(bindparam("name_values", list(label_of.values()), type_=ARRAY(String))).label("name"),
-                )
-            ).subquery("n")
-            joined = groups.outerjoin(mapping, mapping.c.key == key_text)
-            name = func.coalesce(mapping.c.name, key_text)
-            status = null()
-        gap_bounds = [
-            (func.max if label.endswith("_last") else func.min)(g[label]).over().label(label) for label in gap_labels
-        ]
-        named = (
-            select(
-                *(column for column in g if column.name not in gap_labels),
-                name.label("name"),
-                status.label("status"),
-                func.count().filter(g.listed).over().label("total_count"),
-                *gap_bounds,
+                f"unnest({params.add('name_keys', list(label_of), ARRAY(String))}, "
+                f"{params.add('name_values', list(label_of.values()), ARRAY(String))}) AS n(key, name)"
             )
-            .select_from(joined)
-            .subquery("named")
+            joined = f"groups g LEFT JOIN {mapping} ON n.key = {key}"
+            name, status = f"coalesce(n.name, {key})", "CAST(NULL AS varchar)"
+        columns = [f"g.{column}" for column in (*keys, "native_currency", *_group_numbers(previous is not None))]
+        bounds = [
+            f"{'max' if label.endswith('_last') else 'min'}(g.{label}) OVER () AS {label}" for label in gap_labels
+        ]
+        priced.ctes.append(
+            f"named AS (SELECT {', '.join(columns)}, g.listed, {name} AS name, {status} AS status, "  # noqa: S608
+            f"count(*) FILTER (WHERE g.listed) OVER () AS total_count{''.join(f', {b}' for b in bounds)} "
+            f"FROM {joined})"
         )
-        n = named.c
-        order = _sort_expression(sort, n, n.name)
-        direction = order.desc().nulls_last() if descending else order.asc().nulls_last()
-        query = (
-            select(named)
-            .where(n.listed)
-            .order_by(direction, n.name, *(n[column_name] for column_name in _GROUP_COLUMNS[group_by]))
-            .limit(limit)
-            .offset(offset)
+        direction = "DESC" if descending else "ASC"
+        order = ", ".join([f"{_SORT_SQL[sort]} {direction} NULLS LAST", "n.name", *(f"n.{key}" for key in keys)])
+        rows = await self._fetch(
+            priced,
+            f"SELECT * FROM named n WHERE n.listed ORDER BY {order} "  # noqa: S608
+            f"LIMIT {params.add('limit', limit)} OFFSET {params.add('offset', offset)}",
         )
-        rows = (await self.session.execute(query)).mappings().all()
         if not rows:
-            total = 0 if offset == 0 else await self._count(groups)
+            total = 0
+            if offset > 0:
+                counted = await self._fetch(priced, "SELECT count(*) FROM groups WHERE listed")
+                total = int(counted[0][0])
             return [], total, await self.missing_rates(where, source, buckets)
         result = [
             GroupRow(
                 platform=row["platform"],
-                ad_account_id=row.get("ad_account_id"),
-                campaign_platform_id=row.get("campaign_id"),
-                entity_platform_id=row.get("entity_id"),
+                ad_account_id=row["ad_account_id"] if "ad_account_id" in keys else None,
+                campaign_platform_id=row["campaign_id"] if "campaign_id" in keys else None,
+                entity_platform_id=row["entity_id"] if "entity_id" in keys else None,
                 name=row["name"],
                 status=row["status"],
                 native_currency=row["native_currency"],
@@ -775,12 +711,8 @@ class QueryRepository:
             )
             for row in rows
         ]
-        gaps = priced.read_gaps([rows[0][label] for label in gap_labels])
+        gaps = _read_gaps(priced.gap_currencies, [rows[0][label] for label in gap_labels])
         return result, int(rows[0]["total_count"]), gaps
-
-    async def _count(self, groups: CTE) -> int:
-        count = await self.session.scalar(select(func.count()).select_from(groups).where(groups.c.listed))
-        return int(count or 0)
 
     async def missing_rates(
         self, where: RowFilter, source: Source, buckets: Sequence[Bucket]
@@ -943,23 +875,27 @@ class QueryRepository:
         }
 
 
-def _sort_expression(sort: str, g: Any, name: ColumnElement[Any]) -> ColumnElement[Any]:
-    def ratio(numerator: Any, denominator: Any, scale: int = 1) -> ColumnElement[Any]:
-        quotient: ColumnElement[Any] = (numerator.cast(Numeric) * scale) / func.nullif(denominator, 0)
-        return quotient
+def _group_numbers(with_previous: bool) -> list[str]:
+    labels = ["impressions", "clicks", "conversions", "spend", "value"]
+    return labels + ([f"prev_{label}" for label in labels] if with_previous else [])
 
-    expressions: dict[str, ColumnElement[Any]] = {
-        "spend": g.spend,
-        "impressions": g.impressions,
-        "clicks": g.clicks,
-        "conversions": g.conversions,
-        "conversion_value": g.value,
-        "ctr": ratio(g.clicks, g.impressions),
-        "cpc": ratio(g.spend, g.clicks),
-        "cpm": ratio(g.spend, g.impressions, 1000),
-        "cpa": ratio(g.spend, g.conversions),
-        "roas": ratio(g.value, g.spend),
-        "conversion_rate": ratio(g.conversions, g.clicks),
-        "name": name,
-    }
-    return expressions[sort]
+
+def _ratio(numerator: str, denominator: str, scale: int = 1) -> str:
+    return f"(CAST(n.{numerator} AS numeric) * {scale} / nullif(n.{denominator}, 0))"
+
+
+# The breakdown's sort keys, over the columns of ``named n``.
+_SORT_SQL = {
+    "spend": "n.spend",
+    "impressions": "n.impressions",
+    "clicks": "n.clicks",
+    "conversions": "n.conversions",
+    "conversion_value": "n.value",
+    "ctr": _ratio("clicks", "impressions"),
+    "cpc": _ratio("spend", "clicks"),
+    "cpm": _ratio("spend", "impressions", 1000),
+    "cpa": _ratio("spend", "conversions"),
+    "roas": _ratio("value", "spend"),
+    "conversion_rate": _ratio("conversions", "clicks"),
+    "name": "n.name",
+}
