@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import text
 
 from adpilot.analytics.service.query import (
     AnalyticsQuery,
@@ -389,6 +390,17 @@ class TestCurrencies:
 
 
 class TestBreakdowns:
+    async def test_the_planner_settings_of_a_breakdown_do_not_outlive_it(self, shop: World, database: Database) -> None:
+        query = AnalyticsQuery(since=date(2024, 1, 1), until=date(2024, 3, 31))
+        async with database.transaction() as session:
+            await set_tenant(session, shop.organization_id)
+            before = (await session.execute(text("SHOW enable_sort"))).scalar_one()
+            await analytics_query_service.breakdown(session, shop.organization_id, query, Dimension.campaign, now=NOW)
+            settings = await session.execute(
+                text("SELECT current_setting('enable_sort'), current_setting('enable_mergejoin')")
+            )
+            assert settings.one() == (before, "on")
+
     async def test_platforms_and_accounts(self, shop: World, database: Database) -> None:
         since, until = date(2024, 1, 1), date(2024, 3, 31)
         query = AnalyticsQuery(since=since, until=until)

