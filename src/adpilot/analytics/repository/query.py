@@ -654,7 +654,9 @@ class QueryRepository:
         params = priced.params
         keys = _GROUP_COLUMNS[group_by]
         labels = ["impressions", "clicks", "conversions", "spend", "value"]
-        numbers = [f"{value} AS {label}" for value, label in zip(priced.numbers(0), labels, strict=True)]
+        # Without a comparison every fact is of the range: no filter on the period.
+        current_numbers = priced.numbers(0 if previous is not None else None)
+        numbers = [f"{value} AS {label}" for value, label in zip(current_numbers, labels, strict=True)]
         if previous is not None:  # without a comparison there are no prev_ columns
             numbers += [f"{value} AS prev_{label}" for value, label in zip(priced.numbers(1), labels, strict=True)]
         gap_labels = [f"gap_{i // 2}_{'last' if i % 2 else 'first'}" for i in range(2 * len(priced.gap_currencies))]
