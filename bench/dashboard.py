@@ -658,13 +658,12 @@ async def explain(database: Database, organization_id: UUID, query: str, since: 
         connection = await session.connection()
         raw: Any = (await connection.get_raw_connection()).dbapi_connection
         driver = raw._connection
-        # The tenant, and the planner settings the service gives its statements (work_mem, custom plans), first:
-        # statements sent to the driver are recorded a moment after those sent through SQLAlchemy.
-        settings = [s for s in statements if s[0].lstrip().upper().startswith("SELECT SET_CONFIG")]
-        for statement, parameters in settings:
-            await driver.fetch(statement, *(parameters or ()))
         for statement, parameters in statements:
-            if statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "SELECT SET_CONFIG")):
+            if statement.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+                continue
+            if statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "RESET")):
+                # The tenant, and the planner settings the service gives its statements, in their order.
+                await driver.execute(statement, *(parameters or ()))
                 continue
             plan = await driver.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *(parameters or ()))
             lines.append("-- " + " ".join(statement.split())[:200])
