@@ -82,9 +82,12 @@ MEASURED_ACCOUNTS = (
 MEASURED_CAMPAIGNS = 125  # per account
 OTHER_ACCOUNTS = (("google", "USD"), ("meta", "USD"))
 OTHER_CAMPAIGNS = 125
+# Every organization reports in USD.
+REPORTING_CURRENCY = "USD"
 NAMESPACE = UUID("5b0c7a52-6d1e-4c1e-9a57-0d5a7c1f3e11")
 # Bumped whenever the generator changes, so that a kept database of an older shape is not reused.
-GENERATOR_VERSION = 1
+# 2: the rollups include the months converted to the reporting currency (metrics_campaign_monthly_converted).
+GENERATOR_VERSION = 2
 
 
 def _stepper() -> Callable[[str], None]:
@@ -225,9 +228,10 @@ def _account_arrays(organization: Organization) -> list[list[Any]]:
 async def _insert_organization(connection: Any, organization: Organization) -> None:
     await connection.execute(
         "INSERT INTO organizations (id, name, require_mfa, is_demo, time_zone, reporting_currency, created_at) "
-        "VALUES ($1, $2, false, false, 'UTC', 'USD', now())",
+        "VALUES ($1, $2, false, false, 'UTC', $3, now())",
         organization.id,
         organization.name,
+        REPORTING_CURRENCY,
     )
     for account in organization.accounts:
         connection_id = uuid5(NAMESPACE, f"connection-{account.id}")
@@ -328,7 +332,7 @@ async def generate(
             await set_tenant(session, organization.id)
             repository = StoreRepository(session)
             for account in organization.accounts:
-                await repository.rebuild_rollups(organization.id, account.id, first_day, END)
+                await repository.rebuild_rollups(organization.id, account.id, first_day, END, REPORTING_CURRENCY)
     step(f"rollups rebuilt by the product's rebuild ({time.monotonic() - started:.0f} s)")
     connection = await asyncpg.connect(to_libpq_url(superuser_url))
     try:

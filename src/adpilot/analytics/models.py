@@ -1,7 +1,7 @@
 """Tables of the analytics module: the metrics store, its rollups, the reporting dimension, sync runs, exchange rates.
 
 Money is integer micros in the ad account's currency; a stat day is the day in the ad account's time zone, as the
-platform reports it (ARCHITECTURE D8). ``metrics_daily`` holds what the platforms report at every level; the four
+platform reports it (ARCHITECTURE D8). ``metrics_daily`` holds what the platforms report at every level; the
 rollup tables are rebuilt from its campaign-level rows for exactly the days and months an ingestion touched, so
 dashboards read them and never scan raw rows (docs/analytics.md).
 """
@@ -125,6 +125,41 @@ class MetricsCampaignMonthly(_Numbers, Base):
     currency: Mapped[str] = mapped_column(String(3))
 
     __table_args__ = (Index("ix_metrics_campaign_monthly_org_month", "organization_id", "month"),)
+
+
+class MetricsCampaignMonthlyConverted(Base):
+    """Rollup: one campaign's calendar month of an account in another currency than the reporting one, converted.
+
+    Money is the *unrounded* ``numeric`` sum over the month's days of ``amount * rate``, each day at the rate
+    ``exchange_rates_by_day`` gives it (the rule the KPI queries apply day by day), in ``reporting_currency``, the
+    organization's reporting currency when the row was built. Sums of exact products are exact, so a breakdown that
+    reads this month and rounds its group once gets the same micros as converting the month's days one by one.
+    ``first_unconverted_day``/``last_unconverted_day``: days of the month with numbers but no rate (money then only
+    covers the other days). The KPI queries use a row only if its ``reporting_currency`` is the current one and it has
+    no such day; otherwise they convert the month's days from ``metrics_campaign_daily``. Rebuilt with the other
+    rollups by ingestion, and by every rate written, deleted or imported and every change of the reporting currency
+    (docs/analytics.md).
+    """
+
+    __tablename__ = "metrics_campaign_monthly_converted"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    campaign_platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    reporting_currency: Mapped[str] = mapped_column(String(3))
+    platform: Mapped[str] = mapped_column(String(20))
+    # The currency of the account's numbers (every day of the month is in it).
+    currency: Mapped[str] = mapped_column(String(3))
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)
+    spend_micros: Mapped[Decimal] = mapped_column(Numeric)
+    conversions: Mapped[Decimal] = mapped_column(CONVERSIONS)
+    conversion_value_micros: Mapped[Decimal] = mapped_column(Numeric)
+    first_unconverted_day: Mapped[date | None] = mapped_column(Date)
+    last_unconverted_day: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_metrics_campaign_monthly_converted_org_month", "organization_id", "month"),)
 
 
 class MetricsAccountDaily(_Numbers, Base):

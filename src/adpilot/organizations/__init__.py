@@ -5,6 +5,7 @@ from adpilot.organizations.service import (
     OrganizationService,
     ReportingSettings,
     TenantContext,
+    on_reporting_currency_changed,
     organization_service,
 )
 
@@ -14,5 +15,6 @@ __all__ = [
     "ReportingSettings",
     "Role",
     "TenantContext",
+    "on_reporting_currency_changed",
     "organization_service",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -35,6 +36,17 @@ from adpilot.organizations.permissions import Permission, Role, role_allows
 from adpilot.organizations.repository import OrganizationRepository
 
 INVITATION_DAYS = 7
+
+ReportingCurrencyHook = Callable[[AsyncSession, UUID, str], Awaitable[None]]
+_reporting_currency_hooks: list[ReportingCurrencyHook] = []
+
+
+def on_reporting_currency_changed(hook: ReportingCurrencyHook) -> ReportingCurrencyHook:
+    """Register ``hook(session, organization_id, new_currency)``: run when an organization's reporting currency
+    changes, in the same transaction (what the hook rebuilds commits with the change, or not at all)."""
+    if hook not in _reporting_currency_hooks:
+        _reporting_currency_hooks.append(hook)
+    return hook
 
 
 @dataclass(frozen=True)
@@ -165,8 +177,11 @@ class OrganizationService:
         before = self._settings(organization)
         if time_zone is not None:
             organization.time_zone = time_zone
-        if reporting_currency is not None:
+        if reporting_currency is not None and reporting_currency != organization.reporting_currency:
             organization.reporting_currency = reporting_currency
+            # Modules that keep money converted to the reporting currency convert it again (analytics).
+            for hook in _reporting_currency_hooks:
+                await hook(session, organization.id, reporting_currency)
         if name is not None:
             organization.name = name.strip()
         if require_mfa is not None:

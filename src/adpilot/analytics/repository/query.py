@@ -2,9 +2,10 @@
 
 Totals, time series and platform, account and campaign breakdowns read only the rollups: the account rollups when
 no campaign filter applies, the campaign rollups otherwise. A whole calendar month inside a period is read from the
-monthly rollup for accounts whose currency is the reporting currency; every other day (and every day of an account
-in another currency, which is converted day by day) from the daily rollup. Ad group and ad breakdowns read
-``metrics_daily`` through its drill-down index (organization, campaign, level, day).
+monthly rollup for accounts whose currency is the reporting currency, and, for the campaign rollups, from the
+converted monthly rollup for accounts in another currency where it is usable; every other day (and every day of an
+account in another currency without a usable converted month, converted day by day) from the daily rollup. Ad group
+and ad breakdowns read ``metrics_daily`` through its drill-down index (organization, campaign, level, day).
 
 Money in another currency than the reporting one is converted in SQL with ``exchange_rates_by_day`` (the one
 implementation of the conversion rule); a sum that would need a missing rate is NULL, never a partial sum. Every
@@ -118,7 +119,8 @@ class Bucket:
 @dataclass(frozen=True, slots=True)
 class RowFilter:
     """Which rows count. ``foreign_account_ids``/``foreign_currencies``: the organization's accounts (and their
-    currencies) not in the reporting currency, whose rows are always read day by day and converted."""
+    currencies) not in the reporting currency, whose rows are converted (day by day, or read from the converted
+    monthly campaign rollup)."""
 
     organization_id: UUID
     reporting_currency: str
@@ -397,8 +399,16 @@ def _facts_sql(
         return params.add("foreign", foreign_ids, ARRAY(Uuid))
 
     branches: list[str] = []
+    converted = False
 
-    def mapped(name: str, entries: Sequence[tuple[date, int, int]], table: str, column: str, exact: bool) -> str:
+    def mapped(
+        name: str,
+        entries: Sequence[tuple[date, int, int]],
+        table: str,
+        column: str,
+        exact: bool,
+        day: str | None = None,
+    ) -> str:
         """``p, idx`` of each row of ``table`` on the days (or months) of ``entries``, and the FROM clause.
 
         When the WHERE clause already reads exactly those days (``exact``) and all of them count into one bucket
@@ -407,8 +417,9 @@ def _facts_sql(
         day range and the row count as they are.
         """
         (start, p, idx) = min(entries)
+        day = day or f"t.{column}"
         if exact and all((e[1], e[2]) == (p, idx) for e in entries):
-            return f"{p} AS p, {idx} AS idx, {keys}, t.{column} AS day, {numbers} FROM {table} t"
+            return f"{p} AS p, {idx} AS idx, {keys}, {day} AS day, {numbers} FROM {table} t"
         if exact and column == "day" and all((e[1], e[2]) == (p, idx + (e[0] - start).days) for e in entries):
             offset = f"t.day - {params.add(f'{name}_start', start)} + {idx}"
             return f"{p} AS p, {offset} AS idx, {keys}, t.day, {numbers} FROM {table} t"
@@ -416,7 +427,7 @@ def _facts_sql(
         periods = params.add(f"{name}_p", [e[1] for e in entries], ARRAY(Integer))
         indexes = params.add(f"{name}_idx", [e[2] for e in entries], ARRAY(Integer))
         return (
-            f"dm.p, dm.idx, {keys}, t.{column} AS day, {numbers} "
+            f"dm.p, dm.idx, {keys}, {day} AS day, {numbers} "
             f"FROM unnest({days}, {periods}, {indexes}) AS dm({column}, p, idx) "
             f"JOIN {table} t ON t.{column} = dm.{column}"
         )
@@ -431,7 +442,12 @@ def _facts_sql(
             f"WHERE t.organization_id = {org} AND t.month BETWEEN {params.add('m_lo', first)} "
             f"AND {params.add('m_hi', last)}{not_foreign}{filters}"
         )
-        if foreign_ids:
+        if foreign_ids and source is Source.campaign:
+            converted = True
+            branches += _converted_branches(
+                where, plan, params, org, foreign(), filters, keys, numbers, (first, last), exact, mapped
+            )
+        elif foreign_ids:
             covered = [c[0] for c in plan.covered]
             first, last = min(covered), max(covered)
             exact = len(set(covered)) == len(covered) == (last - first).days + 1
@@ -470,8 +486,10 @@ def _facts_sql(
             ("entity_id", "varchar"),
         )
     ]
+    # Converted months carry unrounded money: summed as numeric, or they would be rounded here.
+    exact_money = ("conversions", "spend_micros", "conversion_value_micros") if converted else ("conversions",)
     sums = ", ".join(
-        f"CAST(sum({name}) AS {'numeric' if name == 'conversions' else 'bigint'}) AS {name}" for name in NUMBERS
+        f"CAST(sum({name}) AS {'numeric' if name in exact_money else 'bigint'}) AS {name}" for name in NUMBERS
     )
     grouped = ", ".join(["p", "idx", *sorted(kept), "currency", "day"])
     sql = (
@@ -479,6 +497,53 @@ def _facts_sql(
         f"FROM ({union}) AS u GROUP BY {grouped}"
     )
     return sql
+
+
+# A campaign's month of a foreign-currency account is read already converted when its row was converted to the
+# current reporting currency and every day of it had a rate (the same unrounded sums as converting its days).
+_USABLE = "{x}.reporting_currency = {rep} AND {x}.first_unconverted_day IS NULL"
+
+
+def _converted_branches(
+    where: RowFilter,
+    plan: _Plan,
+    params: _Params,
+    org: str,
+    foreign: str,
+    filters: str,
+    keys: str,
+    numbers: str,
+    months: tuple[date, date],
+    exact: bool,
+    mapped: Any,
+) -> list[str]:
+    """The whole months of the foreign-currency accounts' campaigns: from ``metrics_campaign_monthly_converted``
+    where usable (money already in the reporting currency: ``day`` is NULL, which the rates join reads as rate 1),
+    day by day from ``metrics_campaign_daily`` for the other campaign-months (converted with the other days).
+
+    The other campaign-months are the monthly rollup's rows without a usable converted row (a month with a day
+    without a rate, one converted to a former reporting currency). Each one's days are read by the daily rollup's
+    key in a LATERAL subquery kept apart (``OFFSET 0``), so no plan reads every day of the period to find them.
+    """
+    rep = params.add("reporting", where.reporting_currency)
+    lo, hi = params.add("x_lo", months[0]), params.add("x_hi", months[1])
+    usable = _USABLE.format(x="t", rep=rep)
+    converted = mapped("x", plan.months, "metrics_campaign_monthly_converted", "month", exact, "CAST(NULL AS date)")
+    months_left = mapped("s", plan.months, "metrics_campaign_monthly", "month", exact)
+    usable_x = _USABLE.format(x="x", rep=rep)
+    return [
+        f"SELECT {converted} WHERE t.organization_id = {org} AND t.ad_account_id = ANY({foreign}) "
+        f"AND t.month BETWEEN {lo} AND {hi} AND {usable}{filters}",
+        f"SELECT s.p, s.idx, {keys}, t.day, {numbers} "  # noqa: S608 (fragments of this module)
+        f"FROM (SELECT {months_left} WHERE t.organization_id = {org} AND t.ad_account_id = ANY({foreign}) "
+        f"AND t.month BETWEEN {lo} AND {hi} AND NOT EXISTS (SELECT 1 FROM metrics_campaign_monthly_converted x "
+        f"WHERE x.organization_id = {org} AND x.ad_account_id = t.ad_account_id "
+        f"AND x.campaign_platform_id = t.campaign_platform_id AND x.month = t.month AND {usable_x})) s "
+        f"CROSS JOIN LATERAL (SELECT * FROM metrics_campaign_daily d WHERE d.organization_id = {org} "
+        "AND d.ad_account_id = s.ad_account_id AND d.campaign_platform_id = s.campaign_id "
+        "AND d.day BETWEEN s.day AND CAST(s.day + interval '1 month' - interval '1 day' AS date) OFFSET 0) t "
+        f"WHERE true{filters}",
+    ]
 
 
 def _span(buckets: Sequence[Bucket]) -> tuple[date, date]:
@@ -507,12 +572,13 @@ class _PricedText:
             )
             self.ctes.append(f"rates AS ({rates})")
             self.joined = "facts f LEFT JOIN rates r ON r.currency = f.currency AND r.day = f.day"
-            self.rate = f"CASE WHEN f.currency = {reporting} THEN 1 ELSE r.rate END"
-            self.missing = f"(f.currency <> {reporting} AND r.rate IS NULL)"
+            # A fact without a day is a converted month (already in the reporting currency).
+            self.rate = f"CASE WHEN f.currency = {reporting} OR f.day IS NULL THEN 1 ELSE r.rate END"
+            self.missing = f"(f.currency <> {reporting} AND f.day IS NOT NULL AND r.rate IS NULL)"
         else:
             self.joined, self.rate = "facts f", "1"
             # Rows in another currency with no rate to convert them (the account list was stale): never summed.
-            self.missing = f"(f.currency <> {reporting})"
+            self.missing = f"(f.currency <> {reporting} AND f.day IS NOT NULL)"
         self.gap_currencies = _gap_currencies(where)
 
     def numbers(self, period: int | None = None) -> list[str]:

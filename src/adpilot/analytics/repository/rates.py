@@ -83,19 +83,17 @@ def _by_day_sql(filtered: bool) -> str:
 
 
 def exchange_rates_by_day_text(
-    organization_id: UUID, quote: str, since: date, until: date, currencies: Sequence[str]
+    organization_id: UUID, quote: str, since: date, until: date, currencies: Sequence[str] | None
 ) -> tuple[str, dict[str, Any]]:
-    """``exchange_rates_by_day`` (limited to ``currencies``) as SQL text with named parameters (``:organization_id``,
-    ``:quote``, ``:since``, ``:until``, ``:currencies``) and their values, for a statement sent to the driver."""
+    """``exchange_rates_by_day`` (limited to ``currencies`` unless None) as SQL text with named parameters
+    (``:organization_id``, ``:quote``, ``:since``, ``:until``, ``:currencies``) and their values, for a statement
+    sent to the driver."""
     if since > until:
         raise ValueError(f"empty range {since}..{until}")
-    values = {
-        "organization_id": organization_id,
-        "quote": quote,
-        "since": since,
-        "until": until,
-        "currencies": list(currencies),
-    }
+    values: dict[str, Any] = {"organization_id": organization_id, "quote": quote, "since": since, "until": until}
+    if currencies is None:
+        return _by_day_sql(False), values
+    values["currencies"] = list(currencies)
     return _by_day_sql(True), values
 
 

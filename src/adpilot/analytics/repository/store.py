@@ -3,8 +3,9 @@
 Rows reach PostgreSQL by binary ``COPY`` into a temporary table, then one ``INSERT … ON CONFLICT`` moves them into
 ``metrics_daily`` (rows whose numbers did not change are not rewritten), and rows of the window the platform no
 longer reports are deleted (their numbers were restated to nothing). The rollups of the days and months the window
-touches are then rebuilt from the campaign-level rows, all in the caller's transaction, so a reader sees either the
-old or the new numbers and never a mix.
+touches are then rebuilt from the campaign-level rows (the months of an account in another currency than the
+organization's reporting currency also converted to it: repository/converted.py), all in the caller's transaction,
+so a reader sees either the old or the new numbers and never a mix.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot.analytics.repository import converted
 from adpilot.db import driver_connection
 
 NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
@@ -249,8 +251,11 @@ class StoreRepository:
         await driver.execute(_UPSERT_DIMENSION, organization_id, ad_account_id, platform, now)
         return _count(written), deleted
 
-    async def rebuild_rollups(self, organization_id: UUID, ad_account_id: UUID, since: date, until: date) -> None:
-        """Rebuild the account's four rollups for the days since..until and the months they fall in."""
+    async def rebuild_rollups(
+        self, organization_id: UUID, ad_account_id: UUID, since: date, until: date, reporting_currency: str
+    ) -> None:
+        """Rebuild the account's rollups for the days since..until and the months they fall in, its months
+        converted to ``reporting_currency`` (the organization's) included."""
         driver = await self._driver()
         first_month, last_month = since.replace(day=1), until.replace(day=1)
         for statements, start, end in (
@@ -261,6 +266,24 @@ class StoreRepository:
         ):
             for statement in statements:
                 await driver.execute(statement, organization_id, ad_account_id, start, end)
+        # After the rollups this transaction wrote, and before reading the rates: a rate change of the organization
+        # waits for this transaction (or this one for it) so neither converts with what the other has not committed.
+        await converted.lock(driver, organization_id)
+        await converted.rebuild(
+            driver, organization_id, reporting_currency, first_month, last_month, ad_account_id=ad_account_id
+        )
+
+    async def reconvert(
+        self, organization_id: UUID, reporting_currency: str, *, currency: str | None = None, since: date | None = None
+    ) -> None:
+        """The organization's converted months rebuilt after its rates changed (``currency``'s from ``since`` on) or
+        its reporting currency did (neither given: every month)."""
+        driver = await self._driver()
+        await converted.lock(driver, organization_id)
+        if currency is None or since is None:
+            await converted.rebuild_all(driver, organization_id, reporting_currency)
+        else:
+            await converted.rebuild_currency_from(driver, organization_id, reporting_currency, currency, since)
 
     async def replace_hours(
         self,

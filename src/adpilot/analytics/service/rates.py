@@ -25,12 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot.analytics.models import ExchangeRate
 from adpilot.analytics.repository.rates import RateFilter, RatesRepository
 from adpilot.analytics.repository.rates import RateRow as RateRow  # public: what import_rows takes
+from adpilot.analytics.repository.store import StoreRepository
 from adpilot.audit import Actor, audit_service
 from adpilot.core.currencies import is_known_currency
 from adpilot.core.errors import AppError, FieldError, NotFound
 from adpilot.core.pagination import InvalidCursor
 from adpilot.core.time import utcnow
-from adpilot.organizations import Permission, TenantContext
+from adpilot.organizations import Permission, TenantContext, organization_service
 
 MAX_IMPORT_ROWS = 50_000
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
@@ -351,6 +352,7 @@ class ExchangeRateService:
         )
         after = {"rate": format_rate(saved.rate), "source": saved.source}
         if after != before:
+            await _reconvert(session, tenant.organization_id, [RateRow(day=day, base=base, quote=quote, rate=stored)])
             await audit_service.record(
                 session,
                 tenant.organization_id,
@@ -369,6 +371,7 @@ class ExchangeRateService:
         deleted = await RatesRepository(session).delete(tenant.organization_id, base, quote, day)
         if deleted is None:
             raise ExchangeRateNotFound(f"No {base}/{quote} rate on {day.isoformat()}.")
+        await _reconvert(session, tenant.organization_id, [RateRow(day=day, base=base, quote=quote, rate=deleted.rate)])
         await audit_service.record(
             session,
             tenant.organization_id,
@@ -466,6 +469,8 @@ class ExchangeRateService:
         counts = await RatesRepository(session).upsert_many(
             organization_id, rows, source=source, user_id=actor.user_id, now=utcnow()
         )
+        if counts.inserted or counts.updated:
+            await _reconvert(session, organization_id, rows)
         currencies = sorted({row.base for row in rows} | {row.quote for row in rows})
         result = ImportResult(
             rows=len(rows),
@@ -490,6 +495,23 @@ class ExchangeRateService:
             session, organization_id, actor, "exchange_rates.imported", target_type="exchange_rates", after=summary
         )
         return result
+
+
+async def _reconvert(session: AsyncSession, organization_id: UUID, rows: Sequence[RateRow]) -> None:
+    """Rates written or deleted: the converted campaign months they may change are rebuilt in the same transaction.
+
+    Only pairs with the reporting currency convert anything; a currency's months are rebuilt from its earliest
+    changed day on (a rate holds until the currency's next one, so later months may change too).
+    """
+    reporting = (await organization_service.reporting_settings(session, organization_id)).reporting_currency
+    earliest: dict[str, date] = {}
+    for row in rows:
+        other = row.base if row.quote == reporting else row.quote if row.base == reporting else None
+        if other is not None and (other not in earliest or row.day < earliest[other]):
+            earliest[other] = row.day
+    repository = StoreRepository(session)
+    for currency, since in sorted(earliest.items()):
+        await repository.reconvert(organization_id, reporting, currency=currency, since=since)
 
 
 rates_service = ExchangeRateService()

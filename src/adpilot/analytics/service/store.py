@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.analytics.repository.store import StoreRepository
 from adpilot.core.time import utcnow
+from adpilot.organizations import on_reporting_currency_changed, organization_service
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow, Platform
 
 # Hours are for today's pacing: the account's "today" and the two days before it are kept.
@@ -98,7 +99,10 @@ class MetricsStore:
             now or utcnow(),
         )
         if level is EntityLevel.campaign:
-            await repository.rebuild_rollups(target.organization_id, target.ad_account_id, since, until)
+            settings = await organization_service.reporting_settings(session, target.organization_id)
+            await repository.rebuild_rollups(
+                target.organization_id, target.ad_account_id, since, until, settings.reporting_currency
+            )
         return IngestResult(received=len(records), written=written, deleted=deleted)
 
     async def ingest_hourly(
@@ -212,3 +216,10 @@ def _record(row: DailyMetricsRow, places: dict[str, tuple[str, str | None]]) -> 
 
 
 metrics_store = MetricsStore()
+
+
+@on_reporting_currency_changed
+async def convert_to_new_reporting_currency(session: AsyncSession, organization_id: UUID, currency: str) -> None:
+    """A new reporting currency: every month of the organization's converted campaign rollup converted to it, in
+    the transaction that changes it (until then the KPI queries would convert those months day by day)."""
+    await StoreRepository(session).reconvert(organization_id, currency)

@@ -24,6 +24,7 @@ TENANT_TABLES = (
     "metrics_daily",
     "metrics_campaign_daily",
     "metrics_campaign_monthly",
+    "metrics_campaign_monthly_converted",
     "metrics_account_daily",
     "metrics_account_monthly",
     "metrics_hourly",
@@ -273,6 +274,48 @@ def upgrade() -> None:
         "ix_metrics_campaign_monthly_org_month", "metrics_campaign_monthly", ["organization_id", "month"], unique=False
     )
     op.create_table(
+        "metrics_campaign_monthly_converted",
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("ad_account_id", sa.Uuid(), nullable=False),
+        sa.Column("campaign_platform_id", sa.String(length=64), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("reporting_currency", sa.String(length=3), nullable=False),
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("impressions", sa.BigInteger(), nullable=False),
+        sa.Column("clicks", sa.BigInteger(), nullable=False),
+        sa.Column("spend_micros", sa.Numeric(), nullable=False),
+        sa.Column("conversions", sa.Numeric(precision=20, scale=6), nullable=False),
+        sa.Column("conversion_value_micros", sa.Numeric(), nullable=False),
+        sa.Column("first_unconverted_day", sa.Date(), nullable=True),
+        sa.Column("last_unconverted_day", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["ad_account_id"],
+            ["ad_accounts.id"],
+            name=op.f("fk_metrics_campaign_monthly_converted_ad_account_id_ad_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_metrics_campaign_monthly_converted_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "organization_id",
+            "ad_account_id",
+            "campaign_platform_id",
+            "month",
+            name=op.f("pk_metrics_campaign_monthly_converted"),
+        ),
+    )
+    op.create_index(
+        "ix_metrics_campaign_monthly_converted_org_month",
+        "metrics_campaign_monthly_converted",
+        ["organization_id", "month"],
+        unique=False,
+    )
+    op.create_table(
         "metrics_daily",
         sa.Column("organization_id", sa.Uuid(), nullable=False),
         sa.Column("ad_account_id", sa.Uuid(), nullable=False),
@@ -399,6 +442,8 @@ def downgrade() -> None:
     op.drop_index("ix_metrics_daily_day_brin", table_name="metrics_daily")
     op.drop_index("ix_metrics_daily_campaign", table_name="metrics_daily")
     op.drop_table("metrics_daily")
+    op.drop_index("ix_metrics_campaign_monthly_converted_org_month", table_name="metrics_campaign_monthly_converted")
+    op.drop_table("metrics_campaign_monthly_converted")
     op.drop_index("ix_metrics_campaign_monthly_org_month", table_name="metrics_campaign_monthly")
     op.drop_table("metrics_campaign_monthly")
     op.drop_index("ix_metrics_campaign_daily_org_day", table_name="metrics_campaign_daily")
