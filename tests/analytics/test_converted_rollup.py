@@ -7,6 +7,7 @@ campaign breakdown must answer exactly what it answers without the rollup (conve
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,8 +18,11 @@ import pytest
 from sqlalchemy import text
 
 from adpilot.analytics.repository.rates import exchange_rates_by_day_text
+from adpilot.analytics.service.rates import RateRow, RateSource, rates_service
+from adpilot.analytics.service.store import metrics_store
+from adpilot.audit import SYSTEM
 from adpilot.db import Database, set_tenant
-from adpilot.platforms.types import Platform
+from adpilot.platforms.types import DailyMetricsRow, EntityLevel, Platform
 from tests.analytics.query_data import World, add_account, random_campaign_rows
 from tests.fixtures import OrgWorld
 
@@ -230,3 +234,48 @@ class TestConvertedRollup:
             )
         assert {values[0] for values in (await converted_rows(database, shop.organization_id)).values()} == {"USD"}
         await assert_same_answers_without_the_rollup(client, world, database)
+
+
+class TestConcurrency:
+    async def test_a_rate_import_waits_for_an_ingestion_of_the_same_organization(
+        self, world: OrgWorld, database: Database, shop: World
+    ) -> None:
+        """An ingestion (new numbers) and a rate import (a new rate) in parallel: the import's conversion waits for
+        the ingestion to commit, then converts its numbers with the new rate; no month is left converted with
+        either change missing."""
+        eur = next(a for a in {r.account for r in shop.rows} if a.currency == "EUR")
+        february = [
+            DailyMetricsRow(
+                level=EntityLevel.campaign,
+                entity_platform_id=campaign,
+                day=date(2024, 2, day),
+                impressions=1000,
+                clicks=10,
+                spend_micros=123_456_789 * day,
+                conversions=Decimal(1),
+                conversion_value_micros=987_654_321,
+                currency="EUR",
+                campaign_platform_id=campaign,
+            )
+            for campaign in CAMPAIGNS
+            for day in range(1, 30)
+        ]
+        rate = [RateRow(day=date(2024, 2, 14), base="EUR", quote="USD", rate=Decimal("1.3"))]
+        async with database.transaction() as ingestion:
+            await set_tenant(ingestion, shop.organization_id)
+            await metrics_store.ingest_daily(
+                ingestion, eur, EntityLevel.campaign, date(2024, 2, 1), date(2024, 2, 29), february
+            )
+
+            async def import_rate() -> None:
+                async with database.transaction() as session:
+                    await set_tenant(session, shop.organization_id)
+                    await rates_service.import_rows(
+                        session, shop.organization_id, rate, source=RateSource.csv, actor=SYSTEM
+                    )
+
+            importing = asyncio.create_task(import_rate())
+            await asyncio.sleep(0.5)
+            assert not importing.done()  # waiting for the ingestion's lock
+        await asyncio.wait_for(importing, timeout=10)
+        await assert_converted(database, shop.organization_id)
