@@ -6,7 +6,8 @@ row-level-security policies apply. The tenant is set per transaction with ``set_
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,6 +161,21 @@ async def driver_connection(session: AsyncSession) -> Any:
 
 
 _DRIVER_KEY = "adpilot.driver_connection"
+
+# A ``:name`` bind parameter; the ``::`` of a cast is not one.
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def positional(sql: str, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """``sql`` with its ``:name`` parameters numbered as the driver takes them (``$1`` …, one number per name), and
+    their values in that order: for SQL text written with named parameters and sent to ``driver_connection``."""
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
+
+    numbered = _NAMED_PARAMETER.sub(number, sql)
+    return numbered, [values[name] for name in numbers]
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -249,17 +249,7 @@ class ConnectionService:
     async def list_ad_accounts(self, session: AsyncSession, organization_id: UUID) -> list[AdAccountInfo]:
         """Every ad account of the organization, managed or not, connected or not (for names in reports)."""
         return [
-            AdAccountInfo(
-                id=row["id"],
-                platform=Platform(row["platform"]),
-                platform_account_id=row["platform_account_id"],
-                name=row["name"],
-                currency=row["currency"],
-                time_zone=row["time_zone"],
-                connection_id=row["connection_id"],
-                login_customer_id=row["login_customer_id"],
-                managed=row["managed"],
-            )
+            AdAccountInfo(**{**dict(row), "platform": Platform(row["platform"])})
             for row in await ConnectionRepository(session).account_rows(organization_id)
         ]
 

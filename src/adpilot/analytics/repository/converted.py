@@ -15,12 +15,13 @@ the days and rates: the second waits for the first to commit, and its next state
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 from uuid import UUID
 
+from adpilot.analytics.repository.query import month_end
 from adpilot.analytics.repository.rates import exchange_rates_by_day_text
+from adpilot.db import positional
 
 # One lock per organization, held until the transaction ends.
 _LOCK = (
@@ -55,21 +56,6 @@ SELECT d.organization_id, d.ad_account_id, d.campaign_platform_id, CAST(date_tru
  GROUP BY d.organization_id, d.ad_account_id, d.campaign_platform_id, date_trunc('month', d.day)
 HAVING min(d.currency) = max(d.currency)
 """
-_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
-def month_after(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-
-
-def _positional(sql: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
-    numbers: dict[str, int] = {}
-
-    def number(match: re.Match[str]) -> str:
-        return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
-
-    numbered = _NAMED.sub(number, sql)
-    return numbered, [values[name] for name in numbers]
 
 
 async def lock(driver: Any, organization_id: UUID) -> None:
@@ -89,7 +75,7 @@ async def rebuild(
 ) -> None:
     """Rebuild the converted months from ``since``'s to ``until``'s, of one account, or of the accounts whose
     numbers are in ``currency``, or (neither given) of the whole organization. The caller holds ``lock``."""
-    first_month, end = since.replace(day=1), month_after(until)
+    first_month, last_day = since.replace(day=1), month_end(until)
     values: dict[str, Any] = {
         "organization_id": organization_id,
         "first_month": first_month,
@@ -103,15 +89,14 @@ async def rebuild(
     elif currency is not None:
         values["currency"] = currency
         delete_scope, insert_scope = " AND currency = :currency", " AND d.currency = :currency"
-    statement, arguments = _positional(_DELETE.format(scope=delete_scope), values)
+    statement, arguments = positional(_DELETE.format(scope=delete_scope), values)
     await driver.execute(statement, *arguments)
-    last_day = date.fromordinal(end.toordinal() - 1)
     rates, rate_values = exchange_rates_by_day_text(
         organization_id, reporting_currency, first_month, last_day, [currency] if currency is not None else None
     )
     values |= rate_values
     values["since"], values["until"] = first_month, last_day
-    statement, arguments = _positional(_INSERT.format(rates=rates, scope=insert_scope), values)
+    statement, arguments = positional(_INSERT.format(rates=rates, scope=insert_scope), values)
     await driver.execute(statement, *arguments)
 
 

@@ -15,7 +15,6 @@ statement filters ``organization_id`` explicitly (row-level security is the safe
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -44,7 +43,7 @@ from sqlalchemy.sql.selectable import CTE
 from sqlalchemy.types import TypeEngine
 
 from adpilot.analytics.repository.rates import exchange_rates_by_day, exchange_rates_by_day_text
-from adpilot.db import driver_connection
+from adpilot.db import driver_connection, positional
 
 NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
 # More day ranges than this in one statement are read as one range (the map of days still picks the right rows).
@@ -286,17 +285,10 @@ class _Params:
     def positional(self, sql: str, more: dict[str, Any]) -> tuple[str, list[Any]]:
         """``sql`` with its ``:name`` parameters numbered as the driver takes them (``$1`` …), and their values
         (from this object, then ``more``)."""
-        numbers: dict[str, int] = {}
-
-        def number(match: re.Match[str]) -> str:
-            return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
-
-        numbered = _NAMED_PARAMETER.sub(number, sql)
-        return numbered, [self.values[name] if name in self.values else more[name] for name in numbers]
+        return positional(sql, {**more, **self.values})
 
 
 _SQL_TYPES = {Date: "date", Integer: "integer", String: "varchar", Uuid: "uuid"}
-_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 def _filters(where: RowFilter, tables: _Tables, params: _Params) -> list[str]:
