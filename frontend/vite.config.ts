@@ -1,12 +1,19 @@
 import { fileURLToPath } from "node:url";
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
+import { compression } from "vite-plugin-compression2";
 import { defineConfig } from "vitest/config";
 
 const backend = process.env.ADPILOT_BACKEND_URL ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
-  plugins: [react(), tailwindcss()],
+  plugins: [
+    react(),
+    tailwindcss(),
+    // Brotli and gzip copies of every text file beside it (`x.js.br`, `x.js.gz`): the backend sends the one the
+    // browser accepts, so nothing is compressed per request. A copy that would not be smaller is not written.
+    compression({ algorithms: ["brotliCompress", "gzip"], threshold: 1024 }),
+  ],
   resolve: {
     alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) },
   },

@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
-from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from adpilot import __version__
@@ -27,6 +26,7 @@ from adpilot.core.errors import PROBLEM_MEDIA_TYPE, AppError, FieldError, Proble
 from adpilot.core.logging import configure_logging, get_logger
 from adpilot.core.middleware import RequestContextMiddleware
 from adpilot.core.rate_limit import RateLimitMiddleware
+from adpilot.core.static_files import PrecompressedStaticFiles
 from adpilot.db import close_database, init_database
 
 if TYPE_CHECKING:  # the sandbox is imported only when it is served
@@ -125,8 +125,8 @@ def _api_path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str
     ]
 
 
-class SinglePageApp(StaticFiles):
-    """The built web app; client-side routes fall back to index.html (API paths never do)."""
+class SinglePageApp(PrecompressedStaticFiles):
+    """The built web app, pre-compressed; client-side routes fall back to index.html (API paths never do)."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
