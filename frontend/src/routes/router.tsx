@@ -141,7 +141,7 @@ const orgRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/shell/OrgLayout"), "OrgLayout"),
 });
 
-function comingSoon<TPath extends string>(path: TPath, key: "rules" | "creative" | "reports" | "settings") {
+function comingSoon<TPath extends string>(path: TPath, key: "rules" | "creative" | "settings") {
   return createRoute({
     getParentRoute: () => orgRoute,
     path,

@@ -17,11 +17,6 @@ export const COMING_SOON: Record<string, ComingSoonProps> = {
     summary: "A library for the images, videos and copy used in your ads.",
     bullets: ["Upload and tag assets", "See which creatives perform best", "Reuse assets across campaigns"],
   },
-  reports: {
-    title: "Reports",
-    summary: "Custom reports on your advertising data.",
-    bullets: ["Pick dimensions, metrics and date ranges", "Charts and exportable tables", "Scheduled email delivery"],
-  },
   settings: {
     title: "Settings",
     summary: "Defaults for this organization's marketing automation (ad platforms are connected on the Connections page).",
