@@ -19,7 +19,7 @@ from adpilot.analytics.service import sync as _metrics_sync  # noqa: F401
 from adpilot.analytics.service.rates import RateRow, RateSource, rates_service
 from adpilot.audit import SYSTEM
 from adpilot.auth import Principal, auth_service
-from adpilot.config import PlatformEndpoint, Settings
+from adpilot.config import Settings
 from adpilot.connections import connection_service
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
@@ -141,8 +141,8 @@ async def connect_sandbox_platforms(
         overview = await connection_service.overview(session, tenant)
         already = {Platform(details.connection.platform) for details in overview.connections}
         for platform in Platform:
-            # A platform with real app credentials talks to the real platform: sandbox tokens are no use there.
-            if platform in already or settings.platform_endpoint(platform.value) is not PlatformEndpoint.sandbox:
+            # A platform with its own app credentials is not the sandbox: sandbox tokens are no use there.
+            if platform in already or settings.has_app_credentials(platform.value):
                 continue
             login = state.world.logins(platform)[0]
             remote = [
