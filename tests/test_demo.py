@@ -72,6 +72,17 @@ class TestDemoConnections:
         assert len({a["currency"] for a in managed}) >= 2
         assert len({a["time_zone"] for a in managed}) >= 2
 
+    async def test_a_platform_with_real_app_credentials_is_not_connected_to_the_sandbox(
+        self, database: Database, client: httpx.AsyncClient
+    ) -> None:
+        staging = get_settings().model_copy(
+            update={"meta_app_id": "1234567890", "meta_app_secret": SecretStr("real-meta-secret")}
+        )
+        await seed_demo(database, staging)
+        headers, organization_id = await self.demo_headers(client)
+        connections = (await client.get(f"/api/v1/orgs/{organization_id}/connections", headers=headers)).json()
+        assert sorted(c["platform"] for c in connections["items"]) == ["google", "tiktok"]
+
     async def test_the_demo_has_exchange_rates_into_its_reporting_currency(
         self, database: Database, client: httpx.AsyncClient
     ) -> None:

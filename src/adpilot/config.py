@@ -18,6 +18,34 @@ class Environment(StrEnum):
     production = "production"
 
 
+class PlatformEndpoint(StrEnum):
+    """Where a platform's calls go (see ``Settings.platform_endpoint``)."""
+
+    real = "real"  # the platform itself
+    sandbox = "sandbox"  # the emulators this server serves under /sandbox/
+    custom = "custom"  # URLs set explicitly (a standalone sandbox, a proxy)
+    unconfigured = "unconfigured"  # neither app credentials nor the sandbox: the platform cannot be connected
+
+
+# The settings that point each platform somewhere explicitly, and its app credentials (id, secret).
+_PLATFORM_URL_SETTINGS = {
+    "google": (
+        "google_ads_api_base_url",
+        "google_oauth_authorize_url",
+        "google_oauth_token_url",
+        "google_oauth_revoke_url",
+        "google_oauth_userinfo_url",
+    ),
+    "meta": ("meta_graph_base_url", "meta_dialog_base_url"),
+    "tiktok": ("tiktok_api_base_url", "tiktok_authorize_url"),
+}
+_PLATFORM_CREDENTIAL_SETTINGS = {
+    "google": ("google_client_id", "google_client_secret"),
+    "meta": ("meta_app_id", "meta_app_secret"),
+    "tiktok": ("tiktok_app_id", "tiktok_app_secret"),
+}
+
+
 class Settings(BaseSettings):
     """Every setting of adpilot. See the configuration table in README.md."""
 
@@ -77,7 +105,7 @@ class Settings(BaseSettings):
     credential_keys: SecretStr | None = None
 
     # Ad platforms. ``sandbox`` (default: on outside production) serves local emulators of all three platforms under
-    # /sandbox/ and points every platform URL that is not set explicitly at them.
+    # /sandbox/; a platform with neither app credentials nor URLs set explicitly uses them (Settings.platform_endpoint).
     sandbox: bool | None = None
     platform_timeout_seconds: float = 30.0
     google_client_id: str | None = None
@@ -137,6 +165,20 @@ class Settings(BaseSettings):
     def sandbox_enabled(self) -> bool:
         """Whether the ad platform emulators are served and used for every platform URL not set explicitly."""
         return self.sandbox if self.sandbox is not None else not self.is_production
+
+    def has_app_credentials(self, platform: str) -> bool:
+        """Both the app id and its secret are configured for ``platform`` ("google", "meta" or "tiktok")."""
+        return all(getattr(self, name) is not None for name in _PLATFORM_CREDENTIAL_SETTINGS[platform])
+
+    def platform_endpoint(self, platform: str) -> PlatformEndpoint:
+        """Where ``platform``'s calls go: URLs set explicitly win; otherwise a platform with app credentials talks
+        to the real platform (even with the sandbox on, so real secrets never reach the emulators), and one without
+        them to the sandbox when it is served."""
+        if any(getattr(self, name) is not None for name in _PLATFORM_URL_SETTINGS[platform]):
+            return PlatformEndpoint.custom
+        if self.has_app_credentials(platform):
+            return PlatformEndpoint.real
+        return PlatformEndpoint.sandbox if self.sandbox_enabled else PlatformEndpoint.unconfigured
 
     @property
     def outbox_enabled(self) -> bool:

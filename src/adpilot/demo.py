@@ -141,7 +141,8 @@ async def connect_sandbox_platforms(
         overview = await connection_service.overview(session, tenant)
         already = {Platform(details.connection.platform) for details in overview.connections}
         for platform in Platform:
-            if platform in already:
+            # A platform with its own app credentials is not the sandbox: sandbox tokens are no use there.
+            if platform in already or settings.has_app_credentials(platform.value):
                 continue
             login = state.world.logins(platform)[0]
             remote = [

@@ -7,11 +7,11 @@ import asyncio
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from adpilot import __version__, jobs
-from adpilot.config import get_settings
+from adpilot.config import PlatformEndpoint, get_settings
 from adpilot.core.logging import get_logger
 from adpilot.core.metrics import jobs_by_status, registry
 from adpilot.db import get_database
@@ -27,6 +27,13 @@ class ClientConfig(BaseModel):
     # The ad platform sandbox is served, and platforms without their own app credentials use it.
     sandbox: bool
     version: str
+    platform_endpoints: dict[str, PlatformEndpoint] = Field(
+        description=(
+            "Where each ad platform's calls go: `real` (the platform itself, it has app credentials), `sandbox` (the "
+            "emulators this server serves), `custom` (URLs set explicitly) or `unconfigured` (cannot be connected)."
+        ),
+        examples=[{"google": "real", "meta": "sandbox", "tiktok": "custom"}],
+    )
 
 
 class Health(BaseModel):
@@ -78,4 +85,7 @@ async def get_client_config() -> ClientConfig:
         outbox_enabled=settings.outbox_page_enabled,
         sandbox=settings.sandbox_enabled,
         version=__version__,
+        platform_endpoints={
+            platform: settings.platform_endpoint(platform) for platform in ("google", "meta", "tiktok")
+        },
     )

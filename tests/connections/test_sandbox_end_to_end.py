@@ -39,6 +39,21 @@ class Sandbox:
     adapters: dict[Platform, AdPlatformAdapter]
 
 
+def sandbox_urls(base_url: str) -> dict[str, str]:
+    google, meta, tiktok = (f"{base_url}/sandbox/{platform}" for platform in ("google", "meta", "tiktok"))
+    return {
+        "google_ads_api_base_url": google,
+        "google_oauth_authorize_url": f"{google}/o/oauth2/v2/auth",
+        "google_oauth_token_url": f"{google}/token",
+        "google_oauth_revoke_url": f"{google}/revoke",
+        "google_oauth_userinfo_url": f"{google}/v1/userinfo",
+        "meta_graph_base_url": meta,
+        "meta_dialog_base_url": meta,
+        "tiktok_api_base_url": tiktok,
+        "tiktok_authorize_url": f"{tiktok}/portal/auth",
+    }
+
+
 @pytest.fixture
 async def sandbox(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
     """The emulators, and the product's adapters (built by its composition root) pointed at them."""
@@ -56,6 +71,8 @@ async def sandbox(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Sandbox]:
         "meta_app_secret": SecretStr(app_credentials[Platform.meta][1]),
         "tiktok_app_id": app_credentials[Platform.tiktok][0],
         "tiktok_app_secret": SecretStr(app_credentials[Platform.tiktok][1]),
+        # With app credentials configured a platform is the real one unless pointed elsewhere explicitly.
+        **sandbox_urls(settings.base_url),
     }
     http = PlatformHttp(limiter=MemoryRateLimiter(), client=httpx.AsyncClient(transport=transport))
     built = {p: adapters.build_adapter(p, settings.model_copy(update=overrides), http) for p in Platform}

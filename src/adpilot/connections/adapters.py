@@ -1,8 +1,10 @@
 """The composition root of the ad platforms: settings → adapter configurations → one adapter per platform.
 
 Every adapter of a process shares one ``PlatformHttp`` (one connection pool) and one PostgreSQL rate limiter, so the
-limits hold across the API process and every worker. In sandbox mode each platform URL that is not set explicitly
-points at the local emulators under ``{base_url}/sandbox/<platform>`` and the sandbox apps' credentials are used.
+limits hold across the API process and every worker. A platform goes where ``Settings.platform_endpoint`` says: a
+platform without app credentials or explicit URLs uses the local emulators under ``{base_url}/sandbox/<platform>``
+with the sandbox apps' credentials; one with app credentials talks to the real platform (its URLs may still be set
+explicitly), so a real client secret is never sent to the emulators.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ def sandbox_url(settings: Settings, platform: Platform) -> str:
     return f"{settings.base_url}/sandbox/{platform.value}"
 
 
+def _sandbox(settings: Settings, platform: Platform) -> str | None:
+    """The emulators' URL for the platform's URLs not set explicitly, or None: only a platform without app
+    credentials of its own uses the sandbox this server serves (its real secret never reaches the emulators)."""
+    if settings.sandbox_enabled and not settings.has_app_credentials(platform.value):
+        return sandbox_url(settings, platform)
+    return None
+
+
 def _app_credentials(settings: Settings, platform: Platform) -> tuple[str, str]:
     client_id, secret = {
         Platform.google: (settings.google_client_id, settings.google_client_secret),
@@ -43,7 +53,7 @@ def _app_credentials(settings: Settings, platform: Platform) -> tuple[str, str]:
 
 def google_config(settings: Settings) -> GoogleAdsConfig:
     client_id, secret = _app_credentials(settings, Platform.google)
-    sandbox = sandbox_url(settings, Platform.google) if settings.sandbox_enabled else None
+    sandbox = _sandbox(settings, Platform.google)
     defaults = GoogleAdsConfig(client_id=client_id, client_secret=secret)
     token = settings.google_developer_token
     return GoogleAdsConfig(
@@ -64,7 +74,7 @@ def google_config(settings: Settings) -> GoogleAdsConfig:
 
 def meta_config(settings: Settings) -> MetaAdsConfig:
     app_id, secret = _app_credentials(settings, Platform.meta)
-    sandbox = sandbox_url(settings, Platform.meta) if settings.sandbox_enabled else None
+    sandbox = _sandbox(settings, Platform.meta)
     defaults = MetaAdsConfig(app_id=app_id, app_secret=secret)
     return MetaAdsConfig(
         app_id=app_id,
@@ -78,7 +88,7 @@ def meta_config(settings: Settings) -> MetaAdsConfig:
 
 def tiktok_config(settings: Settings) -> TikTokAdsConfig:
     app_id, secret = _app_credentials(settings, Platform.tiktok)
-    sandbox = sandbox_url(settings, Platform.tiktok) if settings.sandbox_enabled else None
+    sandbox = _sandbox(settings, Platform.tiktok)
     defaults = TikTokAdsConfig(app_id=app_id, app_secret=secret)
     return TikTokAdsConfig(
         app_id=app_id,

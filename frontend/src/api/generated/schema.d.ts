@@ -1425,6 +1425,18 @@ export interface components {
             environment: string;
             /** Outbox Enabled */
             outbox_enabled: boolean;
+            /**
+             * Platform Endpoints
+             * @description Where each ad platform's calls go: `real` (the platform itself, it has app credentials), `sandbox` (the emulators this server serves), `custom` (URLs set explicitly) or `unconfigured` (cannot be connected).
+             * @example {
+             *       "google": "real",
+             *       "meta": "sandbox",
+             *       "tiktok": "custom"
+             *     }
+             */
+            platform_endpoints: {
+                [key: string]: components["schemas"]["PlatformEndpoint"];
+            };
             /** Sandbox */
             sandbox: boolean;
             /** Version */
@@ -2147,6 +2159,12 @@ export interface components {
          * @enum {string}
          */
         Platform: "google" | "meta" | "tiktok";
+        /**
+         * PlatformEndpoint
+         * @description Where a platform's calls go (see ``Settings.platform_endpoint``).
+         * @enum {string}
+         */
+        PlatformEndpoint: "real" | "sandbox" | "custom" | "unconfigured";
         /**
          * Preset
          * @description A date range named relative to today in the organization's time zone; ``last_N_days`` ends yesterday.

@@ -12,7 +12,13 @@ import type { AccountSyncSummary, ConnectionRead } from "./types";
 
 const PATH = "/orgs/$organizationId/connections";
 const URL_ = `/orgs/${ORG_ID}/connections`;
-const CONFIG = { environment: "development", outbox_enabled: true, sandbox: true, version: "test" };
+const CONFIG = {
+  environment: "development",
+  outbox_enabled: true,
+  sandbox: true,
+  version: "test",
+  platform_endpoints: { google: "real", meta: "sandbox", tiktok: "custom" },
+};
 
 interface Api {
   connections: ConnectionRead[];
@@ -53,6 +59,14 @@ afterEach(() => {
 });
 
 describe("ConnectionsScreen", () => {
+  it("says which endpoint each platform uses on this server", async () => {
+    fakeApi({ connections: [], status: [] });
+    renderScreen("viewer");
+    expect(await screen.findByText("Live platform")).toBeInTheDocument();
+    expect(screen.getByText("Custom URL")).toBeInTheDocument();
+    expect(screen.getAllByText("Endpoint:")).toHaveLength(3);
+  });
+
   it("explains connecting when nothing is connected and starts the consent round trip", async () => {
     const assign = vi.spyOn(browserNavigation, "assign").mockImplementation(() => {});
     const fetchMock = fakeApi({

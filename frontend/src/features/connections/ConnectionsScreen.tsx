@@ -1,10 +1,11 @@
-import { useMemo } from "react";
+import { useMemo, type ReactNode } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Alert, Button, Card, CardHeader, EmptyState, ErrorState, LoadingState, PageHeader, buttonClasses } from "@/components/ui";
 import { useConfig } from "@/features/auth/session";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { describeError } from "@/lib/forms";
 import { ConnectionPanel } from "./ConnectionPanel";
+import { EndpointBadge } from "./EndpointBadge";
 import { useConnections, useSyncStatus } from "./hooks";
 import { useConnectionPermissions } from "./permissions";
 import { PLATFORMS, type PlatformInfo } from "./platforms";
@@ -70,6 +71,7 @@ export function ConnectionsScreen() {
             <PlatformCard
               key={platform.id}
               platform={platform}
+              endpoint={<EndpointBadge endpoint={config.data?.platform_endpoints?.[platform.id]} />}
               organizationId={org.id}
               connections={items.filter((c) => c.platform === platform.id)}
               statusByAccount={statusByAccount}
@@ -104,6 +106,7 @@ function ConnectIntro({ canManage, sandbox }: { canManage: boolean; sandbox: boo
 
 function PlatformCard({
   platform,
+  endpoint,
   organizationId,
   connections,
   statusByAccount,
@@ -113,6 +116,7 @@ function PlatformCard({
   onSelectionSaved,
 }: {
   platform: PlatformInfo;
+  endpoint: ReactNode;
   organizationId: string;
   connections: ConnectionRead[];
   statusByAccount: Map<string, AccountSyncSummary>;
@@ -128,18 +132,21 @@ function PlatformCard({
         title={platform.title}
         description={platform.description}
         actions={
-          permissions.manage ? (
-            <Button
-              size="sm"
-              variant={connections.length ? "secondary" : "primary"}
-              aria-label={connections.length ? `Connect another ${platform.title} login` : `Connect ${platform.title}`}
-              pending={starting}
-              disabled={starter.pendingPlatform !== undefined && !starting}
-              onClick={() => starter.start(platform.id)}
-            >
-              {connections.length ? "Connect another login" : "Connect"}
-            </Button>
-          ) : undefined
+          <>
+            {endpoint}
+            {permissions.manage && (
+              <Button
+                size="sm"
+                variant={connections.length ? "secondary" : "primary"}
+                aria-label={connections.length ? `Connect another ${platform.title} login` : `Connect ${platform.title}`}
+                pending={starting}
+                disabled={starter.pendingPlatform !== undefined && !starting}
+                onClick={() => starter.start(platform.id)}
+              >
+                {connections.length ? "Connect another login" : "Connect"}
+              </Button>
+            )}
+          </>
         }
       />
       {starter.errorPlatform === platform.id && (
