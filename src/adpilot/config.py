@@ -69,7 +69,10 @@ class Settings(BaseSettings):
 
     # Jobs.
     run_worker: bool = True
-    worker_concurrency: int = 4
+    # Jobs run at once per worker process, per queue (each queue has its own worker: see adpilot.jobs.Queue).
+    worker_interactive_concurrency: int = Field(default=2, ge=1, le=100)
+    worker_platform_concurrency: int = Field(default=4, ge=1, le=100)
+    worker_reports_concurrency: int = Field(default=1, ge=1, le=100)
     worker_polling_interval: float = 1.0
 
     # Credentials vault: comma-separated Fernet keys, newest first (it encrypts; the others still decrypt, so a key
@@ -80,6 +83,9 @@ class Settings(BaseSettings):
     # /sandbox/ and points every platform URL that is not set explicitly at them.
     sandbox: bool | None = None
     platform_timeout_seconds: float = 30.0
+    # The longest a platform call waits for a slot of the shared rate limiter; a job that would wait longer is
+    # scheduled for when the slot comes instead of sleeping in a worker slot.
+    platform_limiter_max_wait_seconds: float = Field(default=10.0, ge=0, le=3600)
     google_client_id: str | None = None
     google_client_secret: SecretStr | None = None
     google_developer_token: SecretStr | None = None
