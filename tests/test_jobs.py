@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot import jobs
+from adpilot.config import get_settings
 from adpilot.db import Database
 
 calls: list[dict[str, Any]] = []
@@ -29,10 +31,45 @@ async def fail_while_enabled(session: AsyncSession, organization_id: UUID | None
         raise RuntimeError("the remote system is down")
 
 
+class PlatformWork:
+    """Stand-ins for slow platform jobs, and the events a test waits on."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.finished = 0
+        self.release = asyncio.Event()
+        self.all_finished = asyncio.Event()
+        self.slots_full = asyncio.Event()
+        self.mail_sent = asyncio.Event()
+
+
+platform_work = PlatformWork()
+
+
+@jobs.job("tests.call_platform", queue=jobs.Queue.platform)
+async def call_platform(session: AsyncSession, organization_id: UUID | None, **kwargs: Any) -> None:
+    """Stands for a sync stuck on a slow platform: it holds its slot until released."""
+    platform_work.running += 1
+    if platform_work.running == 2:
+        platform_work.slots_full.set()
+    await platform_work.release.wait()
+    platform_work.finished += 1
+    if platform_work.finished == 6:
+        platform_work.all_finished.set()
+
+
+@jobs.job("tests.send_mail", queue=jobs.Queue.interactive)
+async def send_test_mail(session: AsyncSession, organization_id: UUID | None, **kwargs: Any) -> None:
+    calls.append({"mail": kwargs["to"]})
+    platform_work.mail_sent.set()
+
+
 @pytest.fixture(autouse=True)
 def reset_calls() -> None:
     calls.clear()
     failing["enabled"] = True
+    global platform_work
+    platform_work = PlatformWork()
 
 
 async def run_worker() -> None:
@@ -165,3 +202,59 @@ class TestRemoveFinished:
 
     def test_it_is_scheduled_daily(self) -> None:
         assert "jobs.remove_finished.periodic" in jobs.app.tasks
+
+
+class TestQueues:
+    def test_each_kind_of_work_has_its_queue(self) -> None:
+        assert jobs.queue_of("notifications.send_mail") is jobs.Queue.interactive
+        assert jobs.queue_of("campaigns.sync_entities") is jobs.Queue.platform
+        assert jobs.queue_of("analytics.sync_metrics") is jobs.Queue.platform
+        assert jobs.queue_of("connections.refresh_connection") is jobs.Queue.platform
+        assert jobs.queue_of("analytics.send_report") is jobs.Queue.reports
+        with pytest.raises(LookupError):
+            jobs.queue_of("nobody.registered_this")
+
+    async def test_a_job_is_queued_on_its_tasks_queue(self, database: Database) -> None:
+        async with database.transaction() as session:
+            await jobs.enqueue(session, "tests.call_platform", None)
+            await jobs.enqueue(session, "tests.send_mail", None, to="a@example.com")
+            rows = await session.execute(text("SELECT task_name, queue_name FROM procrastinate_jobs ORDER BY id"))
+            assert [tuple(row) for row in rows] == [
+                ("tests.call_platform", "platform"),
+                ("tests.send_mail", "interactive"),
+            ]
+
+    async def test_a_burst_of_platform_jobs_does_not_delay_mail(self, database: Database) -> None:
+        settings = get_settings().model_copy(
+            update={"worker_platform_concurrency": 2, "worker_interactive_concurrency": 1}
+        )
+        async with database.transaction() as session:
+            for _ in range(6):  # three times the platform slots
+                await jobs.enqueue(session, "tests.call_platform", None)
+        async with database.transaction() as session:
+            await jobs.enqueue(session, "tests.send_mail", None, to="reset@example.com")
+        workers = asyncio.create_task(
+            jobs.run_workers(
+                jobs.app,
+                settings,
+                queues=[jobs.Queue.platform, jobs.Queue.interactive],
+                install_signal_handlers=False,
+                fetch_job_polling_interval=0.05,
+                listen_notify=False,
+            )
+        )
+        try:
+            await asyncio.wait_for(platform_work.slots_full.wait(), 15)
+            await asyncio.wait_for(platform_work.mail_sent.wait(), 15)
+            # The mail went out while every platform slot was taken and four platform jobs still waited.
+            assert calls == [{"mail": "reset@example.com"}]
+            assert (platform_work.running, platform_work.finished) == (2, 0)
+            statuses = [row["status"] for row in await job_rows(database, "tests.call_platform")]
+            assert sorted(statuses) == ["doing", "doing", "todo", "todo", "todo", "todo"]
+        finally:
+            platform_work.release.set()
+            await asyncio.wait_for(platform_work.all_finished.wait(), 15)
+            workers.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await workers
+        assert [row["status"] for row in await job_rows(database, "tests.call_platform")] == ["succeeded"] * 6

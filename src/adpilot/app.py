@@ -150,13 +150,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         job_app = jobs.configure(database.urls.app)
         await job_app.open_async()
         if worker_enabled:
-            worker = asyncio.create_task(
-                job_app.run_worker_async(
-                    concurrency=settings.worker_concurrency,
-                    fetch_job_polling_interval=settings.worker_polling_interval,
-                    install_signal_handlers=False,
-                )
-            )
+            worker = asyncio.create_task(jobs.run_workers(job_app, settings, install_signal_handlers=False))
         # Everything loaded at start-up lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise pause every request now and then (long p99 tails).
         gc.collect()

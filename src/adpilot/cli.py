@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 from collections.abc import Coroutine
+from contextlib import suppress
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -99,12 +100,22 @@ def serve(
 
 @cli.command("worker")
 def run_worker(
-    concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Jobs run at once per queue (default: each queue's setting).")
+    ] = None,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(help="Work only this queue (repeatable): interactive, platform or reports. Default: all."),
+    ] = None,
 ) -> None:
     """Run job workers only (any number of these may run against the same database)."""
     from adpilot import jobs
     from adpilot.db import close_database, init_database, stop_embedded
 
+    try:
+        queues = [jobs.Queue(name) for name in queue or ()]
+    except ValueError:
+        raise typer.BadParameter(f"queues are {', '.join(q.value for q in jobs.Queue)}", param_hint="--queue") from None
     settings = get_settings()
     _prepare(settings)
     _stop_on_sigterm()
@@ -113,10 +124,17 @@ def run_worker(
         database = init_database(settings)
         job_app = jobs.configure(database.urls.app)
         async with job_app.open_async():
-            await job_app.run_worker_async(
-                concurrency=concurrency or settings.worker_concurrency,
-                fetch_job_polling_interval=settings.worker_polling_interval,
+            # One worker per queue: a signal stops them all, each finishing its running jobs first.
+            workers = asyncio.create_task(
+                jobs.run_workers(
+                    job_app, settings, queues=queues, concurrency=concurrency, install_signal_handlers=False
+                )
             )
+            loop = asyncio.get_running_loop()
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(stop_signal, workers.cancel)
+            with suppress(asyncio.CancelledError):
+                await workers
         await close_database()
 
     try:

@@ -97,7 +97,10 @@ class Settings(BaseSettings):
 
     # Jobs.
     run_worker: bool = True
-    worker_concurrency: int = 4
+    # Jobs run at once per worker process, per queue (each queue has its own worker: see adpilot.jobs.Queue).
+    worker_interactive_concurrency: int = Field(default=2, ge=1, le=100)
+    worker_platform_concurrency: int = Field(default=4, ge=1, le=100)
+    worker_reports_concurrency: int = Field(default=1, ge=1, le=100)
     worker_polling_interval: float = 1.0
 
     # Credentials vault: comma-separated Fernet keys, newest first (it encrypts; the others still decrypt, so a key
@@ -108,6 +111,9 @@ class Settings(BaseSettings):
     # /sandbox/; a platform with neither app credentials nor URLs set explicitly uses them (Settings.platform_endpoint).
     sandbox: bool | None = None
     platform_timeout_seconds: float = 30.0
+    # The longest a platform call waits for a slot of the shared rate limiter; a job that would wait longer is
+    # scheduled for when the slot comes instead of sleeping in a worker slot.
+    platform_limiter_max_wait_seconds: float = Field(default=10.0, ge=0, le=3600)
     google_client_id: str | None = None
     google_client_secret: SecretStr | None = None
     google_developer_token: SecretStr | None = None
@@ -131,6 +137,9 @@ class Settings(BaseSettings):
     tiktok_requests_per_second: float = 10.0
     # Entity sync of every managed ad account, and how long before expiry credentials are refreshed.
     entity_sync_interval_minutes: int = Field(default=15, ge=1, le=1440)
+    # Entity sync runs kept per ad account (the newest; the last successful one is always kept): about ten days at
+    # the default interval.
+    sync_run_history_per_account: int = Field(default=1000, ge=10, le=100_000)
     credential_refresh_margin_minutes: int = Field(default=15, ge=1)
     # Metrics sync: days read by an account's first sync, and how often the last 7 days and today's hours are re-read
     # (a 28-day re-read runs once a day regardless: platforms restate conversions).

@@ -2,15 +2,21 @@
 
 Jobs are named ``<module>.<verb_noun>``, take ids (never objects) and are idempotent. A handler receives the
 organization id (or None) and keyword arguments, and runs in one transaction scoped to that organization.
+
+Every job belongs to one of three queues, and each queue has its own worker and number of slots, so that a burst of
+one kind of work never delays another: a person waiting for a password-reset mail does not wait for twenty accounts'
+syncs, and a long report does not hold up either.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import procrastinate
@@ -19,9 +25,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.core.logging import get_logger
 
+if TYPE_CHECKING:
+    from adpilot.config import Settings
+
 log = get_logger(__name__)
 
-DEFAULT_QUEUE = "default"
+
+class Queue(StrEnum):
+    """The job queues; each is worked by its own worker with its own concurrency."""
+
+    # Short work a person may be waiting for: mail, approvals, notifications, housekeeping.
+    interactive = "interactive"
+    # Everything that calls an ad platform: syncs, credential refreshes, account discovery (rate-limited).
+    platform = "platform"
+    # Building and sending reports (CPU-heavy, minutes at worst).
+    reports = "reports"
+
+
+# The queue of every registered task, by name: ``enqueue`` routes a job by it.
+_task_queues: dict[str, Queue] = {}
 # Modules whose jobs.py registers tasks; a new module with jobs adds itself here.
 TASK_MODULES = (
     "adpilot.notifications.jobs",
@@ -52,12 +74,15 @@ async def enqueue(
     priority: int = 0,
     **kwargs: Any,
 ) -> int:
-    """Queue a job inside the caller's transaction: it exists if and only if the transaction commits."""
+    """Queue a job inside the caller's transaction: it exists if and only if the transaction commits.
+
+    The job goes to the queue its task was registered with.
+    """
     args = {"organization_id": str(organization_id) if organization_id else None, **kwargs}
     result = await session.execute(
         _DEFER_SQL,
         {
-            "queue": DEFAULT_QUEUE,
+            "queue": queue_of(task_name).value,
             "task": task_name,
             "priority": priority,
             "lock": lock,
@@ -68,6 +93,56 @@ async def enqueue(
     )
     ids: list[int] = result.scalar_one()
     return ids[0]
+
+
+def queue_of(task_name: str) -> Queue:
+    """The queue a task's jobs go to (``LookupError`` for a name no module registers)."""
+    queue = _task_queues.get(task_name)
+    if queue is None:
+        # A process that queues jobs without running them may not have imported every module's jobs yet.
+        for module in TASK_MODULES:
+            importlib.import_module(module)
+        queue = _task_queues.get(task_name)
+    if queue is None:
+        raise LookupError(f"no job is registered as {task_name!r}")
+    return queue
+
+
+def queue_concurrency(settings: Settings, queue: Queue) -> int:
+    """How many jobs of the queue one worker process runs at once."""
+    return {
+        Queue.interactive: settings.worker_interactive_concurrency,
+        Queue.platform: settings.worker_platform_concurrency,
+        Queue.reports: settings.worker_reports_concurrency,
+    }[queue]
+
+
+async def run_workers(
+    job_app: procrastinate.App,
+    settings: Settings,
+    *,
+    queues: Iterable[Queue] | None = None,
+    concurrency: int | None = None,
+    **options: Any,
+) -> None:
+    """Run one worker per queue (all queues unless ``queues`` names some), each with its queue's concurrency.
+
+    ``concurrency`` overrides every queue's setting; ``options`` go to each worker (``wait``, signal handlers...).
+    Cancelling this cancels every worker; one worker failing stops the others.
+    """
+    options.setdefault("fetch_job_polling_interval", settings.worker_polling_interval)
+    selected = list(dict.fromkeys(queues or Queue))
+    async with asyncio.TaskGroup() as group:
+        for queue in selected:
+            group.create_task(
+                job_app.run_worker_async(
+                    queues=[queue.value],
+                    name=f"{queue.value}-worker",
+                    concurrency=concurrency or queue_concurrency(settings, queue),
+                    **options,
+                ),
+                name=f"{queue.value}-worker",
+            )
 
 
 def configure(conninfo: str, *, import_tasks: bool = True) -> procrastinate.App:
@@ -111,9 +186,17 @@ async def job_counts() -> dict[str, int]:
 
 
 def job(
-    name: str, *, max_attempts: int = 5, periodic_cron: str | None = None, own_transactions: bool = False
+    name: str,
+    *,
+    queue: Queue = Queue.interactive,
+    max_attempts: int = 5,
+    periodic_cron: str | None = None,
+    own_transactions: bool = False,
 ) -> Callable[[JobHandler], JobHandler]:
     """Register a job handler ``handler(session, organization_id, **kwargs)``, run in one tenant-scoped transaction.
+
+    ``queue`` says which worker runs it: ``Queue.platform`` for anything that calls an ad platform,
+    ``Queue.reports`` for reports, ``Queue.interactive`` (the default) for short work.
 
     Failures are retried with exponential backoff; after ``max_attempts`` the job stays visible as failed.
     With ``own_transactions`` the handler is ``handler(organization_id, **kwargs)`` and opens its own transactions:
@@ -139,14 +222,15 @@ def job(
             if max_attempts > 1
             else False
         )
-        task = app.task(name=name, retry=retry, queue=DEFAULT_QUEUE)(run)
+        _task_queues[name] = queue
+        task = app.task(name=name, retry=retry, queue=queue.value)(run)
         if periodic_cron is not None:
             # procrastinate passes the schedule's timestamp; the handler does not need it.
             async def run_periodic(timestamp: int) -> None:
                 await run()
 
             app.periodic(cron=periodic_cron, periodic_id=name)(
-                app.task(name=name + ".periodic", retry=retry, queue=DEFAULT_QUEUE)(run_periodic)
+                app.task(name=name + ".periodic", retry=retry, queue=queue.value)(run_periodic)
             )
         del task
         return handler

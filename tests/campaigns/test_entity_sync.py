@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -18,12 +19,14 @@ from tests.sandbox_fixtures import SandboxServer, consent
 
 
 async def run_jobs(database: Database) -> None:
-    """Drain the queue (retries included: their backoff is brought forward)."""
+    """Drain the queue (retries included: their backoff, and the waits the rate limiter asked for, are brought
+    forward)."""
     for _ in range(8):
         await jobs.app.run_worker_async(
             wait=False, install_signal_handlers=False, concurrency=1, fetch_job_polling_interval=0.05
         )
         async with database.transaction() as session:
+            await session.execute(text("UPDATE platform_rate_limits SET next_at = now(), blocked_until = NULL"))
             pending = (
                 await session.execute(
                     text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo' RETURNING id")
@@ -377,3 +380,86 @@ async def test_a_run_abandoned_by_a_dead_worker_is_closed_when_the_next_one_is_q
     runs = await sync_runs(client, world, ad_account_id)
     assert [r["status"] for r in runs] == ["queued", "failed"]
     assert runs[1]["error"].startswith("abandoned")
+
+
+async def test_a_sync_that_would_wait_for_the_rate_limiter_is_rescheduled_not_slept(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    from adpilot.platforms.ratelimit import PostgresRateLimiter
+
+    connection = await connect_sandbox(client, world, Platform.google)
+    ad_account_id, _ = synced_account(connection)
+    await run_jobs(database)
+    # Google's app-wide slot is ten minutes away (another process was throttled): the sync must not sit it out.
+    await PostgresRateLimiter(database.engine).block("google:app", 600)
+    await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
+    started = time.monotonic()
+    await jobs.app.run_worker_async(
+        wait=False, install_signal_handlers=False, concurrency=1, fetch_job_polling_interval=0.05
+    )
+    assert time.monotonic() - started < 30  # it gave its worker slot back instead of sleeping for ten minutes
+    deferred, *_ = [run for run in await sync_runs(client, world, ad_account_id) if run["status"] == "deferred"]
+    assert "RateLimiterWait" in deferred["error"]
+    latest = (await sync_runs(client, world, ad_account_id))[0]
+    assert latest["status"] == "queued"
+    async with database.transaction() as session:
+        delay = (
+            await session.execute(
+                text(
+                    "SELECT EXTRACT(EPOCH FROM scheduled_at - now()) FROM procrastinate_jobs "
+                    "WHERE task_name = 'campaigns.sync_entities' AND status = 'todo'"
+                )
+            )
+        ).scalar_one()
+    assert 500 < delay <= 601  # queued for when the limiter has a slot
+    # Our own limiter is not a platform failure: the connection stays healthy.
+    overview = (await client.get(org_url(world, "/connections"), headers=world.viewer.headers)).json()
+    assert overview["items"][0]["health"] == "ok"
+
+
+async def test_the_sync_log_keeps_a_bounded_history(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from adpilot.config import get_settings
+
+    connection = await connect_sandbox(client, world, Platform.google)
+    ad_account_id, _ = synced_account(connection)
+    await run_jobs(database)
+    [first] = await sync_runs(client, world, ad_account_id)
+    assert first["status"] == "succeeded"
+    # Yesterday's success, then forty failed scheduled runs since (a platform outage).
+    async with database.transaction() as session:
+        await session.execute(
+            text("SELECT set_config('app.organization_id', :org, true)"), {"org": str(world.organization_id)}
+        )
+        await session.execute(
+            text("UPDATE sync_runs SET queued_at = now() - interval '1 day' WHERE id = :id"), {"id": first["id"]}
+        )
+        await session.execute(
+            text(
+                "INSERT INTO sync_runs (id, organization_id, ad_account_id, kind, trigger, status, queued_at,"
+                " finished_at, counts, error, attempts)"
+                " SELECT gen_random_uuid(), :org, :account, 'entities', 'schedule', 'failed',"
+                " now() - make_interval(mins => n), now() - make_interval(mins => n), '{}', 'down', 1"
+                " FROM generate_series(1, 40) AS n"
+            ),
+            {"org": world.organization_id, "account": ad_account_id},
+        )
+    monkeypatch.setenv("ADPILOT_SYNC_RUN_HISTORY_PER_ACCOUNT", "10")
+    get_settings.cache_clear()
+    try:
+        queued = await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
+        assert queued.status_code == 202, queued.text
+    finally:
+        monkeypatch.delenv("ADPILOT_SYNC_RUN_HISTORY_PER_ACCOUNT")
+        get_settings.cache_clear()
+    runs = await sync_runs(client, world, ad_account_id)
+    # The newest ten (the new queued run and the nine latest failures), and the last success, however old.
+    assert len(runs) == 11
+    assert runs[0]["id"] == queued.json()["id"] and runs[0]["status"] == "queued"
+    assert [run["status"] for run in runs[1:10]] == ["failed"] * 9
+    assert runs[-1]["id"] == first["id"]

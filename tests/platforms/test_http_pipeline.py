@@ -16,6 +16,7 @@ from adpilot.platforms.errors import (
     PlatformRateLimited,
     PlatformRejected,
     PlatformUnavailable,
+    RateLimiterWait,
 )
 from adpilot.platforms.http import Limit, PlatformHttp, RetryPolicy
 from adpilot.platforms.ratelimit import MemoryRateLimiter, PostgresRateLimiter
@@ -197,3 +198,49 @@ async def test_postgres_limiter_rechecks_a_block_after_waiting_for_its_slot(data
     started = time.monotonic()
     await waiting
     assert time.monotonic() - started >= 0.5
+
+
+async def test_a_slot_further_than_max_wait_is_not_slept_for_nor_reserved() -> None:
+    fake = FakeTime()
+    limiter = MemoryRateLimiter(sleep=fake.sleep, clock=fake.clock)
+    await limiter.acquire("k", Rate(1, per_seconds=30))  # the next slot is 30 s away
+    with pytest.raises(RateLimiterWait) as raised:
+        await limiter.acquire("k", Rate(1, per_seconds=30), max_wait=10)
+    assert raised.value.retry_after == pytest.approx(30.0)
+    assert fake.sleeps == []
+    # Nothing was reserved: whoever may wait takes the very next slot, not one after it.
+    await limiter.acquire("k", Rate(1, per_seconds=30))
+    assert fake.now == pytest.approx(30.0)
+
+
+async def test_postgres_limiter_says_when_instead_of_sleeping(database: Database) -> None:
+    fake = FakeTime()
+    limiter = PostgresRateLimiter(database.engine, sleep=fake.sleep)
+    await limiter.acquire("test:max-wait", Rate(1, per_seconds=60))
+    with pytest.raises(RateLimiterWait) as raised:
+        await limiter.acquire("test:max-wait", Rate(1, per_seconds=60), max_wait=5)
+    assert 55 < (raised.value.retry_after or 0) <= 60
+    assert fake.sleeps == []
+    await limiter.acquire("test:max-wait", Rate(1, per_seconds=60))
+    assert 55 < fake.sleeps[0] <= 60  # the slot the refused caller did not take
+    # A block (a platform's "stop for two minutes") is not slept out either.
+    await limiter.block("test:blocked-long", 120)
+    with pytest.raises(RateLimiterWait) as raised:
+        await limiter.acquire("test:blocked-long", Rate(10), max_wait=5)
+    assert 115 < (raised.value.retry_after or 0) <= 121
+    # A slot within max_wait is waited for, as before.
+    await limiter.acquire("test:short", Rate(1, per_seconds=2))
+    await limiter.acquire("test:short", Rate(1, per_seconds=2), max_wait=5)
+    assert 1.5 < fake.sleeps[-1] <= 2
+
+
+async def test_a_throttled_request_with_a_long_wait_is_raised_for_rescheduling_not_slept() -> None:
+    fake = FakeTime()
+    client, served = scripted(429, 200)  # the platform asks for 7 s
+    http = pipeline(client, fake, max_limiter_wait=5)
+    with pytest.raises(RateLimiterWait) as raised:
+        await http.request("GET", "https://platform.test/x", limits=LIMITS, classify=classify)
+    assert raised.value.scope == "account"
+    assert raised.value.retry_after == pytest.approx(7.0, abs=0.2)
+    assert served == [429]
+    assert sum(fake.sleeps) < 1

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot.campaigns.schemas import SyncTrigger
 from adpilot.campaigns.service import MAX_ATTEMPTS, SYNC_ENTITIES_JOB, entity_sync_service
 from adpilot.config import get_settings
-from adpilot.jobs import job
+from adpilot.jobs import Queue, job
 
 
-@job(SYNC_ENTITIES_JOB, max_attempts=MAX_ATTEMPTS, own_transactions=True)
+@job(SYNC_ENTITIES_JOB, queue=Queue.platform, max_attempts=MAX_ATTEMPTS, own_transactions=True)
 async def sync_entities(
     organization_id: UUID | None,
     *,
@@ -31,7 +31,7 @@ async def sync_entities(
     )
 
 
-@job("campaigns.schedule_entity_syncs", periodic_cron="* * * * *", max_attempts=1)
+@job("campaigns.schedule_entity_syncs", queue=Queue.interactive, periodic_cron="* * * * *", max_attempts=1)
 async def schedule_entity_syncs(session: AsyncSession, organization_id: UUID | None) -> None:
     """Every minute: queue a sync for each managed account not synced within the configured interval."""
     await entity_sync_service.queue_due_syncs(session, get_settings().entity_sync_interval_minutes)

@@ -162,6 +162,14 @@ class CampaignRepository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).first()
 
+    async def trim_runs(self, organization_id: UUID, ad_account_id: UUID, kind: str, keep: int) -> int:
+        """Delete an account's finished runs beyond its newest ``keep``; the newest succeeded run always stays (it
+        says when the account was last synced). Returns how many were deleted."""
+        result = await self.session.execute(
+            _TRIM_RUNS, {"organization_id": organization_id, "ad_account_id": ad_account_id, "kind": kind, "keep": keep}
+        )
+        return len(result.all())
+
     async def active_run(self, organization_id: UUID, ad_account_id: UUID, kind: str) -> SyncRun | None:
         query = select(SyncRun).where(
             SyncRun.organization_id == organization_id,
@@ -213,6 +221,23 @@ class CampaignRepository:
         return [(org, account) for org, account in result.all()]
 
 
+_TRIM_RUNS = text(
+    """
+    DELETE FROM sync_runs
+     WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id AND kind = :kind
+       AND status IN ('succeeded', 'failed', 'deferred')
+       AND id IN (
+           SELECT id FROM sync_runs
+            WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id AND kind = :kind
+            ORDER BY queued_at DESC, id DESC OFFSET :keep)
+       AND id IS DISTINCT FROM (
+           SELECT id FROM sync_runs
+            WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id AND kind = :kind
+              AND status = 'succeeded'
+            ORDER BY queued_at DESC, id DESC LIMIT 1)
+    RETURNING id
+    """
+)
 _MARK_REMOVED = text(
     """
     UPDATE ad_entities SET status = 'removed', removed_at = :now, updated_at = :now

@@ -22,6 +22,7 @@ from adpilot.campaigns.errors import AdAccountNotManaged
 from adpilot.campaigns.models import AdEntity, SyncRun
 from adpilot.campaigns.repository import CampaignRepository
 from adpilot.campaigns.schemas import SyncRunStatus, SyncTrigger
+from adpilot.config import get_settings
 from adpilot.connections import (
     AccountAccess,
     AdAccountInfo,
@@ -142,6 +143,10 @@ class EntitySyncService:
                 queued_at=utcnow(),
                 counts={},
             )
+        )
+        # The log of an account's runs is bounded: each new run makes room by dropping the oldest finished ones.
+        await repository.trim_runs(
+            organization_id, ad_account_id, ENTITIES, get_settings().sync_run_history_per_account
         )
         if not with_job:
             return run

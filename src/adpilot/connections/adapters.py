@@ -12,7 +12,7 @@ from __future__ import annotations
 from adpilot.config import Settings, get_settings
 from adpilot.db import get_database
 from adpilot.platforms.config import SANDBOX_APP_CREDENTIALS, GoogleAdsConfig, MetaAdsConfig, Rate, TikTokAdsConfig
-from adpilot.platforms.http import PlatformHttp, default_client
+from adpilot.platforms.http import PlatformHttp, RetryPolicy, default_client
 from adpilot.platforms.port import AdPlatformAdapter
 from adpilot.platforms.ratelimit import PostgresRateLimiter
 from adpilot.platforms.types import Platform
@@ -124,6 +124,7 @@ def platform_http() -> PlatformHttp:
         _http = PlatformHttp(
             limiter=PostgresRateLimiter(get_database().engine),
             client=default_client(settings.platform_timeout_seconds),
+            retry=RetryPolicy(max_limiter_wait=settings.platform_limiter_max_wait_seconds),
         )
     return _http
 

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.connections.service import REFRESH_CONNECTION_JOB, connection_service
-from adpilot.jobs import job
+from adpilot.jobs import Queue, job
 
 
 @job("connections.refresh_credentials", periodic_cron="*/5 * * * *", max_attempts=1)
@@ -16,7 +16,7 @@ async def refresh_credentials(session: AsyncSession, organization_id: UUID | Non
     await connection_service.queue_due_refreshes(session)
 
 
-@job(REFRESH_CONNECTION_JOB, max_attempts=3)
+@job(REFRESH_CONNECTION_JOB, queue=Queue.platform, max_attempts=3)
 async def refresh_connection(session: AsyncSession, organization_id: UUID | None, connection_id: str) -> None:
     """Refresh one connection's credentials (Google refresh grant, Meta long-lived exchange, TikTok rotation)."""
     if organization_id is not None:

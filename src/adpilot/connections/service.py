@@ -58,6 +58,7 @@ from adpilot.platforms.errors import (
     PlatformRateLimited,
     PlatformRejected,
     PlatformUnavailable,
+    RateLimiterWait,
 )
 from adpilot.platforms.port import AdPlatformAdapter
 from adpilot.platforms.types import AdAccountRef, Credentials, Platform, RemoteAdAccount
@@ -832,6 +833,8 @@ class ConnectionService:
         title = PLATFORM_TITLES[Platform(connection.platform)]
         if isinstance(error, PlatformRejected):
             return FailureOutcome.rejected
+        if isinstance(error, RateLimiterWait):
+            return FailureOutcome.retry_later  # our own limiter said "later": nothing was sent, nothing failed
         if isinstance(error, PlatformAuthError):
             if connection.health != ConnectionHealth.needs_reconnect:
                 reason = f"{title} no longer accepts this connection's access: {error.detail}"[:1000]

@@ -7,11 +7,11 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.config import get_settings
-from adpilot.jobs import job
+from adpilot.jobs import Queue, job
 from adpilot.notifications.mail import deliver_smtp
 
 
-@job("notifications.send_mail", max_attempts=8)
+@job("notifications.send_mail", queue=Queue.interactive, max_attempts=8)
 async def send_mail(
     session: AsyncSession, organization_id: UUID | None, *, recipient: str, subject: str, body_text: str
 ) -> None:

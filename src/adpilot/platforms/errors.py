@@ -49,6 +49,22 @@ class PlatformRateLimited(PlatformError):
         self.scope = scope
 
 
+class RateLimiterWait(PlatformRateLimited):
+    """Our own limiter has no slot for this key within the wait a caller may sit out: nothing was sent.
+
+    ``retry_after`` is when the limiter expects a slot. Not a platform failure (the connection is fine): a job
+    schedules itself for then instead of sleeping in a worker slot, and a person's request answers "try again".
+    """
+
+    def __init__(self, key: str, retry_after: float, *, scope: str = "account") -> None:
+        super().__init__(
+            f"The request rate allowed for {key.split(':', 1)[0]} is used up for the next {retry_after:.0f} s",
+            retry_after=retry_after,
+            scope=scope,
+        )
+        self.key = key
+
+
 class PlatformRejected(PlatformError):
     """The platform refused the request as invalid: retrying the same request cannot succeed."""
 

@@ -17,7 +17,7 @@ import httpx
 
 from adpilot.core.logging import get_logger
 from adpilot.platforms.config import Rate
-from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
+from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable, RateLimiterWait
 from adpilot.platforms.ratelimit import RateLimiter
 
 log = get_logger(__name__)
@@ -34,6 +34,9 @@ class RetryPolicy:
     # The longest wait a platform may ask for that is sat out inside one call; a longer one (Google's daily quota,
     # hours away) is raised as PlatformRateLimited so the job can be rescheduled instead of holding a worker.
     max_wait: float = 120.0
+    # The longest a request waits for a slot of our own rate limiter; beyond it ``RateLimiterWait`` is raised (no
+    # slot is taken) so that a job is scheduled for later instead of sleeping in a worker slot. None: always wait.
+    max_limiter_wait: float | None = None
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full-jitter exponential backoff for the given (1-based) failed attempt."""
@@ -94,7 +97,11 @@ class PlatformHttp:
         while True:
             attempt += 1
             for limit in limits:
-                await self.limiter.acquire(limit.key, limit.rate)
+                try:
+                    await self.limiter.acquire(limit.key, limit.rate, max_wait=self.retry.max_limiter_wait)
+                except RateLimiterWait as wait_for_slot:
+                    wait_for_slot.scope = limit.scope
+                    raise
             error: PlatformError | None
             try:
                 response = await self.client.request(method, url, **kwargs)

@@ -7,11 +7,11 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.analytics.service.reports import SEND_REPORT_JOB, report_service
-from adpilot.jobs import job
+from adpilot.jobs import Queue, job
 
 
 # Retries are the run's own (re-queued with backoff and recorded on the run), so the queue never retries the job.
-@job(SEND_REPORT_JOB, max_attempts=1, own_transactions=True)
+@job(SEND_REPORT_JOB, queue=Queue.reports, max_attempts=1, own_transactions=True)
 async def send_report(organization_id: UUID | None, *, run_id: str, takeover: bool = False) -> None:
     """Render one run's PDF (and CSV) and mail it to each recipient not yet reached (``takeover``: only if the
     worker of its current attempt died)."""
@@ -20,7 +20,7 @@ async def send_report(organization_id: UUID | None, *, run_id: str, takeover: bo
     await report_service.run_report(organization_id, UUID(run_id), takeover=takeover)
 
 
-@job("analytics.schedule_reports", periodic_cron="* * * * *", max_attempts=1)
+@job("analytics.schedule_reports", queue=Queue.interactive, periodic_cron="* * * * *", max_attempts=1)
 async def schedule_reports(session: AsyncSession, organization_id: UUID | None) -> None:
     """Every minute: queue one run per report schedule whose slot has come, and move it to its next slot."""
     await report_service.queue_due_runs(session)

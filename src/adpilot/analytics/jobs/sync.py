@@ -8,10 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.analytics.service.sync import MAX_ATTEMPTS, SYNC_METRICS_JOB, metrics_sync_service
 from adpilot.config import get_settings
-from adpilot.jobs import job
+from adpilot.jobs import Queue, job
 
 
-@job(SYNC_METRICS_JOB, max_attempts=MAX_ATTEMPTS, own_transactions=True)
+@job(SYNC_METRICS_JOB, queue=Queue.platform, max_attempts=MAX_ATTEMPTS, own_transactions=True)
 async def sync_metrics(organization_id: UUID | None, *, run_id: str) -> None:
     """Pull one ad account's metrics for the run's days (and today's hours) into the metrics store."""
     if organization_id is None:
@@ -19,7 +19,7 @@ async def sync_metrics(organization_id: UUID | None, *, run_id: str) -> None:
     await metrics_sync_service.run_sync(organization_id, UUID(run_id))
 
 
-@job("analytics.schedule_metric_syncs", periodic_cron="* * * * *", max_attempts=1)
+@job("analytics.schedule_metric_syncs", queue=Queue.interactive, periodic_cron="* * * * *", max_attempts=1)
 async def schedule_metric_syncs(session: AsyncSession, organization_id: UUID | None) -> None:
     """Every minute: queue each managed account's due metrics sync (backfill, daily 28-day re-read, recent days)."""
     await metrics_sync_service.queue_due_syncs(session, get_settings().metrics_sync_interval_minutes)
