@@ -138,6 +138,12 @@ async def set_tenant(session: AsyncSession, organization_id: UUID | None, user_i
     )
 
 
+async def use_read_snapshot(session: AsyncSession) -> None:
+    """Make the session's transaction one read-only snapshot (REPEATABLE READ): every statement sees the database
+    as the first one did, whatever commits meanwhile. Call it before any other statement of the transaction."""
+    await (await driver_connection(session)).execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
 async def driver_connection(session: AsyncSession) -> Any:
     """The asyncpg connection inside the session's transaction, for fixed statements on the hot path.
 

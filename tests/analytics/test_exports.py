@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -16,8 +17,8 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from adpilot.analytics.service.exports import ExportRequest, ExportView, export_service
-from adpilot.analytics.service.query import AnalyticsQuery, BreakdownSort
-from adpilot.db import Database, set_tenant
+from adpilot.analytics.service.query import AnalyticsQuery, BreakdownSort, analytics_query_service
+from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, Platform
 from tests.analytics.helpers import add_ad_account, daily_row, ingest
 from tests.fixtures import OrgWorld
@@ -44,6 +45,25 @@ async def seed(database: Database, organization_id: str) -> None:
 
 def url(world: OrgWorld, path: str) -> str:
     return f"/api/v1/orgs/{world.organization_id}/analytics/{path}"
+
+
+async def sync_after_first_page(database: Database, world: OrgWorld, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """After the export reads its first page, a sync of another account commits a campaign that sorts first by
+    spend (a reader that re-reads the data per page then repeats a row and drops the last). Returns the page calls."""
+    target = await add_ad_account(database, world.organization_id, Platform.google, name="Second account")
+    real_breakdown = analytics_query_service.breakdown
+    calls: list[int] = []
+
+    async def breakdown_then_sync(*args: Any, **kwargs: Any) -> Any:
+        answer = await real_breakdown(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            rows = [daily_row(EntityLevel.campaign, "c9", d, name="New", spend_micros=90_000_000) for d in DAYS]
+            await ingest(database, target, EntityLevel.campaign, SINCE, UNTIL, rows)
+        return answer
+
+    monkeypatch.setattr(analytics_query_service, "breakdown", breakdown_then_sync)
+    return calls
 
 
 RANGE = {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}
@@ -95,12 +115,25 @@ class TestCsv:
         # The body is produced one page at a time: the header, the first page, then each later page.
         organization_id = UUID(world.organization_id)
         request = ExportRequest(AnalyticsQuery(since=SINCE, until=UNTIL), ExportView.breakdown, sort=BreakdownSort.name)
-        async with database.transaction() as session:
-            await set_tenant(session, organization_id)
-            table = await export_service.open_table(session, organization_id, request, page_size=1)
-        chunks = [chunk async for chunk in export_service.csv_stream(organization_id, request, table, page_size=1)]
+        _, stream = await export_service.open_csv(organization_id, request, page_size=1)
+        chunks = [chunk async for chunk in stream]
         assert len(chunks) == 1 + 4
         assert b"".join(chunks) == response.content
+
+    async def test_a_sync_committed_mid_download_neither_duplicates_nor_drops_rows(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await seed(database, world.organization_id)
+        monkeypatch.setattr("adpilot.analytics.endpoints.exports.EXPORT_PAGE_SIZE", 1)
+        calls = await sync_after_first_page(database, world, monkeypatch)
+        response = await client.get(
+            url(world, "export.csv"), params={**RANGE, "sort": "-spend"}, headers=world.viewer.headers
+        )
+        assert response.status_code == 200, response.text
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        # One snapshot: the rows as they were when the download began, each exactly once.
+        assert [r["ID"] for r in rows] == ["c1", "c2", "c3", "c4"]
+        assert calls == [1, 1, 1, 1]
 
     async def test_timeseries_has_every_day_and_a_comparison(
         self, client: httpx.AsyncClient, world: OrgWorld, database: Database
@@ -161,6 +194,25 @@ class TestXlsx:
         assert Decimal(str(total[spend])) == Decimal("79.493824")
         assert sum(Decimal(str(r[spend])) for r in body) == Decimal("79.493824")
         assert total[header.index("Clicks")] == 160
+
+    async def test_a_sync_committed_mid_export_neither_duplicates_nor_drops_rows(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        await seed(database, world.organization_id)
+        monkeypatch.setattr("adpilot.analytics.service.exports.EXPORT_PAGE_SIZE", 1)
+        calls = await sync_after_first_page(database, world, monkeypatch)
+        response = await client.get(
+            url(world, "export.xlsx"), params={**RANGE, "sort": "-spend"}, headers=world.viewer.headers
+        )
+        assert response.status_code == 200, response.text
+        sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+        assert sheet is not None
+        rows = list(sheet.iter_rows(values_only=True))
+        header, body, total = rows[0], rows[1:-1], rows[-1]
+        assert [r[header.index("ID")] for r in body] == ["c1", "c2", "c3", "c4"]
+        # The totals row is read in the same snapshot: it is the sum of the rows above it.
+        assert Decimal(str(total[header.index("Spend (USD)")])) == Decimal("79.493824")
+        assert len(calls) == 4
 
     async def test_too_many_rows_for_a_spreadsheet_is_a_conflict(
         self, client: httpx.AsyncClient, world: OrgWorld, database: Database, monkeypatch: pytest.MonkeyPatch

@@ -586,7 +586,7 @@ export interface paths {
         };
         /**
          * Export Analytics Csv
-         * @description Download a breakdown or a time series as CSV, streamed page by page.
+         * @description Download a breakdown or a time series as CSV, streamed page by page from one consistent snapshot.
          */
         get: operations["export_analytics_csv"];
         put?: never;

@@ -63,12 +63,12 @@ def _file(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
         **problem_responses(InvalidAnalyticsQuery, InvalidCursor),
     },
 )
-async def export_analytics_csv(tenant: CanReadAnalytics, session: DbSession, export: Export) -> StreamingResponse:
-    """Download a breakdown or a time series as CSV, streamed page by page."""
-    table = await export_service.open_table(session, tenant.organization_id, export, page_size=EXPORT_PAGE_SIZE)
+async def export_analytics_csv(tenant: CanReadAnalytics, export: Export) -> StreamingResponse:
+    """Download a breakdown or a time series as CSV, streamed page by page from one consistent snapshot."""
+    table, chunks = await export_service.open_csv(tenant.organization_id, export, page_size=EXPORT_PAGE_SIZE)
     filename = export.file_stem(table.since, table.until) + ".csv"
     return StreamingResponse(
-        export_service.csv_stream(tenant.organization_id, export, table, page_size=EXPORT_PAGE_SIZE),
+        chunks,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"},
     )
@@ -82,9 +82,10 @@ async def export_analytics_csv(tenant: CanReadAnalytics, session: DbSession, exp
         **problem_responses(InvalidAnalyticsQuery, InvalidCursor, ExportTooLarge),
     },
 )
-async def export_analytics_xlsx(tenant: CanReadAnalytics, session: DbSession, export: Export) -> Response:
+async def export_analytics_xlsx(tenant: CanReadAnalytics, export: Export) -> Response:
     """Download a breakdown or a time series as an XLSX workbook (typed cells, a totals row)."""
-    content, since, until = await export_service.xlsx_export(session, tenant.organization_id, export)
+    async with export_service.snapshot(tenant.organization_id) as session:
+        content, since, until = await export_service.xlsx_export(session, tenant.organization_id, export)
     return Response(
         content,
         media_type=XLSX_MEDIA_TYPE,

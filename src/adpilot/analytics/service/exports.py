@@ -12,6 +12,7 @@ import base64
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,7 +41,7 @@ from adpilot.analytics.service.query import (
     analytics_query_service,
 )
 from adpilot.core.errors import Conflict
-from adpilot.db import get_database, set_tenant
+from adpilot.db import get_database, set_tenant, use_read_snapshot
 
 # Rows per query page while streaming a CSV (the query service's largest page).
 EXPORT_PAGE_SIZE = 500
@@ -293,25 +294,71 @@ class ExportService:
         )
 
     async def remaining_pages(
-        self, organization_id: UUID, request: ExportRequest, cursor: str | None, *, page_size: int
+        self,
+        session: AsyncSession,
+        organization_id: UUID,
+        request: ExportRequest,
+        cursor: str | None,
+        *,
+        page_size: int,
     ) -> AsyncIterator[list[list[Cell]]]:
-        """The pages after the first, each read in a short transaction of its own (the request's is over by the
-        time the response streams), so no more than one page is ever in memory."""
+        """The pages after the first, read in the export's snapshot, so no more than one page is ever in memory."""
         compare = request.query.compare.value != "none"
         while cursor is not None:
-            async with get_database().transaction() as session:
-                await set_tenant(session, organization_id)
-                answer = await self._breakdown_page(session, organization_id, request, cursor, page_size)
+            answer = await self._breakdown_page(session, organization_id, request, cursor, page_size)
             yield breakdown_rows(answer, compare)
             cursor = answer.next_cursor
 
+    @asynccontextmanager
+    async def snapshot(self, organization_id: UUID) -> AsyncIterator[AsyncSession]:
+        """A read-only REPEATABLE READ transaction of the organization: every page of an export read in it sees
+        the same data, so a sync that commits mid-download can neither repeat nor skip a row."""
+        async with get_database().transaction() as session:
+            await use_read_snapshot(session)
+            await set_tenant(session, organization_id)
+            yield session
+
+    async def open_csv(
+        self, organization_id: UUID, request: ExportRequest, *, page_size: int
+    ) -> tuple[ExportTable, AsyncIterator[bytes]]:
+        """The export's first page (read now, so a bad query raises before anything is sent) and the whole CSV as a
+        stream of chunks; every page comes from one snapshot, which the stream closes when it ends."""
+        stack = AsyncExitStack()
+        session = await stack.enter_async_context(self.snapshot(organization_id))
+        try:
+            table = await self.open_table(session, organization_id, request, page_size=page_size)
+        except BaseException as exc:
+            await stack.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        return table, self._csv_chunks(stack, session, organization_id, request, table, page_size)
+
+    async def _csv_chunks(
+        self,
+        stack: AsyncExitStack,
+        session: AsyncSession,
+        organization_id: UUID,
+        request: ExportRequest,
+        table: ExportTable,
+        page_size: int,
+    ) -> AsyncIterator[bytes]:
+        async with stack:
+            async for chunk in self.csv_stream(session, organization_id, request, table, page_size=page_size):
+                yield chunk
+
     async def csv_stream(
-        self, organization_id: UUID, request: ExportRequest, table: ExportTable, *, page_size: int
+        self,
+        session: AsyncSession,
+        organization_id: UUID,
+        request: ExportRequest,
+        table: ExportTable,
+        *,
+        page_size: int,
     ) -> AsyncIterator[bytes]:
         """The CSV, header first, page by page (UTF-8 with a byte-order mark, so spreadsheets read the accents)."""
         yield ("\ufeff" + csv_line([column.title for column in table.columns])).encode()
         yield "".join(csv_line(row) for row in table.first_rows).encode()
-        async for rows in self.remaining_pages(organization_id, request, table.next_cursor, page_size=page_size):
+        pages = self.remaining_pages(session, organization_id, request, table.next_cursor, page_size=page_size)
+        async for rows in pages:
             yield "".join(csv_line(row) for row in rows).encode()
 
     async def csv_bytes(self, session: AsyncSession, organization_id: UUID, request: ExportRequest) -> bytes:
