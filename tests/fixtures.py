@@ -50,14 +50,26 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}{next(_counter)}@example.com"
 
 
-async def sign_up(client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD) -> LoggedIn:
-    """Sign up and log in through the public API."""
+async def sign_up(
+    client: httpx.AsyncClient, email: str | None = None, password: str = PASSWORD, *, verified: bool = True
+) -> LoggedIn:
+    """Sign up, verify the email with the mailed link (unless ``verified`` is False) and log in, through the API."""
     email = email or unique_email()
     response = await client.post(
         "/api/v1/auth/signup", json={"email": email, "password": password, "display_name": email.split("@")[0]}
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
+    if verified:
+        await verify_email(client, email)
     return await log_in(client, email, password)
+
+
+async def verify_email(client: httpx.AsyncClient, email: str) -> None:
+    """Open the newest verification link mailed to ``email``."""
+    message = next(m for m in await outbox(client, email) if "/verify-email?token=" in m["body_text"])
+    token = link_token(message["body_text"], "/verify-email")
+    verified = await client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert verified.status_code == 204, verified.text
 
 
 async def log_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> LoggedIn:

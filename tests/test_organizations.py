@@ -13,6 +13,7 @@ from tests.fixtures import (
     outbox,
     sign_up,
     unique_email,
+    verify_email,
 )
 
 
@@ -205,6 +206,20 @@ class TestMembers:
 
 
 class TestInvitations:
+    async def test_an_unverified_account_must_verify_its_email_before_joining(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        email = unique_email("unverified")
+        await invite(client, world, email)
+        token = await invitation_token(client, email)
+        user = await sign_up(client, email, verified=False)
+        refused = await accept(client, user, token)
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "email-not-verified"
+        assert "verification" in refused.json()["detail"]
+        await verify_email(client, email)
+        assert (await accept(client, user, token)).status_code == 200
+
     async def test_create_sends_the_link_and_lists_it_as_pending(
         self, client: httpx.AsyncClient, world: OrgWorld
     ) -> None:

@@ -251,9 +251,14 @@ def sandbox_state(settings: Settings) -> SandboxState:
     demo seeded in another process are valid here; its world is the demo world, the same in every process."""
     global _sandbox_state
     if _sandbox_state is None:
-        from adpilot.sandbox.state import SandboxState
+        from urllib.parse import urlsplit
 
-        _sandbox_state = SandboxState.demo(secret=settings.resolved_secret_key().encode())
+        from adpilot.sandbox.state import SandboxConfig, SandboxState
+
+        # Its consent pages send people back only to this server's OAuth callbacks.
+        base = urlsplit(settings.base_url)
+        config = SandboxConfig(redirect_origins=(f"{base.scheme}://{base.netloc}",))
+        _sandbox_state = SandboxState.demo(secret=settings.resolved_secret_key().encode(), config=config)
     return _sandbox_state
 
 

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
 
     # Sessions and tokens.
     access_token_minutes: int = 15
-    refresh_token_days: int = 30
+    refresh_token_days: int = 7
     min_password_length: int = 10
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20

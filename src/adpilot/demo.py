@@ -58,15 +58,17 @@ async def seed_demo(database: Database, settings: Settings) -> DemoLogin:
     async with database.transaction() as session:
         existing = await auth_service.find_user(session, email)
         if existing is not None:
-            principal = Principal(existing.id, uuid4(), existing.email, mfa_enabled=False)
+            principal = Principal(existing.id, uuid4(), existing.email, mfa_enabled=False, email_verified=True)
             demo_orgs = [
                 org for org, role in await organization_service.list_for_user(session, principal) if org.is_demo
             ]
             created = False
         else:
             user = await auth_service.sign_up(session, email, password, "Demo Marketer", send_verification=False)
+            if user is None:  # another process seeded the demo at the same moment
+                raise DemoSettingsInvalid(f"The demo account {email} was being created concurrently; run it again.")
             user.email_verified_at = utcnow()
-            principal = Principal(user.id, uuid4(), user.email, mfa_enabled=False)
+            principal = Principal(user.id, uuid4(), user.email, mfa_enabled=False, email_verified=True)
             demo_orgs = [await organization_service.create(session, principal, DEMO_ORGANIZATION, is_demo=True)]
             created = True
     if settings.sandbox_enabled:
@@ -134,6 +136,7 @@ async def connect_sandbox_platforms(
         role=Role.admin,
         session_id=principal.session_id,
         mfa_enabled=False,
+        email_verified=True,
     )
     connected = 0
     async with database.transaction() as session:

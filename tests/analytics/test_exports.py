@@ -286,7 +286,7 @@ class TestPdf:
 
         for bad in (
             b"GIF89a....",
-            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+            b"<!DOCTYPE svg><svg xmlns='http://www.w3.org/2000/svg'></svg>",
             b"\x89PNG\r\n\x1a\nnot really",
             b"x" * (256 * 1024 + 1),
         ):
@@ -295,6 +295,12 @@ class TestPdf:
             assert refused.json()["code"] == "logo-invalid"
         svg = b"<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'><rect width='10' height='10'/></svg>"
         assert (await client.put(logo_url, content=svg, headers=world.admin.headers)).status_code == 200
+        # An SVG is stored sanitized: script and event handlers are gone, the drawing stays.
+        hostile = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'><script>alert(2)</script><rect/></svg>"
+        assert (await client.put(logo_url, content=hostile, headers=world.admin.headers)).status_code == 200
+        stored = (await client.get(logo_url, headers=world.viewer.headers)).text
+        assert "alert" not in stored
+        assert "<rect" in stored
         assert (await client.delete(logo_url, headers=world.admin.headers)).status_code == 204
         assert (await client.get(logo_url, headers=world.viewer.headers)).status_code == 404
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 import httpx
 from fastapi import FastAPI
@@ -48,6 +49,7 @@ class TestLogIn:
         assert "HttpOnly" in cookie
         assert "Path=/api/v1/auth" in cookie
         assert "SameSite=strict" in cookie
+        assert f"Max-Age={7 * 86400}" in cookie  # a session lasts 7 days by default
         assert (await client.get("/api/v1/me", headers=bearer(body["access_token"]))).json()["email"] == user.email
 
     async def test_email_is_case_insensitive(self, client: httpx.AsyncClient) -> None:
@@ -170,8 +172,39 @@ class TestRefresh:
         assert (await refresh(client, first)).status_code == 401
         assert (await refresh(client, newest)).status_code == 401
 
+    async def test_a_wrong_secret_for_a_known_session_signs_nobody_out(self, client: httpx.AsyncClient) -> None:
+        # The session id is no secret (every access token carries it): guessing at its refresh secret must fail
+        # without revoking the session of its owner.
+        _, token = await logged_in_refresh_token(client)
+        session_id, _, secret = token.partition(".")
+        for guess in ("x" * len(secret), secrets.token_urlsafe(32), secret[:-1] + ("A" if secret[-1] != "A" else "B")):
+            response = await refresh(client, f"{session_id}.{guess}")
+            assert response.status_code == 401
+            assert response.json()["code"] == "session-expired"
+        assert (await refresh(client, token)).status_code == 200
+
+    async def test_tokens_are_never_cached(self, client: httpx.AsyncClient) -> None:
+        user = await sign_up(client)
+        logged_in = await login(client, user.email)
+        assert logged_in.headers["cache-control"] == "no-store"
+        refreshed = await refresh(client, logged_in.cookies[REFRESH_COOKIE])
+        assert refreshed.status_code == 200
+        assert refreshed.headers["cache-control"] == "no-store"
+
 
 class TestLogOut:
+    async def test_a_wrong_secret_does_not_end_the_session(self, client: httpx.AsyncClient) -> None:
+        access, token = await logged_in_refresh_token(client)
+        session_id, _, secret = token.partition(".")
+        client.cookies.clear()
+        for guess in ("x" * len(secret), ""):
+            response = await client.post(
+                "/api/v1/auth/logout", headers={"Cookie": f"{REFRESH_COOKIE}={session_id}.{guess}"}
+            )
+            assert response.status_code == 204
+        assert (await client.get("/api/v1/me", headers=bearer(access))).status_code == 200
+        assert (await refresh(client, token)).status_code == 200
+
     async def test_ends_the_session(self, client: httpx.AsyncClient) -> None:
         access, token = await logged_in_refresh_token(client)
         client.cookies.clear()

@@ -21,7 +21,7 @@ async def events(client: httpx.AsyncClient, user: LoggedIn, **params: Any) -> li
 
 class TestSecurityEvents:
     async def test_a_log_in_is_recorded_with_its_address_and_device(self, client: httpx.AsyncClient) -> None:
-        user = await sign_up(client)
+        user = await sign_up(client, verified=False)
         [event] = await events(client, user)
         assert event["kind"] == "logged_in"
         assert event["ip"] == "127.0.0.1"
@@ -31,7 +31,7 @@ class TestSecurityEvents:
     async def test_mfa_changes_and_recovery_code_log_ins_are_recorded_newest_first(
         self, client: httpx.AsyncClient
     ) -> None:
-        user = await sign_up(client)
+        user = await sign_up(client, verified=False)
         mfa = await enable_mfa(client, user)
         step = await client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
         second = await client.post(
@@ -46,7 +46,7 @@ class TestSecurityEvents:
         assert kinds == ["mfa_disabled", "logged_in_with_recovery_code", "mfa_enabled", "logged_in"]
 
     async def test_revoking_a_device_is_recorded(self, client: httpx.AsyncClient) -> None:
-        user = await sign_up(client)
+        user = await sign_up(client, verified=False)
         other = await log_in(client, user.email)
         sessions = (await client.get("/api/v1/me/sessions", headers=user.headers)).json()["items"]
         other_session = next(s["id"] for s in sessions if not s["current"])
@@ -56,14 +56,14 @@ class TestSecurityEvents:
         assert (await client.get("/api/v1/me", headers=other.headers)).status_code == 401
 
     async def test_signing_out_is_recorded(self, client: httpx.AsyncClient) -> None:
-        user = await sign_up(client)
+        user = await sign_up(client, verified=False)
         assert (await client.post("/api/v1/auth/logout")).status_code == 204
         fresh = await log_in(client, user.email)
         kinds = [event["kind"] for event in await events(client, fresh)]
         assert kinds == ["logged_in", "logged_out", "logged_in"]
 
     async def test_a_replayed_refresh_token_is_recorded(self, client: httpx.AsyncClient) -> None:
-        user = await sign_up(client)
+        user = await sign_up(client, verified=False)
         first = client.cookies[REFRESH_COOKIE]
         second = (await client.post("/api/v1/auth/refresh")).cookies[REFRESH_COOKIE]
         client.cookies.set(REFRESH_COOKIE, second, path="/api/v1/auth")
@@ -75,7 +75,7 @@ class TestSecurityEvents:
         assert "refresh_token_reused" in kinds
 
     async def test_pages_walk_every_event_once(self, client: httpx.AsyncClient) -> None:
-        user = await sign_up(client)
+        user = await sign_up(client, verified=False)
         for _ in range(4):
             await log_in(client, user.email)
         seen: list[str] = []
@@ -91,8 +91,8 @@ class TestSecurityEvents:
         assert len(seen) == len(set(seen)) == 5
 
     async def test_nobody_sees_another_accounts_events(self, client: httpx.AsyncClient) -> None:
-        user = await sign_up(client)
-        other = await sign_up(client)
+        user = await sign_up(client, verified=False)
+        other = await sign_up(client, verified=False)
         mine = {event["id"] for event in await events(client, user)}
         theirs = {event["id"] for event in await events(client, other)}
         assert mine and theirs and not mine & theirs

@@ -9,7 +9,7 @@ import uuid
 
 from playwright.async_api import Page, expect
 
-from tests.browser.test_invitations import fill_login, sign_up, unique_email
+from tests.browser.test_invitations import fill_login, sign_up, unique_email, verify_email_from_outbox
 
 PLATFORMS = ("Google Ads", "Meta Ads", "TikTok Ads")
 # The first sync of a fresh account reads every campaign, ad group and ad through the real adapters.
@@ -48,6 +48,7 @@ async def test_connect_three_sandbox_platforms_choose_accounts_and_browse_their_
     email = unique_email("connector")
     await page.goto("/signup")
     await sign_up(page, "Connie Connector", email)
+    await verify_email_from_outbox(page, email)  # connecting a platform needs a verified email
     await page.goto("/login")
     await fill_login(page, email)
     await page.get_by_label("Organization name").fill(f"Ads Org {uuid.uuid4().hex[:6]}")

@@ -47,6 +47,13 @@ async def outbox_message(page: Page, recipient: str, subject: re.Pattern[str]) -
     raise AssertionError(f"no mail matching {subject.pattern!r} to {recipient} in the outbox")
 
 
+async def verify_email_from_outbox(page: Page, email: str) -> None:
+    """Open the verification link mailed to ``email``."""
+    message = await outbox_message(page, email, re.compile("Verify your email"))
+    await message.locator('a[href*="/verify-email?token="]').first.click()
+    await expect(page.get_by_text("your email address is confirmed")).to_be_visible()
+
+
 async def test_invited_viewer_joins_sees_read_only_screens_and_admin_sees_the_acceptance(page: Page) -> None:
     admin = unique_email("admin")
     viewer = unique_email("viewer")
@@ -74,12 +81,20 @@ async def test_invited_viewer_joins_sees_read_only_screens_and_admin_sees_the_ac
 
     # The invitee follows the link from the mail: log-in page → sign up → log in → back to the acceptance.
     invitation = await outbox_message(page, viewer, re.compile("invit", re.IGNORECASE))
-    await invitation.locator('a[href*="/invitations/accept?token="]').first.click()
+    invitation_link = invitation.locator('a[href*="/invitations/accept?token="]').first
+    invitation_url = await invitation_link.get_attribute("href")
+    assert invitation_url is not None
+    await invitation_link.click()
     await expect(page.get_by_role("button", name="Log in")).to_be_visible()
     await page.get_by_role("link", name="Create an account").click()
     await sign_up(page, "Vic Viewer", viewer)
     await page.get_by_role("link", name="Continue to log in").click()
     await fill_login(page, viewer)
+    # Joining needs a verified email: the page says so and offers a new link; the mailed one verifies it.
+    await expect(page.get_by_text("Verify your email to accept this invitation")).to_be_visible()
+    await expect(page.get_by_role("button", name="Resend email")).to_be_visible()
+    await verify_email_from_outbox(page, viewer)
+    await page.goto(invitation_url)
     await expect(page.get_by_text(f"You joined {org_name}")).to_be_visible()
     await page.get_by_role("link", name=f"Open {org_name}").click()
 

@@ -20,7 +20,14 @@ def unique_email(prefix: str) -> str:
 async def api_user(api: httpx.AsyncClient, email: str) -> dict[str, str]:
     """Sign up and log in through the API; the Authorization header of the new user."""
     signed_up = await api.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "display_name": "X"})
-    assert signed_up.status_code == 201, signed_up.text
+    assert signed_up.status_code == 202, signed_up.text
+    messages = (await api.get("/api/v1/dev/outbox", params={"limit": 100})).json()["items"]
+    body = next(
+        m["body_text"] for m in messages if m["recipient"] == email and "/verify-email?token=" in m["body_text"]
+    )
+    token = re.search(r"verify-email\?token=(\S+)", body)
+    assert token is not None
+    assert (await api.post("/api/v1/auth/verify-email", json={"token": token.group(1)})).status_code == 204
     logged_in = await api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     return {"Authorization": f"Bearer {logged_in.json()['access_token']}"}
 

@@ -15,7 +15,7 @@ from adpilot.platforms.errors import PlatformAuthError, PlatformRateLimited, Pla
 from adpilot.platforms.types import Platform
 from tests.connections.conftest import audit_actions, authorize, base, callback, connect
 from tests.connections.fakes import FakeAdapter, remote_account
-from tests.fixtures import OrgWorld, create_organization, log_in
+from tests.fixtures import OrgWorld, create_organization, log_in, sign_up, verify_email
 
 
 class TestAuthorize:
@@ -29,6 +29,20 @@ class TestAuthorize:
         assert google.calls.authorization_urls[0]["redirect_uri"] == "http://testserver/connections/callback/google"
         again = await authorize(client, world.organization_id, world.manager)
         assert again != query["state"][0]
+
+    async def test_an_unverified_account_must_verify_its_email_first(
+        self, client: httpx.AsyncClient, google: FakeAdapter
+    ) -> None:
+        owner = await sign_up(client, verified=False)
+        organization_id = await create_organization(client, owner)
+        response = await client.post(f"{base(organization_id)}/google/authorize", headers=owner.headers)
+        assert response.status_code == 403
+        assert response.json()["code"] == "email-not-verified"
+        assert google.calls.authorization_urls == []
+        await verify_email(client, owner.email)
+        assert (
+            await client.post(f"{base(organization_id)}/google/authorize", headers=owner.headers)
+        ).status_code == 200
 
     async def test_pkce_challenge_only_where_the_platform_takes_it(
         self, client: httpx.AsyncClient, world: OrgWorld, fakes: dict[Platform, FakeAdapter]

@@ -284,7 +284,7 @@ SHORT_429 = json.loads(json.dumps(RECORDED_429).replace('"DEVELOPER"', '"ACCOUNT
 
 CLIENT_ID = "recorded-client.apps.googleusercontent.com"
 CLIENT_SECRET = "recorded-client-secret"
-REDIRECT_URI = "http://app.test/connections/google/callback"
+REDIRECT_URI = "http://app.test/connections/callback/google"
 FAST = Rate(1000)
 VERIFIER = "a-pkce-verifier-that-is-long-enough-to-satisfy-rfc-7636-rules"
 

@@ -74,7 +74,7 @@ from tests.platforms.contract_kit import (
 )
 
 VERSION = "v23.0"
-REDIRECT_URI = "http://app.test/connections/meta/callback"
+REDIRECT_URI = "http://app.test/connections/callback/meta"
 
 # --- recorded real responses (reference §B; sources in the comments) ---------------------------------------------
 

@@ -248,7 +248,7 @@ ERROR_PARAMETER: dict[str, Any] = {"code": 40006, "message": "Invalid parameter"
 
 APP_ID = "7123456789012345678"
 APP_SECRET = "recorded-app-secret"
-REDIRECT_URI = "http://app.test/connections/tiktok/callback"
+REDIRECT_URI = "http://app.test/connections/callback/tiktok"
 # Waiting is fake in these tests: the adapter's own limiter is set high unless a test is about the rate.
 UNTHROTTLED = Rate(1000)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adpilot.auth.errors import CsrfHeaderMissing
@@ -39,3 +39,9 @@ async def require_csrf_header(request: Request) -> None:
 
 async def refresh_cookie(request: Request) -> str | None:
     return request.cookies.get(REFRESH_COOKIE)
+
+
+async def no_store(response: Response) -> None:
+    """Responses that carry tokens or secrets are never stored by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"

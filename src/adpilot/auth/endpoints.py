@@ -11,12 +11,12 @@ from adpilot.auth.dependencies import (
     REFRESH_COOKIE,
     REFRESH_COOKIE_PATH,
     CurrentPrincipal,
+    no_store,
     refresh_cookie,
     require_csrf_header,
 )
 from adpilot.auth.errors import (
     CsrfHeaderMissing,
-    EmailTaken,
     InvalidCredentials,
     InvalidMfaCode,
     InvalidToken,
@@ -40,6 +40,7 @@ from adpilot.auth.schemas import (
     SecurityEventRead,
     SessionList,
     SessionRead,
+    SignupAccepted,
     SignupRequest,
     TokenRequest,
     TokenResponse,
@@ -93,13 +94,17 @@ def _login_response(response: Response, outcome: LoginOutcome) -> LoginResponse:
 
 @router.post(
     "/auth/signup",
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(EmailTaken, WeakPassword),
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(WeakPassword),
 )
-async def sign_up(body: SignupRequest, session: DbSession) -> UserRead:
-    """Create an account; a verification link is emailed."""
-    user = await auth_service.sign_up(session, str(body.email), body.password, body.display_name)
-    return user_read(user)
+async def sign_up(body: SignupRequest, session: DbSession) -> SignupAccepted:
+    """Create an account and email a verification link.
+
+    The answer is the same when the email already has an account (its owner is emailed instead), so sign-up does not
+    tell who is registered.
+    """
+    await auth_service.sign_up(session, str(body.email), body.password, body.display_name)
+    return SignupAccepted(email=str(body.email))
 
 
 @router.post("/auth/verify-email", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(InvalidToken))
@@ -114,13 +119,17 @@ async def resend_verification(body: EmailRequest, session: DbSession) -> None:
     await auth_service.resend_verification(session, str(body.email))
 
 
-@router.post("/auth/login", responses=problem_responses(InvalidCredentials, RateLimited))
+@router.post(
+    "/auth/login", dependencies=[Depends(no_store)], responses=problem_responses(InvalidCredentials, RateLimited)
+)
 async def log_in(body: LoginRequest, response: Response, session: DbSession) -> LoginResponse:
     """Log in with email and password; answers with tokens, or asks for the MFA code."""
     return _login_response(response, await auth_service.log_in(session, str(body.email), body.password))
 
 
-@router.post("/auth/login/mfa", responses=problem_responses(InvalidMfaCode, RateLimited))
+@router.post(
+    "/auth/login/mfa", dependencies=[Depends(no_store)], responses=problem_responses(InvalidMfaCode, RateLimited)
+)
 async def log_in_mfa(body: MfaLoginRequest, response: Response, session: DbSession) -> LoginResponse:
     """Second log-in step: a TOTP code or a recovery code."""
     return _login_response(response, await auth_service.log_in_mfa(session, body.mfa_token, body.code))
@@ -128,7 +137,7 @@ async def log_in_mfa(body: MfaLoginRequest, response: Response, session: DbSessi
 
 @router.post(
     "/auth/refresh",
-    dependencies=[Depends(require_csrf_header)],
+    dependencies=[Depends(require_csrf_header), Depends(no_store)],
     responses=problem_responses(SessionExpired, CsrfHeaderMissing),
 )
 async def refresh_session(response: Response, session: DbSession, token: RefreshCookie) -> TokenResponse:
@@ -232,7 +241,11 @@ async def list_my_security_events(
     )
 
 
-@router.post("/me/mfa/setup", responses=problem_responses(NotAuthenticated, MfaAlreadyEnabled))
+@router.post(
+    "/me/mfa/setup",
+    dependencies=[Depends(no_store)],
+    responses=problem_responses(NotAuthenticated, MfaAlreadyEnabled),
+)
 async def start_mfa_setup(principal: CurrentPrincipal, session: DbSession) -> MfaSetupRead:
     """Begin MFA setup: a new TOTP secret and its QR code."""
     setup = await auth_service.start_mfa_setup(session, principal)
@@ -241,6 +254,7 @@ async def start_mfa_setup(principal: CurrentPrincipal, session: DbSession) -> Mf
 
 @router.post(
     "/me/mfa/enable",
+    dependencies=[Depends(no_store)],
     responses=problem_responses(InvalidMfaCode, MfaAlreadyEnabled, MfaSetupMissing),
 )
 async def enable_mfa(body: MfaCodeRequest, principal: CurrentPrincipal, session: DbSession) -> RecoveryCodes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adpilot.core.errors import AppError, Conflict, NotAuthenticated
+from adpilot.core.errors import AppError, Conflict, NotAuthenticated, PermissionDenied
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -18,11 +18,6 @@ class InvalidMfaCode(NotAuthenticated):
 class SessionExpired(NotAuthenticated):
     code = "session-expired"
     title = "Your session has expired; log in again"
-
-
-class EmailTaken(Conflict):
-    code = "email-taken"
-    title = "An account with this email already exists"
 
 
 class WeakPassword(AppError):
@@ -56,3 +51,15 @@ class CsrfHeaderMissing(AppError):
     status_code = 403
     code = "csrf-header-missing"
     title = "This request must be sent by the adpilot web app (X-Requested-With header missing)"
+
+
+class EmailNotVerified(PermissionDenied):
+    code = "email-not-verified"
+    title = "Verify your email address first"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail
+            or "Open the verification link we emailed you (or ask for a new one), then try again. Accepting "
+            "invitations and connecting ad platforms need a verified email address."
+        )

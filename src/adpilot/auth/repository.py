@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, SecurityEvent, User, UserSession
@@ -35,6 +36,16 @@ class AuthRepository:
         self.session.add(row)
         await self.session.flush()
 
+    async def add_user_unless_taken(self, user: User) -> bool:
+        """Insert a user; False (and nothing inserted) when the email is taken, even by a sign-up committing now."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(user)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
     async def session_by_id(self, session_id: UUID, *, lock: bool = True) -> UserSession | None:
         return await self.session.get(UserSession, session_id, with_for_update=lock)
 
@@ -63,16 +74,17 @@ class AuthRepository:
         )
         return (await self.session.execute(statement)).first() is not None
 
-    async def active_session_principal(self, session_id: UUID, user_id: UUID) -> tuple[str, bool] | None:
-        """(email, MFA enabled) of the user of an active session: the check behind every authenticated request."""
+    async def active_session_principal(self, session_id: UUID, user_id: UUID) -> tuple[str, bool, bool] | None:
+        """(email, MFA enabled, email verified) of the user of an active session: the check behind every request."""
         row = await (await driver_connection(self.session)).fetchrow(
-            "SELECT u.email, u.mfa_enabled_at IS NOT NULL AS mfa_enabled FROM user_sessions s "
+            "SELECT u.email, u.mfa_enabled_at IS NOT NULL AS mfa_enabled, "
+            "u.email_verified_at IS NOT NULL AS email_verified FROM user_sessions s "
             "JOIN users u ON u.id = s.user_id "
             "WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()",
             session_id,
             user_id,
         )
-        return (row["email"], row["mfa_enabled"]) if row is not None else None
+        return (row["email"], row["mfa_enabled"], row["email_verified"]) if row is not None else None
 
     async def active_sessions(self, user_id: UUID) -> list[UserSession]:
         query = (

@@ -23,6 +23,13 @@ class SignupRequest(BaseModel):
     display_name: DisplayName
 
 
+class SignupAccepted(BaseModel):
+    """The answer to every well-formed sign-up, whether or not the email already had an account."""
+
+    email: str
+    detail: str = "If this address can be used, a message with the next step is on its way to it."
+
+
 class LoginRequest(BaseModel):
     email: EmailStr
     password: Password

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import hmac
 import io
 import secrets
@@ -17,7 +19,7 @@ import segno
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.auth.errors import (
-    EmailTaken,
+    EmailNotVerified,
     InvalidCredentials,
     InvalidMfaCode,
     InvalidToken,
@@ -59,6 +61,8 @@ RECOVERY_CODE_COUNT = 10
 # Two tabs of one browser may refresh at once with the same cookie; the one that loses the race presents the token
 # the other just replaced. Within this many seconds that is not treated as theft.
 REFRESH_REUSE_GRACE_SECONDS = 30
+# A refresh secret ends with an HMAC-SHA256 of its session id and random part (unpadded base64url: 43 characters).
+REFRESH_MAC_CHARS = 43
 MFA_ISSUER = "adpilot"
 MFA_PURPOSE = "mfa-secret"
 
@@ -115,6 +119,12 @@ class Principal:
     session_id: UUID
     email: str
     mfa_enabled: bool
+    email_verified: bool = False
+
+    def require_verified_email(self) -> None:
+        """Refuse an action that needs a proven mailbox (joining an organization, connecting a platform)."""
+        if not self.email_verified:
+            raise EmailNotVerified()
 
 
 class AuthService:
@@ -135,19 +145,39 @@ class AuthService:
 
     async def sign_up(
         self, session: AsyncSession, email: str, password: str, display_name: str, *, send_verification: bool = True
-    ) -> User:
-        """Create an account and email a verification link."""
+    ) -> User | None:
+        """Create an account and email a verification link; None when the email is already registered.
+
+        A registered email is not revealed to the caller (the endpoint answers alike): its owner is mailed instead.
+        The password is hashed either way, so both answers take as long.
+        """
         repository = AuthRepository(session)
         self.check_password_strength(password, email)
-        if await repository.user_by_email(email) is not None:
-            raise EmailTaken()
         password_hash = await asyncio.to_thread(hash_password, password)
-        user = User(email=email, display_name=display_name.strip(), password_hash=password_hash)
-        await repository.add(user)
-        if send_verification:
-            await self._send_verification(session, user)
-        log.info("auth.signed_up", user_id=str(user.id))
-        return user
+        if await repository.user_by_email(email) is None:
+            user = User(email=email, display_name=display_name.strip(), password_hash=password_hash)
+            # Two sign-ups with one email at once: the unique index refuses the second, which then answers alike.
+            if await repository.add_user_unless_taken(user):
+                if send_verification:
+                    await self._send_verification(session, user)
+                log.info("auth.signed_up", user_id=str(user.id))
+                return user
+        existing = await repository.user_by_email(email)
+        if existing is not None and send_verification:
+            await self._send_sign_up_attempt_notice(session, existing)
+        return None
+
+    async def _send_sign_up_attempt_notice(self, session: AsyncSession, user: User) -> None:
+        await send_mail(
+            session,
+            user.email,
+            "Someone tried to sign up for adpilot with your email",
+            f"Hello {user.display_name},\n\nSomeone (perhaps you) tried to create an adpilot account with this email "
+            f"address, which already has one. No new account was created.\n\n"
+            f"Log in: {self.settings.base_url}/login\n"
+            f"Forgot your password? {self.settings.base_url}/forgot-password\n\n"
+            "If it was not you, you can ignore this message.\n",
+        )
 
     async def resend_verification(self, session: AsyncSession, email: str) -> None:
         """Send a new verification link if the account exists and is unverified (silently otherwise)."""
@@ -282,7 +312,7 @@ class AuthService:
     ) -> IssuedTokens:
         meta = current_request_meta()
         session_id = uuid4()
-        refresh_secret = new_token()
+        refresh_secret = self._new_refresh_secret(session_id)
         row = UserSession(
             id=session_id,
             user_id=user.id,
@@ -315,28 +345,50 @@ class AuthService:
         row = await repository.session_by_id(session_id, lock=False)
         if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
             raise SessionExpired()
-        new_secret = new_token()
+        new_secret = self._new_refresh_secret(session_id)
+        presented = token_digest(secret)
         meta = current_request_meta()
         # Compare-and-swap: of two requests presenting the same token, exactly one rotates it.
         rotated = await repository.rotate_refresh_token(
             session_id,
-            old_hash=token_digest(secret),
+            old_hash=presented,
             new_hash=token_digest(new_secret),
             ip=meta.ip or row.ip,
             user_agent=(meta.user_agent or "")[:400] or row.user_agent,
         )
         if not rotated:
             await session.refresh(row)
-            if self._just_rotated_from(row, token_digest(secret)):
+            if self._just_rotated_from(row, presented):
                 # Another tab of this browser rotated it a moment ago and the cookie now holds the new token:
                 # answer with an access token and leave the cookie alone.
                 minutes = self.settings.access_token_minutes
                 access = issue_token(self._secret, "access", row.user_id, row.id, minutes)
                 return IssuedTokens(access_token=access, expires_in=minutes * 60, refresh_token=None)
-            await self._revoke_family(session_id)
-            log.warning("auth.refresh_token_reused", session_id=str(session_id), user_id=str(row.user_id))
-            raise SessionExpired("This session was signed out because its refresh token was used twice.")
+            if self._once_issued_for(row, secret, presented):
+                # A token this session really had, replaced since: stolen or replayed. Anything else is only a guess
+                # at a session id (which every access token carries) and must not sign its owner out.
+                await self._revoke_family(session_id)
+                log.warning("auth.refresh_token_reused", session_id=str(session_id), user_id=str(row.user_id))
+                raise SessionExpired("This session was signed out because its refresh token was used twice.")
+            raise SessionExpired()
         return self._tokens(row.user_id, row.id, new_secret)
+
+    def _new_refresh_secret(self, session_id: UUID) -> str:
+        """A random secret followed by its MAC for this session: a later replay of it is recognised as reuse."""
+        nonce = new_token()
+        return nonce + self._refresh_mac(session_id, nonce)
+
+    def _refresh_mac(self, session_id: UUID, nonce: str) -> str:
+        message = f"refresh:{session_id}:{nonce}".encode()
+        digest = hmac.new(self._secret.encode(), message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def _once_issued_for(self, row: UserSession, secret: str, presented_hash: str) -> bool:
+        """Whether a refresh secret was issued for this session at some time (the current one or an older one)."""
+        if row.previous_token_hash is not None and digests_equal(row.previous_token_hash, presented_hash):
+            return True
+        nonce, mac = secret[:-REFRESH_MAC_CHARS], secret[-REFRESH_MAC_CHARS:]
+        return bool(nonce) and hmac.compare_digest(self._refresh_mac(row.id, nonce), mac)
 
     @staticmethod
     def _just_rotated_from(row: UserSession, token_hash: str) -> bool:
@@ -359,17 +411,25 @@ class AuthService:
                 await _record(repository, row.user_id, SecurityEventKind.refresh_token_reused, session_id)
 
     async def log_out(self, session: AsyncSession, refresh_token: str | None) -> None:
-        """End the session of this refresh token (no error if it is already gone)."""
+        """End the session of this refresh token (no error if it is already gone or the token is not its own).
+
+        Only the session's current token (or the one a concurrent refresh just replaced) signs it out: a session id
+        alone is no proof of anything.
+        """
         try:
-            session_id, _ = _parse_refresh_token(refresh_token)
+            session_id, secret = _parse_refresh_token(refresh_token)
         except SessionExpired:
             return
         repository = AuthRepository(session)
         row = await repository.session_by_id(session_id)
-        if row is not None and row.revoked_at is None:
-            row.revoked_at = utcnow()
-            row.revoked_reason = "logged_out"
-            await _record(repository, row.user_id, SecurityEventKind.logged_out, session_id)
+        if row is None or row.revoked_at is not None:
+            return
+        presented = token_digest(secret)
+        if not (digests_equal(row.refresh_token_hash, presented) or self._just_rotated_from(row, presented)):
+            return
+        row.revoked_at = utcnow()
+        row.revoked_reason = "logged_out"
+        await _record(repository, row.user_id, SecurityEventKind.logged_out, session_id)
 
     def read_access_token(self, access_token: str | None) -> TokenClaims:
         """The claims of a valid access token (signature and expiry only; the session is checked by ``principal``)."""
@@ -394,8 +454,8 @@ class AuthService:
         found = await AuthRepository(session).active_session_principal(claims.session_id, claims.user_id)
         if found is None:
             raise SessionExpired()
-        email, mfa_enabled = found
-        return Principal(claims.user_id, claims.session_id, email, mfa_enabled)
+        email, mfa_enabled, email_verified = found
+        return Principal(claims.user_id, claims.session_id, email, mfa_enabled, email_verified)
 
     async def users_by_ids(self, session: AsyncSession, user_ids: list[UUID]) -> dict[UUID, UserSummary]:
         """Public facts about users, for other modules (members lists, audit actors)."""

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
+from adpilot.auth.errors import EmailNotVerified
 from adpilot.connections.dependencies import CanManageConnections, CanReadConnections
 from adpilot.connections.errors import (
     AdAccountsNotInConnection,
@@ -86,12 +87,14 @@ async def get_connection(connection_id: UUID, tenant: CanReadConnections, sessio
 
 @router.post(
     "/{platform}/authorize",
-    responses=problem_responses(*TENANT_ERRORS, PlatformAppNotConfigured),
+    responses=problem_responses(*TENANT_ERRORS, PlatformAppNotConfigured, EmailNotVerified),
 )
 async def authorize_connection(
     platform: Platform, tenant: CanManageConnections, session: DbSession
 ) -> AuthorizationRead:
-    """Start connecting a platform: the consent page to send the person to (valid for 10 minutes)."""
+    """Start connecting a platform: the consent page to send the person to (valid for 10 minutes).
+
+    Needs a verified email address."""
     start = await connection_service.start_authorization(session, tenant, platform)
     return AuthorizationRead(authorization_url=start.authorization_url, expires_at=start.expires_at)
 

@@ -266,6 +266,7 @@ class ConnectionService:
     ) -> AuthorizationStart:
         """The platform's consent page URL, with a state bound to this person, session and organization."""
         tenant.require(Permission.connections_manage)
+        tenant.require_verified_email()
         adapter = self._adapter(platform)
         state = secrets.token_urlsafe(32)
         verifier = secrets.token_urlsafe(64) if adapter.supports_pkce else None

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 
 from adpilot.auth.dependencies import CurrentPrincipal
+from adpilot.auth.errors import EmailNotVerified
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
 from adpilot.db import DbSession
@@ -185,12 +186,17 @@ async def revoke_invitation(invitation_id: UUID, tenant: CanManageMembers, sessi
 @router.post(
     "/invitations/accept",
     responses=problem_responses(
-        NotAuthenticated, InvalidInvitationToken, InvitationUnusable, InvitationForAnotherEmail, AlreadyMember
+        NotAuthenticated,
+        InvalidInvitationToken,
+        InvitationUnusable,
+        InvitationForAnotherEmail,
+        AlreadyMember,
+        EmailNotVerified,
     ),
 )
 async def accept_invitation(
     body: InvitationAccept, principal: CurrentPrincipal, session: DbSession
 ) -> OrganizationRead:
-    """Join an organization with the token from an invitation email."""
+    """Join an organization with the token from an invitation email (needs a verified email address)."""
     organization, role = await organization_service.accept_invitation(session, principal, body.token)
     return organization_read(organization, role)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import Actor, audit_service
 from adpilot.auth import Principal, TokenClaims, UserSummary, auth_service
+from adpilot.auth.errors import EmailNotVerified
 from adpilot.config import get_settings
 from adpilot.core.errors import PermissionDenied
 from adpilot.core.security import new_token, token_digest
@@ -59,10 +60,16 @@ class TenantContext:
     role: Role
     session_id: UUID
     mfa_enabled: bool
+    email_verified: bool = False
 
     @property
     def actor(self) -> Actor:
         return Actor(self.user_id, self.email)
+
+    def require_verified_email(self) -> None:
+        """Refuse an action that needs the caller's proven mailbox (connecting an ad platform)."""
+        if not self.email_verified:
+            raise EmailNotVerified()
 
     def require(self, permission: Permission) -> None:
         if not role_allows(self.role, permission):
@@ -118,6 +125,7 @@ class OrganizationService:
             Role(role),
             principal.session_id,
             principal.mfa_enabled,
+            principal.email_verified,
         )
 
     async def list_for_user(self, session: AsyncSession, principal: Principal) -> list[tuple[Organization, Role]]:
@@ -344,7 +352,7 @@ class OrganizationService:
     async def accept_invitation(
         self, session: AsyncSession, principal: Principal, token: str
     ) -> tuple[Organization, Role]:
-        """Join the organization of an invitation sent to the caller's email."""
+        """Join the organization of an invitation sent to the caller's email (which must be verified)."""
         organization_id, secret = _parse_invitation_token(token)
         await set_tenant(session, organization_id, principal.user_id)
         repository = OrganizationRepository(session)
@@ -355,6 +363,8 @@ class OrganizationService:
             raise InvitationUnusable()
         if invitation.email.lower() != principal.email.lower():
             raise InvitationForAnotherEmail()
+        # The invitation went to this mailbox, but the account claiming it has not proven that it reads it.
+        principal.require_verified_email()
         if await repository.membership(organization_id, principal.user_id) is not None:
             raise AlreadyMember()
         invitation.accepted_at = utcnow()

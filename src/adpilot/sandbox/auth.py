@@ -18,6 +18,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from adpilot.platforms.types import Platform
 from adpilot.sandbox.clock import SandboxClock
@@ -68,6 +69,27 @@ class _PendingCode:
     code_challenge_method: str
     expires_at: datetime
     used: bool = False
+
+
+def redirect_uri_allowed(platform: Platform, redirect_uri: str, origins: tuple[str, ...] = ()) -> bool:
+    """Whether ``redirect_uri`` is adpilot's OAuth callback for ``platform`` (on one of ``origins``, when given).
+
+    The platforms redirect only to the URIs registered for the app; so does the sandbox, or its consent pages would
+    send an authorization code (or a person) anywhere a link points them.
+    """
+    try:
+        parts = urlsplit(redirect_uri)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return False
+    if parts.fragment or not parts.path.endswith(f"/connections/callback/{platform.value}"):
+        return False
+    if not origins:
+        return True
+    origin = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port is not None else "")
+    return origin.lower() in {allowed.rstrip("/").lower() for allowed in origins}
 
 
 def _b64encode(raw: bytes) -> str:

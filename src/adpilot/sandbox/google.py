@@ -42,7 +42,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
-from adpilot.sandbox.auth import SandboxAuthError, render_consent_page
+from adpilot.sandbox.auth import SandboxAuthError, redirect_uri_allowed, render_consent_page
 from adpilot.sandbox.engine import (
     SandboxLogin,
     SimAccount,
@@ -1470,6 +1470,11 @@ def create_google_emulator(
             return consent_error("Error 401: invalid_client. The OAuth client was not found.", 401)
         if not params.get("redirect_uri"):
             return consent_error("Error 400: invalid_request. Missing required parameter: redirect_uri")
+        if not redirect_uri_allowed(Platform.google, params["redirect_uri"], state.config.redirect_origins):
+            return consent_error(
+                "Error 400: redirect_uri_mismatch. The redirect URI in the request does not match the ones "
+                "authorized for the OAuth client."
+            )
         if not params.get("scope"):
             return consent_error("Error 400: invalid_request. Missing required parameter: scope")
         method = params.get("code_challenge_method")

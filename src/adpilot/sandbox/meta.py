@@ -48,7 +48,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
-from adpilot.sandbox.auth import SandboxAuthError, TokenInfo, render_consent_page
+from adpilot.sandbox.auth import SandboxAuthError, TokenInfo, redirect_uri_allowed, render_consent_page
 from adpilot.sandbox.engine import SandboxLogin, SandboxWorld, SandboxWorldError, SimAccount, SimEntity, SimMetrics
 from adpilot.sandbox.faults import Fault, FaultKind
 from adpilot.sandbox.state import SandboxState
@@ -525,8 +525,11 @@ class MetaEmulator:
         redirect_uri = str(params.get("redirect_uri", ""))
         if client_id != self.app_id:
             return _error_page("Invalid App ID: The provided app ID does not look like a valid app ID.")
-        if not redirect_uri.startswith(("http://", "https://")):
-            return _error_page("URL blocked: the redirect_uri is missing or not an absolute URL.")
+        if not redirect_uri_allowed(Platform.meta, redirect_uri, self.state.config.redirect_origins):
+            return _error_page(
+                "URL blocked: This redirect failed because the redirect URI is not whitelisted in the app's Client "
+                "OAuth Settings."
+            )
         hidden: dict[str, str] = {
             key: str(params[key]) for key in ("client_id", "redirect_uri", "state", "scope") if key in params
         }

@@ -35,6 +35,9 @@ class SandboxConfig:
     # Days a TikTok report with ``stat_time_day`` may cover before the emulator answers 40067 (TikTok's rule: 30).
     tiktok_report_max_days: int = 30
     app_credentials: dict[Platform, tuple[str, str]] = field(default_factory=_default_app_credentials)
+    # The origins (scheme://host[:port]) of adpilot servers whose OAuth callbacks the consent pages redirect to, like
+    # the redirect URIs registered in a platform's app settings; empty: any origin, but only adpilot's callback path.
+    redirect_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.tiktok_token_mode not in ("long_term", "rotating"):

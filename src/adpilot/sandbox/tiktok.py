@@ -38,7 +38,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
-from adpilot.sandbox.auth import SandboxAuthError, render_consent_page
+from adpilot.sandbox.auth import SandboxAuthError, redirect_uri_allowed, render_consent_page
 from adpilot.sandbox.engine import SandboxLogin, SimAccount, SimEntity, SimMetrics
 from adpilot.sandbox.faults import FaultKind
 from adpilot.sandbox.state import SandboxState
@@ -322,7 +322,7 @@ class _Emulator:
         app_id, state, redirect_uri = form.get("app_id", ""), form.get("state", ""), form.get("redirect_uri", "")
         if app_id != self.app[0]:
             return HTMLResponse("<!doctype html><title>Error</title><p>Unknown app_id.</p>", status_code=400)
-        if urlsplit(redirect_uri).scheme not in ("http", "https") or not urlsplit(redirect_uri).netloc:
+        if not redirect_uri_allowed(PLATFORM, redirect_uri, self.state.config.redirect_origins):
             return HTMLResponse("<!doctype html><title>Error</title><p>Invalid redirect_uri.</p>", status_code=400)
         logins = self.state.world.logins(PLATFORM)
         error: str | None = None

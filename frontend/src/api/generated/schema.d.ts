@@ -155,7 +155,10 @@ export interface paths {
         put?: never;
         /**
          * Sign Up
-         * @description Create an account; a verification link is emailed.
+         * @description Create an account and email a verification link.
+         *
+         *     The answer is the same when the email already has an account (its owner is emailed instead), so sign-up does not
+         *     tell who is registered.
          */
         post: operations["sign_up"];
         delete?: never;
@@ -235,7 +238,7 @@ export interface paths {
         put?: never;
         /**
          * Accept Invitation
-         * @description Join an organization with the token from an invitation email.
+         * @description Join an organization with the token from an invitation email (needs a verified email address).
          */
         post: operations["accept_invitation"];
         delete?: never;
@@ -881,6 +884,8 @@ export interface paths {
         /**
          * Authorize Connection
          * @description Start connecting a platform: the consent page to send the person to (valid for 10 minutes).
+         *
+         *     Needs a verified email address.
          */
         post: operations["authorize_connection"];
         delete?: never;
@@ -2534,6 +2539,19 @@ export interface components {
             /** User Agent */
             user_agent: string | null;
         };
+        /**
+         * SignupAccepted
+         * @description The answer to every well-formed sign-up, whether or not the email already had an account.
+         */
+        SignupAccepted: {
+            /**
+             * Detail
+             * @default If this address can be used, a message with the next step is on its way to it.
+             */
+            detail: string;
+            /** Email */
+            email: string;
+        };
         /** SignupRequest */
         SignupRequest: {
             /** Display Name */
@@ -3136,12 +3154,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserRead"];
+                    "application/json": components["schemas"]["SignupAccepted"];
                 };
             };
             /** @description Malformed request (for example invalid JSON) */
@@ -3151,16 +3169,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An account with this email already exists */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
                 };
             };
             /** @description The password is too weak */
@@ -3368,6 +3376,16 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Verify your email address first */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5942,7 +5960,7 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
-            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Verify your email address first; Your role does not allow this action */
             403: {
                 headers: {
                     [name: string]: unknown;

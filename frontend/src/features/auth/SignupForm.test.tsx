@@ -27,13 +27,6 @@ describe("SignupForm", () => {
     expect(fetchMock).not.toHaveBeenCalled();
   });
 
-  it("reports a taken email on the email field", async () => {
-    mockFetch(() => problem(409, "email-taken"));
-    renderWithProviders(<SignupForm onSignedUp={() => {}} />);
-    await fill("Ada", "ada@example.com", "a long enough password");
-    await waitFor(() => expect(screen.getByLabelText("Email")).toHaveAccessibleDescription(/already exists/));
-  });
-
   it("maps a weak-password problem onto the password field", async () => {
     mockFetch(() => problem(422, "weak-password", { detail: "This password is too common." }));
     renderWithProviders(<SignupForm onSignedUp={() => {}} />);
@@ -51,12 +44,12 @@ describe("SignupForm", () => {
     await waitFor(() => expect(screen.getByLabelText("Name")).toHaveAccessibleDescription("name is too long"));
   });
 
-  it("calls onSignedUp with the created user", async () => {
-    const user = { id: "u1", email: "ada@example.com", display_name: "Ada", email_verified: false, mfa_enabled: false, created_at: "2026-01-01T00:00:00Z" };
-    mockFetch(() => json(user, 201));
+  it("calls onSignedUp with the address the next step was mailed to", async () => {
+    mockFetch(() => json({ email: "ada@example.com", detail: "If this address can be used, a message is on its way." }, 202));
     const onSignedUp = vi.fn();
     renderWithProviders(<SignupForm onSignedUp={onSignedUp} />);
     await fill("Ada", "ada@example.com", "a long enough password");
-    await waitFor(() => expect(onSignedUp).toHaveBeenCalledWith(user));
+    await waitFor(() => expect(onSignedUp).toHaveBeenCalledWith("ada@example.com"));
+    expect(screen.getByLabelText("Email")).not.toHaveAttribute("aria-invalid");
   });
 });

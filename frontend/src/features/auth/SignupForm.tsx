@@ -1,6 +1,5 @@
 import type { FormEvent } from "react";
-import { $api, isApiError } from "@/api/client";
-import type { UserRead } from "@/api/types";
+import { $api } from "@/api/client";
 import { Button, Field, FormError } from "@/components/ui";
 import {
   collect,
@@ -14,7 +13,7 @@ import {
 
 const FIELDS = ["display_name", "email", "password"] as const;
 
-export function SignupForm({ onSignedUp }: { onSignedUp: (user: UserRead) => void }) {
+export function SignupForm({ onSignedUp }: { onSignedUp: (email: string) => void }) {
   const { formRef, errors, fail, clear } = useFormErrors();
   const signup = $api.useMutation("post", "/api/v1/auth/signup");
 
@@ -34,13 +33,9 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (user: UserRead) => voi
     signup.mutate(
       { body: { display_name, email, password } },
       {
-        onSuccess: (user) => onSignedUp(user),
-        onError: (error) => {
-          if (isApiError(error) && error.code === "email-taken") {
-            return fail({ fields: { email: "An account with this email already exists. Log in instead." }, form: null });
-          }
-          fail(formErrorsFromApi(error, FIELDS));
-        },
+        // The answer is the same for a new and an already registered email (the owner of the latter is emailed).
+        onSuccess: (accepted) => onSignedUp(accepted.email),
+        onError: (error) => fail(formErrorsFromApi(error, FIELDS)),
       },
     );
   }

@@ -1,6 +1,5 @@
 import { useState } from "react";
 import { Link, useSearch } from "@tanstack/react-router";
-import type { UserRead } from "@/api/types";
 import { buttonClasses } from "@/components/ui";
 import { AuthLayout } from "./AuthLayout";
 import { ResendVerification } from "./ResendVerification";
@@ -8,18 +7,21 @@ import { SignupForm } from "./SignupForm";
 import { safeRedirect } from "./session";
 
 export function SignupScreen() {
-  const [user, setUser] = useState<UserRead | null>(null);
+  const [email, setEmail] = useState<string | null>(null);
   const search = useSearch({ strict: false }) as { redirect?: string };
   const loginSearch = { redirect: safeRedirect(search.redirect) ?? undefined };
 
-  if (user) {
+  if (email) {
     return (
-      <AuthLayout title="Check your inbox" description={`We sent a verification link to ${user.email}. Open it to confirm your address.`}>
+      <AuthLayout
+        title="Check your inbox"
+        description={`We sent a message to ${email}: open its link to confirm your address (if the address already has an account, the message says how to log in instead).`}
+      >
         <div className="space-y-4">
           <Link to="/login" search={loginSearch} className={buttonClasses("primary", "md", "w-full")}>
             Continue to log in
           </Link>
-          <ResendVerification email={user.email} />
+          <ResendVerification email={email} />
         </div>
       </AuthLayout>
     );
@@ -38,7 +40,7 @@ export function SignupScreen() {
         </>
       }
     >
-      <SignupForm onSignedUp={setUser} />
+      <SignupForm onSignedUp={setEmail} />
     </AuthLayout>
   );
 }

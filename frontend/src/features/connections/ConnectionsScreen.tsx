@@ -4,6 +4,7 @@ import { Alert, Button, Card, CardHeader, EmptyState, ErrorState, LoadingState, 
 import { useConfig } from "@/features/auth/session";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { describeError } from "@/lib/forms";
+import { EmailNotVerifiedNotice, isEmailNotVerified } from "@/features/auth/EmailNotVerifiedNotice";
 import { ConnectionPanel } from "./ConnectionPanel";
 import { EndpointBadge } from "./EndpointBadge";
 import { useConnections, useSyncStatus } from "./hooks";
@@ -151,9 +152,13 @@ function PlatformCard({
       />
       {starter.errorPlatform === platform.id && (
         <div className="px-5 pt-4">
-          <Alert tone="error" title={`Could not start connecting ${platform.title}`}>
-            {describeError(starter.error)}
-          </Alert>
+          {isEmailNotVerified(starter.error) ? (
+            <EmailNotVerifiedNotice title={`Verify your email to connect ${platform.title}`} />
+          ) : (
+            <Alert tone="error" title={`Could not start connecting ${platform.title}`}>
+              {describeError(starter.error)}
+            </Alert>
+          )}
         </div>
       )}
       {connections.length === 0 ? (

@@ -2,9 +2,10 @@ import { useEffect, useRef } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useSearch } from "@tanstack/react-router";
 import { $api, isApiError } from "@/api/client";
-import { Alert, buttonClasses, LoadingState } from "@/components/ui";
+import { Alert, Button, buttonClasses, LoadingState } from "@/components/ui";
 import { describeError } from "@/lib/forms";
 import { AuthLayout } from "@/features/auth/AuthLayout";
+import { EmailNotVerifiedNotice, isEmailNotVerified } from "@/features/auth/EmailNotVerifiedNotice";
 import { setLastOrgId } from "./lastOrg";
 
 export function AcceptInvitationScreen() {
@@ -29,6 +30,18 @@ export function AcceptInvitationScreen() {
     return (
       <AuthLayout title="Join an organization">
         <Alert tone="error">This invitation link is incomplete. Open the link from your email again.</Alert>
+      </AuthLayout>
+    );
+  }
+  if (accept.isError && isEmailNotVerified(accept.error)) {
+    return (
+      <AuthLayout title="Join an organization">
+        <div className="space-y-4">
+          <EmailNotVerifiedNotice title="Verify your email to accept this invitation" />
+          <Button className="w-full" pending={accept.isPending} onClick={() => accept.mutate({ body: { token } })}>
+            I verified my email — accept the invitation
+          </Button>
+        </div>
       </AuthLayout>
     );
   }
