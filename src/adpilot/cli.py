@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 from collections.abc import Coroutine
+from contextlib import suppress
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -92,7 +93,17 @@ def serve(
             proxy_headers=True,
             server_header=False,
         )
-        uvicorn.Server(config).run()
+
+        class DrainingServer(uvicorn.Server):
+            async def shutdown(self, sockets: list[Any] | None = None) -> None:
+                # The worker stops first, while the server still answers: running jobs may call the in-process
+                # sandbox through it, and would record its disappearance as platform failures.
+                stop_worker = getattr(app.state, "stop_worker", None)
+                if stop_worker is not None:
+                    await stop_worker()
+                await super().shutdown(sockets)
+
+        DrainingServer(config).run()
     finally:
         stop_embedded()
 
@@ -113,10 +124,22 @@ def run_worker(
         database = init_database(settings)
         job_app = jobs.configure(database.urls.app)
         async with job_app.open_async():
-            await job_app.run_worker_async(
-                concurrency=concurrency or settings.worker_concurrency,
-                fetch_job_polling_interval=settings.worker_polling_interval,
+            # SIGINT/SIGTERM stop the worker gracefully; anything else that stops it (its database restarting)
+            # starts it again.
+            running = asyncio.create_task(
+                jobs.keep_running(
+                    lambda: job_app.run_worker_async(
+                        concurrency=concurrency or settings.worker_concurrency,
+                        fetch_job_polling_interval=settings.worker_polling_interval,
+                        shutdown_graceful_timeout=settings.worker_shutdown_timeout,
+                        install_signal_handlers=False,
+                    )
+                )
             )
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                asyncio.get_running_loop().add_signal_handler(stop_signal, running.cancel)
+            with suppress(asyncio.CancelledError):
+                await running
         await close_database()
 
     try:

@@ -6,6 +6,7 @@ organization id (or None) and keyword arguments, and runs in one transaction sco
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 from collections.abc import Awaitable, Callable
@@ -81,6 +82,21 @@ def configure(conninfo: str, *, import_tasks: bool = True) -> procrastinate.App:
         for module in TASK_MODULES:
             importlib.import_module(module)
     return app
+
+
+async def keep_running(run_worker: Callable[[], Awaitable[None]], *, pause: float = 1.0) -> None:
+    """Run the worker until cancelled, starting it again when it stops on its own.
+
+    procrastinate's worker stops when its database goes away (a restart, a fail-over); the process keeps serving,
+    so its worker comes back once the database does. Cancelling this stops the worker gracefully.
+    """
+    while True:
+        try:
+            await run_worker()
+            log.warning("worker.stopped", restart_in=pause)
+        except Exception as exc:  # noqa: BLE001 - any failure of the worker's database means "try again shortly"
+            log.warning("worker.failed", error=f"{type(exc).__name__}: {exc}", restart_in=pause)
+        await asyncio.sleep(pause)
 
 
 async def failed_jobs(limit: int = 50) -> list[dict[str, Any]]:
