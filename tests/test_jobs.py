@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot import jobs
 from adpilot.db import Database
 
+# Also run against an external PostgreSQL server by `make test-long`.
+pytestmark = pytest.mark.external_db
+
 calls: list[dict[str, Any]] = []
 failing = {"enabled": True}
 
