@@ -39,7 +39,7 @@ RUFF := $(UV) run --frozen ruff
 LINT_PATHS := src tests bench
 
 .PHONY: help install install-python install-frontend web run test test-long test-python test-python-long \
-	test-frontend check-openapi chromium lint format bench openapi clean distclean
+	test-frontend check-openapi chromium postgresql lint format bench openapi clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -96,7 +96,7 @@ test: install web chromium ## Run the whole suite (backend, browser, frontend, g
 	$(MAKE) test-frontend
 	@echo "==> all tests passed"
 
-test-long: install web chromium ## The whole suite including the slow tests
+test-long: install web chromium postgresql ## The whole suite including the slow tests and an external PostgreSQL
 	$(MAKE) test-python-long
 	$(MAKE) test-frontend
 	@echo "==> all tests passed (including slow)"
@@ -116,6 +116,8 @@ test-python-long: $(PY_STAMP)
 	$(PYTEST) -n $(PYTEST_WORKERS) -m "not browser"
 	@echo "==> browser tests, slow ones included"
 	$(PYTEST) -m "browser"
+	@echo "==> the tests marked external_db, against an external PostgreSQL server (the Debian postgresql-15 package)"
+	ADPILOT_TEST_DATABASE=external $(PYTEST) -m "external_db"
 
 ifneq ($(HAVE_FRONTEND),)
 test-frontend: $(NPM_STAMP)
@@ -148,6 +150,20 @@ chromium:
 	else \
 		echo "WARNING: Chromium is missing and cannot be installed here (needs root and apt-get):"; \
 		echo "         the browser tests will be SKIPPED. Install it with: sudo apt-get install chromium"; \
+	fi
+
+# The production-path tests (marker external_db, in make test-long) run against the Debian PostgreSQL server binaries
+# (tests/external_postgres.py starts a cluster of its own). Installed when missing (as root, with apt); otherwise those
+# tests skip themselves with a message.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "==> installing PostgreSQL 15 for the external-database tests (apt-get install postgresql-15)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	else \
+		echo "WARNING: PostgreSQL server binaries are missing and cannot be installed here (needs root and apt-get):"; \
+		echo "         the external-database tests will be SKIPPED. Install them with: sudo apt-get install postgresql-15"; \
 	fi
 
 # --- code quality ------------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -73,12 +75,38 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# `make test-long` also runs the tests marked `external_db` with ADPILOT_TEST_DATABASE=external: against an external
+# PostgreSQL server (tests/external_postgres.py), reached over TCP with passwords, as in production.
+EXTERNAL_DATABASE = os.environ.get("ADPILOT_TEST_DATABASE") == "external"
+
+
 @pytest.fixture(scope="session")
-def embedded_server() -> Iterator[EmbeddedPostgres]:
+def embedded_server() -> Iterator[Any]:
+    """The run's PostgreSQL server: embedded, or the external one of ADPILOT_TEST_DATABASE=external."""
     TEST_HOME.mkdir(parents=True, exist_ok=True)
+    if EXTERNAL_DATABASE:
+        yield from _external_server()
+        return
     server = EmbeddedPostgres(TEST_HOME, "adpilot_app")
     server.start()
     yield server
+
+
+def _external_server() -> Iterator[Any]:
+    from tests.external_postgres import ExternalPostgres, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(
+            "no PostgreSQL >= 15 server binaries in /usr/lib/postgresql/*/bin: the external-database tests need the "
+            "Debian postgresql-15 package (make test-long installs it with apt-get where it can)"
+        )
+    server = ExternalPostgres(TEST_HOME / f"external-{os.getpid()}", bindir, "adpilot_app")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +137,11 @@ def database_urls(embedded_urls: EmbeddedUrls) -> Iterator[tuple[str, str]]:
 
     urls = embedded_urls
     os.environ["DATABASE_URL"] = urls.owner
-    os.environ["ADPILOT_APP_DATABASE_URL"] = urls.app
+    if EXTERNAL_DATABASE:
+        # As the README's production steps configure it: the app role's URL derived from DATABASE_URL.
+        os.environ["ADPILOT_APP_DATABASE_PASSWORD"] = urlsplit(urls.app).password or ""
+    else:
+        os.environ["ADPILOT_APP_DATABASE_URL"] = urls.app
     get_settings.cache_clear()
     yield urls.owner, urls.app
 

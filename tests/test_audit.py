@@ -21,6 +21,9 @@ from adpilot.cli import cli
 from adpilot.db import Database, DatabaseUrls, set_tenant
 from tests.fixtures import OrgWorld
 
+# Also run against an external PostgreSQL server by `make test-long`.
+pytestmark = pytest.mark.external_db
+
 
 def audit_url(world: OrgWorld) -> str:
     return f"/api/v1/orgs/{world.organization_id}/audit-log"

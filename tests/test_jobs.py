@@ -14,6 +14,9 @@ from adpilot import jobs
 from adpilot.config import get_settings
 from adpilot.db import Database
 
+# Also run against an external PostgreSQL server by `make test-long`.
+pytestmark = pytest.mark.external_db
+
 calls: list[dict[str, Any]] = []
 failing = {"enabled": True}
 

@@ -15,6 +15,9 @@ from adpilot.core.embedded_postgres import EmbeddedPostgres
 from adpilot.migrations.autogenerate import include_name
 from adpilot.models import metadata
 
+# Also run against an external PostgreSQL server by `make test-long`.
+pytestmark = pytest.mark.external_db
+
 
 def psycopg(url: str) -> str:
     return "postgresql+psycopg://" + url.partition("://")[2]

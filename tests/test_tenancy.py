@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot.db import Database, DatabaseUrls, driver_connection, set_tenant
 from tests.fixtures import create_organization, sign_up, unique_email
 
+# Also run against an external PostgreSQL server by `make test-long`.
+pytestmark = pytest.mark.external_db
+
 TENANT_TABLES_SQL = text("""
     SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
            (SELECT count(*) FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname) AS policies

@@ -151,6 +151,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         await job_app.open_async()
         if worker_enabled:
             worker = asyncio.create_task(jobs.run_workers(job_app, settings, install_signal_handlers=False))
+
+        async def stop_worker() -> None:
+            """Let the running jobs finish (within the shutdown timeout), then stop the worker; idempotent."""
+            nonlocal worker
+            task, worker = worker, None
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await task
+
+        # `adpilot serve` calls this before the server stops listening: running jobs may call the API's own
+        # in-process sandbox, and would otherwise record its disappearance as platform failures.
+        app.state.stop_worker = stop_worker
         # Everything loaded at start-up lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise pause every request now and then (long p99 tails).
         gc.collect()
@@ -158,10 +171,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         try:
             yield
         finally:
-            if worker is not None:
-                worker.cancel()
-                with suppress(asyncio.CancelledError, Exception):
-                    await worker
+            await stop_worker()
             await job_app.close_async()
             await close_database()
 

@@ -93,7 +93,17 @@ def serve(
             proxy_headers=True,
             server_header=False,
         )
-        uvicorn.Server(config).run()
+
+        class DrainingServer(uvicorn.Server):
+            async def shutdown(self, sockets: list[Any] | None = None) -> None:
+                # The worker stops first, while the server still answers: running jobs may call the in-process
+                # sandbox through it, and would record its disappearance as platform failures.
+                stop_worker = getattr(app.state, "stop_worker", None)
+                if stop_worker is not None:
+                    await stop_worker()
+                await super().shutdown(sockets)
+
+        DrainingServer(config).run()
     finally:
         stop_embedded()
 

