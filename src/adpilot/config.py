@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     # Metrics sync: days read by an account's first sync, and how often the last 7 days and today's hours are re-read
     # (a 28-day re-read runs once a day regardless: platforms restate conversions).
     metrics_backfill_days: int = Field(default=90, ge=1, le=1100)
+    # Months of history read in the background after the first sync (0: none), for "previous year" comparisons.
+    metrics_history_months: int = Field(default=13, ge=0, le=37)
     metrics_sync_interval_minutes: int = Field(default=30, ge=1, le=1440)
 
     # Observability.

@@ -13,6 +13,7 @@ class MetricSyncScope(StrEnum):
     backfill = "backfill"
     recent = "recent"
     restate = "restate"
+    history = "history"
 
 
 class MetricSyncStatus(StrEnum):
@@ -35,8 +36,8 @@ class MetricSyncRunRead(BaseModel):
     id: UUID
     ad_account_id: UUID
     scope: MetricSyncScope = Field(
-        description="backfill: the first sync; recent: the last 7 days and today's hours; restate: the daily "
-        "28-day re-read."
+        description="backfill: the first sync (every preset range); recent: the last 7 days and today's hours; "
+        "restate: the daily 28-day re-read; history: the older days, back 13 months by default, in the background."
     )
     trigger: MetricSyncTrigger
     status: MetricSyncStatus
