@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     tiktok_authorize_url: str | None = None
     tiktok_requests_per_second: float = 10.0
     # Entity sync of every managed ad account, and how long before expiry credentials are refreshed.
-    entity_sync_interval_minutes: int = Field(default=15, ge=1, le=1440)
+    entity_sync_interval_minutes: int = Field(default=60, ge=1, le=1440)
     credential_refresh_margin_minutes: int = Field(default=15, ge=1)
     # Metrics sync: days read by an account's first sync, and how often the last 7 days and today's hours are re-read
     # (a 28-day re-read runs once a day regardless: platforms restate conversions).
@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     # Months of history read in the background after the first sync (0: none), for "previous year" comparisons.
     metrics_history_months: int = Field(default=13, ge=0, le=37)
     metrics_sync_interval_minutes: int = Field(default=30, ge=1, le=1440)
+    # How often the last 7 days (every level) are re-read; between those runs, only today's campaign level and hours.
+    metrics_recent_interval_minutes: int = Field(default=180, ge=1, le=1440)
 
     # Observability.
     log_level: str = "INFO"

@@ -271,3 +271,48 @@ async def test_the_scheduler_queues_history_for_accounts_synced_without_it(
             )
         ).scalar_one()
     assert priority < 0
+
+
+async def google_operations(server: SandboxServer) -> int:
+    return sum(count for (platform, _), count in server.state.operations.items() if platform is Platform.google)
+
+
+async def test_re_reads_go_by_recency_and_cost_google_one_operation_between_recent_runs(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.google)
+    await run_jobs(database)
+    account = next(a for a in connection["accounts"] if a["managed"])
+    managed = sum(1 for a in connection["accounts"] if a["managed"])
+
+    # An hour after the first sync: today alone, one Google operation per account (today's campaign hours, whose sums
+    # are the campaigns' day; the currency is known: no customer query before each read).
+    await age_runs(database, world)
+    sandbox_platforms.state.operations.clear()
+    async with database.transaction() as session:
+        assert await metrics_sync_service.queue_due_syncs(session, 30) == managed
+    await run_jobs(database)
+    newest = (await runs(client, world, account["id"]))[0]
+    assert (newest["scope"], newest["status"]) == ("today", "succeeded")
+    assert newest["since"] == newest["until"] == account_today(account["time_zone"]).isoformat()
+    assert await google_operations(sandbox_platforms) == managed
+    today = account_today(account["time_zone"])
+    expected = truth(sandbox_platforms, Platform.google, account["platform_account_id"], today, today)
+    campaigns_today = {key: value for key, value in expected.items() if key[0] == "campaign"}
+    assert campaigns_today, "the sandbox account spends today"
+    stored_today = {
+        key: value
+        for key, value in (await stored(database, world.organization_id, account["id"])).items()
+        if key[0] == "campaign" and key[2] == today
+    }
+    assert stored_today == campaigns_today
+
+    # Three hours on, the last 7 days at every level and today's hours: four operations.
+    for _ in range(3):
+        await age_runs(database, world)
+    sandbox_platforms.state.operations.clear()
+    async with database.transaction() as session:
+        await metrics_sync_service.queue_due_syncs(session, 30)
+    await run_jobs(database)
+    assert (await runs(client, world, account["id"]))[0]["scope"] == "recent"
+    assert await google_operations(sandbox_platforms) == 4 * managed

@@ -27,6 +27,7 @@ const SCOPE_WORDS: Record<string, string> = {
   recent: "Updating",
   restate: "Re-reading recent days of",
   history: "Loading older history of",
+  today: "Updating today for",
 };
 
 function accountName(account: AccountFreshness): string {

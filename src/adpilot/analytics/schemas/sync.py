@@ -14,6 +14,7 @@ class MetricSyncScope(StrEnum):
     recent = "recent"
     restate = "restate"
     history = "history"
+    today = "today"
 
 
 class MetricSyncStatus(StrEnum):
@@ -37,7 +38,8 @@ class MetricSyncRunRead(BaseModel):
     ad_account_id: UUID
     scope: MetricSyncScope = Field(
         description="backfill: the first sync (every preset range); recent: the last 7 days and today's hours; "
-        "restate: the daily 28-day re-read; history: the older days, back 13 months by default, in the background."
+        "restate: the daily 28-day re-read; history: the older days, back 13 months by default, in the background; "
+        "today: today's campaign numbers and hours, between recent runs."
     )
     trigger: MetricSyncTrigger
     status: MetricSyncStatus

@@ -16,6 +16,7 @@ import calendar
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,10 +58,16 @@ WINDOW_DAYS = 30
 RECENT_DAYS = 7
 RESTATE_DAYS = 28
 LEVELS = (EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad)
+# A today run keeps the dashboard's today current between the recent runs with one read, today's campaign hours:
+# the campaigns' day is the sum of their hours (so the pacing chart and the day's totals agree); ad groups and ads
+# follow with the next recent run.
+TODAY_LEVELS: tuple[EntityLevel, ...] = ()
 # As for entity syncs: a run "running" this long was abandoned by a dead worker; one "queued" this long lost its job.
 ABANDONED_AFTER = timedelta(hours=1)
 # Job priority of history runs (procrastinate takes higher numbers first; everything else is queued at 0).
 HISTORY_PRIORITY = -10
+# A sync a person asked for goes before the scheduled ones.
+MANUAL_PRIORITY = 10
 QUEUED_ABANDONED_AFTER = timedelta(hours=24)
 
 T = TypeVar("T")
@@ -99,6 +106,8 @@ def scope_range(scope: MetricSyncScope, today: date, backfill_days: int, history
         return history_since(today, history_months), backfill_since(today, backfill_days) - timedelta(days=1)
     if scope is MetricSyncScope.backfill:
         return backfill_since(today, backfill_days), today
+    if scope is MetricSyncScope.today:
+        return today, today
     back = RECENT_DAYS if scope is MetricSyncScope.recent else RESTATE_DAYS
     return today - timedelta(days=back), today
 
@@ -181,7 +190,7 @@ class MetricsSyncService:
             run_id=str(run.id),
             lock=f"metrics:{ad_account_id}",
             scheduled_at=not_before,
-            priority=HISTORY_PRIORITY if scope is MetricSyncScope.history else 0,
+            priority=_priority(scope, trigger),
         )
         return run
 
@@ -210,10 +219,15 @@ class MetricsSyncService:
         return run
 
     async def queue_due_syncs(self, session: AsyncSession, interval_minutes: int) -> int:
-        """Scheduled fan-out across organizations (ids from a SECURITY DEFINER function; one transaction each)."""
+        """Scheduled fan-out across organizations (ids from a SECURITY DEFINER function; one transaction each).
+
+        Re-read by recency: today every ``interval_minutes``, the last 7 days every
+        ``ADPILOT_METRICS_RECENT_INTERVAL_MINUTES``, 28 days once a day; older days are never re-read."""
         queued = 0
-        history = get_settings().metrics_history_months > 0
-        for organization_id, ad_account_id, scope in await SyncRunRepository(session).due(interval_minutes, history):
+        settings = get_settings()
+        history = settings.metrics_history_months > 0
+        due = await SyncRunRepository(session).due(interval_minutes, settings.metrics_recent_interval_minutes, history)
+        for organization_id, ad_account_id, scope in due:
             async with get_database().transaction() as tenant_session:
                 await set_tenant(tenant_session, organization_id)
                 try:
@@ -240,7 +254,8 @@ class MetricsSyncService:
         account = access.ad_account
         target = IngestTarget(organization_id, account.id, account.platform, account.currency)
         covered = 0
-        for since, until in windows(started.since, started.until):
+        today_only = started.scope is MetricSyncScope.today
+        for since, until in [] if today_only else windows(started.since, started.until):
             days = (until - since).days + 1
             covered += days
             if covered <= started.days_done:
@@ -276,6 +291,12 @@ class MetricsSyncService:
             if run is None:
                 return
             if hours is not None:
+                if today_only:
+                    campaigns = campaign_days(hours)
+                    result = await metrics_store.ingest_daily(
+                        session, target, EntityLevel.campaign, today, today, campaigns
+                    )
+                    run.rows_written += result.written + result.deleted
                 await metrics_store.ingest_hourly(session, target, today, hours)
             run.status = MetricSyncStatus.succeeded.value
             run.finished_at = utcnow()
@@ -400,6 +421,35 @@ class MetricsSyncService:
         more = len(runs) > limit
         runs = runs[:limit]
         return runs, ((runs[-1].queued_at, runs[-1].id) if more and runs else None)
+
+
+def campaign_days(hours: Sequence[HourlyMetricsRow]) -> list[DailyMetricsRow]:
+    """Each campaign's numbers for the day: the sum of its hours (every hour the platform reported activity in)."""
+    days: dict[tuple[str, date], DailyMetricsRow] = {}
+    for hour in hours:
+        key = (hour.campaign_platform_id, hour.day)
+        seen = days.get(key)
+        days[key] = DailyMetricsRow(
+            level=EntityLevel.campaign,
+            entity_platform_id=hour.campaign_platform_id,
+            day=hour.day,
+            impressions=hour.impressions + (seen.impressions if seen else 0),
+            clicks=hour.clicks + (seen.clicks if seen else 0),
+            spend_micros=hour.spend_micros + (seen.spend_micros if seen else 0),
+            conversions=hour.conversions + (seen.conversions if seen else Decimal(0)),
+            conversion_value_micros=hour.conversion_value_micros + (seen.conversion_value_micros if seen else 0),
+            currency=hour.currency,
+            extras={"from_hours": True},
+            campaign_platform_id=hour.campaign_platform_id,
+        )
+    return list(days.values())
+
+
+def _priority(scope: MetricSyncScope, trigger: MetricSyncTrigger) -> int:
+    """A person waiting goes first; history goes last."""
+    if trigger is MetricSyncTrigger.manual:
+        return MANUAL_PRIORITY
+    return HISTORY_PRIORITY if scope is MetricSyncScope.history else 0
 
 
 def _range(scope: MetricSyncScope, time_zone: str) -> tuple[date, date]:
