@@ -35,6 +35,7 @@ os.environ.update(
         "ADPILOT_PUBLIC_URL": "http://testserver",
         # A connect queues a metrics backfill; tests that are not about metrics need not read 90 days of them.
         "ADPILOT_METRICS_BACKFILL_DAYS": "3",
+        "ADPILOT_METRICS_HISTORY_MONTHS": "0",
     }
 )
 os.environ.pop("DATABASE_URL", None)

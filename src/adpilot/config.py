@@ -139,15 +139,19 @@ class Settings(BaseSettings):
     tiktok_authorize_url: str | None = None
     tiktok_requests_per_second: float = 10.0
     # Entity sync of every managed ad account, and how long before expiry credentials are refreshed.
-    entity_sync_interval_minutes: int = Field(default=15, ge=1, le=1440)
-    # Entity sync runs kept per ad account (the newest; the last successful one is always kept): about ten days at
-    # the default interval.
+    entity_sync_interval_minutes: int = Field(default=60, ge=1, le=1440)
+    # Entity sync runs kept per ad account (the newest; the last successful one is always kept): about six weeks
+    # at the default interval.
     sync_run_history_per_account: int = Field(default=1000, ge=10, le=100_000)
     credential_refresh_margin_minutes: int = Field(default=15, ge=1)
     # Metrics sync: days read by an account's first sync, and how often the last 7 days and today's hours are re-read
     # (a 28-day re-read runs once a day regardless: platforms restate conversions).
     metrics_backfill_days: int = Field(default=90, ge=1, le=1100)
+    # Months of history read in the background after the first sync (0: none), for "previous year" comparisons.
+    metrics_history_months: int = Field(default=13, ge=0, le=37)
     metrics_sync_interval_minutes: int = Field(default=30, ge=1, le=1440)
+    # How often the last 7 days (every level) are re-read; between those runs, only today's campaign level and hours.
+    metrics_recent_interval_minutes: int = Field(default=180, ge=1, le=1440)
 
     # Observability.
     log_level: str = "INFO"

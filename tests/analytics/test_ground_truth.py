@@ -34,6 +34,7 @@ BACKFILL_DAYS = 20
 @pytest.fixture(autouse=True)
 def short_backfill(monkeypatch: pytest.MonkeyPatch, sandbox_platforms: SandboxServer) -> None:
     monkeypatch.setattr(get_settings(), "metrics_backfill_days", BACKFILL_DAYS)
+    monkeypatch.setattr(get_settings(), "metrics_history_months", 0)
     sandbox_platforms.state.clock.freeze()
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from adpilot.analytics.service.sync import account_today
+from adpilot.analytics.service.sync import account_today, backfill_since, history_since, metrics_sync_service
 from adpilot.config import get_settings
 from adpilot.db import Database, set_tenant
 from adpilot.platforms.types import EntityLevel, Platform
@@ -30,6 +30,7 @@ BACKFILL_DAYS = 20
 @pytest.fixture(autouse=True)
 def short_backfill(monkeypatch: pytest.MonkeyPatch, sandbox_platforms: SandboxServer) -> None:
     monkeypatch.setattr(get_settings(), "metrics_backfill_days", BACKFILL_DAYS)
+    monkeypatch.setattr(get_settings(), "metrics_history_months", 0)
     # The store is compared with the ground truth at one instant: "today" must not move on meanwhile.
     sandbox_platforms.state.clock.freeze()
 
@@ -88,13 +89,14 @@ async def test_the_backfill_stores_the_platforms_numbers_at_every_level(
     await run_jobs(database)
     for account in (a for a in connection["accounts"] if a["managed"]):
         today = account_today(account["time_zone"])
-        since = today - timedelta(days=BACKFILL_DAYS - 1)
+        since = backfill_since(today, BACKFILL_DAYS)
+        days = (today - since).days + 1
         expected = truth(sandbox_platforms, platform, account["platform_account_id"], since, today)
         assert expected, "the sandbox account has activity"
         assert await stored(database, world.organization_id, account["id"]) == expected, account["name"]
         [run] = await runs(client, world, account["id"])
         assert run["status"] == "succeeded", run
-        assert (run["days_done"], run["days_total"]) == (BACKFILL_DAYS, BACKFILL_DAYS)
+        assert (run["days_done"], run["days_total"]) == (days, days)
         assert run["since"] == since.isoformat() and run["until"] == today.isoformat()
 
 
@@ -119,7 +121,7 @@ async def test_late_conversions_are_restated_and_a_reread_never_double_counts(
     await run_jobs(database)
 
     today = account_today(account["time_zone"])
-    since = today - timedelta(days=BACKFILL_DAYS - 1)
+    since = backfill_since(today, BACKFILL_DAYS)
     after = await stored(database, world.organization_id, account["id"])
     expected = truth(sandbox_platforms, Platform.meta, account["platform_account_id"], since, today)
     assert after == expected
@@ -180,3 +182,137 @@ async def test_sync_now_needs_a_managed_account_and_the_member_role(
 
 def test_minor_units_exist() -> None:
     assert minor_unit_micros("JPY") == 1_000_000
+
+
+async def age_runs(database: Database, world: OrgWorld) -> None:
+    """Every metrics run of the organization queued an hour earlier than it was."""
+    async with database.transaction() as session:
+        await set_tenant(session, UUID(world.organization_id))
+        await session.execute(text("UPDATE metric_sync_runs SET queued_at = queued_at - interval '1 hour'"))
+
+
+def preset_floor(today: date) -> date:
+    """The first day of the widest preset ranges: "last 90 days" (ending yesterday), "last month", "this year"."""
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return min(today - timedelta(days=90), last_month, today.replace(month=1, day=1))
+
+
+async def test_the_first_sync_reads_every_preset_range(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(get_settings(), "metrics_backfill_days", 90)
+    connection = await connect_sandbox(client, world, Platform.google)
+    await run_jobs(database)
+    for account in (a for a in connection["accounts"] if a["managed"]):
+        today = account_today(account["time_zone"])
+        # The organization (UTC here) may be a day behind the account: its "last 90 days" can start a day earlier.
+        since = preset_floor(today) - timedelta(days=1)
+        expected = truth(sandbox_platforms, Platform.google, account["platform_account_id"], since, today)
+        # The oldest day of "last 90 days" had activity (the sandbox's world begins in June).
+        assert today - timedelta(days=90) in {key[2] for key in expected}
+        assert await stored(database, world.organization_id, account["id"]) == expected, account["name"]
+
+
+async def test_history_is_read_in_the_background_after_the_first_sync(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(get_settings(), "metrics_history_months", 13)
+    connection = await connect_sandbox(client, world, Platform.tiktok)
+    account = next(a for a in connection["accounts"] if a["managed"])
+    await run_jobs(database)
+    today = account_today(account["time_zone"])
+    since = history_since(today, 13)
+    expected = truth(sandbox_platforms, Platform.tiktok, account["platform_account_id"], since, today)
+    # (The sandbox's world begins in 2026, after this year's first day: the history it reads is empty there.)
+    assert await stored(database, world.organization_id, account["id"]) == expected
+    history, backfill = await runs(client, world, account["id"])
+    assert (history["scope"], history["status"], history["since"]) == ("history", "succeeded", since.isoformat())
+    assert history["until"] == (backfill_since(today, BACKFILL_DAYS) - timedelta(days=1)).isoformat()
+    assert (backfill["scope"], backfill["status"]) == ("backfill", "succeeded")
+
+    # The scheduler does not read it again (the next due run is a recent one).
+    await age_runs(database, world)
+    async with database.transaction() as session:
+        await metrics_sync_service.queue_due_syncs(session, 30)
+    assert [r["scope"] for r in await runs(client, world, account["id"])] == ["recent", "history", "backfill"]
+
+
+async def test_the_scheduler_queues_history_for_accounts_synced_without_it(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.meta)
+    await run_jobs(database)
+    account = next(a for a in connection["accounts"] if a["managed"])
+    assert [r["scope"] for r in await runs(client, world, account["id"])] == ["backfill"]
+    monkeypatch.setattr(get_settings(), "metrics_history_months", 13)
+    await age_runs(database, world)  # due at once: the backfill is out of the interval's reach
+    async with database.transaction() as session:
+        await metrics_sync_service.queue_due_syncs(session, 30)
+    newest = (await runs(client, world, account["id"]))[0]
+    assert (newest["scope"], newest["status"]) == ("history", "queued")
+    # It goes after every other job waiting (procrastinate takes higher priorities first; the rest are queued at 0).
+    async with database.transaction() as session:
+        priority = (
+            await session.execute(
+                text("SELECT priority FROM procrastinate_jobs WHERE status = 'todo' AND args->>'run_id' = :run"),
+                {"run": newest["id"]},
+            )
+        ).scalar_one()
+    assert priority < 0
+
+
+async def google_operations(server: SandboxServer) -> int:
+    return sum(count for (platform, _), count in server.state.operations.items() if platform is Platform.google)
+
+
+async def test_re_reads_go_by_recency_and_cost_google_one_operation_between_recent_runs(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.google)
+    await run_jobs(database)
+    account = next(a for a in connection["accounts"] if a["managed"])
+    managed = sum(1 for a in connection["accounts"] if a["managed"])
+
+    # An hour after the first sync: today alone, one Google operation per account (today's campaign hours, whose sums
+    # are the campaigns' day; the currency is known: no customer query before each read).
+    await age_runs(database, world)
+    sandbox_platforms.state.operations.clear()
+    async with database.transaction() as session:
+        assert await metrics_sync_service.queue_due_syncs(session, 30) == managed
+    await run_jobs(database)
+    newest = (await runs(client, world, account["id"]))[0]
+    assert (newest["scope"], newest["status"]) == ("today", "succeeded")
+    assert newest["since"] == newest["until"] == account_today(account["time_zone"]).isoformat()
+    assert await google_operations(sandbox_platforms) == managed
+    today = account_today(account["time_zone"])
+    expected = truth(sandbox_platforms, Platform.google, account["platform_account_id"], today, today)
+    campaigns_today = {key: value for key, value in expected.items() if key[0] == "campaign"}
+    assert campaigns_today, "the sandbox account spends today"
+    stored_today = {
+        key: value
+        for key, value in (await stored(database, world.organization_id, account["id"])).items()
+        if key[0] == "campaign" and key[2] == today
+    }
+    assert stored_today == campaigns_today
+
+    # Three hours on, the last 7 days at every level and today's hours: four operations.
+    for _ in range(3):
+        await age_runs(database, world)
+    sandbox_platforms.state.operations.clear()
+    async with database.transaction() as session:
+        await metrics_sync_service.queue_due_syncs(session, 30)
+    await run_jobs(database)
+    assert (await runs(client, world, account["id"]))[0]["scope"] == "recent"
+    assert await google_operations(sandbox_platforms) == 4 * managed

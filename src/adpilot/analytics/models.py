@@ -33,7 +33,7 @@ from adpilot.db import Base
 
 LEVEL_CHECK = "level IN ('campaign', 'ad_group', 'ad')"
 RUN_STATUS_CHECK = "status IN ('queued', 'running', 'succeeded', 'failed', 'deferred')"
-RUN_SCOPE_CHECK = "scope IN ('backfill', 'recent', 'restate')"
+RUN_SCOPE_CHECK = "scope IN ('backfill', 'recent', 'restate', 'history', 'today')"
 
 # Conversions are fractional on Google (data-driven attribution): six decimals, as the platforms report them.
 CONVERSIONS = Numeric(20, 6)
@@ -240,7 +240,8 @@ class MetricSyncRun(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
-    # backfill: the first sync (N days); recent: the last 7 days and today's hours; restate: the daily 28-day re-read.
+    # backfill: the first sync (every preset range); recent: the last 7 days and today's hours; restate: the daily
+    # 28-day re-read; history: the older days, in the background; today: today's campaign level and hours.
     scope: Mapped[str] = mapped_column(String(20))
     trigger: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))

@@ -584,7 +584,8 @@ class ConnectionService:
         return AccountAccess(
             adapter=adapter,
             credentials=credentials,
-            account=AdAccountRef(account.platform_account_id, account.login_customer_id),
+            # The stored currency (read when the account was listed) saves the adapters a call on every read.
+            account=AdAccountRef(account.platform_account_id, account.login_customer_id, account.currency or None),
             ad_account=_account_info(account),
         )
 

@@ -66,10 +66,15 @@ class Credentials:
 
 @dataclass(frozen=True, slots=True)
 class AdAccountRef:
-    """Which ad account a call is about; ``login_customer_id`` is the Google manager account it is reached through."""
+    """Which ad account a call is about; ``login_customer_id`` is the Google manager account it is reached through.
+
+    ``currency`` is the account's currency when the caller already knows it (accounts never change currency): the
+    adapters then do not spend a platform call asking for it.
+    """
 
     account_id: str
     login_customer_id: str | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

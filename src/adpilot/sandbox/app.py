@@ -56,6 +56,18 @@ def create_control_api(state: SandboxState) -> FastAPI:
     async def clear_request_log() -> None:
         state.request_log.clear()
 
+    @control.get("/operations")
+    async def operations() -> list[dict[str, Any]]:
+        """Operations counted as each platform counts them against its quota, per platform and account."""
+        return [
+            {"platform": platform.value, "account_id": account, "operations": count}
+            for (platform, account), count in sorted(state.operations.items())
+        ]
+
+    @control.delete("/operations", status_code=204)
+    async def clear_operations() -> None:
+        state.operations.clear()
+
     return control
 
 

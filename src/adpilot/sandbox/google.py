@@ -1644,6 +1644,7 @@ def create_google_emulator(
     @app.get("/{version}/customers:listAccessibleCustomers")
     async def list_accessible_customers(request: Request, version: str) -> JSONResponse:
         who = await caller(request, version, None)
+        state.count_operations(Platform.google, None)
         names = [
             f"customers/{account_id}"
             for account_id in who.login.account_ids
@@ -1668,6 +1669,7 @@ def create_google_emulator(
     @app.post("/{version}/customers/{customer_id}/googleAds:search")
     async def search(request: Request, version: str, customer_id: str) -> JSONResponse:
         who = await caller(request, version, customer_id)
+        state.count_operations(Platform.google, customer_id)  # every page asked for is one
         body = await _json_object(
             request,
             frozenset({"query", "pageToken", "pageSize", "validateOnly", "returnTotalResultsCount",
@@ -1711,6 +1713,7 @@ def create_google_emulator(
     @app.post("/{version}/customers/{customer_id}/googleAds:searchStream")
     async def search_stream(request: Request, version: str, customer_id: str) -> Response:
         who = await caller(request, version, customer_id)
+        state.count_operations(Platform.google, customer_id)  # one however many rows it streams
         body = await _json_object(request, frozenset({"query", "summaryRowSetting"}))
         # As for search: simulated, rendered and serialised off the event loop.
         document = await asyncio.to_thread(stream_answer, who, body, _request_id(request))
@@ -1748,6 +1751,7 @@ def create_google_emulator(
                 400,
                 [AdsError("fieldError", "REQUIRED", "The required field was not present.", (("operations", None),))],
             )
+        state.count_operations(Platform.google, customer_id, len(operations))
         partial = bool(body.get("partialFailure"))
         validate_only = bool(body.get("validateOnly"))
         planned: list[_Change | None] = []

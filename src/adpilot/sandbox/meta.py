@@ -581,6 +581,8 @@ class MetaEmulator:
         version = request.path_params["version"]
         path = request.path_params["path"].strip("/")
         self.state.request_log.append((Platform.meta, request.method, f"/{version}/{path}"))
+        first = path.split("/", 1)[0]
+        self.state.count_operations(Platform.meta, first.removeprefix("act_") if first.startswith("act_") else None)
         trace_id = new_trace_id()
         call = _Call(method=request.method, segments=path.split("/") if path else [], params={}, request=request)
         self._count_arrival(call)

@@ -6,6 +6,7 @@ campaign in one place and observe it through any adapter.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from adpilot.platforms.config import SANDBOX_APP_CREDENTIALS
@@ -54,6 +55,13 @@ class SandboxState:
     config: SandboxConfig
     # (platform, method, path) of every request the emulators served, in order, for tests to assert call patterns.
     request_log: list[tuple[Platform, str, str]] = field(default_factory=list)
+    # Operations as each platform counts them against its quota, per (platform, account id; "" for calls about no
+    # one account): Google one per search or searchStream request and one per mutate operation, Meta and TikTok one
+    # per API call.
+    operations: Counter[tuple[Platform, str]] = field(default_factory=Counter)
+
+    def count_operations(self, platform: Platform, account_id: str | None, count: int = 1) -> None:
+        self.operations[(platform, account_id or "")] += count
 
     @classmethod
     def demo(

@@ -198,6 +198,7 @@ class _Emulator:
     async def dispatch(self, request: Request, version: str, path: str) -> Response:
         method = request.method
         self.state.request_log.append((PLATFORM, method, _local_path(request)))
+        self.state.count_operations(PLATFORM, request.query_params.get("advertiser_id"))
         route = self.routes().get((method, path))
         if not _VERSION.match(version) or route is None:
             return JSONResponse({"detail": "Not Found"}, status_code=404)

@@ -1851,7 +1851,7 @@ export interface components {
              * @description Rows whose numbers were new or changed.
              */
             rows_written: number;
-            /** @description backfill: the first sync; recent: the last 7 days and today's hours; restate: the daily 28-day re-read. */
+            /** @description backfill: the first sync (every preset range); recent: the last 7 days and today's hours; restate: the daily 28-day re-read; history: the older days, back 13 months by default, in the background; today: today's campaign numbers and hours, between recent runs. */
             scope: components["schemas"]["MetricSyncScope"];
             /**
              * Since
@@ -1874,7 +1874,7 @@ export interface components {
          * MetricSyncScope
          * @enum {string}
          */
-        MetricSyncScope: "backfill" | "recent" | "restate";
+        MetricSyncScope: "backfill" | "recent" | "restate" | "history" | "today";
         /**
          * MetricSyncStatus
          * @enum {string}
@@ -2455,7 +2455,7 @@ export interface components {
             days_total: number;
             /**
              * Scope
-             * @description backfill, recent or restate.
+             * @description backfill, recent, restate, history or today.
              */
             scope: string;
             /**

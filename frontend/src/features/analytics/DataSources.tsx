@@ -16,7 +16,7 @@ const SYNC = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-
 const FRESHNESS = "/api/v1/orgs/{organization_id}/analytics/freshness" as const;
 const RUNS_PAGE = 10;
 
-const SCOPE_LABELS: Record<string, string> = { backfill: "History", recent: "Recent days", restate: "Re-read (28 days)" };
+const SCOPE_LABELS: Record<string, string> = { backfill: "History", recent: "Recent days", restate: "Re-read (28 days)", history: "Older history", today: "Today" };
 const TRIGGER_LABELS: Record<string, string> = { connect: "at connect", schedule: "scheduled", manual: "asked for" };
 const STATUS_TONES: Record<string, "neutral" | "green" | "amber" | "red" | "blue"> = {
   queued: "neutral",

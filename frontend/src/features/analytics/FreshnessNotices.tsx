@@ -26,6 +26,8 @@ const SCOPE_WORDS: Record<string, string> = {
   backfill: "Loading the history of",
   recent: "Updating",
   restate: "Re-reading recent days of",
+  history: "Loading older history of",
+  today: "Updating today for",
 };
 
 function accountName(account: AccountFreshness): string {

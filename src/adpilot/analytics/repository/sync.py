@@ -69,14 +69,17 @@ class SyncRunRepository:
         query = query.order_by(MetricSyncRun.queued_at.desc(), MetricSyncRun.id.desc()).limit(limit)
         return list((await self.session.scalars(query)).all())
 
-    async def due(self, interval_minutes: int) -> list[tuple[UUID, UUID, str]]:
+    async def due(self, interval_minutes: int, recent_minutes: int, history: bool) -> list[tuple[UUID, UUID, str]]:
         """(organization, ad account, scope) due for a scheduled metrics sync, across every organization.
 
-        Goes through the SECURITY DEFINER function of migration 0008, which returns ids only; each is then queued
+        Goes through the SECURITY DEFINER function of migration 0010, which returns ids only; each is then queued
         in its own tenant-scoped transaction.
         """
         result = await self.session.execute(
-            text("SELECT organization_id, ad_account_id, scope FROM adpilot_due_metric_syncs(:minutes)"),
-            {"minutes": interval_minutes},
+            text(
+                "SELECT organization_id, ad_account_id, scope "
+                "FROM adpilot_due_metric_syncs(:minutes, :recent_minutes, :history)"
+            ),
+            {"minutes": interval_minutes, "recent_minutes": recent_minutes, "history": history},
         )
         return [(org, account, scope) for org, account, scope in result.all()]

@@ -230,7 +230,7 @@ class PacingRead(BaseModel):
 class RunningSyncRead(BaseModel):
     model_config = _Read
 
-    scope: str = Field(description="backfill, recent or restate.")
+    scope: str = Field(description="backfill, recent, restate, history or today.")
     status: str = Field(description="queued or running.")
     days_done: int
     days_total: int

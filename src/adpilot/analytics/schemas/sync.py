@@ -13,6 +13,8 @@ class MetricSyncScope(StrEnum):
     backfill = "backfill"
     recent = "recent"
     restate = "restate"
+    history = "history"
+    today = "today"
 
 
 class MetricSyncStatus(StrEnum):
@@ -35,8 +37,9 @@ class MetricSyncRunRead(BaseModel):
     id: UUID
     ad_account_id: UUID
     scope: MetricSyncScope = Field(
-        description="backfill: the first sync; recent: the last 7 days and today's hours; restate: the daily "
-        "28-day re-read."
+        description="backfill: the first sync (every preset range); recent: the last 7 days and today's hours; "
+        "restate: the daily 28-day re-read; history: the older days, back 13 months by default, in the background; "
+        "today: today's campaign numbers and hours, between recent runs."
     )
     trigger: MetricSyncTrigger
     status: MetricSyncStatus

@@ -12,9 +12,11 @@ retried after a failure resumes after the windows it already wrote; writing a wi
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,8 +58,16 @@ WINDOW_DAYS = 30
 RECENT_DAYS = 7
 RESTATE_DAYS = 28
 LEVELS = (EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad)
+# A today run keeps the dashboard's today current between the recent runs with one read, today's campaign hours:
+# the campaigns' day is the sum of their hours (so the pacing chart and the day's totals agree); ad groups and ads
+# follow with the next recent run.
+TODAY_LEVELS: tuple[EntityLevel, ...] = ()
 # As for entity syncs: a run "running" this long was abandoned by a dead worker; one "queued" this long lost its job.
 ABANDONED_AFTER = timedelta(hours=1)
+# Job priority of history runs (procrastinate takes higher numbers first; everything else is queued at 0).
+HISTORY_PRIORITY = -10
+# A sync a person asked for goes before the scheduled ones.
+MANUAL_PRIORITY = 10
 QUEUED_ABANDONED_AFTER = timedelta(hours=24)
 
 T = TypeVar("T")
@@ -72,13 +82,33 @@ def account_today(time_zone: str, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(zone).date()
 
 
-def scope_range(scope: MetricSyncScope, today: date, backfill_days: int) -> tuple[date, date]:
-    """The days a run of ``scope`` reads, ending today (today's numbers are partial, and re-read later)."""
-    back = {
-        MetricSyncScope.backfill: backfill_days - 1,
-        MetricSyncScope.recent: RECENT_DAYS,
-        MetricSyncScope.restate: RESTATE_DAYS,
-    }[scope]
+def backfill_since(today: date, backfill_days: int) -> date:
+    """The oldest day an account's first sync reads: every preset range of the dashboard (``last_N_days`` ends
+    yesterday, so "last 90 days" starts 90 days before today; "last month" and "this year" start on their first day),
+    and one day more, because presets resolve in the organization's time zone, which may be a day behind the
+    account's."""
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    earliest = min(today - timedelta(days=backfill_days), last_month, today.replace(month=1, day=1))
+    return earliest - timedelta(days=1)
+
+
+def history_since(today: date, months: int) -> date:
+    """The same day ``months`` months back (the last day of that month when it is shorter)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def scope_range(scope: MetricSyncScope, today: date, backfill_days: int, history_months: int = 0) -> tuple[date, date]:
+    """The days a run of ``scope`` reads. Every scope but ``history`` ends today (today's numbers are partial, and
+    re-read later); ``history`` reads the days before the backfill's, back to ``history_months`` months ago (an
+    empty range, since after until, when there is nothing older to read)."""
+    if scope is MetricSyncScope.history:
+        return history_since(today, history_months), backfill_since(today, backfill_days) - timedelta(days=1)
+    if scope is MetricSyncScope.backfill:
+        return backfill_since(today, backfill_days), today
+    if scope is MetricSyncScope.today:
+        return today, today
+    back = RECENT_DAYS if scope is MetricSyncScope.recent else RESTATE_DAYS
     return today - timedelta(days=back), today
 
 
@@ -129,25 +159,30 @@ class MetricsSyncService:
         account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
         if account is None:
             raise AdAccountNotFound()
-        since, until = scope_range(scope, account_today(account.time_zone), get_settings().metrics_backfill_days)
+        since, until = _range(scope, account.time_zone)
+        empty = since > until  # history with nothing older to read: recorded as done, not queued
         run = await repository.add(
             MetricSyncRun(
                 organization_id=organization_id,
                 ad_account_id=ad_account_id,
                 scope=scope.value,
                 trigger=trigger.value,
-                status=MetricSyncStatus.queued.value,
-                since=since,
+                status=(MetricSyncStatus.succeeded if empty else MetricSyncStatus.queued).value,
+                since=min(since, until),
                 until=until,
-                days_total=(until - since).days + 1,
+                days_total=max(0, (until - since).days + 1),
                 days_done=0,
                 rows_written=0,
                 requested_by_user_id=requested_by,
                 queued_at=utcnow(),
+                finished_at=utcnow() if empty else None,
                 attempts=0,
             )
         )
-        # The same transaction as the run row: the job exists if and only if the run does.
+        if empty:
+            return run
+        # The same transaction as the run row: the job exists if and only if the run does. History goes after
+        # every other job waiting (the dashboard's own days first).
         await enqueue(
             session,
             SYNC_METRICS_JOB,
@@ -155,6 +190,7 @@ class MetricsSyncService:
             run_id=str(run.id),
             lock=f"metrics:{ad_account_id}",
             scheduled_at=not_before,
+            priority=_priority(scope, trigger),
         )
         return run
 
@@ -183,9 +219,15 @@ class MetricsSyncService:
         return run
 
     async def queue_due_syncs(self, session: AsyncSession, interval_minutes: int) -> int:
-        """Scheduled fan-out across organizations (ids from a SECURITY DEFINER function; one transaction each)."""
+        """Scheduled fan-out across organizations (ids from a SECURITY DEFINER function; one transaction each).
+
+        Re-read by recency: today every ``interval_minutes``, the last 7 days every
+        ``ADPILOT_METRICS_RECENT_INTERVAL_MINUTES``, 28 days once a day; older days are never re-read."""
         queued = 0
-        for organization_id, ad_account_id, scope in await SyncRunRepository(session).due(interval_minutes):
+        settings = get_settings()
+        history = settings.metrics_history_months > 0
+        due = await SyncRunRepository(session).due(interval_minutes, settings.metrics_recent_interval_minutes, history)
+        for organization_id, ad_account_id, scope in due:
             async with get_database().transaction() as tenant_session:
                 await set_tenant(tenant_session, organization_id)
                 try:
@@ -212,7 +254,8 @@ class MetricsSyncService:
         account = access.ad_account
         target = IngestTarget(organization_id, account.id, account.platform, account.currency)
         covered = 0
-        for since, until in windows(started.since, started.until):
+        today_only = started.scope is MetricSyncScope.today
+        for since, until in [] if today_only else windows(started.since, started.until):
             days = (until - since).days + 1
             covered += days
             if covered <= started.days_done:
@@ -235,22 +278,37 @@ class MetricsSyncService:
                 run.rows_written += written
 
         today = account_today(account.time_zone)
-        try:
-            hours = await self._read_hours(organization_id, access, today)
-        except PlatformError as error:
-            await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
-            return
+        hours: list[HourlyMetricsRow] | None = None
+        if started.scope is not MetricSyncScope.history:  # history ends long before today
+            try:
+                hours = await self._read_hours(organization_id, access, today)
+            except PlatformError as error:
+                await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
+                return
         async with get_database().transaction() as session:
             await set_tenant(session, organization_id)
             run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
             if run is None:
                 return
-            await metrics_store.ingest_hourly(session, target, today, hours)
+            if hours is not None:
+                if today_only:
+                    campaigns = campaign_days(hours)
+                    result = await metrics_store.ingest_daily(
+                        session, target, EntityLevel.campaign, today, today, campaigns
+                    )
+                    run.rows_written += result.written + result.deleted
+                await metrics_store.ingest_hourly(session, target, today, hours)
             run.status = MetricSyncStatus.succeeded.value
             run.finished_at = utcnow()
             run.days_done = run.days_total
             run.error = None
             await connection_service.record_platform_success(session, organization_id, account.connection_id)
+            if started.scope is MetricSyncScope.backfill and get_settings().metrics_history_months > 0:
+                await session.flush()
+                # Older days for "previous period" and "previous year", in the background.
+                await self.queue_sync(
+                    session, organization_id, account.id, MetricSyncScope.history, MetricSyncTrigger.schedule
+                )
         log.info("metrics_sync.done", organization_id=str(organization_id), run_id=str(run_id))
 
     async def _start(self, organization_id: UUID, run_id: UUID) -> _Started | None:
@@ -279,12 +337,9 @@ class MetricsSyncService:
                 account = await connection_service.get_ad_account(session, organization_id, run.ad_account_id)
             else:
                 if run.days_done == 0:  # not begun: read up to today as it is now (a deferred run may be late)
-                    since, until = scope_range(
-                        MetricSyncScope(run.scope),
-                        account_today(access.ad_account.time_zone),
-                        get_settings().metrics_backfill_days,
-                    )
-                    run.since, run.until, run.days_total = since, until, (until - since).days + 1
+                    since, until = _range(MetricSyncScope(run.scope), access.ad_account.time_zone)
+                    if since <= until:
+                        run.since, run.until, run.days_total = since, until, (until - since).days + 1
                 return _Started(access, MetricSyncScope(run.scope), run.since, run.until, run.days_done, run.attempts)
         if account is not None and opened_error is not None:
             await self._fail_or_retry(organization_id, run_id, account, opened_error, attempt)
@@ -366,6 +421,40 @@ class MetricsSyncService:
         more = len(runs) > limit
         runs = runs[:limit]
         return runs, ((runs[-1].queued_at, runs[-1].id) if more and runs else None)
+
+
+def campaign_days(hours: Sequence[HourlyMetricsRow]) -> list[DailyMetricsRow]:
+    """Each campaign's numbers for the day: the sum of its hours (every hour the platform reported activity in)."""
+    days: dict[tuple[str, date], DailyMetricsRow] = {}
+    for hour in hours:
+        key = (hour.campaign_platform_id, hour.day)
+        seen = days.get(key)
+        days[key] = DailyMetricsRow(
+            level=EntityLevel.campaign,
+            entity_platform_id=hour.campaign_platform_id,
+            day=hour.day,
+            impressions=hour.impressions + (seen.impressions if seen else 0),
+            clicks=hour.clicks + (seen.clicks if seen else 0),
+            spend_micros=hour.spend_micros + (seen.spend_micros if seen else 0),
+            conversions=hour.conversions + (seen.conversions if seen else Decimal(0)),
+            conversion_value_micros=hour.conversion_value_micros + (seen.conversion_value_micros if seen else 0),
+            currency=hour.currency,
+            extras={"from_hours": True},
+            campaign_platform_id=hour.campaign_platform_id,
+        )
+    return list(days.values())
+
+
+def _priority(scope: MetricSyncScope, trigger: MetricSyncTrigger) -> int:
+    """A person waiting goes first; history goes last."""
+    if trigger is MetricSyncTrigger.manual:
+        return MANUAL_PRIORITY
+    return HISTORY_PRIORITY if scope is MetricSyncScope.history else 0
+
+
+def _range(scope: MetricSyncScope, time_zone: str) -> tuple[date, date]:
+    settings = get_settings()
+    return scope_range(scope, account_today(time_zone), settings.metrics_backfill_days, settings.metrics_history_months)
 
 
 async def _collect(rows: AsyncIterator[T]) -> list[T]:

@@ -257,6 +257,8 @@ class GoogleAdsAdapter:
             )
 
     async def _currency(self, token: str, account: AdAccountRef) -> str:
+        if account.currency:
+            return account.currency
         rows = await self._client.search_stream(token, account, _CUSTOMER_QUERY)
         currency = next(
             (row.customer.currency_code for row in rows if row.customer and row.customer.currency_code), None

@@ -564,6 +564,8 @@ class MetaAdsAdapter:
     # -- Helpers -------------------------------------------------------------------------------------------------
 
     async def _account_currency(self, credentials: Credentials, account: AdAccountRef) -> str:
+        if account.currency:
+            return account.currency
         item = await self._graph.get(
             _act(account), token=credentials.access_token, params={"fields": "currency"}, account_id=account.account_id
         )

@@ -237,8 +237,11 @@ class TikTokAdsAdapter:
         )
         return [_parse(AdvertiserInfo, item, "an advertiser") for item in _items(data)]
 
-    async def _currency(self, credentials: Credentials, advertiser_id: str) -> str:
-        """The advertiser's currency (asked once per adapter call: budgets and reports are in it)."""
+    async def _currency(self, credentials: Credentials, advertiser_id: str, known: str | None = None) -> str:
+        """The advertiser's currency (asked once per adapter call unless the caller knows it: budgets and reports
+        are in it)."""
+        if known:
+            return known
         for info in await self._advertiser_info(credentials, [advertiser_id]):
             if info.advertiser_id == advertiser_id:
                 return _currency_of(info)
@@ -249,7 +252,7 @@ class TikTokAdsAdapter:
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
         """Campaigns, ad groups and ads of the advertiser, deleted ones excluded."""
         advertiser_id = account.account_id
-        currency = await self._currency(credentials, advertiser_id)
+        currency = await self._currency(credentials, advertiser_id, account.currency)
         campaigns = [
             _parse(Campaign, item, "a campaign")
             for item in await self._all_pages(credentials, "campaign/get/", advertiser_id)
@@ -319,7 +322,7 @@ class TikTokAdsAdapter:
         """Daily rows per entity from ``report/integrated/get/``, in windows TikTok accepts, each row once."""
         if until < since:
             return
-        currency = await self._currency(credentials, account.account_id)
+        currency = await self._currency(credentials, account.account_id, account.currency)
 
         async def collect(window: _Window) -> list[DailyMetricsRow]:
             return [row async for row in self._report_window(credentials, account.account_id, level, currency, window)]
@@ -396,7 +399,7 @@ class TikTokAdsAdapter:
     ) -> AsyncIterator[HourlyMetricsRow]:
         """Campaign rows per hour of ``day`` from one ``stat_time_hour`` report (deleted campaigns included)."""
         advertiser_id = account.account_id
-        currency = await self._currency(credentials, advertiser_id)
+        currency = await self._currency(credentials, advertiser_id, account.currency)
         tiktok = LEVELS[EntityLevel.campaign]
         page = 1
         while True:
@@ -456,7 +459,7 @@ class TikTokAdsAdapter:
         if budget.amount_micros <= 0:
             raise PlatformRejected("A daily budget must be positive", field_errors={"budget": "must be positive"})
         advertiser_id = ref.account.account_id
-        currency = await self._currency(credentials, advertiser_id)
+        currency = await self._currency(credentials, advertiser_id, ref.account.currency)
         if budget.currency != currency:
             raise PlatformRejected(
                 f"The advertiser's currency is {currency}, not {budget.currency}",
