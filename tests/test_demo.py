@@ -116,7 +116,9 @@ class TestDemoConnections:
             point_platforms_at(server, monkeypatch)
             await run_jobs(database)
         headers, organization_id = await self.demo_headers(client)
-        status = (await client.get(f"/api/v1/orgs/{organization_id}/ad-accounts/sync-status", headers=headers)).json()
+        status = (await client.get(f"/api/v1/orgs/{organization_id}/ad-accounts/sync-status", headers=headers)).json()[
+            "items"
+        ]
         assert len(status) >= 6
         assert all(s["last_run"]["status"] == "succeeded" for s in status), status
         assert sum(s["entity_counts"].get("campaign", 0) for s in status) >= 30

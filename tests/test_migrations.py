@@ -102,3 +102,31 @@ class TestModelsMatchTheSchema:
     def test_the_filter_keeps_procrastinate_out_of_autogenerate(self) -> None:
         assert not include_name("procrastinate_jobs", "table", {})
         assert include_name("users", "table", {})
+
+
+class TestJobQueues:
+    def test_jobs_queued_before_the_queues_split_move_to_their_queue(self, fresh_owner_url: str) -> None:
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        migrate.downgrade(fresh_owner_url, "0009")
+        engine = create_engine(psycopg(fresh_owner_url))
+        tasks = ["campaigns.sync_entities", "analytics.send_report", "notifications.send_mail"]
+        with engine.begin() as connection:
+            for task in tasks:
+                connection.execute(
+                    text(
+                        "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', :task, 0, NULL, NULL, "
+                        "CAST('{}' AS jsonb), NULL)::procrastinate_job_to_defer_v1])"
+                    ),
+                    {"task": task},
+                )
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        with engine.connect() as connection:
+            queues = dict(connection.execute(text("SELECT task_name, queue_name FROM procrastinate_jobs")).all())
+            connection.execute(text("DELETE FROM procrastinate_jobs"))
+            connection.commit()
+        engine.dispose()
+        assert queues == {
+            "campaigns.sync_entities": "platform",
+            "analytics.send_report": "reports",
+            "notifications.send_mail": "interactive",
+        }

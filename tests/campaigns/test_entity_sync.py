@@ -250,7 +250,7 @@ async def test_sync_status_summarises_every_managed_account(
     await run_jobs(database)
     response = await client.get(org_url(world, "/ad-accounts/sync-status"), headers=world.viewer.headers)
     assert response.status_code == 200, response.text
-    summaries = {s["ad_account_id"]: s for s in response.json()}
+    summaries = {s["ad_account_id"]: s for s in response.json()["items"]}
     managed = [a for a in connection["accounts"] if a["managed"]]
     assert set(summaries) == {a["id"] for a in managed}
     for account in managed:

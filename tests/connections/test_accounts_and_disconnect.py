@@ -31,7 +31,7 @@ async def first_syncs(client: httpx.AsyncClient, world: OrgWorld) -> dict[str, l
     assert response.status_code == 200, response.text
     return {
         s["ad_account_id"]: [s["last_run"]["trigger"]] if s["last_run"] and s["last_run"]["status"] == "queued" else []
-        for s in response.json()
+        for s in response.json()["items"]
     }
 
 
@@ -197,7 +197,7 @@ class TestDisconnect:
         )
         assert rows == [("1001", None, False), ("1002", None, False)]
         listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
-        assert listed == {"items": [], "needs_reconnect_count": 0}
+        assert listed == {"items": [], "next_cursor": None, "needs_reconnect_count": 0}
         assert (await audit_actions(client, world.organization_id, world.admin))[-1] == "connection.disconnected"
         gone = await client.delete(url, headers=world.manager.headers)
         assert gone.status_code == 404
@@ -233,3 +233,70 @@ class TestDisconnect:
         assert second["id"] != first["id"]
         # The same rows (and so their history) belong to the new connection.
         assert {a["platform_account_id"]: a["id"] for a in second["accounts"]} == old_ids
+
+
+class TestPaging:
+    """A Google manager login can reach thousands of accounts: no list answers with all of them at once."""
+
+    async def test_a_connection_shows_its_first_accounts_and_pages_the_rest(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        google.accounts = [remote_account(str(2000 + i), f"Client {i:04d}") for i in range(250)]
+        connection = await connect(client, world.organization_id, world.manager)
+        assert (connection["account_count"], len(connection["accounts"])) == (250, 100)
+        listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
+        [first] = listed["items"]
+        assert (first["account_count"], first["managed_account_count"], len(first["accounts"])) == (250, 0, 100)
+        names = [a["name"] for a in first["accounts"]]
+        cursor = first["accounts_next_cursor"]
+        pages = 0
+        while cursor:
+            response = await client.get(
+                f"{base(world.organization_id)}/{first['id']}/accounts",
+                params={"cursor": cursor, "limit": 70},
+                headers=world.viewer.headers,
+            )
+            assert response.status_code == 200, response.text
+            names += [a["name"] for a in response.json()["items"]]
+            cursor = response.json()["next_cursor"]
+            pages += 1
+        assert pages == 3
+        assert names == [f"Client {i:04d}" for i in range(250)]
+
+    async def test_connections_are_paged_oldest_first_with_the_reconnect_count_of_all(
+        self, client: httpx.AsyncClient, world: OrgWorld, fakes: dict[Platform, FakeAdapter]
+    ) -> None:
+        for platform in Platform:
+            fakes[platform].subject = f"{platform.value}-login"
+            await connect(client, world.organization_id, world.manager, platform.value)
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            response = await client.get(
+                base(world.organization_id),
+                params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                headers=world.viewer.headers,
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert len(page["items"]) <= 2
+            assert page["needs_reconnect_count"] == 0
+            seen += [c["platform"] for c in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == [p.value for p in Platform]
+
+    async def test_a_bad_cursor_is_a_400_and_another_organizations_connection_a_404(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        bad = await client.get(base(world.organization_id), params={"cursor": "nope"}, headers=world.viewer.headers)
+        assert bad.status_code == 400
+        accounts_url = f"{base(world.organization_id)}/{connection['id']}/accounts"
+        assert (await client.get(accounts_url)).status_code == 401
+        assert (await client.get(accounts_url, headers=world.outsider.headers)).status_code == 404
+        foreign = f"{base(world.other_organization_id)}/{connection['id']}/accounts"
+        assert (await client.get(foreign, headers=world.outsider.headers)).status_code == 404
+        unknown = f"{base(world.organization_id)}/{uuid4()}/accounts"
+        assert (await client.get(unknown, headers=world.viewer.headers)).status_code == 404

@@ -113,6 +113,9 @@ class TestSecrecy:
             "refreshed_at",
             "created_at",
             "accounts",
+            "account_count",
+            "managed_account_count",
+            "accounts_next_cursor",
         }
         for fake in fakes.values():
             for secret in fake.secrets:

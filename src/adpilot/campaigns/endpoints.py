@@ -93,8 +93,16 @@ async def list_sync_runs(
     return page_response(SyncRunRead, runs, encode_cursor(*next_before) if next_before else None)
 
 
-@router.get("/ad-accounts/sync-status", response_model=list[AccountSyncSummary])
-async def list_account_sync_status(tenant: CanReadConnections, session: DbSession) -> list[AccountSyncSummary]:
-    """For every managed ad account: entity counts, its latest sync run and when a sync last succeeded."""
-    summaries = await entity_sync_service.account_summaries(session, tenant)
-    return [AccountSyncSummary.model_validate(summary, from_attributes=True) for summary in summaries]
+@router.get(
+    "/ad-accounts/sync-status",
+    response_model=Page[AccountSyncSummary],
+    responses=problem_responses(InvalidCursor),
+)
+async def list_account_sync_status(tenant: CanReadConnections, session: DbSession, paging: Paging) -> Response:
+    """One page of the managed ad accounts (by name): entity counts, the latest sync run and when a sync last
+    succeeded."""
+    after = decode_text_cursor(paging.cursor) if paging.cursor else None
+    summaries, next_after = await entity_sync_service.account_summaries(
+        session, tenant, after=after, limit=paging.limit
+    )
+    return page_response(AccountSyncSummary, summaries, encode_text_cursor(*next_after) if next_after else None)

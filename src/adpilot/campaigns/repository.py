@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Select, func, literal, literal_column, select, text, tuple_
+from sqlalchemy import Boolean, Select, func, literal, literal_column, select, text, true, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -115,13 +115,16 @@ class CampaignRepository:
         query = query.order_by(AdEntity.name, AdEntity.id).limit(limit)
         return list((await self.session.scalars(query)).all())
 
-    async def entity_counts(self, organization_id: UUID) -> dict[UUID, dict[str, int]]:
-        """Live (not removed) entities per account and level."""
-        query = (
-            select(AdEntity.ad_account_id, AdEntity.level, func.count())
-            .where(AdEntity.organization_id == organization_id, AdEntity.removed_at.is_(None))
-            .group_by(AdEntity.ad_account_id, AdEntity.level)
+    async def entity_counts(
+        self, organization_id: UUID, ad_account_ids: Sequence[UUID] | None = None
+    ) -> dict[UUID, dict[str, int]]:
+        """Live (not removed) entities per account and level (of the given accounts, or all)."""
+        query = select(AdEntity.ad_account_id, AdEntity.level, func.count()).where(
+            AdEntity.organization_id == organization_id, AdEntity.removed_at.is_(None)
         )
+        if ad_account_ids is not None:
+            query = query.where(AdEntity.ad_account_id.in_(ad_account_ids))
+        query = query.group_by(AdEntity.ad_account_id, AdEntity.level)
         counts: dict[UUID, dict[str, int]] = {}
         for account_id, level, count in (await self.session.execute(query)).all():
             counts.setdefault(account_id, {})[level] = count
@@ -190,20 +193,26 @@ class CampaignRepository:
         query = query.order_by(SyncRun.queued_at.desc(), SyncRun.id.desc()).limit(limit)
         return list((await self.session.scalars(query)).all())
 
-    async def latest_runs(self, organization_id: UUID, kind: str) -> dict[UUID, SyncRun]:
+    async def latest_runs(
+        self, organization_id: UUID, kind: str, ad_account_ids: Sequence[UUID] | None = None
+    ) -> dict[UUID, SyncRun]:
         """The newest run of each account (DISTINCT ON over the sync-runs index)."""
         query = (
             select(SyncRun)
             .where(SyncRun.organization_id == organization_id, SyncRun.kind == kind)
+            .where(SyncRun.ad_account_id.in_(ad_account_ids) if ad_account_ids is not None else true())
             .ext(distinct_on(SyncRun.ad_account_id))
             .order_by(SyncRun.ad_account_id, SyncRun.queued_at.desc())
         )
         return {run.ad_account_id: run for run in (await self.session.scalars(query)).all()}
 
-    async def latest_success(self, organization_id: UUID, kind: str) -> dict[UUID, datetime]:
+    async def latest_success(
+        self, organization_id: UUID, kind: str, ad_account_ids: Sequence[UUID] | None = None
+    ) -> dict[UUID, datetime]:
         query = (
             select(SyncRun.ad_account_id, func.max(SyncRun.finished_at))
             .where(SyncRun.organization_id == organization_id, SyncRun.kind == kind, SyncRun.status == "succeeded")
+            .where(SyncRun.ad_account_id.in_(ad_account_ids) if ad_account_ids is not None else true())
             .group_by(SyncRun.ad_account_id)
         )
         return {account_id: at for account_id, at in (await self.session.execute(query)).all() if at is not None}

@@ -375,14 +375,20 @@ class EntitySyncService:
         rows = await CampaignRepository(session).daily_budgets(organization_id)
         return [CampaignBudget(*row) for row in rows]
 
-    async def account_summaries(self, session: AsyncSession, tenant: TenantContext) -> list[dict[str, Any]]:
-        """Per managed account: live entity counts, the latest run and when a run last succeeded."""
+    async def account_summaries(
+        self, session: AsyncSession, tenant: TenantContext, *, after: tuple[str, UUID] | None, limit: int
+    ) -> tuple[list[dict[str, Any]], tuple[str, UUID] | None]:
+        """One page of managed accounts (by name): live entity counts, the latest run and when a run last succeeded;
+        and the key the next page starts after."""
         repository = CampaignRepository(session)
-        accounts = await connection_service.list_managed_accounts(session, tenant.organization_id)
-        counts = await repository.entity_counts(tenant.organization_id)
-        latest = await repository.latest_runs(tenant.organization_id, ENTITIES)
-        succeeded = await repository.latest_success(tenant.organization_id, ENTITIES)
-        return [
+        accounts, next_after = await connection_service.managed_accounts_page(
+            session, tenant.organization_id, after=after, limit=limit
+        )
+        ids = [account.id for account in accounts]
+        counts = await repository.entity_counts(tenant.organization_id, ids)
+        latest = await repository.latest_runs(tenant.organization_id, ENTITIES, ids)
+        succeeded = await repository.latest_success(tenant.organization_id, ENTITIES, ids)
+        summaries = [
             {
                 "ad_account_id": account.id,
                 "entity_counts": counts.get(account.id, {}),
@@ -391,6 +397,7 @@ class EntitySyncService:
             }
             for account in accounts
         ]
+        return summaries, next_after
 
 
 def _abandoned(run: SyncRun) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, Response, status
 
 from adpilot.auth.errors import EmailNotVerified
 from adpilot.connections.dependencies import CanManageConnections, CanReadConnections
@@ -31,12 +32,24 @@ from adpilot.connections.schemas import (
 )
 from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
+from adpilot.core.pagination import (
+    InvalidCursor,
+    Page,
+    PageParams,
+    decode_cursor,
+    decode_text_cursor,
+    encode_cursor,
+    encode_text_cursor,
+    page_params,
+    page_response,
+)
 from adpilot.db import DbSession
 from adpilot.organizations.errors import MfaRequired
 from adpilot.platforms.types import Platform
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}/connections", tags=["connections"])
 TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
+Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def account_read(account: AdAccount) -> AdAccountRead:
@@ -66,17 +79,38 @@ def connection_read(details: ConnectionDetails) -> ConnectionRead:
         refreshed_at=connection.refreshed_at,
         created_at=connection.created_at,
         accounts=[account_read(account) for account in details.accounts],
+        account_count=details.account_count,
+        managed_account_count=details.managed_account_count,
+        accounts_next_cursor=encode_text_cursor(*details.accounts_next_after) if details.accounts_next_after else None,
     )
 
 
-@router.get("", responses=problem_responses(*TENANT_ERRORS))
-async def list_connections(tenant: CanReadConnections, session: DbSession) -> ConnectionList:
-    """The organization's platform connections with their ad accounts, and how many need reconnecting."""
-    overview = await connection_service.overview(session, tenant)
+@router.get("", responses=problem_responses(*TENANT_ERRORS, InvalidCursor))
+async def list_connections(tenant: CanReadConnections, session: DbSession, paging: Paging) -> ConnectionList:
+    """One page of the organization's platform connections (oldest first), each with the first page of its ad
+    accounts, and how many connections need reconnecting."""
+    after = decode_cursor(paging.cursor) if paging.cursor else None
+    overview = await connection_service.overview(session, tenant, after=after, limit=paging.limit)
     return ConnectionList(
         items=[connection_read(details) for details in overview.connections],
+        next_cursor=encode_cursor(*overview.next_after) if overview.next_after else None,
         needs_reconnect_count=overview.needs_reconnect_count,
     )
+
+
+@router.get(
+    "/{connection_id}/accounts",
+    response_model=Page[AdAccountRead],
+    responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound, InvalidCursor),
+)
+async def list_connection_accounts(
+    connection_id: UUID, tenant: CanReadConnections, session: DbSession, paging: Paging
+) -> Response:
+    """One page of the ad accounts a connection's login reaches, by name."""
+    after = decode_text_cursor(paging.cursor) if paging.cursor else None
+    page = await connection_service.list_accounts(session, tenant, connection_id, after=after, limit=paging.limit)
+    cursor = encode_text_cursor(*page.next_after) if page.next_after else None
+    return page_response(AdAccountRead, [account_read(account) for account in page.accounts], cursor)
 
 
 @router.get("/{connection_id}", responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, case, delete, func, select, text, update
+from sqlalchemy import Select, case, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +91,29 @@ class ConnectionRepository:
             .returning(PlatformConnection.id)
         )
         return (await self.session.execute(statement)).first() is not None
+
+    async def connections_page(
+        self, organization_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[PlatformConnection]:
+        """Connections oldest first, from just after the ``(created_at, id)`` key ``after``."""
+        query = self.scoped_connections(organization_id)
+        if after is not None:
+            query = query.where(
+                tuple_(PlatformConnection.created_at, PlatformConnection.id)
+                > tuple_(literal(after[0]), literal(after[1]))
+            )
+        query = query.order_by(PlatformConnection.created_at, PlatformConnection.id).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def needs_reconnect_count(self, organization_id: UUID) -> int:
+        query = (
+            select(func.count())
+            .select_from(PlatformConnection)
+            .where(
+                PlatformConnection.organization_id == organization_id, PlatformConnection.health == "needs_reconnect"
+            )
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def list_connections(self, organization_id: UUID) -> list[PlatformConnection]:
         query = self.scoped_connections(organization_id).order_by(
@@ -178,6 +201,35 @@ class ConnectionRepository:
         query = self.scoped_accounts(organization_id).where(AdAccount.id == ad_account_id)
         return (await self.session.scalars(query)).first()
 
+    async def accounts_page(
+        self, organization_id: UUID, connection_id: UUID, *, after: tuple[str, UUID] | None, limit: int
+    ) -> list[AdAccount]:
+        """A connection's ad accounts by name, from just after the ``(name, id)`` key ``after``."""
+        query = self.scoped_accounts(organization_id).where(AdAccount.connection_id == connection_id)
+        if after is not None:
+            query = query.where(tuple_(AdAccount.name, AdAccount.id) > tuple_(literal(after[0]), literal(after[1])))
+        query = (
+            query.order_by(AdAccount.name, AdAccount.id)
+            .limit(limit)
+            # Bulk upserts in the same transaction bypass the identity map: read the rows as they are now.
+            .execution_options(populate_existing=True)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def account_counts(
+        self, organization_id: UUID, connection_ids: Sequence[UUID]
+    ) -> dict[UUID, tuple[int, int]]:
+        """(accounts, managed accounts) of each connection."""
+        if not connection_ids:
+            return {}
+        query = (
+            select(AdAccount.connection_id, func.count(), func.count().filter(AdAccount.managed))
+            .where(AdAccount.organization_id == organization_id, AdAccount.connection_id.in_(connection_ids))
+            .group_by(AdAccount.connection_id)
+        )
+        rows = (await self.session.execute(query)).all()
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows if row[0] is not None}
+
     async def accounts_of(self, organization_id: UUID, connection_ids: Sequence[UUID]) -> list[AdAccount]:
         if not connection_ids:
             return []
@@ -200,6 +252,17 @@ class ConnectionRepository:
             organization_id,
         )
         return rows
+
+    async def managed_accounts_page(
+        self, organization_id: UUID, *, after: tuple[str, UUID] | None, limit: int
+    ) -> list[AdAccount]:
+        """Managed accounts on live connections by name, from just after the ``(name, id)`` key ``after``."""
+        query = self.scoped_accounts(organization_id).where(
+            AdAccount.managed.is_(True), AdAccount.connection_id.is_not(None)
+        )
+        if after is not None:
+            query = query.where(tuple_(AdAccount.name, AdAccount.id) > tuple_(literal(after[0]), literal(after[1])))
+        return list((await self.session.scalars(query.order_by(AdAccount.name, AdAccount.id).limit(limit))).all())
 
     async def managed_accounts(self, organization_id: UUID) -> list[AdAccount]:
         query = (

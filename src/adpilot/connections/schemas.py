@@ -51,11 +51,20 @@ class ConnectionRead(BaseModel):
     token_expires_at: datetime | None
     refreshed_at: datetime | None
     created_at: datetime
-    accounts: list[AdAccountRead]
+    accounts: list[AdAccountRead] = Field(
+        description="The first page of its ad accounts by name (up to 100); GET …/accounts with "
+        "accounts_next_cursor lists the rest."
+    )
+    account_count: int = Field(description="All its ad accounts.")
+    managed_account_count: int = Field(description="Its ad accounts adpilot manages.")
+    accounts_next_cursor: str | None = Field(description="Pass as cursor to GET …/{connection_id}/accounts; null: all.")
 
 
 class ConnectionList(BaseModel):
+    """One page of connections, oldest first; pass ``next_cursor`` back as ``cursor`` for the next (null: last)."""
+
     items: list[ConnectionRead]
+    next_cursor: str | None = None
     needs_reconnect_count: int = Field(description="Connections a person must reconnect (the web app shows a notice).")
 
 

@@ -136,10 +136,18 @@ class AccountAccess:
     ad_account: AdAccountInfo
 
 
+# Ad accounts shown with a connection (a Google manager login can reach thousands): the rest are paged.
+ACCOUNTS_PER_CONNECTION = 100
+
+
 @dataclass(frozen=True)
 class ConnectionDetails:
     connection: PlatformConnection
+    # The first page of its accounts by name; ``accounts_next_after`` continues it.
     accounts: list[AdAccount]
+    account_count: int = 0
+    managed_account_count: int = 0
+    accounts_next_after: tuple[str, UUID] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,14 @@ class ConnectionOverview:
     connections: list[ConnectionDetails]
     # Connections a person must reconnect: the web app shows a notice while this is not zero.
     needs_reconnect_count: int
+    # The last connection of this page's key, when more follow.
+    next_after: tuple[datetime, UUID] | None = None
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    accounts: list[AdAccount]
+    next_after: tuple[str, UUID] | None
 
 
 @dataclass(frozen=True)
@@ -218,15 +234,41 @@ def pkce_challenge(verifier: str) -> str:
 class ConnectionService:
     # --- reading ----------------------------------------------------------------------------------------------
 
-    async def overview(self, session: AsyncSession, tenant: TenantContext) -> ConnectionOverview:
-        """The organization's connections with their ad accounts, and how many need reconnecting."""
+    async def overview(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        *,
+        after: tuple[datetime, UUID] | None = None,
+        limit: int = 100,
+    ) -> ConnectionOverview:
+        """One page of the organization's connections (oldest first), each with the first page of its ad accounts,
+        and how many connections need reconnecting."""
         tenant.require(Permission.connections_read)
         repository = ConnectionRepository(session)
-        connections = await repository.list_connections(tenant.organization_id)
-        accounts = await repository.accounts_of(tenant.organization_id, [c.id for c in connections])
-        details = [ConnectionDetails(c, [a for a in accounts if a.connection_id == c.id]) for c in connections]
-        needs_reconnect = sum(1 for c in connections if c.health == ConnectionHealth.needs_reconnect)
-        return ConnectionOverview(details, needs_reconnect)
+        connections = await repository.connections_page(tenant.organization_id, after=after, limit=limit + 1)
+        more = len(connections) > limit
+        connections = connections[:limit]
+        details = await self._details_of(session, tenant.organization_id, connections)
+        needs_reconnect = await repository.needs_reconnect_count(tenant.organization_id)
+        last = connections[-1] if more and connections else None
+        return ConnectionOverview(details, needs_reconnect, (last.created_at, last.id) if last else None)
+
+    async def list_accounts(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        connection_id: UUID,
+        *,
+        after: tuple[str, UUID] | None,
+        limit: int,
+    ) -> AccountPage:
+        """One page of a connection's ad accounts, by name."""
+        tenant.require(Permission.connections_read)
+        repository = ConnectionRepository(session)
+        if await repository.connection(tenant.organization_id, connection_id) is None:
+            raise ConnectionNotFound()
+        return await self._accounts_page(repository, tenant.organization_id, connection_id, after, limit)
 
     async def get(self, session: AsyncSession, tenant: TenantContext, connection_id: UUID) -> ConnectionDetails:
         """One connection with its ad accounts."""
@@ -246,6 +288,15 @@ class ConnectionService:
     async def list_managed_accounts(self, session: AsyncSession, organization_id: UUID) -> list[AdAccountInfo]:
         """The ad accounts people chose to manage, on live connections."""
         return [_account_info(a) for a in await ConnectionRepository(session).managed_accounts(organization_id)]
+
+    async def managed_accounts_page(
+        self, session: AsyncSession, organization_id: UUID, *, after: tuple[str, UUID] | None, limit: int
+    ) -> tuple[list[AdAccountInfo], tuple[str, UUID] | None]:
+        """One page of the managed accounts on live connections, by name, and the key of the next page's start."""
+        rows = await ConnectionRepository(session).managed_accounts_page(organization_id, after=after, limit=limit + 1)
+        more = len(rows) > limit
+        accounts = [_account_info(a) for a in rows[:limit]]
+        return accounts, ((accounts[-1].name, accounts[-1].id) if more and accounts else None)
 
     async def list_ad_accounts(self, session: AsyncSession, organization_id: UUID) -> list[AdAccountInfo]:
         """Every ad account of the organization, managed or not, connected or not (for names in reports)."""
@@ -731,8 +782,33 @@ class ConnectionService:
         connection.refreshed_at = now
 
     async def _details(self, session: AsyncSession, connection: PlatformConnection) -> ConnectionDetails:
-        accounts = await ConnectionRepository(session).accounts_of(connection.organization_id, [connection.id])
-        return ConnectionDetails(connection, accounts)
+        [details] = await self._details_of(session, connection.organization_id, [connection])
+        return details
+
+    async def _details_of(
+        self, session: AsyncSession, organization_id: UUID, connections: Sequence[PlatformConnection]
+    ) -> list[ConnectionDetails]:
+        repository = ConnectionRepository(session)
+        counts = await repository.account_counts(organization_id, [c.id for c in connections])
+        details = []
+        for connection in connections:
+            page = await self._accounts_page(repository, organization_id, connection.id, None, ACCOUNTS_PER_CONNECTION)
+            total, managed = counts.get(connection.id, (0, 0))
+            details.append(ConnectionDetails(connection, page.accounts, total, managed, page.next_after))
+        return details
+
+    @staticmethod
+    async def _accounts_page(
+        repository: ConnectionRepository,
+        organization_id: UUID,
+        connection_id: UUID,
+        after: tuple[str, UUID] | None,
+        limit: int,
+    ) -> AccountPage:
+        accounts = await repository.accounts_page(organization_id, connection_id, after=after, limit=limit + 1)
+        more = len(accounts) > limit
+        accounts = accounts[:limit]
+        return AccountPage(accounts, (accounts[-1].name, accounts[-1].id) if more and accounts else None)
 
     async def _valid_credentials(self, connection: PlatformConnection) -> Credentials:
         """The connection's credentials, refreshed first (in a transaction of their own) when they are due."""

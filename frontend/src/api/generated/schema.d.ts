@@ -448,7 +448,8 @@ export interface paths {
         };
         /**
          * List Account Sync Status
-         * @description For every managed ad account: entity counts, its latest sync run and when a sync last succeeded.
+         * @description One page of the managed ad accounts (by name): entity counts, the latest sync run and when a sync last
+         *     succeeded.
          */
         get: operations["list_account_sync_status"];
         put?: never;
@@ -797,7 +798,8 @@ export interface paths {
         };
         /**
          * List Connections
-         * @description The organization's platform connections with their ad accounts, and how many need reconnecting.
+         * @description One page of the organization's platform connections (oldest first), each with the first page of its ad
+         *     accounts, and how many connections need reconnecting.
          */
         get: operations["list_connections"];
         put?: never;
@@ -839,7 +841,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Connection Accounts
+         * @description One page of the ad accounts a connection's login reaches, by name.
+         */
+        get: operations["list_connection_accounts"];
         /**
          * Set Managed Accounts
          * @description Choose which of the connection's ad accounts are managed; newly managed ones are synced.
@@ -1457,7 +1463,10 @@ export interface components {
          * @enum {string}
          */
         ConnectionHealth: "ok" | "degraded" | "needs_reconnect";
-        /** ConnectionList */
+        /**
+         * ConnectionList
+         * @description One page of connections, oldest first; pass ``next_cursor`` back as ``cursor`` for the next (null: last).
+         */
         ConnectionList: {
             /** Items */
             items: components["schemas"]["ConnectionRead"][];
@@ -1466,11 +1475,26 @@ export interface components {
              * @description Connections a person must reconnect (the web app shows a notice).
              */
             needs_reconnect_count: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** ConnectionRead */
         ConnectionRead: {
-            /** Accounts */
+            /**
+             * Account Count
+             * @description All its ad accounts.
+             */
+            account_count: number;
+            /**
+             * Accounts
+             * @description The first page of its ad accounts by name (up to 100); GET …/accounts with accounts_next_cursor lists the rest.
+             */
             accounts: components["schemas"]["AdAccountRead"][];
+            /**
+             * Accounts Next Cursor
+             * @description Pass as cursor to GET …/{connection_id}/accounts; null: all.
+             */
+            accounts_next_cursor: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1491,6 +1515,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Managed Account Count
+             * @description Its ad accounts adpilot manages.
+             */
+            managed_account_count: number;
             platform: components["schemas"]["Platform"];
             /** Refreshed At */
             refreshed_at: string | null;
@@ -2081,6 +2110,20 @@ export interface components {
             daily_budget_micros: number | null;
             /** Spend Micros */
             spend_micros: number | null;
+        };
+        /** Page[AccountSyncSummary] */
+        Page_AccountSyncSummary_: {
+            /** Items */
+            items: components["schemas"]["AccountSyncSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[AdAccountRead] */
+        Page_AdAccountRead_: {
+            /** Items */
+            items: components["schemas"]["AdAccountRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** Page[AuditEntryRead] */
         Page_AuditEntryRead_: {
@@ -4228,7 +4271,12 @@ export interface operations {
     };
     list_account_sync_status: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 organization_id: string;
@@ -4243,16 +4291,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccountSyncSummary"][];
+                    "application/json": components["schemas"]["Page_AccountSyncSummary_"];
                 };
             };
-            /** @description Malformed request (for example invalid JSON) */
+            /** @description The pagination cursor is invalid */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
             /** @description The request is invalid */
@@ -5499,7 +5548,12 @@ export interface operations {
     };
     list_connections: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
             header?: never;
             path: {
                 organization_id: string;
@@ -5517,13 +5571,14 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionList"];
                 };
             };
-            /** @description Malformed request (for example invalid JSON) */
+            /** @description The pagination cursor is invalid */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
             /** @description Authentication required */
@@ -5682,6 +5737,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Connection not found; Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_connection_accounts: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                connection_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdAccountRead_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
             /** @description Authentication required */

@@ -24,7 +24,8 @@ function fakeApi(connections: ConnectionRead[], entities: (query: URLSearchParam
     const url = new URL(request.url);
     if (url.pathname.endsWith("/connections")) return json({ items: connections, needs_reconnect_count: 0 });
     if (url.pathname.endsWith("/sync-status")) {
-      return json(connections.flatMap((c) => c.accounts.filter((a) => a.managed).map((a) => summary({ ad_account_id: a.id, last_run: run({ ad_account_id: a.id, status: "succeeded", finished_at: "2026-01-01T00:00:00Z" }), last_succeeded_at: "2026-01-01T00:00:00Z", entity_counts: { campaign: 1 } }))));
+      const items = connections.flatMap((c) => c.accounts.filter((a) => a.managed).map((a) => summary({ ad_account_id: a.id, last_run: run({ ad_account_id: a.id, status: "succeeded", finished_at: "2026-01-01T00:00:00Z" }), last_succeeded_at: "2026-01-01T00:00:00Z", entity_counts: { campaign: 1 } })));
+      return json({ items, next_cursor: null });
     }
     const match = url.pathname.match(/\/ad-accounts\/([^/]+)\/entities$/);
     if (match) return json(entities(url.searchParams, match[1]!));

@@ -5,7 +5,7 @@ import { Alert, Badge, Button, Dialog } from "@/components/ui";
 import { formatDate, pluralize } from "@/lib/format";
 import { describeError } from "@/lib/forms";
 import { HealthBadge } from "./HealthBadge";
-import { invalidateConnections, invalidateEntities, isSyncInProgress, rememberRun, useRefreshEntitiesAfterSync } from "./hooks";
+import { invalidateConnections, invalidateEntities, isSyncInProgress, rememberRun, useConnectionAccounts, useRefreshEntitiesAfterSync } from "./hooks";
 import { platformTitle } from "./platforms";
 import { LastSync } from "./SyncStatus";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead } from "./types";
@@ -40,7 +40,8 @@ export function ConnectionPanel({
   const [disconnectOpen, setDisconnectOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const path = { organization_id: organizationId, connection_id: connection.id };
-  const managedCount = connection.accounts.filter((a) => a.managed).length;
+  const managedCount = connection.managed_account_count;
+  const accounts = useConnectionAccounts(organizationId, connection);
 
   useEffect(() => {
     if (justConnected) {
@@ -51,7 +52,7 @@ export function ConnectionPanel({
 
   const refresh = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts/refresh", {
     onSuccess: (data) => {
-      setNotice(`Account list refreshed: ${pluralize(data.accounts.length, "ad account")}.`);
+      setNotice(`Account list refreshed: ${pluralize(data.account_count, "ad account")}.`);
       void invalidateConnections(queryClient);
     },
   });
@@ -75,13 +76,13 @@ export function ConnectionPanel({
             <HealthBadge health={connection.health} reason={connection.health_reason} />
             <span>Connected on {formatDate(connection.created_at)}</span>
             <span>
-              {pluralize(managedCount, "managed account")} of {connection.accounts.length}
+              {pluralize(managedCount, "managed account")} of {connection.account_count}
             </span>
           </div>
         </div>
         {permissions.manage && (
           <div className="flex flex-wrap items-center gap-2">
-            {!choosing && connection.accounts.length > 0 && (
+            {!choosing && connection.account_count > 0 && (
               <Button variant="secondary" size="sm" aria-label={`Choose accounts of ${connection.display_name}`} onClick={() => setChoosing(true)}>
                 Choose accounts
               </Button>
@@ -131,13 +132,13 @@ export function ConnectionPanel({
               : "A manager or admin of this organization chooses which of its ad accounts adpilot manages."}
           </Alert>
         )}
-        {!justConnected && managedCount === 0 && connection.accounts.length > 0 && (
+        {!justConnected && managedCount === 0 && connection.account_count > 0 && (
           <Alert tone="info">
             No ad account of this login is managed yet.{" "}
             {permissions.manage ? "Choose the accounts adpilot should sync." : "A manager or admin chooses which accounts adpilot syncs."}
           </Alert>
         )}
-        {connection.accounts.length === 0 ? (
+        {connection.account_count === 0 ? (
           <p className="rounded-md border border-dashed border-neutral-300 px-4 py-6 text-center text-sm text-neutral-500">
             This login has no ad accounts on {title}.{permissions.manage ? " Create one there, then use “Refresh accounts”." : ""}
           </p>
@@ -145,6 +146,7 @@ export function ConnectionPanel({
           <AccountSelection
             organizationId={organizationId}
             connection={connection}
+            accounts={accounts}
             onCancel={() => setChoosing(false)}
             onSaved={(count) => {
               setChoosing(false);
@@ -157,7 +159,7 @@ export function ConnectionPanel({
             }}
           />
         ) : (
-          <AccountsTable organizationId={organizationId} connection={connection} syncStatus={syncStatus} canSync={permissions.sync} />
+          <AccountsTable organizationId={organizationId} connection={connection} accounts={accounts} syncStatus={syncStatus} canSync={permissions.sync} />
         )}
       </div>
 
@@ -206,56 +208,73 @@ function AccountIdentity({ account }: { account: AdAccountRead }) {
 
 const TH = "px-3 py-2 font-medium";
 
+type ConnectionAccounts = ReturnType<typeof useConnectionAccounts>;
+
 function AccountsTable({
   organizationId,
   connection,
+  accounts,
   syncStatus,
   canSync,
 }: {
   organizationId: string;
   connection: ConnectionRead;
+  accounts: ConnectionAccounts;
   syncStatus: Map<string, AccountSyncSummary>;
   canSync: boolean;
 }) {
   return (
-    <div className="overflow-x-auto rounded-md border border-neutral-200">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Ad accounts of {connection.display_name}</caption>
-        <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
-          <tr>
-            <th scope="col" className={TH}>
-              Ad account
-            </th>
-            <th scope="col" className={TH}>
-              Currency
-            </th>
-            <th scope="col" className={`${TH} hidden md:table-cell`}>
-              Time zone
-            </th>
-            <th scope="col" className={TH}>
-              Managed
-            </th>
-            <th scope="col" className={TH}>
-              Last sync
-            </th>
-            <th scope="col" className={TH}>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-neutral-200">
-          {connection.accounts.map((account) => (
-            <AccountRow
-              key={account.id}
-              organizationId={organizationId}
-              connection={connection}
-              account={account}
-              summary={syncStatus.get(account.id)}
-              canSync={canSync}
-            />
-          ))}
-        </tbody>
-      </table>
+    <div className="space-y-2">
+      <div className="overflow-x-auto rounded-md border border-neutral-200">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Ad accounts of {connection.display_name}</caption>
+          <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
+            <tr>
+              <th scope="col" className={TH}>
+                Ad account
+              </th>
+              <th scope="col" className={TH}>
+                Currency
+              </th>
+              <th scope="col" className={`${TH} hidden md:table-cell`}>
+                Time zone
+              </th>
+              <th scope="col" className={TH}>
+                Managed
+              </th>
+              <th scope="col" className={TH}>
+                Last sync
+              </th>
+              <th scope="col" className={TH}>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-neutral-200">
+            {accounts.accounts.map((account) => (
+              <AccountRow
+                key={account.id}
+                organizationId={organizationId}
+                connection={connection}
+                account={account}
+                summary={syncStatus.get(account.id)}
+                canSync={canSync}
+              />
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {accounts.error ? <Alert tone="error">{describeError(accounts.error)}</Alert> : null}
+      {!accounts.complete && (
+        <div className="flex items-center justify-between gap-3 text-xs text-neutral-500">
+          <span>
+            Showing {accounts.accounts.length} of {connection.account_count} ad accounts
+          </span>
+          <Button variant="secondary" size="sm" pending={accounts.loading} onClick={() => void accounts.loadMore()}>
+            Show more accounts
+          </Button>
+        </div>
+      )}
     </div>
   );
 }
@@ -316,23 +335,41 @@ function AccountRow({
 function AccountSelection({
   organizationId,
   connection,
+  accounts,
   onCancel,
   onSaved,
 }: {
   organizationId: string;
   connection: ConnectionRead;
+  accounts: ConnectionAccounts;
   onCancel: () => void;
   onSaved: (count: number) => void;
 }) {
   const queryClient = useQueryClient();
-  const [selected, setSelected] = useState<Set<string>>(() => new Set(connection.accounts.filter((a) => a.managed).map((a) => a.id)));
+  const [selected, setSelected] = useState<Set<string>>(() => new Set(accounts.accounts.filter((a) => a.managed).map((a) => a.id)));
   const save = $api.useMutation("put", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts", {
     onSuccess: (data) => {
       void invalidateConnections(queryClient);
-      onSaved(data.accounts.filter((a) => a.managed).length);
+      onSaved(data.managed_account_count);
     },
   });
-  const selectable = connection.accounts.filter((a) => !a.is_manager);
+  const { complete, loadAll } = accounts;
+  // The selection replaces the whole set of managed accounts: every page must be read before it can be saved.
+  useEffect(() => {
+    if (!complete) void loadAll();
+  }, [complete, loadAll]);
+  const loaded = useRef(new Set(accounts.accounts.map((a) => a.id)));
+  useEffect(() => {
+    const fresh = accounts.accounts.filter((a) => !loaded.current.has(a.id));
+    if (fresh.length === 0) return;
+    for (const account of fresh) loaded.current.add(account.id);
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const account of fresh) if (account.managed) next.add(account.id);
+      return next;
+    });
+  }, [accounts.accounts]);
+  const selectable = accounts.accounts.filter((a) => !a.is_manager);
   const allSelected = selectable.length > 0 && selectable.every((a) => selected.has(a.id));
 
   function toggle(id: string, on: boolean) {
@@ -357,6 +394,12 @@ function AccountSelection({
       }}
     >
       {save.isError && <Alert tone="error">{describeError(save.error)}</Alert>}
+      {accounts.error ? <Alert tone="error">{describeError(accounts.error)}</Alert> : null}
+      {!complete && !accounts.error && (
+        <p role="status" className="text-xs text-neutral-500">
+          Loading all {connection.account_count} ad accounts ({accounts.accounts.length} so far)…
+        </p>
+      )}
       <fieldset className="rounded-md border border-neutral-200">
         <legend className="sr-only">Ad accounts to manage</legend>
         <div className="flex items-center justify-between border-b border-neutral-200 bg-neutral-50 px-3 py-2 text-xs text-neutral-500">
@@ -373,7 +416,7 @@ function AccountSelection({
           <span>{pluralize(selected.size, "account")} selected</span>
         </div>
         <ul className="divide-y divide-neutral-200">
-          {connection.accounts.map((account) => (
+          {accounts.accounts.map((account) => (
             <li key={account.id}>
               <label className={`flex items-start gap-3 px-3 py-2.5 text-sm ${account.is_manager ? "cursor-not-allowed opacity-70" : "cursor-pointer"}`}>
                 <input
@@ -400,7 +443,7 @@ function AccountSelection({
         <Button variant="secondary" size="sm" onClick={onCancel} disabled={save.isPending}>
           Cancel
         </Button>
-        <Button type="submit" size="sm" pending={save.isPending}>
+        <Button type="submit" size="sm" pending={save.isPending} disabled={!complete}>
           Save selection
         </Button>
       </div>

@@ -35,7 +35,7 @@ function fakeApi(api: Api) {
     if (path.endsWith("/connections") && request.method === "GET") {
       return json({ items: api.connections, needs_reconnect_count: api.connections.filter((c) => c.health === "needs_reconnect").length });
     }
-    if (path.endsWith("/ad-accounts/sync-status")) return json(api.status);
+    if (path.endsWith("/ad-accounts/sync-status")) return json({ items: api.status, next_cursor: null });
     return json({});
   });
 }
@@ -132,7 +132,7 @@ describe("ConnectionsScreen", () => {
         if (path.endsWith("/sync-status") && calls(fetchMock, "POST", "/sync").length > 0) {
           polls += 1;
           const last = polls < 2 ? run({ id: "run-2", status: "running" }) : run({ id: "run-2", status: "succeeded", finished_at: new Date().toISOString(), counts: { campaign: { created: 2, updated: 0, unchanged: 1, removed: 0 } } });
-          return json([summary({ entity_counts: { campaign: 3 }, last_run: last, last_succeeded_at: last.finished_at })]);
+          return json({ items: [summary({ entity_counts: { campaign: 3 }, last_run: last, last_succeeded_at: last.finished_at })], next_cursor: null });
         }
         return undefined;
       },
@@ -156,7 +156,7 @@ describe("ConnectionsScreen", () => {
         if (!path.endsWith("/sync-status")) return undefined;
         polls += 1;
         if (polls === 1) return json([]);
-        return json([summary({ entity_counts: { campaign: 4 }, last_run: run({ status: "succeeded", trigger: "connect", finished_at: new Date().toISOString() }), last_succeeded_at: new Date().toISOString() })]);
+        return json({ items: [summary({ entity_counts: { campaign: 4 }, last_run: run({ status: "succeeded", trigger: "connect", finished_at: new Date().toISOString() }), last_succeeded_at: new Date().toISOString() })], next_cursor: null });
       },
     });
     renderScreen("viewer");
@@ -189,6 +189,54 @@ describe("ConnectionsScreen", () => {
     const [put] = calls(fetchMock, "PUT", "/accounts");
     expect(await put!.json()).toEqual({ managed_account_ids: ["acc-2"] });
     await waitFor(() => expect(router.state.location.search).toEqual({}));
+  });
+
+  it("pages through connections, a manager login's accounts and the sync status instead of reading all at once", async () => {
+    const first = [account({ id: "acc-1", name: "Client 1", managed: true })];
+    const later = [account({ id: "acc-2", name: "Client 2" }), account({ id: "acc-3", name: "Client 3", managed: true })];
+    const mcc = connection({ id: "conn-9", accounts: first, account_count: 3, managed_account_count: 2, accounts_next_cursor: "acc-page-2" });
+    const other = connection({ id: "conn-2", platform: "meta", display_name: "Meta login", accounts: [] });
+    const fetchMock = fakeApi({
+      connections: [],
+      status: [],
+      handle: (request, path) => {
+        const query = new URL(request.url).searchParams;
+        if (request.method === "GET" && path.endsWith("/connections")) {
+          return query.get("cursor") === "conn-page-2"
+            ? json({ items: [other], next_cursor: null, needs_reconnect_count: 0 })
+            : json({ items: [mcc], next_cursor: "conn-page-2", needs_reconnect_count: 0 });
+        }
+        if (request.method === "GET" && path.endsWith("/connections/conn-9/accounts")) {
+          return query.get("cursor") === "acc-page-2" ? json({ items: [later[0]], next_cursor: "acc-page-3" }) : json({ items: [later[1]], next_cursor: null });
+        }
+        if (path.endsWith("/sync-status")) {
+          return query.get("cursor") === "status-2"
+            ? json({ items: [summary({ ad_account_id: "acc-3", last_run: null })], next_cursor: null })
+            : json({ items: [summary({ ad_account_id: "acc-1", last_run: null })], next_cursor: "status-2" });
+        }
+        if (request.method === "PUT" && path.endsWith("/connections/conn-9/accounts")) {
+          return json(connection({ id: "conn-9", accounts: first, account_count: 3, managed_account_count: 3, accounts_next_cursor: "acc-page-2" }));
+        }
+        return undefined;
+      },
+    });
+    renderScreen("manager");
+    const user = userEvent.setup();
+    expect(await screen.findByRole("region", { name: "Meta login" })).toBeInTheDocument();
+    const panel = screen.getByRole("region", { name: "ada@example.com" });
+    expect(within(panel).getByText("Showing 1 of 3 ad accounts")).toBeInTheDocument();
+    await waitFor(() => expect(calls(fetchMock, "GET", "/sync-status")).toHaveLength(2));
+    await user.click(within(panel).getByRole("button", { name: "Show more accounts" }));
+    expect(await within(panel).findByText("Client 2")).toBeInTheDocument();
+    expect(within(panel).queryByText("Client 3")).not.toBeInTheDocument();
+    // Choosing replaces the whole managed set: every remaining page is read first, keeping their managed accounts.
+    await user.click(within(panel).getByRole("button", { name: "Choose accounts of ada@example.com" }));
+    await user.click(await within(panel).findByRole("checkbox", { name: "Manage Client 2" }));
+    await user.click(within(panel).getByRole("button", { name: "Save selection" }));
+    expect(await screen.findByText(/adpilot manages 3 ad accounts of this login/)).toBeInTheDocument();
+    const [put] = calls(fetchMock, "PUT", "/accounts");
+    expect(((await put!.json()) as { managed_account_ids: string[] }).managed_account_ids.sort()).toEqual(["acc-1", "acc-2", "acc-3"]);
+    expect(calls(fetchMock, "GET", "/connections/conn-9/accounts").every((r) => new URL(r.url).searchParams.get("limit") === "100")).toBe(true);
   });
 
   it("disconnects after confirming", async () => {

@@ -1,10 +1,13 @@
-import { useEffect, useRef } from "react";
-import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
-import type { AccountSyncSummary, SyncRunRead, SyncRunStatus } from "./types";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { queryOptions, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { api } from "@/api/client";
+import type { AccountSyncSummary, AdAccountRead, ConnectionList, ConnectionRead, SyncRunRead, SyncRunStatus } from "./types";
 
 const CONNECTIONS = "/api/v1/orgs/{organization_id}/connections" as const;
+const CONNECTION_ACCOUNTS = "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts" as const;
 const SYNC_STATUS = "/api/v1/orgs/{organization_id}/ad-accounts/sync-status" as const;
+/** The server's largest page: lists are read page by page, never in one answer. */
+const PAGE_SIZE = 100;
 const ENTITIES = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities" as const;
 
 /** How often a screen asks again while a sync run is queued or running. */
@@ -14,13 +17,93 @@ export function isSyncInProgress(status: SyncRunStatus | null | undefined): bool
   return status === "queued" || status === "running";
 }
 
+/** Every connection of the organization, read page by page (each with the first page of its ad accounts). */
 export function connectionsQueryOptions(organizationId: string) {
-  return $api.queryOptions("get", CONNECTIONS, { params: { path: { organization_id: organizationId } } });
+  const path = { organization_id: organizationId };
+  return queryOptions({
+    queryKey: ["get", CONNECTIONS, { params: { path } }] as const,
+    queryFn: async ({ signal }): Promise<ConnectionList> => {
+      const items: ConnectionRead[] = [];
+      let needsReconnect = 0;
+      let cursor: string | undefined;
+      do {
+        const { data } = await api.GET(CONNECTIONS, { params: { path, query: { limit: PAGE_SIZE, cursor } }, signal });
+        if (!data) break;
+        items.push(...data.items);
+        needsReconnect = data.needs_reconnect_count;
+        cursor = data.next_cursor ?? undefined;
+      } while (cursor);
+      return { items, next_cursor: null, needs_reconnect_count: needsReconnect };
+    },
+  });
 }
 
 /** The organization's connections with their ad accounts (shared by the Connections page and the reconnect notice). */
 export function useConnections(organizationId: string, options: { enabled?: boolean } = {}) {
-  return $api.useQuery("get", CONNECTIONS, { params: { path: { organization_id: organizationId } } }, { enabled: options.enabled ?? true });
+  return useQuery({ ...connectionsQueryOptions(organizationId), enabled: options.enabled ?? true });
+}
+
+async function accountsPage(
+  organizationId: string,
+  connectionId: string,
+  cursor: string | null,
+): Promise<{ items: AdAccountRead[]; next_cursor: string | null }> {
+  const { data } = await api.GET(CONNECTION_ACCOUNTS, {
+    params: { path: { organization_id: organizationId, connection_id: connectionId }, query: { limit: PAGE_SIZE, cursor: cursor ?? undefined } },
+  });
+  return { items: data?.items ?? [], next_cursor: data?.next_cursor ?? null };
+}
+
+/**
+ * A connection's ad accounts: the first page comes with the connection, `loadMore` reads the next one and `loadAll`
+ * every remaining one (a Google manager login can reach thousands).
+ */
+export function useConnectionAccounts(organizationId: string, connection: ConnectionRead) {
+  const [extra, setExtra] = useState<AdAccountRead[]>([]);
+  const [cursor, setCursor] = useState<string | null>(connection.accounts_next_cursor);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const cursorRef = useRef(cursor);
+  const busy = useRef(false);
+
+  // A connection read again (after a refresh or a save) starts over from its first page.
+  useEffect(() => {
+    setExtra([]);
+    setCursor(connection.accounts_next_cursor);
+    cursorRef.current = connection.accounts_next_cursor;
+  }, [connection.accounts, connection.accounts_next_cursor]);
+
+  const load = useCallback(
+    async (all: boolean) => {
+      if (busy.current || cursorRef.current === null) return;
+      busy.current = true;
+      setLoading(true);
+      setError(null);
+      try {
+        do {
+          const page = await accountsPage(organizationId, connection.id, cursorRef.current);
+          cursorRef.current = page.next_cursor;
+          setExtra((current) => [...current, ...page.items]);
+          setCursor(cursorRef.current);
+        } while (all && cursorRef.current !== null);
+      } catch (caught) {
+        setError(caught);
+      } finally {
+        busy.current = false;
+        setLoading(false);
+      }
+    },
+    [organizationId, connection.id],
+  );
+
+  return {
+    accounts: extra.length > 0 ? [...connection.accounts, ...extra] : connection.accounts,
+    complete: cursor === null,
+    loading,
+    error,
+    loadMore: useCallback(() => load(false), [load]),
+    loadAll: useCallback(() => load(true), [load]),
+  };
 }
 
 /** While managed accounts wait for their first run (queued by the server a moment after they were chosen). */
@@ -32,26 +115,41 @@ export const FIRST_SYNC_WAIT_MS = 5 * 60_000;
  * Entity counts and the latest sync run of every managed ad account. Polls while a run is queued or running, and
  * while one of `managedAccountIds` has no run yet (its first sync is queued as a job and appears when it starts).
  */
+function syncStatusKey(organizationId: string) {
+  return ["get", SYNC_STATUS, { params: { path: { organization_id: organizationId } } }] as const;
+}
+
 export function useSyncStatus(organizationId: string, managedAccountIds: readonly string[] = []) {
   const waitingSince = useRef<number | null>(null);
-  return $api.useQuery(
-    "get",
-    SYNC_STATUS,
-    { params: { path: { organization_id: organizationId } } },
-    {
-      refetchInterval: (query) => {
-        const data = query.state.data;
-        if (data?.some((s) => isSyncInProgress(s.last_run?.status))) return SYNC_POLL_MS;
-        const waiting = managedAccountIds.some((id) => !data?.find((s) => s.ad_account_id === id)?.last_run);
-        if (!waiting) {
-          waitingSince.current = null;
-          return false;
-        }
-        waitingSince.current ??= Date.now();
-        return Date.now() - waitingSince.current < FIRST_SYNC_WAIT_MS ? FIRST_SYNC_POLL_MS : false;
-      },
+  return useQuery({
+    queryKey: syncStatusKey(organizationId),
+    // Every managed account's summary, read page by page.
+    queryFn: async ({ signal }): Promise<AccountSyncSummary[]> => {
+      const summaries: AccountSyncSummary[] = [];
+      let cursor: string | undefined;
+      do {
+        const { data } = await api.GET(SYNC_STATUS, {
+          params: { path: { organization_id: organizationId }, query: { limit: PAGE_SIZE, cursor } },
+          signal,
+        });
+        if (!data) break;
+        summaries.push(...data.items);
+        cursor = data.next_cursor ?? undefined;
+      } while (cursor);
+      return summaries;
     },
-  );
+    refetchInterval: (query) => {
+      const data = query.state.data;
+      if (data?.some((s) => isSyncInProgress(s.last_run?.status))) return SYNC_POLL_MS;
+      const waiting = managedAccountIds.some((id) => !data?.find((s) => s.ad_account_id === id)?.last_run);
+      if (!waiting) {
+        waitingSince.current = null;
+        return false;
+      }
+      waitingSince.current ??= Date.now();
+      return Date.now() - waitingSince.current < FIRST_SYNC_WAIT_MS ? FIRST_SYNC_POLL_MS : false;
+    },
+  });
 }
 
 export function invalidateConnections(queryClient: QueryClient) {
@@ -67,8 +165,7 @@ export function invalidateEntities(queryClient: QueryClient) {
 
 /** Put a run just queued into the cached sync status at once, so the page shows progress (and starts polling). */
 export function rememberRun(queryClient: QueryClient, organizationId: string, run: SyncRunRead) {
-  const key = $api.queryOptions("get", SYNC_STATUS, { params: { path: { organization_id: organizationId } } }).queryKey;
-  queryClient.setQueryData<AccountSyncSummary[]>(key, (current) => {
+  queryClient.setQueryData<AccountSyncSummary[]>(syncStatusKey(organizationId), (current) => {
     if (!current) return current;
     const known = current.some((s) => s.ad_account_id === run.ad_account_id);
     const next = current.map((s) => (s.ad_account_id === run.ad_account_id ? { ...s, last_run: run } : s));

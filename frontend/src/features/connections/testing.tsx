@@ -40,6 +40,9 @@ export function connection(overrides: Partial<ConnectionRead> = {}): ConnectionR
     refreshed_at: null,
     created_at: "2026-01-01T00:00:00Z",
     accounts: [account()],
+    account_count: overrides.accounts?.length ?? 1,
+    managed_account_count: (overrides.accounts ?? [account()]).filter((a) => a.managed).length,
+    accounts_next_cursor: null,
     ...overrides,
   };
 }
