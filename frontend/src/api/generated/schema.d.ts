@@ -1243,6 +1243,16 @@ export interface components {
             name: string;
             platform: components["schemas"]["Platform"];
             running: components["schemas"]["RunningSyncRead"] | null;
+            /**
+             * Synced Since
+             * @description Synced coverage: the first day of the newest run of contiguous days the metrics sync wrote (the account's time zone); null if it never synced.
+             */
+            synced_since: string | null;
+            /**
+             * Synced Until
+             * @description Synced coverage: its last day.
+             */
+            synced_until: string | null;
         };
         /** AccountSyncSummary */
         AccountSyncSummary: {
@@ -1393,6 +1403,11 @@ export interface components {
              * @description Pass back as cursor for the next page; null on the last.
              */
             next_cursor: string | null;
+            /**
+             * Not Synced
+             * @description Accounts that miss days of the range or the comparison period: the figures that include them are null.
+             */
+            not_synced: components["schemas"]["NotSyncedRead"][];
             range: components["schemas"]["RangeRead"];
             /** Rows */
             rows: components["schemas"]["BreakdownRowRead"][];
@@ -1406,7 +1421,8 @@ export interface components {
         BreakdownRowRead: {
             key: components["schemas"]["BreakdownKeyRead"];
             previous: components["schemas"]["TotalsRead"] | null;
-            totals: components["schemas"]["TotalsRead"];
+            /** @description Null when the row's account has not synced every day of the range. */
+            totals: components["schemas"]["TotalsRead"] | null;
         };
         /**
          * BreakdownSort
@@ -1916,6 +1932,35 @@ export interface components {
              * Format: date
              */
             until: string;
+        };
+        /**
+         * NotSyncedRead
+         * @description An account whose synced days do not reach back to the first day of the range or the comparison period.
+         */
+        NotSyncedRead: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Ad Account Name */
+            ad_account_name: string;
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "range" | "comparison";
+            platform: components["schemas"]["Platform"];
+            /**
+             * Reason
+             * @description For people, e.g. "Shop EU: not synced before 8 Sep 2026".
+             */
+            reason: string;
+            /**
+             * Synced Since
+             * @description The account's first synced day; null if it never synced.
+             */
+            synced_since: string | null;
         };
         /** OrganizationCreate */
         OrganizationCreate: {
@@ -2485,7 +2530,8 @@ export interface components {
              * @description First day of the period inside the range (a partial edge is clipped).
              */
             period_start: string;
-            totals: components["schemas"]["TotalsRead"];
+            /** @description Null when an account has not synced every day of the period. */
+            totals: components["schemas"]["TotalsRead"] | null;
         };
         /** SessionList */
         SessionList: {
@@ -2537,10 +2583,16 @@ export interface components {
             currency: string;
             /** Missing Rates */
             missing_rates: components["schemas"]["MissingRateRead"][];
-            /** @description The comparison period's totals; null without compare. */
+            /**
+             * Not Synced
+             * @description Accounts that miss days of the range or the comparison period: the figures that include them are null.
+             */
+            not_synced: components["schemas"]["NotSyncedRead"][];
+            /** @description The comparison period's totals; null without compare, or when an account has not synced every day of it (see not_synced). */
             previous: components["schemas"]["TotalsRead"] | null;
             range: components["schemas"]["RangeRead"];
-            totals: components["schemas"]["TotalsRead"];
+            /** @description Null when an account has not synced every day of the range. */
+            totals: components["schemas"]["TotalsRead"] | null;
         };
         /** SyncRunRead */
         SyncRunRead: {
@@ -2599,6 +2651,11 @@ export interface components {
             granularity: components["schemas"]["Granularity"];
             /** Missing Rates */
             missing_rates: components["schemas"]["MissingRateRead"][];
+            /**
+             * Not Synced
+             * @description Accounts that miss days of the range or the comparison period: the figures that include them are null.
+             */
+            not_synced: components["schemas"]["NotSyncedRead"][];
             /**
              * Points
              * @description Every period of the range, in order (zeros where nothing ran).

@@ -91,6 +91,27 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     expect(screen.getByRole("link", { name: "Add exchange rates" })).toHaveAttribute("href", `/orgs/${ORG_ID}/exchange-rates`);
   });
 
+  it("says a period is not synced instead of showing zeros or a -100 % change", async () => {
+    const gap = { ad_account_id: "00000000-0000-4000-8000-0000000000a1", ad_account_name: "Acme Shop", platform: "google" as const, synced_since: "2026-09-08" };
+    fakeApi({
+      summary: () => summary({ previous: null, not_synced: [{ ...gap, period: "comparison", reason: "Acme Shop: not synced before 8 Sep 2026" }] }),
+    });
+    renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
+    await waitFor(() => expect(within(card("Spend")).getByText(/Not synced before Sep 8, 2026/)).toBeInTheDocument());
+    expect(within(card("Spend")).queryByText(/-100/)).not.toBeInTheDocument();
+    expect(screen.getByText("Some figures are not available (—)")).toBeInTheDocument();
+    expect(screen.getByText(/not synced before Sep 8, 2026, so the comparison period has no complete total/)).toBeInTheDocument();
+  });
+
+  it("shows a dash with the reason when the range itself is not synced", async () => {
+    const gap = { ad_account_id: "00000000-0000-4000-8000-0000000000a1", ad_account_name: "Acme Shop", platform: "google" as const, synced_since: "2026-10-30" };
+    fakeApi({
+      summary: () => summary({ totals: null, previous: null, not_synced: [{ ...gap, period: "range", reason: "" }, { ...gap, period: "comparison", reason: "" }] }),
+    });
+    renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
+    await waitFor(() => expect(within(card("Spend")).getByTitle("Not synced before Oct 30, 2026")).toHaveTextContent("—"));
+  });
+
   it("keeps the date range and comparison in the URL", async () => {
     const fetchMock = fakeApi();
     const { router } = renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });

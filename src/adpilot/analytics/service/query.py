@@ -14,7 +14,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -39,6 +39,7 @@ from adpilot.analytics.schemas.query import (
     Granularity,
     Preset,
 )
+from adpilot.analytics.service.store import SyncedRange, metrics_store
 from adpilot.campaigns import entity_sync_service
 from adpilot.connections import AdAccountInfo, ConnectionHealth, connection_service
 from adpilot.core.errors import AppError
@@ -63,6 +64,7 @@ __all__ = [
     "Granularity",
     "InvalidAnalyticsQuery",
     "MissingRate",
+    "NotSynced",
     "Pacing",
     "PacingHour",
     "PacingRow",
@@ -280,19 +282,39 @@ class MissingRate:
 
 
 @dataclass(frozen=True)
+class NotSynced:
+    """An account whose synced days do not reach back to the first day of a period (``range`` or
+    ``comparison``): the figures that include it there are null, never a short sum."""
+
+    ad_account_id: UUID
+    ad_account_name: str
+    platform: Platform
+    period: str
+    synced_since: date | None
+
+    @property
+    def reason(self) -> str:
+        if self.synced_since is None:
+            return f"{self.ad_account_name}: not synced yet"
+        day = self.synced_since
+        return f"{self.ad_account_name}: not synced before {day.day} {day:%b %Y}"
+
+
+@dataclass(frozen=True)
 class Summary:
     range: DateRange
     currency: str
-    totals: Totals
+    totals: Totals | None
     previous: Totals | None
     missing_rates: list[MissingRate]
+    not_synced: list[NotSynced] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SeriesPoint:
     period_start: date
     period_end: date
-    totals: Totals
+    totals: Totals | None
 
 
 @dataclass(frozen=True)
@@ -303,6 +325,7 @@ class TimeSeries:
     points: list[SeriesPoint]
     previous_points: list[SeriesPoint] | None
     missing_rates: list[MissingRate]
+    not_synced: list[NotSynced] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -320,7 +343,7 @@ class BreakdownKey:
 @dataclass(frozen=True)
 class BreakdownRow:
     key: BreakdownKey
-    totals: Totals
+    totals: Totals | None
     previous: Totals | None
 
 
@@ -333,6 +356,7 @@ class Breakdown:
     total_count: int
     next_cursor: str | None
     missing_rates: list[MissingRate]
+    not_synced: list[NotSynced] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -385,6 +409,8 @@ class AccountFreshness:
     last_synced_at: datetime | None
     running: RunningSync | None
     last_error: str | None
+    synced_since: date | None = None
+    synced_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -406,6 +432,37 @@ class _Context:
     accounts: dict[UUID, AdAccountInfo]
     where: RowFilter
     range: DateRange
+    # The accounts whose numbers the query sums (the filters' platforms and accounts; managed, or synced once).
+    scope: tuple[AdAccountInfo, ...] = ()
+    synced: dict[UUID, SyncedRange] = field(default_factory=dict)
+
+    def unsynced(self, since: date, until: date, accounts: Iterable[AdAccountInfo] | None = None) -> list[UUID]:
+        """The accounts (of the scope, or those given) that have not synced every day from ``since`` on."""
+        found: list[UUID] = []
+        for account in self.scope if accounts is None else accounts:
+            synced = self.synced.get(account.id)
+            if synced is None or since < synced.first_day:
+                found.append(account.id)
+        return found
+
+    def not_synced(self, period: str, since: date, until: date) -> list[NotSynced]:
+        return [
+            NotSynced(
+                account,
+                self.accounts[account].name,
+                self.accounts[account].platform,
+                period,
+                self.synced[account].first_day if account in self.synced else None,
+            )
+            for account in self.unsynced(since, until)
+        ]
+
+    def gaps(self) -> list[NotSynced]:
+        """The accounts that miss days of the range, then of the comparison period."""
+        found = self.not_synced("range", self.range.since, self.range.until)
+        if self.range.compare_since is not None and self.range.compare_until is not None:
+            found += self.not_synced("comparison", self.range.compare_since, self.range.compare_until)
+        return found
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -495,6 +552,28 @@ def _convert(amount: int, rate: Decimal | None) -> int | None:
     return int((Decimal(amount) * rate).to_integral_value(ROUND_HALF_UP))
 
 
+def _synced_totals(context: _Context, bucket: Bucket, found: dict[tuple[int, int], Numbers]) -> Totals | None:
+    """A period's totals, or null when an account of the scope has not synced all of its days."""
+    if context.unsynced(bucket.since, bucket.until):
+        return None
+    return Totals.of(found.get((bucket.period, bucket.index)))
+
+
+def _row_totals(
+    context: _Context, bucket: Bucket, platform: str, ad_account_id: UUID | None, numbers: Numbers | None
+) -> Totals | None:
+    """A breakdown row's totals, or null when the row's account (a platform row: its accounts) has not synced
+    all of the period's days."""
+    accounts = (
+        [context.accounts[ad_account_id]]
+        if ad_account_id is not None and ad_account_id in context.accounts
+        else [a for a in context.scope if a.platform.value == platform]
+    )
+    if context.unsynced(bucket.since, bucket.until, accounts):
+        return None
+    return Totals.of(numbers)
+
+
 class AnalyticsQueryService:
     async def summary(
         self, session: AsyncSession, organization_id: UUID, query: AnalyticsQuery, *, now: datetime | None = None
@@ -508,9 +587,10 @@ class AnalyticsQueryService:
         return Summary(
             range=context.range,
             currency=context.currency,
-            totals=Totals.of(found.get((0, 0))),
-            previous=Totals.of(found.get((1, 0))) if len(buckets) > 1 else None,
+            totals=_synced_totals(context, buckets[0], found),
+            previous=_synced_totals(context, buckets[1], found) if len(buckets) > 1 else None,
             missing_rates=_gaps(gaps),
+            not_synced=context.gaps(),
         )
 
     async def timeseries(
@@ -533,9 +613,7 @@ class AnalyticsQueryService:
 
         def points(period: int) -> list[SeriesPoint]:
             return [
-                SeriesPoint(b.since, b.until, Totals.of(found.get((period, b.index))))
-                for b in buckets
-                if b.period == period
+                SeriesPoint(b.since, b.until, _synced_totals(context, b, found)) for b in buckets if b.period == period
             ]
 
         return TimeSeries(
@@ -545,6 +623,7 @@ class AnalyticsQueryService:
             points=points(0),
             previous_points=points(1) if query.compare is not Compare.none else None,
             missing_rates=_gaps(gaps),
+            not_synced=context.gaps(),
         )
 
     async def breakdown(
@@ -630,8 +709,10 @@ class AnalyticsQueryService:
                     status=row.status,
                     native_currency=row.native_currency,
                 ),
-                totals=Totals.of(row.current),
-                previous=Totals.of(row.previous) if len(buckets) > 1 else None,
+                totals=_row_totals(context, buckets[0], row.platform, row.ad_account_id, row.current),
+                previous=_row_totals(context, buckets[1], row.platform, row.ad_account_id, row.previous)
+                if len(buckets) > 1
+                else None,
             )
             for row in rows
         ]
@@ -644,6 +725,7 @@ class AnalyticsQueryService:
             total_count=total,
             next_cursor=_encode_cursor(following, fingerprint) if following < total and result else None,
             missing_rates=_gaps(gaps),
+            not_synced=context.gaps(),
         )
 
     async def pacing(
@@ -729,6 +811,7 @@ class AnalyticsQueryService:
         accounts = await connection_service.list_managed_accounts(session, organization_id)
         health = await connection_service.connection_health(session, organization_id)
         states = await QueryRepository(session).sync_states(organization_id, [a.id for a in accounts])
+        coverage = await metrics_store.synced_ranges(session, organization_id)
         result: list[AccountFreshness] = []
         for account in accounts:
             state = states.get(account.id)
@@ -750,6 +833,8 @@ class AnalyticsQueryService:
                     last_error=state.last_error
                     if state is not None and state.last_status in ("failed", "deferred")
                     else None,
+                    synced_since=coverage[account.id].first_day if account.id in coverage else None,
+                    synced_until=coverage[account.id].last_day if account.id in coverage else None,
                 )
             )
         synced = [a.last_synced_at for a in result if a.last_synced_at is not None]
@@ -779,7 +864,15 @@ class AnalyticsQueryService:
             foreign_account_ids=tuple(sorted(a.id for a in foreign)),
             foreign_currencies=tuple(sorted({a.currency for a in foreign})),
         )
-        return _Context(organization_id, currency, today, accounts, where, resolve_range(query, today))
+        synced = await metrics_store.synced_ranges(session, organization_id)
+        scope = tuple(
+            a
+            for a in accounts.values()
+            if ((a.managed and a.connection_id is not None) or a.id in synced)
+            and (not query.platforms or a.platform in query.platforms)
+            and (not query.ad_account_ids or a.id in query.ad_account_ids)
+        )
+        return _Context(organization_id, currency, today, accounts, where, resolve_range(query, today), scope, synced)
 
 
 analytics_query_service = AnalyticsQueryService()
