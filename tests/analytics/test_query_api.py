@@ -62,6 +62,7 @@ class TestParameters:
             "until": "2024-02-29",
             "compare_since": "2023-02-01",
             "compare_until": "2023-02-28",
+            "partial": False,
         }
         assert set(body["totals"]) == {
             "impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros", "ctr", "cpc_micros",

@@ -2232,6 +2232,11 @@ export interface components {
             /** Compare Until */
             compare_until: string | null;
             /**
+             * Partial
+             * @description The range includes today, whose numbers are still growing: a comparison is made at the same hour of the day before (today against yesterday) or held back (previous null), never against whole days.
+             */
+            partial: boolean;
+            /**
              * Since
              * Format: date
              */

@@ -112,6 +112,13 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     await waitFor(() => expect(within(card("Spend")).getByTitle("Not synced before Oct 30, 2026")).toHaveTextContent("—"));
   });
 
+  it("holds back the change of a period still in progress instead of comparing it with a whole one", async () => {
+    fakeApi({ summary: () => summary({ previous: null, range: { since: "2026-11-01", until: "2026-11-22", compare_since: "2026-10-10", compare_until: "2026-10-31", partial: true } }) });
+    renderAt(<DashboardScreen />, { path: PATH, url: `${BASE}?preset=this_month`, role: "viewer" });
+    await waitFor(() => expect(within(card("Conversions")).getByText("Period in progress")).toBeInTheDocument());
+    expect(within(card("Conversions")).getByTitle(/today is not over/)).toHaveTextContent("vs previous period");
+  });
+
   it("keeps the date range and comparison in the URL", async () => {
     const fetchMock = fakeApi();
     const { router } = renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });

@@ -47,10 +47,13 @@ function Delta({ def, summary, compare }: { def: MetricDef; summary: Summary; co
   const versus = `vs ${COMPARE_LABELS[compare]}`;
   if (change === null) {
     const notSynced = notSyncedReason(summary.not_synced, summary.previous === null ? "comparison" : "range");
+    const heldBack = summary.previous === null && !notSynced && summary.range.partial;
     const why =
       notSynced && (summary.previous === null || summary.totals === null)
         ? `${notSynced.toLowerCase()} (${summary.previous === null ? "comparison period" : "this period"})`
-        : current === null
+        : heldBack
+          ? "today is not over: a part of a period is not compared with a whole one"
+          : current === null
           ? "no value in this period"
           : previous === null
             ? "no value in the comparison period"
@@ -61,6 +64,7 @@ function Delta({ def, summary, compare }: { def: MetricDef; summary: Summary; co
         <span className="sr-only">No change to show ({why}) </span>
         {versus}
         {notSynced && summary.previous === null && <span className="block">{notSynced}</span>}
+        {heldBack && <span className="block">Period in progress</span>}
       </p>
     );
   }

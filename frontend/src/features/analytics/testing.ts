@@ -33,7 +33,7 @@ export const ZERO: Totals = {
   conversion_rate: null,
 };
 
-const RANGE = { since: "2026-10-23", until: "2026-11-21", compare_since: "2026-09-23", compare_until: "2026-10-22" };
+const RANGE = { since: "2026-10-23", until: "2026-11-21", compare_since: "2026-09-23", compare_until: "2026-10-22", partial: false };
 
 export function summary(overrides: Partial<Summary> = {}): Summary {
   return { range: RANGE, currency: "USD", totals: totals(), previous: totals({ spend_micros: 10_000_000 }), missing_rates: [], not_synced: [], ...overrides };

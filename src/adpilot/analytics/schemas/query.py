@@ -112,6 +112,10 @@ class RangeRead(BaseModel):
     until: date
     compare_since: date | None
     compare_until: date | None
+    partial: bool = Field(
+        description="The range includes today, whose numbers are still growing: a comparison is made at the same "
+        "hour of the day before (today against yesterday) or held back (previous null), never against whole days."
+    )
 
 
 class MissingRateRead(BaseModel):

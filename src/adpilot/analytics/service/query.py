@@ -175,6 +175,8 @@ class DateRange:
     until: date
     compare_since: date | None = None
     compare_until: date | None = None
+    # The range includes today (in the organization's time zone): its last day is not over.
+    partial: bool = False
 
     @property
     def days(self) -> int:
@@ -187,12 +189,13 @@ def resolve_range(query: AnalyticsQuery, today: date) -> DateRange:
         since, until = query.since, query.until
     else:
         since, until = _preset(query.preset, today)
+    partial = since <= today <= until
     if query.compare is Compare.previous_period:
         days = (until - since).days + 1
-        return DateRange(since, until, since - timedelta(days=days), since - timedelta(days=1))
+        return DateRange(since, until, since - timedelta(days=days), since - timedelta(days=1), partial)
     if query.compare is Compare.previous_year:
-        return DateRange(since, until, previous_year_day(since), previous_year_day(until))
-    return DateRange(since, until)
+        return DateRange(since, until, previous_year_day(since), previous_year_day(until), partial)
+    return DateRange(since, until, partial=partial)
 
 
 def _preset(preset: Preset, today: date) -> tuple[date, date]:
@@ -552,6 +555,11 @@ def _convert(amount: int, rate: Decimal | None) -> int | None:
     return int((Decimal(amount) * rate).to_integral_value(ROUND_HALF_UP))
 
 
+def _has_today(context: _Context, bucket: Bucket) -> bool:
+    """The period includes today (the organization's), whose numbers are still growing."""
+    return bucket.since <= context.today <= bucket.until
+
+
 def _synced_totals(context: _Context, bucket: Bucket, found: dict[tuple[int, int], Numbers]) -> Totals | None:
     """A period's totals, or null when an account of the scope has not synced all of its days."""
     if context.unsynced(bucket.since, bucket.until):
@@ -584,11 +592,18 @@ class AnalyticsQueryService:
         repository = QueryRepository(session)
         source = _source(query)
         found, gaps = await repository.totals(context.where, source, buckets)
+        previous: Totals | None = None
+        if len(buckets) > 1 and not context.unsynced(buckets[1].since, buckets[1].until):
+            if not _has_today(context, buckets[0]):
+                previous = _synced_totals(context, buckets[1], found)
+            elif query.compare is Compare.previous_period and buckets[0].since == buckets[0].until:
+                # Today so far against yesterday up to the same hour (hourly numbers), never all of yesterday.
+                previous = await self._yesterday_so_far(repository, context, now)
         return Summary(
             range=context.range,
             currency=context.currency,
             totals=_synced_totals(context, buckets[0], found),
-            previous=_synced_totals(context, buckets[1], found) if len(buckets) > 1 else None,
+            previous=previous,
             missing_rates=_gaps(gaps),
             not_synced=context.gaps(),
         )
@@ -611,9 +626,18 @@ class AnalyticsQueryService:
         source = _source(query)
         found, gaps = await repository.totals(context.where, source, buckets)
 
+        # A period that includes today is not over: its comparison is held back (a part is not compared with a whole).
+        partial = {b.index for b in buckets if b.period == 0 and _has_today(context, b)}
+
         def points(period: int) -> list[SeriesPoint]:
             return [
-                SeriesPoint(b.since, b.until, _synced_totals(context, b, found)) for b in buckets if b.period == period
+                SeriesPoint(
+                    b.since,
+                    b.until,
+                    None if period == 1 and b.index in partial else _synced_totals(context, b, found),
+                )
+                for b in buckets
+                if b.period == period
             ]
 
         return TimeSeries(
@@ -711,7 +735,7 @@ class AnalyticsQueryService:
                 ),
                 totals=_row_totals(context, buckets[0], row.platform, row.ad_account_id, row.current),
                 previous=_row_totals(context, buckets[1], row.platform, row.ad_account_id, row.previous)
-                if len(buckets) > 1
+                if len(buckets) > 1 and not _has_today(context, buckets[0])
                 else None,
             )
             for row in rows
@@ -839,6 +863,42 @@ class AnalyticsQueryService:
             )
         synced = [a.last_synced_at for a in result if a.last_synced_at is not None]
         return Freshness(data_as_of=min(synced) if synced else None, accounts=result)
+
+    async def _yesterday_so_far(
+        self, repository: QueryRepository, context: _Context, now: datetime | None
+    ) -> Totals | None:
+        """Yesterday's numbers up to the hour each account's today has reached (its own time zone), from the hourly
+        store; None (held back) when an account that has reached today has no hours of yesterday to cut."""
+        moment = now or utcnow()
+        yesterday = context.today - timedelta(days=1)
+        cuts: list[tuple[UUID, date, int]] = []
+        for account in context.scope:
+            local = moment.astimezone(_zone(account.time_zone))
+            # Ahead of the organization: the day is over for it; behind: it has not begun.
+            last = 23 if local.date() > context.today else -1 if local.date() < context.today else local.hour
+            cuts.append((account.id, yesterday, last))
+        found = await repository.hours_through(context.where, cuts)
+        rates = await repository.rates_on(
+            context.organization_id,
+            context.currency,
+            sorted({(currency, yesterday) for currency, _, _ in found.values() if currency}),
+        )
+        impressions, clicks, conversions = 0, 0, Decimal(0)
+        spend: int | None = 0
+        value: int | None = 0
+        for account_id, _, last in cuts:
+            currency, numbers, has_hours = found.get((account_id, yesterday), ("", Numbers(), False))
+            if last >= 0 and not has_hours:
+                return None
+            rate = Decimal(1) if currency in ("", context.currency) else rates.get((currency, yesterday))
+            converted_spend = _convert(numbers.spend_micros or 0, rate)
+            converted_value = _convert(numbers.conversion_value_micros or 0, rate)
+            spend = None if spend is None or converted_spend is None else spend + converted_spend
+            value = None if value is None or converted_value is None else value + converted_value
+            impressions += numbers.impressions
+            clicks += numbers.clicks
+            conversions += numbers.conversions
+        return Totals(impressions, clicks, spend, conversions, value)
 
     async def _context(
         self, session: AsyncSession, organization_id: UUID, query: AnalyticsQuery, now: datetime | None
