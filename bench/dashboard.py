@@ -333,6 +333,8 @@ async def generate(
             repository = StoreRepository(session)
             for account in organization.accounts:
                 await repository.rebuild_rollups(organization.id, account.id, first_day, END, REPORTING_CURRENCY)
+                # Every generated day counts as synced, as the metrics sync's windows would have recorded it.
+                await repository.record_synced(organization.id, account.id, first_day, END, datetime.now(UTC))
     step(f"rollups rebuilt by the product's rebuild ({time.monotonic() - started:.0f} s)")
     connection = await asyncpg.connect(to_libpq_url(superuser_url))
     try:
@@ -489,6 +491,7 @@ async def product_answer(database: Database, organization_id: UUID, query: str, 
         if query == "summary":
             summary = await analytics_query_service.summary(session, organization_id, analytics)
             t = summary.totals
+            assert t is not None, summary.not_synced  # every generated day is synced
             return [_numbers(t.impressions, t.clicks, t.conversions, t.spend_micros, t.conversion_value_micros)]
         if query == "timeseries":
             series = await analytics_query_service.timeseries(session, organization_id, analytics, Granularity.day)
@@ -499,7 +502,7 @@ async def product_answer(database: Database, organization_id: UUID, query: str, 
                 )
                 for p in series.points
                 for t in (p.totals,)
-                if t.impressions or t.clicks or t.spend_micros or t.conversions
+                if t is not None and (t.impressions or t.clicks or t.spend_micros or t.conversions)
             ]
         breakdown = await analytics_query_service.breakdown(
             session, organization_id, analytics, Dimension.campaign, sort="-spend", limit=50
@@ -520,6 +523,7 @@ async def product_answer(database: Database, organization_id: UUID, query: str, 
                 ),
             )
             for r in breakdown.rows
+            if r.totals is not None
         ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
+from uuid import uuid4
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -130,3 +132,81 @@ class TestJobQueues:
             "analytics.send_report": "reports",
             "notifications.send_mail": "interactive",
         }
+
+
+class TestSyncedCoverageFromRuns:
+    def test_the_succeeded_runs_become_the_accounts_synced_days(self, fresh_owner_url: str) -> None:
+        """Migration 0011 derives each account's synced days from its succeeded metric sync runs."""
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        migrate.downgrade(fresh_owner_url, "0009")
+        organization, connection, account = uuid4(), uuid4(), uuid4()
+        engine = create_engine(psycopg(fresh_owner_url))
+        with engine.begin() as c:
+            c.execute(text("SELECT set_config('app.organization_id', :org, true)"), {"org": str(organization)})
+            c.execute(
+                text(
+                    "INSERT INTO organizations (id, name, require_mfa, is_demo, created_at) "
+                    "VALUES (:org, 'Shop', false, false, now())"
+                ),
+                {"org": organization},
+            )
+            c.execute(
+                text(
+                    "INSERT INTO platform_connections (id, organization_id, platform, subject, display_name, "
+                    "credentials_ciphertext, health, consecutive_failures, created_at, updated_at, health_changed_at) "
+                    "VALUES (:id, :org, 'google', 's', 'Login', '\\x00', 'ok', 0, now(), now(), now())"
+                ),
+                {"id": connection, "org": organization},
+            )
+            c.execute(
+                text(
+                    "INSERT INTO ad_accounts (id, organization_id, connection_id, platform, platform_account_id, "
+                    "name, currency, time_zone, is_manager, platform_active, managed, created_at, updated_at) "
+                    "VALUES (:id, :org, :connection, 'google', '123', 'Shop', 'USD', 'UTC', false, true, true, "
+                    "now(), now())"
+                ),
+                {"id": account, "org": organization, "connection": connection},
+            )
+            runs = [
+                ("backfill", "succeeded", "2026-01-01", "2026-03-31"),
+                ("recent", "succeeded", "2026-03-25", "2026-04-01"),
+                ("recent", "failed", "2026-04-02", "2026-04-08"),  # never written: not synced
+                ("recent", "succeeded", "2026-04-10", "2026-04-16"),  # after a gap
+            ]
+            for scope, status, since, until in runs:
+                c.execute(
+                    text(
+                        "INSERT INTO metric_sync_runs (id, organization_id, ad_account_id, scope, trigger, status, "
+                        "since, until, days_total, days_done, rows_written, queued_at, attempts) "
+                        "VALUES (:id, :org, :account, :scope, 'schedule', :status, :since, :until, 0, 0, 0, now(), 1)"
+                    ),
+                    {
+                        "id": uuid4(),
+                        "org": organization,
+                        "account": account,
+                        "scope": scope,
+                        "status": status,
+                        "since": date.fromisoformat(since),
+                        "until": date.fromisoformat(until),
+                    },
+                )
+        migrate.upgrade(fresh_owner_url, "adpilot_app")
+        with engine.begin() as c:
+            c.execute(text("SELECT set_config('app.organization_id', :org, true)"), {"org": str(organization)})
+            ranges = c.execute(
+                text(
+                    "SELECT lower(r), upper(r) - 1 FROM metric_sync_coverage, unnest(synced_days) AS u(r) "
+                    "WHERE ad_account_id = :account ORDER BY 1"
+                ),
+                {"account": account},
+            ).all()
+            # The runs' row-level security is forced again after the migration read them.
+            forced = c.execute(
+                text("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'metric_sync_runs'")
+            ).scalar()
+        engine.dispose()
+        assert [tuple(r) for r in ranges] == [
+            (date(2026, 1, 1), date(2026, 4, 1)),
+            (date(2026, 4, 10), date(2026, 4, 16)),
+        ]
+        assert forced is True

@@ -56,12 +56,13 @@ class TestParameters:
         )
         assert response.status_code == 200, response.text
         body = response.json()
-        assert set(body) == {"range", "currency", "totals", "previous", "missing_rates"}
+        assert set(body) == {"range", "currency", "totals", "previous", "missing_rates", "not_synced"}
         assert body["range"] == {
             "since": "2024-02-01",
             "until": "2024-02-29",
             "compare_since": "2023-02-01",
             "compare_until": "2023-02-28",
+            "partial": False,
         }
         assert set(body["totals"]) == {
             "impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros", "ctr", "cpc_micros",
@@ -69,7 +70,9 @@ class TestParameters:
         }  # fmt: skip
         expected = data.expected(date(2024, 2, 1), date(2024, 2, 29)).as_totals()
         assert {key: body["totals"][key] for key in expected} == expected
-        assert body["previous"]["impressions"] == 0 and body["previous"]["ctr"] is None
+        # The data starts in 2024: the previous year is not synced, so it is null with the reason, not zeros.
+        assert body["previous"] is None
+        assert [(g["period"], g["synced_since"]) for g in body["not_synced"]] == [("comparison", "2024-01-01")]
         assert isinstance(body["totals"]["conversions"], float)
 
     async def test_repeatable_filters(self, client: httpx.AsyncClient, world: OrgWorld, data: World) -> None:

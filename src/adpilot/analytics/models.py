@@ -25,7 +25,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import DATEMULTIRANGE, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import LargeBinary
 
@@ -203,6 +203,22 @@ class MetricsHourly(_Numbers, Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (CheckConstraint("hour BETWEEN 0 AND 23", name="hour"),)
+
+
+class MetricSyncCoverage(Base):
+    """The days of an ad account that a metrics sync wrote (stat days in the account's time zone).
+
+    A window written through the store counts as synced, every day of it, rows or none: a day with no rows then
+    truly had no numbers. Windows are added to the multirange as they are written, in any order, so a backfill
+    that resumes after a failure or a history extension that runs later only grows it.
+    """
+
+    __tablename__ = "metric_sync_coverage"
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    ad_account_id: Mapped[uuid.UUID] = _ad_account()
+    synced_days: Mapped[Any] = mapped_column(DATEMULTIRANGE)
+    updated_at: Mapped[datetime]
 
 
 class MetricEntity(Base):

@@ -1254,6 +1254,16 @@ export interface components {
             name: string;
             platform: components["schemas"]["Platform"];
             running: components["schemas"]["RunningSyncRead"] | null;
+            /**
+             * Synced Since
+             * @description Synced coverage: the first day of the newest run of contiguous days the metrics sync wrote (the account's time zone); null if it never synced.
+             */
+            synced_since: string | null;
+            /**
+             * Synced Until
+             * @description Synced coverage: its last day.
+             */
+            synced_until: string | null;
         };
         /** AccountSyncSummary */
         AccountSyncSummary: {
@@ -1404,6 +1414,11 @@ export interface components {
              * @description Pass back as cursor for the next page; null on the last.
              */
             next_cursor: string | null;
+            /**
+             * Not Synced
+             * @description Accounts that miss days of the range or the comparison period: the figures that include them are null.
+             */
+            not_synced: components["schemas"]["NotSyncedRead"][];
             range: components["schemas"]["RangeRead"];
             /** Rows */
             rows: components["schemas"]["BreakdownRowRead"][];
@@ -1417,7 +1432,8 @@ export interface components {
         BreakdownRowRead: {
             key: components["schemas"]["BreakdownKeyRead"];
             previous: components["schemas"]["TotalsRead"] | null;
-            totals: components["schemas"]["TotalsRead"];
+            /** @description Null when the row's account has not synced every day of the range. */
+            totals: components["schemas"]["TotalsRead"] | null;
         };
         /**
          * BreakdownSort
@@ -1963,6 +1979,35 @@ export interface components {
              */
             until: string;
         };
+        /**
+         * NotSyncedRead
+         * @description An account whose synced days do not reach back to the first day of the range or the comparison period.
+         */
+        NotSyncedRead: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Ad Account Name */
+            ad_account_name: string;
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "range" | "comparison";
+            platform: components["schemas"]["Platform"];
+            /**
+             * Reason
+             * @description For people, e.g. "Shop EU: not synced before 8 Sep 2026".
+             */
+            reason: string;
+            /**
+             * Synced Since
+             * @description The account's first synced day; null if it never synced.
+             */
+            synced_since: string | null;
+        };
         /** OrganizationCreate */
         OrganizationCreate: {
             /** Name */
@@ -2252,6 +2297,11 @@ export interface components {
             compare_since: string | null;
             /** Compare Until */
             compare_until: string | null;
+            /**
+             * Partial
+             * @description The range includes today, whose numbers are still growing: a comparison is made at the same hour of the day before (today against yesterday) or held back (previous null), never against whole days.
+             */
+            partial: boolean;
             /**
              * Since
              * Format: date
@@ -2551,7 +2601,8 @@ export interface components {
              * @description First day of the period inside the range (a partial edge is clipped).
              */
             period_start: string;
-            totals: components["schemas"]["TotalsRead"];
+            /** @description Null when an account has not synced every day of the period. */
+            totals: components["schemas"]["TotalsRead"] | null;
         };
         /** SessionList */
         SessionList: {
@@ -2616,10 +2667,16 @@ export interface components {
             currency: string;
             /** Missing Rates */
             missing_rates: components["schemas"]["MissingRateRead"][];
-            /** @description The comparison period's totals; null without compare. */
+            /**
+             * Not Synced
+             * @description Accounts that miss days of the range or the comparison period: the figures that include them are null.
+             */
+            not_synced: components["schemas"]["NotSyncedRead"][];
+            /** @description The comparison period's totals; null without compare, or when an account has not synced every day of it (see not_synced). */
             previous: components["schemas"]["TotalsRead"] | null;
             range: components["schemas"]["RangeRead"];
-            totals: components["schemas"]["TotalsRead"];
+            /** @description Null when an account has not synced every day of the range. */
+            totals: components["schemas"]["TotalsRead"] | null;
         };
         /** SyncRunRead */
         SyncRunRead: {
@@ -2678,6 +2735,11 @@ export interface components {
             granularity: components["schemas"]["Granularity"];
             /** Missing Rates */
             missing_rates: components["schemas"]["MissingRateRead"][];
+            /**
+             * Not Synced
+             * @description Accounts that miss days of the range or the comparison period: the figures that include them are null.
+             */
+            not_synced: components["schemas"]["NotSyncedRead"][];
             /**
              * Points
              * @description Every period of the range, in order (zeros where nothing ran).

@@ -5,7 +5,7 @@ import { EntityStatusBadge } from "@/features/campaigns/EntityStatusBadge";
 import { levelLabel } from "@/features/connections/platforms";
 import { useBreakdown, type BreakdownParams } from "./api";
 import { MetricValue } from "./KpiCards";
-import { METRICS } from "./metrics";
+import { METRICS, notSyncedReason } from "./metrics";
 import { PlatformLabel } from "./PlatformLabel";
 import { CLEAR_DRILL_DOWN, DEFAULT_SORT, tableLevel, updateSearch, type DashboardSearch } from "./search";
 import { Skeleton } from "./Skeleton";
@@ -196,7 +196,7 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
                   <td className="px-3 py-2.5">{row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>}</td>
                   {METRICS.map((m) => (
                     <td key={m.id} className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">
-                      <MetricValue def={m} totals={row.totals} currency={data.currency} />
+                      <MetricValue def={m} totals={row.totals} currency={data.currency} unavailable={notSyncedReason(data.not_synced, "range")} />
                     </td>
                   ))}
                 </tr>

@@ -91,6 +91,34 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     expect(screen.getByRole("link", { name: "Add exchange rates" })).toHaveAttribute("href", `/orgs/${ORG_ID}/exchange-rates`);
   });
 
+  it("says a period is not synced instead of showing zeros or a -100 % change", async () => {
+    const gap = { ad_account_id: "00000000-0000-4000-8000-0000000000a1", ad_account_name: "Acme Shop", platform: "google" as const, synced_since: "2026-09-08" };
+    fakeApi({
+      summary: () => summary({ previous: null, not_synced: [{ ...gap, period: "comparison", reason: "Acme Shop: not synced before 8 Sep 2026" }] }),
+    });
+    renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
+    await waitFor(() => expect(within(card("Spend")).getByText(/Not synced before Sep 8, 2026/)).toBeInTheDocument());
+    expect(within(card("Spend")).queryByText(/-100/)).not.toBeInTheDocument();
+    expect(screen.getByText("Some figures are not available (—)")).toBeInTheDocument();
+    expect(screen.getByText(/not synced before Sep 8, 2026, so the comparison period has no complete total/)).toBeInTheDocument();
+  });
+
+  it("shows a dash with the reason when the range itself is not synced", async () => {
+    const gap = { ad_account_id: "00000000-0000-4000-8000-0000000000a1", ad_account_name: "Acme Shop", platform: "google" as const, synced_since: "2026-10-30" };
+    fakeApi({
+      summary: () => summary({ totals: null, previous: null, not_synced: [{ ...gap, period: "range", reason: "" }, { ...gap, period: "comparison", reason: "" }] }),
+    });
+    renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });
+    await waitFor(() => expect(within(card("Spend")).getByTitle("Not synced before Oct 30, 2026")).toHaveTextContent("—"));
+  });
+
+  it("holds back the change of a period still in progress instead of comparing it with a whole one", async () => {
+    fakeApi({ summary: () => summary({ previous: null, range: { since: "2026-11-01", until: "2026-11-22", compare_since: "2026-10-10", compare_until: "2026-10-31", partial: true } }) });
+    renderAt(<DashboardScreen />, { path: PATH, url: `${BASE}?preset=this_month`, role: "viewer" });
+    await waitFor(() => expect(within(card("Conversions")).getByText("Period in progress")).toBeInTheDocument());
+    expect(within(card("Conversions")).getByTitle(/today is not over/)).toHaveTextContent("vs previous period");
+  });
+
   it("keeps the date range and comparison in the URL", async () => {
     const fetchMock = fakeApi();
     const { router } = renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });

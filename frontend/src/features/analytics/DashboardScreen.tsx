@@ -10,7 +10,7 @@ import { COMPARE_OPTIONS, DateRangePicker } from "./DateRangePicker";
 import { ExportMenu } from "./ExportMenu";
 import { DataAsOf, FreshnessNotices } from "./FreshnessNotices";
 import { KpiCards, KpiCardsSkeleton, MetricValue } from "./KpiCards";
-import { isEmptyTotals, metric } from "./metrics";
+import { isEmptyTotals, metric, notSyncedReason } from "./metrics";
 import { PacingCard } from "./PacingCard";
 import { PlatformLabel } from "./PlatformLabel";
 import { analyticsQuery, DEFAULT_COMPARE, DEFAULT_GRANULARITY, parseDashboardSearch, updateSearch, type DashboardSearch } from "./search";
@@ -127,7 +127,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
                   </th>
                   {columns.map((m) => (
                     <td key={m.id} className="px-3 py-2 text-right tabular-nums">
-                      <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} />
+                      <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} unavailable={notSyncedReason(platforms.data.not_synced, "range")} />
                     </td>
                   ))}
                 </tr>
@@ -189,7 +189,7 @@ export function DashboardScreen() {
             </div>
           </Card>
 
-          <FreshnessNotices organizationId={org.id} freshness={freshness.data} missingRates={missingRates} />
+          <FreshnessNotices organizationId={org.id} freshness={freshness.data} missingRates={missingRates} notSynced={summary.data?.not_synced} />
 
           <section aria-label="Key figures" aria-busy={summary.isFetching || undefined}>
             {summary.isPending ? (

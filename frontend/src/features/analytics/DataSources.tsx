@@ -8,6 +8,7 @@ import type { ConnectionHealth } from "@/features/connections/types";
 import { describeError } from "@/lib/forms";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { formatDateRange } from "./DateRangePicker";
+import { formatSyncedDay } from "./metrics";
 import { PlatformLabel } from "./PlatformLabel";
 import type { AccountFreshness, Freshness } from "./types";
 
@@ -126,6 +127,11 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
                   ? `Synced ${formatRelative(account.last_synced_at)}`
                   : "Never synced"}
             </span>
+          </p>
+          <p className="text-xs text-neutral-500">
+            {account.synced_since && account.synced_until
+              ? `Numbers synced from ${formatSyncedDay(account.synced_since)} to ${formatSyncedDay(account.synced_until)}`
+              : "No days synced yet"}
           </p>
           {account.last_error && <p className="mt-0.5 text-xs text-red-700">Last sync failed: {account.last_error}</p>}
         </div>

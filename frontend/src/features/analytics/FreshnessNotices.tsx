@@ -3,7 +3,8 @@ import { Alert } from "@/components/ui";
 import { platformTitle } from "@/features/connections/platforms";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { formatDateRange } from "./DateRangePicker";
-import type { AccountFreshness, Freshness, MissingRate } from "./types";
+import { formatSyncedDay } from "./metrics";
+import type { AccountFreshness, Freshness, MissingRate, NotSynced } from "./types";
 
 /** "Data as of Nov 22, 2026, 08:30" (the oldest last sync over the managed accounts). */
 export function DataAsOf({ freshness }: { freshness: Freshness | undefined }) {
@@ -35,12 +36,35 @@ function accountName(account: AccountFreshness): string {
 }
 
 /** Warnings about the numbers: unhealthy connections, syncs still running (with progress), missing exchange rates. */
-export function FreshnessNotices({ organizationId, freshness, missingRates }: { organizationId: string; freshness: Freshness | undefined; missingRates: MissingRate[] }) {
+export function FreshnessNotices({
+  organizationId,
+  freshness,
+  missingRates,
+  notSynced = [],
+}: {
+  organizationId: string;
+  freshness: Freshness | undefined;
+  missingRates: MissingRate[];
+  notSynced?: NotSynced[];
+}) {
   const unhealthy = freshness?.accounts.filter((a) => a.health !== "ok") ?? [];
   const running = freshness?.accounts.filter((a) => a.running) ?? [];
-  if (unhealthy.length === 0 && running.length === 0 && missingRates.length === 0) return null;
+  if (unhealthy.length === 0 && running.length === 0 && missingRates.length === 0 && notSynced.length === 0) return null;
   return (
     <div className="space-y-3">
+      {notSynced.length > 0 && (
+        <Alert tone="info" title="Some figures are not available (—)">
+          <ul className="list-disc space-y-0.5 pl-5">
+            {notSynced.map((g) => (
+              <li key={`${g.period}-${g.ad_account_id}`}>
+                {g.ad_account_name} ({platformTitle(g.platform)}):{" "}
+                {g.synced_since ? `not synced before ${formatSyncedDay(g.synced_since)}` : "not synced yet"}, so the{" "}
+                {g.period === "range" ? "date range" : "comparison period"} has no complete total.
+              </li>
+            ))}
+          </ul>
+        </Alert>
+      )}
       {unhealthy.length > 0 && (
         <Alert tone="warning" title={unhealthy.length === 1 ? "An ad account's numbers may be out of date" : `${unhealthy.length} ad accounts' numbers may be out of date`}>
           <ul className="list-disc space-y-0.5 pl-5">

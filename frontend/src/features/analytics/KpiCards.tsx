@@ -1,6 +1,6 @@
 import { useId } from "react";
 import { cn } from "@/components/ui";
-import { deltaTone, formatChange, formatMetric, METRICS, metricValue, nullReason, percentChange, type MetricDef } from "./metrics";
+import { deltaTone, formatChange, formatMetric, METRICS, metricValue, notSyncedReason, nullReason, percentChange, type MetricDef } from "./metrics";
 import { Skeleton } from "./Skeleton";
 import { Sparkline } from "./Sparkline";
 import type { Compare, SeriesPoint, Summary } from "./types";
@@ -15,10 +15,23 @@ export const COMPARE_LABELS: Record<Compare, string> = {
 };
 
 /** The value, or "—" with the reason it is missing (as a tooltip and for screen readers). */
-export function MetricValue({ def, totals, currency, className }: { def: MetricDef; totals: Summary["totals"] | null | undefined; currency: string; className?: string }) {
+export function MetricValue({
+  def,
+  totals,
+  currency,
+  className,
+  unavailable,
+}: {
+  def: MetricDef;
+  totals: Summary["totals"] | null | undefined;
+  currency: string;
+  className?: string;
+  /** Why the totals themselves are null (e.g. "Not synced before 8 Sep 2026"). */
+  unavailable?: string | null;
+}) {
   const value = metricValue(totals, def.id);
   if (value !== null) return <span className={className}>{formatMetric(def.id, value, currency)}</span>;
-  const reason = nullReason(def.id, totals) ?? "No data";
+  const reason = (totals ? null : unavailable) ?? nullReason(def.id, totals) ?? "No data";
   return (
     <span className={cn("cursor-help", className)} title={reason}>
       <span aria-hidden="true">—</span>
@@ -33,12 +46,25 @@ function Delta({ def, summary, compare }: { def: MetricDef; summary: Summary; co
   const change = percentChange(current, previous);
   const versus = `vs ${COMPARE_LABELS[compare]}`;
   if (change === null) {
-    const why = current === null ? "no value in this period" : previous === null ? "no value in the comparison period" : "nothing to compare with";
+    const notSynced = notSyncedReason(summary.not_synced, summary.previous === null ? "comparison" : "range");
+    const heldBack = summary.previous === null && !notSynced && summary.range.partial;
+    const why =
+      notSynced && (summary.previous === null || summary.totals === null)
+        ? `${notSynced.toLowerCase()} (${summary.previous === null ? "comparison period" : "this period"})`
+        : heldBack
+          ? "today is not over: a part of a period is not compared with a whole one"
+          : current === null
+          ? "no value in this period"
+          : previous === null
+            ? "no value in the comparison period"
+            : "nothing to compare with";
     return (
       <p className="text-xs text-neutral-500" title={why}>
         <span aria-hidden="true">— </span>
         <span className="sr-only">No change to show ({why}) </span>
         {versus}
+        {notSynced && summary.previous === null && <span className="block">{notSynced}</span>}
+        {heldBack && <span className="block">Period in progress</span>}
       </p>
     );
   }
@@ -61,10 +87,16 @@ function KpiCard({ def, summary, points, compare }: { def: MetricDef; summary: S
         <p id={labelId} className="text-xs font-medium tracking-wide text-neutral-500 uppercase" title={def.description}>
           {def.label}
         </p>
-        <MetricValue def={def} totals={summary.totals} currency={summary.currency} className="mt-1 block text-xl font-semibold text-neutral-900 tabular-nums" />
+        <MetricValue
+          def={def}
+          totals={summary.totals}
+          currency={summary.currency}
+          unavailable={notSyncedReason(summary.not_synced, "range")}
+          className="mt-1 block text-xl font-semibold text-neutral-900 tabular-nums"
+        />
       </div>
       <div className="flex items-end justify-between gap-2">
-        {compare !== "none" && summary.previous ? <Delta def={def} summary={summary} compare={compare} /> : <span />}
+        {compare !== "none" && summary.range.compare_since ? <Delta def={def} summary={summary} compare={compare} /> : <span />}
         {points && <Sparkline values={points.map((p) => metricValue(p.totals, def.id))} className="h-8 w-24 shrink-0 text-neutral-400" width={96} />}
       </div>
     </li>

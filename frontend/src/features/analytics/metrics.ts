@@ -1,6 +1,6 @@
 /** The dashboard's metrics: how each is read from the totals, formatted, compared and explained when it is null. */
 import { formatMicros } from "@/lib/money";
-import type { SortKey, Totals } from "./types";
+import type { NotSynced, SortKey, Totals } from "./types";
 
 export type MetricId =
   | "spend"
@@ -129,6 +129,22 @@ export function nullReason(id: MetricId, totals: Totals | null | undefined): str
 }
 
 /** True when nothing ran in the period (a null amount means there was money in an unconverted currency). */
-export function isEmptyTotals(totals: Totals): boolean {
+/** "8 Sep 2026": a day (ISO date) as the not-synced reasons name it. */
+export function formatSyncedDay(iso: string, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
+}
+
+/** Why a period's figures are null because accounts have not synced all of its days, or null if they have. */
+export function notSyncedReason(gaps: NotSynced[] | undefined, period: NotSynced["period"], locale?: string): string | null {
+  const mine = (gaps ?? []).filter((g) => g.period === period);
+  if (mine.length === 0) return null;
+  const never = mine.filter((g) => g.synced_since === null);
+  if (never.length > 0) return `Not synced yet: ${never.map((g) => g.ad_account_name).join(", ")}`;
+  const latest = mine.map((g) => g.synced_since!).sort().at(-1)!;
+  return `Not synced before ${formatSyncedDay(latest, locale)}`;
+}
+
+export function isEmptyTotals(totals: Totals | null): boolean {
+  if (totals === null) return false;
   return totals.impressions === 0 && totals.clicks === 0 && totals.spend_micros === 0 && totals.conversions === 0 && totals.conversion_value_micros === 0;
 }

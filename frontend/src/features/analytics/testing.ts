@@ -33,10 +33,10 @@ export const ZERO: Totals = {
   conversion_rate: null,
 };
 
-const RANGE = { since: "2026-10-23", until: "2026-11-21", compare_since: "2026-09-23", compare_until: "2026-10-22" };
+const RANGE = { since: "2026-10-23", until: "2026-11-21", compare_since: "2026-09-23", compare_until: "2026-10-22", partial: false };
 
 export function summary(overrides: Partial<Summary> = {}): Summary {
-  return { range: RANGE, currency: "USD", totals: totals(), previous: totals({ spend_micros: 10_000_000 }), missing_rates: [], ...overrides };
+  return { range: RANGE, currency: "USD", totals: totals(), previous: totals({ spend_micros: 10_000_000 }), missing_rates: [], not_synced: [], ...overrides };
 }
 
 export function point(periodStart: string, overrides: Partial<Totals> = {}): SeriesPoint {
@@ -51,6 +51,7 @@ export function series(overrides: Partial<TimeSeries> = {}): TimeSeries {
     points: [point("2026-11-20", { spend_micros: 5_000_000 }), point("2026-11-21", { spend_micros: 7_000_000 })],
     previous_points: [point("2026-10-21"), point("2026-10-22")],
     missing_rates: [],
+    not_synced: [],
     ...overrides,
   };
 }
@@ -74,7 +75,7 @@ export function row(overrides: Partial<BreakdownRow["key"]> = {}, values: Partia
 }
 
 export function breakdown(rows: BreakdownRow[], overrides: Partial<Breakdown> = {}): Breakdown {
-  return { range: RANGE, currency: "USD", dimension: "campaign", rows, total_count: rows.length, next_cursor: null, missing_rates: [], ...overrides };
+  return { range: RANGE, currency: "USD", dimension: "campaign", rows, total_count: rows.length, next_cursor: null, missing_rates: [], not_synced: [], ...overrides };
 }
 
 export function pacingRow(overrides: Partial<PacingRow> = {}): PacingRow {
@@ -105,6 +106,8 @@ export function accountFreshness(overrides: Partial<AccountFreshness> = {}): Acc
     last_synced_at: "2026-11-22T08:00:00Z",
     running: null,
     last_error: null,
+    synced_since: "2026-08-24",
+    synced_until: "2026-11-22",
     ...overrides,
   };
 }

@@ -31,6 +31,7 @@ export type Pacing = S["PacingRead"];
 export type RunningSync = S["RunningSyncRead"];
 export type AccountFreshness = S["AccountFreshnessRead"];
 export type Freshness = S["FreshnessRead"];
+export type NotSynced = S["NotSyncedRead"];
 
 type SummaryParams = NonNullable<operations["get_analytics_summary"]["parameters"]["query"]>;
 

@@ -820,6 +820,65 @@ class QueryRepository:
         asked = set(wanted)
         return {(currency, day): rate for currency, day, rate in rows if (currency, day) in asked}
 
+    async def hours_through(
+        self, where: RowFilter, cuts: Sequence[tuple[UUID, date, int]]
+    ) -> dict[tuple[UUID, date], tuple[str, Numbers, bool]]:
+        """Per (account, day) asked: the hours 0..last_hour of its campaigns that pass the filters, summed in the
+        account's currency (money in native micros), and whether the account has any hour of that day at all."""
+        if not cuts:
+            return {}
+        conditions = ["h.organization_id = :org"]
+        values: dict[str, Any] = {
+            "org": where.organization_id,
+            "accounts": [a for a, _, _ in cuts],
+            "days": [d for _, d, _ in cuts],
+            "hours": [h for _, _, h in cuts],
+        }
+        if where.filters_campaigns:
+            entity = [
+                "c.organization_id = :org",
+                "c.ad_account_id = h.ad_account_id",
+                "c.level = 'campaign'",
+                "c.platform_id = h.campaign_platform_id",
+            ]
+            if where.statuses:
+                entity.append("c.status = ANY(:statuses)")
+                values["statuses"] = list(where.statuses)
+            if where.name_contains is not None:
+                entity.append("c.name ILIKE :name ESCAPE '\\'")
+                values["name"] = _like_pattern(where.name_contains)
+            conditions.append(f"EXISTS (SELECT 1 FROM metric_entities c WHERE {' AND '.join(entity)})")  # noqa: S608 (fixed fragments)
+        statement = text(
+            """
+            SELECT a.ad_account_id, a.day, min(h.currency) AS currency, count(h.hour) AS hours,
+                   COALESCE(sum(h.impressions) FILTER (WHERE h.hour <= a.last_hour {f}), 0) AS impressions,
+                   COALESCE(sum(h.clicks) FILTER (WHERE h.hour <= a.last_hour {f}), 0) AS clicks,
+                   COALESCE(sum(h.spend_micros) FILTER (WHERE h.hour <= a.last_hour {f}), 0) AS spend,
+                   COALESCE(sum(h.conversions) FILTER (WHERE h.hour <= a.last_hour {f}), 0) AS conversions,
+                   COALESCE(sum(h.conversion_value_micros) FILTER (WHERE h.hour <= a.last_hour {f}), 0) AS value
+              FROM unnest(:accounts, :days, :hours) AS a(ad_account_id, day, last_hour)
+              LEFT JOIN metrics_hourly h
+                ON h.organization_id = :org AND h.ad_account_id = a.ad_account_id AND h.day = a.day
+             GROUP BY a.ad_account_id, a.day
+            """.replace("{f}", "AND " + " AND ".join(conditions))
+        ).bindparams(
+            bindparam("accounts", type_=ARRAY(Uuid)),
+            bindparam("days", type_=ARRAY(Date)),
+            bindparam("hours", type_=ARRAY(Integer)),
+            *([bindparam("statuses", type_=ARRAY(String))] if where.statuses else []),
+        )
+        rows = (await self.session.execute(statement, values)).all()
+        return {
+            (row.ad_account_id, row.day): (
+                row.currency or "",
+                Numbers(
+                    int(row.impressions), int(row.clicks), int(row.spend), Decimal(row.conversions), int(row.value)
+                ),
+                row.hours > 0,
+            )
+            for row in rows
+        }
+
     async def campaigns_of_ad_group(self, organization_id: UUID, ad_group_platform_id: str) -> list[str]:
         """The campaign(s) an ad group belongs to, per the reporting dimension (several only across accounts)."""
         rows = await self.session.execute(

@@ -11,7 +11,7 @@ so a reader sees either the old or the new numbers and never a mix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -112,6 +112,22 @@ ON CONFLICT (organization_id, ad_account_id, level, platform_id) DO UPDATE SET
 WHERE e.campaign_platform_id IS DISTINCT FROM EXCLUDED.campaign_platform_id
    OR (EXCLUDED.parent_platform_id IS NOT NULL AND e.parent_platform_id IS DISTINCT FROM EXCLUDED.parent_platform_id)
    OR (e.status IS NULL AND EXCLUDED.name <> EXCLUDED.platform_id AND e.name IS DISTINCT FROM EXCLUDED.name)
+"""
+
+# Synced coverage: the window $3..$4 joins the account's synced days (unchanged when they already hold it).
+_RECORD_SYNCED = """
+INSERT INTO metric_sync_coverage AS c (organization_id, ad_account_id, synced_days, updated_at)
+VALUES ($1, $2, datemultirange(daterange($3, $4, '[]')), $5)
+ON CONFLICT (organization_id, ad_account_id) DO UPDATE SET
+    synced_days = c.synced_days + EXCLUDED.synced_days, updated_at = EXCLUDED.updated_at
+WHERE NOT c.synced_days @> EXCLUDED.synced_days
+"""
+# The newest run of contiguous synced days of each account (ranges are canonical: upper bound exclusive).
+_SYNCED_RANGES = """
+SELECT c.ad_account_id, lower(n.r) AS first_day, upper(n.r) - 1 AS last_day
+  FROM metric_sync_coverage c
+ CROSS JOIN LATERAL (SELECT r FROM unnest(c.synced_days) AS u(r) ORDER BY upper(r) DESC LIMIT 1) n
+ WHERE c.organization_id = $1
 """
 
 # Rollups of one account for days $3..$4: deleted, then rebuilt from the campaign-level rows (then from the rebuilt
@@ -272,6 +288,17 @@ class StoreRepository:
         await converted.rebuild(
             driver, organization_id, reporting_currency, first_month, last_month, ad_account_id=ad_account_id
         )
+
+    async def record_synced(
+        self, organization_id: UUID, ad_account_id: UUID, since: date, until: date, now: datetime
+    ) -> None:
+        """Add the days since..until to the account's synced coverage."""
+        await (await self._driver()).execute(_RECORD_SYNCED, organization_id, ad_account_id, since, until, now)
+
+    async def synced_ranges(self, organization_id: UUID) -> list[tuple[UUID, date, date]]:
+        """Each account's newest run of contiguous synced days: (account, first day, last day)."""
+        rows = await (await self._driver()).fetch(_SYNCED_RANGES, organization_id)
+        return [(row["ad_account_id"], row["first_day"], row["last_day"]) for row in rows]
 
     async def reconvert(
         self, organization_id: UUID, reporting_currency: str, *, currency: str | None = None, since: date | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -111,6 +112,10 @@ class RangeRead(BaseModel):
     until: date
     compare_since: date | None
     compare_until: date | None
+    partial: bool = Field(
+        description="The range includes today, whose numbers are still growing: a comparison is made at the same "
+        "hour of the day before (today against yesterday) or held back (previous null), never against whole days."
+    )
 
 
 class MissingRateRead(BaseModel):
@@ -124,14 +129,34 @@ class MissingRateRead(BaseModel):
     until: date
 
 
+class NotSyncedRead(BaseModel):
+    """An account whose synced days do not reach back to the first day of the range or the comparison period."""
+
+    model_config = _Read
+
+    ad_account_id: UUID
+    ad_account_name: str
+    platform: Platform
+    period: Literal["range", "comparison"]
+    synced_since: date | None = Field(description="The account's first synced day; null if it never synced.")
+    reason: str = Field(description='For people, e.g. "Shop EU: not synced before 8 Sep 2026".')
+
+
+NOT_SYNCED = "Accounts that miss days of the range or the comparison period: the figures that include them are null."
+
+
 class SummaryRead(BaseModel):
     model_config = _Read
 
     range: RangeRead
     currency: str = Field(description="The organization's reporting currency: every money figure is in it.")
-    totals: TotalsRead
-    previous: TotalsRead | None = Field(description="The comparison period's totals; null without compare.")
+    totals: TotalsRead | None = Field(description="Null when an account has not synced every day of the range.")
+    previous: TotalsRead | None = Field(
+        description="The comparison period's totals; null without compare, or when an account has not synced "
+        "every day of it (see not_synced)."
+    )
     missing_rates: list[MissingRateRead]
+    not_synced: list[NotSyncedRead] = Field(description=NOT_SYNCED)
 
 
 class SeriesPointRead(BaseModel):
@@ -139,7 +164,7 @@ class SeriesPointRead(BaseModel):
 
     period_start: date = Field(description="First day of the period inside the range (a partial edge is clipped).")
     period_end: date = Field(description="Last day of the period inside the range.")
-    totals: TotalsRead
+    totals: TotalsRead | None = Field(description="Null when an account has not synced every day of the period.")
 
 
 class TimeSeriesRead(BaseModel):
@@ -153,6 +178,7 @@ class TimeSeriesRead(BaseModel):
         description="One per point: the same days shifted to the comparison period; null without compare."
     )
     missing_rates: list[MissingRateRead]
+    not_synced: list[NotSyncedRead] = Field(description=NOT_SYNCED)
 
 
 class BreakdownKeyRead(BaseModel):
@@ -174,7 +200,7 @@ class BreakdownRowRead(BaseModel):
     model_config = _Read
 
     key: BreakdownKeyRead
-    totals: TotalsRead
+    totals: TotalsRead | None = Field(description="Null when the row's account has not synced every day of the range.")
     previous: TotalsRead | None
 
 
@@ -188,6 +214,7 @@ class BreakdownRead(BaseModel):
     total_count: int = Field(description="Rows over all pages.")
     next_cursor: str | None = Field(description="Pass back as cursor for the next page; null on the last.")
     missing_rates: list[MissingRateRead]
+    not_synced: list[NotSyncedRead] = Field(description=NOT_SYNCED)
 
 
 class PacingHourRead(BaseModel):
@@ -246,6 +273,11 @@ class AccountFreshnessRead(BaseModel):
     last_synced_at: datetime | None = Field(description="When the last successful metrics sync finished.")
     running: RunningSyncRead | None
     last_error: str | None = Field(description="Why the latest run failed or was deferred, if it did.")
+    synced_since: date | None = Field(
+        description="Synced coverage: the first day of the newest run of contiguous days the metrics sync wrote "
+        "(the account's time zone); null if it never synced."
+    )
+    synced_until: date | None = Field(description="Synced coverage: its last day.")
 
 
 class FreshnessRead(BaseModel):

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -408,7 +408,7 @@ def totals_row(columns: Sequence[Column], summary: Summary, view: ExportView) ->
     """ "Total" under the key columns, then the summary's totals (and the comparison's, when asked)."""
     lead = len(KEY_COLUMNS) if view is ExportView.breakdown else 2
     cells: list[Cell] = ["Total", *([None] * (lead - 1)), *_metric_cells(summary.totals)]
-    if summary.previous is not None:
+    if summary.range.compare_since is not None:
         if view is ExportView.timeseries:
             cells += [summary.range.compare_since, summary.range.compare_until]
         cells += _metric_cells(summary.previous)
@@ -481,7 +481,7 @@ class Kpi:
 class SeriesValue:
     period_start: date
     spend_micros: int | None
-    conversions: Decimal
+    conversions: Decimal | None
     conversion_value_micros: int | None
 
 
@@ -531,16 +531,20 @@ class ReportContent:
     top_campaigns: list[CampaignLine]
     # Currencies and days no exchange rate covered: their money figures are missing from the totals.
     missing_rates: list[str]
+    not_synced: list[str] = field(default_factory=list)
 
 
 TOP_CAMPAIGNS = 10
 
 
-def kpis_of(totals: Totals, previous: Totals | None) -> list[Kpi]:
-    """The report's eight headline figures."""
+def kpis_of(totals: Totals | None, previous: Totals | None) -> list[Kpi]:
+    """The report's eight headline figures (null where the period is not synced)."""
 
     def pair(attribute: str) -> tuple[Any, Any]:
-        return getattr(totals, attribute), getattr(previous, attribute) if previous is not None else None
+        return (
+            getattr(totals, attribute) if totals is not None else None,
+            getattr(previous, attribute) if previous is not None else None,
+        )
 
     specs: list[tuple[str, KpiKind, str, bool | None]] = [
         ("Spend", KpiKind.money, "spend_micros", None),
@@ -558,6 +562,8 @@ def kpis_of(totals: Totals, previous: Totals | None) -> list[Kpi]:
 def _series(points: Sequence[Any]) -> list[SeriesValue]:
     return [
         SeriesValue(p.period_start, p.totals.spend_micros, p.totals.conversions, p.totals.conversion_value_micros)
+        if p.totals is not None
+        else SeriesValue(p.period_start, None, None, None)
         for p in points
     ]
 
@@ -614,6 +620,7 @@ async def build_report_content(
                 row.totals.roas,
             )
             for row in platforms.rows
+            if row.totals is not None
         ],
         top_campaigns=[
             CampaignLine(
@@ -628,8 +635,10 @@ async def build_report_content(
                 row.totals.roas,
             )
             for row in campaigns.rows
+            if row.totals is not None
         ],
         missing_rates=[f"{currency} {since:%Y-%m-%d} to {until:%Y-%m-%d}" for currency, since, until in sorted(gaps)],
+        not_synced=sorted({gap.reason for gap in summary.not_synced}),
     )
 
 

@@ -14,7 +14,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -39,6 +39,7 @@ from adpilot.analytics.schemas.query import (
     Granularity,
     Preset,
 )
+from adpilot.analytics.service.store import SyncedRange, metrics_store
 from adpilot.campaigns import entity_sync_service
 from adpilot.connections import AdAccountInfo, ConnectionHealth, connection_service
 from adpilot.core.errors import AppError
@@ -63,6 +64,7 @@ __all__ = [
     "Granularity",
     "InvalidAnalyticsQuery",
     "MissingRate",
+    "NotSynced",
     "Pacing",
     "PacingHour",
     "PacingRow",
@@ -173,6 +175,8 @@ class DateRange:
     until: date
     compare_since: date | None = None
     compare_until: date | None = None
+    # The range includes today (in the organization's time zone): its last day is not over.
+    partial: bool = False
 
     @property
     def days(self) -> int:
@@ -185,12 +189,13 @@ def resolve_range(query: AnalyticsQuery, today: date) -> DateRange:
         since, until = query.since, query.until
     else:
         since, until = _preset(query.preset, today)
+    partial = since <= today <= until
     if query.compare is Compare.previous_period:
         days = (until - since).days + 1
-        return DateRange(since, until, since - timedelta(days=days), since - timedelta(days=1))
+        return DateRange(since, until, since - timedelta(days=days), since - timedelta(days=1), partial)
     if query.compare is Compare.previous_year:
-        return DateRange(since, until, previous_year_day(since), previous_year_day(until))
-    return DateRange(since, until)
+        return DateRange(since, until, previous_year_day(since), previous_year_day(until), partial)
+    return DateRange(since, until, partial=partial)
 
 
 def _preset(preset: Preset, today: date) -> tuple[date, date]:
@@ -280,19 +285,39 @@ class MissingRate:
 
 
 @dataclass(frozen=True)
+class NotSynced:
+    """An account whose synced days do not reach back to the first day of a period (``range`` or
+    ``comparison``): the figures that include it there are null, never a short sum."""
+
+    ad_account_id: UUID
+    ad_account_name: str
+    platform: Platform
+    period: str
+    synced_since: date | None
+
+    @property
+    def reason(self) -> str:
+        if self.synced_since is None:
+            return f"{self.ad_account_name}: not synced yet"
+        day = self.synced_since
+        return f"{self.ad_account_name}: not synced before {day.day} {day:%b %Y}"
+
+
+@dataclass(frozen=True)
 class Summary:
     range: DateRange
     currency: str
-    totals: Totals
+    totals: Totals | None
     previous: Totals | None
     missing_rates: list[MissingRate]
+    not_synced: list[NotSynced] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SeriesPoint:
     period_start: date
     period_end: date
-    totals: Totals
+    totals: Totals | None
 
 
 @dataclass(frozen=True)
@@ -303,6 +328,7 @@ class TimeSeries:
     points: list[SeriesPoint]
     previous_points: list[SeriesPoint] | None
     missing_rates: list[MissingRate]
+    not_synced: list[NotSynced] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -320,7 +346,7 @@ class BreakdownKey:
 @dataclass(frozen=True)
 class BreakdownRow:
     key: BreakdownKey
-    totals: Totals
+    totals: Totals | None
     previous: Totals | None
 
 
@@ -333,6 +359,7 @@ class Breakdown:
     total_count: int
     next_cursor: str | None
     missing_rates: list[MissingRate]
+    not_synced: list[NotSynced] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -385,6 +412,8 @@ class AccountFreshness:
     last_synced_at: datetime | None
     running: RunningSync | None
     last_error: str | None
+    synced_since: date | None = None
+    synced_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -406,6 +435,37 @@ class _Context:
     accounts: dict[UUID, AdAccountInfo]
     where: RowFilter
     range: DateRange
+    # The accounts whose numbers the query sums (the filters' platforms and accounts; managed, or synced once).
+    scope: tuple[AdAccountInfo, ...] = ()
+    synced: dict[UUID, SyncedRange] = field(default_factory=dict)
+
+    def unsynced(self, since: date, until: date, accounts: Iterable[AdAccountInfo] | None = None) -> list[UUID]:
+        """The accounts (of the scope, or those given) that have not synced every day from ``since`` on."""
+        found: list[UUID] = []
+        for account in self.scope if accounts is None else accounts:
+            synced = self.synced.get(account.id)
+            if synced is None or since < synced.first_day:
+                found.append(account.id)
+        return found
+
+    def not_synced(self, period: str, since: date, until: date) -> list[NotSynced]:
+        return [
+            NotSynced(
+                account,
+                self.accounts[account].name,
+                self.accounts[account].platform,
+                period,
+                self.synced[account].first_day if account in self.synced else None,
+            )
+            for account in self.unsynced(since, until)
+        ]
+
+    def gaps(self) -> list[NotSynced]:
+        """The accounts that miss days of the range, then of the comparison period."""
+        found = self.not_synced("range", self.range.since, self.range.until)
+        if self.range.compare_since is not None and self.range.compare_until is not None:
+            found += self.not_synced("comparison", self.range.compare_since, self.range.compare_until)
+        return found
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -495,6 +555,33 @@ def _convert(amount: int, rate: Decimal | None) -> int | None:
     return int((Decimal(amount) * rate).to_integral_value(ROUND_HALF_UP))
 
 
+def _has_today(context: _Context, bucket: Bucket) -> bool:
+    """The period includes today (the organization's), whose numbers are still growing."""
+    return bucket.since <= context.today <= bucket.until
+
+
+def _synced_totals(context: _Context, bucket: Bucket, found: dict[tuple[int, int], Numbers]) -> Totals | None:
+    """A period's totals, or null when an account of the scope has not synced all of its days."""
+    if context.unsynced(bucket.since, bucket.until):
+        return None
+    return Totals.of(found.get((bucket.period, bucket.index)))
+
+
+def _row_totals(
+    context: _Context, bucket: Bucket, platform: str, ad_account_id: UUID | None, numbers: Numbers | None
+) -> Totals | None:
+    """A breakdown row's totals, or null when the row's account (a platform row: its accounts) has not synced
+    all of the period's days."""
+    accounts = (
+        [context.accounts[ad_account_id]]
+        if ad_account_id is not None and ad_account_id in context.accounts
+        else [a for a in context.scope if a.platform.value == platform]
+    )
+    if context.unsynced(bucket.since, bucket.until, accounts):
+        return None
+    return Totals.of(numbers)
+
+
 class AnalyticsQueryService:
     async def summary(
         self, session: AsyncSession, organization_id: UUID, query: AnalyticsQuery, *, now: datetime | None = None
@@ -505,12 +592,20 @@ class AnalyticsQueryService:
         repository = QueryRepository(session)
         source = _source(query)
         found, gaps = await repository.totals(context.where, source, buckets)
+        previous: Totals | None = None
+        if len(buckets) > 1 and not context.unsynced(buckets[1].since, buckets[1].until):
+            if not _has_today(context, buckets[0]):
+                previous = _synced_totals(context, buckets[1], found)
+            elif query.compare is Compare.previous_period and buckets[0].since == buckets[0].until:
+                # Today so far against yesterday up to the same hour (hourly numbers), never all of yesterday.
+                previous = await self._yesterday_so_far(repository, context, now)
         return Summary(
             range=context.range,
             currency=context.currency,
-            totals=Totals.of(found.get((0, 0))),
-            previous=Totals.of(found.get((1, 0))) if len(buckets) > 1 else None,
+            totals=_synced_totals(context, buckets[0], found),
+            previous=previous,
             missing_rates=_gaps(gaps),
+            not_synced=context.gaps(),
         )
 
     async def timeseries(
@@ -531,9 +626,16 @@ class AnalyticsQueryService:
         source = _source(query)
         found, gaps = await repository.totals(context.where, source, buckets)
 
+        # A period that includes today is not over: its comparison is held back (a part is not compared with a whole).
+        partial = {b.index for b in buckets if b.period == 0 and _has_today(context, b)}
+
         def points(period: int) -> list[SeriesPoint]:
             return [
-                SeriesPoint(b.since, b.until, Totals.of(found.get((period, b.index))))
+                SeriesPoint(
+                    b.since,
+                    b.until,
+                    None if period == 1 and b.index in partial else _synced_totals(context, b, found),
+                )
                 for b in buckets
                 if b.period == period
             ]
@@ -545,6 +647,7 @@ class AnalyticsQueryService:
             points=points(0),
             previous_points=points(1) if query.compare is not Compare.none else None,
             missing_rates=_gaps(gaps),
+            not_synced=context.gaps(),
         )
 
     async def breakdown(
@@ -630,8 +733,10 @@ class AnalyticsQueryService:
                     status=row.status,
                     native_currency=row.native_currency,
                 ),
-                totals=Totals.of(row.current),
-                previous=Totals.of(row.previous) if len(buckets) > 1 else None,
+                totals=_row_totals(context, buckets[0], row.platform, row.ad_account_id, row.current),
+                previous=_row_totals(context, buckets[1], row.platform, row.ad_account_id, row.previous)
+                if len(buckets) > 1 and not _has_today(context, buckets[0])
+                else None,
             )
             for row in rows
         ]
@@ -644,6 +749,7 @@ class AnalyticsQueryService:
             total_count=total,
             next_cursor=_encode_cursor(following, fingerprint) if following < total and result else None,
             missing_rates=_gaps(gaps),
+            not_synced=context.gaps(),
         )
 
     async def pacing(
@@ -729,6 +835,7 @@ class AnalyticsQueryService:
         accounts = await connection_service.list_managed_accounts(session, organization_id)
         health = await connection_service.connection_health(session, organization_id)
         states = await QueryRepository(session).sync_states(organization_id, [a.id for a in accounts])
+        coverage = await metrics_store.synced_ranges(session, organization_id)
         result: list[AccountFreshness] = []
         for account in accounts:
             state = states.get(account.id)
@@ -750,10 +857,48 @@ class AnalyticsQueryService:
                     last_error=state.last_error
                     if state is not None and state.last_status in ("failed", "deferred")
                     else None,
+                    synced_since=coverage[account.id].first_day if account.id in coverage else None,
+                    synced_until=coverage[account.id].last_day if account.id in coverage else None,
                 )
             )
         synced = [a.last_synced_at for a in result if a.last_synced_at is not None]
         return Freshness(data_as_of=min(synced) if synced else None, accounts=result)
+
+    async def _yesterday_so_far(
+        self, repository: QueryRepository, context: _Context, now: datetime | None
+    ) -> Totals | None:
+        """Yesterday's numbers up to the hour each account's today has reached (its own time zone), from the hourly
+        store; None (held back) when an account that has reached today has no hours of yesterday to cut."""
+        moment = now or utcnow()
+        yesterday = context.today - timedelta(days=1)
+        cuts: list[tuple[UUID, date, int]] = []
+        for account in context.scope:
+            local = moment.astimezone(_zone(account.time_zone))
+            # Ahead of the organization: the day is over for it; behind: it has not begun.
+            last = 23 if local.date() > context.today else -1 if local.date() < context.today else local.hour
+            cuts.append((account.id, yesterday, last))
+        found = await repository.hours_through(context.where, cuts)
+        rates = await repository.rates_on(
+            context.organization_id,
+            context.currency,
+            sorted({(currency, yesterday) for currency, _, _ in found.values() if currency}),
+        )
+        impressions, clicks, conversions = 0, 0, Decimal(0)
+        spend: int | None = 0
+        value: int | None = 0
+        for account_id, _, last in cuts:
+            currency, numbers, has_hours = found.get((account_id, yesterday), ("", Numbers(), False))
+            if last >= 0 and not has_hours:
+                return None
+            rate = Decimal(1) if currency in ("", context.currency) else rates.get((currency, yesterday))
+            converted_spend = _convert(numbers.spend_micros or 0, rate)
+            converted_value = _convert(numbers.conversion_value_micros or 0, rate)
+            spend = None if spend is None or converted_spend is None else spend + converted_spend
+            value = None if value is None or converted_value is None else value + converted_value
+            impressions += numbers.impressions
+            clicks += numbers.clicks
+            conversions += numbers.conversions
+        return Totals(impressions, clicks, spend, conversions, value)
 
     async def _context(
         self, session: AsyncSession, organization_id: UUID, query: AnalyticsQuery, now: datetime | None
@@ -779,7 +924,15 @@ class AnalyticsQueryService:
             foreign_account_ids=tuple(sorted(a.id for a in foreign)),
             foreign_currencies=tuple(sorted({a.currency for a in foreign})),
         )
-        return _Context(organization_id, currency, today, accounts, where, resolve_range(query, today))
+        synced = await metrics_store.synced_ranges(session, organization_id)
+        scope = tuple(
+            a
+            for a in accounts.values()
+            if ((a.managed and a.connection_id is not None) or a.id in synced)
+            and (not query.platforms or a.platform in query.platforms)
+            and (not query.ad_account_ids or a.id in query.ad_account_ids)
+        )
+        return _Context(organization_id, currency, today, accounts, where, resolve_range(query, today), scope, synced)
 
 
 analytics_query_service = AnalyticsQueryService()

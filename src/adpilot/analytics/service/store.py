@@ -50,6 +50,15 @@ class IngestResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncedRange:
+    """An account's synced days: ``first_day``..``last_day``, contiguous, the newest ones the sync wrote (older
+    synced days before a gap are not counted: the numbers between are missing)."""
+
+    first_day: date
+    last_day: date
+
+
+@dataclass(frozen=True, slots=True)
 class TreeEntity:
     """An entity as the entity sync last read it: the dimension's current name, place and status."""
 
@@ -103,7 +112,14 @@ class MetricsStore:
             await repository.rebuild_rollups(
                 target.organization_id, target.ad_account_id, since, until, settings.reporting_currency
             )
+            # The campaign level is what totals read: its window written, those days are synced (rows or none).
+            await repository.record_synced(target.organization_id, target.ad_account_id, since, until, now or utcnow())
         return IngestResult(received=len(records), written=written, deleted=deleted)
+
+    async def synced_ranges(self, session: AsyncSession, organization_id: UUID) -> dict[UUID, SyncedRange]:
+        """Each account's synced coverage: the newest run of contiguous days its campaign-level windows wrote."""
+        ranges = await StoreRepository(session).synced_ranges(organization_id)
+        return {account: SyncedRange(first, last) for account, first, last in ranges}
 
     async def ingest_hourly(
         self,
