@@ -122,10 +122,18 @@ async def test_connecting_syncs_the_whole_tree_of_every_managed_account(
         for level in EntityLevel:
             synced = await all_entities(client, world, account["id"], level)
             assert {e["platform_id"] for e in synced} == truth[level], (platform, level)
+        # Campaigns removed on the platform before the first sync are known too, as removed.
+        everything = sandbox_platforms.state.world.entities(
+            platform, account["platform_account_id"], EntityLevel.campaign, include_removed=True
+        )
+        removed = await all_entities(client, world, account["id"], EntityLevel.campaign, include_removed=True)
+        assert {e["platform_id"]: e["status"] for e in removed} == {e.id: e.status.value for e in everything}
+        assert all(e["removed_at"] is not None for e in removed if e["status"] == "removed")
         runs = await sync_runs(client, world, account["id"])
         assert [run["status"] for run in runs] == ["succeeded"]
         assert runs[0]["trigger"] == "connect"
-        assert runs[0]["counts"]["campaign"]["created"] == len(truth[EntityLevel.campaign])
+        assert runs[0]["counts"]["campaign"]["created"] == len(everything)
+        assert runs[0]["counts"]["campaign"]["removed"] == 0
 
 
 async def test_entities_carry_status_budget_and_the_tree(

@@ -646,18 +646,18 @@ class EmulatedGoogle(WorldBackend, Backend):
         )
 
     def expected_entities(self) -> list[tuple[Any, ...]]:
+        # Removed entities are listed too; an entity under a removed campaign or ad group is removed with it.
         expected = []
+        world = self.state.world
         for level in EntityLevel:
-            for entity in self.state.world.entities(Platform.google, self.account.account_id, level):
-                campaign = self.state.world.entity(Platform.google, entity.campaign_id)
+            for entity in world.entities(Platform.google, self.account.account_id, level, include_removed=True):
+                campaign = world.entity(Platform.google, entity.campaign_id)
+                parent = world.entity(Platform.google, entity.parent_id) if entity.parent_id else None
                 assert campaign is not None
-                if campaign.status is EntityStatus.removed:
-                    continue
-                parent = self.state.world.entity(Platform.google, entity.parent_id) if entity.parent_id else None
-                if parent is not None and parent.status is EntityStatus.removed:
-                    continue
+                gone = EntityStatus.removed in (campaign.status, parent.status if parent is not None else None)
+                status = EntityStatus.removed if gone else entity.status
                 expected.append(
-                    (level, entity.id, entity.status, entity.campaign_id, entity.parent_id, entity.daily_budget_micros)
+                    (level, entity.id, status, entity.campaign_id, entity.parent_id, entity.daily_budget_micros)
                 )
         return sorted(expected, key=repr)
 
@@ -777,7 +777,7 @@ class TestContract:
         assert listing.path == "customers:listAccessibleCustomers"
         assert "login-customer-id" not in listing.headers
 
-    async def test_entities_exclude_removed_ones_and_carry_budgets_in_micros(self, backend: Backend) -> None:
+    async def test_entities_include_removed_ones_and_carry_budgets_in_micros(self, backend: Backend) -> None:
         credentials = await backend.connect()
         entities = await backend.adapter.list_entities(credentials, backend.account)
         got = sorted(
@@ -794,10 +794,10 @@ class TestContract:
         assert sorted(got, key=repr) == sorted(backend.expected_entities(), key=repr)
         assert len({(e.level, e.platform_id) for e in entities}) == len(entities)
         assert all(e.daily_budget is None or e.daily_budget.currency == backend.currency for e in entities)
-        assert all(e.status is not EntityStatus.removed for e in entities)
         campaigns = [e for e in entities if e.level is EntityLevel.campaign]
         assert campaigns and all(e.raw["campaign"]["resourceName"].endswith(e.platform_id) for e in campaigns)
-        assert all("REMOVED" in q for q in backend.log.queries() if "FROM customer" not in q)
+        # Removed rows are not filtered out: their status is what places their past numbers.
+        assert not any("REMOVED" in q for q in backend.log.queries() if "FROM customer" not in q)
 
     async def test_daily_metrics_match_the_platform(self, backend: Backend) -> None:
         credentials = await backend.connect()
@@ -1582,7 +1582,9 @@ class TestMutates:
             await emulator.adapter.set_status(credentials, ref, EntityStatus.active)
         assert caught.value.platform_code == "CANNOT_MODIFY_REMOVED_CAMPAIGN"
         entities = await emulator.adapter.list_entities(credentials, emulator.account)
-        assert all(e.campaign_platform_id != ref.platform_id for e in entities)
+        # Still listed, removed, and so is everything under it.
+        under = [e for e in entities if e.campaign_platform_id == ref.platform_id]
+        assert len(under) > 1 and all(e.status is EntityStatus.removed for e in under)
 
     async def test_pausing_an_ad_and_an_ad_group(self, emulator: EmulatedGoogle) -> None:
         credentials = await emulator.connect()
@@ -1829,7 +1831,7 @@ class TestPlacementAndHours:
             EntityStatus.removed,
         )
         listed = await backend.adapter.list_entities(credentials, backend.account)
-        assert target.entity_platform_id not in {e.platform_id for e in listed}
+        assert {e.platform_id: e.status for e in listed}[target.entity_platform_id] is EntityStatus.removed
         after = await collect(backend.adapter, credentials, backend.account, EntityLevel.campaign, yesterday, yesterday)
         (again,) = [r for r in after if r.entity_platform_id == target.entity_platform_id]
         assert (again.entity_name, again.campaign_platform_id, again.spend_micros) == (

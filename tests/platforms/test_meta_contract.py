@@ -458,7 +458,11 @@ class RecordedMeta(Backend):
         return [("798085168510957", "Porsche Riverside", "USD", "America/Los_Angeles", True)]
 
     def expected_entities(self) -> list[tuple[Any, ...]]:
-        return [(EntityLevel.campaign, "23854404676180548", EntityStatus.active, "23854404676180548", None, 50_000_000)]
+        # The archived campaign is listed too (asked for by effective_status), as removed.
+        return [
+            (EntityLevel.campaign, "0000000000000000", EntityStatus.removed, "0000000000000000", None, None),
+            (EntityLevel.campaign, "23854404676180548", EntityStatus.active, "23854404676180548", None, 50_000_000),
+        ]
 
     def expected_daily(self, level: EntityLevel, since: date, until: date) -> list[Row]:
         if not since <= RECORDED_DAY <= until:
@@ -578,14 +582,14 @@ class EmulatedMeta(WorldBackend, Backend):
             for entity in self.state.world.entities(
                 Platform.meta, self.account.account_id, level, include_removed=True
             ):
-                # A removed campaign or ad set takes its children with it (Meta: effective_status DELETED).
+                # Removed ones are listed too; a removed campaign or ad set takes its children with it (Meta:
+                # effective_status DELETED).
+                status = entity.status
                 if entity.status is EntityStatus.removed or {entity.campaign_id, entity.parent_id} & removed:
                     removed.add(entity.id)
-                    continue
+                    status = EntityStatus.removed
                 parent = None if level is EntityLevel.campaign else entity.parent_id
-                expected.append(
-                    (level, entity.id, entity.status, entity.campaign_id, parent, entity.daily_budget_micros)
-                )
+                expected.append((level, entity.id, status, entity.campaign_id, parent, entity.daily_budget_micros))
         return sorted(expected, key=repr)
 
     def inject(self, kind: FaultKind, count: int = 1, delay_seconds: float = 0.0) -> None:
@@ -673,7 +677,7 @@ class TestContract:
         assert all(not a.account_id.startswith("act_") for a in accounts)
         assert all(a.platform_status == "ACTIVE" for a in accounts if a.active)
 
-    async def test_entities_exclude_removed_ones_and_carry_budgets_in_micros(self, backend: Backend) -> None:
+    async def test_entities_include_removed_ones_and_carry_budgets_in_micros(self, backend: Backend) -> None:
         credentials = await backend.connect()
         entities = await backend.adapter.list_entities(credentials, backend.account)
         got = sorted(
@@ -692,7 +696,7 @@ class TestContract:
         assert requests
         for request in requests:
             statuses = json.loads(request.query["effective_status"])
-            assert "DELETED" not in statuses and "ARCHIVED" not in statuses and "ACTIVE" in statuses
+            assert {"DELETED", "ARCHIVED", "ACTIVE", "PAUSED"} <= set(statuses)
 
     async def test_daily_metrics_match_the_platform(self, backend: Backend) -> None:
         credentials = await backend.connect()
@@ -1197,7 +1201,7 @@ class TestEmulatorTruth:
         ad_sets = [e for e in children if e.level is EntityLevel.ad_group and e.status is EntityStatus.active]
         assert ad_sets and all(e.platform_status == "CAMPAIGN_PAUSED" for e in ad_sets)
 
-    async def test_a_removed_campaign_leaves_the_listing_with_its_children(self, emulator: EmulatedMeta) -> None:
+    async def test_a_removed_campaign_is_listed_removed_with_its_children(self, emulator: EmulatedMeta) -> None:
         credentials = emulator.token()
         token = credentials.access_token
         base = f"{emulator.base_url}/{VERSION}"
@@ -1221,8 +1225,8 @@ class TestEmulatorTruth:
         ref = EntityRef(emulator.account, EntityLevel.campaign, campaign_id)
         await emulator.adapter.set_status(credentials, ref, EntityStatus.removed)
         assert emulator.log.to(campaign_id, "POST")[-1].form == {"status": "DELETED"}
-        listed = {e.platform_id for e in await emulator.adapter.list_entities(credentials, emulator.account)}
-        assert campaign_id not in listed and ad_set.json()["id"] not in listed
+        listed = {e.platform_id: e.status for e in await emulator.adapter.list_entities(credentials, emulator.account)}
+        assert listed[campaign_id] is listed[ad_set.json()["id"]] is EntityStatus.removed
         with pytest.raises(PlatformRejected):
             await emulator.adapter.set_status(credentials, ref, EntityStatus.active)
 
@@ -1563,7 +1567,7 @@ class TestPlacementAndHours:
         ref = EntityRef(emulator.account, EntityLevel.campaign, target.entity_platform_id)
         await emulator.adapter.set_status(credentials, ref, EntityStatus.removed)
         listed = await emulator.adapter.list_entities(credentials, emulator.account)
-        assert target.entity_platform_id not in {e.platform_id for e in listed}
+        assert {e.platform_id: e.status for e in listed}[target.entity_platform_id] is EntityStatus.removed
         after = await collect(
             emulator.adapter, credentials, emulator.account, EntityLevel.campaign, yesterday, yesterday
         )

@@ -539,7 +539,10 @@ class EmulatedTikTok(WorldBackend, Backend):
     def expected_entities(self) -> list[tuple[Any, ...]]:
         expected = []
         for level in EntityLevel:
-            for entity in self.state.world.entities(Platform.tiktok, self.account.account_id, level):
+            # Deleted ones are listed too (a deleted campaign deletes what is under it).
+            for entity in self.state.world.entities(
+                Platform.tiktok, self.account.account_id, level, include_removed=True
+            ):
                 expected.append(
                     (
                         level,
@@ -640,7 +643,7 @@ class TestContract:
         asked = [i for request in info for i in json.loads(request.params["advertiser_ids"])]
         assert sorted(asked) == sorted(a.account_id for a in accounts)
 
-    async def test_entities_exclude_deleted_and_carry_budgets_in_micros(self, backend: Backend) -> None:
+    async def test_entities_include_deleted_and_carry_budgets_in_micros(self, backend: Backend) -> None:
         credentials = await backend.connect()
         entities = await backend.adapter.list_entities(credentials, backend.account)
         got = [
@@ -656,12 +659,11 @@ class TestContract:
             for e in entities
         ]
         assert sorted(got, key=repr) == sorted(backend.expected_entities(), key=repr)
-        assert all(e.status is not EntityStatus.removed for e in entities)
         assert all(e.raw for e in entities)
         for path in ("campaign/get/", "adgroup/get/", "ad/get/"):
             first = backend.log.to(path)[0]
             assert first.params["page_size"] == "1000"
-            assert json.loads(first.params["filtering"]) == {"primary_status": "STATUS_NOT_DELETE"}
+            assert json.loads(first.params["filtering"]) == {"primary_status": "STATUS_ALL"}
             assert first.params["advertiser_id"] == backend.account.account_id
 
     async def test_daily_metrics_match_the_platform(self, backend: Backend) -> None:
@@ -1051,9 +1053,8 @@ class TestEmulatorTruth:
         removed_child = world.entity(Platform.tiktok, adgroup.id)
         assert removed_child is not None
         assert removed_child.status is EntityStatus.removed
-        listed = {e.platform_id for e in await emulator.adapter.list_entities(credentials, emulator.account)}
-        assert campaign.id not in listed
-        assert adgroup.id not in listed
+        listed = {e.platform_id: e.status for e in await emulator.adapter.list_entities(credentials, emulator.account)}
+        assert listed[campaign.id] is listed[adgroup.id] is EntityStatus.removed
         with pytest.raises(PlatformRejected) as raised:
             await emulator.adapter.set_status(credentials, ref, EntityStatus.active)
         assert raised.value.platform_code == "40002"
@@ -1472,7 +1473,7 @@ class TestPlacementAndHours:
         ref = EntityRef(backend.account, EntityLevel.campaign, target.entity_platform_id)
         await backend.adapter.set_status(credentials, ref, EntityStatus.removed)
         listed = await backend.adapter.list_entities(credentials, backend.account)
-        assert target.entity_platform_id not in {e.platform_id for e in listed}
+        assert {e.platform_id: e.status for e in listed}[target.entity_platform_id] is EntityStatus.removed
         after = await collect(backend.adapter, credentials, backend.account, campaign, yesterday, yesterday)
         (again,) = [r for r in after if r.entity_platform_id == target.entity_platform_id]
         assert (again.entity_name, again.campaign_platform_id, again.spend_micros) == (

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Select, func, literal, literal_column, select, text, true, tuple_
+from sqlalchemy import Boolean, Select, and_, case, func, literal, literal_column, or_, select, text, true, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -30,6 +30,7 @@ _TRACKED = (
 # Rows per INSERT statement: far below PostgreSQL's 65,535 bind parameters (16 columns per row).
 _UPSERT_BATCH = 1000
 ACTIVE_RUN_STATUSES = ("queued", "running")
+REMOVED = "removed"
 
 
 class CampaignRepository:
@@ -44,15 +45,22 @@ class CampaignRepository:
         )
 
     async def upsert_entities(self, rows: Sequence[dict[str, Any]], now: datetime) -> dict[str, dict[str, int]]:
-        """Insert new entities and update changed ones; returns {level: {"created": n, "updated": n}}.
+        """Insert new entities and update changed ones; returns {level: {"created": n, "updated": n, "removed": n}}.
 
+        A row whose status is ``removed`` (the platform lists removed entities too) keeps the moment it was first
+        seen removed in ``removed_at``; "removed" counts the known entities that became removed in this run.
         Unchanged rows are not written at all (the ``WHERE ... IS DISTINCT FROM``), so a sync of a quiet account
         writes nothing and its counts say so.
         """
         counts: dict[str, dict[str, int]] = {}
         for start in range(0, len(rows), _UPSERT_BATCH):
             batch = [
-                {**row, "first_seen_at": now, "updated_at": now, "removed_at": None}
+                {
+                    **row,
+                    "first_seen_at": now,
+                    "updated_at": now,
+                    "removed_at": now if row["status"] == REMOVED else None,
+                }
                 for row in rows[start : start + _UPSERT_BATCH]
             ]
             base = insert(AdEntity).values(batch)
@@ -60,14 +68,27 @@ class CampaignRepository:
             changed = tuple_(*(getattr(AdEntity, name) for name in _TRACKED)).is_distinct_from(
                 tuple_(*(getattr(excluded, name) for name in _TRACKED))
             )
-            statement: ReturningInsert[str, bool] = base.on_conflict_do_update(
+            removed_now = excluded.status == REMOVED
+            removal_changed = or_(
+                and_(AdEntity.removed_at.is_(None), removed_now),
+                and_(AdEntity.removed_at.is_not(None), excluded.status != REMOVED),
+            )
+            statement: ReturningInsert[str, bool, bool] = base.on_conflict_do_update(
                 constraint="uq_ad_entities_account_level_platform_id",
-                set_={**{name: getattr(excluded, name) for name in _TRACKED}, "updated_at": now, "removed_at": None},
-                where=changed | AdEntity.removed_at.is_not(None),
-            ).returning(AdEntity.level, literal_column("xmax = 0", Boolean).label("created"))
-            for level, created in (await self.session.execute(statement)).all():
-                bucket = counts.setdefault(level, {"created": 0, "updated": 0})
-                bucket["created" if created else "updated"] += 1
+                set_={
+                    **{name: getattr(excluded, name) for name in _TRACKED},
+                    "updated_at": now,
+                    "removed_at": case((removed_now, func.coalesce(AdEntity.removed_at, now)), else_=None),
+                },
+                where=changed | removal_changed,
+            ).returning(
+                AdEntity.level,
+                literal_column("xmax = 0", Boolean).label("created"),
+                (AdEntity.removed_at == now).label("newly_removed"),
+            )
+            for level, created, newly_removed in (await self.session.execute(statement)).all():
+                bucket = counts.setdefault(level, {"created": 0, "updated": 0, "removed": 0})
+                bucket["created" if created else "removed" if newly_removed else "updated"] += 1
         return counts
 
     async def mark_missing_removed(

@@ -409,6 +409,8 @@ def _abandoned(run: SyncRun) -> bool:
 def _counts(
     entities: list[RemoteEntity], written: dict[str, dict[str, int]], removed: dict[str, int]
 ) -> dict[str, dict[str, int]]:
+    """Per level: entities new to the product, changed, unchanged, and removed in this run (listed as removed by the
+    platform, or no longer listed at all)."""
     seen: dict[str, int] = {}
     for entity in entities:
         seen[entity.level.value] = seen.get(entity.level.value, 0) + 1
@@ -416,11 +418,12 @@ def _counts(
     for level in EntityLevel:
         created = written.get(level.value, {}).get("created", 0)
         updated = written.get(level.value, {}).get("updated", 0)
+        removed_listed = written.get(level.value, {}).get("removed", 0)
         counts[level.value] = {
             "created": created,
             "updated": updated,
-            "unchanged": seen.get(level.value, 0) - created - updated,
-            "removed": removed.get(level.value, 0),
+            "unchanged": seen.get(level.value, 0) - created - updated - removed_listed,
+            "removed": removed_listed + removed.get(level.value, 0),
         }
     return counts
 

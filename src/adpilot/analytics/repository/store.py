@@ -212,10 +212,12 @@ WHERE (e.campaign_platform_id, e.parent_platform_id, e.name, e.status)
       IS DISTINCT FROM (EXCLUDED.campaign_platform_id, EXCLUDED.parent_platform_id, EXCLUDED.name, EXCLUDED.status)
 """
 
-# Entities of the account that the tree no longer lists were removed on the platform; their numbers stay.
+# Entities of the account that the tree does not list were removed on the platform; their numbers stay. The tree
+# lists removed entities too, so this also places an entity only the reports named (status still null) that the
+# platform no longer knows at all.
 _MARK_REMOVED = """
 UPDATE metric_entities e SET status = 'removed', updated_at = $3
- WHERE e.organization_id = $1 AND e.ad_account_id = $2 AND e.status IS NOT NULL AND e.status <> 'removed'
+ WHERE e.organization_id = $1 AND e.ad_account_id = $2 AND e.status IS DISTINCT FROM 'removed'
    AND NOT EXISTS (SELECT 1 FROM unnest($4::text[], $5::text[]) AS t(level, platform_id)
                     WHERE t.level = e.level AND t.platform_id = e.platform_id)
 """

@@ -55,20 +55,21 @@ _CLIENTS_QUERY = (
     "customer_client.descriptive_name, customer_client.currency_code, customer_client.time_zone, "
     "customer_client.id, customer_client.status FROM customer_client WHERE customer_client.level <= 1"
 )
+# Removed entities are listed too (Google keeps them, status REMOVED): their past numbers are in the reports, and a
+# status filter must be able to place them. An ad group or ad of a removed campaign (or ad group) is removed with it,
+# whatever its own status says, so the parents' statuses are read alongside.
 _CAMPAIGNS_QUERY = (
     "SELECT campaign.id, campaign.name, campaign.status, campaign.advertising_channel_type, "
     "campaign.bidding_strategy_type, campaign_budget.resource_name, campaign_budget.amount_micros, "
-    "campaign_budget.total_amount_micros FROM campaign WHERE campaign.status != 'REMOVED' ORDER BY campaign.id"
+    "campaign_budget.total_amount_micros FROM campaign ORDER BY campaign.id"
 )
-# An ad group or ad of a removed campaign is gone too, whatever its own status says.
 _AD_GROUPS_QUERY = (
-    "SELECT ad_group.id, ad_group.name, ad_group.status, ad_group.type, campaign.id FROM ad_group "
-    "WHERE ad_group.status != 'REMOVED' AND campaign.status != 'REMOVED' ORDER BY ad_group.id"
+    "SELECT ad_group.id, ad_group.name, ad_group.status, ad_group.type, campaign.id, campaign.status FROM ad_group "
+    "ORDER BY ad_group.id"
 )
 _ADS_QUERY = (
     "SELECT ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group_ad.ad.type, ad_group_ad.status, ad_group.id, "
-    "campaign.id FROM ad_group_ad WHERE ad_group_ad.status != 'REMOVED' AND ad_group.status != 'REMOVED' "
-    "AND campaign.status != 'REMOVED' ORDER BY ad_group_ad.ad.id"
+    "ad_group.status, campaign.id, campaign.status FROM ad_group_ad ORDER BY ad_group_ad.ad.id"
 )
 _METRICS = (
     "segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros, metrics.conversions, "
@@ -270,7 +271,7 @@ class GoogleAdsAdapter:
     # ---- entities ----------------------------------------------------------------------------------------------
 
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
-        """Campaigns (with their budget), ad groups and ads that are not removed, in that order."""
+        """Campaigns (with their budget), ad groups and ads, removed ones included, in that order."""
         token = credentials.access_token
         currency = await self._currency(token, account)
         entities = [
@@ -434,8 +435,11 @@ def _id(value: int | None, resource_name: str | None) -> str:
     return str(value) if value is not None else _last_id(resource_name)
 
 
-def _status(word: str | None) -> EntityStatus:
-    # UNKNOWN/UNSPECIFIED are not serving: paused is the honest reading; the raw word stays in platform_status.
+def _status(word: str | None, *parent_words: str | None) -> EntityStatus:
+    """An entity's status; removed when it or a parent (``parent_words``) is removed. UNKNOWN/UNSPECIFIED are not
+    serving: paused is the honest reading; the raw word stays in platform_status."""
+    if "REMOVED" in parent_words:
+        return EntityStatus.removed
     return _STATUS_FROM_GOOGLE.get(word or "", EntityStatus.paused)
 
 
@@ -490,7 +494,7 @@ def _ad_group_entity(row: GoogleAdsRow) -> RemoteEntity:
         level=EntityLevel.ad_group,
         platform_id=ad_group_id,
         name=ad_group.name or ad_group_id,
-        status=_status(ad_group.status),
+        status=_status(ad_group.status, row.campaign.status if row.campaign else None),
         platform_status=ad_group.status or "",
         campaign_platform_id=campaign_id,
         parent_platform_id=campaign_id,
@@ -525,7 +529,11 @@ def _ad_entity(row: GoogleAdsRow) -> RemoteEntity:
         level=EntityLevel.ad,
         platform_id=ad_id,
         name=(ad.name if ad is not None and ad.name else None) or f"Ad {ad_id}",
-        status=_status(row.ad_group_ad.status),
+        status=_status(
+            row.ad_group_ad.status,
+            row.ad_group.status if row.ad_group else None,
+            row.campaign.status if row.campaign else None,
+        ),
         platform_status=row.ad_group_ad.status or "",
         campaign_platform_id=campaign_id,
         parent_platform_id=ad_group_id or None,

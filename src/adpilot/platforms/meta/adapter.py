@@ -26,8 +26,9 @@ units. Both become integer micros; a budget that the currency cannot express exa
 
 Deleted objects and names
 -------------------------
-An ad account's insights leave out deleted and archived campaigns, ad sets and ads unless the request filters them in
-by ``effective_status``: every report asks for every status, so a removed campaign's past numbers stay in the history.
+An ad account's lists and insights leave out deleted and archived campaigns, ad sets and ads unless the request
+filters them in by ``effective_status``: every list and every report asks for every status, so a removed campaign's
+past numbers stay in the history and its status (removed) is known even when it went before the first sync.
 Each row carries the ids of the campaign (and ad set) its object sits in and the object's name as the report gives it.
 
 Large reports
@@ -117,19 +118,6 @@ ACCOUNT_STATUS_NAMES: Mapping[int, str] = {
     202: "ANY_CLOSED",
 }
 
-# Every effective status except DELETED and ARCHIVED: removed objects are left out at the source.
-LISTED_EFFECTIVE_STATUSES = (
-    "ACTIVE",
-    "PAUSED",
-    "CAMPAIGN_PAUSED",
-    "ADSET_PAUSED",
-    "IN_PROCESS",
-    "WITH_ISSUES",
-    "PENDING_REVIEW",
-    "DISAPPROVED",
-    "PREAPPROVED",
-    "PENDING_BILLING_INFO",
-)
 _STATUS_FROM_META: Mapping[str, EntityStatus] = {
     "ACTIVE": EntityStatus.active,
     "PAUSED": EntityStatus.paused,
@@ -172,8 +160,9 @@ _PLACEMENT_FIELDS: Mapping[EntityLevel, str] = {
 # Reach is a unique count Meta does not break down by hour.
 _HOURLY_FIELDS = "campaign_id,objective,account_currency,impressions,clicks,spend,actions,action_values"
 HOURLY_BREAKDOWN = "hourly_stats_aggregated_by_advertiser_time_zone"
-# An ad account's insights leave deleted and archived objects out unless filtered in by effective status: what they
-# spent before they went is part of the account's history, so every status is asked for.
+# An ad account's lists and insights leave deleted and archived objects out unless filtered in by effective status:
+# what they spent before they went is part of the account's history (and a status filter must be able to place them),
+# so every status is asked for.
 EFFECTIVE_STATUSES = (
     "ACTIVE",
     "PAUSED",
@@ -387,14 +376,12 @@ class MetaAdsAdapter:
             edge = _EDGES[level][0]
             params = {
                 "fields": _ENTITY_FIELDS[level],
-                "effective_status": json.dumps(LISTED_EFFECTIVE_STATUSES, separators=(",", ":")),
+                "effective_status": json.dumps(EFFECTIVE_STATUSES, separators=(",", ":")),
                 "limit": str(ENTITY_PAGE_SIZE),
             }
             async for item in self._pages(f"{_act(account)}/{edge}", credentials, params, account.account_id):
                 obj = self._parse(AdObject, item)
                 status = _entity_status(obj)
-                if status is EntityStatus.removed:
-                    continue
                 if level is EntityLevel.campaign:
                     objectives[obj.id] = obj.objective
                 campaign_id = obj.id if level is EntityLevel.campaign else obj.campaign_id
@@ -603,6 +590,9 @@ def _act(account: AdAccountRef) -> str:
 def _entity_status(obj: AdObject) -> EntityStatus:
     # ``status`` is what a person set (``configured_status`` is its older name); ``effective_status`` adds delivery
     # states such as CAMPAIGN_PAUSED that belong in ``platform_status`` instead.
+    # An object deleted with its campaign or ad set shows it in ``effective_status`` only.
+    if obj.effective_status in ("DELETED", "ARCHIVED"):
+        return EntityStatus.removed
     word = obj.status or obj.configured_status or obj.effective_status or ""
     return _STATUS_FROM_META.get(word, EntityStatus.paused)
 

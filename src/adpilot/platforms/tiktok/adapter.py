@@ -17,8 +17,9 @@ What is TikTok-specific and decided here:
   their entity and its campaign and ad group through attribute metrics (``campaign_name``, ``adgroup_id``...), which
   TikTok writes inside ``metrics``. Hourly pacing is one campaign report of one day with ``stat_time_hour`` (TikTok
   allows one day per request with it).
-* **Entities.** ``campaign/get/``, ``adgroup/get/``, ``ad/get/`` with ``primary_status = STATUS_NOT_DELETE``, every
-  page of 1000; a deleted item the platform returns anyway is dropped too.
+* **Entities.** ``campaign/get/``, ``adgroup/get/``, ``ad/get/`` with ``primary_status = STATUS_ALL``, every page of
+  1000: deleted entities are listed too (TikTok's default, ``STATUS_NOT_DELETE``, leaves them out), so that an entity
+  deleted before the first sync still has a status (removed) beside the numbers the reports keep for it.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ ATTRIBUTE_METRICS: dict[EntityLevel, tuple[str, ...]] = {
 }
 
 ADVERTISER_FIELDS = ("advertiser_id", "name", "currency", "timezone", "display_timezone", "status")
-NOT_DELETED = {"primary_status": "STATUS_NOT_DELETE"}
+EVERY_STATUS = {"primary_status": "STATUS_ALL"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +251,7 @@ class TikTokAdsAdapter:
         )
 
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
-        """Campaigns, ad groups and ads of the advertiser, deleted ones excluded."""
+        """Campaigns, ad groups and ads of the advertiser, deleted ones included."""
         advertiser_id = account.account_id
         currency = await self._currency(credentials, advertiser_id, account.currency)
         campaigns = [
@@ -294,7 +295,7 @@ class TikTokAdsAdapter:
                     ad, EntityLevel.ad, ad.ad_id, ad.ad_name, ad.adgroup_id, objectives.get(ad.campaign_id), currency
                 )
             )
-        return [entity for entity in entities if entity.status is not EntityStatus.removed]
+        return entities
 
     async def _all_pages(self, credentials: Credentials, path: str, advertiser_id: str) -> list[dict[str, Any]]:
         """Every item of a paginated list, each once even if the list shifts between pages."""
@@ -304,7 +305,7 @@ class TikTokAdsAdapter:
         while True:
             data = await self._client.get(
                 path,
-                {"advertiser_id": advertiser_id, "filtering": NOT_DELETED, "page": page, "page_size": PAGE_SIZE},
+                {"advertiser_id": advertiser_id, "filtering": EVERY_STATUS, "page": page, "page_size": PAGE_SIZE},
                 advertiser_id=advertiser_id,
                 credentials=credentials,
             )
