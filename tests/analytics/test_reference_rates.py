@@ -301,6 +301,26 @@ class TestFetchAndConvert:
         get_settings.cache_clear()
 
 
+class TestJob:
+    async def test_the_periodic_job_fetches_through_the_worker(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, ecb_source: SandboxServer
+    ) -> None:
+        from adpilot import jobs
+        from adpilot.analytics.jobs.rates import REFRESH_REFERENCE_RATES_JOB
+        from tests.campaigns.test_entity_sync import run_jobs
+
+        assert f"{REFRESH_REFERENCE_RATES_JOB}.periodic" in jobs.app.tasks
+        today = utcnow().date()
+        first, last = today - timedelta(days=12), today - timedelta(days=1)
+        await shop(database, world, first, last)
+        async with database.transaction() as session:
+            await jobs.enqueue(session, REFRESH_REFERENCE_RATES_JOB, None)
+        await run_jobs(database)
+        body = await summary(client, world, first, last)
+        assert body["missing_rates"] == []
+        assert abs(body["totals"]["spend_micros"] - expected_spend(first, last)) <= 2
+
+
 def test_the_default_source_is_the_sandbox_when_it_is_served_and_the_ecb_otherwise() -> None:
     from adpilot.config import Environment, Settings
 

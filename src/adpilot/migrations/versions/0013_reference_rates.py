@@ -39,9 +39,9 @@ def upgrade() -> None:
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.PrimaryKeyConstraint("source_url", name=op.f("pk_reference_rate_fetches")),
     )
-    # The fetch job's fan-out: for every organization, each currency its numbers are in other than its reporting
-    # currency and the first day with such numbers. The app role cannot read across tenants, so this runs with the
-    # owner's rights and returns no figures; EXECUTE is granted to the app role by ``adpilot migrate``.
+    # The fetch job's fan-out: for every organization, each currency of its ad accounts other than its reporting
+    # currency and the first day with numbers of such an account. The app role cannot read across tenants, so this
+    # runs with the owner's rights and returns no figures; EXECUTE is granted to the app role by ``adpilot migrate``.
     op.execute(
         """
         CREATE FUNCTION adpilot_foreign_currency_history()
@@ -54,11 +54,17 @@ def upgrade() -> None:
         BEGIN
           FOR org, reporting IN SELECT o.id, o.reporting_currency FROM organizations o LOOP
             PERFORM set_config('app.organization_id', org::text, true);
+            -- Each account's first day through the primary key (organization, account, day): a few index probes
+            -- per account, cheap enough to run every minute.
             RETURN QUERY
-              SELECT org, CAST(d.currency AS text), min(d.day)
-                FROM metrics_account_daily d
-               WHERE d.organization_id = org AND d.currency <> reporting
-               GROUP BY d.currency;
+              SELECT org, CAST(a.currency AS text), min(f.day)
+                FROM ad_accounts a
+               CROSS JOIN LATERAL (
+                     SELECT d.day FROM metrics_account_daily d
+                      WHERE d.organization_id = org AND d.ad_account_id = a.id
+                      ORDER BY d.day LIMIT 1) f
+               WHERE a.organization_id = org AND a.currency <> reporting
+               GROUP BY a.currency;
           END LOOP;
           PERFORM set_config('app.organization_id', previous, true);
         END $$;
