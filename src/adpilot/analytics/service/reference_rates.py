@@ -11,6 +11,7 @@ numbers use them.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -209,7 +210,8 @@ class ReferenceRateService:
         finally:
             if own:
                 await http.aclose()
-        return parse_reference_rates(bytes(content))
+        # The full history is megabytes of XML: parse it off the event loop.
+        return await asyncio.to_thread(parse_reference_rates, bytes(content))
 
     @staticmethod
     async def _reconvert(needs: list[ForeignCurrencyHistory], changed: date) -> int:
