@@ -83,23 +83,39 @@ class TestDemoConnections:
         connections = (await client.get(f"/api/v1/orgs/{organization_id}/connections", headers=headers)).json()
         assert sorted(c["platform"] for c in connections["items"]) == ["google", "tiktok"]
 
-    async def test_the_demo_has_exchange_rates_into_its_reporting_currency(
-        self, database: Database, client: httpx.AsyncClient
+    async def test_the_demo_converts_its_numbers_with_no_typed_rate(
+        self, database: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        await seed_demo(database, get_settings())
-        await seed_demo(database, get_settings())  # a second start imports nothing again
+        """The demo's EUR, GBP and JPY accounts convert into USD with the reference rates fetched from the sandbox's
+        ECB files (the job the worker runs every minute): no rate is typed or imported."""
+        from adpilot.analytics.service.reference_rates import reference_rates_service
+        from adpilot.app import sandbox_state
+        from tests.campaigns.test_entity_sync import run_jobs
+        from tests.sandbox_fixtures import point_platforms_at, serve_sandbox
+
+        settings = get_settings()
+        await seed_demo(database, settings)
         headers, organization_id = await self.demo_headers(client)
-        rates = await client.get(
-            f"/api/v1/orgs/{organization_id}/exchange-rates", params={"limit": 10}, headers=headers
+        with serve_sandbox(sandbox_state(settings)) as server:
+            point_platforms_at(server, monkeypatch)
+            monkeypatch.setenv("ADPILOT_FX_RATES_URL", f"{server.url}/ecb/stats/eurofxref/")
+            get_settings.cache_clear()
+            await run_jobs(database)
+            await reference_rates_service.refresh()
+        get_settings.cache_clear()
+        typed = await client.get(f"/api/v1/orgs/{organization_id}/exchange-rates", headers=headers)
+        assert typed.status_code == 200 and typed.json()["items"] == []
+        response = await client.get(
+            f"/api/v1/orgs/{organization_id}/analytics/breakdown",
+            params={"preset": "last_30_days", "dimension": "account"},
+            headers=headers,
         )
-        assert rates.status_code == 200, rates.text
-        items = rates.json()["items"]
-        assert {(r["base"], r["quote"]) for r in items} >= {("EUR", "USD"), ("GBP", "USD")}
-        audit = await client.get(
-            f"/api/v1/orgs/{organization_id}/audit-log", params={"action": "exchange_rates.imported"}, headers=headers
-        )
-        assert audit.status_code == 200, audit.text
-        assert len(audit.json()["items"]) == 1
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["missing_rates"] == []
+        assert body["currency"] == "USD"
+        assert len(body["rows"]) >= 6
+        assert all(row["totals"]["spend_micros"] is not None for row in body["rows"]), body["rows"]
 
     async def test_the_demo_accounts_sync_through_the_adapters(
         self, database: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch

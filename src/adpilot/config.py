@@ -46,6 +46,9 @@ _PLATFORM_CREDENTIAL_SETTINGS = {
 }
 
 
+ECB_RATES_URL = "https://www.ecb.europa.eu/stats/eurofxref/"
+
+
 class Settings(BaseSettings):
     """Every setting of adpilot. See the configuration table in README.md."""
 
@@ -153,6 +156,11 @@ class Settings(BaseSettings):
     # How often the last 7 days (every level) are re-read; between those runs, only today's campaign level and hours.
     metrics_recent_interval_minutes: int = Field(default=180, ge=1, le=1440)
 
+    # Daily reference exchange rates: the directory of files in the format of the ECB's euro reference rates
+    # (eurofxref-daily.xml, eurofxref-hist-90d.xml, eurofxref-hist.xml). Unset: the sandbox's copy when the sandbox
+    # is served, else the ECB's (Settings.resolved_fx_rates_url).
+    fx_rates_url: str | None = None
+
     # Observability.
     log_level: str = "INFO"
     log_json: bool = True
@@ -195,6 +203,15 @@ class Settings(BaseSettings):
         if self.has_app_credentials(platform):
             return PlatformEndpoint.real
         return PlatformEndpoint.sandbox if self.sandbox_enabled else PlatformEndpoint.unconfigured
+
+    @property
+    def resolved_fx_rates_url(self) -> str:
+        """Where reference rates are fetched from (a directory URL ending in ``/``): the setting, else the sandbox's
+        files when it is served (no outside call outside production), else the ECB's."""
+        url = self.fx_rates_url or (
+            f"{self.base_url}/sandbox/ecb/stats/eurofxref/" if self.sandbox_enabled else ECB_RATES_URL
+        )
+        return url if url.endswith("/") else url + "/"
 
     @property
     def outbox_enabled(self) -> bool:

@@ -3,10 +3,8 @@ Ads, Meta and TikTok accounts. Later modules extend it."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
@@ -16,8 +14,6 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 # and metrics sync runs (the metrics backfill fills the dashboard through the real adapters).
 from adpilot import campaigns  # noqa: F401
 from adpilot.analytics.service import sync as _metrics_sync  # noqa: F401
-from adpilot.analytics.service.rates import RateRow, RateSource, rates_service
-from adpilot.audit import SYSTEM
 from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
 from adpilot.connections import connection_service
@@ -73,46 +69,10 @@ async def seed_demo(database: Database, settings: Settings) -> DemoLogin:
             created = True
     if settings.sandbox_enabled:
         for organization in demo_orgs:
+            # No rate is typed: its EUR, GBP and JPY accounts convert with the reference rates the worker fetches
+            # from the sandbox's copy of the ECB's files.
             await connect_sandbox_platforms(database, settings, principal, organization.id)
-            await seed_exchange_rates(database, principal, organization.id)
     return DemoLogin(email, password, created=created)
-
-
-# The demo's reporting currency is USD; its ad accounts are in USD, EUR, GBP and JPY.
-DEMO_RATES = {
-    "EUR": (Decimal("1.08"), 0.03, 40),
-    "GBP": (Decimal("1.27"), 0.025, 55),
-    "JPY": (Decimal("0.0067"), 0.0002, 30),
-}
-DEMO_RATE_DAYS = 800
-
-
-def demo_rates(until: date, days: int = DEMO_RATE_DAYS) -> list[RateRow]:
-    """Daily rates into USD for the last ``days`` days: plausible levels that drift a little, the same every run."""
-    rows: list[RateRow] = []
-    for offset in range(days):
-        day = until - timedelta(days=offset)
-        for currency, (level, swing, period) in DEMO_RATES.items():
-            drift = Decimal(str(round(1 + swing * math.sin(day.toordinal() / period), 6)))
-            rows.append(
-                RateRow(day=day, base=currency, quote="USD", rate=(level * drift).quantize(Decimal("0.000001")))
-            )
-    return rows
-
-
-async def seed_exchange_rates(database: Database, principal: Principal, organization_id: UUID) -> int:
-    """The demo organization's exchange rates up to tomorrow, through the product's import (audited as the system).
-
-    Skipped when tomorrow's rates are already there, so restarting the demo adds no audit entry."""
-    last = utcnow().date() + timedelta(days=1)
-    wanted = demo_rates(last)
-    async with database.transaction() as session:
-        await set_tenant(session, organization_id, principal.user_id)
-        present = await rates_service.latest_rates(session, organization_id, "USD", list(DEMO_RATES), last, last)
-        if all(present.get((row.base, row.day)) == row.rate for row in wanted if row.day == last):
-            return 0
-        result = await rates_service.import_rows(session, organization_id, wanted, source=RateSource.csv, actor=SYSTEM)
-    return result.inserted
 
 
 async def connect_sandbox_platforms(

@@ -22,8 +22,8 @@ from adpilot.audit import SYSTEM
 from adpilot.config import get_settings
 from adpilot.core.time import utcnow
 from adpilot.db import Database, set_tenant
-from adpilot.demo import demo_rates
 from adpilot.platforms.types import EntityLevel, Platform
+from tests.analytics.typed_rates import demo_rates
 from tests.campaigns.test_entity_sync import connect_sandbox, org_url, run_jobs
 from tests.fixtures import OrgWorld
 from tests.sandbox_fixtures import SandboxServer

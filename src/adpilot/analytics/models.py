@@ -301,6 +301,36 @@ class ExchangeRate(Base):
     )
 
 
+class ReferenceRate(Base):
+    """A published reference rate: ``rate`` units of ``currency`` per 1 EUR on ``day`` (EUR itself is 1 on every
+    publication day), read by every organization (migration 0013; docs/analytics.md, "Reference rates")."""
+
+    __tablename__ = "reference_rates"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(24, 12))
+    fetched_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("rate > 0", name="rate_positive"),
+        Index("ix_reference_rates_day", "day"),
+    )
+
+
+class ReferenceRateFetch(Base):
+    """The fetches from one source of reference rates: how far back its history was read, the last success and the
+    last attempt (with its error), so a source that lacks older days is not asked again and again."""
+
+    __tablename__ = "reference_rate_fetches"
+
+    source_url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    history_since: Mapped[date | None]
+    fetched_at: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
 # --- scheduled reports and branding (migration 0009) ------------------------------------------------------------------
 
 REPORT_FREQUENCY_CHECK = "frequency IN ('daily', 'weekly', 'monthly')"

@@ -2,7 +2,8 @@
 
 Mounted in-process by ``adpilot serve`` at ``/sandbox`` (outside production) and served alone by
 ``adpilot sandbox serve --port N``. Paths: ``/sandbox/google/...``, ``/sandbox/meta/...``, ``/sandbox/tiktok/...``
-(each the platform's real paths below that prefix) and ``/sandbox/_control/...``.
+(each the platform's real paths below that prefix), the ECB's reference-rate files under
+``/sandbox/ecb/stats/eurofxref/`` and ``/sandbox/_control/...``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import Body, FastAPI
 from pydantic import BaseModel, Field
 
 from adpilot.platforms.types import Platform
+from adpilot.sandbox.ecb import create_ecb_emulator
 from adpilot.sandbox.faults import Fault, FaultKind
 from adpilot.sandbox.google import create_google_emulator
 from adpilot.sandbox.meta import create_meta_emulator
@@ -77,6 +79,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
     sandbox.mount("/google", create_google_emulator(state))
     sandbox.mount("/meta", create_meta_emulator(state))
     sandbox.mount("/tiktok", create_tiktok_emulator(state))
+    sandbox.mount("/ecb", create_ecb_emulator(state))
     sandbox.mount("/_control", create_control_api(state))
     return sandbox
 

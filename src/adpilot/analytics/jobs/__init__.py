@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from adpilot.analytics.jobs import reports, sync
+from adpilot.analytics.jobs import rates, reports, sync
 
-__all__ = ["reports", "sync"]
+__all__ = ["rates", "reports", "sync"]

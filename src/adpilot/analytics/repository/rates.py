@@ -36,8 +36,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.analytics.models import ExchangeRate
 
-# Candidate rates of each currency into the quote currency: the direct pair (currency -> quote), and the inverse of
-# the reverse pair (quote -> currency), which ranks second on a day that has both.
+# Candidate rates of each currency into the quote currency: the organization's direct pair (currency -> quote), the
+# inverse of its reverse pair (quote -> currency), then the shared reference rates' cross rate through the euro
+# (both published per 1 EUR on the same day; EUR itself is stored as 1), each ranking below the one before on a day
+# that has several: an organization's own rate overrides the reference rate of its day.
 _CANDIDATES = """
     SELECT r.base_currency AS currency, r.day, r.rate, 0 AS preference
       FROM exchange_rates r
@@ -46,6 +48,11 @@ _CANDIDATES = """
     SELECT r.quote_currency AS currency, r.day, 1 / r.rate AS rate, 1 AS preference
       FROM exchange_rates r
      WHERE r.organization_id = :organization_id AND r.base_currency = :quote AND r.day <= :until{inverse_filter}
+    UNION ALL
+    SELECT c.currency, c.day, q.rate / c.rate AS rate, 2 AS preference
+      FROM reference_rates c
+      JOIN reference_rates q ON q.day = c.day AND q.currency = :quote
+     WHERE c.currency <> :quote AND c.day <= :until{reference_filter}
 """
 
 # Each rate holds from its day until the day before the currency's next rate (or the end of the range); the spans
@@ -77,6 +84,7 @@ def _by_day_sql(filtered: bool) -> str:
     candidates = _CANDIDATES.format(
         direct_filter=" AND r.base_currency = ANY(:currencies)" if filtered else "",
         inverse_filter=" AND r.quote_currency = ANY(:currencies)" if filtered else "",
+        reference_filter=" AND c.currency = ANY(:currencies)" if filtered else "",
     )
     identity_filter = " WHERE CAST(:quote AS varchar) = ANY(CAST(:currencies AS varchar[]))" if filtered else ""
     return _BY_DAY.format(candidates=candidates, identity_filter=identity_filter)
@@ -102,9 +110,10 @@ def exchange_rates_by_day(
 ) -> TextualSelect:
     """Rows ``(currency, day, rate)``: what 1 unit of ``currency`` is worth in ``quote`` on each day of the range.
 
-    The rule (docs/analytics.md, "Exchange rates"): on each day a currency takes the organization's rate of the
-    latest day on or before it that has one. On that day the direct pair (base = currency, quote = ``quote``) is
-    preferred; otherwise the inverse of the reverse pair (base = ``quote``, quote = currency) is used. A currency with
+    The rule (docs/analytics.md, "Exchange rates"): on each day a currency takes the rate of the latest day on or
+    before it that has one. On that day the organization's direct pair (base = currency, quote = ``quote``) is
+    preferred; otherwise the inverse of its reverse pair (base = ``quote``, quote = currency); otherwise the cross
+    rate of the shared reference rates (``reference_rates``, per 1 EUR) published that day. A currency with
     no rate on or before a day has no row for that day (money needing it cannot be converted). ``quote`` itself is
     always present with rate 1.
 

@@ -1,7 +1,8 @@
-"""Exchange rates: the organization's daily rates between currencies, entered, imported from CSV or seeded.
+"""Exchange rates: the organization's own daily rates between currencies, entered or imported from CSV.
 
-Money of ad accounts in another currency than the organization's reporting currency is converted with these rates
-(docs/analytics.md, "Exchange rates"). Nothing is fetched from the network: people enter or import the rates.
+Money of ad accounts in another currency than the organization's reporting currency is converted with the shared
+reference rates (service/reference_rates.py), which these override on their day (docs/analytics.md, "Exchange
+rates").
 """
 
 from __future__ import annotations

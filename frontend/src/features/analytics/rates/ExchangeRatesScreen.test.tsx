@@ -63,14 +63,14 @@ describe("ExchangeRatesScreen", () => {
   it("explains how to add rates when there are none, and who can", async () => {
     fakeApi({ items: [], next_cursor: null });
     renderScreen("manager");
-    expect(await screen.findByText("No exchange rates yet")).toBeInTheDocument();
+    expect(await screen.findByText("No rates of your own")).toBeInTheDocument();
     expect(screen.getByText(/import a CSV file with the columns date,base,quote,rate/)).toBeInTheDocument();
   });
 
   it("tells a member that managers add rates", async () => {
     fakeApi({ items: [], next_cursor: null });
     renderScreen("member");
-    expect(await screen.findByText(/Managers and admins of this organization add rates/)).toBeInTheDocument();
+    expect(await screen.findByText(/Managers and admins of this organization may override them/)).toBeInTheDocument();
   });
 
   it("shows an error with a retry", async () => {
@@ -106,7 +106,7 @@ describe("ExchangeRatesScreen", () => {
     const mock = fakeApi({ items: [], next_cursor: null });
     renderScreen("viewer");
     const user = userEvent.setup();
-    await screen.findByText("No exchange rates yet");
+    await screen.findByText("No rates of your own");
     await user.selectOptions(screen.getByRole("combobox", { name: "Currency" }), "JPY");
     expect(await screen.findByText("No rate matches these filters")).toBeInTheDocument();
     const last = () => new URL(requests(mock, "GET", "/exchange-rates").at(-1)!.url).searchParams;
@@ -186,7 +186,7 @@ describe("ExchangeRatesScreen", () => {
     );
     renderScreen("manager");
     const user = userEvent.setup();
-    await screen.findByText("No exchange rates yet");
+    await screen.findByText("No rates of your own");
     const file = new File(["date,base,quote,rate\n2026-01-01,EUR,USD,1.1\n2026-01-02,EUR,USD,-1\n2026-01-03,EUR\n"], "rates.csv", { type: "text/csv" });
     await user.upload(screen.getByLabelText("CSV file of exchange rates"), file);
     expect(await screen.findByText("rates.csv was not imported")).toBeInTheDocument();
@@ -206,7 +206,7 @@ describe("ExchangeRatesScreen", () => {
     );
     renderScreen("admin");
     const user = userEvent.setup();
-    await screen.findByText("No exchange rates yet");
+    await screen.findByText("No rates of your own");
     await user.upload(screen.getByLabelText("CSV file of exchange rates"), new File(["date,base,quote,rate\n"], "jan.csv", { type: "text/csv" }));
     expect(await screen.findByText(/Imported jan\.csv: 3 rates .*2 new, 1 changed, 0 unchanged\./)).toBeInTheDocument();
   });

@@ -70,7 +70,8 @@ export function ExchangeRatesScreen() {
         description={
           <>
             Dashboards and reports show money in {org.reporting_currency}. Ad accounts in other currencies are converted day by day
-            with these rates: the day&apos;s rate, or the latest one before it. The reporting currency is set in{" "}
+            with the daily reference rates adpilot fetches (the ECB&apos;s euro reference rates; weekends and holidays take the last
+            published one). A rate listed here overrides the reference rate on its day. The reporting currency is set in{" "}
             <Link to="/orgs/$organizationId/organization" params={{ organizationId: org.id }} className="underline underline-offset-4">
               organization settings
             </Link>
@@ -106,13 +107,13 @@ export function ExchangeRatesScreen() {
           ) : items.length === 0 ? (
             <div className="p-5">
               <EmptyState
-                title={filtered ? "No rate matches these filters" : "No exchange rates yet"}
+                title={filtered ? "No rate matches these filters" : "No rates of your own"}
                 description={
                   filtered
                     ? "Change or clear the filters."
                     : canManage
-                      ? "Add rates one by one or import a CSV file with the columns date,base,quote,rate."
-                      : "Managers and admins of this organization add rates or import them from CSV."
+                      ? "Reference rates convert your numbers. To override them, add rates one by one or import a CSV file with the columns date,base,quote,rate."
+                      : "Reference rates convert your numbers. Managers and admins of this organization may override them here."
                 }
               />
             </div>
