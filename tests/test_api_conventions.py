@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import uuid
+
 import httpx
+import pytest
 
 from tests.fixtures import OrgWorld, sign_up
 
@@ -177,3 +182,135 @@ class TestTextThatPostgresRejects:
         assert naive.status_code == 422
         aware = await client.get(url, params={"since": "2026-01-01T00:00:00+01:00"}, headers=world.admin.headers)
         assert aware.status_code == 200
+
+
+def _cursor(at: str, id_: str = "00000000-0000-0000-0000-000000000000") -> str:
+    return base64.urlsafe_b64encode(json.dumps([at, id_]).encode()).decode().rstrip("=")
+
+
+class TestHostileInputIsA4xx:
+    """Inputs found to reach a 500 by probing every operation; each is a 4xx problem document."""
+
+    @pytest.mark.parametrize("at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+    async def test_a_cursor_with_an_out_of_range_time_is_invalid_on_every_cursor_paged_list(
+        self, client: httpx.AsyncClient, world: OrgWorld, at: str
+    ) -> None:
+        org = f"/api/v1/orgs/{world.organization_id}"
+        schedule = await client.post(
+            f"{org}/report-schedules",
+            json={
+                "name": "Weekly",
+                "frequency": "weekly",
+                "weekday": 0,
+                "hour": 8,
+                "time_zone": "UTC",
+                "recipients": [world.admin.email],
+                "range_preset": "last_7_days",
+                "compare": "previous_period",
+            },
+            headers=world.admin.headers,
+        )
+        assert schedule.status_code == 201, schedule.text
+        lists = [
+            "/api/v1/me/security-events",
+            f"{org}/members",
+            f"{org}/invitations",
+            f"{org}/report-schedules",
+            f"{org}/report-schedules/{schedule.json()['id']}/runs",
+            f"{org}/ad-accounts/{uuid.uuid4()}/sync-runs",
+            f"{org}/ad-accounts/{uuid.uuid4()}/metric-sync-runs",
+        ]
+        for url in lists:
+            response = await client.get(url, params={"cursor": _cursor(at)}, headers=world.admin.headers)
+            assert response.status_code == 400, (url, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "invalid-cursor"
+
+    async def test_audit_log_cursor_of_non_ascii_digits_is_invalid(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        for cursor in ("²", "١٢٣", "12³"):
+            response = await client.get(
+                f"/api/v1/orgs/{world.organization_id}/audit-log",
+                params={"cursor": cursor},
+                headers=world.admin.headers,
+            )
+            assert response.status_code == 400, cursor
+            assert response.json()["code"] == "invalid-cursor"
+
+    @pytest.mark.parametrize("param", ["since", "until"])
+    async def test_audit_log_times_out_of_range_are_a_422(
+        self, client: httpx.AsyncClient, world: OrgWorld, param: str
+    ) -> None:
+        for value in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+            response = await client.get(
+                f"/api/v1/orgs/{world.organization_id}/audit-log", params={param: value}, headers=world.admin.headers
+            )
+            assert response.status_code == 422, (param, value, response.text)
+            assert response.json()["errors"][0]["loc"] == ["query", param]
+        in_range = await client.get(
+            f"/api/v1/orgs/{world.organization_id}/audit-log",
+            params={param: "0001-01-01T00:00:00-01:00"},
+            headers=world.admin.headers,
+        )
+        assert in_range.status_code == 200
+
+    async def test_nul_in_the_entity_browser_filters_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        url = f"/api/v1/orgs/{world.organization_id}/ad-accounts/{uuid.uuid4()}/entities"
+        for param in ("name_contains", "parent_platform_id"):
+            response = await client.get(url, params={param: "a\x00"}, headers=world.admin.headers)
+            assert response.status_code == 422, param
+            assert response.json()["errors"][0]["loc"] == ["query", param]
+
+    async def test_nul_in_a_report_schedule_name_is_a_422(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        response = await client.post(
+            f"/api/v1/orgs/{world.organization_id}/report-schedules",
+            json={
+                "name": "Weekly\x00",
+                "frequency": "weekly",
+                "weekday": 0,
+                "hour": 8,
+                "time_zone": "UTC",
+                "recipients": [world.admin.email],
+                "range_preset": "last_7_days",
+                "compare": "previous_period",
+            },
+            headers=world.admin.headers,
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["body", "name"]
+
+
+class TestUnexpectedErrors:
+    async def test_a_500_is_a_problem_with_the_request_id_and_the_security_headers(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from adpilot.auth import auth_service
+
+        user = await sign_up(client)
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(auth_service, "get_user", broken)
+        response = await client.get("/api/v1/me", headers={**user.headers, "X-Request-ID": "req-500"})
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["x-request-id"] == "req-500"
+        assert response.json()["request_id"] == "req-500"
+        assert response.json()["code"] == "internal-error"
+        assert "a bug" not in response.text
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+class TestOptions:
+    async def test_options_on_an_api_path_is_answered_by_the_api(self, client: httpx.AsyncClient) -> None:
+        known = await client.options("/api/v1/me")
+        assert known.status_code == 405
+        assert known.headers["content-type"] == "application/problem+json"
+        assert set(known.headers["allow"].split(", ")) >= {"GET", "PATCH"}
+        unknown = await client.options("/api/v1/no-such-thing")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/problem+json"

@@ -219,7 +219,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
         app.include_router(outbox_router)
 
-    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route(
+        "/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False
+    )
     async def unknown_api_route(request: Request) -> None:
         # Reached only when no API route took the request: a known path with another method is a 405.
         path = request.url.path

@@ -6,13 +6,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
 
 from adpilot.audit.schemas import AuditEntryRead
 from adpilot.audit.service import audit_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params, page_response
 from adpilot.core.text import NoNul
+from adpilot.core.time import UtcDatetime
 from adpilot.db import DbSession
 from adpilot.organizations.dependencies import CanReadAudit
 
@@ -33,8 +33,8 @@ async def list_audit_entries(
     ] = None,
     actor_user_id: UUID | None = None,
     target_type: Annotated[str | None, Query(max_length=40), NoNul] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
 ) -> Response:
     """The organization's audit log, newest first, with filters."""
     before_seq = _seq_cursor(page.cursor)
@@ -57,6 +57,6 @@ async def list_audit_entries(
 def _seq_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise InvalidCursor()
     return int(cursor)

@@ -24,6 +24,7 @@ from adpilot.core.pagination import (
     page_params,
     page_response,
 )
+from adpilot.core.text import NoNul
 from adpilot.db import DbSession
 from adpilot.platforms.types import EntityLevel
 
@@ -43,9 +44,11 @@ async def list_ad_entities(
     paging: Paging,
     level: Annotated[EntityLevel, Query(description="Which level of the tree to list.")] = EntityLevel.campaign,
     parent_platform_id: Annotated[
-        str | None, Query(max_length=64, description="Only children of this campaign or ad group (its platform id).")
+        str | None,
+        Query(max_length=64, description="Only children of this campaign or ad group (its platform id)."),
+        NoNul,
     ] = None,
-    name_contains: Annotated[str | None, Query(max_length=200)] = None,
+    name_contains: Annotated[str | None, Query(max_length=200), NoNul] = None,
     include_removed: bool = False,
 ) -> Response:
     """An ad account's campaigns, ad groups/ad sets or ads as last synced, by name."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -9,6 +10,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adpilot.core.errors import PROBLEM_MEDIA_TYPE, problem_document
 from adpilot.core.logging import get_logger
 from adpilot.core.metrics import http_latency, http_requests
 from adpilot.core.request_context import RequestMeta, set_request_meta
@@ -52,9 +54,12 @@ class RequestContextMiddleware:
         csp = DOCS_CSP if path.startswith("/api/docs") else CSP
         started = time.perf_counter()
         status_holder: dict[str, int] = {"status": 500}
+        started_response = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status_holder["status"] = message["status"]
                 extra: list[tuple[bytes, bytes]] = [
                     (b"x-request-id", request_id.encode()),
@@ -71,6 +76,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Answered here rather than by the server-error middleware outside this one, so that a 500 carries the
+            # request id and the security headers like every other answer.
+            log.exception("http.unhandled_error", path=path)
+            if started_response:
+                raise
+            await _send_internal_error(send_with_headers, path, request_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -85,6 +97,21 @@ class RequestContextMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
+
+
+async def _send_internal_error(send: Send, path: str, request_id: str) -> None:
+    document = problem_document(
+        status=500,
+        code="internal-error",
+        title="Something went wrong on our side",
+        detail="The error was logged with this request's id.",
+        instance=path,
+        request_id=request_id,
+    )
+    body = json.dumps(document).encode()
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _route_template(scope: Scope) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
@@ -74,8 +74,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         parsed = datetime.fromisoformat(at)
         if parsed.tzinfo is None or not isinstance(id_, str):
             raise ValueError
-        return parsed, UUID(id_)
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        # In UTC, or the database meets a time outside the range of dates (year 1 at +14:00 is year 0 in UTC).
+        return parsed.astimezone(UTC), UUID(id_)
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError) as exc:
         raise InvalidCursor() from exc
 
 
@@ -89,7 +90,7 @@ def decode_text_cursor(cursor: str) -> tuple[str, UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         text, id_ = json.loads(raw)
-        if not isinstance(text, str) or not isinstance(id_, str):
+        if not isinstance(text, str) or not isinstance(id_, str) or "\x00" in text:
             raise ValueError
         return text, UUID(id_)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:

@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from adpilot.analytics.schemas.query import CampaignStatus, Compare, Preset
+from adpilot.core.text import NoNul
 from adpilot.platforms.types import Platform
 
 MAX_RECIPIENTS = 50
@@ -52,7 +53,7 @@ TimeZoneName = Annotated[
     Field(min_length=1, max_length=64, examples=["Europe/Berlin"], description="An IANA time zone name."),
     AfterValidator(_known_time_zone),
 ]
-ScheduleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+ScheduleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
 Recipients = Annotated[
     list[EmailStr],
     Field(min_length=1, max_length=MAX_RECIPIENTS, description=f"1 to {MAX_RECIPIENTS} email addresses."),
