@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 
 from tests.fixtures import (
@@ -232,6 +234,17 @@ class TestInvitations:
         assert message["subject"] == "You are invited to Acme on adpilot"
         listed = await client.get(org_url(world, "/invitations"), headers=world.admin.headers)
         assert listed.json()["items"][0]["email"] == email
+
+    async def test_the_web_app_the_email_and_the_invitation_agree_on_its_lifetime(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        days = (await client.get("/api/v1/config")).json()["invitation_expiry_days"]
+        email = unique_email("guest")
+        invitation = (await invite(client, world, email)).json()
+        [message] = await outbox(client, email)
+        assert f"expires in {days} days" in message["body_text"]
+        lifetime = datetime.fromisoformat(invitation["expires_at"]) - datetime.fromisoformat(invitation["created_at"])
+        assert round(lifetime / timedelta(days=1)) == days
 
     async def test_list_is_paginated_newest_first(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
         first = await client.get(org_url(world, "/invitations"), params={"limit": 2}, headers=world.admin.headers)

@@ -16,12 +16,15 @@ from adpilot.core.logging import get_logger
 from adpilot.core.metrics import jobs_by_status, registry
 from adpilot.db import get_database
 from adpilot.migrate import head_revision
+from adpilot.organizations import INVITATION_DAYS
 
 router = APIRouter()
 log = get_logger(__name__)
 
 
 class ClientConfig(BaseModel):
+    # How long an emailed invitation can be accepted (the web app and the email say the same).
+    invitation_expiry_days: int
     environment: str
     outbox_enabled: bool
     # The ad platform sandbox is served, and platforms without their own app credentials use it.
@@ -81,6 +84,7 @@ async def get_client_config() -> ClientConfig:
     """What the web app needs to know before anyone logs in."""
     settings = get_settings()
     return ClientConfig(
+        invitation_expiry_days=INVITATION_DAYS,
         environment=settings.environment.value,
         outbox_enabled=settings.outbox_page_enabled,
         sandbox=settings.sandbox_enabled,

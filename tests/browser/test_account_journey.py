@@ -45,8 +45,12 @@ async def test_sign_up_verify_log_in_enable_mfa_and_log_in_with_a_code(page: Pag
     await log_in(page, email)
     await expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
-    # Enable MFA with the secret shown on the security page.
+    # Enable MFA with the secret shown on the security page: nothing is set up until asked for.
     await page.goto("/account/security")
+    await expect(page).to_have_title("Security · adpilot")
+    mfa = page.get_by_role("heading", name="Two-factor authentication").locator("xpath=../../..")
+    await expect(mfa.get_by_text("Off", exact=True)).to_be_visible()
+    await page.get_by_role("button", name="Set up two-factor authentication").click()
     secret_box = page.get_by_test_id("mfa-secret")
     await expect(secret_box).to_be_visible()
     secret = (await secret_box.inner_text()).strip()
@@ -54,6 +58,8 @@ async def test_sign_up_verify_log_in_enable_mfa_and_log_in_with_a_code(page: Pag
     await page.get_by_role("button", name="Enable MFA").click()
     codes = page.get_by_role("list", name="Recovery codes").get_by_role("listitem")
     await expect(codes).to_have_count(10)
+    await expect(mfa.get_by_text("On", exact=True)).to_be_visible()
+    await expect(mfa.get_by_text("Off", exact=True)).to_have_count(0)
 
     await page.get_by_role("button", name="Log out").click()
     await expect(page).to_have_url(re.compile(r"/login"))

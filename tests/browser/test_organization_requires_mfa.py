@@ -71,6 +71,7 @@ async def test_a_member_without_mfa_is_sent_to_set_it_up_and_then_gets_in(page: 
     await page.get_by_role("link", name="Open security settings").click()
     await expect(page).to_have_url(re.compile(r"/account/security"))
 
+    await page.get_by_role("button", name="Set up two-factor authentication").click()
     secret_box = page.get_by_test_id("mfa-secret")
     await expect(secret_box).to_be_visible()
     secret = (await secret_box.inner_text()).strip()

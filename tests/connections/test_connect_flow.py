@@ -206,6 +206,19 @@ class TestCallback:
         assert google.calls.exchanges == []
         assert (await client.get(base(world.organization_id), headers=world.manager.headers)).json()["items"] == []
 
+    @pytest.mark.parametrize("description", [None, "user_denied", "access_denied"])
+    async def test_a_refusal_is_told_in_words_not_as_the_protocols_code(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, description: str | None
+    ) -> None:
+        state = await authorize(client, world.organization_id, world.manager)
+        response = await callback(
+            client, world.organization_id, world.manager, state, error="access_denied", error_description=description
+        )
+        assert response.status_code == 400
+        detail = response.json()["detail"]
+        assert detail == "Google Ads was not connected: access was not granted on its consent page."
+        assert "_" not in detail
+
     async def test_a_callback_without_code_or_error_is_refused(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
     ) -> None:

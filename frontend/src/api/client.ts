@@ -27,6 +27,7 @@ export interface ProblemDetails {
   detail?: string | null;
   errors?: FieldProblem[] | null;
   retry_after?: number | null;
+  request_id?: string | null;
   [extra: string]: unknown;
 }
 
@@ -39,6 +40,8 @@ export class ApiError extends Error {
   readonly errors: FieldProblem[];
   /** Seconds to wait before retrying (429), from the problem document or the Retry-After header. */
   readonly retryAfter: number | null;
+  /** The id the server logged the request under (problem document, else the X-Request-ID header): for support. */
+  readonly requestId: string | null;
   readonly problem: ProblemDetails;
 
   constructor(problem: ProblemDetails, retryAfter: number | null = null) {
@@ -51,6 +54,7 @@ export class ApiError extends Error {
     this.detail = problem.detail ?? null;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     this.retryAfter = problem.retry_after ?? retryAfter;
+    this.requestId = typeof problem.request_id === "string" && problem.request_id ? problem.request_id : null;
   }
 }
 
@@ -70,11 +74,13 @@ function parseRetryAfter(value: string | null): number | null {
 /** Turn a non-2xx response into an ApiError, whatever its body (problem+json, other JSON, text or nothing). */
 export async function problemFromResponse(response: Response): Promise<ApiError> {
   const retryAfter = parseRetryAfter(response.headers.get("Retry-After"));
+  const headerRequestId = response.headers.get("X-Request-ID");
   const fallback: ProblemDetails = {
     type: "about:blank",
     title: response.statusText || `HTTP ${response.status}`,
     status: response.status,
     code: `http-${response.status}`,
+    request_id: headerRequestId,
   };
   let body: unknown = null;
   try {
@@ -94,6 +100,7 @@ export async function problemFromResponse(response: Response): Promise<ApiError>
       detail: typeof b.detail === "string" ? b.detail : null,
       errors: Array.isArray(b.errors) ? (b.errors as FieldProblem[]) : null,
       retry_after: typeof b.retry_after === "number" ? b.retry_after : null,
+      request_id: typeof b.request_id === "string" && b.request_id ? b.request_id : headerRequestId,
     };
     return new ApiError(problem, retryAfter);
   }

@@ -51,8 +51,10 @@ export function describeError(error: unknown): string {
     if (error.status === 429) {
       return error.retryAfter ? `Too many attempts. Try again in ${error.retryAfter} seconds.` : "Too many attempts. Try again later.";
     }
-    if (error.detail && error.detail !== error.title) return error.detail;
-    return error.title;
+    const text = error.detail && error.detail !== error.title ? error.detail : error.title;
+    // A server error is logged under the request's id: show it, so a person can quote it to whoever runs adpilot.
+    if (error.status >= 500 && error.requestId) return `${text.replace(/\.?$/, ".")} Request id: ${error.requestId}`;
+    return text;
   }
   if (error instanceof Error && error.message) return error.message;
   return "Something went wrong. Please try again.";

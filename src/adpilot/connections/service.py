@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import math
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -231,6 +232,29 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
+# RFC 6749 §4.1.2.1: the error codes a consent page sends back, as a person would say them.
+_CONSENT_ERRORS = {
+    "access_denied": "access was not granted on its consent page",
+    "invalid_scope": "it did not accept the permissions adpilot asks for",
+    "unauthorized_client": "it does not allow this app to ask for access",
+    "unsupported_response_type": "it does not accept this kind of request",
+    "invalid_request": "it found the request malformed",
+    "server_error": "it failed on its side",
+    "temporarily_unavailable": "it is temporarily unavailable",
+}
+
+
+def consent_refusal(platform: Platform, error: str, description: str | None) -> str:
+    """What to tell a person whose consent round trip came back with an error, never the bare protocol code."""
+    title = PLATFORM_TITLES[platform]
+    reason = _CONSENT_ERRORS.get(error.strip().lower())
+    sentence = f"{title} was not connected: {reason}." if reason else f"{title} was not connected."
+    # A description in words is worth passing on; one that is itself a code ("user_denied") is not.
+    if description and not re.fullmatch(r"[\w.-]+", description.strip()):
+        sentence += f" {title} said: “{description.strip()[:300]}”"
+    return sentence
+
+
 class ConnectionService:
     # --- reading ----------------------------------------------------------------------------------------------
 
@@ -373,8 +397,7 @@ class ConnectionService:
             raise ConnectionStateInvalid()
         pending.used_at = now
         if error is not None:
-            reason = (error_description or error)[:300]
-            raise ConnectionDenied(f"{PLATFORM_TITLES[platform]} said: {reason}")
+            raise ConnectionDenied(consent_refusal(platform, error, error_description))
         if not code:
             raise AuthorizationCodeMissing()
         vault = credential_vault()

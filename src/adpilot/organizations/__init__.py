@@ -2,6 +2,7 @@
 
 from adpilot.organizations.permissions import Permission, Role
 from adpilot.organizations.service import (
+    INVITATION_DAYS,
     OrganizationService,
     ReportingSettings,
     TenantContext,
@@ -10,6 +11,7 @@ from adpilot.organizations.service import (
 )
 
 __all__ = [
+    "INVITATION_DAYS",
     "OrganizationService",
     "Permission",
     "ReportingSettings",

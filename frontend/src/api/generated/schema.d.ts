@@ -1450,6 +1450,8 @@ export interface components {
         ClientConfig: {
             /** Environment */
             environment: string;
+            /** Invitation Expiry Days */
+            invitation_expiry_days: number;
             /** Outbox Enabled */
             outbox_enabled: boolean;
             /**

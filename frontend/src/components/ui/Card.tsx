@@ -1,5 +1,6 @@
 import type { HTMLAttributes, ReactNode } from "react";
 import { cn } from "./cn";
+import { useDocumentTitle } from "./useDocumentTitle";
 
 export function Card({ className, ...rest }: HTMLAttributes<HTMLDivElement>) {
   return <div className={cn("rounded-lg border border-neutral-200 bg-white shadow-xs", className)} {...rest} />;
@@ -22,7 +23,9 @@ export function CardBody({ className, ...rest }: HTMLAttributes<HTMLDivElement>)
   return <div className={cn("px-5 py-4", className)} {...rest} />;
 }
 
-export function PageHeader({ title, description, actions }: { title: ReactNode; description?: ReactNode; actions?: ReactNode }) {
+/** The page's heading; a text title also names the page in the browser tab (`documentTitle` names any other). */
+export function PageHeader({ title, description, actions, documentTitle }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; documentTitle?: string }) {
+  useDocumentTitle(documentTitle ?? (typeof title === "string" ? title : null));
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>

@@ -5,3 +5,4 @@ export { Spinner, LoadingState } from "./Spinner";
 export { EmptyState, ErrorState, MfaRequiredState } from "./States";
 export { Dialog, DialogClose } from "./Dialog";
 export { cn } from "./cn";
+export { DocumentTitleContext, documentTitle, useDocumentTitle } from "./useDocumentTitle";

@@ -3,6 +3,9 @@ import { formatMicros } from "@/lib/money";
 import { metric, metricValue, type MetricId } from "./metrics";
 import type { BreakdownRow, Granularity, SeriesPoint, Totals } from "./types";
 
+/** How to read a chart from the keyboard (its focus stop's description). */
+export const CHART_KEYS_HELP = "Use the left and right arrow keys to read each point.";
+
 export interface TrendRow {
   period: string;
   label: string;

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Link } from "@tanstack/react-router";
+import { useDocumentTitle } from "@/components/ui";
 import { useConfig } from "./session";
 
 export function Logo() {
@@ -25,7 +26,8 @@ export function OutboxLink() {
 }
 
 /** The centred card used by the public authentication screens. */
-export function AuthLayout({ title, description, children, footer }: { title: ReactNode; description?: ReactNode; children: ReactNode; footer?: ReactNode }) {
+export function AuthLayout({ title, description, children, footer, documentTitle }: { title: ReactNode; description?: ReactNode; children: ReactNode; footer?: ReactNode; documentTitle?: string }) {
+  useDocumentTitle(documentTitle ?? (typeof title === "string" ? title : null));
   return (
     <div className="flex min-h-screen flex-col items-center justify-center px-4 py-12">
       <div className="w-full max-w-sm">

@@ -38,6 +38,7 @@ export function LoginScreen() {
   return (
     <AuthLayout
       title="Log in to adpilot"
+      documentTitle="Log in"
       description={search.redirect ? "Log in to continue." : undefined}
       footer={
         <>

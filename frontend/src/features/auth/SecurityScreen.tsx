@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api, isApiError } from "@/api/client";
 import type { MfaSetup, SessionRead } from "@/api/types";
@@ -10,6 +10,10 @@ import { useMe } from "./session";
 
 export function SecurityScreen() {
   const me = useMe();
+  const queryClient = useQueryClient();
+  // Shown once, right after MFA was turned on: they outlive the switch of the card to "on".
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
+  const mfaOn = Boolean(me.data?.mfa_enabled) || recoveryCodes !== null;
   return (
     <div className="mx-auto max-w-3xl">
       <PageHeader title="Security" description="Protect your account with two-factor authentication and review where you are signed in." />
@@ -18,17 +22,24 @@ export function SecurityScreen() {
           <CardHeader
             title="Two-factor authentication"
             description="Require a code from an authenticator app (such as 1Password, Authy or Google Authenticator) when you log in."
-            actions={me.data ? <Badge tone={me.data.mfa_enabled ? "green" : "neutral"}>{me.data.mfa_enabled ? "On" : "Off"}</Badge> : null}
+            actions={me.data ? <Badge tone={mfaOn ? "green" : "neutral"}>{mfaOn ? "On" : "Off"}</Badge> : null}
           />
           <CardBody>
-            {me.isPending ? (
+            {recoveryCodes ? (
+              <RecoveryCodes codes={recoveryCodes} onDone={() => setRecoveryCodes(null)} />
+            ) : me.isPending ? (
               <LoadingState />
             ) : me.isError ? (
               <ErrorState error={me.error} onRetry={() => void me.refetch()} />
             ) : me.data.mfa_enabled ? (
               <DisableMfa />
             ) : (
-              <EnableMfa />
+              <EnableMfa
+                onEnabled={(codes) => {
+                  setRecoveryCodes(codes);
+                  void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
+                }}
+              />
             )}
           </CardBody>
         </Card>
@@ -45,33 +56,20 @@ export function svgDataUri(svg: string): string {
   return `data:image/svg+xml;utf8,${encodeURIComponent(withNs)}`;
 }
 
-function EnableMfa() {
-  const queryClient = useQueryClient();
+/** Two-factor authentication is off: a new authenticator secret is made only when the person asks for one. */
+function EnableMfa({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
   const setup = $api.useMutation("post", "/api/v1/me/mfa/setup");
-  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
-  const started = useRef(false);
 
-  useEffect(() => {
-    if (!started.current) {
-      started.current = true;
-      setup.mutate({});
-    }
-  }, [setup]);
-
-  if (recoveryCodes) {
-    return (
-      <RecoveryCodes
-        codes={recoveryCodes}
-        onDone={() => {
-          setRecoveryCodes(null);
-          void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
-        }}
-      />
-    );
-  }
   if (setup.isError) return <ErrorState error={setup.error} onRetry={() => setup.mutate({})} />;
-  if (!setup.data) return <LoadingState label="Preparing your authenticator secret…" />;
-  return <MfaSetupForm setup={setup.data} onEnabled={setRecoveryCodes} />;
+  if (setup.data) return <MfaSetupForm setup={setup.data} onEnabled={onEnabled} />;
+  return (
+    <div className="space-y-4">
+      <p className="text-sm text-neutral-700">Two-factor authentication is off. Setting it up takes a minute and needs an authenticator app on your phone.</p>
+      <Button pending={setup.isPending} onClick={() => setup.mutate({})}>
+        Set up two-factor authentication
+      </Button>
+    </div>
+  );
 }
 
 function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes: string[]) => void }) {

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
 import { $api, isApiError } from "@/api/client";
-import { Alert, Card, CardBody, LoadingState, buttonClasses } from "@/components/ui";
+import { Alert, Card, CardBody, LoadingState, buttonClasses, useDocumentTitle } from "@/components/ui";
 import { capturedCallbackQuery, clearPendingConnection, readPendingConnection, type PendingConnection } from "./connectFlow";
 import { invalidateConnections } from "./hooks";
 import { isPlatform, platformTitle } from "./platforms";
@@ -133,6 +133,7 @@ function BackLink({ attempt }: { attempt: PendingConnection | null }) {
 }
 
 function CallbackLayout({ children }: { children: React.ReactNode }) {
+  useDocumentTitle("Connecting an ad platform");
   return (
     <div className="mx-auto max-w-lg pt-8">
       <Card>

@@ -1,6 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { $api } from "@/api/client";
-import { Alert, Button, Card, EmptyState, ErrorState, LoadingState } from "@/components/ui";
+import { Alert, Button, Card, EmptyState, ErrorState, LoadingState, useDocumentTitle } from "@/components/ui";
 import { formatDateTime } from "@/lib/format";
 import { Logo } from "@/features/auth/AuthLayout";
 import { useConfig } from "@/features/auth/session";
@@ -8,6 +8,7 @@ import { linkify } from "./linkify";
 
 export function OutboxScreen() {
   const config = useConfig();
+  useDocumentTitle("Development mail outbox");
   return (
     <div className="mx-auto max-w-4xl px-4 py-8">
       <div className="mb-6 flex items-center justify-between">

@@ -21,7 +21,7 @@ import {
 } from "@/components/ui";
 import { formatDate, formatRole } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
-import { useMe } from "@/features/auth/session";
+import { useConfig, useMe } from "@/features/auth/session";
 import { describeLeaveError, LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
@@ -189,7 +189,15 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
   );
 }
 
+/** What the invitation card promises: the same lifetime as the email (the server's, from /config). */
+export function inviteDescription(expiryDays: number | undefined): string {
+  const lead = "They'll get an email with a link to join.";
+  if (!expiryDays) return lead;
+  return `${lead} The link expires ${expiryDays === 1 ? "after 1 day" : `after ${expiryDays} days`}.`;
+}
+
 function InviteCard() {
+  const config = useConfig();
   const org = useCurrentOrg();
   const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
@@ -222,7 +230,7 @@ function InviteCard() {
 
   return (
     <Card>
-      <CardHeader title="Invite people" description="They'll get an email with a link to join. Invitations expire after a few days." />
+      <CardHeader title="Invite people" description={inviteDescription(config.data?.invitation_expiry_days)} />
       <CardBody>
         <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
           <FormError message={errors.form} />

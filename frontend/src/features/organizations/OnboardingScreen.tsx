@@ -1,10 +1,11 @@
 import { useNavigate } from "@tanstack/react-router";
-import { Card, CardBody } from "@/components/ui";
+import { Card, CardBody, useDocumentTitle } from "@/components/ui";
 import { CreateOrgForm } from "./CreateOrgForm";
 import { setLastOrgId } from "./lastOrg";
 
 export function OnboardingScreen() {
   const navigate = useNavigate();
+  useDocumentTitle("Create your first organization");
   return (
     <div className="mx-auto max-w-lg py-8">
       <h1 className="text-xl font-semibold tracking-tight text-neutral-900">Create your first organization</h1>

@@ -34,6 +34,7 @@ function fakeApi(onDelete: () => Response, orgsAfterLeave: { id: string; name: s
     if (url.pathname.endsWith("/members")) return json({ items: [member(ME_ID, "me@example.com", "admin")], next_cursor: null });
     if (url.pathname.endsWith("/invitations")) return json({ items: [], next_cursor: null });
     if (url.pathname === "/api/v1/me") return json(me);
+    if (url.pathname === "/api/v1/config") return json({ invitation_expiry_days: 7, environment: "test", outbox_enabled: false, sandbox: true, version: "0" });
     if (url.pathname === "/api/v1/orgs") return json({ items: left ? orgsAfterLeave : [{ id: ORG_ID, name: "Acme" }, ...orgsAfterLeave] });
     return json({});
   });
@@ -121,5 +122,29 @@ describe("Members pagination", () => {
     expect(screen.queryByRole("button", { name: "Load more" })).not.toBeInTheDocument();
     const cursors = fetchMock.mock.calls.map(([r]) => new URL((r as Request).url).searchParams.get("cursor")).filter(Boolean);
     expect(cursors).toEqual(expect.arrayContaining(["page-2", "inv-2"]));
+  });
+});
+
+describe("Invite people", () => {
+  it("says how long the link lasts, as the server (and its email) does", async () => {
+    fakeApi(() => json({}));
+    renderWithProviders(
+      <OrgProvider organization={org("admin")}>
+        <MembersScreen />
+      </OrgProvider>,
+    );
+    expect(await screen.findByText("They'll get an email with a link to join. The link expires after 7 days.")).toBeInTheDocument();
+    expect(screen.queryByText(/a few days/)).not.toBeInTheDocument();
+  });
+
+  it("names the page in the browser tab", async () => {
+    fakeApi(() => json({}));
+    renderWithProviders(
+      <OrgProvider organization={org("admin")}>
+        <MembersScreen />
+      </OrgProvider>,
+    );
+    await screen.findByRole("heading", { name: "Members" });
+    expect(document.title).toBe("Members · adpilot");
   });
 });

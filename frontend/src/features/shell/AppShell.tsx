@@ -155,10 +155,27 @@ function VerifyBanner() {
   );
 }
 
+/** The first stop of the keyboard: past the navigation, straight to the page's content. */
+function SkipLink() {
+  return (
+    <a
+      href="#main"
+      className="sr-only z-50 rounded-md bg-neutral-900 px-3 py-2 text-sm font-medium text-white focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+      onClick={(event) => {
+        event.preventDefault();
+        document.getElementById("main")?.focus();
+      }}
+    >
+      Skip to main content
+    </a>
+  );
+}
+
 export function AppShell({ children }: { children?: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
   return (
     <div className="min-h-screen lg:grid lg:grid-cols-[16rem_1fr]">
+      <SkipLink />
       <aside className="hidden border-r border-neutral-200 bg-neutral-50 lg:sticky lg:top-0 lg:block lg:h-screen">
         <Sidebar />
       </aside>
@@ -178,7 +195,7 @@ export function AppShell({ children }: { children?: ReactNode }) {
         </div>
         <VerifyBanner />
         <ReconnectNotice />
-        <main className="px-4 py-6 sm:px-8 sm:py-8">{children ?? <Outlet />}</main>
+        <main id="main" tabIndex={-1} className="px-4 py-6 focus:outline-none sm:px-8 sm:py-8">{children ?? <Outlet />}</main>
       </div>
     </div>
   );

@@ -1,7 +1,8 @@
 import { Link } from "@tanstack/react-router";
-import { buttonClasses } from "@/components/ui";
+import { buttonClasses, useDocumentTitle } from "@/components/ui";
 
 export function NotFound() {
+  useDocumentTitle("Page not found");
   return (
     <div className="flex min-h-[60vh] flex-col items-center justify-center px-4 text-center">
       <p className="text-sm font-medium text-neutral-500">404</p>

@@ -1,7 +1,7 @@
 import { useEffect } from "react";
 import { Outlet, useParams } from "@tanstack/react-router";
 import { $api } from "@/api/client";
-import { ErrorState, LoadingState } from "@/components/ui";
+import { DocumentTitleContext, ErrorState, LoadingState } from "@/components/ui";
 import { OrgProvider } from "@/features/organizations/OrgContext";
 import { setLastOrgId } from "@/features/organizations/lastOrg";
 
@@ -18,7 +18,9 @@ export function OrgLayout() {
   if (org.isError) return <ErrorState error={org.error} onRetry={() => void org.refetch()} />;
   return (
     <OrgProvider organization={org.data}>
-      <Outlet />
+      <DocumentTitleContext value={org.data.name}>
+        <Outlet />
+      </DocumentTitleContext>
     </OrgProvider>
   );
 }

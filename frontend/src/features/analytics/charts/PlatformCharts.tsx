@@ -1,7 +1,7 @@
 /** Spend, conversions and ROAS per platform, side by side (Recharts, loaded on demand). */
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { platformTitle } from "@/features/connections/platforms";
-import { axisTick, platformRows, tooltipValue } from "../chartData";
+import { axisTick, CHART_KEYS_HELP, platformRows, tooltipValue } from "../chartData";
 import { metric, type MetricId } from "../metrics";
 import { PLATFORM_COLORS } from "../PlatformLabel";
 import type { BreakdownRow } from "../types";
@@ -20,7 +20,7 @@ export function PlatformCharts({ rows, currency }: { rows: BreakdownRow[]; curre
             <figcaption className="mb-2 text-sm font-medium text-neutral-800">{label} by platform</figcaption>
             <div className="h-48">
               <ResponsiveContainer width="100%" height="100%">
-                <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+                <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} title={`${label} by platform`} desc={CHART_KEYS_HELP}>
                   <CartesianGrid stroke="#e5e5e5" vertical={false} />
                   <XAxis dataKey="title" tick={{ fontSize: 11, fill: "#737373" }} tickLine={false} axisLine={false} />
                   <YAxis tick={{ fontSize: 11, fill: "#737373" }} tickLine={false} axisLine={false} width={56} tickFormatter={(v: number) => axisTick(id, v, currency)} />

@@ -1,6 +1,6 @@
 /** Spend, conversions and ROAS over time (Recharts, loaded on demand: it is a large library). */
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { axisTick, tooltipValue, trendRows } from "../chartData";
+import { axisTick, CHART_KEYS_HELP, tooltipValue, trendRows } from "../chartData";
 import { metric, type MetricId } from "../metrics";
 import type { TimeSeries } from "../types";
 
@@ -11,12 +11,14 @@ function TrendChart({ series, id, previousLabel }: { series: TimeSeries; id: Met
   const label = metric(id).label;
   // A line needs two points: a day or two (today, yesterday) is drawn as dots.
   const fewPoints = data.length < 3;
+  // The chart is a keyboard stop (arrow keys move through its points): name it like its caption.
+  const chartName = `${label} by ${series.granularity}`;
   return (
     <figure className="min-w-0" aria-label={`${label} by ${series.granularity}${previousLabel ? `, compared with the ${previousLabel.toLowerCase()}` : ""}`}>
       <figcaption className="mb-2 text-sm font-medium text-neutral-800">{label}</figcaption>
       <div className="h-52">
         <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+          <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} title={chartName} desc={CHART_KEYS_HELP}>
             <CartesianGrid stroke="#e5e5e5" vertical={false} />
             <XAxis dataKey="label" tick={{ fontSize: 11, fill: "#737373" }} tickLine={false} axisLine={false} minTickGap={16} />
             <YAxis
