@@ -85,6 +85,7 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "delete_report_logo": (Permission.organization_update, Role.admin),
     "list_exchange_rates": (Permission.analytics_read, Role.viewer),
     "export_exchange_rates": (Permission.analytics_read, Role.viewer),
+    "get_reference_rates_status": (Permission.analytics_read, Role.viewer),
     "put_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
     "delete_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
     "import_exchange_rates": (Permission.exchange_rates_manage, Role.manager),

@@ -301,6 +301,43 @@ class TestFetchAndConvert:
         get_settings.cache_clear()
 
 
+class TestStatusEndpoint:
+    def url(self, organization_id: str) -> str:
+        return f"/api/v1/orgs/{organization_id}/exchange-rates/reference"
+
+    async def test_anonymous_is_unauthorized(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        assert (await client.get(self.url(world.organization_id))).status_code == 401
+
+    async def test_another_organization_is_not_found(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        from tests.fixtures import create_organization
+
+        other = await create_organization(client, world.admin, "Other")
+        outsider = world.viewer
+        response = await client.get(self.url(other), headers=outsider.headers)
+        assert response.status_code == 404, response.text
+
+    async def test_says_where_rates_come_from_and_which_days_are_stored(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, ecb_source: SandboxServer
+    ) -> None:
+        before = await client.get(self.url(world.organization_id), headers=world.viewer.headers)
+        assert before.status_code == 200, before.text
+        assert before.json() == {
+            "source": "custom",
+            "first_day": None,
+            "last_day": None,
+            "fetched_at": None,
+            "failing": False,
+            "last_attempt_at": None,
+        }
+        today = utcnow().date()
+        await shop(database, world, today - timedelta(days=10), today - timedelta(days=1))
+        await reference_rates_service.refresh()
+        body = (await client.get(self.url(world.organization_id), headers=world.viewer.headers)).json()
+        assert body["last_day"] == ecb.latest_publication(utcnow()).isoformat()
+        assert body["first_day"] <= (today - timedelta(days=10)).isoformat()
+        assert body["fetched_at"] is not None and body["failing"] is False
+
+
 class TestJob:
     async def test_the_periodic_job_fetches_through_the_worker(
         self, client: httpx.AsyncClient, world: OrgWorld, database: Database, ecb_source: SandboxServer

@@ -980,6 +980,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/exchange-rates/reference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Reference Rates Status
+         * @description The shared daily reference rates: their source, the days stored and how the last fetch went.
+         */
+        get: operations["get_reference_rates_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}": {
         parameters: {
             query?: never;
@@ -2319,6 +2339,40 @@ export interface components {
         RecoveryCodes: {
             /** Recovery Codes */
             recovery_codes: string[];
+        };
+        /**
+         * ReferenceRatesStatusRead
+         * @description The shared reference rates the organization converts with (where its own rates do not override them).
+         */
+        ReferenceRatesStatusRead: {
+            /**
+             * Failing
+             * @description The last attempt to fetch failed (it is retried).
+             */
+            failing: boolean;
+            /**
+             * Fetched At
+             * @description The last successful fetch.
+             */
+            fetched_at: string | null;
+            /**
+             * First Day
+             * @description The first publication day stored; null before the first fetch.
+             */
+            first_day: string | null;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /**
+             * Last Day
+             * @description The latest publication day stored.
+             */
+            last_day: string | null;
+            /**
+             * Source
+             * @description Where they are fetched: the ECB, the sandbox's offline copy, or a URL set by the server.
+             * @enum {string}
+             */
+            source: "ecb" | "sandbox" | "custom";
         };
         /**
          * ReportFilters
@@ -6583,6 +6637,85 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_reference_rates_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferenceRatesStatusRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests */

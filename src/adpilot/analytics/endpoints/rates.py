@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from adpilot.analytics.dependencies import CanManageExchangeRates, CanReadAnalytics
 from adpilot.analytics.models import ExchangeRate
 from adpilot.analytics.repository.rates import RateFilter
-from adpilot.analytics.schemas.rates import CurrencyCode, ExchangeRateImportResult, ExchangeRatePut, ExchangeRateRead
+from adpilot.analytics.schemas.rates import (
+    CurrencyCode,
+    ExchangeRateImportResult,
+    ExchangeRatePut,
+    ExchangeRateRead,
+    ReferenceRatesStatusRead,
+)
 from adpilot.analytics.service.rates import (
     MAX_IMPORT_BYTES,
     ExchangeRateInvalid,
@@ -22,6 +28,7 @@ from adpilot.analytics.service.rates import (
     format_rate,
     rates_service,
 )
+from adpilot.analytics.service.reference_rates import reference_rates_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params
 from adpilot.db import DbSession
@@ -67,6 +74,20 @@ async def list_exchange_rates(
     """The organization's exchange rates, newest day first; filter by a currency and a range of days."""
     page = await rates_service.list_rates(session, tenant, where, paging.limit, paging.cursor)
     return Page(items=[rate_read(rate) for rate in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/reference", responses=problem_responses(*TENANT_ERRORS))
+async def get_reference_rates_status(tenant: CanReadAnalytics, session: DbSession) -> ReferenceRatesStatusRead:
+    """The shared daily reference rates: their source, the days stored and how the last fetch went."""
+    status_ = await reference_rates_service.status(session, tenant)
+    return ReferenceRatesStatusRead(
+        source=status_.source,
+        first_day=status_.first_day,
+        last_day=status_.last_day,
+        fetched_at=status_.fetched_at,
+        failing=status_.failing,
+        last_attempt_at=status_.last_attempt_at,
+    )
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -65,3 +65,16 @@ class ExchangeRateImportResult(BaseModel):
     since: date = Field(description="The earliest day in the file.")
     until: date = Field(description="The latest day in the file.")
     currencies: list[str] = Field(description="Every currency the file mentions, in alphabetical order.")
+
+
+class ReferenceRatesStatusRead(BaseModel):
+    """The shared reference rates the organization converts with (where its own rates do not override them)."""
+
+    source: Literal["ecb", "sandbox", "custom"] = Field(
+        description="Where they are fetched: the ECB, the sandbox's offline copy, or a URL set by the server."
+    )
+    first_day: date | None = Field(description="The first publication day stored; null before the first fetch.")
+    last_day: date | None = Field(description="The latest publication day stored.")
+    fetched_at: datetime | None = Field(description="The last successful fetch.")
+    failing: bool = Field(description="The last attempt to fetch failed (it is retried).")
+    last_attempt_at: datetime | None

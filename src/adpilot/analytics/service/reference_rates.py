@@ -17,19 +17,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Literal
 from uuid import UUID
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.analytics.repository.reference_rates import ForeignCurrencyHistory, ReferenceRatesRepository
 from adpilot.analytics.repository.store import StoreRepository
-from adpilot.config import get_settings
+from adpilot.config import ECB_RATES_URL, get_settings
 from adpilot.core.logging import get_logger
 from adpilot.core.time import utcnow
 from adpilot.db import get_database, set_tenant
-from adpilot.organizations import organization_service
+from adpilot.organizations import Permission, TenantContext, organization_service
 
 log = get_logger(__name__)
 
@@ -124,7 +126,38 @@ def previous_working_day(day: date) -> date:
     return day
 
 
+ReferenceSource = Literal["ecb", "sandbox", "custom"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRatesStatus:
+    source: ReferenceSource
+    first_day: date | None
+    last_day: date | None
+    fetched_at: datetime | None
+    failing: bool
+    last_attempt_at: datetime | None
+
+
 class ReferenceRateService:
+    async def status(self, session: AsyncSession, tenant: TenantContext) -> ReferenceRatesStatus:
+        """Where the reference rates come from, which days are stored and how the last fetch went."""
+        tenant.require(Permission.analytics_read)
+        settings = get_settings()
+        source = settings.resolved_fx_rates_url
+        kind: ReferenceSource = "custom" if settings.fx_rates_url else "ecb" if source == ECB_RATES_URL else "sandbox"
+        repository = ReferenceRatesRepository(session)
+        extent = await repository.extent()
+        state = await repository.fetch_state(source)
+        return ReferenceRatesStatus(
+            source=kind,
+            first_day=extent[0] if extent else None,
+            last_day=extent[1] if extent else None,
+            fetched_at=state.fetched_at if state else None,
+            failing=bool(state and state.error),
+            last_attempt_at=state.attempted_at if state else None,
+        )
+
     async def refresh(self, now: datetime | None = None, client: httpx.AsyncClient | None = None) -> RefreshResult:
         """Fetch what is missing from the configured source, store it and reconvert what it changes (the body of the
         ``analytics.refresh_reference_rates`` job; its own transactions, none held across the download)."""

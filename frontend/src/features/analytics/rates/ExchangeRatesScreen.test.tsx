@@ -60,6 +60,18 @@ describe("ExchangeRatesScreen", () => {
     expect(screen.queryByRole("button", { name: /^Delete/ })).not.toBeInTheDocument();
   });
 
+  it("says where the reference rates come from and their latest publication", async () => {
+    fakeApi({ items: [], next_cursor: null }, (_request, url) =>
+      url.pathname.endsWith("/exchange-rates/reference")
+        ? json({ source: "ecb", first_day: "2025-11-03", last_day: "2026-12-04", fetched_at: "2026-12-04T15:10:00Z", failing: true, last_attempt_at: null })
+        : undefined,
+    );
+    renderScreen("viewer");
+    const status = await screen.findByTestId("reference-rates-status");
+    expect(status).toHaveTextContent(/from the European Central Bank: latest publication Dec 4, 2026\./);
+    expect(status).toHaveTextContent(/The last fetch failed; it is retried automatically/);
+  });
+
   it("explains how to add rates when there are none, and who can", async () => {
     fakeApi({ items: [], next_cursor: null });
     renderScreen("manager");

@@ -35,6 +35,7 @@ import {
 import { isKnownCurrency, KNOWN_CURRENCIES } from "./currencies";
 import { formatDay } from "./format";
 import { useCanManageRates } from "./permissions";
+import { ReferenceRatesStatus } from "./ReferenceRatesStatus";
 
 const PAGE_SIZE = 50;
 const TH = "px-3 py-2 font-medium";
@@ -80,6 +81,7 @@ export function ExchangeRatesScreen() {
         }
         actions={<DownloadButton organizationId={org.id} filters={filters} />}
       />
+      <ReferenceRatesStatus organizationId={org.id} />
       {canManage && <ImportCard organizationId={org.id} onImported={(message) => setNotice(message)} />}
       {notice && (
         <div className="mb-4">
