@@ -261,3 +261,13 @@ class TestQueues:
             with pytest.raises(asyncio.CancelledError):
                 await workers
         assert [row["status"] for row in await job_rows(database, "tests.call_platform")] == ["succeeded"] * 6
+
+
+def test_a_worker_refuses_an_unknown_queue() -> None:
+    from typer.testing import CliRunner
+
+    from adpilot.cli import cli
+
+    result = CliRunner().invoke(cli, ["worker", "--queue", "platform", "--queue", "everything"])
+    assert result.exit_code == 2
+    assert "interactive, platform, reports" in result.output
