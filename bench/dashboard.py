@@ -142,11 +142,11 @@ SELECT COALESCE(sum(GREATEST(0, LEAST({DAYS} - 1, s.start + s.length - 1) - GREA
 _GENERATE = f"""
 INSERT INTO metrics_daily (organization_id, ad_account_id, level, entity_platform_id, day, platform,
                            campaign_platform_id, currency, extras, updated_at,
-                           impressions, clicks, spend_micros, conversions, conversion_value_micros)
+                           impressions, clicks, spend_micros, conversions, conversion_value_micros, all_clicks)
 SELECT $1, acc.id, e.level, e.entity, $7::date + d.n::int, acc.platform, (21000000000 + k.k)::text, acc.currency,
        '{{}}'::jsonb, $8, x.impressions, x.clicks, x.clicks * (150000 + (x.s * 31) % 900000),
        (x.clicks * (x.s % 7) / 20)::numeric(20, 6) + (x.s % 4) * 0.25,
-       (x.clicks * (x.s % 7) / 20) * 40000000 + (x.s % 4) * 10000000
+       (x.clicks * (x.s % 7) / 20) * 40000000 + (x.s % 4) * 10000000, x.clicks
   FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
        AS acc(id, platform, currency, first_campaign, campaigns)
  CROSS JOIN LATERAL generate_series(acc.first_campaign, acc.first_campaign + acc.campaigns - 1) AS k(k)

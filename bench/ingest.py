@@ -101,12 +101,13 @@ _BASELINE_COLUMNS = (
 _BASELINE_UPSERT = """
 INSERT INTO metrics_daily (
     organization_id, ad_account_id, level, entity_platform_id, day, platform, campaign_platform_id, currency,
-    extras, updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros)
+    extras, updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros, all_clicks)
 SELECT $1, $2, level, entity_platform_id, day, $3, campaign_platform_id, $4,
-       extras, $5, impressions, clicks, spend_micros, conversions, conversion_value_micros
+       extras, $5, impressions, clicks, spend_micros, conversions, conversion_value_micros, clicks
   FROM bench_metrics_in
 ON CONFLICT (organization_id, ad_account_id, level, entity_platform_id, day) DO UPDATE SET
-    impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, spend_micros = EXCLUDED.spend_micros,
+    impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, all_clicks = EXCLUDED.all_clicks,
+    spend_micros = EXCLUDED.spend_micros,
     conversions = EXCLUDED.conversions, conversion_value_micros = EXCLUDED.conversion_value_micros,
     campaign_platform_id = EXCLUDED.campaign_platform_id, extras = EXCLUDED.extras, updated_at = EXCLUDED.updated_at
 """

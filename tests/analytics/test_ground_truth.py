@@ -49,10 +49,13 @@ class Sums:
     spend: Decimal = Decimal(0)
     conversions: int = 0
     value: Decimal = Decimal(0)
+    all_clicks: int = 0
 
     def add(self, row: Any, rate: Decimal) -> None:
         self.impressions += row.impressions
+        # Clicks are link clicks on every platform; all clicks add Meta's likes, profile and "see more" clicks.
         self.clicks += row.clicks
+        self.all_clicks += row.all_clicks
         self.spend += row.spend_micros * rate
         self.conversions += row.conversions
         self.value += row.conversion_value_micros * rate
@@ -64,6 +67,7 @@ class Sums:
             "spend_micros": int(self.spend.to_integral_value(ROUND_HALF_UP)),
             "conversions": float(self.conversions),
             "conversion_value_micros": int(self.value.to_integral_value(ROUND_HALF_UP)),
+            "all_clicks": self.all_clicks,
         }
 
 
@@ -75,7 +79,8 @@ class Workspace:
 
 def picked(totals: dict[str, Any]) -> dict[str, Any]:
     return {
-        key: totals[key] for key in ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
+        key: totals[key]
+        for key in ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros", "all_clicks")
     }
 
 

@@ -65,8 +65,8 @@ class TestParameters:
             "partial": False,
         }
         assert set(body["totals"]) == {
-            "impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros", "ctr", "cpc_micros",
-            "cpm_micros", "cpa_micros", "roas", "conversion_rate",
+            "impressions", "clicks", "all_clicks", "spend_micros", "conversions", "conversion_value_micros", "ctr",
+            "cpc_micros", "cpm_micros", "cpa_micros", "roas", "conversion_rate",
         }  # fmt: skip
         expected = data.expected(date(2024, 2, 1), date(2024, 2, 29)).as_totals()
         assert {key: body["totals"][key] for key in expected} == expected

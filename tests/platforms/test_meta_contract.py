@@ -1132,6 +1132,52 @@ class TestEmulatorSpeaksTheRecordedFormat:
 
 
 class TestEmulatorTruth:
+    async def test_clicks_are_link_clicks_and_all_clicks_are_kept_apart(
+        self, sandbox_server: SandboxServer, shared_sandbox: SandboxState
+    ) -> None:
+        emulator = EmulatedMeta(shared_sandbox, sandbox_server.base_url("meta"), account_index=0)
+        credentials = emulator.token()
+        since, until = emulator.sync_range
+        # Like Meta, the emulator's ``clicks`` are all clicks, above the link clicks (likes, profile, "see more").
+        answer = await emulator.client.get(
+            f"{emulator.base_url}/{VERSION}/act_{emulator.account.account_id}/insights",
+            params={
+                "level": "campaign",
+                "fields": "campaign_id,clicks,inline_link_clicks",
+                "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
+                "time_increment": "1",
+                "limit": "500",
+            },
+            headers={"Authorization": f"Bearer {credentials.access_token}"},
+        )
+        assert answer.status_code == 200, answer.text
+        raw = answer.json()["data"]
+        assert raw and all(int(r["clicks"]) >= int(r["inline_link_clicks"]) for r in raw)
+        assert sum(int(r["clicks"]) for r in raw) > sum(int(r["inline_link_clicks"]) for r in raw)
+
+        # The adapter's clicks are the link clicks (comparable with Google's and TikTok's); all clicks stay apart.
+        truth = {
+            (m.entity_id, m.day): m
+            for m in shared_sandbox.world.daily_metrics(
+                Platform.meta, emulator.account.account_id, EntityLevel.campaign, since, until
+            )
+        }
+        for level in (EntityLevel.campaign, EntityLevel.ad):
+            rows = await collect(emulator.adapter, credentials, emulator.account, level, since, until)
+            assert rows and all(r.all_clicks is not None and r.all_clicks >= r.clicks for r in rows)
+            assert sum(r.all_clicks or 0 for r in rows) > sum(r.clicks for r in rows)
+        rows = await collect(emulator.adapter, credentials, emulator.account, EntityLevel.campaign, since, until)
+        assert {(r.entity_platform_id, r.day): (r.clicks, r.all_clicks) for r in rows} == {
+            key: (m.clicks, m.all_clicks) for key, m in truth.items()
+        }
+        day = until
+        hours = [h async for h in emulator.adapter.fetch_hourly_metrics(credentials, emulator.account, day)]
+        by_day = {(r.entity_platform_id, r.day): r for r in rows}
+        for campaign_id in {h.campaign_platform_id for h in hours}:
+            own = [h for h in hours if h.campaign_platform_id == campaign_id]
+            assert sum(h.clicks for h in own) == by_day[(campaign_id, day)].clicks
+            assert sum(h.all_clicks or 0 for h in own) == by_day[(campaign_id, day)].all_clicks
+
     @pytest.mark.parametrize("account_index", [0, 1, 2])
     async def test_totals_equal_the_simulation_for_every_level_and_account(
         self, sandbox_server: SandboxServer, shared_sandbox: SandboxState, account_index: int
@@ -1717,7 +1763,9 @@ class HourlyRecorded(RecordedMeta):
                 "objective": "OUTCOME_SALES",
                 "account_currency": "USD",
                 "impressions": "185",
-                "clicks": "9",
+                # All clicks above link clicks, as Meta reports them.
+                "clicks": "12",
+                "inline_link_clicks": "9",
                 "spend": "14.35",
                 "actions": [{"action_type": t, "value": "2"} for t in purchases],
                 "action_values": [{"action_type": t, "value": "59.98"} for t in purchases],
@@ -1738,6 +1786,7 @@ class TestRecordedHours:
             ("23854404676180548", date(2023, 6, 1), hour, 185, 9, 14_350_000, Decimal(2), 59_980_000)
             for hour in (0, 13, 23)
         ]
+        assert [row.all_clicks for row in rows] == [12, 12, 12]
         await backend.client.aclose()
 
     @pytest.mark.parametrize("hour", ["", "24:00:00 - 24:59:59", "late afternoon"])

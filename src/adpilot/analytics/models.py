@@ -55,6 +55,8 @@ class _Numbers:
     spend_micros: Mapped[int] = mapped_column(BigInteger)
     conversions: Mapped[Decimal] = mapped_column(CONVERSIONS)
     conversion_value_micros: Mapped[int] = mapped_column(BigInteger)
+    # Every click the platform counts; ``clicks`` are link clicks (docs/analytics.md, "Metric dictionary").
+    all_clicks: Mapped[int] = mapped_column(BigInteger)
 
 
 class MetricsDaily(_Numbers, Base):
@@ -76,7 +78,7 @@ class MetricsDaily(_Numbers, Base):
     platform: Mapped[str] = mapped_column(String(20))
     campaign_platform_id: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3))
-    # Platform-specific numbers the unified model does not carry (Meta's canonical action type, link clicks, …).
+    # Platform-specific numbers the unified model does not carry (Meta's canonical action type, reach, …).
     extras: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     updated_at: Mapped[datetime]
 
@@ -156,6 +158,7 @@ class MetricsCampaignMonthlyConverted(Base):
     spend_micros: Mapped[Decimal] = mapped_column(Numeric)
     conversions: Mapped[Decimal] = mapped_column(CONVERSIONS)
     conversion_value_micros: Mapped[Decimal] = mapped_column(Numeric)
+    all_clicks: Mapped[int] = mapped_column(BigInteger)
     first_unconverted_day: Mapped[date | None] = mapped_column(Date)
     last_unconverted_day: Mapped[date | None] = mapped_column(Date)
 

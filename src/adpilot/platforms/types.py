@@ -136,6 +136,10 @@ class DailyMetricsRow:
     campaign_platform_id: str | None = None
     parent_platform_id: str | None = None
     entity_name: str | None = None
+    # ``clicks`` are the clicks every platform counts alike: clicks to the ad's destination (Meta's link clicks).
+    # ``all_clicks`` adds the clicks a platform counts beyond those (Meta: likes, comments, profile and "see more"
+    # clicks); None when the platform has no such broader count, which then equals ``clicks``.
+    all_clicks: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,7 @@ class HourlyMetricsRow:
     conversions: Decimal
     conversion_value_micros: int
     currency: str
+    all_clicks: int | None = None  # as in DailyMetricsRow
 
 
 def to_micros(amount: Decimal | str | float | int) -> int:

@@ -123,6 +123,9 @@ class SimMetrics:
     conversion_value_micros: int
     reach: int
     video_views: int
+    # Every click, link clicks included: on Meta also likes, comments, profile and "see more" clicks (Ads Manager's
+    # "Clicks (all)"); elsewhere the same as ``clicks``.
+    all_clicks: int
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,7 @@ class _AdDay:
         "impressions",
         "lag_seed",
         "offset",
+        "other_click_ratio",
         "reach_ratio",
         "spans",
         "spend_minor",
@@ -402,6 +406,7 @@ class _AdDay:
         reach_ratio: float,
         view_ratio: float,
         conversions: int,
+        other_click_ratio: float = 0.0,
         value_minor: int,
         cumulative: tuple[float, ...],
         spans: _Spans | None,
@@ -413,6 +418,8 @@ class _AdDay:
         self.spend_minor = spend_minor
         self.impressions = impressions
         self.click_ratio = click_ratio
+        # Clicks that are not link clicks (likes, profile, "see more"): Meta counts them in all clicks only.
+        self.other_click_ratio = other_click_ratio
         self.reach_ratio = reach_ratio
         self.view_ratio = view_ratio
         self.conversions = conversions  # final count for the whole day
@@ -427,14 +434,16 @@ class _AdDay:
         return math.floor(self.impressions + self.offset)
 
 
-# (impressions, clicks, spend_minor, conversions, value_minor, reach, video_views)
-_Figures = tuple[int, int, int, int, int, int, int]
-_NOTHING: _Figures = (0, 0, 0, 0, 0, 0, 0)
+# (impressions, clicks, spend_minor, conversions, value_minor, reach, video_views, all_clicks)
+_Figures = tuple[int, int, int, int, int, int, int, int]
+_NOTHING: _Figures = (0, 0, 0, 0, 0, 0, 0, 0)
+_FIGURES = len(_NOTHING)
 
 
-def _cumulative_figures(ad: _AdDay, share: float) -> tuple[int, int, int, int, int, int]:
+def _cumulative_figures(ad: _AdDay, share: float) -> tuple[int, int, int, int, int, int, int]:
     """Whole units delivered up to a cumulative share of the day: impressions, clicks, spend, conversions (final
-    count), reach, video views. Non-decreasing in ``share``, so hour values are differences of these."""
+    count), reach, video views, all clicks (never fewer than clicks). Non-decreasing in ``share``, so hour values
+    are differences of these."""
     offset = ad.offset
     impressions = math.floor(ad.impressions * share + offset)
     full = ad.full_impressions()
@@ -445,6 +454,7 @@ def _cumulative_figures(ad: _AdDay, share: float) -> tuple[int, int, int, int, i
         ad.conversions * impressions // full if full else 0,
         math.floor(ad.reach_ratio * impressions + offset),
         math.floor(ad.view_ratio * impressions + offset),
+        math.floor((ad.click_ratio + ad.other_click_ratio) * impressions + offset),
     )
 
 
@@ -808,7 +818,7 @@ class SandboxWorld:
                 key = _level_key(level, ad, campaign_id)
                 if wanted is not None and key not in wanted:
                     continue
-                into = totals.setdefault(key, [[0] * 7 for _ in range(24)])
+                into = totals.setdefault(key, [[0] * _FIGURES for _ in range(24)])
                 for hour, figures in enumerate(_hour_figures(ad, hours, moment)):
                     for i, value in enumerate(figures):
                         into[hour][i] += value
@@ -1132,6 +1142,9 @@ class SandboxWorld:
             click_ratio=click_ratio,
             reach_ratio=1.0 / max(1.0, frequency),
             view_ratio=min(0.95, profile.view_rate * math.exp(0.1 * z[5])),
+            # Meta's all clicks add likes, comments, profile and "see more" clicks to link clicks: a third more or
+            # so, varying with the ad (no draw of its own, so every other figure stays as it was).
+            other_click_ratio=click_ratio * 0.35 * math.exp(0.3 * z[4]) if account.platform is Platform.meta else 0.0,
             conversions=0,
             value_minor=0,
             cumulative=cumulative,
@@ -1235,7 +1248,7 @@ def _day_figures(ad: _AdDay, hours: Sequence[float], as_of: float) -> _Figures:
     last_hour, share = _visible_share(ad, hours, as_of)
     if last_hour < 0:
         return _NOTHING
-    impressions, clicks, spend, visible_conversions, reach, views = _cumulative_figures(ad, share)
+    impressions, clicks, spend, visible_conversions, reach, views, all_clicks = _cumulative_figures(ad, share)
     if _is_settled(hours, as_of):
         conversions, value = ad.conversions, ad.value_minor
     elif visible_conversions == 0:
@@ -1243,7 +1256,7 @@ def _day_figures(ad: _AdDay, hours: Sequence[float], as_of: float) -> _Figures:
     else:
         per_hour, values = _reported(ad, hours[1:], as_of, _conversions_per_hour(ad, last_hour, share))
         conversions, value = sum(per_hour), sum(values)
-    return impressions, clicks, spend, conversions, value, reach, views
+    return impressions, clicks, spend, conversions, value, reach, views, all_clicks
 
 
 def _hour_figures(ad: _AdDay, hours: Sequence[float], as_of: float) -> list[_Figures]:
@@ -1253,11 +1266,13 @@ def _hour_figures(ad: _AdDay, hours: Sequence[float], as_of: float) -> list[_Fig
     if last_hour < 0:
         return figures
     conversions, values = _reported(ad, hours[1:], as_of, _conversions_per_hour(ad, last_hour, share))
-    previous = (0, 0, 0, 0, 0, 0)
+    previous = (0, 0, 0, 0, 0, 0, 0)
     for hour in range(last_hour + 1):
         current = _cumulative_figures(ad, share if hour == last_hour else ad.cumulative[hour + 1])
         delta = [c - p for c, p in zip(current, previous, strict=True)]
-        figures[hour] = (delta[0], delta[1], delta[2], conversions[hour], values[hour], delta[4], delta[5])
+        figures[hour] = (
+            delta[0], delta[1], delta[2], conversions[hour], values[hour], delta[4], delta[5], delta[6]
+        )  # fmt: skip
         previous = current
     return figures
 
@@ -1275,6 +1290,7 @@ def _row(level: EntityLevel, key: str, day: date, hour: int | None, values: Sequ
         conversion_value_micros=values[4] * minor,
         reach=values[5],
         video_views=values[6],
+        all_clicks=values[7],
     )
 
 

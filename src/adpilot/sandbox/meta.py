@@ -200,6 +200,7 @@ INSIGHTS_FIELDS = frozenset(
     {"account_id", "account_name", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name"}
     | {"ad_id", "ad_name", "objective", "optimization_goal", "impressions", "clicks", "spend", "reach"}
     | {"frequency", "ctr", "cpc", "cpm", "inline_link_clicks", "actions", "action_values", "date_start", "date_stop"}
+    | {"inline_link_click_ctr", "cost_per_inline_link_click"}
 )
 DEFAULT_INSIGHTS_FIELDS = ("account_id", "impressions", "spend")
 # The breakdown the sandbox emulates: the hour of the day in the ad account's time zone, "13:00:00 - 13:59:59".
@@ -1491,7 +1492,10 @@ class MetaEmulator:
         wanted = set(query.fields)
         metrics = group.metrics
         impressions = sum(m.impressions for m in metrics)
-        clicks = sum(m.clicks for m in metrics)
+        # ``clicks`` is Meta's "Clicks (all)": link clicks plus likes, comments, profile and "see more" clicks;
+        # ``inline_link_clicks`` the link clicks alone. ``ctr`` and ``cpc`` are Meta's "(all)" ratios.
+        clicks = sum(m.all_clicks for m in metrics)
+        link_clicks = sum(m.clicks for m in metrics)
         spend = sum(m.spend_micros for m in metrics)
         reach = sum(m.reach for m in metrics)
         currency = account.currency
@@ -1506,7 +1510,7 @@ class MetaEmulator:
             "clicks": str(clicks),
             "spend": major_units(spend, currency),
             "reach": str(reach),
-            "inline_link_clicks": str(clicks),
+            "inline_link_clicks": str(link_clicks),
             "date_start": group.start.isoformat(),
             "date_stop": group.stop.isoformat(),
         }
@@ -1514,6 +1518,8 @@ class MetaEmulator:
             "frequency": lambda: _ratio(impressions, reach, 1),
             "ctr": lambda: _ratio(clicks * 100, impressions, 1),
             "cpc": lambda: _money_ratio(spend, clicks, 1),
+            "inline_link_click_ctr": lambda: _ratio(link_clicks * 100, impressions, 1),
+            "cost_per_inline_link_click": lambda: _money_ratio(spend, link_clicks, 1),
             "cpm": lambda: _money_ratio(spend * 1000, impressions, 1),
         }
         values.update({name: ratio() for name, ratio in ratios.items() if name in wanted})

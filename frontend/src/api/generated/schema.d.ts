@@ -2826,7 +2826,15 @@ export interface components {
          *     figure is null when an exchange rate it needs is missing, a KPI is null when its denominator is zero.
          */
         TotalsRead: {
-            /** Clicks */
+            /**
+             * All Clicks
+             * @description Every click the platforms count: Meta adds likes, comments, profile and 'see more' clicks to link clicks; on Google and TikTok the same as clicks.
+             */
+            all_clicks: number;
+            /**
+             * Clicks
+             * @description Clicks to the ad's destination, counted alike on every platform (Meta: link clicks); the clicks of ctr, cpc and conversion_rate.
+             */
             clicks: number;
             /**
              * Conversion Rate

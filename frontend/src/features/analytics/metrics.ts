@@ -34,7 +34,7 @@ export interface MetricDef {
 export const METRICS: readonly MetricDef[] = [
   { id: "spend", label: "Spend", short: "Spend", field: "spend_micros", kind: "money", better: "neutral", sort: "spend", description: "Amount spent" },
   { id: "impressions", label: "Impressions", short: "Impr.", field: "impressions", kind: "count", better: "up", sort: "impressions", description: "Times ads were shown" },
-  { id: "clicks", label: "Clicks", short: "Clicks", field: "clicks", kind: "count", better: "up", sort: "clicks", description: "Clicks on ads" },
+  { id: "clicks", label: "Clicks", short: "Clicks", field: "clicks", kind: "count", better: "up", sort: "clicks", description: "Clicks to the ads' destinations (Meta: link clicks)" },
   { id: "conversions", label: "Conversions", short: "Conv.", field: "conversions", kind: "decimal", better: "up", sort: "conversions", description: "Conversions the platforms attributed" },
   { id: "conversion_value", label: "Conversion value", short: "Conv. value", field: "conversion_value_micros", kind: "money", better: "up", sort: "conversion_value", description: "Value of the conversions" },
   { id: "ctr", label: "CTR", short: "CTR", field: "ctr", kind: "percent", better: "up", sort: "ctr", description: "Click-through rate: clicks / impressions" },

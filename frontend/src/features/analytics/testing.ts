@@ -6,6 +6,7 @@ export function totals(overrides: Partial<Totals> = {}): Totals {
   return {
     impressions: 1200,
     clicks: 40,
+    all_clicks: 52,
     spend_micros: 15_230_000,
     conversions: 3.5,
     conversion_value_micros: 90_000_000,
@@ -22,6 +23,7 @@ export function totals(overrides: Partial<Totals> = {}): Totals {
 export const ZERO: Totals = {
   impressions: 0,
   clicks: 0,
+  all_clicks: 0,
   spend_micros: 0,
   conversions: 0,
   conversion_value_micros: 0,

@@ -42,12 +42,12 @@ _INSERT = """
 WITH rates AS ({rates})
 INSERT INTO metrics_campaign_monthly_converted (
     organization_id, ad_account_id, campaign_platform_id, month, reporting_currency, platform, currency,
-    impressions, clicks, spend_micros, conversions, conversion_value_micros,
+    impressions, clicks, spend_micros, conversions, conversion_value_micros, all_clicks,
     first_unconverted_day, last_unconverted_day)
 SELECT d.organization_id, d.ad_account_id, d.campaign_platform_id, CAST(date_trunc('month', d.day) AS date),
        CAST(:quote AS varchar), min(d.platform), min(d.currency),
        sum(d.impressions), sum(d.clicks), coalesce(sum(d.spend_micros * r.rate), 0), sum(d.conversions),
-       coalesce(sum(d.conversion_value_micros * r.rate), 0),
+       coalesce(sum(d.conversion_value_micros * r.rate), 0), sum(d.all_clicks),
        min(d.day) FILTER (WHERE r.rate IS NULL), max(d.day) FILTER (WHERE r.rate IS NULL)
   FROM metrics_campaign_daily d
   LEFT JOIN rates r ON r.currency = d.currency AND r.day = d.day

@@ -45,7 +45,7 @@ from sqlalchemy.types import TypeEngine
 from adpilot.analytics.repository.rates import exchange_rates_by_day, exchange_rates_by_day_text
 from adpilot.db import driver_connection, positional
 
-NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
+NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros", "all_clicks")
 # More day ranges than this in one statement are read as one range (the map of days still picks the right rows).
 _MAX_DAY_SEGMENTS = 8
 
@@ -148,6 +148,7 @@ class Numbers:
     spend_micros: int | None = 0
     conversions: Decimal = Decimal(0)
     conversion_value_micros: int | None = 0
+    all_clicks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +350,7 @@ _FACT_COLUMNS: dict[str, TypeEngine[Any]] = {
     "spend_micros": BigInteger(),
     "conversions": Numeric(),
     "conversion_value_micros": BigInteger(),
+    "all_clicks": BigInteger(),
 }
 
 
@@ -574,7 +576,8 @@ class _PricedText:
         self.gap_currencies = _gap_currencies(where)
 
     def numbers(self, period: int | None = None) -> list[str]:
-        """impressions, clicks, conversions, spend, value: sums over the group (one period's rows only if given)."""
+        """impressions, clicks, conversions, spend, value, all clicks: sums over the group (one period's rows only if
+        given)."""
         only = f" FILTER (WHERE f.p = {int(period)})" if period is not None else ""
 
         def money(name: str) -> str:
@@ -589,6 +592,7 @@ class _PricedText:
             f"coalesce(sum(f.conversions){only}, 0)",
             money("spend_micros"),
             money("conversion_value_micros"),
+            f"CAST(coalesce(sum(f.all_clicks){only}, 0) AS bigint)",
         ]
 
     def gaps(self) -> list[str]:
@@ -616,8 +620,8 @@ def _read_gaps(currencies: Sequence[str], values: Sequence[Any]) -> list[tuple[s
 
 
 def _numbers(values: Sequence[Any]) -> Numbers:
-    impressions, clicks, conversions, spend, value = values
-    return Numbers(int(impressions), int(clicks), spend, Decimal(conversions), value)
+    impressions, clicks, conversions, spend, value, all_clicks = values
+    return Numbers(int(impressions), int(clicks), spend, Decimal(conversions), value, int(all_clicks))
 
 
 _SORTS = {
@@ -678,8 +682,8 @@ class QueryRepository:
             priced,
             f"SELECT {', '.join(columns)} FROM {priced.joined} GROUP BY f.p, f.idx",  # noqa: S608
         )
-        gaps = [gap for row in rows for gap in _read_gaps(priced.gap_currencies, row[7:])]
-        return {(row[0], row[1]): _numbers(row[2:7]) for row in rows}, gaps
+        gaps = [gap for row in rows for gap in _read_gaps(priced.gap_currencies, row[8:])]
+        return {(row[0], row[1]): _numbers(row[2:8]) for row in rows}, gaps
 
     async def _fetch(self, priced: _PricedText, select_sql: str) -> list[Any]:
         """``select_sql`` after the CTEs of ``priced``, sent to the driver."""
@@ -711,7 +715,7 @@ class QueryRepository:
         priced = _PricedText(where, source, buckets, group_by)
         params = priced.params
         keys = _GROUP_COLUMNS[group_by]
-        labels = ["impressions", "clicks", "conversions", "spend", "value"]
+        labels = ["impressions", "clicks", "conversions", "spend", "value", "all_clicks"]
         # Without a comparison every fact is of the range: no filter on the period.
         current_numbers = priced.numbers(0 if previous is not None else None)
         numbers = [f"{value} AS {label}" for value, label in zip(current_numbers, labels, strict=True)]
@@ -1007,7 +1011,7 @@ class QueryRepository:
 
 
 def _group_numbers(with_previous: bool) -> list[str]:
-    labels = ["impressions", "clicks", "conversions", "spend", "value"]
+    labels = ["impressions", "clicks", "conversions", "spend", "value", "all_clicks"]
     return labels + ([f"prev_{label}" for label in labels] if with_previous else [])
 
 

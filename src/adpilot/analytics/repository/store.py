@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot.analytics.repository import converted
 from adpilot.db import driver_connection
 
-NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros")
+NUMBERS = ("impressions", "clicks", "spend_micros", "conversions", "conversion_value_micros", "all_clicks")
 
 # The staging table (analytics_metrics_in) and its columns in COPY order. It lives for the connection and is emptied
 # at every commit.
@@ -50,6 +50,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS analytics_metrics_in (
     spend_micros bigint NOT NULL,
     conversions numeric(20, 6) NOT NULL,
     conversion_value_micros bigint NOT NULL,
+    all_clicks bigint NOT NULL,
     extras jsonb NOT NULL
 ) ON COMMIT DELETE ROWS
 """
@@ -58,20 +59,22 @@ CREATE TEMPORARY TABLE IF NOT EXISTS analytics_metrics_in (
 _UPSERT = """
 INSERT INTO metrics_daily AS m (
     organization_id, ad_account_id, level, entity_platform_id, day, platform, campaign_platform_id, currency,
-    extras, updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros)
+    extras, updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros, all_clicks)
 SELECT $1, $2, s.level, s.entity_platform_id, s.day, $3, s.campaign_platform_id, $4,
-       s.extras, $5, s.impressions, s.clicks, s.spend_micros, s.conversions, s.conversion_value_micros
+       s.extras, $5, s.impressions, s.clicks, s.spend_micros, s.conversions, s.conversion_value_micros, s.all_clicks
   FROM analytics_metrics_in s
 ON CONFLICT (organization_id, ad_account_id, level, entity_platform_id, day) DO UPDATE SET
     impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, spend_micros = EXCLUDED.spend_micros,
     conversions = EXCLUDED.conversions, conversion_value_micros = EXCLUDED.conversion_value_micros,
+    all_clicks = EXCLUDED.all_clicks,
     campaign_platform_id = EXCLUDED.campaign_platform_id, currency = EXCLUDED.currency, extras = EXCLUDED.extras,
     updated_at = EXCLUDED.updated_at
-WHERE (m.impressions, m.clicks, m.spend_micros, m.conversions, m.conversion_value_micros, m.campaign_platform_id,
-       m.currency, m.extras)
+WHERE (m.impressions, m.clicks, m.spend_micros, m.conversions, m.conversion_value_micros, m.all_clicks,
+       m.campaign_platform_id, m.currency, m.extras)
       IS DISTINCT FROM
       (EXCLUDED.impressions, EXCLUDED.clicks, EXCLUDED.spend_micros, EXCLUDED.conversions,
-       EXCLUDED.conversion_value_micros, EXCLUDED.campaign_platform_id, EXCLUDED.currency, EXCLUDED.extras)
+       EXCLUDED.conversion_value_micros, EXCLUDED.all_clicks, EXCLUDED.campaign_platform_id, EXCLUDED.currency,
+       EXCLUDED.extras)
 """
 
 # Rows of the window (account, level, $4..$5) that the platform did not report this time: found by EXCEPT, then
@@ -136,9 +139,10 @@ _REBUILD_CAMPAIGN_DAILY = (
     "DELETE FROM metrics_campaign_daily WHERE organization_id = $1 AND ad_account_id = $2 AND day BETWEEN $3 AND $4",
     """
     INSERT INTO metrics_campaign_daily (organization_id, ad_account_id, campaign_platform_id, day, platform, currency,
-                                        impressions, clicks, spend_micros, conversions, conversion_value_micros)
+                                        impressions, clicks, spend_micros, conversions, conversion_value_micros,
+                                        all_clicks)
     SELECT organization_id, ad_account_id, entity_platform_id, day, platform, currency,
-        impressions, clicks, spend_micros, conversions, conversion_value_micros
+        impressions, clicks, spend_micros, conversions, conversion_value_micros, all_clicks
       FROM metrics_daily
      WHERE organization_id = $1 AND ad_account_id = $2 AND level = 'campaign' AND day BETWEEN $3 AND $4
     """,
@@ -147,9 +151,10 @@ _REBUILD_ACCOUNT_DAILY = (
     "DELETE FROM metrics_account_daily WHERE organization_id = $1 AND ad_account_id = $2 AND day BETWEEN $3 AND $4",
     """
     INSERT INTO metrics_account_daily (organization_id, ad_account_id, day, platform, currency,
-        impressions, clicks, spend_micros, conversions, conversion_value_micros)
+        impressions, clicks, spend_micros, conversions, conversion_value_micros, all_clicks)
     SELECT organization_id, ad_account_id, day, min(platform), min(currency),
-        sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros)
+        sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros),
+        sum(all_clicks)
       FROM metrics_campaign_daily
      WHERE organization_id = $1 AND ad_account_id = $2 AND day BETWEEN $3 AND $4
      GROUP BY organization_id, ad_account_id, day
@@ -162,10 +167,12 @@ _REBUILD_CAMPAIGN_MONTHLY = (
     """
     INSERT INTO metrics_campaign_monthly (organization_id, ad_account_id, campaign_platform_id, month, platform,
                                           currency,
-                                              impressions, clicks, spend_micros, conversions, conversion_value_micros)
+                                              impressions, clicks, spend_micros, conversions, conversion_value_micros,
+                                              all_clicks)
     SELECT organization_id, ad_account_id, campaign_platform_id, date_trunc('month', day)::date, min(platform),
            min(currency),
-               sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros)
+               sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros),
+               sum(all_clicks)
       FROM metrics_campaign_daily
      WHERE organization_id = $1 AND ad_account_id = $2
        AND day >= $3 AND day < ($4::date + interval '1 month')
@@ -176,9 +183,10 @@ _REBUILD_ACCOUNT_MONTHLY = (
     "DELETE FROM metrics_account_monthly WHERE organization_id = $1 AND ad_account_id = $2 AND month BETWEEN $3 AND $4",
     """
     INSERT INTO metrics_account_monthly (organization_id, ad_account_id, month, platform, currency,
-        impressions, clicks, spend_micros, conversions, conversion_value_micros)
+        impressions, clicks, spend_micros, conversions, conversion_value_micros, all_clicks)
     SELECT organization_id, ad_account_id, month, min(platform), min(currency),
-        sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros)
+        sum(impressions), sum(clicks), sum(spend_micros), sum(conversions), sum(conversion_value_micros),
+        sum(all_clicks)
       FROM metrics_campaign_monthly
      WHERE organization_id = $1 AND ad_account_id = $2 AND month BETWEEN $3 AND $4
      GROUP BY organization_id, ad_account_id, month
@@ -189,12 +197,14 @@ _REPLACE_HOURS = (
     "DELETE FROM metrics_hourly WHERE organization_id = $1 AND ad_account_id = $2 AND (day = $3 OR day < $4)",
     """
     INSERT INTO metrics_hourly (organization_id, ad_account_id, campaign_platform_id, day, hour, platform, currency,
-                                updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros)
+                                updated_at, impressions, clicks, spend_micros, conversions, conversion_value_micros,
+                                all_clicks)
     SELECT $1, $2, h.campaign_platform_id, $3, h.hour, $4, $5, $6, h.impressions, h.clicks, h.spend_micros,
-           h.conversions, h.conversion_value_micros
+           h.conversions, h.conversion_value_micros, h.all_clicks
       FROM unnest($7::text[], $8::smallint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::numeric[],
-                  $13::bigint[])
-           AS h(campaign_platform_id, hour, impressions, clicks, spend_micros, conversions, conversion_value_micros)
+                  $13::bigint[], $14::bigint[])
+           AS h(campaign_platform_id, hour, impressions, clicks, spend_micros, conversions, conversion_value_micros,
+                all_clicks)
     """,
 )
 

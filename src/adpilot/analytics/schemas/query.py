@@ -93,7 +93,14 @@ class TotalsRead(BaseModel):
     model_config = _Read
 
     impressions: int
-    clicks: int
+    clicks: int = Field(
+        description="Clicks to the ad's destination, counted alike on every platform (Meta: link clicks); the "
+        "clicks of ctr, cpc and conversion_rate."
+    )
+    all_clicks: int = Field(
+        description="Every click the platforms count: Meta adds likes, comments, profile and 'see more' clicks to "
+        "link clicks; on Google and TikTok the same as clicks."
+    )
     spend_micros: int | None
     conversions: float
     conversion_value_micros: int | None

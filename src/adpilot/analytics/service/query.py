@@ -235,6 +235,7 @@ class Totals:
     spend_micros: int | None = 0
     conversions: Decimal = Decimal(0)
     conversion_value_micros: int | None = 0
+    all_clicks: int = 0
 
     @classmethod
     def of(cls, numbers: Numbers | None) -> Totals:
@@ -246,6 +247,7 @@ class Totals:
             numbers.spend_micros,
             numbers.conversions,
             numbers.conversion_value_micros,
+            numbers.all_clicks,
         )
 
     @property

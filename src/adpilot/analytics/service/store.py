@@ -147,6 +147,7 @@ class MetricsStore:
             [row.spend_micros for row in values],
             [row.conversions for row in values],
             [row.conversion_value_micros for row in values],
+            [row.clicks if row.all_clicks is None else row.all_clicks for row in values],
         ]
         await StoreRepository(session).replace_hours(
             target.organization_id,
@@ -227,6 +228,7 @@ def _record(row: DailyMetricsRow, places: dict[str, tuple[str, str | None]]) -> 
         row.spend_micros,
         Decimal(row.conversions),
         row.conversion_value_micros,
+        row.clicks if row.all_clicks is None else row.all_clicks,
         json.dumps(dict(row.extras), sort_keys=True, default=str),
     )
 

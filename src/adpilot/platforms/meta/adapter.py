@@ -18,6 +18,13 @@ The conversion value is the ``action_values`` entry of that same type (zero when
 Numbers use the attribution that Ads Manager shows (``use_unified_attribution_setting=true``). Hourly rows (the
 ``hourly_stats_aggregated_by_advertiser_time_zone`` breakdown) choose their conversions the same way.
 
+Clicks
+------
+Meta's ``clicks`` are all clicks ("Clicks (all)": link clicks plus likes, comments, profile and "see more" clicks).
+The product's ``clicks`` are the clicks every platform counts alike, clicks to the ad's destination, so they are
+``inline_link_clicks`` (Ads Manager's "Link clicks", on which its CPC is based); Meta's ``clicks`` go to
+``all_clicks``. Hourly rows read both the same way.
+
 Money
 -----
 Budgets are integers in the currency's minor unit with Meta's own offset (100 for USD, 1 for JPY and the other
@@ -158,7 +165,9 @@ _PLACEMENT_FIELDS: Mapping[EntityLevel, str] = {
     EntityLevel.ad: "ad_id,ad_name,adset_id,campaign_id",
 }
 # Reach is a unique count Meta does not break down by hour.
-_HOURLY_FIELDS = "campaign_id,objective,account_currency,impressions,clicks,spend,actions,action_values"
+_HOURLY_FIELDS = (
+    "campaign_id,objective,account_currency,impressions,clicks,inline_link_clicks,spend,actions,action_values"
+)
 HOURLY_BREAKDOWN = "hourly_stats_aggregated_by_advertiser_time_zone"
 # An ad account's lists and insights leave deleted and archived objects out unless filtered in by effective status:
 # what they spent before they went is part of the account's history (and a status filter must be able to place them),
@@ -624,7 +633,6 @@ def _metrics_row(item: Mapping[str, Any], level: EntityLevel, id_field: str) -> 
         "objective": row.objective,
         "conversion_action_type": action_type,
         "reach": _int(row.reach),
-        "link_clicks": _int(row.inline_link_clicks),
         "video_views": _int(actions.get("video_view")),
     }
     return DailyMetricsRow(
@@ -632,7 +640,8 @@ def _metrics_row(item: Mapping[str, Any], level: EntityLevel, id_field: str) -> 
         entity_platform_id=entity_id,
         day=_date(row.date_start),
         impressions=_int(row.impressions),
-        clicks=_int(row.clicks),
+        clicks=_int(row.inline_link_clicks),
+        all_clicks=_int(row.clicks),
         spend_micros=to_micros(_decimal(row.spend)),
         conversions=conversions,
         conversion_value_micros=value_micros,
@@ -664,7 +673,8 @@ def _hourly_row(item: Mapping[str, Any]) -> HourlyMetricsRow:
         day=_date(row.date_start),
         hour=_hour(row.hourly_stats_aggregated_by_advertiser_time_zone),
         impressions=_int(row.impressions),
-        clicks=_int(row.clicks),
+        clicks=_int(row.inline_link_clicks),
+        all_clicks=_int(row.clicks),
         spend_micros=to_micros(_decimal(row.spend)),
         conversions=conversions,
         conversion_value_micros=value_micros,
