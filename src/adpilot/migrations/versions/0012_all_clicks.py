@@ -7,7 +7,7 @@ clicks to ``all_clicks`` and take the link clicks kept in ``extras['link_clicks'
 follow. Meta's hours, which never kept link clicks, keep their clicks until the next read (a few days are kept).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07 11:30:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
