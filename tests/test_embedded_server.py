@@ -29,15 +29,24 @@ APP_ROLE = "adpilot_app"
 PASSWORD = "a-long-and-unusual-passphrase"
 
 
-@pytest.fixture
-def home(request: pytest.FixtureRequest) -> Iterator[Path]:
+def _fresh_home(name: str) -> Iterator[Path]:
     """A fresh ADPILOT_HOME whose server is stopped and deleted at the end, whatever the test left behind."""
-    path = TEST_HOME / f"embedded-{request.node.name[:40]}-{os.getpid()}"
+    path = TEST_HOME / f"embedded-{name[:40]}-{os.getpid()}"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     yield path
     EmbeddedPostgres(path, APP_ROLE).stop_if_running()
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def home(request: pytest.FixtureRequest) -> Iterator[Path]:
+    yield from _fresh_home(request.node.name)
+
+
+@pytest.fixture(scope="module")
+def served_home() -> Iterator[Path]:
+    yield from _fresh_home("served")
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -174,15 +183,15 @@ class Served:
         return self.process.wait()
 
 
-@pytest.fixture
-def served(home: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A real `adpilot serve` (with its worker, no demo) on this home; (its URL, its log file)."""
-    server = Served(home, tmp_path / "server.log", "--no-demo")
+@pytest.fixture(scope="module")
+def served(served_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real `adpilot serve` (with its worker, no demo), shared by the tests that leave it working; (URL, log)."""
+    server = Served(served_home, tmp_path_factory.mktemp("served") / "server.log", "--no-demo")
     try:
         yield server.url, server.log_path
     finally:
         server.stop()
-        assert not postmaster_running(home / "pg"), "the server's database outlived it"
+        assert not postmaster_running(served_home / "pg"), "the server's database outlived it"
 
 
 def _sign_up_and_log_in(url: str, email: str) -> httpx.Response:
@@ -204,24 +213,24 @@ def _mail_delivered(url: str, recipient: str) -> bool:
     return any(message["recipient"] == recipient for message in messages)
 
 
-def test_a_command_beside_adpilot_serve_leaves_it_working(home: Path, served: tuple[str, Path]) -> None:
+def test_a_command_beside_adpilot_serve_leaves_it_working(served_home: Path, served: tuple[str, Path]) -> None:
     url, _ = served
 
-    result = _run_command(home, "mail", "outbox")
+    result = _run_command(served_home, "mail", "outbox")
 
     assert result.returncode == 0, result.stderr
     assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
     assert _sign_up_and_log_in(url, "beside@example.com").status_code == 200
 
 
-def test_the_server_survives_its_database_restarting(home: Path, served: tuple[str, Path]) -> None:
+def test_the_server_survives_its_database_restarting(served_home: Path, served: tuple[str, Path]) -> None:
     url, log_path = served
     assert _sign_up_and_log_in(url, "before@example.com").status_code == 200
     _wait_until(lambda: _mail_delivered(url, "before@example.com"), 30, "the worker to send the first mail")
 
-    EmbeddedPostgres(home, APP_ROLE).stop_if_running()
+    EmbeddedPostgres(served_home, APP_ROLE).stop_if_running()
     time.sleep(3)  # the worker polls the queue every 0.5 s meanwhile, and finds the database gone
-    restarted = EmbeddedPostgres(home, APP_ROLE)
+    restarted = EmbeddedPostgres(served_home, APP_ROLE)
     restarted.start()
     try:
         # Stale pooled connections are discarded: the first requests after the restart succeed.
@@ -232,15 +241,15 @@ def test_the_server_survives_its_database_restarting(home: Path, served: tuple[s
         _wait_until(lambda: _mail_delivered(url, "after@example.com"), 60, "the worker to send mail after restarting")
     finally:
         restarted.stop()  # leaving it does not stop it under the running server
-    assert postmaster_running(home / "pg")
+    assert postmaster_running(served_home / "pg")
 
 
-def test_readiness_reports_the_database_down_and_up_again(home: Path, served: tuple[str, Path]) -> None:
+def test_readiness_reports_the_database_down_and_up_again(served_home: Path, served: tuple[str, Path]) -> None:
     url, _ = served
 
-    EmbeddedPostgres(home, APP_ROLE).stop_if_running()
+    EmbeddedPostgres(served_home, APP_ROLE).stop_if_running()
     down = httpx.get(f"{url}/readyz", timeout=10)
-    restarted = EmbeddedPostgres(home, APP_ROLE)
+    restarted = EmbeddedPostgres(served_home, APP_ROLE)
     restarted.start()
     try:
         assert down.status_code == 503
