@@ -109,6 +109,26 @@ def test_a_command_beside_a_running_server_leaves_its_database_up(home: Path) ->
     assert not postmaster_running(server.pgdata)
 
 
+def test_the_last_to_leave_stops_a_server_whose_starter_has_left(home: Path) -> None:
+    starter, attached = EmbeddedPostgres(home, APP_ROLE), EmbeddedPostgres(home, APP_ROLE)
+    starter.start()
+    app_url = attached.start().app
+
+    starter.stop()
+    assert postmaster_running(home / "pg") and _answers(app_url), "stopped under a process still using it"
+    attached.stop()
+    assert not postmaster_running(home / "pg")
+
+
+def test_a_server_started_outside_adpilot_is_left_running(home: Path) -> None:
+    EmbeddedPostgres(home, APP_ROLE).start()
+    (home / "pg.holders.json").unlink(missing_ok=True)  # as if started by hand, or by a version that kept no record
+    visitor = EmbeddedPostgres(home, APP_ROLE)
+    visitor.start()
+    visitor.stop()
+    assert postmaster_running(home / "pg")
+
+
 def test_commands_started_together_share_one_server_and_the_last_stops_it(home: Path) -> None:
     _migrated_home(home).stop()
     assert not postmaster_running(home / "pg")
