@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -102,12 +103,16 @@ def _external_server() -> Iterator[Any]:
             "no PostgreSQL >= 15 server binaries in /usr/lib/postgresql/*/bin: the external-database tests need the "
             "Debian postgresql-15 package (make test-long installs it with apt-get where it can)"
         )
-    server = ExternalPostgres(TEST_HOME / f"external-{os.getpid()}", bindir, "adpilot_app")
+    # Under /tmp: the server runs as the `postgres` system user when the tests run as root, and must reach its
+    # directory (a checkout under /root would not do); a short path also keeps the socket's name within limits.
+    root = Path(tempfile.mkdtemp(prefix="adpilot-external-pg-"))
+    server = ExternalPostgres(root, bindir, "adpilot_app")
     try:
         server.start()
         yield server
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """An external PostgreSQL server for the production-path tests (``make test-long``, marker ``external_db``).
 
 The Debian ``postgresql-15`` package's binaries (``make postgresql`` installs it when missing), a cluster created in
-the test run's directory, listening on 127.0.0.1 on a free port (and a Unix socket for the superuser), with the two
+a directory of the test run, listening on 127.0.0.1 on a free port (and a Unix socket for the superuser), with the two
 roles the README's production steps create: the owner (runs migrations, owns the database) and the restricted app
 role, both logging in with passwords over TCP as a deployment does. It offers what the suite's fixtures use of the
 embedded server: ``start(database)``, ``create_database`` and ``drop_database``.

@@ -29,15 +29,24 @@ APP_ROLE = "adpilot_app"
 PASSWORD = "a-long-and-unusual-passphrase"
 
 
-@pytest.fixture
-def home(request: pytest.FixtureRequest) -> Iterator[Path]:
+def _fresh_home(name: str) -> Iterator[Path]:
     """A fresh ADPILOT_HOME whose server is stopped and deleted at the end, whatever the test left behind."""
-    path = TEST_HOME / f"embedded-{request.node.name[:40]}-{os.getpid()}"
+    path = TEST_HOME / f"embedded-{name[:40]}-{os.getpid()}"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     yield path
     EmbeddedPostgres(path, APP_ROLE).stop_if_running()
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def home(request: pytest.FixtureRequest) -> Iterator[Path]:
+    yield from _fresh_home(request.node.name)
+
+
+@pytest.fixture(scope="module")
+def served_home() -> Iterator[Path]:
+    yield from _fresh_home("served")
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -98,6 +107,26 @@ def test_a_command_beside_a_running_server_leaves_its_database_up(home: Path) ->
     assert _answers(app_url)
     server.stop()  # the process that started it stops it once nobody else uses it
     assert not postmaster_running(server.pgdata)
+
+
+def test_the_last_to_leave_stops_a_server_whose_starter_has_left(home: Path) -> None:
+    starter, attached = EmbeddedPostgres(home, APP_ROLE), EmbeddedPostgres(home, APP_ROLE)
+    starter.start()
+    app_url = attached.start().app
+
+    starter.stop()
+    assert postmaster_running(home / "pg") and _answers(app_url), "stopped under a process still using it"
+    attached.stop()
+    assert not postmaster_running(home / "pg")
+
+
+def test_a_server_started_outside_adpilot_is_left_running(home: Path) -> None:
+    EmbeddedPostgres(home, APP_ROLE).start()
+    (home / "pg.holders.json").unlink(missing_ok=True)  # as if started by hand, or by a version that kept no record
+    visitor = EmbeddedPostgres(home, APP_ROLE)
+    visitor.start()
+    visitor.stop()
+    assert postmaster_running(home / "pg")
 
 
 def test_commands_started_together_share_one_server_and_the_last_stops_it(home: Path) -> None:
@@ -174,15 +203,15 @@ class Served:
         return self.process.wait()
 
 
-@pytest.fixture
-def served(home: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A real `adpilot serve` (with its worker, no demo) on this home; (its URL, its log file)."""
-    server = Served(home, tmp_path / "server.log", "--no-demo")
+@pytest.fixture(scope="module")
+def served(served_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real `adpilot serve` (with its worker, no demo), shared by the tests that leave it working; (URL, log)."""
+    server = Served(served_home, tmp_path_factory.mktemp("served") / "server.log", "--no-demo")
     try:
         yield server.url, server.log_path
     finally:
         server.stop()
-        assert not postmaster_running(home / "pg"), "the server's database outlived it"
+        assert not postmaster_running(served_home / "pg"), "the server's database outlived it"
 
 
 def _sign_up_and_log_in(url: str, email: str) -> httpx.Response:
@@ -204,24 +233,24 @@ def _mail_delivered(url: str, recipient: str) -> bool:
     return any(message["recipient"] == recipient for message in messages)
 
 
-def test_a_command_beside_adpilot_serve_leaves_it_working(home: Path, served: tuple[str, Path]) -> None:
+def test_a_command_beside_adpilot_serve_leaves_it_working(served_home: Path, served: tuple[str, Path]) -> None:
     url, _ = served
 
-    result = _run_command(home, "mail", "outbox")
+    result = _run_command(served_home, "mail", "outbox")
 
     assert result.returncode == 0, result.stderr
     assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
     assert _sign_up_and_log_in(url, "beside@example.com").status_code == 200
 
 
-def test_the_server_survives_its_database_restarting(home: Path, served: tuple[str, Path]) -> None:
+def test_the_server_survives_its_database_restarting(served_home: Path, served: tuple[str, Path]) -> None:
     url, log_path = served
     assert _sign_up_and_log_in(url, "before@example.com").status_code == 200
     _wait_until(lambda: _mail_delivered(url, "before@example.com"), 30, "the worker to send the first mail")
 
-    EmbeddedPostgres(home, APP_ROLE).stop_if_running()
+    EmbeddedPostgres(served_home, APP_ROLE).stop_if_running()
     time.sleep(3)  # the worker polls the queue every 0.5 s meanwhile, and finds the database gone
-    restarted = EmbeddedPostgres(home, APP_ROLE)
+    restarted = EmbeddedPostgres(served_home, APP_ROLE)
     restarted.start()
     try:
         # Stale pooled connections are discarded: the first requests after the restart succeed.
@@ -232,15 +261,15 @@ def test_the_server_survives_its_database_restarting(home: Path, served: tuple[s
         _wait_until(lambda: _mail_delivered(url, "after@example.com"), 60, "the worker to send mail after restarting")
     finally:
         restarted.stop()  # leaving it does not stop it under the running server
-    assert postmaster_running(home / "pg")
+    assert postmaster_running(served_home / "pg")
 
 
-def test_readiness_reports_the_database_down_and_up_again(home: Path, served: tuple[str, Path]) -> None:
+def test_readiness_reports_the_database_down_and_up_again(served_home: Path, served: tuple[str, Path]) -> None:
     url, _ = served
 
-    EmbeddedPostgres(home, APP_ROLE).stop_if_running()
+    EmbeddedPostgres(served_home, APP_ROLE).stop_if_running()
     down = httpx.get(f"{url}/readyz", timeout=10)
-    restarted = EmbeddedPostgres(home, APP_ROLE)
+    restarted = EmbeddedPostgres(served_home, APP_ROLE)
     restarted.start()
     try:
         assert down.status_code == 503

@@ -58,15 +58,16 @@ class EmbeddedPostgres:
             running = postmaster_running(self.pgdata)
             if not running:
                 _forget_library_handle(self.pgdata)  # a handle cached earlier points at a server that is gone
-            # cleanup_mode=None: the library never stops the server at exit; ``stop()`` decides.
-            server = _library().get_server(self.pgdata, cleanup_mode=None)
-            self._server = server
             if not self._holding or not running:
+                # Recorded before starting, so that ``stop()`` after an interrupted start stops what it began.
                 # Processes recorded as holders while the server was down keep their place: they use it again.
                 holders = _Holders.read(self._holders_path)
                 holders.add(self._holder_id, owner=not running)
                 holders.write(self._holders_path)
                 self._holding = True
+            # cleanup_mode=None: the library never stops the server at exit; ``stop()`` decides.
+            server = _library().get_server(self.pgdata, cleanup_mode=None)
+            self._server = server
             superuser = server.get_uri()
             self._bootstrap(server, database)
         return EmbeddedUrls(
