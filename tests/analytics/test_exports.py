@@ -268,6 +268,8 @@ class TestPdf:
         assert "$79.49" in text  # spend
         assert "160" in text  # clicks
         assert "Prospecting" in text  # top campaigns
+        # The comparison period was never synced: the report says so rather than showing zeros.
+        assert "Main account: not synced before 1 Mar 2026" in " ".join(text.split())
 
     async def test_a_logo_is_printed_and_validated(
         self, client: httpx.AsyncClient, world: OrgWorld, database: Database

@@ -112,3 +112,30 @@ class TestPartPeriods:
         assert all(p is not None and p["conversions"] == 24 for p in previous[:-1])
         rows = (await get(client, world, "breakdown", preset="this_month", compare="previous_period"))["rows"]
         assert [r["previous"] for r in rows] == [None]
+
+    async def test_the_today_spend_and_the_pacing_total_agree_across_time_zones(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # 23:30 UTC: already tomorrow in Tokyo, still today in Los Angeles; the organization is on UTC.
+        late = datetime(2026, 3, 20, 23, 30, tzinfo=UTC)
+        monkeypatch.setattr("adpilot.analytics.service.query.utcnow", lambda: late)
+        tokyo = await add_ad_account(database, world.organization_id, Platform.meta, time_zone="Asia/Tokyo")
+        la = await add_ad_account(database, world.organization_id, Platform.google, time_zone="America/Los_Angeles")
+        for target, spend in ((tokyo, 40_000_000), (la, 7_000_000)):
+            rows = [daily_row(EntityLevel.campaign, "c1", TODAY, spend_micros=spend)]
+            await ingest(database, target, EntityLevel.campaign, FIRST, TODAY, rows)
+        # Tokyo's own today, 21 March, has begun: it is not the organization's today.
+        tomorrow = TODAY + timedelta(days=1)
+        await ingest(
+            database,
+            tokyo,
+            EntityLevel.campaign,
+            tomorrow,
+            tomorrow,
+            [daily_row(EntityLevel.campaign, "c1", tomorrow, spend_micros=3_000_000)],
+        )
+        today = await get(client, world, "summary", preset="today")
+        assert today["totals"]["spend_micros"] == 47_000_000
+        pacing = await get(client, world, "pacing")
+        assert pacing["totals"]["spend_micros"] == today["totals"]["spend_micros"]
+        assert {row["day"] for row in pacing["rows"]} == {TODAY.isoformat()}

@@ -251,12 +251,12 @@ async def _add_campaign(
 
 
 class TestPacing:
-    async def test_todays_spend_against_budgets_in_each_account_time_zone(
+    async def test_todays_spend_against_budgets_on_the_organizations_today(
         self, world: OrgWorld, database: Database
     ) -> None:
         shop = World(UUID(world.organization_id))
         await set_organization(database, shop.organization_id, time_zone="UTC", currency="USD")
-        # 23:30 UTC on 9 May: already 10 May in Tokyo, still 9 May in New York.
+        # 23:30 UTC on 9 May: already 10 May in Tokyo, still 9 May in New York; the organization's today is 9 May.
         now = datetime.fromisoformat("2024-05-09T23:30:00+00:00")
         tokyo = await add_account(database, shop, Platform.meta, "JPY", name="Tokyo", time_zone="Asia/Tokyo")
         new_york = await add_account(
@@ -264,12 +264,19 @@ class TestPacing:
         )
         await add_rates(database, shop, {("USD", "JPY", date(2024, 5, 1)): Decimal("150")})
         hours = [
-            HourlyMetricsRow("jp1", date(2024, 5, 10), hour, 100, 5, 1_500_000_000, Decimal(0), 0, "JPY")
+            HourlyMetricsRow("jp1", date(2024, 5, 9), hour, 100, 5, 1_500_000_000, Decimal(0), 0, "JPY")
             for hour in (0, 1, 2)
         ]
         async with database.transaction() as session:
             await set_tenant(session, shop.organization_id)
-            await metrics_store.ingest_hourly(session, tokyo, date(2024, 5, 10), hours)
+            await metrics_store.ingest_hourly(session, tokyo, date(2024, 5, 9), hours)
+            # Tokyo's own today (10 May) is not the organization's: it does not count.
+            await metrics_store.ingest_hourly(
+                session,
+                tokyo,
+                date(2024, 5, 10),
+                [HourlyMetricsRow("jp1", date(2024, 5, 10), 0, 1, 1, 9, Decimal(0), 0, "JPY")],
+            )
         # New York has a day row for its today but no hours; ny2 has a budget and has not spent; ny3 is paused.
         day_row = Row(new_york, EntityLevel.campaign, "ny1", "ny1", date(2024, 5, 9), 10, 1, 7_000_000, Decimal(0), 0)
         await write_rows(database, shop, new_york, EntityLevel.campaign, date(2024, 5, 9), date(2024, 5, 9), [day_row])
@@ -292,7 +299,7 @@ class TestPacing:
         assert set(rows) == {"jp1", "ny1", "ny2"}
         assert pacing.currency == "USD" and pacing.missing_rates == []
         jp = rows["jp1"]
-        assert (jp.day, jp.native_currency, jp.spend_micros) == (date(2024, 5, 10), "JPY", 30_000_000)
+        assert (jp.day, jp.native_currency, jp.spend_micros) == (date(2024, 5, 9), "JPY", 30_000_000)
         assert jp.daily_budget_micros == 100_000_000
         assert [(h.hour, h.spend_micros) for h in jp.hours] == [(0, 10_000_000), (1, 10_000_000), (2, 10_000_000)]
         ny = rows["ny1"]

@@ -650,7 +650,7 @@ export interface paths {
         };
         /**
          * Get Analytics Pacing
-         * @description Today's spend of each campaign against its daily budget (today in each ad account's time zone).
+         * @description Today's spend of each campaign against its daily budget (today as the Today range reads it).
          */
         get: operations["get_analytics_pacing"];
         put?: never;
@@ -2155,7 +2155,7 @@ export interface components {
             /**
              * Day
              * Format: date
-             * @description Today in the ad account's time zone.
+             * @description The organization's today (the stat day the today range reads).
              */
             day: string;
             /**

@@ -64,7 +64,7 @@ function PacingBar({ label, spend, budget, currency, strong = false }: { label: 
   );
 }
 
-/** Today's spend against the daily budgets: the total, then each campaign (today in each account's time zone). */
+/** Today's spend against the daily budgets: the total, then each campaign (the organization's today, as the Today range reads it). */
 export function PacingCard({ organizationId, query }: { organizationId: string; query: AnalyticsQuery }) {
   const pacing = usePacing(organizationId, query);
   const [all, setAll] = useState(false);

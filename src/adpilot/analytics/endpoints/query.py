@@ -128,7 +128,7 @@ async def get_analytics_breakdown(
 
 @router.get("/pacing", response_model=PacingRead, responses=problem_responses(InvalidAnalyticsQuery))
 async def get_analytics_pacing(tenant: CanReadAnalytics, session: DbSession, query: Params) -> PacingRead:
-    """Today's spend of each campaign against its daily budget (today in each ad account's time zone)."""
+    """Today's spend of each campaign against its daily budget (today as the Today range reads it)."""
     pacing = await analytics_query_service.pacing(session, tenant.organization_id, query)
     return PacingRead.model_validate(pacing)
 

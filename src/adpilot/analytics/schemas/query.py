@@ -238,7 +238,7 @@ class PacingRowRead(BaseModel):
     ad_account_id: UUID
     campaign_platform_id: str
     name: str
-    day: date = Field(description="Today in the ad account's time zone.")
+    day: date = Field(description="The organization's today (the stat day the today range reads).")
     spend_micros: int | None
     daily_budget_micros: int | None = Field(description="Null when the campaign has no daily budget.")
     native_currency: str

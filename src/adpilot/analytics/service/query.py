@@ -757,9 +757,9 @@ class AnalyticsQueryService:
     async def pacing(
         self, session: AsyncSession, organization_id: UUID, query: AnalyticsQuery, *, now: datetime | None = None
     ) -> Pacing:
-        """Today's spend of each campaign (today in its account's time zone) against its daily budget; the query's
-        filters apply, its dates do not. Campaigns listed: those that spent today and the active ones with a daily
-        budget."""
+        """Today's spend of each campaign against its daily budget; the query's filters apply, its dates do not.
+        Today is the organization's, the stat day the Today range reads for every account, so the total agrees with
+        the Today spend. Campaigns listed: those that spent today and the active ones with a daily budget."""
         settings = await organization_service.reporting_settings(session, organization_id)
         currency = settings.reporting_currency
         moment = now or utcnow()
@@ -770,7 +770,8 @@ class AnalyticsQueryService:
             and (not query.ad_account_ids or account.id in query.ad_account_ids)
         ]
         by_id = {account.id: account for account in accounts}
-        account_days = [(account.id, moment.astimezone(_zone(account.time_zone)).date()) for account in accounts]
+        today = moment.astimezone(_zone(settings.time_zone)).date()
+        account_days = [(account.id, today) for account in accounts]
         today_of = dict(account_days)
         repository = QueryRepository(session)
         hours = {
@@ -806,8 +807,9 @@ class AnalyticsQueryService:
             if rate is None:
                 gaps.append((account.currency, day, day))
             hourly = hours.get(key)
+            # The day row (what the Today range sums), else the hours synced so far.
             native_spend = (
-                sum(spend for _, spend in hourly.hours) if hourly else days[key].spend_micros if key in days else 0
+                days[key].spend_micros if key in days else sum(spend for _, spend in hourly.hours) if hourly else 0
             )
             rows.append(
                 PacingRow(
