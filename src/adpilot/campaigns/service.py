@@ -22,6 +22,7 @@ from adpilot.campaigns.errors import AdAccountNotManaged
 from adpilot.campaigns.models import AdEntity, SyncRun
 from adpilot.campaigns.repository import CampaignRepository
 from adpilot.campaigns.schemas import SyncRunStatus, SyncTrigger
+from adpilot.config import get_settings
 from adpilot.connections import (
     AccountAccess,
     AdAccountInfo,
@@ -176,11 +177,17 @@ class EntitySyncService:
         return run
 
     async def queue_due_syncs(self, session: AsyncSession, interval_minutes: int) -> int:
-        """Scheduled fan-out: queue a sync for every managed account whose last one is older than the interval."""
+        """Scheduled fan-out: queue a sync for every managed account whose last one is older than the interval, unless
+        its platform's daily quota is used beyond the share kept for scheduled work."""
         queued = 0
+        waiting = await connection_service.platforms_over_budget(session, get_settings().sync_quota_share)
         for organization_id, ad_account_id in await CampaignRepository(session).due_accounts(interval_minutes):
             async with get_database().transaction() as tenant_session:
                 await set_tenant(tenant_session, organization_id)
+                if waiting:
+                    account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
+                    if account is None or account.platform in waiting:
+                        continue
                 try:
                     await self.queue_sync(tenant_session, organization_id, ad_account_id, SyncTrigger.schedule)
                 except IntegrityError:  # the account went away between the listing and now

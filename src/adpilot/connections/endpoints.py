@@ -27,6 +27,8 @@ from adpilot.connections.schemas import (
     ConnectionList,
     ConnectionRead,
     ManagedAccountsUpdate,
+    PlatformQuotaList,
+    PlatformQuotaRead,
 )
 from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
@@ -75,6 +77,20 @@ async def list_connections(tenant: CanReadConnections, session: DbSession) -> Co
     return ConnectionList(
         items=[connection_read(details) for details in overview.connections],
         needs_reconnect_count=overview.needs_reconnect_count,
+    )
+
+
+@router.get("/quotas", responses=problem_responses(*TENANT_ERRORS))
+async def list_platform_quotas(tenant: CanReadConnections, session: DbSession) -> PlatformQuotaList:
+    """Each platform's daily quota: operations used in the last 24 hours, the limit, what remains, when it frees."""
+    quotas = await connection_service.platform_quotas(session)
+    return PlatformQuotaList(
+        items=[
+            PlatformQuotaRead(
+                platform=q.platform, used=q.used, limit=q.limit, remaining=q.remaining, resets_at=q.resets_at
+            )
+            for q in quotas
+        ]
     )
 
 

@@ -227,9 +227,19 @@ class MetricsSyncService:
         settings = get_settings()
         history = settings.metrics_history_months > 0
         due = await SyncRunRepository(session).due(interval_minutes, settings.metrics_recent_interval_minutes, history)
+        # Within each platform's daily quota: scheduled runs wait once their share is used, history at half of it;
+        # the rest is kept for what people ask for.
+        share = settings.sync_quota_share
+        waiting = await connection_service.platforms_over_budget(session, share)
+        history_waiting = await connection_service.platforms_over_budget(session, share / 2)
         for organization_id, ad_account_id, scope in due:
             async with get_database().transaction() as tenant_session:
                 await set_tenant(tenant_session, organization_id)
+                if history_waiting:
+                    account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
+                    held = history_waiting if scope == MetricSyncScope.history.value else waiting
+                    if account is None or account.platform in held:
+                        continue
                 try:
                     await self.queue_sync(
                         tenant_session,
