@@ -7,6 +7,7 @@ import { describeError } from "@/lib/forms";
 import { ConnectionPanel } from "./ConnectionPanel";
 import { useConnections, useSyncStatus } from "./hooks";
 import { useConnectionPermissions } from "./permissions";
+import { QuotaMeter } from "./QuotaMeter";
 import { PLATFORMS, type PlatformInfo } from "./platforms";
 import type { AccountSyncSummary, ConnectionRead } from "./types";
 import { useStartConnection } from "./useStartConnection";
@@ -79,6 +80,7 @@ export function ConnectionsScreen() {
               onSelectionSaved={() => void navigate({ to: ".", search: {}, replace: true })}
             />
           ))}
+          {items.length > 0 && <QuotaMeter organizationId={org.id} />}
         </div>
       )}
     </div>
