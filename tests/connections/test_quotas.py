@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from adpilot.analytics.service.sync import metrics_sync_service
 from adpilot.campaigns.service import entity_sync_service
@@ -80,3 +81,26 @@ async def test_scheduled_syncs_wait_for_the_quota_and_a_person_goes_first(
     await age_runs(database, world)
     async with database.transaction() as session:
         assert await metrics_sync_service.queue_due_syncs(session, 30) > 0
+
+
+async def test_a_sync_a_person_asks_for_goes_before_the_scheduled_ones(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    connection = await connect_sandbox(client, world, Platform.meta)
+    await run_jobs(database)
+    account = next(a for a in connection["accounts"] if a["managed"])
+    for path in ("sync", "metric-sync"):
+        response = await client.post(
+            org_url(world, f"/ad-accounts/{account['id']}/{path}"), headers=world.member.headers
+        )
+        assert response.status_code == 202, response.text
+    async with database.transaction() as session:
+        queued = (
+            await session.execute(
+                text(
+                    "SELECT task_name, priority FROM procrastinate_jobs WHERE status = 'todo' "
+                    "AND task_name IN ('campaigns.sync_entities', 'analytics.sync_metrics') ORDER BY task_name"
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in queued] == [("analytics.sync_metrics", 10), ("campaigns.sync_entities", 10)]

@@ -45,6 +45,8 @@ ENTITIES = "entities"
 SYNC_ENTITIES_JOB = "campaigns.sync_entities"
 # A transient platform failure is retried this many times (by the job queue, with backoff) before the run fails.
 MAX_ATTEMPTS = 4
+# Job priority of a sync a person asked for (procrastinate takes higher numbers first; scheduled ones are 0).
+MANUAL_PRIORITY = 10
 # A run "running" for longer than this was abandoned by a worker that died, and one "queued" for longer lost its
 # job; either way a new run may be queued (the scheduler's SQL function uses the same limits).
 ABANDONED_AFTER = timedelta(hours=1)
@@ -154,6 +156,8 @@ class EntitySyncService:
             run_id=str(run.id),
             lock=f"entities:{ad_account_id}",
             scheduled_at=not_before,
+            # A person waiting goes before the scheduled syncs.
+            priority=MANUAL_PRIORITY if trigger is SyncTrigger.manual else 0,
         )
         return run
 
