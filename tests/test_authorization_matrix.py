@@ -53,6 +53,7 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "list_connections": (Permission.connections_read, Role.viewer),
     "get_connection": (Permission.connections_read, Role.viewer),
     "list_connection_accounts": (Permission.connections_read, Role.viewer),
+    "list_platform_quotas": (Permission.connections_read, Role.viewer),
     "authorize_connection": (Permission.connections_manage, Role.manager),
     "complete_connection": (Permission.connections_manage, Role.manager),
     "set_managed_accounts": (Permission.connections_manage, Role.manager),

@@ -155,6 +155,13 @@ class Settings(BaseSettings):
     metrics_sync_interval_minutes: int = Field(default=30, ge=1, le=1440)
     # How often the last 7 days (every level) are re-read; between those runs, only today's campaign level and hours.
     metrics_recent_interval_minutes: int = Field(default=180, ge=1, le=1440)
+    # Platform quotas per sliding 24 hours (Google Ads Basic access: 15,000 operations; none: no daily limit known).
+    # Scheduled syncs wait once sync_quota_share of a quota is used (history at half of it): the rest is kept for
+    # what people ask for.
+    google_daily_operations: int | None = Field(default=15000, ge=1)
+    meta_daily_operations: int | None = Field(default=None, ge=1)
+    tiktok_daily_operations: int | None = Field(default=None, ge=1)
+    sync_quota_share: float = Field(default=0.8, gt=0, le=1)
 
     # Daily reference exchange rates: the directory of files in the format of the ECB's euro reference rates
     # (eurofxref-daily.xml, eurofxref-hist-90d.xml, eurofxref-hist.xml). Unset: the sandbox's copy when the sandbox

@@ -45,6 +45,8 @@ ENTITIES = "entities"
 SYNC_ENTITIES_JOB = "campaigns.sync_entities"
 # A transient platform failure is retried this many times (by the job queue, with backoff) before the run fails.
 MAX_ATTEMPTS = 4
+# Job priority of a sync a person asked for (procrastinate takes higher numbers first; scheduled ones are 0).
+MANUAL_PRIORITY = 10
 # A run "running" for longer than this was abandoned by a worker that died, and one "queued" for longer lost its
 # job; either way a new run may be queued (the scheduler's SQL function uses the same limits).
 ABANDONED_AFTER = timedelta(hours=1)
@@ -158,6 +160,8 @@ class EntitySyncService:
             run_id=str(run.id),
             lock=f"entities:{ad_account_id}",
             scheduled_at=not_before,
+            # A person waiting goes before the scheduled syncs.
+            priority=MANUAL_PRIORITY if trigger is SyncTrigger.manual else 0,
         )
         return run
 
@@ -181,11 +185,17 @@ class EntitySyncService:
         return run
 
     async def queue_due_syncs(self, session: AsyncSession, interval_minutes: int) -> int:
-        """Scheduled fan-out: queue a sync for every managed account whose last one is older than the interval."""
+        """Scheduled fan-out: queue a sync for every managed account whose last one is older than the interval, unless
+        its platform's daily quota is used beyond the share kept for scheduled work."""
         queued = 0
+        waiting = await connection_service.platforms_over_budget(session, get_settings().sync_quota_share)
         for organization_id, ad_account_id in await CampaignRepository(session).due_accounts(interval_minutes):
             async with get_database().transaction() as tenant_session:
                 await set_tenant(tenant_session, organization_id)
+                if waiting:
+                    account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
+                    if account is None or account.platform in waiting:
+                        continue
                 try:
                     await self.queue_sync(tenant_session, organization_id, ad_account_id, SyncTrigger.schedule)
                 except IntegrityError:  # the account went away between the listing and now

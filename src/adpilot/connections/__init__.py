@@ -12,6 +12,7 @@ from adpilot.connections.service import (
     ConnectionHealth,
     ConnectionService,
     FailureOutcome,
+    PlatformQuota,
     connection_service,
     on_accounts_managed,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "ConnectionNeedsReconnect",
     "ConnectionService",
     "FailureOutcome",
+    "PlatformQuota",
     "connection_service",
     "on_accounts_managed",
 ]

@@ -14,6 +14,7 @@ from adpilot.db import get_database
 from adpilot.platforms.config import SANDBOX_APP_CREDENTIALS, GoogleAdsConfig, MetaAdsConfig, Rate, TikTokAdsConfig
 from adpilot.platforms.http import PlatformHttp, RetryPolicy, default_client
 from adpilot.platforms.port import AdPlatformAdapter
+from adpilot.platforms.quota import PostgresOperationMeter
 from adpilot.platforms.ratelimit import PostgresRateLimiter
 from adpilot.platforms.types import Platform
 
@@ -125,6 +126,7 @@ def platform_http() -> PlatformHttp:
             limiter=PostgresRateLimiter(get_database().engine),
             client=default_client(settings.platform_timeout_seconds),
             retry=RetryPolicy(max_limiter_wait=settings.platform_limiter_max_wait_seconds),
+            meter=PostgresOperationMeter(get_database().engine),
         )
     return _http
 

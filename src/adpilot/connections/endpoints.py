@@ -29,6 +29,8 @@ from adpilot.connections.schemas import (
     ConnectionList,
     ConnectionRead,
     ManagedAccountsUpdate,
+    PlatformQuotaList,
+    PlatformQuotaRead,
 )
 from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
@@ -111,6 +113,20 @@ async def list_connection_accounts(
     page = await connection_service.list_accounts(session, tenant, connection_id, after=after, limit=paging.limit)
     cursor = encode_text_cursor(*page.next_after) if page.next_after else None
     return page_response(AdAccountRead, [account_read(account) for account in page.accounts], cursor)
+
+
+@router.get("/quotas", responses=problem_responses(*TENANT_ERRORS))
+async def list_platform_quotas(tenant: CanReadConnections, session: DbSession) -> PlatformQuotaList:
+    """Each platform's daily quota: operations used in the last 24 hours, the limit, what remains, when it frees."""
+    quotas = await connection_service.platform_quotas(session)
+    return PlatformQuotaList(
+        items=[
+            PlatformQuotaRead(
+                platform=q.platform, used=q.used, limit=q.limit, remaining=q.remaining, resets_at=q.resets_at
+            )
+            for q in quotas
+        ]
+    )
 
 
 @router.get("/{connection_id}", responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound))

@@ -374,3 +374,15 @@ class ConnectionRepository:
         await self.session.execute(
             delete(OAuthState).where(OAuthState.organization_id == organization_id, OAuthState.expires_at < before)
         )
+
+
+async def platform_operations(session: AsyncSession) -> list[tuple[str, int, datetime]]:
+    """Per platform: operations counted in the last 24 hours (the hour under way and the 23 before it), and the
+    start of the oldest of those hours. The counts are the installation's, not a tenant's (no organization)."""
+    result = await session.execute(
+        text(
+            "SELECT platform, sum(operations)::bigint, min(hour) FROM platform_operations "
+            "WHERE hour >= date_trunc('hour', now()) - interval '23 hours' AND operations > 0 GROUP BY platform"
+        )
+    )
+    return [(platform, int(used), oldest) for platform, used, oldest in result.all()]

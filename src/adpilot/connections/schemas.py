@@ -70,3 +70,23 @@ class ConnectionList(BaseModel):
 
 class ManagedAccountsUpdate(BaseModel):
     managed_account_ids: list[UUID] = Field(max_length=1000, description="Every account to manage; the others stop.")
+
+
+class PlatformQuotaRead(BaseModel):
+    """A platform's daily quota as this installation has used it (every organization's syncs and changes share the
+    installation's platform app, so the figures are not this organization's alone)."""
+
+    platform: Platform
+    used: int = Field(
+        description="Operations the platform counted in the last 24 hours (Google: operations; Meta "
+        "and TikTok: API calls)."
+    )
+    limit: int | None = Field(description="The daily quota configured for the platform; null when none is known.")
+    remaining: int | None = Field(description="limit - used (never below 0); null without a limit.")
+    resets_at: datetime | None = Field(
+        description="When the oldest operations counted leave the sliding 24-hour window; null when none were counted."
+    )
+
+
+class PlatformQuotaList(BaseModel):
+    items: list[PlatformQuotaRead]

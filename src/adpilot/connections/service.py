@@ -44,7 +44,7 @@ from adpilot.connections.errors import (
     PlatformUnreachable,
 )
 from adpilot.connections.models import AdAccount, OAuthState, PlatformConnection
-from adpilot.connections.repository import ConnectionRepository
+from adpilot.connections.repository import ConnectionRepository, platform_operations
 from adpilot.core.errors import AppError
 from adpilot.core.logging import get_logger
 from adpilot.core.security import token_digest
@@ -253,6 +253,26 @@ def consent_refusal(platform: Platform, error: str, description: str | None) -> 
     if description and not re.fullmatch(r"[\w.-]+", description.strip()):
         sentence += f" {title} said: “{description.strip()[:300]}”"
     return sentence
+
+
+@dataclass(frozen=True)
+class PlatformQuota:
+    """A platform's daily quota as the installation has used it: operations in the sliding 24 hours the platforms
+    meter, the configured daily limit (None when the platform sets none for this app) and when the oldest counted
+    operations leave the window."""
+
+    platform: Platform
+    used: int
+    limit: int | None
+    resets_at: datetime | None
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+    def over(self, share: float) -> bool:
+        """Whether more than ``share`` of the limit is used (never, without a limit)."""
+        return self.limit is not None and self.used >= self.limit * share
 
 
 class ConnectionService:
@@ -1031,6 +1051,29 @@ class ConnectionService:
     async def _succeeded(self, session: AsyncSession, connection: PlatformConnection, result: T) -> T:
         await self.record_platform_success(session, connection.organization_id, connection.id)
         return result
+
+    # --- quotas ----------------------------------------------------------------------------------------------------
+
+    async def platform_quotas(self, session: AsyncSession) -> list[PlatformQuota]:
+        """Each platform's daily quota: used, the limit, when the oldest counted hour leaves the window."""
+        counted = {platform: (used, oldest) for platform, used, oldest in await platform_operations(session)}
+        settings = get_settings()
+        limits = {
+            Platform.google: settings.google_daily_operations,
+            Platform.meta: settings.meta_daily_operations,
+            Platform.tiktok: settings.tiktok_daily_operations,
+        }
+        quotas = []
+        for platform in Platform:
+            used, oldest = counted.get(platform.value, (0, None))
+            resets_at = oldest + timedelta(hours=24) if oldest is not None else None
+            quotas.append(PlatformQuota(platform, used, limits[platform], resets_at))
+        return quotas
+
+    async def platforms_over_budget(self, session: AsyncSession, share: float) -> set[Platform]:
+        """Platforms whose scheduled work should wait: more than ``share`` of the daily quota is used (the rest is
+        kept for what people ask for)."""
+        return {quota.platform for quota in await self.platform_quotas(session) if quota.over(share)}
 
 
 def _ensure_usable(connection: PlatformConnection) -> None:

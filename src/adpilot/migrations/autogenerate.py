@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-UNMAPPED_TABLES = frozenset({"platform_rate_limits"})
+UNMAPPED_TABLES = frozenset({"platform_rate_limits", "platform_operations"})
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

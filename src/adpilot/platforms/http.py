@@ -18,6 +18,7 @@ import httpx
 from adpilot.core.logging import get_logger
 from adpilot.platforms.config import Rate
 from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable, RateLimiterWait
+from adpilot.platforms.quota import OperationMeter
 from adpilot.platforms.ratelimit import RateLimiter
 
 log = get_logger(__name__)
@@ -72,8 +73,10 @@ class PlatformHttp:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        meter: OperationMeter | None = None,
     ) -> None:
         self.limiter = limiter
+        self.meter = meter
         self.client = client or default_client()
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -110,6 +113,9 @@ class PlatformHttp:
             except httpx.TransportError as exc:
                 error = PlatformUnavailable(f"{method} {_path(url)} failed: {type(exc).__name__}")
             else:
+                if self.meter is not None and limits:
+                    # The platform answered: it counted the request ("google:account:…" names the platform).
+                    await self.meter.record(limits[0].key.split(":", 1)[0])
                 if on_response is not None:
                     await on_response(response)
                 error = classify(response)

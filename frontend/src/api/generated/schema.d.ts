@@ -810,6 +810,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/connections/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Platform Quotas
+         * @description Each platform's daily quota: operations used in the last 24 hours, the limit, what remains, when it frees.
+         */
+        get: operations["list_platform_quotas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/connections/{connection_id}": {
         parameters: {
             query?: never;
@@ -2280,6 +2300,39 @@ export interface components {
          * @enum {string}
          */
         PlatformEndpoint: "real" | "sandbox" | "custom" | "unconfigured";
+        /** PlatformQuotaList */
+        PlatformQuotaList: {
+            /** Items */
+            items: components["schemas"]["PlatformQuotaRead"][];
+        };
+        /**
+         * PlatformQuotaRead
+         * @description A platform's daily quota as this installation has used it (every organization's syncs and changes share the
+         *     installation's platform app, so the figures are not this organization's alone).
+         */
+        PlatformQuotaRead: {
+            /**
+             * Limit
+             * @description The daily quota configured for the platform; null when none is known.
+             */
+            limit: number | null;
+            platform: components["schemas"]["Platform"];
+            /**
+             * Remaining
+             * @description limit - used (never below 0); null without a limit.
+             */
+            remaining: number | null;
+            /**
+             * Resets At
+             * @description When the oldest operations counted leave the sliding 24-hour window; null when none were counted.
+             */
+            resets_at: string | null;
+            /**
+             * Used
+             * @description Operations the platform counted in the last 24 hours (Google: operations; Meta and TikTok: API calls).
+             */
+            used: number;
+        };
         /**
          * Preset
          * @description A date range named relative to today in the organization's time zone; ``last_N_days`` ends yesterday.
@@ -5705,6 +5758,85 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description This organization requires multi-factor authentication; enable it in your security settings; Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_platform_quotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformQuotaList"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authentication required */

@@ -9,6 +9,7 @@ import { ConnectionPanel } from "./ConnectionPanel";
 import { EndpointBadge } from "./EndpointBadge";
 import { useConnections, useSyncStatus } from "./hooks";
 import { useConnectionPermissions } from "./permissions";
+import { QuotaMeter } from "./QuotaMeter";
 import { PLATFORMS, type PlatformInfo } from "./platforms";
 import type { AccountSyncSummary, ConnectionRead } from "./types";
 import { useStartConnection } from "./useStartConnection";
@@ -82,6 +83,7 @@ export function ConnectionsScreen() {
               onSelectionSaved={() => void navigate({ to: ".", search: {}, replace: true })}
             />
           ))}
+          {items.length > 0 && <QuotaMeter organizationId={org.id} />}
         </div>
       )}
     </div>

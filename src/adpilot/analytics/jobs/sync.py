@@ -21,5 +21,6 @@ async def sync_metrics(organization_id: UUID | None, *, run_id: str) -> None:
 
 @job("analytics.schedule_metric_syncs", queue=Queue.interactive, periodic_cron="* * * * *", max_attempts=1)
 async def schedule_metric_syncs(session: AsyncSession, organization_id: UUID | None) -> None:
-    """Every minute: queue each managed account's due metrics sync (backfill, daily 28-day re-read, recent days)."""
+    """Every minute: queue each managed account's due metrics sync (backfill, history, daily 28-day re-read, recent
+    days, today), within the platforms' daily quotas."""
     await metrics_sync_service.queue_due_syncs(session, get_settings().metrics_sync_interval_minutes)

@@ -1,9 +1,13 @@
 """Metrics sync: pull each managed ad account's daily numbers (campaign, ad group/ad set and ad level) and today's
 hours through its platform's adapter into the metrics store.
 
-An account's first sync backfills ``ADPILOT_METRICS_BACKFILL_DAYS`` days; afterwards a ``recent`` run re-reads the
-last 7 days and today's hours every ``ADPILOT_METRICS_SYNC_INTERVAL_MINUTES``, and once a day a ``restate`` run
-re-reads 28 days, because platforms restate conversions after the fact. Dates are the account's own (its time zone).
+An account's first sync backfills every preset range (``backfill_since``), then a low-priority ``history`` run reads
+older days back ``ADPILOT_METRICS_HISTORY_MONTHS``. Re-reads go by recency: every
+``ADPILOT_METRICS_SYNC_INTERVAL_MINUTES`` a ``today`` run reads today's campaign hours (the campaigns' day is their
+sum), every ``ADPILOT_METRICS_RECENT_INTERVAL_MINUTES`` a ``recent`` run re-reads the last 7 days at every level and
+today's hours, and once a day a ``restate`` run re-reads 28 days, because platforms restate conversions after the
+fact. Scheduled runs wait while a platform's daily quota is used beyond its share. Dates are the account's own (its
+time zone).
 
 A run reads one window (up to 30 days, newest first, so the dashboard fills from today backwards) with no
 transaction open, then writes it (all three levels) in one transaction that also advances the run's progress. A run
@@ -227,9 +231,19 @@ class MetricsSyncService:
         settings = get_settings()
         history = settings.metrics_history_months > 0
         due = await SyncRunRepository(session).due(interval_minutes, settings.metrics_recent_interval_minutes, history)
+        # Within each platform's daily quota: scheduled runs wait once their share is used, history at half of it;
+        # the rest is kept for what people ask for.
+        share = settings.sync_quota_share
+        waiting = await connection_service.platforms_over_budget(session, share)
+        history_waiting = await connection_service.platforms_over_budget(session, share / 2)
         for organization_id, ad_account_id, scope in due:
             async with get_database().transaction() as tenant_session:
                 await set_tenant(tenant_session, organization_id)
+                if history_waiting:
+                    account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
+                    held = history_waiting if scope == MetricSyncScope.history.value else waiting
+                    if account is None or account.platform in held:
+                        continue
                 try:
                     await self.queue_sync(
                         tenant_session,

@@ -1,5 +1,4 @@
-"""Metrics sync: a history scope (older days read in the background after the first sync) and a today scope
-(re-reads by recency: today every interval, the last 7 days less often)
+"""Platform operations per hour (the quota meter); metrics sync: history and today scopes, re-reads by recency
 
 Revision ID: 0010
 Revises: 0009
@@ -8,6 +7,7 @@ Create Date: 2026-12-07 11:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
@@ -102,6 +102,14 @@ END $$;
 
 
 def upgrade() -> None:
+    # Not tenant data: the platforms meter the installation's app, whoever's account a request was about.
+    op.create_table(
+        "platform_operations",
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("operations", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("platform", "hour", name=op.f("pk_platform_operations")),
+    )
     op.drop_constraint(op.f("ck_metric_sync_runs_scope"), "metric_sync_runs", type_="check")
     op.create_check_constraint(op.f("ck_metric_sync_runs_scope"), "metric_sync_runs", _SCOPES)
     op.execute("DROP FUNCTION adpilot_due_metric_syncs(integer)")
@@ -109,6 +117,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("platform_operations")
     op.execute("DROP FUNCTION adpilot_due_metric_syncs(integer, integer, boolean)")
     op.execute(_DUE_METRIC_SYNCS_BEFORE)
     op.execute("DELETE FROM metric_sync_runs WHERE scope IN ('history', 'today')")
