@@ -3,6 +3,7 @@
 from adpilot.organizations.permissions import Permission, Role
 from adpilot.organizations.service import (
     OrganizationService,
+    RecipientPolicy,
     ReportingSettings,
     TenantContext,
     on_reporting_currency_changed,
@@ -12,6 +13,7 @@ from adpilot.organizations.service import (
 __all__ = [
     "OrganizationService",
     "Permission",
+    "RecipientPolicy",
     "ReportingSettings",
     "Role",
     "TenantContext",

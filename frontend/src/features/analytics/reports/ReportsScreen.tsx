@@ -49,6 +49,7 @@ import {
   type Frequency,
   type RangePreset,
   type ScheduleForm,
+  scheduleTimeZones,
 } from "./schedule";
 
 const PAGE_SIZE = 25;
@@ -61,7 +62,7 @@ export function canManageReports(role: Role | null | undefined): boolean {
 }
 
 function timeZones(): string[] {
-  return typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return typeof Intl.supportedValuesOf === "function" ? scheduleTimeZones(Intl.supportedValuesOf("timeZone")) : [];
 }
 
 /** Scheduled reports: the list, create/edit, run history with errors, send now, and the report logo. */
