@@ -21,6 +21,7 @@ import {
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useMe } from "@/features/auth/session";
 import {
   BRANDING_PATH,
   fetchLogo,
@@ -61,6 +62,12 @@ export function canManageReports(role: Role | null | undefined): boolean {
   return role === "admin" || role === "manager" || role === "member";
 }
 
+/** Members change, delete and send their own schedules; managers and admins every one (reports.manage_all). */
+export function canManageSchedule(role: Role | null | undefined, userId: string | undefined, createdBy: string | null): boolean {
+  if (role === "admin" || role === "manager") return true;
+  return role === "member" && userId !== undefined && createdBy === userId;
+}
+
 function timeZones(): string[] {
   return typeof Intl.supportedValuesOf === "function" ? scheduleTimeZones(Intl.supportedValuesOf("timeZone")) : [];
 }
@@ -69,6 +76,7 @@ function timeZones(): string[] {
 export function ReportsScreen() {
   const org = useCurrentOrg();
   const canManage = canManageReports(org.role);
+  const me = useMe();
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const [editing, setEditing] = useState<ReportSchedule | "new" | null>(null);
@@ -160,7 +168,7 @@ export function ReportsScreen() {
                         <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
                           History
                         </Button>
-                        {canManage && (
+                        {canManageSchedule(org.role, me.data?.id, schedule.created_by_user_id) && (
                           <>
                             <Button
                               variant="ghost"

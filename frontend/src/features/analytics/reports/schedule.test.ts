@@ -74,3 +74,15 @@ describe("time zones", () => {
     expect(scheduleTimeZones(["UTC", "Europe/Berlin"])).toEqual(["UTC", "Europe/Berlin"]);
   });
 });
+
+describe("who manages a schedule", () => {
+  it("lets members act on their own schedules only, managers and admins on every one", async () => {
+    const { canManageSchedule } = await import("./ReportsScreen");
+    expect(canManageSchedule("member", "u1", "u1")).toBe(true);
+    expect(canManageSchedule("member", "u1", "u2")).toBe(false);
+    expect(canManageSchedule("member", undefined, null)).toBe(false);
+    expect(canManageSchedule("manager", "u1", "u2")).toBe(true);
+    expect(canManageSchedule("admin", "u1", null)).toBe(true);
+    expect(canManageSchedule("viewer", "u1", "u1")).toBe(false);
+  });
+});
