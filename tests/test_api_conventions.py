@@ -314,3 +314,17 @@ class TestOptions:
         unknown = await client.options("/api/v1/no-such-thing")
         assert unknown.status_code == 404
         assert unknown.headers["content-type"] == "application/problem+json"
+
+
+class TestDaysAreDays:
+    @pytest.mark.parametrize("day", ["2026-01-05T00:00:00", "1767571200", "2026-01-05 00:00"])
+    async def test_a_datetime_or_a_number_is_not_a_day(
+        self, client: httpx.AsyncClient, world: OrgWorld, day: str
+    ) -> None:
+        rates = f"/api/v1/orgs/{world.organization_id}/exchange-rates"
+        put = await client.put(f"{rates}/EUR/USD/{day}", json={"rate": "1.1"}, headers=world.admin.headers)
+        assert put.status_code == 422, put.text
+        assert put.json()["errors"][0]["loc"] == ["path", "day"]
+        listed = await client.get(rates, params={"since": day}, headers=world.admin.headers)
+        assert listed.status_code == 422, listed.text
+        assert (await client.get(rates, params={"since": "2026-01-05"}, headers=world.admin.headers)).status_code == 200

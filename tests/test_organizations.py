@@ -101,12 +101,14 @@ class TestUpdate:
             "require_mfa": False,
             "time_zone": "UTC",
             "reporting_currency": "USD",
+            "report_recipient_domains": [],
         }
         assert entry["after"] == {
             "name": "Acme Global",
             "require_mfa": False,
             "time_zone": "UTC",
             "reporting_currency": "USD",
+            "report_recipient_domains": [],
         }
         assert entry["actor_email"] == world.admin.email
         assert entry["ip"] == "127.0.0.1"

@@ -81,3 +81,36 @@ def test_operation(method: str, path: str, app: FastAPI, world: OrgWorld, loop_i
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
     check()
+
+
+SECURED = [
+    (method.upper(), path)
+    for path, items in json.loads(OPENAPI.read_text())["paths"].items()
+    for method, operation in items.items()
+    if operation.get("security")
+]
+
+
+@pytest.mark.parametrize(("method", "path"), SECURED, ids=[f"{m} {p}" for m, p in SECURED])
+def test_anonymous_call_is_a_documented_401(
+    method: str, path: str, app: FastAPI, world: OrgWorld, loop_independent_database: None
+) -> None:
+    """Without a token every authenticated operation answers the 401 problem document its schema describes."""
+    operation = schemathesis.openapi.from_asgi("/api/openapi.json", without_lifespan(app))[path][method]
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=1,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: schemathesis.Case) -> None:
+        if case.path_parameters and "organization_id" in case.path_parameters:
+            case.path_parameters["organization_id"] = world.organization_id
+        response = case.call(headers={**(case.headers or {}), "X-Requested-With": "XMLHttpRequest"})
+        assert response.status_code == 401, response.text
+        case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+    check()

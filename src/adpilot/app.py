@@ -25,6 +25,7 @@ from adpilot.config import Settings, get_settings
 from adpilot.core.errors import PROBLEM_MEDIA_TYPE, AppError, FieldError, Problem, problem_document
 from adpilot.core.logging import configure_logging, get_logger
 from adpilot.core.middleware import RequestContextMiddleware
+from adpilot.core.openapi import refine_openapi
 from adpilot.core.rate_limit import RateLimitMiddleware
 from adpilot.core.static_files import PrecompressedStaticFiles
 from adpilot.db import close_database, init_database
@@ -190,6 +191,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             429: {"model": Problem, "description": "Too many requests"},
         },
     )
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            refine_openapi(build_openapi())
+        return app.openapi_schema or build_openapi()
+
+    app.openapi = openapi  # type: ignore[method-assign]
     # The decorator form accepts handlers typed with their exception class (add_exception_handler wants Exception).
     app.exception_handler(AppError)(_app_error)
     app.exception_handler(RequestValidationError)(_validation_error)

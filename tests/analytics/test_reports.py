@@ -86,7 +86,7 @@ SCHEDULE = {
 
 class TestSchedulesApi:
     async def test_create_read_update_delete_audited(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        created = await client.post(schedules_url(world), json=SCHEDULE, headers=world.member.headers)
+        created = await client.post(schedules_url(world), json=SCHEDULE, headers=world.manager.headers)
         assert created.status_code == 201, created.text
         body = created.json()
         assert body["recipients"] == ["client@example.com", "Boss@example.com"]  # distinct, case-insensitively
@@ -100,18 +100,18 @@ class TestSchedulesApi:
         patched = await client.patch(
             f"{schedules_url(world)}/{body['id']}",
             json={"frequency": "monthly", "month_day": 31, "enabled": False},
-            headers=world.member.headers,
+            headers=world.manager.headers,
         )
         assert patched.status_code == 200, patched.text
         assert patched.json()["weekday"] is None and patched.json()["month_day"] == 31
         assert patched.json()["next_run_at"] is None  # disabled
 
         enabled = await client.patch(
-            f"{schedules_url(world)}/{body['id']}", json={"enabled": True}, headers=world.member.headers
+            f"{schedules_url(world)}/{body['id']}", json={"enabled": True}, headers=world.manager.headers
         )
         assert enabled.json()["next_run_at"] is not None
 
-        deleted = await client.delete(f"{schedules_url(world)}/{body['id']}", headers=world.member.headers)
+        deleted = await client.delete(f"{schedules_url(world)}/{body['id']}", headers=world.manager.headers)
         assert deleted.status_code == 204
         gone = await client.get(f"{schedules_url(world)}/{body['id']}", headers=world.viewer.headers)
         assert gone.status_code == 404 and gone.json()["code"] == "report-schedule-not-found"
@@ -137,27 +137,110 @@ class TestSchedulesApi:
     async def test_invalid_schedules_are_refused(
         self, client: httpx.AsyncClient, world: OrgWorld, change: dict[str, Any], field: str
     ) -> None:
-        response = await client.post(schedules_url(world), json={**SCHEDULE, **change}, headers=world.member.headers)
+        response = await client.post(schedules_url(world), json={**SCHEDULE, **change}, headers=world.manager.headers)
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
 
     async def test_an_update_that_breaks_the_day_rule_is_refused(
         self, client: httpx.AsyncClient, world: OrgWorld
     ) -> None:
-        created = (await client.post(schedules_url(world), json=SCHEDULE, headers=world.member.headers)).json()
+        created = (await client.post(schedules_url(world), json=SCHEDULE, headers=world.manager.headers)).json()
         response = await client.patch(
-            f"{schedules_url(world)}/{created['id']}", json={"frequency": "monthly"}, headers=world.member.headers
+            f"{schedules_url(world)}/{created['id']}", json={"frequency": "monthly"}, headers=world.manager.headers
         )
         assert response.status_code == 422
         assert response.json()["code"] == "invalid-report-schedule"
 
     async def test_another_organization_cannot_see_or_send_it(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
-        created = (await client.post(schedules_url(world), json=SCHEDULE, headers=world.member.headers)).json()
+        created = (await client.post(schedules_url(world), json=SCHEDULE, headers=world.manager.headers)).json()
         other = schedules_url(world, world.other_organization_id)
         for method, path in (("GET", ""), ("GET", "/runs"), ("POST", "/send-now"), ("DELETE", "")):
             response = await client.request(method, f"{other}/{created['id']}{path}", headers=world.outsider.headers)
             assert response.status_code == 404, (method, path, response.text)
         assert (await client.get(other, headers=world.outsider.headers)).json()["items"] == []
+
+
+class TestRecipientsAndOwnership:
+    async def test_a_member_sends_only_inside_the_organization(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        outside = await client.post(
+            schedules_url(world),
+            json={**SCHEDULE, "recipients": [world.viewer.email, "someone@elsewhere.example"]},
+            headers=world.member.headers,
+        )
+        assert outside.status_code == 403, outside.text
+        assert outside.json()["code"] == "report-recipients-outside"
+        assert outside.json()["recipients"] == ["someone@elsewhere.example"]
+        inside = await client.post(
+            schedules_url(world),
+            json={**SCHEDULE, "recipients": [world.viewer.email, world.admin.email.upper()], "time_zone": "UTC"},
+            headers=world.member.headers,
+        )
+        assert inside.status_code == 201, inside.text
+        assert inside.json()["time_zone"] == "UTC"
+
+        # An admin allows a client's domain: members may then address it, and adding other outsiders still fails.
+        allowed = await client.patch(
+            f"/api/v1/orgs/{world.organization_id}",
+            json={"report_recipient_domains": ["Client.Example"]},
+            headers=world.admin.headers,
+        )
+        assert allowed.status_code == 200, allowed.text
+        assert allowed.json()["report_recipient_domains"] == ["client.example"]
+        schedule = f"{schedules_url(world)}/{inside.json()['id']}"
+        added = await client.patch(
+            schedule, json={"recipients": [world.viewer.email, "cmo@client.example"]}, headers=world.member.headers
+        )
+        assert added.status_code == 200, added.text
+        refused = await client.patch(
+            schedule, json={"recipients": ["cmo@client.example", "x@other.example"]}, headers=world.member.headers
+        )
+        assert refused.status_code == 403
+        assert refused.json()["recipients"] == ["x@other.example"]
+
+    async def test_a_manager_sends_anywhere(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        created = await client.post(schedules_url(world), json=SCHEDULE, headers=world.manager.headers)
+        assert created.status_code == 201, created.text
+
+    async def test_a_member_changes_only_their_own_schedules(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        managers = (await client.post(schedules_url(world), json=SCHEDULE, headers=world.manager.headers)).json()
+        url = f"{schedules_url(world)}/{managers['id']}"
+        for method, path, body in (
+            ("PATCH", "", {"recipients": [world.member.email]}),
+            ("POST", "/send-now", None),
+            ("DELETE", "", None),
+        ):
+            response = await client.request(method, f"{url}{path}", json=body, headers=world.member.headers)
+            assert response.status_code == 403, (method, path, response.text)
+            assert response.json()["code"] == "report-schedule-not-yours"
+        assert (await client.get(url, headers=world.member.headers)).json()["recipients"] == managers["recipients"]
+
+        own = (
+            await client.post(
+                schedules_url(world),
+                json={**SCHEDULE, "recipients": [world.member.email]},
+                headers=world.member.headers,
+            )
+        ).json()
+        renamed = await client.patch(
+            f"{schedules_url(world)}/{own['id']}", json={"name": "Mine"}, headers=world.member.headers
+        )
+        assert renamed.status_code == 200
+        # A manager edits anyone's schedule; an admin too.
+        for user, name in ((world.manager, "Manager's"), (world.admin, "Admin's")):
+            response = await client.patch(
+                f"{schedules_url(world)}/{own['id']}", json={"name": name}, headers=user.headers
+            )
+            assert response.status_code == 200
+
+        audit = await client.get(
+            f"/api/v1/orgs/{world.organization_id}/audit-log",
+            params={"target_type": "report_schedule"},
+            headers=world.admin.headers,
+        )
+        updates = [e for e in audit.json()["items"] if e["action"] == "report_schedule.updated"]
+        assert len(updates) == 3
 
 
 # --- sending ---------------------------------------------------------------------------------------------------------
@@ -201,7 +284,7 @@ async def seed(database: Database, organization_id: str, today: date) -> None:
 
 
 async def make_due(client: httpx.AsyncClient, world: OrgWorld, superuser_sql: Any, **changes: Any) -> dict[str, Any]:
-    created = await client.post(schedules_url(world), json={**SCHEDULE, **changes}, headers=world.member.headers)
+    created = await client.post(schedules_url(world), json={**SCHEDULE, **changes}, headers=world.manager.headers)
     assert created.status_code == 201, created.text
     await superuser_sql(
         "UPDATE report_schedules SET next_run_at = now() - interval '2 minutes' WHERE id = :id",
@@ -349,13 +432,13 @@ class TestSending:
             await client.post(
                 schedules_url(world),
                 json={**SCHEDULE, "recipients": ["outbox@example.com"]},
-                headers=world.member.headers,
+                headers=world.manager.headers,
             )
         ).json()
-        sent = await client.post(f"{schedules_url(world)}/{created['id']}/send-now", headers=world.member.headers)
+        sent = await client.post(f"{schedules_url(world)}/{created['id']}/send-now", headers=world.manager.headers)
         assert sent.status_code == 202, sent.text
         assert sent.json()["trigger"] == "manual" and sent.json()["status"] == "queued"
-        again = await client.post(f"{schedules_url(world)}/{created['id']}/send-now", headers=world.member.headers)
+        again = await client.post(f"{schedules_url(world)}/{created['id']}/send-now", headers=world.manager.headers)
         assert again.status_code == 409 and again.json()["code"] == "report-run-in-flight"
 
         await report_service.run_report(UUID(world.organization_id), UUID(sent.json()["id"]))
@@ -372,11 +455,11 @@ class TestThroughTheJobQueue:
         created = await client.post(
             schedules_url(world),
             json={**SCHEDULE, "recipients": ["queue@example.com"], "attach_csv": False},
-            headers=world.member.headers,
+            headers=world.manager.headers,
         )
         smtp.failures = 1
         sent = await client.post(
-            f"{schedules_url(world)}/{created.json()['id']}/send-now", headers=world.member.headers
+            f"{schedules_url(world)}/{created.json()['id']}/send-now", headers=world.manager.headers
         )
         assert sent.status_code == 202
 

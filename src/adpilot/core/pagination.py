@@ -17,6 +17,8 @@ from adpilot.core.errors import AppError
 
 T = TypeVar("T")
 
+# Cursors are unpadded base64url (or, for the audit log, a sequence number).
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
 
@@ -57,7 +59,10 @@ class PageParams(BaseModel):
 
 async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=200, description="From the previous page's next_cursor.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, pattern=CURSOR_PATTERN, description="From the previous page's next_cursor."),
+    ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
 

@@ -1,9 +1,10 @@
 """Aware UTC time, the only kind the product uses."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, WithJsonSchema
 
 
 def utcnow() -> datetime:
@@ -20,3 +21,24 @@ def in_utc(value: datetime) -> datetime:
 
 # A request's date-time with an offset, as the same moment in UTC (a 422 when out of range, not a database error).
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc)]
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DAY_PATTERN = _ISO_DAY.pattern
+
+
+def _iso_day(value: object) -> object:
+    """Only a calendar day in ISO form: pydantic would also take a date-time at midnight or a Unix timestamp."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.match(value):
+        raise ValueError("must be a day in the form YYYY-MM-DD")
+    return value
+
+
+# A calendar day given as YYYY-MM-DD (path and query parameters).
+IsoDay = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": ISO_DAY_PATTERN}),
+]

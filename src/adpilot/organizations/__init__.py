@@ -4,6 +4,7 @@ from adpilot.organizations.permissions import Permission, Role
 from adpilot.organizations.service import (
     INVITATION_DAYS,
     OrganizationService,
+    RecipientPolicy,
     ReportingSettings,
     TenantContext,
     on_reporting_currency_changed,
@@ -14,6 +15,7 @@ __all__ = [
     "INVITATION_DAYS",
     "OrganizationService",
     "Permission",
+    "RecipientPolicy",
     "ReportingSettings",
     "Role",
     "TenantContext",

@@ -56,6 +56,7 @@ def organization_read(organization: Organization, role: Role) -> OrganizationRea
         created_at=organization.created_at,
         time_zone=organization.time_zone,
         reporting_currency=organization.reporting_currency,
+        report_recipient_domains=list(organization.report_recipient_domains),
     )
 
 
@@ -116,6 +117,7 @@ async def update_organization(
         require_mfa=body.require_mfa,
         time_zone=body.time_zone,
         reporting_currency=body.reporting_currency,
+        report_recipient_domains=body.report_recipient_domains,
     )
     return organization_read(organization, tenant.role)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adpilot.db import Base, CreatedAtMixin
@@ -24,6 +25,8 @@ class Organization(CreatedAtMixin, Base):
     # accounts in other currencies is converted to this ISO 4217 currency with the organization's exchange rates.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     reporting_currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
+    # Email domains (lower case) that members may send scheduled reports to; managers may send anywhere.
+    report_recipient_domains: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
 
 
 class Membership(CreatedAtMixin, Base):

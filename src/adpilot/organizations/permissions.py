@@ -27,6 +27,7 @@ class Permission(StrEnum):
     billing_manage = "billing.manage"
     analytics_read = "analytics.read"
     reports_manage = "reports.manage"
+    reports_manage_all = "reports.manage_all"
     exchange_rates_manage = "exchange_rates.manage"
     drafts_edit = "drafts.edit"
     changes_approve = "changes.approve"
@@ -41,6 +42,7 @@ MINIMUM_ROLE: dict[Permission, Role] = {
     Permission.connections_sync: Role.member,
     Permission.analytics_read: Role.viewer,
     Permission.reports_manage: Role.member,
+    Permission.reports_manage_all: Role.manager,
     Permission.exchange_rates_manage: Role.manager,
     Permission.drafts_edit: Role.member,
     Permission.changes_approve: Role.manager,

@@ -61,6 +61,13 @@ class OrganizationRepository:
         query = self.scoped_members(organization_id).where(Membership.user_id == user_id)
         return (await self.session.scalars(query.with_for_update())).first()
 
+    async def member_user_ids(self, organization_id: UUID) -> list[UUID]:
+        return list(
+            (
+                await self.session.scalars(self.scoped_members(organization_id).with_only_columns(Membership.user_id))
+            ).all()
+        )
+
     async def members_page(
         self, organization_id: UUID, limit: int, after: tuple[datetime, UUID] | None
     ) -> list[Membership]:

@@ -51,6 +51,18 @@ class OrganizationCreate(BaseModel):
     name: OrganizationName
 
 
+EmailDomain = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=3,
+        max_length=253,
+        pattern=r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$",
+    ),
+]
+
+
 class OrganizationUpdateRequest(BaseModel):
     name: OrganizationName | None = None
     require_mfa: bool | None = None
@@ -59,6 +71,12 @@ class OrganizationUpdateRequest(BaseModel):
     )
     reporting_currency: ReportingCurrency | None = Field(
         default=None, description="Money from ad accounts in other currencies is converted to this one."
+    )
+    report_recipient_domains: list[EmailDomain] | None = Field(
+        default=None,
+        max_length=20,
+        description="Email domains (e.g. client.example) members may send scheduled reports to; managers may send "
+        "reports anywhere. Members' own addresses are always allowed.",
     )
 
 
@@ -70,6 +88,9 @@ class OrganizationRead(BaseModel):
     created_at: datetime
     time_zone: str = Field(description="IANA time zone of dashboards and reports.")
     reporting_currency: str = Field(description="ISO 4217 currency dashboards and reports show money in.")
+    report_recipient_domains: list[str] = Field(
+        default_factory=list, description="Email domains members may send scheduled reports to."
+    )
 
 
 class OrganizationList(BaseModel):

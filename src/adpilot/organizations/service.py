@@ -77,6 +77,22 @@ class TenantContext:
 
 
 @dataclass(frozen=True)
+class RecipientPolicy:
+    """Who may receive the organization's numbers without a manager's say: members and allowed domains."""
+
+    member_emails: frozenset[str]
+    domains: frozenset[str]
+
+    def outside(self, recipients: list[str]) -> list[str]:
+        """The recipients that are neither members nor at an allowed domain."""
+        return [
+            address
+            for address in recipients
+            if address.lower() not in self.member_emails and address.rsplit("@", 1)[-1].lower() not in self.domains
+        ]
+
+
+@dataclass(frozen=True)
 class MemberView:
     user_id: UUID
     email: str
@@ -175,6 +191,7 @@ class OrganizationService:
         require_mfa: bool | None,
         time_zone: str | None = None,
         reporting_currency: str | None = None,
+        report_recipient_domains: list[str] | None = None,
     ) -> Organization:
         """Rename the organization, require MFA of its members or set its reporting time zone and currency (admins).
 
@@ -192,6 +209,8 @@ class OrganizationService:
                 await hook(session, organization.id, reporting_currency)
         if name is not None:
             organization.name = name.strip()
+        if report_recipient_domains is not None:
+            organization.report_recipient_domains = sorted(set(report_recipient_domains))
         if require_mfa is not None:
             if require_mfa and not tenant.mfa_enabled:
                 raise EnableMfaFirst()
@@ -211,13 +230,26 @@ class OrganizationService:
         return organization
 
     @staticmethod
-    def _settings(organization: Organization) -> dict[str, str | bool]:
+    def _settings(organization: Organization) -> dict[str, str | bool | list[str]]:
         return {
             "name": organization.name,
             "require_mfa": organization.require_mfa,
             "time_zone": organization.time_zone,
             "reporting_currency": organization.reporting_currency,
+            "report_recipient_domains": list(organization.report_recipient_domains),
         }
+
+    async def report_recipient_policy(self, session: AsyncSession, organization_id: UUID) -> RecipientPolicy:
+        """Which report recipients count as inside the organization: its members and its allowed email domains."""
+        repository = OrganizationRepository(session)
+        organization = await repository.get(organization_id)
+        if organization is None:
+            raise OrganizationNotFound()
+        users = await auth_service.users_by_ids(session, await repository.member_user_ids(organization_id))
+        return RecipientPolicy(
+            member_emails=frozenset(user.email.lower() for user in users.values()),
+            domains=frozenset(organization.report_recipient_domains),
+        )
 
     # --- members --------------------------------------------------------------------------------------------
 

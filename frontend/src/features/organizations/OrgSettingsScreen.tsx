@@ -30,6 +30,7 @@ export function OrgSettingsScreen() {
     const require_mfa = data.get("require_mfa") === "on";
     const time_zone = String(data.get("time_zone") ?? "");
     const reporting_currency = String(data.get("reporting_currency") ?? "");
+    const report_recipient_domains = parseDomains(String(data.get("report_recipient_domains") ?? ""));
     const nameError = required(name, "Enter a name for the organization.");
     const zoneError = required(time_zone, "Choose a time zone.");
     if (nameError || zoneError) {
@@ -39,7 +40,7 @@ export function OrgSettingsScreen() {
     setSaved(false);
     setNeedsOwnMfa(false);
     update.mutate(
-      { params: { path: { organization_id: org.id } }, body: { name, require_mfa, time_zone, reporting_currency } },
+      { params: { path: { organization_id: org.id } }, body: { name, require_mfa, time_zone, reporting_currency, report_recipient_domains } },
       {
         onSuccess: () => setSaved(true),
         onError: (error) => {
@@ -47,7 +48,7 @@ export function OrgSettingsScreen() {
             setNeedsOwnMfa(true);
             return fail({ fields: {}, form: "Turn on two-factor authentication for your own account before requiring it for everyone." });
           }
-          fail(formErrorsFromApi(error, ["name", "require_mfa", "time_zone", "reporting_currency"]));
+          fail(formErrorsFromApi(error, ["name", "require_mfa", "time_zone", "reporting_currency", "report_recipient_domains"]));
         },
       },
     );
@@ -64,7 +65,7 @@ export function OrgSettingsScreen() {
               <Alert tone="info">Only admins can change these settings.</Alert>
             </div>
           )}
-          <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5" key={`${org.id}-${org.name}-${org.require_mfa}-${org.time_zone}-${org.reporting_currency}`}>
+          <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5" key={`${org.id}-${org.name}-${org.require_mfa}-${org.time_zone}-${org.reporting_currency}-${(org.report_recipient_domains ?? []).join(",")}`}>
             <FormError message={errors.form} />
             {needsOwnMfa && (
               <Link to="/account/security" className="inline-block text-sm font-medium text-neutral-900 underline underline-offset-4">
@@ -116,6 +117,14 @@ export function OrgSettingsScreen() {
                 </option>
               ))}
             </SelectField>
+            <Field
+              label="Report recipient domains"
+              name="report_recipient_domains"
+              defaultValue={(org.report_recipient_domains ?? []).join(", ")}
+              readOnly={!canManage}
+              error={errors.fields.report_recipient_domains}
+              description="Members may send scheduled reports to the organization's members and to these email domains (e.g. client.example), separated by commas. Managers may send reports to anyone."
+            />
             {canManage && (
               <Button type="submit" pending={update.isPending}>
                 Save changes
@@ -199,4 +208,9 @@ function TimeZonePicker({ defaultValue, disabled, error }: { defaultValue: strin
       </SelectField>
     </div>
   );
+}
+
+/** "client.example, Other.Example" → ["client.example", "other.example"]. */
+export function parseDomains(text: string): string[] {
+  return [...new Set(text.split(/[\s,;]+/).map((domain) => domain.trim().toLowerCase()).filter(Boolean))];
 }

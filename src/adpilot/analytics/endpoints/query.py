@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -31,7 +30,8 @@ from adpilot.analytics.service.query import (
     analytics_query_service,
 )
 from adpilot.core.errors import problem_responses
-from adpilot.core.pagination import InvalidCursor
+from adpilot.core.pagination import CURSOR_PATTERN, InvalidCursor
+from adpilot.core.time import IsoDay
 from adpilot.db import DbSession
 from adpilot.platforms.types import Platform
 
@@ -39,8 +39,8 @@ router = APIRouter(prefix="/api/v1/orgs/{organization_id}/analytics", tags=["ana
 
 
 def analytics_query(
-    since: Annotated[date | None, Query(description="First day, inclusive (with until; else the preset).")] = None,
-    until: Annotated[date | None, Query(description="Last day, inclusive; at most three years after since.")] = None,
+    since: Annotated[IsoDay | None, Query(description="First day, inclusive (with until; else the preset).")] = None,
+    until: Annotated[IsoDay | None, Query(description="Last day, inclusive; at most three years after since.")] = None,
     preset: Annotated[Preset, Query(description="Used when since and until are absent.")] = Preset.last_30_days,
     compare: Annotated[Compare, Query(description="A comparison period.")] = Compare.none,
     platform: Annotated[list[Platform] | None, Query(description="Only these platforms (repeatable).")] = None,
@@ -110,7 +110,10 @@ async def get_analytics_breakdown(
         BreakdownSort.spend_desc
     ),
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=200, description="From the previous page's next_cursor.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, pattern=CURSOR_PATTERN, description="From the previous page's next_cursor."),
+    ] = None,
 ) -> BreakdownRead:
     """Totals per platform, account, campaign, ad group or ad, sorted and paged (top N: sort=-x&limit=N)."""
     breakdown = await analytics_query_service.breakdown(

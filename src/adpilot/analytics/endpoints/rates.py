@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -31,6 +30,7 @@ from adpilot.analytics.service.rates import (
 from adpilot.analytics.service.reference_rates import reference_rates_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params
+from adpilot.core.time import IsoDay
 from adpilot.db import DbSession
 from adpilot.organizations.errors import MfaRequired
 
@@ -39,15 +39,15 @@ TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
 Paging = Annotated[PageParams, Depends(page_params)]
 BaseCurrency = Annotated[CurrencyCode, Path(description="The currency one unit of which the rate prices.")]
 QuoteCurrency = Annotated[CurrencyCode, Path(description="The currency the rate is expressed in.")]
-Day = Annotated[date, Path(description="The day the rate holds from (YYYY-MM-DD).")]
+Day = Annotated[IsoDay, Path(description="The day the rate holds from (YYYY-MM-DD).")]
 
 
 async def rate_filter(
     currency: Annotated[
         CurrencyCode | None, Query(description="Only rates with this currency as base or quote.")
     ] = None,
-    since: Annotated[date | None, Query(description="First day (inclusive).")] = None,
-    until: Annotated[date | None, Query(description="Last day (inclusive).")] = None,
+    since: Annotated[IsoDay | None, Query(description="First day (inclusive).")] = None,
+    until: Annotated[IsoDay | None, Query(description="Last day (inclusive).")] = None,
 ) -> RateFilter:
     return RateFilter(currency=currency, since=since, until=until)
 

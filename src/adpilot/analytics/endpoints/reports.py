@@ -22,8 +22,10 @@ from adpilot.analytics.service.reports import (
     InvalidReportSchedule,
     LogoInvalid,
     LogoNotFound,
+    ReportRecipientsOutside,
     ReportRunInFlight,
     ReportScheduleNotFound,
+    ReportScheduleNotYours,
     report_service,
 )
 from adpilot.core.errors import problem_responses
@@ -75,7 +77,7 @@ async def list_report_schedules(
     "/report-schedules",
     response_model=ReportScheduleRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(InvalidReportSchedule),
+    responses=problem_responses(InvalidReportSchedule, ReportRecipientsOutside),
 )
 async def create_report_schedule(
     body: ReportScheduleCreate, tenant: CanManageReports, session: DbSession
@@ -97,7 +99,9 @@ async def get_report_schedule(schedule_id: UUID, tenant: CanReadAnalytics, sessi
 @router.patch(
     "/report-schedules/{schedule_id}",
     response_model=ReportScheduleRead,
-    responses=problem_responses(ReportScheduleNotFound, InvalidReportSchedule),
+    responses=problem_responses(
+        ReportScheduleNotFound, InvalidReportSchedule, ReportScheduleNotYours, ReportRecipientsOutside
+    ),
 )
 async def update_report_schedule(
     schedule_id: UUID, body: ReportScheduleUpdate, tenant: CanManageReports, session: DbSession
@@ -110,7 +114,7 @@ async def update_report_schedule(
 @router.delete(
     "/report-schedules/{schedule_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(ReportScheduleNotFound),
+    responses=problem_responses(ReportScheduleNotFound, ReportScheduleNotYours),
 )
 async def delete_report_schedule(schedule_id: UUID, tenant: CanManageReports, session: DbSession) -> None:
     """Delete a scheduled report and its run history."""
@@ -138,7 +142,7 @@ async def list_report_runs(
     "/report-schedules/{schedule_id}/send-now",
     response_model=ReportRunRead,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(ReportScheduleNotFound, ReportRunInFlight),
+    responses=problem_responses(ReportScheduleNotFound, ReportRunInFlight, ReportScheduleNotYours),
 )
 async def send_report_now(schedule_id: UUID, tenant: CanManageReports, session: DbSession) -> ReportRunRead:
     """Queue a sending of the report now, to all its recipients."""

@@ -52,14 +52,15 @@ from adpilot.analytics.service.query import (
     resolve_range,
 )
 from adpilot.audit import SYSTEM, audit_service
-from adpilot.core.errors import AppError, Conflict, NotFound
+from adpilot.core.errors import AppError, Conflict, NotFound, PermissionDenied
 from adpilot.core.logging import get_logger
 from adpilot.core.svg import SvgRejected, sanitize_svg
 from adpilot.core.time import utcnow
 from adpilot.db import get_database, set_tenant
 from adpilot.jobs import enqueue
 from adpilot.notifications.mail import Attachment, send_mail_with_attachments_now
-from adpilot.organizations import TenantContext, organization_service
+from adpilot.organizations import Permission, TenantContext, organization_service
+from adpilot.organizations.permissions import role_allows
 from adpilot.platforms.types import Platform
 
 log = get_logger(__name__)
@@ -77,6 +78,24 @@ LOGO_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 class ReportScheduleNotFound(NotFound):
     code = "report-schedule-not-found"
     title = "No such report schedule in this organization"
+
+
+class ReportScheduleNotYours(PermissionDenied):
+    code = "report-schedule-not-yours"
+    title = "Only its creator or a manager can change this report schedule"
+
+
+class ReportRecipientsOutside(PermissionDenied):
+    code = "report-recipients-outside"
+    title = "Only a manager can send reports outside the organization"
+
+    def __init__(self, outside: list[str]) -> None:
+        shown = ", ".join(outside[:5]) + (" …" if len(outside) > 5 else "")
+        super().__init__(
+            f"These recipients are neither members nor at an email domain the organization allows: {shown}. "
+            "Ask a manager to add them, or an admin to allow their domain.",
+            recipients=outside,
+        )
 
 
 class InvalidReportSchedule(AppError):
@@ -212,7 +231,11 @@ class ReportService:
     async def create_schedule(
         self, session: AsyncSession, tenant: TenantContext, body: ReportScheduleCreate
     ) -> ReportSchedule:
-        """Create a schedule; its first slot is the next local hour that matches. Audited."""
+        """Create a schedule; its first slot is the next local hour that matches. Audited.
+
+        A member may only address people inside the organization (members, allowed domains); a manager anyone.
+        """
+        await self._check_recipients(session, tenant, [str(r) for r in body.recipients])
         now = utcnow()
         schedule = ReportSchedule(
             organization_id=tenant.organization_id,
@@ -253,8 +276,13 @@ class ReportService:
         schedule = await repository.schedule(tenant.organization_id, schedule_id, for_update=True)
         if schedule is None:
             raise ReportScheduleNotFound()
+        self._check_owner(tenant, schedule)
         before = _audit_view(schedule)
         changes = body.model_dump(exclude_unset=True, mode="json")
+        if changes.get("recipients") is not None:
+            known = {address.lower() for address in schedule.recipients}
+            added = [address for address in changes["recipients"] if address.lower() not in known]
+            await self._check_recipients(session, tenant, added)
         for field in ("name", "hour", "time_zone", "range_preset", "compare", "attach_csv", "enabled", "recipients"):
             if field in changes and changes[field] is not None:
                 setattr(schedule, field, changes[field])
@@ -299,6 +327,7 @@ class ReportService:
         schedule = await repository.schedule(tenant.organization_id, schedule_id, for_update=True)
         if schedule is None:
             raise ReportScheduleNotFound()
+        self._check_owner(tenant, schedule)
         before = _audit_view(schedule)
         await repository.delete_schedule(schedule)
         await audit_service.record(
@@ -310,6 +339,23 @@ class ReportService:
             target_id=schedule_id,
             before=before,
         )
+
+    @staticmethod
+    def _check_owner(tenant: TenantContext, schedule: ReportSchedule) -> None:
+        """Members act on their own schedules; managers and admins on every one."""
+        if schedule.created_by_user_id != tenant.user_id and not role_allows(
+            tenant.role, Permission.reports_manage_all
+        ):
+            raise ReportScheduleNotYours()
+
+    async def _check_recipients(self, session: AsyncSession, tenant: TenantContext, recipients: list[str]) -> None:
+        """Refuse recipients outside the organization unless the caller may send reports anywhere."""
+        if not recipients or role_allows(tenant.role, Permission.reports_manage_all):
+            return
+        policy = await organization_service.report_recipient_policy(session, tenant.organization_id)
+        outside = policy.outside(recipients)
+        if outside:
+            raise ReportRecipientsOutside(outside)
 
     async def list_runs(
         self,
@@ -335,6 +381,7 @@ class ReportService:
         schedule = await repository.schedule(tenant.organization_id, schedule_id, for_update=True)
         if schedule is None:
             raise ReportScheduleNotFound()
+        self._check_owner(tenant, schedule)
         if await repository.active_manual_run(tenant.organization_id, schedule_id) is not None:
             raise ReportRunInFlight()
         run = await self._queue_run(session, schedule, utcnow(), ReportRunTrigger.manual, requested_by=tenant.user_id)

@@ -84,6 +84,19 @@ afterEach(() => {
 });
 
 describe("ReportsScreen", { timeout: 20_000 }, () => {
+  it("offers a member send, edit and delete on their own schedules only", async () => {
+    const me = { id: "me", email: "me@example.com", display_name: "Me", email_verified: true, mfa_enabled: false, created_at: "2026-01-01T00:00:00Z" };
+    fakeApi([schedule({ created_by_user_id: "me", name: "Mine" }), schedule({ id: "3", name: "Theirs", created_by_user_id: "other" })], (request, url) =>
+      request.method === "GET" && url.pathname === "/api/v1/me" ? json(me) : undefined,
+    );
+    renderScreen("member");
+    expect(await screen.findByRole("button", { name: "Edit Mine" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Send Mine now" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Edit Theirs" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Delete Theirs" })).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "History of Theirs" })).toBeInTheDocument();
+  });
+
   it("lists schedules for a viewer without any write control", async () => {
     fakeApi([schedule(), schedule({ id: "3", name: "Paused one", enabled: false, next_run_at: null })]);
     renderScreen("viewer");
@@ -154,7 +167,7 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
         ? problem(422, "validation-error", { errors: [{ loc: ["body", "time_zone"], msg: "Value error, must be an IANA time zone name", type: "value_error" }] })
         : undefined,
     );
-    renderScreen("member");
+    renderScreen("manager");
     await user.click(await screen.findByRole("button", { name: "Edit Weekly client report" }));
     const dialog = await screen.findByRole("dialog");
     expect(within(dialog).getByLabelText("Name")).toHaveValue("Weekly client report");
@@ -172,7 +185,7 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
         ? json(run({ status: "queued", trigger: "manual", delivered_count: 0 }), 202)
         : problem(409, "report-run-in-flight", { title: "A sending of this report is already queued or running" });
     });
-    renderScreen("member");
+    renderScreen("manager");
     await user.click(await screen.findByRole("button", { name: "Send Weekly client report now" }));
     expect(await screen.findByText(/goes to 2 recipients/)).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Send Weekly client report now" }));
@@ -207,7 +220,7 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
   it("deletes a schedule after confirmation", async () => {
     const user = userEvent.setup();
     const mock = fakeApi([schedule()], (request) => (request.method === "DELETE" ? new Response(null, { status: 204 }) : undefined));
-    renderScreen("member");
+    renderScreen("manager");
     await user.click(await screen.findByRole("button", { name: "Delete Weekly client report" }));
     await user.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Delete report" }));
     await waitFor(() => expect(calls(mock, "DELETE", `/report-schedules/${schedule().id}`)).toHaveLength(1));

@@ -21,6 +21,7 @@ import {
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useMe } from "@/features/auth/session";
 import {
   BRANDING_PATH,
   fetchLogo,
@@ -49,6 +50,7 @@ import {
   type Frequency,
   type RangePreset,
   type ScheduleForm,
+  scheduleTimeZones,
 } from "./schedule";
 
 const PAGE_SIZE = 25;
@@ -60,14 +62,21 @@ export function canManageReports(role: Role | null | undefined): boolean {
   return role === "admin" || role === "manager" || role === "member";
 }
 
+/** Members change, delete and send their own schedules; managers and admins every one (reports.manage_all). */
+export function canManageSchedule(role: Role | null | undefined, userId: string | undefined, createdBy: string | null): boolean {
+  if (role === "admin" || role === "manager") return true;
+  return role === "member" && userId !== undefined && createdBy === userId;
+}
+
 function timeZones(): string[] {
-  return typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return typeof Intl.supportedValuesOf === "function" ? scheduleTimeZones(Intl.supportedValuesOf("timeZone")) : [];
 }
 
 /** Scheduled reports: the list, create/edit, run history with errors, send now, and the report logo. */
 export function ReportsScreen() {
   const org = useCurrentOrg();
   const canManage = canManageReports(org.role);
+  const me = useMe();
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const [editing, setEditing] = useState<ReportSchedule | "new" | null>(null);
@@ -159,7 +168,7 @@ export function ReportsScreen() {
                         <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
                           History
                         </Button>
-                        {canManage && (
+                        {canManageSchedule(org.role, me.data?.id, schedule.created_by_user_id) && (
                           <>
                             <Button
                               variant="ghost"

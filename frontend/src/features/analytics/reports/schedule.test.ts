@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { describeTiming, formFromSchedule, parseRecipients, payloadFromForm, runStatusLabel, runStatusTone, validateScheduleForm } from "./schedule";
+import {
+  describeTiming,
+  formFromSchedule,
+  parseRecipients,
+  payloadFromForm,
+  runStatusLabel,
+  runStatusTone,
+  scheduleTimeZones,
+  validateScheduleForm,
+} from "./schedule";
 
 const ZONES = ["Europe/Berlin", "America/New_York", "UTC"];
 
@@ -53,5 +62,27 @@ describe("run status", () => {
     expect(runStatusTone({ status: "queued", error: "x" })).toBe("amber");
     expect(runStatusLabel({ status: "failed", error: "x", attempts: 4 })).toBe("Failed");
     expect(runStatusTone({ status: "succeeded", error: null })).toBe("green");
+  });
+});
+
+describe("time zones", () => {
+  it("accepts UTC, the default of a new organization, though the browser's list leaves it out", () => {
+    const browserZones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Europe/Berlin"];
+    const zones = scheduleTimeZones(browserZones);
+    const form = { ...formFromSchedule(null, "UTC"), name: "Weekly", recipients: "a@x.com" };
+    expect(validateScheduleForm(form, zones)).toEqual({});
+    expect(scheduleTimeZones(["UTC", "Europe/Berlin"])).toEqual(["UTC", "Europe/Berlin"]);
+  });
+});
+
+describe("who manages a schedule", () => {
+  it("lets members act on their own schedules only, managers and admins on every one", async () => {
+    const { canManageSchedule } = await import("./ReportsScreen");
+    expect(canManageSchedule("member", "u1", "u1")).toBe(true);
+    expect(canManageSchedule("member", "u1", "u2")).toBe(false);
+    expect(canManageSchedule("member", undefined, null)).toBe(false);
+    expect(canManageSchedule("manager", "u1", "u2")).toBe(true);
+    expect(canManageSchedule("admin", "u1", null)).toBe(true);
+    expect(canManageSchedule("viewer", "u1", "u1")).toBe(false);
   });
 });

@@ -87,6 +87,11 @@ export function formFromSchedule(schedule: ReportSchedule | null, defaultTimeZon
   };
 }
 
+/** The zones a schedule can use: the browser's list, which leaves out "UTC" (the default of a new organization). */
+export function scheduleTimeZones(supported: readonly string[]): string[] {
+  return supported.includes("UTC") ? [...supported] : ["UTC", ...supported];
+}
+
 /** Field errors a person can fix before sending (the server checks everything again). */
 export function validateScheduleForm(form: ScheduleForm, knownTimeZones: readonly string[]): Record<string, string> {
   const errors: Record<string, string> = {};
