@@ -105,6 +105,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
           <Suspense fallback={<ChartsFallback height="h-48" />}>
             <PlatformCharts rows={platforms.data.rows} currency={platforms.data.currency} />
           </Suspense>
+          <div className="relative overflow-x-auto">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Spend, conversions and ROAS by platform</caption>
             <thead className="border-b border-neutral-200 text-xs tracking-wide text-neutral-500 uppercase">
@@ -113,7 +114,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
                   Platform
                 </th>
                 {columns.map((m) => (
-                  <th key={m.id} scope="col" className="px-3 py-2 text-right font-medium">
+                  <th key={m.id} scope="col" className="px-2 py-2 text-right font-medium sm:px-3">
                     {m.label}
                   </th>
                 ))}
@@ -126,7 +127,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
                     <PlatformLabel platform={row.key.platform} />
                   </th>
                   {columns.map((m) => (
-                    <td key={m.id} className="px-3 py-2 text-right tabular-nums">
+                    <td key={m.id} className="px-2 py-2 text-right tabular-nums sm:px-3">
                       <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} />
                     </td>
                   ))}
@@ -134,6 +135,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
               ))}
             </tbody>
           </table>
+          </div>
         </div>
       )}
     </Section>

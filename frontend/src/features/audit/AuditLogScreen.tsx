@@ -168,7 +168,7 @@ function AuditRow({ entry }: { entry: AuditEntryRead }) {
           {rows.length === 0 ? (
             <p className="text-xs text-neutral-500">No field changes recorded.</p>
           ) : (
-            <div className="overflow-x-auto">
+            <div className="relative overflow-x-auto">
               <table className="w-full text-left font-mono text-xs">
                 <thead className="text-neutral-500">
                   <tr>

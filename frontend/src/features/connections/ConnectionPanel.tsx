@@ -218,7 +218,7 @@ function AccountsTable({
   canSync: boolean;
 }) {
   return (
-    <div className="overflow-x-auto rounded-md border border-neutral-200">
+    <div className="relative overflow-x-auto rounded-md border border-neutral-200">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Ad accounts of {connection.display_name}</caption>
         <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
