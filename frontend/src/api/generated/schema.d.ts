@@ -1287,6 +1287,8 @@ export interface components {
         AuditEntryRead: {
             /** Action */
             action: string;
+            /** Action Label */
+            action_label: string;
             /** Actor Email */
             actor_email: string | null;
             /** Actor User Id */
@@ -1315,6 +1317,8 @@ export interface components {
             seq: number;
             /** Target Id */
             target_id: string | null;
+            /** Target Name */
+            target_name?: string | null;
             /** Target Type */
             target_type: string | null;
             /** User Agent */
