@@ -270,3 +270,62 @@ class TestVerifyCommand:
         assert f"{world.organization_id}" in result.output
         assert "BROKEN" in result.output
         assert "entries 1..1 are missing" in result.output
+
+
+class TestReadableEntries:
+    async def test_actions_are_in_words_and_targets_by_name(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        log = await entries(client, world)
+        created = next(e for e in log if e["action"] == "organization.created")
+        assert created["action_label"] == "Created the organization"
+        assert created["target_name"] == "Acme"
+        invited = [e for e in log if e["action"] == "invitation.created"]
+        assert all(e["action_label"] == "Invited someone" for e in invited)
+        assert all("@" in (e["target_name"] or "") for e in invited), invited
+
+    async def test_a_member_target_is_named_by_name_and_email(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        member_id = world.member.user_id
+        response = await client.patch(
+            f"/api/v1/orgs/{world.organization_id}/members/{member_id}",
+            json={"role": "viewer"},
+            headers=world.admin.headers,
+        )
+        assert response.status_code == 200, response.text
+        [changed] = await entries(client, world, action="member.role_changed")
+        assert changed["action_label"] == "Changed a member's role"
+        assert changed["target_name"] is not None
+        assert world.member.email in changed["target_name"]
+
+    async def test_an_unlabelled_action_still_reads_as_words(self) -> None:
+        from adpilot.audit.labels import action_label, target_type_label
+
+        assert action_label("report_schedule.paused") == "Report schedule paused"
+        assert target_type_label("webhook_endpoint") == "Webhook endpoint"
+
+    def test_every_action_the_product_records_has_its_words(self) -> None:
+        """Scan the code for recorded actions: each has a label, and each target type a filter entry."""
+        import re
+        from pathlib import Path
+
+        from adpilot.audit.labels import ACTION_LABELS, TARGET_TYPE_LABELS
+
+        source = Path(__file__).resolve().parents[1] / "src" / "adpilot"
+        text_of_calls = "\n".join(
+            call
+            for path in source.rglob("*.py")
+            for call in re.findall(r"audit_service\.record\((.*?)\n\s*\)", path.read_text(), flags=re.DOTALL)
+        )
+        actions = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', text_of_calls))
+        target_types = set(re.findall(r'target_type="([a-z_]+)"', text_of_calls))
+        assert actions and actions <= set(ACTION_LABELS), actions - set(ACTION_LABELS)
+        assert target_types and target_types <= set(TARGET_TYPE_LABELS), target_types - set(TARGET_TYPE_LABELS)
+
+    def test_the_web_apps_target_filter_offers_every_target_type(self) -> None:
+        import re
+        from pathlib import Path
+
+        from adpilot.audit.labels import TARGET_TYPE_LABELS
+
+        search = Path(__file__).resolve().parents[1] / "frontend" / "src" / "features" / "audit" / "search.ts"
+        listed = re.search(r"AUDIT_TARGET_TYPES = \[(.*?)\]", search.read_text(), flags=re.DOTALL)
+        assert listed is not None
+        assert re.findall(r'"([a-z_]+)"', listed.group(1)) == list(TARGET_TYPE_LABELS)

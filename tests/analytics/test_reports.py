@@ -121,6 +121,21 @@ class TestSchedulesApi:
         for action in ("report_schedule.created", "report_schedule.updated", "report_schedule.deleted"):
             assert action in actions
 
+    async def test_the_audit_log_names_the_schedule(self, client: httpx.AsyncClient, world: OrgWorld) -> None:
+        created = await client.post(schedules_url(world), json=SCHEDULE, headers=world.admin.headers)
+        assert created.status_code == 201, created.text
+        sent = await client.post(f"{schedules_url(world)}/{created.json()['id']}/send-now", headers=world.admin.headers)
+        assert sent.status_code == 202, sent.text
+        # Only this entry on the page, and it records no name: the name comes from the schedule itself.
+        audit = await client.get(
+            f"/api/v1/orgs/{world.organization_id}/audit-log",
+            params={"action": "report_schedule.sent_now", "limit": 1},
+            headers=world.admin.headers,
+        )
+        [entry] = audit.json()["items"]
+        assert entry["action_label"] == "Sent a scheduled report now"
+        assert entry["target_name"] == "Weekly client report"
+
     @pytest.mark.parametrize(
         ("change", "field"),
         [

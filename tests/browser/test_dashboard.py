@@ -206,3 +206,84 @@ async def test_first_load_is_sent_compressed_and_cached(demo_page: Page) -> None
     print(f"dashboard first load: {len(scripts)} scripts, {uncompressed / 1000:.0f} kB -> {sent / 1000:.0f} kB sent")
     assert sent < 0.35 * uncompressed, (sent, uncompressed)
     assert documents and all(headers.get("cache-control") == "no-cache" for headers in documents), documents
+
+
+async def log_in_to_dashboard(page: Page) -> None:
+    await page.goto("/login")
+    await page.get_by_label("Email").fill(DEMO_EMAIL)
+    await page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+async def test_the_dashboard_fits_a_laptop_and_a_phone(demo_page: Page) -> None:
+    """At 1440 px every column of the campaign table, ROAS included, is inside its card; at 390 px the page never
+    scrolls sideways (a wide table scrolls inside its own card)."""
+    page = demo_page
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await log_in_to_dashboard(page)
+    campaigns = page.get_by_role("table", name=re.compile(r"^Campaigns"))
+    await expect(campaigns.get_by_role("row").nth(2)).to_be_visible(timeout=DATA_TIMEOUT_MS)
+    await expect(page.get_by_role("rowheader", name="Meta Ads")).to_be_visible(timeout=DATA_TIMEOUT_MS)
+    scroller = campaigns.locator("xpath=..")
+    assert await scroller.evaluate("e => e.scrollWidth <= e.clientWidth"), "the campaign table overflows its card"
+    card = await campaigns.locator("xpath=ancestor::div[contains(@class, 'rounded-lg')][1]").bounding_box()
+    assert card is not None
+    for column in ("ROAS", "Conv. rate"):
+        header = await campaigns.get_by_role("columnheader", name=re.compile(rf"^{re.escape(column)}")).bounding_box()
+        assert header is not None and header["x"] + header["width"] <= card["x"] + card["width"], column
+
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await expect(campaigns).to_be_visible()
+    await assert_no_sideways_scroll(page, "dashboard")
+    dashboard = page.url.split("?")[0].rstrip("/")
+    for path in ("/campaigns", "/connections", "/members", "/audit-log", "/reports", "/exchange-rates"):
+        await page.goto(dashboard + path)
+        await expect(page.get_by_role("heading", level=1)).to_be_visible()
+        await assert_no_sideways_scroll(page, path)
+
+
+WIDER_THAN_THE_SCREEN = """(width) => {
+    const clipped = (e) => {
+        for (let p = e.parentElement; p; p = p.parentElement) {
+            const style = getComputedStyle(p);
+            if (style.overflowX !== "visible" && p.getBoundingClientRect().right <= width + 1) return true;
+        }
+        return false;
+    };
+    return [...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > width + 1 && !e.closest("details:not([open])"))
+        // Absolutely placed text escapes a scroller that is not itself positioned.
+        .filter((e) => !clipped(e) || ["absolute", "fixed"].includes(getComputedStyle(e).position))
+        .map((e) => `${e.tagName}.${e.getAttribute("class") ?? ""} ${Math.round(e.getBoundingClientRect().right)}`)
+        .slice(0, 10);
+}"""
+
+
+async def assert_no_sideways_scroll(page: Page, where: str, width: int = 390) -> None:
+    """The page is no wider than the screen (charts resize a moment after the screen does: wait for them)."""
+    scroll_width = 0
+    for _ in range(20):
+        scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width <= width:
+            return
+        await page.wait_for_timeout(250)
+    raise AssertionError((where, scroll_width, await page.evaluate(WIDER_THAN_THE_SCREEN, width)))
+
+
+async def test_pages_are_named_and_the_charts_are_labelled_focus_stops(demo_page: Page) -> None:
+    page = demo_page
+    await log_in_to_dashboard(page)
+    await expect(page).to_have_title(re.compile(r"^Dashboard · .+ · adpilot$"))
+    # The first Tab stop skips the navigation.
+    await page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    await expect(skip).to_be_focused()
+    await skip.press("Enter")
+    await expect(page.locator("main#main")).to_be_focused()
+    for chart in ("Spend by day", "Conversions by day", "ROAS by day", "Spend by platform"):
+        stop = page.get_by_role("application", name=chart, exact=True)
+        await expect(stop).to_be_visible(timeout=DATA_TIMEOUT_MS)
+        assert await stop.get_attribute("tabindex") == "0"
+    await page.get_by_role("link", name="Members").first.click()
+    await expect(page).to_have_title(re.compile(r"^Members · .+ · adpilot$"))

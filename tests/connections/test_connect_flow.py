@@ -13,7 +13,7 @@ import pytest
 from adpilot.connections import adapters
 from adpilot.platforms.errors import PlatformAuthError, PlatformRateLimited, PlatformUnavailable
 from adpilot.platforms.types import Platform
-from tests.connections.conftest import audit_actions, authorize, base, callback, connect
+from tests.connections.conftest import audit_actions, authorize, base, callback, connect, manage
 from tests.connections.fakes import FakeAdapter, remote_account
 from tests.fixtures import OrgWorld, create_organization, log_in, sign_up, verify_email
 
@@ -192,6 +192,30 @@ class TestCallback:
         response = await callback(client, world.organization_id, world.manager, "made-up-state")
         assert response.status_code == 400
         assert response.json()["code"] == "connection-state-invalid"
+
+    async def test_the_audit_log_names_the_connection_and_its_accounts(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        google.accounts = [remote_account("1001", "Shoes DE")]
+        connection = await connect(client, world.organization_id, world.manager)
+        [account] = connection["accounts"]
+        await manage(client, world.organization_id, world.manager, connection, account["id"])
+        sync = await client.post(
+            f"/api/v1/orgs/{world.organization_id}/ad-accounts/{account['id']}/sync", headers=world.manager.headers
+        )
+        assert sync.status_code in {200, 202}, sync.text
+        # One entry per page: a name must not depend on another entry being on the same page.
+        for action, name in [
+            ("connection.accounts_changed", "Google Ads · Shoes DE"),
+            ("ad_account.sync_requested", "Shoes DE (Google Ads)"),
+        ]:
+            response = await client.get(
+                f"/api/v1/orgs/{world.organization_id}/audit-log",
+                params={"action": action, "limit": 1},
+                headers=world.admin.headers,
+            )
+            [entry] = response.json()["items"]
+            assert entry["target_name"] == name, entry
 
     async def test_a_person_who_declines_gets_connection_denied(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter

@@ -18,8 +18,12 @@ class AuditEntryRead(BaseModel):
     actor_user_id: UUID | None
     actor_email: str | None
     action: str
+    # The action in words ("Changed a member's role"), for people; `action` stays the stable code.
+    action_label: str
     target_type: str | None
     target_id: str | None
+    # What the target is called (a member's name, a schedule's name), when it is known.
+    target_name: str | None = None
     ip: str | None
     user_agent: str | None
     before: dict[str, Any] | None

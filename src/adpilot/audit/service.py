@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot.audit.labels import action_label, name_in_snapshots
 from adpilot.audit.models import AuditEntry
 from adpilot.audit.repository import AuditRepository
 from adpilot.core.request_context import current_request_meta
@@ -70,7 +72,14 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Names of targets of one type, by id, for one organization: {target_id: name}.
+TargetNameResolver = Callable[[AsyncSession, UUID, Sequence[str]], Awaitable[dict[str, str]]]
+
+
 class AuditService:
+    def __init__(self) -> None:
+        self._resolvers: dict[str, TargetNameResolver] = {}
+
     async def record(
         self,
         session: AsyncSession,
@@ -121,8 +130,9 @@ class AuditService:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[dict[str, Any]]:
-        """Newest first; ``before_seq`` continues from a previous page."""
-        return await AuditRepository(session).page(
+        """Newest first; ``before_seq`` continues from a previous page. Each entry also says its action in words
+        (``action_label``) and names its target (``target_name``) where it can."""
+        entries = await AuditRepository(session).page(
             organization_id,
             limit=limit,
             before_seq=before_seq,
@@ -132,6 +142,33 @@ class AuditService:
             since=since,
             until=until,
         )
+        await self._name_targets(session, organization_id, entries)
+        return entries
+
+    def register_target_names(self, target_type: str, resolver: TargetNameResolver) -> None:
+        """Let the module that owns a kind of target name it in the log (called once, when that module loads)."""
+        self._resolvers[target_type] = resolver
+
+    async def _name_targets(self, session: AsyncSession, organization_id: UUID, entries: list[dict[str, Any]]) -> None:
+        wanted: dict[str, set[str]] = {}
+        for entry in entries:
+            entry["action_label"] = action_label(entry["action"])
+            if entry["target_type"] in self._resolvers and entry["target_id"]:
+                wanted.setdefault(entry["target_type"], set()).add(entry["target_id"])
+        names: dict[tuple[str, str], str] = {}
+        for target_type, ids in wanted.items():
+            # Each resolver reads its own module's rows of this organization only.
+            found = await self._resolvers[target_type](session, organization_id, sorted(ids))
+            names.update({(target_type, target_id): name for target_id, name in found.items()})
+        # An entry that recorded its target's name (a deleted schedule, a revoked invitation) keeps telling it.
+        recorded: dict[tuple[str, str], str] = {}
+        for entry in reversed(entries):  # oldest first: the newest recorded name wins
+            name = name_in_snapshots(entry["after"], entry["before"])
+            if name and entry["target_type"] and entry["target_id"]:
+                recorded[(entry["target_type"], entry["target_id"])] = name
+        for entry in entries:
+            key = (entry["target_type"], entry["target_id"])
+            entry["target_name"] = names.get(key) or recorded.get(key)
 
     async def verify_chain(self, session: AsyncSession, organization_id: UUID) -> ChainReport:
         """Recompute the chain: a modified entry breaks its hash, a deleted one breaks the sequence."""

@@ -375,6 +375,25 @@ class ConnectionRepository:
             delete(OAuthState).where(OAuthState.organization_id == organization_id, OAuthState.expires_at < before)
         )
 
+    async def names(
+        self, organization_id: UUID, connection_ids: Sequence[UUID], ad_account_ids: Sequence[UUID]
+    ) -> tuple[dict[UUID, str], dict[UUID, tuple[str, str]]]:
+        """Display names of connections, and (name, platform) of ad accounts, of one organization, by id."""
+        connections = await self.session.execute(
+            select(PlatformConnection.id, PlatformConnection.display_name).where(
+                PlatformConnection.organization_id == organization_id, PlatformConnection.id.in_(connection_ids)
+            )
+        )
+        accounts = await self.session.execute(
+            select(AdAccount.id, AdAccount.name, AdAccount.platform).where(
+                AdAccount.organization_id == organization_id, AdAccount.id.in_(ad_account_ids)
+            )
+        )
+        return (
+            {row.id: row.display_name for row in connections.all()},
+            {row.id: (row.name, row.platform) for row in accounts.all()},
+        )
+
 
 async def platform_operations(session: AsyncSession) -> list[tuple[str, int, datetime]]:
     """Per platform: operations counted in the last 24 hours (the hour under way and the 23 before it), and the

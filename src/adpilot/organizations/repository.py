@@ -92,6 +92,12 @@ class OrganizationRepository:
         query = self.scoped_invitations(organization_id).where(Invitation.id == invitation_id)
         return (await self.session.scalars(query.with_for_update())).first()
 
+    async def invitation_emails(self, organization_id: UUID, invitation_ids: list[UUID]) -> dict[UUID, str]:
+        query = select(Invitation.id, Invitation.email).where(
+            Invitation.organization_id == organization_id, Invitation.id.in_(invitation_ids)
+        )
+        return {row.id: row.email for row in (await self.session.execute(query)).all()}
+
     async def invitation_by_token(self, organization_id: UUID, token_hash: str) -> Invitation | None:
         query = self.scoped_invitations(organization_id).where(Invitation.token_hash == token_hash)
         return (await self.session.scalars(query.with_for_update())).first()

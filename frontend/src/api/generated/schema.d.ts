@@ -1348,6 +1348,8 @@ export interface components {
         AuditEntryRead: {
             /** Action */
             action: string;
+            /** Action Label */
+            action_label: string;
             /** Actor Email */
             actor_email: string | null;
             /** Actor User Id */
@@ -1376,6 +1378,8 @@ export interface components {
             seq: number;
             /** Target Id */
             target_id: string | null;
+            /** Target Name */
+            target_name?: string | null;
             /** Target Type */
             target_type: string | null;
             /** User Agent */

@@ -12,6 +12,10 @@ import { Skeleton } from "./Skeleton";
 import type { AnalyticsQuery, BreakdownRow, BreakdownSort, SortKey } from "./types";
 
 export const TABLE_PAGE_SIZE = 25;
+// Eleven metrics fit a 1440 px screen beside the sidebar; on a narrower one the table scrolls sideways inside its
+// card, with the names kept in view. The scroller is positioned so that absolutely placed text inside it (screen
+// reader labels) is clipped with it instead of widening the page.
+const NAME_CELL = "sticky left-0 z-10 pr-2 pl-4 sm:pl-5";
 export const DASHBOARD_ROUTE = "/orgs/$organizationId" as const;
 
 /** The breakdown the table shows for the state: campaigns, or one campaign's ad groups, or one ad group's ads. */
@@ -42,7 +46,7 @@ function ariaSort(current: BreakdownSort, key: SortKey): "ascending" | "descendi
 function SortHeader({ label, title, sortKey, sort, onSort, className }: { label: string; title?: string; sortKey: SortKey; sort: BreakdownSort; onSort: (s: BreakdownSort) => void; className?: string }) {
   const state = ariaSort(sort, sortKey);
   return (
-    <th scope="col" aria-sort={state} className={cn("px-3 py-2 font-medium whitespace-nowrap", className)}>
+    <th scope="col" aria-sort={state} className={cn("px-2 py-2 font-medium whitespace-nowrap", className)}>
       <button
         type="button"
         title={title}
@@ -157,7 +161,7 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
     );
   } else {
     body = (
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className={cn("w-full text-left text-sm", breakdown.isPlaceholderData && "opacity-60")}>
           <caption className="sr-only">
             {plural}
@@ -165,8 +169,8 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
           </caption>
           <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500">
             <tr>
-              <SortHeader label="Name" sortKey="name" sort={sort} onSort={(s) => onChange({ sort: s })} className="pl-5" />
-              <th scope="col" className="px-3 py-2 font-medium uppercase">
+              <SortHeader label="Name" sortKey="name" sort={sort} onSort={(s) => onChange({ sort: s })} className={cn(NAME_CELL, "bg-neutral-50")} />
+              <th scope="col" className="px-2 py-2 font-medium uppercase">
                 Status
               </th>
               {METRICS.map((m) => (
@@ -179,7 +183,7 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
               const target = drillTarget(search, row);
               return (
                 <tr key={`${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`}>
-                  <td className="min-w-64 py-2.5 pr-3 pl-5">
+                  <td className={cn(NAME_CELL, "min-w-44 bg-white py-2.5 sm:min-w-48")}>
                     {target ? (
                       <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
                         {row.key.name}
@@ -193,9 +197,9 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
                       {row.key.native_currency && row.key.native_currency !== data.currency && <span title={`Converted from ${row.key.native_currency} with your exchange rates`}>· from {row.key.native_currency}</span>}
                     </p>
                   </td>
-                  <td className="px-3 py-2.5">{row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>}</td>
+                  <td className="px-2 py-2.5">{row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>}</td>
                   {METRICS.map((m) => (
-                    <td key={m.id} className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">
+                    <td key={m.id} className="px-2 py-2.5 text-right whitespace-nowrap tabular-nums">
                       <MetricValue def={m} totals={row.totals} currency={data.currency} unavailable={notSyncedReason(data.not_synced, "range")} />
                     </td>
                   ))}

@@ -276,6 +276,20 @@ describe("DashboardScreen", { timeout: 30_000 }, () => {
     await waitFor(() => expect(router.state.location.search).toEqual({ preset: "last_7_days" }));
   });
 
+  it("says that the key figures and charts cover every campaign while the table is drilled down", async () => {
+    fakeApi({});
+    const drilled = `${BASE}?preset=last_7_days&campaign=2381&campaignName=Summer%20sale&campaignAccount=00000000-0000-4000-8000-0000000000a3&campaignPlatform=meta`;
+    const { router } = renderAt(<DashboardScreen />, { path: PATH, url: drilled, role: "viewer" });
+    expect(await screen.findByText("The table shows “Summer sale” only")).toBeInTheDocument();
+    expect(screen.getByText(/The key figures, charts, platform comparison and pacing still cover every campaign/)).toBeInTheDocument();
+    expect(await screen.findAllByText("All campaigns in your filters, not only “Summer sale”.")).toHaveLength(2);
+
+    await userEvent.setup().click(screen.getByRole("link", { name: "Back to all campaigns" }));
+    await waitFor(() => expect(router.state.location.search).toEqual({ preset: "last_7_days" }));
+    expect(screen.queryByText(/The table shows/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/not only/)).not.toBeInTheDocument();
+  });
+
   it("sends people to Connections when no ad account is connected", async () => {
     fakeApi({ freshness: () => freshness([], { data_as_of: null }) });
     renderAt(<DashboardScreen />, { path: PATH, url: BASE, role: "viewer" });

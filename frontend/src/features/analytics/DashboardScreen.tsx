@@ -1,6 +1,6 @@
 import { lazy, Suspense, useCallback, useId, useMemo, type ReactNode } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { Card, CardHeader, EmptyState, ErrorState, PageHeader, buttonClasses, cn } from "@/components/ui";
+import { Alert, Card, CardHeader, EmptyState, ErrorState, PageHeader, buttonClasses, cn } from "@/components/ui";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useBreakdown, useFreshness, useRefreshWhenSynced, useSummary, useTimeseries } from "./api";
 import { CampaignTable, DASHBOARD_ROUTE, tableRequest } from "./CampaignTable";
@@ -13,7 +13,7 @@ import { KpiCards, KpiCardsSkeleton, MetricValue } from "./KpiCards";
 import { isEmptyTotals, metric, notSyncedReason } from "./metrics";
 import { PacingCard } from "./PacingCard";
 import { PlatformLabel } from "./PlatformLabel";
-import { analyticsQuery, DEFAULT_COMPARE, DEFAULT_GRANULARITY, parseDashboardSearch, updateSearch, type DashboardSearch } from "./search";
+import { analyticsQuery, CLEAR_DRILL_DOWN, DEFAULT_COMPARE, DEFAULT_GRANULARITY, parseDashboardSearch, updateSearch, type DashboardSearch } from "./search";
 import { Skeleton } from "./Skeleton";
 import { GRANULARITIES, type AnalyticsQuery, type Granularity, type MissingRate } from "./types";
 
@@ -68,12 +68,38 @@ function Section({ title, description, actions, children }: { title: string; des
   );
 }
 
+/** What the table is drilled into ("Summer sale", or its ad group), or null when it shows every campaign. */
+function drilledInto(search: DashboardSearch): string | null {
+  if (!search.campaign) return null;
+  return search.adGroupName ?? search.campaignName ?? `campaign ${search.campaign}`;
+}
+
+/** The drill-down narrows the table only: say so where the other figures are, rather than let them look narrowed. */
+function DrillDownNotice({ organizationId, search }: { organizationId: string; search: DashboardSearch }) {
+  const target = drilledInto(search);
+  if (!target) return null;
+  return (
+    <Alert tone="info" title={`The table shows “${target}” only`}>
+      The key figures, charts, platform comparison and pacing still cover every campaign in your filters.{" "}
+      <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={updateSearch(search, CLEAR_DRILL_DOWN)} className="font-medium underline underline-offset-2">
+        Back to all campaigns
+      </Link>
+    </Alert>
+  );
+}
+
+/** The description of a section that ignores the drill-down, while there is one. */
+function allCampaignsNote(search: DashboardSearch): string | undefined {
+  const target = drilledInto(search);
+  return target ? `All campaigns in your filters, not only “${target}”.` : undefined;
+}
+
 function TrendsSection({ organizationId, query, search, onChange }: { organizationId: string; query: AnalyticsQuery; search: DashboardSearch; onChange: (patch: Partial<DashboardSearch>) => void }) {
   const granularity = search.granularity ?? DEFAULT_GRANULARITY;
   const series = useTimeseries(organizationId, query, granularity);
   const compare = search.compare ?? DEFAULT_COMPARE;
   return (
-    <Section title="Over time" actions={<GranularityPicker value={granularity} onChange={(g) => onChange({ granularity: g })} />}>
+    <Section title="Over time" description={allCampaignsNote(search)} actions={<GranularityPicker value={granularity} onChange={(g) => onChange({ granularity: g })} />}>
       {series.isPending ? (
         <ChartsFallback />
       ) : series.isError ? (
@@ -89,11 +115,11 @@ function TrendsSection({ organizationId, query, search, onChange }: { organizati
   );
 }
 
-function PlatformSection({ organizationId, query }: { organizationId: string; query: AnalyticsQuery }) {
+function PlatformSection({ organizationId, query, search }: { organizationId: string; query: AnalyticsQuery; search: DashboardSearch }) {
   const platforms = useBreakdown(organizationId, query, { dimension: "platform", sort: "-spend", limit: 10 });
   const columns = [metric("spend"), metric("conversions"), metric("roas")];
   return (
-    <Section title="Platforms compared">
+    <Section title="Platforms compared" description={allCampaignsNote(search)}>
       {platforms.isPending ? (
         <ChartsFallback height="h-48" />
       ) : platforms.isError ? (
@@ -105,6 +131,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
           <Suspense fallback={<ChartsFallback height="h-48" />}>
             <PlatformCharts rows={platforms.data.rows} currency={platforms.data.currency} />
           </Suspense>
+          <div className="relative overflow-x-auto">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Spend, conversions and ROAS by platform</caption>
             <thead className="border-b border-neutral-200 text-xs tracking-wide text-neutral-500 uppercase">
@@ -113,7 +140,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
                   Platform
                 </th>
                 {columns.map((m) => (
-                  <th key={m.id} scope="col" className="px-3 py-2 text-right font-medium">
+                  <th key={m.id} scope="col" className="px-2 py-2 text-right font-medium sm:px-3">
                     {m.label}
                   </th>
                 ))}
@@ -126,7 +153,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
                     <PlatformLabel platform={row.key.platform} />
                   </th>
                   {columns.map((m) => (
-                    <td key={m.id} className="px-3 py-2 text-right tabular-nums">
+                    <td key={m.id} className="px-2 py-2 text-right tabular-nums sm:px-3">
                       <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} unavailable={notSyncedReason(platforms.data.not_synced, "range")} />
                     </td>
                   ))}
@@ -134,6 +161,7 @@ function PlatformSection({ organizationId, query }: { organizationId: string; qu
               ))}
             </tbody>
           </table>
+          </div>
         </div>
       )}
     </Section>
@@ -191,6 +219,8 @@ export function DashboardScreen() {
 
           <FreshnessNotices organizationId={org.id} freshness={freshness.data} missingRates={missingRates} notSynced={summary.data?.not_synced} />
 
+          <DrillDownNotice organizationId={org.id} search={search} />
+
           <section aria-label="Key figures" aria-busy={summary.isFetching || undefined}>
             {summary.isPending ? (
               <KpiCardsSkeleton />
@@ -216,7 +246,7 @@ export function DashboardScreen() {
             <>
               <TrendsSection organizationId={org.id} query={query} search={search} onChange={change} />
               <CampaignTable organizationId={org.id} search={search} query={query} onChange={change} />
-              <PlatformSection organizationId={org.id} query={query} />
+              <PlatformSection organizationId={org.id} query={query} search={search} />
             </>
           )}
           <PacingCard organizationId={org.id} query={query} />

@@ -39,7 +39,7 @@ function SyncRuns({ organizationId, accountId }: { organizationId: string; accou
   const items = runs.data.pages.flatMap((p) => p.items);
   if (items.length === 0) return <p className="py-2 text-xs text-neutral-500">No metrics sync has run for this account yet.</p>;
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-xs">
         <caption className="sr-only">Metrics syncs, newest first</caption>
         <thead className="text-neutral-500">

@@ -10,9 +10,24 @@ import { AUDIT_TARGET_TYPES, hasAuditFilters, parseAuditSearch, type AuditSearch
 
 const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
   organization: "Organization",
-  user: "User",
+  user: "Member",
   invitation: "Invitation",
+  connection: "Connection",
+  ad_account: "Ad account",
+  exchange_rate: "Exchange rate",
+  exchange_rates: "Exchange rates (import)",
+  report_schedule: "Scheduled report",
+  report_run: "Report run",
 };
+
+/** The target in words: "Member Ada (ada@example.com)"; an unnamed one by its type and a short id. */
+export function describeTarget(entry: Pick<AuditEntryRead, "target_type" | "target_id" | "target_name">): string | null {
+  if (!entry.target_type) return null;
+  const type = TARGET_LABELS[entry.target_type as keyof typeof TARGET_LABELS] ?? entry.target_type.replace(/_/g, " ");
+  if (entry.target_name) return `${type} ${entry.target_name}`;
+  if (!entry.target_id) return type;
+  return `${type} ${entry.target_id.length > 12 ? `${entry.target_id.slice(0, 8)}…` : entry.target_id}`;
+}
 
 export function AuditLogScreen() {
   const canView = useCan("view-audit-log");
@@ -145,13 +160,13 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
 
 function AuditRow({ entry }: { entry: AuditEntryRead }) {
   const rows = diffSnapshots(entry.before, entry.after);
-  const target = [entry.target_type, entry.target_id].filter(Boolean).join(" ");
+  const target = describeTarget(entry);
   return (
     <li className="px-5 py-3 text-sm">
       <details className="group">
         <summary className="flex cursor-pointer list-none flex-wrap items-center justify-between gap-2 rounded focus-visible:outline-2">
           <span className="min-w-0">
-            <code className="rounded bg-neutral-100 px-1.5 py-0.5 font-mono text-xs text-neutral-800">{entry.action}</code>{" "}
+            <span className="font-medium text-neutral-900">{entry.action_label}</span>{" "}
             <span className="text-neutral-700">by {entry.actor_email ?? "system"}</span>
             {target && <span className="text-neutral-500"> · {target}</span>}
           </span>
@@ -163,12 +178,13 @@ function AuditRow({ entry }: { entry: AuditEntryRead }) {
         </summary>
         <div className="mt-3 space-y-2">
           <p className="text-xs text-neutral-500">
-            #{entry.seq} · IP {entry.ip ?? "unknown"} {entry.user_agent ? `· ${entry.user_agent}` : ""}
+            #{entry.seq} · <code className="font-mono">{entry.action}</code>
+            {entry.target_id ? ` · ${entry.target_type} ${entry.target_id}` : ""} · IP {entry.ip ?? "unknown"} {entry.user_agent ? `· ${entry.user_agent}` : ""}
           </p>
           {rows.length === 0 ? (
             <p className="text-xs text-neutral-500">No field changes recorded.</p>
           ) : (
-            <div className="overflow-x-auto">
+            <div className="relative overflow-x-auto">
               <table className="w-full text-left font-mono text-xs">
                 <thead className="text-neutral-500">
                   <tr>

@@ -7,7 +7,18 @@ export interface AuditSearch {
   until?: string;
 }
 
-export const AUDIT_TARGET_TYPES = ["organization", "user", "invitation"] as const;
+/** Every kind of target an audit entry can name (the backend's `audit/labels.py`; a test keeps them equal). */
+export const AUDIT_TARGET_TYPES = [
+  "organization",
+  "user",
+  "invitation",
+  "connection",
+  "ad_account",
+  "exchange_rate",
+  "exchange_rates",
+  "report_schedule",
+  "report_run",
+] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 function text(value: unknown): string | undefined {

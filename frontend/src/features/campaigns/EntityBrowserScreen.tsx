@@ -310,7 +310,7 @@ function EntityTable({
     );
   } else {
     body = (
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">
             {plural} of {account.name}

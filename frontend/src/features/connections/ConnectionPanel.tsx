@@ -225,7 +225,7 @@ function AccountsTable({
 }) {
   return (
     <div className="space-y-2">
-      <div className="overflow-x-auto rounded-md border border-neutral-200">
+      <div className="relative overflow-x-auto rounded-md border border-neutral-200">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Ad accounts of {connection.display_name}</caption>
           <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">

@@ -68,7 +68,7 @@ function MembersCard({ canManage }: { canManage: boolean }) {
             <EmptyState title="No members yet" />
           </div>
         ) : (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm">
               <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
                 <tr>

@@ -137,3 +137,19 @@ class ReportRepository:
             .returning(OrganizationBranding.organization_id)
         )
         return result.first() is not None
+
+    async def schedule_names(
+        self, organization_id: UUID, schedule_ids: list[UUID], run_ids: list[UUID]
+    ) -> tuple[dict[UUID, str], dict[UUID, str]]:
+        """Names of schedules, and of the schedules of runs, of one organization, by id."""
+        schedules = await self.session.execute(
+            select(ReportSchedule.id, ReportSchedule.name).where(
+                ReportSchedule.organization_id == organization_id, ReportSchedule.id.in_(schedule_ids)
+            )
+        )
+        runs = await self.session.execute(
+            select(ReportRun.id, ReportSchedule.name)
+            .join(ReportSchedule, ReportSchedule.id == ReportRun.schedule_id)
+            .where(ReportRun.organization_id == organization_id, ReportRun.id.in_(run_ids))
+        )
+        return {row.id: row.name for row in schedules.all()}, {row.id: row.name for row in runs.all()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -777,3 +778,28 @@ def _mail_body(schedule: ReportSchedule, content: ReportContent) -> str:
 
 
 report_service = ReportService()
+
+
+def _ids(values: Sequence[str]) -> list[UUID]:
+    parsed = []
+    for value in values:
+        try:
+            parsed.append(UUID(value))
+        except ValueError:
+            continue
+    return parsed
+
+
+async def _schedule_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
+    schedules, _ = await ReportRepository(session).schedule_names(organization_id, _ids(ids), [])
+    return {str(schedule_id): name for schedule_id, name in schedules.items()}
+
+
+async def _run_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
+    _, runs = await ReportRepository(session).schedule_names(organization_id, [], _ids(ids))
+    return {str(run_id): f"run of “{name}”" for run_id, name in runs.items()}
+
+
+# The audit log names schedules (and their runs) by the schedule's name.
+audit_service.register_target_names("report_schedule", _schedule_names)
+audit_service.register_target_names("report_run", _run_names)

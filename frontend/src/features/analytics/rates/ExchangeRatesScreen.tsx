@@ -222,7 +222,7 @@ function RatesTable({
   onDelete: (rate: ExchangeRate) => void;
 }) {
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Exchange rates, newest day first</caption>
         <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
