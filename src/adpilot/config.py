@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     # Months of history read in the background after the first sync (0: none), for "previous year" comparisons.
     metrics_history_months: int = Field(default=13, ge=0, le=37)
     metrics_sync_interval_minutes: int = Field(default=30, ge=1, le=1440)
+    # Metrics sync runs kept per ad account (the newest; the newest of each scope and outcome is always kept, so the
+    # scheduler and the freshness shown never change): about three weeks at the default intervals.
+    metric_sync_run_history_per_account: int = Field(default=1000, ge=10, le=100_000)
     # How often the last 7 days (every level) are re-read; between those runs, only today's campaign level and hours.
     metrics_recent_interval_minutes: int = Field(default=180, ge=1, le=1440)
 
