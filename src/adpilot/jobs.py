@@ -36,7 +36,8 @@ class Queue(StrEnum):
 
     # Short work a person may be waiting for: mail, approvals, notifications, housekeeping.
     interactive = "interactive"
-    # Everything that calls an ad platform: syncs, credential refreshes, account discovery (rate-limited).
+    # Everything that calls an ad platform or another outside source: syncs, credential refreshes, account discovery
+    # (rate-limited), the reference exchange rates.
     platform = "platform"
     # Building and sending reports (CPU-heavy, minutes at worst).
     reports = "reports"
