@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     worker_interactive_concurrency: int = Field(default=2, ge=1, le=100)
     worker_platform_concurrency: int = Field(default=4, ge=1, le=100)
     worker_reports_concurrency: int = Field(default=1, ge=1, le=100)
+    # Report runs kept per schedule (the newest; the last successful one is always kept): over a year of a daily report.
+    report_run_history_per_schedule: int = Field(default=500, ge=10, le=100_000)
     worker_polling_interval: float = 1.0
     # Seconds the worker of `adpilot serve` / `adpilot worker` lets running jobs finish at shutdown; the rest are
     # aborted and retried later.
