@@ -214,6 +214,9 @@ class TestQueues:
         assert jobs.queue_of("analytics.sync_metrics") is jobs.Queue.platform
         assert jobs.queue_of("connections.refresh_connection") is jobs.Queue.platform
         assert jobs.queue_of("analytics.send_report") is jobs.Queue.reports
+        # An outside download that may reconvert history: not in the slots mail and approvals need.
+        assert jobs.queue_of("analytics.refresh_reference_rates") is jobs.Queue.platform
+        assert jobs.app.tasks["analytics.refresh_reference_rates.periodic"].queue == jobs.Queue.platform.value
         with pytest.raises(LookupError):
             jobs.queue_of("nobody.registered_this")
 

@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     worker_interactive_concurrency: int = Field(default=2, ge=1, le=100)
     worker_platform_concurrency: int = Field(default=4, ge=1, le=100)
     worker_reports_concurrency: int = Field(default=1, ge=1, le=100)
+    # Report runs kept per schedule (the newest; the last successful one is always kept): over a year of a daily report.
+    report_run_history_per_schedule: int = Field(default=500, ge=10, le=100_000)
     worker_polling_interval: float = 1.0
     # Seconds the worker of `adpilot serve` / `adpilot worker` lets running jobs finish at shutdown; the rest are
     # aborted and retried later.
@@ -153,6 +155,9 @@ class Settings(BaseSettings):
     # Months of history read in the background after the first sync (0: none), for "previous year" comparisons.
     metrics_history_months: int = Field(default=13, ge=0, le=37)
     metrics_sync_interval_minutes: int = Field(default=30, ge=1, le=1440)
+    # Metrics sync runs kept per ad account (the newest; the newest of each scope and outcome is always kept, so the
+    # scheduler and the freshness shown never change): about three weeks at the default intervals.
+    metric_sync_run_history_per_account: int = Field(default=1000, ge=10, le=100_000)
     # How often the last 7 days (every level) are re-read; between those runs, only today's campaign level and hours.
     metrics_recent_interval_minutes: int = Field(default=180, ge=1, le=1440)
     # Platform quotas per sliding 24 hours (Google Ads Basic access: 15,000 operations; none: no daily limit known).

@@ -36,7 +36,8 @@ class Queue(StrEnum):
 
     # Short work a person may be waiting for: mail, approvals, notifications, housekeeping.
     interactive = "interactive"
-    # Everything that calls an ad platform: syncs, credential refreshes, account discovery (rate-limited).
+    # Everything that calls an ad platform or another outside source: syncs, credential refreshes, account discovery
+    # (rate-limited), the reference exchange rates.
     platform = "platform"
     # Building and sending reports (CPU-heavy, minutes at worst).
     reports = "reports"
@@ -247,8 +248,12 @@ def job(
             async def run_periodic(timestamp: int) -> None:
                 await run()
 
+            # The queueing lock skips a tick while the previous one still waits in a busy queue, so a frequent
+            # check (every minute) never piles up behind long jobs.
             app.periodic(cron=periodic_cron, periodic_id=name)(
-                app.task(name=name + ".periodic", retry=retry, queue=queue.value)(run_periodic)
+                app.task(name=name + ".periodic", retry=retry, queue=queue.value, queueing_lock=name + ".periodic")(
+                    run_periodic
+                )
             )
         del task
         return handler

@@ -5,12 +5,20 @@ from __future__ import annotations
 from uuid import UUID
 
 from adpilot.analytics.service.reference_rates import reference_rates_service
-from adpilot.jobs import job
+from adpilot.jobs import Queue, job
 
 REFRESH_REFERENCE_RATES_JOB = "analytics.refresh_reference_rates"
 
 
-@job(REFRESH_REFERENCE_RATES_JOB, periodic_cron="* * * * *", max_attempts=1, own_transactions=True)
+# On the platform queue: it downloads a file from an outside source (seconds, or a timeout when it is down) and may
+# reconvert every organization's history, which must not hold a slot that mail and approvals need.
+@job(
+    REFRESH_REFERENCE_RATES_JOB,
+    queue=Queue.platform,
+    periodic_cron="* * * * *",
+    max_attempts=1,
+    own_transactions=True,
+)
 async def refresh_reference_rates(organization_id: UUID | None) -> None:
     """Every minute: fetch the reference rates that are missing (a cheap check; the source is called only when a
     publication is due or synced history lacks rates) and reconvert what they change."""

@@ -95,6 +95,15 @@ class ReportRepository:
         )
         return (await self.session.scalars(query)).first()
 
+    async def trim_runs(self, organization_id: UUID, schedule_id: UUID, keep: int) -> int:
+        """Delete a schedule's finished runs beyond its newest ``keep``; the newest succeeded one always stays (when
+        the report last went out). Old slots are never queued again (``next_run_at`` only moves forward), so
+        nothing depends on their rows. Returns how many were deleted."""
+        result = await self.session.execute(
+            _TRIM_RUNS, {"organization_id": organization_id, "schedule_id": schedule_id, "keep": keep}
+        )
+        return len(result.all())
+
     async def runs_page(
         self, organization_id: UUID, schedule_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
     ) -> list[ReportRun]:
@@ -153,3 +162,21 @@ class ReportRepository:
             .where(ReportRun.organization_id == organization_id, ReportRun.id.in_(run_ids))
         )
         return {row.id: row.name for row in schedules.all()}, {row.id: row.name for row in runs.all()}
+
+
+_TRIM_RUNS = text(
+    """
+    DELETE FROM report_runs
+     WHERE organization_id = :organization_id AND schedule_id = :schedule_id
+       AND status IN ('succeeded', 'failed')
+       AND id IN (
+           SELECT id FROM report_runs
+            WHERE organization_id = :organization_id AND schedule_id = :schedule_id
+            ORDER BY queued_at DESC, id DESC OFFSET :keep)
+       AND id IS DISTINCT FROM (
+           SELECT id FROM report_runs
+            WHERE organization_id = :organization_id AND schedule_id = :schedule_id AND status = 'succeeded'
+            ORDER BY queued_at DESC, id DESC LIMIT 1)
+    RETURNING id
+    """
+)

@@ -56,6 +56,17 @@ class SyncRunRepository:
         )
         return (await self.session.scalars(query)).first() is not None
 
+    async def trim(self, organization_id: UUID, ad_account_id: UUID, keep: int) -> int:
+        """Delete an account's finished runs beyond its newest ``keep``. The newest run of each scope and outcome
+        always stays (by queue time and by finish time), and no queued or running one goes: the scheduler
+        (``adpilot_due_metric_syncs``) and the freshness of each account only ever ask whether such a run exists,
+        or for the newest one, so trimming never changes what is due or what is shown. Returns how many were
+        deleted."""
+        result = await self.session.execute(
+            _TRIM_RUNS, {"organization_id": organization_id, "ad_account_id": ad_account_id, "keep": keep}
+        )
+        return len(result.all())
+
     async def page(
         self, organization_id: UUID, ad_account_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
     ) -> list[MetricSyncRun]:
@@ -83,3 +94,25 @@ class SyncRunRepository:
             {"minutes": interval_minutes, "recent_minutes": recent_minutes, "history": history},
         )
         return [(org, account, scope) for org, account, scope in result.all()]
+
+
+_TRIM_RUNS = text(
+    """
+    DELETE FROM metric_sync_runs
+     WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id
+       AND status IN ('succeeded', 'failed', 'deferred')
+       AND id IN (
+           SELECT id FROM metric_sync_runs
+            WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id
+            ORDER BY queued_at DESC, id DESC OFFSET :keep)
+       AND id NOT IN (
+           SELECT DISTINCT ON (scope, status) id FROM metric_sync_runs
+            WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id
+            ORDER BY scope, status, queued_at DESC, id DESC)
+       AND id NOT IN (
+           SELECT DISTINCT ON (scope, status) id FROM metric_sync_runs
+            WHERE organization_id = :organization_id AND ad_account_id = :ad_account_id AND finished_at IS NOT NULL
+            ORDER BY scope, status, finished_at DESC, id DESC)
+    RETURNING id
+    """
+)

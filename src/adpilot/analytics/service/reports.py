@@ -53,6 +53,7 @@ from adpilot.analytics.service.query import (
     resolve_range,
 )
 from adpilot.audit import SYSTEM, audit_service
+from adpilot.config import get_settings
 from adpilot.core.errors import AppError, Conflict, NotFound, PermissionDenied
 from adpilot.core.logging import get_logger
 from adpilot.core.svg import SvgRejected, sanitize_svg
@@ -433,6 +434,10 @@ class ReportService:
         if run is not None:
             # The same transaction as the run row: the job exists if and only if the run does.
             await enqueue(session, SEND_REPORT_JOB, schedule.organization_id, run_id=str(run.id))
+            # The schedule's run history is bounded: each new run makes room by dropping the oldest finished ones.
+            await ReportRepository(session).trim_runs(
+                schedule.organization_id, schedule.id, get_settings().report_run_history_per_schedule
+            )
         return run
 
     # --- the scheduler ---------------------------------------------------------------------------------------------

@@ -183,6 +183,8 @@ class MetricsSyncService:
                 attempts=0,
             )
         )
+        # The log of an account's runs is bounded: each new run makes room by dropping the oldest finished ones.
+        await repository.trim(organization_id, ad_account_id, get_settings().metric_sync_run_history_per_account)
         if empty:
             return run
         # The same transaction as the run row: the job exists if and only if the run does. History goes after
