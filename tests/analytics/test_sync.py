@@ -238,11 +238,11 @@ async def test_history_is_read_in_the_background_after_the_first_sync(
     assert history["until"] == (backfill_since(today, BACKFILL_DAYS) - timedelta(days=1)).isoformat()
     assert (backfill["scope"], backfill["status"]) == ("backfill", "succeeded")
 
-    # The scheduler does not read it again (the next due run is a recent one).
+    # The scheduler does not read it again (the next due run is today's: the backfill read the recent days).
     await age_runs(database, world)
     async with database.transaction() as session:
         await metrics_sync_service.queue_due_syncs(session, 30)
-    assert [r["scope"] for r in await runs(client, world, account["id"])] == ["recent", "history", "backfill"]
+    assert [r["scope"] for r in await runs(client, world, account["id"])] == ["today", "history", "backfill"]
 
 
 async def test_the_scheduler_queues_history_for_accounts_synced_without_it(
