@@ -235,8 +235,10 @@ class TestHostileInputIsA4xx:
                 params={"cursor": cursor},
                 headers=world.admin.headers,
             )
-            assert response.status_code == 400, cursor
-            assert response.json()["code"] == "invalid-cursor"
+            # The schema's cursor pattern (ASCII base64url or digits) refuses it before the audit log reads it.
+            assert response.status_code == 422, cursor
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "validation-error"
 
     @pytest.mark.parametrize("param", ["since", "until"])
     async def test_audit_log_times_out_of_range_are_a_422(
