@@ -15,10 +15,16 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from adpilot.analytics.service.sync import account_today, backfill_since, history_since, metrics_sync_service
+from adpilot.analytics.service.sync import (
+    account_today,
+    backfill_since,
+    campaign_days,
+    history_since,
+    metrics_sync_service,
+)
 from adpilot.config import get_settings
 from adpilot.db import Database, set_tenant
-from adpilot.platforms.types import EntityLevel, Platform
+from adpilot.platforms.types import EntityLevel, HourlyMetricsRow, Platform
 from adpilot.sandbox.engine import minor_unit_micros
 from tests.campaigns.test_entity_sync import connect_sandbox, org_url, run_jobs
 from tests.fixtures import OrgWorld
@@ -316,3 +322,27 @@ async def test_re_reads_go_by_recency_and_cost_google_one_operation_between_rece
     await run_jobs(database)
     assert (await runs(client, world, account["id"]))[0]["scope"] == "recent"
     assert await google_operations(sandbox_platforms) == 4 * managed
+
+
+def test_a_campaigns_day_from_its_hours_keeps_all_clicks_apart() -> None:
+    """Today's campaign rows are summed from hours: Meta's all clicks stay above its link clicks there too."""
+
+    def hour(number: int, clicks: int, all_clicks: int | None) -> HourlyMetricsRow:
+        return HourlyMetricsRow(
+            campaign_platform_id="c1",
+            day=date(2026, 12, 7),
+            hour=number,
+            impressions=100,
+            clicks=clicks,
+            spend_micros=1_000_000,
+            conversions=Decimal(1),
+            conversion_value_micros=2_000_000,
+            currency="USD",
+            all_clicks=all_clicks,
+        )
+
+    (meta,) = campaign_days([hour(9, 3, 5), hour(10, 4, 7)])
+    (google,) = campaign_days([hour(9, 3, None), hour(10, 4, None)])
+
+    assert (meta.clicks, meta.all_clicks, meta.impressions) == (7, 12, 200)
+    assert (google.clicks, google.all_clicks) == (7, 7)

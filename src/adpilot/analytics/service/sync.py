@@ -454,11 +454,17 @@ def campaign_days(hours: Sequence[HourlyMetricsRow]) -> list[DailyMetricsRow]:
             spend_micros=hour.spend_micros + (seen.spend_micros if seen else 0),
             conversions=hour.conversions + (seen.conversions if seen else Decimal(0)),
             conversion_value_micros=hour.conversion_value_micros + (seen.conversion_value_micros if seen else 0),
+            all_clicks=_all_clicks(hour) + (_all_clicks(seen) if seen else 0),
             currency=hour.currency,
             extras={"from_hours": True},
             campaign_platform_id=hour.campaign_platform_id,
         )
     return list(days.values())
+
+
+def _all_clicks(row: HourlyMetricsRow | DailyMetricsRow) -> int:
+    """All clicks, which only Meta reports apart from link clicks (elsewhere they are the clicks)."""
+    return row.clicks if row.all_clicks is None else row.all_clicks
 
 
 def _priority(scope: MetricSyncScope, trigger: MetricSyncTrigger) -> int:
