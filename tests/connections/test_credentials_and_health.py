@@ -52,7 +52,7 @@ class TestOpenAccount:
             access = await connection_service.open_account(session, UUID(world.organization_id), UUID(managed))
         assert access.adapter is google
         assert access.credentials.access_token in google.valid_access_tokens
-        assert access.account == AdAccountRef("1001", "9000")
+        assert access.account == AdAccountRef("1001", "9000", "EUR")
         assert access.ad_account.id == UUID(managed)
         assert access.ad_account.platform is Platform.google
         assert access.ad_account.connection_id == UUID(connected["id"])
