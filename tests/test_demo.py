@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from adpilot.config import get_settings
+from adpilot.connections.jobs import discover_accounts
 from adpilot.db import Database
 from adpilot.demo import DEMO_ORGANIZATION, DemoSettingsInvalid, seed_demo
 
@@ -159,6 +162,9 @@ class TestDemoConnections:
                 json={"state": params["state"], "code": params.get("code") or params.get("auth_code")},
                 headers=headers,
             )
-        assert finished.status_code == 200, finished.text
+            assert finished.status_code == 200, finished.text
+            assert finished.json()["discovery"]["state"] == "queued"
+            await discover_accounts(UUID(organization_id), connection_id=finished.json()["id"])
         connections = (await client.get(base, headers=headers)).json()["items"]
+        assert all(c["discovery"]["state"] == "succeeded" for c in connections)
         assert sorted(c["platform"] for c in connections) == ["google", "meta", "tiktok"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from sqlalchemy import text
 
 from adpilot import jobs
+from adpilot.connections.jobs import discover_accounts
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
 from adpilot.sandbox.faults import Fault, FaultKind
@@ -55,7 +57,12 @@ async def connect_sandbox(
         headers=user.headers,
     )
     assert finished.status_code == 200, finished.text
-    connection: dict[str, Any] = finished.json()
+    # The callback queued the discovery of the login's accounts: run it as the platform worker would.
+    await discover_accounts(UUID(world.organization_id), connection_id=finished.json()["id"])
+    discovered = await client.get(org_url(world, f"/connections/{finished.json()['id']}"), headers=user.headers)
+    assert discovered.status_code == 200, discovered.text
+    connection: dict[str, Any] = discovered.json()
+    assert connection["discovery"]["state"] == "succeeded", connection["discovery"]
     manageable = [a["id"] for a in connection["accounts"] if not a["is_manager"]]
     chosen = await client.put(
         org_url(world, f"/connections/{connection['id']}/accounts"),

@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.connections import adapters
+from adpilot.connections.jobs import discover_accounts
 from adpilot.core.logging import configure_logging
 from adpilot.db import Database, set_tenant
 from adpilot.platforms.types import Platform
@@ -61,14 +62,25 @@ async def callback(
     )
 
 
+async def discover(
+    client: httpx.AsyncClient, organization_id: str, user: LoggedIn, connection: dict[str, Any]
+) -> dict[str, Any]:
+    """Run the account discovery job the callback queued (as the worker would); the connection afterwards."""
+    await discover_accounts(UUID(organization_id), connection_id=connection["id"])
+    response = await client.get(f"{base(organization_id)}/{connection['id']}", headers=user.headers)
+    assert response.status_code == 200, response.text
+    discovered: dict[str, Any] = response.json()
+    return discovered
+
+
 async def connect(
     client: httpx.AsyncClient, organization_id: str, user: LoggedIn, platform: str = "google"
 ) -> dict[str, Any]:
+    """The consent round trip, then the discovery of the login's accounts."""
     state = await authorize(client, organization_id, user, platform)
     response = await callback(client, organization_id, user, state, platform)
     assert response.status_code == 200, response.text
-    connection: dict[str, Any] = response.json()
-    return connection
+    return await discover(client, organization_id, user, response.json())
 
 
 async def manage(

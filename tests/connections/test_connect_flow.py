@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from adpilot import jobs
 from adpilot.connections import adapters
+from adpilot.core.time import utcnow
+from adpilot.db import Database
 from adpilot.platforms.errors import PlatformAuthError, PlatformRateLimited, PlatformUnavailable
 from adpilot.platforms.types import Platform
 from tests.connections.conftest import audit_actions, authorize, base, callback, connect, manage
@@ -274,15 +279,120 @@ class TestCallback:
         # Nothing was committed: the same round trip can be completed once the platform is back.
         assert (await callback(client, world.organization_id, world.manager, state)).status_code == 200
 
-    async def test_a_rate_limited_platform_is_a_503_with_retry_after(
+    async def test_a_rate_limited_token_endpoint_is_a_503_with_retry_after(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
     ) -> None:
-        google.listing_errors.append(PlatformRateLimited("Too many requests", retry_after=11.2))
+        google.exchange_errors.append(PlatformRateLimited("Too many requests", retry_after=11.2))
         state = await authorize(client, world.organization_id, world.manager)
         response = await callback(client, world.organization_id, world.manager, state)
         assert response.status_code == 503
         assert response.headers["retry-after"] == "12"
         assert response.json()["retry_after"] == 12
+
+
+async def discovery_jobs(database: Database) -> list[tuple[str, Any, Any]]:
+    async with database.transaction() as session:
+        rows = await session.execute(
+            text(
+                "SELECT status::text, args, scheduled_at FROM procrastinate_jobs"
+                " WHERE task_name = 'connections.discover_accounts' ORDER BY id"
+            )
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def get_connection(client: httpx.AsyncClient, world: OrgWorld, connection_id: str) -> dict[str, Any]:
+    response = await client.get(f"{base(world.organization_id)}/{connection_id}", headers=world.manager.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def run_platform_worker() -> None:
+    await jobs.app.run_worker_async(
+        queues=[jobs.Queue.platform.value], wait=False, install_signal_handlers=False, concurrency=1
+    )
+
+
+class TestDiscovery:
+    """The callback only trades the code; a job on the platform queue lists the login's accounts."""
+
+    async def test_the_callback_lists_no_account_and_the_job_lists_them_with_its_progress(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database
+    ) -> None:
+        google.accounts = [remote_account("1001"), remote_account("1002"), remote_account("1003")]
+        state = await authorize(client, world.organization_id, world.manager)
+        response = await callback(client, world.organization_id, world.manager, state)
+        assert response.status_code == 200, response.text
+        connection = response.json()
+        assert google.calls.listings == []
+        assert connection["discovery"] == {
+            "state": "queued",
+            "accounts_found": 0,
+            "error": None,
+            "started_at": None,
+            "finished_at": None,
+        }
+        assert connection["accounts"] == []
+        assert [job[0] for job in await discovery_jobs(database)] == ["todo"]
+
+        await run_platform_worker()
+        discovered = await get_connection(client, world, connection["id"])
+        assert len(google.calls.listings) == 1
+        assert discovered["discovery"]["state"] == "succeeded"
+        assert discovered["discovery"]["accounts_found"] == 3
+        assert discovered["discovery"]["started_at"] is not None
+        assert discovered["discovery"]["finished_at"] is not None
+        assert sorted(a["platform_account_id"] for a in discovered["accounts"]) == ["1001", "1002", "1003"]
+        assert discovered["display_name"] == "Google Ads · Account 1001"
+
+    async def test_a_rate_limited_listing_is_queued_again_for_when_the_platform_says(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database
+    ) -> None:
+        google.listing_errors.append(PlatformRateLimited("Too many requests", retry_after=30))
+        state = await authorize(client, world.organization_id, world.manager)
+        connection = (await callback(client, world.organization_id, world.manager, state)).json()
+        await run_platform_worker()
+        waiting = await get_connection(client, world, connection["id"])
+        assert waiting["discovery"]["state"] == "queued"
+        assert waiting["accounts"] == []
+        [first, again] = await discovery_jobs(database)
+        assert first[0] == "succeeded" and again[0] == "todo"
+        assert (again[2] - utcnow()).total_seconds() > 20
+        async with database.transaction() as session:
+            await session.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"))
+        await run_platform_worker()
+        done = await get_connection(client, world, connection["id"])
+        assert done["discovery"]["state"] == "succeeded"
+        assert done["account_count"] == 2
+
+    async def test_an_unavailable_platform_is_tried_again_then_the_discovery_fails_with_the_reason(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database
+    ) -> None:
+        google.listing_errors.extend(PlatformUnavailable("HTTP 503 from the API") for _ in range(4))
+        state = await authorize(client, world.organization_id, world.manager)
+        connection = (await callback(client, world.organization_id, world.manager, state)).json()
+        for _ in range(4):
+            async with database.transaction() as session:
+                await session.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"))
+            await run_platform_worker()
+        failed = await get_connection(client, world, connection["id"])
+        assert len(google.calls.listings) == 4
+        assert failed["discovery"]["state"] == "failed"
+        assert "HTTP 503 from the API" in failed["discovery"]["error"]
+        assert failed["health"] == "degraded"
+        assert [job[0] for job in await discovery_jobs(database)] == ["succeeded"] * 4
+
+    async def test_a_refused_token_fails_the_discovery_and_asks_for_a_reconnect(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        google.listing_errors.append(PlatformAuthError("The grant was revoked", refreshable=False))
+        state = await authorize(client, world.organization_id, world.manager)
+        connection = (await callback(client, world.organization_id, world.manager, state)).json()
+        await run_platform_worker()
+        failed = await get_connection(client, world, connection["id"])
+        assert failed["discovery"]["state"] == "failed"
+        assert failed["health"] == "needs_reconnect"
 
 
 class TestReconnect:

@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from adpilot import jobs
 from adpilot.config import get_settings
 from adpilot.connections import adapters, connection_service
 from adpilot.platforms.errors import PlatformAuthError
@@ -117,6 +118,33 @@ async def connect_through_consent(
     return connection
 
 
+# What each platform's account listing asks (the walk of Google's manager hierarchies included).
+LISTING_PATHS = {
+    Platform.google: ("customers:listAccessibleCustomers", "googleAds:search"),
+    Platform.meta: ("/adaccounts",),
+    Platform.tiktok: ("advertiser/get/", "advertiser/info/"),
+}
+
+
+def listing_requests(sandbox: Sandbox, platform: Platform) -> int:
+    return sum(
+        1
+        for logged_platform, _, path in sandbox.state.request_log
+        if logged_platform is platform and any(marker in path for marker in LISTING_PATHS[platform])
+    )
+
+
+async def discover(client: httpx.AsyncClient, world: OrgWorld, connection: dict[str, Any]) -> dict[str, Any]:
+    """A platform worker runs the discovery the callback queued; the connection afterwards."""
+    await jobs.app.run_worker_async(
+        queues=[jobs.Queue.platform.value], wait=False, install_signal_handlers=False, concurrency=1
+    )
+    response = await client.get(f"{base(world.organization_id)}/{connection['id']}", headers=world.manager.headers)
+    assert response.status_code == 200, response.text
+    discovered: dict[str, Any] = response.json()
+    return discovered
+
+
 @pytest.mark.parametrize("platform", list(Platform))
 async def test_connect_choose_use_refresh_and_disconnect(
     client: httpx.AsyncClient,
@@ -127,6 +155,16 @@ async def test_connect_choose_use_refresh_and_disconnect(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     connection = await connect_through_consent(client, sandbox, world, platform)
+    # The callback only traded the code: the login's accounts are listed by a job, which reports its progress.
+    assert listing_requests(sandbox, platform) == 0
+    assert connection["discovery"]["state"] == "queued"
+    assert connection["accounts"] == [] and connection["account_count"] == 0
+    connection = await discover(client, world, connection)
+    assert listing_requests(sandbox, platform) > 0
+    assert connection["discovery"]["state"] == "succeeded"
+    assert connection["discovery"]["accounts_found"] == connection["account_count"] > 0
+    assert connection["discovery"]["error"] is None
+    assert connection["discovery"]["started_at"] <= connection["discovery"]["finished_at"]
     login = sandbox.state.world.logins(platform)[0]
     listed_ids = {a["platform_account_id"] for a in connection["accounts"]}
     assert set(login.account_ids) <= listed_ids

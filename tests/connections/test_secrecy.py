@@ -112,6 +112,7 @@ class TestSecrecy:
             "token_expires_at",
             "refreshed_at",
             "created_at",
+            "discovery",
             "accounts",
             "account_count",
             "managed_account_count",

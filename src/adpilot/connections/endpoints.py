@@ -28,11 +28,12 @@ from adpilot.connections.schemas import (
     AuthorizationRead,
     ConnectionList,
     ConnectionRead,
+    DiscoveryRead,
     ManagedAccountsUpdate,
     PlatformQuotaList,
     PlatformQuotaRead,
 )
-from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service
+from adpilot.connections.service import ConnectionDetails, ConnectionHealth, DiscoveryState, connection_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import (
     InvalidCursor,
@@ -80,6 +81,13 @@ def connection_read(details: ConnectionDetails) -> ConnectionRead:
         token_expires_at=connection.token_expires_at,
         refreshed_at=connection.refreshed_at,
         created_at=connection.created_at,
+        discovery=DiscoveryRead(
+            state=DiscoveryState(connection.discovery_state),
+            accounts_found=connection.discovery_accounts_found,
+            error=connection.discovery_error,
+            started_at=connection.discovery_started_at,
+            finished_at=connection.discovery_finished_at,
+        ),
         accounts=[account_read(account) for account in details.accounts],
         account_count=details.account_count,
         managed_account_count=details.managed_account_count,
@@ -164,7 +172,10 @@ async def authorize_connection(
 async def complete_connection(
     platform: Platform, body: AuthorizationCallback, tenant: CanManageConnections, session: DbSession
 ) -> ConnectionRead:
-    """Finish connecting with what the platform sent back to the web app; reconnecting replaces the credentials."""
+    """Finish connecting with what the platform sent back to the web app; reconnecting replaces the credentials.
+
+    The login's ad accounts are listed by a job: poll the connection until ``discovery.state`` is ``succeeded``
+    (or ``failed``)."""
     details = await connection_service.complete_authorization(
         session,
         tenant,

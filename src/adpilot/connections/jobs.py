@@ -1,4 +1,5 @@
-"""Background jobs of the connections module: credentials are refreshed ahead of expiry."""
+"""Background jobs of the connections module: credentials are refreshed ahead of expiry, and a new connection's ad
+accounts are listed."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.connections.service import REFRESH_CONNECTION_JOB, connection_service
+from adpilot.connections.service import DISCOVER_ACCOUNTS_JOB, REFRESH_CONNECTION_JOB, connection_service
 from adpilot.jobs import Queue, job
 
 
@@ -21,3 +22,11 @@ async def refresh_connection(session: AsyncSession, organization_id: UUID | None
     """Refresh one connection's credentials (Google refresh grant, Meta long-lived exchange, TikTok rotation)."""
     if organization_id is not None:
         await connection_service.refresh_connection(session, organization_id, UUID(connection_id))
+
+
+@job(DISCOVER_ACCOUNTS_JOB, queue=Queue.platform, max_attempts=1, own_transactions=True)
+async def discover_accounts(organization_id: UUID | None, connection_id: str, attempt: int = 1) -> None:
+    """List a new (or reconnected) connection's ad accounts, walking Google's manager hierarchies; its progress is
+    kept on the connection. Waits and retries queue the job again rather than failing it."""
+    if organization_id is not None:
+        await connection_service.discover_accounts(organization_id, UUID(connection_id), attempt)

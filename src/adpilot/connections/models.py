@@ -13,6 +13,7 @@ from adpilot.db import Base, CreatedAtMixin
 
 PLATFORM_CHECK = "platform IN ('google', 'meta', 'tiktok')"
 HEALTH_CHECK = "health IN ('ok', 'degraded', 'needs_reconnect')"
+DISCOVERY_CHECK = "discovery_state IN ('queued', 'running', 'succeeded', 'failed')"
 
 
 class UpdatedAtMixin:
@@ -39,11 +40,18 @@ class PlatformConnection(CreatedAtMixin, UpdatedAtMixin, Base):
     health_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Listing the login's ad accounts (a job, not the consent request): queued, running, succeeded or failed.
+    discovery_state: Mapped[str] = mapped_column(String(20), default="succeeded", server_default="succeeded")
+    discovery_accounts_found: Mapped[int] = mapped_column(default=0, server_default="0")
+    discovery_error: Mapped[str | None] = mapped_column(Text)
+    discovery_started_at: Mapped[datetime | None]
+    discovery_finished_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("organization_id", "platform", "subject", name="uq_platform_connections_login"),
         CheckConstraint(PLATFORM_CHECK, name="platform"),
         CheckConstraint(HEALTH_CHECK, name="health"),
+        CheckConstraint(DISCOVERY_CHECK, name="discovery_state"),
     )
 
 

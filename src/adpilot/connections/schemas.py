@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from adpilot.connections.service import ConnectionHealth
+from adpilot.connections.service import ConnectionHealth, DiscoveryState
 from adpilot.core.text import NoNul
 from adpilot.platforms.types import Platform
 
@@ -41,6 +41,16 @@ class AdAccountRead(BaseModel):
     platform_active: bool
 
 
+class DiscoveryRead(BaseModel):
+    """Listing the login's ad accounts: a job queued when the platform is connected (or reconnected)."""
+
+    state: DiscoveryState
+    accounts_found: int = Field(description="Ad accounts listed (when it succeeded).")
+    error: str | None = Field(description="Why it failed (state failed).")
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
 class ConnectionRead(BaseModel):
     id: UUID
     platform: Platform
@@ -51,6 +61,7 @@ class ConnectionRead(BaseModel):
     token_expires_at: datetime | None
     refreshed_at: datetime | None
     created_at: datetime
+    discovery: DiscoveryRead = Field(description="Until it succeeded, the accounts listed here may be incomplete.")
     accounts: list[AdAccountRead] = Field(
         description="The first page of its ad accounts by name (up to 100); GET …/accounts with "
         "accounts_next_cursor lists the rest."

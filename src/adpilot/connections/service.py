@@ -75,6 +75,9 @@ RECENT_REFRESH = timedelta(seconds=60)
 REFRESH_LOCK_TIMEOUT = "30s"
 REFRESH_CONNECTION_JOB = "connections.refresh_connection"
 SYNC_ENTITIES_JOB = "campaigns.sync_entities"
+DISCOVER_ACCOUNTS_JOB = "connections.discover_accounts"
+# Tries of a discovery the platform could not answer (it was unavailable) before it is shown as failed.
+DISCOVERY_ATTEMPTS = 4
 
 # The subject of a login the platform does not name: a digest of the accounts it reached when first connected.
 ACCOUNTS_SUBJECT = "accounts:"
@@ -100,6 +103,15 @@ class ConnectionHealth(StrEnum):
     ok = "ok"
     degraded = "degraded"
     needs_reconnect = "needs_reconnect"
+
+
+class DiscoveryState(StrEnum):
+    """Listing a login's ad accounts, a job queued when the login is connected."""
+
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
 
 
 class FailureOutcome(StrEnum):
@@ -397,10 +409,12 @@ class ConnectionService:
         error: str | None = None,
         error_description: str | None = None,
     ) -> ConnectionDetails:
-        """Finish the consent round trip: trade the code for credentials, store them encrypted, list the accounts.
+        """Finish the consent round trip: trade the code for credentials (one-time and short-lived, so at once) and
+        store them encrypted; listing the login's ad accounts (a walk of Google's manager hierarchies) is a job.
 
         Connecting a login the organization already has (same platform user) replaces its credentials and makes it
-        healthy again: that is how a connection is reconnected.
+        healthy again: that is how a connection is reconnected. A login that the platform names neither by a person
+        nor by the accounts of its grant can only be told apart by its accounts: those are listed at once.
         """
         tenant.require(Permission.connections_manage)
         repository = ConnectionRepository(session)
@@ -427,7 +441,9 @@ class ConnectionService:
         adapter = self._adapter(platform)
         try:
             credentials = await adapter.exchange_code(code, redirect_uri=pending.redirect_uri, code_verifier=verifier)
-            remote = await adapter.list_ad_accounts(credentials)
+            remote = (
+                None if credentials.subject or credentials.account_ids else await adapter.list_ad_accounts(credentials)
+            )
         except PlatformError as exc:
             log.warning(
                 "connection.connect_failed",
@@ -446,24 +462,28 @@ class ConnectionService:
         tenant: TenantContext,
         platform: Platform,
         credentials: Credentials,
-        remote: Sequence[RemoteAdAccount],
+        remote: Sequence[RemoteAdAccount] | None,
     ) -> ConnectionDetails:
         """Keep a login's credentials (encrypted) and its ad accounts: a new connection, or a reconnect of the
         organization's connection for the same platform login. The end of the consent round trip; the demo seeds
-        its sandbox connections through it too."""
+        its sandbox connections through it too.
+
+        Without ``remote`` the accounts are not known yet: a discovery job is queued in this transaction.
+        """
         tenant.require(Permission.connections_manage)
         repository = ConnectionRepository(session)
         vault = credential_vault()
         now = utcnow()
-        subject = credentials.subject or _accounts_digest(remote)
-        display_name = _display_name(platform, remote, subject)
+        known_ids = [a.account_id for a in remote] if remote is not None else list(credentials.account_ids)
+        subject = credentials.subject or _accounts_digest(known_ids)
+        display_name = _display_name(platform, remote, subject) if remote is not None else PLATFORM_TITLES[platform]
         connection = await repository.connection_by_subject(tenant.organization_id, platform.value, subject)
         if connection is None and credentials.subject is None:
             # A login the platform does not name (TikTok advertiser tokens) is known by its
             # accounts. Reconnecting after it gained or lost one must still find it: the connection that reaches
             # any of the same accounts is this login.
             connection = await repository.connection_reaching(
-                tenant.organization_id, platform.value, ACCOUNTS_SUBJECT, [a.account_id for a in remote]
+                tenant.organization_id, platform.value, ACCOUNTS_SUBJECT, known_ids
             )
             if connection is not None:
                 connection.subject = subject
@@ -492,11 +512,31 @@ class ConnectionService:
         previous_health = connection.health
         if reconnected:
             self._store(connection, credentials, now)
-            connection.display_name = display_name
+            if remote is not None:
+                connection.display_name = display_name
             connection.consecutive_failures = 0
             _set_health(connection, ConnectionHealth.ok, None, now)
+        if remote is not None:
+            connection.discovery_state = DiscoveryState.succeeded.value
+            connection.discovery_accounts_found = len(remote)
+            connection.discovery_started_at = connection.discovery_finished_at = now
+        else:
+            connection.discovery_state = DiscoveryState.queued.value
+            connection.discovery_accounts_found = 0
+            connection.discovery_started_at = connection.discovery_finished_at = None
+        connection.discovery_error = None
         await session.flush()
-        await repository.upsert_accounts(tenant.organization_id, connection.id, platform.value, remote, now)
+        if remote is not None:
+            await repository.upsert_accounts(tenant.organization_id, connection.id, platform.value, remote, now)
+        else:
+            # The same transaction as the connection: the job exists if and only if the connection does.
+            await enqueue(
+                session,
+                DISCOVER_ACCOUNTS_JOB,
+                tenant.organization_id,
+                connection_id=str(connection.id),
+                lock=f"discovery:{connection.id}",
+            )
         await audit_service.record(
             session,
             tenant.organization_id,
@@ -509,7 +549,7 @@ class ConnectionService:
                 "platform": platform.value,
                 "display_name": display_name,
                 "subject": subject,
-                "ad_accounts": len(remote),
+                "ad_accounts": len(remote) if remote is not None else None,
             },
         )
         log.info(
@@ -517,9 +557,127 @@ class ConnectionService:
             organization_id=str(tenant.organization_id),
             connection_id=str(connection.id),
             platform=platform,
-            ad_accounts=len(remote),
+            ad_accounts=len(remote) if remote is not None else None,
         )
         return await self._details(session, connection)
+
+    # --- account discovery (a job) ----------------------------------------------------------------------------
+
+    async def discover_accounts(self, organization_id: UUID, connection_id: UUID, attempt: int = 1) -> None:
+        """List a connection's ad accounts (the body of the discovery job), in short transactions of its own so that
+        its progress is visible while the platform is asked.
+
+        A wait the rate limiter asks for, or a platform that is briefly unavailable, queues the job again for later
+        (no worker slot sleeps); other failures end it as failed, with the reason, and tell the connection's health.
+        """
+        async with self._tenant_transaction(organization_id) as session:
+            connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
+            if connection is None or connection.discovery_state not in (
+                DiscoveryState.queued.value,
+                DiscoveryState.running.value,
+            ):
+                return  # disconnected, or already done (a job queued twice)
+            connection.discovery_state = DiscoveryState.running.value
+            connection.discovery_started_at = utcnow()
+            connection.discovery_error = None
+            platform = Platform(connection.platform)
+        try:
+            adapter = self._adapter(platform)
+            async with self._tenant_transaction(organization_id) as session:
+                connection = await ConnectionRepository(session).connection(organization_id, connection_id)
+                if connection is None:
+                    return
+                _ensure_usable(connection)
+                # As exchanged (or last refreshed): a token that has expired meanwhile is refreshed on refusal.
+                credentials = self._open(connection)
+            try:
+                remote = await adapter.list_ad_accounts(credentials)
+            except PlatformAuthError as error:
+                if not error.refreshable:
+                    raise
+                fresh, refresh_error = await self._refresh_in_own_transaction(
+                    organization_id, connection_id, cause=error, rejected=credentials
+                )
+                if refresh_error is not None:
+                    raise refresh_error from None
+                remote = await adapter.list_ad_accounts(fresh)
+        except PlatformError as error:
+            await self._discovery_failed(organization_id, connection_id, error, error.detail, attempt)
+            return
+        except AppError as error:  # needs reconnecting, unreadable credentials, platform no longer configured
+            reason = error.detail or error.title
+            await self._discovery_failed(organization_id, connection_id, None, reason, attempt)
+            return
+        now = utcnow()
+        async with self._tenant_transaction(organization_id) as session:
+            repository = ConnectionRepository(session)
+            connection = await repository.connection(organization_id, connection_id, lock=True)
+            if connection is None:
+                return
+            await repository.upsert_accounts(organization_id, connection.id, platform.value, remote, now)
+            connection.display_name = _display_name(platform, remote, connection.subject)
+            connection.discovery_state = DiscoveryState.succeeded.value
+            connection.discovery_accounts_found = len(remote)
+            connection.discovery_finished_at = now
+            await self.record_platform_success(session, organization_id, connection.id)
+        log.info(
+            "connection.accounts_discovered",
+            organization_id=str(organization_id),
+            connection_id=str(connection_id),
+            platform=platform,
+            ad_accounts=len(remote),
+        )
+
+    async def _discovery_failed(
+        self,
+        organization_id: UUID,
+        connection_id: UUID,
+        error: PlatformError | None,
+        reason: str,
+        attempt: int,
+    ) -> None:
+        async with self._tenant_transaction(organization_id) as session:
+            connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
+            if connection is None:
+                return
+            later: float | None = None
+            if isinstance(error, PlatformRateLimited):
+                # The platform's (or our limiter's) quota is spent for now: ask again when it says, without
+                # holding a worker slot meanwhile.
+                later = error.retry_after if error.retry_after is not None else 60.0
+            elif isinstance(error, PlatformUnavailable) and attempt < DISCOVERY_ATTEMPTS:
+                later = 5.0 * 2**attempt
+                attempt += 1
+            if later is not None:
+                connection.discovery_state = DiscoveryState.queued.value
+                await enqueue(
+                    session,
+                    DISCOVER_ACCOUNTS_JOB,
+                    organization_id,
+                    connection_id=str(connection_id),
+                    attempt=attempt,
+                    lock=f"discovery:{connection_id}",
+                    scheduled_at=utcnow() + timedelta(seconds=later),
+                )
+            else:
+                connection.discovery_state = DiscoveryState.failed.value
+                connection.discovery_error = f"The ad accounts could not be listed: {reason}"[:1000]
+                connection.discovery_finished_at = utcnow()
+            if error is not None:
+                await self._apply_failure(session, connection, _not_refreshable(error), SYSTEM)
+        log.warning(
+            "connection.discovery_failed" if later is None else "connection.discovery_deferred",
+            organization_id=str(organization_id),
+            connection_id=str(connection_id),
+            error=type(error).__name__ if error is not None else None,
+            retry_in=later,
+        )
+
+    @asynccontextmanager
+    async def _tenant_transaction(self, organization_id: UUID) -> AsyncIterator[AsyncSession]:
+        async with get_database().transaction() as session:
+            await set_tenant(session, organization_id)
+            yield session
 
     # --- ad accounts ------------------------------------------------------------------------------------------
 
@@ -1136,9 +1294,9 @@ def _problem(error: PlatformError) -> AppError:
     return PlatformUnreachable(error.detail)
 
 
-def _accounts_digest(remote: Sequence[RemoteAdAccount]) -> str:
+def _accounts_digest(account_ids: Sequence[str]) -> str:
     """A stable subject for a login the platform does not identify: its account list when first connected."""
-    ids = ",".join(sorted(account.account_id for account in remote))
+    ids = ",".join(sorted(account_ids))
     return ACCOUNTS_SUBJECT + hashlib.sha256(ids.encode()).hexdigest()[:40]
 
 

@@ -59,6 +59,9 @@ class Credentials:
     scopes: tuple[str, ...] = ()
     # The platform's id of the person or app that granted access (Google user id, Meta user id, TikTok app id).
     subject: str | None = None
+    # The ad accounts the grant names, when the token response lists them (TikTok's ``advertiser_ids``): what
+    # identifies a login the platform does not name. Not kept with the stored credentials.
+    account_ids: tuple[str, ...] = ()
 
     def expires_within(self, now: datetime, seconds: float) -> bool:
         return self.expires_at is not None and (self.expires_at - now).total_seconds() <= seconds

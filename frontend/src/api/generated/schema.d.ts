@@ -932,6 +932,9 @@ export interface paths {
         /**
          * Complete Connection
          * @description Finish connecting with what the platform sent back to the web app; reconnecting replaces the credentials.
+         *
+         *     The login's ad accounts are listed by a job: poll the connection until ``discovery.state`` is ``succeeded``
+         *     (or ``failed``).
          */
         post: operations["complete_connection"];
         delete?: never;
@@ -1562,6 +1565,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description Until it succeeded, the accounts listed here may be incomplete. */
+            discovery: components["schemas"]["DiscoveryRead"];
             /** Display Name */
             display_name: string;
             health: components["schemas"]["ConnectionHealth"];
@@ -1593,6 +1598,33 @@ export interface components {
          * @enum {string}
          */
         Dimension: "platform" | "account" | "campaign" | "ad_group" | "ad";
+        /**
+         * DiscoveryRead
+         * @description Listing the login's ad accounts: a job queued when the platform is connected (or reconnected).
+         */
+        DiscoveryRead: {
+            /**
+             * Accounts Found
+             * @description Ad accounts listed (when it succeeded).
+             */
+            accounts_found: number;
+            /**
+             * Error
+             * @description Why it failed (state failed).
+             */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Started At */
+            started_at: string | null;
+            state: components["schemas"]["DiscoveryState"];
+        };
+        /**
+         * DiscoveryState
+         * @description Listing a login's ad accounts, a job queued when the login is connected.
+         * @enum {string}
+         */
+        DiscoveryState: "queued" | "running" | "succeeded" | "failed";
         /** EmailRequest */
         EmailRequest: {
             /**

@@ -5,7 +5,15 @@ import { Alert, Badge, Button, Dialog } from "@/components/ui";
 import { formatDate, pluralize } from "@/lib/format";
 import { describeError } from "@/lib/forms";
 import { HealthBadge } from "./HealthBadge";
-import { invalidateConnections, invalidateEntities, isSyncInProgress, rememberRun, useConnectionAccounts, useRefreshEntitiesAfterSync } from "./hooks";
+import {
+  invalidateConnections,
+  invalidateEntities,
+  isDiscovering,
+  isSyncInProgress,
+  rememberRun,
+  useConnectionAccounts,
+  useRefreshEntitiesAfterSync,
+} from "./hooks";
 import { platformTitle } from "./platforms";
 import { LastSync } from "./SyncStatus";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead } from "./types";
@@ -42,6 +50,7 @@ export function ConnectionPanel({
   const path = { organization_id: organizationId, connection_id: connection.id };
   const managedCount = connection.managed_account_count;
   const accounts = useConnectionAccounts(organizationId, connection);
+  const discovering = isDiscovering(connection);
 
   useEffect(() => {
     if (justConnected) {
@@ -125,7 +134,20 @@ export function ConnectionPanel({
         )}
         {notice && <Alert tone="success">{notice}</Alert>}
         {refresh.isError && <Alert tone="error">{describeError(refresh.error)}</Alert>}
-        {justConnected && (
+        {discovering && (
+          <Alert tone="info" title={`Listing the ad accounts of ${connection.display_name}…`}>
+            {connection.discovery.state === "queued" ? "Waiting for its turn" : "In progress"}
+            {connection.discovery.accounts_found > 0 ? ` (${pluralize(connection.discovery.accounts_found, "ad account")} found so far)` : ""}. This
+            page updates when it is done.
+          </Alert>
+        )}
+        {connection.discovery.state === "failed" && (
+          <Alert tone="error" title="The ad accounts could not be listed">
+            {connection.discovery.error ?? "Something went wrong."}
+            {permissions.manage ? " Use “Refresh accounts” to try again." : ""}
+          </Alert>
+        )}
+        {justConnected && !discovering && (
           <Alert tone="success" title={`Connected ${connection.display_name}`}>
             {permissions.manage
               ? "Choose the ad accounts adpilot should manage. Their first sync starts when you save."
@@ -138,7 +160,7 @@ export function ConnectionPanel({
             {permissions.manage ? "Choose the accounts adpilot should sync." : "A manager or admin chooses which accounts adpilot syncs."}
           </Alert>
         )}
-        {connection.account_count === 0 ? (
+        {discovering ? null : connection.account_count === 0 ? (
           <p className="rounded-md border border-dashed border-neutral-300 px-4 py-6 text-center text-sm text-neutral-500">
             This login has no ad accounts on {title}.{permissions.manage ? " Create one there, then use “Refresh accounts”." : ""}
           </p>

@@ -191,6 +191,37 @@ describe("ConnectionsScreen", () => {
     await waitFor(() => expect(router.state.location.search).toEqual({}));
   });
 
+  it("shows the listing of a new login's accounts in progress, then its account selection", async () => {
+    const listing = connection({
+      id: "conn-7",
+      accounts: [],
+      account_count: 0,
+      discovery: { state: "running", accounts_found: 0, error: null, started_at: "2026-01-01T00:00:00Z", finished_at: null },
+    });
+    const api: Api = { connections: [listing], status: [] };
+    const fetchMock = fakeApi(api);
+    renderScreen("manager", `${URL_}?select=conn-7`);
+    expect(await screen.findByText(/Listing the ad accounts of ada@example.com/)).toBeInTheDocument();
+    expect(screen.queryByText(/has no ad accounts/)).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Save selection" })).not.toBeInTheDocument();
+    api.connections = [connection({ id: "conn-7", accounts: [account({ id: "acc-1", name: "Acme Shop" })] })];
+    expect(await screen.findByText("Connected ada@example.com", {}, { timeout: 4_000 })).toBeInTheDocument();
+    expect(screen.getByRole("checkbox", { name: "Manage Acme Shop" })).toBeInTheDocument();
+    expect(calls(fetchMock, "GET", "/connections").length).toBeGreaterThan(1);
+  });
+
+  it("says why a login's accounts could not be listed", async () => {
+    const failed = connection({
+      accounts: [],
+      account_count: 0,
+      discovery: { state: "failed", accounts_found: 0, error: "The ad accounts could not be listed: HTTP 503", started_at: null, finished_at: null },
+    });
+    fakeApi({ connections: [failed], status: [] });
+    renderScreen("manager");
+    expect(await screen.findByText("The ad accounts could not be listed")).toBeInTheDocument();
+    expect(screen.getByText(/HTTP 503/)).toBeInTheDocument();
+  });
+
   it("pages through connections, a manager login's accounts and the sync status instead of reading all at once", async () => {
     const first = [account({ id: "acc-1", name: "Client 1", managed: true })];
     const later = [account({ id: "acc-2", name: "Client 2" }), account({ id: "acc-3", name: "Client 3", managed: true })];

@@ -40,7 +40,17 @@ export function connectionsQueryOptions(organizationId: string) {
 
 /** The organization's connections with their ad accounts (shared by the Connections page and the reconnect notice). */
 export function useConnections(organizationId: string, options: { enabled?: boolean } = {}) {
-  return useQuery({ ...connectionsQueryOptions(organizationId), enabled: options.enabled ?? true });
+  return useQuery({
+    ...connectionsQueryOptions(organizationId),
+    enabled: options.enabled ?? true,
+    // While a login's accounts are being listed (a job on the server), ask again until it is done.
+    refetchInterval: (query) => (query.state.data?.items.some((c) => isDiscovering(c)) ? SYNC_POLL_MS : false),
+  });
+}
+
+/** The server is still listing the login's ad accounts (queued or running). */
+export function isDiscovering(connection: ConnectionRead): boolean {
+  return connection.discovery.state === "queued" || connection.discovery.state === "running";
 }
 
 async function accountsPage(

@@ -39,6 +39,7 @@ export function connection(overrides: Partial<ConnectionRead> = {}): ConnectionR
     token_expires_at: null,
     refreshed_at: null,
     created_at: "2026-01-01T00:00:00Z",
+    discovery: { state: "succeeded", accounts_found: 1, error: null, started_at: "2026-01-01T00:00:00Z", finished_at: "2026-01-01T00:00:01Z" },
     accounts: [account()],
     account_count: overrides.accounts?.length ?? 1,
     managed_account_count: (overrides.accounts ?? [account()]).filter((a) => a.managed).length,

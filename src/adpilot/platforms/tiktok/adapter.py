@@ -209,6 +209,7 @@ class TikTokAdsAdapter:
             # The TikTok account's id in the rotating mode. Advertiser tokens name no person: none, so that the
             # connection is told apart by the advertisers it reaches (two logins of one app are two connections).
             subject=token.open_id or (previous.subject if previous else None),
+            account_ids=tuple(dict.fromkeys(token.advertiser_ids)),
         )
 
     # --- reads ---------------------------------------------------------------------------------------------------
