@@ -199,8 +199,9 @@ def _print_demo(login: Any, settings: Settings) -> None:
     if settings.sandbox_enabled:
         typer.echo(
             "Its organization is connected to the sandbox's Google Ads, Meta and TikTok accounts (simulated, served\n"
-            f"under {settings.base_url}/sandbox/): the Dashboard fills in from their last 90 days within a minute;\n"
-            "see also Connections and Campaigns. No real ad account is touched.\n"
+            f"under {settings.base_url}/sandbox/): the Dashboard fills in, every preset range, within two minutes, and\n"
+            "older history follows in the background; see also Connections and Campaigns. No real ad account is\n"
+            "touched.\n"
         )
 
 
