@@ -204,19 +204,20 @@ async def set_managed_accounts(
 
 @router.post(
     "/{connection_id}/accounts/refresh",
+    status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(
         *TENANT_ERRORS,
         ConnectionNotFound,
         ConnectionNeedsReconnect,
-        ConnectionRejected,
         PlatformAppNotConfigured,
-        PlatformUnreachable,
     ),
 )
 async def refresh_connection_accounts(
     connection_id: UUID, tenant: CanManageConnections, session: DbSession
 ) -> ConnectionRead:
-    """List the login's ad accounts again: new ones appear unmanaged, those it no longer reaches become inactive."""
+    """Queue a job that lists the login's ad accounts again: new ones appear unmanaged, those it no longer reaches
+    become inactive. Poll the connection until ``discovery.state`` is ``succeeded`` (or ``failed``); while one is
+    queued or running, this answers with it rather than queue a second."""
     return connection_read(await connection_service.refresh_accounts(session, tenant, connection_id))
 
 
