@@ -259,6 +259,25 @@ class TestAbandonedDiscovery:
         entries = await audit_entries(client, world, "connection.discovery_failed")
         assert [e["after"]["error"] for e in entries] == ["abandoned: no worker finished it"]
 
+    async def test_an_abandoned_one_reads_as_failed_so_that_nobody_waits_for_it(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql: Any
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        await superuser_sql(
+            "UPDATE platform_connections SET discovery_state = 'running',"
+            " discovery_started_at = now() - interval '61 minutes'"
+        )
+        running = (await read(client, world, connection))["discovery"]
+        assert (running["state"], running["error"]) == ("failed", "abandoned: no worker finished it")
+        await superuser_sql(
+            "UPDATE platform_connections SET discovery_state = 'queued', discovery_started_at = NULL,"
+            " discovery_queued_at = now() - interval '23 hours'"
+        )
+        assert (await read(client, world, connection))["discovery"]["state"] == "queued"
+        await superuser_sql("UPDATE platform_connections SET discovery_queued_at = now() - interval '25 hours'")
+        listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
+        assert listed["items"][0]["discovery"]["state"] == "failed"
+
     async def test_one_queued_for_over_a_day_is_started_over_by_a_new_callback(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database, superuser_sql: Any
     ) -> None:

@@ -1316,6 +1316,15 @@ def _ensure_usable(connection: PlatformConnection) -> None:
         )
 
 
+def discovery_as_seen(connection: PlatformConnection, now: datetime) -> tuple[DiscoveryState, str | None]:
+    """A connection's discovery state and error as people should see them: one abandoned (its worker died, its job
+    was lost) reads as failed, so that nobody waits for it; the next callback or refresh starts it over."""
+    state = DiscoveryState(connection.discovery_state)
+    if state in (DiscoveryState.queued, DiscoveryState.running) and _discovery_abandoned(connection, now):
+        return DiscoveryState.failed, DISCOVERY_ABANDONED
+    return state, connection.discovery_error
+
+
 def _discovery_abandoned(connection: PlatformConnection, now: datetime) -> bool:
     if connection.discovery_state == DiscoveryState.queued.value:
         queued_at = connection.discovery_queued_at
