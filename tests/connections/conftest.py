@@ -12,12 +12,14 @@ from uuid import UUID
 import httpx
 import pytest
 import structlog
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot import jobs
 from adpilot.connections import adapters
 from adpilot.connections.jobs import discover_accounts
 from adpilot.core.logging import configure_logging
-from adpilot.db import Database, set_tenant
+from adpilot.db import Database, get_database, set_tenant
 from adpilot.platforms.types import Platform
 from tests.connections.fakes import FakeAdapter
 from tests.fixtures import LoggedIn
@@ -67,10 +69,38 @@ async def discover(
 ) -> dict[str, Any]:
     """Run the account discovery job the callback queued (as the worker would); the connection afterwards."""
     await discover_accounts(UUID(organization_id), connection_id=connection["id"])
+    # Done here rather than by a worker: the queued job is done too, so a later worker does not run it again.
+    async with get_database().transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE procrastinate_jobs SET status = 'succeeded' WHERE task_name = 'connections.discover_accounts'"
+                " AND status = 'todo' AND args->>'connection_id' = :connection_id"
+            ),
+            {"connection_id": connection["id"]},
+        )
     response = await client.get(f"{base(organization_id)}/{connection['id']}", headers=user.headers)
     assert response.status_code == 200, response.text
     discovered: dict[str, Any] = response.json()
     return discovered
+
+
+async def run_platform_worker() -> None:
+    """A worker of the platform queue runs what is due, then stops."""
+    await jobs.app.run_worker_async(
+        queues=[jobs.Queue.platform.value], wait=False, install_signal_handlers=False, concurrency=1
+    )
+
+
+async def discovery_jobs(database: Database) -> list[tuple[str, Any, Any]]:
+    """The discovery jobs queued so far: status, arguments and when each is due."""
+    async with database.transaction() as session:
+        rows = await session.execute(
+            text(
+                "SELECT status::text, args, scheduled_at FROM procrastinate_jobs"
+                " WHERE task_name = 'connections.discover_accounts' ORDER BY id"
+            )
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def connect(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -10,7 +11,17 @@ from sqlalchemy import text
 from adpilot.db import Database
 from adpilot.platforms.errors import PlatformAuthError, PlatformUnavailable
 from adpilot.platforms.types import Platform
-from tests.connections.conftest import account_id, audit_actions, base, connect, manage
+from tests.connections.conftest import (
+    account_id,
+    audit_actions,
+    authorize,
+    base,
+    callback,
+    connect,
+    discovery_jobs,
+    manage,
+    run_platform_worker,
+)
 from tests.connections.fakes import FakeAdapter, remote_account
 from tests.fixtures import OrgWorld
 
@@ -56,6 +67,7 @@ class TestChoosingAccounts:
         assert not any(a["managed"] for a in updated["accounts"])
         assert await audit_actions(client, world.organization_id, world.admin) == [
             "connection.connected",
+            "connection.accounts_discovered",
             "connection.accounts_changed",
             "connection.accounts_changed",
             "connection.accounts_changed",
@@ -113,18 +125,37 @@ class TestChoosingAccounts:
         assert response.json()["code"] == "connection-not-found"
 
 
+async def refresh(client: httpx.AsyncClient, world: OrgWorld, connection: dict[str, Any]) -> httpx.Response:
+    return await client.post(
+        f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
+    )
+
+
+async def read(client: httpx.AsyncClient, world: OrgWorld, connection: dict[str, Any]) -> dict[str, Any]:
+    response = await client.get(f"{base(world.organization_id)}/{connection['id']}", headers=world.manager.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 class TestRefreshingAccounts:
-    async def test_new_accounts_appear_unmanaged_and_vanished_ones_become_inactive(
-        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    async def test_it_queues_a_discovery_that_adds_new_accounts_and_makes_vanished_ones_inactive(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database
     ) -> None:
         connection = await connect(client, world.organization_id, world.manager)
         await manage(client, world.organization_id, world.manager, connection, account_id(connection, "1001"))
         google.accounts = [remote_account("1001", "Renamed"), remote_account("1003")]
-        response = await client.post(
-            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
-        )
-        assert response.status_code == 200, response.text
-        accounts = {a["platform_account_id"]: a for a in response.json()["accounts"]}
+        response = await refresh(client, world, connection)
+        # The platform is not asked inside the request: a job on the platform queue lists the accounts.
+        assert response.status_code == 202, response.text
+        assert response.json()["discovery"]["state"] == "queued"
+        assert len(google.calls.listings) == 1  # only the connect's
+        assert [job[0] for job in await discovery_jobs(database)] == ["succeeded", "todo"]
+        await run_platform_worker()
+        refreshed = await read(client, world, connection)
+        assert refreshed["discovery"]["state"] == "succeeded"
+        assert refreshed["discovery"]["accounts_found"] == 2
+        accounts = {a["platform_account_id"]: a for a in refreshed["accounts"]}
         assert (accounts["1001"]["name"], accounts["1001"]["managed"], accounts["1001"]["platform_active"]) == (
             "Renamed",
             True,
@@ -134,51 +165,172 @@ class TestRefreshingAccounts:
         assert (accounts["1003"]["managed"], accounts["1003"]["platform_active"]) == (False, True)
         assert "connection.accounts_refreshed" in await audit_actions(client, world.organization_id, world.admin)
 
+    async def test_a_refresh_while_one_is_queued_or_running_answers_with_it_and_queues_no_second(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database, superuser_sql: Any
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        first = await refresh(client, world, connection)
+        assert first.status_code == 202, first.text
+        again = await refresh(client, world, connection)
+        assert again.status_code == 202, again.text
+        assert again.json()["discovery"] == first.json()["discovery"]
+        await superuser_sql("UPDATE platform_connections SET discovery_state = 'running', discovery_started_at = now()")
+        running = await refresh(client, world, connection)
+        assert running.status_code == 202, running.text
+        assert running.json()["discovery"]["state"] == "running"
+        assert [job[0] for job in await discovery_jobs(database)] == ["succeeded", "todo"]
+        actions = await audit_actions(client, world.organization_id, world.admin)
+        assert actions.count("connection.accounts_refreshed") == 1
+
     async def test_an_expired_token_is_refreshed_and_the_listing_retried(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
     ) -> None:
         connection = await connect(client, world.organization_id, world.manager)
         google.expire_all_tokens()
-        response = await client.post(
-            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
-        )
-        assert response.status_code == 200, response.text
+        response = await refresh(client, world, connection)
+        assert response.status_code == 202, response.text
+        await run_platform_worker()
         assert len(google.calls.refreshes) == 1
         assert len(google.calls.listings) == 3  # connect, refused, retried with the fresh token
-        assert response.json()["health"] == "ok"
+        refreshed = await read(client, world, connection)
+        assert refreshed["health"] == "ok"
+        assert refreshed["discovery"]["state"] == "succeeded"
 
     async def test_a_revoked_grant_needs_reconnecting_and_it_is_remembered(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
     ) -> None:
         connection = await connect(client, world.organization_id, world.manager)
         google.listing_errors.append(PlatformAuthError("The grant was revoked.", refreshable=False))
-        response = await client.post(
-            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
-        )
-        assert response.status_code == 409
-        assert response.json()["code"] == "connection-needs-reconnect"
-        # The request failed, yet the health change was kept (written in its own transaction).
+        response = await refresh(client, world, connection)
+        assert response.status_code == 202, response.text
+        await run_platform_worker()
         listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
         assert listed["needs_reconnect_count"] == 1
         assert listed["items"][0]["health"] == "needs_reconnect"
         assert "revoked" in listed["items"][0]["health_reason"]
-        assert (await audit_actions(client, world.organization_id, world.admin))[-1] == "connection.needs_reconnect"
-        again = await client.post(
-            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
-        )
+        assert listed["items"][0]["discovery"]["state"] == "failed"
+        actions = await audit_actions(client, world.organization_id, world.admin)
+        assert {"connection.needs_reconnect", "connection.discovery_failed"} <= set(actions)
+        again = await refresh(client, world, connection)
         assert again.status_code == 409
+        assert again.json()["code"] == "connection-needs-reconnect"
         assert len(google.calls.listings) == 2  # the platform is not called again until a reconnect
 
-    async def test_an_unavailable_platform_is_a_503_and_counted(
-        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql
+    async def test_an_unavailable_platform_is_counted_and_tried_again_later(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql: Any, database: Database
     ) -> None:
         connection = await connect(client, world.organization_id, world.manager)
         google.listing_errors.append(PlatformUnavailable("HTTP 502"))
-        response = await client.post(
-            f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers
-        )
-        assert response.status_code == 503
+        response = await refresh(client, world, connection)
+        assert response.status_code == 202, response.text
+        await run_platform_worker()
         assert await superuser_sql("SELECT consecutive_failures FROM platform_connections") == [(1,)]
+        assert (await read(client, world, connection))["discovery"]["state"] == "queued"
+        assert [job[0] for job in await discovery_jobs(database)] == ["succeeded", "succeeded", "todo"]
+
+
+class TestAbandonedDiscovery:
+    """A discovery left running by a dead worker, or queued while its job was lost, is started over."""
+
+    async def test_one_running_for_over_an_hour_is_failed_audited_and_started_over_by_a_refresh(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database, superuser_sql: Any
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        assert (await refresh(client, world, connection)).status_code == 202
+        # The worker took the job, then died: the job stays "doing" and the discovery "running".
+        await superuser_sql("UPDATE procrastinate_jobs SET status = 'doing' WHERE status = 'todo'")
+        await superuser_sql(
+            "UPDATE platform_connections SET discovery_state = 'running',"
+            " discovery_started_at = now() - interval '59 minutes'"
+        )
+        recent = await refresh(client, world, connection)
+        assert recent.json()["discovery"]["state"] == "running"  # within the hour: still its own
+        await superuser_sql("UPDATE platform_connections SET discovery_started_at = now() - interval '61 minutes'")
+        google.accounts = [remote_account("1001"), remote_account("1002"), remote_account("1004")]
+        response = await refresh(client, world, connection)
+        assert response.status_code == 202, response.text
+        assert response.json()["discovery"]["state"] == "queued"
+        assert [job[0] for job in await discovery_jobs(database)] == ["succeeded", "doing", "todo"]
+        # The new job does not wait behind the dead worker's.
+        await run_platform_worker()
+        done = await read(client, world, connection)
+        assert done["discovery"]["state"] == "succeeded"
+        assert "1004" in {a["platform_account_id"] for a in done["accounts"]}
+        entries = await audit_entries(client, world, "connection.discovery_failed")
+        assert [e["after"]["error"] for e in entries] == ["abandoned: no worker finished it"]
+
+    async def test_an_abandoned_one_reads_as_failed_so_that_nobody_waits_for_it(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql: Any
+    ) -> None:
+        connection = await connect(client, world.organization_id, world.manager)
+        await superuser_sql(
+            "UPDATE platform_connections SET discovery_state = 'running',"
+            " discovery_started_at = now() - interval '61 minutes'"
+        )
+        running = (await read(client, world, connection))["discovery"]
+        assert (running["state"], running["error"]) == ("failed", "abandoned: no worker finished it")
+        await superuser_sql(
+            "UPDATE platform_connections SET discovery_state = 'queued', discovery_started_at = NULL,"
+            " discovery_queued_at = now() - interval '23 hours'"
+        )
+        assert (await read(client, world, connection))["discovery"]["state"] == "queued"
+        await superuser_sql("UPDATE platform_connections SET discovery_queued_at = now() - interval '25 hours'")
+        listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
+        assert listed["items"][0]["discovery"]["state"] == "failed"
+
+    async def test_one_queued_for_over_a_day_is_started_over_by_a_new_callback(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, database: Database, superuser_sql: Any
+    ) -> None:
+        state = await authorize(client, world.organization_id, world.manager)
+        connection = (await callback(client, world.organization_id, world.manager, state)).json()
+        assert connection["discovery"]["state"] == "queued"
+        # Its job was lost (deleted from the queue by hand, say).
+        await superuser_sql("DELETE FROM procrastinate_jobs WHERE task_name = 'connections.discover_accounts'")
+        await superuser_sql("UPDATE platform_connections SET discovery_queued_at = now() - interval '23 hours'")
+        state = await authorize(client, world.organization_id, world.manager)
+        assert (await callback(client, world.organization_id, world.manager, state)).status_code == 200
+        assert await discovery_jobs(database) == []  # within the day it is left be
+        await superuser_sql("UPDATE platform_connections SET discovery_queued_at = now() - interval '25 hours'")
+        state = await authorize(client, world.organization_id, world.manager)
+        reconnected = await callback(client, world.organization_id, world.manager, state)
+        assert reconnected.status_code == 200, reconnected.text
+        assert reconnected.json()["discovery"]["state"] == "queued"
+        assert [job[0] for job in await discovery_jobs(database)] == ["todo"]
+        await run_platform_worker()
+        assert (await read(client, world, connection))["discovery"]["state"] == "succeeded"
+
+
+async def audit_entries(client: httpx.AsyncClient, world: OrgWorld, action: str) -> list[dict[str, Any]]:
+    response = await client.get(
+        f"/api/v1/orgs/{world.organization_id}/audit-log", params={"action": action}, headers=world.admin.headers
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+class TestDiscoveryAudit:
+    async def test_a_discovery_that_succeeds_is_audited_with_the_accounts_it_listed(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        google.accounts = [remote_account("1001"), remote_account("1002"), remote_account("1003")]
+        connection = await connect(client, world.organization_id, world.manager)
+        [entry] = await audit_entries(client, world, "connection.accounts_discovered")
+        assert entry["target_id"] == connection["id"]
+        assert entry["after"]["ad_accounts"] == 3
+        assert entry["actor_user_id"] is None  # the job, not a person
+
+    async def test_a_discovery_that_fails_is_audited_with_the_reason(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
+        google.listing_errors.append(PlatformAuthError("The grant was revoked.", refreshable=False))
+        state = await authorize(client, world.organization_id, world.manager)
+        connection = (await callback(client, world.organization_id, world.manager, state)).json()
+        await run_platform_worker()
+        [entry] = await audit_entries(client, world, "connection.discovery_failed")
+        assert entry["target_id"] == connection["id"]
+        assert "The grant was revoked." in entry["after"]["error"]
+        assert await audit_entries(client, world, "connection.accounts_discovered") == []
 
 
 class TestDisconnect:

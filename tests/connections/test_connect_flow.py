@@ -12,13 +12,21 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from adpilot import jobs
 from adpilot.connections import adapters
 from adpilot.core.time import utcnow
 from adpilot.db import Database
 from adpilot.platforms.errors import PlatformAuthError, PlatformRateLimited, PlatformUnavailable
 from adpilot.platforms.types import Platform
-from tests.connections.conftest import audit_actions, authorize, base, callback, connect, manage
+from tests.connections.conftest import (
+    audit_actions,
+    authorize,
+    base,
+    callback,
+    connect,
+    discovery_jobs,
+    manage,
+    run_platform_worker,
+)
 from tests.connections.fakes import FakeAdapter, remote_account
 from tests.fixtures import OrgWorld, create_organization, log_in, sign_up, verify_email
 
@@ -116,7 +124,10 @@ class TestCallback:
         listed = (await client.get(base(world.organization_id), headers=world.viewer.headers)).json()
         assert [c["id"] for c in listed["items"]] == [connection["id"]]
         assert listed["needs_reconnect_count"] == 0
-        assert await audit_actions(client, world.organization_id, world.admin) == ["connection.connected"]
+        assert await audit_actions(client, world.organization_id, world.admin) == [
+            "connection.connected",
+            "connection.accounts_discovered",
+        ]
 
     async def test_the_pkce_verifier_goes_with_the_code_and_matches_the_challenge(
         self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
@@ -290,28 +301,11 @@ class TestCallback:
         assert response.json()["retry_after"] == 12
 
 
-async def discovery_jobs(database: Database) -> list[tuple[str, Any, Any]]:
-    async with database.transaction() as session:
-        rows = await session.execute(
-            text(
-                "SELECT status::text, args, scheduled_at FROM procrastinate_jobs"
-                " WHERE task_name = 'connections.discover_accounts' ORDER BY id"
-            )
-        )
-        return [(row[0], row[1], row[2]) for row in rows]
-
-
 async def get_connection(client: httpx.AsyncClient, world: OrgWorld, connection_id: str) -> dict[str, Any]:
     response = await client.get(f"{base(world.organization_id)}/{connection_id}", headers=world.manager.headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-async def run_platform_worker() -> None:
-    await jobs.app.run_worker_async(
-        queues=[jobs.Queue.platform.value], wait=False, install_signal_handlers=False, concurrency=1
-    )
 
 
 class TestDiscovery:
@@ -416,7 +410,9 @@ class TestReconnect:
         assert listed["needs_reconnect_count"] == 0
         assert await audit_actions(client, world.organization_id, world.admin) == [
             "connection.connected",
+            "connection.accounts_discovered",
             "connection.reconnected",
+            "connection.accounts_discovered",
         ]
 
     async def test_another_login_of_the_same_platform_is_another_connection(

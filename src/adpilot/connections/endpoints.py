@@ -33,7 +33,7 @@ from adpilot.connections.schemas import (
     PlatformQuotaList,
     PlatformQuotaRead,
 )
-from adpilot.connections.service import ConnectionDetails, ConnectionHealth, DiscoveryState, connection_service
+from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service, discovery_as_seen
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import (
     InvalidCursor,
@@ -46,6 +46,7 @@ from adpilot.core.pagination import (
     page_params,
     page_response,
 )
+from adpilot.core.time import utcnow
 from adpilot.db import DbSession
 from adpilot.organizations.errors import MfaRequired
 from adpilot.platforms.types import Platform
@@ -71,6 +72,7 @@ def account_read(account: AdAccount) -> AdAccountRead:
 
 def connection_read(details: ConnectionDetails) -> ConnectionRead:
     connection = details.connection
+    discovery_state, discovery_error = discovery_as_seen(connection, utcnow())
     return ConnectionRead(
         id=connection.id,
         platform=Platform(connection.platform),
@@ -82,9 +84,9 @@ def connection_read(details: ConnectionDetails) -> ConnectionRead:
         refreshed_at=connection.refreshed_at,
         created_at=connection.created_at,
         discovery=DiscoveryRead(
-            state=DiscoveryState(connection.discovery_state),
+            state=discovery_state,
             accounts_found=connection.discovery_accounts_found,
-            error=connection.discovery_error,
+            error=discovery_error,
             started_at=connection.discovery_started_at,
             finished_at=connection.discovery_finished_at,
         ),
@@ -204,19 +206,20 @@ async def set_managed_accounts(
 
 @router.post(
     "/{connection_id}/accounts/refresh",
+    status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(
         *TENANT_ERRORS,
         ConnectionNotFound,
         ConnectionNeedsReconnect,
-        ConnectionRejected,
         PlatformAppNotConfigured,
-        PlatformUnreachable,
     ),
 )
 async def refresh_connection_accounts(
     connection_id: UUID, tenant: CanManageConnections, session: DbSession
 ) -> ConnectionRead:
-    """List the login's ad accounts again: new ones appear unmanaged, those it no longer reaches become inactive."""
+    """Queue a job that lists the login's ad accounts again: new ones appear unmanaged, those it no longer reaches
+    become inactive. Poll the connection until ``discovery.state`` is ``succeeded`` (or ``failed``); while one is
+    queued or running, this answers with it rather than queue a second."""
     return connection_read(await connection_service.refresh_accounts(session, tenant, connection_id))
 
 

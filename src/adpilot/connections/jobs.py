@@ -25,8 +25,10 @@ async def refresh_connection(session: AsyncSession, organization_id: UUID | None
 
 
 @job(DISCOVER_ACCOUNTS_JOB, queue=Queue.platform, max_attempts=1, own_transactions=True)
-async def discover_accounts(organization_id: UUID | None, connection_id: str, attempt: int = 1) -> None:
+async def discover_accounts(
+    organization_id: UUID | None, connection_id: str, attempt: int = 1, refresh: bool = False
+) -> None:
     """List a new (or reconnected) connection's ad accounts, walking Google's manager hierarchies; its progress is
     kept on the connection. Waits and retries queue the job again rather than failing it."""
     if organization_id is not None:
-        await connection_service.discover_accounts(organization_id, UUID(connection_id), attempt)
+        await connection_service.discover_accounts(organization_id, UUID(connection_id), attempt, refresh=refresh)

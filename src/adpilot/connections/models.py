@@ -44,6 +44,7 @@ class PlatformConnection(CreatedAtMixin, UpdatedAtMixin, Base):
     discovery_state: Mapped[str] = mapped_column(String(20), default="succeeded", server_default="succeeded")
     discovery_accounts_found: Mapped[int] = mapped_column(default=0, server_default="0")
     discovery_error: Mapped[str | None] = mapped_column(Text)
+    discovery_queued_at: Mapped[datetime | None]
     discovery_started_at: Mapped[datetime | None]
     discovery_finished_at: Mapped[datetime | None]
 

@@ -78,6 +78,11 @@ SYNC_ENTITIES_JOB = "campaigns.sync_entities"
 DISCOVER_ACCOUNTS_JOB = "connections.discover_accounts"
 # Tries of a discovery the platform could not answer (it was unavailable) before it is shown as failed.
 DISCOVERY_ATTEMPTS = 4
+# The sync runs' rule for abandoned runs (campaigns, analytics): a discovery "running" for longer than this was
+# abandoned by a worker that died, and one "queued" for longer lost its job; a new callback or refresh starts it over.
+DISCOVERY_ABANDONED_AFTER = timedelta(hours=1)
+DISCOVERY_QUEUED_ABANDONED_AFTER = timedelta(hours=24)
+DISCOVERY_ABANDONED = "abandoned: no worker finished it"
 
 # The subject of a login the platform does not name: a digest of the accounts it reached when first connected.
 ACCOUNTS_SUBJECT = "accounts:"
@@ -519,24 +524,15 @@ class ConnectionService:
         if remote is not None:
             connection.discovery_state = DiscoveryState.succeeded.value
             connection.discovery_accounts_found = len(remote)
+            connection.discovery_queued_at = None
             connection.discovery_started_at = connection.discovery_finished_at = now
-        else:
-            connection.discovery_state = DiscoveryState.queued.value
-            connection.discovery_accounts_found = 0
-            connection.discovery_started_at = connection.discovery_finished_at = None
-        connection.discovery_error = None
+            connection.discovery_error = None
         await session.flush()
         if remote is not None:
             await repository.upsert_accounts(tenant.organization_id, connection.id, platform.value, remote, now)
         else:
-            # The same transaction as the connection: the job exists if and only if the connection does.
-            await enqueue(
-                session,
-                DISCOVER_ACCOUNTS_JOB,
-                tenant.organization_id,
-                connection_id=str(connection.id),
-                lock=f"discovery:{connection.id}",
-            )
+            # A reconnect while a discovery is under way leaves it be: it opens the credentials when it runs.
+            await self._queue_discovery(session, tenant.organization_id, connection, refresh=False, now=now)
         await audit_service.record(
             session,
             tenant.organization_id,
@@ -563,9 +559,77 @@ class ConnectionService:
 
     # --- account discovery (a job) ----------------------------------------------------------------------------
 
-    async def discover_accounts(self, organization_id: UUID, connection_id: UUID, attempt: int = 1) -> None:
+    async def _queue_discovery(
+        self,
+        session: AsyncSession,
+        organization_id: UUID,
+        connection: PlatformConnection,
+        *,
+        refresh: bool,
+        now: datetime,
+    ) -> bool:
+        """Queue the discovery job for a connection (locked or just written by the caller), in the caller's
+        transaction; False when one is already queued or running (never two at once).
+
+        One left running by a worker that died, or queued while its job was lost (the sync runs' rule), is ended as
+        failed, audited, and started over.
+        """
+        if connection.discovery_state in (DiscoveryState.queued.value, DiscoveryState.running.value):
+            if not _discovery_abandoned(connection, now):
+                return False
+            connection.discovery_state = DiscoveryState.failed.value
+            connection.discovery_error = DISCOVERY_ABANDONED
+            connection.discovery_finished_at = now
+            await self._audit_discovery(session, connection)
+            log.warning(
+                "connection.discovery_abandoned",
+                organization_id=str(organization_id),
+                connection_id=str(connection.id),
+            )
+        connection.discovery_state = DiscoveryState.queued.value
+        connection.discovery_accounts_found = 0
+        connection.discovery_error = None
+        connection.discovery_queued_at = now
+        connection.discovery_started_at = connection.discovery_finished_at = None
+        await session.flush()
+        # The same transaction as the connection's state: the job exists if and only if the state says queued.
+        await enqueue(
+            session,
+            DISCOVER_ACCOUNTS_JOB,
+            organization_id,
+            connection_id=str(connection.id),
+            refresh=refresh,
+            lock=_discovery_lock(connection),
+        )
+        return True
+
+    @staticmethod
+    async def _audit_discovery(
+        session: AsyncSession, connection: PlatformConnection, no_longer_reachable: int | None = None
+    ) -> None:
+        """A discovery that ended: succeeded with the accounts it listed, or failed with the reason."""
+        succeeded = connection.discovery_state == DiscoveryState.succeeded.value
+        after: dict[str, Any] = (
+            {"ad_accounts": connection.discovery_accounts_found} if succeeded else {"error": connection.discovery_error}
+        )
+        if succeeded and no_longer_reachable is not None:
+            after["no_longer_reachable"] = no_longer_reachable
+        await audit_service.record(
+            session,
+            connection.organization_id,
+            SYSTEM,
+            "connection.accounts_discovered" if succeeded else "connection.discovery_failed",
+            target_type="connection",
+            target_id=connection.id,
+            after={"display_name": connection.display_name, **after},
+        )
+
+    async def discover_accounts(
+        self, organization_id: UUID, connection_id: UUID, attempt: int = 1, *, refresh: bool = False
+    ) -> None:
         """List a connection's ad accounts (the body of the discovery job), in short transactions of its own so that
-        its progress is visible while the platform is asked.
+        its progress is visible while the platform is asked. ``refresh`` (a person asked to list them again): the
+        accounts the login no longer reaches become inactive.
 
         A wait the rate limiter asks for, or a platform that is briefly unavailable, queues the job again for later
         (no worker slot sleeps); other failures end it as failed, with the reason, and tell the connection's health.
@@ -602,11 +666,11 @@ class ConnectionService:
                     raise refresh_error from None
                 remote = await adapter.list_ad_accounts(fresh)
         except PlatformError as error:
-            await self._discovery_failed(organization_id, connection_id, error, error.detail, attempt)
+            await self._discovery_failed(organization_id, connection_id, error, error.detail, attempt, refresh)
             return
         except AppError as error:  # needs reconnecting, unreadable credentials, platform no longer configured
             reason = error.detail or error.title
-            await self._discovery_failed(organization_id, connection_id, None, reason, attempt)
+            await self._discovery_failed(organization_id, connection_id, None, reason, attempt, refresh)
             return
         now = utcnow()
         async with self._tenant_transaction(organization_id) as session:
@@ -615,10 +679,16 @@ class ConnectionService:
             if connection is None:
                 return
             await repository.upsert_accounts(organization_id, connection.id, platform.value, remote, now)
+            vanished = (
+                await repository.mark_unreachable(organization_id, connection.id, [a.account_id for a in remote], now)
+                if refresh
+                else None
+            )
             connection.display_name = _display_name(platform, remote, connection.subject)
             connection.discovery_state = DiscoveryState.succeeded.value
             connection.discovery_accounts_found = len(remote)
             connection.discovery_finished_at = now
+            await self._audit_discovery(session, connection, vanished)
             await self.record_platform_success(session, organization_id, connection.id)
         log.info(
             "connection.accounts_discovered",
@@ -635,6 +705,7 @@ class ConnectionService:
         error: PlatformError | None,
         reason: str,
         attempt: int,
+        refresh: bool,
     ) -> None:
         async with self._tenant_transaction(organization_id) as session:
             connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
@@ -650,19 +721,23 @@ class ConnectionService:
                 attempt += 1
             if later is not None:
                 connection.discovery_state = DiscoveryState.queued.value
+                # Queued again: it counts as queued from now (it may wait as long as the platform asks, within a day).
+                connection.discovery_queued_at = utcnow()
                 await enqueue(
                     session,
                     DISCOVER_ACCOUNTS_JOB,
                     organization_id,
                     connection_id=str(connection_id),
                     attempt=attempt,
-                    lock=f"discovery:{connection_id}",
+                    refresh=refresh,
+                    lock=_discovery_lock(connection),
                     scheduled_at=utcnow() + timedelta(seconds=later),
                 )
             else:
                 connection.discovery_state = DiscoveryState.failed.value
                 connection.discovery_error = f"The ad accounts could not be listed: {reason}"[:1000]
                 connection.discovery_finished_at = utcnow()
+                await self._audit_discovery(session, connection)
             if error is not None:
                 await self._apply_failure(session, connection, _not_refreshable(error), SYSTEM)
         log.warning(
@@ -737,30 +812,30 @@ class ConnectionService:
     async def refresh_accounts(
         self, session: AsyncSession, tenant: TenantContext, connection_id: UUID
     ) -> ConnectionDetails:
-        """List the login's ad accounts again: new ones appear unmanaged, vanished ones become inactive."""
+        """Queue a discovery that lists the login's ad accounts again: new ones appear unmanaged, vanished ones become
+        inactive. One already queued or running is the answer, rather than a second.
+
+        What can be told without the platform is told at once: a connection that needs reconnecting, credentials no
+        configured key opens, a platform no longer configured.
+        """
         tenant.require(Permission.connections_manage)
         repository = ConnectionRepository(session)
-        connection = await repository.connection(tenant.organization_id, connection_id)
+        connection = await repository.connection(tenant.organization_id, connection_id, lock=True)
         if connection is None:
             raise ConnectionNotFound()
-        platform = Platform(connection.platform)
-        adapter = self._adapter(platform)
-        remote = await self._call_for_person(session, tenant, connection, adapter.list_ad_accounts)
-        now = utcnow()
-        await repository.upsert_accounts(tenant.organization_id, connection.id, platform.value, remote, now)
-        vanished = await repository.mark_unreachable(
-            tenant.organization_id, connection.id, [a.account_id for a in remote], now
-        )
-        await audit_service.record(
-            session,
-            tenant.organization_id,
-            tenant.actor,
-            "connection.accounts_refreshed",
-            target_type="connection",
-            target_id=connection.id,
-            after={"ad_accounts": len(remote), "no_longer_reachable": vanished},
-        )
-        await session.refresh(connection)
+        _ensure_usable(connection)
+        self._adapter(Platform(connection.platform))
+        self._open(connection)
+        if await self._queue_discovery(session, tenant.organization_id, connection, refresh=True, now=utcnow()):
+            await audit_service.record(
+                session,
+                tenant.organization_id,
+                tenant.actor,
+                "connection.accounts_refreshed",
+                target_type="connection",
+                target_id=connection.id,
+                after={"discovery": DiscoveryState.queued.value},
+            )
         return await self._details(session, connection)
 
     # --- disconnect -------------------------------------------------------------------------------------------
@@ -1239,6 +1314,30 @@ def _ensure_usable(connection: PlatformConnection) -> None:
         raise ConnectionNeedsReconnect(
             connection.health_reason or "This connection needs reconnecting.", reason="needs_reconnect"
         )
+
+
+def discovery_as_seen(connection: PlatformConnection, now: datetime) -> tuple[DiscoveryState, str | None]:
+    """A connection's discovery state and error as people should see them: one abandoned (its worker died, its job
+    was lost) reads as failed, so that nobody waits for it; the next callback or refresh starts it over."""
+    state = DiscoveryState(connection.discovery_state)
+    if state in (DiscoveryState.queued, DiscoveryState.running) and _discovery_abandoned(connection, now):
+        return DiscoveryState.failed, DISCOVERY_ABANDONED
+    return state, connection.discovery_error
+
+
+def _discovery_abandoned(connection: PlatformConnection, now: datetime) -> bool:
+    if connection.discovery_state == DiscoveryState.queued.value:
+        queued_at = connection.discovery_queued_at
+        return queued_at is None or now - queued_at > DISCOVERY_QUEUED_ABANDONED_AFTER
+    started_at = connection.discovery_started_at
+    return started_at is None or now - started_at > DISCOVERY_ABANDONED_AFTER
+
+
+def _discovery_lock(connection: PlatformConnection) -> str:
+    """One discovery of a connection at a time; a discovery started over does not wait behind the job of a worker
+    that died (still "doing" in the queue), so each start has its own lock."""
+    queued_at = connection.discovery_queued_at or utcnow()
+    return f"discovery:{connection.id}:{queued_at.timestamp():.6f}"
 
 
 def _connection_removed() -> ConnectionNeedsReconnect:

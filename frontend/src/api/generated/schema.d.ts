@@ -889,7 +889,9 @@ export interface paths {
         put?: never;
         /**
          * Refresh Connection Accounts
-         * @description List the login's ad accounts again: new ones appear unmanaged, those it no longer reaches become inactive.
+         * @description Queue a job that lists the login's ad accounts again: new ones appear unmanaged, those it no longer reaches
+         *     become inactive. Poll the connection until ``discovery.state`` is ``succeeded`` (or ``failed``); while one is
+         *     queued or running, this answers with it rather than queue a second.
          */
         post: operations["refresh_connection_accounts"];
         delete?: never;
@@ -6351,7 +6353,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6359,7 +6361,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionRead"];
                 };
             };
-            /** @description The platform refused the authorization; start the connection again */
+            /** @description Malformed request (for example invalid JSON) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6415,15 +6417,6 @@ export interface operations {
             };
             /** @description Too many requests */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The ad platform is unavailable or rate-limiting us; try again shortly */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -59,12 +59,21 @@ export function ConnectionPanel({
     }
   }, [justConnected, permissions.manage]);
 
+  // A refresh queues a listing on the server; until it ends, the page shows its progress. Its end is told by a
+  // finish time other than the one before the click (a connection read before the refresh still shows the old one).
+  const [refreshingSince, setRefreshingSince] = useState<string | null | undefined>(undefined);
   const refresh = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts/refresh", {
-    onSuccess: (data) => {
-      setNotice(`Account list refreshed: ${pluralize(data.account_count, "ad account")}.`);
+    onSuccess: () => {
       void invalidateConnections(queryClient);
     },
   });
+  useEffect(() => {
+    if (refreshingSince === undefined || discovering || connection.discovery.finished_at === refreshingSince) return;
+    if (connection.discovery.state === "succeeded") {
+      setNotice(`Account list refreshed: ${pluralize(connection.discovery.accounts_found, "ad account")}.`);
+    }
+    setRefreshingSince(undefined);
+  }, [refreshingSince, discovering, connection.discovery]);
   const disconnect = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/connections/{connection_id}", {
     onSuccess: () => {
       setDisconnectOpen(false);
@@ -100,11 +109,12 @@ export function ConnectionPanel({
               variant="ghost"
               size="sm"
               aria-label={`Refresh accounts of ${connection.display_name}`}
-              pending={refresh.isPending}
+              pending={refresh.isPending || discovering}
               disabled={connection.health === "needs_reconnect"}
               onClick={() => {
                 setNotice(null);
-                refresh.mutate({ params: { path } });
+                const before = connection.discovery.finished_at;
+                refresh.mutate({ params: { path } }, { onSuccess: () => setRefreshingSince(before) });
               }}
             >
               Refresh accounts

@@ -210,6 +210,39 @@ describe("ConnectionsScreen", () => {
     expect(calls(fetchMock, "GET", "/connections").length).toBeGreaterThan(1);
   });
 
+  it("queues a refresh of a login's accounts, shows it in progress, then says how many were listed", async () => {
+    const listed = connection({ id: "conn-3" });
+    const refreshing = connection({
+      id: "conn-3",
+      discovery: { state: "queued", accounts_found: 0, error: null, started_at: null, finished_at: null },
+    });
+    const api: Api = {
+      connections: [listed],
+      status: [],
+      handle: (request, path) => {
+        if (request.method !== "POST" || !path.endsWith("/conn-3/accounts/refresh")) return undefined;
+        api.connections = [refreshing];
+        return json(refreshing, 202);
+      },
+    };
+    const fetchMock = fakeApi(api);
+    const user = userEvent.setup();
+    renderScreen("manager");
+    await user.click(await screen.findByRole("button", { name: "Refresh accounts of ada@example.com" }));
+    expect(await screen.findByText(/Listing the ad accounts of ada@example.com/)).toBeInTheDocument();
+    expect(screen.queryByText(/Account list refreshed/)).not.toBeInTheDocument();
+    expect(calls(fetchMock, "POST", "/accounts/refresh")).toHaveLength(1);
+    api.connections = [
+      connection({
+        id: "conn-3",
+        accounts: [account({ id: "acc-1" }), account({ id: "acc-2", name: "Acme Outlet" })],
+        discovery: { state: "succeeded", accounts_found: 2, error: null, started_at: "2026-01-02T00:00:00Z", finished_at: "2026-01-02T00:00:03Z" },
+      }),
+    ];
+    expect(await screen.findByText("Account list refreshed: 2 ad accounts.", {}, { timeout: 4_000 })).toBeInTheDocument();
+    expect(screen.queryByText(/Listing the ad accounts of/)).not.toBeInTheDocument();
+  });
+
   it("says why a login's accounts could not be listed", async () => {
     const failed = connection({
       accounts: [],
