@@ -198,10 +198,10 @@ def _print_demo(login: Any, settings: Settings) -> None:
     )
     if settings.sandbox_enabled:
         typer.echo(
-            "Its organization is connected to the sandbox's Google Ads, Meta and TikTok accounts (simulated, served\n"
-            f"under {settings.base_url}/sandbox/): the Dashboard fills in, every preset range, within two minutes, and\n"
-            "older history follows in the background; see also Connections and Campaigns. No real ad account is\n"
-            "touched.\n"
+            "Its organization is connected to the sandbox's Google Ads, Meta and TikTok accounts (simulated,\n"
+            f"served under {settings.base_url}/sandbox/): the Dashboard fills in, every preset range, within two\n"
+            "minutes, and older history follows in the background; see also Connections and Campaigns. No real ad\n"
+            "account is touched.\n"
         )
 
 
