@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -205,6 +206,16 @@ class TestRemoveFinished:
 
     def test_it_is_scheduled_daily(self) -> None:
         assert "jobs.remove_finished.periodic" in jobs.app.tasks
+
+
+def test_a_periodic_task_never_waits_twice_in_its_queue() -> None:
+    """Every periodic task has a queueing lock, so procrastinate skips a tick while the last one still waits (a
+    per-minute check behind long syncs would otherwise pile up a copy a minute)."""
+    for module in jobs.TASK_MODULES:
+        importlib.import_module(module)
+    periodic = {name: task for name, task in jobs.app.tasks.items() if name.endswith(".periodic")}
+    assert "analytics.refresh_reference_rates.periodic" in periodic
+    assert {name: task.queueing_lock for name, task in periodic.items()} == {name: name for name in periodic}
 
 
 class TestQueues:
