@@ -73,7 +73,8 @@ def entry_hash(entry: AuditEntry) -> str:
 
 
 # Names of targets of one type, by id, for one organization: {target_id: name}.
-TargetNameResolver = Callable[[AsyncSession, UUID, Sequence[str]], Awaitable[dict[str, str]]]
+# (session, organization id, target ids) -> names by id; it reads only that organization's rows.
+TargetNameResolver = Callable[[AsyncSession, UUID, Sequence[UUID]], Awaitable[dict[UUID, str]]]
 
 
 class AuditService:
@@ -150,16 +151,17 @@ class AuditService:
         self._resolvers[target_type] = resolver
 
     async def _name_targets(self, session: AsyncSession, organization_id: UUID, entries: list[dict[str, Any]]) -> None:
-        wanted: dict[str, set[str]] = {}
+        wanted: dict[str, dict[UUID, str]] = {}
         for entry in entries:
             entry["action_label"] = action_label(entry["action"])
-            if entry["target_type"] in self._resolvers and entry["target_id"]:
-                wanted.setdefault(entry["target_type"], set()).add(entry["target_id"])
+            target_id = _uuid(entry["target_id"])
+            if entry["target_type"] in self._resolvers and target_id is not None:
+                wanted.setdefault(entry["target_type"], {})[target_id] = entry["target_id"]
         names: dict[tuple[str, str], str] = {}
         for target_type, ids in wanted.items():
             # Each resolver reads its own module's rows of this organization only.
             found = await self._resolvers[target_type](session, organization_id, sorted(ids))
-            names.update({(target_type, target_id): name for target_id, name in found.items()})
+            names.update({(target_type, ids[target_id]): name for target_id, name in found.items() if target_id in ids})
         # An entry that recorded its target's name (a deleted schedule, a revoked invitation) keeps telling it.
         recorded: dict[tuple[str, str], str] = {}
         for entry in reversed(entries):  # oldest first: the newest recorded name wins
@@ -199,3 +201,11 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 audit_service = AuditService()
+
+
+def _uuid(value: str | None) -> UUID | None:
+    """A target id as a UUID; None for an empty one or one of another shape (recorded by older code)."""
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None

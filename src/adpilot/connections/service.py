@@ -1422,25 +1422,15 @@ def _account_info(account: AdAccount) -> AdAccountInfo:
 connection_service = ConnectionService()
 
 
-def _ids(values: Sequence[str]) -> list[UUID]:
-    parsed = []
-    for value in values:
-        try:
-            parsed.append(UUID(value))
-        except ValueError:
-            continue
-    return parsed
+async def _connection_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
+    connections, _ = await ConnectionRepository(session).names(organization_id, ids, [])
+    return connections
 
 
-async def _connection_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
-    connections, _ = await ConnectionRepository(session).names(organization_id, _ids(ids), [])
-    return {str(connection_id): name for connection_id, name in connections.items()}
-
-
-async def _ad_account_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
-    _, accounts = await ConnectionRepository(session).names(organization_id, [], _ids(ids))
+async def _ad_account_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
+    _, accounts = await ConnectionRepository(session).names(organization_id, [], ids)
     return {
-        str(account_id): f"{name} ({PLATFORM_TITLES[Platform(platform)]})"
+        account_id: f"{name} ({PLATFORM_TITLES[Platform(platform)]})"
         for account_id, (name, platform) in accounts.items()
     }
 

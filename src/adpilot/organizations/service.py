@@ -445,31 +445,19 @@ def _parse_invitation_token(token: str) -> tuple[UUID, str]:
 organization_service = OrganizationService()
 
 
-def _uuids(ids: Sequence[str]) -> list[UUID]:
-    parsed = []
-    for value in ids:
-        try:
-            parsed.append(UUID(value))
-        except ValueError:
-            continue
-    return parsed
-
-
-async def _member_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
+async def _member_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
     # Only ids that this organization's own log names are asked for, so a name never leaks across tenants.
-    users = await auth_service.users_by_ids(session, _uuids(ids))
-    return {str(user_id): f"{user.display_name} ({user.email})" for user_id, user in users.items()}
+    users = await auth_service.users_by_ids(session, list(ids))
+    return {user_id: f"{user.display_name} ({user.email})" for user_id, user in users.items()}
 
 
-async def _invitation_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
-    emails = await OrganizationRepository(session).invitation_emails(organization_id, _uuids(ids))
-    return {str(invitation_id): email for invitation_id, email in emails.items()}
+async def _invitation_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
+    return await OrganizationRepository(session).invitation_emails(organization_id, list(ids))
 
 
-async def _organization_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
+async def _organization_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
     organization = await OrganizationRepository(session).get(organization_id)
-    own = str(organization_id)
-    return {own: organization.name} if organization is not None and own in ids else {}
+    return {organization_id: organization.name} if organization is not None and organization_id in ids else {}
 
 
 audit_service.register_target_names("user", _member_names)

@@ -785,24 +785,14 @@ def _mail_body(schedule: ReportSchedule, content: ReportContent) -> str:
 report_service = ReportService()
 
 
-def _ids(values: Sequence[str]) -> list[UUID]:
-    parsed = []
-    for value in values:
-        try:
-            parsed.append(UUID(value))
-        except ValueError:
-            continue
-    return parsed
+async def _schedule_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
+    schedules, _ = await ReportRepository(session).schedule_names(organization_id, list(ids), [])
+    return schedules
 
 
-async def _schedule_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
-    schedules, _ = await ReportRepository(session).schedule_names(organization_id, _ids(ids), [])
-    return {str(schedule_id): name for schedule_id, name in schedules.items()}
-
-
-async def _run_names(session: AsyncSession, organization_id: UUID, ids: Sequence[str]) -> dict[str, str]:
-    _, runs = await ReportRepository(session).schedule_names(organization_id, [], _ids(ids))
-    return {str(run_id): f"run of “{name}”" for run_id, name in runs.items()}
+async def _run_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
+    _, runs = await ReportRepository(session).schedule_names(organization_id, [], list(ids))
+    return {run_id: f"run of “{name}”" for run_id, name in runs.items()}
 
 
 # The audit log names schedules (and their runs) by the schedule's name.
