@@ -6,9 +6,10 @@ Meta adapter runs against it unchanged:
 * the login dialog (``/{version}/dialog/oauth``: a consent page, then a redirect with ``code`` and ``state``, or with
   ``error=access_denied``) and the token endpoint (code → short-lived token, ``fb_exchange_token`` → long-lived
   token), ``/debug_token``, ``/me``, ``/me/permissions`` (DELETE revokes the app), ``/me/adaccounts``;
-* ``/act_{id}/campaigns|adsets|ads`` reads (``fields``, ``effective_status``, cursor paging) and creates with Meta's
-  validation; ``/{object_id}`` reads, updates (``status``, ``daily_budget`` in minor units, at most four ad-set budget
-  changes an hour) and deletes;
+* ``/act_{id}/campaigns|adsets|ads`` reads (``fields``, ``effective_status``, object ``filtering`` on ``id``,
+  ``effective_status`` and ``updated_time`` — the last change in effect at the clock's now —, cursor paging) and
+  creates with Meta's validation; ``/{object_id}`` reads, updates (``status``, ``daily_budget`` in minor units, at
+  most four ad-set budget changes an hour) and deletes;
 * insights, synchronous (``/act_{id}/insights``, ``/{object_id}/insights``) and asynchronous (POST → report run →
   polls → ``/{report_run_id}/insights``), every number a string, money in major units of the account currency, and
   ``actions``/``action_values`` listing one conversion under several overlapping types (``omni_purchase``,
@@ -31,6 +32,7 @@ import binascii
 import hashlib
 import json
 import math
+import operator
 import secrets
 import threading
 import time
@@ -899,11 +901,36 @@ class MetaEmulator:
     def _list_entities(self, call: _Call, account: SimAccount, level: EntityLevel) -> JsonObject:
         fields = _fields(call.params, ENTITY_FIELDS[level], ("id",), NODE_TYPES[level])
         wanted = _effective_status_filter(call.params)
+        rules = _object_filtering(call.params.get("filtering"), level)
         index = self._account_index(account.account_id)
+        now = self.state.clock.now()
+
+        def updated(entity: SimEntity) -> datetime:
+            return self._updated_at(entity, index, now)
+
         listed = [
-            entity for entity in index.values() if entity.level is level and _effective_status(entity, index) in wanted
+            entity
+            for entity in index.values()
+            if entity.level is level
+            and (status := _effective_status(entity, index)) in wanted
+            and all(rule.admits(entity, index, status, updated) for rule in rules)
         ]
         return _page(call, listed, lambda entity: self._entity_json(entity, account, fields, index))
+
+    def _updated_at(self, entity: SimEntity, index: Mapping[str, SimEntity], now: datetime) -> datetime:
+        """The object's ``updated_time``: its last change in effect at ``now``. A history may hold changes planned
+        for later (the demo's, or a test's): those do not show before their moment. Deleting a campaign or ad set
+        deletes what is under it, so that is a change of those objects too."""
+        moments = [entity.created_at]
+        if entity.updated_at <= now:
+            moments.append(entity.updated_at)
+        moments += [moment for moment, _ in self.world.status_history(Platform.meta, entity.id) if moment <= now]
+        moments += [moment for moment, _, _ in self.world.budget_history(Platform.meta, entity.id) if moment <= now]
+        for level, owner in _chain(entity, index).items():
+            if level is not entity.level and owner.status is EntityStatus.removed:
+                history = self.world.status_history(Platform.meta, owner.id)
+                moments += [moment for moment, status in history if status is EntityStatus.removed and moment <= now]
+        return max(moments)
 
     def _account_index(self, account_id: str) -> dict[str, SimEntity]:
         """Every object of the account by id (creation order kept): one read of the world per request."""
@@ -928,7 +955,7 @@ class MetaEmulator:
             "configured_status": status,
             "effective_status": _effective_status(entity, index),
             "created_time": meta_time(entity.created_at, account.time_zone),
-            "updated_time": meta_time(entity.updated_at, account.time_zone),
+            "updated_time": meta_time(self._updated_at(entity, index, self.state.clock.now()), account.time_zone),
             "start_time": meta_time(entity.created_at, account.time_zone),
         }
         if entity.daily_budget_micros is not None:
@@ -1770,6 +1797,122 @@ def _filtering(raw: Any) -> tuple[frozenset[str] | None, tuple[tuple[EntityLevel
             )
         statuses.append((by_prefix[prefix], values))
     return admitted, tuple(statuses)
+
+
+# Object filtering on the campaign, ad set and ad edges: the comparisons ``updated_time`` (unix seconds) takes, and
+# the ones ``id`` and ``effective_status`` take (developers.facebook.com/docs/marketing-api/reference: filtering).
+_TIME_OPERATORS: Mapping[str, Callable[[int, int], bool]] = {
+    "EQUAL": operator.eq,
+    "NOT_EQUAL": operator.ne,
+    "GREATER_THAN": operator.gt,
+    "GREATER_THAN_OR_EQUAL": operator.ge,
+    "LESS_THAN": operator.lt,
+    "LESS_THAN_OR_EQUAL": operator.le,
+}
+_RANGE_OPERATORS = frozenset({"IN_RANGE", "NOT_IN_RANGE"})
+_SET_OPERATORS = frozenset({"IN", "NOT_IN", "EQUAL", "NOT_EQUAL"})
+
+
+@dataclass(frozen=True)
+class _ObjectRule:
+    """One rule of an edge's ``filtering``: ``id`` of the object or of its ad set or campaign, its
+    ``effective_status`` or its ``updated_time``."""
+
+    level: EntityLevel  # whose attribute: the listed object's, or (``id`` only) its ad set's or campaign's
+    attribute: str
+    operator: str
+    values: frozenset[str] = frozenset()
+    bounds: tuple[int, ...] = ()
+
+    def admits(
+        self,
+        entity: SimEntity,
+        index: Mapping[str, SimEntity],
+        status: str,
+        updated: Callable[[SimEntity], datetime],
+    ) -> bool:
+        if self.attribute == "updated_time":
+            seconds = math.floor(updated(entity).timestamp())
+            if self.operator in _RANGE_OPERATORS:
+                inside = self.bounds[0] <= seconds <= self.bounds[1]
+                return inside if self.operator == "IN_RANGE" else not inside
+            return _TIME_OPERATORS[self.operator](seconds, self.bounds[0])
+        if self.attribute == "id":
+            owner = _chain(entity, index).get(self.level)
+            value = owner.id if owner is not None else ""
+        else:
+            value = status
+        return (value in self.values) is (self.operator in ("IN", "EQUAL"))
+
+
+def _object_filtering(raw: Any, level: EntityLevel) -> tuple[_ObjectRule, ...]:
+    """The ``filtering`` of a campaign, ad set or ad list: rules on ``id`` (also ``campaign.id`` on ad sets and ads,
+    ``adset.id`` on ads), ``effective_status`` and ``updated_time``, each field bare or prefixed by the edge's
+    object (``adset.updated_time``). Anything else is Meta's invalid-parameter error."""
+    if raw in (None, ""):
+        return ()
+    rules = _json_param(raw, "filtering")
+    if not isinstance(rules, list):
+        raise invalid_parameter("Param filtering must be an array", field_name="filtering")
+    by_prefix = {prefix: at for at, prefix in _PREFIXES.items()}
+    reachable = set(_chain_levels(level))
+    parsed: list[_ObjectRule] = []
+    for rule in rules:
+        if not isinstance(rule, dict) or not {"field", "operator", "value"} <= set(rule):
+            raise invalid_parameter("Each filtering rule needs field, operator and value", field_name="filtering")
+        field_name, op, value = str(rule["field"]), str(rule["operator"]), rule["value"]
+        prefix, _, attribute = field_name.rpartition(".")
+        owner = by_prefix.get(prefix, level) if prefix else level
+        valid_field = attribute in ("id", "effective_status", "updated_time") and (
+            not prefix or (prefix in by_prefix and (owner is level or (attribute == "id" and owner in reachable)))
+        )
+        if not valid_field:
+            raise invalid_parameter(f"Filtering field {field_name} is invalid.", field_name="filtering")
+        if attribute == "updated_time":
+            parsed.append(_time_rule(field_name, op, value, owner))
+            continue
+        if op not in _SET_OPERATORS:
+            raise invalid_parameter(f"Filtering operator {op} is not valid for {field_name}", field_name="filtering")
+        if op in ("IN", "NOT_IN"):
+            if not isinstance(value, list) or not value:
+                raise invalid_parameter(f"Filtering value of {field_name} must be an array", field_name="filtering")
+            values = frozenset(str(v) for v in value)
+        else:
+            if isinstance(value, (list, dict)):
+                raise invalid_parameter(
+                    f"Filtering value of {field_name} must be a single value", field_name="filtering"
+                )
+            values = frozenset({str(value)})
+        if attribute == "effective_status" and (unknown := sorted(values - EFFECTIVE_STATUSES)):
+            raise invalid_parameter(f"Filtering value {unknown[0]} is not a valid {field_name}", field_name="filtering")
+        parsed.append(_ObjectRule(owner, attribute, op, values=values))
+    return tuple(parsed)
+
+
+def _time_rule(field_name: str, op: str, value: Any, owner: EntityLevel) -> _ObjectRule:
+    if op not in _TIME_OPERATORS and op not in _RANGE_OPERATORS:
+        raise invalid_parameter(f"Filtering operator {op} is not valid for {field_name}", field_name="filtering")
+    raw = value if op in _RANGE_OPERATORS else [value]
+    if not isinstance(raw, list) or len(raw) != (2 if op in _RANGE_OPERATORS else 1):
+        raise invalid_parameter(f"Filtering value of {field_name} is not valid", field_name="filtering")
+    bounds = []
+    for bound in raw:
+        text = str(bound).strip()
+        if isinstance(bound, bool) or not text.lstrip("-").isdigit():
+            raise invalid_parameter(
+                f"Filtering value of {field_name} must be a unix timestamp in seconds", field_name="filtering"
+            )
+        bounds.append(int(text))
+    return _ObjectRule(owner, "updated_time", op, bounds=tuple(bounds))
+
+
+def _chain_levels(level: EntityLevel) -> tuple[EntityLevel, ...]:
+    """The level and those above it (an ad's: ad, ad set, campaign)."""
+    return {
+        EntityLevel.campaign: (EntityLevel.campaign,),
+        EntityLevel.ad_group: (EntityLevel.ad_group, EntityLevel.campaign),
+        EntityLevel.ad: (EntityLevel.ad, EntityLevel.ad_group, EntityLevel.campaign),
+    }[level]
 
 
 def _page(call: _Call, items: Sequence[T], render: Callable[[T], JsonObject]) -> JsonObject:

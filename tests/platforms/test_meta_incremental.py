@@ -1,0 +1,178 @@
+"""Incremental entity reads on Meta: the emulator's campaign, ad set and ad edges answer object ``filtering`` on
+``id``, ``effective_status`` and ``updated_time`` the way Graph does, with ``updated_time`` the last change in effect
+at its clock's now. Each test runs against a sandbox of its own (frozen clock)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from adpilot.platforms.types import AdAccountRef, EntityLevel, EntityStatus, Platform
+from adpilot.sandbox.engine import SimEntity
+from adpilot.sandbox.state import SandboxState
+from tests.platforms.test_meta_contract import VERSION, EmulatedMeta, private_emulator, private_sandbox
+
+
+class Sandbox:
+    """A private sandbox, its emulator reached by the real adapter, and the account under test."""
+
+    def __init__(self) -> None:
+        self.state: SandboxState = private_sandbox()
+        self.meta: EmulatedMeta = private_emulator(self.state)
+        self.credentials = self.meta.token()
+        # The account's currency is known (the product caches it): no call is spent asking for it.
+        self.account = AdAccountRef(self.meta.account.account_id, currency=self.meta.currency)
+        self.act = f"act_{self.account.account_id}"
+        self.headers = {"Authorization": f"Bearer {self.credentials.access_token}"}
+
+    @property
+    def operations(self) -> int:
+        return self.state.operations[(Platform.meta, self.account.account_id)]
+
+    def entities(self, level: EntityLevel, *, include_removed: bool = False) -> list[SimEntity]:
+        return self.state.world.entities(Platform.meta, self.account.account_id, level, include_removed=include_removed)
+
+    async def list(self, edge: str, **params: str) -> httpx.Response:
+        return await self.meta.client.get(
+            f"{self.meta.base_url}/{VERSION}/{self.act}/{edge}", params=params, headers=self.headers
+        )
+
+    async def listed(self, edge: str, **params: str) -> list[dict[str, Any]]:
+        params.setdefault("limit", "500")
+        response = await self.list(edge, **params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "next" not in body["paging"]
+        items: list[dict[str, Any]] = body["data"]
+        return items
+
+
+@pytest.fixture
+async def sandbox() -> Any:
+    box = Sandbox()
+    yield box
+    await box.meta.client.aclose()
+
+
+def _campaign_with_live_ads(box: Sandbox, *, other_than: str) -> tuple[SimEntity, list[SimEntity], list[SimEntity]]:
+    """An active campaign (not ``other_than``) with at least two active ad sets holding active ads."""
+    ad_sets = box.entities(EntityLevel.ad_group)
+    ads = box.entities(EntityLevel.ad)
+    for campaign in box.entities(EntityLevel.campaign):
+        if campaign.id == other_than or campaign.status is not EntityStatus.active:
+            continue
+        live_sets = [s for s in ad_sets if s.campaign_id == campaign.id and s.status is EntityStatus.active]
+        live_ads = [a for a in ads if a.campaign_id == campaign.id and a.status is EntityStatus.active]
+        if len(live_sets) >= 2 and {a.parent_id for a in live_ads} >= {s.id for s in live_sets[:2]}:
+            return campaign, live_sets, live_ads
+    raise AssertionError("the demo account has no campaign with two live ad sets")
+
+
+def _time(item: dict[str, Any]) -> datetime:
+    # Graph's "2024-03-12T15:02:47-0700".
+    return datetime.fromisoformat(item["updated_time"])
+
+
+def _rule(field: str, operator: str, value: Any) -> str:
+    return json.dumps([{"field": field, "operator": operator, "value": value}])
+
+
+EVERY_STATUS = json.dumps(["ACTIVE", "PAUSED", "DELETED", "ARCHIVED"])
+
+
+class TestEmulatorFilters:
+    @pytest.mark.parametrize(
+        ("operator", "admits"),
+        [
+            ("GREATER_THAN", lambda t, pivot: t > pivot),
+            ("GREATER_THAN_OR_EQUAL", lambda t, pivot: t >= pivot),
+            ("LESS_THAN", lambda t, pivot: t < pivot),
+            ("LESS_THAN_OR_EQUAL", lambda t, pivot: t <= pivot),
+            ("EQUAL", lambda t, pivot: t == pivot),
+            ("NOT_EQUAL", lambda t, pivot: t != pivot),
+        ],
+    )
+    async def test_updated_time_operators(
+        self, sandbox: Sandbox, operator: str, admits: Callable[[int, int], bool]
+    ) -> None:
+        every = await sandbox.listed("campaigns", fields="id,updated_time", effective_status=EVERY_STATUS)
+        times = {item["id"]: int(_time(item).timestamp()) for item in every}
+        pivot = sorted(times.values())[len(times) // 2]
+        for prefix in ("campaign.", ""):
+            listed = await sandbox.listed(
+                "campaigns",
+                fields="id,updated_time",
+                effective_status=EVERY_STATUS,
+                filtering=_rule(f"{prefix}updated_time", operator, pivot),
+            )
+            expected = {i for i, t in times.items() if admits(t, pivot)}
+            assert {item["id"] for item in listed} == expected
+            assert 0 < len(expected) < len(times) or operator == "EQUAL"
+
+    async def test_updated_time_in_range_and_as_a_string(self, sandbox: Sandbox) -> None:
+        every = await sandbox.listed("ads", fields="id,updated_time", effective_status=EVERY_STATUS)
+        times = sorted({int(_time(item).timestamp()) for item in every})
+        low, high = times[len(times) // 4], times[3 * len(times) // 4]
+        listed = await sandbox.listed(
+            "ads", effective_status=EVERY_STATUS, filtering=_rule("ad.updated_time", "IN_RANGE", [low, str(high)])
+        )
+        expected = {item["id"] for item in every if low <= int(_time(item).timestamp()) <= high}
+        assert {item["id"] for item in listed} == expected and expected
+
+    async def test_ids_in_combined_with_effective_status(self, sandbox: Sandbox) -> None:
+        campaigns = [c for c in sandbox.entities(EntityLevel.campaign) if c.status is EntityStatus.active]
+        assert len(campaigns) >= 3
+        live, removed = campaigns[:2], campaigns[2:3]
+        sandbox.state.world.update_entity(Platform.meta, removed[0].id, status=EntityStatus.removed)
+        ids = [c.id for c in (*live, *removed)]
+        listed = await sandbox.listed("campaigns", effective_status=EVERY_STATUS, filtering=_rule("id", "IN", ids))
+        assert {item["id"] for item in listed} == set(ids)
+        listed = await sandbox.listed(
+            "campaigns", effective_status='["ACTIVE"]', filtering=_rule("campaign.id", "IN", ids)
+        )
+        assert {item["id"] for item in listed} == {c.id for c in live}
+        # Without an effective_status, deleted objects stay out as on Meta.
+        listed = await sandbox.listed("campaigns", filtering=_rule("campaign.id", "IN", ids))
+        assert {item["id"] for item in listed} == {c.id for c in live}
+
+    async def test_ads_filtered_by_their_campaign(self, sandbox: Sandbox) -> None:
+        campaign, _, _ = _campaign_with_live_ads(sandbox, other_than="")
+        listed = await sandbox.listed(
+            "ads",
+            fields="id,campaign_id",
+            effective_status=EVERY_STATUS,
+            filtering=_rule("campaign.id", "EQUAL", campaign.id),
+        )
+        expected = {
+            a.id for a in sandbox.entities(EntityLevel.ad, include_removed=True) if a.campaign_id == campaign.id
+        }
+        assert {item["id"] for item in listed} == expected and expected
+
+    @pytest.mark.parametrize(
+        ("edge", "filtering"),
+        [
+            ("campaigns", _rule("spend", "GREATER_THAN", 1)),
+            ("campaigns", _rule("updated_time", "CONTAIN", 1)),
+            ("campaigns", _rule("updated_time", "GREATER_THAN", "yesterday")),
+            ("campaigns", _rule("updated_time", "IN_RANGE", [1])),
+            ("campaigns", _rule("id", "GREATER_THAN", 1)),
+            ("campaigns", _rule("id", "IN", "1")),
+            ("campaigns", _rule("adset.id", "IN", ["1"])),
+            ("ads", _rule("campaign.updated_time", "GREATER_THAN", 1)),
+            ("ads", _rule("ad.effective_status", "IN", ["SLEEPING"])),
+            ("ads", json.dumps([{"field": "id", "operator": "IN"}])),
+            ("ads", json.dumps({"field": "id", "operator": "IN", "value": ["1"]})),
+            ("adsets", "[not json"),
+        ],
+    )
+    async def test_a_bad_filter_is_meta_s_invalid_parameter(self, sandbox: Sandbox, edge: str, filtering: str) -> None:
+        response = await sandbox.list(edge, filtering=filtering)
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert (error["type"], error["code"]) == ("OAuthException", 100)
+        assert error["fbtrace_id"]
