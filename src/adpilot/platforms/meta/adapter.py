@@ -38,6 +38,13 @@ filters them in by ``effective_status``: every list and every report asks for ev
 past numbers stay in the history and its status (removed) is known even when it went before the first sync.
 Each row carries the ids of the campaign (and ad set) its object sits in and the object's name as the report gives it.
 
+Reading changes
+---------------
+``list_entity_changes`` asks the three edges only for the objects whose ``updated_time`` is after a moment (Meta's
+object ``filtering`` with ``GREATER_THAN`` and unix seconds), every effective status included so that deletions come
+back too. Ads and ad sets carry no objective: a changed one whose campaign did not change takes it from one more
+read of just those campaigns (``campaign.id`` ``IN`` [...]). Beyond 37 months the whole tree is read instead.
+
 Large reports
 -------------
 Date ranges longer than ``async_after_days`` and any synchronous request Meta answers with "Please reduce the amount
@@ -48,7 +55,9 @@ of ``GET /{report_run_id}/insights``). Rows already yielded before such a switch
 from __future__ import annotations
 
 import asyncio
+import calendar
 import json
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -186,6 +195,12 @@ EFFECTIVE_STATUSES = (
     "IN_PROCESS",
     "WITH_ISSUES",
 )
+
+_EVERY_EFFECTIVE_STATUS = json.dumps(EFFECTIVE_STATUSES, separators=(",", ":"))
+# How far back changes can be asked for: Meta keeps an ad account's objects and numbers for 37 months.
+CHANGES_HORIZON_MONTHS = 37
+# Ids per ``IN`` object filter (one request each).
+IDS_PER_FILTER = 100
 
 PAGE_SIZE = 100
 ENTITY_PAGE_SIZE = 200
@@ -378,44 +393,71 @@ class MetaAdsAdapter:
         return accounts
 
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
+        return await self._read_entities(credentials, account, since=None)
+
+    async def list_entity_changes(
+        self, credentials: Credentials, account: AdAccountRef, since: datetime
+    ) -> list[RemoteEntity] | None:
+        """The campaigns, ad sets and ads whose ``updated_time`` is after ``since``: the reads of ``list_entities``
+        (every effective status, so deletions come back with status removed) with Meta's object filter
+        ``{"field": "<campaign|adset|ad>.updated_time", "operator": "GREATER_THAN", "value": <unix seconds>}``.
+        Changed ads and ad sets take their objective from a changed campaign of the same read or, when their
+        campaign did not change, from one more read of just those campaigns. ``None`` (read the whole tree) when
+        ``since`` is older than Meta keeps an ad account's objects and numbers (37 months)."""
+        if since < _months_before(self._now(), CHANGES_HORIZON_MONTHS):
+            return None
+        return await self._read_entities(credentials, account, since=since)
+
+    async def _read_entities(
+        self, credentials: Credentials, account: AdAccountRef, *, since: datetime | None
+    ) -> list[RemoteEntity]:
+        """Every campaign, ad set and ad of the account, or (``since`` given) those changed after it."""
         currency = await self._account_currency(credentials, account)
-        entities: list[RemoteEntity] = []
+        read: list[tuple[EntityLevel, AdObject, dict[str, Any]]] = []
         objectives: dict[str, str | None] = {}
         for level in (EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad):
             edge = _EDGES[level][0]
             params = {
                 "fields": _ENTITY_FIELDS[level],
-                "effective_status": json.dumps(EFFECTIVE_STATUSES, separators=(",", ":")),
+                "effective_status": _EVERY_EFFECTIVE_STATUS,
                 "limit": str(ENTITY_PAGE_SIZE),
             }
+            if since is not None:
+                params["filtering"] = _changed_after(level, since)
             async for item in self._pages(f"{_act(account)}/{edge}", credentials, params, account.account_id):
                 obj = self._parse(AdObject, item)
-                status = _entity_status(obj)
                 if level is EntityLevel.campaign:
                     objectives[obj.id] = obj.objective
-                campaign_id = obj.id if level is EntityLevel.campaign else obj.campaign_id
-                if campaign_id is None:
+                elif obj.campaign_id is None:
                     raise _unreadable(f"{edge} item without campaign_id")
-                entities.append(
-                    RemoteEntity(
-                        level=level,
-                        platform_id=obj.id,
-                        name=obj.name,
-                        status=status,
-                        platform_status=obj.effective_status or obj.status or "",
-                        campaign_platform_id=campaign_id,
-                        parent_platform_id={
-                            EntityLevel.campaign: None,
-                            EntityLevel.ad_group: obj.campaign_id,
-                            EntityLevel.ad: obj.adset_id,
-                        }[level],
-                        objective=obj.objective if level is EntityLevel.campaign else objectives.get(campaign_id),
-                        daily_budget=minor_to_money(obj.daily_budget, currency),
-                        lifetime_budget=minor_to_money(obj.lifetime_budget, currency),
-                        raw=item,
-                    )
-                )
-        return entities
+                read.append((level, obj, item))
+        if since is not None:
+            # A full read lists every campaign; a read of changes only the changed ones.
+            unknown = {obj.campaign_id for _, obj, _ in read if obj.campaign_id and obj.campaign_id not in objectives}
+            objectives.update(await self._objectives(credentials, account, sorted(unknown)))
+        return [_remote_entity(level, obj, item, currency, objectives) for level, obj, item in read]
+
+    async def _objectives(
+        self, credentials: Credentials, account: AdAccountRef, campaign_ids: Sequence[str]
+    ) -> dict[str, str | None]:
+        """The objectives of the given campaigns (whatever their status), by id: no request when there are none."""
+        objectives: dict[str, str | None] = {}
+        for start in range(0, len(campaign_ids), IDS_PER_FILTER):
+            rule = {
+                "field": "campaign.id",
+                "operator": "IN",
+                "value": list(campaign_ids[start : start + IDS_PER_FILTER]),
+            }
+            params = {
+                "fields": "id,objective",
+                "effective_status": _EVERY_EFFECTIVE_STATUS,
+                "filtering": json.dumps([rule], separators=(",", ":")),
+                "limit": str(ENTITY_PAGE_SIZE),
+            }
+            async for item in self._pages(f"{_act(account)}/campaigns", credentials, params, account.account_id):
+                campaign = self._parse(AdObject, item)
+                objectives[campaign.id] = campaign.objective
+        return objectives
 
     async def fetch_daily_metrics(
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
@@ -604,6 +646,46 @@ def _entity_status(obj: AdObject) -> EntityStatus:
         return EntityStatus.removed
     word = obj.status or obj.configured_status or obj.effective_status or ""
     return _STATUS_FROM_META.get(word, EntityStatus.paused)
+
+
+def _remote_entity(
+    level: EntityLevel, obj: AdObject, item: Mapping[str, Any], currency: str, objectives: Mapping[str, str | None]
+) -> RemoteEntity:
+    campaign_id = obj.id if level is EntityLevel.campaign else obj.campaign_id
+    if campaign_id is None:
+        raise _unreadable(f"{_EDGES[level][0]} item without campaign_id")
+    return RemoteEntity(
+        level=level,
+        platform_id=obj.id,
+        name=obj.name,
+        status=_entity_status(obj),
+        platform_status=obj.effective_status or obj.status or "",
+        campaign_platform_id=campaign_id,
+        parent_platform_id={
+            EntityLevel.campaign: None,
+            EntityLevel.ad_group: obj.campaign_id,
+            EntityLevel.ad: obj.adset_id,
+        }[level],
+        objective=obj.objective if level is EntityLevel.campaign else objectives.get(campaign_id),
+        daily_budget=minor_to_money(obj.daily_budget, currency),
+        lifetime_budget=minor_to_money(obj.lifetime_budget, currency),
+        raw=item,
+    )
+
+
+def _changed_after(level: EntityLevel, since: datetime) -> str:
+    """The object filter for "changed after ``since``". ``updated_time`` has whole seconds: the filter starts one
+    second early, so a change in the very second of ``since`` is not lost (one reported twice does no harm)."""
+    seconds = math.floor(since.timestamp()) - 1
+    rule = {"field": f"{_EDGES[level][1]}.updated_time", "operator": "GREATER_THAN", "value": seconds}
+    return json.dumps([rule], separators=(",", ":"))
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def _every_status(insights_level: str) -> str:
