@@ -377,6 +377,12 @@ class MetaAdsAdapter:
             )
         return accounts
 
+    async def list_entity_changes(
+        self, credentials: Credentials, account: AdAccountRef, since: datetime
+    ) -> list[RemoteEntity] | None:
+        """Not answered yet for Meta: the whole tree is read."""
+        return None
+
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
         currency = await self._account_currency(credentials, account)
         entities: list[RemoteEntity] = []
