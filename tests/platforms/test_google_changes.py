@@ -89,8 +89,11 @@ async def test_pauses_budgets_new_ads_and_removals_are_reported(changes: Changes
     world.update_entity(Platform.google, gone.id, status=EntityStatus.removed)
     changes.state.clock.advance(60)
 
+    before = changes.operations
     found = await changes.adapter.list_entity_changes(changes.credentials, changes.account, since)
 
+    # change_status, then at most one read per level (a whole read of the tree costs three).
+    assert changes.operations - before <= 4
     assert found is not None
     by_key = {(e.level, e.platform_id): e for e in found}
     assert by_key[(EntityLevel.campaign, paused.id)].status is EntityStatus.paused
@@ -106,6 +109,26 @@ async def test_pauses_budgets_new_ads_and_removals_are_reported(changes: Changes
     touched = {(c.entity.level, c.entity.id) for c in world.entity_changes(Platform.google, paused.account_id, since)}
     under_removed = {(EntityLevel.ad, ad.id) for ad in world.children(Platform.google, gone.id)}
     assert set(by_key) <= touched | under_removed
+
+
+async def test_one_changed_campaign_is_read_back_with_one_query(changes: Changes) -> None:
+    world = changes.state.world
+    await changes.advance(3600)
+    since = changes.state.clock.now() - timedelta(minutes=1)
+    assert world.entity_changes(Platform.google, changes.account.account_id, since) == []
+    changes.state.clock.advance(30)
+    campaign = next(c for c in changes.entities(EntityLevel.campaign) if c.status is EntityStatus.active)
+    world.update_entity(Platform.google, campaign.id, name="Renamed on the platform")
+    before = changes.operations
+    found = await changes.adapter.list_entity_changes(changes.credentials, changes.account, since)
+    assert changes.operations - before == 2
+    assert found is not None
+    assert [(e.level, e.platform_id, e.name) for e in found] == [
+        (EntityLevel.campaign, campaign.id, "Renamed on the platform")
+    ]
+    queries = changes.backend.log.queries()
+    assert queries[-2].startswith("SELECT change_status.resource_name")
+    assert f"WHERE campaign.id IN ({campaign.id})" in queries[-1]
 
 
 async def test_a_change_planned_for_later_is_not_reported_before_it_happens(changes: Changes) -> None:

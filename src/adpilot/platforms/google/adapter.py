@@ -85,7 +85,8 @@ _CHANGES_QUERY = (
     "AND change_status.last_change_date_time <= '{until}' ORDER BY change_status.last_change_date_time "
     "LIMIT {limit}"
 )
-# Ids per ``IN (...)`` of a re-read: GAQL takes long lists, but a query stays well under Google's size limit.
+# Ids per ``IN (...)`` of a re-read: GAQL takes long lists, but a query stays well under Google's size limit (more
+# ids than this: the level is read whole, which costs the same one operation).
 _IN_CHUNK = 1_000
 _METRICS = (
     "segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros, metrics.conversions, "
@@ -319,9 +320,10 @@ class GoogleAdsAdapter:
     async def list_entity_changes(
         self, credentials: Credentials, account: AdAccountRef, since: datetime
     ) -> list[RemoteEntity] | None:
-        """The entities ``change_status`` names since ``since``, read again with the entity queries (one per level
-        with changes, none when nothing changed). None when ``since`` is beyond Google's 90 days or the answer is
-        full (10,000 rows: there may be more)."""
+        """The entities ``change_status`` names since ``since``, read again with the entity queries: one operation
+        for ``change_status`` and at most one per level with changes (none when nothing changed), so a run costs
+        1 to 4 operations where a whole read costs 3. None when ``since`` is beyond Google's 90 days or the answer
+        is full (10,000 rows: there may be more)."""
         now = self._clock()
         if now - since > _CHANGES_KEPT:
             return None
@@ -391,16 +393,23 @@ class GoogleAdsAdapter:
     async def _rows_for(
         self, token: str, account: AdAccountRef, query: str, filters: list[tuple[str, set[str]]]
     ) -> list[GoogleAdsRow]:
-        """``query`` (one of the entity queries) narrowed to the given ids, ``IN`` lists of at most ``_IN_CHUNK``."""
+        """``query`` (one of the entity queries) narrowed to the given ids: one ``IN`` query when that is enough,
+        else (several filters, or more ids than one ``IN`` list takes) the level read whole and narrowed here, so a
+        level never costs more than one operation."""
         select, order = query.split(" ORDER BY ", 1)
-        rows: list[GoogleAdsRow] = []
-        for field, ids in filters:
-            numeric = sorted((_numeric_id(i) for i in ids if i), key=int)
-            for start in range(0, len(numeric), _IN_CHUNK):
-                chunk = ", ".join(numeric[start : start + _IN_CHUNK])
-                narrowed = f"{select} WHERE {field} IN ({chunk}) ORDER BY {order}"
-                rows += await self._client.search_stream(token, account, narrowed)
-        return rows
+        wanted = [(field, {_numeric_id(i) for i in ids if i}) for field, ids in filters]
+        wanted = [(field, ids) for field, ids in wanted if ids]
+        if not wanted:
+            return []
+        if len(wanted) == 1 and len(wanted[0][1]) <= _IN_CHUNK:
+            field, ids = wanted[0]
+            narrowed = f"{select} WHERE {field} IN ({', '.join(sorted(ids, key=int))}) ORDER BY {order}"
+            return await self._client.search_stream(token, account, narrowed)
+        return [
+            row
+            for row in await self._client.search_stream(token, account, query)
+            if any(_field_id(row, field) in ids for field, ids in wanted)
+        ]
 
     async def fetch_daily_metrics(
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
@@ -526,6 +535,15 @@ def _gaql(select: str, resource: str, *, where: str | None = None, order_by: str
     if order_by:
         query += f" ORDER BY {order_by}"
     return query
+
+
+def _field_id(row: GoogleAdsRow, field: str) -> str:
+    """The id a row holds in ``field`` (``campaign.id``, ``ad_group.id`` or ``ad_group_ad.ad.id``)."""
+    if field == "campaign.id":
+        return _id(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
+    if field == "ad_group.id":
+        return _id(row.ad_group.id, row.ad_group.resource_name) if row.ad_group is not None else ""
+    return _ad_ids(row)[0] if row.ad_group_ad is not None else ""
 
 
 def _unique(entities: list[RemoteEntity]) -> list[RemoteEntity]:
