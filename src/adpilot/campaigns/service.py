@@ -244,6 +244,8 @@ class EntitySyncService:
             attempt = run.attempts
             account_id = run.ad_account_id
             changes_since = await self._changes_since(repository, organization_id, account_id, run.started_at)
+            # What the run sets out to do; a platform that cannot tell what changed makes it full after all.
+            run.mode = (SyncMode.full if changes_since is None else SyncMode.incremental).value
             opened: AccountAccess | PlatformError
             account: AdAccountInfo | None = None
             try:
