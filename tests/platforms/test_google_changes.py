@@ -154,6 +154,15 @@ async def test_a_span_beyond_ninety_days_cannot_be_told(changes: Changes) -> Non
     assert changes.operations == before  # no call: Google would refuse it
 
 
+async def test_a_span_google_refuses_for_its_own_clock_cannot_be_told(changes: Changes) -> None:
+    # Our clock 100 days behind Google's: the span starts beyond the 90 days Google keeps, by Google's clock.
+    behind = GoogleAdsAdapter(
+        changes.backend.config, changes.backend.http, clock=lambda: changes.state.clock.now() - timedelta(days=100)
+    )
+    since = changes.state.clock.now() - timedelta(days=100, hours=1)
+    assert await behind.list_entity_changes(changes.credentials, changes.account, since) is None
+
+
 @pytest.mark.parametrize(
     ("where", "limit", "code"),
     [
