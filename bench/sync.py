@@ -870,6 +870,9 @@ def main() -> int:
 # (entity tree every 15 minutes, the last 7 days at every level every 30 minutes, the currency asked before every
 # read). Each kind of run is executed once per account through the real adapters against the emulators, which count
 # operations as each platform does; the day is each schedule's number of runs of each kind times what one costs.
+# Under the default schedule the whole tree is read once a day and the other entity runs are incremental: they ask
+# what changed since the previous run (Google's change_status, then only the entities it names), and read the whole
+# tree where the platform cannot tell.
 
 
 @dataclass(frozen=True)
@@ -881,11 +884,18 @@ class SyncSchedule:
     metrics_every: int
     recent_every: int  # the last 7 days at every level; the other metrics runs read today's campaign level only
     cached_currency: bool
+    # Hours between whole-tree reads; the entity runs in between are incremental (None: every run reads the tree).
+    full_every_hours: int | None = None
 
     def runs_per_day(self) -> Counter[str]:
         """Each kind of run in 24 hours: the first metrics run of the day restates 28 days, then a recent run when
-        none read the last 7 days within ``recent_every``, else a today run."""
-        runs: Counter[str] = Counter(entities=1440 // self.entity_every)
+        none read the last 7 days within ``recent_every``, else a today run; entity runs are whole-tree reads every
+        ``full_every_hours`` and incremental in between."""
+        entity_runs = 1440 // self.entity_every
+        full = entity_runs if self.full_every_hours is None else max(1, 24 // self.full_every_hours)
+        runs: Counter[str] = Counter(entities=min(full, entity_runs))
+        if entity_runs > runs["entities"]:
+            runs["entity_changes"] = entity_runs - runs["entities"]
         last_full: int | None = None
         for minute in range(0, 1440, self.metrics_every):
             if minute == 0:
@@ -913,13 +923,14 @@ def _default_schedule() -> SyncSchedule:
         metrics_every=int(defaults["metrics_sync_interval_minutes"].default),
         recent_every=int(defaults["metrics_recent_interval_minutes"].default),
         cached_currency=True,
+        full_every_hours=int(defaults["entity_full_sync_hours"].default),
     )
 
 
 BEFORE = SyncSchedule("before", entity_every=15, metrics_every=30, recent_every=30, cached_currency=False)
 
 
-async def _run_costs(cached_currency: bool, seed: int) -> dict[tuple[str, str], Counter[str]]:
+async def _run_costs(cached_currency: bool, seed: int, entity_every: int = 60) -> dict[tuple[str, str], Counter[str]]:
     """Per (platform, account): the operations one run of each kind costs, counted by the emulators."""
     from adpilot.analytics.service.sync import account_today
     from adpilot.platforms.http import PlatformHttp
@@ -948,10 +959,13 @@ async def _run_costs(cached_currency: bool, seed: int) -> dict[tuple[str, str], 
             accounts = [a for a in await adapter.list_ad_accounts(creds) if not a.is_manager]
             for account in accounts:
                 ref = AdAccountRef(
-                    account.account_id, account.login_customer_id, account.currency if cached_currency else None
+                    account.account_id,
+                    account.login_customer_id,
+                    account.currency if cached_currency else None,
+                    account.time_zone if cached_currency else None,
                 )
                 costs[(platform.value, account.account_id)] = await _account_costs(
-                    state, adapter, creds, ref, account_today(account.time_zone)
+                    state, adapter, creds, ref, account_today(account.time_zone), entity_every
                 )
     finally:
         await client.aclose()
@@ -959,10 +973,17 @@ async def _run_costs(cached_currency: bool, seed: int) -> dict[tuple[str, str], 
 
 
 async def _account_costs(
-    state: Any, adapter: AdPlatformAdapter, creds: Credentials, ref: Any, today: date
+    state: Any, adapter: AdPlatformAdapter, creds: Credentials, ref: Any, today: date, entity_every: int
 ) -> Counter[str]:
     """What one run of each kind costs one account, as the emulators count it."""
     from adpilot.analytics.service.sync import LEVELS, RECENT_DAYS, RESTATE_DAYS, TODAY_LEVELS
+    from adpilot.campaigns.service import CHANGES_MARGIN
+
+    async def changes() -> None:
+        # As the entity sync does it: changes since the previous run (less the margin), else the whole tree.
+        since = state.clock.now() - timedelta(minutes=entity_every) - CHANGES_MARGIN
+        if await adapter.list_entity_changes(creds, ref, since) is None:
+            await adapter.list_entities(creds, ref)
 
     async def read(levels: tuple[EntityLevel, ...], days: int) -> None:
         for level in levels:
@@ -973,6 +994,7 @@ async def _account_costs(
 
     kinds: dict[str, Callable[[], Awaitable[Any]]] = {
         "entities": lambda: adapter.list_entities(creds, ref),
+        "entity_changes": changes,
         "restate": lambda: read(LEVELS, RESTATE_DAYS),
         "recent": lambda: read(LEVELS, RECENT_DAYS),
         "today": lambda: read(TODAY_LEVELS, 0),
@@ -994,7 +1016,7 @@ def operations_day(seed: int) -> str:
     """Print the day's operations per account under both schedules; return the headline BENCH line."""
     schedule = _default_schedule()
     before_costs = asyncio.run(_run_costs(BEFORE.cached_currency, seed))
-    after_costs = asyncio.run(_run_costs(schedule.cached_currency, seed))
+    after_costs = asyncio.run(_run_costs(schedule.cached_currency, seed, schedule.entity_every))
     before, after = _day(BEFORE, before_costs), _day(schedule, after_costs)
     for label, chosen in ((BEFORE.name, BEFORE), (schedule.name, schedule)):
         today_age, entity_age = chosen.staleness()

@@ -145,6 +145,8 @@ class Settings(BaseSettings):
     tiktok_requests_per_second: float = 10.0
     # Entity sync of every managed ad account, and how long before expiry credentials are refreshed.
     entity_sync_interval_minutes: int = Field(default=60, ge=1, le=1440)
+    # Between whole-tree reads, a sync reads only what the platform says changed (where it can say).
+    entity_full_sync_hours: int = Field(default=24, ge=1, le=24 * 30)
     # Entity sync runs kept per ad account (the newest; the last successful one is always kept): about six weeks
     # at the default interval.
     sync_run_history_per_account: int = Field(default=1000, ge=10, le=100_000)

@@ -134,6 +134,11 @@ class FakeAdapter:
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
         raise NotImplementedError
 
+    async def list_entity_changes(
+        self, credentials: Credentials, account: AdAccountRef, since: datetime
+    ) -> list[RemoteEntity] | None:
+        raise NotImplementedError
+
     async def fetch_daily_metrics(
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
     ) -> AsyncIterator[DailyMetricsRow]:

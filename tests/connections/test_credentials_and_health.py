@@ -52,8 +52,8 @@ class TestOpenAccount:
             access = await connection_service.open_account(session, UUID(world.organization_id), UUID(managed))
         assert access.adapter is google
         assert access.credentials.access_token in google.valid_access_tokens
-        # The stored currency comes along: the adapters need not ask the platform for it before each read.
-        assert access.account == AdAccountRef("1001", "9000", "EUR")
+        # The stored currency and time zone come along: the adapters need not ask the platform before each read.
+        assert access.account == AdAccountRef("1001", "9000", "EUR", "Europe/Berlin")
         assert access.ad_account.id == UUID(managed)
         assert access.ad_account.platform is Platform.google
         assert access.ad_account.connection_id == UUID(connected["id"])

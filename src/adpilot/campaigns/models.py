@@ -15,6 +15,7 @@ from adpilot.db import Base
 LEVEL_CHECK = "level IN ('campaign', 'ad_group', 'ad')"
 STATUS_CHECK = "status IN ('active', 'paused', 'removed')"
 RUN_STATUS_CHECK = "status IN ('queued', 'running', 'succeeded', 'failed', 'deferred')"
+RUN_MODE_CHECK = "mode IN ('full', 'incremental')"
 
 
 class AdEntity(Base):
@@ -71,8 +72,11 @@ class SyncRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
+    # 'full': the whole tree was read; 'incremental': only what the platform said changed since the last run.
+    mode: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
 
     __table_args__ = (
         Index("ix_sync_runs_account_queued", "organization_id", "ad_account_id", "queued_at"),
         CheckConstraint(RUN_STATUS_CHECK, name="status"),
+        CheckConstraint(RUN_MODE_CHECK, name="mode"),
     )

@@ -203,6 +203,21 @@ class CampaignRepository:
         )
         return (await self.session.scalars(query.order_by(SyncRun.queued_at.desc()).limit(1))).first()
 
+    async def last_started(
+        self, organization_id: UUID, ad_account_id: UUID, kind: str, *, mode: str | None = None
+    ) -> datetime | None:
+        """When the account's latest succeeded run of ``kind`` (of ``mode``, when given) started."""
+        query = select(func.max(SyncRun.started_at)).where(
+            SyncRun.organization_id == organization_id,
+            SyncRun.ad_account_id == ad_account_id,
+            SyncRun.kind == kind,
+            SyncRun.status == "succeeded",
+        )
+        if mode is not None:
+            query = query.where(SyncRun.mode == mode)
+        started: datetime | None = (await self.session.execute(query)).scalar_one()
+        return started
+
     async def runs_page(
         self, organization_id: UUID, ad_account_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
     ) -> list[SyncRun]:

@@ -20,6 +20,11 @@ class SyncRunStatus(StrEnum):
     deferred = "deferred"
 
 
+class SyncMode(StrEnum):
+    full = "full"
+    incremental = "incremental"
+
+
 class SyncTrigger(StrEnum):
     schedule = "schedule"
     manual = "manual"
@@ -45,8 +50,13 @@ class SyncRunRead(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     attempts: int
+    mode: SyncMode = Field(
+        description="full: the whole tree was read; incremental: only the entities the platform reported changed "
+        "since the previous run (nothing is marked removed for not being listed)."
+    )
     counts: dict[EntityLevel, LevelCounts] = Field(
-        description="What the run changed per level; empty until it succeeds."
+        description="What the run changed per level; empty until it succeeds. For an incremental run, unchanged "
+        "counts the reported entities that turned out the same."
     )
     error: str | None = Field(description="Why the run failed or was deferred, in words safe to show.")
 

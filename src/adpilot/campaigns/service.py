@@ -1,9 +1,13 @@
 """Entity sync: keep each managed ad account's campaign tree in step with its platform, and let people browse it.
 
 A sync run is visible from the moment it is queued. The job reads the platform with no database transaction open
-(platform calls can take minutes under rate limits), then writes the whole tree in one transaction, so a run either
+(platform calls can take minutes under rate limits), then writes what it read in one transaction, so a run either
 lands completely or not at all; upserts are keyed by (account, level, platform id), so a repeated run changes
 nothing twice.
+
+A run is ``full`` (the whole tree: what is no longer listed was removed) or ``incremental`` (only the entities the
+platform reports changed since the previous run, where it can tell: Google's ``change_status``). The whole tree is
+read at least every ``entity_full_sync_hours``, and whenever the platform cannot tell what changed.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from adpilot.audit import audit_service
 from adpilot.campaigns.errors import AdAccountNotManaged
 from adpilot.campaigns.models import AdEntity, SyncRun
 from adpilot.campaigns.repository import CampaignRepository
-from adpilot.campaigns.schemas import SyncRunStatus, SyncTrigger
+from adpilot.campaigns.schemas import SyncMode, SyncRunStatus, SyncTrigger
 from adpilot.config import get_settings
 from adpilot.connections import (
     AccountAccess,
@@ -51,11 +55,15 @@ MANUAL_PRIORITY = 10
 # job; either way a new run may be queued (the scheduler's SQL function uses the same limits).
 ABANDONED_AFTER = timedelta(hours=1)
 QUEUED_ABANDONED_AFTER = timedelta(hours=24)
+# An incremental run asks for changes since the previous run started, less this margin: for clocks that disagree a
+# little, and for changes that landed at the platform while the previous run was reading.
+CHANGES_MARGIN = timedelta(minutes=10)
 
 
-# hook(session, organization_id, ad_account, entities): the account's whole tree as just read, in the transaction
-# that writes it (other modules keep their own view of names and status without reading this module's tables).
-TreeSyncedHook = Callable[[AsyncSession, UUID, AdAccountInfo, Sequence[RemoteEntity]], Awaitable[None]]
+# hook(session, organization_id, ad_account, entities, complete): the entities as just read, in the transaction that
+# writes them (other modules keep their own view of names and status without reading this module's tables).
+# ``complete``: the account's whole tree (what it leaves out was removed); else only the entities that changed.
+TreeSyncedHook = Callable[[AsyncSession, UUID, AdAccountInfo, Sequence[RemoteEntity], bool], Awaitable[None]]
 _tree_synced_hooks: list[TreeSyncedHook] = []
 
 
@@ -235,6 +243,9 @@ class EntitySyncService:
             run.attempts += 1
             attempt = run.attempts
             account_id = run.ad_account_id
+            changes_since = await self._changes_since(repository, organization_id, account_id, run.started_at)
+            # What the run sets out to do; a platform that cannot tell what changed makes it full after all.
+            run.mode = (SyncMode.full if changes_since is None else SyncMode.incremental).value
             opened: AccountAccess | PlatformError
             account: AdAccountInfo | None = None
             try:
@@ -256,7 +267,7 @@ class EntitySyncService:
             return
         access = opened
         try:
-            entities = await self._fetch_entities(organization_id, access)
+            entities, complete = await self._fetch_entities(organization_id, access, changes_since)
         except PlatformError as error:
             await self._record_failure(organization_id, run_id, access.ad_account, error, attempt)
             if isinstance(error, PlatformUnavailable) and attempt < MAX_ATTEMPTS:
@@ -272,26 +283,60 @@ class EntitySyncService:
             now = utcnow()
             rows = [entity_row(organization_id, access.ad_account, entity) for entity in entities]
             written = await repository.upsert_entities(rows, now)
-            removed = await repository.mark_missing_removed(
-                organization_id,
-                access.ad_account.id,
-                [(entity.level.value, entity.platform_id) for entity in entities],
-                now,
-            )
+            removed: dict[str, int] = {}
+            if complete:
+                # Only a whole tree says what is gone; an incremental listing leaves out everything unchanged.
+                removed = await repository.mark_missing_removed(
+                    organization_id,
+                    access.ad_account.id,
+                    [(entity.level.value, entity.platform_id) for entity in entities],
+                    now,
+                )
+            run.mode = (SyncMode.full if complete else SyncMode.incremental).value
             run.counts = _counts(entities, written, removed)
             for hook in _tree_synced_hooks:
-                await hook(session, organization_id, access.ad_account, entities)
+                await hook(session, organization_id, access.ad_account, entities, complete)
             run.status = SyncRunStatus.succeeded.value
             run.finished_at = now
             run.error = None
             await connection_service.record_platform_success(session, organization_id, access.ad_account.connection_id)
-        log.info("entity_sync.done", organization_id=str(organization_id), run_id=str(run_id), entities=len(entities))
+        log.info(
+            "entity_sync.done",
+            organization_id=str(organization_id),
+            run_id=str(run_id),
+            entities=len(entities),
+            mode="full" if complete else "incremental",
+        )
 
-    async def _fetch_entities(self, organization_id: UUID, access: AccountAccess) -> list[RemoteEntity]:
-        """The account's tree from the platform; an access token the platform calls expired is refreshed once."""
-        return await connection_service.call_with_refresh(
+    async def _changes_since(
+        self, repository: CampaignRepository, organization_id: UUID, ad_account_id: UUID, now: datetime
+    ) -> datetime | None:
+        """Where an incremental run of the account starts, or None when this run must read the whole tree (no whole
+        tree read within ``entity_full_sync_hours``)."""
+        last_full = await repository.last_started(organization_id, ad_account_id, ENTITIES, mode=SyncMode.full.value)
+        if last_full is None or now - last_full >= timedelta(hours=get_settings().entity_full_sync_hours):
+            return None
+        last = await repository.last_started(organization_id, ad_account_id, ENTITIES)
+        return (last or last_full) - CHANGES_MARGIN
+
+    async def _fetch_entities(
+        self, organization_id: UUID, access: AccountAccess, changes_since: datetime | None
+    ) -> tuple[list[RemoteEntity], bool]:
+        """What changed since ``changes_since`` when given and the platform can tell, else the whole tree; and
+        whether it is the whole tree. An access token the platform calls expired is refreshed once."""
+        if changes_since is not None:
+            since = changes_since
+            changed = await connection_service.call_with_refresh(
+                organization_id,
+                access,
+                lambda fresh: fresh.adapter.list_entity_changes(fresh.credentials, fresh.account, since),
+            )
+            if changed is not None:
+                return changed, False
+        tree = await connection_service.call_with_refresh(
             organization_id, access, lambda fresh: fresh.adapter.list_entities(fresh.credentials, fresh.account)
         )
+        return tree, True
 
     async def _record_failure(
         self, organization_id: UUID, run_id: UUID, account: AdAccountInfo, error: PlatformError, attempt: int
@@ -420,7 +465,7 @@ def _counts(
     entities: list[RemoteEntity], written: dict[str, dict[str, int]], removed: dict[str, int]
 ) -> dict[str, dict[str, int]]:
     """Per level: entities new to the product, changed, unchanged, and removed in this run (listed as removed by the
-    platform, or no longer listed at all)."""
+    platform, or no longer listed at all). For an incremental run, the entities seen are those reported changed."""
     seen: dict[str, int] = {}
     for entity in entities:
         seen[entity.level.value] = seen.get(entity.level.value, 0) + 1

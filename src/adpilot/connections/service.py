@@ -912,7 +912,12 @@ class ConnectionService:
             adapter=adapter,
             credentials=credentials,
             # The stored currency (read when the account was listed) saves the adapters a call on every read.
-            account=AdAccountRef(account.platform_account_id, account.login_customer_id, account.currency or None),
+            account=AdAccountRef(
+                account.platform_account_id,
+                account.login_customer_id,
+                account.currency or None,
+                account.time_zone or None,
+            ),
             ad_account=_account_info(account),
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar, Protocol
 
 from adpilot.platforms.types import (
@@ -50,7 +50,16 @@ class AdPlatformAdapter(Protocol):
         ...
 
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
-        """The account's campaigns, ad groups/ad sets and ads, removed ones excluded."""
+        """The account's campaigns, ad groups/ad sets and ads, removed (deleted, archived) ones included with status
+        removed."""
+        ...
+
+    async def list_entity_changes(
+        self, credentials: Credentials, account: AdAccountRef, since: datetime
+    ) -> list[RemoteEntity] | None:
+        """Entities created, changed or removed at the platform since ``since`` (removed ones with status removed, as
+        ``list_entities`` reports them); None when the platform cannot tell for that span (too long ago, too many
+        changes, or no such filter) and the whole tree must be read."""
         ...
 
     def fetch_daily_metrics(

@@ -71,13 +71,14 @@ class Credentials:
 class AdAccountRef:
     """Which ad account a call is about; ``login_customer_id`` is the Google manager account it is reached through.
 
-    ``currency`` is the account's currency when the caller already knows it (accounts never change currency): the
-    adapters then do not spend a platform call asking for it.
+    ``currency`` and ``time_zone`` are the account's when the caller already knows them (accounts never change
+    either): the adapters then do not spend a platform call asking for them.
     """
 
     account_id: str
     login_customer_id: str | None = None
     currency: str | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,17 @@ class SimEntity:
 
 
 @dataclass(frozen=True, slots=True)
+class SimChange:
+    """An entity changed within a span: its state now, when it last changed, and whether it was created in the span
+    (``added``) or is removed now (``removed``)."""
+
+    entity: SimEntity
+    changed_at: datetime
+    added: bool
+    removed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SimMetrics:
     level: EntityLevel
     entity_id: str
@@ -638,6 +649,38 @@ class SandboxWorld:
             return [
                 (datetime.fromtimestamp(t, UTC), v[0], v[1]) for t, v in zip(history.times, history.values, strict=True)
             ]
+
+    def entity_changes(
+        self, platform: Platform, account_id: str, since: datetime, until: datetime | None = None
+    ) -> list[SimChange]:
+        """The account's entities created, changed or removed in [``since``, ``until``] (default: now), oldest last
+        change first. Only changes in effect by ``until`` count: a history entry further on (the demo plans some) is
+        not reported before it happens."""
+        end = (until or self.clock.now()).timestamp()
+        start = since.timestamp()
+        found: list[SimChange] = []
+        with self._lock:
+            for level in EntityLevel:
+                for entity_id in self._by_account.get((platform, account_id, level), []):
+                    key = (platform, entity_id)
+                    entity = self._entities[key]
+                    statuses, budgets = self._statuses[key], self._budgets[key]
+                    moments = [t for t in (*statuses.times, *budgets.times, entity.updated_at.timestamp()) if t <= end]
+                    if not moments or max(moments) < start:
+                        continue
+                    created = entity.created_at.timestamp()
+                    current = _snapshot(entity)
+                    current.status = statuses.at(end)
+                    found.append(
+                        SimChange(
+                            entity=current,
+                            changed_at=datetime.fromtimestamp(max(moments), UTC),
+                            added=start <= created,
+                            removed=current.status is EntityStatus.removed,
+                        )
+                    )
+        found.sort(key=lambda change: change.changed_at)
+        return found
 
     def profile(self, platform: Platform, entity_id: str) -> EntityProfile:
         """The entity's seeded traits (weights, demand, rates), for tests and explanations."""

@@ -51,12 +51,14 @@ DURING_PRESETS = frozenset(
 
 
 class GaqlError(Exception):
-    """A query Google refuses: ``code`` is the ``queryError`` enum name, ``message`` Google's wording."""
+    """A query Google refuses: ``code`` is the enum name in ``category`` (``queryError`` unless a resource has errors
+    of its own, such as ``changeStatusError``), ``message`` Google's wording."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, category: str = "queryError") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.category = category
 
 
 # ---- parsing ---------------------------------------------------------------------------------------------------------

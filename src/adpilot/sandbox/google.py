@@ -34,9 +34,10 @@ import secrets
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -46,6 +47,7 @@ from adpilot.sandbox.auth import SandboxAuthError, redirect_uri_allowed, render_
 from adpilot.sandbox.engine import (
     SandboxLogin,
     SimAccount,
+    SimChange,
     SimEntity,
     SimMetrics,
     minor_unit_micros,
@@ -152,7 +154,7 @@ class GoogleApiError(Exception):
 
 
 def _query_error(error: GaqlError) -> GoogleApiError:
-    return GoogleApiError(400, [AdsError("queryError", error.code, error.message)])
+    return GoogleApiError(400, [AdsError(error.category, error.code, error.message)])
 
 
 def _request_error(code: str, message: str) -> GoogleApiError:
@@ -251,6 +253,7 @@ class _Row:
     day: date | None = None
     hour: int | None = None  # segments.hour: the hour of the day in the account's time zone
     metrics: _Totals | None = None
+    change: SimChange | None = None  # change_status rows
 
 
 _STATUS_WORD = {EntityStatus.active: "ENABLED", EntityStatus.paused: "PAUSED", EntityStatus.removed: "REMOVED"}
@@ -479,6 +482,118 @@ def _customer_client_fields() -> list[_Field]:
     ]  # fmt: skip
 
 
+# change_status: the latest change of each campaign, ad group and ad group ad; Google keeps 90 days of them and insists
+# on a finite last_change_date_time range and a LIMIT of at most 10,000.
+CHANGE_STATUS_DAYS = 90
+CHANGE_STATUS_LIMIT = 10_000
+_CHANGE_FIELD = "change_status.last_change_date_time"
+_CHANGE_RESOURCE_TYPE = {
+    EntityLevel.campaign: "CAMPAIGN",
+    EntityLevel.ad_group: "AD_GROUP",
+    EntityLevel.ad: "AD_GROUP_AD",
+}
+_CHANGE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _change_fields() -> list[_Field]:
+    def ch(row: _Row) -> SimChange:
+        assert row.change is not None  # noqa: S101 - only read for change_status rows
+        return row.change
+
+    def status(row: _Row) -> str:
+        change = ch(row)
+        return "REMOVED" if change.removed else "ADDED" if change.added else "CHANGED"
+
+    def changed_at(row: _Row) -> str:
+        moment = ch(row).changed_at.astimezone(ZoneInfo(row.customer.time_zone))
+        return moment.strftime(_CHANGE_TIME_FORMAT)
+
+    def campaign(row: _Row) -> str:
+        return f"customers/{_customer_of(row)}/campaigns/{ch(row).entity.campaign_id}"
+
+    def ad_group(row: _Row) -> str | None:
+        entity = ch(row).entity
+        group = {EntityLevel.ad_group: entity.id, EntityLevel.ad: entity.parent_id}.get(entity.level)
+        return f"customers/{_customer_of(row)}/adGroups/{group}" if group else None
+
+    def ad_group_ad(row: _Row) -> str | None:
+        entity = ch(row).entity
+        if entity.level is not EntityLevel.ad:
+            return None
+        return f"customers/{_customer_of(row)}/adGroupAds/{entity.parent_id}~{entity.id}"
+
+    def name(row: _Row) -> str:
+        entity = ch(row).entity
+        return f"customers/{_customer_of(row)}/changeStatus/{_CHANGE_RESOURCE_TYPE[entity.level]}~{entity.id}"
+
+    return [
+        _Field("change_status.resource_name", "change_status", "string", lambda r, b: name(r)),
+        _Field("change_status.resource_type", "change_status", "enum",
+               lambda r, b: _CHANGE_RESOURCE_TYPE[ch(r).entity.level],
+               frozenset({*_CHANGE_RESOURCE_TYPE.values(), "AD_GROUP_CRITERION", "CAMPAIGN_CRITERION", "ASSET",
+                          "UNKNOWN", "UNSPECIFIED"})),
+        _Field("change_status.resource_status", "change_status", "enum", lambda r, b: status(r),
+               frozenset({"ADDED", "CHANGED", "REMOVED", "UNKNOWN", "UNSPECIFIED"})),
+        _Field(_CHANGE_FIELD, "change_status", "string", lambda r, b: changed_at(r)),
+        _Field("change_status.campaign", "change_status", "string", lambda r, b: campaign(r)),
+        _Field("change_status.ad_group", "change_status", "string", lambda r, b: ad_group(r)),
+        _Field("change_status.ad_group_ad", "change_status", "string", lambda r, b: ad_group_ad(r)),
+    ]  # fmt: skip
+
+
+def _change_moment(value: Any, time_zone: str) -> datetime:
+    """A ``last_change_date_time`` literal (``'YYYY-MM-DD[ HH:MM:SS[.ffffff]]'`` in the account's time zone)."""
+    text = str(value)
+    for pattern in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=ZoneInfo(time_zone))
+        except ValueError:
+            continue
+    raise GaqlError("INVALID_DATE_FORMAT", f"Invalid date time format: {text!r}.")
+
+
+def _change_span(plan: _Plan, account: SimAccount, now: datetime) -> datetime:
+    """Check a change_status query as Google does and return where its range starts."""
+    low: datetime | None = None
+    high: datetime | None = None
+    for spec, condition, values in plan.conditions:
+        if spec.name != _CHANGE_FIELD:
+            continue
+        moments = [_change_moment(v, account.time_zone) for v in values]
+        if condition.operator in (">", ">=", "BETWEEN", "="):
+            low = moments[0] if low is None else max(low, moments[0])
+        if condition.operator in ("<", "<=", "="):
+            high = moments[0] if high is None else min(high, moments[0])
+        if condition.operator == "BETWEEN":
+            high = moments[1] if high is None else min(high, moments[1])
+    if low is None or high is None:
+        raise GaqlError(
+            "CHANGE_DATE_RANGE_INFINITE",
+            "The change_status search request must specify a finite range filter on last_change_date_time.",
+            "changeStatusError",
+        )
+    if low > high:
+        raise GaqlError(
+            "CHANGE_DATE_RANGE_NEGATIVE",
+            "The change status search request has specified invalid date time filters that can never logically "
+            "produce any valid results.",
+            "changeStatusError",
+        )
+    if low < now - timedelta(days=CHANGE_STATUS_DAYS):
+        raise GaqlError("START_DATE_TOO_OLD", "The requested start date is too old.", "changeStatusError")
+    if plan.query.limit is None:
+        raise GaqlError(
+            "LIMIT_NOT_SPECIFIED", "The change_status search request must specify a LIMIT.", "changeStatusError"
+        )
+    if plan.query.limit > CHANGE_STATUS_LIMIT:
+        raise GaqlError(
+            "INVALID_LIMIT_CLAUSE",
+            "The LIMIT specified by change_status request should be less than or equal to 10K.",
+            "changeStatusError",
+        )
+    return low
+
+
 def _metric_fields() -> list[_Field]:
     def m(row: _Row) -> _Totals:
         return row.metrics or _Totals()
@@ -516,6 +631,7 @@ FIELDS: dict[str, _Field] = {
         *_ad_group_ad_fields(),
         *_customer_fields(),
         *_customer_client_fields(),
+        *_change_fields(),
         *_metric_fields(),
     )
 }
@@ -527,6 +643,7 @@ _SELECTABLE: dict[str, frozenset[str]] = {
     "campaign_budget": frozenset({"campaign_budget", "customer"}),
     "ad_group": frozenset({"ad_group", "campaign", "customer"}),
     "ad_group_ad": frozenset({"ad_group_ad", "ad_group", "campaign", "customer"}),
+    "change_status": frozenset({"change_status"}),
 }
 _REPORTING = frozenset({"customer", "campaign", "campaign_budget", "ad_group", "ad_group_ad"})
 _LEVEL_OF: dict[str, EntityLevel] = {
@@ -543,6 +660,7 @@ _RESOURCE_NAME_FIELD = {
     "campaign_budget": "campaign_budget.resource_name",
     "ad_group": "ad_group.resource_name",
     "ad_group_ad": "ad_group_ad.resource_name",
+    "change_status": "change_status.resource_name",
 }
 
 
@@ -663,7 +781,12 @@ class _Executor:
         self.today = state.clock.today(account.time_zone)
 
     def rows(self, plan: _Plan) -> list[_Row]:
-        rows = self._report_rows(plan) if plan.reports else self._entity_rows(plan.query.resource)
+        if plan.query.resource == "change_status":
+            rows = self._change_rows(plan)
+        elif plan.reports:
+            rows = self._report_rows(plan)
+        else:
+            rows = self._entity_rows(plan.query.resource)
         # A date filter on a report that is not segmented by date already chose the days the rows sum up: it has
         # no per-row date to compare.
         where = [
@@ -700,6 +823,16 @@ class _Executor:
             _Row(account, campaign=campaigns.get(ad.campaign_id), ad_group=groups.get(ad.parent_id or ""), ad=ad)
             for ad in self._entities(EntityLevel.ad).values()
         ]
+
+    def _change_rows(self, plan: _Plan) -> list[_Row]:
+        # Changes up to the clock's now only (the demo's histories hold planned ones); the query's own range is
+        # applied by the WHERE clause like any other condition.
+        now = self.state.clock.now()
+        since = _change_span(plan, self.account, now)
+        if self.account.is_manager:
+            return []
+        changes = self.world.entity_changes(Platform.google, self.account.account_id, since, now)
+        return [_Row(self.account, change=change) for change in changes]
 
     def _hierarchy(self) -> list[tuple[SimAccount, int]]:
         found = [(self.account, 0)]

@@ -2835,6 +2835,11 @@ export interface components {
             /** @description Null when an account has not synced every day of the range. */
             totals: components["schemas"]["TotalsRead"] | null;
         };
+        /**
+         * SyncMode
+         * @enum {string}
+         */
+        SyncMode: "full" | "incremental";
         /** SyncRunRead */
         SyncRunRead: {
             /**
@@ -2846,7 +2851,7 @@ export interface components {
             attempts: number;
             /**
              * Counts
-             * @description What the run changed per level; empty until it succeeds.
+             * @description What the run changed per level; empty until it succeeds. For an incremental run, unchanged counts the reported entities that turned out the same.
              */
             counts: {
                 [key: string]: components["schemas"]["LevelCounts"];
@@ -2865,6 +2870,8 @@ export interface components {
             id: string;
             /** Kind */
             kind: string;
+            /** @description full: the whole tree was read; incremental: only the entities the platform reported changed since the previous run (nothing is marked removed for not being listed). */
+            mode: components["schemas"]["SyncMode"];
             /**
              * Queued At
              * Format: date-time

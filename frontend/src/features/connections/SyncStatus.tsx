@@ -34,7 +34,8 @@ export function describeEntityCounts(counts: Record<string, number>, platform?: 
   return parts.join(" · ");
 }
 
-/** What a finished run changed: "3 new, 2 changed, 1 removed" (unchanged entities are not mentioned); "no changes". */
+/** What a finished run changed: "3 new, 2 changed, 1 removed" (unchanged entities are not mentioned); "no changes".
+ * A run that read only what the platform reported changed says so ("changes only: 1 changed"). */
 export function describeRunChanges(run: SyncRunRead): string {
   let created = 0;
   let updated = 0;
@@ -49,7 +50,8 @@ export function describeRunChanges(run: SyncRunRead): string {
     updated ? `${formatNumber(updated)} changed` : null,
     removed ? `${formatNumber(removed)} removed` : null,
   ].filter(Boolean);
-  return parts.length ? parts.join(", ") : "no changes";
+  const described = parts.length ? parts.join(", ") : "no changes";
+  return run.mode === "incremental" ? `changes only: ${described}` : described;
 }
 
 /** The last sync of an account: status, when, what it holds now and what the run changed or why it failed. */

@@ -59,6 +59,7 @@ export function run(overrides: Partial<SyncRunRead> = {}): SyncRunRead {
     started_at: null,
     finished_at: null,
     attempts: 0,
+    mode: "full",
     counts: {},
     error: null,
     ...overrides,

@@ -342,12 +342,21 @@ class StoreRepository:
         await driver.execute(insert, organization_id, ad_account_id, day, platform, currency, now, *columns)
 
     async def upsert_tree(
-        self, organization_id: UUID, ad_account_id: UUID, platform: str, now: Any, columns: Sequence[Sequence[Any]]
+        self,
+        organization_id: UUID,
+        ad_account_id: UUID,
+        platform: str,
+        now: Any,
+        columns: Sequence[Sequence[Any]],
+        *,
+        complete: bool = True,
     ) -> None:
-        """The dimension as the entity sync last read the account's tree (names and status are current there)."""
+        """The dimension as the entity sync last read the account's tree (names and status are current there);
+        entities a ``complete`` listing leaves out become removed."""
         driver = await self._driver()
         await driver.execute(_DIMENSION_FROM_TREE, organization_id, ad_account_id, platform, now, *columns)
-        await driver.execute(_MARK_REMOVED, organization_id, ad_account_id, now, columns[0], columns[1])
+        if complete:
+            await driver.execute(_MARK_REMOVED, organization_id, ad_account_id, now, columns[0], columns[1])
 
     async def known_places(
         self, organization_id: UUID, ad_account_id: UUID, level: str, platform_ids: Sequence[str]

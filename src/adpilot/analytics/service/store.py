@@ -168,9 +168,11 @@ class MetricsStore:
         entities: Sequence[TreeEntity],
         *,
         now: datetime | None = None,
+        complete: bool = True,
     ) -> None:
-        """Names, places and status of the account's entities as the entity sync read them (entities it no
-        longer lists become removed)."""
+        """Names, places and status of the account's entities as the entity sync read them. ``complete``: the
+        listing is the whole tree, so entities it no longer lists become removed; an incremental listing (only what
+        changed) marks nothing removed for being absent."""
         columns: list[list[Any]] = [
             [entity.level.value for entity in entities],
             [entity.platform_id for entity in entities],
@@ -180,7 +182,12 @@ class MetricsStore:
             [entity.status for entity in entities],
         ]
         await StoreRepository(session).upsert_tree(
-            target.organization_id, target.ad_account_id, target.platform.value, now or utcnow(), columns
+            target.organization_id,
+            target.ad_account_id,
+            target.platform.value,
+            now or utcnow(),
+            columns,
+            complete=complete,
         )
 
     async def _places(

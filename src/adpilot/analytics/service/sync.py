@@ -503,9 +503,14 @@ async def queue_backfills(session: AsyncSession, organization_id: UUID, ad_accou
 
 @on_tree_synced
 async def keep_dimension_current(
-    session: AsyncSession, organization_id: UUID, account: AdAccountInfo, entities: Sequence[RemoteEntity]
+    session: AsyncSession,
+    organization_id: UUID,
+    account: AdAccountInfo,
+    entities: Sequence[RemoteEntity],
+    complete: bool,
 ) -> None:
-    """Names, places and status of the account's entities, as the entity sync just read them."""
+    """Names, places and status of the account's entities, as the entity sync just read them (the whole tree when
+    ``complete``, else only what changed)."""
     target = IngestTarget(organization_id, account.id, account.platform, account.currency)
     await metrics_store.upsert_tree(
         session,
@@ -521,4 +526,5 @@ async def keep_dimension_current(
             )
             for entity in entities
         ],
+        complete=complete,
     )

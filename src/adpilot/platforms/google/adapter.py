@@ -9,6 +9,8 @@ Choices worth knowing:
   ``conversions_value``, a double in currency units, converted to micros with decimal arithmetic. The currency is read
   once per call with a ``customer`` query, so every row of a call carries the account's currency even when the
   rows themselves do not say it.
+* Entity changes come from ``change_status`` (the latest change of each campaign, ad group and ad of the last 90
+  days, at most 10,000 rows a query); only the entities it names are then read, with the usual entity queries.
 * Ads are identified by the ad id alone (what Google's interface shows); status changes look the ad's ad group up
   first, because Google addresses an ad as ``adGroupAds/{ad_group_id}~{ad_id}``.
 * A client account reached through a manager (MCC) carries the manager's id as ``login_customer_id``; Google then
@@ -23,6 +25,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from adpilot.core.time import utcnow
 from adpilot.platforms.config import GoogleAdsConfig
@@ -71,6 +74,20 @@ _ADS_QUERY = (
     "SELECT ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group_ad.ad.type, ad_group_ad.status, ad_group.id, "
     "ad_group.status, campaign.id, campaign.status FROM ad_group_ad ORDER BY ad_group_ad.ad.id"
 )
+# Google keeps 90 days of change_status and answers at most 10,000 rows a query (a full answer may have left changes
+# out). A span that starts a little later than 90 days ago keeps clear of the edge while the request travels.
+_CHANGES_KEPT = timedelta(days=90) - timedelta(minutes=5)
+_CHANGES_LIMIT = 10_000
+_CHANGES_QUERY = (
+    "SELECT change_status.resource_name, change_status.resource_type, change_status.resource_status, "
+    "change_status.last_change_date_time, change_status.campaign, change_status.ad_group, change_status.ad_group_ad "
+    "FROM change_status WHERE change_status.last_change_date_time >= '{since}' "
+    "AND change_status.last_change_date_time <= '{until}' ORDER BY change_status.last_change_date_time "
+    "LIMIT {limit}"
+)
+# Ids per ``IN (...)`` of a re-read: GAQL takes long lists, but a query stays well under Google's size limit (more
+# ids than this: the level is read whole, which costs the same one operation).
+_IN_CHUNK = 1_000
 _METRICS = (
     "segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros, metrics.conversions, "
     "metrics.conversions_value"
@@ -257,6 +274,15 @@ class GoogleAdsAdapter:
                 time_zone=listed.time_zone or described.time_zone,
             )
 
+    async def _time_zone(self, token: str, account: AdAccountRef) -> str:
+        if account.time_zone:
+            return account.time_zone
+        rows = await self._client.search_stream(token, account, _CUSTOMER_QUERY)
+        zone = next((row.customer.time_zone for row in rows if row.customer and row.customer.time_zone), None)
+        if zone is None:
+            raise PlatformRejected(f"Google Ads customer {account.account_id} reported no time zone")
+        return zone
+
     async def _currency(self, token: str, account: AdAccountRef) -> str:
         if account.currency:
             return account.currency
@@ -290,6 +316,105 @@ class GoogleAdsAdapter:
             if row.ad_group_ad is not None
         ]
         return entities
+
+    async def list_entity_changes(
+        self, credentials: Credentials, account: AdAccountRef, since: datetime
+    ) -> list[RemoteEntity] | None:
+        """The entities ``change_status`` names since ``since``, read again with the entity queries: one operation
+        for ``change_status`` and at most one per level with changes (none when nothing changed), so a run costs
+        1 to 4 operations where a whole read costs 3. None when ``since`` is beyond Google's 90 days or the answer
+        is full (10,000 rows: there may be more)."""
+        now = self._clock()
+        if now - since > _CHANGES_KEPT:
+            return None
+        token = credentials.access_token
+        zone = ZoneInfo(await self._time_zone(token, account))
+        query = _CHANGES_QUERY.format(
+            since=since.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            # Whole seconds, rounded up: a change earlier in the current second must not fall outside.
+            until=(now + timedelta(seconds=1)).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            limit=_CHANGES_LIMIT,
+        )
+        try:
+            rows = await self._client.search_stream(token, account, query)
+        except PlatformRejected:
+            # Google refuses the span (START_DATE_TOO_OLD, CHANGE_DATE_RANGE_NEGATIVE): its clock and ours disagree
+            # by more than the span allows. The whole tree says what changed just as well.
+            return None
+        if len(rows) >= _CHANGES_LIMIT:
+            return None
+        campaigns: set[str] = set()
+        ad_groups: set[str] = set()
+        ads: set[str] = set()
+        removed_campaigns: set[str] = set()
+        removed_ad_groups: set[str] = set()
+        for row in rows:
+            change = row.change_status
+            if change is None:
+                continue
+            removed = change.resource_status == "REMOVED"
+            if change.resource_type == "CAMPAIGN" and change.campaign:
+                campaigns.add(_last_id(change.campaign))
+                if removed:
+                    removed_campaigns.add(_last_id(change.campaign))
+            elif change.resource_type == "AD_GROUP" and change.ad_group:
+                ad_groups.add(_last_id(change.ad_group))
+                if removed:
+                    removed_ad_groups.add(_last_id(change.ad_group))
+            elif change.resource_type == "AD_GROUP_AD" and change.ad_group_ad:
+                ads.add(_last_id(change.ad_group_ad))
+        if not (campaigns or ad_groups or ads):
+            return []
+        # What sits below a removed campaign or ad group is removed with it, though change_status names only the
+        # parent: its children are read again too.
+        entities: list[RemoteEntity] = []
+        if campaigns:
+            currency = await self._currency(token, account)
+            entities += [
+                _campaign_entity(row, currency)
+                for row in await self._rows_for(token, account, _CAMPAIGNS_QUERY, [("campaign.id", campaigns)])
+                if row.campaign is not None
+            ]
+        group_filters = [("ad_group.id", ad_groups), ("campaign.id", removed_campaigns)]
+        if ad_groups or removed_campaigns:
+            entities += [
+                _ad_group_entity(row)
+                for row in await self._rows_for(token, account, _AD_GROUPS_QUERY, group_filters)
+                if row.ad_group is not None
+            ]
+        ad_filters = [
+            ("ad_group_ad.ad.id", ads),
+            ("ad_group.id", removed_ad_groups),
+            ("campaign.id", removed_campaigns),
+        ]
+        if ads or removed_ad_groups or removed_campaigns:
+            entities += [
+                _ad_entity(row)
+                for row in await self._rows_for(token, account, _ADS_QUERY, ad_filters)
+                if row.ad_group_ad is not None
+            ]
+        return _unique(entities)
+
+    async def _rows_for(
+        self, token: str, account: AdAccountRef, query: str, filters: list[tuple[str, set[str]]]
+    ) -> list[GoogleAdsRow]:
+        """``query`` (one of the entity queries) narrowed to the given ids: one ``IN`` query when that is enough,
+        else (several filters, or more ids than one ``IN`` list takes) the level read whole and narrowed here, so a
+        level never costs more than one operation."""
+        select, order = query.split(" ORDER BY ", 1)
+        wanted = [(field, {_numeric_id(i) for i in ids if i}) for field, ids in filters]
+        wanted = [(field, ids) for field, ids in wanted if ids]
+        if not wanted:
+            return []
+        if len(wanted) == 1 and len(wanted[0][1]) <= _IN_CHUNK:
+            field, ids = wanted[0]
+            narrowed = f"{select} WHERE {field} IN ({', '.join(sorted(ids, key=int))}) ORDER BY {order}"
+            return await self._client.search_stream(token, account, narrowed)
+        return [
+            row
+            for row in await self._client.search_stream(token, account, query)
+            if any(_field_id(row, field) in ids for field, ids in wanted)
+        ]
 
     async def fetch_daily_metrics(
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
@@ -415,6 +540,23 @@ def _gaql(select: str, resource: str, *, where: str | None = None, order_by: str
     if order_by:
         query += f" ORDER BY {order_by}"
     return query
+
+
+def _field_id(row: GoogleAdsRow, field: str) -> str:
+    """The id a row holds in ``field`` (``campaign.id``, ``ad_group.id`` or ``ad_group_ad.ad.id``)."""
+    if field == "campaign.id":
+        return _id(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
+    if field == "ad_group.id":
+        return _id(row.ad_group.id, row.ad_group.resource_name) if row.ad_group is not None else ""
+    return _ad_ids(row)[0] if row.ad_group_ad is not None else ""
+
+
+def _unique(entities: list[RemoteEntity]) -> list[RemoteEntity]:
+    """Each entity once (a re-read by several filters may list one twice), in the order first seen."""
+    seen: dict[tuple[EntityLevel, str], RemoteEntity] = {}
+    for entity in entities:
+        seen.setdefault((entity.level, entity.platform_id), entity)
+    return list(seen.values())
 
 
 def _last_id(resource_name: str | None) -> str:

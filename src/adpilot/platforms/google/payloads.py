@@ -215,6 +215,17 @@ class AdGroupAd(GoogleModel):
     ad: Ad | None = None
 
 
+class ChangeStatus(GoogleModel):
+    resource_name: str | None = None
+    resource_type: str | None = None
+    resource_status: str | None = None
+    # "YYYY-MM-DD HH:MM:SS.ffffff" in the account's time zone.
+    last_change_date_time: str | None = None
+    campaign: str | None = None
+    ad_group: str | None = None
+    ad_group_ad: str | None = None
+
+
 class Metrics(GoogleModel):
     impressions: Int64 = 0
     clicks: Int64 = 0
@@ -238,6 +249,7 @@ class GoogleAdsRow(GoogleModel):
     campaign_budget: CampaignBudget | None = None
     ad_group: AdGroup | None = None
     ad_group_ad: AdGroupAd | None = None
+    change_status: ChangeStatus | None = None
     metrics: Metrics | None = None
     segments: Segments | None = None
 

@@ -251,6 +251,15 @@ class TikTokAdsAdapter:
             f"TikTok advertiser {advertiser_id} is not visible to this token", platform_code="advertiser_not_found"
         )
 
+    async def list_entity_changes(
+        self, credentials: Credentials, account: AdAccountRef, since: datetime
+    ) -> list[RemoteEntity] | None:
+        """Always None: the tree is read whole. TikTok's ``campaign/get``, ``adgroup/get`` and ``ad/get`` (v1.3)
+        filter by creation time only (``creation_filter_start_time``); there is no modification-time filter, so a
+        change to an existing entity can only be seen by reading it. TikTok's quota is a per-second rate (QPS), not a
+        daily count of operations, so a whole read costs no daily budget."""
+        return None
+
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
         """Campaigns, ad groups and ads of the advertiser, deleted ones included."""
         advertiser_id = account.account_id
