@@ -392,12 +392,6 @@ class MetaAdsAdapter:
             )
         return accounts
 
-    async def list_entity_changes(
-        self, credentials: Credentials, account: AdAccountRef, since: datetime
-    ) -> list[RemoteEntity] | None:
-        """Not answered yet for Meta: the whole tree is read."""
-        return None
-
     async def list_entities(self, credentials: Credentials, account: AdAccountRef) -> list[RemoteEntity]:
         return await self._read_entities(credentials, account, since=None)
 
