@@ -5,4 +5,6 @@ ad account. Only the demo command, the CLI and tests import this package.
 The engine (``engine``), its clock (``clock``), token authority (``auth``), fault plan (``faults``), request quota
 (``quota``) and the state that wires them together (``state``) are platform-neutral; each emulator lives in its own
 module and is imported explicitly, so importing the package stays cheap.
+TikTok's is a package, ``tiktok/``: ``app`` (the pipeline) and one module per resource (``oauth``, ``accounts``,
+``entities``, ``reports``), with its ``errors`` and ``quota``.
 """
