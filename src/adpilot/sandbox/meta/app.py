@@ -37,6 +37,7 @@ from adpilot.sandbox.meta.context import (
 from adpilot.sandbox.meta.errors import (
     GraphError,
     check_version,
+    error_response,
     invalid_parameter,
     new_trace_id,
     nonexisting_field,
@@ -121,7 +122,7 @@ async def graph(context: MetaContext, request: Request) -> Response:
         body = await _serve(context, call)
         response: Response = JSONResponse(body)
     except GraphError as error:
-        response = JSONResponse(error.body(trace_id), status_code=error.status)
+        response = error_response(error, trace_id)
         if error.usage_type is not None:
             call.usage_type = error.usage_type
         _usage_headers(context, response, call, error.regain_minutes)

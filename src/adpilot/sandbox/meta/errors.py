@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 JsonObject = dict[str, Any]
 
@@ -68,6 +68,11 @@ class GraphError(Exception):
             error["error_data"] = {"blame_field_specs": [[name] for name in self.blame_fields]}
         error["fbtrace_id"] = trace_id
         return {"error": error}
+
+
+def error_response(error: GraphError, trace_id: str) -> JSONResponse:
+    """How every Graph error is answered (the pipeline in ``app`` adds the usage and trace headers)."""
+    return JSONResponse(error.body(trace_id), status_code=error.status)
 
 
 def invalid_parameter(message: str, *, field_name: str | None = None, user_msg: str | None = None) -> GraphError:
