@@ -52,10 +52,10 @@ from adpilot.platforms.types import (
     Money,
     Platform,
 )
-from adpilot.sandbox import google as emulator_module
 from adpilot.sandbox.auth import pkce_challenge
 from adpilot.sandbox.engine import SandboxLogin, SimAccount
 from adpilot.sandbox.faults import FaultKind
+from adpilot.sandbox.google import app as emulator_module
 from adpilot.sandbox.google import create_google_emulator
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState

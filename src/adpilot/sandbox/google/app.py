@@ -8,8 +8,8 @@ here first:
 * The API under ``/{version}/``: ``customers:listAccessibleCustomers``, ``googleAds:search`` (pages of 10,000 rows,
   ``pageSize`` refused) and ``googleAds:searchStream`` (a JSON array of batches, ``results`` omitted when empty,
   errors array-wrapped), a GAQL subset large enough for the product and its tests (parsed and evaluated by
-  :mod:`adpilot.sandbox.gaql`; the resources and fields it serves are here), and ``:mutate`` for campaigns, ad
-  groups, ads and campaign budgets (``updateMask`` required, ``validateOnly``, ``partialFailure``).
+  :mod:`.gaql`; the resources and fields it serves are here), and ``:mutate`` for campaigns, ad groups, ads and
+  campaign budgets (``updateMask`` required, ``validateOnly``, ``partialFailure``).
 * proto3 JSON throughout: lowerCamelCase, int64 as strings, doubles as numbers, enums by name.
 * Errors are ``google.rpc.Status`` envelopes with a ``GoogleAdsFailure`` and a ``request-id`` header; 401 for bad
   tokens, 403 ``USER_PERMISSION_DENIED`` for a client account asked for without its manager in ``login-customer-id``,
@@ -53,7 +53,7 @@ from adpilot.sandbox.engine import (
     minor_unit_micros,
 )
 from adpilot.sandbox.faults import FaultKind
-from adpilot.sandbox.gaql import Condition, GaqlError, Query, coerce_values, date_range, evaluate, parse_gaql
+from adpilot.sandbox.google.gaql import Condition, GaqlError, Query, coerce_values, date_range, evaluate, parse_gaql
 from adpilot.sandbox.state import SandboxState
 
 SCOPE = "https://www.googleapis.com/auth/adwords"
