@@ -5,4 +5,5 @@ ad account. Only the demo command, the CLI and tests import this package.
 The engine (``engine``), its clock (``clock``), token authority (``auth``), fault plan (``faults``), request quota
 (``quota``) and the state that wires them together (``state``) are platform-neutral; each emulator lives in its own
 module and is imported explicitly, so importing the package stays cheap.
+The Google Ads emulator is the package ``google`` (its map is in ``google/app.py``).
 """
