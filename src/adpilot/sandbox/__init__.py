@@ -6,4 +6,5 @@ The engine (``engine``), its clock (``clock``), token authority (``auth``), faul
 (``quota``) and the state that wires them together (``state``) are platform-neutral; each emulator lives in its own
 module and is imported explicitly, so importing the package stays cheap.
 Meta's emulator is the package ``meta``, one module per part of the Graph API (see its docstring).
+The Google Ads emulator is the package ``google`` (its map is in ``google/app.py``).
 """
