@@ -52,11 +52,11 @@ from adpilot.platforms.types import (
     Money,
     Platform,
 )
-from adpilot.sandbox import google as emulator_module
 from adpilot.sandbox.auth import pkce_challenge
 from adpilot.sandbox.engine import SandboxLogin, SimAccount
 from adpilot.sandbox.faults import FaultKind
 from adpilot.sandbox.google import create_google_emulator
+from adpilot.sandbox.google import reports as emulator_module
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState
 from tests.platforms.contract_kit import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adpilot.sandbox.gaql import (
+from adpilot.sandbox.google.gaql import (
     Condition,
     GaqlError,
     Query,
