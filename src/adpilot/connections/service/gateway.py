@@ -4,7 +4,7 @@
 credentials, the account's reference), calls ``operation(access)`` outside any database transaction, refreshes the
 credentials once when the platform calls the access token expired and calls again, records the connection's health
 in a short transaction of its own (a failure counted, a success clearing earlier ones) and raises the product's
-errors: ``AdAccountNotFound`` (not the organization's account), ``ConnectionNeedsReconnect`` (removed, not managed,
+errors: ``AdAccountNotFound`` (not a managed account of the organization), ``ConnectionNeedsReconnect`` (removed,
 access revoked, or a refresh that did not fix an expired token), or the ``PlatformError`` kinds that say when to try
 again (``PlatformRateLimited``, ``PlatformUnavailable``) or that the request itself was refused (``PlatformRejected``).
 Every request the adapters send is counted by the operation meter of the shared HTTP pipeline; ``platform_quotas``
@@ -87,7 +87,13 @@ class PlatformGateway:
         own, so that no transaction stays open while the platform answers.
         """
         async with tenant_transaction(organization_id) as session:
-            access = await self.open_account(session, organization_id, ad_account_id)
+            try:
+                access = await self.open_account(session, organization_id, ad_account_id)
+            except ConnectionNeedsReconnect as exc:
+                if exc.extra.get("reason") != "not_managed":
+                    raise
+                # Not one of the accounts people chose to manage: nothing the gateway acts on.
+                raise AdAccountNotFound(exc.detail) from None
         connection_id = access.ad_account.connection_id
         if connection_id is None:  # pragma: no cover - open_account refuses an account without a connection
             raise connection_removed()
