@@ -154,7 +154,9 @@ class CredentialService:
         raise error
 
     @asynccontextmanager
-    async def _own_transaction(self, organization_id: UUID) -> AsyncIterator[AsyncSession]:
+    async def own_transaction(self, organization_id: UUID) -> AsyncIterator[AsyncSession]:
+        """A short transaction of its own for writing a connection's row: it waits at most ``REFRESH_LOCK_TIMEOUT``
+        for another worker's refresh holding the row."""
         async with get_database().transaction() as session:
             await set_tenant(session, organization_id)
             await session.execute(text(f"SET LOCAL lock_timeout = '{REFRESH_LOCK_TIMEOUT}'"))
@@ -174,7 +176,7 @@ class CredentialService:
         when another worker's refresh holds the lock too long; a platform failure is recorded and returned.
         """
         try:
-            async with self._own_transaction(organization_id) as session:
+            async with self.own_transaction(organization_id) as session:
                 connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
                 if connection is None:
                     raise connection_removed()

@@ -141,7 +141,7 @@ class PlatformGateway:
             try:
                 result = await operation(access)
             except PlatformError as again:
-                # Fresh credentials refused too: no second refresh can do better, a person must reconnect.
+                # A refusal of the fresh credentials too: no second refresh can do better, a person must reconnect.
                 raise await self._failed(organization_id, connection_id, not_refreshable(again)) from None
         except PlatformError as error:
             raise await self._failed(organization_id, connection_id, error) from None
@@ -165,7 +165,7 @@ class PlatformGateway:
     async def _failed(self, organization_id: UUID, connection_id: UUID, error: PlatformError) -> Exception:
         """The connection's health after a failed call, in a short transaction of its own; the error to raise."""
         try:
-            async with tenant_transaction(organization_id) as session:
+            async with self._credentials.own_transaction(organization_id) as session:
                 connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
                 if connection is not None:
                     await apply_failure(session, connection, error, SYSTEM)
