@@ -163,9 +163,9 @@ class TestRefreshAheadOfExpiry:
     ) -> None:
         from sqlalchemy import text
 
-        from adpilot.connections import service
+        from adpilot.connections.service import credentials
 
-        monkeypatch.setattr(service, "REFRESH_LOCK_TIMEOUT", "200ms")
+        monkeypatch.setattr(credentials, "REFRESH_LOCK_TIMEOUT", "200ms")
         async with tenant_session(world.organization_id) as holder:
             await holder.execute(
                 text("SELECT 1 FROM platform_connections WHERE id = :id FOR UPDATE"), {"id": UUID(connected["id"])}
