@@ -35,7 +35,7 @@ def test_the_app_serves_the_routes_the_modules_declare() -> None:
     declared |= {
         (route.method, f"/{{version}}/{route.path}")
         for module in (accounts, reports, entities)
-        for route in module.routes(context)
+        for route in module.api_routes(context)
     }
     assert served == declared
     assert ("POST", "/{version}/customers/{customer_id}/googleAds:searchStream") in served

@@ -22,7 +22,7 @@ from adpilot.sandbox.google.quota import count_operations
 CUSTOMER_ID = re.compile(r"^\d{10}$")
 
 
-def routes(context: GoogleContext) -> list[ApiRoute]:
+def api_routes(context: GoogleContext) -> list[ApiRoute]:
     return [ApiRoute("customers:listAccessibleCustomers", list_accessible_customers, "GET")]
 
 

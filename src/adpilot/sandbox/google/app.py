@@ -72,7 +72,7 @@ def create_google_emulator(
 
     app.add_exception_handler(GoogleApiError, api_error)
     app.router.routes.extend(oauth.routes(context))
-    for route in (*accounts.routes(context), *reports.routes(context), *entities.routes(context)):
+    for route in (*accounts.api_routes(context), *reports.api_routes(context), *entities.api_routes(context)):
         app.add_api_route(f"/{{version}}/{route.path}", _api_endpoint(context, route), methods=[route.method])
     return app
 

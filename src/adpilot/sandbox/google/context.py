@@ -2,7 +2,7 @@
 
 :class:`GoogleContext` is built once per emulator by :func:`.app.create_google_emulator`; :class:`Caller` is what the
 request pipeline of :mod:`.app` found out about an Ads API request (who signed in, the API version, the customer).
-An Ads API module declares its endpoints as :class:`ApiRoute` entries (``routes(context)``), which the app serves
+An Ads API module declares its endpoints as :class:`ApiRoute` entries (``api_routes(context)``), which the app serves
 behind that pipeline; the OAuth module's routes are plain ones (:func:`bind`).
 """
 

@@ -50,7 +50,7 @@ _COLLECTION_LEVEL = {"campaigns": EntityLevel.campaign, "adGroups": EntityLevel.
 _MUTATE_KEYS = frozenset({"operations", "partialFailure", "validateOnly", "responseContentType"})
 
 
-def routes(context: GoogleContext) -> list[ApiRoute]:
+def api_routes(context: GoogleContext) -> list[ApiRoute]:
     return [ApiRoute(f"customers/{{customer_id}}/{service}:mutate", _mutate_handler(service)) for service in _MUTABLE]
 
 

@@ -39,7 +39,7 @@ _SEARCH_KEYS = frozenset(
 _STREAM_KEYS = frozenset({"query", "summaryRowSetting"})
 
 
-def routes(context: GoogleContext) -> list[ApiRoute]:
+def api_routes(context: GoogleContext) -> list[ApiRoute]:
     return [
         ApiRoute("customers/{customer_id}/googleAds:search", search),
         ApiRoute("customers/{customer_id}/googleAds:searchStream", search_stream),

@@ -24,7 +24,7 @@ ACCOUNT_FIELDS = frozenset(
 )
 
 
-def graph_routes() -> list[GraphRoute]:
+def api_routes() -> list[GraphRoute]:
     get = frozenset({"GET"})
     return [
         GraphRoute("me", None, get, me),

@@ -8,7 +8,7 @@ exist"), the faults and the rate limit (``quota``), then the route of that node 
 error or not, carries the usage headers (``usage``), ``x-fb-trace-id`` and ``x-fb-rev``.
 
 The modules contribute their routes: ``oauth.routes`` the login dialog (a page, outside Graph), and each module's
-``graph_routes()`` the Graph routes it serves (see ``context.GraphRoute``).
+``api_routes()`` the Graph routes it serves (see ``context.GraphRoute``).
 """
 
 from __future__ import annotations
@@ -81,11 +81,11 @@ class GraphRoutes:
 
 ROUTES = GraphRoutes.of(
     [
-        *oauth.graph_routes(),
-        *accounts.graph_routes(),
-        *entities_read.graph_routes(),
-        *entities_write.graph_routes(),
-        *reports.graph_routes(),
+        *oauth.api_routes(),
+        *accounts.api_routes(),
+        *entities_read.api_routes(),
+        *entities_write.api_routes(),
+        *reports.api_routes(),
     ]
 )
 

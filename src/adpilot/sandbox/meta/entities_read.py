@@ -66,7 +66,7 @@ EDGE_LEVELS: Mapping[str, EntityLevel] = {
 _HIDDEN_BY_DEFAULT = frozenset({"DELETED", "ARCHIVED"})
 
 
-def graph_routes() -> list[GraphRoute]:
+def api_routes() -> list[GraphRoute]:
     get = frozenset({"GET"})
     return [
         *(GraphRoute("account", edge, get, list_entities) for edge in EDGE_LEVELS),

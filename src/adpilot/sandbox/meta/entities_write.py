@@ -56,7 +56,7 @@ OPTIMIZATION_GOAL_VALUES = frozenset(
 )
 
 
-def graph_routes() -> list[GraphRoute]:
+def api_routes() -> list[GraphRoute]:
     post = frozenset({"POST"})
     return [
         *(GraphRoute("account", edge, post, create) for edge in EDGE_LEVELS),

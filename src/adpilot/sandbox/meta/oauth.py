@@ -37,7 +37,7 @@ def routes(context: MetaContext) -> list[APIRoute]:
     ]
 
 
-def graph_routes() -> list[GraphRoute]:
+def api_routes() -> list[GraphRoute]:
     return [
         GraphRoute("public", "oauth/access_token", ALL_METHODS, access_token),
         GraphRoute("public", "debug_token", ALL_METHODS, debug_token),

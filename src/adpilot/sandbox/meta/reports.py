@@ -65,7 +65,7 @@ DATE_PRESETS = frozenset(
 )
 
 
-def graph_routes() -> list[GraphRoute]:
+def api_routes() -> list[GraphRoute]:
     get, post = frozenset({"GET"}), frozenset({"POST"})
     return [
         GraphRoute("account", "insights", get, account_insights),

@@ -23,7 +23,7 @@ The modules: ``app`` (the ASGI app and the per-call pipeline), ``context`` (what
 (consent page, token endpoints), ``accounts`` (advertisers), ``entities`` (campaigns, ad groups, ads: reads and
 writes), ``reports`` (``report/integrated/get/``), ``params`` (JSON-encoded parameters, paging), ``errors`` (the
 envelope and TikTok's codes) and ``quota`` (operation counting, the per-app QPS limit). A new endpoint is an
-``async def handler(call, context)`` in the module of its resource, listed in that module's ``operations()``.
+``async def handler(call, context)`` in the module of its resource, listed in that module's ``api_routes()``.
 """
 
 from adpilot.sandbox.tiktok.app import create_tiktok_emulator

@@ -25,7 +25,7 @@ from adpilot.sandbox.tiktok.params import json_param, only
 MAX_ADVERTISER_IDS = 100
 
 
-def operations() -> list[Operation]:
+def api_routes() -> list[Operation]:
     return [
         Operation("GET", "oauth2/advertiser/get/", authorized_advertisers),
         Operation("GET", "advertiser/info/", advertiser_info),

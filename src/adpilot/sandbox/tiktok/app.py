@@ -1,7 +1,7 @@
 """The TikTok emulator's ASGI app and the pipeline every Open API call goes through.
 
 Routes: the consent page from ``oauth.routes`` and one ``/open_api/{version}/{path}`` route that finds the
-``Operation`` for (method, path) among the modules' ``operations()``. Each call is then, in this order: written to the
+``Operation`` for (method, path) among the modules' ``api_routes()``. Each call is then, in this order: written to the
 request log and counted (``quota.count_operation``); answered 404 for an unknown version, path or method (TikTok's
 paths end with ``/``, and there are no slash redirects); admitted under the app's QPS limit (``quota.admit``); its
 JSON body read; its ``Access-Token`` checked (``sandbox/auth.py``) and a queued fault for its advertiser suffered,
@@ -44,7 +44,7 @@ def create_tiktok_emulator(state: SandboxState) -> FastAPI:
     table = {
         (operation.method, operation.path): operation
         for module in (oauth, accounts, entities, reports)
-        for operation in module.operations()
+        for operation in module.api_routes()
     }
     # No slash redirects: TikTok's paths end with "/" and a client that forgets it must notice.
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)

@@ -77,7 +77,7 @@ _PRIMARY_STATUSES = (
 )
 
 
-def operations() -> list[Operation]:
+def api_routes() -> list[Operation]:
     return [
         Operation("GET", "campaign/get/", list_campaigns),
         Operation("GET", "adgroup/get/", list_adgroups),

@@ -42,7 +42,7 @@ def routes(context: TikTokContext) -> list[APIRoute]:
     return [APIRoute("/portal/auth", portal_auth, methods=["GET", "POST"], include_in_schema=False)]
 
 
-def operations() -> list[Operation]:
+def api_routes() -> list[Operation]:
     return [
         Operation("POST", "oauth2/access_token/", access_token, authenticated=False),
         Operation("POST", "tt_user/oauth2/refresh_token/", refresh_token, authenticated=False),

@@ -64,7 +64,7 @@ _KNOWN_METRICS = frozenset(
 _DEFAULT_METRICS = ["spend", "impressions"]
 
 
-def operations() -> list[Operation]:
+def api_routes() -> list[Operation]:
     return [Operation("GET", "report/integrated/get/", report)]
 
 
