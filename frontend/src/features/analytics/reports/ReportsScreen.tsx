@@ -342,6 +342,7 @@ function ScheduleDialog({
           />
           <datalist id="report-time-zones">
             {zones.map((zone) => (
+              // oxlint-disable-next-line jsx-a11y/control-has-associated-label -- a datalist suggestion is its value
               <option key={zone} value={zone} />
             ))}
           </datalist>
