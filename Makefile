@@ -168,20 +168,24 @@ postgresql:
 
 # --- code quality ------------------------------------------------------------------------------------------------
 
-lint: install ## ruff, ruff format --check, mypy --strict, import-linter, TypeScript typecheck
+lint: install ## ruff, ruff format --check, mypy --strict, import-linter, TypeScript typecheck, oxlint
 	$(RUFF) check $(LINT_PATHS)
 	$(RUFF) format --check $(LINT_PATHS)
 	$(UV) run --frozen --no-sync mypy
 	$(UV) run --frozen --no-sync lint-imports
 ifneq ($(HAVE_FRONTEND),)
 	cd $(FRONTEND) && npm run typecheck
+	cd $(FRONTEND) && npm run lint
 else
 	@echo "$(NO_FRONTEND_MSG)"
 endif
 
-format: install-python ## Format and auto-fix the Python code
+format: install ## Format and auto-fix the Python code; Prettier on the web app's sources
 	$(RUFF) format $(LINT_PATHS)
 	$(RUFF) check --fix $(LINT_PATHS)
+ifneq ($(HAVE_FRONTEND),)
+	cd $(FRONTEND) && npm run format
+endif
 
 bench: install ## Run every benchmark (each prints a final BENCH line)
 	$(UV) run --frozen --no-sync python -m bench

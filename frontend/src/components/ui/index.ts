@@ -6,3 +6,5 @@ export { EmptyState, ErrorState, MfaRequiredState } from "./States";
 export { Dialog, DialogClose } from "./Dialog";
 export { cn } from "./cn";
 export { DocumentTitleContext, documentTitle, useDocumentTitle } from "./useDocumentTitle";
+export { DataTable } from "./DataTable";
+export type { DataColumn, DataTableError, DataTableProps, DataTableSort, SortDirection } from "./DataTable";

@@ -1,6 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { isApiError } from "@/api/client";
-import { Button, Card, CardHeader, EmptyState, ErrorState, cn } from "@/components/ui";
+import { Button, Card, CardHeader, DataTable, EmptyState, cn, type DataColumn } from "@/components/ui";
 import { EntityStatusBadge } from "@/features/campaigns/EntityStatusBadge";
 import { levelLabel } from "@/features/connections/platforms";
 import { useBreakdown, type BreakdownParams } from "./api";
@@ -35,31 +35,6 @@ export function nextSort(current: BreakdownSort, key: SortKey): BreakdownSort {
   const [currentKey, descending] = current.startsWith("-") ? [current.slice(1), true] : [current, false];
   if (currentKey === key) return (descending ? key : `-${key}`) as BreakdownSort;
   return key === "name" ? key : `-${key}`;
-}
-
-function ariaSort(current: BreakdownSort, key: SortKey): "ascending" | "descending" | "none" {
-  if (current === key) return "ascending";
-  if (current === `-${key}`) return "descending";
-  return "none";
-}
-
-function SortHeader({ label, title, sortKey, sort, onSort, className }: { label: string; title?: string; sortKey: SortKey; sort: BreakdownSort; onSort: (s: BreakdownSort) => void; className?: string }) {
-  const state = ariaSort(sort, sortKey);
-  return (
-    <th scope="col" aria-sort={state} className={cn("px-2 py-2 font-medium whitespace-nowrap", className)}>
-      <button
-        type="button"
-        title={title}
-        onClick={() => onSort(nextSort(sort, sortKey))}
-        className={cn("inline-flex items-center gap-1 rounded uppercase hover:text-neutral-900 focus-visible:ring-2 focus-visible:ring-neutral-300 focus-visible:outline-none", state !== "none" && "text-neutral-900")}
-      >
-        {label}
-        <span aria-hidden="true" className="text-[10px]">
-          {state === "ascending" ? "▲" : state === "descending" ? "▼" : "↕"}
-        </span>
-      </button>
-    </th>
-  );
 }
 
 function Breadcrumbs({ organizationId, search }: { organizationId: string; search: DashboardSearch }) {
@@ -129,88 +104,100 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
   const data = breakdown.data;
   const first = cursors.length * TABLE_PAGE_SIZE;
 
-  let body;
-  if (breakdown.isPending) {
-    body = (
-      <div aria-busy="true" aria-label={`Loading ${plural.toLowerCase()}`} className="space-y-3 p-5">
-        {Array.from({ length: 6 }, (_, i) => (
-          <Skeleton key={i} className="h-5 w-full" />
-        ))}
-      </div>
-    );
-  } else if (breakdown.isError) {
-    // A page link from another view (or an old link) no longer fits: start again at the first page.
-    const staleCursor = isApiError(breakdown.error) && breakdown.error.code === "invalid-cursor" && cursors.length > 0;
-    body = (
-      <div className="p-5">
-        <ErrorState
-          title={staleCursor ? "This page of the table is no longer available" : `Could not load the ${plural.toLowerCase()}`}
-          error={breakdown.error}
-          onRetry={staleCursor ? () => onChange({ cursors: undefined }) : () => void breakdown.refetch()}
-        />
-      </div>
-    );
-  } else if (!data || data.rows.length === 0) {
-    body = (
-      <div className="p-5">
+  const columns: DataColumn<BreakdownRow, undefined, SortKey>[] = [
+    {
+      id: "name",
+      header: "Name",
+      sortKey: "name",
+      headerClassName: cn("px-2 py-2 font-medium whitespace-nowrap", NAME_CELL, "bg-neutral-50"),
+      cellClassName: cn(NAME_CELL, "min-w-44 bg-white py-2.5 sm:min-w-48"),
+      cell: (row) => {
+        const target = drillTarget(search, row);
+        return (
+          <>
+            {target ? (
+              <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
+                {row.key.name}
+              </Link>
+            ) : (
+              <span className="font-medium text-neutral-900">{row.key.name}</span>
+            )}
+            <p className="flex flex-wrap items-center gap-x-2 text-xs text-neutral-500">
+              <PlatformLabel platform={row.key.platform} />
+              {row.key.ad_account_name && <span>· {row.key.ad_account_name}</span>}
+              {row.key.native_currency && row.key.native_currency !== data?.currency && <span title={`Converted from ${row.key.native_currency} with your exchange rates`}>· from {row.key.native_currency}</span>}
+            </p>
+          </>
+        );
+      },
+    },
+    {
+      id: "status",
+      header: "Status",
+      headerClassName: "px-2 py-2 font-medium uppercase",
+      cellClassName: "px-2 py-2.5",
+      cell: (row) => (row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>),
+    },
+    ...METRICS.map(
+      (m): DataColumn<BreakdownRow, undefined, SortKey> => ({
+        id: m.id,
+        header: m.short,
+        title: m.description,
+        sortKey: m.sort,
+        headerClassName: "px-2 py-2 font-medium whitespace-nowrap text-right",
+        cellClassName: "px-2 py-2.5 text-right whitespace-nowrap tabular-nums",
+        cell: (row) => <MetricValue def={m} totals={row.totals} currency={data?.currency ?? ""} unavailable={notSyncedReason(data?.not_synced ?? [], "range")} />,
+      }),
+    ),
+  ];
+
+  // A page link from another view (or an old link) no longer fits: start again at the first page.
+  const staleCursor = breakdown.isError && isApiError(breakdown.error) && breakdown.error.code === "invalid-cursor" && cursors.length > 0;
+  const body = (
+    <DataTable
+      caption={
+        <>
+          {plural}
+          {search.campaignName ? ` of ${search.adGroupName ?? search.campaignName}` : ""}, sorted by {sort.replace(/^-/, "")} {sort.startsWith("-") ? "descending" : "ascending"}
+        </>
+      }
+      columns={columns}
+      rows={data?.rows ?? []}
+      rowKey={(row, index) => `${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`}
+      sort={{
+        key: sort.replace(/^-/, "") as SortKey,
+        direction: sort.startsWith("-") ? "descending" : "ascending",
+        onSort: (key) => onChange({ sort: nextSort(sort, key) }),
+      }}
+      loading={
+        breakdown.isPending && (
+          <div aria-busy="true" aria-label={`Loading ${plural.toLowerCase()}`} className="space-y-3">
+            {Array.from({ length: 6 }, (_, i) => (
+              <Skeleton key={i} className="h-5 w-full" />
+            ))}
+          </div>
+        )
+      }
+      error={
+        breakdown.isError
+          ? {
+              error: breakdown.error,
+              title: staleCursor ? "This page of the table is no longer available" : `Could not load the ${plural.toLowerCase()}`,
+              onRetry: staleCursor ? () => onChange({ cursors: undefined }) : () => void breakdown.refetch(),
+            }
+          : null
+      }
+      empty={
         <EmptyState
           title={search.q ? `No ${plural.toLowerCase()} match “${search.q}” in this range` : `No ${plural.toLowerCase()} with numbers in this range`}
           description="Try a longer date range or fewer filters."
         />
-      </div>
-    );
-  } else {
-    body = (
-      <div className="relative overflow-x-auto">
-        <table className={cn("w-full text-left text-sm", breakdown.isPlaceholderData && "opacity-60")}>
-          <caption className="sr-only">
-            {plural}
-            {search.campaignName ? ` of ${search.adGroupName ?? search.campaignName}` : ""}, sorted by {sort.replace(/^-/, "")} {sort.startsWith("-") ? "descending" : "ascending"}
-          </caption>
-          <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500">
-            <tr>
-              <SortHeader label="Name" sortKey="name" sort={sort} onSort={(s) => onChange({ sort: s })} className={cn(NAME_CELL, "bg-neutral-50")} />
-              <th scope="col" className="px-2 py-2 font-medium uppercase">
-                Status
-              </th>
-              {METRICS.map((m) => (
-                <SortHeader key={m.id} label={m.short} title={m.description} sortKey={m.sort} sort={sort} onSort={(s) => onChange({ sort: s })} className="text-right" />
-              ))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-neutral-200">
-            {data.rows.map((row, index) => {
-              const target = drillTarget(search, row);
-              return (
-                <tr key={`${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`}>
-                  <td className={cn(NAME_CELL, "min-w-44 bg-white py-2.5 sm:min-w-48")}>
-                    {target ? (
-                      <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
-                        {row.key.name}
-                      </Link>
-                    ) : (
-                      <span className="font-medium text-neutral-900">{row.key.name}</span>
-                    )}
-                    <p className="flex flex-wrap items-center gap-x-2 text-xs text-neutral-500">
-                      <PlatformLabel platform={row.key.platform} />
-                      {row.key.ad_account_name && <span>· {row.key.ad_account_name}</span>}
-                      {row.key.native_currency && row.key.native_currency !== data.currency && <span title={`Converted from ${row.key.native_currency} with your exchange rates`}>· from {row.key.native_currency}</span>}
-                    </p>
-                  </td>
-                  <td className="px-2 py-2.5">{row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>}</td>
-                  {METRICS.map((m) => (
-                    <td key={m.id} className="px-2 py-2.5 text-right whitespace-nowrap tabular-nums">
-                      <MetricValue def={m} totals={row.totals} currency={data.currency} unavailable={notSyncedReason(data.not_synced, "range")} />
-                    </td>
-                  ))}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-    );
-  }
+      }
+      stateClassName="p-5"
+      className={cn("w-full text-left text-sm", breakdown.isPlaceholderData && "opacity-60")}
+      headClassName="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500"
+    />
+  );
 
   return (
     <Card>

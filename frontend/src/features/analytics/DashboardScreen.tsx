@@ -1,6 +1,6 @@
 import { lazy, Suspense, useCallback, useId, useMemo, type ReactNode } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { Alert, Card, CardHeader, EmptyState, ErrorState, PageHeader, buttonClasses, cn } from "@/components/ui";
+import { Alert, Card, CardHeader, DataTable, EmptyState, ErrorState, PageHeader, buttonClasses, cn, type DataColumn } from "@/components/ui";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useBreakdown, useFreshness, useRefreshWhenSynced, useSummary, useTimeseries } from "./api";
 import { CampaignTable, DASHBOARD_ROUTE, tableRequest } from "./CampaignTable";
@@ -15,7 +15,7 @@ import { PacingCard } from "./PacingCard";
 import { PlatformLabel } from "./PlatformLabel";
 import { analyticsQuery, CLEAR_DRILL_DOWN, DEFAULT_COMPARE, DEFAULT_GRANULARITY, parseDashboardSearch, updateSearch, type DashboardSearch } from "./search";
 import { Skeleton } from "./Skeleton";
-import { GRANULARITIES, type AnalyticsQuery, type Granularity, type MissingRate } from "./types";
+import { GRANULARITIES, type AnalyticsQuery, type BreakdownRow, type Granularity, type MissingRate } from "./types";
 
 // The chart library is large: the charts load on demand, in their own chunk.
 const TrendCharts = lazy(() => import("./charts/TrendCharts").then((m) => ({ default: m.TrendCharts })));
@@ -131,37 +131,31 @@ function PlatformSection({ organizationId, query, search }: { organizationId: st
           <Suspense fallback={<ChartsFallback height="h-48" />}>
             <PlatformCharts rows={platforms.data.rows} currency={platforms.data.currency} />
           </Suspense>
-          <div className="relative overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Spend, conversions and ROAS by platform</caption>
-            <thead className="border-b border-neutral-200 text-xs tracking-wide text-neutral-500 uppercase">
-              <tr>
-                <th scope="col" className="py-2 pr-3 font-medium">
-                  Platform
-                </th>
-                {columns.map((m) => (
-                  <th key={m.id} scope="col" className="px-2 py-2 text-right font-medium sm:px-3">
-                    {m.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-neutral-200">
-              {platforms.data.rows.map((row) => (
-                <tr key={row.key.platform}>
-                  <th scope="row" className="py-2 pr-3 font-normal">
-                    <PlatformLabel platform={row.key.platform} />
-                  </th>
-                  {columns.map((m) => (
-                    <td key={m.id} className="px-2 py-2 text-right tabular-nums sm:px-3">
-                      <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} unavailable={notSyncedReason(platforms.data.not_synced, "range")} />
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          </div>
+          <DataTable
+            caption="Spend, conversions and ROAS by platform"
+            columns={[
+              {
+                id: "platform",
+                header: "Platform",
+                rowHeader: true,
+                headerClassName: "py-2 pr-3 font-medium",
+                cellClassName: "py-2 pr-3 font-normal",
+                cell: (row) => <PlatformLabel platform={row.key.platform} />,
+              },
+              ...columns.map(
+                (m): DataColumn<BreakdownRow> => ({
+                  id: m.id,
+                  header: m.label,
+                  headerClassName: "px-2 py-2 text-right font-medium sm:px-3",
+                  cellClassName: "px-2 py-2 text-right tabular-nums sm:px-3",
+                  cell: (row) => <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} unavailable={notSyncedReason(platforms.data.not_synced, "range")} />,
+                }),
+              ),
+            ]}
+            rows={platforms.data.rows}
+            rowKey={(row) => row.key.platform ?? ""}
+            headClassName="border-b border-neutral-200 text-xs tracking-wide text-neutral-500 uppercase"
+          />
         </div>
       )}
     </Section>

@@ -1,7 +1,8 @@
 import { useId, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "@/api/client";
-import { Badge, Button, ErrorState, cn } from "@/components/ui";
+import type { components } from "@/api/generated/schema";
+import { Badge, Button, DataTable, ErrorState, cn, type DataColumn } from "@/components/ui";
 import { HealthBadge } from "@/features/connections/HealthBadge";
 import { useConnectionPermissions } from "@/features/connections/permissions";
 import type { ConnectionHealth } from "@/features/connections/types";
@@ -27,6 +28,60 @@ const STATUS_TONES: Record<string, "neutral" | "green" | "amber" | "red" | "blue
   deferred: "amber",
 };
 
+type MetricSyncRun = components["schemas"]["MetricSyncRunRead"];
+
+const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
+  { id: "queued", header: "Queued", headerClassName: "py-1 pr-3 font-medium", cellClassName: "py-1.5 pr-3 whitespace-nowrap", cell: (run) => formatDateTime(run.queued_at) },
+  {
+    id: "what",
+    header: "What",
+    headerClassName: "px-3 py-1 font-medium",
+    cellClassName: "px-3 py-1.5",
+    cell: (run) => (
+      <>
+        {SCOPE_LABELS[run.scope] ?? run.scope} <span className="text-neutral-500">({TRIGGER_LABELS[run.trigger] ?? run.trigger})</span>
+      </>
+    ),
+  },
+  {
+    id: "days",
+    header: "Days",
+    headerClassName: "px-3 py-1 font-medium",
+    cellClassName: "px-3 py-1.5 whitespace-nowrap",
+    cell: (run) => (
+      <>
+        {formatDateRange(run.since, run.until)}
+        {run.days_total > 0 && run.status !== "succeeded" && (
+          <span className="text-neutral-500">
+            {" "}
+            · {run.days_done} of {run.days_total} days
+          </span>
+        )}
+      </>
+    ),
+  },
+  {
+    id: "status",
+    header: "Status",
+    headerClassName: "px-3 py-1 font-medium",
+    cellClassName: "px-3 py-1.5",
+    cell: (run) => (
+      <>
+        <Badge tone={STATUS_TONES[run.status] ?? "neutral"}>{run.status}</Badge>
+        {run.attempts > 1 && <span className="ml-1 text-neutral-500">after {run.attempts} attempts</span>}
+        {run.error && <p className="mt-0.5 text-red-700">{run.error}</p>}
+      </>
+    ),
+  },
+  {
+    id: "rows",
+    header: "Rows",
+    headerClassName: "px-3 py-1 text-right font-medium",
+    cellClassName: "px-3 py-1.5 text-right tabular-nums",
+    cell: (run) => run.rows_written.toLocaleString(),
+  },
+];
+
 function SyncRuns({ organizationId, accountId }: { organizationId: string; accountId: string }) {
   const runs = $api.useInfiniteQuery(
     "get",
@@ -39,54 +94,17 @@ function SyncRuns({ organizationId, accountId }: { organizationId: string; accou
   const items = runs.data.pages.flatMap((p) => p.items);
   if (items.length === 0) return <p className="py-2 text-xs text-neutral-500">No metrics sync has run for this account yet.</p>;
   return (
-    <div className="relative overflow-x-auto">
-      <table className="w-full text-left text-xs">
-        <caption className="sr-only">Metrics syncs, newest first</caption>
-        <thead className="text-neutral-500">
-          <tr>
-            <th scope="col" className="py-1 pr-3 font-medium">
-              Queued
-            </th>
-            <th scope="col" className="px-3 py-1 font-medium">
-              What
-            </th>
-            <th scope="col" className="px-3 py-1 font-medium">
-              Days
-            </th>
-            <th scope="col" className="px-3 py-1 font-medium">
-              Status
-            </th>
-            <th scope="col" className="px-3 py-1 text-right font-medium">
-              Rows
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-neutral-100">
-          {items.map((run) => (
-            <tr key={run.id} className="align-top">
-              <td className="py-1.5 pr-3 whitespace-nowrap">{formatDateTime(run.queued_at)}</td>
-              <td className="px-3 py-1.5">
-                {SCOPE_LABELS[run.scope] ?? run.scope} <span className="text-neutral-500">({TRIGGER_LABELS[run.trigger] ?? run.trigger})</span>
-              </td>
-              <td className="px-3 py-1.5 whitespace-nowrap">
-                {formatDateRange(run.since, run.until)}
-                {run.days_total > 0 && run.status !== "succeeded" && (
-                  <span className="text-neutral-500">
-                    {" "}
-                    · {run.days_done} of {run.days_total} days
-                  </span>
-                )}
-              </td>
-              <td className="px-3 py-1.5">
-                <Badge tone={STATUS_TONES[run.status] ?? "neutral"}>{run.status}</Badge>
-                {run.attempts > 1 && <span className="ml-1 text-neutral-500">after {run.attempts} attempts</span>}
-                {run.error && <p className="mt-0.5 text-red-700">{run.error}</p>}
-              </td>
-              <td className="px-3 py-1.5 text-right tabular-nums">{run.rows_written.toLocaleString()}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div>
+      <DataTable
+        caption="Metrics syncs, newest first"
+        columns={RUN_COLUMNS}
+        rows={items}
+        rowKey={(run) => run.id}
+        rowClassName={() => "align-top"}
+        className="w-full text-left text-xs"
+        headClassName="text-neutral-500"
+        bodyClassName="divide-y divide-neutral-100"
+      />
       {runs.hasNextPage && (
         <Button variant="ghost" size="sm" className="mt-1" pending={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
           Older syncs

@@ -2,10 +2,10 @@ import type { FormEvent } from "react";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { $api } from "@/api/client";
 import type { AuditEntryRead } from "@/api/types";
-import { Alert, Button, Card, EmptyState, ErrorState, Field, LoadingState, PageHeader, SelectField, cn } from "@/components/ui";
+import { Alert, Button, Card, DataTable, EmptyState, ErrorState, Field, LoadingState, PageHeader, SelectField, cn, type DataColumn } from "@/components/ui";
 import { formatDateTime, isoToLocalInput, localInputToIso } from "@/lib/format";
 import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
-import { diffSnapshots, renderValue } from "./diff";
+import { diffSnapshots, renderValue, type DiffRow } from "./diff";
 import { AUDIT_TARGET_TYPES, hasAuditFilters, parseAuditSearch, type AuditSearch } from "./search";
 
 const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
@@ -158,6 +158,24 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
   );
 }
 
+const DIFF_COLUMNS: DataColumn<DiffRow>[] = [
+  { id: "field", header: "Field", headerClassName: "py-1 pr-4 font-medium", cellClassName: "py-1 pr-4 align-top", cell: (row) => row.key },
+  {
+    id: "before",
+    header: "Before",
+    headerClassName: "py-1 pr-4 font-medium",
+    cellClassName: (row) => cn("py-1 pr-4 align-top break-all", row.changed && "bg-red-50 text-red-800"),
+    cell: (row) => renderValue(row.before),
+  },
+  {
+    id: "after",
+    header: "After",
+    headerClassName: "py-1 font-medium",
+    cellClassName: (row) => cn("py-1 align-top break-all", row.changed && "bg-green-50 text-green-800"),
+    cell: (row) => renderValue(row.after),
+  },
+];
+
 function AuditRow({ entry }: { entry: AuditEntryRead }) {
   const rows = diffSnapshots(entry.before, entry.after);
   const target = describeTarget(entry);
@@ -184,26 +202,16 @@ function AuditRow({ entry }: { entry: AuditEntryRead }) {
           {rows.length === 0 ? (
             <p className="text-xs text-neutral-500">No field changes recorded.</p>
           ) : (
-            <div className="relative overflow-x-auto">
-              <table className="w-full text-left font-mono text-xs">
-                <thead className="text-neutral-500">
-                  <tr>
-                    <th scope="col" className="py-1 pr-4 font-medium">Field</th>
-                    <th scope="col" className="py-1 pr-4 font-medium">Before</th>
-                    <th scope="col" className="py-1 font-medium">After</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((row) => (
-                    <tr key={row.key} className={cn(!row.changed && "text-neutral-400")}>
-                      <td className="py-1 pr-4 align-top">{row.key}</td>
-                      <td className={cn("py-1 pr-4 align-top break-all", row.changed && "bg-red-50 text-red-800")}>{renderValue(row.before)}</td>
-                      <td className={cn("py-1 align-top break-all", row.changed && "bg-green-50 text-green-800")}>{renderValue(row.after)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Changed fields, before and after"
+              columns={DIFF_COLUMNS}
+              rows={rows}
+              rowKey={(row) => row.key}
+              rowClassName={(row) => cn(!row.changed && "text-neutral-400")}
+              className="w-full text-left font-mono text-xs"
+              headClassName="text-neutral-500"
+              bodyClassName=""
+            />
           )}
         </div>
       </details>

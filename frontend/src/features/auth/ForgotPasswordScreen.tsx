@@ -36,6 +36,7 @@ export function ForgotPasswordScreen() {
     <AuthLayout title="Reset your password" description="Enter your account's email and we'll send you a reset link." footer={backToLogin}>
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
         <FormError message={errors.form} />
+        {/* oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus */}
         <Field label="Email" name="email" type="email" autoComplete="email" autoFocus error={errors.fields.email} />
         <Button type="submit" className="w-full" pending={forgot.isPending}>
           Send reset link

@@ -34,6 +34,7 @@ export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) =
   return (
     <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
       <FormError message={errors.form} />
+      {/* oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus */}
       <Field label="Email" name="email" type="email" autoComplete="email" autoFocus error={errors.fields.email} />
       <Field label="Password" name="password" type="password" autoComplete="current-password" error={errors.fields.password} />
       <div className="flex justify-end">
@@ -84,6 +85,7 @@ export function MfaStep({ mfaToken, onResult, onCancel }: { mfaToken: string; on
         name="code"
         autoComplete="one-time-code"
         inputMode="text"
+        // oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus
         autoFocus
         spellCheck={false}
         autoCapitalize="off"

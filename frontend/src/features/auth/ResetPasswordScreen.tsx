@@ -68,6 +68,7 @@ export function ResetPasswordScreen() {
           name="password"
           type="password"
           autoComplete="new-password"
+          // oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus
           autoFocus
           error={errors.fields.password}
           description={`At least ${MIN_PASSWORD_LENGTH} characters.`}

@@ -43,6 +43,7 @@ export function SignupForm({ onSignedUp }: { onSignedUp: (email: string) => void
   return (
     <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
       <FormError message={errors.form} />
+      {/* oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus */}
       <Field label="Name" name="display_name" autoComplete="name" autoFocus error={errors.fields.display_name} />
       <Field label="Email" name="email" type="email" autoComplete="email" error={errors.fields.email} />
       <Field

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { $api } from "@/api/client";
-import { Badge, Button, Card, CardBody, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn } from "@/components/ui";
+import { Badge, Button, Card, CardBody, DataTable, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn, type DataColumn } from "@/components/ui";
 import { useConnections, useRefreshEntitiesAfterSync, useSyncStatus, isSyncInProgress } from "@/features/connections/hooks";
 import { levelLabel, platformTitle, PLATFORMS } from "@/features/connections/platforms";
 import { LastSync } from "@/features/connections/SyncStatus";
@@ -281,85 +281,40 @@ function EntityTable({
   const showBudgets = level !== "ad";
   const showObjective = level === "campaign";
 
-  let body;
-  if (entities.isPending) body = <LoadingState label={`Loading ${plural.toLowerCase()}…`} />;
-  else if (entities.isError) body = <ErrorState error={entities.error} onRetry={() => void entities.refetch()} />;
-  else if (items.length === 0) {
-    const neverSynced = !summary?.last_succeeded_at;
-    body = (
-      <EmptyState
-        title={
-          search.q
-            ? `No ${plural.toLowerCase()} match “${search.q}”`
-            : neverSynced
-              ? syncing
-                ? "The first sync of this account is running"
-                : "This account has not been synced yet"
-              : `No ${plural.toLowerCase()} here`
-        }
-        description={
-          search.q
-            ? "Try another name, or show removed ones too."
-            : neverSynced
-              ? "Campaigns appear here as soon as the first sync finishes. Start one from the Connections page."
-              : search.removed
-                ? undefined
-                : "Removed ones are hidden; tick “Show removed” to see them."
-        }
-      />
-    );
-  } else {
-    body = (
-      <div className="relative overflow-x-auto">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">
-            {plural} of {account.name}
-          </caption>
-          <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
-            <tr>
-              <th scope="col" className="px-5 py-2 font-medium">
-                Name
-              </th>
-              <th scope="col" className="px-3 py-2 font-medium">
-                Status
-              </th>
-              <th scope="col" className="hidden px-3 py-2 font-medium md:table-cell">
-                Platform status
-              </th>
-              {showObjective && (
-                <th scope="col" className="hidden px-3 py-2 font-medium lg:table-cell">
-                  Objective
-                </th>
-              )}
-              {showBudgets && (
-                <>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">
-                    Daily budget
-                  </th>
-                  <th scope="col" className="px-5 py-2 text-right font-medium">
-                    Lifetime budget
-                  </th>
-                </>
-              )}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-neutral-200">
-            {items.map((entity) => (
-              <EntityRow
-                key={entity.id}
-                organizationId={organizationId}
-                account={account}
-                entity={entity}
-                search={search}
-                showObjective={showObjective}
-                showBudgets={showBudgets}
-              />
-            ))}
-          </tbody>
-        </table>
-      </div>
-    );
-  }
+  const neverSynced = !summary?.last_succeeded_at;
+  const body = (
+    <DataTable
+      caption={`${plural} of ${account.name}`}
+      columns={entityColumns(organizationId, account, search, showObjective, showBudgets)}
+      rows={items}
+      rowKey={(entity) => entity.id}
+      rowClassName={(entity) => cn(entity.status === "removed" && "text-neutral-500")}
+      loading={entities.isPending && <LoadingState label={`Loading ${plural.toLowerCase()}…`} />}
+      error={entities.isError ? { error: entities.error, onRetry: () => void entities.refetch() } : null}
+      empty={
+        <EmptyState
+          title={
+            search.q
+              ? `No ${plural.toLowerCase()} match “${search.q}”`
+              : neverSynced
+                ? syncing
+                  ? "The first sync of this account is running"
+                  : "This account has not been synced yet"
+                : `No ${plural.toLowerCase()} here`
+          }
+          description={
+            search.q
+              ? "Try another name, or show removed ones too."
+              : neverSynced
+                ? "Campaigns appear here as soon as the first sync finishes. Start one from the Connections page."
+                : search.removed
+                  ? undefined
+                  : "Removed ones are hidden; tick “Show removed” to see them."
+          }
+        />
+      }
+    />
+  );
 
   return (
     <Card>
@@ -379,58 +334,70 @@ function EntityTable({
   );
 }
 
-function EntityRow({
-  organizationId,
-  account,
-  entity,
-  search,
-  showObjective,
-  showBudgets,
-}: {
-  organizationId: string;
-  account: BrowsableAccount;
-  entity: EntityRead;
-  search: CampaignsSearch;
-  showObjective: boolean;
-  showBudgets: boolean;
-}) {
-  const currency = entity.currency || account.currency;
+function entityColumns(organizationId: string, account: BrowsableAccount, search: CampaignsSearch, showObjective: boolean, showBudgets: boolean): DataColumn<EntityRead>[] {
   const keep = { account: account.id, ...(search.removed ? { removed: true } : {}) };
-  const target: CampaignsSearch | null =
-    entity.level === "campaign"
-      ? { ...keep, campaign: entity.platform_id, campaignName: entity.name }
-      : entity.level === "ad_group"
-        ? { ...keep, campaign: search.campaign ?? entity.campaign_platform_id, campaignName: search.campaignName, adGroup: entity.platform_id, adGroupName: entity.name }
-        : null;
-  const removed = entity.status === "removed";
-  return (
-    <tr className={cn(removed && "text-neutral-500")}>
-      <td className="px-5 py-3">
-        {target ? (
-          <Link to={ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
-            {entity.name}
-          </Link>
-        ) : (
-          <span className="font-medium text-neutral-900">{entity.name}</span>
-        )}
-        <p className="font-mono text-xs text-neutral-500">
-          <span className="sr-only">Platform id </span>
-          {entity.platform_id}
-        </p>
-      </td>
-      <td className="px-3 py-3">
-        <EntityStatusBadge status={entity.status} />
-      </td>
-      <td className="hidden px-3 py-3 md:table-cell">
-        <Badge>{entity.platform_status}</Badge>
-      </td>
-      {showObjective && <td className="hidden px-3 py-3 text-neutral-600 lg:table-cell">{formatObjective(entity.objective)}</td>}
-      {showBudgets && (
-        <>
-          <td className="px-3 py-3 text-right tabular-nums">{formatMicros(entity.daily_budget_micros, currency)}</td>
-          <td className="px-5 py-3 text-right tabular-nums">{formatMicros(entity.lifetime_budget_micros, currency)}</td>
-        </>
-      )}
-    </tr>
-  );
+  const currency = (entity: EntityRead) => entity.currency || account.currency;
+  return [
+    {
+      id: "name",
+      header: "Name",
+      headerClassName: "px-5 py-2 font-medium",
+      cellClassName: "px-5 py-3",
+      cell: (entity) => {
+        const target: CampaignsSearch | null =
+          entity.level === "campaign"
+            ? { ...keep, campaign: entity.platform_id, campaignName: entity.name }
+            : entity.level === "ad_group"
+              ? { ...keep, campaign: search.campaign ?? entity.campaign_platform_id, campaignName: search.campaignName, adGroup: entity.platform_id, adGroupName: entity.name }
+              : null;
+        return (
+          <>
+            {target ? (
+              <Link to={ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
+                {entity.name}
+              </Link>
+            ) : (
+              <span className="font-medium text-neutral-900">{entity.name}</span>
+            )}
+            <p className="font-mono text-xs text-neutral-500">
+              <span className="sr-only">Platform id </span>
+              {entity.platform_id}
+            </p>
+          </>
+        );
+      },
+    },
+    { id: "status", header: "Status", headerClassName: "px-3 py-2 font-medium", cellClassName: "px-3 py-3", cell: (entity) => <EntityStatusBadge status={entity.status} /> },
+    {
+      id: "platform-status",
+      header: "Platform status",
+      headerClassName: "hidden px-3 py-2 font-medium md:table-cell",
+      cellClassName: "hidden px-3 py-3 md:table-cell",
+      cell: (entity) => <Badge>{entity.platform_status}</Badge>,
+    },
+    {
+      id: "objective",
+      header: "Objective",
+      hidden: !showObjective,
+      headerClassName: "hidden px-3 py-2 font-medium lg:table-cell",
+      cellClassName: "hidden px-3 py-3 text-neutral-600 lg:table-cell",
+      cell: (entity) => formatObjective(entity.objective),
+    },
+    {
+      id: "daily-budget",
+      header: "Daily budget",
+      hidden: !showBudgets,
+      headerClassName: "px-3 py-2 text-right font-medium",
+      cellClassName: "px-3 py-3 text-right tabular-nums",
+      cell: (entity) => formatMicros(entity.daily_budget_micros, currency(entity)),
+    },
+    {
+      id: "lifetime-budget",
+      header: "Lifetime budget",
+      hidden: !showBudgets,
+      headerClassName: "px-5 py-2 text-right font-medium",
+      cellClassName: "px-5 py-3 text-right tabular-nums",
+      cell: (entity) => formatMicros(entity.lifetime_budget_micros, currency(entity)),
+    },
+  ];
 }

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "@/api/client";
-import { Alert, Badge, Button, Dialog } from "@/components/ui";
+import { Alert, Badge, Button, DataTable, Dialog, type DataColumn } from "@/components/ui";
 import { formatDate, pluralize } from "@/lib/format";
 import { describeError } from "@/lib/forms";
 import { HealthBadge } from "./HealthBadge";
@@ -257,45 +257,14 @@ function AccountsTable({
 }) {
   return (
     <div className="space-y-2">
-      <div className="relative overflow-x-auto rounded-md border border-neutral-200">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Ad accounts of {connection.display_name}</caption>
-          <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
-            <tr>
-              <th scope="col" className={TH}>
-                Ad account
-              </th>
-              <th scope="col" className={TH}>
-                Currency
-              </th>
-              <th scope="col" className={`${TH} hidden md:table-cell`}>
-                Time zone
-              </th>
-              <th scope="col" className={TH}>
-                Managed
-              </th>
-              <th scope="col" className={TH}>
-                Last sync
-              </th>
-              <th scope="col" className={TH}>
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-neutral-200">
-            {accounts.accounts.map((account) => (
-              <AccountRow
-                key={account.id}
-                organizationId={organizationId}
-                connection={connection}
-                account={account}
-                summary={syncStatus.get(account.id)}
-                canSync={canSync}
-              />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={`Ad accounts of ${connection.display_name}`}
+        columns={accountColumns(connection, canSync)}
+        rows={accounts.accounts.map((account) => ({ organizationId, account, summary: syncStatus.get(account.id) }))}
+        rowKey={(row) => row.account.id}
+        useRowState={useAccountRow}
+        wrapperClassName="relative overflow-x-auto rounded-md border border-neutral-200"
+      />
       {accounts.error ? <Alert tone="error">{describeError(accounts.error)}</Alert> : null}
       {!accounts.complete && (
         <div className="flex items-center justify-between gap-3 text-xs text-neutral-500">
@@ -311,42 +280,63 @@ function AccountsTable({
   );
 }
 
-function AccountRow({
-  organizationId,
-  connection,
-  account,
-  summary,
-  canSync,
-}: {
-  organizationId: string;
-  connection: ConnectionRead;
-  account: AdAccountRead;
-  summary: AccountSyncSummary | undefined;
-  canSync: boolean;
-}) {
+/** An account row's own state: its "Sync now" request, and the entity refresh once a sync of it succeeds. */
+function useAccountRow(row: AccountRowData) {
   const queryClient = useQueryClient();
   const sync = $api.useMutation("post", "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync", {
-    onSuccess: (run) => rememberRun(queryClient, organizationId, run),
+    onSuccess: (run) => rememberRun(queryClient, row.organizationId, run),
   });
-  const status = summary?.last_run?.status;
-  const inProgress = isSyncInProgress(status);
+  const inProgress = isSyncInProgress(row.summary?.last_run?.status);
+  useRefreshEntitiesAfterSync(row.summary?.last_succeeded_at, inProgress);
+  return { sync, inProgress };
+}
 
-  useRefreshEntitiesAfterSync(summary?.last_succeeded_at, inProgress);
+interface AccountRowData {
+  organizationId: string;
+  account: AdAccountRead;
+  summary: AccountSyncSummary | undefined;
+}
 
-  return (
-    <tr>
-      <td className="px-3 py-3 align-top">
-        <AccountIdentity account={account} />
-      </td>
-      <td className="px-3 py-3 align-top">{account.currency}</td>
-      <td className="hidden px-3 py-3 align-top text-neutral-600 md:table-cell">{account.time_zone}</td>
-      <td className="px-3 py-3 align-top whitespace-nowrap">{account.managed ? <Badge tone="green">Managed</Badge> : <Badge>Not managed</Badge>}</td>
-      <td className="px-3 py-3 align-top" aria-live="polite">
-        {account.managed ? <LastSync summary={summary} platform={connection.platform} /> : <span className="text-neutral-400">—</span>}
-        {sync.isError && <p className="mt-1 text-xs text-red-700">{describeError(sync.error)}</p>}
-      </td>
-      <td className="px-3 py-3 text-right align-top whitespace-nowrap">
-        {canSync && account.managed && (
+function accountColumns(connection: ConnectionRead, canSync: boolean): DataColumn<AccountRowData, ReturnType<typeof useAccountRow>>[] {
+  return [
+    { id: "account", header: "Ad account", headerClassName: TH, cellClassName: "px-3 py-3 align-top", cell: ({ account }) => <AccountIdentity account={account} /> },
+    { id: "currency", header: "Currency", headerClassName: TH, cellClassName: "px-3 py-3 align-top", cell: ({ account }) => account.currency },
+    {
+      id: "time-zone",
+      header: "Time zone",
+      headerClassName: `${TH} hidden md:table-cell`,
+      cellClassName: "hidden px-3 py-3 align-top text-neutral-600 md:table-cell",
+      cell: ({ account }) => account.time_zone,
+    },
+    {
+      id: "managed",
+      header: "Managed",
+      headerClassName: TH,
+      cellClassName: "px-3 py-3 align-top whitespace-nowrap",
+      cell: ({ account }) => (account.managed ? <Badge tone="green">Managed</Badge> : <Badge>Not managed</Badge>),
+    },
+    {
+      id: "last-sync",
+      header: "Last sync",
+      headerClassName: TH,
+      cellClassName: "px-3 py-3 align-top",
+      cellProps: { "aria-live": "polite" },
+      cell: ({ account, summary }, { sync }) => (
+        <>
+          {account.managed ? <LastSync summary={summary} platform={connection.platform} /> : <span className="text-neutral-400">—</span>}
+          {sync.isError && <p className="mt-1 text-xs text-red-700">{describeError(sync.error)}</p>}
+        </>
+      ),
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      headerHidden: true,
+      headerClassName: TH,
+      cellClassName: "px-3 py-3 text-right align-top whitespace-nowrap",
+      cell: ({ organizationId, account }, { sync, inProgress }) =>
+        canSync &&
+        account.managed && (
           <Button
             variant="secondary"
             size="sm"
@@ -357,10 +347,9 @@ function AccountRow({
           >
             {inProgress ? "Syncing…" : "Sync now"}
           </Button>
-        )}
-      </td>
-    </tr>
-  );
+        ),
+    },
+  ];
 }
 
 /** Checkboxes for the accounts to manage; saving starts the first sync of the newly managed ones. */

@@ -24,7 +24,15 @@ export function CreateOrgForm({ onCreated, submitLabel = "Create organization" }
   return (
     <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
       <FormError message={errors.form} />
-      <Field label="Organization name" name="name" autoComplete="organization" autoFocus placeholder="Acme Inc." error={errors.fields.name} />
+      <Field
+        label="Organization name"
+        name="name"
+        autoComplete="organization"
+        // oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus
+        autoFocus
+        placeholder="Acme Inc."
+        error={errors.fields.name}
+      />
       <Button type="submit" pending={create.isPending}>
         {submitLabel}
       </Button>

@@ -9,6 +9,7 @@ import {
   Card,
   CardBody,
   CardHeader,
+  DataTable,
   Dialog,
   EmptyState,
   ErrorState,
@@ -18,6 +19,7 @@ import {
   PageHeader,
   Select,
   SelectField,
+  type DataColumn,
 } from "@/components/ui";
 import { formatDate, formatRole } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
@@ -57,46 +59,17 @@ function MembersCard({ canManage }: { canManage: boolean }) {
     <Card>
       <CardHeader title="Team" description={canManage ? "Change roles or remove people from the organization." : undefined} />
       <CardBody className="p-0">
-        {members.isPending ? (
-          <LoadingState />
-        ) : members.isError ? (
-          <div className="p-5">
-            <ErrorState error={members.error} onRetry={() => void members.refetch()} />
-          </div>
-        ) : items.length === 0 ? (
-          <div className="p-5">
-            <EmptyState title="No members yet" />
-          </div>
-        ) : (
-          <div className="relative overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
-                <tr>
-                  <th scope="col" className="px-5 py-2 font-medium">
-                    Member
-                  </th>
-                  <th scope="col" className="px-5 py-2 font-medium">
-                    Role
-                  </th>
-                  <th scope="col" className="hidden px-5 py-2 font-medium sm:table-cell">
-                    Joined
-                  </th>
-                  <th scope="col" className="hidden px-5 py-2 font-medium sm:table-cell">
-                    2FA
-                  </th>
-                  <th scope="col" className="px-5 py-2 font-medium">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-neutral-200">
-                {items.map((member) => (
-                  <MemberRow key={member.user_id} member={member} canManage={canManage} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          caption={`Members of ${org.name}`}
+          columns={memberColumns(canManage)}
+          rows={items}
+          rowKey={(member) => member.user_id}
+          useRowState={useMemberRow}
+          loading={members.isPending}
+          error={members.isError ? { error: members.error, onRetry: () => void members.refetch() } : null}
+          empty={<EmptyState title="No members yet" />}
+          stateClassName="p-5"
+        />
         {members.hasNextPage && (
           <div className="border-t border-neutral-200 px-5 py-3">
             <Button variant="secondary" size="sm" pending={members.isFetchingNextPage} onClick={() => void members.fetchNextPage()}>
@@ -109,7 +82,8 @@ function MembersCard({ canManage }: { canManage: boolean }) {
   );
 }
 
-export function MemberRow({ member, canManage }: { member: MemberRead; canManage: boolean }) {
+/** A member row's own state: the role change, the removal and its confirmation. */
+function useMemberRow(member: MemberRead) {
   const org = useCurrentOrg();
   const me = useMe();
   const queryClient = useQueryClient();
@@ -123,19 +97,33 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
     },
   });
   const path = { organization_id: org.id, user_id: member.user_id };
-  const isMe = me.data?.id === member.user_id;
+  return { org, path, update, remove, confirmOpen, setConfirmOpen, isMe: me.data?.id === member.user_id };
+}
 
-  return (
-    <tr>
-      <td className="px-5 py-3">
-        <p className="font-medium text-neutral-900">
-          {member.display_name} {isMe && <span className="font-normal text-neutral-500">(you)</span>}
-        </p>
-        <p className="text-xs text-neutral-500">{member.email}</p>
-        {update.isError && <p className="mt-1 text-xs text-red-600">{describeLeaveError(update.error)}</p>}
-      </td>
-      <td className="px-5 py-3">
-        {canManage ? (
+function memberColumns(canManage: boolean): DataColumn<MemberRead, ReturnType<typeof useMemberRow>>[] {
+  return [
+    {
+      id: "member",
+      header: "Member",
+      headerClassName: "px-5 py-2 font-medium",
+      cellClassName: "px-5 py-3",
+      cell: (member, { isMe, update }) => (
+        <>
+          <p className="font-medium text-neutral-900">
+            {member.display_name} {isMe && <span className="font-normal text-neutral-500">(you)</span>}
+          </p>
+          <p className="text-xs text-neutral-500">{member.email}</p>
+          {update.isError && <p className="mt-1 text-xs text-red-600">{describeLeaveError(update.error)}</p>}
+        </>
+      ),
+    },
+    {
+      id: "role",
+      header: "Role",
+      headerClassName: "px-5 py-2 font-medium",
+      cellClassName: "px-5 py-3",
+      cell: (member, { update, path }) =>
+        canManage ? (
           <Select
             aria-label={`Role for ${member.email}`}
             value={member.role}
@@ -150,43 +138,60 @@ export function MemberRow({ member, canManage }: { member: MemberRead; canManage
           </Select>
         ) : (
           <Badge>{formatRole(member.role)}</Badge>
-        )}
-      </td>
-      <td className="hidden px-5 py-3 text-neutral-600 sm:table-cell">{formatDate(member.joined_at)}</td>
-      <td className="hidden px-5 py-3 sm:table-cell">{member.mfa_enabled ? <Badge tone="green">On</Badge> : <Badge>Off</Badge>}</td>
-      <td className="px-5 py-3 text-right">
-        {isMe ? (
+        ),
+    },
+    {
+      id: "joined",
+      header: "Joined",
+      headerClassName: "hidden px-5 py-2 font-medium sm:table-cell",
+      cellClassName: "hidden px-5 py-3 text-neutral-600 sm:table-cell",
+      cell: (member) => formatDate(member.joined_at),
+    },
+    {
+      id: "mfa",
+      header: "2FA",
+      headerClassName: "hidden px-5 py-2 font-medium sm:table-cell",
+      cellClassName: "hidden px-5 py-3 sm:table-cell",
+      cell: (member) => (member.mfa_enabled ? <Badge tone="green">On</Badge> : <Badge>Off</Badge>),
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      headerHidden: true,
+      headerClassName: "px-5 py-2 font-medium",
+      cellClassName: "px-5 py-3 text-right",
+      cell: (member, { org, path, remove, confirmOpen, setConfirmOpen, isMe }) =>
+        isMe ? (
           <LeaveOrganizationButton size="sm" variant="ghost" />
         ) : canManage ? (
           <>
-          <Button variant="ghost" size="sm" onClick={() => setConfirmOpen(true)} aria-label={`Remove ${member.email}`}>
-            Remove
-          </Button>
-          <Dialog
-            open={confirmOpen}
-            onOpenChange={setConfirmOpen}
-            title={`Remove ${member.display_name}?`}
-            description={`${member.email} will lose access to ${org.name} immediately.`}
-          >
-            {remove.isError && (
-              <div className="mb-3">
-                <Alert tone="error">{describeLeaveError(remove.error)}</Alert>
+            <Button variant="ghost" size="sm" onClick={() => setConfirmOpen(true)} aria-label={`Remove ${member.email}`}>
+              Remove
+            </Button>
+            <Dialog
+              open={confirmOpen}
+              onOpenChange={setConfirmOpen}
+              title={`Remove ${member.display_name}?`}
+              description={`${member.email} will lose access to ${org.name} immediately.`}
+            >
+              {remove.isError && (
+                <div className="mb-3">
+                  <Alert tone="error">{describeLeaveError(remove.error)}</Alert>
+                </div>
+              )}
+              <div className="flex justify-end gap-2">
+                <Button variant="secondary" onClick={() => setConfirmOpen(false)}>
+                  Cancel
+                </Button>
+                <Button variant="danger" pending={remove.isPending} onClick={() => remove.mutate({ params: { path } })}>
+                  Remove member
+                </Button>
               </div>
-            )}
-            <div className="flex justify-end gap-2">
-              <Button variant="secondary" onClick={() => setConfirmOpen(false)}>
-                Cancel
-              </Button>
-              <Button variant="danger" pending={remove.isPending} onClick={() => remove.mutate({ params: { path } })}>
-                Remove member
-              </Button>
-            </div>
-          </Dialog>
+            </Dialog>
           </>
-        ) : null}
-      </td>
-    </tr>
-  );
+        ) : null,
+    },
+  ];
 }
 
 /** What the invitation card promises: the same lifetime as the email (the server's, from /config). */

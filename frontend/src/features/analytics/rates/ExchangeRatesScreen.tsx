@@ -8,15 +8,15 @@ import {
   Button,
   Card,
   CardBody,
+  DataTable,
   Dialog,
   EmptyState,
-  ErrorState,
   Field,
   FormError,
-  LoadingState,
   PageHeader,
   Select,
   SelectField,
+  type DataColumn,
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
@@ -98,16 +98,14 @@ export function ExchangeRatesScreen() {
           )}
         </div>
         <CardBody className="p-0">
-          {rates.isPending ? (
-            <div className="p-5">
-              <LoadingState />
-            </div>
-          ) : rates.isError ? (
-            <div className="p-5">
-              <ErrorState error={rates.error} onRetry={() => void rates.refetch()} />
-            </div>
-          ) : items.length === 0 ? (
-            <div className="p-5">
+          <DataTable
+            caption="Exchange rates, newest day first"
+            columns={rateColumns(canManage, setEditing, setDeleting)}
+            rows={items}
+            rowKey={rateKey}
+            loading={rates.isPending}
+            error={rates.isError ? { error: rates.error, onRetry: () => void rates.refetch() } : null}
+            empty={
               <EmptyState
                 title={filtered ? "No rate matches these filters" : "No rates of your own"}
                 description={
@@ -118,10 +116,9 @@ export function ExchangeRatesScreen() {
                       : "Reference rates convert your numbers. Managers and admins of this organization may override them here."
                 }
               />
-            </div>
-          ) : (
-            <RatesTable items={items} canManage={canManage} onEdit={setEditing} onDelete={setDeleting} />
-          )}
+            }
+            stateClassName="p-5"
+          />
         </CardBody>
         {(cursors.length > 1 || rates.data?.next_cursor) && (
           <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
@@ -210,82 +207,70 @@ function RateFiltersForm({ value, onChange }: { value: RateFilters; onChange: (n
   );
 }
 
-function RatesTable({
-  items,
-  canManage,
-  onEdit,
-  onDelete,
-}: {
-  items: ExchangeRate[];
-  canManage: boolean;
-  onEdit: (rate: ExchangeRate) => void;
-  onDelete: (rate: ExchangeRate) => void;
-}) {
-  return (
-    <div className="relative overflow-x-auto">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Exchange rates, newest day first</caption>
-        <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
-          <tr>
-            <th scope="col" className={`${TH} pl-5`}>
-              Day
-            </th>
-            <th scope="col" className={TH}>
-              Pair
-            </th>
-            <th scope="col" className={`${TH} text-right`}>
-              Rate
-            </th>
-            <th scope="col" className={`${TH} hidden md:table-cell`}>
-              Source
-            </th>
-            <th scope="col" className={`${TH} hidden md:table-cell`}>
-              Updated
-            </th>
-            {canManage && (
-              <th scope="col" className={TH}>
-                <span className="sr-only">Actions</span>
-              </th>
-            )}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-neutral-200">
-          {items.map((rate) => {
-            const key = `${rate.base}/${rate.quote}/${rate.day}`;
-            return (
-              <tr key={key}>
-                <td className="py-2.5 pr-3 pl-5 whitespace-nowrap">{formatDay(rate.day)}</td>
-                <td className="px-3 py-2.5 font-medium whitespace-nowrap">
-                  {rate.base}/{rate.quote}
-                </td>
-                <td className="px-3 py-2.5 text-right whitespace-nowrap tabular-nums">
-                  <span className="sr-only">
-                    1 {rate.base} ={" "}
-                  </span>
-                  {rate.rate}
-                  <span className="sr-only"> {rate.quote}</span>
-                </td>
-                <td className="hidden px-3 py-2.5 md:table-cell">
-                  <Badge tone={rate.source === "csv" ? "blue" : "neutral"}>{rate.source === "csv" ? "Imported" : "Entered"}</Badge>
-                </td>
-                <td className="hidden px-3 py-2.5 text-neutral-500 md:table-cell">{formatDateTime(rate.updated_at)}</td>
-                {canManage && (
-                  <td className="px-3 py-2.5 pr-5 text-right whitespace-nowrap">
-                    <Button variant="ghost" size="sm" aria-label={`Edit ${key}`} onClick={() => onEdit(rate)}>
-                      Edit
-                    </Button>
-                    <Button variant="ghost" size="sm" aria-label={`Delete ${key}`} onClick={() => onDelete(rate)}>
-                      Delete
-                    </Button>
-                  </td>
-                )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+function rateKey(rate: ExchangeRate): string {
+  return `${rate.base}/${rate.quote}/${rate.day}`;
+}
+
+function rateColumns(canManage: boolean, onEdit: (rate: ExchangeRate) => void, onDelete: (rate: ExchangeRate) => void): DataColumn<ExchangeRate>[] {
+  return [
+    { id: "day", header: "Day", headerClassName: `${TH} pl-5`, cellClassName: "py-2.5 pr-3 pl-5 whitespace-nowrap", cell: (rate) => formatDay(rate.day) },
+    {
+      id: "pair",
+      header: "Pair",
+      headerClassName: TH,
+      cellClassName: "px-3 py-2.5 font-medium whitespace-nowrap",
+      cell: (rate) => (
+        <>
+          {rate.base}/{rate.quote}
+        </>
+      ),
+    },
+    {
+      id: "rate",
+      header: "Rate",
+      headerClassName: `${TH} text-right`,
+      cellClassName: "px-3 py-2.5 text-right whitespace-nowrap tabular-nums",
+      cell: (rate) => (
+        <>
+          <span className="sr-only">1 {rate.base} = </span>
+          {rate.rate}
+          <span className="sr-only"> {rate.quote}</span>
+        </>
+      ),
+    },
+    {
+      id: "source",
+      header: "Source",
+      headerClassName: `${TH} hidden md:table-cell`,
+      cellClassName: "hidden px-3 py-2.5 md:table-cell",
+      cell: (rate) => <Badge tone={rate.source === "csv" ? "blue" : "neutral"}>{rate.source === "csv" ? "Imported" : "Entered"}</Badge>,
+    },
+    {
+      id: "updated",
+      header: "Updated",
+      headerClassName: `${TH} hidden md:table-cell`,
+      cellClassName: "hidden px-3 py-2.5 text-neutral-500 md:table-cell",
+      cell: (rate) => formatDateTime(rate.updated_at),
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      headerHidden: true,
+      hidden: !canManage,
+      headerClassName: TH,
+      cellClassName: "px-3 py-2.5 pr-5 text-right whitespace-nowrap",
+      cell: (rate) => (
+        <>
+          <Button variant="ghost" size="sm" aria-label={`Edit ${rateKey(rate)}`} onClick={() => onEdit(rate)}>
+            Edit
+          </Button>
+          <Button variant="ghost" size="sm" aria-label={`Delete ${rateKey(rate)}`} onClick={() => onDelete(rate)}>
+            Delete
+          </Button>
+        </>
+      ),
+    },
+  ];
 }
 
 function useInvalidateRates() {

@@ -9,6 +9,7 @@ import {
   Card,
   CardBody,
   CardHeader,
+  DataTable,
   Dialog,
   EmptyState,
   ErrorState,
@@ -17,6 +18,7 @@ import {
   LoadingState,
   PageHeader,
   SelectField,
+  type DataColumn,
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
@@ -96,6 +98,65 @@ export function ReportsScreen() {
     onError: (error) => setNotice({ tone: "error", text: describeError(error) }),
   });
   const items = schedules.data?.items ?? [];
+  const columns: DataColumn<ReportSchedule>[] = [
+    {
+      id: "report",
+      header: "Report",
+      headerClassName: `${TH} pl-5`,
+      cellClassName: "py-2.5 pr-3 pl-5",
+      cell: (schedule) => (
+        <>
+          <div className="font-medium text-neutral-900">{schedule.name}</div>
+          <div className="text-xs text-neutral-500">
+            {PRESET_LABELS[schedule.range_preset]} · {pluralize(schedule.recipients.length, "recipient")}
+            {schedule.attach_csv ? " · PDF + CSV" : " · PDF"}
+          </div>
+        </>
+      ),
+    },
+    { id: "when", header: "When", headerClassName: TH, cellClassName: "px-3 py-2.5", cell: (schedule) => describeTiming(schedule) },
+    {
+      id: "next",
+      header: "Next sending",
+      headerClassName: `${TH} hidden md:table-cell`,
+      cellClassName: "hidden px-3 py-2.5 md:table-cell",
+      cell: (schedule) =>
+        schedule.enabled && schedule.next_run_at ? formatDateTime(schedule.next_run_at, undefined, schedule.time_zone) : <Badge tone="amber">Paused</Badge>,
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      headerHidden: true,
+      headerClassName: TH,
+      cellClassName: "px-3 py-2.5 pr-5 text-right whitespace-nowrap",
+      cell: (schedule) => (
+        <>
+          <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
+            History
+          </Button>
+          {canManageSchedule(org.role, me.data?.id, schedule.created_by_user_id) && (
+            <>
+              <Button
+                variant="ghost"
+                size="sm"
+                aria-label={`Send ${schedule.name} now`}
+                pending={sendNow.isPending && sendNow.variables?.params.path.schedule_id === schedule.id}
+                onClick={() => sendNow.mutate({ params: { path: { organization_id: org.id, schedule_id: schedule.id } } })}
+              >
+                Send now
+              </Button>
+              <Button variant="ghost" size="sm" aria-label={`Edit ${schedule.name}`} onClick={() => setEditing(schedule)}>
+                Edit
+              </Button>
+              <Button variant="ghost" size="sm" aria-label={`Delete ${schedule.name}`} onClick={() => setDeleting(schedule)}>
+                Delete
+              </Button>
+            </>
+          )}
+        </>
+      ),
+    },
+  ];
 
   return (
     <div className="mx-auto max-w-5xl space-y-6">
@@ -107,16 +168,14 @@ export function ReportsScreen() {
       {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
       <Card>
         <CardBody className="p-0">
-          {schedules.isPending ? (
-            <div className="p-5">
-              <LoadingState />
-            </div>
-          ) : schedules.isError ? (
-            <div className="p-5">
-              <ErrorState error={schedules.error} onRetry={() => void schedules.refetch()} />
-            </div>
-          ) : items.length === 0 ? (
-            <div className="p-5">
+          <DataTable
+            caption="Scheduled reports, newest first"
+            columns={columns}
+            rows={items}
+            rowKey={(schedule) => schedule.id}
+            loading={schedules.isPending}
+            error={schedules.isError ? { error: schedules.error, onRetry: () => void schedules.refetch() } : null}
+            empty={
               <EmptyState
                 title="No scheduled reports yet"
                 description={
@@ -125,77 +184,9 @@ export function ReportsScreen() {
                     : "Members, managers and admins of this organization schedule reports."
                 }
               />
-            </div>
-          ) : (
-            <div className="relative overflow-x-auto">
-              <table className="w-full text-left text-sm">
-                <caption className="sr-only">Scheduled reports, newest first</caption>
-                <thead className="border-b border-neutral-200 bg-neutral-50 text-xs tracking-wide text-neutral-500 uppercase">
-                  <tr>
-                    <th scope="col" className={`${TH} pl-5`}>
-                      Report
-                    </th>
-                    <th scope="col" className={TH}>
-                      When
-                    </th>
-                    <th scope="col" className={`${TH} hidden md:table-cell`}>
-                      Next sending
-                    </th>
-                    <th scope="col" className={TH}>
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-neutral-200">
-                  {items.map((schedule) => (
-                    <tr key={schedule.id}>
-                      <td className="py-2.5 pr-3 pl-5">
-                        <div className="font-medium text-neutral-900">{schedule.name}</div>
-                        <div className="text-xs text-neutral-500">
-                          {PRESET_LABELS[schedule.range_preset]} · {pluralize(schedule.recipients.length, "recipient")}
-                          {schedule.attach_csv ? " · PDF + CSV" : " · PDF"}
-                        </div>
-                      </td>
-                      <td className="px-3 py-2.5">{describeTiming(schedule)}</td>
-                      <td className="hidden px-3 py-2.5 md:table-cell">
-                        {schedule.enabled && schedule.next_run_at ? (
-                          formatDateTime(schedule.next_run_at, undefined, schedule.time_zone)
-                        ) : (
-                          <Badge tone="amber">Paused</Badge>
-                        )}
-                      </td>
-                      <td className="px-3 py-2.5 pr-5 text-right whitespace-nowrap">
-                        <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
-                          History
-                        </Button>
-                        {canManageSchedule(org.role, me.data?.id, schedule.created_by_user_id) && (
-                          <>
-                            <Button
-                              variant="ghost"
-                              size="sm"
-                              aria-label={`Send ${schedule.name} now`}
-                              pending={sendNow.isPending && sendNow.variables?.params.path.schedule_id === schedule.id}
-                              onClick={() =>
-                                sendNow.mutate({ params: { path: { organization_id: org.id, schedule_id: schedule.id } } })
-                              }
-                            >
-                              Send now
-                            </Button>
-                            <Button variant="ghost" size="sm" aria-label={`Edit ${schedule.name}`} onClick={() => setEditing(schedule)}>
-                              Edit
-                            </Button>
-                            <Button variant="ghost" size="sm" aria-label={`Delete ${schedule.name}`} onClick={() => setDeleting(schedule)}>
-                              Delete
-                            </Button>
-                          </>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+            }
+            stateClassName="p-5"
+          />
         </CardBody>
         {(cursors.length > 1 || schedules.data?.next_cursor) && (
           <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
@@ -351,6 +342,7 @@ function ScheduleDialog({
           />
           <datalist id="report-time-zones">
             {zones.map((zone) => (
+              // oxlint-disable-next-line jsx-a11y/control-has-associated-label -- a datalist suggestion is its value
               <option key={zone} value={zone} />
             ))}
           </datalist>
