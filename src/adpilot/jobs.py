@@ -221,7 +221,7 @@ def job(
     With ``own_transactions`` the handler is ``handler(organization_id, **kwargs)`` and opens its own transactions:
     for jobs that call an outside system between writes and must not hold a transaction open meanwhile.
     """
-    from adpilot.db import get_database, set_tenant
+    from adpilot.db import tenant_transaction
 
     def decorator(handler: JobHandler) -> JobHandler:
         async def run(organization_id: str | None = None, **kwargs: Any) -> None:
@@ -230,8 +230,7 @@ def job(
                 await handler(org, **kwargs)
                 log.info("job.done", task=name, organization_id=organization_id)
                 return
-            async with get_database().transaction() as session:
-                await set_tenant(session, org)
+            async with tenant_transaction(org) as session:
                 await handler(session, org, **kwargs)
             log.info("job.done", task=name, organization_id=organization_id)
 
