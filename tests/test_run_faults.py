@@ -63,6 +63,18 @@ def start_worker() -> subprocess.Popen[bytes]:
     )
 
 
+async def working(database: Database, within: float = 120.0) -> None:
+    """Wait until a worker has taken a job (its start-up takes seconds)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        async with database.transaction() as session:
+            taken = await session.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE status <> 'todo'"))
+        if taken:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the worker took no job")
+
+
 async def sync_state(database: Database, organization_id: str) -> dict[str, list[tuple[Any, ...]]]:
     async with database.tenant_transaction(UUID(organization_id)) as session:
         entity_runs = (await session.execute(text("SELECT status, attempts, error FROM sync_runs"))).all()
@@ -117,7 +129,9 @@ async def check_killed_worker_loses_and_doubles_nothing(
 
     worker = start_worker()
     try:
-        await asyncio.sleep(rng.uniform(0.5, 12.0))  # from before its start-up to after its last job
+        # Killed at a random point once it works: while a job reads a platform, writes, renders or mails, or between.
+        await working(database)
+        await asyncio.sleep(rng.uniform(0.0, 3.0))
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
