@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
@@ -98,6 +98,16 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def tenant_transaction(
+        self, organization_id: UUID | None, user_id: UUID | None = None
+    ) -> AsyncIterator[AsyncSession]:
+        """One unit of work scoped to an organization (and user) for row-level security from its first statement:
+        for jobs and fan-outs that open their own transactions."""
+        async with self.transaction() as session:
+            await set_tenant(session, organization_id, user_id)
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -126,6 +136,14 @@ def stop_embedded() -> None:
     if _embedded is not None:
         _embedded.stop()
         _embedded = None
+
+
+def tenant_transaction(
+    organization_id: UUID | None, user_id: UUID | None = None
+) -> AbstractAsyncContextManager[AsyncSession]:
+    """``async with tenant_transaction(organization_id) as session``: a transaction of the process's database,
+    scoped to the organization (see ``Database.tenant_transaction``)."""
+    return get_database().tenant_transaction(organization_id, user_id)
 
 
 async def set_tenant(session: AsyncSession, organization_id: UUID | None, user_id: UUID | None = None) -> None:

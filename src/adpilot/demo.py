@@ -19,7 +19,7 @@ from adpilot.config import Settings
 from adpilot.connections import connection_service
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
-from adpilot.db import Database, set_tenant
+from adpilot.db import Database
 from adpilot.organizations import Role, TenantContext, organization_service
 from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
 
@@ -99,8 +99,7 @@ async def connect_sandbox_platforms(
         email_verified=True,
     )
     connected = 0
-    async with database.transaction() as session:
-        await set_tenant(session, organization_id, principal.user_id)
+    async with database.tenant_transaction(organization_id, principal.user_id) as session:
         overview = await connection_service.overview(session, tenant)
         already = {Platform(details.connection.platform) for details in overview.connections}
         for platform in Platform:

@@ -221,7 +221,7 @@ def job(
     With ``own_transactions`` the handler is ``handler(organization_id, **kwargs)`` and opens its own transactions:
     for jobs that call an outside system between writes and must not hold a transaction open meanwhile.
     """
-    from adpilot.db import get_database, set_tenant
+    from adpilot.db import tenant_transaction
 
     def decorator(handler: JobHandler) -> JobHandler:
         async def run(organization_id: str | None = None, **kwargs: Any) -> None:
@@ -230,8 +230,7 @@ def job(
                 await handler(org, **kwargs)
                 log.info("job.done", task=name, organization_id=organization_id)
                 return
-            async with get_database().transaction() as session:
-                await set_tenant(session, org)
+            async with tenant_transaction(org) as session:
                 await handler(session, org, **kwargs)
             log.info("job.done", task=name, organization_id=organization_id)
 
@@ -272,3 +271,25 @@ async def remove_finished_jobs(session: AsyncSession, organization_id: UUID | No
     small.
     """
     await app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOB_RETENTION_HOURS)
+
+
+# A worker that died (killed, its machine lost) leaves its running jobs "doing" for ever, and the lock such a job holds
+# (one sync per account) then blocks every later job of the same lock. Jobs whose worker sent no heartbeat for this
+# long (procrastinate's workers send one every 10 s) go back to the queue; the runs they name tell a redelivery from a
+# first delivery (``core.runs``: a finished run is never claimed again).
+STALLED_AFTER_SECONDS = 60.0
+
+
+async def retry_stalled_jobs(seconds_since_heartbeat: float = STALLED_AFTER_SECONDS) -> int:
+    """Put back in the queue the jobs of workers that stopped sending heartbeats; returns how many."""
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds_since_heartbeat))
+    for stalled_job in stalled:
+        await app.job_manager.retry_job(stalled_job)
+        log.warning("job.stalled_retried", task=stalled_job.task_name, job_id=stalled_job.id)
+    return len(stalled)
+
+
+@job("jobs.retry_stalled", periodic_cron="* * * * *", max_attempts=1, own_transactions=True)
+async def retry_stalled(organization_id: UUID | None) -> None:
+    """Every minute: the jobs of dead workers run again."""
+    await retry_stalled_jobs()

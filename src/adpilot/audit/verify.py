@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from adpilot.audit.service import ChainReport, audit_service
-from adpilot.db import Database, DatabaseUrls, set_tenant
+from adpilot.db import Database, DatabaseUrls
 
 
 async def verify_all(urls: DatabaseUrls) -> list[ChainReport]:
@@ -17,8 +17,7 @@ async def verify_all(urls: DatabaseUrls) -> list[ChainReport]:
             ids = list((await session.execute(text("SELECT id FROM organizations ORDER BY created_at"))).scalars())
         reports = []
         for organization_id in ids:
-            async with app.transaction() as session:
-                await set_tenant(session, organization_id)
+            async with app.tenant_transaction(organization_id) as session:
                 reports.append(await audit_service.verify_chain(session, organization_id))
         return reports
     finally:

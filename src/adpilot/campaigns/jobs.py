@@ -7,12 +7,12 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.campaigns.schemas import SyncTrigger
-from adpilot.campaigns.service import MAX_ATTEMPTS, SYNC_ENTITIES_JOB, entity_sync_service
+from adpilot.campaigns.service import ENTITY_SYNC_RUNS, SYNC_ENTITIES_JOB, entity_sync_service
 from adpilot.config import get_settings
 from adpilot.jobs import Queue, job
 
 
-@job(SYNC_ENTITIES_JOB, queue=Queue.platform, max_attempts=MAX_ATTEMPTS, own_transactions=True)
+@job(SYNC_ENTITIES_JOB, queue=Queue.platform, max_attempts=ENTITY_SYNC_RUNS.max_attempts, own_transactions=True)
 async def sync_entities(
     organization_id: UUID | None,
     *,

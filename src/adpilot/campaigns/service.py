@@ -36,25 +36,24 @@ from adpilot.connections import (
     on_accounts_managed,
 )
 from adpilot.core.logging import get_logger
+from adpilot.core.runs import Outcome, RunLifecycle, history_page
 from adpilot.core.time import utcnow
-from adpilot.db import get_database, set_tenant
+from adpilot.db import tenant_transaction
 from adpilot.jobs import enqueue
 from adpilot.organizations import TenantContext
-from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
+from adpilot.platforms.errors import PlatformError
+from adpilot.platforms.runs import decide_after
 from adpilot.platforms.types import EntityLevel, RemoteEntity
 
 log = get_logger(__name__)
 
 ENTITIES = "entities"
 SYNC_ENTITIES_JOB = "campaigns.sync_entities"
-# A transient platform failure is retried this many times (by the job queue, with backoff) before the run fails.
-MAX_ATTEMPTS = 4
+# The run kit's limits: a transient platform failure is retried (by the job queue, with backoff) up to
+# ``max_attempts``; a run running or queued too long was abandoned and may be replaced.
+ENTITY_SYNC_RUNS = RunLifecycle()
 # Job priority of a sync a person asked for (procrastinate takes higher numbers first; scheduled ones are 0).
 MANUAL_PRIORITY = 10
-# A run "running" for longer than this was abandoned by a worker that died, and one "queued" for longer lost its
-# job; either way a new run may be queued (the scheduler's SQL function uses the same limits).
-ABANDONED_AFTER = timedelta(hours=1)
-QUEUED_ABANDONED_AFTER = timedelta(hours=24)
 # An incremental run asks for changes since the previous run started, less this margin: for clocks that disagree a
 # little, and for changes that landed at the platform while the previous run was reading.
 CHANGES_MARGIN = timedelta(minutes=10)
@@ -134,14 +133,9 @@ class EntitySyncService:
         module queues an account's first sync that way) and runs it at once.
         """
         repository = CampaignRepository(session)
-        active = await repository.active_run(organization_id, ad_account_id, ENTITIES)
+        active = ENTITY_SYNC_RUNS.current(await repository.active_run(organization_id, ad_account_id, ENTITIES))
         if active is not None:
-            if not _abandoned(active):
-                return active
-            # Its worker died or its job was lost: say so, rather than leave it "running" for ever beside the new one.
-            active.status = SyncRunStatus.failed.value
-            active.finished_at = utcnow()
-            active.error = "abandoned: no worker finished it"
+            return active
         run = await repository.add_run(
             SyncRun(
                 organization_id=organization_id,
@@ -198,8 +192,7 @@ class EntitySyncService:
         queued = 0
         waiting = await connection_service.platforms_over_budget(session, get_settings().sync_quota_share)
         for organization_id, ad_account_id in await CampaignRepository(session).due_accounts(interval_minutes):
-            async with get_database().transaction() as tenant_session:
-                await set_tenant(tenant_session, organization_id)
+            async with tenant_transaction(organization_id) as tenant_session:
                 if waiting:
                     account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
                     if account is None or account.platform in waiting:
@@ -226,24 +219,19 @@ class EntitySyncService:
         The job names its run, or (when another module queued it by name) the account, in which case the run is
         recorded here.
         """
-        database = get_database()
-        async with database.transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             repository = CampaignRepository(session)
             if run_id is None:
                 if ad_account_id is None:
                     raise ValueError("a sync job names its run or its ad account")
                 run_id = (await self.queue_sync(session, organization_id, ad_account_id, trigger, with_job=False)).id
             run = await repository.get_run(organization_id, run_id, for_update=True)
-            if run is None or run.status in (SyncRunStatus.succeeded.value, SyncRunStatus.failed.value):
+            if run is None or not ENTITY_SYNC_RUNS.claimable(run):
                 return  # already done (a duplicate delivery of the job): nothing to do twice
-            run.status = SyncRunStatus.running.value
-            run.started_at = utcnow()
-            run.error = None
-            run.attempts += 1
-            attempt = run.attempts
+            now = utcnow()
+            attempt = ENTITY_SYNC_RUNS.start(run, now)
             account_id = run.ad_account_id
-            changes_since = await self._changes_since(repository, organization_id, account_id, run.started_at)
+            changes_since = await self._changes_since(repository, organization_id, account_id, now)
             # What the run sets out to do; a platform that cannot tell what changed makes it full after all.
             run.mode = (SyncMode.full if changes_since is None else SyncMode.incremental).value
             opened: AccountAccess | PlatformError
@@ -251,9 +239,7 @@ class EntitySyncService:
             try:
                 opened = await connection_service.open_account(session, organization_id, account_id)
             except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
-                run.status = SyncRunStatus.failed.value
-                run.finished_at = utcnow()
-                run.error = exc.detail or exc.title
+                ENTITY_SYNC_RUNS.fail(run, exc.detail or exc.title)
                 return
             except PlatformError as error:  # expired credentials the platform could not refresh just now
                 opened = error
@@ -262,7 +248,7 @@ class EntitySyncService:
         if isinstance(opened, PlatformError):
             if account is not None:
                 await self._record_failure(organization_id, run_id, account, opened, attempt)
-            if isinstance(opened, PlatformUnavailable) and attempt < MAX_ATTEMPTS:
+            if decide_after(ENTITY_SYNC_RUNS, opened, attempt).outcome is Outcome.retry:
                 raise opened
             return
         access = opened
@@ -270,12 +256,11 @@ class EntitySyncService:
             entities, complete = await self._fetch_entities(organization_id, access, changes_since)
         except PlatformError as error:
             await self._record_failure(organization_id, run_id, access.ad_account, error, attempt)
-            if isinstance(error, PlatformUnavailable) and attempt < MAX_ATTEMPTS:
+            if decide_after(ENTITY_SYNC_RUNS, error, attempt).outcome is Outcome.retry:
                 raise  # the job queue retries with backoff; the run stays visible as queued with its last error
             return
 
-        async with database.transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             repository = CampaignRepository(session)
             run = await repository.get_run(organization_id, run_id, for_update=True)
             if run is None:
@@ -296,9 +281,7 @@ class EntitySyncService:
             run.counts = _counts(entities, written, removed)
             for hook in _tree_synced_hooks:
                 await hook(session, organization_id, access.ad_account, entities, complete)
-            run.status = SyncRunStatus.succeeded.value
-            run.finished_at = now
-            run.error = None
+            ENTITY_SYNC_RUNS.succeed(run, now)
             await connection_service.record_platform_success(session, organization_id, access.ad_account.connection_id)
         log.info(
             "entity_sync.done",
@@ -342,31 +325,24 @@ class EntitySyncService:
         self, organization_id: UUID, run_id: UUID, account: AdAccountInfo, error: PlatformError, attempt: int
     ) -> None:
         """Say on the run why it did not finish, tell the connection's health, and reschedule what can wait."""
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             run = await CampaignRepository(session).get_run(organization_id, run_id, for_update=True)
             if run is None:
                 return
-            run.error = f"{type(error).__name__}: {error.detail}"[:2000]
-            if isinstance(error, PlatformRateLimited):
+            decision = ENTITY_SYNC_RUNS.settle(
+                run, decide_after(ENTITY_SYNC_RUNS, error, attempt), f"{type(error).__name__}: {error.detail}"
+            )
+            if decision.outcome is Outcome.defer and decision.delay is not None:
                 # The platform's quota is spent for longer than a call may wait: this run ends, and the next one is
                 # queued for when the platform says the quota is back.
-                delay = error.retry_after if error.retry_after is not None else 60.0
-                run.status = SyncRunStatus.deferred.value
-                run.finished_at = utcnow()
                 await session.flush()
                 await self.queue_sync(
                     session,
                     organization_id,
                     account.id,
                     SyncTrigger(run.trigger),
-                    not_before=utcnow() + timedelta(seconds=delay),
+                    not_before=utcnow() + decision.delay,
                 )
-            elif isinstance(error, PlatformUnavailable) and attempt < MAX_ATTEMPTS:
-                run.status = SyncRunStatus.queued.value
-            else:
-                run.status = SyncRunStatus.failed.value
-                run.finished_at = utcnow()
             await connection_service.record_platform_failure(session, organization_id, account.connection_id, error)
 
     # --- reading -------------------------------------------------------------------------------------------------
@@ -420,9 +396,7 @@ class EntitySyncService:
         runs = await CampaignRepository(session).runs_page(
             tenant.organization_id, ad_account_id, before=before, limit=limit + 1
         )
-        more = len(runs) > limit
-        runs = runs[:limit]
-        return runs, ((runs[-1].queued_at, runs[-1].id) if more and runs else None)
+        return history_page(runs, limit)
 
     async def daily_budgets(self, session: AsyncSession, organization_id: UUID) -> list[CampaignBudget]:
         """The daily budget of every live campaign of the organization (for today's pacing): the campaign's own,
@@ -453,12 +427,6 @@ class EntitySyncService:
             for account in accounts
         ]
         return summaries, next_after
-
-
-def _abandoned(run: SyncRun) -> bool:
-    if run.status == SyncRunStatus.queued.value:
-        return utcnow() - run.queued_at > QUEUED_ABANDONED_AFTER
-    return run.started_at is None or utcnow() - run.started_at > ABANDONED_AFTER
 
 
 def _counts(

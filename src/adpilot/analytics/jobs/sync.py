@@ -6,12 +6,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.analytics.service.sync import MAX_ATTEMPTS, SYNC_METRICS_JOB, metrics_sync_service
+from adpilot.analytics.service.sync import METRICS_SYNC_RUNS, SYNC_METRICS_JOB, metrics_sync_service
 from adpilot.config import get_settings
 from adpilot.jobs import Queue, job
 
 
-@job(SYNC_METRICS_JOB, queue=Queue.platform, max_attempts=MAX_ATTEMPTS, own_transactions=True)
+@job(SYNC_METRICS_JOB, queue=Queue.platform, max_attempts=METRICS_SYNC_RUNS.max_attempts, own_transactions=True)
 async def sync_metrics(organization_id: UUID | None, *, run_id: str) -> None:
     """Pull one ad account's metrics for the run's days (and today's hours) into the metrics store."""
     if organization_id is None:

@@ -30,7 +30,7 @@ from adpilot.analytics.repository.store import StoreRepository
 from adpilot.config import ECB_RATES_URL, get_settings
 from adpilot.core.logging import get_logger
 from adpilot.core.time import utcnow
-from adpilot.db import get_database, set_tenant
+from adpilot.db import get_database, tenant_transaction
 from adpilot.organizations import Permission, TenantContext, organization_service
 
 log = get_logger(__name__)
@@ -254,8 +254,7 @@ class ReferenceRateService:
         for need in needs:
             by_organization[need.organization_id].append(need)
         for organization_id, currencies in sorted(by_organization.items(), key=lambda item: str(item[0])):
-            async with get_database().transaction() as session:
-                await set_tenant(session, organization_id)
+            async with tenant_transaction(organization_id) as session:
                 reporting = await organization_service.reporting_settings(session, organization_id)
                 store = StoreRepository(session)
                 for need in sorted(currencies, key=lambda need: need.currency):

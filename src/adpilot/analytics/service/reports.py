@@ -56,9 +56,10 @@ from adpilot.audit import SYSTEM, audit_service
 from adpilot.config import get_settings
 from adpilot.core.errors import AppError, Conflict, NotFound, PermissionDenied
 from adpilot.core.logging import get_logger
+from adpilot.core.runs import Outcome, RunLifecycle, history_page
 from adpilot.core.svg import SvgRejected, sanitize_svg
 from adpilot.core.time import utcnow
-from adpilot.db import get_database, set_tenant
+from adpilot.db import tenant_transaction
 from adpilot.jobs import enqueue
 from adpilot.notifications.mail import Attachment, send_mail_with_attachments_now
 from adpilot.organizations import Permission, TenantContext, organization_service
@@ -68,11 +69,14 @@ from adpilot.platforms.types import Platform
 log = get_logger(__name__)
 
 SEND_REPORT_JOB = "analytics.send_report"
-# Attempts of one run before it is failed for good; the waits between them grow (1, 5, then 25 minutes).
-MAX_ATTEMPTS = 4
-RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
-# A run "running" this long was abandoned by a dead worker and may be taken over.
-ABANDONED_AFTER = timedelta(minutes=30)
+# The run kit's limits: ``max_attempts`` of one run before it is failed for good, the waits between them growing
+# (1, 5, then 25 minutes; the run re-queues its own job); a run "running" 30 minutes was abandoned by a dead worker
+# and may be taken over. A queued run is never abandoned: every retry queues its job again.
+REPORT_RUNS = RunLifecycle(
+    abandoned_after=timedelta(minutes=30),
+    queued_abandoned_after=None,
+    retry_backoff=(timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25)),
+)
 MAX_LOGO_BYTES = 256 * 1024
 LOGO_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
@@ -373,9 +377,7 @@ class ReportService:
         rows = await ReportRepository(session).runs_page(
             tenant.organization_id, schedule_id, before=before, limit=limit + 1
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return RunsPage(rows, (rows[-1].queued_at, rows[-1].id) if more and rows else None)
+        return RunsPage(*history_page(rows, limit))
 
     async def send_now(self, session: AsyncSession, tenant: TenantContext, schedule_id: UUID) -> ReportRun:
         """Queue a sending of the report now (its range relative to today in its time zone). Audited."""
@@ -448,8 +450,7 @@ class ReportService:
         moment = now or utcnow()
         queued = 0
         for organization_id, schedule_id, _slot in await ReportRepository(session).due_schedules():
-            async with get_database().transaction() as tenant_session:
-                await set_tenant(tenant_session, organization_id)
+            async with tenant_transaction(organization_id) as tenant_session:
                 repository = ReportRepository(tenant_session)
                 schedule = await repository.schedule(organization_id, schedule_id, for_update=True)
                 # Re-checked under the row lock: another scheduler may have taken this slot meanwhile.
@@ -481,8 +482,7 @@ class ReportService:
             for recipient in schedule.recipients:
                 if recipient in run.delivered_to:
                     continue
-                async with get_database().transaction() as session:
-                    await set_tenant(session, organization_id)
+                async with tenant_transaction(organization_id) as session:
                     current = await ReportRepository(session).run(organization_id, run_id, for_update=True)
                     if current is None:
                         return
@@ -494,14 +494,11 @@ class ReportService:
         except Exception as error:  # noqa: BLE001 - any failure of a sending is recorded on the run and retried
             await self._fail_or_retry(organization_id, run_id, error)
             return
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             current = await ReportRepository(session).run(organization_id, run_id, for_update=True)
             if current is None:
                 return
-            current.status = ReportRunStatus.succeeded.value
-            current.error = None
-            current.finished_at = utcnow()
+            REPORT_RUNS.succeed(current)
             current.pdf_bytes = rendered.pdf_bytes
             current.csv_bytes = rendered.csv_bytes
         log.info("report.sent", organization_id=str(organization_id), run_id=str(run_id))
@@ -511,28 +508,18 @@ class ReportService:
     ) -> tuple[ReportSchedule, ReportRun] | None:
         """Mark the run running (one more attempt) unless it finished or another worker holds it; queue the
         watchdog that takes the attempt over if its worker dies."""
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             repository = ReportRepository(session)
             run = await repository.run(organization_id, run_id, for_update=True)
-            if run is None or run.status in (ReportRunStatus.succeeded.value, ReportRunStatus.failed.value):
-                return None  # finished: never sent twice
-            now = utcnow()
-            abandoned = (
-                run.status == ReportRunStatus.running.value
-                and run.started_at is not None
-                and now - run.started_at >= ABANDONED_AFTER
-            )
-            if run.status == ReportRunStatus.running.value and not abandoned:
-                return None  # another worker is on it
-            if takeover and not abandoned:
-                return None  # the watchdog of an attempt that ended (or of a run waiting for its retry)
+            # Not a finished run (never sent twice), nor one another worker is on; the watchdog (``takeover``) only
+            # acts on an attempt whose worker died, not on one that ended or a run waiting for its retry.
+            if run is None or not REPORT_RUNS.claimable(run, exclusive=True, takeover=takeover):
+                return None
             schedule = await repository.schedule(organization_id, run.schedule_id)
             if schedule is None:
                 return None  # deleted with its runs (cascade)
-            run.status = ReportRunStatus.running.value
-            run.attempts += 1
-            run.started_at = now
+            now = utcnow()
+            REPORT_RUNS.start(run, now)
             run.recipients_count = len(schedule.recipients)
             await enqueue(
                 session,
@@ -540,7 +527,7 @@ class ReportService:
                 organization_id,
                 run_id=str(run.id),
                 takeover=True,
-                scheduled_at=now + ABANDONED_AFTER + timedelta(minutes=1),
+                scheduled_at=now + REPORT_RUNS.abandoned_after + timedelta(minutes=1),
             )
             if run.since is None or run.until is None:
                 local_today = run.scheduled_for.astimezone(ZoneInfo(schedule.time_zone)).date()
@@ -563,8 +550,7 @@ class ReportService:
             statuses=tuple(CampaignStatus(s) for s in filters.statuses),
             name_contains=filters.name_contains,
         )
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             content = await self._content(
                 session, organization_id, query, time_zone=schedule.time_zone, generated_at=utcnow()
             )
@@ -593,21 +579,20 @@ class ReportService:
     async def _fail_or_retry(self, organization_id: UUID, run_id: UUID, error: Exception) -> None:
         message = f"{type(error).__name__}: {error}"[:2000]
         log.warning("report.failed", organization_id=str(organization_id), run_id=str(run_id), error=message)
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             run = await ReportRepository(session).run(organization_id, run_id, for_update=True)
             if run is None:
                 return
-            run.error = message
-            if run.attempts < MAX_ATTEMPTS:
-                run.status = ReportRunStatus.queued.value
-                wait = RETRY_BACKOFF[min(run.attempts, len(RETRY_BACKOFF)) - 1]
+            decision = REPORT_RUNS.settle(run, REPORT_RUNS.decide(run.attempts, transient=True), message)
+            if decision.outcome is Outcome.retry and decision.delay is not None:
                 await enqueue(
-                    session, SEND_REPORT_JOB, organization_id, run_id=str(run_id), scheduled_at=utcnow() + wait
+                    session,
+                    SEND_REPORT_JOB,
+                    organization_id,
+                    run_id=str(run_id),
+                    scheduled_at=utcnow() + decision.delay,
                 )
             else:
-                run.status = ReportRunStatus.failed.value
-                run.finished_at = utcnow()
                 await audit_service.record(
                     session,
                     organization_id,

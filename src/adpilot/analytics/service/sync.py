@@ -45,18 +45,21 @@ from adpilot.connections import (
     on_accounts_managed,
 )
 from adpilot.core.logging import get_logger
+from adpilot.core.runs import Outcome, RunLifecycle, history_page
 from adpilot.core.time import utcnow
-from adpilot.db import get_database, set_tenant
+from adpilot.db import tenant_transaction
 from adpilot.jobs import enqueue
 from adpilot.organizations import TenantContext
-from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
+from adpilot.platforms.errors import PlatformError
+from adpilot.platforms.runs import decide_after
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow, RemoteEntity
 
 log = get_logger(__name__)
 
 SYNC_METRICS_JOB = "analytics.sync_metrics"
-# A transient platform failure is retried this many times (by the job queue, with backoff) before the run fails.
-MAX_ATTEMPTS = 4
+# The run kit's limits, as for entity syncs: a transient platform failure is retried (by the job queue, with
+# backoff) up to ``max_attempts``; a run running or queued too long was abandoned and may be replaced.
+METRICS_SYNC_RUNS = RunLifecycle()
 # Days per platform read: TikTok's daily reports allow 30; the others take it in their stride.
 WINDOW_DAYS = 30
 RECENT_DAYS = 7
@@ -66,13 +69,10 @@ LEVELS = (EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad)
 # the campaigns' day is the sum of their hours (so the pacing chart and the day's totals agree); ad groups and ads
 # follow with the next recent run.
 TODAY_LEVELS: tuple[EntityLevel, ...] = ()
-# As for entity syncs: a run "running" this long was abandoned by a dead worker; one "queued" this long lost its job.
-ABANDONED_AFTER = timedelta(hours=1)
 # Job priority of history runs (procrastinate takes higher numbers first; everything else is queued at 0).
 HISTORY_PRIORITY = -10
 # A sync a person asked for goes before the scheduled ones.
 MANUAL_PRIORITY = 10
-QUEUED_ABANDONED_AFTER = timedelta(hours=24)
 
 T = TypeVar("T")
 
@@ -153,13 +153,9 @@ class MetricsSyncService:
     ) -> MetricSyncRun:
         """Queue a metrics sync of one account, or return the one already queued or running (never two at once)."""
         repository = SyncRunRepository(session)
-        active = await repository.active(organization_id, ad_account_id)
+        active = METRICS_SYNC_RUNS.current(await repository.active(organization_id, ad_account_id))
         if active is not None:
-            if not _abandoned(active):
-                return active
-            active.status = MetricSyncStatus.failed.value
-            active.finished_at = utcnow()
-            active.error = "abandoned: no worker finished it"
+            return active
         account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
         if account is None:
             raise AdAccountNotFound()
@@ -239,8 +235,7 @@ class MetricsSyncService:
         waiting = await connection_service.platforms_over_budget(session, share)
         history_waiting = await connection_service.platforms_over_budget(session, share / 2)
         for organization_id, ad_account_id, scope in due:
-            async with get_database().transaction() as tenant_session:
-                await set_tenant(tenant_session, organization_id)
+            async with tenant_transaction(organization_id) as tenant_session:
                 if history_waiting:
                     account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
                     held = history_waiting if scope == MetricSyncScope.history.value else waiting
@@ -281,8 +276,7 @@ class MetricsSyncService:
             except PlatformError as error:
                 await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
                 return
-            async with get_database().transaction() as session:
-                await set_tenant(session, organization_id)
+            async with tenant_transaction(organization_id) as session:
                 run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
                 if run is None:
                     return
@@ -301,8 +295,7 @@ class MetricsSyncService:
             except PlatformError as error:
                 await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
                 return
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
             if run is None:
                 return
@@ -314,10 +307,8 @@ class MetricsSyncService:
                     )
                     run.rows_written += result.written + result.deleted
                 await metrics_store.ingest_hourly(session, target, today, hours)
-            run.status = MetricSyncStatus.succeeded.value
-            run.finished_at = utcnow()
+            METRICS_SYNC_RUNS.succeed(run)
             run.days_done = run.days_total
-            run.error = None
             await connection_service.record_platform_success(session, organization_id, account.connection_id)
             if started.scope is MetricSyncScope.backfill and get_settings().metrics_history_months > 0:
                 await session.flush()
@@ -332,21 +323,15 @@ class MetricsSyncService:
         account: AdAccountInfo | None = None
         opened_error: PlatformError | None = None
         attempt = 0
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
-            if run is None or run.status in (MetricSyncStatus.succeeded.value, MetricSyncStatus.failed.value):
+            if run is None or not METRICS_SYNC_RUNS.claimable(run):
                 return None  # a duplicate delivery of the job
-            run.status = MetricSyncStatus.running.value
-            run.started_at = utcnow()
-            run.error = None
-            run.attempts += 1
+            METRICS_SYNC_RUNS.start(run)
             try:
                 access = await connection_service.open_account(session, organization_id, run.ad_account_id)
             except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
-                run.status = MetricSyncStatus.failed.value
-                run.finished_at = utcnow()
-                run.error = exc.detail or exc.title
+                METRICS_SYNC_RUNS.fail(run, exc.detail or exc.title)
                 return None
             except PlatformError as error:  # expired credentials the platform could not refresh just now
                 opened_error, attempt = error, run.attempts
@@ -382,17 +367,14 @@ class MetricsSyncService:
     ) -> None:
         """Say on the run why it stopped and tell the connection's health. A transient failure is raised again
         (the job queue retries it with backoff); a spent quota defers the run to when the platform says."""
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
             if run is None:
                 return
-            run.error = f"{type(error).__name__}: {error.detail}"[:2000]
-            retry = isinstance(error, PlatformUnavailable) and attempt < MAX_ATTEMPTS
-            if isinstance(error, PlatformRateLimited):
-                delay = error.retry_after if error.retry_after is not None else 60.0
-                run.status = MetricSyncStatus.deferred.value
-                run.finished_at = utcnow()
+            decision = METRICS_SYNC_RUNS.settle(
+                run, decide_after(METRICS_SYNC_RUNS, error, attempt), f"{type(error).__name__}: {error.detail}"
+            )
+            if decision.outcome is Outcome.defer and decision.delay is not None:
                 await session.flush()
                 # The next run starts where the platform's quota allows; windows already written stay written.
                 await self.queue_sync(
@@ -401,15 +383,10 @@ class MetricsSyncService:
                     account.id,
                     MetricSyncScope(run.scope),
                     MetricSyncTrigger(run.trigger),
-                    not_before=utcnow() + timedelta(seconds=delay),
+                    not_before=utcnow() + decision.delay,
                 )
-            elif retry:
-                run.status = MetricSyncStatus.queued.value
-            else:
-                run.status = MetricSyncStatus.failed.value
-                run.finished_at = utcnow()
             await connection_service.record_platform_failure(session, organization_id, account.connection_id, error)
-        if retry:
+        if decision.outcome is Outcome.retry:
             raise error
 
     # --- reading -------------------------------------------------------------------------------------------------
@@ -434,9 +411,7 @@ class MetricsSyncService:
         runs = await SyncRunRepository(session).page(
             tenant.organization_id, ad_account_id, before=before, limit=limit + 1
         )
-        more = len(runs) > limit
-        runs = runs[:limit]
-        return runs, ((runs[-1].queued_at, runs[-1].id) if more and runs else None)
+        return history_page(runs, limit)
 
 
 def campaign_days(hours: Sequence[HourlyMetricsRow]) -> list[DailyMetricsRow]:
@@ -481,12 +456,6 @@ def _range(scope: MetricSyncScope, time_zone: str) -> tuple[date, date]:
 
 async def _collect(rows: AsyncIterator[T]) -> list[T]:
     return [row async for row in rows]
-
-
-def _abandoned(run: MetricSyncRun) -> bool:
-    if run.status == MetricSyncStatus.queued.value:
-        return utcnow() - run.queued_at > QUEUED_ABANDONED_AFTER
-    return run.started_at is None or utcnow() - run.started_at > ABANDONED_AFTER
 
 
 metrics_sync_service = MetricsSyncService()
