@@ -9,8 +9,8 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import text
 
-from adpilot.analytics.service.store import IngestTarget, metrics_store
 from adpilot.db import Database, set_tenant
+from adpilot.metrics.service.store import IngestTarget, metrics_store
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, Platform
 
 

@@ -16,8 +16,8 @@ from uuid import UUID
 
 from sqlalchemy import text
 
-from adpilot.analytics.service.store import IngestTarget, TreeEntity, metrics_store
 from adpilot.db import Database, set_tenant
+from adpilot.metrics.service.store import IngestTarget, TreeEntity, metrics_store
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, Platform
 from tests.analytics.helpers import add_ad_account
 

@@ -19,9 +19,9 @@ from sqlalchemy import text
 
 from adpilot.analytics.repository.rates import exchange_rates_by_day_text
 from adpilot.analytics.service.rates import RateRow, RateSource, rates_service
-from adpilot.analytics.service.store import metrics_store
 from adpilot.audit import SYSTEM
 from adpilot.db import Database, set_tenant
+from adpilot.metrics.service.store import metrics_store
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, Platform
 from tests.analytics.query_data import World, add_account, random_campaign_rows
 from tests.fixtures import OrgWorld

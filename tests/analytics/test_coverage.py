@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adpilot.analytics.service.store import IngestTarget
 from adpilot.db import Database
+from adpilot.metrics.service.store import IngestTarget
 from adpilot.platforms.types import EntityLevel, Platform
 from tests.analytics.helpers import add_ad_account, daily_row, ingest
 from tests.fixtures import OrgWorld

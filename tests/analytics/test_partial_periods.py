@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adpilot.analytics.service.store import IngestTarget, metrics_store
 from adpilot.db import Database, set_tenant
+from adpilot.metrics.service.store import IngestTarget, metrics_store
 from adpilot.platforms.types import EntityLevel, HourlyMetricsRow, Platform
 from tests.analytics.helpers import add_ad_account, daily_row, ingest
 from tests.fixtures import OrgWorld

@@ -517,7 +517,7 @@ class TestBreakdowns:
 async def _write_ads(
     database: Database, world: World, account: Any, day: date, rows: list[Row], *, parent: str
 ) -> None:
-    from adpilot.analytics.service.store import metrics_store
+    from adpilot.metrics.service.store import metrics_store
     from adpilot.platforms.types import DailyMetricsRow
 
     daily = [

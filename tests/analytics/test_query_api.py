@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from adpilot.analytics.service.query import AnalyticsQuery, CampaignStatus, analytics_query_service
-from adpilot.analytics.service.store import IngestTarget, metrics_store
 from adpilot.db import Database, set_tenant
+from adpilot.metrics.service.store import IngestTarget, metrics_store
 from adpilot.platforms.types import EntityLevel, HourlyMetricsRow, Platform
 from tests.analytics.query_data import (
     Row,

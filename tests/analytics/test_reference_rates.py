@@ -13,7 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from adpilot.analytics.service.reference_rates import (
+from adpilot.config import get_settings
+from adpilot.core.time import utcnow
+from adpilot.db import Database
+from adpilot.exchange_rates.service.reference_rates import (
     DAILY_FILE,
     HISTORY_FILE,
     LAST_90_DAYS_FILE,
@@ -23,9 +26,6 @@ from adpilot.analytics.service.reference_rates import (
     previous_working_day,
     reference_rates_service,
 )
-from adpilot.config import get_settings
-from adpilot.core.time import utcnow
-from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, Platform
 from adpilot.sandbox import ecb
 from tests.analytics.helpers import add_ad_account, daily_row, ingest

@@ -16,10 +16,10 @@ from aiosmtpd.controller import Controller
 
 from adpilot.analytics.schemas.query import Compare, Preset
 from adpilot.analytics.schemas.reports import ReportFilters, ReportFrequency
-from adpilot.analytics.service.reports import next_run_after, report_query, report_service
 from adpilot.config import get_settings
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, Platform
+from adpilot.reporting.service.reports import next_run_after, report_query, report_service
 from tests.analytics.helpers import add_ad_account, daily_row, ingest
 from tests.campaigns.test_entity_sync import run_jobs
 from tests.fixtures import OrgWorld, outbox

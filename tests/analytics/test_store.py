@@ -11,8 +11,8 @@ import pytest
 from asyncpg.exceptions import ForeignKeyViolationError  # type: ignore[import-untyped]
 from sqlalchemy import text
 
-from adpilot.analytics.service.store import InconsistentRows, IngestTarget, metrics_store
 from adpilot.db import Database, set_tenant
+from adpilot.metrics.service.store import InconsistentRows, IngestTarget, metrics_store
 from adpilot.platforms.types import EntityLevel, HourlyMetricsRow, Platform
 from tests.analytics.helpers import add_ad_account, daily_row, ingest
 from tests.fixtures import OrgWorld

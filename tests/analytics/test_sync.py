@@ -15,15 +15,15 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from adpilot.analytics.service.sync import (
+from adpilot.config import get_settings
+from adpilot.db import Database, set_tenant
+from adpilot.metrics.service.sync import (
     account_today,
     backfill_since,
     campaign_days,
     history_since,
     metrics_sync_service,
 )
-from adpilot.config import get_settings
-from adpilot.db import Database, set_tenant
 from adpilot.platforms.types import EntityLevel, HourlyMetricsRow, Platform
 from adpilot.sandbox.engine import minor_unit_micros
 from tests.campaigns.test_entity_sync import connect_sandbox, org_url, run_jobs

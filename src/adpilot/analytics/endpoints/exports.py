@@ -19,10 +19,10 @@ from adpilot.analytics.service.exports import (
     export_service,
 )
 from adpilot.analytics.service.query import InvalidAnalyticsQuery
-from adpilot.analytics.service.reports import report_service
 from adpilot.core.errors import problem_responses
 from adpilot.core.pagination import InvalidCursor
 from adpilot.db import DbSession
+from adpilot.reporting.service.reports import report_service
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}/analytics", tags=["analytics"])
 

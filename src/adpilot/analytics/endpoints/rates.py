@@ -27,11 +27,11 @@ from adpilot.analytics.service.rates import (
     format_rate,
     rates_service,
 )
-from adpilot.analytics.service.reference_rates import reference_rates_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params
 from adpilot.core.time import IsoDay
 from adpilot.db import DbSession
+from adpilot.exchange_rates.service.reference_rates import reference_rates_service
 from adpilot.organizations.errors import MfaRequired
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}/exchange-rates", tags=["exchange-rates"])

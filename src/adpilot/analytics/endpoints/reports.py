@@ -16,7 +16,11 @@ from adpilot.analytics.schemas.reports import (
     ReportScheduleRead,
     ReportScheduleUpdate,
 )
-from adpilot.analytics.service.reports import (
+from adpilot.core.errors import problem_responses
+from adpilot.core.pagination import InvalidCursor, Page, PageParams, decode_cursor, encode_cursor, page_params
+from adpilot.db import DbSession
+from adpilot.organizations.dependencies import CanUpdateOrganization
+from adpilot.reporting.service.reports import (
     MAX_LOGO_BYTES,
     Branding,
     InvalidReportSchedule,
@@ -28,10 +32,6 @@ from adpilot.analytics.service.reports import (
     ReportScheduleNotYours,
     report_service,
 )
-from adpilot.core.errors import problem_responses
-from adpilot.core.pagination import InvalidCursor, Page, PageParams, decode_cursor, encode_cursor, page_params
-from adpilot.db import DbSession
-from adpilot.organizations.dependencies import CanUpdateOrganization
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["reports"])
 Paging = Annotated[PageParams, Depends(page_params)]

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Response, status
 from adpilot.analytics.dependencies import CanReadConnections, CanSyncConnections
 from adpilot.analytics.errors import AccountNotSynced
 from adpilot.analytics.schemas.sync import MetricSyncRunRead
-from adpilot.analytics.service.sync import metrics_sync_service
 from adpilot.connections import AdAccountNotFound
 from adpilot.core.errors import problem_responses
 from adpilot.core.pagination import (
@@ -23,6 +22,7 @@ from adpilot.core.pagination import (
     page_response,
 )
 from adpilot.db import DbSession
+from adpilot.metrics.service.sync import metrics_sync_service
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["analytics"])
 Paging = Annotated[PageParams, Depends(page_params)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from adpilot.analytics.service.reference_rates import reference_rates_service
+from adpilot.exchange_rates.service.reference_rates import reference_rates_service
 from adpilot.jobs import Queue, job
 
 REFRESH_REFERENCE_RATES_JOB = "analytics.refresh_reference_rates"

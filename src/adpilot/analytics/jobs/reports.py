@@ -6,8 +6,8 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.analytics.service.reports import SEND_REPORT_JOB, report_service
 from adpilot.jobs import Queue, job
+from adpilot.reporting.service.reports import SEND_REPORT_JOB, report_service
 
 
 # Retries are the run's own (re-queued with backoff and recorded on the run), so the queue never retries the job.

@@ -6,9 +6,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.analytics.service.sync import MAX_ATTEMPTS, SYNC_METRICS_JOB, metrics_sync_service
 from adpilot.config import get_settings
 from adpilot.jobs import Queue, job
+from adpilot.metrics.service.sync import MAX_ATTEMPTS, SYNC_METRICS_JOB, metrics_sync_service
 
 
 @job(SYNC_METRICS_JOB, queue=Queue.platform, max_attempts=MAX_ATTEMPTS, own_transactions=True)

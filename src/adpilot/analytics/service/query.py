@@ -39,12 +39,12 @@ from adpilot.analytics.schemas.query import (
     Granularity,
     Preset,
 )
-from adpilot.analytics.service.store import SyncedRange, metrics_store
 from adpilot.campaigns import entity_sync_service
 from adpilot.connections import AdAccountInfo, ConnectionHealth, connection_service
 from adpilot.core.errors import AppError
 from adpilot.core.pagination import InvalidCursor
 from adpilot.core.time import utcnow
+from adpilot.metrics.service.store import SyncedRange, metrics_store
 from adpilot.organizations import organization_service
 from adpilot.platforms.types import Platform
 

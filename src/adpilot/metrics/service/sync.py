@@ -32,7 +32,6 @@ from adpilot.analytics.errors import AccountNotSynced
 from adpilot.analytics.models import MetricSyncRun
 from adpilot.analytics.repository.sync import SyncRunRepository
 from adpilot.analytics.schemas.sync import MetricSyncScope, MetricSyncStatus, MetricSyncTrigger
-from adpilot.analytics.service.store import IngestTarget, TreeEntity, metrics_store
 from adpilot.audit import audit_service
 from adpilot.campaigns import on_tree_synced
 from adpilot.config import get_settings
@@ -48,6 +47,7 @@ from adpilot.core.logging import get_logger
 from adpilot.core.time import utcnow
 from adpilot.db import get_database, set_tenant
 from adpilot.jobs import enqueue
+from adpilot.metrics.service.store import IngestTarget, TreeEntity, metrics_store
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow, RemoteEntity

@@ -1,0 +1,1 @@
+"""Reporting: the KPI queries, exports and scheduled reports."""
