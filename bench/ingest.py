@@ -55,9 +55,9 @@ from uuid import UUID, uuid4
 import asyncpg  # type: ignore[import-untyped]  # no type information (the product reaches it through SQLAlchemy)
 
 from adpilot import migrate
-from adpilot.analytics.repository import store as store_repository
 from adpilot.core.embedded_postgres import EmbeddedPostgres
 from adpilot.db import Database, DatabaseUrls, set_tenant, to_libpq_url
+from adpilot.metrics.repository import store as store_repository
 from adpilot.metrics.service.store import IngestTarget, metrics_store
 from adpilot.metrics.service.sync import windows
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, Platform

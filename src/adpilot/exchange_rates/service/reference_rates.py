@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.analytics.repository.reference_rates import ForeignCurrencyHistory, ReferenceRatesRepository
-from adpilot.analytics.repository.store import StoreRepository
 from adpilot.config import ECB_RATES_URL, get_settings
 from adpilot.core.logging import get_logger
 from adpilot.core.time import utcnow
 from adpilot.db import get_database, set_tenant
+from adpilot.exchange_rates.repository.converted import ConvertedRepository
+from adpilot.exchange_rates.repository.reference_rates import ForeignCurrencyHistory, ReferenceRatesRepository
 from adpilot.organizations import Permission, TenantContext, organization_service
 
 log = get_logger(__name__)
@@ -257,7 +257,7 @@ class ReferenceRateService:
             async with get_database().transaction() as session:
                 await set_tenant(session, organization_id)
                 reporting = await organization_service.reporting_settings(session, organization_id)
-                store = StoreRepository(session)
+                store = ConvertedRepository(session)
                 for need in sorted(currencies, key=lambda need: need.currency):
                     await store.reconvert(
                         organization_id,

@@ -19,8 +19,8 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.analytics.repository.store import StoreRepository
 from adpilot.core.time import utcnow
+from adpilot.metrics.repository.store import StoreRepository
 from adpilot.organizations import on_reporting_currency_changed, organization_service
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow, Platform
 

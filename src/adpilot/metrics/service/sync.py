@@ -28,10 +28,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.analytics.errors import AccountNotSynced
-from adpilot.analytics.models import MetricSyncRun
-from adpilot.analytics.repository.sync import SyncRunRepository
-from adpilot.analytics.schemas.sync import MetricSyncScope, MetricSyncStatus, MetricSyncTrigger
 from adpilot.audit import audit_service
 from adpilot.campaigns import on_tree_synced
 from adpilot.config import get_settings
@@ -47,6 +43,10 @@ from adpilot.core.logging import get_logger
 from adpilot.core.time import utcnow
 from adpilot.db import get_database, set_tenant
 from adpilot.jobs import enqueue
+from adpilot.metrics.errors import AccountNotSynced
+from adpilot.metrics.models import MetricSyncRun
+from adpilot.metrics.repository.sync import SyncRunRepository
+from adpilot.metrics.schemas import MetricSyncScope, MetricSyncStatus, MetricSyncTrigger
 from adpilot.metrics.service.store import IngestTarget, TreeEntity, metrics_store
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable

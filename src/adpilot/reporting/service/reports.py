@@ -22,36 +22,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.analytics.models import ReportRun, ReportSchedule
-from adpilot.analytics.repository.reports import ReportRepository
-from adpilot.analytics.schemas.reports import (
-    ReportFilters,
-    ReportFrequency,
-    ReportRunStatus,
-    ReportRunTrigger,
-    ReportScheduleCreate,
-    ReportScheduleUpdate,
-    check_day_fits_frequency,
-)
-from adpilot.analytics.service.exports import (
-    ExportRequest,
-    ExportView,
-    ReportContent,
-    build_report_content,
-    export_service,
-    format_delta,
-    format_kpi,
-    report_pdf,
-)
-from adpilot.analytics.service.query import (
-    AnalyticsQuery,
-    BreakdownSort,
-    CampaignStatus,
-    Compare,
-    Dimension,
-    Preset,
-    resolve_range,
-)
 from adpilot.audit import SYSTEM, audit_service
 from adpilot.config import get_settings
 from adpilot.core.errors import AppError, Conflict, NotFound, PermissionDenied
@@ -64,6 +34,36 @@ from adpilot.notifications.mail import Attachment, send_mail_with_attachments_no
 from adpilot.organizations import Permission, TenantContext, organization_service
 from adpilot.organizations.permissions import role_allows
 from adpilot.platforms.types import Platform
+from adpilot.reporting.models import ReportRun, ReportSchedule
+from adpilot.reporting.repository.reports import ReportRepository
+from adpilot.reporting.schemas.reports import (
+    ReportFilters,
+    ReportFrequency,
+    ReportRunStatus,
+    ReportRunTrigger,
+    ReportScheduleCreate,
+    ReportScheduleUpdate,
+    check_day_fits_frequency,
+)
+from adpilot.reporting.service.exports import (
+    ExportRequest,
+    ExportView,
+    ReportContent,
+    build_report_content,
+    export_service,
+    format_delta,
+    format_kpi,
+    report_pdf,
+)
+from adpilot.reporting.service.query import (
+    AnalyticsQuery,
+    BreakdownSort,
+    CampaignStatus,
+    Compare,
+    Dimension,
+    Preset,
+    resolve_range,
+)
 
 log = get_logger(__name__)
 
