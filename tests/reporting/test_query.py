@@ -14,6 +14,8 @@ from sqlalchemy import text
 
 from adpilot.db import Database, set_tenant
 from adpilot.platforms.types import EntityLevel, Platform
+from adpilot.reporting.repository.query import QueryRepository
+from adpilot.reporting.repository.query_sql import Bucket, GroupBy, RowFilter, Source
 from adpilot.reporting.service.query import (
     AnalyticsQuery,
     CampaignStatus,
@@ -447,6 +449,27 @@ class TestBreakdowns:
             assert len(seen) == 5 and len({r.key.campaign_platform_id for r in seen}) == 5
             values = [_sort_value(row, sort.lstrip("-")) for row in seen]
             assert values == sorted(values, reverse=sort.startswith("-")), sort
+
+    async def test_a_page_past_the_last_is_empty_and_still_counts_every_group(
+        self, shop: World, database: Database
+    ) -> None:
+        since, until = date(2024, 1, 1), date(2024, 6, 30)
+        full = await breakdown(database, shop, AnalyticsQuery(since=since, until=until), Dimension.campaign, limit=500)
+        where = RowFilter(shop.organization_id, shop.reporting_currency)
+        async with database.transaction() as session:
+            await set_tenant(session, shop.organization_id)
+            rows, total, _ = await QueryRepository(session).breakdown(
+                where,
+                Source.campaign,
+                GroupBy.campaign,
+                Bucket(0, 0, since, until),
+                None,
+                sort="spend",
+                descending=True,
+                limit=2,
+                offset=full.total_count + 10,
+            )
+        assert (rows, total) == ([], full.total_count)
 
     async def test_top_and_bottom_n(self, shop: World, database: Database) -> None:
         query = AnalyticsQuery(since=date(2024, 4, 1), until=date(2024, 4, 30))

@@ -5,8 +5,9 @@ It reads the metrics store and the exchange rates through their read-only contra
 ``adpilot.exchange_rates.reading``) and their services; nothing reads reporting's tables.
 """
 
+from adpilot.reporting.service.answers import AnalyticsQuery
 from adpilot.reporting.service.exports import export_service
-from adpilot.reporting.service.query import AnalyticsQuery, analytics_query_service
+from adpilot.reporting.service.query import analytics_query_service
 from adpilot.reporting.service.reports import report_service
 
 __all__ = ["AnalyticsQuery", "analytics_query_service", "export_service", "report_service"]

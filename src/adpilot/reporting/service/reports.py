@@ -45,16 +45,7 @@ from adpilot.reporting.schemas.reports import (
     ReportScheduleUpdate,
     check_day_fits_frequency,
 )
-from adpilot.reporting.service.exports import (
-    ExportRequest,
-    ExportView,
-    ReportContent,
-    build_report_content,
-    export_service,
-    format_delta,
-    format_kpi,
-    report_pdf,
-)
+from adpilot.reporting.service.exports import ExportRequest, ExportView, export_service
 from adpilot.reporting.service.query import (
     AnalyticsQuery,
     BreakdownSort,
@@ -63,6 +54,13 @@ from adpilot.reporting.service.query import (
     Dimension,
     Preset,
     resolve_range,
+)
+from adpilot.reporting.service.report_pdf import (
+    ReportContent,
+    build_report_content,
+    format_delta,
+    format_kpi,
+    report_pdf,
 )
 
 log = get_logger(__name__)
