@@ -57,10 +57,10 @@ import asyncpg  # type: ignore[import-untyped]  # no type information (the produ
 from sqlalchemy import event
 
 from adpilot import migrate
-from adpilot.analytics.repository.store import StoreRepository
-from adpilot.analytics.service.query import AnalyticsQuery, Dimension, Granularity, analytics_query_service
 from adpilot.core.embedded_postgres import EmbeddedPostgres
 from adpilot.db import Database, DatabaseUrls, set_tenant, to_libpq_url
+from adpilot.metrics.repository.store import StoreRepository
+from adpilot.reporting.service.query import AnalyticsQuery, Dimension, Granularity, analytics_query_service
 from bench.harness import APP_ROLE, BENCH_HOME, bench_line, env_number, exclusive_bench_home, stop_on_sigterm
 
 TARGET_P95_MS = 50.0

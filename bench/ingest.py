@@ -1,7 +1,7 @@
 """Ingestion throughput: platform rows per second through the product's metrics store against raw COPY + one upsert.
 
-The product: ``metrics_store.ingest_daily`` (``adpilot.analytics.service.store``) fed ``DailyMetricsRow`` objects as
-the metrics sync feeds it: one transaction per report window (``adpilot.analytics.service.sync.windows``: 30 days,
+The product: ``metrics_store.ingest_daily`` (``adpilot.metrics.service.store``) fed ``DailyMetricsRow`` objects as
+the metrics sync feeds it: one transaction per report window (``adpilot.metrics.service.sync.windows``: 30 days,
 newest first), the campaign, ad group and ad levels of the window in it, on a session of the product's own engine
 (``adpilot.db.Database``: the restricted app role) with the tenant set (``set_tenant``), so the row-level-security
 policies apply. Per level it stages the rows by binary COPY, upserts them into ``metrics_daily`` (unchanged rows not
@@ -55,11 +55,11 @@ from uuid import UUID, uuid4
 import asyncpg  # type: ignore[import-untyped]  # no type information (the product reaches it through SQLAlchemy)
 
 from adpilot import migrate
-from adpilot.analytics.repository import store as store_repository
-from adpilot.analytics.service.store import IngestTarget, metrics_store
-from adpilot.analytics.service.sync import windows
 from adpilot.core.embedded_postgres import EmbeddedPostgres
 from adpilot.db import Database, DatabaseUrls, set_tenant, to_libpq_url
+from adpilot.metrics.repository import store as store_repository
+from adpilot.metrics.service.store import IngestTarget, metrics_store
+from adpilot.metrics.service.sync import windows
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, Platform
 from bench.harness import APP_ROLE, BENCH_HOME, CpuMeter, bench_line, env_number, exclusive_bench_home, stop_on_sigterm
 

@@ -932,7 +932,7 @@ BEFORE = SyncSchedule("before", entity_every=15, metrics_every=30, recent_every=
 
 async def _run_costs(cached_currency: bool, seed: int, entity_every: int = 60) -> dict[tuple[str, str], Counter[str]]:
     """Per (platform, account): the operations one run of each kind costs, counted by the emulators."""
-    from adpilot.analytics.service.sync import account_today
+    from adpilot.metrics.service.sync import account_today
     from adpilot.platforms.http import PlatformHttp
     from adpilot.platforms.ratelimit import MemoryRateLimiter
     from adpilot.platforms.types import AdAccountRef
@@ -976,8 +976,8 @@ async def _account_costs(
     state: Any, adapter: AdPlatformAdapter, creds: Credentials, ref: Any, today: date, entity_every: int
 ) -> Counter[str]:
     """What one run of each kind costs one account, as the emulators count it."""
-    from adpilot.analytics.service.sync import LEVELS, RECENT_DAYS, RESTATE_DAYS, TODAY_LEVELS
     from adpilot.campaigns.service import CHANGES_MARGIN
+    from adpilot.metrics.service.sync import LEVELS, RECENT_DAYS, RESTATE_DAYS, TODAY_LEVELS
 
     async def changes() -> None:
         # As the entity sync does it: changes since the previous run (less the margin), else the whole tree.

@@ -91,8 +91,8 @@ class TestDemoConnections:
     ) -> None:
         """The demo's EUR, GBP and JPY accounts convert into USD with the reference rates fetched from the sandbox's
         ECB files (the job the worker runs every minute): no rate is typed or imported."""
-        from adpilot.analytics.service.reference_rates import reference_rates_service
         from adpilot.app import sandbox_state
+        from adpilot.exchange_rates.service.reference_rates import reference_rates_service
         from tests.campaigns.test_entity_sync import run_jobs
         from tests.sandbox_fixtures import point_platforms_at, serve_sandbox
 

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import text
 
 from adpilot import jobs
-from adpilot.analytics.service.sync import account_today, backfill_since
+from adpilot.metrics.service.sync import account_today, backfill_since
 from adpilot.config import get_settings
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, Platform

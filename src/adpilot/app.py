@@ -205,13 +205,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.exception_handler(StarletteHTTPException)(_http_error)
     app.exception_handler(Exception)(_unexpected_error)
 
-    from adpilot.analytics.endpoints import router as analytics_router
     from adpilot.audit.endpoints import router as audit_router
     from adpilot.auth.endpoints import router as auth_router
     from adpilot.campaigns.endpoints import router as campaigns_router
     from adpilot.connections.endpoints import router as connections_router
+    from adpilot.exchange_rates.endpoints import router as exchange_rates_router
+    from adpilot.metrics.endpoints import router as metrics_router
     from adpilot.operations import router as operations_router
     from adpilot.organizations.endpoints import router as organizations_router
+    from adpilot.reporting.endpoints import router as reporting_router
 
     for router in (
         operations_router,
@@ -220,7 +222,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         audit_router,
         connections_router,
         campaigns_router,
-        analytics_router,
+        metrics_router,
+        exchange_rates_router,
+        reporting_router,
     ):
         app.include_router(router)
     if settings.outbox_page_enabled:

@@ -13,13 +13,13 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 # Imported for their side effects too: they register the first-sync hooks, so the demo's accounts get visible entity
 # and metrics sync runs (the metrics backfill fills the dashboard through the real adapters).
 from adpilot import campaigns  # noqa: F401
-from adpilot.analytics.service import sync as _metrics_sync  # noqa: F401
 from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
 from adpilot.connections import connection_service
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
 from adpilot.db import Database
+from adpilot.metrics.service import sync as _metrics_sync  # noqa: F401
 from adpilot.organizations import Role, TenantContext, organization_service
 from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
 

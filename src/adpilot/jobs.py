@@ -51,7 +51,9 @@ TASK_MODULES = (
     "adpilot.auth.jobs",
     "adpilot.connections.jobs",
     "adpilot.campaigns.jobs",
-    "adpilot.analytics.jobs",
+    "adpilot.metrics.jobs",
+    "adpilot.exchange_rates.jobs",
+    "adpilot.reporting.jobs",
 )
 
 JobHandler = Callable[..., Awaitable[None]]

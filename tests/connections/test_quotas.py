@@ -9,15 +9,15 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from adpilot.analytics.service.sync import metrics_sync_service
 from adpilot.campaigns.service import entity_sync_service
 from adpilot.config import get_settings
 from adpilot.core.time import utcnow
 from adpilot.db import Database
+from adpilot.metrics.service.sync import metrics_sync_service
 from adpilot.platforms.types import Platform
-from tests.analytics.test_sync import age_runs, runs
 from tests.campaigns.test_entity_sync import connect_sandbox, org_url, run_jobs
 from tests.fixtures import OrgWorld
+from tests.metrics.test_sync import age_runs, runs
 from tests.sandbox_fixtures import SandboxServer
 
 

@@ -1,1 +1,0 @@
-"""Analytics: metrics sync and store, KPI queries, exports and scheduled reports."""

@@ -1,1 +1,0 @@
-"""Repositories of the analytics module: the SQL, one file per area."""

@@ -1,1 +1,0 @@
-"""Request and response models of the analytics API, one file per area."""

@@ -1,1 +1,0 @@
-"""Services of the analytics module: the rules, one file per area."""

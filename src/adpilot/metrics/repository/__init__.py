@@ -1,0 +1,1 @@
+"""SQL of the metrics module (private): ingestion into the store, and sync runs."""

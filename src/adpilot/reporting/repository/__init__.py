@@ -1,0 +1,1 @@
+"""SQL of the reporting module (private): the KPI queries, report schedules and runs."""

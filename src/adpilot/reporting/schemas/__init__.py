@@ -1,0 +1,1 @@
+"""Request and response models of the reporting module, one file per area."""
