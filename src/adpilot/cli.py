@@ -276,6 +276,7 @@ def jobs_retry(job_id: int) -> None:
 @mail_cli.command("outbox")
 def mail_outbox(limit: int = 20) -> None:
     """Print the newest messages of the development outbox."""
+    from adpilot.core.pagination import TIME_ID, PageRequest
     from adpilot.db import Database, resolve_urls, stop_embedded
     from adpilot.notifications.mail import list_outbox
 
@@ -283,7 +284,7 @@ def mail_outbox(limit: int = 20) -> None:
         database = Database(resolve_urls(get_settings()), pool_size=1)
         try:
             async with database.transaction() as session:
-                return list(await list_outbox(session, limit))
+                return (await list_outbox(session, PageRequest(limit, None, TIME_ID))).items
         finally:
             await database.dispose()
 

@@ -50,7 +50,7 @@ from adpilot.auth.schemas import (
 from adpilot.auth.service import IssuedTokens, LoginOutcome, auth_service
 from adpilot.config import get_settings
 from adpilot.core.errors import NotAuthenticated, NotFound, RateLimited, problem_responses
-from adpilot.core.pagination import InvalidCursor, Page, PageParams, decode_cursor, encode_cursor, page_params
+from adpilot.core.pagination import InvalidCursor, Page, TimeCursorPage, page_response
 from adpilot.db import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -216,18 +216,18 @@ async def revoke_my_session(session_id: UUID, principal: CurrentPrincipal, sessi
     await auth_service.revoke_session(session, principal, session_id)
 
 
-@router.get("/me/security-events", responses=problem_responses(NotAuthenticated, InvalidCursor))
-async def list_my_security_events(
-    principal: CurrentPrincipal, session: DbSession, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[SecurityEventRead]:
+@router.get(
+    "/me/security-events",
+    response_model=Page[SecurityEventRead],
+    responses=problem_responses(NotAuthenticated, InvalidCursor),
+)
+async def list_my_security_events(principal: CurrentPrincipal, session: DbSession, paging: TimeCursorPage) -> Response:
     """Your account's recent security events (log-ins, sign-outs, MFA and password changes), newest first."""
-    before = decode_cursor(page.cursor) if page.cursor else None
-    events = await auth_service.list_security_events(session, principal, page.limit + 1, before)
-    more = len(events) > page.limit
-    last = events[page.limit - 1] if more else None
-    return Page(
-        items=[
-            SecurityEventRead(
+    page = await auth_service.list_security_events(session, principal, paging)
+    return page_response(
+        SecurityEventRead,
+        page.map(
+            lambda event: SecurityEventRead(
                 id=event.id,
                 kind=event.kind,
                 occurred_at=event.occurred_at,
@@ -235,9 +235,7 @@ async def list_my_security_events(
                 user_agent=event.user_agent,
                 current_session=event.session_id == principal.session_id,
             )
-            for event in events[: page.limit]
-        ],
-        next_cursor=encode_cursor(last.occurred_at, last.id) if last else None,
+        ),
     )
 
 

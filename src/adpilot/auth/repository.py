@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.auth.models import EmailToken, LoginFailure, RecoveryCode, SecurityEvent, User, UserSession
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.core.time import utcnow
 from adpilot.db import driver_connection
 
 SECURITY_EVENT_RETENTION_DAYS = 365
+
+
+SECURITY_EVENTS_NEWEST_FIRST = Keyset((SecurityEvent.occurred_at, SecurityEvent.id), descending=True)
 
 
 class AuthRepository:
@@ -146,14 +151,9 @@ class AuthRepository:
     async def clear_failures(self, scope: str, key: str) -> None:
         await self.session.execute(delete(LoginFailure).where(LoginFailure.scope == scope, LoginFailure.key == key))
 
-    async def security_events(
-        self, user_id: UUID, limit: int, before: tuple[datetime, UUID] | None
-    ) -> list[SecurityEvent]:
+    async def security_events(self, user_id: UUID, page: PageRequest[TimeKey]) -> KeysetPage[SecurityEvent, TimeKey]:
         query = select(SecurityEvent).where(SecurityEvent.user_id == user_id)
-        if before is not None:
-            query = query.where(tuple_(SecurityEvent.occurred_at, SecurityEvent.id) < before)
-        query = query.order_by(SecurityEvent.occurred_at.desc(), SecurityEvent.id.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        return await keyset_page(self.session, query, SECURITY_EVENTS_NEWEST_FIRST, page)
 
     async def purge_expired(self, failure_window: timedelta) -> None:
         now = utcnow()

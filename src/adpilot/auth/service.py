@@ -9,7 +9,7 @@ import hmac
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID, uuid4
@@ -36,6 +36,7 @@ from adpilot.config import Settings, get_settings
 from adpilot.core.common_passwords import is_common_password
 from adpilot.core.errors import NotAuthenticated, NotFound, RateLimited
 from adpilot.core.logging import get_logger
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.core.request_context import current_request_meta
 from adpilot.core.security import (
     decrypt_secret,
@@ -500,10 +501,10 @@ class AuthService:
         await _record(repository, principal.user_id, SecurityEventKind.session_revoked, session_id)
 
     async def list_security_events(
-        self, session: AsyncSession, principal: Principal, limit: int, before: tuple[datetime, UUID] | None
-    ) -> list[SecurityEvent]:
-        """The caller's own security events, newest first."""
-        return await AuthRepository(session).security_events(principal.user_id, limit, before)
+        self, session: AsyncSession, principal: Principal, page: PageRequest[TimeKey]
+    ) -> KeysetPage[SecurityEvent, TimeKey]:
+        """A page of the caller's own security events, newest first."""
+        return await AuthRepository(session).security_events(principal.user_id, page)
 
     # --- multi-factor authentication ------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from adpilot.campaigns.dependencies import CanReadConnections, CanSyncConnections
 from adpilot.campaigns.errors import AdAccountNotManaged
@@ -13,23 +13,12 @@ from adpilot.campaigns.schemas import AccountSyncSummary, EntityRead, SyncRunRea
 from adpilot.campaigns.service import entity_sync_service
 from adpilot.connections import AdAccountNotFound
 from adpilot.core.errors import problem_responses
-from adpilot.core.pagination import (
-    InvalidCursor,
-    Page,
-    PageParams,
-    decode_cursor,
-    decode_text_cursor,
-    encode_cursor,
-    encode_text_cursor,
-    page_params,
-    page_response,
-)
+from adpilot.core.pagination import InvalidCursor, Page, TextCursorPage, TimeCursorPage, page_response
 from adpilot.core.text import NoNul
 from adpilot.db import DbSession
 from adpilot.platforms.types import EntityLevel
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["campaigns"])
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get(
@@ -41,7 +30,7 @@ async def list_ad_entities(
     ad_account_id: UUID,
     tenant: CanReadConnections,
     session: DbSession,
-    paging: Paging,
+    paging: TextCursorPage,
     level: Annotated[EntityLevel, Query(description="Which level of the tree to list.")] = EntityLevel.campaign,
     parent_platform_id: Annotated[
         str | None,
@@ -52,7 +41,6 @@ async def list_ad_entities(
     include_removed: bool = False,
 ) -> Response:
     """An ad account's campaigns, ad groups/ad sets or ads as last synced, by name."""
-    after = decode_text_cursor(paging.cursor) if paging.cursor else None
     page = await entity_sync_service.list_entities(
         session,
         tenant,
@@ -61,11 +49,9 @@ async def list_ad_entities(
         parent_platform_id=parent_platform_id,
         include_removed=include_removed,
         name_contains=name_contains,
-        after=after,
-        limit=paging.limit,
+        page=paging,
     )
-    cursor = encode_text_cursor(*page.next_after) if page.next_after else None
-    return page_response(EntityRead, page.items, cursor)
+    return page_response(EntityRead, page)
 
 
 @router.post(
@@ -86,14 +72,10 @@ async def sync_ad_account(ad_account_id: UUID, tenant: CanSyncConnections, sessi
     responses=problem_responses(AdAccountNotFound, InvalidCursor),
 )
 async def list_sync_runs(
-    ad_account_id: UUID, tenant: CanReadConnections, session: DbSession, paging: Paging
+    ad_account_id: UUID, tenant: CanReadConnections, session: DbSession, paging: TimeCursorPage
 ) -> Response:
     """The account's sync log, newest first: when each run started and ended, what it changed, why it failed."""
-    before = decode_cursor(paging.cursor) if paging.cursor else None
-    runs, next_before = await entity_sync_service.list_runs(
-        session, tenant, ad_account_id, before=before, limit=paging.limit
-    )
-    return page_response(SyncRunRead, runs, encode_cursor(*next_before) if next_before else None)
+    return page_response(SyncRunRead, await entity_sync_service.list_runs(session, tenant, ad_account_id, paging))
 
 
 @router.get(
@@ -101,11 +83,7 @@ async def list_sync_runs(
     response_model=Page[AccountSyncSummary],
     responses=problem_responses(InvalidCursor),
 )
-async def list_account_sync_status(tenant: CanReadConnections, session: DbSession, paging: Paging) -> Response:
+async def list_account_sync_status(tenant: CanReadConnections, session: DbSession, paging: TextCursorPage) -> Response:
     """One page of the managed ad accounts (by name): entity counts, the latest sync run and when a sync last
     succeeded."""
-    after = decode_text_cursor(paging.cursor) if paging.cursor else None
-    summaries, next_after = await entity_sync_service.account_summaries(
-        session, tenant, after=after, limit=paging.limit
-    )
-    return page_response(AccountSyncSummary, summaries, encode_text_cursor(*next_after) if next_after else None)
+    return page_response(AccountSyncSummary, await entity_sync_service.account_summaries(session, tenant, paging))

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Select, and_, case, func, literal, literal_column, or_, select, text, true, tuple_
+from sqlalchemy import Boolean, Select, and_, case, func, literal_column, or_, select, text, true, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from adpilot.campaigns.models import AdEntity, SyncRun
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
 
 # Fields whose change makes an entity "updated" in a sync run's counts.
 _TRACKED = (
@@ -31,6 +33,8 @@ _TRACKED = (
 _UPSERT_BATCH = 1000
 ACTIVE_RUN_STATUSES = ("queued", "running")
 REMOVED = "removed"
+ENTITIES_BY_NAME = Keyset((AdEntity.name, AdEntity.id))
+RUNS_NEWEST_FIRST = Keyset((SyncRun.queued_at, SyncRun.id), descending=True)
 
 
 class CampaignRepository:
@@ -119,9 +123,8 @@ class CampaignRepository:
         parent_platform_id: str | None,
         include_removed: bool,
         name_contains: str | None,
-        after: tuple[str, UUID] | None,
-        limit: int,
-    ) -> list[AdEntity]:
+        page: PageRequest[TextKey],
+    ) -> KeysetPage[AdEntity, TextKey]:
         """One page of an account's entities at one level (under one parent), by name."""
         query = self.scoped_entities(organization_id, ad_account_id).where(AdEntity.level == level)
         if parent_platform_id is not None:
@@ -131,10 +134,7 @@ class CampaignRepository:
         if name_contains:
             escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(AdEntity.name.ilike(f"%{escaped}%", escape="\\"))
-        if after is not None:
-            query = query.where(tuple_(AdEntity.name, AdEntity.id) > tuple_(literal(after[0]), literal(after[1])))
-        query = query.order_by(AdEntity.name, AdEntity.id).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        return await keyset_page(self.session, query, ENTITIES_BY_NAME, page)
 
     async def entity_counts(
         self, organization_id: UUID, ad_account_ids: Sequence[UUID] | None = None
@@ -219,15 +219,12 @@ class CampaignRepository:
         return started
 
     async def runs_page(
-        self, organization_id: UUID, ad_account_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
-    ) -> list[SyncRun]:
+        self, organization_id: UUID, ad_account_id: UUID, page: PageRequest[TimeKey]
+    ) -> KeysetPage[SyncRun, TimeKey]:
         query = select(SyncRun).where(
             SyncRun.organization_id == organization_id, SyncRun.ad_account_id == ad_account_id
         )
-        if before is not None:
-            query = query.where(tuple_(SyncRun.queued_at, SyncRun.id) < tuple_(literal(before[0]), literal(before[1])))
-        query = query.order_by(SyncRun.queued_at.desc(), SyncRun.id.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        return await keyset_page(self.session, query, RUNS_NEWEST_FIRST, page)
 
     async def latest_runs(
         self, organization_id: UUID, kind: str, ad_account_ids: Sequence[UUID] | None = None

@@ -36,7 +36,8 @@ from adpilot.connections import (
     on_accounts_managed,
 )
 from adpilot.core.logging import get_logger
-from adpilot.core.runs import Outcome, RunLifecycle, history_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
+from adpilot.core.runs import Outcome, RunLifecycle
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
 from adpilot.jobs import enqueue
@@ -83,12 +84,6 @@ class CampaignBudget:
     status: str
     currency: str
     daily_budget_micros: int | None
-
-
-@dataclass(frozen=True)
-class EntityPage:
-    items: list[AdEntity]
-    next_after: tuple[str, UUID] | None
 
 
 def entity_row(organization_id: UUID, account: AdAccountInfo, entity: RemoteEntity) -> dict[str, Any]:
@@ -363,40 +358,30 @@ class EntitySyncService:
         parent_platform_id: str | None,
         include_removed: bool,
         name_contains: str | None,
-        after: tuple[str, UUID] | None,
-        limit: int,
-    ) -> EntityPage:
+        page: PageRequest[TextKey],
+    ) -> KeysetPage[AdEntity, TextKey]:
         """One page of an account's entities at one level, by name."""
         await self._account(session, tenant.organization_id, ad_account_id)
-        items = await CampaignRepository(session).browse(
+        return await CampaignRepository(session).browse(
             tenant.organization_id,
             ad_account_id,
             level.value,
             parent_platform_id=parent_platform_id,
             include_removed=include_removed,
             name_contains=name_contains,
-            after=after,
-            limit=limit + 1,
+            page=page,
         )
-        more = len(items) > limit
-        items = items[:limit]
-        return EntityPage(items, (items[-1].name, items[-1].id) if more and items else None)
 
     async def list_runs(
         self,
         session: AsyncSession,
         tenant: TenantContext,
         ad_account_id: UUID,
-        *,
-        before: tuple[datetime, UUID] | None,
-        limit: int,
-    ) -> tuple[list[SyncRun], tuple[datetime, UUID] | None]:
-        """An account's sync log, newest first."""
+        page: PageRequest[TimeKey],
+    ) -> KeysetPage[SyncRun, TimeKey]:
+        """A page of an account's sync log, newest first."""
         await self._account(session, tenant.organization_id, ad_account_id)
-        runs = await CampaignRepository(session).runs_page(
-            tenant.organization_id, ad_account_id, before=before, limit=limit + 1
-        )
-        return history_page(runs, limit)
+        return await CampaignRepository(session).runs_page(tenant.organization_id, ad_account_id, page)
 
     async def daily_budgets(self, session: AsyncSession, organization_id: UUID) -> list[CampaignBudget]:
         """The daily budget of every live campaign of the organization (for today's pacing): the campaign's own,
@@ -405,13 +390,13 @@ class EntitySyncService:
         return [CampaignBudget(*row) for row in rows]
 
     async def account_summaries(
-        self, session: AsyncSession, tenant: TenantContext, *, after: tuple[str, UUID] | None, limit: int
-    ) -> tuple[list[dict[str, Any]], tuple[str, UUID] | None]:
-        """One page of managed accounts (by name): live entity counts, the latest run and when a run last succeeded;
-        and the key the next page starts after."""
+        self, session: AsyncSession, tenant: TenantContext, page: PageRequest[TextKey]
+    ) -> KeysetPage[dict[str, Any], TextKey]:
+        """One page of managed accounts (by name): live entity counts, the latest run and when a run last
+        succeeded."""
         repository = CampaignRepository(session)
         accounts, next_after = await connection_service.managed_accounts_page(
-            session, tenant.organization_id, after=after, limit=limit
+            session, tenant.organization_id, after=page.after, limit=page.limit
         )
         ids = [account.id for account in accounts]
         counts = await repository.entity_counts(tenant.organization_id, ids)
@@ -426,7 +411,7 @@ class EntitySyncService:
             }
             for account in accounts
         ]
-        return summaries, next_after
+        return KeysetPage(summaries, next_after, page.codec)
 
 
 def _counts(

@@ -1,26 +1,40 @@
-"""Cursor pagination: opaque cursors over a (timestamp, id) key, with a maximum page size."""
+"""Cursor pagination: one codec per key shape, the decoded key as a dependency, and pages that encode themselves.
+
+An endpoint takes a ``PageRequest`` already decoded from the query string (``TimeCursorPage`` or
+``TextCursorPage``; a bad cursor is a 400 ``invalid-cursor`` before the endpoint runs), hands it to its service,
+gets a ``KeysetPage`` back (its repository built it with ``core.keyset.keyset_page``) and answers
+``page_response(Model, page)``, which encodes the next key. Cursors are opaque unpadded base64url of a JSON pair.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from fastapi import Query, Response
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel, TypeAdapter
 
 from adpilot.core.errors import AppError
 
 T = TypeVar("T")
+U = TypeVar("U")
+K = TypeVar("K", bound=tuple[Any, ...])
 
 # Cursors are unpadded base64url (or, for the audit log, a sequence number).
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
+
+TimeKey = tuple[datetime, UUID]
+"""A (timestamp, id) key: lists newest first."""
+TextKey = tuple[str, UUID]
+"""A (text, id) key: lists by name."""
 
 
 class InvalidCursor(AppError):
@@ -36,20 +50,73 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-@lru_cache(maxsize=64)
-def _page_adapter(model: type[BaseModel]) -> TypeAdapter[Page[Any]]:
-    return TypeAdapter(Page[model])  # type: ignore[valid-type]
+# --- the codec ----------------------------------------------------------------------------------------------------
 
 
-def page_response(model: type[BaseModel], items: Sequence[Any], next_cursor: str | None) -> Response:
-    """A page validated and serialized once, straight to JSON.
+def _encode_pair(first: str, second: str) -> str:
+    raw = json.dumps([first, second]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    List endpoints are the hot read path: returning a ready Response spares FastAPI a second validation of every
-    item against the response model. The endpoint declares ``response_model=Page[model]`` so the schema is the same.
-    """
-    adapter = _page_adapter(model)
-    page = adapter.validate_python({"items": items, "next_cursor": next_cursor}, from_attributes=True)
-    return Response(adapter.dump_json(page), media_type="application/json")
+
+def _decode_pair(cursor: str) -> tuple[Any, Any]:
+    """The JSON pair inside a cursor; ValueError/TypeError when it is not one."""
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    first, second = json.loads(raw)
+    return first, second
+
+
+class CursorCodec(Generic[K]):
+    """Turns a key into an opaque cursor and back; ``decode`` raises ``InvalidCursor`` for anything it did not make."""
+
+    def encode(self, key: K) -> str:
+        raise NotImplementedError
+
+    def decode(self, cursor: str) -> K:
+        raise NotImplementedError
+
+
+class TimeIdCodec(CursorCodec[TimeKey]):
+    """(aware timestamp, id) as ``["<ISO 8601>", "<id>"]``."""
+
+    def encode(self, key: TimeKey) -> str:
+        at, id_ = key
+        return _encode_pair(at.isoformat(), str(id_))
+
+    def decode(self, cursor: str) -> TimeKey:
+        try:
+            at, id_ = _decode_pair(cursor)
+            parsed = datetime.fromisoformat(at)
+            if parsed.tzinfo is None or not isinstance(id_, str):
+                raise ValueError
+            # In UTC, or the database meets a time outside the range of dates (year 1 at +14:00 is year 0 in UTC).
+            return parsed.astimezone(UTC), UUID(id_)
+        except (ValueError, TypeError, UnicodeDecodeError, OverflowError) as exc:
+            raise InvalidCursor() from exc
+
+
+class TextIdCodec(CursorCodec[TextKey]):
+    """(text, id) as ``["<text>", "<id>"]``."""
+
+    def encode(self, key: TextKey) -> str:
+        text, id_ = key
+        return _encode_pair(text, str(id_))
+
+    def decode(self, cursor: str) -> TextKey:
+        try:
+            text, id_ = _decode_pair(cursor)
+            if not isinstance(text, str) or not isinstance(id_, str) or "\x00" in text:
+                raise ValueError
+            text.encode()  # a lone surrogate ("\ud800" in the JSON) is no text the database can compare
+            return text, UUID(id_)
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:  # UnicodeEncodeError is a ValueError
+            raise InvalidCursor() from exc
+
+
+TIME_ID = TimeIdCodec()
+TEXT_ID = TextIdCodec()
+
+
+# --- the request and the page -------------------------------------------------------------------------------------
 
 
 class PageParams(BaseModel):
@@ -67,36 +134,93 @@ async def page_params(
     return PageParams(limit=limit, cursor=cursor)
 
 
+@dataclass(frozen=True)
+class PageRequest(Generic[K]):
+    """A page to read: at most ``limit`` items from just after the key ``after`` (None: from the start)."""
+
+    limit: int
+    after: K | None
+    codec: CursorCodec[K]
+
+
+def page_request(codec: CursorCodec[K]) -> Callable[[PageParams], Awaitable[PageRequest[K]]]:
+    """A dependency reading ``limit`` and ``cursor`` (the same query parameters as ``page_params``) and decoding the
+    cursor with ``codec``."""
+
+    async def dependency(page: Annotated[PageParams, Depends(page_params)]) -> PageRequest[K]:
+        return PageRequest(page.limit, codec.decode(page.cursor) if page.cursor else None, codec)
+
+    return dependency
+
+
+TimeCursorPage = Annotated[PageRequest[TimeKey], Depends(page_request(TIME_ID))]
+TextCursorPage = Annotated[PageRequest[TextKey], Depends(page_request(TEXT_ID))]
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[T, K]):
+    """One page of items and the key the next page starts after (None on the last page)."""
+
+    items: list[T]
+    next_key: K | None
+    codec: CursorCodec[K]
+
+    @classmethod
+    def of(cls, rows: Sequence[T], request: PageRequest[K], key: Callable[[T], K]) -> KeysetPage[T, K]:
+        """The page from up to ``limit + 1`` rows read in key order: one row more than the limit means more follow."""
+        items = list(rows[: request.limit])
+        more = len(rows) > request.limit and bool(items)
+        return cls(items, key(items[-1]) if more else None, request.codec)
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self.codec.encode(self.next_key) if self.next_key is not None else None
+
+    def map(self, function: Callable[[T], U]) -> KeysetPage[U, K]:
+        """The same page with each item turned into something else (a response model, a summary)."""
+        return KeysetPage([function(item) for item in self.items], self.next_key, self.codec)
+
+
+@lru_cache(maxsize=64)
+def _page_adapter(model: type[BaseModel]) -> TypeAdapter[Page[Any]]:
+    return TypeAdapter(Page[model])  # type: ignore[valid-type]
+
+
+def page_response(
+    model: type[BaseModel], page: KeysetPage[Any, Any] | Sequence[Any], next_cursor: str | None = None
+) -> Response:
+    """A page validated and serialized once, straight to JSON.
+
+    Pass a ``KeysetPage`` (its next key is encoded here), or items and an already encoded cursor (the audit log's
+    sequence numbers, lists not yet on ``KeysetPage``).
+    List endpoints are the hot read path: returning a ready Response spares FastAPI a second validation of every
+    item against the response model. The endpoint declares ``response_model=Page[model]`` so the schema is the same.
+    """
+    if isinstance(page, KeysetPage):
+        items: Sequence[Any] = page.items
+        next_cursor = page.next_cursor
+    else:
+        items = page
+    adapter = _page_adapter(model)
+    validated = adapter.validate_python({"items": items, "next_cursor": next_cursor}, from_attributes=True)
+    return Response(adapter.dump_json(validated), media_type="application/json")
+
+
+# --- the codec as functions, for lists not yet on PageRequest/KeysetPage -----------------------------------------
+
+
 def encode_cursor(at: datetime, id_: UUID | int) -> str:
-    raw = json.dumps([at.isoformat(), str(id_)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _encode_pair(at.isoformat(), str(id_))
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, id_ = json.loads(raw)
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None or not isinstance(id_, str):
-            raise ValueError
-        # In UTC, or the database meets a time outside the range of dates (year 1 at +14:00 is year 0 in UTC).
-        return parsed.astimezone(UTC), UUID(id_)
-    except (ValueError, TypeError, UnicodeDecodeError, OverflowError) as exc:
-        raise InvalidCursor() from exc
+def decode_cursor(cursor: str) -> TimeKey:
+    return TIME_ID.decode(cursor)
 
 
 def encode_text_cursor(text: str, id_: UUID) -> str:
     """A cursor over a (text, id) key, for lists ordered by name."""
-    raw = json.dumps([text, str(id_)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return TEXT_ID.encode((text, id_))
 
 
-def decode_text_cursor(cursor: str) -> tuple[str, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        text, id_ = json.loads(raw)
-        if not isinstance(text, str) or not isinstance(id_, str) or "\x00" in text:
-            raise ValueError
-        return text, UUID(id_)
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise InvalidCursor() from exc
+def decode_text_cursor(cursor: str) -> TextKey:
+    return TEXT_ID.decode(cursor)

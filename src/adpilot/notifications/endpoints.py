@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from adpilot.core.errors import problem_responses
-from adpilot.core.pagination import InvalidCursor, Page, PageParams, decode_cursor, encode_cursor, page_params
+from adpilot.core.pagination import InvalidCursor, Page, TimeCursorPage, page_response
 from adpilot.db import DbSession
 from adpilot.notifications.mail import list_outbox
 
@@ -34,16 +33,7 @@ class OutboxMessageRead(BaseModel):
     created_at: datetime
 
 
-@router.get("/outbox", responses=problem_responses(InvalidCursor))
-async def list_outbox_messages(
-    session: DbSession, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[OutboxMessageRead]:
+@router.get("/outbox", response_model=Page[OutboxMessageRead], responses=problem_responses(InvalidCursor))
+async def list_outbox_messages(session: DbSession, paging: TimeCursorPage) -> Response:
     """Mail that would have been sent, newest first (development and demo only)."""
-    before = decode_cursor(page.cursor) if page.cursor else None
-    rows = await list_outbox(session, page.limit + 1, before)
-    more = len(rows) > page.limit
-    last = rows[page.limit - 1] if more else None
-    return Page(
-        items=[OutboxMessageRead.model_validate(row) for row in rows[: page.limit]],
-        next_cursor=encode_cursor(last.created_at, last.id) if last else None,
-    )
+    return page_response(OutboxMessageRead, await list_outbox(session, paging))

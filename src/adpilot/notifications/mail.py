@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
-from uuid import UUID
 
 import aiosmtplib
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.config import Settings, get_settings
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.jobs import enqueue
 from adpilot.notifications.models import OutboxMessage
+
+OUTBOX_NEWEST_FIRST = Keyset((OutboxMessage.created_at, OutboxMessage.id), descending=True)
 
 
 @dataclass(frozen=True)
@@ -98,11 +100,6 @@ async def deliver_smtp(
     )
 
 
-async def list_outbox(
-    session: AsyncSession, limit: int, before: tuple[datetime, UUID] | None = None
-) -> list[OutboxMessage]:
-    """Outbox messages, newest first; ``before`` continues after a previous page's last (created_at, id)."""
-    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)
-    if before is not None:
-        query = query.where(tuple_(OutboxMessage.created_at, OutboxMessage.id) < (before[0], before[1]))
-    return list((await session.scalars(query)).all())
+async def list_outbox(session: AsyncSession, page: PageRequest[TimeKey]) -> KeysetPage[OutboxMessage, TimeKey]:
+    """A page of outbox messages, newest first."""
+    return await keyset_page(session, select(OutboxMessage), OUTBOX_NEWEST_FIRST, page)
