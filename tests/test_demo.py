@@ -86,6 +86,9 @@ class TestDemoConnections:
         connections = (await client.get(f"/api/v1/orgs/{organization_id}/connections", headers=headers)).json()
         assert sorted(c["platform"] for c in connections["items"]) == ["google", "tiktok"]
 
+    # The whole demo sync again (as the test below), then the rates: the slowest end-to-end variant. Its parts run in
+    # make test: the demo's sync below, the ECB reference rates and the converted rollup in tests/exchange_rates.
+    @pytest.mark.slow
     async def test_the_demo_converts_its_numbers_with_no_typed_rate(
         self, database: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -24,9 +24,11 @@ import pytest
 from adpilot import migrate
 from adpilot.core.embedded_postgres import EmbeddedPostgres
 from tests.conftest import ROOT, TEST_HOME
+from tests.servers import Server, server_env, start_server
 
 APP_ROLE = "adpilot_app"
 PASSWORD = "a-long-and-unusual-passphrase"
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac-256"
 
 
 def _fresh_home(name: str) -> Iterator[Path]:
@@ -50,17 +52,7 @@ def served_home() -> Iterator[Path]:
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ADPILOT_") and key != "DATABASE_URL"}
-    env.update(
-        {
-            "ADPILOT_HOME": str(home),
-            "ADPILOT_ENVIRONMENT": "development",
-            "ADPILOT_LOG_LEVEL": "WARNING",
-            "ADPILOT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hmac-256",
-            **extra,
-        }
-    )
-    return env
+    return server_env(home, {"ADPILOT_SECRET_KEY": SECRET_KEY, **extra})
 
 
 def _command(home: Path, *args: str) -> list[str]:
@@ -150,12 +142,6 @@ def test_commands_started_together_share_one_server_and_the_last_stops_it(home: 
     assert not postmaster_running(home / "pg"), "the server the commands started was left running"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_until(check: object, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -168,50 +154,25 @@ def _wait_until(check: object, timeout: float, what: str) -> None:
     pytest.fail(f"timed out waiting for {what}")
 
 
-class Served:
-    """A real `adpilot serve` on a home of its own; ``stop()`` sends SIGTERM as a process manager does."""
-
-    def __init__(self, home: Path, log_path: Path, *args: str) -> None:
-        self.home = home
-        self.log_path = log_path
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        with log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                _command(home, "serve", *args),
-                env=_env(home, ADPILOT_PORT=str(port), ADPILOT_WORKER_POLLING_INTERVAL="0.5"),
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_until(
-            lambda: self.process.poll() is None and httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200,
-            180,
-            "adpilot serve to be ready",
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text()[-3000:]
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait()
+def _serve(home: Path, log_path: Path, *args: str) -> AbstractContextManager[Server]:
+    """A real `adpilot serve` on a home of its own; leaving the block sends SIGTERM as a process manager does."""
+    return start_server(
+        home,
+        log_path,
+        *args,
+        env={"ADPILOT_SECRET_KEY": SECRET_KEY, "ADPILOT_WORKER_POLLING_INTERVAL": "0.5"},
+        ready_timeout=180,
+        ready_interval=0.3,
+        stop_timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
 def served(served_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A real `adpilot serve` (with its worker, no demo), shared by the tests that leave it working; (URL, log)."""
-    server = Served(served_home, tmp_path_factory.mktemp("served") / "server.log", "--no-demo")
-    try:
+    with _serve(served_home, tmp_path_factory.mktemp("served") / "server.log", "--no-demo") as server:
         yield server.url, server.log_path
-    finally:
-        server.stop()
-        assert not postmaster_running(served_home / "pg"), "the server's database outlived it"
+    assert not postmaster_running(served_home / "pg"), "the server's database outlived it"
 
 
 def _sign_up_and_log_in(url: str, email: str) -> httpx.Response:
@@ -281,11 +242,11 @@ def test_readiness_reports_the_database_down_and_up_again(served_home: Path, ser
 
 def test_stopping_the_server_while_its_worker_syncs_records_no_platform_failure(home: Path, tmp_path: Path) -> None:
     # With the demo, the worker syncs the sandbox's accounts through this server's own /sandbox/ emulators.
-    server = Served(home, tmp_path / "server.log")
-    try:
-        _wait_until(lambda: _sync_jobs_started(home), 60, "the demo's syncs to start")
-    finally:
-        assert server.stop() in (0, 143), server.log()
+    with _serve(home, tmp_path / "server.log") as server:
+        try:
+            _wait_until(lambda: _sync_jobs_started(home), 60, "the demo's syncs to start")
+        finally:
+            assert server.stop() in (0, 143), server.log()
 
     database = EmbeddedPostgres(home, APP_ROLE)
     superuser = database.start().superuser.replace("@/postgres?", "@/adpilot?", 1)

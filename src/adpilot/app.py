@@ -205,13 +205,13 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.exception_handler(StarletteHTTPException)(_http_error)
     app.exception_handler(Exception)(_unexpected_error)
 
-    from adpilot.audit.endpoints import router as audit_router
     from adpilot.auth.endpoints import router as auth_router
     from adpilot.campaigns.endpoints import router as campaigns_router
     from adpilot.connections.endpoints import router as connections_router
     from adpilot.exchange_rates.endpoints import router as exchange_rates_router
     from adpilot.metrics.endpoints import router as metrics_router
     from adpilot.operations import router as operations_router
+    from adpilot.organizations.audit_endpoints import router as audit_router
     from adpilot.organizations.endpoints import router as organizations_router
     from adpilot.reporting.endpoints import router as reporting_router
 

@@ -7,12 +7,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -20,7 +15,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, WEB_DIST, _free_port, _wait_ready
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WEB_DIST, require_browser
+from tests.servers import ROOT, start_server
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "a-demo-passphrase-for-browser-tests"
@@ -31,44 +27,11 @@ DATA_TIMEOUT_MS = 120_000
 @pytest.fixture(scope="module")
 def demo_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real adpilot server with the demo workspace, its own embedded PostgreSQL and port; stopped at the end."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (make test installs it with apt-get install chromium)")
-    if not (WEB_DIST / "index.html").exists():
-        pytest.fail("the web app is not built: run `make web` (make test does it)")
-    home = ROOT / ".adpilot-browser-demo"
-    shutil.rmtree(home, ignore_errors=True)
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ADPILOT_") and key != "DATABASE_URL"}
-    env.update(
-        {
-            "ADPILOT_HOME": str(home),
-            "ADPILOT_PORT": str(port),
-            "ADPILOT_ENVIRONMENT": "development",
-            "ADPILOT_LOG_LEVEL": "WARNING",
-            "ADPILOT_DEMO_EMAIL": DEMO_EMAIL,
-            "ADPILOT_DEMO_PASSWORD": DEMO_PASSWORD,
-        }
-    )
+    require_browser()
     log_path = tmp_path_factory.mktemp("demo-server") / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "adpilot.cli", "serve"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(url, process, log_path)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(home, ignore_errors=True)
+    demo = {"ADPILOT_DEMO_EMAIL": DEMO_EMAIL, "ADPILOT_DEMO_PASSWORD": DEMO_PASSWORD}
+    with start_server(ROOT / ".adpilot-browser-demo", log_path, env=demo, fresh_home=True) as server:
+        yield server.url
 
 
 @pytest.fixture

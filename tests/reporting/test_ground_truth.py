@@ -213,6 +213,9 @@ async def test_every_figure_equals_the_platforms_ground_truth(
     }
 
 
+# The whole ground-truth check again after a restatement: the slowest end-to-end variant. make test keeps the check
+# above and the restatement itself (test_sync.py, test_store.py).
+@pytest.mark.slow
 async def test_after_late_conversions_the_figures_follow_the_restatement(
     client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
 ) -> None:

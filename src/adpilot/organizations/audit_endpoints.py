@@ -1,4 +1,8 @@
-"""HTTP endpoint of the audit log (admins only)."""
+"""HTTP endpoint of the audit log (admins only).
+
+It lives here, above `audit`, because reading the log is an organization's permission: `audit` is the lower module
+every module writes to and imports no domain module, so its HTTP reading sits with the permission check.
+"""
 
 from __future__ import annotations
 
