@@ -7,7 +7,7 @@ from uuid import UUID
 
 from adpilot.connections.repository import ConnectionRepository
 from adpilot.core.vault import CredentialVault, VaultDecryptionFailed
-from adpilot.db import Database, DatabaseUrls, set_tenant
+from adpilot.db import Database, DatabaseUrls
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,7 @@ async def rotate_credentials(owner_url: str, vault: CredentialVault) -> Rotation
             by_organization.setdefault(organization_id, []).append(connection_id)
         rotated, unreadable = 0, []
         for organization_id, connection_ids in by_organization.items():
-            async with owner.transaction() as session:
-                await set_tenant(session, organization_id)
+            async with owner.tenant_transaction(organization_id) as session:
                 repository = ConnectionRepository(session)
                 for connection_id in connection_ids:
                     current = await repository.ciphertext_for_update(organization_id, connection_id)

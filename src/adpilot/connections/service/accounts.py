@@ -27,13 +27,13 @@ from adpilot.connections.service.common import (
     account_info,
     adapter_for,
     ensure_usable,
-    tenant_transaction,
 )
 from adpilot.connections.service.credentials import credential_service
 from adpilot.connections.service.gateway import PlatformGateway, platform_gateway
 from adpilot.connections.service.health import log
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
+from adpilot.db import tenant_transaction
 from adpilot.jobs import enqueue
 from adpilot.organizations import Permission, TenantContext
 from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable

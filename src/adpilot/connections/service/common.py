@@ -4,15 +4,12 @@ goes through, and the small rules the parts apply alike (is a connection usable,
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.connections import adapters
 from adpilot.connections.errors import (
@@ -23,7 +20,6 @@ from adpilot.connections.errors import (
 )
 from adpilot.connections.models import AdAccount, PlatformConnection
 from adpilot.core.errors import AppError
-from adpilot.db import get_database, set_tenant
 from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformRateLimited, PlatformRejected
 from adpilot.platforms.port import AdPlatformAdapter
 from adpilot.platforms.types import AdAccountRef, Credentials, Platform
@@ -120,14 +116,6 @@ class AccountPage:
 class AuthorizationStart:
     authorization_url: str
     expires_at: datetime
-
-
-@asynccontextmanager
-async def tenant_transaction(organization_id: UUID) -> AsyncIterator[AsyncSession]:
-    """A short transaction of its own, scoped to one organization, committed at the end of the block."""
-    async with get_database().transaction() as session:
-        await set_tenant(session, organization_id)
-        yield session
 
 
 def adapter_for(platform: Platform) -> AdPlatformAdapter:

@@ -36,7 +36,7 @@ from adpilot.connections.service.common import (
 from adpilot.connections.service.health import apply_failure, log, set_health
 from adpilot.core.time import utcnow
 from adpilot.core.vault import CredentialVault, VaultDecryptionFailed
-from adpilot.db import get_database, set_tenant
+from adpilot.db import tenant_transaction
 from adpilot.jobs import enqueue
 from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformUnavailable
 from adpilot.platforms.types import Credentials, Platform
@@ -157,8 +157,7 @@ class CredentialService:
     async def own_transaction(self, organization_id: UUID) -> AsyncIterator[AsyncSession]:
         """A short transaction of its own for writing a connection's row: it waits at most ``REFRESH_LOCK_TIMEOUT``
         for another worker's refresh holding the row."""
-        async with get_database().transaction() as session:
-            await set_tenant(session, organization_id)
+        async with tenant_transaction(organization_id) as session:
             await session.execute(text(f"SET LOCAL lock_timeout = '{REFRESH_LOCK_TIMEOUT}'"))
             yield session
 

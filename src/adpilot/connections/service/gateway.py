@@ -38,10 +38,10 @@ from adpilot.connections.service.common import (
     is_lock_timeout,
     not_refreshable,
     outcome_of,
-    tenant_transaction,
 )
 from adpilot.connections.service.credentials import CredentialService, credential_service
 from adpilot.connections.service.health import apply_failure, log, record_success
+from adpilot.db import tenant_transaction
 from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformUnavailable
 from adpilot.platforms.types import AdAccountRef, Credentials, Platform
 
