@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "@/api/client";
 import { Badge, Button, ErrorState, cn } from "@/components/ui";
 import { HealthBadge } from "@/features/connections/HealthBadge";
-import { useConnectionPermissions } from "@/features/connections/permissions";
+import { useCan } from "@/features/organizations/OrgContext";
 import type { ConnectionHealth } from "@/features/connections/types";
 import { describeError } from "@/lib/forms";
 import { formatDateTime, formatRelative } from "@/lib/format";
@@ -174,7 +174,7 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
 
 /** Where the numbers come from: each managed ad account's last metrics sync, its history, and "Sync now". */
 export function DataSources({ organizationId, freshness }: { organizationId: string; freshness: Freshness }) {
-  const { sync } = useConnectionPermissions();
+  const sync = useCan("connections.sync");
   const count = freshness.accounts.length;
   return (
     <details className="group rounded-lg border border-neutral-200 bg-white shadow-xs">

@@ -30,7 +30,7 @@ export function describeTarget(entry: Pick<AuditEntryRead, "target_type" | "targ
 }
 
 export function AuditLogScreen() {
-  const canView = useCan("view-audit-log");
+  const canView = useCan("audit.read");
   const filters = parseAuditSearch(useSearch({ strict: false }) as Record<string, unknown>);
   const navigate = useNavigate({ from: "/orgs/$organizationId/audit-log" });
 

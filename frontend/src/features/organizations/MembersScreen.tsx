@@ -29,15 +29,14 @@ const PAGE_SIZE = 50;
 
 export function MembersScreen() {
   const org = useCurrentOrg();
-  const canManageMembers = useCan("manage-members");
-  const canManageInvitations = useCan("manage-invitations");
+  const canManage = useCan("members.manage");
   return (
     <div className="mx-auto max-w-5xl">
       <PageHeader title="Members" description={`People with access to ${org.name} and their roles.`} />
       <div className="space-y-6">
-        {canManageInvitations && <InviteCard />}
-        <MembersCard canManage={canManageMembers} />
-        {canManageInvitations && <InvitationsCard />}
+        {canManage && <InviteCard />}
+        <MembersCard canManage={canManage} />
+        {canManage && <InvitationsCard />}
       </div>
     </div>
   );

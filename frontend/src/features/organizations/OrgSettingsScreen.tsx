@@ -11,7 +11,7 @@ import { useCan, useCurrentOrg } from "./OrgContext";
 
 export function OrgSettingsScreen() {
   const org = useCurrentOrg();
-  const canManage = useCan("manage-organization");
+  const canManage = useCan("organization.update");
   const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
   const [saved, setSaved] = useState(false);

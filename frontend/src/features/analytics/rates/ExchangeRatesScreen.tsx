@@ -20,7 +20,7 @@ import {
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import {
   downloadRatesCsv,
   importRatesCsv,
@@ -34,7 +34,6 @@ import {
 } from "./api";
 import { isKnownCurrency, KNOWN_CURRENCIES } from "./currencies";
 import { formatDay } from "./format";
-import { useCanManageRates } from "./permissions";
 import { ReferenceRatesStatus } from "./ReferenceRatesStatus";
 
 const PAGE_SIZE = 50;
@@ -43,7 +42,7 @@ const TH = "px-3 py-2 font-medium";
 /** Exchange rates of the organization: list, filters, add/edit/delete, CSV import with per-line errors, CSV export. */
 export function ExchangeRatesScreen() {
   const org = useCurrentOrg();
-  const canManage = useCanManageRates();
+  const canManage = useCan("exchange_rates.manage");
   const [filters, setFilters] = useState<RateFilters>({});
   // Cursors of the pages before the current one (the first page has none), so "Newer" can go back.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);

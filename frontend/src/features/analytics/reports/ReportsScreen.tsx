@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "@/api/client";
-import type { Role } from "@/api/types";
 import {
   Alert,
   Badge,
@@ -20,7 +19,7 @@ import {
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useMe } from "@/features/auth/session";
 import {
   BRANDING_PATH,
@@ -57,15 +56,17 @@ const PAGE_SIZE = 25;
 const TH = "px-3 py-2 font-medium";
 const SCHEDULE_FIELDS = ["name", "frequency", "weekday", "month_day", "hour", "time_zone", "recipients", "range_preset", "compare"] as const;
 
-/** reports.manage: members, managers and admins; organization.update (the logo): admins. */
-export function canManageReports(role: Role | null | undefined): boolean {
-  return role === "admin" || role === "manager" || role === "member";
-}
-
-/** Members change, delete and send their own schedules; managers and admins every one (reports.manage_all). */
-export function canManageSchedule(role: Role | null | undefined, userId: string | undefined, createdBy: string | null): boolean {
-  if (role === "admin" || role === "manager") return true;
-  return role === "member" && userId !== undefined && createdBy === userId;
+/**
+ * Who may change, delete and send a schedule, stated once: `reports.manage_all` acts on every schedule,
+ * `reports.manage` on the schedules you created (the server's report-schedule-not-yours rule).
+ */
+export function canManageSchedule(
+  grants: { manage: boolean; manageAll: boolean },
+  userId: string | undefined,
+  createdBy: string | null,
+): boolean {
+  if (grants.manageAll) return true;
+  return grants.manage && userId !== undefined && createdBy === userId;
 }
 
 function timeZones(): string[] {
@@ -75,7 +76,9 @@ function timeZones(): string[] {
 /** Scheduled reports: the list, create/edit, run history with errors, send now, and the report logo. */
 export function ReportsScreen() {
   const org = useCurrentOrg();
-  const canManage = canManageReports(org.role);
+  const canManage = useCan("reports.manage");
+  const canManageAll = useCan("reports.manage_all");
+  const canEditBranding = useCan("organization.update");
   const me = useMe();
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
@@ -168,7 +171,7 @@ export function ReportsScreen() {
                         <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
                           History
                         </Button>
-                        {canManageSchedule(org.role, me.data?.id, schedule.created_by_user_id) && (
+                        {canManageSchedule({ manage: canManage, manageAll: canManageAll }, me.data?.id, schedule.created_by_user_id) && (
                           <>
                             <Button
                               variant="ghost"
@@ -214,7 +217,7 @@ export function ReportsScreen() {
           </nav>
         )}
       </Card>
-      <BrandingCard organizationId={org.id} canEdit={org.role === "admin"} organizationName={org.name} />
+      <BrandingCard organizationId={org.id} canEdit={canEditBranding} organizationName={org.name} />
       {editing && (
         <ScheduleDialog
           organizationId={org.id}
