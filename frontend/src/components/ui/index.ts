@@ -6,3 +6,5 @@ export { EmptyState, ErrorState, MfaRequiredState } from "./States";
 export { Dialog, DialogClose } from "./Dialog";
 export { cn } from "./cn";
 export { DocumentTitleContext, documentTitle, useDocumentTitle } from "./useDocumentTitle";
+export { CursorPager, currentCursor, type CursorPagerProps } from "./CursorPager";
+export { Breadcrumbs, type Crumb, type CrumbLinkProps } from "./Breadcrumbs";

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { $api } from "@/api/client";
-import { Badge, Button, Card, CardBody, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn } from "@/components/ui";
+import { Badge, Breadcrumbs, Button, Card, CardBody, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn, type Crumb, type CrumbLinkProps } from "@/components/ui";
 import { useConnections, useRefreshEntitiesAfterSync, useSyncStatus, isSyncInProgress } from "@/features/connections/hooks";
 import { levelLabel, platformTitle, PLATFORMS } from "@/features/connections/platforms";
 import { LastSync } from "@/features/connections/SyncStatus";
@@ -125,7 +125,7 @@ function AccountBrowser({
         </CardBody>
       </Card>
 
-      <Breadcrumbs account={account} search={search} level={level} keep={keep} organizationId={organizationId} />
+      <LevelCrumbs account={account} search={search} level={level} keep={keep} organizationId={organizationId} />
 
       <Filters
         key={`${level}:${parent ?? ""}`}
@@ -151,7 +151,7 @@ function AccountBrowser({
   );
 }
 
-function Breadcrumbs({
+function LevelCrumbs({
   organizationId,
   account,
   search,
@@ -164,42 +164,20 @@ function Breadcrumbs({
   level: EntityLevel;
   keep: CampaignsSearch;
 }) {
-  const crumbs: { label: string; search: CampaignsSearch | null }[] = [
-    { label: `All ${levelLabel("campaign", account.platform, true).toLowerCase()}`, search: level === "campaign" ? null : { ...keep } },
+  const linkTo = (to: CampaignsSearch) => (props: CrumbLinkProps) => <Link to={ROUTE} params={{ organizationId }} search={to} {...props} />;
+  const crumbs: Crumb[] = [
+    { label: `All ${levelLabel("campaign", account.platform, true).toLowerCase()}`, link: level === "campaign" ? null : linkTo({ ...keep }) },
   ];
   if (search.campaign) {
     crumbs.push({
       label: search.campaignName ?? `Campaign ${search.campaign}`,
-      search: level === "ad_group" ? null : { ...keep, campaign: search.campaign, campaignName: search.campaignName },
+      link: level === "ad_group" ? null : linkTo({ ...keep, campaign: search.campaign, campaignName: search.campaignName }),
     });
   }
   if (search.adGroup) {
-    crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", account.platform)} ${search.adGroup}`, search: null });
+    crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", account.platform)} ${search.adGroup}` });
   }
-  return (
-    <nav aria-label="Breadcrumb">
-      <ol className="flex flex-wrap items-center gap-1 text-sm">
-        {crumbs.map((crumb, index) => (
-          <li key={index} className="flex items-center gap-1">
-            {index > 0 && (
-              <span aria-hidden="true" className="text-neutral-400">
-                /
-              </span>
-            )}
-            {crumb.search ? (
-              <Link to={ROUTE} params={{ organizationId }} search={crumb.search} className="text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline">
-                {crumb.label}
-              </Link>
-            ) : (
-              <span aria-current="page" className="font-medium text-neutral-900">
-                {crumb.label}
-              </span>
-            )}
-          </li>
-        ))}
-      </ol>
-    </nav>
-  );
+  return <Breadcrumbs crumbs={crumbs} />;
 }
 
 function Filters({ label, q, removed, onChange }: { label: string; q: string; removed: boolean; onChange: (q: string, removed: boolean) => void }) {

@@ -8,6 +8,8 @@ import {
   Button,
   Card,
   CardBody,
+  CursorPager,
+  currentCursor,
   Dialog,
   EmptyState,
   ErrorState,
@@ -44,9 +46,9 @@ export function ExchangeRatesScreen() {
   const org = useCurrentOrg();
   const canManage = useCan("exchange_rates.manage");
   const [filters, setFilters] = useState<RateFilters>({});
-  // Cursors of the pages before the current one (the first page has none), so "Newer" can go back.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  // The cursors that led to the page shown (none on the first page), so "Newer" can go back.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
   const [editing, setEditing] = useState<ExchangeRate | "new" | null>(null);
   const [deleting, setDeleting] = useState<ExchangeRate | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -57,7 +59,7 @@ export function ExchangeRatesScreen() {
 
   function changeFilters(next: RateFilters) {
     setFilters(next);
-    setCursors([undefined]);
+    setCursors([]);
   }
 
   const filtered = Boolean(filters.currency || filters.since || filters.until);
@@ -122,22 +124,7 @@ export function ExchangeRatesScreen() {
             <RatesTable items={items} canManage={canManage} onEdit={setEditing} onDelete={setDeleting} />
           )}
         </CardBody>
-        {(cursors.length > 1 || rates.data?.next_cursor) && (
-          <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <span className="text-xs text-neutral-500">Page {cursors.length}</span>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!rates.data?.next_cursor}
-              onClick={() => rates.data?.next_cursor && setCursors((c) => [...c, rates.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </nav>
-        )}
+        <CursorPager cursors={cursors} nextCursor={rates.data?.next_cursor} onChange={setCursors} className="border-t border-neutral-200 px-5 py-3" />
       </Card>
       {editing && (
         <RateDialog

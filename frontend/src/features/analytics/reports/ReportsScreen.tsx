@@ -8,6 +8,8 @@ import {
   Card,
   CardBody,
   CardHeader,
+  CursorPager,
+  currentCursor,
   Dialog,
   EmptyState,
   ErrorState,
@@ -80,8 +82,8 @@ export function ReportsScreen() {
   const canManageAll = useCan("reports.manage_all");
   const canEditBranding = useCan("organization.update");
   const me = useMe();
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
   const [editing, setEditing] = useState<ReportSchedule | "new" | null>(null);
   const [deleting, setDeleting] = useState<ReportSchedule | null>(null);
   const [history, setHistory] = useState<ReportSchedule | null>(null);
@@ -200,22 +202,7 @@ export function ReportsScreen() {
             </div>
           )}
         </CardBody>
-        {(cursors.length > 1 || schedules.data?.next_cursor) && (
-          <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <span className="text-xs text-neutral-500">Page {cursors.length}</span>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!schedules.data?.next_cursor}
-              onClick={() => schedules.data?.next_cursor && setCursors((c) => [...c, schedules.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </nav>
-        )}
+        <CursorPager cursors={cursors} nextCursor={schedules.data?.next_cursor} onChange={setCursors} className="border-t border-neutral-200 px-5 py-3" />
       </Card>
       <BrandingCard organizationId={org.id} canEdit={canEditBranding} organizationName={org.name} />
       {editing && (
@@ -457,8 +444,8 @@ function DeleteDialog({
 }
 
 function RunsDialog({ organizationId, schedule, onClose }: { organizationId: string; schedule: ReportSchedule; onClose: () => void }) {
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
   const runs = $api.useQuery("get", RUNS_PATH, {
     params: { path: { organization_id: organizationId, schedule_id: schedule.id }, query: { limit: 10, cursor } },
   });
@@ -492,21 +479,7 @@ function RunsDialog({ organizationId, schedule, onClose }: { organizationId: str
             ))}
           </ul>
         )}
-        {(cursors.length > 1 || runs.data?.next_cursor) && (
-          <div className="flex justify-between">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!runs.data?.next_cursor}
-              onClick={() => runs.data?.next_cursor && setCursors((c) => [...c, runs.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </div>
-        )}
+        <CursorPager cursors={cursors} nextCursor={runs.data?.next_cursor} onChange={setCursors} label="Pages of the history" />
       </div>
     </Dialog>
   );
