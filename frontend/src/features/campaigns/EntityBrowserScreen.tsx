@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Badge, Breadcrumbs, Button, Card, CardBody, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn, type Crumb, type CrumbLinkProps } from "@/components/ui";
-import { useConnections, useRefreshEntitiesAfterSync, useSyncStatus, isSyncInProgress } from "@/features/connections/hooks";
+import { useConnections, useRefreshEntitiesAfterSync, useSyncStatus, isSyncInProgress } from "@/features/connections/api";
 import { levelLabel, platformTitle, PLATFORMS } from "@/features/connections/platforms";
 import { LastSync } from "@/features/connections/SyncStatus";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead, EntityLevel, EntityRead } from "@/features/connections/types";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { formatMicros } from "@/lib/money";
+import { useEntities } from "./api";
 import { EntityStatusBadge, formatObjective } from "./EntityStatusBadge";
 import type { CampaignsSearch } from "./search";
 
@@ -237,23 +237,7 @@ function EntityTable({
   summary: AccountSyncSummary | undefined;
   syncing: boolean;
 }) {
-  const entities = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities",
-    {
-      params: {
-        path: { organization_id: organizationId, ad_account_id: account.id },
-        query: {
-          level,
-          limit: PAGE_SIZE,
-          ...(parent ? { parent_platform_id: parent } : {}),
-          ...(search.q ? { name_contains: search.q } : {}),
-          ...(search.removed ? { include_removed: true } : {}),
-        },
-      },
-    },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const entities = useEntities(organizationId, account.id, { level, parent, nameContains: search.q, includeRemoved: search.removed }, PAGE_SIZE);
   const items = entities.data?.pages.flatMap((p) => p.items) ?? [];
   const plural = levelLabel(level, account.platform, true);
   const showBudgets = level !== "ad";

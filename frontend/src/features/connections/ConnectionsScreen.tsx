@@ -7,7 +7,7 @@ import { describeError } from "@/lib/forms";
 import { EmailNotVerifiedNotice, isEmailNotVerified } from "@/features/auth/EmailNotVerifiedNotice";
 import { ConnectionPanel } from "./ConnectionPanel";
 import { EndpointBadge } from "./EndpointBadge";
-import { useConnections, useSyncStatus } from "./hooks";
+import { useConnections, useSyncStatus } from "./api";
 import { QuotaMeter } from "./QuotaMeter";
 import { PLATFORMS, type PlatformInfo } from "./platforms";
 import type { AccountSyncSummary, ConnectionRead } from "./types";

@@ -66,7 +66,7 @@ describe("useCan()", () => {
   });
 });
 
-describe("controls follow the permissions, not the role's name", () => {
+describe("controls follow the permissions, not the role's name", { timeout: 20_000 }, () => {
   it("shows the member controls to whoever holds members.manage", async () => {
     fakeApi();
     renderWithProviders(

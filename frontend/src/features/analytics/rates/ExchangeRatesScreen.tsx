@@ -1,7 +1,6 @@
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import {
   Alert,
   Badge,
@@ -27,7 +26,10 @@ import {
   downloadRatesCsv,
   importRatesCsv,
   lineProblems,
-  RATES_PATH,
+  useDeleteExchangeRate,
+  useExchangeRates,
+  useInvalidateRates,
+  useSaveExchangeRate,
   saveFile,
   type ExchangeRate,
   type LineProblem,
@@ -53,9 +55,7 @@ export function ExchangeRatesScreen() {
   const [deleting, setDeleting] = useState<ExchangeRate | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const rates = $api.useQuery("get", RATES_PATH, {
-    params: { path: { organization_id: org.id }, query: { ...filters, limit: PAGE_SIZE, cursor } },
-  });
+  const rates = useExchangeRates(org.id, filters, { limit: PAGE_SIZE, cursor });
 
   function changeFilters(next: RateFilters) {
     setFilters(next);
@@ -274,11 +274,6 @@ function RatesTable({
   );
 }
 
-function useInvalidateRates() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: ["get", RATES_PATH] });
-}
-
 const RATE_FIELDS = ["base", "quote", "day", "rate"] as const;
 
 function RateDialog({
@@ -294,15 +289,8 @@ function RateDialog({
   onClose: () => void;
   onSaved: (saved: ExchangeRate) => void;
 }) {
-  const invalidate = useInvalidateRates();
   const { formRef, errors, fail, clear } = useFormErrors();
-  const save = $api.useMutation("put", "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}", {
-    onSuccess: (saved) => {
-      void invalidate();
-      onSaved(saved);
-    },
-    onError: (error) => fail(formErrorsFromApi(error, RATE_FIELDS)),
-  });
+  const save = useSaveExchangeRate({ onSaved, onError: (error) => fail(formErrorsFromApi(error, RATE_FIELDS)) });
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -388,13 +376,7 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => void;
 }) {
-  const invalidate = useInvalidateRates();
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}", {
-    onSuccess: () => {
-      void invalidate();
-      onDeleted();
-    },
-  });
+  const remove = useDeleteExchangeRate({ onDeleted });
   return (
     <Dialog
       open

@@ -1,6 +1,4 @@
 import { useEffect, useMemo, useRef, useState, type ChangeEvent, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import {
   Alert,
   Badge,
@@ -24,15 +22,18 @@ import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
 import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useMe } from "@/features/auth/session";
 import {
-  BRANDING_PATH,
   fetchLogo,
   LOGO_TYPES,
   MAX_LOGO_BYTES,
-  RUNS_PATH,
-  SCHEDULE_PATH,
-  SCHEDULES_PATH,
-  SEND_NOW_PATH,
   uploadLogo,
+  useBranding,
+  useDeleteLogo,
+  useDeleteReportSchedule,
+  useInvalidateBranding,
+  useReportRuns,
+  useReportSchedules,
+  useSaveReportSchedule,
+  useSendReportNow,
   type ReportSchedule,
 } from "./api";
 import {
@@ -88,16 +89,10 @@ export function ReportsScreen() {
   const [deleting, setDeleting] = useState<ReportSchedule | null>(null);
   const [history, setHistory] = useState<ReportSchedule | null>(null);
   const [notice, setNotice] = useState<{ tone: "success" | "error"; text: string } | null>(null);
-  const queryClient = useQueryClient();
 
-  const schedules = $api.useQuery("get", SCHEDULES_PATH, {
-    params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE, cursor } },
-  });
-  const sendNow = $api.useMutation("post", SEND_NOW_PATH, {
-    onSuccess: (run) => {
-      setNotice({ tone: "success", text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.` });
-      void queryClient.invalidateQueries({ queryKey: ["get", RUNS_PATH] });
-    },
+  const schedules = useReportSchedules(org.id, { limit: PAGE_SIZE, cursor });
+  const sendNow = useSendReportNow({
+    onQueued: (run) => setNotice({ tone: "success", text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.` }),
     onError: (error) => setNotice({ tone: "error", text: describeError(error) }),
   });
   const items = schedules.data?.items ?? [];
@@ -233,11 +228,6 @@ export function ReportsScreen() {
   );
 }
 
-function useInvalidateSchedules() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: ["get", SCHEDULES_PATH] });
-}
-
 function ScheduleDialog({
   organizationId,
   schedule,
@@ -254,16 +244,7 @@ function ScheduleDialog({
   const [form, setForm] = useState<ScheduleForm>(() => formFromSchedule(schedule, defaultTimeZone));
   const zones = useMemo(timeZones, []);
   const { formRef, errors, fail, clear } = useFormErrors();
-  const invalidate = useInvalidateSchedules();
-  const handlers = {
-    onSuccess: (saved: ReportSchedule) => {
-      void invalidate();
-      onSaved(saved);
-    },
-    onError: (error: unknown) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)),
-  };
-  const create = $api.useMutation("post", SCHEDULES_PATH, handlers);
-  const update = $api.useMutation("patch", SCHEDULE_PATH, handlers);
+  const { create, update } = useSaveReportSchedule({ onSaved, onError: (error) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)) });
   const pending = create.isPending || update.isPending;
 
   function set<K extends keyof ScheduleForm>(key: K, value: ScheduleForm[K]) {
@@ -413,13 +394,7 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => void;
 }) {
-  const invalidate = useInvalidateSchedules();
-  const remove = $api.useMutation("delete", SCHEDULE_PATH, {
-    onSuccess: () => {
-      void invalidate();
-      onDeleted();
-    },
-  });
+  const remove = useDeleteReportSchedule({ onDeleted });
   return (
     <Dialog open onOpenChange={(open) => !open && onClose()} title={`Delete “${schedule.name}”?`} description="No more reports are sent, and its history is deleted.">
       {remove.isError && (
@@ -446,9 +421,7 @@ function DeleteDialog({
 function RunsDialog({ organizationId, schedule, onClose }: { organizationId: string; schedule: ReportSchedule; onClose: () => void }) {
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = currentCursor(cursors);
-  const runs = $api.useQuery("get", RUNS_PATH, {
-    params: { path: { organization_id: organizationId, schedule_id: schedule.id }, query: { limit: 10, cursor } },
-  });
+  const runs = useReportRuns(organizationId, schedule.id, { limit: 10, cursor });
   const items = runs.data?.items ?? [];
   return (
     <Dialog open onOpenChange={(open) => !open && onClose()} title={`History of “${schedule.name}”`} description={describeTiming(schedule)}>
@@ -486,8 +459,8 @@ function RunsDialog({ organizationId, schedule, onClose }: { organizationId: str
 }
 
 function BrandingCard({ organizationId, canEdit, organizationName }: { organizationId: string; canEdit: boolean; organizationName: string }) {
-  const queryClient = useQueryClient();
-  const branding = $api.useQuery("get", BRANDING_PATH, { params: { path: { organization_id: organizationId } } });
+  const branding = useBranding(organizationId);
+  const invalidateBranding = useInvalidateBranding();
   const [preview, setPreview] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -515,10 +488,7 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
     };
   }, [organizationId, hasLogo, updatedAt]);
 
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/branding/logo", {
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["get", BRANDING_PATH] }),
-    onError: (failure) => setError(describeError(failure)),
-  });
+  const remove = useDeleteLogo({ onError: (failure) => setError(describeError(failure)) });
 
   async function onFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
@@ -530,7 +500,7 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
     setPending(true);
     try {
       await uploadLogo(organizationId, file);
-      await queryClient.invalidateQueries({ queryKey: ["get", BRANDING_PATH] });
+      await invalidateBranding();
     } catch (failure) {
       setError(describeError(failure));
     } finally {
