@@ -7,12 +7,13 @@ import {
   Outlet,
   redirect,
 } from "@tanstack/react-router";
-import { $api, ensureSession, getAccessToken } from "@/api/client";
+import { ensureSession, getAccessToken } from "@/api/client";
 import { ErrorState, LoadingState } from "@/components/ui";
 import { parseAuditSearch } from "@/features/audit/search";
 import { parseDashboardSearch } from "@/features/analytics/search";
 import { parseCampaignsSearch } from "@/features/campaigns/search";
 import { captureCallbackQuery } from "@/features/connections/connectFlow";
+import { organizationsQuery } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { NotFound } from "@/features/shell/NotFound";
 
@@ -109,7 +110,7 @@ const homeRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/",
   beforeLoad: async ({ context }) => {
-    const orgs = await context.queryClient.ensureQueryData($api.queryOptions("get", "/api/v1/orgs"));
+    const orgs = await context.queryClient.ensureQueryData(organizationsQuery());
     if (orgs.items.length === 0) throw redirect({ to: "/onboarding" });
     const last = getLastOrgId();
     const target = orgs.items.find((o) => o.id === last) ?? orgs.items[0]!;

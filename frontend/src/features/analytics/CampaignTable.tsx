@@ -1,6 +1,6 @@
 import { Link } from "@tanstack/react-router";
 import { isApiError } from "@/api/client";
-import { Button, Card, CardHeader, DataTable, EmptyState, cn, type DataColumn } from "@/components/ui";
+import { Breadcrumbs, Card, CardHeader, CursorPager, DataTable, EmptyState, cn, currentCursor, type Crumb, type CrumbLinkProps, type DataColumn } from "@/components/ui";
 import { EntityStatusBadge } from "@/features/campaigns/EntityStatusBadge";
 import { levelLabel } from "@/features/connections/platforms";
 import { useBreakdown, type BreakdownParams } from "./api";
@@ -22,7 +22,7 @@ export const DASHBOARD_ROUTE = "/orgs/$organizationId" as const;
 export function tableRequest(search: DashboardSearch, query: AnalyticsQuery): { query: AnalyticsQuery; params: BreakdownParams } {
   const level = tableLevel(search);
   const params: BreakdownParams = { dimension: level, sort: search.sort ?? DEFAULT_SORT, limit: TABLE_PAGE_SIZE };
-  const cursor = search.cursors?.[search.cursors.length - 1];
+  const cursor = currentCursor(search.cursors ?? []);
   if (cursor) params.cursor = cursor;
   if (level === "campaign") return { query, params };
   params.parent_platform_id = level === "ad" ? search.adGroup : search.campaign;
@@ -37,41 +37,19 @@ export function nextSort(current: BreakdownSort, key: SortKey): BreakdownSort {
   return key === "name" ? key : `-${key}`;
 }
 
-function Breadcrumbs({ organizationId, search }: { organizationId: string; search: DashboardSearch }) {
+function DrillDownCrumbs({ organizationId, search }: { organizationId: string; search: DashboardSearch }) {
   const level = tableLevel(search);
   const platform = search.campaignPlatform ?? "google";
-  const crumbs: { label: string; to: DashboardSearch | null }[] = [{ label: "All campaigns", to: level === "campaign" ? null : updateSearch(search, CLEAR_DRILL_DOWN) }];
+  const linkTo = (to: DashboardSearch) => (props: CrumbLinkProps) => <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={to} {...props} />;
+  const crumbs: Crumb[] = [{ label: "All campaigns", link: level === "campaign" ? null : linkTo(updateSearch(search, CLEAR_DRILL_DOWN)) }];
   if (search.campaign) {
     crumbs.push({
       label: search.campaignName ?? `Campaign ${search.campaign}`,
-      to: level === "ad_group" ? null : updateSearch(search, { adGroup: undefined, adGroupName: undefined }),
+      link: level === "ad_group" ? null : linkTo(updateSearch(search, { adGroup: undefined, adGroupName: undefined })),
     });
   }
-  if (search.adGroup) crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", platform)} ${search.adGroup}`, to: null });
-  return (
-    <nav aria-label="Breadcrumb">
-      <ol className="flex flex-wrap items-center gap-1 text-sm">
-        {crumbs.map((crumb, index) => (
-          <li key={index} className="flex items-center gap-1">
-            {index > 0 && (
-              <span aria-hidden="true" className="text-neutral-400">
-                /
-              </span>
-            )}
-            {crumb.to ? (
-              <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={crumb.to} className="text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline">
-                {crumb.label}
-              </Link>
-            ) : (
-              <span aria-current="page" className="font-medium text-neutral-900">
-                {crumb.label}
-              </span>
-            )}
-          </li>
-        ))}
-      </ol>
-    </nav>
-  );
+  if (search.adGroup) crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", platform)} ${search.adGroup}` });
+  return <Breadcrumbs crumbs={crumbs} />;
 }
 
 function drillTarget(search: DashboardSearch, row: BreakdownRow): DashboardSearch | null {
@@ -208,24 +186,21 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
       />
       {level !== "campaign" && (
         <div className="border-b border-neutral-200 px-5 py-2.5">
-          <Breadcrumbs organizationId={organizationId} search={search} />
+          <DrillDownCrumbs organizationId={organizationId} search={search} />
         </div>
       )}
       {body}
       {data && (data.rows.length > 0 || cursors.length > 0) && (
-        <div className="flex flex-wrap items-center justify-between gap-3 border-t border-neutral-200 px-5 py-3 text-sm text-neutral-600">
-          <p aria-live="polite">
-            {data.rows.length > 0 ? `${first + 1}–${first + data.rows.length} of ${data.total_count}` : `0 of ${data.total_count}`}
-          </p>
-          <div className="flex gap-2">
-            <Button variant="secondary" size="sm" disabled={cursors.length === 0} onClick={() => onChange({ cursors: cursors.slice(0, -1) })}>
-              Previous
-            </Button>
-            <Button variant="secondary" size="sm" disabled={!data.next_cursor} onClick={() => data.next_cursor && onChange({ cursors: [...cursors, data.next_cursor] })}>
-              Next
-            </Button>
-          </div>
-        </div>
+        <CursorPager
+          cursors={cursors}
+          nextCursor={data.next_cursor}
+          onChange={(trail) => onChange({ cursors: trail })}
+          previousLabel="Previous"
+          nextLabel="Next"
+          status={data.rows.length > 0 ? `${first + 1}–${first + data.rows.length} of ${data.total_count}` : `0 of ${data.total_count}`}
+          showOnSinglePage
+          className="border-t border-neutral-200 px-5 py-3"
+        />
       )}
     </Card>
   );

@@ -1,21 +1,17 @@
 import { useId, useState } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import type { components } from "@/api/generated/schema";
 import { Badge, Button, DataTable, ErrorState, cn, type DataColumn } from "@/components/ui";
 import { HealthBadge } from "@/features/connections/HealthBadge";
-import { useConnectionPermissions } from "@/features/connections/permissions";
+import { useCan } from "@/features/organizations/OrgContext";
 import type { ConnectionHealth } from "@/features/connections/types";
 import { describeError } from "@/lib/forms";
 import { formatDateTime, formatRelative } from "@/lib/format";
+import { useMetricSyncRuns, useSyncMetrics } from "./api";
 import { formatDateRange } from "./DateRangePicker";
 import { formatSyncedDay } from "./metrics";
 import { PlatformLabel } from "./PlatformLabel";
 import type { AccountFreshness, Freshness } from "./types";
 
-const RUNS = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync-runs" as const;
-const SYNC = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync" as const;
-const FRESHNESS = "/api/v1/orgs/{organization_id}/analytics/freshness" as const;
 const RUNS_PAGE = 10;
 
 const SCOPE_LABELS: Record<string, string> = { backfill: "History", recent: "Recent days", restate: "Re-read (28 days)", history: "Older history", today: "Today" };
@@ -83,12 +79,7 @@ const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
 ];
 
 function SyncRuns({ organizationId, accountId }: { organizationId: string; accountId: string }) {
-  const runs = $api.useInfiniteQuery(
-    "get",
-    RUNS,
-    { params: { path: { organization_id: organizationId, ad_account_id: accountId }, query: { limit: RUNS_PAGE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const runs = useMetricSyncRuns(organizationId, accountId, RUNS_PAGE);
   if (runs.isPending) return <p className="py-2 text-xs text-neutral-500">Loading the sync history…</p>;
   if (runs.isError) return <ErrorState title="Could not load the sync history" error={runs.error} onRetry={() => void runs.refetch()} />;
   const items = runs.data.pages.flatMap((p) => p.items);
@@ -115,18 +106,10 @@ function SyncRuns({ organizationId, accountId }: { organizationId: string; accou
 }
 
 function AccountSource({ organizationId, account, canSync }: { organizationId: string; account: AccountFreshness; canSync: boolean }) {
-  const queryClient = useQueryClient();
   const historyId = useId();
   const [showHistory, setShowHistory] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const sync = $api.useMutation("post", SYNC, {
-    onSuccess: () => {
-      setError(null);
-      void queryClient.invalidateQueries({ queryKey: ["get", FRESHNESS] });
-      void queryClient.invalidateQueries({ queryKey: ["get", RUNS] });
-    },
-    onError: (err) => setError(describeError(err)),
-  });
+  const sync = useSyncMetrics({ onQueued: () => setError(null), onError: (err) => setError(describeError(err)) });
   const running = account.running;
   return (
     <li className="py-3">
@@ -192,7 +175,7 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
 
 /** Where the numbers come from: each managed ad account's last metrics sync, its history, and "Sync now". */
 export function DataSources({ organizationId, freshness }: { organizationId: string; freshness: Freshness }) {
-  const { sync } = useConnectionPermissions();
+  const sync = useCan("connections.sync");
   const count = freshness.accounts.length;
   return (
     <details className="group rounded-lg border border-neutral-200 bg-white shadow-xs">

@@ -86,6 +86,32 @@ export function useFreshness(organizationId: string) {
   );
 }
 
+const METRIC_SYNC_RUNS = `${ORG}/ad-accounts/{ad_account_id}/metric-sync-runs` as const;
+const METRIC_SYNC = `${ORG}/ad-accounts/{ad_account_id}/metric-sync` as const;
+
+/** An ad account's metrics syncs, newest first, page by page. */
+export function useMetricSyncRuns(organizationId: string, adAccountId: string, limit: number) {
+  return $api.useInfiniteQuery(
+    "get",
+    METRIC_SYNC_RUNS,
+    { params: { path: { organization_id: organizationId, ad_account_id: adAccountId }, query: { limit } } },
+    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
+  );
+}
+
+/** Ask for a metrics sync of one ad account ("Sync now"); the freshness and the runs are read again. */
+export function useSyncMetrics({ onQueued, onError }: { onQueued: () => void; onError: (error: unknown) => void }) {
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", METRIC_SYNC, {
+    onSuccess: () => {
+      onQueued();
+      void queryClient.invalidateQueries({ queryKey: ["get", `${ORG}/analytics/freshness`] });
+      void queryClient.invalidateQueries({ queryKey: ["get", METRIC_SYNC_RUNS] });
+    },
+    onError,
+  });
+}
+
 function isNumbersQuery(query: Query): boolean {
   const path = query.queryKey[1];
   return typeof path === "string" && path.startsWith(`${ORG}/analytics/`) && !path.endsWith("/freshness");

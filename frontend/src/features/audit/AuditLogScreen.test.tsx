@@ -3,12 +3,13 @@ import { screen, within } from "@testing-library/react";
 import { authStore } from "@/api/client";
 import type { OrganizationRead } from "@/api/types";
 import { OrgProvider } from "@/features/organizations/OrgContext";
+import { organizationAs } from "@/test/organizations";
 import { json, mockFetch, renderWithProviders } from "@/test/utils";
 import { AuditLogScreen, describeTarget } from "./AuditLogScreen";
 import { AUDIT_TARGET_TYPES } from "./search";
 
 const ORG_ID = "00000000-0000-0000-0000-000000000001";
-const org: OrganizationRead = { id: ORG_ID, name: "Acme", require_mfa: false, role: "admin", created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
+const org: OrganizationRead = organizationAs("admin", { id: ORG_ID });
 const USER_ID = "7d3c2f9e-1b44-4b1e-9d7e-2f6a3c5b8e10";
 
 function entry(extra: Record<string, unknown>) {

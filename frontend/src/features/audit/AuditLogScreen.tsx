@@ -1,10 +1,11 @@
 import type { FormEvent } from "react";
 import { useNavigate, useSearch } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import type { AuditEntryRead } from "@/api/types";
 import { Alert, Button, Card, DataTable, EmptyState, ErrorState, Field, LoadingState, PageHeader, SelectField, cn, type DataColumn } from "@/components/ui";
 import { formatDateTime, isoToLocalInput, localInputToIso } from "@/lib/format";
+import { useMemberChoices } from "@/features/organizations/api";
 import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useAuditEntries } from "./api";
 import { diffSnapshots, renderValue, type DiffRow } from "./diff";
 import { AUDIT_TARGET_TYPES, hasAuditFilters, parseAuditSearch, type AuditSearch } from "./search";
 
@@ -30,7 +31,7 @@ export function describeTarget(entry: Pick<AuditEntryRead, "target_type" | "targ
 }
 
 export function AuditLogScreen() {
-  const canView = useCan("view-audit-log");
+  const canView = useCan("audit.read");
   const filters = parseAuditSearch(useSearch({ strict: false }) as Record<string, unknown>);
   const navigate = useNavigate({ from: "/orgs/$organizationId/audit-log" });
 
@@ -94,9 +95,7 @@ export function AuditLogScreen() {
 /** Members of the organization as actor choices (the first 100; the filter also keeps an actor not in that list). */
 function ActorSelect({ defaultValue }: { defaultValue: string }) {
   const org = useCurrentOrg();
-  const members = $api.useQuery("get", "/api/v1/orgs/{organization_id}/members", {
-    params: { path: { organization_id: org.id }, query: { limit: 100 } },
-  });
+  const members = useMemberChoices(org.id, 100);
   const items = members.data?.items ?? [];
   const known = !defaultValue || items.some((m) => m.user_id === defaultValue);
   return (
@@ -121,12 +120,7 @@ function ActorSelect({ defaultValue }: { defaultValue: string }) {
 
 function AuditEntries({ filters }: { filters: AuditSearch }) {
   const org = useCurrentOrg();
-  const entries = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/audit-log",
-    { params: { path: { organization_id: org.id }, query: { limit: 50, ...filters } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const entries = useAuditEntries(org.id, filters);
   const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
 
   if (entries.isPending) return <LoadingState />;

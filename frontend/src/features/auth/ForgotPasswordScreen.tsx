@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from "react";
 import { Link } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Alert, Button, Field, FormError } from "@/components/ui";
 import { formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
+import { useForgotPassword } from "./api";
 import { AuthLayout } from "./AuthLayout";
 
 export function ForgotPasswordScreen() {
   const { formRef, errors, fail, clear } = useFormErrors();
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const forgot = $api.useMutation("post", "/api/v1/auth/forgot-password");
+  const forgot = useForgotPassword();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

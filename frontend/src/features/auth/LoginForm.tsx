@@ -1,14 +1,15 @@
 import type { FormEvent } from "react";
 import { Link } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import type { LoginResponse } from "@/api/types";
 import { Button, Field, FormError } from "@/components/ui";
 import { collect, formErrorsFromApi, required, useFormErrors, validateEmail } from "@/lib/forms";
+import { useLogIn, useLogInWithMfa } from "./api";
 
 /** Step 1: email and password. Reports the LoginResponse (which may ask for an MFA code). */
 export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) => void }) {
   const { formRef, errors, fail, clear } = useFormErrors();
-  const login = $api.useMutation("post", "/api/v1/auth/login");
+  const login = useLogIn();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -52,7 +53,7 @@ export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) =
 /** Step 2: a TOTP code or a recovery code. */
 export function MfaStep({ mfaToken, onResult, onCancel }: { mfaToken: string; onResult: (result: LoginResponse) => void; onCancel: () => void }) {
   const { formRef, errors, fail, clear } = useFormErrors();
-  const verify = $api.useMutation("post", "/api/v1/auth/login/mfa");
+  const verify = useLogInWithMfa();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -1,10 +1,10 @@
-import { $api } from "@/api/client";
 import { Alert, Button } from "@/components/ui";
 import { describeError } from "@/lib/forms";
+import { useResendVerification } from "./api";
 
 /** "Resend verification email" for a known address. */
 export function ResendVerification({ email, variant = "secondary" }: { email: string; variant?: "secondary" | "ghost" }) {
-  const resend = $api.useMutation("post", "/api/v1/auth/resend-verification");
+  const resend = useResendVerification();
   return (
     <div className="space-y-3">
       {resend.isSuccess && <Alert tone="success">A new verification link is on its way to {email}.</Alert>}
@@ -18,7 +18,7 @@ export function ResendVerification({ email, variant = "secondary" }: { email: st
 
 /** The compact form for the "verify your email" banner: a "Resend email" button that turns into a sent state. */
 export function ResendVerificationInline({ email }: { email: string }) {
-  const resend = $api.useMutation("post", "/api/v1/auth/resend-verification");
+  const resend = useResendVerification();
   if (resend.isSuccess) {
     return (
       <span className="text-sm font-medium text-green-800">

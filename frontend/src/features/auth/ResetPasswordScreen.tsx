@@ -1,14 +1,15 @@
 import type { FormEvent } from "react";
 import { Link, useSearch } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Button, buttonClasses, Field, FormError } from "@/components/ui";
 import { collect, formErrorsFromApi, MIN_PASSWORD_LENGTH, useFormErrors, validateNewPassword } from "@/lib/forms";
+import { useResetPassword } from "./api";
 import { AuthLayout } from "./AuthLayout";
 
 export function ResetPasswordScreen() {
   const { token } = useSearch({ strict: false }) as { token?: string };
   const { formRef, errors, fail, clear } = useFormErrors();
-  const reset = $api.useMutation("post", "/api/v1/auth/reset-password");
+  const reset = useResetPassword();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -1,24 +1,13 @@
-import type { QueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import type { SecurityEventRead } from "@/api/types";
 import { Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorState, LoadingState, cn } from "@/components/ui";
 import { describeUserAgent, formatDateTime, formatRelative } from "@/lib/format";
+import { useSecurityEvents } from "./api";
 import { describeSecurityEvent } from "./securityEvents";
 
 const PAGE_SIZE = 20;
 
-/** Refetch the activity list after an action on the page that records a security event. */
-export function invalidateSecurityEvents(queryClient: QueryClient) {
-  return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me/security-events"] });
-}
-
 export function SecurityActivityCard() {
-  const events = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/me/security-events",
-    { params: { query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const events = useSecurityEvents(PAGE_SIZE);
   const items = events.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (

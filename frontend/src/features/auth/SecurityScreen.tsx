@@ -1,16 +1,16 @@
 import { useState, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import type { MfaSetup, SessionRead } from "@/api/types";
 import { Alert, Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorState, Field, FormError, LoadingState, PageHeader } from "@/components/ui";
 import { describeUserAgent, formatDateTime, formatRelative } from "@/lib/format";
 import { formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { SecurityActivityCard, invalidateSecurityEvents } from "./SecurityActivityCard";
+import { useDisableMfa, useEnableMfa, useInvalidateMe, useRevokeSession, useSessions, useStartMfaSetup } from "./api";
+import { SecurityActivityCard } from "./SecurityActivityCard";
 import { useMe } from "./session";
 
 export function SecurityScreen() {
   const me = useMe();
-  const queryClient = useQueryClient();
+  const invalidateMe = useInvalidateMe();
   // Shown once, right after MFA was turned on: they outlive the switch of the card to "on".
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const mfaOn = Boolean(me.data?.mfa_enabled) || recoveryCodes !== null;
@@ -37,7 +37,7 @@ export function SecurityScreen() {
               <EnableMfa
                 onEnabled={(codes) => {
                   setRecoveryCodes(codes);
-                  void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
+                  void invalidateMe();
                 }}
               />
             )}
@@ -58,7 +58,7 @@ export function svgDataUri(svg: string): string {
 
 /** Two-factor authentication is off: a new authenticator secret is made only when the person asks for one. */
 function EnableMfa({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
-  const setup = $api.useMutation("post", "/api/v1/me/mfa/setup");
+  const setup = useStartMfaSetup();
 
   if (setup.isError) return <ErrorState error={setup.error} onRetry={() => setup.mutate({})} />;
   if (setup.data) return <MfaSetupForm setup={setup.data} onEnabled={onEnabled} />;
@@ -73,9 +73,8 @@ function EnableMfa({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
 }
 
 function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes: string[]) => void }) {
-  const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
-  const enable = $api.useMutation("post", "/api/v1/me/mfa/enable");
+  const enable = useEnableMfa();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -85,10 +84,7 @@ function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes
     enable.mutate(
       { body: { code } },
       {
-        onSuccess: (result) => {
-          void invalidateSecurityEvents(queryClient);
-          onEnabled(result.recovery_codes);
-        },
+        onSuccess: (result) => onEnabled(result.recovery_codes),
         onError: (error) => {
           if (isApiError(error) && (error.code === "invalid-mfa-code" || error.status === 401 || error.status === 400)) {
             return fail({ fields: { code: "That code is not valid. Codes change every 30 seconds — try the current one." }, form: null });
@@ -171,14 +167,8 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
 }
 
 function DisableMfa() {
-  const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
-  const disable = $api.useMutation("post", "/api/v1/me/mfa/disable", {
-    onSuccess: () => {
-      void invalidateSecurityEvents(queryClient);
-      return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
-    },
-  });
+  const disable = useDisableMfa();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -220,14 +210,8 @@ function DisableMfa() {
 }
 
 function SessionsCard() {
-  const queryClient = useQueryClient();
-  const sessions = $api.useQuery("get", "/api/v1/me/sessions");
-  const revoke = $api.useMutation("delete", "/api/v1/me/sessions/{session_id}", {
-    onSuccess: () => {
-      void invalidateSecurityEvents(queryClient);
-      return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me/sessions"] });
-    },
-  });
+  const sessions = useSessions();
+  const revoke = useRevokeSession();
 
   return (
     <Card>

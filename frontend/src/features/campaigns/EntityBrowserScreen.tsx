@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { $api } from "@/api/client";
-import { Badge, Button, Card, CardBody, DataTable, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn, type DataColumn } from "@/components/ui";
-import { useConnections, useRefreshEntitiesAfterSync, useSyncStatus, isSyncInProgress } from "@/features/connections/hooks";
+import { Badge, Breadcrumbs, Button, Card, CardBody, DataTable, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn, type Crumb, type CrumbLinkProps, type DataColumn } from "@/components/ui";
+import { useConnections, useRefreshEntitiesAfterSync, useSyncStatus, isSyncInProgress } from "@/features/connections/api";
 import { levelLabel, platformTitle, PLATFORMS } from "@/features/connections/platforms";
 import { LastSync } from "@/features/connections/SyncStatus";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead, EntityLevel, EntityRead } from "@/features/connections/types";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { formatMicros } from "@/lib/money";
+import { useEntities } from "./api";
 import { EntityStatusBadge, formatObjective } from "./EntityStatusBadge";
 import type { CampaignsSearch } from "./search";
 
@@ -125,7 +125,7 @@ function AccountBrowser({
         </CardBody>
       </Card>
 
-      <Breadcrumbs account={account} search={search} level={level} keep={keep} organizationId={organizationId} />
+      <LevelCrumbs account={account} search={search} level={level} keep={keep} organizationId={organizationId} />
 
       <Filters
         key={`${level}:${parent ?? ""}`}
@@ -151,7 +151,7 @@ function AccountBrowser({
   );
 }
 
-function Breadcrumbs({
+function LevelCrumbs({
   organizationId,
   account,
   search,
@@ -164,42 +164,20 @@ function Breadcrumbs({
   level: EntityLevel;
   keep: CampaignsSearch;
 }) {
-  const crumbs: { label: string; search: CampaignsSearch | null }[] = [
-    { label: `All ${levelLabel("campaign", account.platform, true).toLowerCase()}`, search: level === "campaign" ? null : { ...keep } },
+  const linkTo = (to: CampaignsSearch) => (props: CrumbLinkProps) => <Link to={ROUTE} params={{ organizationId }} search={to} {...props} />;
+  const crumbs: Crumb[] = [
+    { label: `All ${levelLabel("campaign", account.platform, true).toLowerCase()}`, link: level === "campaign" ? null : linkTo({ ...keep }) },
   ];
   if (search.campaign) {
     crumbs.push({
       label: search.campaignName ?? `Campaign ${search.campaign}`,
-      search: level === "ad_group" ? null : { ...keep, campaign: search.campaign, campaignName: search.campaignName },
+      link: level === "ad_group" ? null : linkTo({ ...keep, campaign: search.campaign, campaignName: search.campaignName }),
     });
   }
   if (search.adGroup) {
-    crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", account.platform)} ${search.adGroup}`, search: null });
+    crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", account.platform)} ${search.adGroup}` });
   }
-  return (
-    <nav aria-label="Breadcrumb">
-      <ol className="flex flex-wrap items-center gap-1 text-sm">
-        {crumbs.map((crumb, index) => (
-          <li key={index} className="flex items-center gap-1">
-            {index > 0 && (
-              <span aria-hidden="true" className="text-neutral-400">
-                /
-              </span>
-            )}
-            {crumb.search ? (
-              <Link to={ROUTE} params={{ organizationId }} search={crumb.search} className="text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline">
-                {crumb.label}
-              </Link>
-            ) : (
-              <span aria-current="page" className="font-medium text-neutral-900">
-                {crumb.label}
-              </span>
-            )}
-          </li>
-        ))}
-      </ol>
-    </nav>
-  );
+  return <Breadcrumbs crumbs={crumbs} />;
 }
 
 function Filters({ label, q, removed, onChange }: { label: string; q: string; removed: boolean; onChange: (q: string, removed: boolean) => void }) {
@@ -259,23 +237,7 @@ function EntityTable({
   summary: AccountSyncSummary | undefined;
   syncing: boolean;
 }) {
-  const entities = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities",
-    {
-      params: {
-        path: { organization_id: organizationId, ad_account_id: account.id },
-        query: {
-          level,
-          limit: PAGE_SIZE,
-          ...(parent ? { parent_platform_id: parent } : {}),
-          ...(search.q ? { name_contains: search.q } : {}),
-          ...(search.removed ? { include_removed: true } : {}),
-        },
-      },
-    },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const entities = useEntities(organizationId, account.id, { level, parent, nameContains: search.q, includeRemoved: search.removed }, PAGE_SIZE);
   const items = entities.data?.pages.flatMap((p) => p.items) ?? [];
   const plural = levelLabel(level, account.platform, true);
   const showBudgets = level !== "ad";

@@ -1,10 +1,9 @@
 import { useEffect, useMemo, useRef } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Card, CardBody, LoadingState, buttonClasses, useDocumentTitle } from "@/components/ui";
 import { capturedCallbackQuery, clearPendingConnection, readPendingConnection, type PendingConnection } from "./connectFlow";
-import { invalidateConnections } from "./hooks";
+import { useCompleteConnection } from "./api";
 import { isPlatform, platformTitle } from "./platforms";
 
 /** The query parameters a platform sends back (TikTok sends `auth_code` and `code`; a denial sends `error`). */
@@ -66,11 +65,9 @@ export function ConnectionCallbackScreen() {
 
 function FinishConnection({ attempt, search }: { attempt: PendingConnection; search: CallbackSearch }) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const finish = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{platform}/callback", {
+  const finish = useCompleteConnection({
     onSettled: () => clearPendingConnection(),
-    onSuccess: (connection) => {
-      void invalidateConnections(queryClient);
+    onConnected: (connection) => {
       void navigate({
         to: "/orgs/$organizationId/connections",
         params: { organizationId: attempt.organizationId },

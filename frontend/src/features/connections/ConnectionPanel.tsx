@@ -1,19 +1,18 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import { Alert, Badge, Button, DataTable, Dialog, type DataColumn } from "@/components/ui";
 import { formatDate, pluralize } from "@/lib/format";
 import { describeError } from "@/lib/forms";
 import { HealthBadge } from "./HealthBadge";
 import {
-  invalidateConnections,
-  invalidateEntities,
   isDiscovering,
   isSyncInProgress,
-  rememberRun,
   useConnectionAccounts,
+  useDisconnectConnection,
+  useRefreshConnectionAccounts,
   useRefreshEntitiesAfterSync,
-} from "./hooks";
+  useSetManagedAccounts,
+  useSyncAccount,
+} from "./api";
 import { platformTitle } from "./platforms";
 import { LastSync } from "./SyncStatus";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead } from "./types";
@@ -43,7 +42,6 @@ export function ConnectionPanel({
 }: ConnectionPanelProps) {
   const headingId = useId();
   const sectionRef = useRef<HTMLElement>(null);
-  const queryClient = useQueryClient();
   const [choosing, setChoosing] = useState(justConnected && permissions.manage);
   const [disconnectOpen, setDisconnectOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -62,11 +60,7 @@ export function ConnectionPanel({
   // A refresh queues a listing on the server; until it ends, the page shows its progress. Its end is told by a
   // finish time other than the one before the click (a connection read before the refresh still shows the old one).
   const [refreshingSince, setRefreshingSince] = useState<string | null | undefined>(undefined);
-  const refresh = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts/refresh", {
-    onSuccess: () => {
-      void invalidateConnections(queryClient);
-    },
-  });
+  const refresh = useRefreshConnectionAccounts();
   useEffect(() => {
     if (refreshingSince === undefined || discovering || connection.discovery.finished_at === refreshingSince) return;
     if (connection.discovery.state === "succeeded") {
@@ -74,13 +68,7 @@ export function ConnectionPanel({
     }
     setRefreshingSince(undefined);
   }, [refreshingSince, discovering, connection.discovery]);
-  const disconnect = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/connections/{connection_id}", {
-    onSuccess: () => {
-      setDisconnectOpen(false);
-      void invalidateConnections(queryClient);
-      void invalidateEntities(queryClient);
-    },
-  });
+  const disconnect = useDisconnectConnection({ onDisconnected: () => setDisconnectOpen(false) });
 
   const title = platformTitle(connection.platform);
   return (
@@ -282,10 +270,7 @@ function AccountsTable({
 
 /** An account row's own state: its "Sync now" request, and the entity refresh once a sync of it succeeds. */
 function useAccountRow(row: AccountRowData) {
-  const queryClient = useQueryClient();
-  const sync = $api.useMutation("post", "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync", {
-    onSuccess: (run) => rememberRun(queryClient, row.organizationId, run),
-  });
+  const sync = useSyncAccount(row.organizationId);
   const inProgress = isSyncInProgress(row.summary?.last_run?.status);
   useRefreshEntitiesAfterSync(row.summary?.last_succeeded_at, inProgress);
   return { sync, inProgress };
@@ -366,14 +351,8 @@ function AccountSelection({
   onCancel: () => void;
   onSaved: (count: number) => void;
 }) {
-  const queryClient = useQueryClient();
   const [selected, setSelected] = useState<Set<string>>(() => new Set(accounts.accounts.filter((a) => a.managed).map((a) => a.id)));
-  const save = $api.useMutation("put", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts", {
-    onSuccess: (data) => {
-      void invalidateConnections(queryClient);
-      onSaved(data.managed_account_count);
-    },
-  });
+  const save = useSetManagedAccounts({ onSaved });
   const { complete, loadAll } = accounts;
   // The selection replaces the whole set of managed accounts: every page must be read before it can be saved.
   useEffect(() => {

@@ -2,13 +2,12 @@ import { useMemo, type ReactNode } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Alert, Button, Card, CardHeader, EmptyState, ErrorState, LoadingState, PageHeader, buttonClasses } from "@/components/ui";
 import { useConfig } from "@/features/auth/session";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { describeError } from "@/lib/forms";
 import { EmailNotVerifiedNotice, isEmailNotVerified } from "@/features/auth/EmailNotVerifiedNotice";
 import { ConnectionPanel } from "./ConnectionPanel";
 import { EndpointBadge } from "./EndpointBadge";
-import { useConnections, useSyncStatus } from "./hooks";
-import { useConnectionPermissions } from "./permissions";
+import { useConnections, useSyncStatus } from "./api";
 import { QuotaMeter } from "./QuotaMeter";
 import { PLATFORMS, type PlatformInfo } from "./platforms";
 import type { AccountSyncSummary, ConnectionRead } from "./types";
@@ -21,7 +20,7 @@ export interface ConnectionsSearch {
 
 export function ConnectionsScreen() {
   const org = useCurrentOrg();
-  const permissions = useConnectionPermissions();
+  const permissions = { sync: useCan("connections.sync"), manage: useCan("connections.manage") };
   const { select } = useSearch({ strict: false }) as ConnectionsSearch;
   const navigate = useNavigate();
   const connections = useConnections(org.id);

@@ -1,6 +1,6 @@
 import { Link, useParams } from "@tanstack/react-router";
 import { pluralize } from "@/lib/format";
-import { useConnections } from "./hooks";
+import { useConnections } from "./api";
 import { platformTitle } from "./platforms";
 
 /**

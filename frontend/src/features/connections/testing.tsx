@@ -5,12 +5,13 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createMemoryHistory, createRootRoute, createRoute, createRouter, Outlet, RouterProvider } from "@tanstack/react-router";
 import type { OrganizationRead, Role } from "@/api/types";
 import { OrgProvider } from "@/features/organizations/OrgContext";
+import { organizationAs } from "@/test/organizations";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead, EntityRead, SyncRunRead } from "./types";
 
 export const ORG_ID = "00000000-0000-0000-0000-000000000001";
 
 export function org(role: Role): OrganizationRead {
-  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
+  return organizationAs(role, { id: ORG_ID });
 }
 
 export function account(overrides: Partial<AdAccountRead> = {}): AdAccountRead {

@@ -1,9 +1,9 @@
 import { Link } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Alert, Button, Card, EmptyState, ErrorState, LoadingState, useDocumentTitle } from "@/components/ui";
 import { formatDateTime } from "@/lib/format";
 import { Logo } from "@/features/auth/AuthLayout";
 import { useConfig } from "@/features/auth/session";
+import { useOutboxMessages } from "./api";
 import { linkify } from "./linkify";
 
 export function OutboxScreen() {
@@ -37,12 +37,7 @@ export function OutboxScreen() {
 }
 
 function OutboxMessages() {
-  const messages = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/dev/outbox",
-    { params: { query: { limit: 50 } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined, refetchInterval: 5000 },
-  );
+  const messages = useOutboxMessages();
   const items = messages.data?.pages.flatMap((p) => p.items) ?? [];
   if (messages.isPending) return <LoadingState />;
   if (messages.isError) return <ErrorState error={messages.error} onRetry={() => void messages.refetch()} />;

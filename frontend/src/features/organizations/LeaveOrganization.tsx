@@ -1,10 +1,11 @@
 import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Button, Dialog } from "@/components/ui";
 import { describeError } from "@/lib/forms";
 import { useMe } from "@/features/auth/session";
+import { organizationsQuery, useLeaveOrganization } from "./api";
 import { useCurrentOrg } from "./OrgContext";
 import { setLastOrgId } from "./lastOrg";
 
@@ -27,7 +28,7 @@ export function LeaveOrganizationButton({ size = "md", variant = "danger" }: { s
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
   const [leaving, setLeaving] = useState(false);
-  const leave = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/members/{user_id}");
+  const leave = useLeaveOrganization();
 
   function onConfirm() {
     if (!me.data) return;
@@ -39,7 +40,7 @@ export function LeaveOrganizationButton({ size = "md", variant = "danger" }: { s
           await queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] });
           let nextId: string | null = null;
           try {
-            const orgs = await queryClient.fetchQuery($api.queryOptions("get", "/api/v1/orgs"));
+            const orgs = await queryClient.fetchQuery(organizationsQuery());
             nextId = orgs.items.find((o) => o.id !== org.id)?.id ?? null;
           } catch {
             nextId = null;

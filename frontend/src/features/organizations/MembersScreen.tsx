@@ -1,6 +1,4 @@
 import { useState, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import { ROLES, type InvitationRead, type MemberRead, type Role } from "@/api/types";
 import {
   Alert,
@@ -24,22 +22,21 @@ import {
 import { formatDate, formatRole } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
 import { useConfig, useMe } from "@/features/auth/session";
+import { useChangeMemberRole, useCreateInvitation, useInvitations, useMembers, useRemoveMember, useRevokeInvitation } from "./api";
 import { describeLeaveError, LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
-const PAGE_SIZE = 50;
 
 export function MembersScreen() {
   const org = useCurrentOrg();
-  const canManageMembers = useCan("manage-members");
-  const canManageInvitations = useCan("manage-invitations");
+  const canManage = useCan("members.manage");
   return (
     <div className="mx-auto max-w-5xl">
       <PageHeader title="Members" description={`People with access to ${org.name} and their roles.`} />
       <div className="space-y-6">
-        {canManageInvitations && <InviteCard />}
-        <MembersCard canManage={canManageMembers} />
-        {canManageInvitations && <InvitationsCard />}
+        {canManage && <InviteCard />}
+        <MembersCard canManage={canManage} />
+        {canManage && <InvitationsCard />}
       </div>
     </div>
   );
@@ -47,12 +44,7 @@ export function MembersScreen() {
 
 function MembersCard({ canManage }: { canManage: boolean }) {
   const org = useCurrentOrg();
-  const members = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/members",
-    { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const members = useMembers(org.id);
   const items = members.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
@@ -86,16 +78,9 @@ function MembersCard({ canManage }: { canManage: boolean }) {
 function useMemberRow(member: MemberRead) {
   const org = useCurrentOrg();
   const me = useMe();
-  const queryClient = useQueryClient();
   const [confirmOpen, setConfirmOpen] = useState(false);
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/members"] });
-  const update = $api.useMutation("patch", "/api/v1/orgs/{organization_id}/members/{user_id}", { onSuccess: invalidate });
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/members/{user_id}", {
-    onSuccess: () => {
-      setConfirmOpen(false);
-      void invalidate();
-    },
-  });
+  const update = useChangeMemberRole();
+  const remove = useRemoveMember({ onRemoved: () => setConfirmOpen(false) });
   const path = { organization_id: org.id, user_id: member.user_id };
   return { org, path, update, remove, confirmOpen, setConfirmOpen, isMe: me.data?.id === member.user_id };
 }
@@ -204,12 +189,9 @@ export function inviteDescription(expiryDays: number | undefined): string {
 function InviteCard() {
   const config = useConfig();
   const org = useCurrentOrg();
-  const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
   const [sent, setSent] = useState<string | null>(null);
-  const invite = $api.useMutation("post", "/api/v1/orgs/{organization_id}/invitations", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),
-  });
+  const invite = useCreateInvitation();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -268,16 +250,8 @@ const STATUS_TONE: Record<InvitationRead["status"], "amber" | "green" | "neutral
 
 function InvitationsCard() {
   const org = useCurrentOrg();
-  const queryClient = useQueryClient();
-  const invitations = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/invitations",
-    { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
-  const revoke = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/invitations/{invitation_id}", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),
-  });
+  const invitations = useInvitations(org.id);
+  const revoke = useRevokeInvitation();
   const items = invitations.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (

@@ -1,27 +1,21 @@
 import { useId, useMemo, useState, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Button, Card, CardBody, CardHeader, Field, FormError, PageHeader, SelectField } from "@/components/ui";
 import { ACTIVE_CURRENCIES, currencyLabel } from "@/features/analytics/rates/currencies";
 import { formatDate, formatRole } from "@/lib/format";
 import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
+import { useUpdateOrganization } from "./api";
 import { LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
 export function OrgSettingsScreen() {
   const org = useCurrentOrg();
-  const canManage = useCan("manage-organization");
-  const queryClient = useQueryClient();
+  const canManage = useCan("organization.update");
   const { formRef, errors, fail, clear } = useFormErrors();
   const [saved, setSaved] = useState(false);
   const [needsOwnMfa, setNeedsOwnMfa] = useState(false);
-  const update = $api.useMutation("patch", "/api/v1/orgs/{organization_id}", {
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] });
-      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}"] });
-    },
-  });
+  const update = useUpdateOrganization();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

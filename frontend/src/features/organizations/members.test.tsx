@@ -3,6 +3,7 @@ import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { authStore } from "@/api/client";
 import type { OrganizationRead, Role } from "@/api/types";
+import { organizationAs } from "@/test/organizations";
 import { json, mockFetch, problem, renderWithProviders } from "@/test/utils";
 import { MembersScreen } from "./MembersScreen";
 import { OrgProvider } from "./OrgContext";
@@ -13,7 +14,7 @@ const OTHER_ORG_ID = "00000000-0000-0000-0000-000000000002";
 const ME_ID = "00000000-0000-0000-0000-0000000000aa";
 
 function org(role: Role): OrganizationRead {
-  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
+  return organizationAs(role, { id: ORG_ID });
 }
 
 function member(id: string, email: string, role: Role = "member") {

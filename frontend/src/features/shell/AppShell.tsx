@@ -2,12 +2,12 @@ import { useState, type ReactNode } from "react";
 import * as RadixDialog from "@radix-ui/react-dialog";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useNavigate, useParams } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Button, cn } from "@/components/ui";
 import { Logo } from "@/features/auth/AuthLayout";
 import { ResendVerificationInline } from "@/features/auth/ResendVerification";
 import { endSession, useMe } from "@/features/auth/session";
 import { ReconnectNotice } from "@/features/connections/ReconnectNotice";
+import { useOrganizations } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { OrgSwitcher } from "./OrgSwitcher";
 
@@ -45,7 +45,7 @@ const ORG_NAV: { to: OrgPath; label: string }[] = [
 
 function useCurrentOrgId(): string | null {
   const params = useParams({ strict: false }) as { organizationId?: string };
-  const orgs = $api.useQuery("get", "/api/v1/orgs");
+  const orgs = useOrganizations();
   if (params.organizationId) return params.organizationId;
   const last = getLastOrgId();
   const items = orgs.data?.items ?? [];

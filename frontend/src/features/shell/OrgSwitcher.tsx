@@ -1,15 +1,15 @@
 import { useState } from "react";
 import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
 import { useNavigate } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Dialog } from "@/components/ui";
 import { formatRole } from "@/lib/format";
 import { CreateOrgForm } from "@/features/organizations/CreateOrgForm";
+import { useOrganizations } from "@/features/organizations/api";
 import { setLastOrgId } from "@/features/organizations/lastOrg";
 
 export function OrgSwitcher({ currentOrgId }: { currentOrgId: string | null }) {
   const navigate = useNavigate();
-  const orgs = $api.useQuery("get", "/api/v1/orgs");
+  const orgs = useOrganizations();
   const [createOpen, setCreateOpen] = useState(false);
   const current = orgs.data?.items.find((o) => o.id === currentOrgId) ?? null;
 

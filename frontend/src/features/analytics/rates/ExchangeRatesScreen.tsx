@@ -1,13 +1,14 @@
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import {
   Alert,
   Badge,
   Button,
   Card,
   CardBody,
+  CursorPager,
+  currentCursor,
   DataTable,
   Dialog,
   EmptyState,
@@ -20,12 +21,15 @@ import {
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import {
   downloadRatesCsv,
   importRatesCsv,
   lineProblems,
-  RATES_PATH,
+  useDeleteExchangeRate,
+  useExchangeRates,
+  useInvalidateRates,
+  useSaveExchangeRate,
   saveFile,
   type ExchangeRate,
   type LineProblem,
@@ -34,7 +38,6 @@ import {
 } from "./api";
 import { isKnownCurrency, KNOWN_CURRENCIES } from "./currencies";
 import { formatDay } from "./format";
-import { useCanManageRates } from "./permissions";
 import { ReferenceRatesStatus } from "./ReferenceRatesStatus";
 
 const PAGE_SIZE = 50;
@@ -43,22 +46,20 @@ const TH = "px-3 py-2 font-medium";
 /** Exchange rates of the organization: list, filters, add/edit/delete, CSV import with per-line errors, CSV export. */
 export function ExchangeRatesScreen() {
   const org = useCurrentOrg();
-  const canManage = useCanManageRates();
+  const canManage = useCan("exchange_rates.manage");
   const [filters, setFilters] = useState<RateFilters>({});
-  // Cursors of the pages before the current one (the first page has none), so "Newer" can go back.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  // The cursors that led to the page shown (none on the first page), so "Newer" can go back.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
   const [editing, setEditing] = useState<ExchangeRate | "new" | null>(null);
   const [deleting, setDeleting] = useState<ExchangeRate | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const rates = $api.useQuery("get", RATES_PATH, {
-    params: { path: { organization_id: org.id }, query: { ...filters, limit: PAGE_SIZE, cursor } },
-  });
+  const rates = useExchangeRates(org.id, filters, { limit: PAGE_SIZE, cursor });
 
   function changeFilters(next: RateFilters) {
     setFilters(next);
-    setCursors([undefined]);
+    setCursors([]);
   }
 
   const filtered = Boolean(filters.currency || filters.since || filters.until);
@@ -120,22 +121,7 @@ export function ExchangeRatesScreen() {
             stateClassName="p-5"
           />
         </CardBody>
-        {(cursors.length > 1 || rates.data?.next_cursor) && (
-          <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <span className="text-xs text-neutral-500">Page {cursors.length}</span>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!rates.data?.next_cursor}
-              onClick={() => rates.data?.next_cursor && setCursors((c) => [...c, rates.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </nav>
-        )}
+        <CursorPager cursors={cursors} nextCursor={rates.data?.next_cursor} onChange={setCursors} className="border-t border-neutral-200 px-5 py-3" />
       </Card>
       {editing && (
         <RateDialog
@@ -273,11 +259,6 @@ function rateColumns(canManage: boolean, onEdit: (rate: ExchangeRate) => void, o
   ];
 }
 
-function useInvalidateRates() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: ["get", RATES_PATH] });
-}
-
 const RATE_FIELDS = ["base", "quote", "day", "rate"] as const;
 
 function RateDialog({
@@ -293,15 +274,8 @@ function RateDialog({
   onClose: () => void;
   onSaved: (saved: ExchangeRate) => void;
 }) {
-  const invalidate = useInvalidateRates();
   const { formRef, errors, fail, clear } = useFormErrors();
-  const save = $api.useMutation("put", "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}", {
-    onSuccess: (saved) => {
-      void invalidate();
-      onSaved(saved);
-    },
-    onError: (error) => fail(formErrorsFromApi(error, RATE_FIELDS)),
-  });
+  const save = useSaveExchangeRate({ onSaved, onError: (error) => fail(formErrorsFromApi(error, RATE_FIELDS)) });
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -387,13 +361,7 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => void;
 }) {
-  const invalidate = useInvalidateRates();
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}", {
-    onSuccess: () => {
-      void invalidate();
-      onDeleted();
-    },
-  });
+  const remove = useDeleteExchangeRate({ onDeleted });
   return (
     <Dialog
       open

@@ -1,7 +1,4 @@
 import { useEffect, useMemo, useRef, useState, type ChangeEvent, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
-import type { Role } from "@/api/types";
 import {
   Alert,
   Badge,
@@ -9,6 +6,8 @@ import {
   Card,
   CardBody,
   CardHeader,
+  CursorPager,
+  currentCursor,
   DataTable,
   Dialog,
   EmptyState,
@@ -22,18 +21,21 @@ import {
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useMe } from "@/features/auth/session";
 import {
-  BRANDING_PATH,
   fetchLogo,
   LOGO_TYPES,
   MAX_LOGO_BYTES,
-  RUNS_PATH,
-  SCHEDULE_PATH,
-  SCHEDULES_PATH,
-  SEND_NOW_PATH,
   uploadLogo,
+  useBranding,
+  useDeleteLogo,
+  useDeleteReportSchedule,
+  useInvalidateBranding,
+  useReportRuns,
+  useReportSchedules,
+  useSaveReportSchedule,
+  useSendReportNow,
   type ReportSchedule,
 } from "./api";
 import {
@@ -59,15 +61,17 @@ const PAGE_SIZE = 25;
 const TH = "px-3 py-2 font-medium";
 const SCHEDULE_FIELDS = ["name", "frequency", "weekday", "month_day", "hour", "time_zone", "recipients", "range_preset", "compare"] as const;
 
-/** reports.manage: members, managers and admins; organization.update (the logo): admins. */
-export function canManageReports(role: Role | null | undefined): boolean {
-  return role === "admin" || role === "manager" || role === "member";
-}
-
-/** Members change, delete and send their own schedules; managers and admins every one (reports.manage_all). */
-export function canManageSchedule(role: Role | null | undefined, userId: string | undefined, createdBy: string | null): boolean {
-  if (role === "admin" || role === "manager") return true;
-  return role === "member" && userId !== undefined && createdBy === userId;
+/**
+ * Who may change, delete and send a schedule, stated once: `reports.manage_all` acts on every schedule,
+ * `reports.manage` on the schedules you created (the server's report-schedule-not-yours rule).
+ */
+export function canManageSchedule(
+  grants: { manage: boolean; manageAll: boolean },
+  userId: string | undefined,
+  createdBy: string | null,
+): boolean {
+  if (grants.manageAll) return true;
+  return grants.manage && userId !== undefined && createdBy === userId;
 }
 
 function timeZones(): string[] {
@@ -77,24 +81,20 @@ function timeZones(): string[] {
 /** Scheduled reports: the list, create/edit, run history with errors, send now, and the report logo. */
 export function ReportsScreen() {
   const org = useCurrentOrg();
-  const canManage = canManageReports(org.role);
+  const canManage = useCan("reports.manage");
+  const canManageAll = useCan("reports.manage_all");
+  const canEditBranding = useCan("organization.update");
   const me = useMe();
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
   const [editing, setEditing] = useState<ReportSchedule | "new" | null>(null);
   const [deleting, setDeleting] = useState<ReportSchedule | null>(null);
   const [history, setHistory] = useState<ReportSchedule | null>(null);
   const [notice, setNotice] = useState<{ tone: "success" | "error"; text: string } | null>(null);
-  const queryClient = useQueryClient();
 
-  const schedules = $api.useQuery("get", SCHEDULES_PATH, {
-    params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE, cursor } },
-  });
-  const sendNow = $api.useMutation("post", SEND_NOW_PATH, {
-    onSuccess: (run) => {
-      setNotice({ tone: "success", text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.` });
-      void queryClient.invalidateQueries({ queryKey: ["get", RUNS_PATH] });
-    },
+  const schedules = useReportSchedules(org.id, { limit: PAGE_SIZE, cursor });
+  const sendNow = useSendReportNow({
+    onQueued: (run) => setNotice({ tone: "success", text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.` }),
     onError: (error) => setNotice({ tone: "error", text: describeError(error) }),
   });
   const items = schedules.data?.items ?? [];
@@ -134,7 +134,7 @@ export function ReportsScreen() {
           <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
             History
           </Button>
-          {canManageSchedule(org.role, me.data?.id, schedule.created_by_user_id) && (
+          {canManageSchedule({ manage: canManage, manageAll: canManageAll }, me.data?.id, schedule.created_by_user_id) && (
             <>
               <Button
                 variant="ghost"
@@ -188,24 +188,9 @@ export function ReportsScreen() {
             stateClassName="p-5"
           />
         </CardBody>
-        {(cursors.length > 1 || schedules.data?.next_cursor) && (
-          <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <span className="text-xs text-neutral-500">Page {cursors.length}</span>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!schedules.data?.next_cursor}
-              onClick={() => schedules.data?.next_cursor && setCursors((c) => [...c, schedules.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </nav>
-        )}
+        <CursorPager cursors={cursors} nextCursor={schedules.data?.next_cursor} onChange={setCursors} className="border-t border-neutral-200 px-5 py-3" />
       </Card>
-      <BrandingCard organizationId={org.id} canEdit={org.role === "admin"} organizationName={org.name} />
+      <BrandingCard organizationId={org.id} canEdit={canEditBranding} organizationName={org.name} />
       {editing && (
         <ScheduleDialog
           organizationId={org.id}
@@ -234,11 +219,6 @@ export function ReportsScreen() {
   );
 }
 
-function useInvalidateSchedules() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: ["get", SCHEDULES_PATH] });
-}
-
 function ScheduleDialog({
   organizationId,
   schedule,
@@ -255,16 +235,7 @@ function ScheduleDialog({
   const [form, setForm] = useState<ScheduleForm>(() => formFromSchedule(schedule, defaultTimeZone));
   const zones = useMemo(timeZones, []);
   const { formRef, errors, fail, clear } = useFormErrors();
-  const invalidate = useInvalidateSchedules();
-  const handlers = {
-    onSuccess: (saved: ReportSchedule) => {
-      void invalidate();
-      onSaved(saved);
-    },
-    onError: (error: unknown) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)),
-  };
-  const create = $api.useMutation("post", SCHEDULES_PATH, handlers);
-  const update = $api.useMutation("patch", SCHEDULE_PATH, handlers);
+  const { create, update } = useSaveReportSchedule({ onSaved, onError: (error) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)) });
   const pending = create.isPending || update.isPending;
 
   function set<K extends keyof ScheduleForm>(key: K, value: ScheduleForm[K]) {
@@ -415,13 +386,7 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => void;
 }) {
-  const invalidate = useInvalidateSchedules();
-  const remove = $api.useMutation("delete", SCHEDULE_PATH, {
-    onSuccess: () => {
-      void invalidate();
-      onDeleted();
-    },
-  });
+  const remove = useDeleteReportSchedule({ onDeleted });
   return (
     <Dialog open onOpenChange={(open) => !open && onClose()} title={`Delete “${schedule.name}”?`} description="No more reports are sent, and its history is deleted.">
       {remove.isError && (
@@ -446,11 +411,9 @@ function DeleteDialog({
 }
 
 function RunsDialog({ organizationId, schedule, onClose }: { organizationId: string; schedule: ReportSchedule; onClose: () => void }) {
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
-  const runs = $api.useQuery("get", RUNS_PATH, {
-    params: { path: { organization_id: organizationId, schedule_id: schedule.id }, query: { limit: 10, cursor } },
-  });
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
+  const runs = useReportRuns(organizationId, schedule.id, { limit: 10, cursor });
   const items = runs.data?.items ?? [];
   return (
     <Dialog open onOpenChange={(open) => !open && onClose()} title={`History of “${schedule.name}”`} description={describeTiming(schedule)}>
@@ -481,29 +444,15 @@ function RunsDialog({ organizationId, schedule, onClose }: { organizationId: str
             ))}
           </ul>
         )}
-        {(cursors.length > 1 || runs.data?.next_cursor) && (
-          <div className="flex justify-between">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!runs.data?.next_cursor}
-              onClick={() => runs.data?.next_cursor && setCursors((c) => [...c, runs.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </div>
-        )}
+        <CursorPager cursors={cursors} nextCursor={runs.data?.next_cursor} onChange={setCursors} label="Pages of the history" />
       </div>
     </Dialog>
   );
 }
 
 function BrandingCard({ organizationId, canEdit, organizationName }: { organizationId: string; canEdit: boolean; organizationName: string }) {
-  const queryClient = useQueryClient();
-  const branding = $api.useQuery("get", BRANDING_PATH, { params: { path: { organization_id: organizationId } } });
+  const branding = useBranding(organizationId);
+  const invalidateBranding = useInvalidateBranding();
   const [preview, setPreview] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -531,10 +480,7 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
     };
   }, [organizationId, hasLogo, updatedAt]);
 
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/branding/logo", {
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["get", BRANDING_PATH] }),
-    onError: (failure) => setError(describeError(failure)),
-  });
+  const remove = useDeleteLogo({ onError: (failure) => setError(describeError(failure)) });
 
   async function onFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
@@ -546,7 +492,7 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
     setPending(true);
     try {
       await uploadLogo(organizationId, file);
-      await queryClient.invalidateQueries({ queryKey: ["get", BRANDING_PATH] });
+      await invalidateBranding();
     } catch (failure) {
       setError(describeError(failure));
     } finally {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Role } from "@/api/types";
 import {
   describeTiming,
   formFromSchedule,
@@ -78,11 +79,16 @@ describe("time zones", () => {
 describe("who manages a schedule", () => {
   it("lets members act on their own schedules only, managers and admins on every one", async () => {
     const { canManageSchedule } = await import("./ReportsScreen");
-    expect(canManageSchedule("member", "u1", "u1")).toBe(true);
-    expect(canManageSchedule("member", "u1", "u2")).toBe(false);
-    expect(canManageSchedule("member", undefined, null)).toBe(false);
-    expect(canManageSchedule("manager", "u1", "u2")).toBe(true);
-    expect(canManageSchedule("admin", "u1", null)).toBe(true);
-    expect(canManageSchedule("viewer", "u1", "u1")).toBe(false);
+    const { permissionsOf } = await import("@/test/organizations");
+    const grants = (role: Role) => ({
+      manage: permissionsOf(role).includes("reports.manage"),
+      manageAll: permissionsOf(role).includes("reports.manage_all"),
+    });
+    expect(canManageSchedule(grants("member"), "u1", "u1")).toBe(true);
+    expect(canManageSchedule(grants("member"), "u1", "u2")).toBe(false);
+    expect(canManageSchedule(grants("member"), undefined, null)).toBe(false);
+    expect(canManageSchedule(grants("manager"), "u1", "u2")).toBe(true);
+    expect(canManageSchedule(grants("admin"), "u1", null)).toBe(true);
+    expect(canManageSchedule(grants("viewer"), "u1", "u1")).toBe(false);
   });
 });
