@@ -49,7 +49,13 @@ const loginRoute = createRoute({
   validateSearch: (search: Record<string, unknown>): { redirect?: string } => ({ redirect: str(search.redirect) }),
   beforeLoad: async ({ search }) => {
     await ensureSession();
-    if (getAccessToken()) throw redirect({ href: search.redirect && search.redirect.startsWith("/") && !search.redirect.startsWith("//") ? search.redirect : "/" });
+    if (getAccessToken())
+      throw redirect({
+        href:
+          search.redirect && search.redirect.startsWith("/") && !search.redirect.startsWith("//")
+            ? search.redirect
+            : "/",
+      });
   },
   component: lazyRouteComponent(() => import("@/features/auth/LoginScreen"), "LoginScreen"),
 });
@@ -87,7 +93,10 @@ const acceptInvitationRoute = createRoute({
   path: "/invitations/accept",
   validateSearch: tokenSearch,
   beforeLoad: requireSession,
-  component: lazyRouteComponent(() => import("@/features/organizations/AcceptInvitationScreen"), "AcceptInvitationScreen"),
+  component: lazyRouteComponent(
+    () => import("@/features/organizations/AcceptInvitationScreen"),
+    "AcceptInvitationScreen",
+  ),
 });
 
 const outboxRoute = createRoute({
@@ -146,7 +155,9 @@ function comingSoon<TPath extends string>(path: TPath, key: "rules" | "creative"
   return createRoute({
     getParentRoute: () => orgRoute,
     path,
-    component: lazyRouteComponent(() => import("@/features/shell/ComingSoon").then((m) => ({ default: m.comingSoonScreen(key) }))),
+    component: lazyRouteComponent(() =>
+      import("@/features/shell/ComingSoon").then((m) => ({ default: m.comingSoonScreen(key) })),
+    ),
   });
 }
 
@@ -186,7 +197,10 @@ const connectionsRoute = createRoute({
 const connectionCallbackRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/connections/callback/$platform",
-  component: lazyRouteComponent(() => import("@/features/connections/ConnectionCallbackScreen"), "ConnectionCallbackScreen"),
+  component: lazyRouteComponent(
+    () => import("@/features/connections/ConnectionCallbackScreen"),
+    "ConnectionCallbackScreen",
+  ),
 });
 
 const membersRoute = createRoute({

@@ -39,7 +39,17 @@ describe("CursorPager", () => {
   it("hides itself on a single page unless asked to stay", () => {
     const { rerender } = render(<CursorPager cursors={[]} nextCursor={null} onChange={vi.fn()} />);
     expect(screen.queryByRole("navigation")).not.toBeInTheDocument();
-    rerender(<CursorPager cursors={[]} nextCursor={null} onChange={vi.fn()} showOnSinglePage status="1–3 of 3" previousLabel="Previous" nextLabel="Next" />);
+    rerender(
+      <CursorPager
+        cursors={[]}
+        nextCursor={null}
+        onChange={vi.fn()}
+        showOnSinglePage
+        status="1–3 of 3"
+        previousLabel="Previous"
+        nextLabel="Next"
+      />,
+    );
     expect(screen.getByText("1–3 of 3")).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Previous" })).toBeDisabled();
     expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();

@@ -43,13 +43,23 @@ export function CursorPager({
   if (!showOnSinglePage && cursors.length === 0 && !nextCursor) return null;
   return (
     <nav aria-label={label} className={cn("flex items-center justify-between gap-3", className)}>
-      <Button variant="secondary" size="sm" disabled={cursors.length === 0} onClick={() => onChange(cursors.slice(0, -1))}>
+      <Button
+        variant="secondary"
+        size="sm"
+        disabled={cursors.length === 0}
+        onClick={() => onChange(cursors.slice(0, -1))}
+      >
         {previousLabel}
       </Button>
       <span aria-live="polite" className="text-xs text-neutral-500">
         {status ?? `Page ${cursors.length + 1}`}
       </span>
-      <Button variant="secondary" size="sm" disabled={!nextCursor} onClick={() => nextCursor && onChange([...cursors, nextCursor])}>
+      <Button
+        variant="secondary"
+        size="sm"
+        disabled={!nextCursor}
+        onClick={() => nextCursor && onChange([...cursors, nextCursor])}
+      >
         {nextLabel}
       </Button>
     </nav>

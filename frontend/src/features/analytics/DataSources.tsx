@@ -14,7 +14,13 @@ import type { AccountFreshness, Freshness } from "./types";
 
 const RUNS_PAGE = 10;
 
-const SCOPE_LABELS: Record<string, string> = { backfill: "History", recent: "Recent days", restate: "Re-read (28 days)", history: "Older history", today: "Today" };
+const SCOPE_LABELS: Record<string, string> = {
+  backfill: "History",
+  recent: "Recent days",
+  restate: "Re-read (28 days)",
+  history: "Older history",
+  today: "Today",
+};
 const TRIGGER_LABELS: Record<string, string> = { connect: "at connect", schedule: "scheduled", manual: "asked for" };
 const STATUS_TONES: Record<string, "neutral" | "green" | "amber" | "red" | "blue"> = {
   queued: "neutral",
@@ -27,7 +33,13 @@ const STATUS_TONES: Record<string, "neutral" | "green" | "amber" | "red" | "blue
 type MetricSyncRun = components["schemas"]["MetricSyncRunRead"];
 
 const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
-  { id: "queued", header: "Queued", headerClassName: "py-1 pr-3 font-medium", cellClassName: "py-1.5 pr-3 whitespace-nowrap", cell: (run) => formatDateTime(run.queued_at) },
+  {
+    id: "queued",
+    header: "Queued",
+    headerClassName: "py-1 pr-3 font-medium",
+    cellClassName: "py-1.5 pr-3 whitespace-nowrap",
+    cell: (run) => formatDateTime(run.queued_at),
+  },
   {
     id: "what",
     header: "What",
@@ -35,7 +47,8 @@ const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
     cellClassName: "px-3 py-1.5",
     cell: (run) => (
       <>
-        {SCOPE_LABELS[run.scope] ?? run.scope} <span className="text-neutral-500">({TRIGGER_LABELS[run.trigger] ?? run.trigger})</span>
+        {SCOPE_LABELS[run.scope] ?? run.scope}{" "}
+        <span className="text-neutral-500">({TRIGGER_LABELS[run.trigger] ?? run.trigger})</span>
       </>
     ),
   },
@@ -81,9 +94,13 @@ const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
 function SyncRuns({ organizationId, accountId }: { organizationId: string; accountId: string }) {
   const runs = useMetricSyncRuns(organizationId, accountId, RUNS_PAGE);
   if (runs.isPending) return <p className="py-2 text-xs text-neutral-500">Loading the sync history…</p>;
-  if (runs.isError) return <ErrorState title="Could not load the sync history" error={runs.error} onRetry={() => void runs.refetch()} />;
+  if (runs.isError)
+    return (
+      <ErrorState title="Could not load the sync history" error={runs.error} onRetry={() => void runs.refetch()} />
+    );
   const items = runs.data.pages.flatMap((p) => p.items);
-  if (items.length === 0) return <p className="py-2 text-xs text-neutral-500">No metrics sync has run for this account yet.</p>;
+  if (items.length === 0)
+    return <p className="py-2 text-xs text-neutral-500">No metrics sync has run for this account yet.</p>;
   return (
     <div>
       <DataTable
@@ -97,7 +114,13 @@ function SyncRuns({ organizationId, accountId }: { organizationId: string; accou
         bodyClassName="divide-y divide-neutral-100"
       />
       {runs.hasNextPage && (
-        <Button variant="ghost" size="sm" className="mt-1" pending={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+        <Button
+          variant="ghost"
+          size="sm"
+          className="mt-1"
+          pending={runs.isFetchingNextPage}
+          onClick={() => void runs.fetchNextPage()}
+        >
           Older syncs
         </Button>
       )}
@@ -105,7 +128,15 @@ function SyncRuns({ organizationId, accountId }: { organizationId: string; accou
   );
 }
 
-function AccountSource({ organizationId, account, canSync }: { organizationId: string; account: AccountFreshness; canSync: boolean }) {
+function AccountSource({
+  organizationId,
+  account,
+  canSync,
+}: {
+  organizationId: string;
+  account: AccountFreshness;
+  canSync: boolean;
+}) {
   const historyId = useId();
   const [showHistory, setShowHistory] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -154,7 +185,11 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
               pending={sync.isPending}
               disabled={Boolean(running)}
               aria-label={`Sync now: ${account.name}`}
-              onClick={() => sync.mutate({ params: { path: { organization_id: organizationId, ad_account_id: account.ad_account_id } } })}
+              onClick={() =>
+                sync.mutate({
+                  params: { path: { organization_id: organizationId, ad_account_id: account.ad_account_id } },
+                })
+              }
             >
               Sync now
             </Button>
@@ -166,7 +201,11 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
           {error}
         </p>
       )}
-      <div id={historyId} hidden={!showHistory} className={cn(showHistory && "mt-2 rounded-md bg-neutral-50 px-3 py-2")}>
+      <div
+        id={historyId}
+        hidden={!showHistory}
+        className={cn(showHistory && "mt-2 rounded-md bg-neutral-50 px-3 py-2")}
+      >
         {showHistory && <SyncRuns organizationId={organizationId} accountId={account.ad_account_id} />}
       </div>
     </li>
@@ -181,7 +220,10 @@ export function DataSources({ organizationId, freshness }: { organizationId: str
     <details className="group rounded-lg border border-neutral-200 bg-white shadow-xs">
       <summary className="flex cursor-pointer list-none items-center justify-between gap-3 px-5 py-3 text-sm font-medium text-neutral-900 focus-visible:ring-2 focus-visible:ring-neutral-300 focus-visible:outline-none [&::-webkit-details-marker]:hidden">
         <span>
-          Data sources <span className="font-normal text-neutral-500">({count === 1 ? "1 ad account" : `${count} ad accounts`})</span>
+          Data sources{" "}
+          <span className="font-normal text-neutral-500">
+            ({count === 1 ? "1 ad account" : `${count} ad accounts`})
+          </span>
         </span>
         <span aria-hidden="true" className="text-neutral-400 group-open:rotate-180">
           ▾

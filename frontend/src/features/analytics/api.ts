@@ -39,7 +39,12 @@ function orgPath(organizationId: string) {
 }
 
 export function useSummary(organizationId: string, query: AnalyticsQuery) {
-  return $api.useQuery("get", `${ORG}/analytics/summary`, { params: { path: orgPath(organizationId), query } }, { placeholderData: keepPreviousData });
+  return $api.useQuery(
+    "get",
+    `${ORG}/analytics/summary`,
+    { params: { path: orgPath(organizationId), query } },
+    { placeholderData: keepPreviousData },
+  );
 }
 
 export function useTimeseries(organizationId: string, query: AnalyticsQuery, granularity: Granularity) {
@@ -124,7 +129,10 @@ function isNumbersQuery(query: Query): boolean {
 export function useRefreshWhenSynced(freshness: Freshness | undefined) {
   const queryClient = useQueryClient();
   const signature = freshness
-    ? [freshness.data_as_of ?? "", ...freshness.accounts.map((a) => `${a.ad_account_id}:${a.last_synced_at ?? ""}:${a.running?.days_done ?? ""}`)].join("|")
+    ? [
+        freshness.data_as_of ?? "",
+        ...freshness.accounts.map((a) => `${a.ad_account_id}:${a.last_synced_at ?? ""}:${a.running?.days_done ?? ""}`),
+      ].join("|")
     : null;
   const previous = useRef(signature);
   useEffect(() => {

@@ -1,7 +1,20 @@
 import type { FormEvent } from "react";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import type { AuditEntryRead } from "@/api/types";
-import { Alert, Button, Card, DataTable, EmptyState, ErrorState, Field, LoadingState, PageHeader, SelectField, cn, type DataColumn } from "@/components/ui";
+import {
+  Alert,
+  Button,
+  Card,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  Field,
+  LoadingState,
+  PageHeader,
+  SelectField,
+  cn,
+  type DataColumn,
+} from "@/components/ui";
 import { formatDateTime, isoToLocalInput, localInputToIso } from "@/lib/format";
 import { useMemberChoices } from "@/features/organizations/api";
 import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
@@ -22,7 +35,9 @@ const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
 };
 
 /** The target in words: "Member Ada (ada@example.com)"; an unnamed one by its type and a short id. */
-export function describeTarget(entry: Pick<AuditEntryRead, "target_type" | "target_id" | "target_name">): string | null {
+export function describeTarget(
+  entry: Pick<AuditEntryRead, "target_type" | "target_id" | "target_name">,
+): string | null {
   if (!entry.target_type) return null;
   const type = TARGET_LABELS[entry.target_type as keyof typeof TARGET_LABELS] ?? entry.target_type.replace(/_/g, " ");
   if (entry.target_name) return `${type} ${entry.target_name}`;
@@ -66,7 +81,13 @@ export function AuditLogScreen() {
             aria-label="Filter audit log"
             className="grid gap-3 rounded-lg border border-neutral-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-3"
           >
-            <Field label="Action" name="action" defaultValue={filters.action ?? ""} placeholder="e.g. member. or member.role_changed" description="An exact action or a prefix." />
+            <Field
+              label="Action"
+              name="action"
+              defaultValue={filters.action ?? ""}
+              placeholder="e.g. member. or member.role_changed"
+              description="An exact action or a prefix."
+            />
             <ActorSelect defaultValue={filters.actor_user_id ?? ""} />
             <SelectField label="Target type" name="target_type" defaultValue={filters.target_type ?? ""}>
               <option value="">Any target</option>
@@ -130,7 +151,11 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
     return (
       <EmptyState
         title={filtered ? "No entries match these filters" : "No audit entries yet"}
-        description={filtered ? "Try a wider time range, another actor or another action." : "Changes to members, invitations and settings will appear here."}
+        description={
+          filtered
+            ? "Try a wider time range, another actor or another action."
+            : "Changes to members, invitations and settings will appear here."
+        }
       />
     );
   }
@@ -143,7 +168,12 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
       </ul>
       {entries.hasNextPage && (
         <div className="border-t border-neutral-200 px-5 py-3">
-          <Button variant="secondary" size="sm" pending={entries.isFetchingNextPage} onClick={() => void entries.fetchNextPage()}>
+          <Button
+            variant="secondary"
+            size="sm"
+            pending={entries.isFetchingNextPage}
+            onClick={() => void entries.fetchNextPage()}
+          >
             Load more
           </Button>
         </div>
@@ -153,7 +183,13 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
 }
 
 const DIFF_COLUMNS: DataColumn<DiffRow>[] = [
-  { id: "field", header: "Field", headerClassName: "py-1 pr-4 font-medium", cellClassName: "py-1 pr-4 align-top", cell: (row) => row.key },
+  {
+    id: "field",
+    header: "Field",
+    headerClassName: "py-1 pr-4 font-medium",
+    cellClassName: "py-1 pr-4 align-top",
+    cell: (row) => row.key,
+  },
   {
     id: "before",
     header: "Before",
@@ -184,14 +220,17 @@ function AuditRow({ entry }: { entry: AuditEntryRead }) {
           </span>
           <span className="flex items-center gap-2 text-xs text-neutral-500">
             <time dateTime={entry.occurred_at}>{formatDateTime(entry.occurred_at)}</time>
-            <span aria-hidden="true" className="transition-transform group-open:rotate-90">›</span>
+            <span aria-hidden="true" className="transition-transform group-open:rotate-90">
+              ›
+            </span>
             <span className="sr-only">Show details</span>
           </span>
         </summary>
         <div className="mt-3 space-y-2">
           <p className="text-xs text-neutral-500">
             #{entry.seq} · <code className="font-mono">{entry.action}</code>
-            {entry.target_id ? ` · ${entry.target_type} ${entry.target_id}` : ""} · IP {entry.ip ?? "unknown"} {entry.user_agent ? `· ${entry.user_agent}` : ""}
+            {entry.target_id ? ` · ${entry.target_type} ${entry.target_id}` : ""} · IP {entry.ip ?? "unknown"}{" "}
+            {entry.user_agent ? `· ${entry.user_agent}` : ""}
           </p>
           {rows.length === 0 ? (
             <p className="text-xs text-neutral-500">No field changes recorded.</p>

@@ -1,5 +1,17 @@
 import { useState, type FormEvent } from "react";
-import { Alert, Badge, Button, Card, CardBody, CardHeader, ErrorState, Field, FormError, LoadingState, PageHeader } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  CardBody,
+  CardHeader,
+  ErrorState,
+  Field,
+  FormError,
+  LoadingState,
+  PageHeader,
+} from "@/components/ui";
 import { formErrorsFromApi, useFormErrors } from "@/lib/forms";
 import { useUpdateProfile } from "./api";
 import { useMe } from "./session";
@@ -46,7 +58,10 @@ function ProfileForm({ displayName, email, verified }: { displayName: string; em
     setSaved(false);
     if (error) return fail({ fields: { display_name: error }, form: null });
     clear();
-    update.mutate({ body: { display_name } }, { onSuccess: () => setSaved(true), onError: (e) => fail(formErrorsFromApi(e, ["display_name"])) });
+    update.mutate(
+      { body: { display_name } },
+      { onSuccess: () => setSaved(true), onError: (e) => fail(formErrorsFromApi(e, ["display_name"])) },
+    );
   }
 
   return (

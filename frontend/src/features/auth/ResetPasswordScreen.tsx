@@ -40,7 +40,9 @@ export function ResetPasswordScreen() {
     return (
       <AuthLayout title="Choose a new password">
         <div className="space-y-4">
-          <Alert tone="error">This reset link is incomplete. Open the link from your email again, or request a new one.</Alert>
+          <Alert tone="error">
+            This reset link is incomplete. Open the link from your email again, or request a new one.
+          </Alert>
           <Link to="/forgot-password" className={buttonClasses("secondary", "md", "w-full")}>
             Request a new link
           </Link>
@@ -74,7 +76,13 @@ export function ResetPasswordScreen() {
           error={errors.fields.password}
           description={`At least ${MIN_PASSWORD_LENGTH} characters.`}
         />
-        <Field label="Confirm new password" name="confirm" type="password" autoComplete="new-password" error={errors.fields.confirm} />
+        <Field
+          label="Confirm new password"
+          name="confirm"
+          type="password"
+          autoComplete="new-password"
+          error={errors.fields.confirm}
+        />
         <Button type="submit" className="w-full" pending={reset.isPending}>
           Change password
         </Button>

@@ -12,7 +12,10 @@ export function SecurityActivityCard() {
 
   return (
     <Card>
-      <CardHeader title="Recent security activity" description="Log-ins, sign-outs and changes to your account's security, newest first." />
+      <CardHeader
+        title="Recent security activity"
+        description="Log-ins, sign-outs and changes to your account's security, newest first."
+      />
       <CardBody>
         {events.isPending ? (
           <LoadingState />
@@ -29,7 +32,12 @@ export function SecurityActivityCard() {
         )}
         {events.hasNextPage && (
           <div className="mt-3 border-t border-neutral-200 pt-3">
-            <Button variant="secondary" size="sm" pending={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
+            <Button
+              variant="secondary"
+              size="sm"
+              pending={events.isFetchingNextPage}
+              onClick={() => void events.fetchNextPage()}
+            >
               Load more
             </Button>
           </div>
@@ -44,7 +52,12 @@ function SecurityEventRow({ event }: { event: SecurityEventRead }) {
   const warning = tone === "warning";
   return (
     <li className={cn("py-3", warning && "-mx-2 rounded-md bg-amber-50 px-2")}>
-      <p className={cn("flex flex-wrap items-center gap-2 text-sm font-medium", warning ? "text-amber-900" : "text-neutral-900")}>
+      <p
+        className={cn(
+          "flex flex-wrap items-center gap-2 text-sm font-medium",
+          warning ? "text-amber-900" : "text-neutral-900",
+        )}
+      >
         {warning && <Badge tone="amber">Warning</Badge>}
         {sentence}
         {event.current_session && <Badge tone="blue">This session</Badge>}

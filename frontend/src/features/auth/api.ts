@@ -81,7 +81,9 @@ export function useStartMfaSetup() {
 /** Turn MFA on with a code; the security activity is read again. */
 export function useEnableMfa() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/me/mfa/enable", { onSuccess: () => void invalidateSecurityEvents(queryClient) });
+  return $api.useMutation("post", "/api/v1/me/mfa/enable", {
+    onSuccess: () => void invalidateSecurityEvents(queryClient),
+  });
 }
 
 /** Turn MFA off; the security activity and the user are read again. */

@@ -48,7 +48,10 @@ export function QuotaRow({ quota }: { quota: PlatformQuota }) {
           aria-valuenow={quota.used}
           className="mt-1 h-1.5 w-full overflow-hidden rounded bg-neutral-100"
         >
-          <div className={`h-full ${share >= 0.8 ? "bg-amber-500" : "bg-emerald-500"}`} style={{ width: `${share * 100}%` }} />
+          <div
+            className={`h-full ${share >= 0.8 ? "bg-amber-500" : "bg-emerald-500"}`}
+            style={{ width: `${share * 100}%` }}
+          />
         </div>
       )}
     </li>

@@ -2,7 +2,14 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { queryOptions, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { $api, api } from "@/api/client";
 import type { paths } from "@/api/generated/schema";
-import type { AccountSyncSummary, AdAccountRead, ConnectionList, ConnectionRead, SyncRunRead, SyncRunStatus } from "./types";
+import type {
+  AccountSyncSummary,
+  AdAccountRead,
+  ConnectionList,
+  ConnectionRead,
+  SyncRunRead,
+  SyncRunStatus,
+} from "./types";
 
 /**
  * The connections module's queries and mutations: screens call these hooks and never build a query themselves. A
@@ -75,7 +82,10 @@ async function accountsPage(
   cursor: string | null,
 ): Promise<{ items: AdAccountRead[]; next_cursor: string | null }> {
   const { data } = await api.GET(CONNECTION_ACCOUNTS, {
-    params: { path: { organization_id: organizationId, connection_id: connectionId }, query: { limit: PAGE_SIZE, cursor: cursor ?? undefined } },
+    params: {
+      path: { organization_id: organizationId, connection_id: connectionId },
+      query: { limit: PAGE_SIZE, cursor: cursor ?? undefined },
+    },
   });
   return { items: data?.items ?? [], next_cursor: data?.next_cursor ?? null };
 }
@@ -195,7 +205,9 @@ export function rememberRun(queryClient: QueryClient, organizationId: string, ru
     if (!current) return current;
     const known = current.some((s) => s.ad_account_id === run.ad_account_id);
     const next = current.map((s) => (s.ad_account_id === run.ad_account_id ? { ...s, last_run: run } : s));
-    return known ? next : [...next, { ad_account_id: run.ad_account_id, entity_counts: {}, last_run: run, last_succeeded_at: null }];
+    return known
+      ? next
+      : [...next, { ad_account_id: run.ad_account_id, entity_counts: {}, last_run: run, last_succeeded_at: null }];
   });
 }
 
@@ -217,7 +229,12 @@ export function useRefreshEntitiesAfterSync(lastSucceededAt: string | null | und
 
 /** Each platform's daily quota as this server has used it, asked again every QUOTA_POLL_MS. */
 export function usePlatformQuotas(organizationId: string) {
-  return $api.useQuery("get", QUOTAS, { params: { path: { organization_id: organizationId } } }, { refetchInterval: QUOTA_POLL_MS });
+  return $api.useQuery(
+    "get",
+    QUOTAS,
+    { params: { path: { organization_id: organizationId } } },
+    { refetchInterval: QUOTA_POLL_MS },
+  );
 }
 
 /** Ask the platform again for a login's ad accounts (a job on the server); the connections are read again. */
@@ -256,7 +273,13 @@ export function useSyncAccount(organizationId: string) {
 }
 
 /** Finish a connection with the platform's answer on the callback route; the connections are read again. */
-export function useCompleteConnection({ onSettled, onConnected }: { onSettled?: () => void; onConnected?: (connection: ConnectionRead) => void }) {
+export function useCompleteConnection({
+  onSettled,
+  onConnected,
+}: {
+  onSettled?: () => void;
+  onConnected?: (connection: ConnectionRead) => void;
+}) {
   const queryClient = useQueryClient();
   return $api.useMutation("post", CALLBACK, {
     onSettled: () => onSettled?.(),

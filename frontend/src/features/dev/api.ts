@@ -10,6 +10,11 @@ export function useOutboxMessages() {
     "get",
     "/api/v1/dev/outbox",
     { params: { query: { limit: 50 } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined, refetchInterval: OUTBOX_POLL_MS },
+    {
+      pageParamName: "cursor",
+      initialPageParam: null,
+      getNextPageParam: (page) => page.next_cursor ?? undefined,
+      refetchInterval: OUTBOX_POLL_MS,
+    },
   );
 }

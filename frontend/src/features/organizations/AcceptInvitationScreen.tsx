@@ -61,7 +61,11 @@ export function AcceptInvitationScreen() {
       <AuthLayout title={`Welcome to ${accept.data.name}`}>
         <div className="space-y-4">
           <Alert tone="success">You joined {accept.data.name}.</Alert>
-          <Link to="/orgs/$organizationId" params={{ organizationId: accept.data.id }} className={buttonClasses("primary", "md", "w-full")}>
+          <Link
+            to="/orgs/$organizationId"
+            params={{ organizationId: accept.data.id }}
+            className={buttonClasses("primary", "md", "w-full")}
+          >
             Open {accept.data.name}
           </Link>
         </div>

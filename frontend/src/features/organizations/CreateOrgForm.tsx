@@ -4,7 +4,13 @@ import { Button, Field, FormError } from "@/components/ui";
 import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
 import { useCreateOrganization } from "./api";
 
-export function CreateOrgForm({ onCreated, submitLabel = "Create organization" }: { onCreated: (org: OrganizationRead) => void; submitLabel?: string }) {
+export function CreateOrgForm({
+  onCreated,
+  submitLabel = "Create organization",
+}: {
+  onCreated: (org: OrganizationRead) => void;
+  submitLabel?: string;
+}) {
   const { formRef, errors, fail, clear } = useFormErrors();
   const create = useCreateOrganization();
 

@@ -21,7 +21,13 @@ export function describeLeaveError(error: unknown): string {
  * "Leave organization" with a confirmation: removes the current user's own membership (any role may), then goes to
  * another organization of theirs, or to onboarding when none is left.
  */
-export function LeaveOrganizationButton({ size = "md", variant = "danger" }: { size?: "sm" | "md"; variant?: "danger" | "ghost" | "secondary" }) {
+export function LeaveOrganizationButton({
+  size = "md",
+  variant = "danger",
+}: {
+  size?: "sm" | "md";
+  variant?: "danger" | "ghost" | "secondary";
+}) {
   const org = useCurrentOrg();
   const me = useMe();
   const queryClient = useQueryClient();
@@ -53,7 +59,9 @@ export function LeaveOrganizationButton({ size = "md", variant = "danger" }: { s
             await navigate({ to: "/onboarding" });
           }
           queryClient.removeQueries({
-            predicate: (q) => String(q.queryKey[1]).startsWith("/api/v1/orgs/{organization_id}") && JSON.stringify(q.queryKey[2] ?? null).includes(org.id),
+            predicate: (q) =>
+              String(q.queryKey[1]).startsWith("/api/v1/orgs/{organization_id}") &&
+              JSON.stringify(q.queryKey[2] ?? null).includes(org.id),
           });
         },
       },

@@ -22,10 +22,16 @@ import {
 import { formatDate, formatRole } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
 import { useConfig, useMe } from "@/features/auth/session";
-import { useChangeMemberRole, useCreateInvitation, useInvitations, useMembers, useRemoveMember, useRevokeInvitation } from "./api";
+import {
+  useChangeMemberRole,
+  useCreateInvitation,
+  useInvitations,
+  useMembers,
+  useRemoveMember,
+  useRevokeInvitation,
+} from "./api";
 import { describeLeaveError, LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
-
 
 export function MembersScreen() {
   const org = useCurrentOrg();
@@ -49,7 +55,10 @@ function MembersCard({ canManage }: { canManage: boolean }) {
 
   return (
     <Card>
-      <CardHeader title="Team" description={canManage ? "Change roles or remove people from the organization." : undefined} />
+      <CardHeader
+        title="Team"
+        description={canManage ? "Change roles or remove people from the organization." : undefined}
+      />
       <CardBody className="p-0">
         <DataTable
           caption={`Members of ${org.name}`}
@@ -64,7 +73,12 @@ function MembersCard({ canManage }: { canManage: boolean }) {
         />
         {members.hasNextPage && (
           <div className="border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" pending={members.isFetchingNextPage} onClick={() => void members.fetchNextPage()}>
+            <Button
+              variant="secondary"
+              size="sm"
+              pending={members.isFetchingNextPage}
+              onClick={() => void members.fetchNextPage()}
+            >
               Load more
             </Button>
           </div>
@@ -150,7 +164,12 @@ function memberColumns(canManage: boolean): DataColumn<MemberRead, ReturnType<ty
           <LeaveOrganizationButton size="sm" variant="ghost" />
         ) : canManage ? (
           <>
-            <Button variant="ghost" size="sm" onClick={() => setConfirmOpen(true)} aria-label={`Remove ${member.email}`}>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={() => setConfirmOpen(true)}
+              aria-label={`Remove ${member.email}`}
+            >
               Remove
             </Button>
             <Dialog
@@ -223,7 +242,14 @@ function InviteCard() {
           <FormError message={errors.form} />
           {sent && <Alert tone="success">Invitation sent to {sent}.</Alert>}
           <div className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-start">
-            <Field label="Email" name="email" type="email" autoComplete="off" placeholder="teammate@example.com" error={errors.fields.email} />
+            <Field
+              label="Email"
+              name="email"
+              type="email"
+              autoComplete="off"
+              placeholder="teammate@example.com"
+              error={errors.fields.email}
+            />
             <SelectField label="Role" name="role" defaultValue="member" error={errors.fields.role}>
               {ROLES.map((role) => (
                 <option key={role} value={role}>
@@ -266,7 +292,10 @@ function InvitationsCard() {
           </div>
         ) : items.length === 0 ? (
           <div className="p-5">
-            <EmptyState title="No invitations" description="Invitations you send appear here until they are accepted." />
+            <EmptyState
+              title="No invitations"
+              description="Invitations you send appear here until they are accepted."
+            />
           </div>
         ) : (
           <ul className="divide-y divide-neutral-200">
@@ -291,7 +320,9 @@ function InvitationsCard() {
                       size="sm"
                       aria-label={`Revoke invitation for ${inv.email}`}
                       pending={revoke.isPending && revoke.variables?.params.path.invitation_id === inv.id}
-                      onClick={() => revoke.mutate({ params: { path: { organization_id: org.id, invitation_id: inv.id } } })}
+                      onClick={() =>
+                        revoke.mutate({ params: { path: { organization_id: org.id, invitation_id: inv.id } } })
+                      }
                     >
                       Revoke
                     </Button>
@@ -303,7 +334,12 @@ function InvitationsCard() {
         )}
         {invitations.hasNextPage && (
           <div className="border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" pending={invitations.isFetchingNextPage} onClick={() => void invitations.fetchNextPage()}>
+            <Button
+              variant="secondary"
+              size="sm"
+              pending={invitations.isFetchingNextPage}
+              onClick={() => void invitations.fetchNextPage()}
+            >
               Load more
             </Button>
           </div>

@@ -75,7 +75,9 @@ export function useMemberChoices(organizationId: string, limit: number) {
 
 export function useChangeMemberRole() {
   const queryClient = useQueryClient();
-  return $api.useMutation("patch", MEMBER, { onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", MEMBERS] }) });
+  return $api.useMutation("patch", MEMBER, {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", MEMBERS] }),
+  });
 }
 
 /** Remove someone else; the members are read again. (Leaving yourself is `useLeaveOrganization`.) */
@@ -106,10 +108,14 @@ export function useInvitations(organizationId: string) {
 
 export function useCreateInvitation() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", INVITATIONS, { onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", INVITATIONS] }) });
+  return $api.useMutation("post", INVITATIONS, {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", INVITATIONS] }),
+  });
 }
 
 export function useRevokeInvitation() {
   const queryClient = useQueryClient();
-  return $api.useMutation("delete", INVITATION, { onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", INVITATIONS] }) });
+  return $api.useMutation("delete", INVITATION, {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", INVITATIONS] }),
+  });
 }

@@ -28,7 +28,15 @@ function fakeApi() {
     const path = new URL(req.url).pathname;
     if (path.endsWith("/members")) return json({ items: [member], next_cursor: null });
     if (path.endsWith("/invitations")) return json({ items: [], next_cursor: null });
-    if (path === "/api/v1/me") return json({ id: "me", email: "me@example.com", display_name: "Me", email_verified: true, mfa_enabled: false, created_at: "2026-01-01T00:00:00Z" });
+    if (path === "/api/v1/me")
+      return json({
+        id: "me",
+        email: "me@example.com",
+        display_name: "Me",
+        email_verified: true,
+        mfa_enabled: false,
+        created_at: "2026-01-01T00:00:00Z",
+      });
     return json({});
   });
 }
@@ -70,11 +78,15 @@ describe("controls follow the permissions, not the role's name", { timeout: 20_0
   it("shows the member controls to whoever holds members.manage", async () => {
     fakeApi();
     renderWithProviders(
-      <OrgProvider organization={org("viewer", { permissions: ["organization.read", "members.read", "members.manage"] })}>
+      <OrgProvider
+        organization={org("viewer", { permissions: ["organization.read", "members.read", "members.manage"] })}
+      >
         <MembersScreen />
       </OrgProvider>,
     );
-    expect(await screen.findByRole("combobox", { name: "Role for grace@example.com" }, { timeout: 5_000 })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("combobox", { name: "Role for grace@example.com" }, { timeout: 5_000 }),
+    ).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Send invitation" })).toBeInTheDocument();
   });
 
@@ -101,9 +113,13 @@ describe("MembersScreen role-based controls", () => {
     expect(await screen.findByRole("combobox", { name: "Role for grace@example.com" })).toHaveValue("member");
     expect(screen.getByRole("button", { name: "Remove grace@example.com" })).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Send invitation" })).toBeInTheDocument();
-    await waitFor(() => expect(fetchMock.mock.calls.some(([r]) => (r as Request).url.includes("/invitations"))).toBe(true));
+    await waitFor(() =>
+      expect(fetchMock.mock.calls.some(([r]) => (r as Request).url.includes("/invitations"))).toBe(true),
+    );
     // The first page is requested without a cursor.
-    const membersUrl = new URL((fetchMock.mock.calls.find(([r]) => (r as Request).url.includes("/members"))![0] as Request).url);
+    const membersUrl = new URL(
+      (fetchMock.mock.calls.find(([r]) => (r as Request).url.includes("/members"))![0] as Request).url,
+    );
     expect(membersUrl.searchParams.has("cursor")).toBe(false);
     expect(membersUrl.searchParams.get("limit")).toBe("50");
   });

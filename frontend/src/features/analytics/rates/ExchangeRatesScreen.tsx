@@ -71,10 +71,15 @@ export function ExchangeRatesScreen() {
         title="Exchange rates"
         description={
           <>
-            Dashboards and reports show money in {org.reporting_currency}. Ad accounts in other currencies are converted day by day
-            with the daily reference rates adpilot fetches (the ECB&apos;s euro reference rates; weekends and holidays take the last
-            published one). A rate listed here overrides the reference rate on its day. The reporting currency is set in{" "}
-            <Link to="/orgs/$organizationId/organization" params={{ organizationId: org.id }} className="underline underline-offset-4">
+            Dashboards and reports show money in {org.reporting_currency}. Ad accounts in other currencies are converted
+            day by day with the daily reference rates adpilot fetches (the ECB&apos;s euro reference rates; weekends and
+            holidays take the last published one). A rate listed here overrides the reference rate on its day. The
+            reporting currency is set in{" "}
+            <Link
+              to="/orgs/$organizationId/organization"
+              params={{ organizationId: org.id }}
+              className="underline underline-offset-4"
+            >
               organization settings
             </Link>
             .
@@ -121,7 +126,12 @@ export function ExchangeRatesScreen() {
             stateClassName="p-5"
           />
         </CardBody>
-        <CursorPager cursors={cursors} nextCursor={rates.data?.next_cursor} onChange={setCursors} className="border-t border-neutral-200 px-5 py-3" />
+        <CursorPager
+          cursors={cursors}
+          nextCursor={rates.data?.next_cursor}
+          onChange={setCursors}
+          className="border-t border-neutral-200 px-5 py-3"
+        />
       </Card>
       {editing && (
         <RateDialog
@@ -151,12 +161,21 @@ export function ExchangeRatesScreen() {
 }
 
 function RateFiltersForm({ value, onChange }: { value: RateFilters; onChange: (next: RateFilters) => void }) {
-  const rangeError = value.since && value.until && value.since > value.until ? "The range ends before it starts." : null;
+  const rangeError =
+    value.since && value.until && value.since > value.until ? "The range ends before it starts." : null;
   return (
-    <form role="search" aria-label="Filter rates" className="flex flex-wrap items-end gap-3" onSubmit={(e) => e.preventDefault()}>
+    <form
+      role="search"
+      aria-label="Filter rates"
+      className="flex flex-wrap items-end gap-3"
+      onSubmit={(e) => e.preventDefault()}
+    >
       <label className="space-y-1 text-xs font-medium text-neutral-600">
         <span className="block">Currency</span>
-        <Select value={value.currency ?? ""} onChange={(e) => onChange({ ...value, currency: e.target.value || undefined })}>
+        <Select
+          value={value.currency ?? ""}
+          onChange={(e) => onChange({ ...value, currency: e.target.value || undefined })}
+        >
           <option value="">All currencies</option>
           {KNOWN_CURRENCIES.map((code) => (
             <option key={code} value={code}>
@@ -197,9 +216,19 @@ function rateKey(rate: ExchangeRate): string {
   return `${rate.base}/${rate.quote}/${rate.day}`;
 }
 
-function rateColumns(canManage: boolean, onEdit: (rate: ExchangeRate) => void, onDelete: (rate: ExchangeRate) => void): DataColumn<ExchangeRate>[] {
+function rateColumns(
+  canManage: boolean,
+  onEdit: (rate: ExchangeRate) => void,
+  onDelete: (rate: ExchangeRate) => void,
+): DataColumn<ExchangeRate>[] {
   return [
-    { id: "day", header: "Day", headerClassName: `${TH} pl-5`, cellClassName: "py-2.5 pr-3 pl-5 whitespace-nowrap", cell: (rate) => formatDay(rate.day) },
+    {
+      id: "day",
+      header: "Day",
+      headerClassName: `${TH} pl-5`,
+      cellClassName: "py-2.5 pr-3 pl-5 whitespace-nowrap",
+      cell: (rate) => formatDay(rate.day),
+    },
     {
       id: "pair",
       header: "Pair",
@@ -229,7 +258,11 @@ function rateColumns(canManage: boolean, onEdit: (rate: ExchangeRate) => void, o
       header: "Source",
       headerClassName: `${TH} hidden md:table-cell`,
       cellClassName: "hidden px-3 py-2.5 md:table-cell",
-      cell: (rate) => <Badge tone={rate.source === "csv" ? "blue" : "neutral"}>{rate.source === "csv" ? "Imported" : "Entered"}</Badge>,
+      cell: (rate) => (
+        <Badge tone={rate.source === "csv" ? "blue" : "neutral"}>
+          {rate.source === "csv" ? "Imported" : "Entered"}
+        </Badge>
+      ),
     },
     {
       id: "updated",
@@ -283,7 +316,9 @@ function RateDialog({
     const base = rate?.base ?? String(data.get("base") ?? "");
     const quote = rate?.quote ?? String(data.get("quote") ?? "");
     const day = rate?.day ?? String(data.get("day") ?? "");
-    const value = String(data.get("rate") ?? "").trim().replace(/\s/g, "");
+    const value = String(data.get("rate") ?? "")
+      .trim()
+      .replace(/\s/g, "");
     const fields: Record<string, string> = {};
     if (!isKnownCurrency(base)) fields.base = "Choose a currency.";
     if (!isKnownCurrency(quote)) fields.quote = "Choose a currency.";
@@ -317,7 +352,12 @@ function RateDialog({
                 </option>
               ))}
             </SelectField>
-            <SelectField label="Quote currency" name="quote" defaultValue={reportingCurrency} error={errors.fields.quote}>
+            <SelectField
+              label="Quote currency"
+              name="quote"
+              defaultValue={reportingCurrency}
+              error={errors.fields.quote}
+            >
               {KNOWN_CURRENCIES.map((code) => (
                 <option key={code} value={code}>
                   {code}
@@ -381,7 +421,11 @@ function DeleteDialog({
         <Button
           variant="danger"
           pending={remove.isPending}
-          onClick={() => remove.mutate({ params: { path: { organization_id: organizationId, base: rate.base, quote: rate.quote, day: rate.day } } })}
+          onClick={() =>
+            remove.mutate({
+              params: { path: { organization_id: organizationId, base: rate.base, quote: rate.quote, day: rate.day } },
+            })
+          }
         >
           Delete
         </Button>
@@ -394,7 +438,12 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
   const invalidate = useInvalidateRates();
   const input = useRef<HTMLInputElement>(null);
   const [pending, setPending] = useState(false);
-  const [failure, setFailure] = useState<{ title: string; detail: string | null; lines: LineProblem[]; total: number } | null>(null);
+  const [failure, setFailure] = useState<{
+    title: string;
+    detail: string | null;
+    lines: LineProblem[];
+    total: number;
+  } | null>(null);
 
   async function onFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
@@ -408,8 +457,14 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
       onImported(importSummary(file.name, result));
     } catch (error) {
       if (isApiError(error) && error.errors.length > 0) {
-        const total = typeof error.problem.invalid_count === "number" ? error.problem.invalid_count : error.errors.length;
-        setFailure({ title: `${file.name} was not imported`, detail: error.detail, lines: lineProblems(error.errors), total });
+        const total =
+          typeof error.problem.invalid_count === "number" ? error.problem.invalid_count : error.errors.length;
+        setFailure({
+          title: `${file.name} was not imported`,
+          detail: error.detail,
+          lines: lineProblems(error.errors),
+          total,
+        });
       } else {
         setFailure({ title: `${file.name} was not imported`, detail: describeError(error), lines: [], total: 0 });
       }
@@ -424,12 +479,19 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
         <div className="min-w-0 text-sm text-neutral-600">
           <p className="font-medium text-neutral-900">Import from CSV</p>
           <p>
-            A header line <code className="rounded bg-neutral-100 px-1">date,base,quote,rate</code>, then one rate per line, such as{" "}
-            <code className="rounded bg-neutral-100 px-1">2026-01-31,EUR,USD,1.0842</code>. Up to 50,000 rates; a file with any invalid
-            line imports nothing.
+            A header line <code className="rounded bg-neutral-100 px-1">date,base,quote,rate</code>, then one rate per
+            line, such as <code className="rounded bg-neutral-100 px-1">2026-01-31,EUR,USD,1.0842</code>. Up to 50,000
+            rates; a file with any invalid line imports nothing.
           </p>
         </div>
-        <input ref={input} type="file" accept=".csv,text/csv" className="sr-only" aria-label="CSV file of exchange rates" onChange={(e) => void onFile(e)} />
+        <input
+          ref={input}
+          type="file"
+          accept=".csv,text/csv"
+          className="sr-only"
+          aria-label="CSV file of exchange rates"
+          onChange={(e) => void onFile(e)}
+        />
         <Button variant="secondary" size="sm" pending={pending} onClick={() => input.current?.click()}>
           Upload CSV
         </Button>
@@ -448,7 +510,9 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
                 ))}
               </ul>
             )}
-            {failure.total > failure.lines.length && <p className="mt-2">…and {failure.total - failure.lines.length} more.</p>}
+            {failure.total > failure.lines.length && (
+              <p className="mt-2">…and {failure.total - failure.lines.length} more.</p>
+            )}
           </Alert>
         </div>
       )}
@@ -457,7 +521,10 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
 }
 
 export function importSummary(filename: string, result: RateImportResult): string {
-  const range = result.since === result.until ? formatDay(result.since) : `${formatDay(result.since)} to ${formatDay(result.until)}`;
+  const range =
+    result.since === result.until
+      ? formatDay(result.since)
+      : `${formatDay(result.since)} to ${formatDay(result.until)}`;
   return (
     `Imported ${filename}: ${pluralize(result.rows, "rate")} (${range}): ` +
     `${result.inserted} new, ${result.updated} changed, ${result.unchanged} unchanged.`
@@ -491,4 +558,3 @@ function DownloadButton({ organizationId, filters }: { organizationId: string; f
     </div>
   );
 }
-

@@ -21,13 +21,21 @@ export const RATES_PATH = "/api/v1/orgs/{organization_id}/exchange-rates" as con
 const RATE_PATH = "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}" as const;
 
 /** One page of the organization's rates matching `filters`. */
-export function useExchangeRates(organizationId: string, filters: RateFilters, page: { limit: number; cursor: string | undefined }) {
-  return $api.useQuery("get", RATES_PATH, { params: { path: { organization_id: organizationId }, query: { ...filters, ...page } } });
+export function useExchangeRates(
+  organizationId: string,
+  filters: RateFilters,
+  page: { limit: number; cursor: string | undefined },
+) {
+  return $api.useQuery("get", RATES_PATH, {
+    params: { path: { organization_id: organizationId }, query: { ...filters, ...page } },
+  });
 }
 
 /** Where the shared reference rates come from and the latest publication stored. */
 export function useReferenceRatesStatus(organizationId: string) {
-  return $api.useQuery("get", "/api/v1/orgs/{organization_id}/exchange-rates/reference", { params: { path: { organization_id: organizationId } } });
+  return $api.useQuery("get", "/api/v1/orgs/{organization_id}/exchange-rates/reference", {
+    params: { path: { organization_id: organizationId } },
+  });
 }
 
 /** Read every list of rates again (after a change, or an import made outside the hooks). */
@@ -37,7 +45,13 @@ export function useInvalidateRates() {
 }
 
 /** Set one day's rate; the lists are read again before `onSaved`. */
-export function useSaveExchangeRate({ onSaved, onError }: { onSaved: (saved: ExchangeRate) => void; onError: (error: unknown) => void }) {
+export function useSaveExchangeRate({
+  onSaved,
+  onError,
+}: {
+  onSaved: (saved: ExchangeRate) => void;
+  onError: (error: unknown) => void;
+}) {
   const invalidate = useInvalidateRates();
   return $api.useMutation("put", RATE_PATH, {
     onSuccess: (saved) => {

@@ -2,7 +2,14 @@
 import type { ReactNode } from "react";
 import { render } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createMemoryHistory, createRootRoute, createRoute, createRouter, Outlet, RouterProvider } from "@tanstack/react-router";
+import {
+  createMemoryHistory,
+  createRootRoute,
+  createRoute,
+  createRouter,
+  Outlet,
+  RouterProvider,
+} from "@tanstack/react-router";
 import type { OrganizationRead, Role } from "@/api/types";
 import { OrgProvider } from "@/features/organizations/OrgContext";
 import { organizationAs } from "@/test/organizations";

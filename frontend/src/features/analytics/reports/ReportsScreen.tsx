@@ -59,7 +59,17 @@ import {
 
 const PAGE_SIZE = 25;
 const TH = "px-3 py-2 font-medium";
-const SCHEDULE_FIELDS = ["name", "frequency", "weekday", "month_day", "hour", "time_zone", "recipients", "range_preset", "compare"] as const;
+const SCHEDULE_FIELDS = [
+  "name",
+  "frequency",
+  "weekday",
+  "month_day",
+  "hour",
+  "time_zone",
+  "recipients",
+  "range_preset",
+  "compare",
+] as const;
 
 /**
  * Who may change, delete and send a schedule, stated once: `reports.manage_all` acts on every schedule,
@@ -94,7 +104,11 @@ export function ReportsScreen() {
 
   const schedules = useReportSchedules(org.id, { limit: PAGE_SIZE, cursor });
   const sendNow = useSendReportNow({
-    onQueued: (run) => setNotice({ tone: "success", text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.` }),
+    onQueued: (run) =>
+      setNotice({
+        tone: "success",
+        text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.`,
+      }),
     onError: (error) => setNotice({ tone: "error", text: describeError(error) }),
   });
   const items = schedules.data?.items ?? [];
@@ -114,14 +128,24 @@ export function ReportsScreen() {
         </>
       ),
     },
-    { id: "when", header: "When", headerClassName: TH, cellClassName: "px-3 py-2.5", cell: (schedule) => describeTiming(schedule) },
+    {
+      id: "when",
+      header: "When",
+      headerClassName: TH,
+      cellClassName: "px-3 py-2.5",
+      cell: (schedule) => describeTiming(schedule),
+    },
     {
       id: "next",
       header: "Next sending",
       headerClassName: `${TH} hidden md:table-cell`,
       cellClassName: "hidden px-3 py-2.5 md:table-cell",
       cell: (schedule) =>
-        schedule.enabled && schedule.next_run_at ? formatDateTime(schedule.next_run_at, undefined, schedule.time_zone) : <Badge tone="amber">Paused</Badge>,
+        schedule.enabled && schedule.next_run_at ? (
+          formatDateTime(schedule.next_run_at, undefined, schedule.time_zone)
+        ) : (
+          <Badge tone="amber">Paused</Badge>
+        ),
     },
     {
       id: "actions",
@@ -131,24 +155,45 @@ export function ReportsScreen() {
       cellClassName: "px-3 py-2.5 pr-5 text-right whitespace-nowrap",
       cell: (schedule) => (
         <>
-          <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
+          <Button
+            variant="ghost"
+            size="sm"
+            aria-label={`History of ${schedule.name}`}
+            onClick={() => setHistory(schedule)}
+          >
             History
           </Button>
-          {canManageSchedule({ manage: canManage, manageAll: canManageAll }, me.data?.id, schedule.created_by_user_id) && (
+          {canManageSchedule(
+            { manage: canManage, manageAll: canManageAll },
+            me.data?.id,
+            schedule.created_by_user_id,
+          ) && (
             <>
               <Button
                 variant="ghost"
                 size="sm"
                 aria-label={`Send ${schedule.name} now`}
                 pending={sendNow.isPending && sendNow.variables?.params.path.schedule_id === schedule.id}
-                onClick={() => sendNow.mutate({ params: { path: { organization_id: org.id, schedule_id: schedule.id } } })}
+                onClick={() =>
+                  sendNow.mutate({ params: { path: { organization_id: org.id, schedule_id: schedule.id } } })
+                }
               >
                 Send now
               </Button>
-              <Button variant="ghost" size="sm" aria-label={`Edit ${schedule.name}`} onClick={() => setEditing(schedule)}>
+              <Button
+                variant="ghost"
+                size="sm"
+                aria-label={`Edit ${schedule.name}`}
+                onClick={() => setEditing(schedule)}
+              >
                 Edit
               </Button>
-              <Button variant="ghost" size="sm" aria-label={`Delete ${schedule.name}`} onClick={() => setDeleting(schedule)}>
+              <Button
+                variant="ghost"
+                size="sm"
+                aria-label={`Delete ${schedule.name}`}
+                onClick={() => setDeleting(schedule)}
+              >
                 Delete
               </Button>
             </>
@@ -188,7 +233,12 @@ export function ReportsScreen() {
             stateClassName="p-5"
           />
         </CardBody>
-        <CursorPager cursors={cursors} nextCursor={schedules.data?.next_cursor} onChange={setCursors} className="border-t border-neutral-200 px-5 py-3" />
+        <CursorPager
+          cursors={cursors}
+          nextCursor={schedules.data?.next_cursor}
+          onChange={setCursors}
+          className="border-t border-neutral-200 px-5 py-3"
+        />
       </Card>
       <BrandingCard organizationId={org.id} canEdit={canEditBranding} organizationName={org.name} />
       {editing && (
@@ -235,7 +285,10 @@ function ScheduleDialog({
   const [form, setForm] = useState<ScheduleForm>(() => formFromSchedule(schedule, defaultTimeZone));
   const zones = useMemo(timeZones, []);
   const { formRef, errors, fail, clear } = useFormErrors();
-  const { create, update } = useSaveReportSchedule({ onSaved, onError: (error) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)) });
+  const { create, update } = useSaveReportSchedule({
+    onSaved,
+    onError: (error) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)),
+  });
   const pending = create.isPending || update.isPending;
 
   function set<K extends keyof ScheduleForm>(key: K, value: ScheduleForm[K]) {
@@ -248,7 +301,8 @@ function ScheduleDialog({
     if (Object.keys(fields).length) return fail({ fields, form: null });
     clear();
     const body = payloadFromForm(form);
-    if (schedule) update.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } }, body });
+    if (schedule)
+      update.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } }, body });
     else create.mutate({ params: { path: { organization_id: organizationId } }, body });
   }
 
@@ -261,15 +315,33 @@ function ScheduleDialog({
     >
       <form ref={formRef} noValidate onSubmit={onSubmit} className="max-h-[70vh] space-y-4 overflow-y-auto pr-1">
         <FormError message={errors.form} />
-        <Field label="Name" name="name" value={form.name} onChange={(e) => set("name", e.target.value)} error={errors.fields.name} maxLength={120} />
+        <Field
+          label="Name"
+          name="name"
+          value={form.name}
+          onChange={(e) => set("name", e.target.value)}
+          error={errors.fields.name}
+          maxLength={120}
+        />
         <div className="grid grid-cols-2 gap-3">
-          <SelectField label="Frequency" name="frequency" value={form.frequency} onChange={(e) => set("frequency", e.target.value as Frequency)}>
+          <SelectField
+            label="Frequency"
+            name="frequency"
+            value={form.frequency}
+            onChange={(e) => set("frequency", e.target.value as Frequency)}
+          >
             <option value="daily">Daily</option>
             <option value="weekly">Weekly</option>
             <option value="monthly">Monthly</option>
           </SelectField>
           {form.frequency === "weekly" && (
-            <SelectField label="Day" name="weekday" value={form.weekday} onChange={(e) => set("weekday", e.target.value)} error={errors.fields.weekday}>
+            <SelectField
+              label="Day"
+              name="weekday"
+              value={form.weekday}
+              onChange={(e) => set("weekday", e.target.value)}
+              error={errors.fields.weekday}
+            >
               {WEEKDAYS.map((day, index) => (
                 <option key={day} value={index}>
                   {day}
@@ -295,7 +367,13 @@ function ScheduleDialog({
           )}
         </div>
         <div className="grid grid-cols-2 gap-3">
-          <SelectField label="Hour" name="hour" value={form.hour} onChange={(e) => set("hour", e.target.value)} error={errors.fields.hour}>
+          <SelectField
+            label="Hour"
+            name="hour"
+            value={form.hour}
+            onChange={(e) => set("hour", e.target.value)}
+            error={errors.fields.hour}
+          >
             {Array.from({ length: 24 }, (_, hour) => (
               <option key={hour} value={hour}>
                 {hourLabel(hour)}
@@ -339,14 +417,24 @@ function ScheduleDialog({
           {errors.fields.recipients && <p className="text-xs font-medium text-red-600">{errors.fields.recipients}</p>}
         </div>
         <div className="grid grid-cols-2 gap-3">
-          <SelectField label="Period" name="range_preset" value={form.range_preset} onChange={(e) => set("range_preset", e.target.value as RangePreset)}>
+          <SelectField
+            label="Period"
+            name="range_preset"
+            value={form.range_preset}
+            onChange={(e) => set("range_preset", e.target.value as RangePreset)}
+          >
             {Object.entries(PRESET_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
             ))}
           </SelectField>
-          <SelectField label="Compared with" name="compare" value={form.compare} onChange={(e) => set("compare", e.target.value as Compare)}>
+          <SelectField
+            label="Compared with"
+            name="compare"
+            value={form.compare}
+            onChange={(e) => set("compare", e.target.value as Compare)}
+          >
             {Object.entries(COMPARE_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
@@ -355,11 +443,21 @@ function ScheduleDialog({
           </SelectField>
         </div>
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="attach_csv" checked={form.attach_csv} onChange={(e) => set("attach_csv", e.target.checked)} />
+          <input
+            type="checkbox"
+            name="attach_csv"
+            checked={form.attach_csv}
+            onChange={(e) => set("attach_csv", e.target.checked)}
+          />
           Attach the campaigns as CSV
         </label>
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="enabled" checked={form.enabled} onChange={(e) => set("enabled", e.target.checked)} />
+          <input
+            type="checkbox"
+            name="enabled"
+            checked={form.enabled}
+            onChange={(e) => set("enabled", e.target.checked)}
+          />
           Send on schedule (untick to pause)
         </label>
         <div className="flex justify-end gap-2">
@@ -388,7 +486,12 @@ function DeleteDialog({
 }) {
   const remove = useDeleteReportSchedule({ onDeleted });
   return (
-    <Dialog open onOpenChange={(open) => !open && onClose()} title={`Delete “${schedule.name}”?`} description="No more reports are sent, and its history is deleted.">
+    <Dialog
+      open
+      onOpenChange={(open) => !open && onClose()}
+      title={`Delete “${schedule.name}”?`}
+      description="No more reports are sent, and its history is deleted."
+    >
       {remove.isError && (
         <div className="mb-3">
           <Alert tone="error">{describeError(remove.error)}</Alert>
@@ -401,7 +504,9 @@ function DeleteDialog({
         <Button
           variant="danger"
           pending={remove.isPending}
-          onClick={() => remove.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } } })}
+          onClick={() =>
+            remove.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } } })
+          }
         >
           Delete report
         </Button>
@@ -410,26 +515,44 @@ function DeleteDialog({
   );
 }
 
-function RunsDialog({ organizationId, schedule, onClose }: { organizationId: string; schedule: ReportSchedule; onClose: () => void }) {
+function RunsDialog({
+  organizationId,
+  schedule,
+  onClose,
+}: {
+  organizationId: string;
+  schedule: ReportSchedule;
+  onClose: () => void;
+}) {
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = currentCursor(cursors);
   const runs = useReportRuns(organizationId, schedule.id, { limit: 10, cursor });
   const items = runs.data?.items ?? [];
   return (
-    <Dialog open onOpenChange={(open) => !open && onClose()} title={`History of “${schedule.name}”`} description={describeTiming(schedule)}>
+    <Dialog
+      open
+      onOpenChange={(open) => !open && onClose()}
+      title={`History of “${schedule.name}”`}
+      description={describeTiming(schedule)}
+    >
       <div className="max-h-[60vh] space-y-3 overflow-y-auto">
         {runs.isPending ? (
           <LoadingState />
         ) : runs.isError ? (
           <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />
         ) : items.length === 0 ? (
-          <EmptyState title="Not sent yet" description="Each sending shows up here with its status, and its error if it failed." />
+          <EmptyState
+            title="Not sent yet"
+            description="Each sending shows up here with its status, and its error if it failed."
+          />
         ) : (
           <ul className="divide-y divide-neutral-200" aria-label="Sendings">
             {items.map((run) => (
               <li key={run.id} className="py-2.5 text-sm">
                 <div className="flex items-center justify-between gap-2">
-                  <span className="font-medium">{formatDateTime(run.scheduled_for, undefined, schedule.time_zone)}</span>
+                  <span className="font-medium">
+                    {formatDateTime(run.scheduled_for, undefined, schedule.time_zone)}
+                  </span>
                   <Badge tone={runStatusTone(run)}>{runStatusLabel(run)}</Badge>
                 </div>
                 <div className="text-xs text-neutral-500">
@@ -444,13 +567,26 @@ function RunsDialog({ organizationId, schedule, onClose }: { organizationId: str
             ))}
           </ul>
         )}
-        <CursorPager cursors={cursors} nextCursor={runs.data?.next_cursor} onChange={setCursors} label="Pages of the history" />
+        <CursorPager
+          cursors={cursors}
+          nextCursor={runs.data?.next_cursor}
+          onChange={setCursors}
+          label="Pages of the history"
+        />
       </div>
     </Dialog>
   );
 }
 
-function BrandingCard({ organizationId, canEdit, organizationName }: { organizationId: string; canEdit: boolean; organizationName: string }) {
+function BrandingCard({
+  organizationId,
+  canEdit,
+  organizationName,
+}: {
+  organizationId: string;
+  canEdit: boolean;
+  organizationName: string;
+}) {
   const branding = useBranding(organizationId);
   const invalidateBranding = useInvalidateBranding();
   const [preview, setPreview] = useState<string | null>(null);
@@ -487,8 +623,10 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
     event.target.value = "";
     if (!file) return;
     setError(null);
-    if (file.size > MAX_LOGO_BYTES) return setError(`The file has ${formatBytes(file.size)}; the logo may have at most 256 kB.`);
-    if (file.type && !(LOGO_TYPES as readonly string[]).includes(file.type)) return setError("Choose a PNG, JPEG or SVG image.");
+    if (file.size > MAX_LOGO_BYTES)
+      return setError(`The file has ${formatBytes(file.size)}; the logo may have at most 256 kB.`);
+    if (file.type && !(LOGO_TYPES as readonly string[]).includes(file.type))
+      return setError("Choose a PNG, JPEG or SVG image.");
     setPending(true);
     try {
       await uploadLogo(organizationId, file);
@@ -508,12 +646,24 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
         actions={
           canEdit && (
             <div className="flex gap-2">
-              <input ref={input} type="file" accept={LOGO_TYPES.join(",")} className="sr-only" aria-label="Logo file" onChange={(e) => void onFile(e)} />
+              <input
+                ref={input}
+                type="file"
+                accept={LOGO_TYPES.join(",")}
+                className="sr-only"
+                aria-label="Logo file"
+                onChange={(e) => void onFile(e)}
+              />
               <Button size="sm" variant="secondary" pending={pending} onClick={() => input.current?.click()}>
                 {hasLogo ? "Replace logo" : "Upload logo"}
               </Button>
               {hasLogo && (
-                <Button size="sm" variant="ghost" pending={remove.isPending} onClick={() => remove.mutate({ params: { path: { organization_id: organizationId } } })}>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  pending={remove.isPending}
+                  onClick={() => remove.mutate({ params: { path: { organization_id: organizationId } } })}
+                >
                   Remove
                 </Button>
               )}
@@ -532,7 +682,11 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
         ) : branding.isError ? (
           <ErrorState error={branding.error} onRetry={() => void branding.refetch()} />
         ) : hasLogo ? (
-          preview ? <img src={preview} alt="Report logo" className="max-h-16 max-w-60 object-contain" /> : <LoadingState />
+          preview ? (
+            <img src={preview} alt="Report logo" className="max-h-16 max-w-60 object-contain" />
+          ) : (
+            <LoadingState />
+          )
         ) : (
           <p className="text-sm text-neutral-500">
             No logo: reports carry the organization&apos;s name alone.{canEdit ? "" : " Admins can upload one."}

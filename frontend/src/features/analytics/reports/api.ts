@@ -17,7 +17,8 @@ type ListOperation = paths[typeof SCHEDULES_PATH]["get"];
 export type ReportSchedule = ListOperation["responses"][200]["content"]["application/json"]["items"][number];
 export type ReportScheduleCreate = paths[typeof SCHEDULES_PATH]["post"]["requestBody"]["content"]["application/json"];
 export type ReportScheduleUpdate = paths[typeof SCHEDULE_PATH]["patch"]["requestBody"]["content"]["application/json"];
-export type ReportRun = paths[typeof RUNS_PATH]["get"]["responses"][200]["content"]["application/json"]["items"][number];
+export type ReportRun =
+  paths[typeof RUNS_PATH]["get"]["responses"][200]["content"]["application/json"]["items"][number];
 export type Branding = paths[typeof BRANDING_PATH]["get"]["responses"][200]["content"]["application/json"];
 
 /** One page of the organization's report schedules. */
@@ -26,8 +27,14 @@ export function useReportSchedules(organizationId: string, page: { limit: number
 }
 
 /** One page of a schedule's runs (its history). */
-export function useReportRuns(organizationId: string, scheduleId: string, page: { limit: number; cursor: string | undefined }) {
-  return $api.useQuery("get", RUNS_PATH, { params: { path: { organization_id: organizationId, schedule_id: scheduleId }, query: page } });
+export function useReportRuns(
+  organizationId: string,
+  scheduleId: string,
+  page: { limit: number; cursor: string | undefined },
+) {
+  return $api.useQuery("get", RUNS_PATH, {
+    params: { path: { organization_id: organizationId, schedule_id: scheduleId }, query: page },
+  });
 }
 
 /** Read every list of schedules again. */
@@ -51,7 +58,10 @@ export function useSaveReportSchedule({ onSaved, onError }: SaveHandlers) {
     },
     onError,
   };
-  return { create: $api.useMutation("post", SCHEDULES_PATH, handlers), update: $api.useMutation("patch", SCHEDULE_PATH, handlers) };
+  return {
+    create: $api.useMutation("post", SCHEDULES_PATH, handlers),
+    update: $api.useMutation("patch", SCHEDULE_PATH, handlers),
+  };
 }
 
 /** Delete a schedule; the lists are read again before `onDeleted`. */
@@ -66,7 +76,13 @@ export function useDeleteReportSchedule({ onDeleted }: { onDeleted: () => void }
 }
 
 /** Queue a schedule's report now; the runs are read again. */
-export function useSendReportNow({ onQueued, onError }: { onQueued: (run: ReportRun) => void; onError: (error: unknown) => void }) {
+export function useSendReportNow({
+  onQueued,
+  onError,
+}: {
+  onQueued: (run: ReportRun) => void;
+  onError: (error: unknown) => void;
+}) {
   const queryClient = useQueryClient();
   return $api.useMutation("post", SEND_NOW_PATH, {
     onSuccess: (run) => {

@@ -15,14 +15,18 @@ const ZONES = ["Europe/Berlin", "America/New_York", "UTC"];
 
 describe("describeTiming", () => {
   it("says when each frequency sends, in the schedule's zone", () => {
-    expect(describeTiming({ frequency: "daily", weekday: null, month_day: null, hour: 7, time_zone: "UTC" })).toBe("Every day at 07:00 (UTC)");
-    expect(describeTiming({ frequency: "weekly", weekday: 0, month_day: null, hour: 8, time_zone: "Europe/Berlin" })).toBe(
-      "Every Monday at 08:00 (Europe/Berlin)",
+    expect(describeTiming({ frequency: "daily", weekday: null, month_day: null, hour: 7, time_zone: "UTC" })).toBe(
+      "Every day at 07:00 (UTC)",
     );
+    expect(
+      describeTiming({ frequency: "weekly", weekday: 0, month_day: null, hour: 8, time_zone: "Europe/Berlin" }),
+    ).toBe("Every Monday at 08:00 (Europe/Berlin)");
     expect(describeTiming({ frequency: "monthly", weekday: null, month_day: 31, hour: 6, time_zone: "UTC" })).toBe(
       "Monthly on the 31st (or the month's last day) at 06:00 (UTC)",
     );
-    expect(describeTiming({ frequency: "monthly", weekday: null, month_day: 2, hour: 6, time_zone: "UTC" })).toBe("Monthly on the 2nd at 06:00 (UTC)");
+    expect(describeTiming({ frequency: "monthly", weekday: null, month_day: 2, hour: 6, time_zone: "UTC" })).toBe(
+      "Monthly on the 2nd at 06:00 (UTC)",
+    );
   });
 });
 
@@ -50,8 +54,20 @@ describe("recipients", () => {
 
 describe("payloadFromForm", () => {
   it("sends only the day that belongs to the frequency", () => {
-    const form = { ...formFromSchedule(null, "UTC"), name: " Weekly ", recipients: "a@x.com", weekday: "4", month_day: "15" };
-    expect(payloadFromForm(form)).toMatchObject({ name: "Weekly", frequency: "weekly", weekday: 4, month_day: null, hour: 8 });
+    const form = {
+      ...formFromSchedule(null, "UTC"),
+      name: " Weekly ",
+      recipients: "a@x.com",
+      weekday: "4",
+      month_day: "15",
+    };
+    expect(payloadFromForm(form)).toMatchObject({
+      name: "Weekly",
+      frequency: "weekly",
+      weekday: 4,
+      month_day: null,
+      hour: 8,
+    });
     expect(payloadFromForm({ ...form, frequency: "monthly" })).toMatchObject({ weekday: null, month_day: 15 });
     expect(payloadFromForm({ ...form, frequency: "daily" })).toMatchObject({ weekday: null, month_day: null });
   });
@@ -68,7 +84,8 @@ describe("run status", () => {
 
 describe("time zones", () => {
   it("accepts UTC, the default of a new organization, though the browser's list leaves it out", () => {
-    const browserZones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Europe/Berlin"];
+    const browserZones =
+      typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Europe/Berlin"];
     const zones = scheduleTimeZones(browserZones);
     const form = { ...formFromSchedule(null, "UTC"), name: "Weekly", recipients: "a@x.com" };
     expect(validateScheduleForm(form, zones)).toEqual({});
