@@ -168,7 +168,7 @@ postgresql:
 
 # --- code quality ------------------------------------------------------------------------------------------------
 
-lint: install ## ruff, ruff format --check, mypy --strict, import-linter, TypeScript typecheck, oxlint
+lint: install ## ruff, ruff format --check, mypy --strict, import-linter, TypeScript typecheck, oxlint, prettier --check
 	$(RUFF) check $(LINT_PATHS)
 	$(RUFF) format --check $(LINT_PATHS)
 	$(UV) run --frozen --no-sync mypy
@@ -176,6 +176,7 @@ lint: install ## ruff, ruff format --check, mypy --strict, import-linter, TypeSc
 ifneq ($(HAVE_FRONTEND),)
 	cd $(FRONTEND) && npm run typecheck
 	cd $(FRONTEND) && npm run lint
+	cd $(FRONTEND) && npm run format:check
 else
 	@echo "$(NO_FRONTEND_MSG)"
 endif

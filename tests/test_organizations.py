@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.fixtures import (
     LoggedIn,
@@ -361,3 +364,72 @@ class TestInvitations:
     ) -> None:
         user = await add_member(client, world.admin, world.organization_id, "viewer")
         assert (await client.get(org_url(world), headers=user.headers)).json()["role"] == "viewer"
+
+
+# What each role may do, written out (not derived from MINIMUM_ROLE) so that the answer is checked against the
+# documented matrix of docs/permissions.md, not against itself.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    "viewer": {"organization.read", "members.read", "connections.read", "analytics.read"},
+    "member": {
+        "organization.read",
+        "members.read",
+        "connections.read",
+        "analytics.read",
+        "connections.sync",
+        "reports.manage",
+        "drafts.edit",
+    },
+}
+ROLE_PERMISSIONS["manager"] = ROLE_PERMISSIONS["member"] | {
+    "reports.manage_all",
+    "exchange_rates.manage",
+    "changes.approve",
+    "changes.publish",
+    "connections.manage",
+}
+ROLE_PERMISSIONS["admin"] = ROLE_PERMISSIONS["manager"] | {
+    "organization.update",
+    "members.manage",
+    "audit.read",
+    "billing.manage",
+}
+
+# The web app's test fixtures build organizations with the same permissions; this keeps them in step.
+FRONTEND_FIXTURE = Path(__file__).parents[1] / "frontend" / "src" / "test" / "rolePermissions.json"
+
+
+class TestPermissionsInTheAnswer:
+    @pytest.mark.parametrize("role", ["viewer", "member", "manager", "admin"])
+    async def test_get_lists_exactly_the_permissions_of_my_role(
+        self, client: httpx.AsyncClient, world: OrgWorld, role: str
+    ) -> None:
+        response = await client.get(org_url(world), headers=world.as_role(role).headers)
+        assert response.status_code == 200
+        permissions = response.json()["permissions"]
+        assert len(permissions) == len(set(permissions))
+        assert set(permissions) == ROLE_PERMISSIONS[role]
+
+    async def test_the_list_carries_my_permissions_in_each_organization(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        await create_organization(client, world.viewer, "Zeta Corp")
+        response = await client.get("/api/v1/orgs", headers=world.viewer.headers)
+        assert {o["name"]: set(o["permissions"]) for o in response.json()["items"]} == {
+            "Acme": ROLE_PERMISSIONS["viewer"],
+            "Zeta Corp": ROLE_PERMISSIONS["admin"],
+        }
+
+    async def test_accepting_an_invitation_answers_with_the_invited_roles_permissions(
+        self, client: httpx.AsyncClient, world: OrgWorld
+    ) -> None:
+        email = unique_email("manager")
+        assert (await invite(client, world, email, "manager")).status_code == 201
+        token = await invitation_token(client, email)
+        invitee = await sign_up(client, email)
+        response = await accept(client, invitee, token)
+        assert response.status_code == 200
+        assert set(response.json()["permissions"]) == ROLE_PERMISSIONS["manager"]
+
+    def test_the_web_app_fixture_matches_the_matrix(self) -> None:
+        fixture = json.loads(FRONTEND_FIXTURE.read_text())
+        assert {role: set(permissions) for role, permissions in fixture.items()} == ROLE_PERMISSIONS

@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, ApiError, authStore, ensureSession, getAccessToken, problemFromResponse, refreshDelayMs, setAuthFailureHandler } from "./client";
+import {
+  api,
+  ApiError,
+  authStore,
+  ensureSession,
+  getAccessToken,
+  problemFromResponse,
+  refreshDelayMs,
+  setAuthFailureHandler,
+} from "./client";
 import { json, mockFetch, problem, requestOf } from "@/test/utils";
 
 beforeEach(() => {
@@ -15,7 +24,10 @@ afterEach(() => {
 describe("problemFromResponse", () => {
   it("parses an RFC 9457 document with field errors", async () => {
     const err = await problemFromResponse(
-      problem(422, "validation-error", { detail: "Invalid input", errors: [{ loc: ["body", "email"], msg: "bad email", type: "value_error" }] }),
+      problem(422, "validation-error", {
+        detail: "Invalid input",
+        errors: [{ loc: ["body", "email"], msg: "bad email", type: "value_error" }],
+      }),
     );
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
@@ -33,7 +45,9 @@ describe("problemFromResponse", () => {
   });
 
   it("copes with a non-JSON body", async () => {
-    const err = await problemFromResponse(new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway" }));
+    const err = await problemFromResponse(
+      new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway" }),
+    );
     expect(err.status).toBe(502);
     expect(err.title).toBe("Bad Gateway");
     expect(err.errors).toEqual([]);
@@ -105,7 +119,9 @@ describe("authFetch via the generated client", () => {
     const onFailure = vi.fn();
     setAuthFailureHandler(onFailure);
     const fetchMock = mockFetch(() => problem(401, "invalid-credentials"));
-    await expect(api.POST("/api/v1/auth/login", { body: { email: "a@b.co", password: "x" } })).rejects.toMatchObject({ code: "invalid-credentials" });
+    await expect(api.POST("/api/v1/auth/login", { body: { email: "a@b.co", password: "x" } })).rejects.toMatchObject({
+      code: "invalid-credentials",
+    });
     expect(fetchMock).toHaveBeenCalledTimes(1);
     expect(onFailure).not.toHaveBeenCalled();
   });
@@ -115,7 +131,9 @@ describe("authFetch via the generated client", () => {
     const onFailure = vi.fn();
     setAuthFailureHandler(onFailure);
     const fetchMock = mockFetch(() => problem(401, "invalid-mfa-code"));
-    await expect(api.POST("/api/v1/me/mfa/enable", { body: { code: "000000" } })).rejects.toMatchObject({ code: "invalid-mfa-code" });
+    await expect(api.POST("/api/v1/me/mfa/enable", { body: { code: "000000" } })).rejects.toMatchObject({
+      code: "invalid-mfa-code",
+    });
     expect(fetchMock).toHaveBeenCalledTimes(1);
     expect(onFailure).not.toHaveBeenCalled();
     expect(getAccessToken()).toBe("valid");
@@ -130,7 +148,9 @@ describe("authFetch via the generated client", () => {
         await new Promise((r) => setTimeout(r, 5));
         return json({ access_token: "fresh", expires_in: 900 });
       }
-      return req.headers.get("Authorization") === "Bearer fresh" ? json({ items: [] }) : problem(401, "not-authenticated");
+      return req.headers.get("Authorization") === "Bearer fresh"
+        ? json({ items: [] })
+        : problem(401, "not-authenticated");
     });
     await Promise.all([api.GET("/api/v1/orgs"), api.GET("/api/v1/me/sessions"), api.GET("/api/v1/orgs")]);
     expect(refreshes).toBe(1);
@@ -163,7 +183,9 @@ describe("proactive refresh", () => {
   it("refreshes ~60 s before the access token expires, then schedules the next one", async () => {
     vi.useFakeTimers();
     let n = 0;
-    const fetchMock = mockFetch((req) => (isRefresh(req) ? json({ access_token: `fresh-${++n}`, expires_in: 900 }) : json({})));
+    const fetchMock = mockFetch((req) =>
+      isRefresh(req) ? json({ access_token: `fresh-${++n}`, expires_in: 900 }) : json({}),
+    );
     authStore.setToken("first", 900);
 
     await vi.advanceTimersByTimeAsync(839_000);
@@ -187,7 +209,9 @@ describe("proactive refresh", () => {
         await new Promise((r) => setTimeout(r, 50));
         return json({ access_token: "fresh", expires_in: 900 });
       }
-      return req.headers.get("Authorization") === "Bearer fresh" ? json({ items: [] }) : problem(401, "not-authenticated");
+      return req.headers.get("Authorization") === "Bearer fresh"
+        ? json({ items: [] })
+        : problem(401, "not-authenticated");
     });
     authStore.setToken("old", 900);
     await vi.advanceTimersByTimeAsync(840_000); // the proactive refresh is now in flight

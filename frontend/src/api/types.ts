@@ -23,6 +23,8 @@ export type SecurityEventRead = Ok<P["/api/v1/me/security-events"]["get"]>["item
 export type MfaSetup = Ok<P["/api/v1/me/mfa/setup"]["post"]>;
 export type OrganizationRead = Ok<P["/api/v1/orgs/{organization_id}"]["get"]>;
 export type Role = OrganizationRead["role"];
+/** What the caller's role may do in an organization, as the server lists it (`organizations.Permission`). */
+export type Permission = OrganizationRead["permissions"][number];
 export type MemberRead = Ok<P["/api/v1/orgs/{organization_id}/members"]["get"]>["items"][number];
 export type InvitationRead = Ok<P["/api/v1/orgs/{organization_id}/invitations"]["get"]>["items"][number];
 export type AuditEntryRead = Ok<P["/api/v1/orgs/{organization_id}/audit-log"]["get"]>["items"][number];

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { describeUserAgent, formatDate, formatDateTime, formatMoney, formatPercent, formatRelative, formatRole, localInputToIso, pluralize } from "./format";
+import {
+  describeUserAgent,
+  formatDate,
+  formatDateTime,
+  formatMoney,
+  formatPercent,
+  formatRelative,
+  formatRole,
+  localInputToIso,
+  pluralize,
+} from "./format";
 
 describe("date formatters", () => {
   it("formats dates and tolerates missing or invalid values", () => {
@@ -48,8 +58,16 @@ describe("misc", () => {
   });
 
   it("describes user agents", () => {
-    expect(describeUserAgent("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15")).toBe("Safari on macOS");
-    expect(describeUserAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36")).toBe("Chrome on Linux");
+    expect(
+      describeUserAgent(
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15",
+      ),
+    ).toBe("Safari on macOS");
+    expect(
+      describeUserAgent(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+      ),
+    ).toBe("Chrome on Linux");
     expect(describeUserAgent(null)).toBe("Unknown device");
   });
 });

@@ -1,7 +1,14 @@
 import { act, renderHook } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "@/api/client";
-import { describeError, formErrorsFromApi, NO_ERRORS, useFormErrors, validateEmail, validateNewPassword } from "./forms";
+import {
+  describeError,
+  formErrorsFromApi,
+  NO_ERRORS,
+  useFormErrors,
+  validateEmail,
+  validateNewPassword,
+} from "./forms";
 
 function apiError(extra: Partial<ConstructorParameters<typeof ApiError>[0]>, retryAfter: number | null = null) {
   return new ApiError({ type: "about:blank", title: "Error", status: 400, code: "bad-request", ...extra }, retryAfter);
@@ -20,7 +27,10 @@ describe("formErrorsFromApi", () => {
   });
 
   it("uses the detail for non-field errors", () => {
-    expect(formErrorsFromApi(apiError({ status: 409, detail: "Already invited" }), ["email"])).toEqual({ fields: {}, form: "Already invited" });
+    expect(formErrorsFromApi(apiError({ status: 409, detail: "Already invited" }), ["email"])).toEqual({
+      fields: {},
+      form: "Already invited",
+    });
   });
 
   it("handles unknown errors", () => {

@@ -49,7 +49,9 @@ function cleanMessage(msg: string): string {
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 429) {
-      return error.retryAfter ? `Too many attempts. Try again in ${error.retryAfter} seconds.` : "Too many attempts. Try again later.";
+      return error.retryAfter
+        ? `Too many attempts. Try again in ${error.retryAfter} seconds.`
+        : "Too many attempts. Try again later.";
     }
     const text = error.detail && error.detail !== error.title ? error.detail : error.title;
     // A server error is logged under the request's id: show it, so a person can quote it to whoever runs adpilot.

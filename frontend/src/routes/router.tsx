@@ -7,12 +7,13 @@ import {
   Outlet,
   redirect,
 } from "@tanstack/react-router";
-import { $api, ensureSession, getAccessToken } from "@/api/client";
+import { ensureSession, getAccessToken } from "@/api/client";
 import { ErrorState, LoadingState } from "@/components/ui";
 import { parseAuditSearch } from "@/features/audit/search";
 import { parseDashboardSearch } from "@/features/analytics/search";
 import { parseCampaignsSearch } from "@/features/campaigns/search";
 import { captureCallbackQuery } from "@/features/connections/connectFlow";
+import { organizationsQuery } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { NotFound } from "@/features/shell/NotFound";
 
@@ -48,7 +49,13 @@ const loginRoute = createRoute({
   validateSearch: (search: Record<string, unknown>): { redirect?: string } => ({ redirect: str(search.redirect) }),
   beforeLoad: async ({ search }) => {
     await ensureSession();
-    if (getAccessToken()) throw redirect({ href: search.redirect && search.redirect.startsWith("/") && !search.redirect.startsWith("//") ? search.redirect : "/" });
+    if (getAccessToken())
+      throw redirect({
+        href:
+          search.redirect && search.redirect.startsWith("/") && !search.redirect.startsWith("//")
+            ? search.redirect
+            : "/",
+      });
   },
   component: lazyRouteComponent(() => import("@/features/auth/LoginScreen"), "LoginScreen"),
 });
@@ -86,7 +93,10 @@ const acceptInvitationRoute = createRoute({
   path: "/invitations/accept",
   validateSearch: tokenSearch,
   beforeLoad: requireSession,
-  component: lazyRouteComponent(() => import("@/features/organizations/AcceptInvitationScreen"), "AcceptInvitationScreen"),
+  component: lazyRouteComponent(
+    () => import("@/features/organizations/AcceptInvitationScreen"),
+    "AcceptInvitationScreen",
+  ),
 });
 
 const outboxRoute = createRoute({
@@ -109,7 +119,7 @@ const homeRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/",
   beforeLoad: async ({ context }) => {
-    const orgs = await context.queryClient.ensureQueryData($api.queryOptions("get", "/api/v1/orgs"));
+    const orgs = await context.queryClient.ensureQueryData(organizationsQuery());
     if (orgs.items.length === 0) throw redirect({ to: "/onboarding" });
     const last = getLastOrgId();
     const target = orgs.items.find((o) => o.id === last) ?? orgs.items[0]!;
@@ -145,7 +155,9 @@ function comingSoon<TPath extends string>(path: TPath, key: "rules" | "creative"
   return createRoute({
     getParentRoute: () => orgRoute,
     path,
-    component: lazyRouteComponent(() => import("@/features/shell/ComingSoon").then((m) => ({ default: m.comingSoonScreen(key) }))),
+    component: lazyRouteComponent(() =>
+      import("@/features/shell/ComingSoon").then((m) => ({ default: m.comingSoonScreen(key) })),
+    ),
   });
 }
 
@@ -185,7 +197,10 @@ const connectionsRoute = createRoute({
 const connectionCallbackRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/connections/callback/$platform",
-  component: lazyRouteComponent(() => import("@/features/connections/ConnectionCallbackScreen"), "ConnectionCallbackScreen"),
+  component: lazyRouteComponent(
+    () => import("@/features/connections/ConnectionCallbackScreen"),
+    "ConnectionCallbackScreen",
+  ),
 });
 
 const membersRoute = createRoute({

@@ -28,7 +28,7 @@ from adpilot.organizations.errors import (
     MfaRequired,
 )
 from adpilot.organizations.models import Organization
-from adpilot.organizations.permissions import Role
+from adpilot.organizations.permissions import Role, permissions_of
 from adpilot.organizations.schemas import (
     InvitationAccept,
     InvitationCreate,
@@ -53,6 +53,7 @@ def organization_read(organization: Organization, role: Role) -> OrganizationRea
         name=organization.name,
         require_mfa=organization.require_mfa,
         role=role,
+        permissions=permissions_of(role),
         created_at=organization.created_at,
         time_zone=organization.time_zone,
         reporting_currency=organization.reporting_currency,

@@ -59,5 +59,10 @@ def role_allows(role: Role, permission: Permission) -> bool:
     return _RANK[role] >= _RANK[MINIMUM_ROLE[permission]]
 
 
+def permissions_of(role: Role) -> list[Permission]:
+    """Every permission ``role`` holds, in the matrix's order: what the web app reads to show or hide controls."""
+    return [permission for permission in MINIMUM_ROLE if role_allows(role, permission)]
+
+
 def role_at_least(role: Role, minimum: Role) -> bool:
     return _RANK[role] >= _RANK[minimum]

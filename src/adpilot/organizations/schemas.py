@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstrain
 
 from adpilot.core.currencies import is_active_currency
 from adpilot.core.text import NoNul
-from adpilot.organizations.permissions import Role
+from adpilot.organizations.permissions import Permission, Role
 
 OrganizationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
 
@@ -85,6 +85,9 @@ class OrganizationRead(BaseModel):
     name: str
     require_mfa: bool
     role: Role
+    permissions: list[Permission] = Field(
+        description="What your role may do here; the web app shows or hides controls by it (the server enforces it).",
+    )
     created_at: datetime
     time_zone: str = Field(description="IANA time zone of dashboards and reports.")
     reporting_currency: str = Field(description="ISO 4217 currency dashboards and reports show money in.")

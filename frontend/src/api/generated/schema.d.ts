@@ -2113,6 +2113,11 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Permissions
+             * @description What your role may do here; the web app shows or hides controls by it (the server enforces it).
+             */
+            permissions: components["schemas"]["Permission"][];
+            /**
              * Report Recipient Domains
              * @description Email domains members may send scheduled reports to.
              */
@@ -2337,6 +2342,11 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /**
+         * Permission
+         * @enum {string}
+         */
+        Permission: "organization.read" | "organization.update" | "members.read" | "members.manage" | "audit.read" | "connections.read" | "connections.sync" | "connections.manage" | "billing.manage" | "analytics.read" | "reports.manage" | "reports.manage_all" | "exchange_rates.manage" | "drafts.edit" | "changes.approve" | "changes.publish";
         /**
          * Platform
          * @enum {string}

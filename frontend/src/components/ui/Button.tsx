@@ -32,7 +32,16 @@ export function buttonClasses(variant: Variant = "primary", size: Size = "md", c
   );
 }
 
-export function Button({ variant = "primary", size = "md", pending = false, disabled, className, children, type = "button", ...rest }: ButtonProps) {
+export function Button({
+  variant = "primary",
+  size = "md",
+  pending = false,
+  disabled,
+  className,
+  children,
+  type = "button",
+  ...rest
+}: ButtonProps) {
   return (
     <button
       type={type}

@@ -19,16 +19,32 @@ const FRUITS: Fruit[] = [
 
 const COLUMNS: DataColumn<Fruit, undefined, "name" | "count">[] = [
   { id: "name", header: "Name", rowHeader: true, sortKey: "name", cell: (fruit) => fruit.name },
-  { id: "count", header: "Count", sortKey: "count", title: "How many", cellClassName: (fruit) => (fruit.count > 10 ? "many" : undefined), cell: (fruit) => fruit.count },
+  {
+    id: "count",
+    header: "Count",
+    sortKey: "count",
+    title: "How many",
+    cellClassName: (fruit) => (fruit.count > 10 ? "many" : undefined),
+    cell: (fruit) => fruit.count,
+  },
   { id: "hidden", header: "Secret", hidden: true, cell: () => "secret" },
-  { id: "actions", header: "Actions", headerHidden: true, cell: (fruit) => <button type="button">Eat {fruit.name}</button> },
+  {
+    id: "actions",
+    header: "Actions",
+    headerHidden: true,
+    cell: (fruit) => <button type="button">Eat {fruit.name}</button>,
+  },
 ];
 
 describe("DataTable", () => {
   it("names the table by its caption and scopes its headers", () => {
     render(<DataTable caption="Fruit in the bowl" columns={COLUMNS} rows={FRUITS} rowKey={(f) => f.id} />);
     const table = screen.getByRole("table", { name: "Fruit in the bowl" });
-    expect(within(table).getAllByRole("columnheader").map((th) => th.textContent)).toEqual(["Name", "Count", "Actions"]);
+    expect(
+      within(table)
+        .getAllByRole("columnheader")
+        .map((th) => th.textContent),
+    ).toEqual(["Name", "Count", "Actions"]);
     for (const th of within(table).getAllByRole("columnheader")) expect(th).toHaveAttribute("scope", "col");
     const rowHeader = within(table).getByRole("rowheader", { name: "Banana" });
     expect(rowHeader).toHaveAttribute("scope", "row");
@@ -44,7 +60,15 @@ describe("DataTable", () => {
 
   it("marks the sorted column and asks for a new sort when a header is activated", async () => {
     const onSort = vi.fn();
-    render(<DataTable caption="Fruit" columns={COLUMNS} rows={FRUITS} rowKey={(f) => f.id} sort={{ key: "count", direction: "descending", onSort }} />);
+    render(
+      <DataTable
+        caption="Fruit"
+        columns={COLUMNS}
+        rows={FRUITS}
+        rowKey={(f) => f.id}
+        sort={{ key: "count", direction: "descending", onSort }}
+      />,
+    );
     const count = screen.getByRole("columnheader", { name: /Count/ });
     expect(count).toHaveAttribute("aria-sort", "descending");
     expect(screen.getByRole("columnheader", { name: /Name/ })).toHaveAttribute("aria-sort", "none");
@@ -67,7 +91,13 @@ describe("DataTable", () => {
     expect(screen.queryByRole("table")).not.toBeInTheDocument();
 
     const onRetry = vi.fn();
-    const error = new ApiError({ type: "about:blank", title: "x", status: 500, code: "internal", detail: "Database unavailable" });
+    const error = new ApiError({
+      type: "about:blank",
+      title: "x",
+      status: 500,
+      code: "internal",
+      detail: "Database unavailable",
+    });
     rerender(<DataTable {...props} rows={[]} error={{ error, title: "Could not load the fruit", onRetry }} />);
     expect(screen.getByRole("alert")).toHaveTextContent("Could not load the fruit");
     expect(screen.getByRole("alert")).toHaveTextContent("Database unavailable");
@@ -103,9 +133,19 @@ describe("DataTable", () => {
           ),
       },
     ];
-    const { rerender } = render(<DataTable caption="Fruit" columns={columns} rows={FRUITS} rowKey={(f) => f.id} useRowState={useEaten} />);
+    const { rerender } = render(
+      <DataTable caption="Fruit" columns={columns} rows={FRUITS} rowKey={(f) => f.id} useRowState={useEaten} />,
+    );
     await userEvent.setup().click(screen.getByRole("button", { name: "Eat Apple" }));
-    rerender(<DataTable caption="Fruit" columns={columns} rows={[...FRUITS].reverse()} rowKey={(f) => f.id} useRowState={useEaten} />);
+    rerender(
+      <DataTable
+        caption="Fruit"
+        columns={columns}
+        rows={[...FRUITS].reverse()}
+        rowKey={(f) => f.id}
+        useRowState={useEaten}
+      />,
+    );
     const rows = screen.getAllByRole("row");
     expect(within(rows[1]!).getByRole("button", { name: "Eat Banana" })).toBeInTheDocument();
     expect(rows[2]).toHaveTextContent("Appleeaten");

@@ -74,7 +74,9 @@ const WRAPPER = "relative overflow-x-auto";
  * A table of typed columns with accessible markup (a caption, scoped headers, `aria-sort` on sortable ones) and the
  * loading, error and empty states of the `States` primitives. It fetches nothing: the screen passes rows and states.
  */
-export function DataTable<Row, State = undefined, Sort extends string = string>(props: DataTableProps<Row, State, Sort>) {
+export function DataTable<Row, State = undefined, Sort extends string = string>(
+  props: DataTableProps<Row, State, Sort>,
+) {
   const { caption, captionVisible, rows, rowKey, sort, loading, error, empty, stateClassName } = props;
   const columns = props.columns.filter((column) => !column.hidden);
 
@@ -104,9 +106,23 @@ export function DataTable<Row, State = undefined, Sort extends string = string>(
         <tbody className={props.bodyClassName ?? BODY}>
           {rows.map((row, index) =>
             props.useRowState ? (
-              <StatefulRow key={rowKey(row, index)} row={row} index={index} columns={columns} rowClassName={props.rowClassName} useRowState={props.useRowState} />
+              <StatefulRow
+                key={rowKey(row, index)}
+                row={row}
+                index={index}
+                columns={columns}
+                rowClassName={props.rowClassName}
+                useRowState={props.useRowState}
+              />
             ) : (
-              <Cells key={rowKey(row, index)} row={row} index={index} columns={columns} rowClassName={props.rowClassName} state={undefined as State} />
+              <Cells
+                key={rowKey(row, index)}
+                row={row}
+                index={index}
+                columns={columns}
+                rowClassName={props.rowClassName}
+                state={undefined as State}
+              />
             ),
           )}
         </tbody>
@@ -115,7 +131,15 @@ export function DataTable<Row, State = undefined, Sort extends string = string>(
   );
 }
 
-function SortHeader<Row, State, Sort extends string>({ column, sortKey, sort }: { column: DataColumn<Row, State, Sort>; sortKey: Sort; sort: DataTableSort<Sort> }) {
+function SortHeader<Row, State, Sort extends string>({
+  column,
+  sortKey,
+  sort,
+}: {
+  column: DataColumn<Row, State, Sort>;
+  sortKey: Sort;
+  sort: DataTableSort<Sort>;
+}) {
   const state = sort.key === sortKey ? sort.direction : "none";
   return (
     <th scope="col" aria-sort={state} className={column.headerClassName}>
@@ -123,7 +147,10 @@ function SortHeader<Row, State, Sort extends string>({ column, sortKey, sort }: 
         type="button"
         title={column.title}
         onClick={() => sort.onSort(sortKey)}
-        className={cn("inline-flex items-center gap-1 rounded uppercase hover:text-neutral-900 focus-visible:ring-2 focus-visible:ring-neutral-300 focus-visible:outline-none", state !== "none" && "text-neutral-900")}
+        className={cn(
+          "inline-flex items-center gap-1 rounded uppercase hover:text-neutral-900 focus-visible:ring-2 focus-visible:ring-neutral-300 focus-visible:outline-none",
+          state !== "none" && "text-neutral-900",
+        )}
       >
         {column.header}
         <span aria-hidden="true" className="text-[10px]">
@@ -141,12 +168,21 @@ interface RowProps<Row, State, Sort extends string> {
   rowClassName?: (row: Row) => string | undefined;
 }
 
-function StatefulRow<Row, State, Sort extends string>({ useRowState, ...props }: RowProps<Row, State, Sort> & { useRowState: (row: Row) => State }) {
+function StatefulRow<Row, State, Sort extends string>({
+  useRowState,
+  ...props
+}: RowProps<Row, State, Sort> & { useRowState: (row: Row) => State }) {
   const state = useRowState(props.row);
   return <Cells {...props} state={state} />;
 }
 
-function Cells<Row, State, Sort extends string>({ row, index, columns, rowClassName, state }: RowProps<Row, State, Sort> & { state: State }) {
+function Cells<Row, State, Sort extends string>({
+  row,
+  index,
+  columns,
+  rowClassName,
+  state,
+}: RowProps<Row, State, Sort> & { state: State }) {
   return (
     <tr className={rowClassName?.(row)}>
       {columns.map((column) => {

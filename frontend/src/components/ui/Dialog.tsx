@@ -19,7 +19,9 @@ export function Dialog({ open, onOpenChange, title, description, children }: Dia
           {...(description ? {} : { "aria-describedby": undefined })}
         >
           <RadixDialog.Title className="text-base font-semibold text-neutral-900">{title}</RadixDialog.Title>
-          {description && <RadixDialog.Description className="mt-1 text-sm text-neutral-500">{description}</RadixDialog.Description>}
+          {description && (
+            <RadixDialog.Description className="mt-1 text-sm text-neutral-500">{description}</RadixDialog.Description>
+          )}
           <div className="mt-4">{children}</div>
         </RadixDialog.Content>
       </RadixDialog.Portal>

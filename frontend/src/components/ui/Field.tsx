@@ -7,7 +7,9 @@ const CONTROL =
 function controlClasses(invalid: boolean, className?: string): string {
   return cn(
     CONTROL,
-    invalid ? "border-red-500 focus:ring-red-200" : "border-neutral-300 focus:border-neutral-500 focus:ring-neutral-200",
+    invalid
+      ? "border-red-500 focus:ring-red-200"
+      : "border-neutral-300 focus:border-neutral-500 focus:ring-neutral-200",
     className,
   );
 }
@@ -81,7 +83,16 @@ export interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectEl
   containerClassName?: string;
 }
 
-export function SelectField({ label, name, error, description, className, containerClassName, children, ...rest }: SelectFieldProps) {
+export function SelectField({
+  label,
+  name,
+  error,
+  description,
+  className,
+  containerClassName,
+  children,
+  ...rest
+}: SelectFieldProps) {
   const id = `${useId()}-${name}`;
   return (
     <FieldShell id={id} label={label} error={error} description={description} className={containerClassName}>

@@ -26,16 +26,31 @@ describe("ErrorState for a server error", () => {
   it("shows the request id the server logged the error under", async () => {
     const error = await problemFromResponse(
       new Response(
-        JSON.stringify({ type: "https://adpilot.dev/problems/internal-error", title: "Something went wrong on our side", status: 500, code: "internal-error", detail: "The error was logged with this request's id.", request_id: "967f7c687e0a4d4695c71a0277023f16" }),
+        JSON.stringify({
+          type: "https://adpilot.dev/problems/internal-error",
+          title: "Something went wrong on our side",
+          status: 500,
+          code: "internal-error",
+          detail: "The error was logged with this request's id.",
+          request_id: "967f7c687e0a4d4695c71a0277023f16",
+        }),
         { status: 500, headers: { "Content-Type": "application/problem+json" } },
       ),
     );
     render(<ErrorState error={error} />);
-    expect(screen.getByRole("alert")).toHaveTextContent("The error was logged with this request's id. Request id: 967f7c687e0a4d4695c71a0277023f16");
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      "The error was logged with this request's id. Request id: 967f7c687e0a4d4695c71a0277023f16",
+    );
   });
 
   it("takes the id from the X-Request-ID header when the body has none (a proxy's page)", async () => {
-    const error = await problemFromResponse(new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway", headers: { "X-Request-ID": "abc123" } }));
+    const error = await problemFromResponse(
+      new Response("<html>Bad gateway</html>", {
+        status: 502,
+        statusText: "Bad Gateway",
+        headers: { "X-Request-ID": "abc123" },
+      }),
+    );
     render(<ErrorState error={error} />);
     expect(screen.getByRole("alert")).toHaveTextContent("Bad Gateway. Request id: abc123");
   });

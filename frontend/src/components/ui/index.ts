@@ -8,3 +8,5 @@ export { cn } from "./cn";
 export { DocumentTitleContext, documentTitle, useDocumentTitle } from "./useDocumentTitle";
 export { DataTable } from "./DataTable";
 export type { DataColumn, DataTableError, DataTableProps, DataTableSort, SortDirection } from "./DataTable";
+export { CursorPager, currentCursor, type CursorPagerProps } from "./CursorPager";
+export { Breadcrumbs, type Crumb, type CrumbLinkProps } from "./Breadcrumbs";

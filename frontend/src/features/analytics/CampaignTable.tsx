@@ -1,6 +1,18 @@
 import { Link } from "@tanstack/react-router";
 import { isApiError } from "@/api/client";
-import { Button, Card, CardHeader, DataTable, EmptyState, cn, type DataColumn } from "@/components/ui";
+import {
+  Breadcrumbs,
+  Card,
+  CardHeader,
+  CursorPager,
+  DataTable,
+  EmptyState,
+  cn,
+  currentCursor,
+  type Crumb,
+  type CrumbLinkProps,
+  type DataColumn,
+} from "@/components/ui";
 import { EntityStatusBadge } from "@/features/campaigns/EntityStatusBadge";
 import { levelLabel } from "@/features/connections/platforms";
 import { useBreakdown, type BreakdownParams } from "./api";
@@ -19,15 +31,21 @@ const NAME_CELL = "sticky left-0 z-10 pr-2 pl-4 sm:pl-5";
 export const DASHBOARD_ROUTE = "/orgs/$organizationId" as const;
 
 /** The breakdown the table shows for the state: campaigns, or one campaign's ad groups, or one ad group's ads. */
-export function tableRequest(search: DashboardSearch, query: AnalyticsQuery): { query: AnalyticsQuery; params: BreakdownParams } {
+export function tableRequest(
+  search: DashboardSearch,
+  query: AnalyticsQuery,
+): { query: AnalyticsQuery; params: BreakdownParams } {
   const level = tableLevel(search);
   const params: BreakdownParams = { dimension: level, sort: search.sort ?? DEFAULT_SORT, limit: TABLE_PAGE_SIZE };
-  const cursor = search.cursors?.[search.cursors.length - 1];
+  const cursor = currentCursor(search.cursors ?? []);
   if (cursor) params.cursor = cursor;
   if (level === "campaign") return { query, params };
   params.parent_platform_id = level === "ad" ? search.adGroup : search.campaign;
   // Platform ids are unique within an ad account: the drill-down stays inside the campaign's account.
-  return { query: { ...query, ad_account_id: search.campaignAccount ? [search.campaignAccount] : query.ad_account_id }, params };
+  return {
+    query: { ...query, ad_account_id: search.campaignAccount ? [search.campaignAccount] : query.ad_account_id },
+    params,
+  };
 }
 
 /** The next sort when a column header is activated: descending first (names: ascending first), then flipped. */
@@ -37,41 +55,24 @@ export function nextSort(current: BreakdownSort, key: SortKey): BreakdownSort {
   return key === "name" ? key : `-${key}`;
 }
 
-function Breadcrumbs({ organizationId, search }: { organizationId: string; search: DashboardSearch }) {
+function DrillDownCrumbs({ organizationId, search }: { organizationId: string; search: DashboardSearch }) {
   const level = tableLevel(search);
   const platform = search.campaignPlatform ?? "google";
-  const crumbs: { label: string; to: DashboardSearch | null }[] = [{ label: "All campaigns", to: level === "campaign" ? null : updateSearch(search, CLEAR_DRILL_DOWN) }];
+  const linkTo = (to: DashboardSearch) => (props: CrumbLinkProps) => (
+    <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={to} {...props} />
+  );
+  const crumbs: Crumb[] = [
+    { label: "All campaigns", link: level === "campaign" ? null : linkTo(updateSearch(search, CLEAR_DRILL_DOWN)) },
+  ];
   if (search.campaign) {
     crumbs.push({
       label: search.campaignName ?? `Campaign ${search.campaign}`,
-      to: level === "ad_group" ? null : updateSearch(search, { adGroup: undefined, adGroupName: undefined }),
+      link: level === "ad_group" ? null : linkTo(updateSearch(search, { adGroup: undefined, adGroupName: undefined })),
     });
   }
-  if (search.adGroup) crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", platform)} ${search.adGroup}`, to: null });
-  return (
-    <nav aria-label="Breadcrumb">
-      <ol className="flex flex-wrap items-center gap-1 text-sm">
-        {crumbs.map((crumb, index) => (
-          <li key={index} className="flex items-center gap-1">
-            {index > 0 && (
-              <span aria-hidden="true" className="text-neutral-400">
-                /
-              </span>
-            )}
-            {crumb.to ? (
-              <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={crumb.to} className="text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline">
-                {crumb.label}
-              </Link>
-            ) : (
-              <span aria-current="page" className="font-medium text-neutral-900">
-                {crumb.label}
-              </span>
-            )}
-          </li>
-        ))}
-      </ol>
-    </nav>
-  );
+  if (search.adGroup)
+    crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", platform)} ${search.adGroup}` });
+  return <Breadcrumbs crumbs={crumbs} />;
 }
 
 function drillTarget(search: DashboardSearch, row: BreakdownRow): DashboardSearch | null {
@@ -93,7 +94,17 @@ function drillTarget(search: DashboardSearch, row: BreakdownRow): DashboardSearc
 }
 
 /** Campaigns (or a campaign's ad groups, or an ad group's ads) with their numbers: sortable, paged, drillable. */
-export function CampaignTable({ organizationId, search, query, onChange }: { organizationId: string; search: DashboardSearch; query: AnalyticsQuery; onChange: (patch: Partial<DashboardSearch>) => void }) {
+export function CampaignTable({
+  organizationId,
+  search,
+  query,
+  onChange,
+}: {
+  organizationId: string;
+  search: DashboardSearch;
+  query: AnalyticsQuery;
+  onChange: (patch: Partial<DashboardSearch>) => void;
+}) {
   const level = tableLevel(search);
   const request = tableRequest(search, query);
   const breakdown = useBreakdown(organizationId, request.query, request.params);
@@ -116,7 +127,12 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
         return (
           <>
             {target ? (
-              <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
+              <Link
+                to={DASHBOARD_ROUTE}
+                params={{ organizationId }}
+                search={target}
+                className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900"
+              >
                 {row.key.name}
               </Link>
             ) : (
@@ -125,7 +141,11 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
             <p className="flex flex-wrap items-center gap-x-2 text-xs text-neutral-500">
               <PlatformLabel platform={row.key.platform} />
               {row.key.ad_account_name && <span>· {row.key.ad_account_name}</span>}
-              {row.key.native_currency && row.key.native_currency !== data?.currency && <span title={`Converted from ${row.key.native_currency} with your exchange rates`}>· from {row.key.native_currency}</span>}
+              {row.key.native_currency && row.key.native_currency !== data?.currency && (
+                <span title={`Converted from ${row.key.native_currency} with your exchange rates`}>
+                  · from {row.key.native_currency}
+                </span>
+              )}
             </p>
           </>
         );
@@ -136,34 +156,44 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
       header: "Status",
       headerClassName: "px-2 py-2 font-medium uppercase",
       cellClassName: "px-2 py-2.5",
-      cell: (row) => (row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>),
+      cell: (row) =>
+        row.key.status ? <EntityStatusBadge status={row.key.status} /> : <span className="text-neutral-400">—</span>,
     },
-    ...METRICS.map(
-      (m): DataColumn<BreakdownRow, undefined, SortKey> => ({
-        id: m.id,
-        header: m.short,
-        title: m.description,
-        sortKey: m.sort,
-        headerClassName: "px-2 py-2 font-medium whitespace-nowrap text-right",
-        cellClassName: "px-2 py-2.5 text-right whitespace-nowrap tabular-nums",
-        cell: (row) => <MetricValue def={m} totals={row.totals} currency={data?.currency ?? ""} unavailable={notSyncedReason(data?.not_synced ?? [], "range")} />,
-      }),
-    ),
+    ...METRICS.map((m): DataColumn<BreakdownRow, undefined, SortKey> => ({
+      id: m.id,
+      header: m.short,
+      title: m.description,
+      sortKey: m.sort,
+      headerClassName: "px-2 py-2 font-medium whitespace-nowrap text-right",
+      cellClassName: "px-2 py-2.5 text-right whitespace-nowrap tabular-nums",
+      cell: (row) => (
+        <MetricValue
+          def={m}
+          totals={row.totals}
+          currency={data?.currency ?? ""}
+          unavailable={notSyncedReason(data?.not_synced ?? [], "range")}
+        />
+      ),
+    })),
   ];
 
   // A page link from another view (or an old link) no longer fits: start again at the first page.
-  const staleCursor = breakdown.isError && isApiError(breakdown.error) && breakdown.error.code === "invalid-cursor" && cursors.length > 0;
+  const staleCursor =
+    breakdown.isError && isApiError(breakdown.error) && breakdown.error.code === "invalid-cursor" && cursors.length > 0;
   const body = (
     <DataTable
       caption={
         <>
           {plural}
-          {search.campaignName ? ` of ${search.adGroupName ?? search.campaignName}` : ""}, sorted by {sort.replace(/^-/, "")} {sort.startsWith("-") ? "descending" : "ascending"}
+          {search.campaignName ? ` of ${search.adGroupName ?? search.campaignName}` : ""}, sorted by{" "}
+          {sort.replace(/^-/, "")} {sort.startsWith("-") ? "descending" : "ascending"}
         </>
       }
       columns={columns}
       rows={data?.rows ?? []}
-      rowKey={(row, index) => `${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`}
+      rowKey={(row, index) =>
+        `${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`
+      }
       sort={{
         key: sort.replace(/^-/, "") as SortKey,
         direction: sort.startsWith("-") ? "descending" : "ascending",
@@ -182,14 +212,20 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
         breakdown.isError
           ? {
               error: breakdown.error,
-              title: staleCursor ? "This page of the table is no longer available" : `Could not load the ${plural.toLowerCase()}`,
+              title: staleCursor
+                ? "This page of the table is no longer available"
+                : `Could not load the ${plural.toLowerCase()}`,
               onRetry: staleCursor ? () => onChange({ cursors: undefined }) : () => void breakdown.refetch(),
             }
           : null
       }
       empty={
         <EmptyState
-          title={search.q ? `No ${plural.toLowerCase()} match “${search.q}” in this range` : `No ${plural.toLowerCase()} with numbers in this range`}
+          title={
+            search.q
+              ? `No ${plural.toLowerCase()} match “${search.q}” in this range`
+              : `No ${plural.toLowerCase()} with numbers in this range`
+          }
           description="Try a longer date range or fewer filters."
         />
       }
@@ -203,29 +239,38 @@ export function CampaignTable({ organizationId, search, query, onChange }: { org
     <Card>
       <CardHeader
         title={plural}
-        description={level === "campaign" ? `Money in ${data?.currency ?? "your reporting currency"}. Open a campaign to see its ${levelLabel("ad_group", platform, true).toLowerCase()}.` : undefined}
-        actions={breakdown.isFetching && !breakdown.isPending ? <span className="text-xs text-neutral-500">Updating…</span> : undefined}
+        description={
+          level === "campaign"
+            ? `Money in ${data?.currency ?? "your reporting currency"}. Open a campaign to see its ${levelLabel("ad_group", platform, true).toLowerCase()}.`
+            : undefined
+        }
+        actions={
+          breakdown.isFetching && !breakdown.isPending ? (
+            <span className="text-xs text-neutral-500">Updating…</span>
+          ) : undefined
+        }
       />
       {level !== "campaign" && (
         <div className="border-b border-neutral-200 px-5 py-2.5">
-          <Breadcrumbs organizationId={organizationId} search={search} />
+          <DrillDownCrumbs organizationId={organizationId} search={search} />
         </div>
       )}
       {body}
       {data && (data.rows.length > 0 || cursors.length > 0) && (
-        <div className="flex flex-wrap items-center justify-between gap-3 border-t border-neutral-200 px-5 py-3 text-sm text-neutral-600">
-          <p aria-live="polite">
-            {data.rows.length > 0 ? `${first + 1}–${first + data.rows.length} of ${data.total_count}` : `0 of ${data.total_count}`}
-          </p>
-          <div className="flex gap-2">
-            <Button variant="secondary" size="sm" disabled={cursors.length === 0} onClick={() => onChange({ cursors: cursors.slice(0, -1) })}>
-              Previous
-            </Button>
-            <Button variant="secondary" size="sm" disabled={!data.next_cursor} onClick={() => data.next_cursor && onChange({ cursors: [...cursors, data.next_cursor] })}>
-              Next
-            </Button>
-          </div>
-        </div>
+        <CursorPager
+          cursors={cursors}
+          nextCursor={data.next_cursor}
+          onChange={(trail) => onChange({ cursors: trail })}
+          previousLabel="Previous"
+          nextLabel="Next"
+          status={
+            data.rows.length > 0
+              ? `${first + 1}–${first + data.rows.length} of ${data.total_count}`
+              : `0 of ${data.total_count}`
+          }
+          showOnSinglePage
+          className="border-t border-neutral-200 px-5 py-3"
+        />
       )}
     </Card>
   );

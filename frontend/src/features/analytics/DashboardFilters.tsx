@@ -21,7 +21,19 @@ interface Option {
 }
 
 /** A labelled group of checkboxes behind a disclosure button (a native <details>, so it works with any keyboard). */
-function MultiSelect({ label, options, selected, onChange, allLabel }: { label: string; options: Option[]; selected: string[]; onChange: (values: string[]) => void; allLabel: string }) {
+function MultiSelect({
+  label,
+  options,
+  selected,
+  onChange,
+  allLabel,
+}: {
+  label: string;
+  options: Option[];
+  selected: string[];
+  onChange: (values: string[]) => void;
+  allLabel: string;
+}) {
   const ref = useRef<HTMLDetailsElement>(null);
   const chosen = options.filter((o) => selected.includes(o.value));
   const summary = chosen.length === 0 ? allLabel : chosen.length === 1 ? chosen[0]!.label : `${chosen.length} selected`;
@@ -71,18 +83,27 @@ function MultiSelect({ label, options, selected, onChange, allLabel }: { label: 
           <legend className="sr-only">{label}</legend>
           {options.length === 0 && <p className="px-1 py-1 text-sm text-neutral-500">Nothing to choose from yet.</p>}
           {options.map((option) => (
-            <label key={option.value} className="flex cursor-pointer items-center gap-2 rounded px-1 py-1 text-sm hover:bg-neutral-50">
+            <label
+              key={option.value}
+              className="flex cursor-pointer items-center gap-2 rounded px-1 py-1 text-sm hover:bg-neutral-50"
+            >
               <input
                 type="checkbox"
                 className="size-4"
                 checked={selected.includes(option.value)}
-                onChange={(e) => onChange(e.target.checked ? [...selected, option.value] : selected.filter((v) => v !== option.value))}
+                onChange={(e) =>
+                  onChange(e.target.checked ? [...selected, option.value] : selected.filter((v) => v !== option.value))
+                }
               />
               <span className="truncate">{option.label}</span>
             </label>
           ))}
           {selected.length > 0 && (
-            <button type="button" className="mt-1 w-full rounded px-1 py-1 text-left text-xs text-neutral-600 underline hover:text-neutral-900" onClick={() => onChange([])}>
+            <button
+              type="button"
+              className="mt-1 w-full rounded px-1 py-1 text-left text-xs text-neutral-600 underline hover:text-neutral-900"
+              onClick={() => onChange([])}
+            >
               {allLabel}
             </button>
           )}
@@ -133,28 +154,63 @@ function NameFilter({ value, onChange }: { value: string; onChange: (q: string) 
 }
 
 /** Platform, ad account, campaign status and campaign name filters (all kept in the URL by the screen). */
-export function DashboardFilters({ value, accounts, onChange }: { value: FilterValue; accounts: AccountFreshness[]; onChange: (patch: FilterValue) => void }) {
+export function DashboardFilters({
+  value,
+  accounts,
+  onChange,
+}: {
+  value: FilterValue;
+  accounts: AccountFreshness[];
+  onChange: (patch: FilterValue) => void;
+}) {
   const platformOptions = PLATFORMS.map((p) => ({ value: p.id, label: p.title }));
   const order = PLATFORMS.map((p) => p.id as string);
   const accountOptions = [...accounts]
     .filter((a) => !value.platform?.length || value.platform.includes(a.platform))
     .sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform) || a.name.localeCompare(b.name))
-    .map((a) => ({ value: a.ad_account_id, label: `${a.name} (${PLATFORMS.find((p) => p.id === a.platform)?.title ?? a.platform})` }));
+    .map((a) => ({
+      value: a.ad_account_id,
+      label: `${a.name} (${PLATFORMS.find((p) => p.id === a.platform)?.title ?? a.platform})`,
+    }));
   // An account chosen earlier but not listed (removed since, or from a shared link) stays visible so it can be cleared.
   for (const id of value.account ?? []) {
-    if (!accountOptions.some((o) => o.value === id)) accountOptions.push({ value: id, label: `Account ${id.slice(0, 8)}…` });
+    if (!accountOptions.some((o) => o.value === id))
+      accountOptions.push({ value: id, label: `Account ${id.slice(0, 8)}…` });
   }
   const statusOptions = CAMPAIGN_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }));
   const active = Boolean(value.platform?.length || value.account?.length || value.status?.length || value.q);
 
   return (
     <div role="group" aria-label="Filters" className="flex flex-wrap items-end gap-3">
-      <MultiSelect label="Platform" allLabel="All platforms" options={platformOptions} selected={value.platform ?? []} onChange={(v) => onChange({ platform: v as Platform[] })} />
-      <MultiSelect label="Ad account" allLabel="All ad accounts" options={accountOptions} selected={value.account ?? []} onChange={(v) => onChange({ account: v })} />
-      <MultiSelect label="Campaign status" allLabel="Any status" options={statusOptions} selected={value.status ?? []} onChange={(v) => onChange({ status: v as CampaignStatus[] })} />
+      <MultiSelect
+        label="Platform"
+        allLabel="All platforms"
+        options={platformOptions}
+        selected={value.platform ?? []}
+        onChange={(v) => onChange({ platform: v as Platform[] })}
+      />
+      <MultiSelect
+        label="Ad account"
+        allLabel="All ad accounts"
+        options={accountOptions}
+        selected={value.account ?? []}
+        onChange={(v) => onChange({ account: v })}
+      />
+      <MultiSelect
+        label="Campaign status"
+        allLabel="Any status"
+        options={statusOptions}
+        selected={value.status ?? []}
+        onChange={(v) => onChange({ status: v as CampaignStatus[] })}
+      />
       <NameFilter value={value.q ?? ""} onChange={(q) => onChange({ q })} />
       {active && (
-        <Button variant="ghost" size="sm" className="mb-px" onClick={() => onChange({ platform: undefined, account: undefined, status: undefined, q: undefined })}>
+        <Button
+          variant="ghost"
+          size="sm"
+          className="mb-px"
+          onClick={() => onChange({ platform: undefined, account: undefined, status: undefined, q: undefined })}
+        >
           Clear filters
         </Button>
       )}

@@ -1,6 +1,17 @@
 import { lazy, Suspense, useCallback, useId, useMemo, type ReactNode } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { Alert, Card, CardHeader, DataTable, EmptyState, ErrorState, PageHeader, buttonClasses, cn, type DataColumn } from "@/components/ui";
+import {
+  Alert,
+  Card,
+  CardHeader,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  PageHeader,
+  buttonClasses,
+  cn,
+  type DataColumn,
+} from "@/components/ui";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useBreakdown, useFreshness, useRefreshWhenSynced, useSummary, useTimeseries } from "./api";
 import { CampaignTable, DASHBOARD_ROUTE, tableRequest } from "./CampaignTable";
@@ -13,7 +24,15 @@ import { KpiCards, KpiCardsSkeleton, MetricValue } from "./KpiCards";
 import { isEmptyTotals, metric, notSyncedReason } from "./metrics";
 import { PacingCard } from "./PacingCard";
 import { PlatformLabel } from "./PlatformLabel";
-import { analyticsQuery, CLEAR_DRILL_DOWN, DEFAULT_COMPARE, DEFAULT_GRANULARITY, parseDashboardSearch, updateSearch, type DashboardSearch } from "./search";
+import {
+  analyticsQuery,
+  CLEAR_DRILL_DOWN,
+  DEFAULT_COMPARE,
+  DEFAULT_GRANULARITY,
+  parseDashboardSearch,
+  updateSearch,
+  type DashboardSearch,
+} from "./search";
 import { Skeleton } from "./Skeleton";
 import { GRANULARITIES, type AnalyticsQuery, type BreakdownRow, type Granularity, type MissingRate } from "./types";
 
@@ -50,7 +69,14 @@ function GranularityPicker({ value, onChange }: { value: Granularity; onChange: 
               g === value ? "bg-neutral-900 text-white" : "bg-white text-neutral-700 hover:bg-neutral-50",
             )}
           >
-            <input type="radio" name={name} value={g} checked={g === value} onChange={() => onChange(g)} className="sr-only" />
+            <input
+              type="radio"
+              name={name}
+              value={g}
+              checked={g === value}
+              onChange={() => onChange(g)}
+              className="sr-only"
+            />
             {GRANULARITY_LABELS[g]}
           </label>
         ))}
@@ -59,7 +85,17 @@ function GranularityPicker({ value, onChange }: { value: Granularity; onChange: 
   );
 }
 
-function Section({ title, description, actions, children }: { title: string; description?: ReactNode; actions?: ReactNode; children: ReactNode }) {
+function Section({
+  title,
+  description,
+  actions,
+  children,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <Card>
       <CardHeader title={title} description={description} actions={actions} />
@@ -81,7 +117,12 @@ function DrillDownNotice({ organizationId, search }: { organizationId: string; s
   return (
     <Alert tone="info" title={`The table shows “${target}” only`}>
       The key figures, charts, platform comparison and pacing still cover every campaign in your filters.{" "}
-      <Link to={DASHBOARD_ROUTE} params={{ organizationId }} search={updateSearch(search, CLEAR_DRILL_DOWN)} className="font-medium underline underline-offset-2">
+      <Link
+        to={DASHBOARD_ROUTE}
+        params={{ organizationId }}
+        search={updateSearch(search, CLEAR_DRILL_DOWN)}
+        className="font-medium underline underline-offset-2"
+      >
         Back to all campaigns
       </Link>
     </Alert>
@@ -94,12 +135,26 @@ function allCampaignsNote(search: DashboardSearch): string | undefined {
   return target ? `All campaigns in your filters, not only “${target}”.` : undefined;
 }
 
-function TrendsSection({ organizationId, query, search, onChange }: { organizationId: string; query: AnalyticsQuery; search: DashboardSearch; onChange: (patch: Partial<DashboardSearch>) => void }) {
+function TrendsSection({
+  organizationId,
+  query,
+  search,
+  onChange,
+}: {
+  organizationId: string;
+  query: AnalyticsQuery;
+  search: DashboardSearch;
+  onChange: (patch: Partial<DashboardSearch>) => void;
+}) {
   const granularity = search.granularity ?? DEFAULT_GRANULARITY;
   const series = useTimeseries(organizationId, query, granularity);
   const compare = search.compare ?? DEFAULT_COMPARE;
   return (
-    <Section title="Over time" description={allCampaignsNote(search)} actions={<GranularityPicker value={granularity} onChange={(g) => onChange({ granularity: g })} />}>
+    <Section
+      title="Over time"
+      description={allCampaignsNote(search)}
+      actions={<GranularityPicker value={granularity} onChange={(g) => onChange({ granularity: g })} />}
+    >
       {series.isPending ? (
         <ChartsFallback />
       ) : series.isError ? (
@@ -115,7 +170,15 @@ function TrendsSection({ organizationId, query, search, onChange }: { organizati
   );
 }
 
-function PlatformSection({ organizationId, query, search }: { organizationId: string; query: AnalyticsQuery; search: DashboardSearch }) {
+function PlatformSection({
+  organizationId,
+  query,
+  search,
+}: {
+  organizationId: string;
+  query: AnalyticsQuery;
+  search: DashboardSearch;
+}) {
   const platforms = useBreakdown(organizationId, query, { dimension: "platform", sort: "-spend", limit: 10 });
   const columns = [metric("spend"), metric("conversions"), metric("roas")];
   return (
@@ -123,7 +186,11 @@ function PlatformSection({ organizationId, query, search }: { organizationId: st
       {platforms.isPending ? (
         <ChartsFallback height="h-48" />
       ) : platforms.isError ? (
-        <ErrorState title="Could not load the platform comparison" error={platforms.error} onRetry={() => void platforms.refetch()} />
+        <ErrorState
+          title="Could not load the platform comparison"
+          error={platforms.error}
+          onRetry={() => void platforms.refetch()}
+        />
       ) : platforms.data.rows.length === 0 ? (
         <EmptyState title="No platform has numbers in this range" />
       ) : (
@@ -142,15 +209,20 @@ function PlatformSection({ organizationId, query, search }: { organizationId: st
                 cellClassName: "py-2 pr-3 font-normal",
                 cell: (row) => <PlatformLabel platform={row.key.platform} />,
               },
-              ...columns.map(
-                (m): DataColumn<BreakdownRow> => ({
-                  id: m.id,
-                  header: m.label,
-                  headerClassName: "px-2 py-2 text-right font-medium sm:px-3",
-                  cellClassName: "px-2 py-2 text-right tabular-nums sm:px-3",
-                  cell: (row) => <MetricValue def={m} totals={row.totals} currency={platforms.data.currency} unavailable={notSyncedReason(platforms.data.not_synced, "range")} />,
-                }),
-              ),
+              ...columns.map((m): DataColumn<BreakdownRow> => ({
+                id: m.id,
+                header: m.label,
+                headerClassName: "px-2 py-2 text-right font-medium sm:px-3",
+                cellClassName: "px-2 py-2 text-right tabular-nums sm:px-3",
+                cell: (row) => (
+                  <MetricValue
+                    def={m}
+                    totals={row.totals}
+                    currency={platforms.data.currency}
+                    unavailable={notSyncedReason(platforms.data.not_synced, "range")}
+                  />
+                ),
+              })),
             ]}
             rows={platforms.data.rows}
             rowKey={(row) => row.key.platform ?? ""}
@@ -170,7 +242,8 @@ export function DashboardScreen() {
   const navigate = useNavigate();
   const query = useMemo(() => analyticsQuery(search), [search]);
   const change = useCallback(
-    (patch: Partial<DashboardSearch>) => void navigate({ to: DASHBOARD_ROUTE, params: { organizationId: org.id }, search: updateSearch(search, patch) }),
+    (patch: Partial<DashboardSearch>) =>
+      void navigate({ to: DASHBOARD_ROUTE, params: { organizationId: org.id }, search: updateSearch(search, patch) }),
     [navigate, org.id, search],
   );
 
@@ -194,7 +267,11 @@ export function DashboardScreen() {
           title="No ad accounts connected yet"
           description="Connect Google Ads, Meta Ads or TikTok Ads and choose the ad accounts to manage: their numbers appear here after the first sync."
           action={
-            <Link to="/orgs/$organizationId/connections" params={{ organizationId: org.id }} className={buttonClasses("primary", "md")}>
+            <Link
+              to="/orgs/$organizationId/connections"
+              params={{ organizationId: org.id }}
+              className={buttonClasses("primary", "md")}
+            >
               Open Connections
             </Link>
           }
@@ -203,7 +280,12 @@ export function DashboardScreen() {
         <>
           <Card>
             <div className="space-y-4 px-5 py-4">
-              <DateRangePicker value={search} resolved={summary.data?.range} timeZone={org.time_zone} onChange={change} />
+              <DateRangePicker
+                value={search}
+                resolved={summary.data?.range}
+                timeZone={org.time_zone}
+                onChange={change}
+              />
               <DashboardFilters value={search} accounts={freshness.data?.accounts ?? []} onChange={change} />
               <div className="border-t border-neutral-100 pt-3">
                 <ExportMenu organizationId={org.id} query={query} table={table} granularity={granularity} />
@@ -211,7 +293,12 @@ export function DashboardScreen() {
             </div>
           </Card>
 
-          <FreshnessNotices organizationId={org.id} freshness={freshness.data} missingRates={missingRates} notSynced={summary.data?.not_synced} />
+          <FreshnessNotices
+            organizationId={org.id}
+            freshness={freshness.data}
+            missingRates={missingRates}
+            notSynced={summary.data?.not_synced}
+          />
 
           <DrillDownNotice organizationId={org.id} search={search} />
 
@@ -219,7 +306,11 @@ export function DashboardScreen() {
             {summary.isPending ? (
               <KpiCardsSkeleton />
             ) : summary.isError ? (
-              <ErrorState title="Could not load the key figures" error={summary.error} onRetry={() => void summary.refetch()} />
+              <ErrorState
+                title="Could not load the key figures"
+                error={summary.error}
+                onRetry={() => void summary.refetch()}
+              />
             ) : (
               <div className={cn(summary.isPlaceholderData && "opacity-60")}>
                 <KpiCards summary={summary.data} points={sparkSeries.data?.points} compare={compare} />

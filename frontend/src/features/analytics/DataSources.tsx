@@ -1,24 +1,26 @@
 import { useId, useState } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import type { components } from "@/api/generated/schema";
 import { Badge, Button, DataTable, ErrorState, cn, type DataColumn } from "@/components/ui";
 import { HealthBadge } from "@/features/connections/HealthBadge";
-import { useConnectionPermissions } from "@/features/connections/permissions";
+import { useCan } from "@/features/organizations/OrgContext";
 import type { ConnectionHealth } from "@/features/connections/types";
 import { describeError } from "@/lib/forms";
 import { formatDateTime, formatRelative } from "@/lib/format";
+import { useMetricSyncRuns, useSyncMetrics } from "./api";
 import { formatDateRange } from "./DateRangePicker";
 import { formatSyncedDay } from "./metrics";
 import { PlatformLabel } from "./PlatformLabel";
 import type { AccountFreshness, Freshness } from "./types";
 
-const RUNS = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync-runs" as const;
-const SYNC = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/metric-sync" as const;
-const FRESHNESS = "/api/v1/orgs/{organization_id}/analytics/freshness" as const;
 const RUNS_PAGE = 10;
 
-const SCOPE_LABELS: Record<string, string> = { backfill: "History", recent: "Recent days", restate: "Re-read (28 days)", history: "Older history", today: "Today" };
+const SCOPE_LABELS: Record<string, string> = {
+  backfill: "History",
+  recent: "Recent days",
+  restate: "Re-read (28 days)",
+  history: "Older history",
+  today: "Today",
+};
 const TRIGGER_LABELS: Record<string, string> = { connect: "at connect", schedule: "scheduled", manual: "asked for" };
 const STATUS_TONES: Record<string, "neutral" | "green" | "amber" | "red" | "blue"> = {
   queued: "neutral",
@@ -31,7 +33,13 @@ const STATUS_TONES: Record<string, "neutral" | "green" | "amber" | "red" | "blue
 type MetricSyncRun = components["schemas"]["MetricSyncRunRead"];
 
 const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
-  { id: "queued", header: "Queued", headerClassName: "py-1 pr-3 font-medium", cellClassName: "py-1.5 pr-3 whitespace-nowrap", cell: (run) => formatDateTime(run.queued_at) },
+  {
+    id: "queued",
+    header: "Queued",
+    headerClassName: "py-1 pr-3 font-medium",
+    cellClassName: "py-1.5 pr-3 whitespace-nowrap",
+    cell: (run) => formatDateTime(run.queued_at),
+  },
   {
     id: "what",
     header: "What",
@@ -39,7 +47,8 @@ const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
     cellClassName: "px-3 py-1.5",
     cell: (run) => (
       <>
-        {SCOPE_LABELS[run.scope] ?? run.scope} <span className="text-neutral-500">({TRIGGER_LABELS[run.trigger] ?? run.trigger})</span>
+        {SCOPE_LABELS[run.scope] ?? run.scope}{" "}
+        <span className="text-neutral-500">({TRIGGER_LABELS[run.trigger] ?? run.trigger})</span>
       </>
     ),
   },
@@ -83,16 +92,15 @@ const RUN_COLUMNS: DataColumn<MetricSyncRun>[] = [
 ];
 
 function SyncRuns({ organizationId, accountId }: { organizationId: string; accountId: string }) {
-  const runs = $api.useInfiniteQuery(
-    "get",
-    RUNS,
-    { params: { path: { organization_id: organizationId, ad_account_id: accountId }, query: { limit: RUNS_PAGE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const runs = useMetricSyncRuns(organizationId, accountId, RUNS_PAGE);
   if (runs.isPending) return <p className="py-2 text-xs text-neutral-500">Loading the sync history…</p>;
-  if (runs.isError) return <ErrorState title="Could not load the sync history" error={runs.error} onRetry={() => void runs.refetch()} />;
+  if (runs.isError)
+    return (
+      <ErrorState title="Could not load the sync history" error={runs.error} onRetry={() => void runs.refetch()} />
+    );
   const items = runs.data.pages.flatMap((p) => p.items);
-  if (items.length === 0) return <p className="py-2 text-xs text-neutral-500">No metrics sync has run for this account yet.</p>;
+  if (items.length === 0)
+    return <p className="py-2 text-xs text-neutral-500">No metrics sync has run for this account yet.</p>;
   return (
     <div>
       <DataTable
@@ -106,7 +114,13 @@ function SyncRuns({ organizationId, accountId }: { organizationId: string; accou
         bodyClassName="divide-y divide-neutral-100"
       />
       {runs.hasNextPage && (
-        <Button variant="ghost" size="sm" className="mt-1" pending={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+        <Button
+          variant="ghost"
+          size="sm"
+          className="mt-1"
+          pending={runs.isFetchingNextPage}
+          onClick={() => void runs.fetchNextPage()}
+        >
           Older syncs
         </Button>
       )}
@@ -114,19 +128,19 @@ function SyncRuns({ organizationId, accountId }: { organizationId: string; accou
   );
 }
 
-function AccountSource({ organizationId, account, canSync }: { organizationId: string; account: AccountFreshness; canSync: boolean }) {
-  const queryClient = useQueryClient();
+function AccountSource({
+  organizationId,
+  account,
+  canSync,
+}: {
+  organizationId: string;
+  account: AccountFreshness;
+  canSync: boolean;
+}) {
   const historyId = useId();
   const [showHistory, setShowHistory] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const sync = $api.useMutation("post", SYNC, {
-    onSuccess: () => {
-      setError(null);
-      void queryClient.invalidateQueries({ queryKey: ["get", FRESHNESS] });
-      void queryClient.invalidateQueries({ queryKey: ["get", RUNS] });
-    },
-    onError: (err) => setError(describeError(err)),
-  });
+  const sync = useSyncMetrics({ onQueued: () => setError(null), onError: (err) => setError(describeError(err)) });
   const running = account.running;
   return (
     <li className="py-3">
@@ -171,7 +185,11 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
               pending={sync.isPending}
               disabled={Boolean(running)}
               aria-label={`Sync now: ${account.name}`}
-              onClick={() => sync.mutate({ params: { path: { organization_id: organizationId, ad_account_id: account.ad_account_id } } })}
+              onClick={() =>
+                sync.mutate({
+                  params: { path: { organization_id: organizationId, ad_account_id: account.ad_account_id } },
+                })
+              }
             >
               Sync now
             </Button>
@@ -183,7 +201,11 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
           {error}
         </p>
       )}
-      <div id={historyId} hidden={!showHistory} className={cn(showHistory && "mt-2 rounded-md bg-neutral-50 px-3 py-2")}>
+      <div
+        id={historyId}
+        hidden={!showHistory}
+        className={cn(showHistory && "mt-2 rounded-md bg-neutral-50 px-3 py-2")}
+      >
         {showHistory && <SyncRuns organizationId={organizationId} accountId={account.ad_account_id} />}
       </div>
     </li>
@@ -192,13 +214,16 @@ function AccountSource({ organizationId, account, canSync }: { organizationId: s
 
 /** Where the numbers come from: each managed ad account's last metrics sync, its history, and "Sync now". */
 export function DataSources({ organizationId, freshness }: { organizationId: string; freshness: Freshness }) {
-  const { sync } = useConnectionPermissions();
+  const sync = useCan("connections.sync");
   const count = freshness.accounts.length;
   return (
     <details className="group rounded-lg border border-neutral-200 bg-white shadow-xs">
       <summary className="flex cursor-pointer list-none items-center justify-between gap-3 px-5 py-3 text-sm font-medium text-neutral-900 focus-visible:ring-2 focus-visible:ring-neutral-300 focus-visible:outline-none [&::-webkit-details-marker]:hidden">
         <span>
-          Data sources <span className="font-normal text-neutral-500">({count === 1 ? "1 ad account" : `${count} ad accounts`})</span>
+          Data sources{" "}
+          <span className="font-normal text-neutral-500">
+            ({count === 1 ? "1 ad account" : `${count} ad accounts`})
+          </span>
         </span>
         <span aria-hidden="true" className="text-neutral-400 group-open:rotate-180">
           ▾

@@ -169,8 +169,15 @@ export function DateRangePicker({
       {resolved && (
         <p className="pb-1.5 text-xs text-neutral-500" aria-live="polite">
           <span className="font-medium text-neutral-700">{formatDateRange(resolved.since, resolved.until)}</span>
-          {resolved.compare_since && resolved.compare_until && <> vs {formatDateRange(resolved.compare_since, resolved.compare_until)}</>}
-          {timeZone && <span title="Presets such as “today” follow the organization's time zone"> · {timeZone.replace(/_/g, " ")}</span>}
+          {resolved.compare_since && resolved.compare_until && (
+            <> vs {formatDateRange(resolved.compare_since, resolved.compare_until)}</>
+          )}
+          {timeZone && (
+            <span title="Presets such as “today” follow the organization's time zone">
+              {" "}
+              · {timeZone.replace(/_/g, " ")}
+            </span>
+          )}
         </p>
       )}
     </div>

@@ -15,12 +15,24 @@ const LABELS: Record<ExportKind, string> = {
 };
 
 /** The URL of an export with the dashboard's current parameters (the table's whole breakdown, not one page). */
-export function exportUrl(organizationId: string, kind: ExportKind, query: AnalyticsQuery, table: { query: AnalyticsQuery; params: BreakdownParams }, granularity: Granularity): string {
+export function exportUrl(
+  organizationId: string,
+  kind: ExportKind,
+  query: AnalyticsQuery,
+  table: { query: AnalyticsQuery; params: BreakdownParams },
+  granularity: Granularity,
+): string {
   if (kind === "report.pdf") return analyticsUrl(organizationId, "report.pdf", { ...query });
   const [view, format] = kind.split(".") as ["breakdown" | "timeseries", "csv" | "xlsx"];
   if (view === "timeseries") return analyticsUrl(organizationId, `export.${format}`, { view, ...query, granularity });
   const { dimension, sort, parent_platform_id } = table.params;
-  return analyticsUrl(organizationId, `export.${format}`, { view, ...table.query, dimension, sort, parent_platform_id });
+  return analyticsUrl(organizationId, `export.${format}`, {
+    view,
+    ...table.query,
+    dimension,
+    sort,
+    parent_platform_id,
+  });
 }
 
 function fallbackName(kind: ExportKind, dimension: string): string {
@@ -30,7 +42,17 @@ function fallbackName(kind: ExportKind, dimension: string): string {
 }
 
 /** Downloads of the current view: the table or the time series as CSV or XLSX, and the PDF report. */
-export function ExportMenu({ organizationId, query, table, granularity }: { organizationId: string; query: AnalyticsQuery; table: { query: AnalyticsQuery; params: BreakdownParams }; granularity: Granularity }) {
+export function ExportMenu({
+  organizationId,
+  query,
+  table,
+  granularity,
+}: {
+  organizationId: string;
+  query: AnalyticsQuery;
+  table: { query: AnalyticsQuery; params: BreakdownParams };
+  granularity: Granularity;
+}) {
   const [pending, setPending] = useState<ExportKind | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -40,7 +62,10 @@ export function ExportMenu({ organizationId, query, table, granularity }: { orga
     setError(null);
     setDone(null);
     try {
-      const name = await downloadFile(exportUrl(organizationId, kind, query, table, granularity), fallbackName(kind, table.params.dimension));
+      const name = await downloadFile(
+        exportUrl(organizationId, kind, query, table, granularity),
+        fallbackName(kind, table.params.dimension),
+      );
       setDone(`Downloaded ${name}`);
     } catch (err) {
       setError(`${LABELS[kind]} failed: ${describeError(err)}`);

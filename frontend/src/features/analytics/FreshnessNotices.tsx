@@ -13,7 +13,8 @@ export function DataAsOf({ freshness }: { freshness: Freshness | undefined }) {
   if (!freshness.data_as_of) return <span className="text-xs text-neutral-500">Waiting for the first sync</span>;
   return (
     <span className="text-xs text-neutral-500">
-      Data as of <time dateTime={freshness.data_as_of}>{formatDateTime(freshness.data_as_of)}</time> ({formatRelative(freshness.data_as_of)})
+      Data as of <time dateTime={freshness.data_as_of}>{formatDateTime(freshness.data_as_of)}</time> (
+      {formatRelative(freshness.data_as_of)})
     </span>
   );
 }
@@ -49,7 +50,8 @@ export function FreshnessNotices({
 }) {
   const unhealthy = freshness?.accounts.filter((a) => a.health !== "ok") ?? [];
   const running = freshness?.accounts.filter((a) => a.running) ?? [];
-  if (unhealthy.length === 0 && running.length === 0 && missingRates.length === 0 && notSynced.length === 0) return null;
+  if (unhealthy.length === 0 && running.length === 0 && missingRates.length === 0 && notSynced.length === 0)
+    return null;
   return (
     <div className="space-y-3">
       {notSynced.length > 0 && (
@@ -66,7 +68,14 @@ export function FreshnessNotices({
         </Alert>
       )}
       {unhealthy.length > 0 && (
-        <Alert tone="warning" title={unhealthy.length === 1 ? "An ad account's numbers may be out of date" : `${unhealthy.length} ad accounts' numbers may be out of date`}>
+        <Alert
+          tone="warning"
+          title={
+            unhealthy.length === 1
+              ? "An ad account's numbers may be out of date"
+              : `${unhealthy.length} ad accounts' numbers may be out of date`
+          }
+        >
           <ul className="list-disc space-y-0.5 pl-5">
             {unhealthy.map((a) => (
               <li key={a.ad_account_id}>
@@ -77,7 +86,11 @@ export function FreshnessNotices({
             ))}
           </ul>
           <p className="mt-1">
-            <Link to="/orgs/$organizationId/connections" params={{ organizationId }} className="font-medium underline underline-offset-2">
+            <Link
+              to="/orgs/$organizationId/connections"
+              params={{ organizationId }}
+              className="font-medium underline underline-offset-2"
+            >
               Open Connections
             </Link>{" "}
             to fix it.
@@ -94,7 +107,11 @@ export function FreshnessNotices({
                 <li key={a.ad_account_id}>
                   <p>
                     {SCOPE_WORDS[r.scope] ?? "Syncing"} {accountName(a)}
-                    {r.status === "queued" ? ": waiting to start" : showProgress ? `: ${r.days_done} of ${r.days_total} days` : "…"}
+                    {r.status === "queued"
+                      ? ": waiting to start"
+                      : showProgress
+                        ? `: ${r.days_done} of ${r.days_total} days`
+                        : "…"}
                   </p>
                   {showProgress && r.status !== "queued" && (
                     <div
@@ -106,7 +123,10 @@ export function FreshnessNotices({
                       aria-valuetext={`${r.days_done} of ${r.days_total} days`}
                       className="mt-1 h-1.5 max-w-sm overflow-hidden rounded-full bg-blue-100"
                     >
-                      <div className="h-full rounded-full bg-blue-600" style={{ width: `${Math.min(100, (r.days_done / r.days_total) * 100)}%` }} />
+                      <div
+                        className="h-full rounded-full bg-blue-600"
+                        style={{ width: `${Math.min(100, (r.days_done / r.days_total) * 100)}%` }}
+                      />
                     </div>
                   )}
                 </li>
@@ -125,7 +145,12 @@ export function FreshnessNotices({
             ))}
           </ul>
           <p className="mt-1">
-            Money figures that need these rates are shown as “—” rather than as a partial sum. <Link to="/orgs/$organizationId/exchange-rates" params={{ organizationId }} className="font-medium underline underline-offset-2">
+            Money figures that need these rates are shown as “—” rather than as a partial sum.{" "}
+            <Link
+              to="/orgs/$organizationId/exchange-rates"
+              params={{ organizationId }}
+              className="font-medium underline underline-offset-2"
+            >
               Add exchange rates
             </Link>
           </p>

@@ -1,6 +1,16 @@
 import { useId } from "react";
 import { cn } from "@/components/ui";
-import { deltaTone, formatChange, formatMetric, METRICS, metricValue, notSyncedReason, nullReason, percentChange, type MetricDef } from "./metrics";
+import {
+  deltaTone,
+  formatChange,
+  formatMetric,
+  METRICS,
+  metricValue,
+  notSyncedReason,
+  nullReason,
+  percentChange,
+  type MetricDef,
+} from "./metrics";
 import { Skeleton } from "./Skeleton";
 import { Sparkline } from "./Sparkline";
 import type { Compare, SeriesPoint, Summary } from "./types";
@@ -54,10 +64,10 @@ function Delta({ def, summary, compare }: { def: MetricDef; summary: Summary; co
         : heldBack
           ? "today is not over: a part of a period is not compared with a whole one"
           : current === null
-          ? "no value in this period"
-          : previous === null
-            ? "no value in the comparison period"
-            : "nothing to compare with";
+            ? "no value in this period"
+            : previous === null
+              ? "no value in the comparison period"
+              : "nothing to compare with";
     return (
       <p className="text-xs text-neutral-500" title={why}>
         <span aria-hidden="true">— </span>
@@ -79,12 +89,30 @@ function Delta({ def, summary, compare }: { def: MetricDef; summary: Summary; co
   );
 }
 
-function KpiCard({ def, summary, points, compare }: { def: MetricDef; summary: Summary; points: SeriesPoint[] | undefined; compare: Compare }) {
+function KpiCard({
+  def,
+  summary,
+  points,
+  compare,
+}: {
+  def: MetricDef;
+  summary: Summary;
+  points: SeriesPoint[] | undefined;
+  compare: Compare;
+}) {
   const labelId = useId();
   return (
-    <li role="group" aria-labelledby={labelId} className="flex flex-col justify-between gap-2 rounded-lg border border-neutral-200 bg-white p-4 shadow-xs">
+    <li
+      role="group"
+      aria-labelledby={labelId}
+      className="flex flex-col justify-between gap-2 rounded-lg border border-neutral-200 bg-white p-4 shadow-xs"
+    >
       <div>
-        <p id={labelId} className="text-xs font-medium tracking-wide text-neutral-500 uppercase" title={def.description}>
+        <p
+          id={labelId}
+          className="text-xs font-medium tracking-wide text-neutral-500 uppercase"
+          title={def.description}
+        >
           {def.label}
         </p>
         <MetricValue
@@ -96,15 +124,33 @@ function KpiCard({ def, summary, points, compare }: { def: MetricDef; summary: S
         />
       </div>
       <div className="flex items-end justify-between gap-2">
-        {compare !== "none" && summary.range.compare_since ? <Delta def={def} summary={summary} compare={compare} /> : <span />}
-        {points && <Sparkline values={points.map((p) => metricValue(p.totals, def.id))} className="h-8 w-24 shrink-0 text-neutral-400" width={96} />}
+        {compare !== "none" && summary.range.compare_since ? (
+          <Delta def={def} summary={summary} compare={compare} />
+        ) : (
+          <span />
+        )}
+        {points && (
+          <Sparkline
+            values={points.map((p) => metricValue(p.totals, def.id))}
+            className="h-8 w-24 shrink-0 text-neutral-400"
+            width={96}
+          />
+        )}
       </div>
     </li>
   );
 }
 
 /** Spend, impressions, clicks, conversions, value and the derived KPIs, each with its change and a sparkline. */
-export function KpiCards({ summary, points, compare }: { summary: Summary; points: SeriesPoint[] | undefined; compare: Compare }) {
+export function KpiCards({
+  summary,
+  points,
+  compare,
+}: {
+  summary: Summary;
+  points: SeriesPoint[] | undefined;
+  compare: Compare;
+}) {
   return (
     <ul aria-label="Key figures" className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-4">
       {METRICS.map((def) => (

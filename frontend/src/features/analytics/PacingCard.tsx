@@ -27,14 +27,28 @@ function Money({ micros, currency }: { micros: number | null; currency: string }
   return <>{formatMicros(micros, currency)}</>;
 }
 
-function PacingBar({ label, spend, budget, currency, strong = false }: { label: string; spend: number | null; budget: number | null; currency: string; strong?: boolean }) {
+function PacingBar({
+  label,
+  spend,
+  budget,
+  currency,
+  strong = false,
+}: {
+  label: string;
+  spend: number | null;
+  budget: number | null;
+  currency: string;
+  strong?: boolean;
+}) {
   const share = pacingShare(spend, budget);
   const over = share !== null && share > 1;
   const percent = share === null ? null : Math.round(share * 100);
   return (
     <div>
       <div className="flex items-baseline justify-between gap-3 text-sm">
-        <span className={cn("min-w-0 truncate", strong ? "font-semibold text-neutral-900" : "text-neutral-800")}>{label}</span>
+        <span className={cn("min-w-0 truncate", strong ? "font-semibold text-neutral-900" : "text-neutral-800")}>
+          {label}
+        </span>
         <span className="shrink-0 text-xs text-neutral-600 tabular-nums">
           <Money micros={spend} currency={currency} />
           {budget !== null ? (
@@ -57,7 +71,10 @@ function PacingBar({ label, spend, budget, currency, strong = false }: { label: 
           aria-valuetext={`${percent}% of the daily budget${over ? ", over budget" : ""}`}
           className="mt-1 h-2 overflow-hidden rounded-full bg-neutral-100"
         >
-          <div className={cn("h-full rounded-full", over ? "bg-red-500" : share > 0.9 ? "bg-amber-500" : "bg-neutral-800")} style={{ width: `${Math.min(share, 1) * 100}%` }} />
+          <div
+            className={cn("h-full rounded-full", over ? "bg-red-500" : share > 0.9 ? "bg-amber-500" : "bg-neutral-800")}
+            style={{ width: `${Math.min(share, 1) * 100}%` }}
+          />
         </div>
       )}
     </div>
@@ -79,19 +96,37 @@ export function PacingCard({ organizationId, query }: { organizationId: string; 
       </div>
     );
   } else if (pacing.isError) {
-    body = <ErrorState title="Could not load today's pacing" error={pacing.error} onRetry={() => void pacing.refetch()} />;
+    body = (
+      <ErrorState title="Could not load today's pacing" error={pacing.error} onRetry={() => void pacing.refetch()} />
+    );
   } else if (pacing.data.rows.length === 0) {
-    body = <EmptyState title="No spend or budgets today yet" description="Campaigns with a daily budget or spend today appear here." />;
+    body = (
+      <EmptyState
+        title="No spend or budgets today yet"
+        description="Campaigns with a daily budget or spend today appear here."
+      />
+    );
   } else {
     const { currency, rows, totals } = pacing.data;
     const shown: PacingRow[] = all ? rows : rows.slice(0, SHOWN);
     body = (
       <div className="space-y-4">
-        <PacingBar label="All campaigns" spend={totals.spend_micros} budget={totals.daily_budget_micros} currency={currency} strong />
+        <PacingBar
+          label="All campaigns"
+          spend={totals.spend_micros}
+          budget={totals.daily_budget_micros}
+          currency={currency}
+          strong
+        />
         <ul className="space-y-3" aria-label="Campaigns">
           {shown.map((row) => (
             <li key={`${row.ad_account_id}:${row.campaign_platform_id}`}>
-              <PacingBar label={row.name} spend={row.spend_micros} budget={row.daily_budget_micros} currency={currency} />
+              <PacingBar
+                label={row.name}
+                spend={row.spend_micros}
+                budget={row.daily_budget_micros}
+                currency={currency}
+              />
               <p className="mt-0.5 text-xs text-neutral-500">
                 <PlatformLabel platform={row.platform} />
                 {row.native_currency !== currency && <> · from {row.native_currency}</>}

@@ -15,7 +15,13 @@ export function PlatformLabel({ platform, compact = false }: { platform: string;
   const mark = MARKS[platform] ?? { letter: platform.charAt(0).toUpperCase(), className: "bg-neutral-500 text-white" };
   return (
     <span className="inline-flex items-center gap-1.5">
-      <span aria-hidden="true" className={cn("inline-flex size-4 shrink-0 items-center justify-center rounded text-[10px] font-bold", mark.className)}>
+      <span
+        aria-hidden="true"
+        className={cn(
+          "inline-flex size-4 shrink-0 items-center justify-center rounded text-[10px] font-bold",
+          mark.className,
+        )}
+      >
         {mark.letter}
       </span>
       <span className={cn(compact && "sr-only")}>{platformTitle(platform)}</span>

@@ -39,7 +39,12 @@ function orgPath(organizationId: string) {
 }
 
 export function useSummary(organizationId: string, query: AnalyticsQuery) {
-  return $api.useQuery("get", `${ORG}/analytics/summary`, { params: { path: orgPath(organizationId), query } }, { placeholderData: keepPreviousData });
+  return $api.useQuery(
+    "get",
+    `${ORG}/analytics/summary`,
+    { params: { path: orgPath(organizationId), query } },
+    { placeholderData: keepPreviousData },
+  );
 }
 
 export function useTimeseries(organizationId: string, query: AnalyticsQuery, granularity: Granularity) {
@@ -86,6 +91,32 @@ export function useFreshness(organizationId: string) {
   );
 }
 
+const METRIC_SYNC_RUNS = `${ORG}/ad-accounts/{ad_account_id}/metric-sync-runs` as const;
+const METRIC_SYNC = `${ORG}/ad-accounts/{ad_account_id}/metric-sync` as const;
+
+/** An ad account's metrics syncs, newest first, page by page. */
+export function useMetricSyncRuns(organizationId: string, adAccountId: string, limit: number) {
+  return $api.useInfiniteQuery(
+    "get",
+    METRIC_SYNC_RUNS,
+    { params: { path: { organization_id: organizationId, ad_account_id: adAccountId }, query: { limit } } },
+    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
+  );
+}
+
+/** Ask for a metrics sync of one ad account ("Sync now"); the freshness and the runs are read again. */
+export function useSyncMetrics({ onQueued, onError }: { onQueued: () => void; onError: (error: unknown) => void }) {
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", METRIC_SYNC, {
+    onSuccess: () => {
+      onQueued();
+      void queryClient.invalidateQueries({ queryKey: ["get", `${ORG}/analytics/freshness`] });
+      void queryClient.invalidateQueries({ queryKey: ["get", METRIC_SYNC_RUNS] });
+    },
+    onError,
+  });
+}
+
 function isNumbersQuery(query: Query): boolean {
   const path = query.queryKey[1];
   return typeof path === "string" && path.startsWith(`${ORG}/analytics/`) && !path.endsWith("/freshness");
@@ -98,7 +129,10 @@ function isNumbersQuery(query: Query): boolean {
 export function useRefreshWhenSynced(freshness: Freshness | undefined) {
   const queryClient = useQueryClient();
   const signature = freshness
-    ? [freshness.data_as_of ?? "", ...freshness.accounts.map((a) => `${a.ad_account_id}:${a.last_synced_at ?? ""}:${a.running?.days_done ?? ""}`)].join("|")
+    ? [
+        freshness.data_as_of ?? "",
+        ...freshness.accounts.map((a) => `${a.ad_account_id}:${a.last_synced_at ?? ""}:${a.running?.days_done ?? ""}`),
+      ].join("|")
     : null;
   const previous = useRef(signature);
   useEffect(() => {

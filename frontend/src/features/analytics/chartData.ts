@@ -26,11 +26,19 @@ function utcDate(iso: string): Date {
 
 /** "Nov 3" for days and weeks, "Nov 2026" for months. */
 export function periodLabel(periodStart: string, granularity: Granularity, locale?: string): string {
-  const options: Intl.DateTimeFormatOptions = granularity === "month" ? { month: "short", year: "numeric", timeZone: "UTC" } : { month: "short", day: "numeric", timeZone: "UTC" };
+  const options: Intl.DateTimeFormatOptions =
+    granularity === "month"
+      ? { month: "short", year: "numeric", timeZone: "UTC" }
+      : { month: "short", day: "numeric", timeZone: "UTC" };
   return new Intl.DateTimeFormat(locale, options).format(utcDate(periodStart));
 }
 
-export function trendRows(points: SeriesPoint[], previous: SeriesPoint[] | null, id: MetricId, granularity: Granularity): TrendRow[] {
+export function trendRows(
+  points: SeriesPoint[],
+  previous: SeriesPoint[] | null,
+  id: MetricId,
+  granularity: Granularity,
+): TrendRow[] {
   return points.map((point, index) => ({
     period: point.period_start,
     label: periodLabel(point.period_start, granularity),
@@ -60,12 +68,19 @@ export function axisTick(id: MetricId, value: number, currency: string, locale?:
   const kind = metric(id).kind;
   if (kind === "money") {
     try {
-      return new Intl.NumberFormat(locale, { style: "currency", currency, notation: "compact", minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(value);
+      return new Intl.NumberFormat(locale, {
+        style: "currency",
+        currency,
+        notation: "compact",
+        minimumFractionDigits: 0,
+        maximumFractionDigits: 1,
+      }).format(value);
     } catch {
       return new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 }).format(value);
     }
   }
-  if (kind === "percent") return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(value);
+  if (kind === "percent")
+    return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(value);
   if (kind === "multiple") return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(value)}×`;
   return new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 }).format(value);
 }
@@ -75,7 +90,13 @@ export function tooltipValue(id: MetricId, value: number | null, currency: strin
   if (value === null) return "—";
   const kind = metric(id).kind;
   if (kind === "money") return formatMicros(Math.round(value * 1_000_000), currency, locale);
-  if (kind === "multiple") return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value)}×`;
-  if (kind === "percent") return new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+  if (kind === "multiple")
+    return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value)}×`;
+  if (kind === "percent")
+    return new Intl.NumberFormat(locale, {
+      style: "percent",
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    }).format(value);
   return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { axisTick, trendRows, tooltipValue } from "./chartData";
-import { deltaTone, formatChange, formatMetric, isEmptyTotals, MISSING_RATE, nullReason, percentChange } from "./metrics";
+import {
+  deltaTone,
+  formatChange,
+  formatMetric,
+  isEmptyTotals,
+  MISSING_RATE,
+  nullReason,
+  percentChange,
+} from "./metrics";
 import { totals } from "./testing";
 
 describe("delta colouring", () => {
@@ -47,7 +55,14 @@ describe("null handling", () => {
   });
 
   it("blames a missing exchange rate when the money itself is missing", () => {
-    const unconverted = totals({ spend_micros: null, conversion_value_micros: null, cpc_micros: null, cpm_micros: null, cpa_micros: null, roas: null });
+    const unconverted = totals({
+      spend_micros: null,
+      conversion_value_micros: null,
+      cpc_micros: null,
+      cpm_micros: null,
+      cpa_micros: null,
+      roas: null,
+    });
     expect(nullReason("spend", unconverted)).toBe(MISSING_RATE);
     expect(nullReason("conversion_value", unconverted)).toBe(MISSING_RATE);
     expect(nullReason("cpa", unconverted)).toBe(MISSING_RATE);
@@ -61,8 +76,14 @@ describe("null handling", () => {
   });
 
   it("counts a period with unconverted money as having data", () => {
-    expect(isEmptyTotals(totals({ impressions: 0, clicks: 0, spend_micros: 0, conversions: 0, conversion_value_micros: 0 }))).toBe(true);
-    expect(isEmptyTotals(totals({ impressions: 0, clicks: 0, spend_micros: null, conversions: 0, conversion_value_micros: 0 }))).toBe(false);
+    expect(
+      isEmptyTotals(totals({ impressions: 0, clicks: 0, spend_micros: 0, conversions: 0, conversion_value_micros: 0 })),
+    ).toBe(true);
+    expect(
+      isEmptyTotals(
+        totals({ impressions: 0, clicks: 0, spend_micros: null, conversions: 0, conversion_value_micros: 0 }),
+      ),
+    ).toBe(false);
   });
 });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { analyticsQuery, CLEAR_DRILL_DOWN, customRangeError, isIsoDate, parseDashboardSearch, tableLevel, updateSearch } from "./search";
+import {
+  analyticsQuery,
+  CLEAR_DRILL_DOWN,
+  customRangeError,
+  isIsoDate,
+  parseDashboardSearch,
+  tableLevel,
+  updateSearch,
+} from "./search";
 
 describe("parseDashboardSearch", () => {
   it("keeps a valid state and leaves defaults out", () => {
@@ -15,34 +23,72 @@ describe("parseDashboardSearch", () => {
         sort: "-cpa",
         cursors: ["c1", "c2"],
       }),
-    ).toEqual({ preset: "last_7_days", compare: "previous_year", platform: ["google", "meta"], account: ["00000000-0000-4000-8000-0000000000a1"], status: ["active"], q: "brand", granularity: "week", sort: "-cpa", cursors: ["c1", "c2"] });
-    expect(parseDashboardSearch({ preset: "last_30_days", compare: "previous_period", granularity: "day", sort: "-spend" })).toEqual({});
+    ).toEqual({
+      preset: "last_7_days",
+      compare: "previous_year",
+      platform: ["google", "meta"],
+      account: ["00000000-0000-4000-8000-0000000000a1"],
+      status: ["active"],
+      q: "brand",
+      granularity: "week",
+      sort: "-cpa",
+      cursors: ["c1", "c2"],
+    });
+    expect(
+      parseDashboardSearch({ preset: "last_30_days", compare: "previous_period", granularity: "day", sort: "-spend" }),
+    ).toEqual({});
   });
 
   it("drops unknown and malformed values", () => {
     expect(
-      parseDashboardSearch({ preset: "last_8_days", compare: "yesterday", platform: ["google", "myspace", "google"], status: "gone", sort: "-budget", granularity: "hour", q: "  " }),
+      parseDashboardSearch({
+        preset: "last_8_days",
+        compare: "yesterday",
+        platform: ["google", "myspace", "google"],
+        status: "gone",
+        sort: "-budget",
+        granularity: "hour",
+        q: "  ",
+      }),
     ).toEqual({ platform: ["google"] });
   });
 
   it("drops ad account ids that are not ids (the API would refuse them)", () => {
-    expect(parseDashboardSearch({ account: ["acc-1", 123, "00000000-0000-4000-8000-0000000000A1"] })).toEqual({ account: ["00000000-0000-4000-8000-0000000000A1"] });
+    expect(parseDashboardSearch({ account: ["acc-1", 123, "00000000-0000-4000-8000-0000000000A1"] })).toEqual({
+      account: ["00000000-0000-4000-8000-0000000000A1"],
+    });
     expect(parseDashboardSearch({ campaign: "111", campaignAccount: "nope" })).toEqual({});
   });
 
   it("accepts a single value where a list is expected (a hand-typed URL)", () => {
-    expect(parseDashboardSearch({ platform: "tiktok", account: "00000000-0000-4000-8000-0000000000a1", status: "paused" })).toEqual({ platform: ["tiktok"], account: ["00000000-0000-4000-8000-0000000000a1"], status: ["paused"] });
+    expect(
+      parseDashboardSearch({ platform: "tiktok", account: "00000000-0000-4000-8000-0000000000a1", status: "paused" }),
+    ).toEqual({ platform: ["tiktok"], account: ["00000000-0000-4000-8000-0000000000a1"], status: ["paused"] });
   });
 
   it("takes a custom range over a preset, only when both dates are valid and in order", () => {
-    expect(parseDashboardSearch({ since: "2026-01-01", until: "2026-01-31", preset: "today" })).toEqual({ since: "2026-01-01", until: "2026-01-31" });
-    expect(parseDashboardSearch({ since: "2026-02-01", until: "2026-01-31", preset: "today" })).toEqual({ preset: "today" });
+    expect(parseDashboardSearch({ since: "2026-01-01", until: "2026-01-31", preset: "today" })).toEqual({
+      since: "2026-01-01",
+      until: "2026-01-31",
+    });
+    expect(parseDashboardSearch({ since: "2026-02-01", until: "2026-01-31", preset: "today" })).toEqual({
+      preset: "today",
+    });
     expect(parseDashboardSearch({ since: "2026-02-30", until: "2026-03-31" })).toEqual({});
     expect(parseDashboardSearch({ since: "2026-01-01" })).toEqual({});
   });
 
   it("keeps a drill-down only with its campaign and account, and an ad group only under a campaign", () => {
-    expect(parseDashboardSearch({ campaign: "111", campaignName: "Brand", campaignAccount: "00000000-0000-4000-8000-0000000000a2", campaignPlatform: "meta", adGroup: 222, adGroupName: "Women" })).toEqual({
+    expect(
+      parseDashboardSearch({
+        campaign: "111",
+        campaignName: "Brand",
+        campaignAccount: "00000000-0000-4000-8000-0000000000a2",
+        campaignPlatform: "meta",
+        adGroup: 222,
+        adGroupName: "Women",
+      }),
+    ).toEqual({
       campaign: "111",
       campaignName: "Brand",
       campaignAccount: "00000000-0000-4000-8000-0000000000a2",
@@ -55,7 +101,13 @@ describe("parseDashboardSearch", () => {
   });
 
   it("is idempotent", () => {
-    const once = parseDashboardSearch({ since: "2026-01-01", until: "2026-01-31", platform: "meta", sort: "name", cursors: "c" });
+    const once = parseDashboardSearch({
+      since: "2026-01-01",
+      until: "2026-01-31",
+      platform: "meta",
+      sort: "name",
+      cursors: "c",
+    });
     expect(parseDashboardSearch({ ...once })).toEqual(once);
   });
 });
@@ -79,7 +131,12 @@ describe("updateSearch", () => {
   });
 
   it("removes cleared filters and leaves the drill-down", () => {
-    const drilled = updateSearch(base, { campaign: "1", campaignAccount: "00000000-0000-4000-8000-0000000000a2", campaignName: "C", adGroup: "2" });
+    const drilled = updateSearch(base, {
+      campaign: "1",
+      campaignAccount: "00000000-0000-4000-8000-0000000000a2",
+      campaignName: "C",
+      adGroup: "2",
+    });
     expect(tableLevel(drilled)).toBe("ad");
     expect(updateSearch(drilled, { platform: [], q: "" }).platform).toBeUndefined();
     const back = updateSearch(drilled, CLEAR_DRILL_DOWN);
@@ -94,7 +151,19 @@ describe("analyticsQuery", () => {
   });
 
   it("maps the state to the API's parameters", () => {
-    expect(analyticsQuery(parseDashboardSearch({ since: "2026-01-01", until: "2026-01-31", compare: "none", platform: ["meta"], account: ["00000000-0000-4000-8000-0000000000a1"], status: ["paused"], q: "sale" }))).toEqual({
+    expect(
+      analyticsQuery(
+        parseDashboardSearch({
+          since: "2026-01-01",
+          until: "2026-01-31",
+          compare: "none",
+          platform: ["meta"],
+          account: ["00000000-0000-4000-8000-0000000000a1"],
+          status: ["paused"],
+          q: "sale",
+        }),
+      ),
+    ).toEqual({
       since: "2026-01-01",
       until: "2026-01-31",
       compare: "none",

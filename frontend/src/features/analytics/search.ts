@@ -169,7 +169,14 @@ export function parseDashboardSearch(search: Record<string, unknown>): Dashboard
 }
 
 type DrillKey = "campaign" | "campaignName" | "campaignAccount" | "campaignPlatform" | "adGroup" | "adGroupName";
-const DRILL_KEYS: readonly DrillKey[] = ["campaign", "campaignName", "campaignAccount", "campaignPlatform", "adGroup", "adGroupName"];
+const DRILL_KEYS: readonly DrillKey[] = [
+  "campaign",
+  "campaignName",
+  "campaignAccount",
+  "campaignPlatform",
+  "adGroup",
+  "adGroupName",
+];
 
 /**
  * The next state after a change. Setting a key to undefined removes it; defaults are left out of the URL. Any change

@@ -1,6 +1,17 @@
 /** Test fixtures of the analytics API's answers, and a fake API that routes requests to them. */
 import { json } from "@/test/utils";
-import type { AccountFreshness, Breakdown, BreakdownRow, Freshness, Pacing, PacingRow, SeriesPoint, Summary, TimeSeries, Totals } from "./types";
+import type {
+  AccountFreshness,
+  Breakdown,
+  BreakdownRow,
+  Freshness,
+  Pacing,
+  PacingRow,
+  SeriesPoint,
+  Summary,
+  TimeSeries,
+  Totals,
+} from "./types";
 
 export function totals(overrides: Partial<Totals> = {}): Totals {
   return {
@@ -35,10 +46,24 @@ export const ZERO: Totals = {
   conversion_rate: null,
 };
 
-const RANGE = { since: "2026-10-23", until: "2026-11-21", compare_since: "2026-09-23", compare_until: "2026-10-22", partial: false };
+const RANGE = {
+  since: "2026-10-23",
+  until: "2026-11-21",
+  compare_since: "2026-09-23",
+  compare_until: "2026-10-22",
+  partial: false,
+};
 
 export function summary(overrides: Partial<Summary> = {}): Summary {
-  return { range: RANGE, currency: "USD", totals: totals(), previous: totals({ spend_micros: 10_000_000 }), missing_rates: [], not_synced: [], ...overrides };
+  return {
+    range: RANGE,
+    currency: "USD",
+    totals: totals(),
+    previous: totals({ spend_micros: 10_000_000 }),
+    missing_rates: [],
+    not_synced: [],
+    ...overrides,
+  };
 }
 
 export function point(periodStart: string, overrides: Partial<Totals> = {}): SeriesPoint {
@@ -77,7 +102,17 @@ export function row(overrides: Partial<BreakdownRow["key"]> = {}, values: Partia
 }
 
 export function breakdown(rows: BreakdownRow[], overrides: Partial<Breakdown> = {}): Breakdown {
-  return { range: RANGE, currency: "USD", dimension: "campaign", rows, total_count: rows.length, next_cursor: null, missing_rates: [], not_synced: [], ...overrides };
+  return {
+    range: RANGE,
+    currency: "USD",
+    dimension: "campaign",
+    rows,
+    total_count: rows.length,
+    next_cursor: null,
+    missing_rates: [],
+    not_synced: [],
+    ...overrides,
+  };
 }
 
 export function pacingRow(overrides: Partial<PacingRow> = {}): PacingRow {
@@ -96,7 +131,13 @@ export function pacingRow(overrides: Partial<PacingRow> = {}): PacingRow {
 }
 
 export function pacing(rows: PacingRow[] = [pacingRow()], overrides: Partial<Pacing> = {}): Pacing {
-  return { currency: "USD", rows, totals: { spend_micros: 30_000_000, daily_budget_micros: 50_000_000 }, missing_rates: [], ...overrides };
+  return {
+    currency: "USD",
+    rows,
+    totals: { spend_micros: 30_000_000, daily_budget_micros: 50_000_000 },
+    missing_rates: [],
+    ...overrides,
+  };
 }
 
 export function accountFreshness(overrides: Partial<AccountFreshness> = {}): AccountFreshness {
@@ -114,7 +155,10 @@ export function accountFreshness(overrides: Partial<AccountFreshness> = {}): Acc
   };
 }
 
-export function freshness(accounts: AccountFreshness[] = [accountFreshness()], overrides: Partial<Freshness> = {}): Freshness {
+export function freshness(
+  accounts: AccountFreshness[] = [accountFreshness()],
+  overrides: Partial<Freshness> = {},
+): Freshness {
   return { data_as_of: "2026-11-22T08:00:00Z", accounts, ...overrides };
 }
 
@@ -137,7 +181,11 @@ export function analyticsHandler(fake: FakeAnalytics) {
     if (url.pathname.endsWith("/analytics/timeseries")) return answer(fake.timeseries ? fake.timeseries(q) : series());
     if (url.pathname.endsWith("/analytics/breakdown")) {
       if (fake.breakdown) return answer(fake.breakdown(q));
-      return answer(q.get("dimension") === "platform" ? breakdown([row(), row({ platform: "meta", name: "Meta Ads" })], { dimension: "platform" }) : breakdown([row()]));
+      return answer(
+        q.get("dimension") === "platform"
+          ? breakdown([row(), row({ platform: "meta", name: "Meta Ads" })], { dimension: "platform" })
+          : breakdown([row()]),
+      );
     }
     if (url.pathname.endsWith("/analytics/pacing")) return answer(fake.pacing ? fake.pacing(q) : pacing());
     if (url.pathname.endsWith("/analytics/freshness")) return answer(fake.freshness ? fake.freshness(q) : freshness());

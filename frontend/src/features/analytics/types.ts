@@ -40,11 +40,35 @@ export type AnalyticsQuery = { [K in keyof SummaryParams]?: NonNullable<SummaryP
 
 /** Every value of a union, checked both ways against the schema: a value added or removed there fails to compile. */
 function allOf<T extends string>() {
-  return <const A extends readonly T[]>(values: A & ([T] extends [A[number]] ? unknown : never)): readonly T[] => values;
+  return <const A extends readonly T[]>(values: A & ([T] extends [A[number]] ? unknown : never)): readonly T[] =>
+    values;
 }
 
-export const PRESETS = allOf<Preset>()(["today", "yesterday", "last_7_days", "last_14_days", "last_30_days", "last_90_days", "this_month", "last_month", "this_year"]);
+export const PRESETS = allOf<Preset>()([
+  "today",
+  "yesterday",
+  "last_7_days",
+  "last_14_days",
+  "last_30_days",
+  "last_90_days",
+  "this_month",
+  "last_month",
+  "this_year",
+]);
 export const COMPARES = allOf<Compare>()(["previous_period", "previous_year", "none"]);
 export const CAMPAIGN_STATUSES = allOf<CampaignStatus>()(["active", "paused", "removed"]);
 export const GRANULARITIES = allOf<Granularity>()(["day", "week", "month"]);
-export const SORT_KEYS = allOf<SortKey>()(["spend", "impressions", "clicks", "conversions", "conversion_value", "ctr", "cpc", "cpm", "cpa", "roas", "conversion_rate", "name"]);
+export const SORT_KEYS = allOf<SortKey>()([
+  "spend",
+  "impressions",
+  "clicks",
+  "conversions",
+  "conversion_value",
+  "ctr",
+  "cpc",
+  "cpm",
+  "cpa",
+  "roas",
+  "conversion_rate",
+  "name",
+]);

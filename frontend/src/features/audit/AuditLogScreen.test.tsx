@@ -3,16 +3,31 @@ import { screen, within } from "@testing-library/react";
 import { authStore } from "@/api/client";
 import type { OrganizationRead } from "@/api/types";
 import { OrgProvider } from "@/features/organizations/OrgContext";
+import { organizationAs } from "@/test/organizations";
 import { json, mockFetch, renderWithProviders } from "@/test/utils";
 import { AuditLogScreen, describeTarget } from "./AuditLogScreen";
 import { AUDIT_TARGET_TYPES } from "./search";
 
 const ORG_ID = "00000000-0000-0000-0000-000000000001";
-const org: OrganizationRead = { id: ORG_ID, name: "Acme", require_mfa: false, role: "admin", created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
+const org: OrganizationRead = organizationAs("admin", { id: ORG_ID });
 const USER_ID = "7d3c2f9e-1b44-4b1e-9d7e-2f6a3c5b8e10";
 
 function entry(extra: Record<string, unknown>) {
-  return { id: crypto.randomUUID(), seq: 1, occurred_at: "2026-03-01T10:00:00Z", actor_user_id: null, actor_email: "admin@example.com", ip: null, user_agent: null, before: null, after: null, target_type: null, target_id: null, target_name: null, ...extra };
+  return {
+    id: crypto.randomUUID(),
+    seq: 1,
+    occurred_at: "2026-03-01T10:00:00Z",
+    actor_user_id: null,
+    actor_email: "admin@example.com",
+    ip: null,
+    user_agent: null,
+    before: null,
+    after: null,
+    target_type: null,
+    target_id: null,
+    target_name: null,
+    ...extra,
+  };
 }
 
 beforeEach(() => authStore.setToken("t"));
@@ -23,8 +38,12 @@ afterEach(() => {
 
 describe("describeTarget", () => {
   it("names a target, or falls back to its type and a short id", () => {
-    expect(describeTarget({ target_type: "user", target_id: USER_ID, target_name: "Ada (ada@example.com)" })).toBe("Member Ada (ada@example.com)");
-    expect(describeTarget({ target_type: "connection", target_id: USER_ID, target_name: null })).toBe("Connection 7d3c2f9e…");
+    expect(describeTarget({ target_type: "user", target_id: USER_ID, target_name: "Ada (ada@example.com)" })).toBe(
+      "Member Ada (ada@example.com)",
+    );
+    expect(describeTarget({ target_type: "connection", target_id: USER_ID, target_name: null })).toBe(
+      "Connection 7d3c2f9e…",
+    );
     expect(describeTarget({ target_type: null, target_id: null, target_name: null })).toBeNull();
   });
 });
@@ -36,8 +55,22 @@ describe("AuditLogScreen", () => {
       if (path.endsWith("/audit-log")) {
         return json({
           items: [
-            entry({ action: "member.role_changed", action_label: "Changed a member's role", target_type: "user", target_id: USER_ID, target_name: "Ada (ada@example.com)", before: { role: "member" }, after: { role: "viewer" } }),
-            entry({ action: "report_schedule.created", action_label: "Created a scheduled report", target_type: "report_schedule", target_id: USER_ID, target_name: "Weekly numbers" }),
+            entry({
+              action: "member.role_changed",
+              action_label: "Changed a member's role",
+              target_type: "user",
+              target_id: USER_ID,
+              target_name: "Ada (ada@example.com)",
+              before: { role: "member" },
+              after: { role: "viewer" },
+            }),
+            entry({
+              action: "report_schedule.created",
+              action_label: "Created a scheduled report",
+              target_type: "report_schedule",
+              target_id: USER_ID,
+              target_name: "Weekly numbers",
+            }),
           ],
           next_cursor: null,
         });
@@ -58,7 +91,9 @@ describe("AuditLogScreen", () => {
     const summaries = Array.from(document.querySelectorAll("summary")).map((s) => s.textContent ?? "");
     expect(summaries.some((text) => text.includes(USER_ID) || text.includes("member.role_changed"))).toBe(false);
 
-    const options = within(screen.getByLabelText("Target type")).getAllByRole("option").map((o) => o.getAttribute("value"));
+    const options = within(screen.getByLabelText("Target type"))
+      .getAllByRole("option")
+      .map((o) => o.getAttribute("value"));
     expect(options).toEqual(["", ...AUDIT_TARGET_TYPES]);
   });
 });

@@ -1,10 +1,24 @@
 import type { FormEvent } from "react";
 import { useNavigate, useSearch } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import type { AuditEntryRead } from "@/api/types";
-import { Alert, Button, Card, DataTable, EmptyState, ErrorState, Field, LoadingState, PageHeader, SelectField, cn, type DataColumn } from "@/components/ui";
+import {
+  Alert,
+  Button,
+  Card,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  Field,
+  LoadingState,
+  PageHeader,
+  SelectField,
+  cn,
+  type DataColumn,
+} from "@/components/ui";
 import { formatDateTime, isoToLocalInput, localInputToIso } from "@/lib/format";
+import { useMemberChoices } from "@/features/organizations/api";
 import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useAuditEntries } from "./api";
 import { diffSnapshots, renderValue, type DiffRow } from "./diff";
 import { AUDIT_TARGET_TYPES, hasAuditFilters, parseAuditSearch, type AuditSearch } from "./search";
 
@@ -21,7 +35,9 @@ const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
 };
 
 /** The target in words: "Member Ada (ada@example.com)"; an unnamed one by its type and a short id. */
-export function describeTarget(entry: Pick<AuditEntryRead, "target_type" | "target_id" | "target_name">): string | null {
+export function describeTarget(
+  entry: Pick<AuditEntryRead, "target_type" | "target_id" | "target_name">,
+): string | null {
   if (!entry.target_type) return null;
   const type = TARGET_LABELS[entry.target_type as keyof typeof TARGET_LABELS] ?? entry.target_type.replace(/_/g, " ");
   if (entry.target_name) return `${type} ${entry.target_name}`;
@@ -30,7 +46,7 @@ export function describeTarget(entry: Pick<AuditEntryRead, "target_type" | "targ
 }
 
 export function AuditLogScreen() {
-  const canView = useCan("view-audit-log");
+  const canView = useCan("audit.read");
   const filters = parseAuditSearch(useSearch({ strict: false }) as Record<string, unknown>);
   const navigate = useNavigate({ from: "/orgs/$organizationId/audit-log" });
 
@@ -65,7 +81,13 @@ export function AuditLogScreen() {
             aria-label="Filter audit log"
             className="grid gap-3 rounded-lg border border-neutral-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-3"
           >
-            <Field label="Action" name="action" defaultValue={filters.action ?? ""} placeholder="e.g. member. or member.role_changed" description="An exact action or a prefix." />
+            <Field
+              label="Action"
+              name="action"
+              defaultValue={filters.action ?? ""}
+              placeholder="e.g. member. or member.role_changed"
+              description="An exact action or a prefix."
+            />
             <ActorSelect defaultValue={filters.actor_user_id ?? ""} />
             <SelectField label="Target type" name="target_type" defaultValue={filters.target_type ?? ""}>
               <option value="">Any target</option>
@@ -94,9 +116,7 @@ export function AuditLogScreen() {
 /** Members of the organization as actor choices (the first 100; the filter also keeps an actor not in that list). */
 function ActorSelect({ defaultValue }: { defaultValue: string }) {
   const org = useCurrentOrg();
-  const members = $api.useQuery("get", "/api/v1/orgs/{organization_id}/members", {
-    params: { path: { organization_id: org.id }, query: { limit: 100 } },
-  });
+  const members = useMemberChoices(org.id, 100);
   const items = members.data?.items ?? [];
   const known = !defaultValue || items.some((m) => m.user_id === defaultValue);
   return (
@@ -121,12 +141,7 @@ function ActorSelect({ defaultValue }: { defaultValue: string }) {
 
 function AuditEntries({ filters }: { filters: AuditSearch }) {
   const org = useCurrentOrg();
-  const entries = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/audit-log",
-    { params: { path: { organization_id: org.id }, query: { limit: 50, ...filters } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const entries = useAuditEntries(org.id, filters);
   const items = entries.data?.pages.flatMap((p) => p.items) ?? [];
 
   if (entries.isPending) return <LoadingState />;
@@ -136,7 +151,11 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
     return (
       <EmptyState
         title={filtered ? "No entries match these filters" : "No audit entries yet"}
-        description={filtered ? "Try a wider time range, another actor or another action." : "Changes to members, invitations and settings will appear here."}
+        description={
+          filtered
+            ? "Try a wider time range, another actor or another action."
+            : "Changes to members, invitations and settings will appear here."
+        }
       />
     );
   }
@@ -149,7 +168,12 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
       </ul>
       {entries.hasNextPage && (
         <div className="border-t border-neutral-200 px-5 py-3">
-          <Button variant="secondary" size="sm" pending={entries.isFetchingNextPage} onClick={() => void entries.fetchNextPage()}>
+          <Button
+            variant="secondary"
+            size="sm"
+            pending={entries.isFetchingNextPage}
+            onClick={() => void entries.fetchNextPage()}
+          >
             Load more
           </Button>
         </div>
@@ -159,7 +183,13 @@ function AuditEntries({ filters }: { filters: AuditSearch }) {
 }
 
 const DIFF_COLUMNS: DataColumn<DiffRow>[] = [
-  { id: "field", header: "Field", headerClassName: "py-1 pr-4 font-medium", cellClassName: "py-1 pr-4 align-top", cell: (row) => row.key },
+  {
+    id: "field",
+    header: "Field",
+    headerClassName: "py-1 pr-4 font-medium",
+    cellClassName: "py-1 pr-4 align-top",
+    cell: (row) => row.key,
+  },
   {
     id: "before",
     header: "Before",
@@ -190,14 +220,17 @@ function AuditRow({ entry }: { entry: AuditEntryRead }) {
           </span>
           <span className="flex items-center gap-2 text-xs text-neutral-500">
             <time dateTime={entry.occurred_at}>{formatDateTime(entry.occurred_at)}</time>
-            <span aria-hidden="true" className="transition-transform group-open:rotate-90">›</span>
+            <span aria-hidden="true" className="transition-transform group-open:rotate-90">
+              ›
+            </span>
             <span className="sr-only">Show details</span>
           </span>
         </summary>
         <div className="mt-3 space-y-2">
           <p className="text-xs text-neutral-500">
             #{entry.seq} · <code className="font-mono">{entry.action}</code>
-            {entry.target_id ? ` · ${entry.target_type} ${entry.target_id}` : ""} · IP {entry.ip ?? "unknown"} {entry.user_agent ? `· ${entry.user_agent}` : ""}
+            {entry.target_id ? ` · ${entry.target_type} ${entry.target_id}` : ""} · IP {entry.ip ?? "unknown"}{" "}
+            {entry.user_agent ? `· ${entry.user_agent}` : ""}
           </p>
           {rows.length === 0 ? (
             <p className="text-xs text-neutral-500">No field changes recorded.</p>

@@ -6,7 +6,10 @@ export interface DiffRow {
 }
 
 /** Field-by-field comparison of two audit snapshots; changed fields first, then unchanged, alphabetically. */
-export function diffSnapshots(before: Record<string, unknown> | null | undefined, after: Record<string, unknown> | null | undefined): DiffRow[] {
+export function diffSnapshots(
+  before: Record<string, unknown> | null | undefined,
+  after: Record<string, unknown> | null | undefined,
+): DiffRow[] {
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
   const rows = [...keys].map((key) => {
     const b = before?.[key];

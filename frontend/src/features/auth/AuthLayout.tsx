@@ -19,14 +19,29 @@ export function OutboxLink() {
   const config = useConfig();
   if (!config.data?.outbox_enabled) return null;
   return (
-    <Link to="/dev/outbox" className="text-sm text-neutral-500 underline-offset-4 hover:text-neutral-800 hover:underline">
+    <Link
+      to="/dev/outbox"
+      className="text-sm text-neutral-500 underline-offset-4 hover:text-neutral-800 hover:underline"
+    >
       Development mail outbox
     </Link>
   );
 }
 
 /** The centred card used by the public authentication screens. */
-export function AuthLayout({ title, description, children, footer, documentTitle }: { title: ReactNode; description?: ReactNode; children: ReactNode; footer?: ReactNode; documentTitle?: string }) {
+export function AuthLayout({
+  title,
+  description,
+  children,
+  footer,
+  documentTitle,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  children: ReactNode;
+  footer?: ReactNode;
+  documentTitle?: string;
+}) {
   useDocumentTitle(documentTitle ?? (typeof title === "string" ? title : null));
   return (
     <div className="flex min-h-screen flex-col items-center justify-center px-4 py-12">

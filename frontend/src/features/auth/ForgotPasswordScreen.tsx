@@ -1,14 +1,14 @@
 import { useState, type FormEvent } from "react";
 import { Link } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Alert, Button, Field, FormError } from "@/components/ui";
 import { formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
+import { useForgotPassword } from "./api";
 import { AuthLayout } from "./AuthLayout";
 
 export function ForgotPasswordScreen() {
   const { formRef, errors, fail, clear } = useFormErrors();
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const forgot = $api.useMutation("post", "/api/v1/auth/forgot-password");
+  const forgot = useForgotPassword();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -16,7 +16,10 @@ export function ForgotPasswordScreen() {
     const emailError = validateEmail(email);
     if (emailError) return fail({ fields: { email: emailError }, form: null });
     clear();
-    forgot.mutate({ body: { email } }, { onSuccess: () => setSentTo(email), onError: (e) => fail(formErrorsFromApi(e, ["email"])) });
+    forgot.mutate(
+      { body: { email } },
+      { onSuccess: () => setSentTo(email), onError: (e) => fail(formErrorsFromApi(e, ["email"])) },
+    );
   }
 
   const backToLogin = (
@@ -28,12 +31,19 @@ export function ForgotPasswordScreen() {
   if (sentTo) {
     return (
       <AuthLayout title="Check your inbox" footer={backToLogin}>
-        <Alert tone="success">If an account exists for {sentTo}, we've sent a link to reset its password. The link expires soon, so use it shortly.</Alert>
+        <Alert tone="success">
+          If an account exists for {sentTo}, we've sent a link to reset its password. The link expires soon, so use it
+          shortly.
+        </Alert>
       </AuthLayout>
     );
   }
   return (
-    <AuthLayout title="Reset your password" description="Enter your account's email and we'll send you a reset link." footer={backToLogin}>
+    <AuthLayout
+      title="Reset your password"
+      description="Enter your account's email and we'll send you a reset link."
+      footer={backToLogin}
+    >
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
         <FormError message={errors.form} />
         {/* oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus */}

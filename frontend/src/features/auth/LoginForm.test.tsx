@@ -35,14 +35,18 @@ describe("PasswordStep", () => {
   });
 
   it("posts the credentials and reports the result", async () => {
-    const fetchMock = mockFetch(() => json({ status: "mfa_required", access_token: null, expires_in: null, mfa_token: "m1" }));
+    const fetchMock = mockFetch(() =>
+      json({ status: "mfa_required", access_token: null, expires_in: null, mfa_token: "m1" }),
+    );
     const onResult = vi.fn();
     renderWithProviders(<PasswordStep onResult={onResult} />);
     const user = userEvent.setup();
     await user.type(await screen.findByLabelText("Email"), "ada@example.com");
     await user.type(screen.getByLabelText("Password"), "correct horse");
     await user.click(screen.getByRole("button", { name: "Log in" }));
-    await waitFor(() => expect(onResult).toHaveBeenCalledWith(expect.objectContaining({ status: "mfa_required", mfa_token: "m1" })));
+    await waitFor(() =>
+      expect(onResult).toHaveBeenCalledWith(expect.objectContaining({ status: "mfa_required", mfa_token: "m1" })),
+    );
     const request = fetchMock.mock.calls[0]![0] as Request;
     expect(await request.json()).toEqual({ email: "ada@example.com", password: "correct horse" });
   });
@@ -58,7 +62,9 @@ describe("PasswordStep", () => {
   });
 
   it("shows how long to wait when rate limited", async () => {
-    mockFetch(() => problem(429, "rate-limited", { detail: "Try again in 42 seconds.", retry_after: 42 }, { "Retry-After": "42" }));
+    mockFetch(() =>
+      problem(429, "rate-limited", { detail: "Try again in 42 seconds.", retry_after: 42 }, { "Retry-After": "42" }),
+    );
     renderWithProviders(<PasswordStep onResult={() => {}} />);
     const user = userEvent.setup();
     await user.type(await screen.findByLabelText("Email"), "ada@example.com");
@@ -68,13 +74,19 @@ describe("PasswordStep", () => {
   });
 
   it("puts 422 field errors next to the matching field", async () => {
-    mockFetch(() => problem(422, "validation-error", { errors: [{ loc: ["body", "email"], msg: "value is not a valid email address", type: "value_error" }] }));
+    mockFetch(() =>
+      problem(422, "validation-error", {
+        errors: [{ loc: ["body", "email"], msg: "value is not a valid email address", type: "value_error" }],
+      }),
+    );
     renderWithProviders(<PasswordStep onResult={() => {}} />);
     const user = userEvent.setup();
     await user.type(await screen.findByLabelText("Email"), "ada@example.com");
     await user.type(screen.getByLabelText("Password"), "whatever pass");
     await user.click(screen.getByRole("button", { name: "Log in" }));
-    await waitFor(() => expect(screen.getByLabelText("Email")).toHaveAccessibleDescription("value is not a valid email address"));
+    await waitFor(() =>
+      expect(screen.getByLabelText("Email")).toHaveAccessibleDescription("value is not a valid email address"),
+    );
     await waitFor(() => expect(screen.getByLabelText("Email")).toHaveFocus());
   });
 

@@ -1,14 +1,15 @@
 import type { FormEvent } from "react";
 import { Link } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import type { LoginResponse } from "@/api/types";
 import { Button, Field, FormError } from "@/components/ui";
 import { collect, formErrorsFromApi, required, useFormErrors, validateEmail } from "@/lib/forms";
+import { useLogIn, useLogInWithMfa } from "./api";
 
 /** Step 1: email and password. Reports the LoginResponse (which may ask for an MFA code). */
 export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) => void }) {
   const { formRef, errors, fail, clear } = useFormErrors();
-  const login = $api.useMutation("post", "/api/v1/auth/login");
+  const login = useLogIn();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -36,9 +37,18 @@ export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) =
       <FormError message={errors.form} />
       {/* oxlint-disable-next-line jsx-a11y/no-autofocus -- this form is the whole purpose of its page or dialog: its first field takes the focus */}
       <Field label="Email" name="email" type="email" autoComplete="email" autoFocus error={errors.fields.email} />
-      <Field label="Password" name="password" type="password" autoComplete="current-password" error={errors.fields.password} />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        error={errors.fields.password}
+      />
       <div className="flex justify-end">
-        <Link to="/forgot-password" className="text-sm text-neutral-600 underline-offset-4 hover:text-neutral-900 hover:underline">
+        <Link
+          to="/forgot-password"
+          className="text-sm text-neutral-600 underline-offset-4 hover:text-neutral-900 hover:underline"
+        >
           Forgot your password?
         </Link>
       </div>
@@ -50,9 +60,17 @@ export function PasswordStep({ onResult }: { onResult: (result: LoginResponse) =
 }
 
 /** Step 2: a TOTP code or a recovery code. */
-export function MfaStep({ mfaToken, onResult, onCancel }: { mfaToken: string; onResult: (result: LoginResponse) => void; onCancel: () => void }) {
+export function MfaStep({
+  mfaToken,
+  onResult,
+  onCancel,
+}: {
+  mfaToken: string;
+  onResult: (result: LoginResponse) => void;
+  onCancel: () => void;
+}) {
   const { formRef, errors, fail, clear } = useFormErrors();
-  const verify = $api.useMutation("post", "/api/v1/auth/login/mfa");
+  const verify = useLogInWithMfa();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -66,7 +84,10 @@ export function MfaStep({ mfaToken, onResult, onCancel }: { mfaToken: string; on
         onError: (error) => {
           const next = formErrorsFromApi(error, ["code"]);
           if (isApiError(error) && (error.code === "invalid-mfa-code" || error.code === "invalid-credentials")) {
-            fail({ fields: { code: "That code is not valid. Check your authenticator app and try again." }, form: null });
+            fail({
+              fields: { code: "That code is not valid. Check your authenticator app and try again." },
+              form: null,
+            });
           } else if (isApiError(error) && (error.code === "session-expired" || error.code === "invalid-token")) {
             fail({ fields: {}, form: "This sign-in attempt has expired. Start again with your password." });
           } else {

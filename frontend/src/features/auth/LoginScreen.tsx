@@ -29,7 +29,10 @@ export function LoginScreen() {
 
   if (mfaToken) {
     return (
-      <AuthLayout title="Two-factor authentication" description="Your account is protected with two-factor authentication.">
+      <AuthLayout
+        title="Two-factor authentication"
+        description="Your account is protected with two-factor authentication."
+      >
         <MfaStep mfaToken={mfaToken} onResult={onResult} onCancel={() => setMfaToken(null)} />
       </AuthLayout>
     );
@@ -43,7 +46,11 @@ export function LoginScreen() {
       footer={
         <>
           New to adpilot?{" "}
-          <Link to="/signup" search={{ redirect: safeRedirect(search.redirect) ?? undefined }} className="font-medium text-neutral-900 underline-offset-4 hover:underline">
+          <Link
+            to="/signup"
+            search={{ redirect: safeRedirect(search.redirect) ?? undefined }}
+            className="font-medium text-neutral-900 underline-offset-4 hover:underline"
+          >
             Create an account
           </Link>
         </>

@@ -1,8 +1,19 @@
 import { useState, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
-import { Alert, Badge, Button, Card, CardBody, CardHeader, ErrorState, Field, FormError, LoadingState, PageHeader } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  CardBody,
+  CardHeader,
+  ErrorState,
+  Field,
+  FormError,
+  LoadingState,
+  PageHeader,
+} from "@/components/ui";
 import { formErrorsFromApi, useFormErrors } from "@/lib/forms";
+import { useUpdateProfile } from "./api";
 import { useMe } from "./session";
 
 export const DISPLAY_NAME_MAX = 120;
@@ -36,16 +47,9 @@ export function ProfileScreen() {
 }
 
 function ProfileForm({ displayName, email, verified }: { displayName: string; email: string; verified: boolean }) {
-  const queryClient = useQueryClient();
   const { formRef, errors, setErrors, fail, clear } = useFormErrors();
   const [saved, setSaved] = useState(false);
-  const update = $api.useMutation("patch", "/api/v1/me", {
-    onSuccess: (user) => {
-      queryClient.setQueryData(["get", "/api/v1/me"], user);
-      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
-      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/members"] });
-    },
-  });
+  const update = useUpdateProfile();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -54,7 +58,10 @@ function ProfileForm({ displayName, email, verified }: { displayName: string; em
     setSaved(false);
     if (error) return fail({ fields: { display_name: error }, form: null });
     clear();
-    update.mutate({ body: { display_name } }, { onSuccess: () => setSaved(true), onError: (e) => fail(formErrorsFromApi(e, ["display_name"])) });
+    update.mutate(
+      { body: { display_name } },
+      { onSuccess: () => setSaved(true), onError: (e) => fail(formErrorsFromApi(e, ["display_name"])) },
+    );
   }
 
   return (

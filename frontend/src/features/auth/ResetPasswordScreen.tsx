@@ -1,14 +1,15 @@
 import type { FormEvent } from "react";
 import { Link, useSearch } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Button, buttonClasses, Field, FormError } from "@/components/ui";
 import { collect, formErrorsFromApi, MIN_PASSWORD_LENGTH, useFormErrors, validateNewPassword } from "@/lib/forms";
+import { useResetPassword } from "./api";
 import { AuthLayout } from "./AuthLayout";
 
 export function ResetPasswordScreen() {
   const { token } = useSearch({ strict: false }) as { token?: string };
   const { formRef, errors, fail, clear } = useFormErrors();
-  const reset = $api.useMutation("post", "/api/v1/auth/reset-password");
+  const reset = useResetPassword();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -39,7 +40,9 @@ export function ResetPasswordScreen() {
     return (
       <AuthLayout title="Choose a new password">
         <div className="space-y-4">
-          <Alert tone="error">This reset link is incomplete. Open the link from your email again, or request a new one.</Alert>
+          <Alert tone="error">
+            This reset link is incomplete. Open the link from your email again, or request a new one.
+          </Alert>
           <Link to="/forgot-password" className={buttonClasses("secondary", "md", "w-full")}>
             Request a new link
           </Link>
@@ -73,7 +76,13 @@ export function ResetPasswordScreen() {
           error={errors.fields.password}
           description={`At least ${MIN_PASSWORD_LENGTH} characters.`}
         />
-        <Field label="Confirm new password" name="confirm" type="password" autoComplete="new-password" error={errors.fields.confirm} />
+        <Field
+          label="Confirm new password"
+          name="confirm"
+          type="password"
+          autoComplete="new-password"
+          error={errors.fields.confirm}
+        />
         <Button type="submit" className="w-full" pending={reset.isPending}>
           Change password
         </Button>

@@ -1,29 +1,21 @@
-import type { QueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import type { SecurityEventRead } from "@/api/types";
 import { Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorState, LoadingState, cn } from "@/components/ui";
 import { describeUserAgent, formatDateTime, formatRelative } from "@/lib/format";
+import { useSecurityEvents } from "./api";
 import { describeSecurityEvent } from "./securityEvents";
 
 const PAGE_SIZE = 20;
 
-/** Refetch the activity list after an action on the page that records a security event. */
-export function invalidateSecurityEvents(queryClient: QueryClient) {
-  return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me/security-events"] });
-}
-
 export function SecurityActivityCard() {
-  const events = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/me/security-events",
-    { params: { query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const events = useSecurityEvents(PAGE_SIZE);
   const items = events.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <Card>
-      <CardHeader title="Recent security activity" description="Log-ins, sign-outs and changes to your account's security, newest first." />
+      <CardHeader
+        title="Recent security activity"
+        description="Log-ins, sign-outs and changes to your account's security, newest first."
+      />
       <CardBody>
         {events.isPending ? (
           <LoadingState />
@@ -40,7 +32,12 @@ export function SecurityActivityCard() {
         )}
         {events.hasNextPage && (
           <div className="mt-3 border-t border-neutral-200 pt-3">
-            <Button variant="secondary" size="sm" pending={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
+            <Button
+              variant="secondary"
+              size="sm"
+              pending={events.isFetchingNextPage}
+              onClick={() => void events.fetchNextPage()}
+            >
               Load more
             </Button>
           </div>
@@ -55,7 +52,12 @@ function SecurityEventRow({ event }: { event: SecurityEventRead }) {
   const warning = tone === "warning";
   return (
     <li className={cn("py-3", warning && "-mx-2 rounded-md bg-amber-50 px-2")}>
-      <p className={cn("flex flex-wrap items-center gap-2 text-sm font-medium", warning ? "text-amber-900" : "text-neutral-900")}>
+      <p
+        className={cn(
+          "flex flex-wrap items-center gap-2 text-sm font-medium",
+          warning ? "text-amber-900" : "text-neutral-900",
+        )}
+      >
         {warning && <Badge tone="amber">Warning</Badge>}
         {sentence}
         {event.current_session && <Badge tone="blue">This session</Badge>}

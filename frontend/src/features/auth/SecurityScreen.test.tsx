@@ -6,14 +6,22 @@ import { json, mockFetch, renderWithProviders } from "@/test/utils";
 import { SecurityScreen } from "./SecurityScreen";
 
 let mfaEnabled = false;
-const me = () => ({ id: "u1", email: "ada@example.com", display_name: "Ada", email_verified: true, mfa_enabled: mfaEnabled, created_at: "2026-01-01T00:00:00Z" });
+const me = () => ({
+  id: "u1",
+  email: "ada@example.com",
+  display_name: "Ada",
+  email_verified: true,
+  mfa_enabled: mfaEnabled,
+  created_at: "2026-01-01T00:00:00Z",
+});
 const CODES = ["aaaa-bbbb", "cccc-dddd"];
 
 function fakeApi() {
   return mockFetch((req) => {
     const path = new URL(req.url).pathname;
     if (path === "/api/v1/me") return json(me());
-    if (path === "/api/v1/me/mfa/setup") return json({ secret: "JBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/adpilot:ada", qr_svg: "<svg></svg>" });
+    if (path === "/api/v1/me/mfa/setup")
+      return json({ secret: "JBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/adpilot:ada", qr_svg: "<svg></svg>" });
     if (path === "/api/v1/me/mfa/enable") {
       mfaEnabled = true;
       return json({ recovery_codes: CODES });
@@ -25,7 +33,10 @@ function fakeApi() {
 }
 
 const posts = (mock: ReturnType<typeof mockFetch>) =>
-  mock.mock.calls.map(([r]) => r as Request).filter((r) => r.method === "POST").map((r) => new URL(r.url).pathname);
+  mock.mock.calls
+    .map(([r]) => r as Request)
+    .filter((r) => r.method === "POST")
+    .map((r) => new URL(r.url).pathname);
 
 beforeEach(() => {
   mfaEnabled = false;
@@ -58,7 +69,11 @@ describe("SecurityScreen", () => {
     await user.click(screen.getByRole("button", { name: "Enable MFA" }));
 
     const codes = await screen.findByRole("list", { name: "Recovery codes" });
-    expect(within(codes).getAllByRole("listitem").map((li) => li.textContent)).toEqual(CODES);
+    expect(
+      within(codes)
+        .getAllByRole("listitem")
+        .map((li) => li.textContent),
+    ).toEqual(CODES);
     expect(screen.getByText("On")).toBeInTheDocument();
     expect(screen.queryByText("Off")).not.toBeInTheDocument();
 

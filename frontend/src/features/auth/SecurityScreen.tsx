@@ -1,22 +1,38 @@
 import { useState, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import type { MfaSetup, SessionRead } from "@/api/types";
-import { Alert, Badge, Button, Card, CardBody, CardHeader, EmptyState, ErrorState, Field, FormError, LoadingState, PageHeader } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  CardBody,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  Field,
+  FormError,
+  LoadingState,
+  PageHeader,
+} from "@/components/ui";
 import { describeUserAgent, formatDateTime, formatRelative } from "@/lib/format";
 import { formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { SecurityActivityCard, invalidateSecurityEvents } from "./SecurityActivityCard";
+import { useDisableMfa, useEnableMfa, useInvalidateMe, useRevokeSession, useSessions, useStartMfaSetup } from "./api";
+import { SecurityActivityCard } from "./SecurityActivityCard";
 import { useMe } from "./session";
 
 export function SecurityScreen() {
   const me = useMe();
-  const queryClient = useQueryClient();
+  const invalidateMe = useInvalidateMe();
   // Shown once, right after MFA was turned on: they outlive the switch of the card to "on".
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const mfaOn = Boolean(me.data?.mfa_enabled) || recoveryCodes !== null;
   return (
     <div className="mx-auto max-w-3xl">
-      <PageHeader title="Security" description="Protect your account with two-factor authentication and review where you are signed in." />
+      <PageHeader
+        title="Security"
+        description="Protect your account with two-factor authentication and review where you are signed in."
+      />
       <div className="space-y-6">
         <Card>
           <CardHeader
@@ -37,7 +53,7 @@ export function SecurityScreen() {
               <EnableMfa
                 onEnabled={(codes) => {
                   setRecoveryCodes(codes);
-                  void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
+                  void invalidateMe();
                 }}
               />
             )}
@@ -52,19 +68,23 @@ export function SecurityScreen() {
 
 /** An SVG document as an <img> data URI; inline SVG markup without a namespace gets one (images need it). */
 export function svgDataUri(svg: string): string {
-  const withNs = /<svg\b[^>]*\bxmlns=/.test(svg) ? svg : svg.replace(/<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
+  const withNs = /<svg\b[^>]*\bxmlns=/.test(svg)
+    ? svg
+    : svg.replace(/<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
   return `data:image/svg+xml;utf8,${encodeURIComponent(withNs)}`;
 }
 
 /** Two-factor authentication is off: a new authenticator secret is made only when the person asks for one. */
 function EnableMfa({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
-  const setup = $api.useMutation("post", "/api/v1/me/mfa/setup");
+  const setup = useStartMfaSetup();
 
   if (setup.isError) return <ErrorState error={setup.error} onRetry={() => setup.mutate({})} />;
   if (setup.data) return <MfaSetupForm setup={setup.data} onEnabled={onEnabled} />;
   return (
     <div className="space-y-4">
-      <p className="text-sm text-neutral-700">Two-factor authentication is off. Setting it up takes a minute and needs an authenticator app on your phone.</p>
+      <p className="text-sm text-neutral-700">
+        Two-factor authentication is off. Setting it up takes a minute and needs an authenticator app on your phone.
+      </p>
       <Button pending={setup.isPending} onClick={() => setup.mutate({})}>
         Set up two-factor authentication
       </Button>
@@ -73,25 +93,28 @@ function EnableMfa({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
 }
 
 function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes: string[]) => void }) {
-  const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
-  const enable = $api.useMutation("post", "/api/v1/me/mfa/enable");
+  const enable = useEnableMfa();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
-    if (!/^\d{6}$/.test(code)) return fail({ fields: { code: "Enter the 6-digit code from your authenticator app." }, form: null });
+    if (!/^\d{6}$/.test(code))
+      return fail({ fields: { code: "Enter the 6-digit code from your authenticator app." }, form: null });
     clear();
     enable.mutate(
       { body: { code } },
       {
-        onSuccess: (result) => {
-          void invalidateSecurityEvents(queryClient);
-          onEnabled(result.recovery_codes);
-        },
+        onSuccess: (result) => onEnabled(result.recovery_codes),
         onError: (error) => {
-          if (isApiError(error) && (error.code === "invalid-mfa-code" || error.status === 401 || error.status === 400)) {
-            return fail({ fields: { code: "That code is not valid. Codes change every 30 seconds — try the current one." }, form: null });
+          if (
+            isApiError(error) &&
+            (error.code === "invalid-mfa-code" || error.status === 401 || error.status === 400)
+          ) {
+            return fail({
+              fields: { code: "That code is not valid. Codes change every 30 seconds — try the current one." },
+              form: null,
+            });
           }
           fail(formErrorsFromApi(error, ["code"]));
         },
@@ -102,7 +125,11 @@ function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes
   return (
     <div className="grid gap-6 md:grid-cols-[auto_1fr]">
       <div className="flex flex-col items-center gap-2">
-        <img src={svgDataUri(setup.qr_svg)} alt="QR code for your authenticator app" className="size-44 rounded-md border border-neutral-200 bg-white p-2" />
+        <img
+          src={svgDataUri(setup.qr_svg)}
+          alt="QR code for your authenticator app"
+          className="size-44 rounded-md border border-neutral-200 bg-white p-2"
+        />
       </div>
       <div className="space-y-4">
         <ol className="list-decimal space-y-1 pl-5 text-sm text-neutral-700">
@@ -113,7 +140,11 @@ function MfaSetupForm({ setup, onEnabled }: { setup: MfaSetup; onEnabled: (codes
           <p id="mfa-secret-label" className="text-sm font-medium text-neutral-800">
             Secret key
           </p>
-          <code aria-labelledby="mfa-secret-label" data-testid="mfa-secret" className="mt-1 block rounded-md bg-neutral-100 px-3 py-2 font-mono text-sm break-all select-all">
+          <code
+            aria-labelledby="mfa-secret-label"
+            data-testid="mfa-secret"
+            className="mt-1 block rounded-md bg-neutral-100 px-3 py-2 font-mono text-sm break-all select-all"
+          >
             {setup.secret}
           </code>
         </div>
@@ -145,9 +176,13 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
   return (
     <div className="space-y-4">
       <Alert tone="success" title="Two-factor authentication is on">
-        Save these recovery codes somewhere safe. Each works once if you lose your authenticator. They won't be shown again.
+        Save these recovery codes somewhere safe. Each works once if you lose your authenticator. They won't be shown
+        again.
       </Alert>
-      <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 rounded-md bg-neutral-100 p-4 font-mono text-sm sm:grid-cols-3">
+      <ul
+        aria-label="Recovery codes"
+        className="grid grid-cols-2 gap-2 rounded-md bg-neutral-100 p-4 font-mono text-sm sm:grid-cols-3"
+      >
         {codes.map((code) => (
           <li key={code}>{code}</li>
         ))}
@@ -161,7 +196,11 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
         >
           {copied ? "Copied" : "Copy codes"}
         </Button>
-        <a href={download} download="adpilot-recovery-codes.txt" className="inline-flex h-9 items-center rounded-md border border-neutral-300 bg-white px-4 text-sm font-medium text-neutral-800 hover:bg-neutral-50">
+        <a
+          href={download}
+          download="adpilot-recovery-codes.txt"
+          className="inline-flex h-9 items-center rounded-md border border-neutral-300 bg-white px-4 text-sm font-medium text-neutral-800 hover:bg-neutral-50"
+        >
           Download
         </a>
         <Button onClick={onDone}>I've saved my codes</Button>
@@ -171,19 +210,14 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
 }
 
 function DisableMfa() {
-  const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
-  const disable = $api.useMutation("post", "/api/v1/me/mfa/disable", {
-    onSuccess: () => {
-      void invalidateSecurityEvents(queryClient);
-      return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] });
-    },
-  });
+  const disable = useDisableMfa();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
-    if (!code) return fail({ fields: { code: "Enter a code from your authenticator app or a recovery code." }, form: null });
+    if (!code)
+      return fail({ fields: { code: "Enter a code from your authenticator app or a recovery code." }, form: null });
     clear();
     disable.mutate(
       { body: { code } },
@@ -200,7 +234,9 @@ function DisableMfa() {
 
   return (
     <div className="space-y-4">
-      <p className="text-sm text-neutral-700">Two-factor authentication is on. To turn it off, confirm with a current code.</p>
+      <p className="text-sm text-neutral-700">
+        Two-factor authentication is on. To turn it off, confirm with a current code.
+      </p>
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
         <FormError message={errors.form} />
         <Field
@@ -220,14 +256,8 @@ function DisableMfa() {
 }
 
 function SessionsCard() {
-  const queryClient = useQueryClient();
-  const sessions = $api.useQuery("get", "/api/v1/me/sessions");
-  const revoke = $api.useMutation("delete", "/api/v1/me/sessions/{session_id}", {
-    onSuccess: () => {
-      void invalidateSecurityEvents(queryClient);
-      return queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me/sessions"] });
-    },
-  });
+  const sessions = useSessions();
+  const revoke = useRevokeSession();
 
   return (
     <Card>
@@ -273,11 +303,18 @@ function SessionRow({ session, pending, onRevoke }: { session: SessionRead; pend
           {session.current && <Badge tone="blue">This device</Badge>}
         </p>
         <p className="text-xs text-neutral-500">
-          {session.ip ?? "Unknown IP"} · Signed in {formatDateTime(session.created_at)} · Last active {formatRelative(session.last_seen_at)}
+          {session.ip ?? "Unknown IP"} · Signed in {formatDateTime(session.created_at)} · Last active{" "}
+          {formatRelative(session.last_seen_at)}
         </p>
       </div>
       {!session.current && (
-        <Button variant="secondary" size="sm" pending={pending} onClick={onRevoke} aria-label={`Revoke session on ${device} from ${session.ip ?? "unknown IP"}`}>
+        <Button
+          variant="secondary"
+          size="sm"
+          pending={pending}
+          onClick={onRevoke}
+          aria-label={`Revoke session on ${device} from ${session.ip ?? "unknown IP"}`}
+        >
           Revoke
         </Button>
       )}

@@ -31,13 +31,17 @@ describe("SignupForm", () => {
     mockFetch(() => problem(422, "weak-password", { detail: "This password is too common." }));
     renderWithProviders(<SignupForm onSignedUp={() => {}} />);
     await fill("Ada", "ada@example.com", "password1234");
-    await waitFor(() => expect(screen.getByLabelText("Password")).toHaveAccessibleDescription("This password is too common."));
+    await waitFor(() =>
+      expect(screen.getByLabelText("Password")).toHaveAccessibleDescription("This password is too common."),
+    );
     await waitFor(() => expect(screen.getByLabelText("Password")).toHaveFocus());
   });
 
   it("maps 422 errors by loc to display_name", async () => {
     mockFetch(() =>
-      problem(422, "validation-error", { errors: [{ loc: ["body", "display_name"], msg: "Value error, name is too long", type: "value_error" }] }),
+      problem(422, "validation-error", {
+        errors: [{ loc: ["body", "display_name"], msg: "Value error, name is too long", type: "value_error" }],
+      }),
     );
     renderWithProviders(<SignupForm onSignedUp={() => {}} />);
     await fill("Ada", "ada@example.com", "a long enough password");
@@ -45,7 +49,9 @@ describe("SignupForm", () => {
   });
 
   it("calls onSignedUp with the address the next step was mailed to", async () => {
-    mockFetch(() => json({ email: "ada@example.com", detail: "If this address can be used, a message is on its way." }, 202));
+    mockFetch(() =>
+      json({ email: "ada@example.com", detail: "If this address can be used, a message is on its way." }, 202),
+    );
     const onSignedUp = vi.fn();
     renderWithProviders(<SignupForm onSignedUp={onSignedUp} />);
     await fill("Ada", "ada@example.com", "a long enough password");

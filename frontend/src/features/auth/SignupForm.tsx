@@ -1,5 +1,4 @@
 import type { FormEvent } from "react";
-import { $api } from "@/api/client";
 import { Button, Field, FormError } from "@/components/ui";
 import {
   collect,
@@ -10,12 +9,13 @@ import {
   validateEmail,
   validateNewPassword,
 } from "@/lib/forms";
+import { useSignUp } from "./api";
 
 const FIELDS = ["display_name", "email", "password"] as const;
 
 export function SignupForm({ onSignedUp }: { onSignedUp: (email: string) => void }) {
   const { formRef, errors, fail, clear } = useFormErrors();
-  const signup = $api.useMutation("post", "/api/v1/auth/signup");
+  const signup = useSignUp();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

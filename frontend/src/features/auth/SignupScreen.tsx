@@ -30,11 +30,19 @@ export function SignupScreen() {
   return (
     <AuthLayout
       title="Create your account"
-      description={search.redirect?.startsWith("/invitations/") ? "Create an account to accept your invitation." : "Start automating your marketing with adpilot."}
+      description={
+        search.redirect?.startsWith("/invitations/")
+          ? "Create an account to accept your invitation."
+          : "Start automating your marketing with adpilot."
+      }
       footer={
         <>
           Already have an account?{" "}
-          <Link to="/login" search={loginSearch} className="font-medium text-neutral-900 underline-offset-4 hover:underline">
+          <Link
+            to="/login"
+            search={loginSearch}
+            className="font-medium text-neutral-900 underline-offset-4 hover:underline"
+          >
             Log in
           </Link>
         </>

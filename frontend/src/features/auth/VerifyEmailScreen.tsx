@@ -1,19 +1,16 @@
 import { useEffect, useRef } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link, useSearch } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, buttonClasses, LoadingState } from "@/components/ui";
 import { describeError } from "@/lib/forms";
+import { useVerifyEmail } from "./api";
 import { AuthLayout } from "./AuthLayout";
 import { useSessionStatus } from "./session";
 
 export function VerifyEmailScreen() {
   const { token } = useSearch({ strict: false }) as { token?: string };
   const status = useSessionStatus();
-  const queryClient = useQueryClient();
-  const verify = $api.useMutation("post", "/api/v1/auth/verify-email", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/me"] }),
-  });
+  const verify = useVerifyEmail();
   const started = useRef<string | null>(null);
 
   useEffect(() => {

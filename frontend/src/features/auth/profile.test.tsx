@@ -7,7 +7,14 @@ import { ProfileScreen, validateDisplayName } from "./ProfileScreen";
 import { ResendVerificationInline } from "./ResendVerification";
 
 let displayName = "Ada";
-const me = () => ({ id: "u1", email: "ada@example.com", display_name: displayName, email_verified: false, mfa_enabled: false, created_at: "2026-01-01T00:00:00Z" });
+const me = () => ({
+  id: "u1",
+  email: "ada@example.com",
+  display_name: displayName,
+  email_verified: false,
+  mfa_enabled: false,
+  created_at: "2026-01-01T00:00:00Z",
+});
 
 beforeEach(() => {
   displayName = "Ada";

@@ -8,11 +8,20 @@ import { SecurityActivityCard } from "./SecurityActivityCard";
 import { SecurityScreen } from "./SecurityScreen";
 import { describeSecurityEvent } from "./securityEvents";
 
-const CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
+const CHROME_LINUX =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
 const FIREFOX_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.4; rv:125.0) Gecko/20100101 Firefox/125.0";
 
 function event(id: string, kind: string, extra: Partial<SecurityEventRead> = {}): SecurityEventRead {
-  return { id, kind, occurred_at: "2026-01-02T10:00:00Z", ip: "203.0.113.7", user_agent: CHROME_LINUX, current_session: false, ...extra };
+  return {
+    id,
+    kind,
+    occurred_at: "2026-01-02T10:00:00Z",
+    ip: "203.0.113.7",
+    user_agent: CHROME_LINUX,
+    current_session: false,
+    ...extra,
+  };
 }
 
 beforeEach(() => authStore.setToken("t"));
@@ -103,18 +112,38 @@ describe("SecurityActivityCard", () => {
     const fetchMock = mockFetch((req) => {
       const url = new URL(req.url);
       if (url.pathname === "/api/v1/me") {
-        return json({ id: "u1", email: "a@example.com", display_name: "A", email_verified: true, mfa_enabled: true, created_at: "2026-01-01T00:00:00Z" });
+        return json({
+          id: "u1",
+          email: "a@example.com",
+          display_name: "A",
+          email_verified: true,
+          mfa_enabled: true,
+          created_at: "2026-01-01T00:00:00Z",
+        });
       }
       if (req.method === "DELETE") {
         revoked = true;
         return new Response(null, { status: 204 });
       }
       if (url.pathname === "/api/v1/me/sessions") {
-        const session = (id: string, current: boolean) => ({ id, current, ip: "203.0.113.7", user_agent: CHROME_LINUX, created_at: "2026-01-01T00:00:00Z", last_seen_at: "2026-01-02T00:00:00Z", expires_at: "2026-02-01T00:00:00Z" });
+        const session = (id: string, current: boolean) => ({
+          id,
+          current,
+          ip: "203.0.113.7",
+          user_agent: CHROME_LINUX,
+          created_at: "2026-01-01T00:00:00Z",
+          last_seen_at: "2026-01-02T00:00:00Z",
+          expires_at: "2026-02-01T00:00:00Z",
+        });
         return json({ items: revoked ? [session("s1", true)] : [session("s1", true), session("s2", false)] });
       }
       if (url.pathname === "/api/v1/me/security-events") {
-        return json({ items: revoked ? [event("e2", "session_revoked", { current_session: true }), event("e1", "logged_in")] : [event("e1", "logged_in")], next_cursor: null });
+        return json({
+          items: revoked
+            ? [event("e2", "session_revoked", { current_session: true }), event("e1", "logged_in")]
+            : [event("e1", "logged_in")],
+          next_cursor: null,
+        });
       }
       return json({});
     });
@@ -123,7 +152,9 @@ describe("SecurityActivityCard", () => {
     const list = await screen.findByRole("list", { name: "Security activity" });
     await user.click(await screen.findByRole("button", { name: /Revoke session/ }));
     expect(await within(list).findByText("Signed out a device")).toBeInTheDocument();
-    const eventFetches = fetchMock.mock.calls.filter(([r]) => new URL((r as Request).url).pathname === "/api/v1/me/security-events");
+    const eventFetches = fetchMock.mock.calls.filter(
+      ([r]) => new URL((r as Request).url).pathname === "/api/v1/me/security-events",
+    );
     expect(eventFetches.length).toBeGreaterThanOrEqual(2);
   });
 });

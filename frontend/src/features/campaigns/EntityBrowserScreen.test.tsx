@@ -19,12 +19,26 @@ const META = connection({
 });
 const GOOGLE = connection({ accounts: [account({ managed: true }), account({ id: "acc-off", name: "Not chosen" })] });
 
-function fakeApi(connections: ConnectionRead[], entities: (query: URLSearchParams, accountId: string) => { items: EntityRead[]; next_cursor: string | null }) {
+function fakeApi(
+  connections: ConnectionRead[],
+  entities: (query: URLSearchParams, accountId: string) => { items: EntityRead[]; next_cursor: string | null },
+) {
   return mockFetch((request) => {
     const url = new URL(request.url);
     if (url.pathname.endsWith("/connections")) return json({ items: connections, needs_reconnect_count: 0 });
     if (url.pathname.endsWith("/sync-status")) {
-      const items = connections.flatMap((c) => c.accounts.filter((a) => a.managed).map((a) => summary({ ad_account_id: a.id, last_run: run({ ad_account_id: a.id, status: "succeeded", finished_at: "2026-01-01T00:00:00Z" }), last_succeeded_at: "2026-01-01T00:00:00Z", entity_counts: { campaign: 1 } })));
+      const items = connections.flatMap((c) =>
+        c.accounts
+          .filter((a) => a.managed)
+          .map((a) =>
+            summary({
+              ad_account_id: a.id,
+              last_run: run({ ad_account_id: a.id, status: "succeeded", finished_at: "2026-01-01T00:00:00Z" }),
+              last_succeeded_at: "2026-01-01T00:00:00Z",
+              entity_counts: { campaign: 1 },
+            }),
+          ),
+      );
       return json({ items, next_cursor: null });
     }
     const match = url.pathname.match(/\/ad-accounts\/([^/]+)\/entities$/);
@@ -34,7 +48,10 @@ function fakeApi(connections: ConnectionRead[], entities: (query: URLSearchParam
 }
 
 function entityCalls(mock: ReturnType<typeof fakeApi>): URLSearchParams[] {
-  return mock.mock.calls.map(([r]) => new URL((r as Request).url)).filter((u) => u.pathname.endsWith("/entities")).map((u) => u.searchParams);
+  return mock.mock.calls
+    .map(([r]) => new URL((r as Request).url))
+    .filter((u) => u.pathname.endsWith("/entities"))
+    .map((u) => u.searchParams);
 }
 
 beforeEach(() => authStore.setToken("t"));
@@ -47,7 +64,20 @@ describe("EntityBrowserScreen", () => {
   it("opens the first managed account and lists its campaigns with budgets in the account currency", async () => {
     const fetchMock = fakeApi([GOOGLE, META], (q, accountId) =>
       accountId === "acc-1" && q.get("level") === "campaign"
-        ? { items: [entity({ name: "Brand search", daily_budget_micros: 50_000_000 }), entity({ id: "e2", platform_id: "112", name: "Old promo", status: "paused", daily_budget_micros: null, lifetime_budget_micros: 1_000_000_000 })], next_cursor: null }
+        ? {
+            items: [
+              entity({ name: "Brand search", daily_budget_micros: 50_000_000 }),
+              entity({
+                id: "e2",
+                platform_id: "112",
+                name: "Old promo",
+                status: "paused",
+                daily_budget_micros: null,
+                lifetime_budget_micros: 1_000_000_000,
+              }),
+            ],
+            next_cursor: null,
+          }
         : { items: [], next_cursor: null },
     );
     const { router } = renderAt(<EntityBrowserScreen />, { path: PATH, url: BASE, role: "viewer" });
@@ -63,16 +93,62 @@ describe("EntityBrowserScreen", () => {
     expect(within(old).getByText(/€1,000\.00/)).toBeInTheDocument();
     // Only managed accounts can be picked.
     const picker = screen.getByRole("combobox", { name: "Ad account" });
-    expect(within(picker).getAllByRole("option").map((o) => o.textContent)).toEqual(["Acme Shop (1234567890)", "Tokyo Store (1234567890)"]);
+    expect(
+      within(picker)
+        .getAllByRole("option")
+        .map((o) => o.textContent),
+    ).toEqual(["Acme Shop (1234567890)", "Tokyo Store (1234567890)"]);
     expect(entityCalls(fetchMock)[0]!.get("include_removed")).toBeNull();
   });
 
   it("drills from a Meta campaign into its ad sets and ads, with breadcrumbs and yen without decimals", async () => {
     const fetchMock = fakeApi([META], (q) => {
       const level = q.get("level");
-      if (level === "campaign") return { items: [entity({ platform: "meta", platform_id: "2381", name: "Summer sale", currency: "JPY", daily_budget_micros: 1_500_000_000 })], next_cursor: null };
-      if (level === "ad_group") return { items: [entity({ id: "as", platform: "meta", level: "ad_group", platform_id: "2382", parent_platform_id: "2381", campaign_platform_id: "2381", name: "Women 25-34", currency: "JPY", daily_budget_micros: 300_000_000 })], next_cursor: null };
-      return { items: [entity({ id: "ad", platform: "meta", level: "ad", platform_id: "2383", parent_platform_id: "2382", campaign_platform_id: "2381", name: "Carousel A", currency: "JPY" })], next_cursor: null };
+      if (level === "campaign")
+        return {
+          items: [
+            entity({
+              platform: "meta",
+              platform_id: "2381",
+              name: "Summer sale",
+              currency: "JPY",
+              daily_budget_micros: 1_500_000_000,
+            }),
+          ],
+          next_cursor: null,
+        };
+      if (level === "ad_group")
+        return {
+          items: [
+            entity({
+              id: "as",
+              platform: "meta",
+              level: "ad_group",
+              platform_id: "2382",
+              parent_platform_id: "2381",
+              campaign_platform_id: "2381",
+              name: "Women 25-34",
+              currency: "JPY",
+              daily_budget_micros: 300_000_000,
+            }),
+          ],
+          next_cursor: null,
+        };
+      return {
+        items: [
+          entity({
+            id: "ad",
+            platform: "meta",
+            level: "ad",
+            platform_id: "2383",
+            parent_platform_id: "2382",
+            campaign_platform_id: "2381",
+            name: "Carousel A",
+            currency: "JPY",
+          }),
+        ],
+        next_cursor: null,
+      };
     });
     renderAt(<EntityBrowserScreen />, { path: PATH, url: `${BASE}?account=acc-jp`, role: "member" });
     const user = userEvent.setup();
@@ -87,18 +163,29 @@ describe("EntityBrowserScreen", () => {
     const ads = await screen.findByRole("table", { name: "Ads of Tokyo Store" });
     expect(within(ads).getByText("Carousel A")).toBeInTheDocument();
     expect(within(ads).queryByText("Daily budget")).not.toBeInTheDocument();
-    expect(within(screen.getByRole("navigation", { name: "Breadcrumb" })).getByRole("link", { name: "Summer sale" })).toBeInTheDocument();
+    expect(
+      within(screen.getByRole("navigation", { name: "Breadcrumb" })).getByRole("link", { name: "Summer sale" }),
+    ).toBeInTheDocument();
     const queries = entityCalls(fetchMock);
     expect(queries.find((q) => q.get("level") === "ad_group")!.get("parent_platform_id")).toBe("2381");
     expect(queries.find((q) => q.get("level") === "ad")!.get("parent_platform_id")).toBe("2382");
-    await user.click(within(screen.getByRole("navigation", { name: "Breadcrumb" })).getByRole("link", { name: "All campaigns" }));
+    await user.click(
+      within(screen.getByRole("navigation", { name: "Breadcrumb" })).getByRole("link", { name: "All campaigns" }),
+    );
     expect(await screen.findByRole("table", { name: "Campaigns of Tokyo Store" })).toBeInTheDocument();
   });
 
   it("filters by name, shows removed ones on request and loads more pages", async () => {
     const fetchMock = fakeApi([GOOGLE], (q) => {
-      if (q.get("cursor") === "p2") return { items: [entity({ id: "e3", platform_id: "113", name: "Brand later" })], next_cursor: null };
-      if (q.get("include_removed") === "true") return { items: [entity({ id: "e4", platform_id: "114", name: "Brand gone", status: "removed", platform_status: "REMOVED" })], next_cursor: null };
+      if (q.get("cursor") === "p2")
+        return { items: [entity({ id: "e3", platform_id: "113", name: "Brand later" })], next_cursor: null };
+      if (q.get("include_removed") === "true")
+        return {
+          items: [
+            entity({ id: "e4", platform_id: "114", name: "Brand gone", status: "removed", platform_status: "REMOVED" }),
+          ],
+          next_cursor: null,
+        };
       return { items: [entity({ name: q.get("name_contains") ? "Brand search" : "Anything" })], next_cursor: "p2" };
     });
     renderAt(<EntityBrowserScreen />, { path: PATH, url: `${BASE}?account=acc-1`, role: "viewer" });
@@ -119,7 +206,10 @@ describe("EntityBrowserScreen", () => {
     fakeApi([connection()], () => ({ items: [], next_cursor: null }));
     renderAt(<EntityBrowserScreen />, { path: PATH, url: BASE, role: "viewer" });
     expect(await screen.findByText("No ad accounts to browse yet")).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "Open Connections" })).toHaveAttribute("href", `/orgs/${ORG_ID}/connections`);
+    expect(screen.getByRole("link", { name: "Open Connections" })).toHaveAttribute(
+      "href",
+      `/orgs/${ORG_ID}/connections`,
+    );
   });
 
   it("says when an account has no campaigns yet", async () => {

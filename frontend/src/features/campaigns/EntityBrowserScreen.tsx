@@ -1,13 +1,41 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { $api } from "@/api/client";
-import { Badge, Button, Card, CardBody, DataTable, EmptyState, ErrorState, LoadingState, PageHeader, Select, buttonClasses, cn, type DataColumn } from "@/components/ui";
-import { useConnections, useRefreshEntitiesAfterSync, useSyncStatus, isSyncInProgress } from "@/features/connections/hooks";
+import {
+  Badge,
+  Breadcrumbs,
+  Button,
+  Card,
+  CardBody,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  Select,
+  buttonClasses,
+  cn,
+  type Crumb,
+  type CrumbLinkProps,
+  type DataColumn,
+} from "@/components/ui";
+import {
+  useConnections,
+  useRefreshEntitiesAfterSync,
+  useSyncStatus,
+  isSyncInProgress,
+} from "@/features/connections/api";
 import { levelLabel, platformTitle, PLATFORMS } from "@/features/connections/platforms";
 import { LastSync } from "@/features/connections/SyncStatus";
-import type { AccountSyncSummary, AdAccountRead, ConnectionRead, EntityLevel, EntityRead } from "@/features/connections/types";
+import type {
+  AccountSyncSummary,
+  AdAccountRead,
+  ConnectionRead,
+  EntityLevel,
+  EntityRead,
+} from "@/features/connections/types";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { formatMicros } from "@/lib/money";
+import { useEntities } from "./api";
 import { EntityStatusBadge, formatObjective } from "./EntityStatusBadge";
 import type { CampaignsSearch } from "./search";
 
@@ -24,7 +52,9 @@ export interface BrowsableAccount extends AdAccountRead {
 export function browsableAccounts(connections: ConnectionRead[]): BrowsableAccount[] {
   const order = PLATFORMS.map((p) => p.id as string);
   return connections
-    .flatMap((c) => c.accounts.filter((a) => a.managed).map((a) => ({ ...a, platform: c.platform, connectionName: c.display_name })))
+    .flatMap((c) =>
+      c.accounts.filter((a) => a.managed).map((a) => ({ ...a, platform: c.platform, connectionName: c.display_name })),
+    )
     .sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform) || a.name.localeCompare(b.name));
 }
 
@@ -40,13 +70,21 @@ export function EntityBrowserScreen() {
   // No (or an unknown) account in the URL: open the first one.
   useEffect(() => {
     if (connections.data && !account && accounts.length > 0) {
-      void navigate({ to: ROUTE, params: { organizationId: org.id }, search: { account: accounts[0]!.id }, replace: true });
+      void navigate({
+        to: ROUTE,
+        params: { organizationId: org.id },
+        search: { account: accounts[0]!.id },
+        replace: true,
+      });
     }
   }, [connections.data, account, accounts, navigate, org.id]);
 
   return (
     <div className="mx-auto max-w-6xl">
-      <PageHeader title="Campaigns" description="Campaigns, ad groups and ads of your managed ad accounts, as last synced from the platforms. Read-only." />
+      <PageHeader
+        title="Campaigns"
+        description="Campaigns, ad groups and ads of your managed ad accounts, as last synced from the platforms. Read-only."
+      />
       {connections.isPending ? (
         <LoadingState label="Loading ad accounts…" />
       ) : connections.isError ? (
@@ -56,7 +94,11 @@ export function EntityBrowserScreen() {
           title="No ad accounts to browse yet"
           description="Connect an ad platform and choose the ad accounts adpilot manages; their campaigns appear here after the first sync."
           action={
-            <Link to="/orgs/$organizationId/connections" params={{ organizationId: org.id }} className={buttonClasses("primary", "md")}>
+            <Link
+              to="/orgs/$organizationId/connections"
+              params={{ organizationId: org.id }}
+              className={buttonClasses("primary", "md")}
+            >
               Open Connections
             </Link>
           }
@@ -64,7 +106,13 @@ export function EntityBrowserScreen() {
       ) : !account ? (
         <LoadingState />
       ) : (
-        <AccountBrowser key={account.id} organizationId={org.id} accounts={accounts} account={account} search={search} />
+        <AccountBrowser
+          key={account.id}
+          organizationId={org.id}
+          accounts={accounts}
+          account={account}
+          search={search}
+        />
       )}
     </div>
   );
@@ -89,10 +137,18 @@ function AccountBrowser({
 
   const level: EntityLevel = search.adGroup ? "ad" : search.campaign ? "ad_group" : "campaign";
   const parent = search.adGroup ?? search.campaign;
-  const go = (next: CampaignsSearch, replace = false) => void navigate({ to: ROUTE, params: { organizationId }, search: next, replace });
-  const keep = { account: account.id, ...(search.q ? { q: search.q } : {}), ...(search.removed ? { removed: true } : {}) };
+  const go = (next: CampaignsSearch, replace = false) =>
+    void navigate({ to: ROUTE, params: { organizationId }, search: next, replace });
+  const keep = {
+    account: account.id,
+    ...(search.q ? { q: search.q } : {}),
+    ...(search.removed ? { removed: true } : {}),
+  };
 
-  const byPlatform = PLATFORMS.map((p) => ({ platform: p, accounts: accounts.filter((a) => a.platform === p.id) })).filter((g) => g.accounts.length);
+  const byPlatform = PLATFORMS.map((p) => ({
+    platform: p,
+    accounts: accounts.filter((a) => a.platform === p.id),
+  })).filter((g) => g.accounts.length);
 
   return (
     <div className="space-y-4">
@@ -102,7 +158,12 @@ function AccountBrowser({
             <label htmlFor="entity-browser-account" className="block text-sm font-medium text-neutral-800">
               Ad account
             </label>
-            <Select id="entity-browser-account" value={account.id} onChange={(e) => go({ account: e.target.value })} className="min-w-72">
+            <Select
+              id="entity-browser-account"
+              value={account.id}
+              onChange={(e) => go({ account: e.target.value })}
+              className="min-w-72"
+            >
               {byPlatform.map((group) => (
                 <optgroup key={group.platform.id} label={group.platform.title}>
                   {group.accounts.map((a) => (
@@ -125,7 +186,7 @@ function AccountBrowser({
         </CardBody>
       </Card>
 
-      <Breadcrumbs account={account} search={search} level={level} keep={keep} organizationId={organizationId} />
+      <LevelCrumbs account={account} search={search} level={level} keep={keep} organizationId={organizationId} />
 
       <Filters
         key={`${level}:${parent ?? ""}`}
@@ -151,7 +212,7 @@ function AccountBrowser({
   );
 }
 
-function Breadcrumbs({
+function LevelCrumbs({
   organizationId,
   account,
   search,
@@ -164,45 +225,39 @@ function Breadcrumbs({
   level: EntityLevel;
   keep: CampaignsSearch;
 }) {
-  const crumbs: { label: string; search: CampaignsSearch | null }[] = [
-    { label: `All ${levelLabel("campaign", account.platform, true).toLowerCase()}`, search: level === "campaign" ? null : { ...keep } },
+  const linkTo = (to: CampaignsSearch) => (props: CrumbLinkProps) => (
+    <Link to={ROUTE} params={{ organizationId }} search={to} {...props} />
+  );
+  const crumbs: Crumb[] = [
+    {
+      label: `All ${levelLabel("campaign", account.platform, true).toLowerCase()}`,
+      link: level === "campaign" ? null : linkTo({ ...keep }),
+    },
   ];
   if (search.campaign) {
     crumbs.push({
       label: search.campaignName ?? `Campaign ${search.campaign}`,
-      search: level === "ad_group" ? null : { ...keep, campaign: search.campaign, campaignName: search.campaignName },
+      link:
+        level === "ad_group" ? null : linkTo({ ...keep, campaign: search.campaign, campaignName: search.campaignName }),
     });
   }
   if (search.adGroup) {
-    crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", account.platform)} ${search.adGroup}`, search: null });
+    crumbs.push({ label: search.adGroupName ?? `${levelLabel("ad_group", account.platform)} ${search.adGroup}` });
   }
-  return (
-    <nav aria-label="Breadcrumb">
-      <ol className="flex flex-wrap items-center gap-1 text-sm">
-        {crumbs.map((crumb, index) => (
-          <li key={index} className="flex items-center gap-1">
-            {index > 0 && (
-              <span aria-hidden="true" className="text-neutral-400">
-                /
-              </span>
-            )}
-            {crumb.search ? (
-              <Link to={ROUTE} params={{ organizationId }} search={crumb.search} className="text-neutral-600 underline-offset-2 hover:text-neutral-900 hover:underline">
-                {crumb.label}
-              </Link>
-            ) : (
-              <span aria-current="page" className="font-medium text-neutral-900">
-                {crumb.label}
-              </span>
-            )}
-          </li>
-        ))}
-      </ol>
-    </nav>
-  );
+  return <Breadcrumbs crumbs={crumbs} />;
 }
 
-function Filters({ label, q, removed, onChange }: { label: string; q: string; removed: boolean; onChange: (q: string, removed: boolean) => void }) {
+function Filters({
+  label,
+  q,
+  removed,
+  onChange,
+}: {
+  label: string;
+  q: string;
+  removed: boolean;
+  onChange: (q: string, removed: boolean) => void;
+}) {
   const [text, setText] = useState(q);
   // Typing filters after a short pause; Enter filters at once.
   useEffect(() => {
@@ -235,7 +290,12 @@ function Filters({ label, q, removed, onChange }: { label: string; q: string; re
         />
       </div>
       <label className="flex items-center gap-2 text-sm text-neutral-700">
-        <input type="checkbox" className="size-4" checked={removed} onChange={(e) => onChange(text.trim(), e.target.checked)} />
+        <input
+          type="checkbox"
+          className="size-4"
+          checked={removed}
+          onChange={(e) => onChange(text.trim(), e.target.checked)}
+        />
         Show removed
       </label>
     </form>
@@ -259,22 +319,11 @@ function EntityTable({
   summary: AccountSyncSummary | undefined;
   syncing: boolean;
 }) {
-  const entities = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities",
-    {
-      params: {
-        path: { organization_id: organizationId, ad_account_id: account.id },
-        query: {
-          level,
-          limit: PAGE_SIZE,
-          ...(parent ? { parent_platform_id: parent } : {}),
-          ...(search.q ? { name_contains: search.q } : {}),
-          ...(search.removed ? { include_removed: true } : {}),
-        },
-      },
-    },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
+  const entities = useEntities(
+    organizationId,
+    account.id,
+    { level, parent, nameContains: search.q, includeRemoved: search.removed },
+    PAGE_SIZE,
   );
   const items = entities.data?.pages.flatMap((p) => p.items) ?? [];
   const plural = levelLabel(level, account.platform, true);
@@ -320,12 +369,19 @@ function EntityTable({
     <Card>
       <div className="flex items-center justify-between border-b border-neutral-200 px-5 py-3">
         <h2 className="text-base font-semibold text-neutral-900">{plural}</h2>
-        {entities.isFetching && !entities.isPending && !entities.isFetchingNextPage && <span className="text-xs text-neutral-500">Updating…</span>}
+        {entities.isFetching && !entities.isPending && !entities.isFetchingNextPage && (
+          <span className="text-xs text-neutral-500">Updating…</span>
+        )}
       </div>
       <div className={cn(items.length === 0 && "p-5")}>{body}</div>
       {entities.hasNextPage && (
         <div className="border-t border-neutral-200 px-5 py-3">
-          <Button variant="secondary" size="sm" pending={entities.isFetchingNextPage} onClick={() => void entities.fetchNextPage()}>
+          <Button
+            variant="secondary"
+            size="sm"
+            pending={entities.isFetchingNextPage}
+            onClick={() => void entities.fetchNextPage()}
+          >
             Load more
           </Button>
         </div>
@@ -334,7 +390,13 @@ function EntityTable({
   );
 }
 
-function entityColumns(organizationId: string, account: BrowsableAccount, search: CampaignsSearch, showObjective: boolean, showBudgets: boolean): DataColumn<EntityRead>[] {
+function entityColumns(
+  organizationId: string,
+  account: BrowsableAccount,
+  search: CampaignsSearch,
+  showObjective: boolean,
+  showBudgets: boolean,
+): DataColumn<EntityRead>[] {
   const keep = { account: account.id, ...(search.removed ? { removed: true } : {}) };
   const currency = (entity: EntityRead) => entity.currency || account.currency;
   return [
@@ -348,12 +410,23 @@ function entityColumns(organizationId: string, account: BrowsableAccount, search
           entity.level === "campaign"
             ? { ...keep, campaign: entity.platform_id, campaignName: entity.name }
             : entity.level === "ad_group"
-              ? { ...keep, campaign: search.campaign ?? entity.campaign_platform_id, campaignName: search.campaignName, adGroup: entity.platform_id, adGroupName: entity.name }
+              ? {
+                  ...keep,
+                  campaign: search.campaign ?? entity.campaign_platform_id,
+                  campaignName: search.campaignName,
+                  adGroup: entity.platform_id,
+                  adGroupName: entity.name,
+                }
               : null;
         return (
           <>
             {target ? (
-              <Link to={ROUTE} params={{ organizationId }} search={target} className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900">
+              <Link
+                to={ROUTE}
+                params={{ organizationId }}
+                search={target}
+                className="font-medium text-neutral-900 underline decoration-neutral-300 underline-offset-2 hover:decoration-neutral-900"
+              >
                 {entity.name}
               </Link>
             ) : (
@@ -367,7 +440,13 @@ function entityColumns(organizationId: string, account: BrowsableAccount, search
         );
       },
     },
-    { id: "status", header: "Status", headerClassName: "px-3 py-2 font-medium", cellClassName: "px-3 py-3", cell: (entity) => <EntityStatusBadge status={entity.status} /> },
+    {
+      id: "status",
+      header: "Status",
+      headerClassName: "px-3 py-2 font-medium",
+      cellClassName: "px-3 py-3",
+      cell: (entity) => <EntityStatusBadge status={entity.status} />,
+    },
     {
       id: "platform-status",
       header: "Platform status",

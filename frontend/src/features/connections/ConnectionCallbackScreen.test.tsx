@@ -21,7 +21,10 @@ describe("ConnectionCallbackScreen", () => {
   it("finishes the connection once and opens its account selection", async () => {
     savePendingConnection({ organizationId: ORG_ID, platform: "tiktok", returnTo: `/orgs/${ORG_ID}/connections` });
     const fetchMock = mockFetch(() => json(connection({ id: "conn-9", platform: "tiktok" })));
-    const { router } = renderAt(<ConnectionCallbackScreen />, { path: PATH, url: "/connections/callback/tiktok?auth_code=AC&code=AC&state=S1" });
+    const { router } = renderAt(<ConnectionCallbackScreen />, {
+      path: PATH,
+      url: "/connections/callback/tiktok?auth_code=AC&code=AC&state=S1",
+    });
     await waitFor(() => expect(router.state.location.pathname).toBe(`/orgs/${ORG_ID}/connections`));
     expect(router.state.location.search).toEqual({ select: "conn-9" });
     expect(fetchMock).toHaveBeenCalledTimes(1);
@@ -36,13 +39,18 @@ describe("ConnectionCallbackScreen", () => {
     savePendingConnection({ organizationId: ORG_ID, platform: "google", returnTo: "/" });
     mockFetch(() => new Promise<Response>(() => {}));
     renderAt(<ConnectionCallbackScreen />, { path: PATH, url: "/connections/callback/google?code=C&state=S" });
-    expect(await screen.findByText("Finishing connection to Google Ads…", { selector: "span[aria-hidden]" })).toBeInTheDocument();
+    expect(
+      await screen.findByText("Finishing connection to Google Ads…", { selector: "span[aria-hidden]" }),
+    ).toBeInTheDocument();
   });
 
   it("shows the problem's title and detail with a way back when the person denied access", async () => {
     savePendingConnection({ organizationId: ORG_ID, platform: "meta", returnTo: "/" });
     const fetchMock = mockFetch(() =>
-      problem(400, "connection-denied", { title: "Access was not granted on the platform's consent page", detail: "Permissions error" }),
+      problem(400, "connection-denied", {
+        title: "Access was not granted on the platform's consent page",
+        detail: "Permissions error",
+      }),
     );
     renderAt(<ConnectionCallbackScreen />, {
       path: PATH,
@@ -50,13 +58,24 @@ describe("ConnectionCallbackScreen", () => {
     });
     expect(await screen.findByText("Access was not granted on the platform's consent page")).toBeInTheDocument();
     expect(screen.getByText("Permissions error")).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "Back to Connections" })).toHaveAttribute("href", `/orgs/${ORG_ID}/connections`);
-    expect(await requestOf(fetchMock, 0).json()).toEqual({ state: "S2", error: "access_denied", error_description: "Permissions error" });
+    expect(screen.getByRole("link", { name: "Back to Connections" })).toHaveAttribute(
+      "href",
+      `/orgs/${ORG_ID}/connections`,
+    );
+    expect(await requestOf(fetchMock, 0).json()).toEqual({
+      state: "S2",
+      error: "access_denied",
+      error_description: "Permissions error",
+    });
   });
 
   it("shows an expired or foreign state as an error", async () => {
     savePendingConnection({ organizationId: ORG_ID, platform: "google", returnTo: "/" });
-    mockFetch(() => problem(400, "connection-state-invalid", { title: "This connection attempt is unknown, expired, already used or was started by someone else; start again" }));
+    mockFetch(() =>
+      problem(400, "connection-state-invalid", {
+        title: "This connection attempt is unknown, expired, already used or was started by someone else; start again",
+      }),
+    );
     renderAt(<ConnectionCallbackScreen />, { path: PATH, url: "/connections/callback/google?code=C&state=old" });
     expect(await screen.findByRole("alert")).toHaveTextContent("This connection attempt is unknown, expired");
   });

@@ -1,10 +1,14 @@
 import { useEffect, useMemo, useRef } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useRouterState } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Card, CardBody, LoadingState, buttonClasses, useDocumentTitle } from "@/components/ui";
-import { capturedCallbackQuery, clearPendingConnection, readPendingConnection, type PendingConnection } from "./connectFlow";
-import { invalidateConnections } from "./hooks";
+import {
+  capturedCallbackQuery,
+  clearPendingConnection,
+  readPendingConnection,
+  type PendingConnection,
+} from "./connectFlow";
+import { useCompleteConnection } from "./api";
 import { isPlatform, platformTitle } from "./platforms";
 
 /** The query parameters a platform sends back (TikTok sends `auth_code` and `code`; a denial sends `error`). */
@@ -34,7 +38,10 @@ export function parseCallbackSearch(searchStr: string): CallbackSearch {
 export function ConnectionCallbackScreen() {
   const { platform } = useParams({ strict: false }) as { platform: string };
   const { pathname, searchStr } = useRouterState({ select: (s) => s.location });
-  const search = useMemo(() => parseCallbackSearch(capturedCallbackQuery(pathname) ?? searchStr), [pathname, searchStr]);
+  const search = useMemo(
+    () => parseCallbackSearch(capturedCallbackQuery(pathname) ?? searchStr),
+    [pathname, searchStr],
+  );
   // Read once: the pending attempt is cleared as soon as it has been used.
   const pending = useRef<PendingConnection | null | undefined>(undefined);
   if (pending.current === undefined) pending.current = readPendingConnection();
@@ -48,7 +55,10 @@ export function ConnectionCallbackScreen() {
           detail: "Start connecting again from the Connections page of your organization.",
         }
       : !search.state
-        ? { title: "The platform's answer is incomplete", detail: "It did not say which connection attempt it belongs to. Start again." }
+        ? {
+            title: "The platform's answer is incomplete",
+            detail: "It did not say which connection attempt it belongs to. Start again.",
+          }
         : null;
 
   if (problem || !attempt || !isPlatform(platform)) {
@@ -66,11 +76,9 @@ export function ConnectionCallbackScreen() {
 
 function FinishConnection({ attempt, search }: { attempt: PendingConnection; search: CallbackSearch }) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const finish = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{platform}/callback", {
+  const finish = useCompleteConnection({
     onSettled: () => clearPendingConnection(),
-    onSuccess: (connection) => {
-      void invalidateConnections(queryClient);
+    onConnected: (connection) => {
       void navigate({
         to: "/orgs/$organizationId/connections",
         params: { organizationId: attempt.organizationId },
@@ -102,8 +110,13 @@ function FinishConnection({ attempt, search }: { attempt: PendingConnection; sea
     const denied = isApiError(error) && error.code === "connection-denied";
     return (
       <CallbackLayout>
-        <Alert tone={denied ? "warning" : "error"} title={isApiError(error) ? error.title : `Could not connect ${title}`}>
-          {isApiError(error) ? (error.detail ?? (denied ? `${title} was not connected.` : null)) : "Something went wrong. Please try again."}
+        <Alert
+          tone={denied ? "warning" : "error"}
+          title={isApiError(error) ? error.title : `Could not connect ${title}`}
+        >
+          {isApiError(error)
+            ? (error.detail ?? (denied ? `${title} was not connected.` : null))
+            : "Something went wrong. Please try again."}
         </Alert>
         <BackLink attempt={attempt} />
       </CallbackLayout>

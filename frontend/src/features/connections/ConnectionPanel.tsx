@@ -1,19 +1,18 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import { Alert, Badge, Button, DataTable, Dialog, type DataColumn } from "@/components/ui";
 import { formatDate, pluralize } from "@/lib/format";
 import { describeError } from "@/lib/forms";
 import { HealthBadge } from "./HealthBadge";
 import {
-  invalidateConnections,
-  invalidateEntities,
   isDiscovering,
   isSyncInProgress,
-  rememberRun,
   useConnectionAccounts,
+  useDisconnectConnection,
+  useRefreshConnectionAccounts,
   useRefreshEntitiesAfterSync,
-} from "./hooks";
+  useSetManagedAccounts,
+  useSyncAccount,
+} from "./api";
 import { platformTitle } from "./platforms";
 import { LastSync } from "./SyncStatus";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead } from "./types";
@@ -43,7 +42,6 @@ export function ConnectionPanel({
 }: ConnectionPanelProps) {
   const headingId = useId();
   const sectionRef = useRef<HTMLElement>(null);
-  const queryClient = useQueryClient();
   const [choosing, setChoosing] = useState(justConnected && permissions.manage);
   const [disconnectOpen, setDisconnectOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -62,11 +60,7 @@ export function ConnectionPanel({
   // A refresh queues a listing on the server; until it ends, the page shows its progress. Its end is told by a
   // finish time other than the one before the click (a connection read before the refresh still shows the old one).
   const [refreshingSince, setRefreshingSince] = useState<string | null | undefined>(undefined);
-  const refresh = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts/refresh", {
-    onSuccess: () => {
-      void invalidateConnections(queryClient);
-    },
-  });
+  const refresh = useRefreshConnectionAccounts();
   useEffect(() => {
     if (refreshingSince === undefined || discovering || connection.discovery.finished_at === refreshingSince) return;
     if (connection.discovery.state === "succeeded") {
@@ -74,13 +68,7 @@ export function ConnectionPanel({
     }
     setRefreshingSince(undefined);
   }, [refreshingSince, discovering, connection.discovery]);
-  const disconnect = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/connections/{connection_id}", {
-    onSuccess: () => {
-      setDisconnectOpen(false);
-      void invalidateConnections(queryClient);
-      void invalidateEntities(queryClient);
-    },
-  });
+  const disconnect = useDisconnectConnection({ onDisconnected: () => setDisconnectOpen(false) });
 
   const title = platformTitle(connection.platform);
   return (
@@ -101,7 +89,12 @@ export function ConnectionPanel({
         {permissions.manage && (
           <div className="flex flex-wrap items-center gap-2">
             {!choosing && connection.account_count > 0 && (
-              <Button variant="secondary" size="sm" aria-label={`Choose accounts of ${connection.display_name}`} onClick={() => setChoosing(true)}>
+              <Button
+                variant="secondary"
+                size="sm"
+                aria-label={`Choose accounts of ${connection.display_name}`}
+                onClick={() => setChoosing(true)}
+              >
                 Choose accounts
               </Button>
             )}
@@ -128,7 +121,12 @@ export function ConnectionPanel({
             >
               Reconnect
             </Button>
-            <Button variant="ghost" size="sm" aria-label={`Disconnect ${connection.display_name}`} onClick={() => setDisconnectOpen(true)}>
+            <Button
+              variant="ghost"
+              size="sm"
+              aria-label={`Disconnect ${connection.display_name}`}
+              onClick={() => setDisconnectOpen(true)}
+            >
               Disconnect
             </Button>
           </div>
@@ -139,7 +137,9 @@ export function ConnectionPanel({
         {connection.health === "needs_reconnect" && (
           <Alert tone="error" title={`adpilot can no longer reach ${title} with this login`}>
             {connection.health_reason ? `${connection.health_reason} ` : ""}
-            {permissions.manage ? "Reconnect it to resume syncing." : "Ask a manager or admin of this organization to reconnect it."}
+            {permissions.manage
+              ? "Reconnect it to resume syncing."
+              : "Ask a manager or admin of this organization to reconnect it."}
           </Alert>
         )}
         {notice && <Alert tone="success">{notice}</Alert>}
@@ -147,8 +147,10 @@ export function ConnectionPanel({
         {discovering && (
           <Alert tone="info" title={`Listing the ad accounts of ${connection.display_name}…`}>
             {connection.discovery.state === "queued" ? "Waiting for its turn" : "In progress"}
-            {connection.discovery.accounts_found > 0 ? ` (${pluralize(connection.discovery.accounts_found, "ad account")} found so far)` : ""}. This
-            page updates when it is done.
+            {connection.discovery.accounts_found > 0
+              ? ` (${pluralize(connection.discovery.accounts_found, "ad account")} found so far)`
+              : ""}
+            . This page updates when it is done.
           </Alert>
         )}
         {connection.discovery.state === "failed" && (
@@ -167,12 +169,15 @@ export function ConnectionPanel({
         {!justConnected && managedCount === 0 && connection.account_count > 0 && (
           <Alert tone="info">
             No ad account of this login is managed yet.{" "}
-            {permissions.manage ? "Choose the accounts adpilot should sync." : "A manager or admin chooses which accounts adpilot syncs."}
+            {permissions.manage
+              ? "Choose the accounts adpilot should sync."
+              : "A manager or admin chooses which accounts adpilot syncs."}
           </Alert>
         )}
         {discovering ? null : connection.account_count === 0 ? (
           <p className="rounded-md border border-dashed border-neutral-300 px-4 py-6 text-center text-sm text-neutral-500">
-            This login has no ad accounts on {title}.{permissions.manage ? " Create one there, then use “Refresh accounts”." : ""}
+            This login has no ad accounts on {title}.
+            {permissions.manage ? " Create one there, then use “Refresh accounts”." : ""}
           </p>
         ) : choosing ? (
           <AccountSelection
@@ -191,7 +196,13 @@ export function ConnectionPanel({
             }}
           />
         ) : (
-          <AccountsTable organizationId={organizationId} connection={connection} accounts={accounts} syncStatus={syncStatus} canSync={permissions.sync} />
+          <AccountsTable
+            organizationId={organizationId}
+            connection={connection}
+            accounts={accounts}
+            syncStatus={syncStatus}
+            canSync={permissions.sync}
+          />
         )}
       </div>
 
@@ -213,7 +224,11 @@ export function ConnectionPanel({
           <Button variant="secondary" onClick={() => setDisconnectOpen(false)}>
             Cancel
           </Button>
-          <Button variant="danger" pending={disconnect.isPending} onClick={() => disconnect.mutate({ params: { path } })}>
+          <Button
+            variant="danger"
+            pending={disconnect.isPending}
+            onClick={() => disconnect.mutate({ params: { path } })}
+          >
             Disconnect
           </Button>
         </div>
@@ -282,10 +297,7 @@ function AccountsTable({
 
 /** An account row's own state: its "Sync now" request, and the entity refresh once a sync of it succeeds. */
 function useAccountRow(row: AccountRowData) {
-  const queryClient = useQueryClient();
-  const sync = $api.useMutation("post", "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync", {
-    onSuccess: (run) => rememberRun(queryClient, row.organizationId, run),
-  });
+  const sync = useSyncAccount(row.organizationId);
   const inProgress = isSyncInProgress(row.summary?.last_run?.status);
   useRefreshEntitiesAfterSync(row.summary?.last_succeeded_at, inProgress);
   return { sync, inProgress };
@@ -297,10 +309,25 @@ interface AccountRowData {
   summary: AccountSyncSummary | undefined;
 }
 
-function accountColumns(connection: ConnectionRead, canSync: boolean): DataColumn<AccountRowData, ReturnType<typeof useAccountRow>>[] {
+function accountColumns(
+  connection: ConnectionRead,
+  canSync: boolean,
+): DataColumn<AccountRowData, ReturnType<typeof useAccountRow>>[] {
   return [
-    { id: "account", header: "Ad account", headerClassName: TH, cellClassName: "px-3 py-3 align-top", cell: ({ account }) => <AccountIdentity account={account} /> },
-    { id: "currency", header: "Currency", headerClassName: TH, cellClassName: "px-3 py-3 align-top", cell: ({ account }) => account.currency },
+    {
+      id: "account",
+      header: "Ad account",
+      headerClassName: TH,
+      cellClassName: "px-3 py-3 align-top",
+      cell: ({ account }) => <AccountIdentity account={account} />,
+    },
+    {
+      id: "currency",
+      header: "Currency",
+      headerClassName: TH,
+      cellClassName: "px-3 py-3 align-top",
+      cell: ({ account }) => account.currency,
+    },
     {
       id: "time-zone",
       header: "Time zone",
@@ -323,7 +350,11 @@ function accountColumns(connection: ConnectionRead, canSync: boolean): DataColum
       cellProps: { "aria-live": "polite" },
       cell: ({ account, summary }, { sync }) => (
         <>
-          {account.managed ? <LastSync summary={summary} platform={connection.platform} /> : <span className="text-neutral-400">—</span>}
+          {account.managed ? (
+            <LastSync summary={summary} platform={connection.platform} />
+          ) : (
+            <span className="text-neutral-400">—</span>
+          )}
           {sync.isError && <p className="mt-1 text-xs text-red-700">{describeError(sync.error)}</p>}
         </>
       ),
@@ -343,7 +374,9 @@ function accountColumns(connection: ConnectionRead, canSync: boolean): DataColum
             aria-label={inProgress ? `Syncing ${account.name}` : `Sync now: ${account.name}`}
             pending={sync.isPending || inProgress}
             disabled={connection.health === "needs_reconnect"}
-            onClick={() => sync.mutate({ params: { path: { organization_id: organizationId, ad_account_id: account.id } } })}
+            onClick={() =>
+              sync.mutate({ params: { path: { organization_id: organizationId, ad_account_id: account.id } } })
+            }
           >
             {inProgress ? "Syncing…" : "Sync now"}
           </Button>
@@ -366,14 +399,10 @@ function AccountSelection({
   onCancel: () => void;
   onSaved: (count: number) => void;
 }) {
-  const queryClient = useQueryClient();
-  const [selected, setSelected] = useState<Set<string>>(() => new Set(accounts.accounts.filter((a) => a.managed).map((a) => a.id)));
-  const save = $api.useMutation("put", "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts", {
-    onSuccess: (data) => {
-      void invalidateConnections(queryClient);
-      onSaved(data.managed_account_count);
-    },
-  });
+  const [selected, setSelected] = useState<Set<string>>(
+    () => new Set(accounts.accounts.filter((a) => a.managed).map((a) => a.id)),
+  );
+  const save = useSetManagedAccounts({ onSaved });
   const { complete, loadAll } = accounts;
   // The selection replaces the whole set of managed accounts: every page must be read before it can be saved.
   useEffect(() => {
@@ -439,7 +468,9 @@ function AccountSelection({
         <ul className="divide-y divide-neutral-200">
           {accounts.accounts.map((account) => (
             <li key={account.id}>
-              <label className={`flex items-start gap-3 px-3 py-2.5 text-sm ${account.is_manager ? "cursor-not-allowed opacity-70" : "cursor-pointer"}`}>
+              <label
+                className={`flex items-start gap-3 px-3 py-2.5 text-sm ${account.is_manager ? "cursor-not-allowed opacity-70" : "cursor-pointer"}`}
+              >
                 <input
                   type="checkbox"
                   className="mt-0.5 size-4"
@@ -450,7 +481,11 @@ function AccountSelection({
                 />
                 <span className="min-w-0 flex-1">
                   <AccountIdentity account={account} />
-                  {account.is_manager && <span className="block text-xs text-neutral-500">A manager account has no campaigns of its own; choose the accounts under it.</span>}
+                  {account.is_manager && (
+                    <span className="block text-xs text-neutral-500">
+                      A manager account has no campaigns of its own; choose the accounts under it.
+                    </span>
+                  )}
                 </span>
                 <span className="shrink-0 text-xs text-neutral-500">
                   {account.currency} · {account.time_zone}

@@ -33,7 +33,10 @@ function fakeApi(api: Api) {
     if (custom) return custom;
     if (path === "/api/v1/config") return json(CONFIG);
     if (path.endsWith("/connections") && request.method === "GET") {
-      return json({ items: api.connections, needs_reconnect_count: api.connections.filter((c) => c.health === "needs_reconnect").length });
+      return json({
+        items: api.connections,
+        needs_reconnect_count: api.connections.filter((c) => c.health === "needs_reconnect").length,
+      });
     }
     if (path.endsWith("/ad-accounts/sync-status")) return json({ items: api.status, next_cursor: null });
     return json({});
@@ -45,7 +48,9 @@ function renderScreen(role: Role, url = URL_) {
 }
 
 function calls(mock: ReturnType<typeof fakeApi>, method: string, suffix: string): Request[] {
-  return mock.mock.calls.map(([r]) => r as Request).filter((r) => r.method === method && new URL(r.url).pathname.endsWith(suffix));
+  return mock.mock.calls
+    .map(([r]) => r as Request)
+    .filter((r) => r.method === method && new URL(r.url).pathname.endsWith(suffix));
 }
 
 beforeEach(() => {
@@ -74,7 +79,10 @@ describe("ConnectionsScreen", () => {
       status: [],
       handle: (request, path) =>
         request.method === "POST" && path.endsWith("/connections/meta/authorize")
-          ? json({ authorization_url: "http://127.0.0.1:8000/sandbox/meta/v23.0/dialog/oauth?state=x", expires_at: "2026-01-01T00:10:00Z" })
+          ? json({
+              authorization_url: "http://127.0.0.1:8000/sandbox/meta/v23.0/dialog/oauth?state=x",
+              expires_at: "2026-01-01T00:10:00Z",
+            })
           : undefined,
     });
     renderScreen("manager");
@@ -85,7 +93,9 @@ describe("ConnectionsScreen", () => {
       expect(screen.getByRole("button", { name: `Connect ${title}` })).toBeInTheDocument();
     }
     await userEvent.setup().click(screen.getByRole("button", { name: "Connect Meta Ads" }));
-    await waitFor(() => expect(assign).toHaveBeenCalledWith("http://127.0.0.1:8000/sandbox/meta/v23.0/dialog/oauth?state=x"));
+    await waitFor(() =>
+      expect(assign).toHaveBeenCalledWith("http://127.0.0.1:8000/sandbox/meta/v23.0/dialog/oauth?state=x"),
+    );
     expect(calls(fetchMock, "POST", "/connections/meta/authorize")).toHaveLength(1);
     expect(readPendingConnection()).toMatchObject({ organizationId: ORG_ID, platform: "meta", returnTo: URL_ });
   });
@@ -95,7 +105,10 @@ describe("ConnectionsScreen", () => {
     fakeApi({
       connections: [],
       status: [],
-      handle: (request) => (request.method === "POST" ? json({ authorization_url: "javascript:alert(1)", expires_at: "2026-01-01T00:10:00Z" }) : undefined),
+      handle: (request) =>
+        request.method === "POST"
+          ? json({ authorization_url: "javascript:alert(1)", expires_at: "2026-01-01T00:10:00Z" })
+          : undefined,
     });
     renderScreen("admin");
     await userEvent.setup().click(await screen.findByRole("button", { name: "Connect Google Ads" }));
@@ -106,7 +119,13 @@ describe("ConnectionsScreen", () => {
   it("shows viewers the connections and accounts without any action", async () => {
     fakeApi({
       connections: [connection({ accounts: [account({ managed: true })] })],
-      status: [summary({ entity_counts: { campaign: 3, ad_group: 5, ad: 9 }, last_run: run({ status: "succeeded", finished_at: "2026-01-01T00:01:00Z" }), last_succeeded_at: "2026-01-01T00:01:00Z" })],
+      status: [
+        summary({
+          entity_counts: { campaign: 3, ad_group: 5, ad: 9 },
+          last_run: run({ status: "succeeded", finished_at: "2026-01-01T00:01:00Z" }),
+          last_succeeded_at: "2026-01-01T00:01:00Z",
+        }),
+      ],
     });
     renderScreen("viewer");
     const panel = await screen.findByRole("region", { name: "ada@example.com" });
@@ -123,16 +142,33 @@ describe("ConnectionsScreen", () => {
 
   it("lets a member sync an account now and follows the run until it finishes", async () => {
     let polls = 0;
-    const status: AccountSyncSummary[] = [summary({ last_run: run({ status: "succeeded", finished_at: "2026-01-01T00:01:00Z" }), last_succeeded_at: "2026-01-01T00:01:00Z" })];
+    const status: AccountSyncSummary[] = [
+      summary({
+        last_run: run({ status: "succeeded", finished_at: "2026-01-01T00:01:00Z" }),
+        last_succeeded_at: "2026-01-01T00:01:00Z",
+      }),
+    ];
     const fetchMock = fakeApi({
       connections: [connection({ accounts: [account({ managed: true })] })],
       status,
       handle: (request, path) => {
-        if (request.method === "POST" && path.endsWith("/ad-accounts/acc-1/sync")) return json(run({ id: "run-2", status: "queued" }), 202);
+        if (request.method === "POST" && path.endsWith("/ad-accounts/acc-1/sync"))
+          return json(run({ id: "run-2", status: "queued" }), 202);
         if (path.endsWith("/sync-status") && calls(fetchMock, "POST", "/sync").length > 0) {
           polls += 1;
-          const last = polls < 2 ? run({ id: "run-2", status: "running" }) : run({ id: "run-2", status: "succeeded", finished_at: new Date().toISOString(), counts: { campaign: { created: 2, updated: 0, unchanged: 1, removed: 0 } } });
-          return json({ items: [summary({ entity_counts: { campaign: 3 }, last_run: last, last_succeeded_at: last.finished_at })], next_cursor: null });
+          const last =
+            polls < 2
+              ? run({ id: "run-2", status: "running" })
+              : run({
+                  id: "run-2",
+                  status: "succeeded",
+                  finished_at: new Date().toISOString(),
+                  counts: { campaign: { created: 2, updated: 0, unchanged: 1, removed: 0 } },
+                });
+          return json({
+            items: [summary({ entity_counts: { campaign: 3 }, last_run: last, last_succeeded_at: last.finished_at })],
+            next_cursor: null,
+          });
         }
         return undefined;
       },
@@ -156,7 +192,16 @@ describe("ConnectionsScreen", () => {
         if (!path.endsWith("/sync-status")) return undefined;
         polls += 1;
         if (polls === 1) return json([]);
-        return json({ items: [summary({ entity_counts: { campaign: 4 }, last_run: run({ status: "succeeded", trigger: "connect", finished_at: new Date().toISOString() }), last_succeeded_at: new Date().toISOString() })], next_cursor: null });
+        return json({
+          items: [
+            summary({
+              entity_counts: { campaign: 4 },
+              last_run: run({ status: "succeeded", trigger: "connect", finished_at: new Date().toISOString() }),
+              last_succeeded_at: new Date().toISOString(),
+            }),
+          ],
+          next_cursor: null,
+        });
       },
     });
     renderScreen("viewer");
@@ -196,7 +241,13 @@ describe("ConnectionsScreen", () => {
       id: "conn-7",
       accounts: [],
       account_count: 0,
-      discovery: { state: "running", accounts_found: 0, error: null, started_at: "2026-01-01T00:00:00Z", finished_at: null },
+      discovery: {
+        state: "running",
+        accounts_found: 0,
+        error: null,
+        started_at: "2026-01-01T00:00:00Z",
+        finished_at: null,
+      },
     });
     const api: Api = { connections: [listing], status: [] };
     const fetchMock = fakeApi(api);
@@ -236,10 +287,18 @@ describe("ConnectionsScreen", () => {
       connection({
         id: "conn-3",
         accounts: [account({ id: "acc-1" }), account({ id: "acc-2", name: "Acme Outlet" })],
-        discovery: { state: "succeeded", accounts_found: 2, error: null, started_at: "2026-01-02T00:00:00Z", finished_at: "2026-01-02T00:00:03Z" },
+        discovery: {
+          state: "succeeded",
+          accounts_found: 2,
+          error: null,
+          started_at: "2026-01-02T00:00:00Z",
+          finished_at: "2026-01-02T00:00:03Z",
+        },
       }),
     ];
-    expect(await screen.findByText("Account list refreshed: 2 ad accounts.", {}, { timeout: 4_000 })).toBeInTheDocument();
+    expect(
+      await screen.findByText("Account list refreshed: 2 ad accounts.", {}, { timeout: 4_000 }),
+    ).toBeInTheDocument();
     expect(screen.queryByText(/Listing the ad accounts of/)).not.toBeInTheDocument();
   });
 
@@ -247,7 +306,13 @@ describe("ConnectionsScreen", () => {
     const failed = connection({
       accounts: [],
       account_count: 0,
-      discovery: { state: "failed", accounts_found: 0, error: "The ad accounts could not be listed: HTTP 503", started_at: null, finished_at: null },
+      discovery: {
+        state: "failed",
+        accounts_found: 0,
+        error: "The ad accounts could not be listed: HTTP 503",
+        started_at: null,
+        finished_at: null,
+      },
     });
     fakeApi({ connections: [failed], status: [] });
     renderScreen("manager");
@@ -257,8 +322,17 @@ describe("ConnectionsScreen", () => {
 
   it("pages through connections, a manager login's accounts and the sync status instead of reading all at once", async () => {
     const first = [account({ id: "acc-1", name: "Client 1", managed: true })];
-    const later = [account({ id: "acc-2", name: "Client 2" }), account({ id: "acc-3", name: "Client 3", managed: true })];
-    const mcc = connection({ id: "conn-9", accounts: first, account_count: 3, managed_account_count: 2, accounts_next_cursor: "acc-page-2" });
+    const later = [
+      account({ id: "acc-2", name: "Client 2" }),
+      account({ id: "acc-3", name: "Client 3", managed: true }),
+    ];
+    const mcc = connection({
+      id: "conn-9",
+      accounts: first,
+      account_count: 3,
+      managed_account_count: 2,
+      accounts_next_cursor: "acc-page-2",
+    });
     const other = connection({ id: "conn-2", platform: "meta", display_name: "Meta login", accounts: [] });
     const fetchMock = fakeApi({
       connections: [],
@@ -271,7 +345,9 @@ describe("ConnectionsScreen", () => {
             : json({ items: [mcc], next_cursor: "conn-page-2", needs_reconnect_count: 0 });
         }
         if (request.method === "GET" && path.endsWith("/connections/conn-9/accounts")) {
-          return query.get("cursor") === "acc-page-2" ? json({ items: [later[0]], next_cursor: "acc-page-3" }) : json({ items: [later[1]], next_cursor: null });
+          return query.get("cursor") === "acc-page-2"
+            ? json({ items: [later[0]], next_cursor: "acc-page-3" })
+            : json({ items: [later[1]], next_cursor: null });
         }
         if (path.endsWith("/sync-status")) {
           return query.get("cursor") === "status-2"
@@ -279,7 +355,15 @@ describe("ConnectionsScreen", () => {
             : json({ items: [summary({ ad_account_id: "acc-1", last_run: null })], next_cursor: "status-2" });
         }
         if (request.method === "PUT" && path.endsWith("/connections/conn-9/accounts")) {
-          return json(connection({ id: "conn-9", accounts: first, account_count: 3, managed_account_count: 3, accounts_next_cursor: "acc-page-2" }));
+          return json(
+            connection({
+              id: "conn-9",
+              accounts: first,
+              account_count: 3,
+              managed_account_count: 3,
+              accounts_next_cursor: "acc-page-2",
+            }),
+          );
         }
         return undefined;
       },
@@ -299,8 +383,16 @@ describe("ConnectionsScreen", () => {
     await user.click(within(panel).getByRole("button", { name: "Save selection" }));
     expect(await screen.findByText(/adpilot manages 3 ad accounts of this login/)).toBeInTheDocument();
     const [put] = calls(fetchMock, "PUT", "/accounts");
-    expect(((await put!.json()) as { managed_account_ids: string[] }).managed_account_ids.sort()).toEqual(["acc-1", "acc-2", "acc-3"]);
-    expect(calls(fetchMock, "GET", "/connections/conn-9/accounts").every((r) => new URL(r.url).searchParams.get("limit") === "100")).toBe(true);
+    expect(((await put!.json()) as { managed_account_ids: string[] }).managed_account_ids.sort()).toEqual([
+      "acc-1",
+      "acc-2",
+      "acc-3",
+    ]);
+    expect(
+      calls(fetchMock, "GET", "/connections/conn-9/accounts").every(
+        (r) => new URL(r.url).searchParams.get("limit") === "100",
+      ),
+    ).toBe(true);
   });
 
   it("disconnects after confirming", async () => {
@@ -320,7 +412,10 @@ describe("ConnectionsScreen", () => {
   });
 
   it("asks to reconnect a connection that needs it", async () => {
-    fakeApi({ connections: [connection({ health: "needs_reconnect", health_reason: "Google revoked the refresh token" })], status: [] });
+    fakeApi({
+      connections: [connection({ health: "needs_reconnect", health_reason: "Google revoked the refresh token" })],
+      status: [],
+    });
     renderScreen("manager");
     const panel = await screen.findByRole("region", { name: "ada@example.com" });
     expect(within(panel).getByText("Needs reconnect")).toBeInTheDocument();
@@ -334,7 +429,16 @@ describe("ConnectionsScreen", () => {
       status: [],
       handle: (_request, path) =>
         path.endsWith("/connections")
-          ? new Response(JSON.stringify({ type: "about:blank", title: "Boom", status: 500, code: "internal", detail: "Database unavailable" }), { status: 500 })
+          ? new Response(
+              JSON.stringify({
+                type: "about:blank",
+                title: "Boom",
+                status: 500,
+                code: "internal",
+                detail: "Database unavailable",
+              }),
+              { status: 500 },
+            )
           : undefined,
     });
     renderScreen("viewer");
@@ -345,7 +449,10 @@ describe("ConnectionsScreen", () => {
 
 describe("ReconnectNotice", () => {
   it("links to Connections while a connection needs reconnecting", async () => {
-    fakeApi({ connections: [connection({ platform: "meta", display_name: "Meta login", health: "needs_reconnect" })], status: [] });
+    fakeApi({
+      connections: [connection({ platform: "meta", display_name: "Meta login", health: "needs_reconnect" })],
+      status: [],
+    });
     renderAt(<ReconnectNotice />, { path: "/orgs/$organizationId/campaigns", url: `/orgs/${ORG_ID}/campaigns` });
     expect(await screen.findByText(/Your Meta Ads connection “Meta login” needs reconnecting/)).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Open Connections" })).toHaveAttribute("href", URL_);

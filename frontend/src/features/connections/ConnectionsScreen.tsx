@@ -1,14 +1,23 @@
 import { useMemo, type ReactNode } from "react";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { Alert, Button, Card, CardHeader, EmptyState, ErrorState, LoadingState, PageHeader, buttonClasses } from "@/components/ui";
+import {
+  Alert,
+  Button,
+  Card,
+  CardHeader,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  buttonClasses,
+} from "@/components/ui";
 import { useConfig } from "@/features/auth/session";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { describeError } from "@/lib/forms";
 import { EmailNotVerifiedNotice, isEmailNotVerified } from "@/features/auth/EmailNotVerifiedNotice";
 import { ConnectionPanel } from "./ConnectionPanel";
 import { EndpointBadge } from "./EndpointBadge";
-import { useConnections, useSyncStatus } from "./hooks";
-import { useConnectionPermissions } from "./permissions";
+import { useConnections, useSyncStatus } from "./api";
 import { QuotaMeter } from "./QuotaMeter";
 import { PLATFORMS, type PlatformInfo } from "./platforms";
 import type { AccountSyncSummary, ConnectionRead } from "./types";
@@ -21,7 +30,7 @@ export interface ConnectionsSearch {
 
 export function ConnectionsScreen() {
   const org = useCurrentOrg();
-  const permissions = useConnectionPermissions();
+  const permissions = { sync: useCan("connections.sync"), manage: useCan("connections.manage") };
   const { select } = useSearch({ strict: false }) as ConnectionsSearch;
   const navigate = useNavigate();
   const connections = useConnections(org.id);
@@ -49,7 +58,11 @@ export function ConnectionsScreen() {
         description="Connect the ad platforms your organization advertises on, then choose which ad accounts adpilot syncs and manages."
         actions={
           items.some((c) => c.accounts.some((a) => a.managed)) ? (
-            <Link to="/orgs/$organizationId/campaigns" params={{ organizationId: org.id }} className={buttonClasses("secondary", "sm")}>
+            <Link
+              to="/orgs/$organizationId/campaigns"
+              params={{ organizationId: org.id }}
+              className={buttonClasses("secondary", "sm")}
+            >
               Browse campaigns
             </Link>
           ) : undefined
@@ -64,11 +77,15 @@ export function ConnectionsScreen() {
           {items.length === 0 && <ConnectIntro canManage={permissions.manage} sandbox={sandbox} />}
           {items.length > 0 && sandbox && (
             <p className="text-xs text-neutral-500">
-              On this server, platforms without their own app credentials are adpilot's sandbox: simulated consent pages and ad accounts,
-              no real account is touched.
+              On this server, platforms without their own app credentials are adpilot's sandbox: simulated consent pages
+              and ad accounts, no real account is touched.
             </p>
           )}
-          {syncStatus.isError && <Alert tone="warning" title="Sync status is unavailable">{describeError(syncStatus.error)}</Alert>}
+          {syncStatus.isError && (
+            <Alert tone="warning" title="Sync status is unavailable">
+              {describeError(syncStatus.error)}
+            </Alert>
+          )}
           {PLATFORMS.map((platform) => (
             <PlatformCard
               key={platform.id}
@@ -96,10 +113,11 @@ function ConnectIntro({ canManage, sandbox }: { canManage: boolean; sandbox: boo
       title="No ad platform is connected yet"
       description={
         <>
-          Connecting signs you in on the platform's own consent page and lets adpilot read your ad accounts' campaigns, ad groups and ads
-          (and later change budgets and statuses when you or your rules ask). You choose which ad accounts adpilot manages; you can
-          disconnect at any time.
-          {sandbox && " On this server the platforms are adpilot's sandbox: the consent pages and ad accounts are simulated and no real ad account is touched."}
+          Connecting signs you in on the platform's own consent page and lets adpilot read your ad accounts' campaigns,
+          ad groups and ads (and later change budgets and statuses when you or your rules ask). You choose which ad
+          accounts adpilot manages; you can disconnect at any time.
+          {sandbox &&
+            " On this server the platforms are adpilot's sandbox: the consent pages and ad accounts are simulated and no real ad account is touched."}
           {!canManage && " Managers and admins of this organization can connect platforms."}
         </>
       }
@@ -141,7 +159,9 @@ function PlatformCard({
               <Button
                 size="sm"
                 variant={connections.length ? "secondary" : "primary"}
-                aria-label={connections.length ? `Connect another ${platform.title} login` : `Connect ${platform.title}`}
+                aria-label={
+                  connections.length ? `Connect another ${platform.title} login` : `Connect ${platform.title}`
+                }
                 pending={starting}
                 disabled={starter.pendingPlatform !== undefined && !starting}
                 onClick={() => starter.start(platform.id)}

@@ -6,7 +6,9 @@ describe("QuotaRow", () => {
   it("shows used, remaining and a meter for a platform with a daily limit", () => {
     render(
       <ul>
-        <QuotaRow quota={{ platform: "google", used: 12000, limit: 15000, remaining: 3000, resets_at: "2026-12-08T09:00:00Z" }} />
+        <QuotaRow
+          quota={{ platform: "google", used: 12000, limit: 15000, remaining: 3000, resets_at: "2026-12-08T09:00:00Z" }}
+        />
       </ul>,
     );
     expect(screen.getByText("Google Ads")).toBeInTheDocument();

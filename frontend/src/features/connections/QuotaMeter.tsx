@@ -1,24 +1,11 @@
-import { $api } from "@/api/client";
-import type { paths } from "@/api/generated/schema";
 import { Card, CardHeader } from "@/components/ui";
 import { formatDateTime, formatNumber } from "@/lib/format";
+import { usePlatformQuotas, type PlatformQuota } from "./api";
 import { platformTitle } from "./platforms";
-
-const QUOTAS = "/api/v1/orgs/{organization_id}/connections/quotas" as const;
-/** The meter is asked again this often while the page is open. */
-export const QUOTA_POLL_MS = 60_000;
-
-type QuotaList = paths[typeof QUOTAS]["get"]["responses"][200]["content"]["application/json"];
-export type PlatformQuota = QuotaList["items"][number];
 
 /** Each platform's daily quota as this server has used it: used, remaining, and when the sliding window frees. */
 export function QuotaMeter({ organizationId }: { organizationId: string }) {
-  const quotas = $api.useQuery(
-    "get",
-    QUOTAS,
-    { params: { path: { organization_id: organizationId } } },
-    { refetchInterval: QUOTA_POLL_MS },
-  );
+  const quotas = usePlatformQuotas(organizationId);
   // The meter is an aside: while it loads, or when it cannot be had, the page goes without it.
   const items = quotas.data?.items;
   if (!Array.isArray(items)) return null;
@@ -61,7 +48,10 @@ export function QuotaRow({ quota }: { quota: PlatformQuota }) {
           aria-valuenow={quota.used}
           className="mt-1 h-1.5 w-full overflow-hidden rounded bg-neutral-100"
         >
-          <div className={`h-full ${share >= 0.8 ? "bg-amber-500" : "bg-emerald-500"}`} style={{ width: `${share * 100}%` }} />
+          <div
+            className={`h-full ${share >= 0.8 ? "bg-amber-500" : "bg-emerald-500"}`}
+            style={{ width: `${share * 100}%` }}
+          />
         </div>
       )}
     </li>

@@ -1,6 +1,6 @@
 import { Link, useParams } from "@tanstack/react-router";
 import { pluralize } from "@/lib/format";
-import { useConnections } from "./hooks";
+import { useConnections } from "./api";
 import { platformTitle } from "./platforms";
 
 /**
@@ -19,7 +19,10 @@ export function ReconnectNotice() {
       ? `Your ${platformTitle(broken[0]!.platform)} connection “${broken[0]!.display_name}” needs reconnecting`
       : `${pluralize(count, "ad platform connection")} need reconnecting`;
   return (
-    <div role="status" className="flex flex-wrap items-center justify-between gap-3 border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900 sm:px-8">
+    <div
+      role="status"
+      className="flex flex-wrap items-center justify-between gap-3 border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900 sm:px-8"
+    >
       <span>{what}: adpilot cannot sync or change its ad accounts until then.</span>
       <Link
         to="/orgs/$organizationId/connections"

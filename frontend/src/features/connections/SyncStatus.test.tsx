@@ -11,6 +11,8 @@ describe("describeRunChanges", () => {
 
   it("says when a run read only what the platform reported changed", () => {
     const counts = { campaign: { created: 0, updated: 1, unchanged: 0, removed: 0 } };
-    expect(describeRunChanges(run({ status: "succeeded", mode: "incremental", counts }))).toBe("changes only: 1 changed");
+    expect(describeRunChanges(run({ status: "succeeded", mode: "incremental", counts }))).toBe(
+      "changes only: 1 changed",
+    );
   });
 });

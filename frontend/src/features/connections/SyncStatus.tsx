@@ -55,7 +55,15 @@ export function describeRunChanges(run: SyncRunRead): string {
 }
 
 /** The last sync of an account: status, when, what it holds now and what the run changed or why it failed. */
-export function LastSync({ summary, platform, now = new Date() }: { summary: AccountSyncSummary | undefined; platform: string; now?: Date }) {
+export function LastSync({
+  summary,
+  platform,
+  now = new Date(),
+}: {
+  summary: AccountSyncSummary | undefined;
+  platform: string;
+  now?: Date;
+}) {
   const run = summary?.last_run ?? null;
   if (!summary || !run) return <span className="text-neutral-500">Not synced yet</span>;
   const when = run.finished_at ?? run.started_at ?? run.queued_at;
@@ -64,7 +72,9 @@ export function LastSync({ summary, platform, now = new Date() }: { summary: Acc
       <div className="flex flex-wrap items-center gap-2">
         <SyncRunBadge status={run.status} />
         {run.status === "queued" || run.status === "running" ? (
-          <span className="text-xs text-neutral-500">{run.status === "queued" ? "Waiting for a worker…" : "Reading campaigns, ad groups and ads…"}</span>
+          <span className="text-xs text-neutral-500">
+            {run.status === "queued" ? "Waiting for a worker…" : "Reading campaigns, ad groups and ads…"}
+          </span>
         ) : (
           <time dateTime={when} title={formatDateTime(when)} className="text-xs text-neutral-500">
             {formatRelative(when, now)}
@@ -73,13 +83,17 @@ export function LastSync({ summary, platform, now = new Date() }: { summary: Acc
       </div>
       {run.status === "succeeded" && (
         <p className="text-xs text-neutral-600">
-          {describeEntityCounts(summary.entity_counts, platform) || "No entities"} <span className="text-neutral-400">({describeRunChanges(run)})</span>
+          {describeEntityCounts(summary.entity_counts, platform) || "No entities"}{" "}
+          <span className="text-neutral-400">({describeRunChanges(run)})</span>
         </p>
       )}
-      {run.error && (run.status === "failed" || run.status === "deferred") && <p className="text-xs text-red-700">{run.error}</p>}
+      {run.error && (run.status === "failed" || run.status === "deferred") && (
+        <p className="text-xs text-red-700">{run.error}</p>
+      )}
       {run.status !== "succeeded" && summary.last_succeeded_at && (
         <p className="text-xs text-neutral-500">
-          Last successful sync {formatRelative(summary.last_succeeded_at, now)} · {describeEntityCounts(summary.entity_counts, platform)}
+          Last successful sync {formatRelative(summary.last_succeeded_at, now)} ·{" "}
+          {describeEntityCounts(summary.entity_counts, platform)}
         </p>
       )}
     </div>

@@ -45,7 +45,10 @@ export function readPendingConnection(now = Date.now()): PendingConnection | nul
     ) {
       return null;
     }
-    const returnTo = typeof value.returnTo === "string" && value.returnTo.startsWith("/") && !value.returnTo.startsWith("//") ? value.returnTo : "/";
+    const returnTo =
+      typeof value.returnTo === "string" && value.returnTo.startsWith("/") && !value.returnTo.startsWith("//")
+        ? value.returnTo
+        : "/";
     return { organizationId: value.organizationId, platform: value.platform, returnTo, startedAt: value.startedAt };
   } catch {
     return null;
@@ -86,7 +89,8 @@ let capturedCallback: { pathname: string; search: string } | null = null;
  * rounded number (and "1e999" into Infinity).
  */
 export function captureCallbackQuery(location: { pathname: string; search: string } = window.location): void {
-  if (location.pathname.startsWith(CALLBACK_PREFIX)) capturedCallback = { pathname: location.pathname, search: location.search };
+  if (location.pathname.startsWith(CALLBACK_PREFIX))
+    capturedCallback = { pathname: location.pathname, search: location.search };
 }
 
 /** The verbatim query string captured for this callback path, if the page was loaded on it. */

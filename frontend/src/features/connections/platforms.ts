@@ -11,10 +11,19 @@ export const PLATFORMS: readonly PlatformInfo[] = [
   {
     id: "google",
     title: "Google Ads",
-    description: "Search, Performance Max, Display and YouTube campaigns. Manager (MCC) logins list the accounts under them.",
+    description:
+      "Search, Performance Max, Display and YouTube campaigns. Manager (MCC) logins list the accounts under them.",
   },
-  { id: "meta", title: "Meta Ads", description: "Facebook and Instagram campaigns, ad sets and ads of your ad accounts." },
-  { id: "tiktok", title: "TikTok Ads", description: "Campaigns, ad groups and ads of the advertisers your TikTok login can use." },
+  {
+    id: "meta",
+    title: "Meta Ads",
+    description: "Facebook and Instagram campaigns, ad sets and ads of your ad accounts.",
+  },
+  {
+    id: "tiktok",
+    title: "TikTok Ads",
+    description: "Campaigns, ad groups and ads of the advertisers your TikTok login can use.",
+  },
 ];
 
 export function platformTitle(platform: string): string {

@@ -2,15 +2,23 @@
 import type { ReactNode } from "react";
 import { render } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createMemoryHistory, createRootRoute, createRoute, createRouter, Outlet, RouterProvider } from "@tanstack/react-router";
+import {
+  createMemoryHistory,
+  createRootRoute,
+  createRoute,
+  createRouter,
+  Outlet,
+  RouterProvider,
+} from "@tanstack/react-router";
 import type { OrganizationRead, Role } from "@/api/types";
 import { OrgProvider } from "@/features/organizations/OrgContext";
+import { organizationAs } from "@/test/organizations";
 import type { AccountSyncSummary, AdAccountRead, ConnectionRead, EntityRead, SyncRunRead } from "./types";
 
 export const ORG_ID = "00000000-0000-0000-0000-000000000001";
 
 export function org(role: Role): OrganizationRead {
-  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
+  return organizationAs(role, { id: ORG_ID });
 }
 
 export function account(overrides: Partial<AdAccountRead> = {}): AdAccountRead {
@@ -39,7 +47,13 @@ export function connection(overrides: Partial<ConnectionRead> = {}): ConnectionR
     token_expires_at: null,
     refreshed_at: null,
     created_at: "2026-01-01T00:00:00Z",
-    discovery: { state: "succeeded", accounts_found: 1, error: null, started_at: "2026-01-01T00:00:00Z", finished_at: "2026-01-01T00:00:01Z" },
+    discovery: {
+      state: "succeeded",
+      accounts_found: 1,
+      error: null,
+      started_at: "2026-01-01T00:00:00Z",
+      finished_at: "2026-01-01T00:00:01Z",
+    },
     accounts: [account()],
     account_count: overrides.accounts?.length ?? 1,
     managed_account_count: (overrides.accounts ?? [account()]).filter((a) => a.managed).length,
@@ -105,7 +119,10 @@ export function renderAt(ui: ReactNode, { path, url, role }: { path: string; url
     path,
     component: () => (role ? <OrgProvider organization={org(role)}>{ui}</OrgProvider> : <>{ui}</>),
   });
-  const router = createRouter({ routeTree: rootRoute.addChildren([screenRoute]), history: createMemoryHistory({ initialEntries: [url] }) });
+  const router = createRouter({
+    routeTree: rootRoute.addChildren([screenRoute]),
+    history: createMemoryHistory({ initialEntries: [url] }),
+  });
   const result = render(
     <QueryClientProvider client={queryClient}>
       <RouterProvider router={router as never} />

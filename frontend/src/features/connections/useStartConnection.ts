@@ -12,7 +12,12 @@ export function useStartConnection(organizationId: string) {
   const mutation = $api.useMutation("post", "/api/v1/orgs/{organization_id}/connections/{platform}/authorize", {
     onSuccess: (data, variables) => {
       if (!isSafeAuthorizationUrl(data.authorization_url)) {
-        throw new ApiError({ type: "about:blank", title: "The server sent an unusable consent page address", status: 0, code: "bad-authorization-url" });
+        throw new ApiError({
+          type: "about:blank",
+          title: "The server sent an unusable consent page address",
+          status: 0,
+          code: "bad-authorization-url",
+        });
       }
       savePendingConnection({ organizationId, platform: variables.params.path.platform, returnTo: here });
       browserNavigation.assign(data.authorization_url);

@@ -1,9 +1,9 @@
 import { Link } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Alert, Button, Card, EmptyState, ErrorState, LoadingState, useDocumentTitle } from "@/components/ui";
 import { formatDateTime } from "@/lib/format";
 import { Logo } from "@/features/auth/AuthLayout";
 import { useConfig } from "@/features/auth/session";
+import { useOutboxMessages } from "./api";
 import { linkify } from "./linkify";
 
 export function OutboxScreen() {
@@ -20,7 +20,9 @@ export function OutboxScreen() {
         </Link>
       </div>
       <h1 className="text-xl font-semibold tracking-tight">Development mail outbox</h1>
-      <p className="mt-1 text-sm text-neutral-500">Emails the server would have sent. Only available in development and demo environments.</p>
+      <p className="mt-1 text-sm text-neutral-500">
+        Emails the server would have sent. Only available in development and demo environments.
+      </p>
       <div className="mt-6">
         {config.isPending ? (
           <LoadingState />
@@ -37,16 +39,17 @@ export function OutboxScreen() {
 }
 
 function OutboxMessages() {
-  const messages = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/dev/outbox",
-    { params: { query: { limit: 50 } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined, refetchInterval: 5000 },
-  );
+  const messages = useOutboxMessages();
   const items = messages.data?.pages.flatMap((p) => p.items) ?? [];
   if (messages.isPending) return <LoadingState />;
   if (messages.isError) return <ErrorState error={messages.error} onRetry={() => void messages.refetch()} />;
-  if (items.length === 0) return <EmptyState title="No messages yet" description="Sign up or request a password reset, and the email will show up here." />;
+  if (items.length === 0)
+    return (
+      <EmptyState
+        title="No messages yet"
+        description="Sign up or request a password reset, and the email will show up here."
+      />
+    );
   return (
     <div className="space-y-4">
       {items.map((m) => (
@@ -58,7 +61,9 @@ function OutboxMessages() {
                 To {m.recipient} · {formatDateTime(m.created_at)}
               </p>
             </header>
-            <pre className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-neutral-800">{linkify(m.body_text)}</pre>
+            <pre className="px-5 py-4 font-sans text-sm whitespace-pre-wrap text-neutral-800">
+              {linkify(m.body_text)}
+            </pre>
             {m.attachments.length > 0 && (
               <ul aria-label="Attachments" className="border-t border-neutral-100 px-5 py-3 text-xs text-neutral-600">
                 {m.attachments.map((a) => (
@@ -72,7 +77,12 @@ function OutboxMessages() {
         </Card>
       ))}
       {messages.hasNextPage && (
-        <Button variant="secondary" size="sm" pending={messages.isFetchingNextPage} onClick={() => void messages.fetchNextPage()}>
+        <Button
+          variant="secondary"
+          size="sm"
+          pending={messages.isFetchingNextPage}
+          onClick={() => void messages.fetchNextPage()}
+        >
           Load more
         </Button>
       )}

@@ -9,7 +9,12 @@ export function linkify(text: string): ReactNode[] {
     if (i % 2 === 1) {
       const sameOrigin = typeof window !== "undefined" && part.startsWith(window.location.origin);
       return (
-        <a key={i} href={part} className="break-all text-blue-700 underline underline-offset-2" {...(sameOrigin ? {} : { target: "_blank", rel: "noreferrer" })}>
+        <a
+          key={i}
+          href={part}
+          className="break-all text-blue-700 underline underline-offset-2"
+          {...(sameOrigin ? {} : { target: "_blank", rel: "noreferrer" })}
+        >
           {part}
         </a>
       );

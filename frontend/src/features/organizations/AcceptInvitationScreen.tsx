@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link, useSearch } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
+import { useAcceptInvitation } from "./api";
 import { Alert, Button, buttonClasses, LoadingState } from "@/components/ui";
 import { describeError } from "@/lib/forms";
 import { AuthLayout } from "@/features/auth/AuthLayout";
@@ -10,13 +10,7 @@ import { setLastOrgId } from "./lastOrg";
 
 export function AcceptInvitationScreen() {
   const { token } = useSearch({ strict: false }) as { token?: string };
-  const queryClient = useQueryClient();
-  const accept = $api.useMutation("post", "/api/v1/invitations/accept", {
-    onSuccess: (org) => {
-      setLastOrgId(org.id);
-      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] });
-    },
-  });
+  const accept = useAcceptInvitation({ onAccepted: setLastOrgId });
   const started = useRef<string | null>(null);
 
   useEffect(() => {
@@ -67,7 +61,11 @@ export function AcceptInvitationScreen() {
       <AuthLayout title={`Welcome to ${accept.data.name}`}>
         <div className="space-y-4">
           <Alert tone="success">You joined {accept.data.name}.</Alert>
-          <Link to="/orgs/$organizationId" params={{ organizationId: accept.data.id }} className={buttonClasses("primary", "md", "w-full")}>
+          <Link
+            to="/orgs/$organizationId"
+            params={{ organizationId: accept.data.id }}
+            className={buttonClasses("primary", "md", "w-full")}
+          >
             Open {accept.data.name}
           </Link>
         </div>

@@ -1,16 +1,18 @@
 import type { FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import type { OrganizationRead } from "@/api/types";
 import { Button, Field, FormError } from "@/components/ui";
 import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
+import { useCreateOrganization } from "./api";
 
-export function CreateOrgForm({ onCreated, submitLabel = "Create organization" }: { onCreated: (org: OrganizationRead) => void; submitLabel?: string }) {
-  const queryClient = useQueryClient();
+export function CreateOrgForm({
+  onCreated,
+  submitLabel = "Create organization",
+}: {
+  onCreated: (org: OrganizationRead) => void;
+  submitLabel?: string;
+}) {
   const { formRef, errors, fail, clear } = useFormErrors();
-  const create = $api.useMutation("post", "/api/v1/orgs", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] }),
-  });
+  const create = useCreateOrganization();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -1,10 +1,11 @@
 import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Button, Dialog } from "@/components/ui";
 import { describeError } from "@/lib/forms";
 import { useMe } from "@/features/auth/session";
+import { organizationsQuery, useLeaveOrganization } from "./api";
 import { useCurrentOrg } from "./OrgContext";
 import { setLastOrgId } from "./lastOrg";
 
@@ -20,14 +21,20 @@ export function describeLeaveError(error: unknown): string {
  * "Leave organization" with a confirmation: removes the current user's own membership (any role may), then goes to
  * another organization of theirs, or to onboarding when none is left.
  */
-export function LeaveOrganizationButton({ size = "md", variant = "danger" }: { size?: "sm" | "md"; variant?: "danger" | "ghost" | "secondary" }) {
+export function LeaveOrganizationButton({
+  size = "md",
+  variant = "danger",
+}: {
+  size?: "sm" | "md";
+  variant?: "danger" | "ghost" | "secondary";
+}) {
   const org = useCurrentOrg();
   const me = useMe();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
   const [leaving, setLeaving] = useState(false);
-  const leave = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/members/{user_id}");
+  const leave = useLeaveOrganization();
 
   function onConfirm() {
     if (!me.data) return;
@@ -39,7 +46,7 @@ export function LeaveOrganizationButton({ size = "md", variant = "danger" }: { s
           await queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] });
           let nextId: string | null = null;
           try {
-            const orgs = await queryClient.fetchQuery($api.queryOptions("get", "/api/v1/orgs"));
+            const orgs = await queryClient.fetchQuery(organizationsQuery());
             nextId = orgs.items.find((o) => o.id !== org.id)?.id ?? null;
           } catch {
             nextId = null;
@@ -52,7 +59,9 @@ export function LeaveOrganizationButton({ size = "md", variant = "danger" }: { s
             await navigate({ to: "/onboarding" });
           }
           queryClient.removeQueries({
-            predicate: (q) => String(q.queryKey[1]).startsWith("/api/v1/orgs/{organization_id}") && JSON.stringify(q.queryKey[2] ?? null).includes(org.id),
+            predicate: (q) =>
+              String(q.queryKey[1]).startsWith("/api/v1/orgs/{organization_id}") &&
+              JSON.stringify(q.queryKey[2] ?? null).includes(org.id),
           });
         },
       },

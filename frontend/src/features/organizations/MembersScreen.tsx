@@ -1,6 +1,4 @@
 import { useState, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
 import { ROLES, type InvitationRead, type MemberRead, type Role } from "@/api/types";
 import {
   Alert,
@@ -24,22 +22,27 @@ import {
 import { formatDate, formatRole } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors, validateEmail } from "@/lib/forms";
 import { useConfig, useMe } from "@/features/auth/session";
+import {
+  useChangeMemberRole,
+  useCreateInvitation,
+  useInvitations,
+  useMembers,
+  useRemoveMember,
+  useRevokeInvitation,
+} from "./api";
 import { describeLeaveError, LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
-const PAGE_SIZE = 50;
-
 export function MembersScreen() {
   const org = useCurrentOrg();
-  const canManageMembers = useCan("manage-members");
-  const canManageInvitations = useCan("manage-invitations");
+  const canManage = useCan("members.manage");
   return (
     <div className="mx-auto max-w-5xl">
       <PageHeader title="Members" description={`People with access to ${org.name} and their roles.`} />
       <div className="space-y-6">
-        {canManageInvitations && <InviteCard />}
-        <MembersCard canManage={canManageMembers} />
-        {canManageInvitations && <InvitationsCard />}
+        {canManage && <InviteCard />}
+        <MembersCard canManage={canManage} />
+        {canManage && <InvitationsCard />}
       </div>
     </div>
   );
@@ -47,17 +50,15 @@ export function MembersScreen() {
 
 function MembersCard({ canManage }: { canManage: boolean }) {
   const org = useCurrentOrg();
-  const members = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/members",
-    { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
+  const members = useMembers(org.id);
   const items = members.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <Card>
-      <CardHeader title="Team" description={canManage ? "Change roles or remove people from the organization." : undefined} />
+      <CardHeader
+        title="Team"
+        description={canManage ? "Change roles or remove people from the organization." : undefined}
+      />
       <CardBody className="p-0">
         <DataTable
           caption={`Members of ${org.name}`}
@@ -72,7 +73,12 @@ function MembersCard({ canManage }: { canManage: boolean }) {
         />
         {members.hasNextPage && (
           <div className="border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" pending={members.isFetchingNextPage} onClick={() => void members.fetchNextPage()}>
+            <Button
+              variant="secondary"
+              size="sm"
+              pending={members.isFetchingNextPage}
+              onClick={() => void members.fetchNextPage()}
+            >
               Load more
             </Button>
           </div>
@@ -86,16 +92,9 @@ function MembersCard({ canManage }: { canManage: boolean }) {
 function useMemberRow(member: MemberRead) {
   const org = useCurrentOrg();
   const me = useMe();
-  const queryClient = useQueryClient();
   const [confirmOpen, setConfirmOpen] = useState(false);
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/members"] });
-  const update = $api.useMutation("patch", "/api/v1/orgs/{organization_id}/members/{user_id}", { onSuccess: invalidate });
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/members/{user_id}", {
-    onSuccess: () => {
-      setConfirmOpen(false);
-      void invalidate();
-    },
-  });
+  const update = useChangeMemberRole();
+  const remove = useRemoveMember({ onRemoved: () => setConfirmOpen(false) });
   const path = { organization_id: org.id, user_id: member.user_id };
   return { org, path, update, remove, confirmOpen, setConfirmOpen, isMe: me.data?.id === member.user_id };
 }
@@ -165,7 +164,12 @@ function memberColumns(canManage: boolean): DataColumn<MemberRead, ReturnType<ty
           <LeaveOrganizationButton size="sm" variant="ghost" />
         ) : canManage ? (
           <>
-            <Button variant="ghost" size="sm" onClick={() => setConfirmOpen(true)} aria-label={`Remove ${member.email}`}>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={() => setConfirmOpen(true)}
+              aria-label={`Remove ${member.email}`}
+            >
               Remove
             </Button>
             <Dialog
@@ -204,12 +208,9 @@ export function inviteDescription(expiryDays: number | undefined): string {
 function InviteCard() {
   const config = useConfig();
   const org = useCurrentOrg();
-  const queryClient = useQueryClient();
   const { formRef, errors, fail, clear } = useFormErrors();
   const [sent, setSent] = useState<string | null>(null);
-  const invite = $api.useMutation("post", "/api/v1/orgs/{organization_id}/invitations", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),
-  });
+  const invite = useCreateInvitation();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -241,7 +242,14 @@ function InviteCard() {
           <FormError message={errors.form} />
           {sent && <Alert tone="success">Invitation sent to {sent}.</Alert>}
           <div className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-start">
-            <Field label="Email" name="email" type="email" autoComplete="off" placeholder="teammate@example.com" error={errors.fields.email} />
+            <Field
+              label="Email"
+              name="email"
+              type="email"
+              autoComplete="off"
+              placeholder="teammate@example.com"
+              error={errors.fields.email}
+            />
             <SelectField label="Role" name="role" defaultValue="member" error={errors.fields.role}>
               {ROLES.map((role) => (
                 <option key={role} value={role}>
@@ -268,16 +276,8 @@ const STATUS_TONE: Record<InvitationRead["status"], "amber" | "green" | "neutral
 
 function InvitationsCard() {
   const org = useCurrentOrg();
-  const queryClient = useQueryClient();
-  const invitations = $api.useInfiniteQuery(
-    "get",
-    "/api/v1/orgs/{organization_id}/invitations",
-    { params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE } } },
-    { pageParamName: "cursor", initialPageParam: null, getNextPageParam: (page) => page.next_cursor ?? undefined },
-  );
-  const revoke = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/invitations/{invitation_id}", {
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/invitations"] }),
-  });
+  const invitations = useInvitations(org.id);
+  const revoke = useRevokeInvitation();
   const items = invitations.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
@@ -292,7 +292,10 @@ function InvitationsCard() {
           </div>
         ) : items.length === 0 ? (
           <div className="p-5">
-            <EmptyState title="No invitations" description="Invitations you send appear here until they are accepted." />
+            <EmptyState
+              title="No invitations"
+              description="Invitations you send appear here until they are accepted."
+            />
           </div>
         ) : (
           <ul className="divide-y divide-neutral-200">
@@ -317,7 +320,9 @@ function InvitationsCard() {
                       size="sm"
                       aria-label={`Revoke invitation for ${inv.email}`}
                       pending={revoke.isPending && revoke.variables?.params.path.invitation_id === inv.id}
-                      onClick={() => revoke.mutate({ params: { path: { organization_id: org.id, invitation_id: inv.id } } })}
+                      onClick={() =>
+                        revoke.mutate({ params: { path: { organization_id: org.id, invitation_id: inv.id } } })
+                      }
                     >
                       Revoke
                     </Button>
@@ -329,7 +334,12 @@ function InvitationsCard() {
         )}
         {invitations.hasNextPage && (
           <div className="border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" pending={invitations.isFetchingNextPage} onClick={() => void invitations.fetchNextPage()}>
+            <Button
+              variant="secondary"
+              size="sm"
+              pending={invitations.isFetchingNextPage}
+              onClick={() => void invitations.fetchNextPage()}
+            >
               Load more
             </Button>
           </div>

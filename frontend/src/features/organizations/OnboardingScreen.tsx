@@ -10,8 +10,8 @@ export function OnboardingScreen() {
     <div className="mx-auto max-w-lg py-8">
       <h1 className="text-xl font-semibold tracking-tight text-neutral-900">Create your first organization</h1>
       <p className="mt-1 text-sm text-neutral-500">
-        An organization holds your campaigns, rules and team. You can invite teammates once it exists. If someone invited you,
-        open the link in their invitation email instead.
+        An organization holds your campaigns, rules and team. You can invite teammates once it exists. If someone
+        invited you, open the link in their invitation email instead.
       </p>
       <Card className="mt-6">
         <CardBody className="py-6">

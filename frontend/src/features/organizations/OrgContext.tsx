@@ -1,6 +1,5 @@
 import { createContext, useContext, type ReactNode } from "react";
-import type { OrganizationRead } from "@/api/types";
-import { can, type Capability } from "./permissions";
+import type { OrganizationRead, Permission } from "@/api/types";
 
 const OrgContext = createContext<OrganizationRead | null>(null);
 
@@ -15,11 +14,11 @@ export function useCurrentOrg(): OrganizationRead {
   return org;
 }
 
-export function useCan(capability: Capability): boolean {
-  return can(useContext(OrgContext)?.role, capability);
-}
-
-/** Renders children only when the current role has the capability. */
-export function RequireCan({ capability, children, fallback = null }: { capability: Capability; children: ReactNode; fallback?: ReactNode }) {
-  return useCan(capability) ? <>{children}</> : <>{fallback}</>;
+/**
+ * Whether the signed-in user holds `permission` in the current organization. The server lists the caller's
+ * permissions in the organization answer and enforces them; the web app only shows or hides controls by them, so it
+ * keeps no copy of the role → permission matrix.
+ */
+export function useCan(permission: Permission): boolean {
+  return useContext(OrgContext)?.permissions.includes(permission) ?? false;
 }

@@ -1,27 +1,21 @@
 import { useId, useMemo, useState, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import { Alert, Button, Card, CardBody, CardHeader, Field, FormError, PageHeader, SelectField } from "@/components/ui";
 import { ACTIVE_CURRENCIES, currencyLabel } from "@/features/analytics/rates/currencies";
 import { formatDate, formatRole } from "@/lib/format";
 import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
+import { useUpdateOrganization } from "./api";
 import { LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
 export function OrgSettingsScreen() {
   const org = useCurrentOrg();
-  const canManage = useCan("manage-organization");
-  const queryClient = useQueryClient();
+  const canManage = useCan("organization.update");
   const { formRef, errors, fail, clear } = useFormErrors();
   const [saved, setSaved] = useState(false);
   const [needsOwnMfa, setNeedsOwnMfa] = useState(false);
-  const update = $api.useMutation("patch", "/api/v1/orgs/{organization_id}", {
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs"] });
-      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}"] });
-    },
-  });
+  const update = useUpdateOrganization();
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -34,21 +28,38 @@ export function OrgSettingsScreen() {
     const nameError = required(name, "Enter a name for the organization.");
     const zoneError = required(time_zone, "Choose a time zone.");
     if (nameError || zoneError) {
-      return fail({ fields: { ...(nameError ? { name: nameError } : {}), ...(zoneError ? { time_zone: zoneError } : {}) }, form: null });
+      return fail({
+        fields: { ...(nameError ? { name: nameError } : {}), ...(zoneError ? { time_zone: zoneError } : {}) },
+        form: null,
+      });
     }
     clear();
     setSaved(false);
     setNeedsOwnMfa(false);
     update.mutate(
-      { params: { path: { organization_id: org.id } }, body: { name, require_mfa, time_zone, reporting_currency, report_recipient_domains } },
+      {
+        params: { path: { organization_id: org.id } },
+        body: { name, require_mfa, time_zone, reporting_currency, report_recipient_domains },
+      },
       {
         onSuccess: () => setSaved(true),
         onError: (error) => {
           if (isApiError(error) && (error.code === "enable-mfa-first" || error.code === "mfa-required")) {
             setNeedsOwnMfa(true);
-            return fail({ fields: {}, form: "Turn on two-factor authentication for your own account before requiring it for everyone." });
+            return fail({
+              fields: {},
+              form: "Turn on two-factor authentication for your own account before requiring it for everyone.",
+            });
           }
-          fail(formErrorsFromApi(error, ["name", "require_mfa", "time_zone", "reporting_currency", "report_recipient_domains"]));
+          fail(
+            formErrorsFromApi(error, [
+              "name",
+              "require_mfa",
+              "time_zone",
+              "reporting_currency",
+              "report_recipient_domains",
+            ]),
+          );
         },
       },
     );
@@ -56,7 +67,10 @@ export function OrgSettingsScreen() {
 
   return (
     <div className="mx-auto max-w-3xl">
-      <PageHeader title="Organization settings" description={`Created ${formatDate(org.created_at)}. Your role: ${formatRole(org.role)}.`} />
+      <PageHeader
+        title="Organization settings"
+        description={`Created ${formatDate(org.created_at)}. Your role: ${formatRole(org.role)}.`}
+      />
       <Card>
         <CardHeader title="General" />
         <CardBody>
@@ -65,15 +79,30 @@ export function OrgSettingsScreen() {
               <Alert tone="info">Only admins can change these settings.</Alert>
             </div>
           )}
-          <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5" key={`${org.id}-${org.name}-${org.require_mfa}-${org.time_zone}-${org.reporting_currency}-${(org.report_recipient_domains ?? []).join(",")}`}>
+          <form
+            ref={formRef}
+            noValidate
+            onSubmit={onSubmit}
+            className="space-y-5"
+            key={`${org.id}-${org.name}-${org.require_mfa}-${org.time_zone}-${org.reporting_currency}-${(org.report_recipient_domains ?? []).join(",")}`}
+          >
             <FormError message={errors.form} />
             {needsOwnMfa && (
-              <Link to="/account/security" className="inline-block text-sm font-medium text-neutral-900 underline underline-offset-4">
+              <Link
+                to="/account/security"
+                className="inline-block text-sm font-medium text-neutral-900 underline underline-offset-4"
+              >
                 Open security settings
               </Link>
             )}
             {saved && <Alert tone="success">Settings saved.</Alert>}
-            <Field label="Organization name" name="name" defaultValue={org.name} readOnly={!canManage} error={errors.fields.name} />
+            <Field
+              label="Organization name"
+              name="name"
+              defaultValue={org.name}
+              readOnly={!canManage}
+              error={errors.fields.name}
+            />
             <div className="flex items-start gap-3">
               <input
                 id="require_mfa"
@@ -104,7 +133,11 @@ export function OrgSettingsScreen() {
               description={
                 <>
                   Money from ad accounts in other currencies is converted with the organization&apos;s{" "}
-                  <Link to="/orgs/$organizationId/exchange-rates" params={{ organizationId: org.id }} className="underline underline-offset-4">
+                  <Link
+                    to="/orgs/$organizationId/exchange-rates"
+                    params={{ organizationId: org.id }}
+                    className="underline underline-offset-4"
+                  >
                     exchange rates
                   </Link>
                   .
@@ -134,7 +167,10 @@ export function OrgSettingsScreen() {
         </CardBody>
       </Card>
       <Card className="mt-6">
-        <CardHeader title="Leave organization" description={`Remove yourself from ${org.name}. You will need a new invitation to come back.`} />
+        <CardHeader
+          title="Leave organization"
+          description={`Remove yourself from ${org.name}. You will need a new invitation to come back.`}
+        />
         <CardBody>
           <LeaveOrganizationButton variant="secondary" />
         </CardBody>
@@ -158,7 +194,15 @@ export function timeZoneNames(): string[] {
  * A searchable select of time zones: typing in the search box narrows the list ("berl", "new york"), the select
  * keeps the choice. The organization's current zone always stays in the list.
  */
-function TimeZonePicker({ defaultValue, disabled, error }: { defaultValue: string; disabled: boolean; error?: string }) {
+function TimeZonePicker({
+  defaultValue,
+  disabled,
+  error,
+}: {
+  defaultValue: string;
+  disabled: boolean;
+  error?: string;
+}) {
   const searchId = useId();
   const all = useMemo(() => {
     const names = timeZoneNames();
@@ -212,5 +256,12 @@ function TimeZonePicker({ defaultValue, disabled, error }: { defaultValue: strin
 
 /** "client.example, Other.Example" → ["client.example", "other.example"]. */
 export function parseDomains(text: string): string[] {
-  return [...new Set(text.split(/[\s,;]+/).map((domain) => domain.trim().toLowerCase()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((domain) => domain.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
 }

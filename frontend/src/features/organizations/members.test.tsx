@@ -3,6 +3,7 @@ import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { authStore } from "@/api/client";
 import type { OrganizationRead, Role } from "@/api/types";
+import { organizationAs } from "@/test/organizations";
 import { json, mockFetch, problem, renderWithProviders } from "@/test/utils";
 import { MembersScreen } from "./MembersScreen";
 import { OrgProvider } from "./OrgContext";
@@ -13,14 +14,28 @@ const OTHER_ORG_ID = "00000000-0000-0000-0000-000000000002";
 const ME_ID = "00000000-0000-0000-0000-0000000000aa";
 
 function org(role: Role): OrganizationRead {
-  return { id: ORG_ID, name: "Acme", require_mfa: false, role, created_at: "2026-01-01T00:00:00Z", time_zone: "UTC", reporting_currency: "USD" };
+  return organizationAs(role, { id: ORG_ID });
 }
 
 function member(id: string, email: string, role: Role = "member") {
-  return { user_id: id, email, display_name: email.split("@")[0], role, joined_at: "2026-01-02T00:00:00Z", mfa_enabled: false };
+  return {
+    user_id: id,
+    email,
+    display_name: email.split("@")[0],
+    role,
+    joined_at: "2026-01-02T00:00:00Z",
+    mfa_enabled: false,
+  };
 }
 
-const me = { id: ME_ID, email: "me@example.com", display_name: "Me", email_verified: true, mfa_enabled: false, created_at: "2026-01-01T00:00:00Z" };
+const me = {
+  id: ME_ID,
+  email: "me@example.com",
+  display_name: "Me",
+  email_verified: true,
+  mfa_enabled: false,
+  created_at: "2026-01-01T00:00:00Z",
+};
 
 function fakeApi(onDelete: () => Response, orgsAfterLeave: { id: string; name: string }[] = []) {
   let left = false;
@@ -31,11 +46,20 @@ function fakeApi(onDelete: () => Response, orgsAfterLeave: { id: string; name: s
       left = response.ok;
       return response;
     }
-    if (url.pathname.endsWith("/members")) return json({ items: [member(ME_ID, "me@example.com", "admin")], next_cursor: null });
+    if (url.pathname.endsWith("/members"))
+      return json({ items: [member(ME_ID, "me@example.com", "admin")], next_cursor: null });
     if (url.pathname.endsWith("/invitations")) return json({ items: [], next_cursor: null });
     if (url.pathname === "/api/v1/me") return json(me);
-    if (url.pathname === "/api/v1/config") return json({ invitation_expiry_days: 7, environment: "test", outbox_enabled: false, sandbox: true, version: "0" });
-    if (url.pathname === "/api/v1/orgs") return json({ items: left ? orgsAfterLeave : [{ id: ORG_ID, name: "Acme" }, ...orgsAfterLeave] });
+    if (url.pathname === "/api/v1/config")
+      return json({
+        invitation_expiry_days: 7,
+        environment: "test",
+        outbox_enabled: false,
+        sandbox: true,
+        version: "0",
+      });
+    if (url.pathname === "/api/v1/orgs")
+      return json({ items: left ? orgsAfterLeave : [{ id: ORG_ID, name: "Acme" }, ...orgsAfterLeave] });
     return json({});
   });
 }
@@ -97,12 +121,39 @@ describe("Members pagination", () => {
       if (url.pathname.endsWith("/members")) {
         return url.searchParams.get("cursor") === "page-2"
           ? json({ items: [member("00000000-0000-0000-0000-0000000000c2", "second@example.com")], next_cursor: null })
-          : json({ items: [member("00000000-0000-0000-0000-0000000000c1", "first@example.com")], next_cursor: "page-2" });
+          : json({
+              items: [member("00000000-0000-0000-0000-0000000000c1", "first@example.com")],
+              next_cursor: "page-2",
+            });
       }
       if (url.pathname.endsWith("/invitations")) {
         return url.searchParams.get("cursor") === "inv-2"
-          ? json({ items: [{ id: "i2", email: "later@example.com", role: "viewer", status: "pending", created_at: "2026-01-02T00:00:00Z", expires_at: "2026-01-09T00:00:00Z" }], next_cursor: null })
-          : json({ items: [{ id: "i1", email: "early@example.com", role: "viewer", status: "pending", created_at: "2026-01-02T00:00:00Z", expires_at: "2026-01-09T00:00:00Z" }], next_cursor: "inv-2" });
+          ? json({
+              items: [
+                {
+                  id: "i2",
+                  email: "later@example.com",
+                  role: "viewer",
+                  status: "pending",
+                  created_at: "2026-01-02T00:00:00Z",
+                  expires_at: "2026-01-09T00:00:00Z",
+                },
+              ],
+              next_cursor: null,
+            })
+          : json({
+              items: [
+                {
+                  id: "i1",
+                  email: "early@example.com",
+                  role: "viewer",
+                  status: "pending",
+                  created_at: "2026-01-02T00:00:00Z",
+                  expires_at: "2026-01-09T00:00:00Z",
+                },
+              ],
+              next_cursor: "inv-2",
+            });
       }
       return json({});
     });
@@ -120,7 +171,9 @@ describe("Members pagination", () => {
     await user.click(invitationsMore!);
     expect(await screen.findByText("later@example.com")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Load more" })).not.toBeInTheDocument();
-    const cursors = fetchMock.mock.calls.map(([r]) => new URL((r as Request).url).searchParams.get("cursor")).filter(Boolean);
+    const cursors = fetchMock.mock.calls
+      .map(([r]) => new URL((r as Request).url).searchParams.get("cursor"))
+      .filter(Boolean);
     expect(cursors).toEqual(expect.arrayContaining(["page-2", "inv-2"]));
   });
 });
@@ -133,7 +186,9 @@ describe("Invite people", () => {
         <MembersScreen />
       </OrgProvider>,
     );
-    expect(await screen.findByText("They'll get an email with a link to join. The link expires after 7 days.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("They'll get an email with a link to join. The link expires after 7 days."),
+    ).toBeInTheDocument();
     expect(screen.queryByText(/a few days/)).not.toBeInTheDocument();
   });
 

@@ -2,16 +2,17 @@ import { useState, type ReactNode } from "react";
 import * as RadixDialog from "@radix-ui/react-dialog";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useNavigate, useParams } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Button, cn } from "@/components/ui";
 import { Logo } from "@/features/auth/AuthLayout";
 import { ResendVerificationInline } from "@/features/auth/ResendVerification";
 import { endSession, useMe } from "@/features/auth/session";
 import { ReconnectNotice } from "@/features/connections/ReconnectNotice";
+import { useOrganizations } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
 import { OrgSwitcher } from "./OrgSwitcher";
 
-const NAV_LINK = "flex items-center gap-2 rounded-md px-2.5 py-1.5 text-sm text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900";
+const NAV_LINK =
+  "flex items-center gap-2 rounded-md px-2.5 py-1.5 text-sm text-neutral-600 hover:bg-neutral-100 hover:text-neutral-900";
 const NAV_ACTIVE = "bg-neutral-100 font-medium text-neutral-900";
 
 type OrgPath =
@@ -45,7 +46,7 @@ const ORG_NAV: { to: OrgPath; label: string }[] = [
 
 function useCurrentOrgId(): string | null {
   const params = useParams({ strict: false }) as { organizationId?: string };
-  const orgs = $api.useQuery("get", "/api/v1/orgs");
+  const orgs = useOrganizations();
   if (params.organizationId) return params.organizationId;
   const last = getLastOrgId();
   const items = orgs.data?.items ?? [];
@@ -122,17 +123,33 @@ function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         </div>
         <ul aria-label="Account" className="space-y-0.5">
           <li>
-            <Link to="/account/profile" className={NAV_LINK} activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }} onClick={onNavigate}>
+            <Link
+              to="/account/profile"
+              className={NAV_LINK}
+              activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }}
+              onClick={onNavigate}
+            >
               Profile
             </Link>
           </li>
           <li>
-            <Link to="/account/security" className={NAV_LINK} activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }} onClick={onNavigate}>
+            <Link
+              to="/account/security"
+              className={NAV_LINK}
+              activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }}
+              onClick={onNavigate}
+            >
               Security
             </Link>
           </li>
           <li>
-            <Button variant="ghost" size="sm" className="w-full justify-start px-2.5 font-normal text-neutral-600" pending={loggingOut} onClick={() => void logOut()}>
+            <Button
+              variant="ghost"
+              size="sm"
+              className="w-full justify-start px-2.5 font-normal text-neutral-600"
+              pending={loggingOut}
+              onClick={() => void logOut()}
+            >
               Log out
             </Button>
           </li>
@@ -146,7 +163,10 @@ function VerifyBanner() {
   const me = useMe();
   if (!me.data || me.data.email_verified) return null;
   return (
-    <div role="status" className="flex flex-wrap items-center justify-between gap-3 border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 sm:px-8">
+    <div
+      role="status"
+      className="flex flex-wrap items-center justify-between gap-3 border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 sm:px-8"
+    >
       <span>
         Please verify your email address. We sent a link to <strong>{me.data.email}</strong>.
       </span>
@@ -183,10 +203,15 @@ export function AppShell({ children }: { children?: ReactNode }) {
         <div className="flex items-center justify-between border-b border-neutral-200 bg-white px-4 py-2 lg:hidden">
           <Logo />
           <RadixDialog.Root open={menuOpen} onOpenChange={setMenuOpen}>
-            <RadixDialog.Trigger className="rounded-md border border-neutral-300 px-3 py-1.5 text-sm">Menu</RadixDialog.Trigger>
+            <RadixDialog.Trigger className="rounded-md border border-neutral-300 px-3 py-1.5 text-sm">
+              Menu
+            </RadixDialog.Trigger>
             <RadixDialog.Portal>
               <RadixDialog.Overlay className="fixed inset-0 z-40 bg-neutral-900/40" />
-              <RadixDialog.Content aria-describedby={undefined} className={cn("fixed inset-y-0 left-0 z-50 w-72 bg-neutral-50 shadow-xl focus:outline-none")}>
+              <RadixDialog.Content
+                aria-describedby={undefined}
+                className={cn("fixed inset-y-0 left-0 z-50 w-72 bg-neutral-50 shadow-xl focus:outline-none")}
+              >
                 <RadixDialog.Title className="sr-only">Navigation</RadixDialog.Title>
                 <Sidebar onNavigate={() => setMenuOpen(false)} />
               </RadixDialog.Content>
@@ -195,7 +220,9 @@ export function AppShell({ children }: { children?: ReactNode }) {
         </div>
         <VerifyBanner />
         <ReconnectNotice />
-        <main id="main" tabIndex={-1} className="px-4 py-6 focus:outline-none sm:px-8 sm:py-8">{children ?? <Outlet />}</main>
+        <main id="main" tabIndex={-1} className="px-4 py-6 focus:outline-none sm:px-8 sm:py-8">
+          {children ?? <Outlet />}
+        </main>
       </div>
     </div>
   );

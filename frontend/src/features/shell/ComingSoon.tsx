@@ -10,7 +10,11 @@ export const COMING_SOON: Record<string, ComingSoonProps> = {
   rules: {
     title: "Rules",
     summary: "Automation rules that watch your metrics and act for you.",
-    bullets: ["Conditions such as “CPA above target for 3 days”", "Actions: pause, adjust budgets or bids, notify", "Dry runs and a log of every rule execution"],
+    bullets: [
+      "Conditions such as “CPA above target for 3 days”",
+      "Actions: pause, adjust budgets or bids, notify",
+      "Dry runs and a log of every rule execution",
+    ],
   },
   creative: {
     title: "Creative",
@@ -19,7 +23,8 @@ export const COMING_SOON: Record<string, ComingSoonProps> = {
   },
   settings: {
     title: "Settings",
-    summary: "Defaults for this organization's marketing automation (ad platforms are connected on the Connections page).",
+    summary:
+      "Defaults for this organization's marketing automation (ad platforms are connected on the Connections page).",
     bullets: ["Currency, time zone and attribution defaults", "Notification preferences"],
   },
 };

@@ -1,14 +1,14 @@
 import { useEffect } from "react";
 import { Outlet, useParams } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { DocumentTitleContext, ErrorState, LoadingState } from "@/components/ui";
 import { OrgProvider } from "@/features/organizations/OrgContext";
+import { useOrganization } from "@/features/organizations/api";
 import { setLastOrgId } from "@/features/organizations/lastOrg";
 
 /** Loads the organization in the URL and provides it (with the user's role) to the screens below. */
 export function OrgLayout() {
   const { organizationId } = useParams({ strict: false }) as { organizationId: string };
-  const org = $api.useQuery("get", "/api/v1/orgs/{organization_id}", { params: { path: { organization_id: organizationId } } });
+  const org = useOrganization(organizationId);
 
   useEffect(() => {
     if (org.data) setLastOrgId(org.data.id);

@@ -1,15 +1,15 @@
 import { useState } from "react";
 import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
 import { useNavigate } from "@tanstack/react-router";
-import { $api } from "@/api/client";
 import { Dialog } from "@/components/ui";
 import { formatRole } from "@/lib/format";
 import { CreateOrgForm } from "@/features/organizations/CreateOrgForm";
+import { useOrganizations } from "@/features/organizations/api";
 import { setLastOrgId } from "@/features/organizations/lastOrg";
 
 export function OrgSwitcher({ currentOrgId }: { currentOrgId: string | null }) {
   const navigate = useNavigate();
-  const orgs = $api.useQuery("get", "/api/v1/orgs");
+  const orgs = useOrganizations();
   const [createOpen, setCreateOpen] = useState(false);
   const current = orgs.data?.items.find((o) => o.id === currentOrgId) ?? null;
 
@@ -27,7 +27,11 @@ export function OrgSwitcher({ currentOrgId }: { currentOrgId: string | null }) {
         >
           <span className="min-w-0">
             <span className="block truncate font-medium text-neutral-900">
-              {orgs.isPending ? "Loading…" : orgs.isError ? "Organizations unavailable" : (current?.name ?? "Select organization")}
+              {orgs.isPending
+                ? "Loading…"
+                : orgs.isError
+                  ? "Organizations unavailable"
+                  : (current?.name ?? "Select organization")}
             </span>
             {current && <span className="block text-xs text-neutral-500">{formatRole(current.role)}</span>}
           </span>
@@ -36,9 +40,17 @@ export function OrgSwitcher({ currentOrgId }: { currentOrgId: string | null }) {
           </svg>
         </DropdownMenu.Trigger>
         <DropdownMenu.Portal>
-          <DropdownMenu.Content align="start" sideOffset={4} className="z-50 min-w-60 rounded-md border border-neutral-200 bg-white p-1 shadow-lg">
-            <DropdownMenu.Label className="px-2 py-1.5 text-xs font-medium text-neutral-500">Organizations</DropdownMenu.Label>
-            {orgs.data?.items.length === 0 && <p className="px-2 py-1.5 text-sm text-neutral-500">You're not in any organization yet.</p>}
+          <DropdownMenu.Content
+            align="start"
+            sideOffset={4}
+            className="z-50 min-w-60 rounded-md border border-neutral-200 bg-white p-1 shadow-lg"
+          >
+            <DropdownMenu.Label className="px-2 py-1.5 text-xs font-medium text-neutral-500">
+              Organizations
+            </DropdownMenu.Label>
+            {orgs.data?.items.length === 0 && (
+              <p className="px-2 py-1.5 text-sm text-neutral-500">You're not in any organization yet.</p>
+            )}
             {orgs.data?.items.map((org) => (
               <DropdownMenu.Item
                 key={org.id}
@@ -59,7 +71,12 @@ export function OrgSwitcher({ currentOrgId }: { currentOrgId: string | null }) {
           </DropdownMenu.Content>
         </DropdownMenu.Portal>
       </DropdownMenu.Root>
-      <Dialog open={createOpen} onOpenChange={setCreateOpen} title="Create organization" description="You'll be its admin and can invite your team.">
+      <Dialog
+        open={createOpen}
+        onOpenChange={setCreateOpen}
+        title="Create organization"
+        description="You'll be its admin and can invite your team."
+      >
         <CreateOrgForm
           onCreated={(org) => {
             setCreateOpen(false);

@@ -30,7 +30,9 @@ function fakeApi(pages: Page | ((url: URL) => Page), handle?: Handle) {
 }
 
 function requests(mock: ReturnType<typeof fakeApi>, method: string, pathPart: string): Request[] {
-  return mock.mock.calls.map(([r]) => r as Request).filter((r) => r.method === method && new URL(r.url).pathname.includes(pathPart));
+  return mock.mock.calls
+    .map(([r]) => r as Request)
+    .filter((r) => r.method === method && new URL(r.url).pathname.includes(pathPart));
 }
 
 function renderScreen(role: Role) {
@@ -63,7 +65,14 @@ describe("ExchangeRatesScreen", () => {
   it("says where the reference rates come from and their latest publication", async () => {
     fakeApi({ items: [], next_cursor: null }, (_request, url) =>
       url.pathname.endsWith("/exchange-rates/reference")
-        ? json({ source: "ecb", first_day: "2025-11-03", last_day: "2026-12-04", fetched_at: "2026-12-04T15:10:00Z", failing: true, last_attempt_at: null })
+        ? json({
+            source: "ecb",
+            first_day: "2025-11-03",
+            last_day: "2026-12-04",
+            fetched_at: "2026-12-04T15:10:00Z",
+            failing: true,
+            last_attempt_at: null,
+          })
         : undefined,
     );
     renderScreen("viewer");
@@ -87,7 +96,11 @@ describe("ExchangeRatesScreen", () => {
 
   it("shows an error with a retry", async () => {
     let fail = true;
-    mockFetch(async () => (fail ? problem(500, "internal-error", { detail: "The error was logged." }) : json({ items: [rate()], next_cursor: null })));
+    mockFetch(async () =>
+      fail
+        ? problem(500, "internal-error", { detail: "The error was logged." })
+        : json({ items: [rate()], next_cursor: null }),
+    );
     renderScreen("viewer");
     expect(await screen.findByText("The error was logged.")).toBeInTheDocument();
     fail = false;
@@ -111,7 +124,9 @@ describe("ExchangeRatesScreen", () => {
     expect(screen.getByRole("button", { name: "Older" })).toBeDisabled();
     await user.click(screen.getByRole("button", { name: "Newer" }));
     expect(await screen.findByText("0.9223")).toBeInTheDocument();
-    expect(requests(mock, "GET", "/exchange-rates").some((r) => new URL(r.url).searchParams.get("cursor") === "c2")).toBe(true);
+    expect(
+      requests(mock, "GET", "/exchange-rates").some((r) => new URL(r.url).searchParams.get("cursor") === "c2"),
+    ).toBe(true);
   });
 
   it("filters by currency and clears the filters", async () => {
@@ -142,7 +157,9 @@ describe("ExchangeRatesScreen", () => {
     await user.click(within(dialog).getByRole("button", { name: "Save rate" }));
     await waitFor(() => expect(requests(mock, "PUT", "/exchange-rates/").length).toBe(1));
     const put = requests(mock, "PUT", "/exchange-rates/")[0]!;
-    expect(new URL(put.url).pathname).toBe(`/api/v1/orgs/${organization("manager").id}/exchange-rates/GBP/EUR/2026-03-05`);
+    expect(new URL(put.url).pathname).toBe(
+      `/api/v1/orgs/${organization("manager").id}/exchange-rates/GBP/EUR/2026-03-05`,
+    );
     expect(await put.json()).toEqual({ rate: "1.17" });
     expect(await screen.findByText(`Saved: 1 GBP = 1.17 EUR on ${formatDay("2026-03-05")}.`)).toBeInTheDocument();
   });
@@ -150,7 +167,10 @@ describe("ExchangeRatesScreen", () => {
   it("checks the form before sending and shows the server's field errors", async () => {
     const mock = fakeApi({ items: [rate()], next_cursor: null }, (request) =>
       request.method === "PUT"
-        ? problem(422, "exchange-rate-invalid", { detail: "The rate must be less than 1,000,000,000,000.", errors: [{ loc: ["body", "rate"], msg: "must be less than 1,000,000,000,000", type: "rate_invalid" }] })
+        ? problem(422, "exchange-rate-invalid", {
+            detail: "The rate must be less than 1,000,000,000,000.",
+            errors: [{ loc: ["body", "rate"], msg: "must be less than 1,000,000,000,000", type: "rate_invalid" }],
+          })
         : undefined,
     );
     renderScreen("admin");
@@ -180,7 +200,9 @@ describe("ExchangeRatesScreen", () => {
     const dialog = await screen.findByRole("dialog");
     await user.click(within(dialog).getByRole("button", { name: "Delete" }));
     expect(await screen.findByText(/Deleted the USD\/EUR rate/)).toBeInTheDocument();
-    expect(new URL(requests(mock, "DELETE", "/exchange-rates/")[0]!.url).pathname).toMatch(/\/exchange-rates\/USD\/EUR\/2026-03-02$/);
+    expect(new URL(requests(mock, "DELETE", "/exchange-rates/")[0]!.url).pathname).toMatch(
+      /\/exchange-rates\/USD\/EUR\/2026-03-02$/,
+    );
   });
 
   it("uploads a CSV file and lists every bad line the server reports", async () => {
@@ -199,7 +221,11 @@ describe("ExchangeRatesScreen", () => {
     renderScreen("manager");
     const user = userEvent.setup();
     await screen.findByText("No rates of your own");
-    const file = new File(["date,base,quote,rate\n2026-01-01,EUR,USD,1.1\n2026-01-02,EUR,USD,-1\n2026-01-03,EUR\n"], "rates.csv", { type: "text/csv" });
+    const file = new File(
+      ["date,base,quote,rate\n2026-01-01,EUR,USD,1.1\n2026-01-02,EUR,USD,-1\n2026-01-03,EUR\n"],
+      "rates.csv",
+      { type: "text/csv" },
+    );
     await user.upload(screen.getByLabelText("CSV file of exchange rates"), file);
     expect(await screen.findByText("rates.csv was not imported")).toBeInTheDocument();
     const list = screen.getByRole("list", { name: "Invalid lines" });
@@ -213,13 +239,24 @@ describe("ExchangeRatesScreen", () => {
   it("reports what an upload imported", async () => {
     fakeApi({ items: [], next_cursor: null }, (request) =>
       request.method === "POST"
-        ? json({ rows: 3, inserted: 2, updated: 1, unchanged: 0, since: "2026-01-01", until: "2026-01-03", currencies: ["EUR", "USD"] })
+        ? json({
+            rows: 3,
+            inserted: 2,
+            updated: 1,
+            unchanged: 0,
+            since: "2026-01-01",
+            until: "2026-01-03",
+            currencies: ["EUR", "USD"],
+          })
         : undefined,
     );
     renderScreen("admin");
     const user = userEvent.setup();
     await screen.findByText("No rates of your own");
-    await user.upload(screen.getByLabelText("CSV file of exchange rates"), new File(["date,base,quote,rate\n"], "jan.csv", { type: "text/csv" }));
+    await user.upload(
+      screen.getByLabelText("CSV file of exchange rates"),
+      new File(["date,base,quote,rate\n"], "jan.csv", { type: "text/csv" }),
+    );
     expect(await screen.findByText(/Imported jan\.csv: 3 rates .*2 new, 1 changed, 0 unchanged\./)).toBeInTheDocument();
   });
 
@@ -228,7 +265,9 @@ describe("ExchangeRatesScreen", () => {
     vi.stubGlobal("URL", Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
     const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
     const mock = fakeApi({ items: [rate()], next_cursor: null }, (_request, url) =>
-      url.pathname.endsWith("/export.csv") ? new Response("date,base,quote,rate\n", { headers: { "Content-Type": "text/csv" } }) : undefined,
+      url.pathname.endsWith("/export.csv")
+        ? new Response("date,base,quote,rate\n", { headers: { "Content-Type": "text/csv" } })
+        : undefined,
     );
     renderScreen("viewer");
     const user = userEvent.setup();
@@ -244,7 +283,12 @@ describe("ExchangeRatesScreen", () => {
 
 describe("lineProblems", () => {
   it("reads the line and the column from each error's location", () => {
-    expect(lineProblems([{ loc: ["body", 7, "date"], msg: "Value error, bad" }, { loc: ["body"], msg: "not UTF-8" }])).toEqual([
+    expect(
+      lineProblems([
+        { loc: ["body", 7, "date"], msg: "Value error, bad" },
+        { loc: ["body"], msg: "not UTF-8" },
+      ]),
+    ).toEqual([
       { line: 7, column: "date", message: "bad" },
       { line: null, column: null, message: "not UTF-8" },
     ]);

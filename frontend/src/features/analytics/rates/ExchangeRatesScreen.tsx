@@ -1,13 +1,14 @@
 import { useRef, useState, type ChangeEvent, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { $api, isApiError } from "@/api/client";
+import { isApiError } from "@/api/client";
 import {
   Alert,
   Badge,
   Button,
   Card,
   CardBody,
+  CursorPager,
+  currentCursor,
   DataTable,
   Dialog,
   EmptyState,
@@ -20,12 +21,15 @@ import {
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import {
   downloadRatesCsv,
   importRatesCsv,
   lineProblems,
-  RATES_PATH,
+  useDeleteExchangeRate,
+  useExchangeRates,
+  useInvalidateRates,
+  useSaveExchangeRate,
   saveFile,
   type ExchangeRate,
   type LineProblem,
@@ -34,7 +38,6 @@ import {
 } from "./api";
 import { isKnownCurrency, KNOWN_CURRENCIES } from "./currencies";
 import { formatDay } from "./format";
-import { useCanManageRates } from "./permissions";
 import { ReferenceRatesStatus } from "./ReferenceRatesStatus";
 
 const PAGE_SIZE = 50;
@@ -43,22 +46,20 @@ const TH = "px-3 py-2 font-medium";
 /** Exchange rates of the organization: list, filters, add/edit/delete, CSV import with per-line errors, CSV export. */
 export function ExchangeRatesScreen() {
   const org = useCurrentOrg();
-  const canManage = useCanManageRates();
+  const canManage = useCan("exchange_rates.manage");
   const [filters, setFilters] = useState<RateFilters>({});
-  // Cursors of the pages before the current one (the first page has none), so "Newer" can go back.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  // The cursors that led to the page shown (none on the first page), so "Newer" can go back.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
   const [editing, setEditing] = useState<ExchangeRate | "new" | null>(null);
   const [deleting, setDeleting] = useState<ExchangeRate | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const rates = $api.useQuery("get", RATES_PATH, {
-    params: { path: { organization_id: org.id }, query: { ...filters, limit: PAGE_SIZE, cursor } },
-  });
+  const rates = useExchangeRates(org.id, filters, { limit: PAGE_SIZE, cursor });
 
   function changeFilters(next: RateFilters) {
     setFilters(next);
-    setCursors([undefined]);
+    setCursors([]);
   }
 
   const filtered = Boolean(filters.currency || filters.since || filters.until);
@@ -70,10 +71,15 @@ export function ExchangeRatesScreen() {
         title="Exchange rates"
         description={
           <>
-            Dashboards and reports show money in {org.reporting_currency}. Ad accounts in other currencies are converted day by day
-            with the daily reference rates adpilot fetches (the ECB&apos;s euro reference rates; weekends and holidays take the last
-            published one). A rate listed here overrides the reference rate on its day. The reporting currency is set in{" "}
-            <Link to="/orgs/$organizationId/organization" params={{ organizationId: org.id }} className="underline underline-offset-4">
+            Dashboards and reports show money in {org.reporting_currency}. Ad accounts in other currencies are converted
+            day by day with the daily reference rates adpilot fetches (the ECB&apos;s euro reference rates; weekends and
+            holidays take the last published one). A rate listed here overrides the reference rate on its day. The
+            reporting currency is set in{" "}
+            <Link
+              to="/orgs/$organizationId/organization"
+              params={{ organizationId: org.id }}
+              className="underline underline-offset-4"
+            >
               organization settings
             </Link>
             .
@@ -120,22 +126,12 @@ export function ExchangeRatesScreen() {
             stateClassName="p-5"
           />
         </CardBody>
-        {(cursors.length > 1 || rates.data?.next_cursor) && (
-          <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <span className="text-xs text-neutral-500">Page {cursors.length}</span>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!rates.data?.next_cursor}
-              onClick={() => rates.data?.next_cursor && setCursors((c) => [...c, rates.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </nav>
-        )}
+        <CursorPager
+          cursors={cursors}
+          nextCursor={rates.data?.next_cursor}
+          onChange={setCursors}
+          className="border-t border-neutral-200 px-5 py-3"
+        />
       </Card>
       {editing && (
         <RateDialog
@@ -165,12 +161,21 @@ export function ExchangeRatesScreen() {
 }
 
 function RateFiltersForm({ value, onChange }: { value: RateFilters; onChange: (next: RateFilters) => void }) {
-  const rangeError = value.since && value.until && value.since > value.until ? "The range ends before it starts." : null;
+  const rangeError =
+    value.since && value.until && value.since > value.until ? "The range ends before it starts." : null;
   return (
-    <form role="search" aria-label="Filter rates" className="flex flex-wrap items-end gap-3" onSubmit={(e) => e.preventDefault()}>
+    <form
+      role="search"
+      aria-label="Filter rates"
+      className="flex flex-wrap items-end gap-3"
+      onSubmit={(e) => e.preventDefault()}
+    >
       <label className="space-y-1 text-xs font-medium text-neutral-600">
         <span className="block">Currency</span>
-        <Select value={value.currency ?? ""} onChange={(e) => onChange({ ...value, currency: e.target.value || undefined })}>
+        <Select
+          value={value.currency ?? ""}
+          onChange={(e) => onChange({ ...value, currency: e.target.value || undefined })}
+        >
           <option value="">All currencies</option>
           {KNOWN_CURRENCIES.map((code) => (
             <option key={code} value={code}>
@@ -211,9 +216,19 @@ function rateKey(rate: ExchangeRate): string {
   return `${rate.base}/${rate.quote}/${rate.day}`;
 }
 
-function rateColumns(canManage: boolean, onEdit: (rate: ExchangeRate) => void, onDelete: (rate: ExchangeRate) => void): DataColumn<ExchangeRate>[] {
+function rateColumns(
+  canManage: boolean,
+  onEdit: (rate: ExchangeRate) => void,
+  onDelete: (rate: ExchangeRate) => void,
+): DataColumn<ExchangeRate>[] {
   return [
-    { id: "day", header: "Day", headerClassName: `${TH} pl-5`, cellClassName: "py-2.5 pr-3 pl-5 whitespace-nowrap", cell: (rate) => formatDay(rate.day) },
+    {
+      id: "day",
+      header: "Day",
+      headerClassName: `${TH} pl-5`,
+      cellClassName: "py-2.5 pr-3 pl-5 whitespace-nowrap",
+      cell: (rate) => formatDay(rate.day),
+    },
     {
       id: "pair",
       header: "Pair",
@@ -243,7 +258,11 @@ function rateColumns(canManage: boolean, onEdit: (rate: ExchangeRate) => void, o
       header: "Source",
       headerClassName: `${TH} hidden md:table-cell`,
       cellClassName: "hidden px-3 py-2.5 md:table-cell",
-      cell: (rate) => <Badge tone={rate.source === "csv" ? "blue" : "neutral"}>{rate.source === "csv" ? "Imported" : "Entered"}</Badge>,
+      cell: (rate) => (
+        <Badge tone={rate.source === "csv" ? "blue" : "neutral"}>
+          {rate.source === "csv" ? "Imported" : "Entered"}
+        </Badge>
+      ),
     },
     {
       id: "updated",
@@ -273,11 +292,6 @@ function rateColumns(canManage: boolean, onEdit: (rate: ExchangeRate) => void, o
   ];
 }
 
-function useInvalidateRates() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: ["get", RATES_PATH] });
-}
-
 const RATE_FIELDS = ["base", "quote", "day", "rate"] as const;
 
 function RateDialog({
@@ -293,15 +307,8 @@ function RateDialog({
   onClose: () => void;
   onSaved: (saved: ExchangeRate) => void;
 }) {
-  const invalidate = useInvalidateRates();
   const { formRef, errors, fail, clear } = useFormErrors();
-  const save = $api.useMutation("put", "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}", {
-    onSuccess: (saved) => {
-      void invalidate();
-      onSaved(saved);
-    },
-    onError: (error) => fail(formErrorsFromApi(error, RATE_FIELDS)),
-  });
+  const save = useSaveExchangeRate({ onSaved, onError: (error) => fail(formErrorsFromApi(error, RATE_FIELDS)) });
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -309,7 +316,9 @@ function RateDialog({
     const base = rate?.base ?? String(data.get("base") ?? "");
     const quote = rate?.quote ?? String(data.get("quote") ?? "");
     const day = rate?.day ?? String(data.get("day") ?? "");
-    const value = String(data.get("rate") ?? "").trim().replace(/\s/g, "");
+    const value = String(data.get("rate") ?? "")
+      .trim()
+      .replace(/\s/g, "");
     const fields: Record<string, string> = {};
     if (!isKnownCurrency(base)) fields.base = "Choose a currency.";
     if (!isKnownCurrency(quote)) fields.quote = "Choose a currency.";
@@ -343,7 +352,12 @@ function RateDialog({
                 </option>
               ))}
             </SelectField>
-            <SelectField label="Quote currency" name="quote" defaultValue={reportingCurrency} error={errors.fields.quote}>
+            <SelectField
+              label="Quote currency"
+              name="quote"
+              defaultValue={reportingCurrency}
+              error={errors.fields.quote}
+            >
               {KNOWN_CURRENCIES.map((code) => (
                 <option key={code} value={code}>
                   {code}
@@ -387,13 +401,7 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => void;
 }) {
-  const invalidate = useInvalidateRates();
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}", {
-    onSuccess: () => {
-      void invalidate();
-      onDeleted();
-    },
-  });
+  const remove = useDeleteExchangeRate({ onDeleted });
   return (
     <Dialog
       open
@@ -413,7 +421,11 @@ function DeleteDialog({
         <Button
           variant="danger"
           pending={remove.isPending}
-          onClick={() => remove.mutate({ params: { path: { organization_id: organizationId, base: rate.base, quote: rate.quote, day: rate.day } } })}
+          onClick={() =>
+            remove.mutate({
+              params: { path: { organization_id: organizationId, base: rate.base, quote: rate.quote, day: rate.day } },
+            })
+          }
         >
           Delete
         </Button>
@@ -426,7 +438,12 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
   const invalidate = useInvalidateRates();
   const input = useRef<HTMLInputElement>(null);
   const [pending, setPending] = useState(false);
-  const [failure, setFailure] = useState<{ title: string; detail: string | null; lines: LineProblem[]; total: number } | null>(null);
+  const [failure, setFailure] = useState<{
+    title: string;
+    detail: string | null;
+    lines: LineProblem[];
+    total: number;
+  } | null>(null);
 
   async function onFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
@@ -440,8 +457,14 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
       onImported(importSummary(file.name, result));
     } catch (error) {
       if (isApiError(error) && error.errors.length > 0) {
-        const total = typeof error.problem.invalid_count === "number" ? error.problem.invalid_count : error.errors.length;
-        setFailure({ title: `${file.name} was not imported`, detail: error.detail, lines: lineProblems(error.errors), total });
+        const total =
+          typeof error.problem.invalid_count === "number" ? error.problem.invalid_count : error.errors.length;
+        setFailure({
+          title: `${file.name} was not imported`,
+          detail: error.detail,
+          lines: lineProblems(error.errors),
+          total,
+        });
       } else {
         setFailure({ title: `${file.name} was not imported`, detail: describeError(error), lines: [], total: 0 });
       }
@@ -456,12 +479,19 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
         <div className="min-w-0 text-sm text-neutral-600">
           <p className="font-medium text-neutral-900">Import from CSV</p>
           <p>
-            A header line <code className="rounded bg-neutral-100 px-1">date,base,quote,rate</code>, then one rate per line, such as{" "}
-            <code className="rounded bg-neutral-100 px-1">2026-01-31,EUR,USD,1.0842</code>. Up to 50,000 rates; a file with any invalid
-            line imports nothing.
+            A header line <code className="rounded bg-neutral-100 px-1">date,base,quote,rate</code>, then one rate per
+            line, such as <code className="rounded bg-neutral-100 px-1">2026-01-31,EUR,USD,1.0842</code>. Up to 50,000
+            rates; a file with any invalid line imports nothing.
           </p>
         </div>
-        <input ref={input} type="file" accept=".csv,text/csv" className="sr-only" aria-label="CSV file of exchange rates" onChange={(e) => void onFile(e)} />
+        <input
+          ref={input}
+          type="file"
+          accept=".csv,text/csv"
+          className="sr-only"
+          aria-label="CSV file of exchange rates"
+          onChange={(e) => void onFile(e)}
+        />
         <Button variant="secondary" size="sm" pending={pending} onClick={() => input.current?.click()}>
           Upload CSV
         </Button>
@@ -480,7 +510,9 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
                 ))}
               </ul>
             )}
-            {failure.total > failure.lines.length && <p className="mt-2">…and {failure.total - failure.lines.length} more.</p>}
+            {failure.total > failure.lines.length && (
+              <p className="mt-2">…and {failure.total - failure.lines.length} more.</p>
+            )}
           </Alert>
         </div>
       )}
@@ -489,7 +521,10 @@ function ImportCard({ organizationId, onImported }: { organizationId: string; on
 }
 
 export function importSummary(filename: string, result: RateImportResult): string {
-  const range = result.since === result.until ? formatDay(result.since) : `${formatDay(result.since)} to ${formatDay(result.until)}`;
+  const range =
+    result.since === result.until
+      ? formatDay(result.since)
+      : `${formatDay(result.since)} to ${formatDay(result.until)}`;
   return (
     `Imported ${filename}: ${pluralize(result.rows, "rate")} (${range}): ` +
     `${result.inserted} new, ${result.updated} changed, ${result.unchanged} unchanged.`
@@ -523,4 +558,3 @@ function DownloadButton({ organizationId, filters }: { organizationId: string; f
     </div>
   );
 }
-

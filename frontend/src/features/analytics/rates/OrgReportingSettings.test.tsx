@@ -22,7 +22,9 @@ function patches(mock: ReturnType<typeof mockFetch>): Request[] {
 describe("reporting settings", () => {
   it("lets an admin search for a time zone and choose a currency", async () => {
     const mock = mockFetch(async (request) =>
-      request.method === "PATCH" ? json({ ...organization("admin"), time_zone: "America/New_York", reporting_currency: "JPY" }) : json({}),
+      request.method === "PATCH"
+        ? json({ ...organization("admin"), time_zone: "America/New_York", reporting_currency: "JPY" })
+        : json({}),
     );
     renderInOrg(<OrgSettingsScreen />, organization("admin"), "organization");
     const user = userEvent.setup();
@@ -34,14 +36,22 @@ describe("reporting settings", () => {
     await user.selectOptions(screen.getByRole("combobox", { name: "Reporting currency" }), "JPY");
     await user.click(screen.getByRole("button", { name: "Save changes" }));
     await waitFor(() => expect(patches(mock)).toHaveLength(1));
-    expect(await patches(mock)[0]!.json()).toMatchObject({ time_zone: "America/New_York", reporting_currency: "JPY", name: "Acme" });
+    expect(await patches(mock)[0]!.json()).toMatchObject({
+      time_zone: "America/New_York",
+      reporting_currency: "JPY",
+      name: "Acme",
+    });
     expect(await screen.findByText("Settings saved.")).toBeInTheDocument();
   }, 20_000);
 
   it("shows the server's error under the field it concerns", async () => {
     mockFetch(async (request) =>
       request.method === "PATCH"
-        ? problem(422, "validation-error", { errors: [{ loc: ["body", "time_zone"], msg: "Value error, must be an IANA time zone name", type: "value_error" }] })
+        ? problem(422, "validation-error", {
+            errors: [
+              { loc: ["body", "time_zone"], msg: "Value error, must be an IANA time zone name", type: "value_error" },
+            ],
+          })
         : json({}),
     );
     renderInOrg(<OrgSettingsScreen />, organization("admin"), "organization");
@@ -55,12 +65,19 @@ describe("reporting settings", () => {
     expect(await screen.findByRole("combobox", { name: "Reporting time zone" })).toBeDisabled();
     expect(screen.getByRole("combobox", { name: "Reporting currency" })).toBeDisabled();
     expect(screen.queryByRole("searchbox", { name: "Search time zones" })).not.toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "exchange rates" })).toHaveAttribute("href", `/orgs/${organization("manager").id}/exchange-rates`);
+    expect(screen.getByRole("link", { name: "exchange rates" })).toHaveAttribute(
+      "href",
+      `/orgs/${organization("manager").id}/exchange-rates`,
+    );
   });
 
   it("keeps a current value the lists do not know", async () => {
     mockFetch(async () => json({}));
-    renderInOrg(<OrgSettingsScreen />, organization("admin", { time_zone: "Etc/GMT+5", reporting_currency: "BGN" }), "organization");
+    renderInOrg(
+      <OrgSettingsScreen />,
+      organization("admin", { time_zone: "Etc/GMT+5", reporting_currency: "BGN" }),
+      "organization",
+    );
     expect(await screen.findByRole("combobox", { name: "Reporting time zone" })).toHaveValue("Etc/GMT+5");
     expect(screen.getByRole("combobox", { name: "Reporting currency" })).toHaveValue("BGN");
   });

@@ -1,5 +1,9 @@
-/** Exchange-rate requests the screen makes outside TanStack Query's hooks: the CSV upload and download. */
-import { api } from "@/api/client";
+/**
+ * The exchange-rate queries and mutations the screens call (they build no query themselves), and the requests made
+ * outside TanStack Query's hooks: the CSV upload and download.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { $api, api } from "@/api/client";
 import type { paths } from "@/api/generated/schema";
 
 type ImportOperation = paths["/api/v1/orgs/{organization_id}/exchange-rates/import"]["post"];
@@ -14,6 +18,60 @@ export interface RateFilters {
 }
 
 export const RATES_PATH = "/api/v1/orgs/{organization_id}/exchange-rates" as const;
+const RATE_PATH = "/api/v1/orgs/{organization_id}/exchange-rates/{base}/{quote}/{day}" as const;
+
+/** One page of the organization's rates matching `filters`. */
+export function useExchangeRates(
+  organizationId: string,
+  filters: RateFilters,
+  page: { limit: number; cursor: string | undefined },
+) {
+  return $api.useQuery("get", RATES_PATH, {
+    params: { path: { organization_id: organizationId }, query: { ...filters, ...page } },
+  });
+}
+
+/** Where the shared reference rates come from and the latest publication stored. */
+export function useReferenceRatesStatus(organizationId: string) {
+  return $api.useQuery("get", "/api/v1/orgs/{organization_id}/exchange-rates/reference", {
+    params: { path: { organization_id: organizationId } },
+  });
+}
+
+/** Read every list of rates again (after a change, or an import made outside the hooks). */
+export function useInvalidateRates() {
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: ["get", RATES_PATH] });
+}
+
+/** Set one day's rate; the lists are read again before `onSaved`. */
+export function useSaveExchangeRate({
+  onSaved,
+  onError,
+}: {
+  onSaved: (saved: ExchangeRate) => void;
+  onError: (error: unknown) => void;
+}) {
+  const invalidate = useInvalidateRates();
+  return $api.useMutation("put", RATE_PATH, {
+    onSuccess: (saved) => {
+      void invalidate();
+      onSaved(saved);
+    },
+    onError,
+  });
+}
+
+/** Delete one day's rate; the lists are read again before `onDeleted`. */
+export function useDeleteExchangeRate({ onDeleted }: { onDeleted: () => void }) {
+  const invalidate = useInvalidateRates();
+  return $api.useMutation("delete", RATE_PATH, {
+    onSuccess: () => {
+      void invalidate();
+      onDeleted();
+    },
+  });
+}
 
 /** Send a CSV file as is (text/csv); the server answers the counts, or a 422 with every bad line. */
 export async function importRatesCsv(organizationId: string, content: string): Promise<RateImportResult> {

@@ -2,24 +2,23 @@
 import type { ReactNode } from "react";
 import { render } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createMemoryHistory, createRootRoute, createRoute, createRouter, Outlet, RouterProvider } from "@tanstack/react-router";
+import {
+  createMemoryHistory,
+  createRootRoute,
+  createRoute,
+  createRouter,
+  Outlet,
+  RouterProvider,
+} from "@tanstack/react-router";
 import type { OrganizationRead, Role } from "@/api/types";
 import { OrgProvider } from "@/features/organizations/OrgContext";
+import { organizationAs } from "@/test/organizations";
 import type { ExchangeRate } from "./api";
 
 export const ORG_ID = "00000000-0000-0000-0000-0000000000aa";
 
 export function organization(role: Role, overrides: Partial<OrganizationRead> = {}): OrganizationRead {
-  return {
-    id: ORG_ID,
-    name: "Acme",
-    require_mfa: false,
-    role,
-    created_at: "2026-01-01T00:00:00Z",
-    time_zone: "Europe/Berlin",
-    reporting_currency: "EUR",
-    ...overrides,
-  };
+  return organizationAs(role, { id: ORG_ID, time_zone: "Europe/Berlin", reporting_currency: "EUR", ...overrides });
 }
 
 export function rate(overrides: Partial<ExchangeRate> = {}): ExchangeRate {

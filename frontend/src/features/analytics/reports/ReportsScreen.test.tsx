@@ -60,7 +60,8 @@ function fakeApi(schedules: ReportSchedule[], handle?: Handle) {
     const url = new URL(request.url);
     const custom = await handle?.(request, url);
     if (custom) return custom;
-    if (request.method === "GET" && url.pathname.endsWith("/report-schedules")) return json({ items: schedules, next_cursor: null });
+    if (request.method === "GET" && url.pathname.endsWith("/report-schedules"))
+      return json({ items: schedules, next_cursor: null });
     if (request.method === "GET" && url.pathname.endsWith("/branding")) {
       return json({ has_logo: false, logo_content_type: null, logo_bytes: null, updated_at: null });
     }
@@ -69,7 +70,9 @@ function fakeApi(schedules: ReportSchedule[], handle?: Handle) {
 }
 
 function calls(mock: ReturnType<typeof fakeApi>, method: string, pathEnd: string): Request[] {
-  return mock.mock.calls.map(([r]) => r as Request).filter((r) => r.method === method && new URL(r.url).pathname.endsWith(pathEnd));
+  return mock.mock.calls
+    .map(([r]) => r as Request)
+    .filter((r) => r.method === method && new URL(r.url).pathname.endsWith(pathEnd));
 }
 
 function renderScreen(role: Role) {
@@ -85,9 +88,20 @@ afterEach(() => {
 
 describe("ReportsScreen", { timeout: 20_000 }, () => {
   it("offers a member send, edit and delete on their own schedules only", async () => {
-    const me = { id: "me", email: "me@example.com", display_name: "Me", email_verified: true, mfa_enabled: false, created_at: "2026-01-01T00:00:00Z" };
-    fakeApi([schedule({ created_by_user_id: "me", name: "Mine" }), schedule({ id: "3", name: "Theirs", created_by_user_id: "other" })], (request, url) =>
-      request.method === "GET" && url.pathname === "/api/v1/me" ? json(me) : undefined,
+    const me = {
+      id: "me",
+      email: "me@example.com",
+      display_name: "Me",
+      email_verified: true,
+      mfa_enabled: false,
+      created_at: "2026-01-01T00:00:00Z",
+    };
+    fakeApi(
+      [
+        schedule({ created_by_user_id: "me", name: "Mine" }),
+        schedule({ id: "3", name: "Theirs", created_by_user_id: "other" }),
+      ],
+      (request, url) => (request.method === "GET" && url.pathname === "/api/v1/me" ? json(me) : undefined),
     );
     renderScreen("member");
     expect(await screen.findByRole("button", { name: "Edit Mine" })).toBeInTheDocument();
@@ -117,7 +131,9 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
     renderScreen("member");
     expect(await screen.findByText("No scheduled reports yet")).toBeInTheDocument();
     vi.unstubAllGlobals();
-    fakeApi([], (_request, url) => (url.pathname.endsWith("/report-schedules") ? problem(500, "internal-error") : undefined));
+    fakeApi([], (_request, url) =>
+      url.pathname.endsWith("/report-schedules") ? problem(500, "internal-error") : undefined,
+    );
     renderScreen("member");
     expect(await screen.findByRole("button", { name: /try again/i })).toBeInTheDocument();
   });
@@ -125,7 +141,9 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
   it("creates a weekly schedule after checking the recipients", async () => {
     const user = userEvent.setup();
     const mock = fakeApi([], (request, url) =>
-      request.method === "POST" && url.pathname.endsWith("/report-schedules") ? json(schedule({ name: "Client report" }), 201) : undefined,
+      request.method === "POST" && url.pathname.endsWith("/report-schedules")
+        ? json(schedule({ name: "Client report" }), 201)
+        : undefined,
     );
     renderScreen("member");
     await user.click(await screen.findByRole("button", { name: "New scheduled report" }));
@@ -164,7 +182,11 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
     const user = userEvent.setup();
     fakeApi([schedule()], (request) =>
       request.method === "PATCH"
-        ? problem(422, "validation-error", { errors: [{ loc: ["body", "time_zone"], msg: "Value error, must be an IANA time zone name", type: "value_error" }] })
+        ? problem(422, "validation-error", {
+            errors: [
+              { loc: ["body", "time_zone"], msg: "Value error, must be an IANA time zone name", type: "value_error" },
+            ],
+          })
         : undefined,
     );
     renderScreen("manager");
@@ -198,7 +220,13 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
       url.pathname.endsWith("/runs")
         ? json({
             items: [
-              run({ id: "a", status: "queued", attempts: 1, error: "SMTPDataError: (451, 'local error')", delivered_count: 0 }),
+              run({
+                id: "a",
+                status: "queued",
+                attempts: 1,
+                error: "SMTPDataError: (451, 'local error')",
+                delivered_count: 0,
+              }),
               run({ id: "b", status: "failed", attempts: 4, error: "OSError: connection refused", delivered_count: 1 }),
               run({ id: "c" }),
             ],
@@ -219,7 +247,9 @@ describe("ReportsScreen", { timeout: 20_000 }, () => {
 
   it("deletes a schedule after confirmation", async () => {
     const user = userEvent.setup();
-    const mock = fakeApi([schedule()], (request) => (request.method === "DELETE" ? new Response(null, { status: 204 }) : undefined));
+    const mock = fakeApi([schedule()], (request) =>
+      request.method === "DELETE" ? new Response(null, { status: 204 }) : undefined,
+    );
     renderScreen("manager");
     await user.click(await screen.findByRole("button", { name: "Delete Weekly client report" }));
     await user.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Delete report" }));

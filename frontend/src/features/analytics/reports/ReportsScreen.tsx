@@ -1,7 +1,4 @@
 import { useEffect, useMemo, useRef, useState, type ChangeEvent, type FormEvent } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "@/api/client";
-import type { Role } from "@/api/types";
 import {
   Alert,
   Badge,
@@ -9,6 +6,8 @@ import {
   Card,
   CardBody,
   CardHeader,
+  CursorPager,
+  currentCursor,
   DataTable,
   Dialog,
   EmptyState,
@@ -22,18 +21,21 @@ import {
 } from "@/components/ui";
 import { formatDateTime, pluralize } from "@/lib/format";
 import { describeError, formErrorsFromApi, useFormErrors } from "@/lib/forms";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useMe } from "@/features/auth/session";
 import {
-  BRANDING_PATH,
   fetchLogo,
   LOGO_TYPES,
   MAX_LOGO_BYTES,
-  RUNS_PATH,
-  SCHEDULE_PATH,
-  SCHEDULES_PATH,
-  SEND_NOW_PATH,
   uploadLogo,
+  useBranding,
+  useDeleteLogo,
+  useDeleteReportSchedule,
+  useInvalidateBranding,
+  useReportRuns,
+  useReportSchedules,
+  useSaveReportSchedule,
+  useSendReportNow,
   type ReportSchedule,
 } from "./api";
 import {
@@ -57,17 +59,29 @@ import {
 
 const PAGE_SIZE = 25;
 const TH = "px-3 py-2 font-medium";
-const SCHEDULE_FIELDS = ["name", "frequency", "weekday", "month_day", "hour", "time_zone", "recipients", "range_preset", "compare"] as const;
+const SCHEDULE_FIELDS = [
+  "name",
+  "frequency",
+  "weekday",
+  "month_day",
+  "hour",
+  "time_zone",
+  "recipients",
+  "range_preset",
+  "compare",
+] as const;
 
-/** reports.manage: members, managers and admins; organization.update (the logo): admins. */
-export function canManageReports(role: Role | null | undefined): boolean {
-  return role === "admin" || role === "manager" || role === "member";
-}
-
-/** Members change, delete and send their own schedules; managers and admins every one (reports.manage_all). */
-export function canManageSchedule(role: Role | null | undefined, userId: string | undefined, createdBy: string | null): boolean {
-  if (role === "admin" || role === "manager") return true;
-  return role === "member" && userId !== undefined && createdBy === userId;
+/**
+ * Who may change, delete and send a schedule, stated once: `reports.manage_all` acts on every schedule,
+ * `reports.manage` on the schedules you created (the server's report-schedule-not-yours rule).
+ */
+export function canManageSchedule(
+  grants: { manage: boolean; manageAll: boolean },
+  userId: string | undefined,
+  createdBy: string | null,
+): boolean {
+  if (grants.manageAll) return true;
+  return grants.manage && userId !== undefined && createdBy === userId;
 }
 
 function timeZones(): string[] {
@@ -77,24 +91,24 @@ function timeZones(): string[] {
 /** Scheduled reports: the list, create/edit, run history with errors, send now, and the report logo. */
 export function ReportsScreen() {
   const org = useCurrentOrg();
-  const canManage = canManageReports(org.role);
+  const canManage = useCan("reports.manage");
+  const canManageAll = useCan("reports.manage_all");
+  const canEditBranding = useCan("organization.update");
   const me = useMe();
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
   const [editing, setEditing] = useState<ReportSchedule | "new" | null>(null);
   const [deleting, setDeleting] = useState<ReportSchedule | null>(null);
   const [history, setHistory] = useState<ReportSchedule | null>(null);
   const [notice, setNotice] = useState<{ tone: "success" | "error"; text: string } | null>(null);
-  const queryClient = useQueryClient();
 
-  const schedules = $api.useQuery("get", SCHEDULES_PATH, {
-    params: { path: { organization_id: org.id }, query: { limit: PAGE_SIZE, cursor } },
-  });
-  const sendNow = $api.useMutation("post", SEND_NOW_PATH, {
-    onSuccess: (run) => {
-      setNotice({ tone: "success", text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.` });
-      void queryClient.invalidateQueries({ queryKey: ["get", RUNS_PATH] });
-    },
+  const schedules = useReportSchedules(org.id, { limit: PAGE_SIZE, cursor });
+  const sendNow = useSendReportNow({
+    onQueued: (run) =>
+      setNotice({
+        tone: "success",
+        text: `Queued: the report goes to ${pluralize(run.recipients_count, "recipient")} in a moment.`,
+      }),
     onError: (error) => setNotice({ tone: "error", text: describeError(error) }),
   });
   const items = schedules.data?.items ?? [];
@@ -114,14 +128,24 @@ export function ReportsScreen() {
         </>
       ),
     },
-    { id: "when", header: "When", headerClassName: TH, cellClassName: "px-3 py-2.5", cell: (schedule) => describeTiming(schedule) },
+    {
+      id: "when",
+      header: "When",
+      headerClassName: TH,
+      cellClassName: "px-3 py-2.5",
+      cell: (schedule) => describeTiming(schedule),
+    },
     {
       id: "next",
       header: "Next sending",
       headerClassName: `${TH} hidden md:table-cell`,
       cellClassName: "hidden px-3 py-2.5 md:table-cell",
       cell: (schedule) =>
-        schedule.enabled && schedule.next_run_at ? formatDateTime(schedule.next_run_at, undefined, schedule.time_zone) : <Badge tone="amber">Paused</Badge>,
+        schedule.enabled && schedule.next_run_at ? (
+          formatDateTime(schedule.next_run_at, undefined, schedule.time_zone)
+        ) : (
+          <Badge tone="amber">Paused</Badge>
+        ),
     },
     {
       id: "actions",
@@ -131,24 +155,45 @@ export function ReportsScreen() {
       cellClassName: "px-3 py-2.5 pr-5 text-right whitespace-nowrap",
       cell: (schedule) => (
         <>
-          <Button variant="ghost" size="sm" aria-label={`History of ${schedule.name}`} onClick={() => setHistory(schedule)}>
+          <Button
+            variant="ghost"
+            size="sm"
+            aria-label={`History of ${schedule.name}`}
+            onClick={() => setHistory(schedule)}
+          >
             History
           </Button>
-          {canManageSchedule(org.role, me.data?.id, schedule.created_by_user_id) && (
+          {canManageSchedule(
+            { manage: canManage, manageAll: canManageAll },
+            me.data?.id,
+            schedule.created_by_user_id,
+          ) && (
             <>
               <Button
                 variant="ghost"
                 size="sm"
                 aria-label={`Send ${schedule.name} now`}
                 pending={sendNow.isPending && sendNow.variables?.params.path.schedule_id === schedule.id}
-                onClick={() => sendNow.mutate({ params: { path: { organization_id: org.id, schedule_id: schedule.id } } })}
+                onClick={() =>
+                  sendNow.mutate({ params: { path: { organization_id: org.id, schedule_id: schedule.id } } })
+                }
               >
                 Send now
               </Button>
-              <Button variant="ghost" size="sm" aria-label={`Edit ${schedule.name}`} onClick={() => setEditing(schedule)}>
+              <Button
+                variant="ghost"
+                size="sm"
+                aria-label={`Edit ${schedule.name}`}
+                onClick={() => setEditing(schedule)}
+              >
                 Edit
               </Button>
-              <Button variant="ghost" size="sm" aria-label={`Delete ${schedule.name}`} onClick={() => setDeleting(schedule)}>
+              <Button
+                variant="ghost"
+                size="sm"
+                aria-label={`Delete ${schedule.name}`}
+                onClick={() => setDeleting(schedule)}
+              >
                 Delete
               </Button>
             </>
@@ -188,24 +233,14 @@ export function ReportsScreen() {
             stateClassName="p-5"
           />
         </CardBody>
-        {(cursors.length > 1 || schedules.data?.next_cursor) && (
-          <nav aria-label="Pages" className="flex items-center justify-between border-t border-neutral-200 px-5 py-3">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <span className="text-xs text-neutral-500">Page {cursors.length}</span>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!schedules.data?.next_cursor}
-              onClick={() => schedules.data?.next_cursor && setCursors((c) => [...c, schedules.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </nav>
-        )}
+        <CursorPager
+          cursors={cursors}
+          nextCursor={schedules.data?.next_cursor}
+          onChange={setCursors}
+          className="border-t border-neutral-200 px-5 py-3"
+        />
       </Card>
-      <BrandingCard organizationId={org.id} canEdit={org.role === "admin"} organizationName={org.name} />
+      <BrandingCard organizationId={org.id} canEdit={canEditBranding} organizationName={org.name} />
       {editing && (
         <ScheduleDialog
           organizationId={org.id}
@@ -234,11 +269,6 @@ export function ReportsScreen() {
   );
 }
 
-function useInvalidateSchedules() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: ["get", SCHEDULES_PATH] });
-}
-
 function ScheduleDialog({
   organizationId,
   schedule,
@@ -255,16 +285,10 @@ function ScheduleDialog({
   const [form, setForm] = useState<ScheduleForm>(() => formFromSchedule(schedule, defaultTimeZone));
   const zones = useMemo(timeZones, []);
   const { formRef, errors, fail, clear } = useFormErrors();
-  const invalidate = useInvalidateSchedules();
-  const handlers = {
-    onSuccess: (saved: ReportSchedule) => {
-      void invalidate();
-      onSaved(saved);
-    },
-    onError: (error: unknown) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)),
-  };
-  const create = $api.useMutation("post", SCHEDULES_PATH, handlers);
-  const update = $api.useMutation("patch", SCHEDULE_PATH, handlers);
+  const { create, update } = useSaveReportSchedule({
+    onSaved,
+    onError: (error) => fail(formErrorsFromApi(error, SCHEDULE_FIELDS)),
+  });
   const pending = create.isPending || update.isPending;
 
   function set<K extends keyof ScheduleForm>(key: K, value: ScheduleForm[K]) {
@@ -277,7 +301,8 @@ function ScheduleDialog({
     if (Object.keys(fields).length) return fail({ fields, form: null });
     clear();
     const body = payloadFromForm(form);
-    if (schedule) update.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } }, body });
+    if (schedule)
+      update.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } }, body });
     else create.mutate({ params: { path: { organization_id: organizationId } }, body });
   }
 
@@ -290,15 +315,33 @@ function ScheduleDialog({
     >
       <form ref={formRef} noValidate onSubmit={onSubmit} className="max-h-[70vh] space-y-4 overflow-y-auto pr-1">
         <FormError message={errors.form} />
-        <Field label="Name" name="name" value={form.name} onChange={(e) => set("name", e.target.value)} error={errors.fields.name} maxLength={120} />
+        <Field
+          label="Name"
+          name="name"
+          value={form.name}
+          onChange={(e) => set("name", e.target.value)}
+          error={errors.fields.name}
+          maxLength={120}
+        />
         <div className="grid grid-cols-2 gap-3">
-          <SelectField label="Frequency" name="frequency" value={form.frequency} onChange={(e) => set("frequency", e.target.value as Frequency)}>
+          <SelectField
+            label="Frequency"
+            name="frequency"
+            value={form.frequency}
+            onChange={(e) => set("frequency", e.target.value as Frequency)}
+          >
             <option value="daily">Daily</option>
             <option value="weekly">Weekly</option>
             <option value="monthly">Monthly</option>
           </SelectField>
           {form.frequency === "weekly" && (
-            <SelectField label="Day" name="weekday" value={form.weekday} onChange={(e) => set("weekday", e.target.value)} error={errors.fields.weekday}>
+            <SelectField
+              label="Day"
+              name="weekday"
+              value={form.weekday}
+              onChange={(e) => set("weekday", e.target.value)}
+              error={errors.fields.weekday}
+            >
               {WEEKDAYS.map((day, index) => (
                 <option key={day} value={index}>
                   {day}
@@ -324,7 +367,13 @@ function ScheduleDialog({
           )}
         </div>
         <div className="grid grid-cols-2 gap-3">
-          <SelectField label="Hour" name="hour" value={form.hour} onChange={(e) => set("hour", e.target.value)} error={errors.fields.hour}>
+          <SelectField
+            label="Hour"
+            name="hour"
+            value={form.hour}
+            onChange={(e) => set("hour", e.target.value)}
+            error={errors.fields.hour}
+          >
             {Array.from({ length: 24 }, (_, hour) => (
               <option key={hour} value={hour}>
                 {hourLabel(hour)}
@@ -368,14 +417,24 @@ function ScheduleDialog({
           {errors.fields.recipients && <p className="text-xs font-medium text-red-600">{errors.fields.recipients}</p>}
         </div>
         <div className="grid grid-cols-2 gap-3">
-          <SelectField label="Period" name="range_preset" value={form.range_preset} onChange={(e) => set("range_preset", e.target.value as RangePreset)}>
+          <SelectField
+            label="Period"
+            name="range_preset"
+            value={form.range_preset}
+            onChange={(e) => set("range_preset", e.target.value as RangePreset)}
+          >
             {Object.entries(PRESET_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
             ))}
           </SelectField>
-          <SelectField label="Compared with" name="compare" value={form.compare} onChange={(e) => set("compare", e.target.value as Compare)}>
+          <SelectField
+            label="Compared with"
+            name="compare"
+            value={form.compare}
+            onChange={(e) => set("compare", e.target.value as Compare)}
+          >
             {Object.entries(COMPARE_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
@@ -384,11 +443,21 @@ function ScheduleDialog({
           </SelectField>
         </div>
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="attach_csv" checked={form.attach_csv} onChange={(e) => set("attach_csv", e.target.checked)} />
+          <input
+            type="checkbox"
+            name="attach_csv"
+            checked={form.attach_csv}
+            onChange={(e) => set("attach_csv", e.target.checked)}
+          />
           Attach the campaigns as CSV
         </label>
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="enabled" checked={form.enabled} onChange={(e) => set("enabled", e.target.checked)} />
+          <input
+            type="checkbox"
+            name="enabled"
+            checked={form.enabled}
+            onChange={(e) => set("enabled", e.target.checked)}
+          />
           Send on schedule (untick to pause)
         </label>
         <div className="flex justify-end gap-2">
@@ -415,15 +484,14 @@ function DeleteDialog({
   onClose: () => void;
   onDeleted: () => void;
 }) {
-  const invalidate = useInvalidateSchedules();
-  const remove = $api.useMutation("delete", SCHEDULE_PATH, {
-    onSuccess: () => {
-      void invalidate();
-      onDeleted();
-    },
-  });
+  const remove = useDeleteReportSchedule({ onDeleted });
   return (
-    <Dialog open onOpenChange={(open) => !open && onClose()} title={`Delete “${schedule.name}”?`} description="No more reports are sent, and its history is deleted.">
+    <Dialog
+      open
+      onOpenChange={(open) => !open && onClose()}
+      title={`Delete “${schedule.name}”?`}
+      description="No more reports are sent, and its history is deleted."
+    >
       {remove.isError && (
         <div className="mb-3">
           <Alert tone="error">{describeError(remove.error)}</Alert>
@@ -436,7 +504,9 @@ function DeleteDialog({
         <Button
           variant="danger"
           pending={remove.isPending}
-          onClick={() => remove.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } } })}
+          onClick={() =>
+            remove.mutate({ params: { path: { organization_id: organizationId, schedule_id: schedule.id } } })
+          }
         >
           Delete report
         </Button>
@@ -445,28 +515,44 @@ function DeleteDialog({
   );
 }
 
-function RunsDialog({ organizationId, schedule, onClose }: { organizationId: string; schedule: ReportSchedule; onClose: () => void }) {
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
-  const runs = $api.useQuery("get", RUNS_PATH, {
-    params: { path: { organization_id: organizationId, schedule_id: schedule.id }, query: { limit: 10, cursor } },
-  });
+function RunsDialog({
+  organizationId,
+  schedule,
+  onClose,
+}: {
+  organizationId: string;
+  schedule: ReportSchedule;
+  onClose: () => void;
+}) {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = currentCursor(cursors);
+  const runs = useReportRuns(organizationId, schedule.id, { limit: 10, cursor });
   const items = runs.data?.items ?? [];
   return (
-    <Dialog open onOpenChange={(open) => !open && onClose()} title={`History of “${schedule.name}”`} description={describeTiming(schedule)}>
+    <Dialog
+      open
+      onOpenChange={(open) => !open && onClose()}
+      title={`History of “${schedule.name}”`}
+      description={describeTiming(schedule)}
+    >
       <div className="max-h-[60vh] space-y-3 overflow-y-auto">
         {runs.isPending ? (
           <LoadingState />
         ) : runs.isError ? (
           <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />
         ) : items.length === 0 ? (
-          <EmptyState title="Not sent yet" description="Each sending shows up here with its status, and its error if it failed." />
+          <EmptyState
+            title="Not sent yet"
+            description="Each sending shows up here with its status, and its error if it failed."
+          />
         ) : (
           <ul className="divide-y divide-neutral-200" aria-label="Sendings">
             {items.map((run) => (
               <li key={run.id} className="py-2.5 text-sm">
                 <div className="flex items-center justify-between gap-2">
-                  <span className="font-medium">{formatDateTime(run.scheduled_for, undefined, schedule.time_zone)}</span>
+                  <span className="font-medium">
+                    {formatDateTime(run.scheduled_for, undefined, schedule.time_zone)}
+                  </span>
                   <Badge tone={runStatusTone(run)}>{runStatusLabel(run)}</Badge>
                 </div>
                 <div className="text-xs text-neutral-500">
@@ -481,29 +567,28 @@ function RunsDialog({ organizationId, schedule, onClose }: { organizationId: str
             ))}
           </ul>
         )}
-        {(cursors.length > 1 || runs.data?.next_cursor) && (
-          <div className="flex justify-between">
-            <Button variant="secondary" size="sm" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              Newer
-            </Button>
-            <Button
-              variant="secondary"
-              size="sm"
-              disabled={!runs.data?.next_cursor}
-              onClick={() => runs.data?.next_cursor && setCursors((c) => [...c, runs.data.next_cursor ?? undefined])}
-            >
-              Older
-            </Button>
-          </div>
-        )}
+        <CursorPager
+          cursors={cursors}
+          nextCursor={runs.data?.next_cursor}
+          onChange={setCursors}
+          label="Pages of the history"
+        />
       </div>
     </Dialog>
   );
 }
 
-function BrandingCard({ organizationId, canEdit, organizationName }: { organizationId: string; canEdit: boolean; organizationName: string }) {
-  const queryClient = useQueryClient();
-  const branding = $api.useQuery("get", BRANDING_PATH, { params: { path: { organization_id: organizationId } } });
+function BrandingCard({
+  organizationId,
+  canEdit,
+  organizationName,
+}: {
+  organizationId: string;
+  canEdit: boolean;
+  organizationName: string;
+}) {
+  const branding = useBranding(organizationId);
+  const invalidateBranding = useInvalidateBranding();
   const [preview, setPreview] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -531,22 +616,21 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
     };
   }, [organizationId, hasLogo, updatedAt]);
 
-  const remove = $api.useMutation("delete", "/api/v1/orgs/{organization_id}/branding/logo", {
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["get", BRANDING_PATH] }),
-    onError: (failure) => setError(describeError(failure)),
-  });
+  const remove = useDeleteLogo({ onError: (failure) => setError(describeError(failure)) });
 
   async function onFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
     event.target.value = "";
     if (!file) return;
     setError(null);
-    if (file.size > MAX_LOGO_BYTES) return setError(`The file has ${formatBytes(file.size)}; the logo may have at most 256 kB.`);
-    if (file.type && !(LOGO_TYPES as readonly string[]).includes(file.type)) return setError("Choose a PNG, JPEG or SVG image.");
+    if (file.size > MAX_LOGO_BYTES)
+      return setError(`The file has ${formatBytes(file.size)}; the logo may have at most 256 kB.`);
+    if (file.type && !(LOGO_TYPES as readonly string[]).includes(file.type))
+      return setError("Choose a PNG, JPEG or SVG image.");
     setPending(true);
     try {
       await uploadLogo(organizationId, file);
-      await queryClient.invalidateQueries({ queryKey: ["get", BRANDING_PATH] });
+      await invalidateBranding();
     } catch (failure) {
       setError(describeError(failure));
     } finally {
@@ -562,12 +646,24 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
         actions={
           canEdit && (
             <div className="flex gap-2">
-              <input ref={input} type="file" accept={LOGO_TYPES.join(",")} className="sr-only" aria-label="Logo file" onChange={(e) => void onFile(e)} />
+              <input
+                ref={input}
+                type="file"
+                accept={LOGO_TYPES.join(",")}
+                className="sr-only"
+                aria-label="Logo file"
+                onChange={(e) => void onFile(e)}
+              />
               <Button size="sm" variant="secondary" pending={pending} onClick={() => input.current?.click()}>
                 {hasLogo ? "Replace logo" : "Upload logo"}
               </Button>
               {hasLogo && (
-                <Button size="sm" variant="ghost" pending={remove.isPending} onClick={() => remove.mutate({ params: { path: { organization_id: organizationId } } })}>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  pending={remove.isPending}
+                  onClick={() => remove.mutate({ params: { path: { organization_id: organizationId } } })}
+                >
                   Remove
                 </Button>
               )}
@@ -586,7 +682,11 @@ function BrandingCard({ organizationId, canEdit, organizationName }: { organizat
         ) : branding.isError ? (
           <ErrorState error={branding.error} onRetry={() => void branding.refetch()} />
         ) : hasLogo ? (
-          preview ? <img src={preview} alt="Report logo" className="max-h-16 max-w-60 object-contain" /> : <LoadingState />
+          preview ? (
+            <img src={preview} alt="Report logo" className="max-h-16 max-w-60 object-contain" />
+          ) : (
+            <LoadingState />
+          )
         ) : (
           <p className="text-sm text-neutral-500">
             No logo: reports carry the organization&apos;s name alone.{canEdit ? "" : " Admins can upload one."}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Role } from "@/api/types";
 import {
   describeTiming,
   formFromSchedule,
@@ -14,14 +15,18 @@ const ZONES = ["Europe/Berlin", "America/New_York", "UTC"];
 
 describe("describeTiming", () => {
   it("says when each frequency sends, in the schedule's zone", () => {
-    expect(describeTiming({ frequency: "daily", weekday: null, month_day: null, hour: 7, time_zone: "UTC" })).toBe("Every day at 07:00 (UTC)");
-    expect(describeTiming({ frequency: "weekly", weekday: 0, month_day: null, hour: 8, time_zone: "Europe/Berlin" })).toBe(
-      "Every Monday at 08:00 (Europe/Berlin)",
+    expect(describeTiming({ frequency: "daily", weekday: null, month_day: null, hour: 7, time_zone: "UTC" })).toBe(
+      "Every day at 07:00 (UTC)",
     );
+    expect(
+      describeTiming({ frequency: "weekly", weekday: 0, month_day: null, hour: 8, time_zone: "Europe/Berlin" }),
+    ).toBe("Every Monday at 08:00 (Europe/Berlin)");
     expect(describeTiming({ frequency: "monthly", weekday: null, month_day: 31, hour: 6, time_zone: "UTC" })).toBe(
       "Monthly on the 31st (or the month's last day) at 06:00 (UTC)",
     );
-    expect(describeTiming({ frequency: "monthly", weekday: null, month_day: 2, hour: 6, time_zone: "UTC" })).toBe("Monthly on the 2nd at 06:00 (UTC)");
+    expect(describeTiming({ frequency: "monthly", weekday: null, month_day: 2, hour: 6, time_zone: "UTC" })).toBe(
+      "Monthly on the 2nd at 06:00 (UTC)",
+    );
   });
 });
 
@@ -49,8 +54,20 @@ describe("recipients", () => {
 
 describe("payloadFromForm", () => {
   it("sends only the day that belongs to the frequency", () => {
-    const form = { ...formFromSchedule(null, "UTC"), name: " Weekly ", recipients: "a@x.com", weekday: "4", month_day: "15" };
-    expect(payloadFromForm(form)).toMatchObject({ name: "Weekly", frequency: "weekly", weekday: 4, month_day: null, hour: 8 });
+    const form = {
+      ...formFromSchedule(null, "UTC"),
+      name: " Weekly ",
+      recipients: "a@x.com",
+      weekday: "4",
+      month_day: "15",
+    };
+    expect(payloadFromForm(form)).toMatchObject({
+      name: "Weekly",
+      frequency: "weekly",
+      weekday: 4,
+      month_day: null,
+      hour: 8,
+    });
     expect(payloadFromForm({ ...form, frequency: "monthly" })).toMatchObject({ weekday: null, month_day: 15 });
     expect(payloadFromForm({ ...form, frequency: "daily" })).toMatchObject({ weekday: null, month_day: null });
   });
@@ -67,7 +84,8 @@ describe("run status", () => {
 
 describe("time zones", () => {
   it("accepts UTC, the default of a new organization, though the browser's list leaves it out", () => {
-    const browserZones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Europe/Berlin"];
+    const browserZones =
+      typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Europe/Berlin"];
     const zones = scheduleTimeZones(browserZones);
     const form = { ...formFromSchedule(null, "UTC"), name: "Weekly", recipients: "a@x.com" };
     expect(validateScheduleForm(form, zones)).toEqual({});
@@ -78,11 +96,16 @@ describe("time zones", () => {
 describe("who manages a schedule", () => {
   it("lets members act on their own schedules only, managers and admins on every one", async () => {
     const { canManageSchedule } = await import("./ReportsScreen");
-    expect(canManageSchedule("member", "u1", "u1")).toBe(true);
-    expect(canManageSchedule("member", "u1", "u2")).toBe(false);
-    expect(canManageSchedule("member", undefined, null)).toBe(false);
-    expect(canManageSchedule("manager", "u1", "u2")).toBe(true);
-    expect(canManageSchedule("admin", "u1", null)).toBe(true);
-    expect(canManageSchedule("viewer", "u1", "u1")).toBe(false);
+    const { permissionsOf } = await import("@/test/organizations");
+    const grants = (role: Role) => ({
+      manage: permissionsOf(role).includes("reports.manage"),
+      manageAll: permissionsOf(role).includes("reports.manage_all"),
+    });
+    expect(canManageSchedule(grants("member"), "u1", "u1")).toBe(true);
+    expect(canManageSchedule(grants("member"), "u1", "u2")).toBe(false);
+    expect(canManageSchedule(grants("member"), undefined, null)).toBe(false);
+    expect(canManageSchedule(grants("manager"), "u1", "u2")).toBe(true);
+    expect(canManageSchedule(grants("admin"), "u1", null)).toBe(true);
+    expect(canManageSchedule(grants("viewer"), "u1", "u1")).toBe(false);
   });
 });

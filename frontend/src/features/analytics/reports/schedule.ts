@@ -30,12 +30,21 @@ export function hourLabel(hour: number): string {
 }
 
 function ordinal(day: number): string {
-  const suffix = day % 10 === 1 && day !== 11 ? "st" : day % 10 === 2 && day !== 12 ? "nd" : day % 10 === 3 && day !== 13 ? "rd" : "th";
+  const suffix =
+    day % 10 === 1 && day !== 11
+      ? "st"
+      : day % 10 === 2 && day !== 12
+        ? "nd"
+        : day % 10 === 3 && day !== 13
+          ? "rd"
+          : "th";
   return `${day}${suffix}`;
 }
 
 /** "Every Monday at 08:00 (Europe/Berlin)". */
-export function describeTiming(schedule: Pick<ReportSchedule, "frequency" | "weekday" | "month_day" | "hour" | "time_zone">): string {
+export function describeTiming(
+  schedule: Pick<ReportSchedule, "frequency" | "weekday" | "month_day" | "hour" | "time_zone">,
+): string {
   const at = `at ${hourLabel(schedule.hour)} (${schedule.time_zone})`;
   if (schedule.frequency === "weekly") return `Every ${WEEKDAYS[schedule.weekday ?? 0]} ${at}`;
   if (schedule.frequency === "monthly") {
@@ -98,12 +107,15 @@ export function validateScheduleForm(form: ScheduleForm, knownTimeZones: readonl
   if (!form.name.trim()) errors.name = "Name the report, e.g. “Weekly client report”.";
   else if (form.name.trim().length > 120) errors.name = "Use at most 120 characters.";
   if (!form.time_zone) errors.time_zone = "Choose a time zone.";
-  else if (knownTimeZones.length && !knownTimeZones.includes(form.time_zone)) errors.time_zone = "Choose a time zone from the list, such as Europe/Berlin.";
+  else if (knownTimeZones.length && !knownTimeZones.includes(form.time_zone))
+    errors.time_zone = "Choose a time zone from the list, such as Europe/Berlin.";
   const recipients = parseRecipients(form.recipients);
   const invalid = recipients.filter((address) => !EMAIL_RE.test(address));
   if (recipients.length === 0) errors.recipients = "Add at least one email address.";
-  else if (invalid.length) errors.recipients = `Not an email address: ${invalid.slice(0, 3).join(", ")}${invalid.length > 3 ? " …" : ""}`;
-  else if (recipients.length > MAX_RECIPIENTS) errors.recipients = `At most ${MAX_RECIPIENTS} recipients (${recipients.length} given).`;
+  else if (invalid.length)
+    errors.recipients = `Not an email address: ${invalid.slice(0, 3).join(", ")}${invalid.length > 3 ? " …" : ""}`;
+  else if (recipients.length > MAX_RECIPIENTS)
+    errors.recipients = `At most ${MAX_RECIPIENTS} recipients (${recipients.length} given).`;
   return errors;
 }
 
@@ -123,7 +135,9 @@ export function payloadFromForm(form: ScheduleForm): ReportScheduleCreate {
   };
 }
 
-export function runStatusTone(run: Pick<ReportRun, "status" | "error">): "green" | "red" | "amber" | "blue" | "neutral" {
+export function runStatusTone(
+  run: Pick<ReportRun, "status" | "error">,
+): "green" | "red" | "amber" | "blue" | "neutral" {
   if (run.status === "succeeded") return "green";
   if (run.status === "failed") return "red";
   if (run.status === "queued" && run.error) return "amber";

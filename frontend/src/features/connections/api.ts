@@ -1,7 +1,20 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { queryOptions, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api } from "@/api/client";
-import type { AccountSyncSummary, AdAccountRead, ConnectionList, ConnectionRead, SyncRunRead, SyncRunStatus } from "./types";
+import { $api, api } from "@/api/client";
+import type { paths } from "@/api/generated/schema";
+import type {
+  AccountSyncSummary,
+  AdAccountRead,
+  ConnectionList,
+  ConnectionRead,
+  SyncRunRead,
+  SyncRunStatus,
+} from "./types";
+
+/**
+ * The connections module's queries and mutations: screens call these hooks and never build a query themselves. A
+ * mutation hook invalidates what its change makes stale; the screen only adds what it shows (a notice, a dialog).
+ */
 
 const CONNECTIONS = "/api/v1/orgs/{organization_id}/connections" as const;
 const CONNECTION_ACCOUNTS = "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts" as const;
@@ -9,6 +22,16 @@ const SYNC_STATUS = "/api/v1/orgs/{organization_id}/ad-accounts/sync-status" as 
 /** The server's largest page: lists are read page by page, never in one answer. */
 const PAGE_SIZE = 100;
 const ENTITIES = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities" as const;
+const QUOTAS = "/api/v1/orgs/{organization_id}/connections/quotas" as const;
+const CONNECTION = "/api/v1/orgs/{organization_id}/connections/{connection_id}" as const;
+const REFRESH_ACCOUNTS = "/api/v1/orgs/{organization_id}/connections/{connection_id}/accounts/refresh" as const;
+const CALLBACK = "/api/v1/orgs/{organization_id}/connections/{platform}/callback" as const;
+const SYNC_ACCOUNT = "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/sync" as const;
+
+type QuotaList = paths[typeof QUOTAS]["get"]["responses"][200]["content"]["application/json"];
+export type PlatformQuota = QuotaList["items"][number];
+/** The quota meter is asked again this often while the page is open. */
+export const QUOTA_POLL_MS = 60_000;
 
 /** How often a screen asks again while a sync run is queued or running. */
 export const SYNC_POLL_MS = 1_500;
@@ -59,7 +82,10 @@ async function accountsPage(
   cursor: string | null,
 ): Promise<{ items: AdAccountRead[]; next_cursor: string | null }> {
   const { data } = await api.GET(CONNECTION_ACCOUNTS, {
-    params: { path: { organization_id: organizationId, connection_id: connectionId }, query: { limit: PAGE_SIZE, cursor: cursor ?? undefined } },
+    params: {
+      path: { organization_id: organizationId, connection_id: connectionId },
+      query: { limit: PAGE_SIZE, cursor: cursor ?? undefined },
+    },
   });
   return { items: data?.items ?? [], next_cursor: data?.next_cursor ?? null };
 }
@@ -179,7 +205,9 @@ export function rememberRun(queryClient: QueryClient, organizationId: string, ru
     if (!current) return current;
     const known = current.some((s) => s.ad_account_id === run.ad_account_id);
     const next = current.map((s) => (s.ad_account_id === run.ad_account_id ? { ...s, last_run: run } : s));
-    return known ? next : [...next, { ad_account_id: run.ad_account_id, entity_counts: {}, last_run: run, last_succeeded_at: null }];
+    return known
+      ? next
+      : [...next, { ad_account_id: run.ad_account_id, entity_counts: {}, last_run: run, last_succeeded_at: null }];
   });
 }
 
@@ -197,4 +225,67 @@ export function useRefreshEntitiesAfterSync(lastSucceededAt: string | null | und
     }
     seen.current = { lastSucceededAt, inProgress };
   }, [lastSucceededAt, inProgress, queryClient]);
+}
+
+/** Each platform's daily quota as this server has used it, asked again every QUOTA_POLL_MS. */
+export function usePlatformQuotas(organizationId: string) {
+  return $api.useQuery(
+    "get",
+    QUOTAS,
+    { params: { path: { organization_id: organizationId } } },
+    { refetchInterval: QUOTA_POLL_MS },
+  );
+}
+
+/** Ask the platform again for a login's ad accounts (a job on the server); the connections are read again. */
+export function useRefreshConnectionAccounts() {
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", REFRESH_ACCOUNTS, { onSuccess: () => void invalidateConnections(queryClient) });
+}
+
+/** Disconnect a login; its connections and entities are read again. */
+export function useDisconnectConnection({ onDisconnected }: { onDisconnected?: () => void } = {}) {
+  const queryClient = useQueryClient();
+  return $api.useMutation("delete", CONNECTION, {
+    onSuccess: () => {
+      onDisconnected?.();
+      void invalidateConnections(queryClient);
+      void invalidateEntities(queryClient);
+    },
+  });
+}
+
+/** Replace the set of managed ad accounts of a login; the connections are read again. */
+export function useSetManagedAccounts({ onSaved }: { onSaved?: (managedCount: number) => void } = {}) {
+  const queryClient = useQueryClient();
+  return $api.useMutation("put", CONNECTION_ACCOUNTS, {
+    onSuccess: (data) => {
+      void invalidateConnections(queryClient);
+      onSaved?.(data.managed_account_count);
+    },
+  });
+}
+
+/** Queue an entity sync of one ad account; the run shows in the cached sync status at once. */
+export function useSyncAccount(organizationId: string) {
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", SYNC_ACCOUNT, { onSuccess: (run) => rememberRun(queryClient, organizationId, run) });
+}
+
+/** Finish a connection with the platform's answer on the callback route; the connections are read again. */
+export function useCompleteConnection({
+  onSettled,
+  onConnected,
+}: {
+  onSettled?: () => void;
+  onConnected?: (connection: ConnectionRead) => void;
+}) {
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", CALLBACK, {
+    onSettled: () => onSettled?.(),
+    onSuccess: (connection) => {
+      void invalidateConnections(queryClient);
+      onConnected?.(connection);
+    },
+  });
 }
