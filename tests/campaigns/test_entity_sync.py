@@ -310,13 +310,13 @@ async def test_credentials_that_cannot_be_refreshed_just_now_leave_the_run_retry
     sandbox_platforms: SandboxServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from adpilot.connections import connection_service
+    from adpilot.connections import platform_gateway
     from adpilot.platforms.errors import PlatformUnavailable
 
     connection = await connect_sandbox(client, world, Platform.google)
     ad_account_id, _ = synced_account(connection)
     await run_jobs(database)
-    original = connection_service.open_account
+    original = platform_gateway.open_account
     failures = 2
 
     async def flaky_open_account(*args: Any, **kwargs: Any) -> Any:
@@ -326,7 +326,7 @@ async def test_credentials_that_cannot_be_refreshed_just_now_leave_the_run_retry
             raise PlatformUnavailable("the token endpoint is down")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(connection_service, "open_account", flaky_open_account)
+    monkeypatch.setattr(platform_gateway, "open_account", flaky_open_account)
     await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
     await run_jobs(database)
     latest = (await sync_runs(client, world, ad_account_id))[0]
@@ -371,6 +371,24 @@ async def test_syncing_an_account_that_is_not_managed_is_a_conflict(
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "ad-account-not-managed"
     assert await sync_runs(client, world, manager["id"]) == []
+
+
+async def test_a_sync_job_for_an_account_no_longer_managed_fails_its_run_in_words(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    """A job queued by name for an account that is not managed (it was unticked meanwhile) fails its run, with a
+    reason a person can read, and leaves the connection's health alone."""
+    from adpilot.campaigns import entity_sync_service
+
+    connection = await connect_sandbox(client, world, Platform.google)
+    await run_jobs(database)
+    manager = next(a for a in connection["accounts"] if a["is_manager"])
+    await entity_sync_service.run_sync(UUID(world.organization_id), None, ad_account_id=UUID(manager["id"]))
+    runs = await sync_runs(client, world, manager["id"])
+    assert [r["status"] for r in runs] == ["failed"]
+    assert runs[0]["error"] == "This ad account is not managed."
+    overview = (await client.get(org_url(world, "/connections"), headers=world.viewer.headers)).json()
+    assert overview["items"][0]["health"] == "ok"
 
 
 async def test_a_run_abandoned_by_a_dead_worker_is_closed_when_the_next_one_is_queued(

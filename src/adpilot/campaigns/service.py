@@ -34,6 +34,7 @@ from adpilot.connections import (
     ConnectionNeedsReconnect,
     connection_service,
     on_accounts_managed,
+    platform_gateway,
 )
 from adpilot.core.logging import get_logger
 from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
@@ -229,28 +230,17 @@ class EntitySyncService:
             changes_since = await self._changes_since(repository, organization_id, account_id, now)
             # What the run sets out to do; a platform that cannot tell what changed makes it full after all.
             run.mode = (SyncMode.full if changes_since is None else SyncMode.incremental).value
-            opened: AccountAccess | PlatformError
-            account: AdAccountInfo | None = None
-            try:
-                opened = await connection_service.open_account(session, organization_id, account_id)
-            except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
-                ENTITY_SYNC_RUNS.fail(run, exc.detail or exc.title)
-                return
-            except PlatformError as error:  # expired credentials the platform could not refresh just now
-                opened = error
-                account = await connection_service.get_ad_account(session, organization_id, account_id)
 
-        if isinstance(opened, PlatformError):
-            if account is not None:
-                await self._record_failure(organization_id, run_id, account, opened, attempt)
-            if decide_after(ENTITY_SYNC_RUNS, opened, attempt).outcome is Outcome.retry:
-                raise opened
-            return
-        access = opened
+        # The gateway opens the account, refreshes an expired token once and records the connection's health.
         try:
-            entities, complete = await self._fetch_entities(organization_id, access, changes_since)
+            account, entities, complete = await platform_gateway.call(
+                organization_id, account_id, lambda access: self._fetch_entities(access, changes_since)
+            )
+        except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
+            await self._fail(organization_id, run_id, _reason(exc))
+            return
         except PlatformError as error:
-            await self._record_failure(organization_id, run_id, access.ad_account, error, attempt)
+            await self._record_failure(organization_id, run_id, error, attempt)
             if decide_after(ENTITY_SYNC_RUNS, error, attempt).outcome is Outcome.retry:
                 raise  # the job queue retries with backoff; the run stays visible as queued with its last error
             return
@@ -261,23 +251,22 @@ class EntitySyncService:
             if run is None:
                 return
             now = utcnow()
-            rows = [entity_row(organization_id, access.ad_account, entity) for entity in entities]
+            rows = [entity_row(organization_id, account, entity) for entity in entities]
             written = await repository.upsert_entities(rows, now)
             removed: dict[str, int] = {}
             if complete:
                 # Only a whole tree says what is gone; an incremental listing leaves out everything unchanged.
                 removed = await repository.mark_missing_removed(
                     organization_id,
-                    access.ad_account.id,
+                    account.id,
                     [(entity.level.value, entity.platform_id) for entity in entities],
                     now,
                 )
             run.mode = (SyncMode.full if complete else SyncMode.incremental).value
             run.counts = _counts(entities, written, removed)
             for hook in _tree_synced_hooks:
-                await hook(session, organization_id, access.ad_account, entities, complete)
+                await hook(session, organization_id, account, entities, complete)
             ENTITY_SYNC_RUNS.succeed(run, now)
-            await connection_service.record_platform_success(session, organization_id, access.ad_account.connection_id)
         log.info(
             "entity_sync.done",
             organization_id=str(organization_id),
@@ -298,28 +287,26 @@ class EntitySyncService:
         return (last or last_full) - CHANGES_MARGIN
 
     async def _fetch_entities(
-        self, organization_id: UUID, access: AccountAccess, changes_since: datetime | None
-    ) -> tuple[list[RemoteEntity], bool]:
-        """What changed since ``changes_since`` when given and the platform can tell, else the whole tree; and
-        whether it is the whole tree. An access token the platform calls expired is refreshed once."""
+        self, access: AccountAccess, changes_since: datetime | None
+    ) -> tuple[AdAccountInfo, list[RemoteEntity], bool]:
+        """The account; what changed since ``changes_since`` when given and the platform can tell, else the whole
+        tree; and whether it is the whole tree (the gateway's operation: run again after a refreshed token)."""
         if changes_since is not None:
-            since = changes_since
-            changed = await connection_service.call_with_refresh(
-                organization_id,
-                access,
-                lambda fresh: fresh.adapter.list_entity_changes(fresh.credentials, fresh.account, since),
-            )
+            changed = await access.adapter.list_entity_changes(access.credentials, access.account, changes_since)
             if changed is not None:
-                return changed, False
-        tree = await connection_service.call_with_refresh(
-            organization_id, access, lambda fresh: fresh.adapter.list_entities(fresh.credentials, fresh.account)
-        )
-        return tree, True
+                return access.ad_account, changed, False
+        tree = await access.adapter.list_entities(access.credentials, access.account)
+        return access.ad_account, tree, True
 
-    async def _record_failure(
-        self, organization_id: UUID, run_id: UUID, account: AdAccountInfo, error: PlatformError, attempt: int
-    ) -> None:
-        """Say on the run why it did not finish, tell the connection's health, and reschedule what can wait."""
+    async def _fail(self, organization_id: UUID, run_id: UUID, reason: str) -> None:
+        """The run cannot go on (the account is not usable until a person acts): failed, with the reason."""
+        async with tenant_transaction(organization_id) as session:
+            run = await CampaignRepository(session).get_run(organization_id, run_id, for_update=True)
+            if run is not None:
+                ENTITY_SYNC_RUNS.fail(run, reason)
+
+    async def _record_failure(self, organization_id: UUID, run_id: UUID, error: PlatformError, attempt: int) -> None:
+        """Say on the run why it did not finish and reschedule what can wait (the gateway recorded the health)."""
         async with tenant_transaction(organization_id) as session:
             run = await CampaignRepository(session).get_run(organization_id, run_id, for_update=True)
             if run is None:
@@ -334,11 +321,10 @@ class EntitySyncService:
                 await self.queue_sync(
                     session,
                     organization_id,
-                    account.id,
+                    run.ad_account_id,
                     SyncTrigger(run.trigger),
                     not_before=utcnow() + decision.delay,
                 )
-            await connection_service.record_platform_failure(session, organization_id, account.connection_id, error)
 
     # --- reading -------------------------------------------------------------------------------------------------
 
@@ -412,6 +398,14 @@ class EntitySyncService:
             for account in accounts
         ]
         return KeysetPage(summaries, next_after, page.codec)
+
+
+def _reason(exc: ConnectionNeedsReconnect | AdAccountNotFound) -> str:
+    """Why the run failed, in words; naming the platform's error when the platform's answer was the reason."""
+    cause = exc.platform_error if isinstance(exc, ConnectionNeedsReconnect) else None
+    if cause is not None:
+        return f"{type(cause).__name__}: {cause.detail}"
+    return exc.detail or exc.title
 
 
 def _counts(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adpilot.core.errors import AppError, Conflict, NotFound
 from adpilot.core.vault import VaultDecryptionFailed
+from adpilot.platforms.errors import PlatformError
 
 
 class ConnectionNotFound(NotFound):
@@ -57,6 +58,8 @@ class ConnectionNeedsReconnect(Conflict):
 
     code = "connection-needs-reconnect"
     title = "This ad account cannot be used until its platform connection is reconnected"
+    # The platform's refusal that made the connection need a reconnect, when a platform call was the reason.
+    platform_error: PlatformError | None = None
 
 
 class CredentialsUnreadable(ConnectionNeedsReconnect, VaultDecryptionFailed):

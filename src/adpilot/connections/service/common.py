@@ -139,7 +139,9 @@ def connection_removed() -> ConnectionNeedsReconnect:
 
 def access_revoked(error: PlatformAuthError) -> ConnectionNeedsReconnect:
     """The platform no longer accepts the connection's access and no refresh fixed it."""
-    return ConnectionNeedsReconnect(error.detail, reason="needs_reconnect")
+    revoked = ConnectionNeedsReconnect(error.detail, reason="needs_reconnect")
+    revoked.platform_error = error
+    return revoked
 
 
 def not_refreshable(error: PlatformError) -> PlatformError:
