@@ -29,9 +29,9 @@ from adpilot.config import get_settings
 from adpilot.db import Database
 from adpilot.metrics.service.sync import account_today, backfill_since
 from adpilot.platforms.types import EntityLevel, Platform
-from tests.analytics.test_sync import stored, truth
 from tests.campaigns.test_entity_sync import all_entities, connect_sandbox, expected_tree, run_jobs, synced_account
 from tests.fixtures import OrgWorld, outbox
+from tests.metrics.test_sync import stored, truth
 from tests.sandbox_fixtures import SandboxServer
 
 QUICK = 3
