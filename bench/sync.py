@@ -185,9 +185,9 @@ class RecordingLimiter:
         self._inner = inner
         self._recorder = recorder
 
-    async def acquire(self, key: str, rate: Rate) -> None:
+    async def acquire(self, key: str, rate: Rate, *, max_wait: float | None = None) -> None:
         started = time.monotonic()
-        await self._inner.acquire(key, rate)
+        await self._inner.acquire(key, rate, max_wait=max_wait)
         self._recorder.acquires.append((key, started, time.monotonic()))
         _acquired.set((*_acquired.get(), (key, rate)))
 
