@@ -135,7 +135,8 @@ class Measured:
         return self.requests / sum(result.seconds for result in self.rounds)
 
     def percentile_ms(self, name: str) -> float:
-        return statistics.median(getattr(result, name) for result in self.rounds)
+        values: list[float] = [getattr(result, name) for result in self.rounds]
+        return statistics.median(values)
 
     @property
     def errors(self) -> int:

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
 
-import asyncpg  # type: ignore[import-untyped]  # no type information (the product reaches it through SQLAlchemy)
+import asyncpg  # no type information (ignored in pyproject.toml); the product reaches it through SQLAlchemy
 from sqlalchemy import event
 
 from adpilot import migrate

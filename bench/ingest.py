@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import asyncpg  # type: ignore[import-untyped]  # no type information (the product reaches it through SQLAlchemy)
+import asyncpg  # no type information (ignored in pyproject.toml); the product reaches it through SQLAlchemy
 
 from adpilot import migrate
 from adpilot.core.embedded_postgres import EmbeddedPostgres

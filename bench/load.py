@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,8 +203,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--tag", help="ignored; names the benchmark's directory so pgrep finds the process")
     args = parser.parse_args()
+    loop_factory: Callable[[], asyncio.AbstractEventLoop]
     try:
-        from uvloop import new_event_loop as loop_factory
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
     except ImportError:
         loop_factory = asyncio.new_event_loop
     with asyncio.Runner(loop_factory=loop_factory) as runner:

@@ -123,7 +123,9 @@ class TestJobQueues:
                 )
         migrate.upgrade(fresh_owner_url, "adpilot_app")
         with engine.connect() as connection:
-            queues = dict(connection.execute(text("SELECT task_name, queue_name FROM procrastinate_jobs")).all())
+            queues: dict[str, str] = dict(
+                connection.execute(text("SELECT task_name, queue_name FROM procrastinate_jobs")).all()
+            )
             connection.execute(text("DELETE FROM procrastinate_jobs"))
             connection.commit()
         engine.dispose()

@@ -82,10 +82,10 @@ def test_operation(method: str, path: str, app: FastAPI, world: OrgWorld, loop_i
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def check(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case[Any]) -> None:
         if case.path_parameters and "organization_id" in case.path_parameters:
             case.path_parameters["organization_id"] = world.organization_id
-        headers = {**(case.headers or {}), **world.admin.headers, "X-Requested-With": "XMLHttpRequest"}
+        headers = {**case.headers, **world.admin.headers, "X-Requested-With": "XMLHttpRequest"}
         response = case.call(headers=headers)
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
@@ -115,10 +115,10 @@ def test_anonymous_call_is_a_documented_401(
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def check(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case[Any]) -> None:
         if case.path_parameters and "organization_id" in case.path_parameters:
             case.path_parameters["organization_id"] = world.organization_id
-        response = case.call(headers={**(case.headers or {}), "X-Requested-With": "XMLHttpRequest"})
+        response = case.call(headers={**case.headers, "X-Requested-With": "XMLHttpRequest"})
         assert response.status_code == 401, response.text
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 

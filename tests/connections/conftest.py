@@ -46,7 +46,8 @@ async def authorize(client: httpx.AsyncClient, organization_id: str, user: Logge
     """Start a connection; the state the platform would send back."""
     response = await client.post(f"{base(organization_id)}/{platform}/authorize", headers=user.headers)
     assert response.status_code == 200, response.text
-    return parse_qs(urlsplit(response.json()["authorization_url"]).query)["state"][0]
+    authorization_url: str = response.json()["authorization_url"]
+    return parse_qs(urlsplit(authorization_url).query)["state"][0]
 
 
 async def callback(

@@ -139,17 +139,15 @@ class FakeAdapter:
     ) -> list[RemoteEntity] | None:
         raise NotImplementedError
 
-    async def fetch_daily_metrics(
+    def fetch_daily_metrics(
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, since: date, until: date
     ) -> AsyncIterator[DailyMetricsRow]:
         raise NotImplementedError
-        yield  # pragma: no cover
 
-    async def fetch_hourly_metrics(
+    def fetch_hourly_metrics(
         self, credentials: Credentials, account: AdAccountRef, day: date
     ) -> AsyncIterator[HourlyMetricsRow]:
         raise NotImplementedError
-        yield  # pragma: no cover
 
     async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
         raise NotImplementedError

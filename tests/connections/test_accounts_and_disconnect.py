@@ -335,7 +335,7 @@ class TestDiscoveryAudit:
 
 class TestDisconnect:
     async def test_it_revokes_deletes_the_credentials_and_keeps_the_accounts(
-        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql: Any
     ) -> None:
         connection = await connect(client, world.organization_id, world.manager)
         await manage(client, world.organization_id, world.manager, connection, account_id(connection, "1001"))

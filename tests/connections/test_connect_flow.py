@@ -67,7 +67,7 @@ class TestAuthorize:
         assert fakes[Platform.meta].calls.authorization_urls[0]["code_challenge"] is None
 
     async def test_the_state_is_stored_only_as_a_digest(
-        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql: Any
     ) -> None:
         state = await authorize(client, world.organization_id, world.manager)
         rows = await superuser_sql("SELECT row_to_json(s)::text FROM oauth_states s")
@@ -196,7 +196,7 @@ class TestCallback:
         assert response.json()["code"] == "connection-state-invalid"
 
     async def test_an_expired_state_is_refused(
-        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql: Any
     ) -> None:
         state = await authorize(client, world.organization_id, world.manager)
         await superuser_sql("UPDATE oauth_states SET expires_at = now() - interval '1 second'")
@@ -204,7 +204,9 @@ class TestCallback:
         assert response.status_code == 400
         assert response.json()["code"] == "connection-state-invalid"
 
-    async def test_an_unknown_state_is_refused(self, client: httpx.AsyncClient, world: OrgWorld, google) -> None:
+    async def test_an_unknown_state_is_refused(
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter
+    ) -> None:
         response = await callback(client, world.organization_id, world.manager, "made-up-state")
         assert response.status_code == 400
         assert response.json()["code"] == "connection-state-invalid"
@@ -391,7 +393,7 @@ class TestDiscovery:
 
 class TestReconnect:
     async def test_the_same_login_again_replaces_the_credentials_of_the_same_connection(
-        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql
+        self, client: httpx.AsyncClient, world: OrgWorld, google: FakeAdapter, superuser_sql: Any
     ) -> None:
         first = await connect(client, world.organization_id, world.manager)
         [(before,)] = await superuser_sql("SELECT credentials_ciphertext FROM platform_connections")

@@ -72,7 +72,7 @@ async def connection_row(superuser_sql: Any, connection: dict[str, Any]) -> tupl
         "SELECT health, consecutive_failures, refreshed_at FROM platform_connections WHERE id = :id",
         id=UUID(connection["id"]),
     )
-    return tuple(row)  # type: ignore[return-value]
+    return tuple(row)
 
 
 async def test_an_expired_token_is_refreshed_once_and_the_call_made_again(

@@ -26,10 +26,13 @@ REAL = {
 
 
 def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, environment=Environment.development, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, environment=Environment.development, **values)
 
 
-def urls_of(config: GoogleAdsConfig | MetaAdsConfig | TikTokAdsConfig) -> list[str]:
+AdsConfig = GoogleAdsConfig | MetaAdsConfig | TikTokAdsConfig
+
+
+def urls_of(config: AdsConfig) -> list[str]:
     values = [getattr(config, field.name) for field in dataclasses.fields(config) if field.name.endswith("_url")]
     return [value for value in values if isinstance(value, str)]
 
@@ -42,12 +45,13 @@ class TestRealCredentialsNeverReachTheSandbox:
             adapters.meta_config(staging),
             adapters.tiktok_config(staging),
         )
-        defaults = (
+        defaults: tuple[AdsConfig, ...] = (
             GoogleAdsConfig(client_id="x", client_secret="y"),
             MetaAdsConfig(app_id="x", app_secret="y"),
             TikTokAdsConfig(app_id="x", app_secret="y"),
         )
-        for config, default in zip((google, meta, tiktok), defaults, strict=True):
+        configured: tuple[AdsConfig, ...] = (google, meta, tiktok)
+        for config, default in zip(configured, defaults, strict=True):
             assert urls_of(config) == urls_of(default)
             assert not any("/sandbox/" in url for url in urls_of(config))
         assert google.client_secret == "real-google-secret"

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
@@ -121,7 +121,7 @@ class _Base(DeclarativeBase):
 
 class _Row(_Base):
     __tablename__ = "keyset_probe"
-    __table_args__: ClassVar[dict[str, Any]] = {"prefixes": ["TEMPORARY"]}
+    __table_args__ = ({"prefixes": ["TEMPORARY"]},)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -361,9 +361,9 @@ class TestJob:
 def test_the_default_source_is_the_sandbox_when_it_is_served_and_the_ecb_otherwise() -> None:
     from adpilot.config import Environment, Settings
 
-    development = Settings(_env_file=None, environment=Environment.development)  # type: ignore[call-arg]
+    development = Settings(_env_file=None, environment=Environment.development)
     assert development.resolved_fx_rates_url == f"{development.base_url}/sandbox/ecb/stats/eurofxref/"
-    production = Settings(_env_file=None, environment=Environment.production)  # type: ignore[call-arg]
+    production = Settings(_env_file=None, environment=Environment.production)
     assert production.resolved_fx_rates_url == "https://www.ecb.europa.eu/stats/eurofxref/"
-    pointed = Settings(_env_file=None, fx_rates_url="https://rates.example.com/eurofxref")  # type: ignore[call-arg]
+    pointed = Settings(_env_file=None, fx_rates_url="https://rates.example.com/eurofxref")
     assert pointed.resolved_fx_rates_url == "https://rates.example.com/eurofxref/"

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from asyncpg.exceptions import ForeignKeyViolationError  # type: ignore[import-untyped]
+from asyncpg.exceptions import ForeignKeyViolationError
 from sqlalchemy import text
 
 from adpilot.db import Database, set_tenant

@@ -72,7 +72,7 @@ async def all_runs(client: httpx.AsyncClient, world: OrgWorld, ad_account_id: st
     items: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
-        params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
         response = await client.get(
             org_url(world, f"/ad-accounts/{ad_account_id}/metric-sync-runs"),
             params=params,

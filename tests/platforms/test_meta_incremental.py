@@ -42,14 +42,14 @@ class Sandbox:
     def ref(self, entity: SimEntity) -> EntityRef:
         return EntityRef(self.account, entity.level, entity.id)
 
-    async def list(self, edge: str, **params: str) -> httpx.Response:
+    async def get_edge(self, edge: str, **params: str) -> httpx.Response:
         return await self.meta.client.get(
             f"{self.meta.base_url}/{VERSION}/{self.act}/{edge}", params=params, headers=self.headers
         )
 
     async def listed(self, edge: str, **params: str) -> list[dict[str, Any]]:
         params.setdefault("limit", "500")
-        response = await self.list(edge, **params)
+        response = await self.get_edge(edge, **params)
         assert response.status_code == 200, response.text
         body = response.json()
         assert "next" not in body["paging"]
@@ -299,7 +299,7 @@ class TestEmulatorFilters:
         ],
     )
     async def test_a_bad_filter_is_meta_s_invalid_parameter(self, sandbox: Sandbox, edge: str, filtering: str) -> None:
-        response = await sandbox.list(edge, filtering=filtering)
+        response = await sandbox.get_edge(edge, filtering=filtering)
         assert response.status_code == 400, response.text
         error = response.json()["error"]
         assert (error["type"], error["code"]) == ("OAuthException", 100)

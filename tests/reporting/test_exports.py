@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import httpx
@@ -285,7 +285,8 @@ class TestPdf:
         assert fetched.content == logo.getvalue()
         response = await client.get(url(world, "report.pdf"), params=RANGE, headers=world.viewer.headers)
         image = page_image(response.content, "RGB")
-        reds = sum(1 for r, g, b in image.get_flattened_data() if r > 180 and g < 80 and b < 80)
+        pixels = cast("tuple[tuple[int, int, int], ...]", image.get_flattened_data())  # RGB: one triple a pixel
+        reds = sum(1 for r, g, b in pixels if r > 180 and g < 80 and b < 80)
         assert reds > 500, "the red logo is not on page 1"
 
         for bad in (

@@ -204,9 +204,13 @@ async def test_every_figure_equals_the_platforms_ground_truth(
         level=EntityLevel.ad_group,
         accounts=[account],
     )
-    in_campaign = {
-        gid: sums for gid, sums in expected.items() if world_.entity(account["platform"], gid).parent_id == top
-    }
+
+    def parent_of(entity_id: str) -> str | None:
+        entity = world_.entity(account["platform"], entity_id)
+        assert entity is not None, entity_id
+        return entity.parent_id
+
+    in_campaign = {gid: sums for gid, sums in expected.items() if parent_of(gid) == top}
     assert group_ids == set(in_campaign)
     assert {r["key"]["entity_platform_id"]: picked(r["totals"]) for r in groups["rows"]} == {
         gid: sums.expected() for gid, sums in in_campaign.items()

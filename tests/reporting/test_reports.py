@@ -23,13 +23,13 @@ from adpilot.reporting.service.reports import next_run_after, report_query, repo
 from tests.campaigns.test_entity_sync import run_jobs
 from tests.fixtures import OrgWorld, outbox
 from tests.metrics.helpers import add_ad_account, daily_row, ingest
-from tests.test_mail import CollectingHandler, free_port
+from tests.test_mail import CollectingHandler, decoded_text, free_port
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 class TestNextRun:
@@ -376,7 +376,7 @@ class TestSending:
         [csv_name] = [name for name in files if name.endswith(".csv")]
         assert b"Spring sale" in files[csv_name][1]
         [body] = [p for p in message.walk() if p.get_content_type() == "text/plain" and not p.get_filename()]
-        assert "Spend: $140.00" in body.get_payload(decode=True).decode()
+        assert "Spend: $140.00" in decoded_text(body)
 
         [done] = await runs(client, world, schedule["id"])
         assert done["status"] == "succeeded"

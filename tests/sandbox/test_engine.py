@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -351,7 +352,7 @@ class TestTime:
             hours = {
                 r.hour for r in world.hourly_metrics(account.platform, account.account_id, EntityLevel.ad, local_today)
             }
-            assert max(hours) == local_hour, zone
+            assert max(hour for hour in hours if hour is not None) == local_hour, zone
             tomorrow = world.hourly_metrics(
                 account.platform, account.account_id, EntityLevel.ad, local_today + timedelta(days=1)
             )
@@ -689,7 +690,7 @@ class TestWrites:
         campaign = world.entities(Platform.meta, account.account_id, EntityLevel.campaign)[0]
         group = world.children(Platform.meta, campaign.id)[0]
         manager = world.accounts(Platform.google)[0]
-        attempts = [
+        attempts: list[Callable[[], object]] = [
             lambda: world.create_entity(
                 Platform.meta,
                 "1",
