@@ -16,7 +16,7 @@ from adpilot.platforms.types import AdAccountRef, Credentials, EntityLevel, Enti
 from adpilot.sandbox.engine import SimEntity
 from adpilot.sandbox.state import SandboxState
 from tests.platforms.contract_kit import frozen_state
-from tests.platforms.test_google_contract import EmulatedGoogle, private_emulator
+from tests.platforms.google.kit import EmulatedGoogle, private_emulator
 
 
 class Changes:

@@ -17,7 +17,7 @@ from adpilot.platforms.types import AdAccountRef, EntityLevel, EntityRef, Entity
 from adpilot.sandbox.engine import SimEntity
 from adpilot.sandbox.meta import meta_objective
 from adpilot.sandbox.state import SandboxState
-from tests.platforms.test_meta_contract import VERSION, EmulatedMeta, private_emulator, private_sandbox
+from tests.platforms.meta.kit import VERSION, EmulatedMeta, private_emulator, private_sandbox
 
 
 class Sandbox:
