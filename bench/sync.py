@@ -34,17 +34,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -60,30 +58,29 @@ from bench.harness import (
     free_port,
     stop_on_sigterm,
 )
+from bench.sync_kit import (
+    SECRET_KEY,
+    KeyFigures,
+    Recorder,
+    RecordingLimiter,
+    Sent,
+    binding,
+    figures,
+    is_rate_limited,
+    sandbox_adapters,
+    sandbox_credentials,
+)
+from bench.sync_operations import operations_day
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from adpilot.platforms.config import Rate
     from adpilot.platforms.port import AdPlatformAdapter
-    from adpilot.platforms.ratelimit import RateLimiter
     from adpilot.platforms.types import Credentials, EntityLevel, Platform, RemoteAdAccount
     from adpilot.sandbox.engine import SandboxWorld
 
 DATABASE = "adpilot_bench_sync"
-SECRET_KEY = "bench-secret-key-long-enough-for-hmac-sha-256-signing"
 TARGET_UTILISATION = 0.8
-# The keys the sandbox itself counts (per Google customer, per Meta ad account, per TikTok app); the adapters' other
-# keys (google:app, meta:app, tiktok:account:*) guard real platform limits the sandbox does not emulate.
-ENFORCED_PREFIXES = {"google": "google:account:", "meta": "meta:account:", "tiktok": "tiktok:app"}
-# Meta's throttling codes (Graph: 4, 17, 32, 613; Marketing API: 80000-80014); TikTok's QPS limit is 40100.
-META_THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
-TIKTOK_RATE_LIMITED = 40100
-_ENVELOPE_CODE = re.compile(rb'"code"\s*:\s*(\d+)')
-
-Key = tuple[str, "Rate"]
-# The limiter slots the current task took since its last request: read (and reset) when the request leaves.
-_acquired: ContextVar[tuple[Key, ...]] = ContextVar("bench_sync_acquired", default=())
 
 
 def _stepper() -> Callable[[str], None]:
@@ -93,224 +90,6 @@ def _stepper() -> Callable[[str], None]:
         print(f"[{time.monotonic() - started:5.1f} s] {message}", file=sys.stderr, flush=True)
 
     return step
-
-
-# --- what was sent ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Sent:
-    """One HTTP request as it left for the sandbox, and how it was answered."""
-
-    platform: str
-    keys: tuple[Key, ...]
-    method: str
-    url: str
-    headers: list[tuple[str, str]]
-    content: bytes
-    sent_at: float
-    answered_at: float | None = None
-    status: int | None = None
-    rate_limited: bool = False
-
-    @property
-    def enforced(self) -> Key | None:
-        prefix = ENFORCED_PREFIXES[self.platform]
-        return next((key for key in self.keys if key[0].startswith(prefix)), None)
-
-
-async def _is_rate_limited(platform: str, response: httpx.Response) -> bool:
-    """The platform's throttling answer (read from the body only where the platform puts it there)."""
-    if response.status_code == 429:
-        return True
-    if platform == "meta" and response.status_code >= 400:
-        await response.aread()
-        try:
-            code = response.json()["error"]["code"]
-        except (ValueError, KeyError, TypeError):
-            return False
-        return code in META_THROTTLE_CODES
-    if platform == "tiktok" and response.status_code == 200:
-        await response.aread()
-        # The envelope's first field; matching it avoids parsing report pages of a megabyte.
-        match = _ENVELOPE_CODE.search(response.content[:200])
-        return match is not None and int(match.group(1)) == TIKTOK_RATE_LIMITED
-    return False
-
-
-def _platform_of(url: httpx.URL) -> str:
-    # /sandbox/<platform>/...
-    parts = url.path.split("/")
-    return parts[2] if len(parts) > 2 else "?"
-
-
-class Recorder:
-    """httpx event hooks that log every request with the limiter keys its task took just before sending it."""
-
-    def __init__(self) -> None:
-        self.sent: list[Sent] = []
-        self.blocks: list[tuple[str, float]] = []
-        # Every limiter acquire (key, started, finished): the database round trip plus the wait for the slot.
-        self.acquires: list[tuple[str, float, float]] = []
-        self._open: dict[int, Sent] = {}
-
-    async def on_request(self, request: httpx.Request) -> None:
-        keys = _acquired.get()
-        _acquired.set(())
-        record = Sent(
-            platform=_platform_of(request.url),
-            keys=keys,
-            method=request.method,
-            url=str(request.url),
-            headers=list(request.headers.multi_items()),
-            content=request.content,
-            sent_at=time.monotonic(),
-        )
-        self.sent.append(record)
-        self._open[id(request)] = record
-
-    async def on_response(self, response: httpx.Response) -> None:
-        record = self._open.pop(id(response.request), None)
-        if record is None:
-            return
-        record.answered_at = time.monotonic()
-        record.status = response.status_code
-        record.rate_limited = await _is_rate_limited(record.platform, response)
-
-
-class RecordingLimiter:
-    """The product's limiter, unchanged, telling the recorder which keys each request took and which were blocked."""
-
-    def __init__(self, inner: RateLimiter, recorder: Recorder) -> None:
-        self._inner = inner
-        self._recorder = recorder
-
-    async def acquire(self, key: str, rate: Rate, *, max_wait: float | None = None) -> None:
-        started = time.monotonic()
-        await self._inner.acquire(key, rate, max_wait=max_wait)
-        self._recorder.acquires.append((key, started, time.monotonic()))
-        _acquired.set((*_acquired.get(), (key, rate)))
-
-    async def block(self, key: str, seconds: float) -> None:
-        self._recorder.blocks.append((key, seconds))
-        await self._inner.block(key, seconds)
-
-
-# --- per-key figures ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class KeyFigures:
-    key: str
-    rate: Rate
-    enforced: bool
-    sent_at: list[float] = field(default_factory=list)
-    limited_at: list[float] = field(default_factory=list)
-    # (sent, answered) of the refused requests, to tell those sent after the client could know of a refusal.
-    refusals: list[tuple[float, float]] = field(default_factory=list)
-    # Requests the platform answered (not refused for the rate): the work the sync needed.
-    useful: int = 0
-    blocks: int = 0
-    # (started, finished) of every acquire of the key: while one is open, a request is waiting for the key's slot.
-    acquiring: list[tuple[float, float]] = field(default_factory=list)
-
-    @property
-    def requests(self) -> int:
-        return len(self.sent_at)
-
-    @property
-    def theoretical(self) -> float:
-        """The least time the needed requests take at the allowed rate (a refused request is waste, not work)."""
-        return self.useful * self.rate.interval
-
-    @property
-    def measured(self) -> float:
-        """From the first request sent to the last, plus the last one's slot: n requests at exactly the rate give
-        n intervals, so a limiter that keeps the pace scores 1.0."""
-        return max(self.sent_at) - min(self.sent_at) + self.rate.interval if self.sent_at else 0.0
-
-    @property
-    def utilisation(self) -> float:
-        return self.theoretical / self.measured if self.measured else float("nan")
-
-    @property
-    def queued(self) -> float:
-        """The share of the measured time some request was waiting for this key's slot. Near 1: the key always had
-        demand and the pace is the limiter's; low: the sync did not ask fast enough (answers awaited, pages in
-        sequence, report polls), which no limiter can make up for."""
-        if not self.acquiring or not self.sent_at:
-            return float("nan")
-        start, end = min(self.sent_at), min(self.sent_at) + self.measured
-        covered, reach = 0.0, start
-        for opened, closed in sorted(self.acquiring):
-            begin, finish = max(opened, reach), min(closed, end)
-            if finish > begin:
-                covered += finish - begin
-                reach = finish
-        return covered / (end - start)
-
-    @property
-    def window(self) -> float:
-        # The sandbox counts over one second (over 1/R seconds for Meta below one request per second).
-        return max(1.0, self.rate.interval)
-
-    @property
-    def after_refusal(self) -> int:
-        """Refusals of requests sent after another refusal of the key had been answered, within one window of it:
-        the ones a client that heeds the platform should never get (requests already in flight are excused)."""
-        return sum(
-            1
-            for sent, _ in self.refusals
-            if any(answered <= sent < answered + self.window for _, answered in self.refusals)
-        )
-
-    @property
-    def worst_window(self) -> int:
-        """The most rate-limit answers within one limiter window."""
-        stamps = sorted(self.limited_at)
-        worst, start = 0, 0
-        for end, stamp in enumerate(stamps):
-            while stamp - stamps[start] >= self.window:
-                start += 1
-            worst = max(worst, end - start + 1)
-        return worst
-
-
-def figures(
-    sent: list[Sent],
-    blocks: list[tuple[str, float]],
-    acquires: list[tuple[str, float, float]],
-    *,
-    enforced_only: bool,
-) -> dict[str, KeyFigures]:
-    by_key: dict[str, KeyFigures] = {}
-    for record in sent:
-        enforced = record.enforced
-        for key, rate in record.keys:
-            is_enforced = enforced is not None and enforced[0] == key
-            if enforced_only and not is_enforced:
-                continue
-            # Utilisation is measured against what the sandbox allows, not the slightly slower pace the client keeps.
-            allowed = replace(rate, requests=rate.requests / PACING) if is_enforced else rate
-            figure = by_key.setdefault(key, KeyFigures(key, allowed, is_enforced))
-            figure.sent_at.append(record.sent_at)
-            if not record.rate_limited:
-                figure.useful += 1
-            # A throttling answer is counted against the key the sandbox enforces (the other keys merely rode along).
-            if record.rate_limited and is_enforced:
-                figure.limited_at.append(record.sent_at)
-                figure.refusals.append((record.sent_at, record.answered_at or record.sent_at))
-    for key, _ in blocks:
-        if key in by_key:
-            by_key[key].blocks += 1
-    for key, started, finished in acquires:
-        if key in by_key:
-            by_key[key].acquiring.append((started, finished))
-    return by_key
-
-
-def binding(figures_by_key: dict[str, KeyFigures]) -> KeyFigures:
-    return max((f for f in figures_by_key.values() if f.enforced), key=lambda f: f.theoretical)
 
 
 # --- the sandbox, the database ------------------------------------------------------------------------------------
@@ -411,82 +190,6 @@ class Synced:
     world_rows: int = 0
 
 
-PACING = env_number("BENCH_SYNC_PACING", 0.95)
-
-
-def _adapters(base_urls: dict[str, str], rate: float, http: Any) -> dict[Platform, AdPlatformAdapter]:
-    """The three adapters configured as ``adpilot.connections.adapters`` configures them, with every rate the
-    product reads from settings set to the sandbox's R (the others keep their defaults)."""
-    from adpilot.platforms.config import (
-        SANDBOX_APP_CREDENTIALS,
-        GoogleAdsConfig,
-        MetaAdsConfig,
-        Rate,
-        TikTokAdsConfig,
-    )
-    from adpilot.platforms.google import GoogleAdsAdapter
-    from adpilot.platforms.meta import MetaAdsAdapter
-    from adpilot.platforms.tiktok import TikTokAdsAdapter
-    from adpilot.platforms.types import Platform
-
-    def url(platform: Platform) -> str:
-        return f"{base_urls[platform.value]}/sandbox/{platform.value}"
-
-    # The product paces a little under each platform's limit (docs/adr/0007): the platform measures its window at
-    # its end, so a client at exactly the limit is refused now and then by jitter alone.
-    rate *= PACING
-    google_id, google_secret = SANDBOX_APP_CREDENTIALS[Platform.google]
-    meta_id, meta_secret = SANDBOX_APP_CREDENTIALS[Platform.meta]
-    tiktok_id, tiktok_secret = SANDBOX_APP_CREDENTIALS[Platform.tiktok]
-    google = GoogleAdsConfig(
-        client_id=google_id,
-        client_secret=google_secret,
-        api_base_url=url(Platform.google),
-        token_url=f"{url(Platform.google)}/token",
-        account_rate=Rate(rate),
-    )
-    meta = MetaAdsConfig(
-        app_id=meta_id,
-        app_secret=meta_secret,
-        graph_base_url=url(Platform.meta),
-        dialog_base_url=url(Platform.meta),
-        account_rate=Rate(rate),
-    )
-    tiktok = TikTokAdsConfig(
-        app_id=tiktok_id, app_secret=tiktok_secret, api_base_url=url(Platform.tiktok), app_rate=Rate(rate)
-    )
-    # TikTok documents no per-advertiser limit; the product keeps a default one, which an experiment may change.
-    tiktok_account_rate = env_number("BENCH_SYNC_TIKTOK_ACCOUNT_RATE", 0)
-    if tiktok_account_rate:
-        tiktok = replace(tiktok, account_rate=Rate(tiktok_account_rate))
-    return {
-        Platform.google: GoogleAdsAdapter(google, http),
-        Platform.meta: MetaAdsAdapter(meta, http),
-        Platform.tiktok: TikTokAdsAdapter(tiktok, http),
-    }
-
-
-def _credentials(world: SandboxWorld) -> dict[Platform, tuple[str, Credentials]]:
-    """Per platform, the sandbox login that reaches the most accounts and a token for it, signed with the secret
-    the sandbox process was given (the sandbox's tokens are stateless HMAC, valid in any process)."""
-    from adpilot.platforms.types import Credentials, Platform
-    from adpilot.sandbox.auth import TokenAuthority
-
-    authority = TokenAuthority(SECRET_KEY.encode(), world.clock)
-    kinds: dict[Platform, tuple[str, int | None]] = {
-        Platform.google: ("access", 3599),
-        Platform.meta: ("long_lived", 5183944),
-        Platform.tiktok: ("long_lived", None),  # TikTok's long-term advertiser token
-    }
-    result: dict[Platform, tuple[str, Credentials]] = {}
-    for platform in (Platform.google, Platform.meta, Platform.tiktok):
-        login = max(world.logins(platform), key=lambda candidate: len(candidate.account_ids))
-        kind, ttl = kinds[platform]
-        token, expires_at = authority.issue_token(platform, login.login_id, kind, ttl)
-        result[platform] = (login.login_id, Credentials(access_token=token, expires_at=expires_at))
-    return result
-
-
 async def _sync_account(
     adapter: AdPlatformAdapter, credentials: Credentials, account: RemoteAdAccount, days: int, synced: Synced
 ) -> None:
@@ -555,8 +258,8 @@ async def run_pipeline(
     client = default_client(60.0)
     client.event_hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
     http = PlatformHttp(limiter=RecordingLimiter(PostgresRateLimiter(engine), recorder), client=client)
-    adapters = {p: adapter for p, adapter in _adapters(base_urls, rate, http).items() if p.value in platforms}
-    credentials = _credentials(world)
+    adapters = {p: adapter for p, adapter in sandbox_adapters(base_urls, rate, http).items() if p.value in platforms}
+    credentials = sandbox_credentials(world)
     synced = {platform.value: Synced(platform.value) for platform in adapters}
     started = time.monotonic()
     try:
@@ -599,7 +302,7 @@ async def _fixed_interval(
         response = await client.send(request)
         record.answered_at = time.monotonic()
         record.status = response.status_code
-        record.rate_limited = await _is_rate_limited(original.platform, response)
+        record.rate_limited = await is_rate_limited(original.platform, response)
         if record.rate_limited:
             queue.append(original)
 
@@ -860,195 +563,3 @@ def main() -> int:
     # The operations a day of the default schedule costs: the module's last BENCH line.
     print(ops_headline, flush=True)
     return code
-
-
-# --- a day of platform operations under the default schedule ---------------------------------------------------------
-#
-# Platforms meter their APIs in operations per day (Google: one per search or searchStream request and one per
-# mutate operation, 15,000 a day at Basic access; Meta and TikTok: API calls). This part counts a simulated day of
-# the sandbox's ad accounts under the product's default schedule, and the same day under the schedule before it
-# (entity tree every 15 minutes, the last 7 days at every level every 30 minutes, the currency asked before every
-# read). Each kind of run is executed once per account through the real adapters against the emulators, which count
-# operations as each platform does; the day is each schedule's number of runs of each kind times what one costs.
-# Under the default schedule the whole tree is read once a day and the other entity runs are incremental: they ask
-# what changed since the previous run (Google's change_status, then only the entities it names), and read the whole
-# tree where the platform cannot tell.
-
-
-@dataclass(frozen=True)
-class SyncSchedule:
-    """How often each kind of run happens (minutes), as the scheduler's rules (migration 0010) apply them."""
-
-    name: str
-    entity_every: int
-    metrics_every: int
-    recent_every: int  # the last 7 days at every level; the other metrics runs read today's campaign level only
-    cached_currency: bool
-    # Hours between whole-tree reads; the entity runs in between are incremental (None: every run reads the tree).
-    full_every_hours: int | None = None
-
-    def runs_per_day(self) -> Counter[str]:
-        """Each kind of run in 24 hours: the first metrics run of the day restates 28 days, then a recent run when
-        none read the last 7 days within ``recent_every``, else a today run; entity runs are whole-tree reads every
-        ``full_every_hours`` and incremental in between."""
-        entity_runs = 1440 // self.entity_every
-        full = entity_runs if self.full_every_hours is None else max(1, 24 // self.full_every_hours)
-        runs: Counter[str] = Counter(entities=min(full, entity_runs))
-        if entity_runs > runs["entities"]:
-            runs["entity_changes"] = entity_runs - runs["entities"]
-        last_full: int | None = None
-        for minute in range(0, 1440, self.metrics_every):
-            if minute == 0:
-                runs["restate"] += 1
-                last_full = minute
-            elif last_full is None or minute - last_full >= self.recent_every:
-                runs["recent"] += 1
-                last_full = minute
-            else:
-                runs["today"] += 1
-        return runs
-
-    def staleness(self) -> tuple[int, int]:
-        """The oldest today's campaign numbers and the entity tree get, in minutes (a run every N minutes)."""
-        return self.metrics_every, self.entity_every
-
-
-def _default_schedule() -> SyncSchedule:
-    from adpilot.config import Settings
-
-    defaults = Settings.model_fields
-    return SyncSchedule(
-        "default",
-        entity_every=int(defaults["entity_sync_interval_minutes"].default),
-        metrics_every=int(defaults["metrics_sync_interval_minutes"].default),
-        recent_every=int(defaults["metrics_recent_interval_minutes"].default),
-        cached_currency=True,
-        full_every_hours=int(defaults["entity_full_sync_hours"].default),
-    )
-
-
-BEFORE = SyncSchedule("before", entity_every=15, metrics_every=30, recent_every=30, cached_currency=False)
-
-
-async def _run_costs(cached_currency: bool, seed: int, entity_every: int = 60) -> dict[tuple[str, str], Counter[str]]:
-    """Per (platform, account): the operations one run of each kind costs, counted by the emulators."""
-    from adpilot.metrics.service.sync import account_today
-    from adpilot.platforms.http import PlatformHttp
-    from adpilot.platforms.ratelimit import MemoryRateLimiter
-    from adpilot.platforms.types import AdAccountRef
-    from adpilot.sandbox.app import create_standalone_app
-    from adpilot.sandbox.clock import SandboxClock
-    from adpilot.sandbox.state import SandboxState
-
-    clock = SandboxClock()
-    clock.freeze()
-    state = SandboxState.demo(seed=seed, secret=SECRET_KEY.encode(), clock=clock)
-    transport = httpx.ASGITransport(app=create_standalone_app(state))
-    client = httpx.AsyncClient(transport=transport, timeout=120)
-    # A generous local limit: the emulators' own per-second quotas are not what is measured here.
-    adapters = _adapters(
-        {p: "http://sandbox" for p in ("google", "meta", "tiktok")},
-        1000,
-        PlatformHttp(limiter=MemoryRateLimiter(), client=client),
-    )
-    credentials = _credentials(state.world)
-    costs: dict[tuple[str, str], Counter[str]] = {}
-    try:
-        for platform, adapter in adapters.items():
-            creds = credentials[platform][1]
-            accounts = [a for a in await adapter.list_ad_accounts(creds) if not a.is_manager]
-            for account in accounts:
-                ref = AdAccountRef(
-                    account.account_id,
-                    account.login_customer_id,
-                    account.currency if cached_currency else None,
-                    account.time_zone if cached_currency else None,
-                )
-                costs[(platform.value, account.account_id)] = await _account_costs(
-                    state, adapter, creds, ref, account_today(account.time_zone), entity_every
-                )
-    finally:
-        await client.aclose()
-    return costs
-
-
-async def _account_costs(
-    state: Any, adapter: AdPlatformAdapter, creds: Credentials, ref: Any, today: date, entity_every: int
-) -> Counter[str]:
-    """What one run of each kind costs one account, as the emulators count it."""
-    from adpilot.campaigns.service import CHANGES_MARGIN
-    from adpilot.metrics.service.sync import LEVELS, RECENT_DAYS, RESTATE_DAYS, TODAY_LEVELS
-
-    async def changes() -> None:
-        # As the entity sync does it: changes since the previous run (less the margin), else the whole tree.
-        since = state.clock.now() - timedelta(minutes=entity_every) - CHANGES_MARGIN
-        if await adapter.list_entity_changes(creds, ref, since) is None:
-            await adapter.list_entities(creds, ref)
-
-    async def read(levels: tuple[EntityLevel, ...], days: int) -> None:
-        for level in levels:
-            async for _ in adapter.fetch_daily_metrics(creds, ref, level, today - timedelta(days=days), today):
-                pass
-        async for _ in adapter.fetch_hourly_metrics(creds, ref, today):
-            pass
-
-    kinds: dict[str, Callable[[], Awaitable[Any]]] = {
-        "entities": lambda: adapter.list_entities(creds, ref),
-        "entity_changes": changes,
-        "restate": lambda: read(LEVELS, RESTATE_DAYS),
-        "recent": lambda: read(LEVELS, RECENT_DAYS),
-        "today": lambda: read(TODAY_LEVELS, 0),
-    }
-    cost: Counter[str] = Counter()
-    for kind, run in kinds.items():
-        state.operations.clear()
-        await run()
-        cost[kind] = sum(state.operations.values())
-    return cost
-
-
-def _day(schedule: SyncSchedule, costs: dict[tuple[str, str], Counter[str]]) -> dict[tuple[str, str], int]:
-    runs = schedule.runs_per_day()
-    return {key: sum(runs[kind] * cost[kind] for kind in runs) for key, cost in costs.items()}
-
-
-def operations_day(seed: int) -> str:
-    """Print the day's operations per account under both schedules; return the headline BENCH line."""
-    schedule = _default_schedule()
-    before_costs = asyncio.run(_run_costs(BEFORE.cached_currency, seed))
-    after_costs = asyncio.run(_run_costs(schedule.cached_currency, seed, schedule.entity_every))
-    before, after = _day(BEFORE, before_costs), _day(schedule, after_costs)
-    for label, chosen in ((BEFORE.name, BEFORE), (schedule.name, schedule)):
-        today_age, entity_age = chosen.staleness()
-        print(
-            f"sync ops schedule={label}: runs per account and day {dict(sorted(chosen.runs_per_day().items()))}; "
-            f"today's campaign numbers at most {today_age} min old, entity changes seen within {entity_age} min",
-            flush=True,
-        )
-    print(f"sync ops {'platform':<8} {'account':<20} {'before':>7} {'default':>7} {'ratio':>6}", flush=True)
-    for key in sorted(before):
-        platform, account = key
-        print(
-            f"sync ops {platform:<8} {account:<20} {before[key]:7d} {after[key]:7d} {after[key] / before[key]:6.3f}",
-            flush=True,
-        )
-    accounts = len(before)
-    per_account, baseline = sum(after.values()) / accounts, sum(before.values()) / accounts
-    google = [key for key in before if key[0] == "google"]
-    if google:
-        per_google = sum(after[key] for key in google) / len(google)
-        print(
-            f"sync ops google: {per_google:.0f} operations per account and day; a Basic access quota "
-            f"(15,000 a day) serves {15000 / per_google:.0f} accounts (before: "
-            f"{15000 / (sum(before[key] for key in google) / len(google)):.0f})",
-            flush=True,
-        )
-    today_age, entity_age = schedule.staleness()
-    ratio = per_account / baseline
-    print(
-        f"sync ops verdict: ratio {ratio:.3f} {'meets' if ratio <= 0.25 else 'MISSES'} the target <= 0.25; today's "
-        f"numbers at most {today_age} min old ({'meets' if today_age <= 30 else 'MISSES'} <= 30), entity changes "
-        f"seen within {entity_age} min ({'meets' if entity_age <= 60 else 'MISSES'} <= 60); {accounts} accounts",
-        flush=True,
-    )
-    return bench_line("sync_ops_per_account_day", per_account, "ops", baseline, ratio)
