@@ -2,7 +2,8 @@
 
 Mounted at ``/sandbox/meta``; the paths inside are Graph's own, ``/{version}/...``. The pipeline, in order: the
 request log and the operation count, the ad account's request rate counted on arrival (``quota``), the parameters,
-the version (2635 for a version past its end of life), the user token (``oauth``; the token endpoints need none),
+the version (2635 for a version past its end of life), a batch (``POST /{version}/`` with ``batch``: each operation
+goes through the rest of the pipeline, see ``batch``), the user token (``oauth``; the token endpoints need none),
 the node the path names (``me``, ``act_{id}``, a report run or an object; another login's is Graph's "does not
 exist"), the faults and the rate limit (``quota``), then the route of that node kind, edge and method. Every answer,
 error or not, carries the usage headers (``usage``), ``x-fb-trace-id`` and ``x-fb-rev``.
@@ -22,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 
 from adpilot.platforms.types import Platform
 from adpilot.sandbox.engine import SimEntity
-from adpilot.sandbox.meta import accounts, entities_read, entities_write, oauth, reports
+from adpilot.sandbox.meta import accounts, batch, entities_read, entities_write, oauth, reports
 from adpilot.sandbox.meta.accounts import owned_account
 from adpilot.sandbox.meta.context import (
     GraphCall,
@@ -119,7 +120,7 @@ async def graph(context: MetaContext, request: Request) -> Response:
     try:
         call.params = {**dict(request.query_params), **(await body_params(request))}
         check_version(version)
-        body = await _serve(context, call)
+        body = await (batch.serve_batch(context, call, _serve) if batch.is_batch(call) else _serve(context, call))
         response: Response = JSONResponse(body)
     except GraphError as error:
         response = error_response(error, trace_id)

@@ -165,7 +165,8 @@ def entity_json(
         values["billing_event"] = attrs.get("billing_event", "IMPRESSIONS")
         values["bid_strategy"] = attrs.get("bid_strategy", "LOWEST_COST_WITHOUT_CAP")
         if "bid_amount" in attrs:
-            values["bid_amount"] = attrs["bid_amount"]
+            # An unsigned integer in minor units, a JSON number (unlike budgets, which are numeric strings).
+            values["bid_amount"] = int(attrs["bid_amount"])
         if "targeting" in attrs:
             values["targeting"] = attrs["targeting"]
         if "end_time" in attrs:

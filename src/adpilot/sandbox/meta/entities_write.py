@@ -4,8 +4,9 @@
   ``special_ad_categories``, and without a campaign budget ``is_adset_budget_sharing_enabled``; an ad set needs a
   budget unless its campaign has one, ``billing_event``, ``optimization_goal`` and ``targeting.geo_locations``; an ad
   a ``creative``, at most 50 non-archived ads per ad set); budgets in minor units of the account currency;
-* updates ``POST /{object_id}`` (``status``, ``name``, ``daily_budget``/``lifetime_budget``; at most four ad-set budget
-  changes an hour, code 17 after that) and deletes ``DELETE /{object_id}``.
+* updates ``POST /{object_id}`` (``status``, ``name``, ``daily_budget``/``lifetime_budget``, an ad set's
+  ``bid_strategy``/``bid_amount``; at most four ad-set budget changes an hour, code 17 after that) and deletes
+  ``DELETE /{object_id}``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ SPECIAL_AD_CATEGORIES = frozenset(
         "FINANCIAL_PRODUCTS_SERVICES",
     }
 )
+BID_STRATEGIES = frozenset(
+    {"LOWEST_COST_WITHOUT_CAP", "LOWEST_COST_WITH_BID_CAP", "COST_CAP", "LOWEST_COST_WITH_MIN_ROAS"}
+)
+BID_CAPPED_STRATEGIES = frozenset({"LOWEST_COST_WITH_BID_CAP", "COST_CAP"})
 BILLING_EVENTS = frozenset({"IMPRESSIONS", "LINK_CLICKS", "THRUPLAY", "APP_INSTALLS", "PAGE_LIKES", "POST_ENGAGEMENT"})
 OPTIMIZATION_GOAL_VALUES = frozenset(
     {
@@ -84,11 +89,15 @@ def _update_entity(context: MetaContext, entity: SimEntity, account: SimAccount,
             user_msg="This object has been deleted and can no longer be edited.",
         )
     known = {"access_token", "status", "name", "daily_budget", "lifetime_budget"}
+    if entity.level is EntityLevel.ad_group:
+        known |= {"bid_amount", "bid_strategy"}
     unknown = sorted(set(params) - known)
     if unknown:
         raise invalid_parameter(f"Param {unknown[0]} is not valid", field_name=unknown[0])
     changes: JsonObject = {}
     attributes: JsonObject | None = None
+    if "bid_amount" in params or "bid_strategy" in params:
+        attributes = {**entity.attributes, **_bid(params, entity.attributes)}
     if "status" in params:
         word = str(params["status"])
         if word not in ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED"):
@@ -100,7 +109,7 @@ def _update_entity(context: MetaContext, entity: SimEntity, account: SimAccount,
             "PAUSED": EntityStatus.paused,
         }.get(word, EntityStatus.removed)
         if word in ("DELETED", "ARCHIVED"):
-            attributes = {**entity.attributes, "meta_status": word}
+            attributes = {**(attributes or entity.attributes), "meta_status": word}
     if "name" in params:
         name = str(params["name"]).strip()
         if not name:
@@ -285,9 +294,9 @@ def _create_ad_set(
             user_msg="Choose where the ads are shown (targeting.geo_locations).",
         )
     attributes: JsonObject = {"optimization_goal": goal, "billing_event": billing_event, "targeting": targeting}
-    for optional in ("bid_strategy", "bid_amount", "end_time"):
-        if params.get(optional):
-            attributes[optional] = str(params[optional])
+    attributes.update(_bid(params, {}))
+    if params.get("end_time"):
+        attributes["end_time"] = str(params["end_time"])
     entity: SimEntity = context.world.create_entity(
         Platform.meta,
         account.account_id,
@@ -350,6 +359,35 @@ def _own_entity(
     ):
         raise invalid_parameter(f"Param {field_name} is not a valid {NODE_TYPES[level]} id", field_name=field_name)
     return entity
+
+
+def _bid(params: Mapping[str, Any], current: Mapping[str, Any]) -> JsonObject:
+    """An ad set's ``bid_strategy`` and ``bid_amount`` (an integer in minor units) as given, checked against each
+    other: a bid cap or cost cap needs its amount."""
+    chosen: JsonObject = {}
+    if params.get("bid_strategy"):
+        strategy = str(params["bid_strategy"])
+        if strategy not in BID_STRATEGIES:
+            raise invalid_parameter(
+                "Param bid_strategy must be one of {" + ", ".join(sorted(BID_STRATEGIES)) + "}",
+                field_name="bid_strategy",
+            )
+        chosen["bid_strategy"] = strategy
+    if params.get("bid_amount") not in (None, ""):
+        text = str(params["bid_amount"]).strip()
+        if not text.isdigit() or int(text) <= 0:
+            raise invalid_parameter(
+                "Param bid_amount must be a positive integer in the currency's minor unit", field_name="bid_amount"
+            )
+        chosen["bid_amount"] = int(text)
+    strategy = chosen.get("bid_strategy", current.get("bid_strategy", "LOWEST_COST_WITHOUT_CAP"))
+    if strategy in BID_CAPPED_STRATEGIES and "bid_amount" not in chosen and "bid_amount" not in current:
+        raise invalid_parameter(
+            f"Bid amount required: a bid_amount must be set for the bid strategy {strategy}",
+            field_name="bid_amount",
+            user_msg="Give the bid cap or the cost cap of this ad set in bid_amount.",
+        )
+    return chosen
 
 
 def _budget_micros(value: Any, currency: str, name: str) -> int:

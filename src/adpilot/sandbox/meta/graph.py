@@ -162,9 +162,34 @@ def json_param(value: Any, name: str) -> Any:
         raise invalid_parameter(f"Param {name} must be a JSON encoded value", field_name=name) from None
 
 
+def list_param(value: Any, name: str) -> list[str]:
+    """A list parameter as Graph takes it: comma-separated (``a,b``) or a JSON array (``["a","b"]``, which is how
+    the official SDKs encode every list)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        items: list[Any] = value
+    else:
+        text = str(value).strip()
+        if text.startswith("["):
+            parsed = json_param(text, name)
+            if not isinstance(parsed, list):
+                raise invalid_parameter(f"Param {name} must be an array", field_name=name)
+            items = parsed
+        else:
+            items = text.split(",")
+    if any(isinstance(item, (dict, list)) for item in items):
+        raise invalid_parameter(f"Param {name} must be an array of strings", field_name=name)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def fields(params: Mapping[str, Any], allowed: Iterable[str], default: Sequence[str], node_type: str) -> list[str]:
-    raw = str(params.get("fields") or "")
-    names = [name.strip().split("{", 1)[0] for name in raw.split(",") if name.strip()] or list(default)
+    raw = params.get("fields")
+    if isinstance(raw, str) and "{" in raw:  # field expansion (``creative{id}``): only the field's name matters here
+        names = [name.strip().split("{", 1)[0] for name in raw.split(",") if name.strip()]
+    else:
+        names = list_param(raw, "fields")
+    names = names or list(default)
     allowed_set = set(allowed)
     for name in names:
         if name not in allowed_set:
@@ -179,9 +204,24 @@ def with_id(values: Mapping[str, Any], fields: Sequence[str]) -> JsonObject:
     return chosen
 
 
+def wants_total_count(params: Mapping[str, Any]) -> bool:
+    """Whether an edge is asked for its ``summary``: ``summary=true`` (what the SDKs' cursors send) or a list of
+    summary fields naming ``total_count``."""
+    raw = params.get("summary")
+    if raw is None or raw is False:
+        return False
+    text = str(raw).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0", ""):
+        return False
+    return "total_count" in list_param(raw, "summary")
+
+
 def page(call: GraphCall, items: Sequence[T], render: Callable[[T], JsonObject]) -> JsonObject:
     """Cursor paging as Graph does it: ``cursors`` always, ``next`` only when another page exists. ``render`` turns
-    the items of the page (only those) into JSON."""
+    the items of the page (only those) into JSON. Asked for (``summary=true``), the edge's ``summary`` gives the
+    ``total_count`` of every page."""
     raw_limit = call.params.get("limit", DEFAULT_PAGE_SIZE)
     try:
         limit = int(raw_limit)
@@ -204,7 +244,10 @@ def page(call: GraphCall, items: Sequence[T], render: Callable[[T], JsonObject])
                     before=paging["cursors"]["before"], limit=limit
                 )
             )
-    return {"data": chunk, "paging": paging}
+    body: JsonObject = {"data": chunk, "paging": paging}
+    if wants_total_count(call.params):
+        body["summary"] = {"total_count": len(items)}
+    return body
 
 
 def account_index(context: MetaContext, account_id: str) -> dict[str, SimEntity]:

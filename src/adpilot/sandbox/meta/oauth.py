@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -117,9 +119,22 @@ def verify(context: MetaContext, call: GraphCall) -> TokenInfo:
     if not token:
         raise GraphError("An access token is required to request this resource.", code=104)
     try:
-        return context.state.auth.verify(Platform.meta, str(token), "access")
+        info = context.state.auth.verify(Platform.meta, str(token), "access")
     except SandboxAuthError as exc:
         raise token_error(exc.reason, context.app_id, now=context.state.clock.now()) from None
+    check_appsecret_proof(context, str(token), call.params.pop("appsecret_proof", None))
+    return info
+
+
+def check_appsecret_proof(context: MetaContext, token: str, proof: object) -> None:
+    """``appsecret_proof`` (sent by the SDKs on every call when they know the app secret) must be the hex
+    HMAC-SHA256 of the access token keyed with the app secret; absent, it is not required (the sandbox app does not
+    switch on "Require App Secret")."""
+    if proof is None:
+        return
+    expected = hmac.new(context.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(str(proof).lower(), expected):
+        raise GraphError("Invalid appsecret_proof provided in the API argument", code=100, type_="GraphMethodException")
 
 
 async def access_token(context: MetaContext, call: GraphCall) -> JsonObject:

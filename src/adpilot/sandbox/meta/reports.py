@@ -24,7 +24,7 @@ from adpilot.platforms.types import EntityLevel, Platform
 from adpilot.sandbox.engine import SimAccount, SimEntity
 from adpilot.sandbox.meta.context import GraphCall, GraphRoute, InsightsQuery, MetaContext, ReportRun
 from adpilot.sandbox.meta.errors import GraphError, invalid_parameter
-from adpilot.sandbox.meta.graph import EFFECTIVE_STATUSES, PREFIXES, json_param
+from adpilot.sandbox.meta.graph import EFFECTIVE_STATUSES, PREFIXES, json_param, list_param
 from adpilot.sandbox.meta.insights import (
     HOURLY_BREAKDOWN,
     bucket_count,
@@ -199,8 +199,7 @@ def _insights_query(
     if _LEVEL_DEPTH[level] < _LEVEL_DEPTH[scope_level]:
         raise invalid_parameter("Param level cannot be above the level of the object", field_name="level")
     hourly = _hourly_breakdown(params.get("breakdowns"))
-    raw_fields = str(params.get("fields") or "")
-    fields = tuple(name.strip() for name in raw_fields.split(",") if name.strip()) or DEFAULT_INSIGHTS_FIELDS
+    fields = tuple(list_param(params.get("fields"), "fields")) or DEFAULT_INSIGHTS_FIELDS
     for name in fields:
         if name not in INSIGHTS_FIELDS:
             raise invalid_parameter(

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from adpilot.sandbox.auth import SandboxAuthError
 from adpilot.sandbox.faults import FaultKind
 from adpilot.sandbox.state import SandboxState
-from adpilot.sandbox.tiktok import accounts, entities, oauth, quota, reports
+from adpilot.sandbox.tiktok import accounts, creation, entities, oauth, quota, reports
 from adpilot.sandbox.tiktok.context import PLATFORM, Call, JsonObject, Operation, TikTokContext, caller
 from adpilot.sandbox.tiktok.errors import (
     OK,
@@ -43,7 +43,7 @@ def create_tiktok_emulator(state: SandboxState) -> FastAPI:
     context = TikTokContext(state)
     table = {
         (operation.method, operation.path): operation
-        for module in (oauth, accounts, entities, reports)
+        for module in (oauth, accounts, entities, creation, reports)
         for operation in module.api_routes()
     }
     # No slash redirects: TikTok's paths end with "/" and a client that forgets it must notice.

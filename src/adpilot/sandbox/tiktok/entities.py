@@ -5,7 +5,9 @@
   ``fields``, ``page``/``page_size`` (1 to 1,000) with ``page_info``; newest first.
 * ``POST /open_api/v1.3/campaign/create/`` — validates ``objective_type``, ``budget_mode`` and ``budget``; idempotent
   on the body's ``request_id``.
-* ``POST /open_api/v1.3/{campaign,adgroup}/update/`` — name and budget (the budget mode cannot change).
+* ``POST /open_api/v1.3/{campaign,adgroup}/update/`` — name and budget (the budget mode cannot change), an ad
+  group's bid (``bids``).
+* ``adgroup/create/``, ``ad/create/`` and ``ad/update/`` are in ``creation``.
 * ``POST /open_api/v1.3/{campaign,adgroup,ad}/status/update/`` — ENABLE, DISABLE or DELETE for 1 to 20 ids, all or
   none; DELETE is terminal and deletes what is under a campaign or ad group.
 
@@ -21,6 +23,7 @@ from typing import Any
 
 from adpilot.platforms.types import EntityLevel, EntityStatus
 from adpilot.sandbox.engine import SimAccount, SimEntity
+from adpilot.sandbox.tiktok.bids import BID_FIELDS, bid_attributes
 from adpilot.sandbox.tiktok.context import PLATFORM, Call, JsonObject, Operation, TikTokContext, reachable_account
 from adpilot.sandbox.tiktok.errors import bad_parameter
 from adpilot.sandbox.tiktok.params import json_param, only, paged, paging
@@ -115,7 +118,7 @@ def _list_entities(call: Call, context: TikTokContext, level: EntityLevel) -> Js
     entities = [entity for entity in entities_of(context, account, level) if _matches(entity, level, filtering, tree)]
     entities.sort(key=lambda entity: (entity.created_at, int(entity.id) if entity.id.isdigit() else 0))
     entities.reverse()  # newest first
-    items = [only(_entity_json(entity, account, tree), fields) for entity in entities]
+    items = [only(entity_json(entity, account, tree), fields) for entity in entities]
     return paged(items, page, page_size)
 
 
@@ -147,7 +150,7 @@ async def create_campaign(call: Call, context: TikTokContext) -> JsonObject:
         if existing is not None:
             entity = world.entity(PLATFORM, existing)
             if entity is not None:
-                return _entity_json(entity, account, entity_tree(context, account))
+                return entity_json(entity, account, entity_tree(context, account))
     name = call.body.get("campaign_name")
     if not isinstance(name, str) or not name.strip():
         raise bad_parameter("campaign_name: Missing data for required field.")
@@ -164,7 +167,7 @@ async def create_campaign(call: Call, context: TikTokContext) -> JsonObject:
     if budget_mode != "BUDGET_MODE_INFINITE":
         if "budget" not in call.body:
             raise bad_parameter(f"budget: Required when budget_mode is {budget_mode}.")
-        micros = _budget_micros(call.body["budget"])
+        micros = budget_micros(call.body["budget"])
         if budget_mode == "BUDGET_MODE_TOTAL":
             lifetime = micros
         else:
@@ -193,7 +196,7 @@ async def create_campaign(call: Call, context: TikTokContext) -> JsonObject:
     )
     if request_id is not None:
         context.created[(account.account_id, str(request_id))] = entity.id
-    return _entity_json(entity, account, entity_tree(context, account))
+    return entity_json(entity, account, entity_tree(context, account))
 
 
 async def update_campaign(call: Call, context: TikTokContext) -> JsonObject:
@@ -207,10 +210,10 @@ async def update_adgroup(call: Call, context: TikTokContext) -> JsonObject:
 def _update_entity(call: Call, context: TikTokContext, level: EntityLevel) -> JsonObject:
     noun = NOUNS[level]
     account = reachable_account(context, call, call.body.get("advertiser_id"))
-    entity = _own_entity(context, account, level, call.body.get(f"{noun}_id"), f"{noun}_id")
+    entity = own_entity(context, account, level, call.body.get(f"{noun}_id"), f"{noun}_id")
     if entity.status is EntityStatus.removed:
         raise bad_parameter(f"{noun}_id: The {noun} has been deleted and cannot be modified.")
-    mode = _budget_mode(entity)
+    mode = budget_mode_of(entity)
     if "budget_mode" in call.body and call.body["budget_mode"] != mode:
         raise bad_parameter("budget_mode: The budget mode cannot be modified.")
     name = call.body.get(f"{noun}_name")
@@ -219,8 +222,16 @@ def _update_entity(call: Call, context: TikTokContext, level: EntityLevel) -> Js
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = name
+    if level is EntityLevel.ad_group and any(field in call.body for field in BID_FIELDS):
+        tree = entity_tree(context, account)
+        campaign = tree.get(entity.campaign_id)
+        budgets = [entity.daily_budget_micros, entity.lifetime_budget_micros]
+        if campaign is not None:
+            budgets += [campaign.daily_budget_micros, campaign.lifetime_budget_micros]
+        cap = min((budget for budget in budgets if budget), default=None)
+        changes["attributes"] = bid_attributes(call.body, entity.attributes, cap)
     if "budget" in call.body:
-        micros = _budget_micros(call.body["budget"])
+        micros = budget_micros(call.body["budget"])
         if mode == "BUDGET_MODE_TOTAL":
             changes["lifetime_budget_micros"] = micros
         elif mode in ("BUDGET_MODE_DAY", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"):
@@ -229,7 +240,7 @@ def _update_entity(call: Call, context: TikTokContext, level: EntityLevel) -> Js
             raise bad_parameter(f"budget: The {noun} has no budget ({mode}).")
     if changes:
         entity = context.state.world.update_entity(PLATFORM, entity.id, **changes)
-    return _entity_json(entity, account, entity_tree(context, account))
+    return entity_json(entity, account, entity_tree(context, account))
 
 
 async def update_campaign_status(call: Call, context: TikTokContext) -> JsonObject:
@@ -256,7 +267,7 @@ def _update_status(call: Call, context: TikTokContext, level: EntityLevel) -> Js
         raise bad_parameter("operation_status: Must be one of ENABLE, DISABLE, DELETE.")
     target = _OPERATIONS[str(operation)]
     # Validate every id before changing any: the call succeeds or fails as a whole.
-    entities = [_own_entity(context, account, level, entity_id, f"{noun}_ids") for entity_id in ids]
+    entities = [own_entity(context, account, level, entity_id, f"{noun}_ids") for entity_id in ids]
     for entity in entities:
         if entity.status is EntityStatus.removed and target is not EntityStatus.removed:
             raise bad_parameter(f"{noun}_ids: {noun} {entity.id} has been deleted and cannot be modified.")
@@ -277,7 +288,7 @@ def _update_status(call: Call, context: TikTokContext, level: EntityLevel) -> Js
     }
 
 
-def _own_entity(
+def own_entity(
     context: TikTokContext, account: SimAccount, level: EntityLevel, entity_id: object, name: str
 ) -> SimEntity:
     if not isinstance(entity_id, str | int) or isinstance(entity_id, bool) or not str(entity_id):
@@ -301,7 +312,7 @@ def _descendants(context: TikTokContext, account: SimAccount, entity: SimEntity)
     return []
 
 
-def _budget_micros(value: object) -> int:
+def budget_micros(value: object) -> int:
     """A budget in major units (a JSON number) as micros; TikTok keeps two decimals."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise bad_parameter("budget: Must be a number.")
@@ -338,7 +349,7 @@ def _jsonable(value: Any) -> bool:
     return False
 
 
-def _budget_mode(entity: SimEntity) -> str:
+def budget_mode_of(entity: SimEntity) -> str:
     dynamic = "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"
     if entity.daily_budget_micros is not None:
         return dynamic if entity.attributes.get("budget_mode") == dynamic else "BUDGET_MODE_DAY"
@@ -349,7 +360,7 @@ def _budget_mode(entity: SimEntity) -> str:
 
 def _budget_json(entity: SimEntity) -> JsonObject:
     micros = entity.daily_budget_micros or entity.lifetime_budget_micros or 0
-    return {"budget": _major(micros), "budget_mode": _budget_mode(entity)}
+    return {"budget": _major(micros), "budget_mode": budget_mode_of(entity)}
 
 
 def objective_type(entity: SimEntity, tree: Mapping[str, SimEntity]) -> str:
@@ -399,7 +410,7 @@ def _secondary_status(entity: SimEntity, tree: Mapping[str, SimEntity]) -> str:
     return f"{prefix}_STATUS_DELIVERY_OK"
 
 
-def _entity_json(entity: SimEntity, account: SimAccount, tree: Mapping[str, SimEntity]) -> JsonObject:
+def entity_json(entity: SimEntity, account: SimAccount, tree: Mapping[str, SimEntity]) -> JsonObject:
     """A campaign, ad group or ad as TikTok's */get/ returns it."""
     noun = NOUNS[entity.level]
     item: JsonObject = {
@@ -427,15 +438,17 @@ def _entity_json(entity: SimEntity, account: SimAccount, tree: Mapping[str, SimE
     elif entity.level is EntityLevel.ad_group:
         campaign = tree.get(entity.campaign_id)
         goal, billing = _OPTIMIZATION_GOALS.get(campaign.objective if campaign else entity.objective, ("CLICK", "CPC"))
+        attrs = entity.attributes
         item.update(
             {
                 "adgroup_id": entity.id,
                 "adgroup_name": entity.name,
-                "optimization_goal": goal,
-                "billing_event": billing,
-                "bid_type": "BID_TYPE_NO_BID",
-                "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
-                "schedule_type": "SCHEDULE_FROM_NOW",
+                # As created (``creation``), else what the simulated objective implies.
+                "optimization_goal": attrs.get("optimization_goal", goal),
+                "billing_event": attrs.get("billing_event", billing),
+                "bid_type": attrs.get("bid_type", "BID_TYPE_NO_BID"),
+                "placement_type": attrs.get("placement_type", "PLACEMENT_TYPE_AUTOMATIC"),
+                "schedule_type": attrs.get("schedule_type", "SCHEDULE_FROM_NOW"),
                 **_budget_json(entity),
             }
         )
