@@ -1401,7 +1401,7 @@ class TestGaql:
         monkeypatch.setattr(emulator_module, "PAGE_SIZE", 4)
         query = "SELECT campaign.id, campaign.name FROM campaign ORDER BY campaign.id"
         seen: list[str] = []
-        body: dict[str, Any] = {"query": query, "returnTotalResultsCount": True}
+        body: dict[str, Any] = {"query": query, "searchSettings": {"returnTotalResultsCount": True}}
         while True:
             page = (await self.search(emulator, body)).json()
             seen += [row["campaign"]["id"] for row in page.get("results", [])]
@@ -1457,7 +1457,7 @@ class TestGaql:
             {
                 "query": "SELECT campaign.id, segments.date, metrics.clicks FROM campaign "
                 "WHERE segments.date DURING LAST_7_DAYS",
-                "summaryRowSetting": "SUMMARY_ROW_WITH_RESULTS",
+                "searchSettings": {"returnSummaryRow": True},
             },
         )
         body = week.json()
@@ -1580,7 +1580,7 @@ class TestMutates:
         assert emulator.log.api()[-1].body == {"operations": [{"remove": self.campaign_name(emulator, ref)}]}
         with pytest.raises(PlatformRejected) as caught:
             await emulator.adapter.set_status(credentials, ref, EntityStatus.active)
-        assert caught.value.platform_code == "CANNOT_MODIFY_REMOVED_CAMPAIGN"
+        assert caught.value.platform_code == "OPERATION_NOT_PERMITTED_FOR_REMOVED_RESOURCE"
         entities = await emulator.adapter.list_entities(credentials, emulator.account)
         # Still listed, removed, and so is everything under it.
         under = [e for e in entities if e.campaign_platform_id == ref.platform_id]
