@@ -39,12 +39,12 @@ from adpilot.sandbox.google.quota import count_operations
 from adpilot.sandbox.google.writes import MUTABLE, Change, MutateContext, RequestPlan, remove, snake, update
 from adpilot.sandbox.state import SandboxState
 
-_MUTATE_KEYS = frozenset({"customerId", "operations", "partialFailure", "validateOnly", "responseContentType"})
-_MUTATE_ALL_KEYS = frozenset(
+MUTATE_REQUEST_FIELDS = frozenset({"customerId", "operations", "partialFailure", "validateOnly", "responseContentType"})
+GOOGLE_ADS_MUTATE_REQUEST_FIELDS = frozenset(
     {"customerId", "mutateOperations", "partialFailure", "validateOnly", "responseContentType"}
 )
 # googleAds:mutate: the operation of a MutateOperation → its service, and the key of its result.
-_OPERATIONS = {
+MUTATE_OPERATIONS = {
     "campaignBudgetOperation": ("campaignBudgets", "campaignBudgetResult"),
     "campaignOperation": ("campaigns", "campaignResult"),
     "adGroupOperation": ("adGroups", "adGroupResult"),
@@ -70,7 +70,7 @@ Planned = tuple[Change | None, str]  # the change (None when it failed) and the 
 
 
 async def mutate(request: Request, context: GoogleContext, who: Caller, service: str) -> Response:
-    body = await json_object(request, _MUTATE_KEYS)
+    body = await json_object(request, MUTATE_REQUEST_FIELDS)
     operations = _operations(body, "operations", who)
     count_operations(context.state, who.customer.account_id, len(operations))
     plan = RequestPlan()
@@ -84,7 +84,7 @@ async def mutate(request: Request, context: GoogleContext, who: Caller, service:
 
 
 async def mutate_all(request: Request, context: GoogleContext, who: Caller) -> Response:
-    body = await json_object(request, _MUTATE_ALL_KEYS)
+    body = await json_object(request, GOOGLE_ADS_MUTATE_REQUEST_FIELDS)
     operations = _operations(body, "mutateOperations", who)
     count_operations(context.state, who.customer.account_id, len(operations))
     plan = RequestPlan()
@@ -92,7 +92,7 @@ async def mutate_all(request: Request, context: GoogleContext, who: Caller) -> R
     def planner(index: int, operation: Any) -> Planned:
         if not isinstance(operation, dict):
             raise invalid_json(f"Invalid value at 'mutate_operations[{index}]': expected an object.")
-        unknown = sorted(set(operation) - set(_OPERATIONS))
+        unknown = sorted(set(operation) - set(MUTATE_OPERATIONS))
         if unknown and not unknown[0].endswith("Operation"):
             raise invalid_json(
                 f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at 'mutate_operations[{index}]': "
@@ -109,11 +109,11 @@ async def mutate_all(request: Request, context: GoogleContext, who: Caller) -> R
             raise GoogleApiError(
                 400, [AdsError("requestError", "OPERATION_REQUIRED", "An operation is required.", location)]
             )
-        if kind not in _OPERATIONS:
+        if kind not in MUTATE_OPERATIONS:
             error = AdsError("mutateError", "MUTATE_NOT_ALLOWED", f"The sandbox does not emulate {kind}.",
                              (*location, (snake(kind), None)))  # fmt: skip
             raise GoogleApiError(400, [error])
-        service, result_key = _OPERATIONS[kind]
+        service, result_key = MUTATE_OPERATIONS[kind]
         location = (*location, (snake(kind), None))
         ctx = MutateContext(context.state, context.budgets, who.customer, service, location, plan)
         return _plan_operation(ctx, operation[kind]), result_key

@@ -44,9 +44,9 @@ from adpilot.sandbox.google.quota import consumption, count_operations
 PAGE_SIZE = 10_000  # fixed since v17; ``pageSize`` is refused
 STREAM_BATCH_SIZE = 10_000
 # The fields of SearchGoogleAdsRequest, SearchSettings and SearchGoogleAdsStreamRequest (customerId is also the path).
-_SEARCH_KEYS = frozenset({"customerId", "query", "pageToken", "pageSize", "validateOnly", "searchSettings"})
-_SETTINGS_KEYS = frozenset({"omitResults", "returnSummaryRow", "returnTotalResultsCount"})
-_STREAM_KEYS = frozenset({"customerId", "query", "summaryRowSetting"})
+SEARCH_REQUEST_FIELDS = frozenset({"customerId", "query", "pageToken", "pageSize", "validateOnly", "searchSettings"})
+SEARCH_SETTINGS_FIELDS = frozenset({"omitResults", "returnSummaryRow", "returnTotalResultsCount"})
+STREAM_REQUEST_FIELDS = frozenset({"customerId", "query", "summaryRowSetting"})
 
 
 def api_routes(context: GoogleContext) -> list[ApiRoute]:
@@ -58,17 +58,17 @@ def api_routes(context: GoogleContext) -> list[ApiRoute]:
 
 async def search(request: Request, context: GoogleContext, who: Caller) -> Response:
     count_operations(context.state, who.customer.account_id)  # every page asked for is one
-    body = await json_object(request, _SEARCH_KEYS)
+    body = await json_object(request, SEARCH_REQUEST_FIELDS)
     _check_customer(body, who)
     settings = body.get("searchSettings")
     if settings is not None and not isinstance(settings, dict):
         raise invalid_json("Invalid value at 'search_settings': expected an object.")
-    unknown = sorted(set(settings or {}) - _SETTINGS_KEYS)
+    unknown = sorted(set(settings or {}) - SEARCH_SETTINGS_FIELDS)
     if unknown:
         raise invalid_json(
             f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at 'search_settings': Cannot find field."
         )
-    if "pageSize" in body:
+    if body.get("pageSize") not in (None, 0, "0"):  # 0 is proto3's default: not set
         raise request_error(
             "PAGE_SIZE_NOT_SUPPORTED",
             f"Setting the page size is not supported. Search Responses will have fixed page size of "
@@ -81,7 +81,7 @@ async def search(request: Request, context: GoogleContext, who: Caller) -> Respo
 
 async def search_stream(request: Request, context: GoogleContext, who: Caller) -> Response:
     count_operations(context.state, who.customer.account_id)  # one however many rows it streams
-    body = await json_object(request, _STREAM_KEYS)
+    body = await json_object(request, STREAM_REQUEST_FIELDS)
     _check_customer(body, who)
     # As for search: simulated, rendered and serialised off the event loop.
     document = await asyncio.to_thread(_stream_answer, context, who, body, request_id(request))
