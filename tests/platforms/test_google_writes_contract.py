@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from adpilot.platforms.types import EntityLevel, EntityStatus
+from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
 from tests.platforms.google_emulator_kit import (
     EU_NO,
     GoogleSandbox,
@@ -393,6 +393,28 @@ class TestGoogleAdsMutate:
         twice[1] = {"campaignBudgetOperation": twice[0]["campaignBudgetOperation"]}
         answer = await google.post("googleAds:mutate", {"mutateOperations": twice})
         assert error_codes(answer) == [{"newResourceCreationError": "DUPLICATE_TEMP_IDS"}]
+
+    async def test_a_budget_serves_one_campaign_and_each_operation_is_counted(self, google: GoogleSandbox) -> None:
+        budget = await new_budget(google)
+        counted = google.state.operations.get((Platform.google, google.customer), 0)
+        both = await google.post(
+            "googleAds:mutate",
+            {
+                "mutateOperations": [
+                    {"campaignOperation": {"create": campaign_create(budget, name="First")}},
+                    {"campaignOperation": {"create": campaign_create(budget, name="Second")}},
+                ],
+                "partialFailure": True,
+            },
+        )
+        assert both.status_code == 200, both.text
+        assert "campaignResult" in both.json()["mutateOperationResponses"][0]
+        assert both.json()["mutateOperationResponses"][1] == {}
+        errors = both.json()["partialFailureError"]["details"][0]["errors"]
+        assert errors[0]["errorCode"] == {
+            "campaignBudgetError": "CANNOT_USE_IMPLICITLY_SHARED_CAMPAIGN_BUDGET_WITH_MULTIPLE_CAMPAIGNS"
+        }
+        assert google.state.operations[(Platform.google, google.customer)] == counted + 2
 
     async def test_an_operation_the_sandbox_does_not_emulate_and_an_unknown_one(self, google: GoogleSandbox) -> None:
         labels = await google.post("googleAds:mutate", {"mutateOperations": [{"labelOperation": {"create": {}}}]})

@@ -212,10 +212,11 @@ def _campaign_budget(ctx: MutateContext, name: Any, errors: list[AdsError]) -> s
         errors += exc.errors
         return None
     budget_id = reference.resolved() if isinstance(reference, Pending) else reference
-    if budget_id in ctx.budgets.pending or budget_id in ctx.plan.new_budgets:
-        ctx.plan.new_budgets.pop(budget_id, None)  # one campaign per budget, also within a request
+    free = budget_id in ctx.budgets.pending or budget_id in ctx.plan.new_budgets
+    if free and budget_id not in ctx.plan.claimed_budgets:
+        ctx.plan.claimed_budgets.add(budget_id)  # one campaign per budget, also within a request
         return budget_id
-    if ctx.budgets.campaign_of(budget_id):
+    if budget_id in ctx.plan.claimed_budgets or ctx.budgets.campaign_of(budget_id):
         errors.append(
             ctx.error("campaignBudgetError", "CANNOT_USE_IMPLICITLY_SHARED_CAMPAIGN_BUDGET_WITH_MULTIPLE_CAMPAIGNS",
                       "The campaign budget is not shared and is used by another campaign.", *path)

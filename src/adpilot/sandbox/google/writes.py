@@ -59,6 +59,7 @@ class RequestPlan:
     failed_temps: set[str] = field(default_factory=set)  # temporary names whose operation failed
     claimed_names: set[str] = field(default_factory=set)  # campaign names taken by earlier creates
     new_budgets: dict[str, dict[str, Any]] = field(default_factory=dict)  # budgets created by earlier operations
+    claimed_budgets: set[str] = field(default_factory=set)  # budgets given to campaigns by earlier operations
 
 
 @dataclass
