@@ -59,7 +59,7 @@ from google.protobuf import json_format
 from proto import Message
 
 from adpilot.platforms.types import EntityStatus
-from adpilot.sandbox.google import entities, enums, reports
+from adpilot.sandbox.google import entities, enums, reports, resources
 from adpilot.sandbox.google.fields import FIELDS, SELECTABLE
 from tests.platforms.google_emulator_kit import GoogleSandbox
 
@@ -217,6 +217,16 @@ class TestReads:
         results = {f.json_name for f in MutateGoogleAdsResponse.pb().DESCRIPTOR.fields_by_name[
             "mutate_operation_responses"].message_type.fields}  # fmt: skip
         assert {result for _, result in entities.MUTATE_OPERATIONS.values()} <= results
+
+    def test_the_emulator_takes_every_field_of_the_resources_it_writes(self) -> None:
+        for service, message in (
+            ("campaigns", Campaign),
+            ("campaignBudgets", CampaignBudget),
+            ("adGroups", AdGroup),
+            ("adGroupAds", AdGroupAd),
+        ):
+            assert {f.json_name for f in message.pb().DESCRIPTOR.fields} <= resources.BY_SERVICE[service]
+        assert {f.json_name for f in Ad.pb().DESCRIPTOR.fields} <= resources.AD
 
     @pytest.mark.parametrize(
         ("table", "sdk_enum"),

@@ -153,6 +153,19 @@ class TestServiceMutates:
         assert unknown.status_code == 400
         assert "CampaignStatus" in unknown.json()["error"]["message"]
 
+    async def test_names_the_resource_does_not_have_are_refused(self, google: GoogleSandbox) -> None:
+        body = campaign_create(await new_budget(google)) | {"dailyBudget": "5"}
+        answer = await google.post("campaigns:mutate", {"operations": [{"create": body}]})
+        assert answer.status_code == 400
+        assert answer.json()["error"]["message"] == (
+            "Invalid JSON payload received. Unknown name \"dailyBudget\" at 'operations[0].create': Cannot find field."
+        )
+        assert answer.json()["error"]["details"][0]["@type"] == "type.googleapis.com/google.rpc.BadRequest"
+        campaign = google.active_campaign()
+        update = {"resourceName": google.name("campaigns", campaign.id), "state": "PAUSED"}
+        refused = await google.post("campaigns:mutate", {"operations": [{"update": update, "updateMask": "status"}]})
+        assert 'Unknown name "state"' in refused.json()["error"]["message"]
+
     async def test_the_reference_pause_budget_change_and_remove(self, google: GoogleSandbox) -> None:
         campaign = google.active_campaign()
         name = google.name("campaigns", campaign.id)
@@ -202,7 +215,7 @@ class TestServiceMutates:
         assert (google.entity(campaign.id).status, google.entity(campaign.id).name) == (EntityStatus.paused, "Renamed")
         unknown = await google.post(
             "campaigns:mutate",
-            {"operations": [{"update": {"resourceName": name, "startDate": "x"}, "updateMask": "startDate"}]},
+            {"operations": [{"update": {"resourceName": name, "startDateTime": "x"}, "updateMask": "startDateTime"}]},
         )
         assert error_codes(unknown) == [{"fieldMaskError": "FIELD_NOT_FOUND"}]
         cleared = await google.post(

@@ -27,6 +27,7 @@ from adpilot.sandbox.google.enums import (
 )
 from adpilot.sandbox.google.errors import AdsError, GoogleApiError, invalid_json
 from adpilot.sandbox.google.fields import BIDDING_FIELDS, OBJECTIVE_BY_CHANNEL, channel_of
+from adpilot.sandbox.google.resources import AD, BY_SERVICE
 from adpilot.sandbox.google.writes import (
     Change,
     MutateContext,
@@ -34,6 +35,7 @@ from adpilot.sandbox.google.writes import (
     Reference,
     check_budget_amount,
     check_campaign_name,
+    check_fields,
     find_entity,
     int64_value,
     is_unset,
@@ -69,6 +71,7 @@ def create(ctx: MutateContext, operation: Mapping[str, Any]) -> Change:
     resource = operation.get("create")
     if not isinstance(resource, dict):
         raise invalid_json(f"Invalid value at '{ctx.where}.create': expected an object.")
+    check_fields(ctx, resource, BY_SERVICE[ctx.service], "create")
     temp = _temporary_name(ctx, resource.get("resourceName"))
     planner = {
         "campaignBudgets": _create_budget,
@@ -281,6 +284,7 @@ def _create_ad(ctx: MutateContext, resource: Mapping[str, Any]) -> tuple[Change,
     ad = resource.get("ad")
     if not isinstance(ad, dict) or not ad:
         raise GoogleApiError(400, [_required(ctx, "ad")])
+    check_fields(ctx, ad, AD, "create.ad")
     deprecated = [key for key in _DEPRECATED_AD_TYPES if key in ad]
     if deprecated:
         raise ctx.fail("adGroupAdError", "CANNOT_CREATE_DEPRECATED_ADS", "Deprecated ads cannot be created.",

@@ -24,6 +24,7 @@ from adpilot.sandbox.engine import SimAccount, SimEntity, minor_unit_micros
 from adpilot.sandbox.google.enums import ENTITY_STATUS, enum_name
 from adpilot.sandbox.google.errors import AdsError, GoogleApiError, invalid_json
 from adpilot.sandbox.google.fields import Budgets, camel
+from adpilot.sandbox.google.resources import BY_SERVICE
 from adpilot.sandbox.state import SandboxState
 
 # service → {updateMask path (snake_case): the kind of value it takes}
@@ -93,6 +94,15 @@ class MutateContext:
 
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def check_fields(ctx: MutateContext, resource: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    """Refuse a name the message does not have, as Google's JSON front end does (``where``: below the operation)."""
+    unknown = sorted(set(resource) - known)
+    if unknown:
+        raise invalid_json(
+            f"Invalid JSON payload received. Unknown name \"{unknown[0]}\" at '{ctx.where}.{where}': Cannot find field."
+        )
 
 
 def is_unset(value: Any) -> bool:
@@ -199,6 +209,7 @@ def update(ctx: MutateContext, operation: Mapping[str, Any]) -> Change:
     resource = operation.get("update")
     if not isinstance(resource, dict):
         raise invalid_json(f"Invalid value at '{ctx.where}.update': expected an object.")
+    check_fields(ctx, resource, BY_SERVICE[ctx.service], "update")
     mask = operation.get("updateMask")
     if not isinstance(mask, str) or not mask.strip():
         message = "The field mask must be present for an update operation."
