@@ -253,7 +253,7 @@ class TestGaql:
         monkeypatch.setattr(emulator_module, "PAGE_SIZE", 4)
         query = "SELECT campaign.id, campaign.name FROM campaign ORDER BY campaign.id"
         seen: list[str] = []
-        body: dict[str, Any] = {"query": query, "returnTotalResultsCount": True}
+        body: dict[str, Any] = {"query": query, "searchSettings": {"returnTotalResultsCount": True}}
         while True:
             page = (await self.search(emulator, body)).json()
             seen += [row["campaign"]["id"] for row in page.get("results", [])]
@@ -309,7 +309,7 @@ class TestGaql:
             {
                 "query": "SELECT campaign.id, segments.date, metrics.clicks FROM campaign "
                 "WHERE segments.date DURING LAST_7_DAYS",
-                "summaryRowSetting": "SUMMARY_ROW_WITH_RESULTS",
+                "searchSettings": {"returnSummaryRow": True},
             },
         )
         body = week.json()

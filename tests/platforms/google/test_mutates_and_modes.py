@@ -114,7 +114,7 @@ class TestMutates:
         assert emulator.log.api()[-1].body == {"operations": [{"remove": self.campaign_name(emulator, ref)}]}
         with pytest.raises(PlatformRejected) as caught:
             await emulator.adapter.set_status(credentials, ref, EntityStatus.active)
-        assert caught.value.platform_code == "CANNOT_MODIFY_REMOVED_CAMPAIGN"
+        assert caught.value.platform_code == "OPERATION_NOT_PERMITTED_FOR_REMOVED_RESOURCE"
         entities = await emulator.adapter.list_entities(credentials, emulator.account)
         # Still listed, removed, and so is everything under it.
         under = [e for e in entities if e.campaign_platform_id == ref.platform_id]

@@ -111,6 +111,10 @@ BIDDING_FIELDS = {
     "percentCpc": "PERCENT_CPC",
     "commission": "COMMISSION",
     "biddingStrategy": "PORTFOLIO",
+    "manualCpa": "MANUAL_CPA",
+    "fixedCpm": "FIXED_CPM",
+    "targetCpv": "TARGET_CPV",
+    "targetCpc": "TARGET_CPC",
 }
 ADVERTISING_CHANNELS = frozenset(
     {"SEARCH", "DISPLAY", "SHOPPING", "HOTEL", "VIDEO", "MULTI_CHANNEL", "LOCAL", "SMART", "PERFORMANCE_MAX",
@@ -118,7 +122,7 @@ ADVERTISING_CHANNELS = frozenset(
 )  # fmt: skip
 
 
-def _channel(campaign: SimEntity) -> str:
+def channel_of(campaign: SimEntity) -> str:
     value = campaign.attributes.get("advertising_channel_type")
     return str(value) if value else _CHANNEL_BY_OBJECTIVE.get(campaign.objective, "SEARCH")
 
@@ -183,7 +187,7 @@ def _campaign_fields() -> list[Field]:
         Field("campaign.id", "campaign", "int64", lambda r, b: int(c(r).id)),
         Field("campaign.name", "campaign", "string", lambda r, b: c(r).name),
         Field("campaign.status", "campaign", "enum", lambda r, b: _STATUS_WORD[c(r).status], _STATUS_ENUM),
-        Field("campaign.advertising_channel_type", "campaign", "enum", lambda r, b: _channel(c(r)),
+        Field("campaign.advertising_channel_type", "campaign", "enum", lambda r, b: channel_of(c(r)),
                ADVERTISING_CHANNELS),
         Field("campaign.bidding_strategy_type", "campaign", "enum", lambda r, b: _bidding(c(r))),
         Field("campaign.campaign_budget", "campaign", "string",
