@@ -56,12 +56,20 @@ from google.ads.googleads.v23.services.types.google_ads_service import (
 )
 from google.api_core import protobuf_helpers
 from google.protobuf import json_format
+from google.protobuf.field_mask_pb2 import FieldMask
 from proto import Message
 
 from adpilot.platforms.types import EntityStatus
 from adpilot.sandbox.google import entities, enums, reports, resources
 from adpilot.sandbox.google.fields import FIELDS, SELECTABLE
 from tests.platforms.google_emulator_kit import GoogleSandbox
+
+
+def field_mask(message: Any) -> FieldMask:
+    """The update mask the library's helper builds for ``message`` (every field set in it)."""
+    mask: FieldMask = protobuf_helpers.field_mask(None, message)  # type: ignore[no-untyped-call]  # untyped helper
+    return mask
+
 
 STYLES = ["transport", "proto-plus", "proto-plus-names"]
 Status = CampaignStatusEnum.CampaignStatus
@@ -74,8 +82,8 @@ def to_body(request: Message, style: str) -> str:
     message = type(request)(request)
     message.customer_id = ""
     if style == "transport":
-        return json_format.MessageToJson(type(message).pb(message), use_integers_for_enums=True)
-    return type(message).to_json(message, use_integers_for_enums=style == "proto-plus")
+        return str(json_format.MessageToJson(type(message).pb(message), use_integers_for_enums=True))
+    return str(type(message).to_json(message, use_integers_for_enums=style == "proto-plus"))
 
 
 def parse(response_type: type[Message], text: str) -> Any:
@@ -89,7 +97,8 @@ def failure(answer: httpx.Response) -> GoogleAdsFailure:
     body = body[0] if isinstance(body, list) else body
     detail = dict(body["error"]["details"][0])
     assert detail.pop("@type").endswith(".errors.GoogleAdsFailure")
-    return GoogleAdsFailure.from_json(json.dumps(detail), ignore_unknown_fields=False)
+    parsed: GoogleAdsFailure = GoogleAdsFailure.from_json(json.dumps(detail), ignore_unknown_fields=False)
+    return parsed
 
 
 class Sdk:
@@ -263,7 +272,7 @@ class TestWrites:
     async def test_updates_with_the_librarys_field_masks(self, sdk: Sdk) -> None:
         target = sdk.google.active_campaign()
         campaign = Campaign(resource_name=sdk.google.name("campaigns", target.id), status=Status.PAUSED)
-        mask = protobuf_helpers.field_mask(None, Campaign.pb(campaign))
+        mask = field_mask(Campaign.pb(campaign))
         assert list(mask.paths) == ["resource_name", "status"]  # the library names the resource name too
         request = MutateCampaignsRequest(
             customer_id=sdk.cid, operations=[CampaignOperation(update=campaign, update_mask=mask)]
@@ -274,9 +283,7 @@ class TestWrites:
         budget = CampaignBudget(resource_name=await sdk.google.budget_of(target.id), amount_micros=90_000_000)
         budget_request = MutateCampaignBudgetsRequest(
             customer_id=sdk.cid,
-            operations=[
-                CampaignBudgetOperation(update=budget, update_mask=protobuf_helpers.field_mask(None, budget._pb))
-            ],
+            operations=[CampaignBudgetOperation(update=budget, update_mask=field_mask(budget._pb))],
         )
         await sdk.call("campaignBudgets:mutate", budget_request, MutateCampaignBudgetsResponse)
         assert sdk.google.entity(target.id).daily_budget_micros == 90_000_000
@@ -296,7 +303,7 @@ class TestWrites:
         await sdk.call("googleAds:mutate", checked, MutateGoogleAdsResponse)
         assert len(sdk.google.campaigns(include_removed=True)) == before
         undeclared = campaign_operation(sdk.cid, -2, -1)
-        undeclared.campaign_operation.create.contains_eu_political_advertising = EuPolitical.UNSPECIFIED
+        undeclared.campaign_operation.create.contains_eu_political_advertising = EuPolitical(EuPolitical.UNSPECIFIED)
         refused = await sdk.refused(
             "googleAds:mutate",
             MutateGoogleAdsRequest(customer_id=sdk.cid, mutate_operations=[budget_operation(sdk.cid, -1), undeclared]),
