@@ -54,6 +54,7 @@ TASK_MODULES = (
     "adpilot.metrics.jobs",
     "adpilot.exchange_rates.jobs",
     "adpilot.reporting.jobs",
+    "adpilot.events",
 )
 
 JobHandler = Callable[..., Awaitable[None]]
