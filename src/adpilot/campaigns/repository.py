@@ -149,7 +149,7 @@ class CampaignRepository:
             AdEntity.name,
             AdEntity.status,
         ).where(AdEntity.organization_id == organization_id, AdEntity.ad_account_id == ad_account_id)
-        return [tuple(row) for row in (await self.session.execute(query)).all()]  # type: ignore[misc]
+        return list((await self.session.execute(query)).tuples().all())
 
     async def entity_counts(
         self, organization_id: UUID, ad_account_ids: Sequence[UUID] | None = None
