@@ -157,10 +157,12 @@ async def database(database_urls: tuple[str, str]) -> AsyncIterator[object]:
     from adpilot import jobs
     from adpilot.config import get_settings
     from adpilot.db import close_database, init_database
+    from adpilot.subscriptions import install as install_subscriptions
 
     db = init_database(get_settings())
     job_app = jobs.configure(db.urls.app)
     await job_app.open_async()
+    install_subscriptions()  # as every process does at start-up: the event registry and the audit log's names
     yield db
     await job_app.close_async()
     await close_database()

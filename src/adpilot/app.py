@@ -141,6 +141,10 @@ class SinglePageApp(PrecompressedStaticFiles):
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
     worker_enabled = settings.run_worker if run_worker is None else run_worker
+    from adpilot.subscriptions import install as install_subscriptions
+
+    # Every reaction to a domain event, and the audit log's target names, before a request or job can need them.
+    install_subscriptions()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

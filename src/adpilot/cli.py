@@ -121,6 +121,7 @@ def run_worker(
     """Run job workers only (any number of these may run against the same database)."""
     from adpilot import jobs
     from adpilot.db import close_database, init_database, stop_embedded
+    from adpilot.subscriptions import install as install_subscriptions
 
     try:
         queues = [jobs.Queue(name) for name in queue or ()]
@@ -133,6 +134,7 @@ def run_worker(
     async def work() -> None:
         database = init_database(settings)
         job_app = jobs.configure(database.urls.app)
+        install_subscriptions()  # the reactions the event deliveries run
         async with job_app.open_async():
             # One worker per queue: a signal stops them all, each finishing its running jobs first.
             workers = asyncio.create_task(
@@ -171,7 +173,9 @@ def migrate() -> None:
 async def _seed_demo(settings: Settings) -> Any:
     from adpilot.db import Database, resolve_urls
     from adpilot.demo import seed_demo
+    from adpilot.subscriptions import install as install_subscriptions
 
+    install_subscriptions()  # connecting the demo's accounts publishes events
     database = Database(resolve_urls(settings), pool_size=2)
     try:
         return await seed_demo(database, settings)

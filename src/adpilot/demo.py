@@ -10,16 +10,12 @@ from uuid import UUID, uuid4
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-# Imported for their side effects too: they register the first-sync hooks, so the demo's accounts get visible entity
-# and metrics sync runs (the metrics backfill fills the dashboard through the real adapters).
-from adpilot import campaigns  # noqa: F401
 from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
 from adpilot.connections import connection_service
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
 from adpilot.db import Database
-from adpilot.metrics.service import sync as _metrics_sync  # noqa: F401
 from adpilot.organizations import Role, TenantContext, organization_service
 from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
 
@@ -82,8 +78,10 @@ async def connect_sandbox_platforms(
 
     The sandbox's token authority signs the demo login's credentials directly, where a person would go through the
     consent page (the server that serves that page is not running yet while the demo is seeded). Everything after
-    that is the product's own path: credentials encrypted in the vault, ad accounts stored, and a first entity sync
-    queued per account, which the worker runs through the real adapters against the emulators once serving starts.
+    that is the product's own path: credentials encrypted in the vault, ad accounts stored and managed, and the
+    accounts' first entity and metrics syncs queued by the worker (reactions to ``AccountsManaged``), which runs them
+    through the real adapters against the emulators once serving starts. The caller has installed the subscriptions
+    (``adpilot.subscriptions.install``).
     Returns how many platforms were connected now.
     """
     from adpilot.app import sandbox_state

@@ -34,7 +34,7 @@ log = get_logger(__name__)
 class Queue(StrEnum):
     """The job queues; each is worked by its own worker with its own concurrency."""
 
-    # Short work a person may be waiting for: mail, approvals, notifications, housekeeping.
+    # Short work a person may be waiting for: mail, approvals, notifications, domain-event deliveries, housekeeping.
     interactive = "interactive"
     # Everything that calls an ad platform or another outside source: syncs, credential refreshes, account discovery
     # (rate-limited), the reference exchange rates.
@@ -54,6 +54,7 @@ TASK_MODULES = (
     "adpilot.metrics.jobs",
     "adpilot.exchange_rates.jobs",
     "adpilot.reporting.jobs",
+    "adpilot.events",
 )
 
 JobHandler = Callable[..., Awaitable[None]]

@@ -16,6 +16,7 @@ from adpilot.connections.jobs import discover_accounts
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
 from adpilot.sandbox.faults import Fault, FaultKind
+from tests.events import deliver_events
 from tests.fixtures import LoggedIn, OrgWorld
 from tests.sandbox_fixtures import SandboxServer, consent
 
@@ -70,6 +71,8 @@ async def connect_sandbox(
         headers=user.headers,
     )
     assert chosen.status_code == 200, chosen.text
+    # Accounts becoming managed is an event: the first syncs are queued once its deliveries run.
+    await deliver_events()
     managed: dict[str, Any] = chosen.json()
     return managed
 

@@ -22,6 +22,7 @@ from adpilot.core.logging import configure_logging
 from adpilot.db import Database, get_database, set_tenant
 from adpilot.platforms.types import Platform
 from tests.connections.fakes import FakeAdapter
+from tests.events import deliver_events
 from tests.fixtures import LoggedIn
 
 
@@ -123,6 +124,8 @@ async def manage(
         headers=user.headers,
     )
     assert response.status_code == 200, response.text
+    # Accounts becoming managed is an event: the first syncs are queued once its deliveries run.
+    await deliver_events()
     body: dict[str, Any] = response.json()
     return body
 

@@ -21,8 +21,11 @@ from adpilot.audit import SYSTEM
 from adpilot.db import Database, set_tenant
 from adpilot.exchange_rates.repository.rates import exchange_rates_by_day_text
 from adpilot.exchange_rates.service.rates import RateRow, RateSource, rates_service
+from adpilot.metrics import convert_to_new_reporting_currency
 from adpilot.metrics.service.store import metrics_store
+from adpilot.organizations import ReportingCurrencyChanged
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, Platform
+from tests.events import deliver_events
 from tests.fixtures import OrgWorld
 from tests.reporting.query_data import World, add_account, random_campaign_rows
 
@@ -244,12 +247,35 @@ class TestConvertedRollup:
             f"/api/v1/orgs/{world.organization_id}", json={"reporting_currency": "EUR"}, headers=world.admin.headers
         )
         assert response.status_code == 200, response.text
+        # The conversion is the metrics module's reaction to the change, run by the event's delivery job.
+        await deliver_events()
         stored = await converted_rows(database, shop.organization_id)
         assert {values[0] for values in stored.values()} == {"EUR"}
         assert {values[1] for values in stored.values()} == {"GBP", "USD"}
         await assert_converted(database, shop.organization_id)
         [whole, *_] = await assert_same_answers_without_the_rollup(client, world, database)
         assert whole["currency"] == "EUR"
+
+    async def test_a_late_delivery_converts_to_the_reporting_currency_of_now(
+        self, client: httpx.AsyncClient, world: OrgWorld, database: Database, shop: World
+    ) -> None:
+        await put_rate(client, world, "GBP/EUR", "2023-12-01", "1.17")
+        for currency in ("EUR", "USD"):
+            response = await client.patch(
+                f"/api/v1/orgs/{world.organization_id}",
+                json={"reporting_currency": currency},
+                headers=world.admin.headers,
+            )
+            assert response.status_code == 200, response.text
+        # The change to EUR is delivered after the organization went back to USD, and once more later (a retry):
+        # each delivery converts to the currency the organization has when it runs.
+        await deliver_events()
+        async with database.tenant_transaction(shop.organization_id) as session:
+            stale = ReportingCurrencyChanged(organization_id=shop.organization_id, currency="EUR")
+            await convert_to_new_reporting_currency(session, stale)
+        stored = await converted_rows(database, shop.organization_id)
+        assert {values[0] for values in stored.values()} == {"USD"}
+        await assert_converted(database, shop.organization_id)
 
     async def test_rows_of_a_former_reporting_currency_are_not_used(
         self, client: httpx.AsyncClient, world: OrgWorld, database: Database, shop: World

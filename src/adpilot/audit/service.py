@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -146,9 +146,10 @@ class AuditService:
         await self._name_targets(session, organization_id, entries)
         return entries
 
-    def register_target_names(self, target_type: str, resolver: TargetNameResolver) -> None:
-        """Let the module that owns a kind of target name it in the log (called once, when that module loads)."""
-        self._resolvers[target_type] = resolver
+    def use_target_names(self, resolvers: Mapping[str, TargetNameResolver]) -> None:
+        """Name targets in the log with these resolvers, by target type (the modules that own each kind of target
+        provide them; the start-up composition, ``adpilot.subscriptions``, hands them over)."""
+        self._resolvers = dict(resolvers)
 
     async def _name_targets(self, session: AsyncSession, organization_id: UUID, entries: list[dict[str, Any]]) -> None:
         wanted: dict[str, dict[UUID, str]] = {}

@@ -1,11 +1,24 @@
-"""Campaigns: the ad platforms' entity trees (campaign → ad group/ad set → ad) kept in step by entity sync."""
+"""Campaigns: the ad platforms' entity trees (campaign → ad group/ad set → ad) kept in step by entity sync.
 
+Public surface: ``entity_sync_service`` (queueing syncs, reading an account's tree with ``account_tree``), its data
+objects, the ``EntitiesSynced`` event (published after each sync writes what it read) and ``queue_first_syncs``, the
+reaction to ``AccountsManaged`` that ``adpilot.subscriptions`` subscribes.
+"""
+
+from adpilot.campaigns.events import EntitiesSynced
 from adpilot.campaigns.service import (
     CampaignBudget,
+    EntityState,
     EntitySyncService,
-    TreeSyncedHook,
     entity_sync_service,
-    on_tree_synced,
+    queue_first_syncs,
 )
 
-__all__ = ["CampaignBudget", "EntitySyncService", "TreeSyncedHook", "entity_sync_service", "on_tree_synced"]
+__all__ = [
+    "CampaignBudget",
+    "EntitiesSynced",
+    "EntityState",
+    "EntitySyncService",
+    "entity_sync_service",
+    "queue_first_syncs",
+]

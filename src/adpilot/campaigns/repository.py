@@ -136,6 +136,21 @@ class CampaignRepository:
             query = query.where(AdEntity.name.ilike(f"%{escaped}%", escape="\\"))
         return await keyset_page(self.session, query, ENTITIES_BY_NAME, page)
 
+    async def tree(
+        self, organization_id: UUID, ad_account_id: UUID
+    ) -> list[tuple[str, str, str, str | None, str, str]]:
+        """Every entity of the account, removed ones included: (level, platform id, campaign platform id, parent
+        platform id, name, status)."""
+        query = select(
+            AdEntity.level,
+            AdEntity.platform_id,
+            AdEntity.campaign_platform_id,
+            AdEntity.parent_platform_id,
+            AdEntity.name,
+            AdEntity.status,
+        ).where(AdEntity.organization_id == organization_id, AdEntity.ad_account_id == ad_account_id)
+        return list((await self.session.execute(query)).tuples().all())
+
     async def entity_counts(
         self, organization_id: UUID, ad_account_ids: Sequence[UUID] | None = None
     ) -> dict[UUID, dict[str, int]]:

@@ -12,7 +12,6 @@ read at least every ``entity_full_sync_hours``, and whenever the platform cannot
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,17 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import audit_service
 from adpilot.campaigns.errors import AdAccountNotManaged
+from adpilot.campaigns.events import EntitiesSynced
 from adpilot.campaigns.models import AdEntity, SyncRun
 from adpilot.campaigns.repository import CampaignRepository
 from adpilot.campaigns.schemas import SyncMode, SyncRunStatus, SyncTrigger
 from adpilot.config import get_settings
 from adpilot.connections import (
     AccountAccess,
+    AccountsManaged,
     AdAccountInfo,
     AdAccountNotFound,
     ConnectionNeedsReconnect,
     connection_service,
-    on_accounts_managed,
     platform_gateway,
 )
 from adpilot.core.logging import get_logger
@@ -41,6 +41,7 @@ from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
 from adpilot.core.runs import Outcome, RunLifecycle
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
+from adpilot.events import publish
 from adpilot.jobs import enqueue
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError
@@ -61,18 +62,17 @@ MANUAL_PRIORITY = 10
 CHANGES_MARGIN = timedelta(minutes=10)
 
 
-# hook(session, organization_id, ad_account, entities, complete): the entities as just read, in the transaction that
-# writes them (other modules keep their own view of names and status without reading this module's tables).
-# ``complete``: the account's whole tree (what it leaves out was removed); else only the entities that changed.
-TreeSyncedHook = Callable[[AsyncSession, UUID, AdAccountInfo, Sequence[RemoteEntity], bool], Awaitable[None]]
-_tree_synced_hooks: list[TreeSyncedHook] = []
+@dataclass(frozen=True)
+class EntityState:
+    """An entity of an account as the entity sync last wrote it (``status`` is ``removed`` for one the platform
+    removed or no longer lists)."""
 
-
-def on_tree_synced(hook: TreeSyncedHook) -> TreeSyncedHook:
-    """Register ``hook``: run after each successful entity sync, in the same transaction."""
-    if hook not in _tree_synced_hooks:
-        _tree_synced_hooks.append(hook)
-    return hook
+    level: EntityLevel
+    platform_id: str
+    campaign_platform_id: str
+    parent_platform_id: str | None
+    name: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ class EntitySyncService:
     ) -> SyncRun:
         """Queue an entity sync of one account, or return the one already queued or running (never two at once).
 
-        ``with_job=False`` only records the run: for a job that was queued by name without one (the connections
-        module queues an account's first sync that way) and runs it at once.
+        ``with_job=False`` only records the run: for a job that was queued by name without one (jobs queued by
+        earlier versions, which named the account) and runs it at once.
         """
         repository = CampaignRepository(session)
         active = ENTITY_SYNC_RUNS.current(await repository.active_run(organization_id, ad_account_id, ENTITIES))
@@ -212,7 +212,7 @@ class EntitySyncService:
     ) -> None:
         """Run one entity sync (the body of the ``campaigns.sync_entities`` job).
 
-        The job names its run, or (when another module queued it by name) the account, in which case the run is
+        The job names its run, or (a job queued by an earlier version) the account, in which case the run is
         recorded here.
         """
         async with tenant_transaction(organization_id) as session:
@@ -264,9 +264,15 @@ class EntitySyncService:
                 )
             run.mode = (SyncMode.full if complete else SyncMode.incremental).value
             run.counts = _counts(entities, written, removed)
-            for hook in _tree_synced_hooks:
-                await hook(session, organization_id, account, entities, complete)
             ENTITY_SYNC_RUNS.succeed(run, now)
+            # Other modules keep their own view of names and status (metrics' reporting dimension): they read the
+            # account's tree as it now is once this commits.
+            await publish(
+                session,
+                EntitiesSynced(
+                    organization_id=organization_id, ad_account_id=account.id, run_id=run.id, complete=complete
+                ),
+            )
         log.info(
             "entity_sync.done",
             organization_id=str(organization_id),
@@ -369,6 +375,17 @@ class EntitySyncService:
         await self._account(session, tenant.organization_id, ad_account_id)
         return await CampaignRepository(session).runs_page(tenant.organization_id, ad_account_id, page)
 
+    async def account_tree(
+        self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID
+    ) -> list[EntityState]:
+        """Every entity of the account as the entity sync last wrote it, removed ones included (for other modules'
+        views of the tree)."""
+        rows = await CampaignRepository(session).tree(organization_id, ad_account_id)
+        return [
+            EntityState(EntityLevel(level), platform_id, campaign_id, parent_id, name, status)
+            for level, platform_id, campaign_id, parent_id, name, status in rows
+        ]
+
     async def daily_budgets(self, session: AsyncSession, organization_id: UUID) -> list[CampaignBudget]:
         """The daily budget of every live campaign of the organization (for today's pacing): the campaign's own,
         else the sum of its active ad groups' (budgets set on ad sets), else None."""
@@ -433,8 +450,8 @@ def _counts(
 entity_sync_service = EntitySyncService()
 
 
-@on_accounts_managed
-async def queue_first_syncs(session: AsyncSession, organization_id: UUID, ad_account_ids: Sequence[UUID]) -> None:
-    """Accounts just chosen for management get a sync run at once, visible as queued before any worker takes it."""
-    for ad_account_id in ad_account_ids:
-        await entity_sync_service.queue_sync(session, organization_id, ad_account_id, SyncTrigger.connect)
+async def queue_first_syncs(session: AsyncSession, event: AccountsManaged) -> None:
+    """Accounts just chosen for management get an entity sync run (the active one when a run is already queued or
+    running: a repeated delivery queues nothing twice)."""
+    for ad_account_id in event.ad_account_ids:
+        await entity_sync_service.queue_sync(session, event.organization_id, ad_account_id, SyncTrigger.connect)

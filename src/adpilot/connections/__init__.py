@@ -9,11 +9,14 @@ Public surface for other modules:
 - ``connection_service``: the module's service as one object (``open_account``, ``call_with_refresh``,
   ``get_ad_account``, ``list_managed_accounts``, ``managed_accounts_page``, ``list_ad_accounts``,
   ``connection_health``, ``record_platform_success``, ``record_platform_failure``, ``platforms_over_budget``, ...).
-- the data objects and errors below, and ``on_accounts_managed``.
+- the data objects and errors below, the ``AccountsManaged`` event (published when people choose accounts to
+  manage) and ``AUDIT_TARGET_NAMES`` (how the audit log names connections and ad accounts).
 """
 
 from adpilot.connections.errors import AdAccountNotFound, ConnectionNeedsReconnect
+from adpilot.connections.events import AccountsManaged
 from adpilot.connections.service import (
+    AUDIT_TARGET_NAMES,
     AccountAccess,
     AdAccountInfo,
     ConnectionAccess,
@@ -23,12 +26,13 @@ from adpilot.connections.service import (
     PlatformGateway,
     PlatformQuota,
     connection_service,
-    on_accounts_managed,
     platform_gateway,
 )
 
 __all__ = [
+    "AUDIT_TARGET_NAMES",
     "AccountAccess",
+    "AccountsManaged",
     "AdAccountInfo",
     "AdAccountNotFound",
     "ConnectionAccess",
@@ -39,6 +43,5 @@ __all__ = [
     "PlatformGateway",
     "PlatformQuota",
     "connection_service",
-    "on_accounts_managed",
     "platform_gateway",
 ]

@@ -1,24 +1,26 @@
 """Organizations, memberships, roles and invitations. Public surface: the service and its data objects."""
 
+from adpilot.organizations.events import ReportingCurrencyChanged
 from adpilot.organizations.permissions import Permission, Role
 from adpilot.organizations.service import (
+    AUDIT_TARGET_NAMES,
     INVITATION_DAYS,
     OrganizationService,
     RecipientPolicy,
     ReportingSettings,
     TenantContext,
-    on_reporting_currency_changed,
     organization_service,
 )
 
 __all__ = [
+    "AUDIT_TARGET_NAMES",
     "INVITATION_DAYS",
     "OrganizationService",
     "Permission",
     "RecipientPolicy",
+    "ReportingCurrencyChanged",
     "ReportingSettings",
     "Role",
     "TenantContext",
-    "on_reporting_currency_changed",
     "organization_service",
 ]

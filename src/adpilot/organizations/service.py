@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.audit import Actor, audit_service
+from adpilot.audit import Actor, TargetNameResolver, audit_service
 from adpilot.auth import Principal, TokenClaims, UserSummary, auth_service
 from adpilot.auth.errors import EmailNotVerified
 from adpilot.config import get_settings
@@ -19,6 +19,7 @@ from adpilot.core.errors import PermissionDenied
 from adpilot.core.security import new_token, token_digest
 from adpilot.core.time import utcnow
 from adpilot.db import set_tenant
+from adpilot.events import publish
 from adpilot.notifications.mail import send_mail
 from adpilot.organizations.errors import (
     AlreadyMember,
@@ -32,22 +33,12 @@ from adpilot.organizations.errors import (
     MfaRequired,
     OrganizationNotFound,
 )
+from adpilot.organizations.events import ReportingCurrencyChanged
 from adpilot.organizations.models import Invitation, Membership, Organization
 from adpilot.organizations.permissions import Permission, Role, role_allows
 from adpilot.organizations.repository import OrganizationRepository
 
 INVITATION_DAYS = 7
-
-ReportingCurrencyHook = Callable[[AsyncSession, UUID, str], Awaitable[None]]
-_reporting_currency_hooks: list[ReportingCurrencyHook] = []
-
-
-def on_reporting_currency_changed(hook: ReportingCurrencyHook) -> ReportingCurrencyHook:
-    """Register ``hook(session, organization_id, new_currency)``: run when an organization's reporting currency
-    changes, in the same transaction (what the hook rebuilds commits with the change, or not at all)."""
-    if hook not in _reporting_currency_hooks:
-        _reporting_currency_hooks.append(hook)
-    return hook
 
 
 @dataclass(frozen=True)
@@ -204,9 +195,10 @@ class OrganizationService:
             organization.time_zone = time_zone
         if reporting_currency is not None and reporting_currency != organization.reporting_currency:
             organization.reporting_currency = reporting_currency
-            # Modules that keep money converted to the reporting currency convert it again (analytics).
-            for hook in _reporting_currency_hooks:
-                await hook(session, organization.id, reporting_currency)
+            # Modules that keep money converted to the reporting currency convert it again (metrics).
+            await publish(
+                session, ReportingCurrencyChanged(organization_id=organization.id, currency=reporting_currency)
+            )
         if name is not None:
             organization.name = name.strip()
         if report_recipient_domains is not None:
@@ -460,6 +452,9 @@ async def _organization_names(session: AsyncSession, organization_id: UUID, ids:
     return {organization_id: organization.name} if organization is not None and organization_id in ids else {}
 
 
-audit_service.register_target_names("user", _member_names)
-audit_service.register_target_names("invitation", _invitation_names)
-audit_service.register_target_names("organization", _organization_names)
+# The audit log names members, invitations and the organization (installed at start-up).
+AUDIT_TARGET_NAMES: dict[str, TargetNameResolver] = {
+    "user": _member_names,
+    "invitation": _invitation_names,
+    "organization": _organization_names,
+}

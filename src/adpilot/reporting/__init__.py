@@ -8,6 +8,6 @@ It reads the metrics store and the exchange rates through their read-only contra
 from adpilot.reporting.service.answers import AnalyticsQuery
 from adpilot.reporting.service.exports import export_service
 from adpilot.reporting.service.query import analytics_query_service
-from adpilot.reporting.service.reports import report_service
+from adpilot.reporting.service.reports import AUDIT_TARGET_NAMES, report_service
 
-__all__ = ["AnalyticsQuery", "analytics_query_service", "export_service", "report_service"]
+__all__ = ["AUDIT_TARGET_NAMES", "AnalyticsQuery", "analytics_query_service", "export_service", "report_service"]

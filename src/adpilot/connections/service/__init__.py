@@ -19,17 +19,14 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.audit import audit_service
+from adpilot.audit import TargetNameResolver
 from adpilot.connections.service.accounts import (
     DISCOVER_ACCOUNTS_JOB,
-    SYNC_ENTITIES_JOB,
     AccountService,
-    AccountsManagedHook,
     account_service,
     ad_account_names,
     connection_names,
     discovery_as_seen,
-    on_accounts_managed,
 )
 from adpilot.connections.service.common import (
     PLATFORM_TITLES,
@@ -241,19 +238,17 @@ class ConnectionService:
 
 connection_service = ConnectionService(oauth_flow, credential_service, account_service, platform_gateway)
 
-# The audit log names connections and ad accounts by what people call them.
-audit_service.register_target_names("connection", connection_names)
-audit_service.register_target_names("ad_account", ad_account_names)
+# The audit log names connections and ad accounts by what people call them (installed at start-up).
+AUDIT_TARGET_NAMES: dict[str, TargetNameResolver] = {"connection": connection_names, "ad_account": ad_account_names}
 
 __all__ = [
+    "AUDIT_TARGET_NAMES",
     "DISCOVER_ACCOUNTS_JOB",
     "PLATFORM_TITLES",
     "REFRESH_CONNECTION_JOB",
-    "SYNC_ENTITIES_JOB",
     "AccountAccess",
     "AccountPage",
     "AccountService",
-    "AccountsManagedHook",
     "AdAccountInfo",
     "AuthorizationStart",
     "ConnectionAccess",
@@ -274,7 +269,6 @@ __all__ = [
     "credential_vault",
     "discovery_as_seen",
     "oauth_flow",
-    "on_accounts_managed",
     "open_credentials",
     "pkce_challenge",
     "platform_gateway",

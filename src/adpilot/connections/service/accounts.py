@@ -4,7 +4,7 @@ to manage, and the listings and pages the API and other modules read."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import SYSTEM, audit_service
 from adpilot.connections.errors import AdAccountsNotInConnection, ConnectionNotFound, ManagerAccountNotManageable
+from adpilot.connections.events import AccountsManaged
 from adpilot.connections.models import PlatformConnection
 from adpilot.connections.repository import ConnectionRepository
 from adpilot.connections.service.common import (
@@ -34,12 +35,12 @@ from adpilot.connections.service.health import log
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
+from adpilot.events import publish
 from adpilot.jobs import enqueue
 from adpilot.organizations import Permission, TenantContext
 from adpilot.platforms.errors import PlatformError, PlatformRateLimited, PlatformUnavailable
 from adpilot.platforms.types import Platform, RemoteAdAccount
 
-SYNC_ENTITIES_JOB = "campaigns.sync_entities"
 DISCOVER_ACCOUNTS_JOB = "connections.discover_accounts"
 # Tries of a discovery the platform could not answer (it was unavailable) before it is shown as failed.
 DISCOVERY_ATTEMPTS = 4
@@ -52,17 +53,6 @@ DISCOVERY_ABANDONED = "abandoned: no worker finished it"
 ACCOUNTS_PER_CONNECTION = 100
 # The subject of a login the platform does not name: a digest of the accounts it reached when first connected.
 ACCOUNTS_SUBJECT = "accounts:"
-
-AccountsManagedHook = Callable[[AsyncSession, UUID, Sequence[UUID]], Awaitable[None]]
-_accounts_managed_hooks: list[AccountsManagedHook] = []
-
-
-def on_accounts_managed(hook: AccountsManagedHook) -> AccountsManagedHook:
-    """Register ``hook(session, organization_id, ad_account_ids)``: run when accounts become managed, in the same
-    transaction (so whatever it queues exists if and only if the change commits)."""
-    if hook not in _accounts_managed_hooks:
-        _accounts_managed_hooks.append(hook)
-    return hook
 
 
 class AccountService:
@@ -199,25 +189,11 @@ class AccountService:
                 after={"managed": after},
             )
         if newly_managed:
-            await self._on_accounts_managed(session, tenant, newly_managed)
-        return await self.details(session, connection)
-
-    async def _on_accounts_managed(
-        self, session: AsyncSession, tenant: TenantContext, account_ids: Sequence[UUID]
-    ) -> None:
-        """Accounts a person just chose to manage get their first sync, in the caller's transaction.
-
-        The modules that sync accounts register a hook (``on_accounts_managed``), so this module depends on none of
-        them. Without one (a process that never imported the campaigns module), the entity sync job is queued by name.
-        """
-        if _accounts_managed_hooks:
-            for hook in _accounts_managed_hooks:
-                await hook(session, tenant.organization_id, account_ids)
-            return
-        for account_id in account_ids:
-            await enqueue(
-                session, SYNC_ENTITIES_JOB, tenant.organization_id, ad_account_id=str(account_id), trigger="connect"
+            # The modules that sync accounts subscribe to it and queue the accounts' first syncs.
+            await publish(
+                session, AccountsManaged(organization_id=tenant.organization_id, ad_account_ids=tuple(newly_managed))
             )
+        return await self.details(session, connection)
 
     # --- discovery ---------------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.core.time import utcnow
 from adpilot.metrics.repository.store import StoreRepository
-from adpilot.organizations import on_reporting_currency_changed, organization_service
+from adpilot.organizations import ReportingCurrencyChanged, organization_service
 from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow, Platform
 
 # Hours are for today's pacing: the account's "today" and the two days before it are kept.
@@ -243,8 +243,9 @@ def _record(row: DailyMetricsRow, places: dict[str, tuple[str, str | None]]) -> 
 metrics_store = MetricsStore()
 
 
-@on_reporting_currency_changed
-async def convert_to_new_reporting_currency(session: AsyncSession, organization_id: UUID, currency: str) -> None:
-    """A new reporting currency: every month of the organization's converted campaign rollup converted to it, in
-    the transaction that changes it (until then the KPI queries would convert those months day by day)."""
-    await StoreRepository(session).reconvert(organization_id, currency)
+async def convert_to_new_reporting_currency(session: AsyncSession, event: ReportingCurrencyChanged) -> None:
+    """A new reporting currency: every month of the organization's converted campaign rollup converted to the
+    organization's current one (read now: it may have changed again since the event; until the rollup is converted,
+    the KPI queries convert those months day by day)."""
+    settings = await organization_service.reporting_settings(session, event.organization_id)
+    await StoreRepository(session).reconvert(event.organization_id, settings.reporting_currency)

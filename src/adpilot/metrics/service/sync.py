@@ -29,22 +29,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import audit_service
-from adpilot.campaigns import on_tree_synced
+from adpilot.campaigns import EntitiesSynced, entity_sync_service
 from adpilot.config import get_settings
 from adpilot.connections import (
     AccountAccess,
+    AccountsManaged,
     AdAccountInfo,
     AdAccountNotFound,
     ConnectionNeedsReconnect,
     connection_service,
-    on_accounts_managed,
 )
 from adpilot.core.logging import get_logger
 from adpilot.core.runs import Outcome, RunLifecycle, history_page
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
+from adpilot.events import publish
 from adpilot.jobs import enqueue
 from adpilot.metrics.errors import AccountNotSynced
+from adpilot.metrics.events import MetricsIngested
 from adpilot.metrics.models import MetricSyncRun
 from adpilot.metrics.repository.sync import SyncRunRepository
 from adpilot.metrics.schemas import MetricSyncScope, MetricSyncStatus, MetricSyncTrigger
@@ -52,7 +54,7 @@ from adpilot.metrics.service.store import IngestTarget, TreeEntity, metrics_stor
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError
 from adpilot.platforms.runs import decide_after
-from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow, RemoteEntity
+from adpilot.platforms.types import DailyMetricsRow, EntityLevel, HourlyMetricsRow
 
 log = get_logger(__name__)
 
@@ -310,6 +312,18 @@ class MetricsSyncService:
             METRICS_SYNC_RUNS.succeed(run)
             run.days_done = run.days_total
             await connection_service.record_platform_success(session, organization_id, account.connection_id)
+            await publish(
+                session,
+                MetricsIngested(
+                    organization_id=organization_id,
+                    ad_account_id=account.id,
+                    run_id=run.id,
+                    scope=run.scope,
+                    first_day=run.since,
+                    last_day=run.until,
+                    rows_written=run.rows_written,
+                ),
+            )
             if started.scope is MetricSyncScope.backfill and get_settings().metrics_history_months > 0:
                 await session.flush()
                 # Older days for "previous period" and "previous year", in the background.
@@ -461,26 +475,28 @@ async def _collect(rows: AsyncIterator[T]) -> list[T]:
 metrics_sync_service = MetricsSyncService()
 
 
-@on_accounts_managed
-async def queue_backfills(session: AsyncSession, organization_id: UUID, ad_account_ids: Sequence[UUID]) -> None:
-    """Accounts just chosen for management get their backfill at once, visible as queued before a worker takes it."""
-    for ad_account_id in ad_account_ids:
+async def queue_backfills(session: AsyncSession, event: AccountsManaged) -> None:
+    """Accounts just chosen for management get their backfill (the active run when one is already queued or running:
+    a repeated delivery queues nothing twice)."""
+    for ad_account_id in event.ad_account_ids:
         await metrics_sync_service.queue_sync(
-            session, organization_id, ad_account_id, MetricSyncScope.backfill, MetricSyncTrigger.connect
+            session, event.organization_id, ad_account_id, MetricSyncScope.backfill, MetricSyncTrigger.connect
         )
 
 
-@on_tree_synced
-async def keep_dimension_current(
-    session: AsyncSession,
-    organization_id: UUID,
-    account: AdAccountInfo,
-    entities: Sequence[RemoteEntity],
-    complete: bool,
-) -> None:
-    """Names, places and status of the account's entities, as the entity sync just read them (the whole tree when
-    ``complete``, else only what changed)."""
-    target = IngestTarget(organization_id, account.id, account.platform, account.currency)
+async def keep_dimension_current(session: AsyncSession, event: EntitiesSynced) -> None:
+    """Names, places and status of the account's entities as the campaigns module now has them.
+
+    The account's whole tree is read rather than what the event's run read: the tree only grows (a removed entity
+    stays, marked removed), so a late, repeated or out-of-order delivery leaves the dimension equal to the current
+    tree. After a ``complete`` run, entities the dimension has and the tree lacks (named only by reports) become
+    removed; after an incremental one nothing is marked removed for being absent.
+    """
+    account = await connection_service.get_ad_account(session, event.organization_id, event.ad_account_id)
+    if account is None:
+        return  # the account went away meanwhile: its dimension went with it
+    tree = await entity_sync_service.account_tree(session, event.organization_id, event.ad_account_id)
+    target = IngestTarget(event.organization_id, account.id, account.platform, account.currency)
     await metrics_store.upsert_tree(
         session,
         target,
@@ -491,9 +507,9 @@ async def keep_dimension_current(
                 campaign_platform_id=entity.campaign_platform_id,
                 parent_platform_id=entity.parent_platform_id,
                 name=entity.name,
-                status=entity.status.value,
+                status=entity.status,
             )
-            for entity in entities
+            for entity in tree
         ],
-        complete=complete,
+        complete=event.complete,
     )

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.audit import SYSTEM, audit_service
+from adpilot.audit import SYSTEM, TargetNameResolver, audit_service
 from adpilot.config import get_settings
 from adpilot.core.errors import AppError, Conflict, NotFound, PermissionDenied
 from adpilot.core.logging import get_logger
@@ -778,6 +778,5 @@ async def _run_names(session: AsyncSession, organization_id: UUID, ids: Sequence
     return {run_id: f"run of “{name}”" for run_id, name in runs.items()}
 
 
-# The audit log names schedules (and their runs) by the schedule's name.
-audit_service.register_target_names("report_schedule", _schedule_names)
-audit_service.register_target_names("report_run", _run_names)
+# The audit log names schedules (and their runs) by the schedule's name (installed at start-up).
+AUDIT_TARGET_NAMES: dict[str, TargetNameResolver] = {"report_schedule": _schedule_names, "report_run": _run_names}

@@ -1,0 +1,52 @@
+"""Start-up composition: every reaction of one module to another's events, and every name the audit log gives its
+targets, in one place.
+
+Modules react to each other only through what is subscribed here, so a reaction exists in every process that starts
+the product (the app factory, ``adpilot worker``, the demo and the tests call ``install``), whatever that process
+happened to import. This module sits above the domain modules and may import all of them; none of them imports it.
+"""
+
+from __future__ import annotations
+
+from adpilot import campaigns, connections, metrics, organizations, reporting
+from adpilot.audit import TargetNameResolver, audit_service
+from adpilot.campaigns import EntitiesSynced
+from adpilot.connections import AccountsManaged
+from adpilot.events import EventRegistry
+from adpilot.events import install as install_registry
+from adpilot.organizations import ReportingCurrencyChanged
+
+
+def build_registry() -> EventRegistry:
+    """Who reacts to which event. A subscriber's name is stable: queued delivery jobs store it."""
+    registry = EventRegistry()
+    # Accounts people chose to manage get their first syncs.
+    registry.subscribe(AccountsManaged, campaigns.queue_first_syncs, name="campaigns.queue_first_syncs")
+    registry.subscribe(AccountsManaged, metrics.queue_backfills, name="metrics.queue_backfills")
+    # The reporting dimension follows the campaign trees.
+    registry.subscribe(EntitiesSynced, metrics.keep_dimension_current, name="metrics.keep_dimension_current")
+    # The converted rollup follows the organization's reporting currency.
+    registry.subscribe(
+        ReportingCurrencyChanged,
+        metrics.convert_to_new_reporting_currency,
+        name="metrics.convert_to_new_reporting_currency",
+    )
+    # metrics.MetricsIngested has no subscriber yet (rules and alerts will read the store's current numbers).
+    return registry
+
+
+def audit_target_names() -> dict[str, TargetNameResolver]:
+    """How the audit log names each kind of target, from the module that owns that kind."""
+    return {
+        **organizations.AUDIT_TARGET_NAMES,
+        **connections.AUDIT_TARGET_NAMES,
+        **reporting.AUDIT_TARGET_NAMES,
+    }
+
+
+def install() -> EventRegistry:
+    """Build the process's event registry and hand the audit log its target names (idempotent)."""
+    registry = build_registry()
+    install_registry(registry)
+    audit_service.use_target_names(audit_target_names())
+    return registry
