@@ -235,7 +235,10 @@ async def test_a_process_that_never_imported_campaigns_still_queues_the_first_sy
 
 
 async def write_tree(
-    database: Database, organization_id: UUID, ad_account_id: UUID, rows: list[tuple[str, ...]]
+    database: Database,
+    organization_id: UUID,
+    ad_account_id: UUID,
+    rows: list[tuple[str, str, str, str | None, str, str]],
 ) -> None:
     """The campaigns module's current tree of the account: (level, platform id, campaign, parent, name, status)."""
     async with database.tenant_transaction(organization_id) as session:
