@@ -240,8 +240,7 @@ class EntitySyncService:
             await self._fail(organization_id, run_id, _reason(exc))
             return
         except PlatformError as error:
-            await self._record_failure(organization_id, run_id, error, attempt)
-            if decide_after(ENTITY_SYNC_RUNS, error, attempt).outcome is Outcome.retry:
+            if await self._record_failure(organization_id, run_id, error, attempt) is Outcome.retry:
                 raise  # the job queue retries with backoff; the run stays visible as queued with its last error
             return
 
@@ -305,26 +304,29 @@ class EntitySyncService:
             if run is not None:
                 ENTITY_SYNC_RUNS.fail(run, reason)
 
-    async def _record_failure(self, organization_id: UUID, run_id: UUID, error: PlatformError, attempt: int) -> None:
-        """Say on the run why it did not finish and reschedule what can wait (the gateway recorded the health)."""
+    async def _record_failure(
+        self, organization_id: UUID, run_id: UUID, error: PlatformError, attempt: int
+    ) -> Outcome | None:
+        """Say on the run why it did not finish and reschedule what can wait (the gateway recorded the health); what
+        becomes of the run (None when it is gone)."""
         async with tenant_transaction(organization_id) as session:
             run = await CampaignRepository(session).get_run(organization_id, run_id, for_update=True)
             if run is None:
-                return
-            decision = ENTITY_SYNC_RUNS.settle(
-                run, decide_after(ENTITY_SYNC_RUNS, error, attempt), f"{type(error).__name__}: {error.detail}"
-            )
-            if decision.outcome is Outcome.defer and decision.delay is not None:
+                return None
+
+            async def sync_later(delay: timedelta) -> None:
                 # The platform's quota is spent for longer than a call may wait: this run ends, and the next one is
                 # queued for when the platform says the quota is back.
                 await session.flush()
                 await self.queue_sync(
-                    session,
-                    organization_id,
-                    run.ad_account_id,
-                    SyncTrigger(run.trigger),
-                    not_before=utcnow() + decision.delay,
+                    session, organization_id, run.ad_account_id, SyncTrigger(run.trigger), not_before=utcnow() + delay
                 )
+
+            message = f"{type(error).__name__}: {error.detail}"
+            decision = await ENTITY_SYNC_RUNS.settle_and_requeue(
+                run, decide_after(ENTITY_SYNC_RUNS, error, attempt), message, sync_later
+            )
+            return decision.outcome
 
     # --- reading -------------------------------------------------------------------------------------------------
 
