@@ -32,7 +32,7 @@ from adpilot.connections import (
     AdAccountInfo,
     AdAccountNotFound,
     ConnectionNeedsReconnect,
-    connection_service,
+    account_service,
     on_accounts_managed,
     platform_gateway,
 )
@@ -186,11 +186,11 @@ class EntitySyncService:
         """Scheduled fan-out: queue a sync for every managed account whose last one is older than the interval, unless
         its platform's daily quota is used beyond the share kept for scheduled work."""
         queued = 0
-        waiting = await connection_service.platforms_over_budget(session, get_settings().sync_quota_share)
+        waiting = await platform_gateway.platforms_over_budget(session, get_settings().sync_quota_share)
         for organization_id, ad_account_id in await CampaignRepository(session).due_accounts(interval_minutes):
             async with tenant_transaction(organization_id) as tenant_session:
                 if waiting:
-                    account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
+                    account = await account_service.get_ad_account(tenant_session, organization_id, ad_account_id)
                     if account is None or account.platform in waiting:
                         continue
                 try:
@@ -331,7 +331,7 @@ class EntitySyncService:
     # --- reading -------------------------------------------------------------------------------------------------
 
     async def _account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AdAccountInfo:
-        account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
+        account = await account_service.get_ad_account(session, organization_id, ad_account_id)
         if account is None:
             raise AdAccountNotFound()
         return account
@@ -383,7 +383,7 @@ class EntitySyncService:
         """One page of managed accounts (by name): live entity counts, the latest run and when a run last
         succeeded."""
         repository = CampaignRepository(session)
-        accounts, next_after = await connection_service.managed_accounts_page(
+        accounts, next_after = await account_service.managed_accounts_page(
             session, tenant.organization_id, after=page.after, limit=page.limit
         )
         ids = [account.id for account in accounts]
