@@ -173,7 +173,7 @@ CHOOSE_ACCOUNTS = textwrap.dedent(
     from uuid import UUID
 
     from adpilot.config import get_settings
-    from adpilot.connections import connection_service
+    from adpilot.connections import account_service
     from adpilot.db import close_database, init_database
     from adpilot.organizations import Role, TenantContext
 
@@ -188,7 +188,7 @@ CHOOSE_ACCOUNTS = textwrap.dedent(
         database = init_database(get_settings())
         tenant = TenantContext(organization_id, user_id, "admin@example.com", Role.admin, user_id, False, True)
         async with database.tenant_transaction(organization_id, user_id) as session:
-            await connection_service.set_managed_accounts(session, tenant, connection_id, [account_id])
+            await account_service.set_managed_accounts(session, tenant, connection_id, [account_id])
         await close_database()
 
     asyncio.run(main())

@@ -12,7 +12,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
-from adpilot.connections import connection_service
+from adpilot.connections import account_service, oauth_flow
 from adpilot.core.errors import AppError
 from adpilot.core.time import utcnow
 from adpilot.db import Database
@@ -98,7 +98,7 @@ async def connect_sandbox_platforms(
     )
     connected = 0
     async with database.tenant_transaction(organization_id, principal.user_id) as session:
-        overview = await connection_service.overview(session, tenant)
+        overview = await account_service.overview(session, tenant)
         already = {Platform(details.connection.platform) for details in overview.connections}
         for platform in Platform:
             # A platform with its own app credentials is not the sandbox: sandbox tokens are no use there.
@@ -118,10 +118,10 @@ async def connect_sandbox_platforms(
                 )
                 for account in state.world.accessible_accounts(platform, login.login_id)
             ]
-            details = await connection_service.store_connection(
+            details = await oauth_flow.store_connection(
                 session, tenant, platform, _sandbox_credentials(state, platform, login.login_id), remote
             )
-            await connection_service.set_managed_accounts(
+            await account_service.set_managed_accounts(
                 session, tenant, details.connection.id, [a.id for a in details.accounts if not a.is_manager]
             )
             connected += 1

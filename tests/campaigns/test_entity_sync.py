@@ -319,7 +319,7 @@ async def test_credentials_that_cannot_be_refreshed_just_now_leave_the_run_retry
     connection = await connect_sandbox(client, world, Platform.google)
     ad_account_id, _ = synced_account(connection)
     await run_jobs(database)
-    original = platform_gateway.open_account
+    original = platform_gateway._open_account
     failures = 2
 
     async def flaky_open_account(*args: Any, **kwargs: Any) -> Any:
@@ -329,7 +329,7 @@ async def test_credentials_that_cannot_be_refreshed_just_now_leave_the_run_retry
             raise PlatformUnavailable("the token endpoint is down")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(platform_gateway, "open_account", flaky_open_account)
+    monkeypatch.setattr(platform_gateway, "_open_account", flaky_open_account)
     await client.post(org_url(world, f"/ad-accounts/{ad_account_id}/sync"), headers=world.member.headers)
     await run_jobs(database)
     latest = (await sync_runs(client, world, ad_account_id))[0]

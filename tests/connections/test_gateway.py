@@ -20,7 +20,6 @@ from adpilot.connections import (
     AdAccountNotFound,
     ConnectionNeedsReconnect,
     adapters,
-    connection_service,
     platform_gateway,
 )
 from adpilot.db import Database
@@ -145,7 +144,7 @@ async def test_the_requests_of_an_operation_are_counted_in_the_platform_quota(
 
     async def used() -> int:
         async with database.transaction() as session:
-            quotas = {quota.platform: quota for quota in await connection_service.platform_quotas(session)}
+            quotas = {quota.platform: quota for quota in await platform_gateway.platform_quotas(session)}
         return quotas[Platform.tiktok].used
 
     before = await used()

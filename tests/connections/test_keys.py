@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from adpilot.cli import cli
 from adpilot.config import get_settings
-from adpilot.connections import connection_service
+from adpilot.connections import AccountAccess, platform_gateway
 from adpilot.connections.keys import rotate_credentials
 from adpilot.core.vault import CredentialVault
 from tests.connections.conftest import account_id, connect, manage
@@ -47,10 +47,10 @@ async def connected_with_old_key(
 
 
 async def open_managed(world: OrgWorld, connection: dict[str, Any], tenant_session: Any) -> str:
-    async with tenant_session(world.organization_id) as session:
-        access = await connection_service.open_account(
-            session, UUID(world.organization_id), UUID(account_id(connection, "1001"))
-        )
+    async def opened(access: AccountAccess) -> AccountAccess:
+        return access
+
+    access = await platform_gateway.call(UUID(world.organization_id), UUID(account_id(connection, "1001")), opened)
     return access.credentials.access_token
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from adpilot import jobs
-from adpilot.connections import connection_service
+from adpilot.connections import credential_service
 from adpilot.connections.jobs import refresh_connection, refresh_credentials
 from adpilot.db import Database, set_tenant
 from adpilot.platforms.errors import PlatformAuthError, PlatformUnavailable
@@ -113,7 +113,7 @@ class TestTheJobs:
         superuser_sql: Any,
     ) -> None:
         async with database.transaction() as session:
-            await connection_service.queue_due_refreshes(session)
+            await credential_service.queue_due_refreshes(session)
         await jobs.app.run_worker_async(
             wait=False, install_signal_handlers=False, concurrency=1, fetch_job_polling_interval=0.05
         )

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from adpilot import jobs
 from adpilot.config import get_settings
-from adpilot.connections import adapters, connection_service
+from adpilot.connections import AccountAccess, adapters, platform_gateway
 from adpilot.platforms.errors import PlatformAuthError
 from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.port import AdPlatformAdapter
@@ -177,8 +177,11 @@ async def test_connect_choose_use_refresh_and_disconnect(
     # A sync's view: credentials for the account, refreshed ahead of expiry where the platform's tokens expire
     # (a margin longer than any access token's life makes every expiring token due).
     monkeypatch.setattr(get_settings(), "credential_refresh_margin_minutes", 60 * 24 * 90)
-    async with tenant_session(world.organization_id) as session:
-        access = await connection_service.open_account(session, UUID(world.organization_id), UUID(chosen["id"]))
+
+    async def opened(access: AccountAccess) -> AccountAccess:
+        return access
+
+    access = await platform_gateway.call(UUID(world.organization_id), UUID(chosen["id"]), opened)
     assert access.account.account_id == chosen["platform_account_id"]
     entities = await access.adapter.list_entities(access.credentials, access.account)
     assert entities, "the sandbox account has campaigns"

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import httpx
 
-from adpilot.connections import connection_service
+from adpilot.connections import AccountAccess, platform_gateway
 from adpilot.platforms.errors import PlatformAuthError
 from adpilot.platforms.types import Platform
 from tests.connections.conftest import account_id, base, connect, manage, run_platform_worker
@@ -44,16 +44,16 @@ async def exercise_everything(client: httpx.AsyncClient, world: OrgWorld, fakes:
     connection = await connect(client, world.organization_id, world.manager, "google")
     await connect(client, world.organization_id, world.manager, "meta")
     await manage(client, world.organization_id, world.manager, connection, account_id(connection, "1001"))
-    from adpilot.db import get_database, set_tenant
+    rejected = False
 
-    async with get_database().transaction() as session:
-        await set_tenant(session, UUID(world.organization_id))
-        access = await connection_service.open_account(
-            session, UUID(world.organization_id), UUID(account_id(connection, "1001"))
-        )
-        await connection_service.record_platform_failure(
-            session, UUID(world.organization_id), access.ad_account.connection_id, PlatformAuthError("expired")
-        )
+    async def refused_once(access: AccountAccess) -> None:
+        nonlocal rejected
+        if not rejected:
+            rejected = True
+            raise PlatformAuthError("expired", refreshable=True)
+
+    # Opened (refreshed ahead of expiry), then refused once (refreshed again) and called again.
+    await platform_gateway.call(UUID(world.organization_id), UUID(account_id(connection, "1001")), refused_once)
     google.expire_all_tokens()
     refreshed = await client.post(
         f"{base(world.organization_id)}/{connection['id']}/accounts/refresh", headers=world.manager.headers

@@ -163,6 +163,41 @@ class TestRetryDecision:
         assert unsaid == Decision(Outcome.defer, timedelta(seconds=60))
 
 
+class TestSettleAndRequeue:
+    """The one "settle the failure, then queue what comes next" every run kind uses."""
+
+    async def settled(self, lifecycle: RunLifecycle, decision: Decision) -> tuple[Run, list[timedelta]]:
+        run = Run(status=RunStatus.running.value, attempts=1, started_at=NOW)
+        requeued: list[timedelta] = []
+
+        async def requeue(delay: timedelta) -> None:
+            requeued.append(delay)
+
+        assert await lifecycle.settle_and_requeue(run, decision, "PlatformX: no", requeue, NOW) == decision
+        return run, requeued
+
+    async def test_a_deferral_queues_the_next_run_when_the_platform_says(self) -> None:
+        run, requeued = await self.settled(RUNS, RUNS.decide(1, transient=True, defer_for=timedelta(seconds=90)))
+        assert (run.status, run.error, run.finished_at) == (RunStatus.deferred.value, "PlatformX: no", NOW)
+        assert requeued == [timedelta(seconds=90)]
+
+    async def test_a_retry_left_to_the_job_queue_queues_nothing(self) -> None:
+        run, requeued = await self.settled(RUNS, RUNS.decide(1, transient=True))
+        assert (run.status, run.finished_at) == (RunStatus.queued.value, None)
+        assert requeued == []
+
+    async def test_a_retry_after_the_runs_own_backoff_queues_its_next_attempt(self) -> None:
+        lifecycle = RunLifecycle(retry_backoff=(timedelta(minutes=1), timedelta(minutes=5)))
+        run, requeued = await self.settled(lifecycle, lifecycle.decide(2, transient=True))
+        assert run.status == RunStatus.queued.value
+        assert requeued == [timedelta(minutes=5)]
+
+    async def test_a_failure_queues_nothing(self) -> None:
+        run, requeued = await self.settled(RUNS, RUNS.decide(RUNS.max_attempts, transient=True))
+        assert (run.status, run.finished_at) == (RunStatus.failed.value, NOW)
+        assert requeued == []
+
+
 class TestHistoryPage:
     def test_pages_newest_first_with_the_key_of_the_next(self) -> None:
         runs = [Run(queued_at=NOW - timedelta(minutes=n)) for n in range(5)]

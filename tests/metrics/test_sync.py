@@ -346,3 +346,56 @@ def test_a_campaigns_day_from_its_hours_keeps_all_clicks_apart() -> None:
 
     assert (meta.clicks, meta.all_clicks, meta.impressions) == (7, 12, 200)
     assert (google.clicks, google.all_clicks) == (7, 7)
+
+
+def google_token_requests(server: SandboxServer) -> int:
+    return sum(1 for platform, _, path in server.state.request_log if platform is Platform.google and "token" in path)
+
+
+async def connection_health(client: httpx.AsyncClient, world: OrgWorld) -> tuple[str, str | None]:
+    item = (await client.get(org_url(world, "/connections"), headers=world.viewer.headers)).json()["items"][0]
+    return item["health"], item["health_reason"]
+
+
+async def test_a_token_that_expires_mid_sync_is_refreshed_once_and_the_run_completes(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    """The run's reads go through the platform gateway: an expired token is refreshed once, the read made again,
+    and the run ends well with the connection healthy."""
+    from adpilot.sandbox.faults import Fault, FaultKind
+
+    connection = await connect_sandbox(client, world, Platform.google)
+    account = next(a for a in connection["accounts"] if a["managed"])
+    await run_jobs(database)
+    sandbox_platforms.state.faults.add(
+        Platform.google, account["platform_account_id"], Fault(kind=FaultKind.expire_token, count=1)
+    )
+    tokens_before = google_token_requests(sandbox_platforms)
+    queued = await client.post(
+        org_url(world, f"/ad-accounts/{account['id']}/metric-sync"), headers=world.member.headers
+    )
+    assert queued.status_code == 202, queued.text
+    await run_jobs(database)
+    latest = (await runs(client, world, account["id"]))[0]
+    assert (latest["scope"], latest["status"], latest["attempts"]) == ("recent", "succeeded", 1), latest
+    assert google_token_requests(sandbox_platforms) == tokens_before + 1
+    assert await connection_health(client, world) == ("ok", None)
+
+
+async def test_a_token_refused_again_after_the_refresh_fails_the_run_and_asks_for_a_reconnect(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    from adpilot.sandbox.faults import Fault, FaultKind
+
+    connection = await connect_sandbox(client, world, Platform.google)
+    account = next(a for a in connection["accounts"] if a["managed"])
+    await run_jobs(database)
+    sandbox_platforms.state.faults.add(
+        Platform.google, account["platform_account_id"], Fault(kind=FaultKind.expire_token, count=2)
+    )
+    await client.post(org_url(world, f"/ad-accounts/{account['id']}/metric-sync"), headers=world.member.headers)
+    await run_jobs(database)
+    latest = (await runs(client, world, account["id"]))[0]
+    assert (latest["status"], latest["attempts"]) == ("failed", 1), latest
+    assert latest["error"].startswith("PlatformAuthError: ")
+    assert (await connection_health(client, world))[0] == "needs_reconnect"

@@ -33,7 +33,7 @@ from adpilot.connections import (
     AdAccountInfo,
     AdAccountNotFound,
     ConnectionNeedsReconnect,
-    connection_service,
+    account_service,
     platform_gateway,
 )
 from adpilot.core.logging import get_logger
@@ -186,11 +186,11 @@ class EntitySyncService:
         """Scheduled fan-out: queue a sync for every managed account whose last one is older than the interval, unless
         its platform's daily quota is used beyond the share kept for scheduled work."""
         queued = 0
-        waiting = await connection_service.platforms_over_budget(session, get_settings().sync_quota_share)
+        waiting = await platform_gateway.platforms_over_budget(session, get_settings().sync_quota_share)
         for organization_id, ad_account_id in await CampaignRepository(session).due_accounts(interval_minutes):
             async with tenant_transaction(organization_id) as tenant_session:
                 if waiting:
-                    account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
+                    account = await account_service.get_ad_account(tenant_session, organization_id, ad_account_id)
                     if account is None or account.platform in waiting:
                         continue
                 try:
@@ -240,8 +240,7 @@ class EntitySyncService:
             await self._fail(organization_id, run_id, _reason(exc))
             return
         except PlatformError as error:
-            await self._record_failure(organization_id, run_id, error, attempt)
-            if decide_after(ENTITY_SYNC_RUNS, error, attempt).outcome is Outcome.retry:
+            if await self._record_failure(organization_id, run_id, error, attempt) is Outcome.retry:
                 raise  # the job queue retries with backoff; the run stays visible as queued with its last error
             return
 
@@ -311,31 +310,34 @@ class EntitySyncService:
             if run is not None:
                 ENTITY_SYNC_RUNS.fail(run, reason)
 
-    async def _record_failure(self, organization_id: UUID, run_id: UUID, error: PlatformError, attempt: int) -> None:
-        """Say on the run why it did not finish and reschedule what can wait (the gateway recorded the health)."""
+    async def _record_failure(
+        self, organization_id: UUID, run_id: UUID, error: PlatformError, attempt: int
+    ) -> Outcome | None:
+        """Say on the run why it did not finish and reschedule what can wait (the gateway recorded the health); what
+        becomes of the run (None when it is gone)."""
         async with tenant_transaction(organization_id) as session:
             run = await CampaignRepository(session).get_run(organization_id, run_id, for_update=True)
             if run is None:
-                return
-            decision = ENTITY_SYNC_RUNS.settle(
-                run, decide_after(ENTITY_SYNC_RUNS, error, attempt), f"{type(error).__name__}: {error.detail}"
-            )
-            if decision.outcome is Outcome.defer and decision.delay is not None:
+                return None
+
+            async def sync_later(delay: timedelta) -> None:
                 # The platform's quota is spent for longer than a call may wait: this run ends, and the next one is
                 # queued for when the platform says the quota is back.
                 await session.flush()
                 await self.queue_sync(
-                    session,
-                    organization_id,
-                    run.ad_account_id,
-                    SyncTrigger(run.trigger),
-                    not_before=utcnow() + decision.delay,
+                    session, organization_id, run.ad_account_id, SyncTrigger(run.trigger), not_before=utcnow() + delay
                 )
+
+            message = f"{type(error).__name__}: {error.detail}"
+            decision = await ENTITY_SYNC_RUNS.settle_and_requeue(
+                run, decide_after(ENTITY_SYNC_RUNS, error, attempt), message, sync_later
+            )
+            return decision.outcome
 
     # --- reading -------------------------------------------------------------------------------------------------
 
     async def _account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AdAccountInfo:
-        account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
+        account = await account_service.get_ad_account(session, organization_id, ad_account_id)
         if account is None:
             raise AdAccountNotFound()
         return account
@@ -398,7 +400,7 @@ class EntitySyncService:
         """One page of managed accounts (by name): live entity counts, the latest run and when a run last
         succeeded."""
         repository = CampaignRepository(session)
-        accounts, next_after = await connection_service.managed_accounts_page(
+        accounts, next_after = await account_service.managed_accounts_page(
             session, tenant.organization_id, after=page.after, limit=page.limit
         )
         ids = [account.id for account in accounts]

@@ -33,7 +33,14 @@ from adpilot.connections.schemas import (
     PlatformQuotaList,
     PlatformQuotaRead,
 )
-from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service, discovery_as_seen
+from adpilot.connections.service import (
+    ConnectionDetails,
+    ConnectionHealth,
+    account_service,
+    discovery_as_seen,
+    oauth_flow,
+    platform_gateway,
+)
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
 from adpilot.core.pagination import (
     InvalidCursor,
@@ -102,7 +109,7 @@ async def list_connections(tenant: CanReadConnections, session: DbSession, pagin
     """One page of the organization's platform connections (oldest first), each with the first page of its ad
     accounts, and how many connections need reconnecting."""
     after = decode_cursor(paging.cursor) if paging.cursor else None
-    overview = await connection_service.overview(session, tenant, after=after, limit=paging.limit)
+    overview = await account_service.overview(session, tenant, after=after, limit=paging.limit)
     return ConnectionList(
         items=[connection_read(details) for details in overview.connections],
         next_cursor=encode_cursor(*overview.next_after) if overview.next_after else None,
@@ -120,7 +127,7 @@ async def list_connection_accounts(
 ) -> Response:
     """One page of the ad accounts a connection's login reaches, by name."""
     after = decode_text_cursor(paging.cursor) if paging.cursor else None
-    page = await connection_service.list_accounts(session, tenant, connection_id, after=after, limit=paging.limit)
+    page = await account_service.list_accounts(session, tenant, connection_id, after=after, limit=paging.limit)
     cursor = encode_text_cursor(*page.next_after) if page.next_after else None
     return page_response(AdAccountRead, [account_read(account) for account in page.accounts], cursor)
 
@@ -128,7 +135,7 @@ async def list_connection_accounts(
 @router.get("/quotas", responses=problem_responses(*TENANT_ERRORS))
 async def list_platform_quotas(tenant: CanReadConnections, session: DbSession) -> PlatformQuotaList:
     """Each platform's daily quota: operations used in the last 24 hours, the limit, what remains, when it frees."""
-    quotas = await connection_service.platform_quotas(session)
+    quotas = await platform_gateway.platform_quotas(session)
     return PlatformQuotaList(
         items=[
             PlatformQuotaRead(
@@ -142,7 +149,7 @@ async def list_platform_quotas(tenant: CanReadConnections, session: DbSession) -
 @router.get("/{connection_id}", responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound))
 async def get_connection(connection_id: UUID, tenant: CanReadConnections, session: DbSession) -> ConnectionRead:
     """One platform connection with its ad accounts."""
-    return connection_read(await connection_service.get(session, tenant, connection_id))
+    return connection_read(await account_service.get(session, tenant, connection_id))
 
 
 @router.post(
@@ -155,7 +162,7 @@ async def authorize_connection(
     """Start connecting a platform: the consent page to send the person to (valid for 10 minutes).
 
     Needs a verified email address."""
-    start = await connection_service.start_authorization(session, tenant, platform)
+    start = await oauth_flow.start_authorization(session, tenant, platform)
     return AuthorizationRead(authorization_url=start.authorization_url, expires_at=start.expires_at)
 
 
@@ -178,7 +185,7 @@ async def complete_connection(
 
     The login's ad accounts are listed by a job: poll the connection until ``discovery.state`` is ``succeeded``
     (or ``failed``)."""
-    details = await connection_service.complete_authorization(
+    details = await oauth_flow.complete_authorization(
         session,
         tenant,
         platform,
@@ -200,7 +207,7 @@ async def set_managed_accounts(
     connection_id: UUID, body: ManagedAccountsUpdate, tenant: CanManageConnections, session: DbSession
 ) -> ConnectionRead:
     """Choose which of the connection's ad accounts are managed; newly managed ones are synced."""
-    details = await connection_service.set_managed_accounts(session, tenant, connection_id, body.managed_account_ids)
+    details = await account_service.set_managed_accounts(session, tenant, connection_id, body.managed_account_ids)
     return connection_read(details)
 
 
@@ -220,7 +227,7 @@ async def refresh_connection_accounts(
     """Queue a job that lists the login's ad accounts again: new ones appear unmanaged, those it no longer reaches
     become inactive. Poll the connection until ``discovery.state`` is ``succeeded`` (or ``failed``); while one is
     queued or running, this answers with it rather than queue a second."""
-    return connection_read(await connection_service.refresh_accounts(session, tenant, connection_id))
+    return connection_read(await account_service.refresh_accounts(session, tenant, connection_id))
 
 
 @router.delete(
@@ -230,4 +237,4 @@ async def refresh_connection_accounts(
 )
 async def disconnect_connection(connection_id: UUID, tenant: CanManageConnections, session: DbSession) -> None:
     """Disconnect: revoke access at the platform where possible and delete the credentials; ad accounts stay."""
-    await connection_service.disconnect(session, tenant, connection_id)
+    await oauth_flow.disconnect(session, tenant, connection_id)

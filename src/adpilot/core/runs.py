@@ -15,7 +15,9 @@ Rules every run follows:
   worker; one ``queued`` for longer than ``queued_abandoned_after`` lost its job. Queuing the next run of the same
   subject fails the abandoned one (``current``), and an exclusive claim may take it over.
 - **One retry decision.** After an error, ``decide`` says retry (a transient failure with attempts left), defer (a
-  spent quota, for as long as the platform asks) or fail; ``settle`` writes that decision on the row.
+  spent quota, for as long as the platform asks) or fail; ``settle`` writes that decision on the row, and
+  ``settle_and_requeue`` also has the caller queue what comes next when the decision says when: the new run of a
+  deferral, or the next attempt of a run that waits its own backoff between retries.
 - **The history pages newest first** by (``queued_at``, ``id``): ``history_page``.
 
 The kit only changes the row it is given: the caller holds the row lock (``SELECT ... FOR UPDATE``) in its own
@@ -33,14 +35,16 @@ Example (a job body)::
     except TransientError as error:
         async with tenant_transaction(organization_id) as session:
             run = await repository.get_run(organization_id, run_id, for_update=True)
-            decision = RUNS.settle(run, RUNS.decide(attempt, transient=True), str(error))
+            decision = await RUNS.settle_and_requeue(
+                run, RUNS.decide(attempt, transient=True), str(error), lambda delay: queue_again(session, delay)
+            )
         if decision.outcome is Outcome.retry:
             raise  # the job queue retries it with backoff
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -203,6 +207,23 @@ class RunLifecycle:
         else:
             run.status = RunStatus.deferred.value
             run.finished_at = now or utcnow()
+        return decision
+
+    async def settle_and_requeue(
+        self,
+        run: RunRecord,
+        decision: Decision,
+        message: str,
+        requeue: Callable[[timedelta], Awaitable[None]],
+        now: datetime | None = None,
+    ) -> Decision:
+        """``settle``, then ``requeue(delay)`` when the decision says when to go on: a deferral (a new run of the
+        same subject, ``delay`` from now) or a retry after the run's own backoff (its job queued again). A retry
+        left to the job queue's backoff, and a failure, queue nothing. ``requeue`` writes in the caller's
+        transaction (flush the settled row first when it queries the subject's runs)."""
+        self.settle(run, decision, message, now)
+        if decision.outcome is not Outcome.fail and decision.delay is not None:
+            await requeue(decision.delay)
         return decision
 
 

@@ -43,9 +43,8 @@ class DiscoveryState(StrEnum):
 
 
 class FailureOutcome(StrEnum):
-    """What a caller should do after ``record_platform_failure``."""
+    """What a failure recorded on a connection's health means for the caller."""
 
-    retry_now = "retry_now"  # fresh credentials were obtained: the call may be made once more
     retry_later = "retry_later"  # a transient failure: try again later
     reconnect = "reconnect"  # the connection needs a person to reconnect it: stop
     rejected = "rejected"  # the platform refused the request itself: repeating it cannot succeed
@@ -151,14 +150,6 @@ def not_refreshable(error: PlatformError) -> PlatformError:
     return PlatformAuthError(
         error.detail, refreshable=False, platform_code=error.platform_code, request_id=error.request_id
     )
-
-
-def outcome_of(error: PlatformError) -> FailureOutcome:
-    if isinstance(error, PlatformAuthError):
-        return FailureOutcome.reconnect
-    if isinstance(error, PlatformRejected):
-        return FailureOutcome.rejected
-    return FailureOutcome.retry_later
 
 
 def is_lock_timeout(exc: DBAPIError) -> bool:

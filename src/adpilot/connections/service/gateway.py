@@ -7,13 +7,16 @@ in a short transaction of its own (a failure counted, a success clearing earlier
 errors: ``AdAccountNotFound`` (not a managed account of the organization), ``ConnectionNeedsReconnect`` (removed,
 access revoked, or a refresh that did not fix an expired token), or the ``PlatformError`` kinds that say when to try
 again (``PlatformRateLimited``, ``PlatformUnavailable``) or that the request itself was refused (``PlatformRejected``).
+``async with platform_gateway.session(organization_id, ad_account_id) as platform`` opens the account once for several
+``await platform.call(operation)`` with the same rules, and records one success when the block ends well.
 Every request the adapters send is counted by the operation meter of the shared HTTP pipeline; ``platform_quotas``
 reads that meter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -28,8 +31,8 @@ from adpilot.connections.errors import AdAccountNotFound, ConnectionNeedsReconne
 from adpilot.connections.repository import ConnectionRepository, platform_operations
 from adpilot.connections.service.common import (
     AccountAccess,
+    AdAccountInfo,
     ConnectionAccess,
-    FailureOutcome,
     access_revoked,
     account_info,
     adapter_for,
@@ -37,12 +40,11 @@ from adpilot.connections.service.common import (
     ensure_usable,
     is_lock_timeout,
     not_refreshable,
-    outcome_of,
 )
 from adpilot.connections.service.credentials import CredentialService, credential_service
 from adpilot.connections.service.health import apply_failure, log, record_success
 from adpilot.db import tenant_transaction
-from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformUnavailable
+from adpilot.platforms.errors import PlatformAuthError, PlatformError
 from adpilot.platforms.types import AdAccountRef, Credentials, Platform
 
 T = TypeVar("T")
@@ -69,6 +71,34 @@ class PlatformQuota:
         return self.limit is not None and self.used >= self.limit * share
 
 
+class GatewaySession:
+    """One ad account opened by ``PlatformGateway.session`` for several calls (not made concurrently)."""
+
+    def __init__(
+        self, gateway: PlatformGateway, organization_id: UUID, connection_id: UUID, access: AccountAccess
+    ) -> None:
+        self._gateway = gateway
+        self._organization_id = organization_id
+        self._connection_id = connection_id
+        self._access = access
+        # Whether the latest call worked: what the session's end records on the connection.
+        self.healthy = False
+
+    @property
+    def ad_account(self) -> AdAccountInfo:
+        """The account as other modules see it (its currency, time zone, connection)."""
+        return self._access.ad_account
+
+    async def call(self, operation: Callable[[AccountAccess], Awaitable[T]]) -> T:
+        """``operation(access)`` with the rules of ``PlatformGateway.call`` (no transaction may be open)."""
+        self.healthy = False
+        result, self._access = await self._gateway._attempt(
+            self._organization_id, self._connection_id, self._access, operation
+        )
+        self.healthy = True
+        return result
+
+
 class PlatformGateway:
     def __init__(self, credentials: CredentialService) -> None:
         self._credentials = credentials
@@ -86,18 +116,37 @@ class PlatformGateway:
         Call it outside any transaction: the account is opened, and health recorded, in short transactions of their
         own, so that no transaction stays open while the platform answers.
         """
+        async with self.session(organization_id, ad_account_id) as platform:
+            return await platform.call(operation)
+
+    @asynccontextmanager
+    async def session(self, organization_id: UUID, ad_account_id: UUID) -> AsyncIterator[GatewaySession]:
+        """The account opened once for several calls (``await platform.call(operation)`` each), with the rules of
+        ``call``: each call refreshes an expired token once (later calls use the fresh credentials), and a failed
+        call records its failure on the connection and raises the product's error.
+
+        A success is recorded once, when the block ends normally after a call that worked; a block that ends with
+        an exception (a failed call, a worker stopping) records nothing more. Open it outside any transaction: the
+        block may write in transactions of its own between calls. Raises what ``call`` raises when the account
+        cannot be opened (``AdAccountNotFound``, ``ConnectionNeedsReconnect``, or a ``PlatformError`` when
+        expired credentials could not be refreshed just now).
+        """
         async with tenant_transaction(organization_id) as session:
             try:
-                access = await self.open_account(session, organization_id, ad_account_id)
+                access = await self._open_account(session, organization_id, ad_account_id)
             except ConnectionNeedsReconnect as exc:
                 if exc.extra.get("reason") != "not_managed":
                     raise
                 # Not one of the accounts people chose to manage: nothing the gateway acts on.
                 raise AdAccountNotFound(exc.detail) from None
         connection_id = access.ad_account.connection_id
-        if connection_id is None:  # pragma: no cover - open_account refuses an account without a connection
+        if connection_id is None:  # pragma: no cover - _open_account refuses an account without a connection
             raise connection_removed()
-        return await self._run(organization_id, connection_id, access, access.credentials, operation)
+        platform = GatewaySession(self, organization_id, connection_id, access)
+        yield platform
+        if platform.healthy:
+            async with tenant_transaction(organization_id) as session:
+                await record_success(session, organization_id, connection_id)
 
     async def call_connection(
         self,
@@ -119,35 +168,36 @@ class PlatformGateway:
             adapter = adapter_for(platform)
             credentials = self._credentials.open(connection)
         access = ConnectionAccess(adapter, credentials, connection_id, platform)
-        return await self._run(organization_id, connection_id, access, credentials, operation)
+        result, _ = await self._attempt(organization_id, connection_id, access, operation)
+        async with tenant_transaction(organization_id) as session:
+            await record_success(session, organization_id, connection_id)
+        return result
 
-    async def _run(
+    async def _attempt(
         self,
         organization_id: UUID,
         connection_id: UUID,
         access: _Access,
-        credentials: Credentials,
         operation: Callable[[_Access], Awaitable[T]],
-    ) -> T:
+    ) -> tuple[T, _Access]:
+        """``operation(access)``, made again once with refreshed credentials when the platform calls the token
+        expired; the result and the access that worked. A failure is recorded and raised as the product's error."""
         try:
-            result = await operation(access)
+            return await operation(access), access
         except PlatformAuthError as error:
             if not error.refreshable:
                 raise await self._failed(organization_id, connection_id, error) from None
             # Refreshed once; a refresh that fails records its own failure on the connection.
             access = replace(
-                access, credentials=await self._refreshed(organization_id, connection_id, error, credentials)
+                access, credentials=await self._refreshed(organization_id, connection_id, error, access.credentials)
             )
             try:
-                result = await operation(access)
+                return await operation(access), access
             except PlatformError as again:
                 # A refusal of the fresh credentials too: no second refresh can do better, a person must reconnect.
                 raise await self._failed(organization_id, connection_id, not_refreshable(again)) from None
         except PlatformError as error:
             raise await self._failed(organization_id, connection_id, error) from None
-        async with tenant_transaction(organization_id) as session:
-            await record_success(session, organization_id, connection_id)
-        return result
 
     async def _refreshed(
         self, organization_id: UUID, connection_id: UUID, error: PlatformAuthError, rejected: Credentials
@@ -177,13 +227,13 @@ class PlatformGateway:
 
     # --- opening an account -------------------------------------------------------------------------------------
 
-    async def open_account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AccountAccess:
-        """Valid credentials for one managed ad account, refreshed first when they expire within the margin.
+    async def _open_account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AccountAccess:
+        """Valid credentials for one managed ad account, refreshed first (committed on their own) when they expire
+        within the margin.
 
         Raises ``AdAccountNotFound``; ``ConnectionNeedsReconnect`` when the connection needs reconnecting, was
         removed, or the account is not managed; a ``PlatformError`` when the credentials are expired and the platform
-        could not refresh them just now (try again later). A refresh commits on its own (see ``credentials``):
-        call this before writing the connection's row in your transaction.
+        could not refresh them just now (try again later).
         """
         repository = ConnectionRepository(session)
         account = await repository.account(organization_id, ad_account_id)
@@ -211,79 +261,6 @@ class PlatformGateway:
             ),
             ad_account=account_info(account),
         )
-
-    # --- health, for callers that record it in their own transaction --------------------------------------------
-
-    async def record_platform_success(
-        self, session: AsyncSession, organization_id: UUID, connection_id: UUID | None
-    ) -> None:
-        """A call with the connection's credentials worked: a degraded connection is healthy again.
-
-        A connection that needs reconnecting stays so until a person reconnects it.
-        """
-        if connection_id is not None:
-            await record_success(session, organization_id, connection_id)
-
-    async def record_platform_failure(
-        self,
-        session: AsyncSession,
-        organization_id: UUID,
-        connection_id: UUID | None,
-        error: PlatformError,
-        *,
-        rejected: Credentials | None = None,
-    ) -> FailureOutcome:
-        """Tell the connection's health what a call with its credentials ran into, and what to do next.
-
-        A rejected token that a refresh may fix is refreshed once (committed on its own): ``retry_now`` when that
-        worked. A token no refresh can fix, or a failed refresh, means a person must reconnect (audited, and shown
-        as a notice). Transient failures count; the third in a row marks the connection degraded. Written in the
-        caller's transaction otherwise: commit it (do not re-raise inside it) or the health change is lost.
-        ``rejected`` (the credentials the platform refused, when known) refreshes them even right after another
-        refresh, unless they were already replaced.
-        """
-        if connection_id is None:
-            return FailureOutcome.reconnect
-        if isinstance(error, PlatformAuthError) and error.refreshable:
-            try:
-                _, refresh_error = await self._credentials.refresh_in_own_transaction(
-                    organization_id, connection_id, cause=error, rejected=rejected
-                )
-            except ConnectionNeedsReconnect:
-                return FailureOutcome.reconnect
-            except PlatformUnavailable:
-                return FailureOutcome.retry_later
-            if refresh_error is None:
-                return FailureOutcome.retry_now
-            return outcome_of(refresh_error)
-        connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
-        if connection is None:
-            return FailureOutcome.reconnect
-        return await apply_failure(session, connection, error, SYSTEM)
-
-    async def call_with_refresh(
-        self, organization_id: UUID, access: AccountAccess, call: Callable[[AccountAccess], Awaitable[T]]
-    ) -> T:
-        """``call(access)`` outside any transaction; when the platform calls the access token expired, the
-        credentials are refreshed once (committed on their own) and the call is made again with them.
-
-        Any other ``PlatformError`` (and an auth error no refresh fixed) is raised for the caller to record; ``call``
-        records it itself.
-        """
-        try:
-            return await call(access)
-        except PlatformAuthError as error:
-            if not error.refreshable:
-                raise
-            async with tenant_transaction(organization_id) as session:
-                outcome = await self.record_platform_failure(
-                    session, organization_id, access.ad_account.connection_id, error, rejected=access.credentials
-                )
-            if outcome is not FailureOutcome.retry_now:
-                raise
-            async with tenant_transaction(organization_id) as session:
-                access = await self.open_account(session, organization_id, access.ad_account.id)
-            return await call(access)
 
     # --- quotas -------------------------------------------------------------------------------------------------
 

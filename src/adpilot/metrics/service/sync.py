@@ -37,7 +37,9 @@ from adpilot.connections import (
     AdAccountInfo,
     AdAccountNotFound,
     ConnectionNeedsReconnect,
-    connection_service,
+    GatewaySession,
+    account_service,
+    platform_gateway,
 )
 from adpilot.core.logging import get_logger
 from adpilot.core.runs import Outcome, RunLifecycle, history_page
@@ -131,7 +133,7 @@ def windows(since: date, until: date, size: int = WINDOW_DAYS) -> list[tuple[dat
 
 @dataclass(frozen=True)
 class _Started:
-    access: AccountAccess
+    ad_account_id: UUID
     scope: MetricSyncScope
     since: date
     until: date
@@ -158,7 +160,7 @@ class MetricsSyncService:
         active = METRICS_SYNC_RUNS.current(await repository.active(organization_id, ad_account_id))
         if active is not None:
             return active
-        account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
+        account = await account_service.get_ad_account(session, organization_id, ad_account_id)
         if account is None:
             raise AdAccountNotFound()
         since, until = _range(scope, account.time_zone)
@@ -234,12 +236,12 @@ class MetricsSyncService:
         # Within each platform's daily quota: scheduled runs wait once their share is used, history at half of it;
         # the rest is kept for what people ask for.
         share = settings.sync_quota_share
-        waiting = await connection_service.platforms_over_budget(session, share)
-        history_waiting = await connection_service.platforms_over_budget(session, share / 2)
+        waiting = await platform_gateway.platforms_over_budget(session, share)
+        history_waiting = await platform_gateway.platforms_over_budget(session, share / 2)
         for organization_id, ad_account_id, scope in due:
             async with tenant_transaction(organization_id) as tenant_session:
                 if history_waiting:
-                    account = await connection_service.get_ad_account(tenant_session, organization_id, ad_account_id)
+                    account = await account_service.get_ad_account(tenant_session, organization_id, ad_account_id)
                     held = history_waiting if scope == MetricSyncScope.history.value else waiting
                     if account is None or account.platform in held:
                         continue
@@ -263,8 +265,26 @@ class MetricsSyncService:
         started = await self._start(organization_id, run_id)
         if started is None:
             return
-        access = started.access
-        account = access.ad_account
+        # The gateway opens the account once for every read of the run, refreshes an expired token once, records a
+        # failed read on the connection's health and, when the run ends well, its success.
+        try:
+            async with platform_gateway.session(organization_id, started.ad_account_id) as platform:
+                await self._read_and_write(organization_id, run_id, started, platform)
+        except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
+            await self._fail(organization_id, run_id, _reason(exc))
+            return
+        except PlatformError as error:
+            if await self._fail_or_retry(organization_id, run_id, error, started.attempt) is Outcome.retry:
+                raise  # the job queue retries with backoff; the run resumes after the windows it wrote
+            return
+        log.info("metrics_sync.done", organization_id=str(organization_id), run_id=str(run_id))
+
+    async def _read_and_write(
+        self, organization_id: UUID, run_id: UUID, started: _Started, platform: GatewaySession
+    ) -> None:
+        """Each window not written yet (read with no transaction open, then written in one), then today's hours;
+        the run succeeds with the last write."""
+        account = platform.ad_account
         target = IngestTarget(organization_id, account.id, account.platform, account.currency)
         covered = 0
         today_only = started.scope is MetricSyncScope.today
@@ -273,11 +293,7 @@ class MetricsSyncService:
             covered += days
             if covered <= started.days_done:
                 continue  # written by an earlier attempt of this run
-            try:
-                fetched = {level: await self._read(organization_id, access, level, since, until) for level in LEVELS}
-            except PlatformError as error:
-                await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
-                return
+            fetched = {level: await _read(platform, level, since, until) for level in LEVELS}
             async with tenant_transaction(organization_id) as session:
                 run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
                 if run is None:
@@ -292,11 +308,7 @@ class MetricsSyncService:
         today = account_today(account.time_zone)
         hours: list[HourlyMetricsRow] | None = None
         if started.scope is not MetricSyncScope.history:  # history ends long before today
-            try:
-                hours = await self._read_hours(organization_id, access, today)
-            except PlatformError as error:
-                await self._fail_or_retry(organization_id, run_id, account, error, started.attempt)
-                return
+            hours = await _read_hours(platform, today)
         async with tenant_transaction(organization_id) as session:
             run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
             if run is None:
@@ -311,7 +323,6 @@ class MetricsSyncService:
                 await metrics_store.ingest_hourly(session, target, today, hours)
             METRICS_SYNC_RUNS.succeed(run)
             run.days_done = run.days_total
-            await connection_service.record_platform_success(session, organization_id, account.connection_id)
             await publish(
                 session,
                 MetricsIngested(
@@ -330,83 +341,65 @@ class MetricsSyncService:
                 await self.queue_sync(
                     session, organization_id, account.id, MetricSyncScope.history, MetricSyncTrigger.schedule
                 )
-        log.info("metrics_sync.done", organization_id=str(organization_id), run_id=str(run_id))
 
     async def _start(self, organization_id: UUID, run_id: UUID) -> _Started | None:
-        """Mark the run running and open the account's credentials; None when there is nothing (more) to do."""
-        account: AdAccountInfo | None = None
-        opened_error: PlatformError | None = None
-        attempt = 0
+        """Mark the run running; None when there is nothing (more) to do."""
         async with tenant_transaction(organization_id) as session:
             run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
             if run is None or not METRICS_SYNC_RUNS.claimable(run):
                 return None  # a duplicate delivery of the job
-            METRICS_SYNC_RUNS.start(run)
-            try:
-                access = await connection_service.open_account(session, organization_id, run.ad_account_id)
-            except (ConnectionNeedsReconnect, AdAccountNotFound) as exc:
-                METRICS_SYNC_RUNS.fail(run, exc.detail or exc.title)
+            attempt = METRICS_SYNC_RUNS.start(run)
+            account = await account_service.get_ad_account(session, organization_id, run.ad_account_id)
+            if account is None:
+                gone = AdAccountNotFound()
+                METRICS_SYNC_RUNS.fail(run, gone.detail or gone.title)
                 return None
-            except PlatformError as error:  # expired credentials the platform could not refresh just now
-                opened_error, attempt = error, run.attempts
-                account = await connection_service.get_ad_account(session, organization_id, run.ad_account_id)
-            else:
-                if run.days_done == 0:  # not begun: read up to today as it is now (a deferred run may be late)
-                    since, until = _range(MetricSyncScope(run.scope), access.ad_account.time_zone)
-                    if since <= until:
-                        run.since, run.until, run.days_total = since, until, (until - since).days + 1
-                return _Started(access, MetricSyncScope(run.scope), run.since, run.until, run.days_done, run.attempts)
-        if account is not None and opened_error is not None:
-            await self._fail_or_retry(organization_id, run_id, account, opened_error, attempt)
-        return None
+            if run.days_done == 0:  # not begun: read up to today as it is now (a deferred run may be late)
+                since, until = _range(MetricSyncScope(run.scope), account.time_zone)
+                if since <= until:
+                    run.since, run.until, run.days_total = since, until, (until - since).days + 1
+            return _Started(run.ad_account_id, MetricSyncScope(run.scope), run.since, run.until, run.days_done, attempt)
 
-    async def _read(
-        self, organization_id: UUID, access: AccountAccess, level: EntityLevel, since: date, until: date
-    ) -> list[DailyMetricsRow]:
-        async def call(fresh: AccountAccess) -> list[DailyMetricsRow]:
-            return await _collect(
-                fresh.adapter.fetch_daily_metrics(fresh.credentials, fresh.account, level, since, until)
-            )
-
-        return await connection_service.call_with_refresh(organization_id, access, call)
-
-    async def _read_hours(self, organization_id: UUID, access: AccountAccess, day: date) -> list[HourlyMetricsRow]:
-        async def call(fresh: AccountAccess) -> list[HourlyMetricsRow]:
-            return await _collect(fresh.adapter.fetch_hourly_metrics(fresh.credentials, fresh.account, day))
-
-        return await connection_service.call_with_refresh(organization_id, access, call)
+    async def _fail(self, organization_id: UUID, run_id: UUID, reason: str) -> None:
+        """The run cannot go on (the account is not usable until a person acts): failed, with the reason."""
+        async with tenant_transaction(organization_id) as session:
+            run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
+            if run is not None:
+                METRICS_SYNC_RUNS.fail(run, reason)
 
     async def _fail_or_retry(
-        self, organization_id: UUID, run_id: UUID, account: AdAccountInfo, error: PlatformError, attempt: int
-    ) -> None:
-        """Say on the run why it stopped and tell the connection's health. A transient failure is raised again
-        (the job queue retries it with backoff); a spent quota defers the run to when the platform says."""
+        self, organization_id: UUID, run_id: UUID, error: PlatformError, attempt: int
+    ) -> Outcome | None:
+        """Say on the run why it stopped (the gateway told the connection's health): a transient failure is retried
+        by the job queue with backoff; a spent quota defers the run to when the platform says. What becomes of the
+        run (None when it is gone)."""
         async with tenant_transaction(organization_id) as session:
             run = await SyncRunRepository(session).get(organization_id, run_id, for_update=True)
             if run is None:
-                return
-            decision = METRICS_SYNC_RUNS.settle(
-                run, decide_after(METRICS_SYNC_RUNS, error, attempt), f"{type(error).__name__}: {error.detail}"
-            )
-            if decision.outcome is Outcome.defer and decision.delay is not None:
-                await session.flush()
+                return None
+
+            async def sync_later(delay: timedelta) -> None:
                 # The next run starts where the platform's quota allows; windows already written stay written.
+                await session.flush()
                 await self.queue_sync(
                     session,
                     organization_id,
-                    account.id,
+                    run.ad_account_id,
                     MetricSyncScope(run.scope),
                     MetricSyncTrigger(run.trigger),
-                    not_before=utcnow() + decision.delay,
+                    not_before=utcnow() + delay,
                 )
-            await connection_service.record_platform_failure(session, organization_id, account.connection_id, error)
-        if decision.outcome is Outcome.retry:
-            raise error
+
+            message = f"{type(error).__name__}: {error.detail}"
+            decision = await METRICS_SYNC_RUNS.settle_and_requeue(
+                run, decide_after(METRICS_SYNC_RUNS, error, attempt), message, sync_later
+            )
+            return decision.outcome
 
     # --- reading -------------------------------------------------------------------------------------------------
 
     async def _account(self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID) -> AdAccountInfo:
-        account = await connection_service.get_ad_account(session, organization_id, ad_account_id)
+        account = await account_service.get_ad_account(session, organization_id, ad_account_id)
         if account is None:
             raise AdAccountNotFound()
         return account
@@ -472,6 +465,30 @@ async def _collect(rows: AsyncIterator[T]) -> list[T]:
     return [row async for row in rows]
 
 
+async def _read(platform: GatewaySession, level: EntityLevel, since: date, until: date) -> list[DailyMetricsRow]:
+    async def read(access: AccountAccess) -> list[DailyMetricsRow]:
+        return await _collect(
+            access.adapter.fetch_daily_metrics(access.credentials, access.account, level, since, until)
+        )
+
+    return await platform.call(read)
+
+
+async def _read_hours(platform: GatewaySession, day: date) -> list[HourlyMetricsRow]:
+    async def read(access: AccountAccess) -> list[HourlyMetricsRow]:
+        return await _collect(access.adapter.fetch_hourly_metrics(access.credentials, access.account, day))
+
+    return await platform.call(read)
+
+
+def _reason(exc: ConnectionNeedsReconnect | AdAccountNotFound) -> str:
+    """Why the run failed, in words; naming the platform's error when the platform's answer was the reason."""
+    cause = exc.platform_error if isinstance(exc, ConnectionNeedsReconnect) else None
+    if cause is not None:
+        return f"{type(cause).__name__}: {cause.detail}"
+    return exc.detail or exc.title
+
+
 metrics_sync_service = MetricsSyncService()
 
 
@@ -492,7 +509,7 @@ async def keep_dimension_current(session: AsyncSession, event: EntitiesSynced) -
     tree. After a ``complete`` run, entities the dimension has and the tree lacks (named only by reports) become
     removed; after an incremental one nothing is marked removed for being absent.
     """
-    account = await connection_service.get_ad_account(session, event.organization_id, event.ad_account_id)
+    account = await account_service.get_ad_account(session, event.organization_id, event.ad_account_id)
     if account is None:
         return  # the account went away meanwhile: its dimension went with it
     tree = await entity_sync_service.account_tree(session, event.organization_id, event.ad_account_id)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.campaigns import entity_sync_service
-from adpilot.connections import AdAccountInfo, ConnectionHealth, connection_service
+from adpilot.connections import AdAccountInfo, ConnectionHealth, account_service
 from adpilot.core.pagination import InvalidCursor
 from adpilot.core.time import utcnow
 from adpilot.metrics import SyncedRange, metrics_store
@@ -446,7 +446,7 @@ class AnalyticsQueryService:
         moment = now or utcnow()
         accounts = [
             account
-            for account in await connection_service.list_managed_accounts(session, organization_id)
+            for account in await account_service.list_managed_accounts(session, organization_id)
             if (not query.platforms or account.platform in query.platforms)
             and (not query.ad_account_ids or account.id in query.ad_account_ids)
         ]
@@ -517,8 +517,8 @@ class AnalyticsQueryService:
     async def freshness(self, session: AsyncSession, organization_id: UUID) -> Freshness:
         """How current each managed account's numbers are: last successful metrics sync, the run in flight (with
         its progress), the latest error, the connection's health; ``data_as_of`` is the oldest sync."""
-        accounts = await connection_service.list_managed_accounts(session, organization_id)
-        health = await connection_service.connection_health(session, organization_id)
+        accounts = await account_service.list_managed_accounts(session, organization_id)
+        health = await account_service.connection_health(session, organization_id)
         states = await QueryRepository(session).sync_states(organization_id, [a.id for a in accounts])
         coverage = await metrics_store.synced_ranges(session, organization_id)
         result: list[AccountFreshness] = []
@@ -590,7 +590,7 @@ class AnalyticsQueryService:
     ) -> _Context:
         settings = await organization_service.reporting_settings(session, organization_id)
         today = (now or utcnow()).astimezone(_zone(settings.time_zone)).date()
-        accounts = {a.id: a for a in await connection_service.list_ad_accounts(session, organization_id)}
+        accounts = {a.id: a for a in await account_service.list_ad_accounts(session, organization_id)}
         currency = settings.reporting_currency
         foreign = [
             a

@@ -581,16 +581,16 @@ class ReportService:
             run = await ReportRepository(session).run(organization_id, run_id, for_update=True)
             if run is None:
                 return
-            decision = REPORT_RUNS.settle(run, REPORT_RUNS.decide(run.attempts, transient=True), message)
-            if decision.outcome is Outcome.retry and decision.delay is not None:
+
+            async def send_again(delay: timedelta) -> None:
                 await enqueue(
-                    session,
-                    SEND_REPORT_JOB,
-                    organization_id,
-                    run_id=str(run_id),
-                    scheduled_at=utcnow() + decision.delay,
+                    session, SEND_REPORT_JOB, organization_id, run_id=str(run_id), scheduled_at=utcnow() + delay
                 )
-            else:
+
+            decision = await REPORT_RUNS.settle_and_requeue(
+                run, REPORT_RUNS.decide(run.attempts, transient=True), message, send_again
+            )
+            if decision.outcome is Outcome.fail:
                 await audit_service.record(
                     session,
                     organization_id,
