@@ -19,7 +19,6 @@ from adpilot.core.runs import (
     Outcome,
     RunLifecycle,
     RunStatus,
-    history_page,
 )
 from adpilot.db import Database
 from adpilot.platforms.errors import PlatformAuthError, PlatformRateLimited, PlatformRejected, PlatformUnavailable
@@ -161,17 +160,6 @@ class TestRetryDecision:
         assert limited == Decision(Outcome.defer, timedelta(seconds=120))
         unsaid = decide_after(RUNS, PlatformRateLimited("quota"), RUNS.max_attempts)
         assert unsaid == Decision(Outcome.defer, timedelta(seconds=60))
-
-
-class TestHistoryPage:
-    def test_pages_newest_first_with_the_key_of_the_next(self) -> None:
-        runs = [Run(queued_at=NOW - timedelta(minutes=n)) for n in range(5)]
-        page, after = history_page(runs, 3)
-        assert page == runs[:3]
-        assert after == (runs[2].queued_at, runs[2].id)
-        last, none = history_page(runs[3:], 3)
-        assert (last, none) == (runs[3:], None)
-        assert history_page([], 3) == ([], None)
 
 
 async def _set_status(database: Database, world: OrgWorld, run_id: str, status: str) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from adpilot.auth.errors import EmailNotVerified
 from adpilot.connections.dependencies import CanManageConnections, CanReadConnections
@@ -33,19 +32,9 @@ from adpilot.connections.schemas import (
     PlatformQuotaList,
     PlatformQuotaRead,
 )
-from adpilot.connections.service import ConnectionDetails, ConnectionHealth, connection_service, discovery_as_seen
+from adpilot.connections.service import ConnectionDetails, connection_service, discovery_as_seen
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
-from adpilot.core.pagination import (
-    InvalidCursor,
-    Page,
-    PageParams,
-    decode_cursor,
-    decode_text_cursor,
-    encode_cursor,
-    encode_text_cursor,
-    page_params,
-    page_response,
-)
+from adpilot.core.pagination import InvalidCursor, Page, TextCursorPage, TimeCursorPage, page_response
 from adpilot.core.time import utcnow
 from adpilot.db import DbSession
 from adpilot.organizations.errors import MfaRequired
@@ -53,7 +42,6 @@ from adpilot.platforms.types import Platform
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}/connections", tags=["connections"])
 TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def account_read(account: AdAccount) -> AdAccountRead:
@@ -77,7 +65,7 @@ def connection_read(details: ConnectionDetails) -> ConnectionRead:
         id=connection.id,
         platform=Platform(connection.platform),
         display_name=connection.display_name,
-        health=ConnectionHealth(connection.health),
+        health=connection.health,
         health_reason=connection.health_reason,
         health_changed_at=connection.health_changed_at,
         token_expires_at=connection.token_expires_at,
@@ -93,19 +81,18 @@ def connection_read(details: ConnectionDetails) -> ConnectionRead:
         accounts=[account_read(account) for account in details.accounts],
         account_count=details.account_count,
         managed_account_count=details.managed_account_count,
-        accounts_next_cursor=encode_text_cursor(*details.accounts_next_after) if details.accounts_next_after else None,
+        accounts_next_cursor=details.accounts_page.next_cursor,
     )
 
 
 @router.get("", responses=problem_responses(*TENANT_ERRORS, InvalidCursor))
-async def list_connections(tenant: CanReadConnections, session: DbSession, paging: Paging) -> ConnectionList:
+async def list_connections(tenant: CanReadConnections, session: DbSession, paging: TimeCursorPage) -> ConnectionList:
     """One page of the organization's platform connections (oldest first), each with the first page of its ad
     accounts, and how many connections need reconnecting."""
-    after = decode_cursor(paging.cursor) if paging.cursor else None
-    overview = await connection_service.overview(session, tenant, after=after, limit=paging.limit)
+    overview = await connection_service.overview(session, tenant, paging)
     return ConnectionList(
-        items=[connection_read(details) for details in overview.connections],
-        next_cursor=encode_cursor(*overview.next_after) if overview.next_after else None,
+        items=[connection_read(details) for details in overview.connections.items],
+        next_cursor=overview.connections.next_cursor,
         needs_reconnect_count=overview.needs_reconnect_count,
     )
 
@@ -116,13 +103,11 @@ async def list_connections(tenant: CanReadConnections, session: DbSession, pagin
     responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound, InvalidCursor),
 )
 async def list_connection_accounts(
-    connection_id: UUID, tenant: CanReadConnections, session: DbSession, paging: Paging
+    connection_id: UUID, tenant: CanReadConnections, session: DbSession, paging: TextCursorPage
 ) -> Response:
     """One page of the ad accounts a connection's login reaches, by name."""
-    after = decode_text_cursor(paging.cursor) if paging.cursor else None
-    page = await connection_service.list_accounts(session, tenant, connection_id, after=after, limit=paging.limit)
-    cursor = encode_text_cursor(*page.next_after) if page.next_after else None
-    return page_response(AdAccountRead, [account_read(account) for account in page.accounts], cursor)
+    page = await connection_service.list_accounts(session, tenant, connection_id, paging)
+    return page_response(AdAccountRead, page.map(account_read))
 
 
 @router.get("/quotas", responses=problem_responses(*TENANT_ERRORS))

@@ -13,13 +13,13 @@ methods is one of the parts'.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import audit_service
+from adpilot.connections.models import AdAccount
 from adpilot.connections.service.accounts import (
     DISCOVER_ACCOUNTS_JOB,
     SYNC_ENTITIES_JOB,
@@ -34,7 +34,6 @@ from adpilot.connections.service.accounts import (
 from adpilot.connections.service.common import (
     PLATFORM_TITLES,
     AccountAccess,
-    AccountPage,
     AdAccountInfo,
     AuthorizationStart,
     ConnectionAccess,
@@ -54,6 +53,7 @@ from adpilot.connections.service.credentials import (
 )
 from adpilot.connections.service.gateway import PlatformGateway, PlatformQuota, platform_gateway
 from adpilot.connections.service.oauth import OAuthFlow, consent_refusal, oauth_flow, pkce_challenge
+from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError
 from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
@@ -79,27 +79,16 @@ class ConnectionService:
     # --- reading (accounts) -----------------------------------------------------------------------------------
 
     async def overview(
-        self,
-        session: AsyncSession,
-        tenant: TenantContext,
-        *,
-        after: tuple[datetime, UUID] | None = None,
-        limit: int = 100,
+        self, session: AsyncSession, tenant: TenantContext, page: PageRequest[TimeKey]
     ) -> ConnectionOverview:
         """One page of the organization's connections, and how many need reconnecting."""
-        return await self.accounts.overview(session, tenant, after=after, limit=limit)
+        return await self.accounts.overview(session, tenant, page)
 
     async def list_accounts(
-        self,
-        session: AsyncSession,
-        tenant: TenantContext,
-        connection_id: UUID,
-        *,
-        after: tuple[str, UUID] | None,
-        limit: int,
-    ) -> AccountPage:
+        self, session: AsyncSession, tenant: TenantContext, connection_id: UUID, page: PageRequest[TextKey]
+    ) -> KeysetPage[AdAccount, TextKey]:
         """One page of a connection's ad accounts, by name."""
-        return await self.accounts.list_accounts(session, tenant, connection_id, after=after, limit=limit)
+        return await self.accounts.list_accounts(session, tenant, connection_id, page)
 
     async def get(self, session: AsyncSession, tenant: TenantContext, connection_id: UUID) -> ConnectionDetails:
         """One connection with its ad accounts."""
@@ -116,10 +105,10 @@ class ConnectionService:
         return await self.accounts.list_managed_accounts(session, organization_id)
 
     async def managed_accounts_page(
-        self, session: AsyncSession, organization_id: UUID, *, after: tuple[str, UUID] | None, limit: int
-    ) -> tuple[list[AdAccountInfo], tuple[str, UUID] | None]:
-        """One page of the managed accounts on live connections, by name, and the key of the next page's start."""
-        return await self.accounts.managed_accounts_page(session, organization_id, after=after, limit=limit)
+        self, session: AsyncSession, organization_id: UUID, page: PageRequest[TextKey]
+    ) -> KeysetPage[AdAccountInfo, TextKey]:
+        """One page of the managed accounts on live connections, by name."""
+        return await self.accounts.managed_accounts_page(session, organization_id, page)
 
     async def list_ad_accounts(self, session: AsyncSession, organization_id: UUID) -> list[AdAccountInfo]:
         """Every ad account of the organization, managed or not, connected or not."""
@@ -251,7 +240,6 @@ __all__ = [
     "REFRESH_CONNECTION_JOB",
     "SYNC_ENTITIES_JOB",
     "AccountAccess",
-    "AccountPage",
     "AccountService",
     "AccountsManagedHook",
     "AdAccountInfo",

@@ -26,7 +26,8 @@ from adpilot.audit import SYSTEM, audit_service
 from adpilot.config import get_settings
 from adpilot.core.errors import AppError, Conflict, NotFound, PermissionDenied
 from adpilot.core.logging import get_logger
-from adpilot.core.runs import Outcome, RunLifecycle, history_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
+from adpilot.core.runs import Outcome, RunLifecycle, RunStatus
 from adpilot.core.svg import SvgRejected, sanitize_svg
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
@@ -40,7 +41,6 @@ from adpilot.reporting.repository.reports import ReportRepository
 from adpilot.reporting.schemas.reports import (
     ReportFilters,
     ReportFrequency,
-    ReportRunStatus,
     ReportRunTrigger,
     ReportScheduleCreate,
     ReportScheduleUpdate,
@@ -199,12 +199,6 @@ def _filters(schedule: ReportSchedule) -> ReportFilters:
 
 
 @dataclass(frozen=True)
-class RunsPage:
-    runs: list[ReportRun]
-    next_before: tuple[datetime, UUID] | None
-
-
-@dataclass(frozen=True)
 class Branding:
     logo: bytes | None
     content_type: str | None
@@ -218,13 +212,10 @@ class ReportService:
     # --- schedules -----------------------------------------------------------------------------------------------
 
     async def list_schedules(
-        self, session: AsyncSession, tenant: TenantContext, *, before: tuple[datetime, UUID] | None, limit: int
-    ) -> tuple[list[ReportSchedule], tuple[datetime, UUID] | None]:
+        self, session: AsyncSession, tenant: TenantContext, page: PageRequest[TimeKey]
+    ) -> KeysetPage[ReportSchedule, TimeKey]:
         """The organization's report schedules, newest first."""
-        rows = await ReportRepository(session).schedules_page(tenant.organization_id, before=before, limit=limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return rows, ((rows[-1].created_at, rows[-1].id) if more and rows else None)
+        return await ReportRepository(session).schedules_page(tenant.organization_id, page)
 
     async def get_schedule(self, session: AsyncSession, tenant: TenantContext, schedule_id: UUID) -> ReportSchedule:
         schedule = await ReportRepository(session).schedule(tenant.organization_id, schedule_id)
@@ -366,16 +357,11 @@ class ReportService:
         session: AsyncSession,
         tenant: TenantContext,
         schedule_id: UUID,
-        *,
-        before: tuple[datetime, UUID] | None,
-        limit: int,
-    ) -> RunsPage:
+        page: PageRequest[TimeKey],
+    ) -> KeysetPage[ReportRun, TimeKey]:
         """The schedule's sendings, newest first, with their status, attempts and last error."""
         await self.get_schedule(session, tenant, schedule_id)
-        rows = await ReportRepository(session).runs_page(
-            tenant.organization_id, schedule_id, before=before, limit=limit + 1
-        )
-        return RunsPage(*history_page(rows, limit))
+        return await ReportRepository(session).runs_page(tenant.organization_id, schedule_id, page)
 
     async def send_now(self, session: AsyncSession, tenant: TenantContext, schedule_id: UUID) -> ReportRun:
         """Queue a sending of the report now (its range relative to today in its time zone). Audited."""
@@ -415,8 +401,8 @@ class ReportService:
                 organization_id=schedule.organization_id,
                 schedule_id=schedule.id,
                 scheduled_for=slot,
-                trigger=trigger.value,
-                status=ReportRunStatus.queued.value,
+                trigger=trigger,
+                status=RunStatus.queued,
                 since=None,
                 until=None,
                 attempts=0,
