@@ -171,7 +171,7 @@ def schedule_next_run(schedule: ReportSchedule, after: datetime) -> datetime | N
     if not schedule.enabled:
         return None
     return next_run_after(
-        ReportFrequency(schedule.frequency),
+        schedule.frequency,
         schedule.weekday,
         schedule.month_day,
         schedule.hour,
@@ -235,14 +235,14 @@ class ReportService:
         schedule = ReportSchedule(
             organization_id=tenant.organization_id,
             name=body.name,
-            frequency=body.frequency.value,
+            frequency=body.frequency,
             weekday=body.weekday,
             month_day=body.month_day,
             hour=body.hour,
             time_zone=body.time_zone,
             recipients=[str(r) for r in body.recipients],
-            range_preset=body.range_preset.value,
-            compare=body.compare.value,
+            range_preset=body.range_preset,
+            compare=body.compare,
             filters=body.filters.model_dump(mode="json"),
             attach_csv=body.attach_csv,
             enabled=body.enabled,
@@ -278,23 +278,27 @@ class ReportService:
             known = {address.lower() for address in schedule.recipients}
             added = [address for address in changes["recipients"] if address.lower() not in known]
             await self._check_recipients(session, tenant, added)
-        for field in ("name", "hour", "time_zone", "range_preset", "compare", "attach_csv", "enabled", "recipients"):
+        for field in ("name", "hour", "time_zone", "attach_csv", "enabled", "recipients"):
             if field in changes and changes[field] is not None:
                 setattr(schedule, field, changes[field])
+        if body.range_preset is not None:
+            schedule.range_preset = body.range_preset
+        if body.compare is not None:
+            schedule.compare = body.compare
         if "filters" in changes and changes["filters"] is not None:
             schedule.filters = changes["filters"]
-        if changes.get("frequency") is not None:
-            schedule.frequency = changes["frequency"]
+        if body.frequency is not None:
+            schedule.frequency = body.frequency
             # Days that belong to another frequency are dropped unless given again.
-            schedule.weekday = changes.get("weekday") if schedule.frequency == "weekly" else None
-            schedule.month_day = changes.get("month_day") if schedule.frequency == "monthly" else None
+            schedule.weekday = changes.get("weekday") if schedule.frequency is ReportFrequency.weekly else None
+            schedule.month_day = changes.get("month_day") if schedule.frequency is ReportFrequency.monthly else None
         else:
             if "weekday" in changes:
                 schedule.weekday = changes["weekday"]
             if "month_day" in changes:
                 schedule.month_day = changes["month_day"]
         try:
-            check_day_fits_frequency(ReportFrequency(schedule.frequency), schedule.weekday, schedule.month_day)
+            check_day_fits_frequency(schedule.frequency, schedule.weekday, schedule.month_day)
         except ValueError as error:
             raise InvalidReportSchedule(
                 str(error), errors=[{"loc": ["body", "frequency"], "msg": str(error), "type": "value_error"}]
@@ -515,9 +519,7 @@ class ReportService:
             )
             if run.since is None or run.until is None:
                 local_today = run.scheduled_for.astimezone(ZoneInfo(schedule.time_zone)).date()
-                query = report_query(
-                    Preset(schedule.range_preset), Compare(schedule.compare), _filters(schedule), local_today
-                )
+                query = report_query(schedule.range_preset, schedule.compare, _filters(schedule), local_today)
                 run.since, run.until = query.since, query.until
             return schedule, run
 
@@ -528,7 +530,7 @@ class ReportService:
         query = AnalyticsQuery(
             since=run.since,
             until=run.until,
-            compare=Compare(schedule.compare),
+            compare=schedule.compare,
             platforms=tuple(Platform(p) for p in filters.platforms),
             ad_account_ids=tuple(filters.ad_account_ids),
             statuses=tuple(CampaignStatus(s) for s in filters.statuses),
