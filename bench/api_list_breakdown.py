@@ -72,7 +72,7 @@ async def _breakdown(bench: Running) -> None:
     from adpilot.auth.tokens import TokenClaims, read_token
     from adpilot.config import get_settings
     from adpilot.core.logging import get_logger
-    from adpilot.core.pagination import Page
+    from adpilot.core.pagination import SEQ, Page, PageRequest
     from adpilot.core.rate_limit import RateLimitMiddleware
     from adpilot.db import close_database, init_database, set_tenant
     from adpilot.organizations.service import organization_service
@@ -117,7 +117,8 @@ async def _breakdown(bench: Running) -> None:
     async def orm_page() -> list[Any]:
         async with database.transaction() as session:
             await set_tenant(session, organization_id, user_id)
-            return await audit_service.list_entries(session, organization_id, limit=51)
+            page = await audit_service.list_entries(session, organization_id, PageRequest(50, None, SEQ))
+            return list(page.items)
 
     entries = await orm_page()
 

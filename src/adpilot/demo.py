@@ -14,6 +14,7 @@ from adpilot.auth import Principal, auth_service
 from adpilot.config import Settings
 from adpilot.connections import account_service, oauth_flow
 from adpilot.core.errors import AppError
+from adpilot.core.pagination import MAX_PAGE_SIZE, TIME_ID, PageRequest
 from adpilot.core.time import utcnow
 from adpilot.db import Database
 from adpilot.organizations import Role, TenantContext, organization_service
@@ -98,8 +99,9 @@ async def connect_sandbox_platforms(
     )
     connected = 0
     async with database.tenant_transaction(organization_id, principal.user_id) as session:
-        overview = await account_service.overview(session, tenant)
-        already = {Platform(details.connection.platform) for details in overview.connections}
+        # A demo workspace has one connection per platform at most: the first page holds them all.
+        overview = await account_service.overview(session, tenant, PageRequest(MAX_PAGE_SIZE, None, TIME_ID))
+        already = {Platform(details.connection.platform) for details in overview.connections.items}
         for platform in Platform:
             # A platform with its own app credentials is not the sandbox: sandbox tokens are no use there.
             if platform in already or settings.has_app_credentials(platform.value):

@@ -19,7 +19,6 @@ from adpilot.core.runs import (
     Outcome,
     RunLifecycle,
     RunStatus,
-    history_page,
 )
 from adpilot.db import Database
 from adpilot.platforms.errors import PlatformAuthError, PlatformRateLimited, PlatformRejected, PlatformUnavailable
@@ -35,7 +34,7 @@ RUNS = RunLifecycle()
 
 @dataclass
 class Run:
-    status: str = RunStatus.queued.value
+    status: RunStatus = RunStatus.queued
     attempts: int = 0
     error: str | None = None
     queued_at: datetime = NOW
@@ -52,34 +51,34 @@ class TestTransitions:
         assert (run.status, run.attempts, run.started_at, run.error) == ("running", 2, NOW, None)
 
     def test_success_finishes_the_run_without_an_error(self) -> None:
-        run = Run(status="running", error="stale")
+        run = Run(status=RunStatus.running, error="stale")
         RUNS.succeed(run, NOW)
         assert (run.status, run.finished_at, run.error) == ("succeeded", NOW, None)
 
     def test_failure_finishes_the_run_with_its_error_cut_to_size(self) -> None:
-        run = Run(status="running")
+        run = Run(status=RunStatus.running)
         RUNS.fail(run, "x" * (MAX_ERROR_LENGTH + 10), NOW)
         assert (run.status, run.finished_at) == ("failed", NOW)
         assert run.error == "x" * MAX_ERROR_LENGTH
 
     def test_a_retry_puts_the_run_back_in_the_queue_unfinished(self) -> None:
-        run = Run(status="running", attempts=1)
+        run = Run(status=RunStatus.running, attempts=1)
         RUNS.settle(run, Decision(Outcome.retry), "PlatformUnavailable: down", NOW)
         assert (run.status, run.finished_at, run.error) == ("queued", None, "PlatformUnavailable: down")
 
     def test_a_deferral_finishes_the_run(self) -> None:
-        run = Run(status="running", attempts=1)
+        run = Run(status=RunStatus.running, attempts=1)
         RUNS.settle(run, Decision(Outcome.defer, timedelta(seconds=30)), "PlatformRateLimited: quota", NOW)
         assert (run.status, run.finished_at, run.error) == ("deferred", NOW, "PlatformRateLimited: quota")
 
     def test_a_settled_failure_is_a_failure(self) -> None:
-        run = Run(status="running", attempts=4)
+        run = Run(status=RunStatus.running, attempts=4)
         RUNS.settle(run, Decision(Outcome.fail), "PlatformRejected: no", NOW)
         assert (run.status, run.finished_at, run.error) == ("failed", NOW, "PlatformRejected: no")
 
     @pytest.mark.parametrize("status", ["succeeded", "failed", "deferred"])
     def test_a_finished_run_is_never_claimed_again(self, status: str) -> None:
-        run = Run(status=status, attempts=1)
+        run = Run(status=RunStatus(status), attempts=1)
         assert not RUNS.claimable(run)
         assert not RUNS.claimable(run, exclusive=True)
         assert not RUNS.claimable(run, exclusive=True, takeover=True)
@@ -88,12 +87,12 @@ class TestTransitions:
 
 class TestAbandoned:
     def test_a_running_run_is_abandoned_after_the_limit(self) -> None:
-        run = Run(status="running", started_at=NOW)
+        run = Run(status=RunStatus.running, started_at=NOW)
         assert not RUNS.abandoned(run, NOW + RUNS.abandoned_after)
         assert RUNS.abandoned(run, NOW + RUNS.abandoned_after + timedelta(seconds=1))
 
     def test_a_running_run_that_never_started_is_abandoned(self) -> None:
-        assert RUNS.abandoned(Run(status="running", started_at=None), NOW)
+        assert RUNS.abandoned(Run(status=RunStatus.running, started_at=None), NOW)
 
     def test_a_queued_run_is_abandoned_after_its_own_limit_or_never(self) -> None:
         run = Run(queued_at=NOW)
@@ -104,22 +103,22 @@ class TestAbandoned:
         assert not never.abandoned(run, NOW + timedelta(days=365))
 
     def test_a_finished_run_is_not_abandoned(self) -> None:
-        run = Run(status="succeeded", started_at=NOW - timedelta(days=3))
+        run = Run(status=RunStatus.succeeded, started_at=NOW - timedelta(days=3))
         assert not RUNS.abandoned(run, NOW)
 
     def test_the_active_run_is_returned_while_alive_and_failed_once_abandoned(self) -> None:
-        alive = Run(status="running", started_at=NOW)
+        alive = Run(status=RunStatus.running, started_at=NOW)
         assert RUNS.current(alive, NOW) is alive
         assert alive.status == "running"
-        dead = Run(status="running", started_at=NOW - timedelta(hours=2))
+        dead = Run(status=RunStatus.running, started_at=NOW - timedelta(hours=2))
         assert RUNS.current(dead, NOW) is None
         assert (dead.status, dead.finished_at, dead.error) == ("failed", NOW, ABANDONED_ERROR)
         assert RUNS.current(None, NOW) is None
 
     def test_an_exclusive_claim_leaves_a_live_attempt_alone_and_takes_over_a_dead_one(self) -> None:
         queued = Run()
-        live = Run(status="running", started_at=datetime.now(UTC))
-        dead = Run(status="running", started_at=datetime.now(UTC) - RUNS.abandoned_after - timedelta(minutes=1))
+        live = Run(status=RunStatus.running, started_at=datetime.now(UTC))
+        dead = Run(status=RunStatus.running, started_at=datetime.now(UTC) - RUNS.abandoned_after - timedelta(minutes=1))
         assert RUNS.claimable(live)  # the job queue's lock keeps non-exclusive runs apart
         assert not RUNS.claimable(live, exclusive=True)
         assert RUNS.claimable(dead, exclusive=True)
@@ -167,7 +166,7 @@ class TestSettleAndRequeue:
     """The one "settle the failure, then queue what comes next" every run kind uses."""
 
     async def settled(self, lifecycle: RunLifecycle, decision: Decision) -> tuple[Run, list[timedelta]]:
-        run = Run(status=RunStatus.running.value, attempts=1, started_at=NOW)
+        run = Run(status=RunStatus.running, attempts=1, started_at=NOW)
         requeued: list[timedelta] = []
 
         async def requeue(delay: timedelta) -> None:
@@ -178,35 +177,24 @@ class TestSettleAndRequeue:
 
     async def test_a_deferral_queues_the_next_run_when_the_platform_says(self) -> None:
         run, requeued = await self.settled(RUNS, RUNS.decide(1, transient=True, defer_for=timedelta(seconds=90)))
-        assert (run.status, run.error, run.finished_at) == (RunStatus.deferred.value, "PlatformX: no", NOW)
+        assert (run.status, run.error, run.finished_at) == (RunStatus.deferred, "PlatformX: no", NOW)
         assert requeued == [timedelta(seconds=90)]
 
     async def test_a_retry_left_to_the_job_queue_queues_nothing(self) -> None:
         run, requeued = await self.settled(RUNS, RUNS.decide(1, transient=True))
-        assert (run.status, run.finished_at) == (RunStatus.queued.value, None)
+        assert (run.status, run.finished_at) == (RunStatus.queued, None)
         assert requeued == []
 
     async def test_a_retry_after_the_runs_own_backoff_queues_its_next_attempt(self) -> None:
         lifecycle = RunLifecycle(retry_backoff=(timedelta(minutes=1), timedelta(minutes=5)))
         run, requeued = await self.settled(lifecycle, lifecycle.decide(2, transient=True))
-        assert run.status == RunStatus.queued.value
+        assert run.status == RunStatus.queued
         assert requeued == [timedelta(minutes=5)]
 
     async def test_a_failure_queues_nothing(self) -> None:
         run, requeued = await self.settled(RUNS, RUNS.decide(RUNS.max_attempts, transient=True))
-        assert (run.status, run.finished_at) == (RunStatus.failed.value, NOW)
+        assert (run.status, run.finished_at) == (RunStatus.failed, NOW)
         assert requeued == []
-
-
-class TestHistoryPage:
-    def test_pages_newest_first_with_the_key_of_the_next(self) -> None:
-        runs = [Run(queued_at=NOW - timedelta(minutes=n)) for n in range(5)]
-        page, after = history_page(runs, 3)
-        assert page == runs[:3]
-        assert after == (runs[2].queued_at, runs[2].id)
-        last, none = history_page(runs[3:], 3)
-        assert (last, none) == (runs[3:], None)
-        assert history_page([], 3) == ([], None)
 
 
 async def _set_status(database: Database, world: OrgWorld, run_id: str, status: str) -> None:

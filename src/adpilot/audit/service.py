@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot.audit.labels import action_label, name_in_snapshots
 from adpilot.audit.models import AuditEntry
 from adpilot.audit.repository import AuditRepository
+from adpilot.core.pagination import KeysetPage, PageRequest, SeqKey
 from adpilot.core.request_context import current_request_meta
 from adpilot.core.time import utcnow
 
@@ -122,28 +123,28 @@ class AuditService:
         self,
         session: AsyncSession,
         organization_id: UUID,
+        page: PageRequest[SeqKey],
         *,
-        limit: int,
-        before_seq: int | None = None,
         action: str | None = None,
         actor_user_id: UUID | None = None,
         target_type: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[dict[str, Any]]:
-        """Newest first; ``before_seq`` continues from a previous page. Each entry also says its action in words
-        (``action_label``) and names its target (``target_name``) where it can."""
-        entries = await AuditRepository(session).page(
+    ) -> KeysetPage[dict[str, Any], SeqKey]:
+        """One page, newest first (by sequence number). Each entry also says its action in words (``action_label``)
+        and names its target (``target_name``) where it can."""
+        rows = await AuditRepository(session).page(
             organization_id,
-            limit=limit,
-            before_seq=before_seq,
+            limit=page.limit + 1,
+            before_seq=page.after[0] if page.after is not None else None,
             action=action,
             actor_user_id=actor_user_id,
             target_type=target_type,
             since=since,
             until=until,
         )
-        await self._name_targets(session, organization_id, entries)
+        entries = KeysetPage.of(rows, page, lambda entry: (int(entry["seq"]),))
+        await self._name_targets(session, organization_id, entries.items)
         return entries
 
     def use_target_names(self, resolvers: Mapping[str, TargetNameResolver]) -> None:

@@ -10,7 +10,11 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, T
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adpilot.campaigns.schemas import SyncMode, SyncTrigger
+from adpilot.core.columns import EnumText
+from adpilot.core.runs import RunStatus
 from adpilot.db import Base
+from adpilot.platforms.types import EntityStatus
 
 LEVEL_CHECK = "level IN ('campaign', 'ad_group', 'ad')"
 STATUS_CHECK = "status IN ('active', 'paused', 'removed')"
@@ -32,7 +36,7 @@ class AdEntity(Base):
     parent_platform_id: Mapped[str | None] = mapped_column(String(64))
     campaign_platform_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(512))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[EntityStatus] = mapped_column(EnumText(EntityStatus))
     platform_status: Mapped[str] = mapped_column(String(64))
     objective: Mapped[str | None] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3))
@@ -62,8 +66,8 @@ class SyncRun(Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
-    trigger: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    trigger: Mapped[SyncTrigger] = mapped_column(EnumText(SyncTrigger))
+    status: Mapped[RunStatus] = mapped_column(EnumText(RunStatus))
     requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     queued_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
@@ -73,7 +77,7 @@ class SyncRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     # 'full': the whole tree was read; 'incremental': only what the platform said changed since the last run.
-    mode: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
+    mode: Mapped[SyncMode] = mapped_column(EnumText(SyncMode), default=SyncMode.full, server_default="full")
 
     __table_args__ = (
         Index("ix_sync_runs_account_queued", "organization_id", "ad_account_id", "queued_at"),

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from adpilot.campaigns.models import AdEntity, SyncRun
+from adpilot.campaigns.schemas import SyncMode
 from adpilot.core.keyset import Keyset, keyset_page
 from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
+from adpilot.core.runs import ACTIVE_STATUSES, RunStatus
 
 # Fields whose change makes an entity "updated" in a sync run's counts.
 _TRACKED = (
@@ -31,7 +33,6 @@ _TRACKED = (
 )
 # Rows per INSERT statement: far below PostgreSQL's 65,535 bind parameters (16 columns per row).
 _UPSERT_BATCH = 1000
-ACTIVE_RUN_STATUSES = ("queued", "running")
 REMOVED = "removed"
 ENTITIES_BY_NAME = Keyset((AdEntity.name, AdEntity.id))
 RUNS_NEWEST_FIRST = Keyset((SyncRun.queued_at, SyncRun.id), descending=True)
@@ -214,19 +215,19 @@ class CampaignRepository:
             SyncRun.organization_id == organization_id,
             SyncRun.ad_account_id == ad_account_id,
             SyncRun.kind == kind,
-            SyncRun.status.in_(ACTIVE_RUN_STATUSES),
+            SyncRun.status.in_(ACTIVE_STATUSES),
         )
         return (await self.session.scalars(query.order_by(SyncRun.queued_at.desc()).limit(1))).first()
 
     async def last_started(
-        self, organization_id: UUID, ad_account_id: UUID, kind: str, *, mode: str | None = None
+        self, organization_id: UUID, ad_account_id: UUID, kind: str, *, mode: SyncMode | None = None
     ) -> datetime | None:
         """When the account's latest succeeded run of ``kind`` (of ``mode``, when given) started."""
         query = select(func.max(SyncRun.started_at)).where(
             SyncRun.organization_id == organization_id,
             SyncRun.ad_account_id == ad_account_id,
             SyncRun.kind == kind,
-            SyncRun.status == "succeeded",
+            SyncRun.status == RunStatus.succeeded,
         )
         if mode is not None:
             query = query.where(SyncRun.mode == mode)
@@ -259,7 +260,9 @@ class CampaignRepository:
     ) -> dict[UUID, datetime]:
         query = (
             select(SyncRun.ad_account_id, func.max(SyncRun.finished_at))
-            .where(SyncRun.organization_id == organization_id, SyncRun.kind == kind, SyncRun.status == "succeeded")
+            .where(
+                SyncRun.organization_id == organization_id, SyncRun.kind == kind, SyncRun.status == RunStatus.succeeded
+            )
             .where(SyncRun.ad_account_id.in_(ad_account_ids) if ad_account_ids is not None else true())
             .group_by(SyncRun.ad_account_id)
         )

@@ -25,7 +25,7 @@ from adpilot.campaigns.errors import AdAccountNotManaged
 from adpilot.campaigns.events import EntitiesSynced
 from adpilot.campaigns.models import AdEntity, SyncRun
 from adpilot.campaigns.repository import CampaignRepository
-from adpilot.campaigns.schemas import SyncMode, SyncRunStatus, SyncTrigger
+from adpilot.campaigns.schemas import SyncMode, SyncTrigger
 from adpilot.config import get_settings
 from adpilot.connections import (
     AccountAccess,
@@ -38,7 +38,7 @@ from adpilot.connections import (
 )
 from adpilot.core.logging import get_logger
 from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
-from adpilot.core.runs import Outcome, RunLifecycle
+from adpilot.core.runs import Outcome, RunLifecycle, RunStatus
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
 from adpilot.events import publish
@@ -137,8 +137,8 @@ class EntitySyncService:
                 organization_id=organization_id,
                 ad_account_id=ad_account_id,
                 kind=ENTITIES,
-                trigger=trigger.value,
-                status=SyncRunStatus.queued.value,
+                trigger=trigger,
+                status=RunStatus.queued,
                 requested_by_user_id=requested_by,
                 queued_at=utcnow(),
                 counts={},
@@ -229,7 +229,7 @@ class EntitySyncService:
             account_id = run.ad_account_id
             changes_since = await self._changes_since(repository, organization_id, account_id, now)
             # What the run sets out to do; a platform that cannot tell what changed makes it full after all.
-            run.mode = (SyncMode.full if changes_since is None else SyncMode.incremental).value
+            run.mode = SyncMode.full if changes_since is None else SyncMode.incremental
 
         # The gateway opens the account, refreshes an expired token once and records the connection's health.
         try:
@@ -261,7 +261,7 @@ class EntitySyncService:
                     [(entity.level.value, entity.platform_id) for entity in entities],
                     now,
                 )
-            run.mode = (SyncMode.full if complete else SyncMode.incremental).value
+            run.mode = SyncMode.full if complete else SyncMode.incremental
             run.counts = _counts(entities, written, removed)
             ENTITY_SYNC_RUNS.succeed(run, now)
             # Other modules keep their own view of names and status (metrics' reporting dimension): they read the
@@ -285,7 +285,7 @@ class EntitySyncService:
     ) -> datetime | None:
         """Where an incremental run of the account starts, or None when this run must read the whole tree (no whole
         tree read within ``entity_full_sync_hours``)."""
-        last_full = await repository.last_started(organization_id, ad_account_id, ENTITIES, mode=SyncMode.full.value)
+        last_full = await repository.last_started(organization_id, ad_account_id, ENTITIES, mode=SyncMode.full)
         if last_full is None or now - last_full >= timedelta(hours=get_settings().entity_full_sync_hours):
             return None
         last = await repository.last_started(organization_id, ad_account_id, ENTITIES)
@@ -325,7 +325,7 @@ class EntitySyncService:
                 # queued for when the platform says the quota is back.
                 await session.flush()
                 await self.queue_sync(
-                    session, organization_id, run.ad_account_id, SyncTrigger(run.trigger), not_before=utcnow() + delay
+                    session, organization_id, run.ad_account_id, run.trigger, not_before=utcnow() + delay
                 )
 
             message = f"{type(error).__name__}: {error.detail}"
@@ -400,9 +400,8 @@ class EntitySyncService:
         """One page of managed accounts (by name): live entity counts, the latest run and when a run last
         succeeded."""
         repository = CampaignRepository(session)
-        accounts, next_after = await account_service.managed_accounts_page(
-            session, tenant.organization_id, after=page.after, limit=page.limit
-        )
+        accounts_page = await account_service.managed_accounts_page(session, tenant.organization_id, page)
+        accounts = accounts_page.items
         ids = [account.id for account in accounts]
         counts = await repository.entity_counts(tenant.organization_id, ids)
         latest = await repository.latest_runs(tenant.organization_id, ENTITIES, ids)
@@ -416,7 +415,7 @@ class EntitySyncService:
             }
             for account in accounts
         ]
-        return KeysetPage(summaries, next_after, page.codec)
+        return KeysetPage(summaries, accounts_page.next_key, accounts_page.codec)
 
 
 def _reason(exc: ConnectionNeedsReconnect | AdAccountNotFound) -> str:

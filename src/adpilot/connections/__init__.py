@@ -45,8 +45,8 @@ from adpilot.connections.service import (
 __all__ = [
     "AUDIT_TARGET_NAMES",
     "AccountAccess",
-    "AccountsManaged",
     "AccountService",
+    "AccountsManaged",
     "AdAccountInfo",
     "AdAccountNotFound",
     "ConnectionAccess",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from adpilot.auth.errors import EmailNotVerified
 from adpilot.connections.dependencies import CanManageConnections, CanReadConnections
@@ -35,24 +34,13 @@ from adpilot.connections.schemas import (
 )
 from adpilot.connections.service import (
     ConnectionDetails,
-    ConnectionHealth,
     account_service,
     discovery_as_seen,
     oauth_flow,
     platform_gateway,
 )
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
-from adpilot.core.pagination import (
-    InvalidCursor,
-    Page,
-    PageParams,
-    decode_cursor,
-    decode_text_cursor,
-    encode_cursor,
-    encode_text_cursor,
-    page_params,
-    page_response,
-)
+from adpilot.core.pagination import InvalidCursor, Page, TextCursorPage, TimeCursorPage, page_response
 from adpilot.core.time import utcnow
 from adpilot.db import DbSession
 from adpilot.organizations.errors import MfaRequired
@@ -60,7 +48,6 @@ from adpilot.platforms.types import Platform
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}/connections", tags=["connections"])
 TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def account_read(account: AdAccount) -> AdAccountRead:
@@ -84,7 +71,7 @@ def connection_read(details: ConnectionDetails) -> ConnectionRead:
         id=connection.id,
         platform=Platform(connection.platform),
         display_name=connection.display_name,
-        health=ConnectionHealth(connection.health),
+        health=connection.health,
         health_reason=connection.health_reason,
         health_changed_at=connection.health_changed_at,
         token_expires_at=connection.token_expires_at,
@@ -100,19 +87,18 @@ def connection_read(details: ConnectionDetails) -> ConnectionRead:
         accounts=[account_read(account) for account in details.accounts],
         account_count=details.account_count,
         managed_account_count=details.managed_account_count,
-        accounts_next_cursor=encode_text_cursor(*details.accounts_next_after) if details.accounts_next_after else None,
+        accounts_next_cursor=details.accounts_page.next_cursor,
     )
 
 
 @router.get("", responses=problem_responses(*TENANT_ERRORS, InvalidCursor))
-async def list_connections(tenant: CanReadConnections, session: DbSession, paging: Paging) -> ConnectionList:
+async def list_connections(tenant: CanReadConnections, session: DbSession, paging: TimeCursorPage) -> ConnectionList:
     """One page of the organization's platform connections (oldest first), each with the first page of its ad
     accounts, and how many connections need reconnecting."""
-    after = decode_cursor(paging.cursor) if paging.cursor else None
-    overview = await account_service.overview(session, tenant, after=after, limit=paging.limit)
+    overview = await account_service.overview(session, tenant, paging)
     return ConnectionList(
-        items=[connection_read(details) for details in overview.connections],
-        next_cursor=encode_cursor(*overview.next_after) if overview.next_after else None,
+        items=[connection_read(details) for details in overview.connections.items],
+        next_cursor=overview.connections.next_cursor,
         needs_reconnect_count=overview.needs_reconnect_count,
     )
 
@@ -123,13 +109,11 @@ async def list_connections(tenant: CanReadConnections, session: DbSession, pagin
     responses=problem_responses(*TENANT_ERRORS, ConnectionNotFound, InvalidCursor),
 )
 async def list_connection_accounts(
-    connection_id: UUID, tenant: CanReadConnections, session: DbSession, paging: Paging
+    connection_id: UUID, tenant: CanReadConnections, session: DbSession, paging: TextCursorPage
 ) -> Response:
     """One page of the ad accounts a connection's login reaches, by name."""
-    after = decode_text_cursor(paging.cursor) if paging.cursor else None
-    page = await account_service.list_accounts(session, tenant, connection_id, after=after, limit=paging.limit)
-    cursor = encode_text_cursor(*page.next_after) if page.next_after else None
-    return page_response(AdAccountRead, [account_read(account) for account in page.accounts], cursor)
+    page = await account_service.list_accounts(session, tenant, connection_id, paging)
+    return page_response(AdAccountRead, page.map(account_read))
 
 
 @router.get("/quotas", responses=problem_responses(*TENANT_ERRORS))

@@ -5,11 +5,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adpilot.core.columns import EnumText
 from adpilot.db import Base, CreatedAtMixin
+
+
+class ConnectionHealth(StrEnum):
+    ok = "ok"
+    degraded = "degraded"
+    needs_reconnect = "needs_reconnect"
+
+
+class DiscoveryState(StrEnum):
+    """Listing a login's ad accounts, a job queued when the login is connected."""
+
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
 
 PLATFORM_CHECK = "platform IN ('google', 'meta', 'tiktok')"
 HEALTH_CHECK = "health IN ('ok', 'degraded', 'needs_reconnect')"
@@ -35,13 +53,15 @@ class PlatformConnection(CreatedAtMixin, UpdatedAtMixin, Base):
     credentials_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     token_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     refreshed_at: Mapped[datetime | None]
-    health: Mapped[str] = mapped_column(String(20), default="ok")
+    health: Mapped[ConnectionHealth] = mapped_column(EnumText(ConnectionHealth), default=ConnectionHealth.ok)
     health_reason: Mapped[str | None] = mapped_column(Text)
     health_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Listing the login's ad accounts (a job, not the consent request): queued, running, succeeded or failed.
-    discovery_state: Mapped[str] = mapped_column(String(20), default="succeeded", server_default="succeeded")
+    discovery_state: Mapped[DiscoveryState] = mapped_column(
+        EnumText(DiscoveryState), default=DiscoveryState.succeeded, server_default="succeeded"
+    )
     discovery_accounts_found: Mapped[int] = mapped_column(default=0, server_default="0")
     discovery_error: Mapped[str | None] = mapped_column(Text)
     discovery_queued_at: Mapped[datetime | None]

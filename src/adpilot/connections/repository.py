@@ -7,13 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, case, delete, func, literal, select, text, tuple_, update
+from sqlalchemy import Select, case, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.connections.models import AdAccount, OAuthState, PlatformConnection
+from adpilot.connections.models import AdAccount, ConnectionHealth, OAuthState, PlatformConnection
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
 from adpilot.db import driver_connection
 from adpilot.platforms.types import RemoteAdAccount
+
+CONNECTIONS_OLDEST_FIRST = Keyset((PlatformConnection.created_at, PlatformConnection.id))
+ACCOUNTS_BY_NAME = Keyset((AdAccount.name, AdAccount.id))
 
 
 class ConnectionRepository:
@@ -93,24 +98,18 @@ class ConnectionRepository:
         return (await self.session.execute(statement)).first() is not None
 
     async def connections_page(
-        self, organization_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
-    ) -> list[PlatformConnection]:
-        """Connections oldest first, from just after the ``(created_at, id)`` key ``after``."""
-        query = self.scoped_connections(organization_id)
-        if after is not None:
-            query = query.where(
-                tuple_(PlatformConnection.created_at, PlatformConnection.id)
-                > tuple_(literal(after[0]), literal(after[1]))
-            )
-        query = query.order_by(PlatformConnection.created_at, PlatformConnection.id).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        self, organization_id: UUID, page: PageRequest[TimeKey]
+    ) -> KeysetPage[PlatformConnection, TimeKey]:
+        """Connections oldest first."""
+        return await keyset_page(self.session, self.scoped_connections(organization_id), CONNECTIONS_OLDEST_FIRST, page)
 
     async def needs_reconnect_count(self, organization_id: UUID) -> int:
         query = (
             select(func.count())
             .select_from(PlatformConnection)
             .where(
-                PlatformConnection.organization_id == organization_id, PlatformConnection.health == "needs_reconnect"
+                PlatformConnection.organization_id == organization_id,
+                PlatformConnection.health == ConnectionHealth.needs_reconnect,
             )
         )
         return int((await self.session.execute(query)).scalar_one())
@@ -132,15 +131,15 @@ class ConnectionRepository:
             .where(
                 PlatformConnection.organization_id == organization_id,
                 PlatformConnection.id == connection_id,
-                PlatformConnection.health != "needs_reconnect",
-                (PlatformConnection.health != "ok") | (PlatformConnection.consecutive_failures > 0),
+                PlatformConnection.health != ConnectionHealth.needs_reconnect,
+                (PlatformConnection.health != ConnectionHealth.ok) | (PlatformConnection.consecutive_failures > 0),
             )
             .values(
                 health="ok",
                 health_reason=None,
                 consecutive_failures=0,
                 health_changed_at=case(
-                    (PlatformConnection.health != "ok", now), else_=PlatformConnection.health_changed_at
+                    (PlatformConnection.health != ConnectionHealth.ok, now), else_=PlatformConnection.health_changed_at
                 ),
                 updated_at=now,
             )
@@ -202,19 +201,16 @@ class ConnectionRepository:
         return (await self.session.scalars(query)).first()
 
     async def accounts_page(
-        self, organization_id: UUID, connection_id: UUID, *, after: tuple[str, UUID] | None, limit: int
-    ) -> list[AdAccount]:
-        """A connection's ad accounts by name, from just after the ``(name, id)`` key ``after``."""
-        query = self.scoped_accounts(organization_id).where(AdAccount.connection_id == connection_id)
-        if after is not None:
-            query = query.where(tuple_(AdAccount.name, AdAccount.id) > tuple_(literal(after[0]), literal(after[1])))
+        self, organization_id: UUID, connection_id: UUID, page: PageRequest[TextKey]
+    ) -> KeysetPage[AdAccount, TextKey]:
+        """A connection's ad accounts by name."""
         query = (
-            query.order_by(AdAccount.name, AdAccount.id)
-            .limit(limit)
+            self.scoped_accounts(organization_id)
+            .where(AdAccount.connection_id == connection_id)
             # Bulk upserts in the same transaction bypass the identity map: read the rows as they are now.
             .execution_options(populate_existing=True)
         )
-        return list((await self.session.scalars(query)).all())
+        return await keyset_page(self.session, query, ACCOUNTS_BY_NAME, page)
 
     async def account_counts(
         self, organization_id: UUID, connection_ids: Sequence[UUID]
@@ -254,15 +250,13 @@ class ConnectionRepository:
         return rows
 
     async def managed_accounts_page(
-        self, organization_id: UUID, *, after: tuple[str, UUID] | None, limit: int
-    ) -> list[AdAccount]:
-        """Managed accounts on live connections by name, from just after the ``(name, id)`` key ``after``."""
+        self, organization_id: UUID, page: PageRequest[TextKey]
+    ) -> KeysetPage[AdAccount, TextKey]:
+        """Managed accounts on live connections by name."""
         query = self.scoped_accounts(organization_id).where(
             AdAccount.managed.is_(True), AdAccount.connection_id.is_not(None)
         )
-        if after is not None:
-            query = query.where(tuple_(AdAccount.name, AdAccount.id) > tuple_(literal(after[0]), literal(after[1])))
-        return list((await self.session.scalars(query.order_by(AdAccount.name, AdAccount.id).limit(limit))).all())
+        return await keyset_page(self.session, query, ACCOUNTS_BY_NAME, page)
 
     async def managed_accounts(self, organization_id: UUID) -> list[AdAccount]:
         query = (

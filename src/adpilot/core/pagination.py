@@ -1,9 +1,10 @@
 """Cursor pagination: one codec per key shape, the decoded key as a dependency, and pages that encode themselves.
 
-An endpoint takes a ``PageRequest`` already decoded from the query string (``TimeCursorPage`` or
-``TextCursorPage``; a bad cursor is a 400 ``invalid-cursor`` before the endpoint runs), hands it to its service,
-gets a ``KeysetPage`` back (its repository built it with ``core.keyset.keyset_page``) and answers
-``page_response(Model, page)``, which encodes the next key. Cursors are opaque unpadded base64url of a JSON pair.
+An endpoint takes a ``PageRequest`` already decoded from the query string (``TimeCursorPage``, ``TextCursorPage``,
+``DayPairCursorPage`` or ``SeqCursorPage``; a bad cursor is a 400 ``invalid-cursor`` before the endpoint runs), hands
+it to its service, gets a ``KeysetPage`` back (its repository built it with ``core.keyset.keyset_page``) and answers
+``page_response(Model, page)``, which encodes the next key. No endpoint encodes or decodes a cursor itself.
+Cursors are opaque: unpadded base64url of a JSON array of the key's parts (the audit log's are sequence numbers).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import base64
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
@@ -35,6 +36,10 @@ TimeKey = tuple[datetime, UUID]
 """A (timestamp, id) key: lists newest first."""
 TextKey = tuple[str, UUID]
 """A (text, id) key: lists by name."""
+DayPairKey = tuple[date, str, str]
+"""A (day, text, text) key: newest day first, then by the two texts (exchange rates: day, base, quote)."""
+SeqKey = tuple[int]
+"""A (sequence number,) key: newest first (the audit log)."""
 
 
 class InvalidCursor(AppError):
@@ -53,16 +58,26 @@ class Page(BaseModel, Generic[T]):
 # --- the codec ----------------------------------------------------------------------------------------------------
 
 
-def _encode_pair(first: str, second: str) -> str:
-    raw = json.dumps([first, second]).encode()
+def _encode_parts(*parts: str) -> str:
+    raw = json.dumps(list(parts)).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_pair(cursor: str) -> tuple[Any, Any]:
-    """The JSON pair inside a cursor; ValueError/TypeError when it is not one."""
+def _decode_parts(cursor: str) -> list[Any]:
+    """The JSON array inside a cursor; ValueError/TypeError when it is not one."""
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    first, second = json.loads(raw)
-    return first, second
+    parts = json.loads(raw)
+    if not isinstance(parts, list):
+        raise ValueError
+    return parts
+
+
+def _database_text(value: Any) -> str:
+    """``value`` when it is text PostgreSQL can compare; ValueError otherwise."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError
+    value.encode()  # a lone surrogate ("\ud800" in the JSON) is no text the database can compare
+    return value
 
 
 class CursorCodec(Generic[K]):
@@ -80,11 +95,13 @@ class TimeIdCodec(CursorCodec[TimeKey]):
 
     def encode(self, key: TimeKey) -> str:
         at, id_ = key
-        return _encode_pair(at.isoformat(), str(id_))
+        return _encode_parts(at.isoformat(), str(id_))
 
     def decode(self, cursor: str) -> TimeKey:
         try:
-            at, id_ = _decode_pair(cursor)
+            at, id_ = _decode_parts(cursor)
+            if not isinstance(at, str):
+                raise ValueError
             parsed = datetime.fromisoformat(at)
             if parsed.tzinfo is None or not isinstance(id_, str):
                 raise ValueError
@@ -99,21 +116,55 @@ class TextIdCodec(CursorCodec[TextKey]):
 
     def encode(self, key: TextKey) -> str:
         text, id_ = key
-        return _encode_pair(text, str(id_))
+        return _encode_parts(text, str(id_))
 
     def decode(self, cursor: str) -> TextKey:
         try:
-            text, id_ = _decode_pair(cursor)
-            if not isinstance(text, str) or not isinstance(id_, str) or "\x00" in text:
+            text, id_ = _decode_parts(cursor)
+            if not isinstance(id_, str):
                 raise ValueError
-            text.encode()  # a lone surrogate ("\ud800" in the JSON) is no text the database can compare
-            return text, UUID(id_)
+            return _database_text(text), UUID(id_)
         except (ValueError, TypeError, UnicodeDecodeError) as exc:  # UnicodeEncodeError is a ValueError
             raise InvalidCursor() from exc
 
 
+class DayPairCodec(CursorCodec[DayPairKey]):
+    """(day, text, text) as ``["<YYYY-MM-DD>", "<text>", "<text>"]``."""
+
+    def encode(self, key: DayPairKey) -> str:
+        day, first, second = key
+        return _encode_parts(day.isoformat(), first, second)
+
+    def decode(self, cursor: str) -> DayPairKey:
+        try:
+            day, first, second = _decode_parts(cursor)
+            if not isinstance(day, str):
+                raise ValueError
+            return date.fromisoformat(day), _database_text(first), _database_text(second)
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise InvalidCursor() from exc
+
+
+# A sequence number fits PostgreSQL's bigint with room to spare at 18 digits.
+_MAX_SEQ_DIGITS = 18
+
+
+class SeqCodec(CursorCodec[SeqKey]):
+    """(sequence number,) as its decimal digits."""
+
+    def encode(self, key: SeqKey) -> str:
+        return str(key[0])
+
+    def decode(self, cursor: str) -> SeqKey:
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > _MAX_SEQ_DIGITS:
+            raise InvalidCursor()
+        return (int(cursor),)
+
+
 TIME_ID = TimeIdCodec()
 TEXT_ID = TextIdCodec()
+DAY_PAIR = DayPairCodec()
+SEQ = SeqCodec()
 
 
 # --- the request and the page -------------------------------------------------------------------------------------
@@ -155,6 +206,8 @@ def page_request(codec: CursorCodec[K]) -> Callable[[PageParams], Awaitable[Page
 
 TimeCursorPage = Annotated[PageRequest[TimeKey], Depends(page_request(TIME_ID))]
 TextCursorPage = Annotated[PageRequest[TextKey], Depends(page_request(TEXT_ID))]
+DayPairCursorPage = Annotated[PageRequest[DayPairKey], Depends(page_request(DAY_PAIR))]
+SeqCursorPage = Annotated[PageRequest[SeqKey], Depends(page_request(SEQ))]
 
 
 @dataclass(frozen=True)
@@ -186,41 +239,12 @@ def _page_adapter(model: type[BaseModel]) -> TypeAdapter[Page[Any]]:
     return TypeAdapter(Page[model])  # type: ignore[valid-type]
 
 
-def page_response(
-    model: type[BaseModel], page: KeysetPage[Any, Any] | Sequence[Any], next_cursor: str | None = None
-) -> Response:
-    """A page validated and serialized once, straight to JSON.
+def page_response(model: type[BaseModel], page: KeysetPage[Any, Any]) -> Response:
+    """A page validated and serialized once, straight to JSON, its next key encoded by the page's codec.
 
-    Pass a ``KeysetPage`` (its next key is encoded here), or items and an already encoded cursor (the audit log's
-    sequence numbers, lists not yet on ``KeysetPage``).
     List endpoints are the hot read path: returning a ready Response spares FastAPI a second validation of every
     item against the response model. The endpoint declares ``response_model=Page[model]`` so the schema is the same.
     """
-    if isinstance(page, KeysetPage):
-        items: Sequence[Any] = page.items
-        next_cursor = page.next_cursor
-    else:
-        items = page
     adapter = _page_adapter(model)
-    validated = adapter.validate_python({"items": items, "next_cursor": next_cursor}, from_attributes=True)
+    validated = adapter.validate_python({"items": page.items, "next_cursor": page.next_cursor}, from_attributes=True)
     return Response(adapter.dump_json(validated), media_type="application/json")
-
-
-# --- the codec as functions, for lists not yet on PageRequest/KeysetPage -----------------------------------------
-
-
-def encode_cursor(at: datetime, id_: UUID | int) -> str:
-    return _encode_pair(at.isoformat(), str(id_))
-
-
-def decode_cursor(cursor: str) -> TimeKey:
-    return TIME_ID.decode(cursor)
-
-
-def encode_text_cursor(text: str, id_: UUID) -> str:
-    """A cursor over a (text, id) key, for lists ordered by name."""
-    return TEXT_ID.encode((text, id_))
-
-
-def decode_text_cursor(cursor: str) -> TextKey:
-    return TEXT_ID.decode(cursor)

@@ -18,7 +18,8 @@ Rules every run follows:
   spent quota, for as long as the platform asks) or fail; ``settle`` writes that decision on the row, and
   ``settle_and_requeue`` also has the caller queue what comes next when the decision says when: the new run of a
   deferral, or the next attempt of a run that waits its own backoff between retries.
-- **The history pages newest first** by (``queued_at``, ``id``): ``history_page``.
+- **The history pages newest first** by (``queued_at``, ``id``): a ``core.keyset.Keyset`` over those columns,
+  descending.
 
 The kit only changes the row it is given: the caller holds the row lock (``SELECT ... FOR UPDATE``) in its own
 transaction (``db.tenant_transaction``), queues jobs and records other effects there.
@@ -44,7 +45,7 @@ Example (a job body)::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -75,15 +76,15 @@ class RunStatus(StrEnum):
     deferred = "deferred"
 
 
-ACTIVE_STATUSES = (RunStatus.queued.value, RunStatus.running.value)
-FINISHED_STATUSES = (RunStatus.succeeded.value, RunStatus.failed.value, RunStatus.deferred.value)
+ACTIVE_STATUSES = (RunStatus.queued, RunStatus.running)
+FINISHED_STATUSES = (RunStatus.succeeded, RunStatus.failed, RunStatus.deferred)
 
 
 class RunRecord(Protocol):
     """The columns every run row has (each module keeps its own table; these are what the kit reads and writes)."""
 
     id: UUID
-    status: str
+    status: RunStatus
     attempts: int
     error: str | None
     queued_at: datetime
@@ -131,10 +132,10 @@ class RunLifecycle:
     def abandoned(self, run: RunRecord, now: datetime | None = None) -> bool:
         """Whether an active run lost its worker (running too long) or its job (queued too long)."""
         moment = now or utcnow()
-        if run.status == RunStatus.queued.value:
+        if run.status == RunStatus.queued:
             limit = self.queued_abandoned_after
             return limit is not None and moment - run.queued_at > limit
-        if run.status != RunStatus.running.value:
+        if run.status != RunStatus.running:
             return False
         return run.started_at is None or moment - run.started_at > self.abandoned_after
 
@@ -161,26 +162,26 @@ class RunLifecycle:
             return False
         if not exclusive:
             return True
-        abandoned = run.status == RunStatus.running.value and self.abandoned(run)
-        if run.status == RunStatus.running.value and not abandoned:
+        abandoned = run.status == RunStatus.running and self.abandoned(run)
+        if run.status == RunStatus.running and not abandoned:
             return False
         return abandoned or not takeover
 
     def start(self, run: RunRecord, now: datetime | None = None) -> int:
         """Begin one more attempt; returns its number."""
-        run.status = RunStatus.running.value
+        run.status = RunStatus.running
         run.started_at = now or utcnow()
         run.error = None
         run.attempts += 1
         return run.attempts
 
     def succeed(self, run: RunRecord, now: datetime | None = None) -> None:
-        run.status = RunStatus.succeeded.value
+        run.status = RunStatus.succeeded
         run.finished_at = now or utcnow()
         run.error = None
 
     def fail(self, run: RunRecord, message: str, now: datetime | None = None) -> None:
-        run.status = RunStatus.failed.value
+        run.status = RunStatus.failed
         run.finished_at = now or utcnow()
         run.error = error_text(message)
 
@@ -203,9 +204,9 @@ class RunLifecycle:
             return decision
         run.error = error_text(message)
         if decision.outcome is Outcome.retry:
-            run.status = RunStatus.queued.value
+            run.status = RunStatus.queued
         else:
-            run.status = RunStatus.deferred.value
+            run.status = RunStatus.deferred
             run.finished_at = now or utcnow()
         return decision
 
@@ -225,11 +226,3 @@ class RunLifecycle:
         if decision.outcome is not Outcome.fail and decision.delay is not None:
             await requeue(decision.delay)
         return decision
-
-
-def history_page(runs: Sequence[R], limit: int) -> tuple[list[R], tuple[datetime, UUID] | None]:
-    """One page of a run history read newest first with one row more than ``limit``: the page, and the key the next
-    page starts before (None on the last page)."""
-    page = list(runs[:limit])
-    more = len(runs) > limit
-    return page, ((page[-1].queued_at, page[-1].id) if more and page else None)

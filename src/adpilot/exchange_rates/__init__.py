@@ -6,7 +6,7 @@ SQL of other modules that converts money does so with the fragments of ``adpilot
 """
 
 from adpilot.exchange_rates.service.converted import converted_rollup_service
-from adpilot.exchange_rates.service.rates import ImportResult, RatePage, RateRow, rates_service
+from adpilot.exchange_rates.service.rates import ImportResult, RateRow, rates_service
 from adpilot.exchange_rates.service.reference_rates import (
     ReferenceRatesStatus,
     RefreshResult,
@@ -15,7 +15,6 @@ from adpilot.exchange_rates.service.reference_rates import (
 
 __all__ = [
     "ImportResult",
-    "RatePage",
     "RateRow",
     "ReferenceRatesStatus",
     "RefreshResult",

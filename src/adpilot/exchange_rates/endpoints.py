@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
-from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params
+from adpilot.core.pagination import DayPairCursorPage, InvalidCursor, Page, page_response
 from adpilot.core.time import IsoDay
 from adpilot.db import DbSession
 from adpilot.exchange_rates.dependencies import CanManageExchangeRates, CanReadAnalytics
@@ -36,7 +36,6 @@ from adpilot.organizations.errors import MfaRequired
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}/exchange-rates", tags=["exchange-rates"])
 TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
-Paging = Annotated[PageParams, Depends(page_params)]
 BaseCurrency = Annotated[CurrencyCode, Path(description="The currency one unit of which the rate prices.")]
 QuoteCurrency = Annotated[CurrencyCode, Path(description="The currency the rate is expressed in.")]
 Day = Annotated[IsoDay, Path(description="The day the rate holds from (YYYY-MM-DD).")]
@@ -67,13 +66,17 @@ def rate_read(rate: ExchangeRate) -> ExchangeRateRead:
     )
 
 
-@router.get("", responses=problem_responses(*TENANT_ERRORS, InvalidCursor, ExchangeRateInvalid))
+@router.get(
+    "",
+    response_model=Page[ExchangeRateRead],
+    responses=problem_responses(*TENANT_ERRORS, InvalidCursor, ExchangeRateInvalid),
+)
 async def list_exchange_rates(
-    tenant: CanReadAnalytics, session: DbSession, where: Filter, paging: Paging
-) -> Page[ExchangeRateRead]:
+    tenant: CanReadAnalytics, session: DbSession, where: Filter, paging: DayPairCursorPage
+) -> Response:
     """The organization's exchange rates, newest day first; filter by a currency and a range of days."""
-    page = await rates_service.list_rates(session, tenant, where, paging.limit, paging.cursor)
-    return Page(items=[rate_read(rate) for rate in page.items], next_cursor=page.next_cursor)
+    page = await rates_service.list_rates(session, tenant, where, paging)
+    return page_response(ExchangeRateRead, page.map(rate_read))
 
 
 @router.get("/reference", responses=problem_responses(*TENANT_ERRORS))

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from adpilot.connections import AdAccountNotFound
 from adpilot.core.errors import problem_responses
-from adpilot.core.pagination import (
-    InvalidCursor,
-    Page,
-    PageParams,
-    decode_cursor,
-    encode_cursor,
-    page_params,
-    page_response,
-)
+from adpilot.core.pagination import InvalidCursor, Page, TimeCursorPage, page_response
 from adpilot.db import DbSession
 from adpilot.metrics.dependencies import CanReadConnections, CanSyncConnections
 from adpilot.metrics.errors import AccountNotSynced
@@ -25,7 +16,6 @@ from adpilot.metrics.schemas import MetricSyncRunRead
 from adpilot.metrics.service.sync import metrics_sync_service
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["analytics"])
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get(
@@ -34,14 +24,12 @@ Paging = Annotated[PageParams, Depends(page_params)]
     responses=problem_responses(AdAccountNotFound, InvalidCursor),
 )
 async def list_metric_sync_runs(
-    ad_account_id: UUID, tenant: CanReadConnections, session: DbSession, paging: Paging
+    ad_account_id: UUID, tenant: CanReadConnections, session: DbSession, paging: TimeCursorPage
 ) -> Response:
     """The account's metrics sync log, newest first: which days each run read, its progress, why it failed."""
-    before = decode_cursor(paging.cursor) if paging.cursor else None
-    runs, next_before = await metrics_sync_service.list_runs(
-        session, tenant, ad_account_id, before=before, limit=paging.limit
+    return page_response(
+        MetricSyncRunRead, await metrics_sync_service.list_runs(session, tenant, ad_account_id, paging)
     )
-    return page_response(MetricSyncRunRead, runs, encode_cursor(*next_before) if next_before else None)
 
 
 @router.post(

@@ -29,7 +29,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import DATEMULTIRANGE, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adpilot.core.columns import EnumText
+from adpilot.core.runs import RunStatus
 from adpilot.db import Base
+from adpilot.metrics.schemas import MetricSyncScope, MetricSyncTrigger
+from adpilot.platforms.types import EntityStatus
 
 LEVEL_CHECK = "level IN ('campaign', 'ad_group', 'ad')"
 RUN_STATUS_CHECK = "status IN ('queued', 'running', 'succeeded', 'failed', 'deferred')"
@@ -206,7 +210,7 @@ class MetricEntity(Base):
     parent_platform_id: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(512))
     # active | paused | removed, from the entity sync; null until the entity has been seen there.
-    status: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[EntityStatus | None] = mapped_column(EnumText(EntityStatus))
     updated_at: Mapped[datetime]
 
     __table_args__ = (
@@ -225,9 +229,9 @@ class MetricSyncRun(Base):
     ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
     # backfill: the first sync (every preset range); recent: the last 7 days and today's hours; restate: the daily
     # 28-day re-read; history: the older days, in the background; today: today's campaign level and hours.
-    scope: Mapped[str] = mapped_column(String(20))
-    trigger: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[MetricSyncScope] = mapped_column(EnumText(MetricSyncScope))
+    trigger: Mapped[MetricSyncTrigger] = mapped_column(EnumText(MetricSyncTrigger))
+    status: Mapped[RunStatus] = mapped_column(EnumText(RunStatus))
     since: Mapped[date] = mapped_column(Date)
     until: Mapped[date] = mapped_column(Date)
     # Progress: days of the range written so far (a backfill writes window by window).

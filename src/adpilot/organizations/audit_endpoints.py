@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from adpilot.audit.schemas import AuditEntryRead
 from adpilot.audit.service import audit_service
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
-from adpilot.core.pagination import InvalidCursor, Page, PageParams, page_params, page_response
+from adpilot.core.pagination import InvalidCursor, Page, SeqCursorPage, page_response
 from adpilot.core.text import NoNul
 from adpilot.core.time import UtcDatetime
 from adpilot.db import DbSession
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
 async def list_audit_entries(
     tenant: CanReadAudit,
     session: DbSession,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: SeqCursorPage,
     action: Annotated[
         str | None, Query(max_length=80, description="Action, or its prefix (e.g. 'member.')."), NoNul
     ] = None,
@@ -41,26 +41,14 @@ async def list_audit_entries(
     until: UtcDatetime | None = None,
 ) -> Response:
     """The organization's audit log, newest first, with filters."""
-    before_seq = _seq_cursor(page.cursor)
     entries = await audit_service.list_entries(
         session,
         tenant.organization_id,
-        limit=page.limit + 1,
-        before_seq=before_seq,
+        page,
         action=action,
         actor_user_id=actor_user_id,
         target_type=target_type,
         since=since,
         until=until,
     )
-    more = len(entries) > page.limit
-    items = entries[: page.limit]
-    return page_response(AuditEntryRead, items, str(items[-1]["seq"]) if more else None)
-
-
-def _seq_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-        raise InvalidCursor()
-    return int(cursor)
+    return page_response(AuditEntryRead, entries)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Response, status
 
 from adpilot.auth.dependencies import CurrentPrincipal
 from adpilot.auth.errors import EmailNotVerified
 from adpilot.core.errors import NotAuthenticated, NotFound, PermissionDenied, problem_responses
-from adpilot.core.pagination import Page, PageParams, decode_cursor, encode_cursor, page_params
+from adpilot.core.pagination import Page, TimeCursorPage, page_response
 from adpilot.db import DbSession
 from adpilot.organizations.dependencies import (
     CanManageMembers,
@@ -43,7 +42,6 @@ from adpilot.organizations.schemas import (
 from adpilot.organizations.service import InvitationView, MemberView, organization_service
 
 router = APIRouter(prefix="/api/v1", tags=["organizations"])
-Pagination = Annotated[PageParams, Depends(page_params)]
 TENANT_ERRORS = (NotAuthenticated, NotFound, PermissionDenied, MfaRequired)
 
 
@@ -77,8 +75,8 @@ def invitation_read(view: InvitationView) -> InvitationRead:
     return InvitationRead(
         id=row.id,
         email=row.email,
-        role=Role(row.role),
-        status=view.status,  # type: ignore[arg-type]
+        role=row.role,
+        status=view.status,
         expires_at=row.expires_at,
         created_at=row.created_at,
     )
@@ -123,15 +121,15 @@ async def update_organization(
     return organization_read(organization, tenant.role)
 
 
-@router.get("/orgs/{organization_id}/members", responses=problem_responses(*TENANT_ERRORS))
-async def list_members(tenant: CanReadMembers, session: DbSession, page: Pagination) -> Page[MemberRead]:
+@router.get(
+    "/orgs/{organization_id}/members",
+    response_model=Page[MemberRead],
+    responses=problem_responses(*TENANT_ERRORS),
+)
+async def list_members(tenant: CanReadMembers, session: DbSession, page: TimeCursorPage) -> Response:
     """Members in the order they joined."""
-    after = decode_cursor(page.cursor) if page.cursor else None
-    members = await organization_service.list_members(session, tenant, page.limit + 1, after)
-    items = [member_read(m) for m in members[: page.limit]]
-    more = len(members) > page.limit
-    last = members[page.limit - 1] if more else None
-    return Page(items=items, next_cursor=encode_cursor(last.joined_at, last.user_id) if last else None)
+    members = await organization_service.list_members(session, tenant, page)
+    return page_response(MemberRead, members.map(member_read))
 
 
 @router.patch("/orgs/{organization_id}/members/{user_id}", responses=problem_responses(*TENANT_ERRORS, LastAdmin))
@@ -153,17 +151,15 @@ async def remove_member(user_id: UUID, tenant: CanReadMembers, session: DbSessio
     await organization_service.remove_member(session, tenant, user_id)
 
 
-@router.get("/orgs/{organization_id}/invitations", responses=problem_responses(*TENANT_ERRORS))
-async def list_invitations(tenant: CanManageMembers, session: DbSession, page: Pagination) -> Page[InvitationRead]:
+@router.get(
+    "/orgs/{organization_id}/invitations",
+    response_model=Page[InvitationRead],
+    responses=problem_responses(*TENANT_ERRORS),
+)
+async def list_invitations(tenant: CanManageMembers, session: DbSession, page: TimeCursorPage) -> Response:
     """Invitations, newest first (admins)."""
-    before = decode_cursor(page.cursor) if page.cursor else None
-    views = await organization_service.list_invitations(session, tenant, page.limit + 1, before)
-    more = len(views) > page.limit
-    last = views[page.limit - 1].invitation if more else None
-    return Page(
-        items=[invitation_read(v) for v in views[: page.limit]],
-        next_cursor=encode_cursor(last.created_at, last.id) if last else None,
-    )
+    views = await organization_service.list_invitations(session, tenant, page)
+    return page_response(InvitationRead, views.map(invitation_read))
 
 
 @router.post(

@@ -9,7 +9,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, te
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adpilot.core.columns import EnumText
 from adpilot.db import Base, CreatedAtMixin
+from adpilot.organizations.permissions import Role
 
 ROLE_CHECK = "role IN ('admin', 'manager', 'member', 'viewer')"
 
@@ -35,7 +37,7 @@ class Membership(CreatedAtMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(EnumText(Role))
 
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id", name="uq_memberships_organization_user"),
@@ -49,7 +51,7 @@ class Invitation(CreatedAtMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(320))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(EnumText(Role))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]

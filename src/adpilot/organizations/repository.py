@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.db import driver_connection
 from adpilot.organizations.models import Invitation, Membership, Organization
+from adpilot.organizations.permissions import Role
+
+MEMBERS_BY_JOINING = Keyset((Membership.created_at, Membership.user_id))
+INVITATIONS_NEWEST_FIRST = Keyset((Invitation.created_at, Invitation.id), descending=True)
 
 
 class OrganizationRepository:
@@ -68,17 +73,12 @@ class OrganizationRepository:
             ).all()
         )
 
-    async def members_page(
-        self, organization_id: UUID, limit: int, after: tuple[datetime, UUID] | None
-    ) -> list[Membership]:
-        query = self.scoped_members(organization_id)
-        if after is not None:
-            query = query.where(tuple_(Membership.created_at, Membership.user_id) > (after[0], after[1]))
-        query = query.order_by(Membership.created_at, Membership.user_id).limit(limit)
-        return list((await self.session.scalars(query)).all())
+    async def members_page(self, organization_id: UUID, page: PageRequest[TimeKey]) -> KeysetPage[Membership, TimeKey]:
+        """Memberships in the order they began."""
+        return await keyset_page(self.session, self.scoped_members(organization_id), MEMBERS_BY_JOINING, page)
 
     async def count_admins(self, organization_id: UUID) -> int:
-        query = select(func.count()).where(Membership.organization_id == organization_id, Membership.role == "admin")
+        query = select(func.count()).where(Membership.organization_id == organization_id, Membership.role == Role.admin)
         return int((await self.session.execute(query)).scalar_one())
 
     async def delete(self, row: Membership) -> None:
@@ -103,10 +103,7 @@ class OrganizationRepository:
         return (await self.session.scalars(query.with_for_update())).first()
 
     async def invitations_page(
-        self, organization_id: UUID, limit: int, before: tuple[datetime, UUID] | None
-    ) -> list[Invitation]:
-        query = self.scoped_invitations(organization_id)
-        if before is not None:
-            query = query.where(tuple_(Invitation.created_at, Invitation.id) < (before[0], before[1]))
-        query = query.order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        self, organization_id: UUID, page: PageRequest[TimeKey]
+    ) -> KeysetPage[Invitation, TimeKey]:
+        """Invitations, newest first."""
+        return await keyset_page(self.session, self.scoped_invitations(organization_id), INVITATIONS_NEWEST_FIRST, page)

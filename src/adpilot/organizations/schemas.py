@@ -14,6 +14,8 @@ from adpilot.core.currencies import is_active_currency
 from adpilot.core.text import NoNul
 from adpilot.organizations.permissions import Permission, Role
 
+InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
+
 OrganizationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
 
 
@@ -122,7 +124,7 @@ class InvitationRead(BaseModel):
     id: UUID
     email: str
     role: Role
-    status: Literal["pending", "accepted", "revoked", "expired"]
+    status: InvitationStatus
     expires_at: datetime
     created_at: datetime
 

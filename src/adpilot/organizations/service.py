@@ -16,6 +16,7 @@ from adpilot.auth import Principal, TokenClaims, UserSummary, auth_service
 from adpilot.auth.errors import EmailNotVerified
 from adpilot.config import get_settings
 from adpilot.core.errors import PermissionDenied
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.core.security import new_token, token_digest
 from adpilot.core.time import utcnow
 from adpilot.db import set_tenant
@@ -37,6 +38,7 @@ from adpilot.organizations.events import ReportingCurrencyChanged
 from adpilot.organizations.models import Invitation, Membership, Organization
 from adpilot.organizations.permissions import Permission, Role, role_allows
 from adpilot.organizations.repository import OrganizationRepository
+from adpilot.organizations.schemas import InvitationStatus
 
 INVITATION_DAYS = 7
 
@@ -96,7 +98,7 @@ class MemberView:
 @dataclass(frozen=True)
 class InvitationView:
     invitation: Invitation
-    status: str
+    status: InvitationStatus
     token: str | None = None
 
 
@@ -138,7 +140,7 @@ class OrganizationService:
     async def list_for_user(self, session: AsyncSession, principal: Principal) -> list[tuple[Organization, Role]]:
         await set_tenant(session, None, principal.user_id)
         pairs = await OrganizationRepository(session).memberships_of_user(principal.user_id)
-        return [(organization, Role(membership.role)) for organization, membership in pairs]
+        return [(organization, membership.role) for organization, membership in pairs]
 
     async def create(
         self, session: AsyncSession, principal: Principal, name: str, *, is_demo: bool = False
@@ -246,12 +248,14 @@ class OrganizationService:
     # --- members --------------------------------------------------------------------------------------------
 
     async def list_members(
-        self, session: AsyncSession, tenant: TenantContext, limit: int, after: tuple[datetime, UUID] | None
-    ) -> list[MemberView]:
+        self, session: AsyncSession, tenant: TenantContext, page: PageRequest[TimeKey]
+    ) -> KeysetPage[MemberView, TimeKey]:
+        """Members in the order they joined."""
         tenant.require(Permission.members_read)
-        memberships = await OrganizationRepository(session).members_page(tenant.organization_id, limit, after)
-        users = await auth_service.users_by_ids(session, [m.user_id for m in memberships])
-        return [self._member_view(m, users[m.user_id]) for m in memberships if m.user_id in users]
+        memberships = await OrganizationRepository(session).members_page(tenant.organization_id, page)
+        users = await auth_service.users_by_ids(session, [m.user_id for m in memberships.items])
+        members = [self._member_view(m, users[m.user_id]) for m in memberships.items if m.user_id in users]
+        return KeysetPage(members, memberships.next_key, memberships.codec)
 
     async def change_role(self, session: AsyncSession, tenant: TenantContext, user_id: UUID, role: Role) -> MemberView:
         """Give a member another role; the last admin cannot be demoted."""
@@ -260,7 +264,7 @@ class OrganizationService:
         membership = await repository.membership(tenant.organization_id, user_id)
         if membership is None:
             raise MemberNotFound()
-        previous = Role(membership.role)
+        previous = membership.role
         if (
             previous is Role.admin
             and role is not Role.admin
@@ -306,7 +310,7 @@ class OrganizationService:
     @staticmethod
     def _member_view(membership: Membership, user: UserSummary) -> MemberView:
         return MemberView(
-            user.id, user.email, user.display_name, Role(membership.role), membership.created_at, user.mfa_enabled
+            user.id, user.email, user.display_name, membership.role, membership.created_at, user.mfa_enabled
         )
 
     # --- invitations ----------------------------------------------------------------------------------------
@@ -350,11 +354,12 @@ class OrganizationService:
         return InvitationView(invitation, invitation_status(invitation), token)
 
     async def list_invitations(
-        self, session: AsyncSession, tenant: TenantContext, limit: int, before: tuple[datetime, UUID] | None
-    ) -> list[InvitationView]:
+        self, session: AsyncSession, tenant: TenantContext, page: PageRequest[TimeKey]
+    ) -> KeysetPage[InvitationView, TimeKey]:
+        """Invitations, newest first."""
         tenant.require(Permission.members_manage)
-        rows = await OrganizationRepository(session).invitations_page(tenant.organization_id, limit, before)
-        return [InvitationView(row, invitation_status(row)) for row in rows]
+        rows = await OrganizationRepository(session).invitations_page(tenant.organization_id, page)
+        return rows.map(lambda row: InvitationView(row, invitation_status(row)))
 
     async def revoke_invitation(self, session: AsyncSession, tenant: TenantContext, invitation_id: UUID) -> None:
         tenant.require(Permission.members_manage)
@@ -407,10 +412,10 @@ class OrganizationService:
         organization = await repository.get(organization_id)
         if organization is None:
             raise InvalidInvitationToken()
-        return organization, Role(invitation.role)
+        return organization, invitation.role
 
 
-def invitation_status(invitation: Invitation) -> str:
+def invitation_status(invitation: Invitation) -> InvitationStatus:
     if invitation.accepted_at is not None:
         return "accepted"
     if invitation.revoked_at is not None:

@@ -19,7 +19,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import LargeBinary
 
+from adpilot.core.columns import EnumText
+from adpilot.core.runs import RunStatus
 from adpilot.db import Base
+from adpilot.reporting.schemas.query import Compare, Preset
+from adpilot.reporting.schemas.reports import ReportFrequency, ReportRunTrigger
 
 REPORT_FREQUENCY_CHECK = "frequency IN ('daily', 'weekly', 'monthly')"
 REPORT_RUN_STATUS_CHECK = "status IN ('queued', 'running', 'succeeded', 'failed')"
@@ -36,15 +40,15 @@ class ReportSchedule(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
-    frequency: Mapped[str] = mapped_column(String(10))
+    frequency: Mapped[ReportFrequency] = mapped_column(EnumText(ReportFrequency, length=10))
     # 0 = Monday … 6 = Sunday (weekly only); 1 … 31 (monthly only; a shorter month uses its last day).
     weekday: Mapped[int | None] = mapped_column(SmallInteger)
     month_day: Mapped[int | None] = mapped_column(SmallInteger)
     hour: Mapped[int] = mapped_column(SmallInteger)
     time_zone: Mapped[str] = mapped_column(String(64))
     recipients: Mapped[list[str]] = mapped_column(JSONB)
-    range_preset: Mapped[str] = mapped_column(String(20))
-    compare: Mapped[str] = mapped_column(String(20))
+    range_preset: Mapped[Preset] = mapped_column(EnumText(Preset))
+    compare: Mapped[Compare] = mapped_column(EnumText(Compare))
     # The query filters of the report: platforms, ad account ids, statuses, name_contains.
     filters: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     attach_csv: Mapped[bool]
@@ -77,8 +81,8 @@ class ReportRun(Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     schedule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report_schedules.id", ondelete="CASCADE"))
     scheduled_for: Mapped[datetime]
-    trigger: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    trigger: Mapped[ReportRunTrigger] = mapped_column(EnumText(ReportRunTrigger))
+    status: Mapped[RunStatus] = mapped_column(EnumText(RunStatus))
     since: Mapped[date | None] = mapped_column(Date)
     until: Mapped[date | None] = mapped_column(Date)
     attempts: Mapped[int] = mapped_column(default=0)

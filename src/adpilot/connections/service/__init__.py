@@ -25,7 +25,6 @@ from adpilot.connections.service.accounts import (
 from adpilot.connections.service.common import (
     PLATFORM_TITLES,
     AccountAccess,
-    AccountPage,
     AdAccountInfo,
     AuthorizationStart,
     ConnectionAccess,
@@ -54,7 +53,6 @@ __all__ = [
     "PLATFORM_TITLES",
     "REFRESH_CONNECTION_JOB",
     "AccountAccess",
-    "AccountPage",
     "AccountService",
     "AdAccountInfo",
     "AuthorizationStart",

@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot.audit import SYSTEM, audit_service
 from adpilot.connections.errors import AdAccountsNotInConnection, ConnectionNotFound, ManagerAccountNotManageable
 from adpilot.connections.events import AccountsManaged
-from adpilot.connections.models import PlatformConnection
+from adpilot.connections.models import AdAccount, PlatformConnection
 from adpilot.connections.repository import ConnectionRepository
 from adpilot.connections.service.common import (
     PLATFORM_TITLES,
-    AccountPage,
     AdAccountInfo,
     ConnectionAccess,
     ConnectionDetails,
@@ -33,6 +32,7 @@ from adpilot.connections.service.credentials import credential_service
 from adpilot.connections.service.gateway import PlatformGateway, platform_gateway
 from adpilot.connections.service.health import log
 from adpilot.core.errors import AppError
+from adpilot.core.pagination import TEXT_ID, KeysetPage, PageRequest, TextKey, TimeKey
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
 from adpilot.events import publish
@@ -51,6 +51,7 @@ DISCOVERY_QUEUED_ABANDONED_AFTER = timedelta(hours=24)
 DISCOVERY_ABANDONED = "abandoned: no worker finished it"
 # Ad accounts shown with a connection (a Google manager login can reach thousands): the rest are paged.
 ACCOUNTS_PER_CONNECTION = 100
+FIRST_ACCOUNTS = PageRequest(ACCOUNTS_PER_CONNECTION, None, TEXT_ID)
 # The subject of a login the platform does not name: a digest of the accounts it reached when first connected.
 ACCOUNTS_SUBJECT = "accounts:"
 
@@ -62,40 +63,26 @@ class AccountService:
     # --- reading ----------------------------------------------------------------------------------------------
 
     async def overview(
-        self,
-        session: AsyncSession,
-        tenant: TenantContext,
-        *,
-        after: tuple[datetime, UUID] | None = None,
-        limit: int = 100,
+        self, session: AsyncSession, tenant: TenantContext, page: PageRequest[TimeKey]
     ) -> ConnectionOverview:
         """One page of the organization's connections (oldest first), each with the first page of its ad accounts,
         and how many connections need reconnecting."""
         tenant.require(Permission.connections_read)
         repository = ConnectionRepository(session)
-        connections = await repository.connections_page(tenant.organization_id, after=after, limit=limit + 1)
-        more = len(connections) > limit
-        connections = connections[:limit]
-        details = await self.details_of(session, tenant.organization_id, connections)
+        connections = await repository.connections_page(tenant.organization_id, page)
+        details = await self.details_of(session, tenant.organization_id, connections.items)
         needs_reconnect = await repository.needs_reconnect_count(tenant.organization_id)
-        last = connections[-1] if more and connections else None
-        return ConnectionOverview(details, needs_reconnect, (last.created_at, last.id) if last else None)
+        return ConnectionOverview(KeysetPage(details, connections.next_key, connections.codec), needs_reconnect)
 
     async def list_accounts(
-        self,
-        session: AsyncSession,
-        tenant: TenantContext,
-        connection_id: UUID,
-        *,
-        after: tuple[str, UUID] | None,
-        limit: int,
-    ) -> AccountPage:
+        self, session: AsyncSession, tenant: TenantContext, connection_id: UUID, page: PageRequest[TextKey]
+    ) -> KeysetPage[AdAccount, TextKey]:
         """One page of a connection's ad accounts, by name."""
         tenant.require(Permission.connections_read)
         repository = ConnectionRepository(session)
         if await repository.connection(tenant.organization_id, connection_id) is None:
             raise ConnectionNotFound()
-        return await _accounts_page(repository, tenant.organization_id, connection_id, after, limit)
+        return await repository.accounts_page(tenant.organization_id, connection_id, page)
 
     async def get(self, session: AsyncSession, tenant: TenantContext, connection_id: UUID) -> ConnectionDetails:
         """One connection with its ad accounts."""
@@ -117,13 +104,10 @@ class AccountService:
         return [account_info(a) for a in await ConnectionRepository(session).managed_accounts(organization_id)]
 
     async def managed_accounts_page(
-        self, session: AsyncSession, organization_id: UUID, *, after: tuple[str, UUID] | None, limit: int
-    ) -> tuple[list[AdAccountInfo], tuple[str, UUID] | None]:
-        """One page of the managed accounts on live connections, by name, and the key of the next page's start."""
-        rows = await ConnectionRepository(session).managed_accounts_page(organization_id, after=after, limit=limit + 1)
-        more = len(rows) > limit
-        accounts = [account_info(a) for a in rows[:limit]]
-        return accounts, ((accounts[-1].name, accounts[-1].id) if more and accounts else None)
+        self, session: AsyncSession, organization_id: UUID, page: PageRequest[TextKey]
+    ) -> KeysetPage[AdAccountInfo, TextKey]:
+        """One page of the managed accounts on live connections, by name."""
+        return (await ConnectionRepository(session).managed_accounts_page(organization_id, page)).map(account_info)
 
     async def list_ad_accounts(self, session: AsyncSession, organization_id: UUID) -> list[AdAccountInfo]:
         """Every ad account of the organization, managed or not, connected or not (for names in reports)."""
@@ -135,7 +119,7 @@ class AccountService:
     async def connection_health(self, session: AsyncSession, organization_id: UUID) -> dict[UUID, ConnectionHealth]:
         """The health of each of the organization's connections, by connection id."""
         connections = await ConnectionRepository(session).list_connections(organization_id)
-        return {connection.id: ConnectionHealth(connection.health) for connection in connections}
+        return {connection.id: connection.health for connection in connections}
 
     async def details(self, session: AsyncSession, connection: PlatformConnection) -> ConnectionDetails:
         """A connection with the first page of its ad accounts and their counts."""
@@ -149,9 +133,9 @@ class AccountService:
         counts = await repository.account_counts(organization_id, [c.id for c in connections])
         details = []
         for connection in connections:
-            page = await _accounts_page(repository, organization_id, connection.id, None, ACCOUNTS_PER_CONNECTION)
+            page = await repository.accounts_page(organization_id, connection.id, FIRST_ACCOUNTS)
             total, managed = counts.get(connection.id, (0, 0))
-            details.append(ConnectionDetails(connection, page.accounts, total, managed, page.next_after))
+            details.append(ConnectionDetails(connection, page, total, managed))
         return details
 
     # --- managed accounts -------------------------------------------------------------------------------------
@@ -222,7 +206,7 @@ class AccountService:
                 "connection.accounts_refreshed",
                 target_type="connection",
                 target_id=connection.id,
-                after={"discovery": DiscoveryState.queued.value},
+                after={"discovery": DiscoveryState.queued},
             )
         return await self.details(session, connection)
 
@@ -241,10 +225,10 @@ class AccountService:
         One left running by a worker that died, or queued while its job was lost (the sync runs' rule), is ended as
         failed, audited, and started over.
         """
-        if connection.discovery_state in (DiscoveryState.queued.value, DiscoveryState.running.value):
+        if connection.discovery_state in (DiscoveryState.queued, DiscoveryState.running):
             if not _discovery_abandoned(connection, now):
                 return False
-            connection.discovery_state = DiscoveryState.failed.value
+            connection.discovery_state = DiscoveryState.failed
             connection.discovery_error = DISCOVERY_ABANDONED
             connection.discovery_finished_at = now
             await _audit_discovery(session, connection)
@@ -253,7 +237,7 @@ class AccountService:
                 organization_id=str(organization_id),
                 connection_id=str(connection.id),
             )
-        connection.discovery_state = DiscoveryState.queued.value
+        connection.discovery_state = DiscoveryState.queued
         connection.discovery_accounts_found = 0
         connection.discovery_error = None
         connection.discovery_queued_at = now
@@ -284,11 +268,11 @@ class AccountService:
         async with tenant_transaction(organization_id) as session:
             connection = await ConnectionRepository(session).connection(organization_id, connection_id, lock=True)
             if connection is None or connection.discovery_state not in (
-                DiscoveryState.queued.value,
-                DiscoveryState.running.value,
+                DiscoveryState.queued,
+                DiscoveryState.running,
             ):
                 return  # disconnected, or already done (a job queued twice)
-            connection.discovery_state = DiscoveryState.running.value
+            connection.discovery_state = DiscoveryState.running
             connection.discovery_started_at = utcnow()
             connection.discovery_error = None
             platform = Platform(connection.platform)
@@ -318,7 +302,7 @@ class AccountService:
                 else None
             )
             connection.display_name = display_name(platform, remote, connection.subject)
-            connection.discovery_state = DiscoveryState.succeeded.value
+            connection.discovery_state = DiscoveryState.succeeded
             connection.discovery_accounts_found = len(remote)
             connection.discovery_finished_at = now
             await _audit_discovery(session, connection, vanished)
@@ -353,7 +337,7 @@ class AccountService:
                 later = 5.0 * 2**attempt
                 attempt += 1
             if later is not None:
-                connection.discovery_state = DiscoveryState.queued.value
+                connection.discovery_state = DiscoveryState.queued
                 # Queued again: it counts as queued from now (it may wait as long as the platform asks, within a day).
                 connection.discovery_queued_at = utcnow()
                 await enqueue(
@@ -367,7 +351,7 @@ class AccountService:
                     scheduled_at=utcnow() + timedelta(seconds=later),
                 )
             else:
-                connection.discovery_state = DiscoveryState.failed.value
+                connection.discovery_state = DiscoveryState.failed
                 connection.discovery_error = f"The ad accounts could not be listed: {reason}"[:1000]
                 connection.discovery_finished_at = utcnow()
                 await _audit_discovery(session, connection)
@@ -384,7 +368,7 @@ async def _audit_discovery(
     session: AsyncSession, connection: PlatformConnection, no_longer_reachable: int | None = None
 ) -> None:
     """A discovery that ended: succeeded with the accounts it listed, or failed with the reason."""
-    succeeded = connection.discovery_state == DiscoveryState.succeeded.value
+    succeeded = connection.discovery_state == DiscoveryState.succeeded
     after: dict[str, Any] = (
         {"ad_accounts": connection.discovery_accounts_found} if succeeded else {"error": connection.discovery_error}
     )
@@ -411,7 +395,7 @@ def discovery_as_seen(connection: PlatformConnection, now: datetime) -> tuple[Di
 
 
 def _discovery_abandoned(connection: PlatformConnection, now: datetime) -> bool:
-    if connection.discovery_state == DiscoveryState.queued.value:
+    if connection.discovery_state == DiscoveryState.queued:
         queued_at = connection.discovery_queued_at
         return queued_at is None or now - queued_at > DISCOVERY_QUEUED_ABANDONED_AFTER
     started_at = connection.discovery_started_at
@@ -423,19 +407,6 @@ def _discovery_lock(connection: PlatformConnection) -> str:
     that died (still "doing" in the queue), so each start has its own lock."""
     queued_at = connection.discovery_queued_at or utcnow()
     return f"discovery:{connection.id}:{queued_at.timestamp():.6f}"
-
-
-async def _accounts_page(
-    repository: ConnectionRepository,
-    organization_id: UUID,
-    connection_id: UUID,
-    after: tuple[str, UUID] | None,
-    limit: int,
-) -> AccountPage:
-    accounts = await repository.accounts_page(organization_id, connection_id, after=after, limit=limit + 1)
-    more = len(accounts) > limit
-    accounts = accounts[:limit]
-    return AccountPage(accounts, (accounts[-1].name, accounts[-1].id) if more and accounts else None)
 
 
 def accounts_digest(account_ids: Sequence[str]) -> str:

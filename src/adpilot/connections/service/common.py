@@ -19,27 +19,15 @@ from adpilot.connections.errors import (
     PlatformUnreachable,
 )
 from adpilot.connections.models import AdAccount, PlatformConnection
+from adpilot.connections.models import ConnectionHealth as ConnectionHealth
+from adpilot.connections.models import DiscoveryState as DiscoveryState
 from adpilot.core.errors import AppError
+from adpilot.core.pagination import KeysetPage, TextKey, TimeKey
 from adpilot.platforms.errors import PlatformAuthError, PlatformError, PlatformRateLimited, PlatformRejected
 from adpilot.platforms.port import AdPlatformAdapter
 from adpilot.platforms.types import AdAccountRef, Credentials, Platform
 
 PLATFORM_TITLES = {Platform.google: "Google Ads", Platform.meta: "Meta Ads", Platform.tiktok: "TikTok Ads"}
-
-
-class ConnectionHealth(StrEnum):
-    ok = "ok"
-    degraded = "degraded"
-    needs_reconnect = "needs_reconnect"
-
-
-class DiscoveryState(StrEnum):
-    """Listing a login's ad accounts, a job queued when the login is connected."""
-
-    queued = "queued"
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"
 
 
 class FailureOutcome(StrEnum):
@@ -89,26 +77,22 @@ class ConnectionAccess:
 @dataclass(frozen=True)
 class ConnectionDetails:
     connection: PlatformConnection
-    # The first page of its accounts by name; ``accounts_next_after`` continues it.
-    accounts: list[AdAccount]
+    # The first page of its accounts by name; its next cursor continues it.
+    accounts_page: KeysetPage[AdAccount, TextKey]
     account_count: int = 0
     managed_account_count: int = 0
-    accounts_next_after: tuple[str, UUID] | None = None
+
+    @property
+    def accounts(self) -> list[AdAccount]:
+        return self.accounts_page.items
 
 
 @dataclass(frozen=True)
 class ConnectionOverview:
-    connections: list[ConnectionDetails]
+    # One page of the organization's connections, oldest first.
+    connections: KeysetPage[ConnectionDetails, TimeKey]
     # Connections a person must reconnect: the web app shows a notice while this is not zero.
     needs_reconnect_count: int
-    # The last connection of this page's key, when more follow.
-    next_after: tuple[datetime, UUID] | None = None
-
-
-@dataclass(frozen=True)
-class AccountPage:
-    accounts: list[AdAccount]
-    next_after: tuple[str, UUID] | None
 
 
 @dataclass(frozen=True)

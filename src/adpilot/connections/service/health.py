@@ -28,9 +28,9 @@ DEGRADED_AFTER_FAILURES = 3
 
 
 def set_health(connection: PlatformConnection, health: ConnectionHealth, reason: str | None, now: datetime) -> None:
-    if connection.health != health.value:
+    if connection.health != health:
         connection.health_changed_at = now
-    connection.health = health.value
+    connection.health = health
     connection.health_reason = reason
 
 
@@ -65,7 +65,7 @@ async def apply_failure(
                 target_type="connection",
                 target_id=connection.id,
                 before={"health": previous},
-                after={"health": ConnectionHealth.needs_reconnect.value, "reason": reason},
+                after={"health": ConnectionHealth.needs_reconnect, "reason": reason},
             )
             log.warning(
                 "connection.needs_reconnect",

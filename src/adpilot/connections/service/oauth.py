@@ -226,7 +226,7 @@ class OAuthFlow:
                     credentials_ciphertext=seal_credentials(vault, credentials, tenant.organization_id, new_id),
                     token_expires_at=credentials.expires_at,
                     refreshed_at=now,
-                    health=ConnectionHealth.ok.value,
+                    health=ConnectionHealth.ok,
                     consecutive_failures=0,
                     created_by_user_id=tenant.user_id,
                 )
@@ -243,7 +243,7 @@ class OAuthFlow:
             connection.consecutive_failures = 0
             set_health(connection, ConnectionHealth.ok, None, now)
         if remote is not None:
-            connection.discovery_state = DiscoveryState.succeeded.value
+            connection.discovery_state = DiscoveryState.succeeded
             connection.discovery_accounts_found = len(remote)
             connection.discovery_queued_at = None
             connection.discovery_started_at = connection.discovery_finished_at = now

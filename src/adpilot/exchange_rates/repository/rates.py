@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot.core.pagination import DayPairKey, KeysetPage, PageRequest
 from adpilot.exchange_rates.models import ExchangeRate
 
 # Candidate rates of each currency into the quote currency: the organization's direct pair (currency -> quote), the
@@ -181,12 +182,12 @@ class RatesRepository:
         return query
 
     async def page(
-        self, organization_id: UUID, where: RateFilter, limit: int, after: tuple[date, str, str] | None
-    ) -> list[ExchangeRate]:
-        """Newest day first, then by base and quote currency; ``after`` is the last (day, base, quote) shown."""
+        self, organization_id: UUID, where: RateFilter, page: PageRequest[DayPairKey]
+    ) -> KeysetPage[ExchangeRate, DayPairKey]:
+        """Newest day first, then by base and quote currency (a mixed order, so not a ``Keyset``)."""
         query = self.scoped(organization_id, where)
-        if after is not None:
-            day, base, quote = after
+        if page.after is not None:
+            day, base, quote = page.after
             query = query.where(
                 or_(
                     ExchangeRate.day < day,
@@ -197,9 +198,10 @@ class RatesRepository:
                 )
             )
         query = query.order_by(ExchangeRate.day.desc(), ExchangeRate.base_currency, ExchangeRate.quote_currency).limit(
-            limit
+            page.limit + 1
         )
-        return list((await self.session.scalars(query)).all())
+        rows = (await self.session.scalars(query)).all()
+        return KeysetPage.of(rows, page, lambda rate: (rate.day, rate.base_currency, rate.quote_currency))
 
     async def export(self, organization_id: UUID, where: RateFilter, limit: int) -> list[ExchangeRate]:
         """Oldest day first (the order a CSV import reads naturally), at most ``limit`` rows."""

@@ -7,11 +7,8 @@ rates").
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adpilot.audit import Actor, audit_service
 from adpilot.core.currencies import is_known_currency
 from adpilot.core.errors import AppError, FieldError, NotFound
-from adpilot.core.pagination import InvalidCursor
+from adpilot.core.pagination import DayPairKey, KeysetPage, PageRequest
 from adpilot.core.time import utcnow
 from adpilot.exchange_rates.models import ExchangeRate
 from adpilot.exchange_rates.repository.converted import ConvertedRepository
@@ -102,12 +99,6 @@ class ImportResult:
     currencies: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class RatePage:
-    items: list[ExchangeRate]
-    next_cursor: str | None
-
-
 def format_rate(rate: Decimal) -> str:
     """A stored rate as plain decimal text without trailing zeros ("1.0842", "150", never "1.5E+2")."""
     text = format(rate, "f")
@@ -126,22 +117,6 @@ def normalize_rate(value: Decimal) -> Decimal:
     if rounded == 0:
         raise ValueError("is too small: it rounds to zero at 12 decimals")
     return rounded
-
-
-def encode_rate_cursor(rate: ExchangeRate) -> str:
-    raw = json.dumps([rate.day.isoformat(), rate.base_currency, rate.quote_currency]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_rate_cursor(cursor: str) -> tuple[date, str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        day, base, quote = json.loads(raw)
-        if not isinstance(base, str) or not isinstance(quote, str) or not isinstance(day, str):
-            raise ValueError
-        return date.fromisoformat(day), base, quote
-    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error) as exc:
-        raise InvalidCursor() from exc
 
 
 def _invalid_rows(errors: list[FieldError], total: int, what: str) -> ExchangeRatesInvalid:
@@ -296,15 +271,12 @@ class ExchangeRateService:
     # --- people, through the API --------------------------------------------------------------------------
 
     async def list_rates(
-        self, session: AsyncSession, tenant: TenantContext, where: RateFilter, limit: int, cursor: str | None
-    ) -> RatePage:
+        self, session: AsyncSession, tenant: TenantContext, where: RateFilter, page: PageRequest[DayPairKey]
+    ) -> KeysetPage[ExchangeRate, DayPairKey]:
         """The organization's rates, newest day first (then by base and quote currency)."""
         tenant.require(Permission.analytics_read)
         self._check_range(where)
-        after = decode_rate_cursor(cursor) if cursor else None
-        rates = await RatesRepository(session).page(tenant.organization_id, where, limit + 1, after)
-        more = len(rates) > limit
-        return RatePage(rates[:limit], encode_rate_cursor(rates[limit - 1]) if more else None)
+        return await RatesRepository(session).page(tenant.organization_id, where, page)
 
     async def export_csv(self, session: AsyncSession, tenant: TenantContext, where: RateFilter) -> str:
         """The rates as CSV in the import's format (oldest day first), so an export imports back unchanged."""

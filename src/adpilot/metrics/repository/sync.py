@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import literal, select, text, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
+from adpilot.core.runs import ACTIVE_STATUSES, RunStatus
 from adpilot.metrics.models import MetricSyncRun
 
-ACTIVE_RUN_STATUSES = ("queued", "running")
+RUNS_NEWEST_FIRST = Keyset((MetricSyncRun.queued_at, MetricSyncRun.id), descending=True)
 
 
 class SyncRunRepository:
@@ -36,7 +38,7 @@ class SyncRunRepository:
             .where(
                 MetricSyncRun.organization_id == organization_id,
                 MetricSyncRun.ad_account_id == ad_account_id,
-                MetricSyncRun.status.in_(ACTIVE_RUN_STATUSES),
+                MetricSyncRun.status.in_(ACTIVE_STATUSES),
             )
             .order_by(MetricSyncRun.queued_at.desc())
             .limit(1)
@@ -50,7 +52,7 @@ class SyncRunRepository:
                 MetricSyncRun.organization_id == organization_id,
                 MetricSyncRun.ad_account_id == ad_account_id,
                 MetricSyncRun.scope == scope,
-                MetricSyncRun.status == "succeeded",
+                MetricSyncRun.status == RunStatus.succeeded,
             )
             .limit(1)
         )
@@ -68,17 +70,13 @@ class SyncRunRepository:
         return len(result.all())
 
     async def page(
-        self, organization_id: UUID, ad_account_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
-    ) -> list[MetricSyncRun]:
+        self, organization_id: UUID, ad_account_id: UUID, page: PageRequest[TimeKey]
+    ) -> KeysetPage[MetricSyncRun, TimeKey]:
+        """The account's runs, newest first."""
         query = select(MetricSyncRun).where(
             MetricSyncRun.organization_id == organization_id, MetricSyncRun.ad_account_id == ad_account_id
         )
-        if before is not None:
-            query = query.where(
-                tuple_(MetricSyncRun.queued_at, MetricSyncRun.id) < tuple_(literal(before[0]), literal(before[1]))
-            )
-        query = query.order_by(MetricSyncRun.queued_at.desc(), MetricSyncRun.id.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        return await keyset_page(self.session, query, RUNS_NEWEST_FIRST, page)
 
     async def due(self, interval_minutes: int, recent_minutes: int, history: bool) -> list[tuple[UUID, UUID, str]]:
         """(organization, ad account, scope) due for a scheduled metrics sync, across every organization.

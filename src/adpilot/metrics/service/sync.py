@@ -42,7 +42,8 @@ from adpilot.connections import (
     platform_gateway,
 )
 from adpilot.core.logging import get_logger
-from adpilot.core.runs import Outcome, RunLifecycle, history_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
+from adpilot.core.runs import Outcome, RunLifecycle, RunStatus
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
 from adpilot.events import publish
@@ -51,7 +52,7 @@ from adpilot.metrics.errors import AccountNotSynced
 from adpilot.metrics.events import MetricsIngested
 from adpilot.metrics.models import MetricSyncRun
 from adpilot.metrics.repository.sync import SyncRunRepository
-from adpilot.metrics.schemas import MetricSyncScope, MetricSyncStatus, MetricSyncTrigger
+from adpilot.metrics.schemas import MetricSyncScope, MetricSyncTrigger
 from adpilot.metrics.service.store import IngestTarget, TreeEntity, metrics_store
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError
@@ -169,9 +170,9 @@ class MetricsSyncService:
             MetricSyncRun(
                 organization_id=organization_id,
                 ad_account_id=ad_account_id,
-                scope=scope.value,
-                trigger=trigger.value,
-                status=(MetricSyncStatus.succeeded if empty else MetricSyncStatus.queued).value,
+                scope=scope,
+                trigger=trigger,
+                status=RunStatus.succeeded if empty else RunStatus.queued,
                 since=min(since, until),
                 until=until,
                 days_total=max(0, (until - since).days + 1),
@@ -206,9 +207,7 @@ class MetricsSyncService:
         if not account.managed or account.connection_id is None:
             raise AccountNotSynced()
         repository = SyncRunRepository(session)
-        backfilled = await repository.has_succeeded(
-            tenant.organization_id, ad_account_id, MetricSyncScope.backfill.value
-        )
+        backfilled = await repository.has_succeeded(tenant.organization_id, ad_account_id, MetricSyncScope.backfill)
         scope = MetricSyncScope.recent if backfilled else MetricSyncScope.backfill
         run = await self.queue_sync(
             session, tenant.organization_id, account.id, scope, MetricSyncTrigger.manual, requested_by=tenant.user_id
@@ -242,7 +241,7 @@ class MetricsSyncService:
             async with tenant_transaction(organization_id) as tenant_session:
                 if history_waiting:
                     account = await account_service.get_ad_account(tenant_session, organization_id, ad_account_id)
-                    held = history_waiting if scope == MetricSyncScope.history.value else waiting
+                    held = history_waiting if scope == MetricSyncScope.history else waiting
                     if account is None or account.platform in held:
                         continue
                 try:
@@ -409,16 +408,11 @@ class MetricsSyncService:
         session: AsyncSession,
         tenant: TenantContext,
         ad_account_id: UUID,
-        *,
-        before: tuple[datetime, UUID] | None,
-        limit: int,
-    ) -> tuple[list[MetricSyncRun], tuple[datetime, UUID] | None]:
+        page: PageRequest[TimeKey],
+    ) -> KeysetPage[MetricSyncRun, TimeKey]:
         """An account's metrics sync log, newest first."""
         await self._account(session, tenant.organization_id, ad_account_id)
-        runs = await SyncRunRepository(session).page(
-            tenant.organization_id, ad_account_id, before=before, limit=limit + 1
-        )
-        return history_page(runs, limit)
+        return await SyncRunRepository(session).page(tenant.organization_id, ad_account_id, page)
 
 
 def campaign_days(hours: Sequence[HourlyMetricsRow]) -> list[DailyMetricsRow]:

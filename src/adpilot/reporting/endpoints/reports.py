@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from adpilot.core.errors import problem_responses
-from adpilot.core.pagination import InvalidCursor, Page, PageParams, decode_cursor, encode_cursor, page_params
+from adpilot.core.pagination import InvalidCursor, Page, TimeCursorPage, page_response
 from adpilot.db import DbSession
 from adpilot.organizations.dependencies import CanUpdateOrganization
 from adpilot.reporting.dependencies import CanManageReports, CanReadAnalytics
@@ -16,6 +15,7 @@ from adpilot.reporting.models import ReportRun
 from adpilot.reporting.schemas.reports import (
     BrandingRead,
     ReportRunRead,
+    ReportRunStatus,
     ReportScheduleCreate,
     ReportScheduleRead,
     ReportScheduleUpdate,
@@ -34,7 +34,6 @@ from adpilot.reporting.service.reports import (
 )
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["reports"])
-Paging = Annotated[PageParams, Depends(page_params)]
 LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 LOGO_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
@@ -44,8 +43,9 @@ def run_read(run: ReportRun) -> ReportRunRead:
         id=run.id,
         schedule_id=run.schedule_id,
         scheduled_for=run.scheduled_for,
-        trigger=run.trigger,  # type: ignore[arg-type]
-        status=run.status,  # type: ignore[arg-type]
+        trigger=run.trigger,
+        # The run kit's status; a report run is never deferred (the table's CHECK refuses it).
+        status=ReportRunStatus(run.status),
         since=run.since,
         until=run.until,
         attempts=run.attempts,
@@ -61,16 +61,9 @@ def run_read(run: ReportRun) -> ReportRunRead:
 
 
 @router.get("/report-schedules", response_model=Page[ReportScheduleRead], responses=problem_responses(InvalidCursor))
-async def list_report_schedules(
-    tenant: CanReadAnalytics, session: DbSession, paging: Paging
-) -> Page[ReportScheduleRead]:
+async def list_report_schedules(tenant: CanReadAnalytics, session: DbSession, paging: TimeCursorPage) -> Response:
     """The organization's scheduled reports, newest first."""
-    before = decode_cursor(paging.cursor) if paging.cursor else None
-    schedules, next_before = await report_service.list_schedules(session, tenant, before=before, limit=paging.limit)
-    return Page(
-        items=[ReportScheduleRead.model_validate(s) for s in schedules],
-        next_cursor=encode_cursor(*next_before) if next_before else None,
-    )
+    return page_response(ReportScheduleRead, await report_service.list_schedules(session, tenant, paging))
 
 
 @router.post(
@@ -127,15 +120,11 @@ async def delete_report_schedule(schedule_id: UUID, tenant: CanManageReports, se
     responses=problem_responses(ReportScheduleNotFound, InvalidCursor),
 )
 async def list_report_runs(
-    schedule_id: UUID, tenant: CanReadAnalytics, session: DbSession, paging: Paging
-) -> Page[ReportRunRead]:
+    schedule_id: UUID, tenant: CanReadAnalytics, session: DbSession, paging: TimeCursorPage
+) -> Response:
     """The report's sendings, newest first: status, attempts, recipients reached, and the last error."""
-    before = decode_cursor(paging.cursor) if paging.cursor else None
-    page = await report_service.list_runs(session, tenant, schedule_id, before=before, limit=paging.limit)
-    return Page(
-        items=[run_read(run) for run in page.runs],
-        next_cursor=encode_cursor(*page.next_before) if page.next_before else None,
-    )
+    page = await report_service.list_runs(session, tenant, schedule_id, paging)
+    return page_response(ReportRunRead, page.map(run_read))
 
 
 @router.post(

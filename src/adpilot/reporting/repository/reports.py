@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, literal, select, text, tuple_
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.reporting.models import OrganizationBranding, ReportRun, ReportSchedule
+from adpilot.reporting.schemas.reports import ReportRunTrigger
+
+SCHEDULES_NEWEST_FIRST = Keyset((ReportSchedule.created_at, ReportSchedule.id), descending=True)
+RUNS_NEWEST_FIRST = Keyset((ReportRun.queued_at, ReportRun.id), descending=True)
 
 
 class ReportRepository:
@@ -34,15 +40,11 @@ class ReportRepository:
         return (await self.session.scalars(query)).first()
 
     async def schedules_page(
-        self, organization_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
-    ) -> list[ReportSchedule]:
+        self, organization_id: UUID, page: PageRequest[TimeKey]
+    ) -> KeysetPage[ReportSchedule, TimeKey]:
+        """The organization's schedules, newest first."""
         query = select(ReportSchedule).where(ReportSchedule.organization_id == organization_id)
-        if before is not None:
-            query = query.where(
-                tuple_(ReportSchedule.created_at, ReportSchedule.id) < tuple_(literal(before[0]), literal(before[1]))
-            )
-        query = query.order_by(ReportSchedule.created_at.desc(), ReportSchedule.id.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        return await keyset_page(self.session, query, SCHEDULES_NEWEST_FIRST, page)
 
     async def delete_schedule(self, schedule: ReportSchedule) -> None:
         await self.session.delete(schedule)
@@ -87,7 +89,7 @@ class ReportRepository:
             .where(
                 ReportRun.organization_id == organization_id,
                 ReportRun.schedule_id == schedule_id,
-                ReportRun.trigger == "manual",
+                ReportRun.trigger == ReportRunTrigger.manual,
                 ReportRun.status.in_(("queued", "running")),
             )
             .order_by(ReportRun.queued_at.desc())
@@ -105,17 +107,13 @@ class ReportRepository:
         return len(result.all())
 
     async def runs_page(
-        self, organization_id: UUID, schedule_id: UUID, *, before: tuple[datetime, UUID] | None, limit: int
-    ) -> list[ReportRun]:
+        self, organization_id: UUID, schedule_id: UUID, page: PageRequest[TimeKey]
+    ) -> KeysetPage[ReportRun, TimeKey]:
+        """The schedule's runs, newest first."""
         query = select(ReportRun).where(
             ReportRun.organization_id == organization_id, ReportRun.schedule_id == schedule_id
         )
-        if before is not None:
-            query = query.where(
-                tuple_(ReportRun.queued_at, ReportRun.id) < tuple_(literal(before[0]), literal(before[1]))
-            )
-        query = query.order_by(ReportRun.queued_at.desc(), ReportRun.id.desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())
+        return await keyset_page(self.session, query, RUNS_NEWEST_FIRST, page)
 
     # --- branding and the organization's name ------------------------------------------------------------------
 

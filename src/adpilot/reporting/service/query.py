@@ -466,7 +466,7 @@ class AnalyticsQueryService:
         budgets = {
             (b.ad_account_id, b.campaign_platform_id): b
             for b in await entity_sync_service.daily_budgets(session, organization_id)
-            if b.ad_account_id in by_id and b.status == CampaignStatus.active.value and b.daily_budget_micros
+            if b.ad_account_id in by_id and b.status == CampaignStatus.active and b.daily_budget_micros
         }
         keys = sorted(set(hours) | set(days) | set(budgets), key=lambda k: (str(k[0]), k[1]))
         dimension = await repository.campaign_names(organization_id, keys)

@@ -26,7 +26,8 @@ from adpilot.audit import SYSTEM, TargetNameResolver, audit_service
 from adpilot.config import get_settings
 from adpilot.core.errors import AppError, Conflict, NotFound, PermissionDenied
 from adpilot.core.logging import get_logger
-from adpilot.core.runs import Outcome, RunLifecycle, history_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
+from adpilot.core.runs import Outcome, RunLifecycle, RunStatus
 from adpilot.core.svg import SvgRejected, sanitize_svg
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
@@ -40,7 +41,6 @@ from adpilot.reporting.repository.reports import ReportRepository
 from adpilot.reporting.schemas.reports import (
     ReportFilters,
     ReportFrequency,
-    ReportRunStatus,
     ReportRunTrigger,
     ReportScheduleCreate,
     ReportScheduleUpdate,
@@ -171,7 +171,7 @@ def schedule_next_run(schedule: ReportSchedule, after: datetime) -> datetime | N
     if not schedule.enabled:
         return None
     return next_run_after(
-        ReportFrequency(schedule.frequency),
+        schedule.frequency,
         schedule.weekday,
         schedule.month_day,
         schedule.hour,
@@ -199,12 +199,6 @@ def _filters(schedule: ReportSchedule) -> ReportFilters:
 
 
 @dataclass(frozen=True)
-class RunsPage:
-    runs: list[ReportRun]
-    next_before: tuple[datetime, UUID] | None
-
-
-@dataclass(frozen=True)
 class Branding:
     logo: bytes | None
     content_type: str | None
@@ -218,13 +212,10 @@ class ReportService:
     # --- schedules -----------------------------------------------------------------------------------------------
 
     async def list_schedules(
-        self, session: AsyncSession, tenant: TenantContext, *, before: tuple[datetime, UUID] | None, limit: int
-    ) -> tuple[list[ReportSchedule], tuple[datetime, UUID] | None]:
+        self, session: AsyncSession, tenant: TenantContext, page: PageRequest[TimeKey]
+    ) -> KeysetPage[ReportSchedule, TimeKey]:
         """The organization's report schedules, newest first."""
-        rows = await ReportRepository(session).schedules_page(tenant.organization_id, before=before, limit=limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return rows, ((rows[-1].created_at, rows[-1].id) if more and rows else None)
+        return await ReportRepository(session).schedules_page(tenant.organization_id, page)
 
     async def get_schedule(self, session: AsyncSession, tenant: TenantContext, schedule_id: UUID) -> ReportSchedule:
         schedule = await ReportRepository(session).schedule(tenant.organization_id, schedule_id)
@@ -244,14 +235,14 @@ class ReportService:
         schedule = ReportSchedule(
             organization_id=tenant.organization_id,
             name=body.name,
-            frequency=body.frequency.value,
+            frequency=body.frequency,
             weekday=body.weekday,
             month_day=body.month_day,
             hour=body.hour,
             time_zone=body.time_zone,
             recipients=[str(r) for r in body.recipients],
-            range_preset=body.range_preset.value,
-            compare=body.compare.value,
+            range_preset=body.range_preset,
+            compare=body.compare,
             filters=body.filters.model_dump(mode="json"),
             attach_csv=body.attach_csv,
             enabled=body.enabled,
@@ -287,23 +278,27 @@ class ReportService:
             known = {address.lower() for address in schedule.recipients}
             added = [address for address in changes["recipients"] if address.lower() not in known]
             await self._check_recipients(session, tenant, added)
-        for field in ("name", "hour", "time_zone", "range_preset", "compare", "attach_csv", "enabled", "recipients"):
+        for field in ("name", "hour", "time_zone", "attach_csv", "enabled", "recipients"):
             if field in changes and changes[field] is not None:
                 setattr(schedule, field, changes[field])
+        if body.range_preset is not None:
+            schedule.range_preset = body.range_preset
+        if body.compare is not None:
+            schedule.compare = body.compare
         if "filters" in changes and changes["filters"] is not None:
             schedule.filters = changes["filters"]
-        if changes.get("frequency") is not None:
-            schedule.frequency = changes["frequency"]
+        if body.frequency is not None:
+            schedule.frequency = body.frequency
             # Days that belong to another frequency are dropped unless given again.
-            schedule.weekday = changes.get("weekday") if schedule.frequency == "weekly" else None
-            schedule.month_day = changes.get("month_day") if schedule.frequency == "monthly" else None
+            schedule.weekday = changes.get("weekday") if schedule.frequency is ReportFrequency.weekly else None
+            schedule.month_day = changes.get("month_day") if schedule.frequency is ReportFrequency.monthly else None
         else:
             if "weekday" in changes:
                 schedule.weekday = changes["weekday"]
             if "month_day" in changes:
                 schedule.month_day = changes["month_day"]
         try:
-            check_day_fits_frequency(ReportFrequency(schedule.frequency), schedule.weekday, schedule.month_day)
+            check_day_fits_frequency(schedule.frequency, schedule.weekday, schedule.month_day)
         except ValueError as error:
             raise InvalidReportSchedule(
                 str(error), errors=[{"loc": ["body", "frequency"], "msg": str(error), "type": "value_error"}]
@@ -366,16 +361,11 @@ class ReportService:
         session: AsyncSession,
         tenant: TenantContext,
         schedule_id: UUID,
-        *,
-        before: tuple[datetime, UUID] | None,
-        limit: int,
-    ) -> RunsPage:
+        page: PageRequest[TimeKey],
+    ) -> KeysetPage[ReportRun, TimeKey]:
         """The schedule's sendings, newest first, with their status, attempts and last error."""
         await self.get_schedule(session, tenant, schedule_id)
-        rows = await ReportRepository(session).runs_page(
-            tenant.organization_id, schedule_id, before=before, limit=limit + 1
-        )
-        return RunsPage(*history_page(rows, limit))
+        return await ReportRepository(session).runs_page(tenant.organization_id, schedule_id, page)
 
     async def send_now(self, session: AsyncSession, tenant: TenantContext, schedule_id: UUID) -> ReportRun:
         """Queue a sending of the report now (its range relative to today in its time zone). Audited."""
@@ -415,8 +405,8 @@ class ReportService:
                 organization_id=schedule.organization_id,
                 schedule_id=schedule.id,
                 scheduled_for=slot,
-                trigger=trigger.value,
-                status=ReportRunStatus.queued.value,
+                trigger=trigger,
+                status=RunStatus.queued,
                 since=None,
                 until=None,
                 attempts=0,
@@ -529,9 +519,7 @@ class ReportService:
             )
             if run.since is None or run.until is None:
                 local_today = run.scheduled_for.astimezone(ZoneInfo(schedule.time_zone)).date()
-                query = report_query(
-                    Preset(schedule.range_preset), Compare(schedule.compare), _filters(schedule), local_today
-                )
+                query = report_query(schedule.range_preset, schedule.compare, _filters(schedule), local_today)
                 run.since, run.until = query.since, query.until
             return schedule, run
 
@@ -542,7 +530,7 @@ class ReportService:
         query = AnalyticsQuery(
             since=run.since,
             until=run.until,
-            compare=Compare(schedule.compare),
+            compare=schedule.compare,
             platforms=tuple(Platform(p) for p in filters.platforms),
             ad_account_ids=tuple(filters.ad_account_ids),
             statuses=tuple(CampaignStatus(s) for s in filters.statuses),
