@@ -150,7 +150,11 @@ class CampaignRepository:
             AdEntity.name,
             AdEntity.status,
         ).where(AdEntity.organization_id == organization_id, AdEntity.ad_account_id == ad_account_id)
-        return list((await self.session.execute(query)).tuples().all())
+        result = await self.session.execute(query)
+        return [
+            (row.level, row.platform_id, row.campaign_platform_id, row.parent_platform_id, row.name, row.status)
+            for row in result
+        ]
 
     async def entity_counts(
         self, organization_id: UUID, ad_account_ids: Sequence[UUID] | None = None
