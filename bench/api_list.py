@@ -340,4 +340,10 @@ async def _verify(servers: dict[str, ServerProcess], path: str, headers: dict[st
         raise RuntimeError("the two organizations' audit logs overlap")
     for name, document in documents.items():
         if document != reference:
-            raise RuntimeError(f"{name} does not return the same page as adpilot")
+            differing = next(
+                (pair for pair in zip(document["items"], reference["items"], strict=False) if pair[0] != pair[1]), None
+            )
+            raise RuntimeError(
+                f"{name} does not return the same page as adpilot: first differing item {differing!r}, "
+                f"next cursors {document['next_cursor']!r} and {reference['next_cursor']!r}"
+            )

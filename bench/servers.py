@@ -8,8 +8,10 @@
 
 Both baselines connect as the same restricted role as adpilot and set the tenant with ``set_config`` inside a
 transaction, exactly as the row-level-security policies require, then return the same page of the audit log in the
-same JSON shape (``{"items": [...], "next_cursor": ...}``). They do no authentication: the difference between them
-and adpilot is the price of authentication, tenancy checks, the ORM, the middleware and the error handling.
+same JSON shape (``{"items": [...], "next_cursor": ...}``, each entry with its action in words and the name its
+snapshots record, from the same ``adpilot.audit.labels`` functions). They do no authentication: the difference
+between them and adpilot is the price of authentication, tenancy checks, the ORM, the middleware and the error
+handling.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from adpilot.audit.labels import action_label, name_in_snapshots
 
 LIST_PATH = "/api/v1/orgs/{organization_id}/audit-log"
 TENANT_SQL = "SELECT set_config('app.organization_id', $1, true), set_config('app.user_id', $2, true)"
@@ -93,8 +97,10 @@ def _entry_json(row: asyncpg.Record) -> dict[str, Any]:
         "actor_user_id": str(actor) if actor else None,
         "actor_email": row["actor_email"],
         "action": row["action"],
+        "action_label": action_label(row["action"]),
         "target_type": row["target_type"],
         "target_id": row["target_id"],
+        "target_name": name_in_snapshots(row["before"], row["after"]),
         "ip": row["ip"],
         "user_agent": row["user_agent"],
         "before": row["before"],
@@ -137,8 +143,10 @@ class EntryRead(BaseModel):
     actor_user_id: UUID | None
     actor_email: str | None
     action: str
+    action_label: str
     target_type: str | None
     target_id: str | None
+    target_name: str | None
     ip: str | None
     user_agent: str | None
     before: dict[str, Any] | None
@@ -165,7 +173,16 @@ def fastapi_app() -> FastAPI:
         organization_id: UUID, request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 50
     ) -> EntryPage:
         rows = await _fetch_page(request.app.state.pool, organization_id, limit)
-        items = [EntryRead.model_validate(dict(row)) for row in rows[:limit]]
+        items = [
+            EntryRead.model_validate(
+                {
+                    **dict(row),
+                    "action_label": action_label(row["action"]),
+                    "target_name": name_in_snapshots(row["before"], row["after"]),
+                }
+            )
+            for row in rows[:limit]
+        ]
         return EntryPage(items=items, next_cursor=str(items[-1].seq) if len(rows) > limit else None)
 
     @app.get("/healthz")
