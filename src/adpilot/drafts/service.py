@@ -44,10 +44,11 @@ from adpilot.drafts.schemas import (
     DraftProblem,
     DraftStatus,
     DraftTarget,
+    Objective,
     ReviewComment,
 )
 from adpilot.drafts.utm import UnknownPlaceholder, tagged_url, template_placeholders
-from adpilot.drafts.validation import blocking, validate_document
+from adpilot.drafts.validation import OBJECTIVE_BY_PLATFORM, blocking, validate_document
 from adpilot.organizations import Permission, TenantContext
 from adpilot.platforms.types import EntityLevel, Platform
 
@@ -270,7 +271,7 @@ class DraftService:
         draft = await self._draft(session, organization_id, draft_id, for_update=True)
         if draft.status not in allowed_from:
             raise DraftTransitionNotAllowed(
-                f"A draft that is {draft.status.value} cannot go to {to.value}.", status=draft.status.value
+                f"A draft that is {draft.status.value} cannot go to {to.value}.", current_status=draft.status.value
             )
         before = _snapshot(draft)
         draft.status = to
@@ -488,20 +489,34 @@ def _check_template(template: str) -> None:
         raise UtmTemplateInvalid(str(exc)) from exc
 
 
+def _find(raw: Any, keys: tuple[str, ...]) -> Any:
+    """The first value under one of ``keys`` anywhere in a synced entity's platform fields (depth first)."""
+    if isinstance(raw, dict):
+        for key in keys:
+            if raw.get(key):
+                return raw[key]
+        for value in raw.values():
+            found = _find(value, keys)
+            if found is not None:
+                return found
+    return None
+
+
 def _texts(raw: dict[str, Any], *keys: str) -> list[str]:
-    """Text assets from a synced entity's platform fields, where the sync carried them."""
-    found: list[str] = []
-    for key in keys:
-        value = raw.get(key)
-        if isinstance(value, str) and value:
-            found.append(value)
-        elif isinstance(value, list):
-            found += [
-                item if isinstance(item, str) else str(item.get("text", ""))
-                for item in value
-                if isinstance(item, str | dict)
-            ]
-    return [text for text in found if text]
+    """Text assets from a synced entity's platform fields, where the sync carried them (a text, a list of texts, or
+    Google's list of ``{"text": …}`` assets)."""
+    value = _find(raw, keys)
+    items = value if isinstance(value, list) else [value]
+    texts = [item if isinstance(item, str) else item.get("text") if isinstance(item, dict) else None for item in items]
+    return [text for text in texts if isinstance(text, str) and text]
+
+
+def _objective(platform: Platform, value: str | None) -> Objective:
+    """The unified objective of a platform's own (traffic when it has none the mapping knows)."""
+    for objective, name in OBJECTIVE_BY_PLATFORM[platform].items():
+        if name == value:
+            return objective
+    return Objective.traffic
 
 
 def campaign_document(entities: list[SyncedEntity], target: DraftTarget) -> DraftDocument:
@@ -520,12 +535,14 @@ def campaign_document(entities: list[SyncedEntity], target: DraftTarget) -> Draf
         return None
 
     def ad_of(entity: SyncedEntity) -> DraftAd:
-        url = entity.raw.get("final_url") or entity.raw.get("landing_page_url")
+        url = _find(entity.raw, ("final_url", "finalUrls", "landing_page_url", "link_url"))
+        if isinstance(url, list):
+            url = url[0] if url else None
         return DraftAd(
             name=entity.name[:512],
             headlines=_texts(entity.raw, "headlines", "headline", "title"),
             descriptions=_texts(entity.raw, "descriptions", "description"),
-            primary_texts=_texts(entity.raw, "primary_text", "body", "ad_text"),
+            primary_texts=_texts(entity.raw, "primary_text", "body", "ad_text", "message"),
             final_url=url if isinstance(url, str) else None,
         )
 
@@ -540,6 +557,7 @@ def campaign_document(entities: list[SyncedEntity], target: DraftTarget) -> Draf
     return DraftDocument(
         name=f"Copy of {campaign.name}"[:255],
         targets=[target],
+        objective=_objective(target.platform, campaign.objective),
         budget=budget_of(campaign) or Budget(level=budget_level),
         ad_groups=ad_groups,
     )
