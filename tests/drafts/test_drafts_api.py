@@ -108,6 +108,17 @@ async def test_an_unknown_field_is_refused(client: httpx.AsyncClient, world: Org
     assert response.status_code == 422
 
 
+async def test_text_the_database_cannot_store_is_refused(client: httpx.AsyncClient, world: OrgWorld) -> None:
+    nul = valid_document({Platform.meta: None}, platform_overrides={"meta": {"special_ad_categories": ["a\x00"]}})
+    response = await client.post(url(world), json={"document": nul}, headers=world.member.headers)
+    assert response.status_code == 422
+    surrogate = b'{"document": {"name": "\\ud800"}}'
+    response = await client.post(
+        url(world), content=surrogate, headers={**world.member.headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
 async def test_submitting_with_blocking_problems_is_refused_with_each_field(
     client: httpx.AsyncClient, world: OrgWorld
 ) -> None:

@@ -7,9 +7,35 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from adpilot.platforms.types import Platform
+
+
+def storable_text(value: str) -> str:
+    """``value`` when PostgreSQL can store it (in text and in JSONB): no NUL, no lone surrogate."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\x00) characters")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def _check_strings(value: Any) -> None:
+    if isinstance(value, str):
+        storable_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+
+
+Storable = AfterValidator(storable_text)
 
 ShortText = Annotated[str, Field(max_length=512)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -167,6 +193,11 @@ class DraftDocument(_Strict):
     )
 
     @model_validator(mode="after")
+    def _storable(self) -> DraftDocument:
+        _check_strings(self.model_dump(mode="json"))
+        return self
+
+    @model_validator(mode="after")
     def _one_target_per_platform(self) -> DraftDocument:
         platforms = [target.platform for target in self.targets]
         if len(platforms) != len(set(platforms)):
@@ -210,8 +241,10 @@ class DraftSave(BaseModel):
 
 
 class ReviewComment(BaseModel):
-    path: str = Field(default="", max_length=300, description="The field the comment is about; empty: the draft.")
-    message: Annotated[str, Field(min_length=1, max_length=2000)]
+    path: Annotated[str, Storable] = Field(
+        default="", max_length=300, description="The field the comment is about; empty: the draft."
+    )
+    message: Annotated[str, Field(min_length=1, max_length=2000), Storable]
 
 
 class ChangesRequest(BaseModel):
@@ -220,11 +253,11 @@ class ChangesRequest(BaseModel):
 
 class CampaignDuplicate(BaseModel):
     ad_account_id: UUID
-    campaign_platform_id: Annotated[str, Field(min_length=1, max_length=64)]
+    campaign_platform_id: Annotated[str, Field(min_length=1, max_length=64), Storable]
 
 
 class UtmTemplateUpdate(BaseModel):
-    template: str = Field(max_length=1000, description="Empty: no tagging.")
+    template: Annotated[str, Storable] = Field(max_length=1000, description="Empty: no tagging.")
 
 
 # --- responses -----------------------------------------------------------------------------------------------------
