@@ -90,12 +90,30 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "put_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
     "delete_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
     "import_exchange_rates": (Permission.exchange_rates_manage, Role.manager),
+    "list_drafts": (Permission.organization_read, Role.viewer),
+    "create_draft": (Permission.drafts_edit, Role.member),
+    "get_draft": (Permission.organization_read, Role.viewer),
+    "save_draft": (Permission.drafts_edit, Role.member),
+    "list_draft_versions": (Permission.organization_read, Role.viewer),
+    "get_draft_version": (Permission.organization_read, Role.viewer),
+    "get_draft_diff": (Permission.organization_read, Role.viewer),
+    "validate_draft": (Permission.organization_read, Role.viewer),
+    "submit_draft": (Permission.drafts_edit, Role.member),
+    "approve_draft": (Permission.changes_approve, Role.manager),
+    "request_draft_changes": (Permission.changes_approve, Role.manager),
+    "reopen_draft": (Permission.drafts_edit, Role.member),
+    "duplicate_draft": (Permission.drafts_edit, Role.member),
+    "duplicate_campaign_to_draft": (Permission.drafts_edit, Role.member),
+    "get_utm_template": (Permission.organization_read, Role.viewer),
+    "set_utm_template": (Permission.organization_update, Role.admin),
+    "preview_draft_urls": (Permission.organization_read, Role.viewer),
 }
 # Organization routes whose dependency only checks membership; the service enforces the permission.
 SERVICE_CHECKED = {"remove_member": Permission.members_read}
 # Organization routes whose smallest valid request is refused on its content once the role was checked
 # (operation id -> the problem code): an OAuth callback with a made-up state; an exchange rate whose path has random
-# ids where currency codes and a day belong; a CSV import without a file.
+# ids where currency codes and a day belong; a CSV import without a file; a random id where a version number belongs; a
+# campaign duplication whose sample ad account id is no UUID.
 SAMPLE_REFUSED = {
     "put_report_logo": "logo-invalid",
     "create_report_schedule": "validation-error",
@@ -103,6 +121,8 @@ SAMPLE_REFUSED = {
     "put_exchange_rate": "validation-error",
     "delete_exchange_rate": "validation-error",
     "import_exchange_rates": "exchange-rates-csv-empty",
+    "get_draft_version": "validation-error",
+    "duplicate_campaign_to_draft": "validation-error",
 }
 
 ROLES_BY_RANK = [Role.viewer, Role.member, Role.manager, Role.admin]

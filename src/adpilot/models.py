@@ -5,6 +5,7 @@ from adpilot.auth import models as auth_models
 from adpilot.campaigns import models as campaign_models
 from adpilot.connections import models as connection_models
 from adpilot.db import Base
+from adpilot.drafts import models as draft_models
 from adpilot.exchange_rates import models as exchange_rate_models
 from adpilot.metrics import models as metric_models
 from adpilot.notifications import models as notification_models
@@ -18,6 +19,7 @@ __all__ = [
     "auth_models",
     "campaign_models",
     "connection_models",
+    "draft_models",
     "exchange_rate_models",
     "metadata",
     "metric_models",

@@ -34,6 +34,17 @@ ACTION_LABELS: dict[str, str] = {
     "report_schedule.deleted": "Deleted a scheduled report",
     "report_schedule.sent_now": "Sent a scheduled report now",
     "report_run.failed": "A scheduled report failed",
+    "draft.created": "Created a campaign draft",
+    "draft.saved": "Saved a campaign draft",
+    "draft.duplicated": "Duplicated a campaign into a draft",
+    "draft.submitted": "Submitted a draft for review",
+    "draft.approved": "Approved a draft",
+    "draft.changes_requested": "Asked for changes to a draft",
+    "draft.reopened": "Brought a draft back to editing",
+    "draft.publishing": "Started publishing a draft",
+    "draft.published": "Published a draft",
+    "draft.failed": "Publishing a draft failed",
+    "draft_settings.utm_template_changed": "Changed the URL template",
 }
 
 # Every kind of target an entry can name, in the order the log's filter offers them.
@@ -47,6 +58,7 @@ TARGET_TYPE_LABELS: dict[str, str] = {
     "exchange_rates": "Exchange rates (import)",
     "report_schedule": "Scheduled report",
     "report_run": "Report run",
+    "draft": "Campaign draft",
 }
 
 # Snapshot fields that name the thing an entry is about, most telling first.

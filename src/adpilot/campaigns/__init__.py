@@ -10,6 +10,7 @@ from adpilot.campaigns.service import (
     CampaignBudget,
     EntityState,
     EntitySyncService,
+    SyncedEntity,
     entity_sync_service,
     queue_first_syncs,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "EntitiesSynced",
     "EntityState",
     "EntitySyncService",
+    "SyncedEntity",
     "entity_sync_service",
     "queue_first_syncs",
 ]

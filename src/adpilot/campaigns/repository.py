@@ -156,6 +156,23 @@ class CampaignRepository:
             for row in result
         ]
 
+    async def campaign_entities(
+        self, organization_id: UUID, ad_account_id: UUID, campaign_platform_id: str
+    ) -> Sequence[AdEntity]:
+        """A campaign and its live ad groups and ads, as last synced (campaign first, then by level and name)."""
+        level_order = case({"campaign": 0, "ad_group": 1, "ad": 2}, value=AdEntity.level)
+        query = (
+            select(AdEntity)
+            .where(
+                AdEntity.organization_id == organization_id,
+                AdEntity.ad_account_id == ad_account_id,
+                AdEntity.campaign_platform_id == campaign_platform_id,
+                AdEntity.removed_at.is_(None),
+            )
+            .order_by(level_order, AdEntity.name, AdEntity.id)
+        )
+        return (await self.session.scalars(query)).all()
+
     async def entity_counts(
         self, organization_id: UUID, ad_account_ids: Sequence[UUID] | None = None
     ) -> dict[UUID, dict[str, int]]:

@@ -46,7 +46,7 @@ from adpilot.jobs import enqueue
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError
 from adpilot.platforms.runs import decide_after
-from adpilot.platforms.types import EntityLevel, RemoteEntity
+from adpilot.platforms.types import EntityLevel, EntityStatus, RemoteEntity
 
 log = get_logger(__name__)
 
@@ -73,6 +73,22 @@ class EntityState:
     parent_platform_id: str | None
     name: str
     status: str
+
+
+@dataclass(frozen=True)
+class SyncedEntity:
+    """A live campaign, ad group/ad set or ad as the entity sync last read it, with the platform's own fields."""
+
+    level: EntityLevel
+    platform_id: str
+    parent_platform_id: str | None
+    name: str
+    status: EntityStatus
+    objective: str | None
+    currency: str
+    daily_budget_micros: int | None
+    lifetime_budget_micros: int | None
+    raw: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -386,6 +402,27 @@ class EntitySyncService:
         return [
             EntityState(EntityLevel(level), platform_id, campaign_id, parent_id, name, status)
             for level, platform_id, campaign_id, parent_id, name, status in rows
+        ]
+
+    async def campaign_snapshot(
+        self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID, campaign_platform_id: str
+    ) -> list[SyncedEntity]:
+        """A campaign and its live ad groups and ads as last synced, campaign first (empty when not synced)."""
+        rows = await CampaignRepository(session).campaign_entities(organization_id, ad_account_id, campaign_platform_id)
+        return [
+            SyncedEntity(
+                EntityLevel(row.level),
+                row.platform_id,
+                row.parent_platform_id,
+                row.name,
+                row.status,
+                row.objective,
+                row.currency,
+                row.daily_budget_micros,
+                row.lifetime_budget_micros,
+                dict(row.raw),
+            )
+            for row in rows
         ]
 
     async def daily_budgets(self, session: AsyncSession, organization_id: UUID) -> list[CampaignBudget]:

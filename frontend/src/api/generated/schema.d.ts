@@ -945,6 +945,299 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/draft-settings/utm-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Utm Template
+         * @description The organization's URL template and the placeholders a template may use.
+         */
+        get: operations["get_utm_template"];
+        /**
+         * Set Utm Template
+         * @description Set the organization's URL template (empty: no tagging).
+         */
+        put: operations["set_utm_template"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Drafts
+         * @description The organization's drafts, newest first, by status or platform.
+         */
+        get: operations["list_drafts"];
+        put?: never;
+        /**
+         * Create Draft
+         * @description Create a draft; its first version is the document (its problems come back as warnings).
+         */
+        post: operations["create_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/from-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Duplicate Campaign To Draft
+         * @description A new draft from a live campaign as last synced (name, budget, ad groups and ads).
+         */
+        post: operations["duplicate_campaign_to_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Draft
+         * @description A draft: its current document, its problems per platform and the review comments.
+         */
+        get: operations["get_draft"];
+        /**
+         * Save Draft
+         * @description Save a new version of the draft, made on ``base_version``; an edit under review or approved returns it to
+         *     draft.
+         */
+        put: operations["save_draft"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Draft
+         * @description Approve a draft under review.
+         */
+        post: operations["approve_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Draft Diff
+         * @description What changed between two versions of the draft: each field's path, before and after.
+         */
+        get: operations["get_draft_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Duplicate Draft
+         * @description A new draft with a copy of this draft's current document.
+         */
+        post: operations["duplicate_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen Draft
+         * @description Bring a draft under review, approved, sent back or failed back to draft.
+         */
+        post: operations["reopen_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/request-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Draft Changes
+         * @description Send a draft under review back with comments, each on a field path.
+         */
+        post: operations["request_draft_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Draft
+         * @description Send the draft for review; refused with the blocking problems while it has any.
+         */
+        post: operations["submit_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/utm-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Draft Urls
+         * @description Every ad's final URL per platform, with the URL template in force rendered into it.
+         */
+        get: operations["preview_draft_urls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/validation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Validate Draft
+         * @description The current version's problems for each platform it targets (errors block a submission).
+         */
+        get: operations["validate_draft"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Draft Versions
+         * @description The draft's versions, newest first.
+         */
+        get: operations["list_draft_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/{draft_id}/versions/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Draft Version
+         * @description One version of the draft as it was saved.
+         */
+        get: operations["get_draft_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/exchange-rates": {
         parameters: {
             query?: never;
@@ -1417,6 +1710,23 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * BidStrategy
+         * @enum {string}
+         */
+        BidStrategy: "lowest_cost" | "cost_cap" | "bid_cap" | "target_cpa" | "target_roas" | "manual_cpc";
+        /** Bidding */
+        Bidding: {
+            /**
+             * Amount Micros
+             * @description Bid or cost cap, target CPA, manual CPC.
+             */
+            amount_micros?: number | null;
+            /** @default lowest_cost */
+            strategy: components["schemas"]["BidStrategy"];
+            /** Target Roas */
+            target_roas?: number | null;
+        };
         /** BrandingRead */
         BrandingRead: {
             /** Has Logo */
@@ -1490,11 +1800,48 @@ export interface components {
          * @enum {string}
          */
         BreakdownSort: "spend" | "-spend" | "impressions" | "-impressions" | "clicks" | "-clicks" | "conversions" | "-conversions" | "conversion_value" | "-conversion_value" | "ctr" | "-ctr" | "cpc" | "-cpc" | "cpm" | "-cpm" | "cpa" | "-cpa" | "roas" | "-roas" | "conversion_rate" | "-conversion_rate" | "name" | "-name";
+        /** Budget */
+        Budget: {
+            /**
+             * Amount Micros
+             * @default 0
+             */
+            amount_micros: number;
+            /** @default campaign */
+            level: components["schemas"]["BudgetLevel"];
+            /** @default daily */
+            type: components["schemas"]["BudgetType"];
+        };
+        /**
+         * BudgetLevel
+         * @enum {string}
+         */
+        BudgetLevel: "campaign" | "ad_group";
+        /**
+         * BudgetType
+         * @enum {string}
+         */
+        BudgetType: "daily" | "lifetime";
+        /** CampaignDuplicate */
+        CampaignDuplicate: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Campaign Platform Id */
+            campaign_platform_id: string;
+        };
         /**
          * CampaignStatus
          * @enum {string}
          */
         CampaignStatus: "active" | "paused" | "removed";
+        /** ChangesRequest */
+        ChangesRequest: {
+            /** Comments */
+            comments?: components["schemas"]["ReviewComment"][];
+        };
         /** ClientConfig */
         ClientConfig: {
             /** Environment */
@@ -1595,6 +1942,15 @@ export interface components {
             /** Token Expires At */
             token_expires_at: string | null;
         };
+        /** DiffEntry */
+        DiffEntry: {
+            /** After */
+            after?: unknown;
+            /** Before */
+            before?: unknown;
+            /** Path */
+            path: string;
+        };
         /**
          * Dimension
          * @enum {string}
@@ -1627,6 +1983,217 @@ export interface components {
          * @enum {string}
          */
         DiscoveryState: "queued" | "running" | "succeeded" | "failed";
+        /** DraftAd */
+        DraftAd: {
+            /** Call To Action */
+            call_to_action?: string | null;
+            /** Descriptions */
+            descriptions?: string[];
+            /** Display Path */
+            display_path?: string[];
+            /** Final Url */
+            final_url?: string | null;
+            /** Headlines */
+            headlines?: string[];
+            /** Image Urls */
+            image_urls?: string[];
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Primary Texts */
+            primary_texts?: string[];
+            /** Video Urls */
+            video_urls?: string[];
+        };
+        /** DraftAdGroup */
+        DraftAdGroup: {
+            /** Ads */
+            ads?: components["schemas"]["DraftAd"][];
+            /** Bid Amount Micros */
+            bid_amount_micros?: number | null;
+            /** @description When the budget is at the ad group/ad set level. */
+            budget?: components["schemas"]["Budget"] | null;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** @description Overrides the campaign's targeting. */
+            targeting?: components["schemas"]["Targeting"] | null;
+        };
+        /** DraftCreate */
+        DraftCreate: {
+            document: components["schemas"]["DraftDocument"];
+        };
+        /** DraftDiff */
+        DraftDiff: {
+            /** Changes */
+            changes: components["schemas"]["DiffEntry"][];
+            /** From Version */
+            from_version: number;
+            /** To Version */
+            to_version: number;
+        };
+        /**
+         * DraftDocument
+         * @description One campaign for one or several platforms, with its ad groups/ad sets and ads.
+         */
+        DraftDocument: {
+            /** Ad Groups */
+            ad_groups?: components["schemas"]["DraftAdGroup"][];
+            bidding?: components["schemas"]["Bidding"];
+            budget?: components["schemas"]["Budget"];
+            /** Name */
+            name: string;
+            /** @default traffic */
+            objective: components["schemas"]["Objective"];
+            platform_overrides?: components["schemas"]["PlatformOverrides"];
+            schedule?: components["schemas"]["Schedule"];
+            targeting?: components["schemas"]["Targeting"];
+            /** Targets */
+            targets?: components["schemas"]["DraftTarget"][];
+            /**
+             * Utm Template
+             * @description Overrides the organization's URL template for this draft.
+             */
+            utm_template?: string | null;
+        };
+        /**
+         * DraftProblem
+         * @description One problem of a draft for one platform, pointing at its field.
+         */
+        DraftProblem: {
+            /** Code */
+            code: string;
+            /** Limit */
+            limit?: number | null;
+            /** Message */
+            message: string;
+            /**
+             * Path
+             * @description The field, e.g. ad_groups[0].ads[1].headlines[3].
+             */
+            path: string;
+            platform: components["schemas"]["Platform"] | null;
+            severity: components["schemas"]["Severity"];
+        };
+        /** DraftRead */
+        DraftRead: {
+            /** Comments */
+            comments: components["schemas"]["ReviewCommentRead"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number;
+            document: components["schemas"]["DraftDocument"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Platforms */
+            platforms: components["schemas"]["Platform"][];
+            /** Problems */
+            problems: components["schemas"]["DraftProblem"][];
+            status: components["schemas"]["DraftStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DraftSave */
+        DraftSave: {
+            /**
+             * Base Version
+             * @description The version this edit was made on; a stale one is a conflict.
+             */
+            base_version: number;
+            document: components["schemas"]["DraftDocument"];
+        };
+        /**
+         * DraftStatus
+         * @enum {string}
+         */
+        DraftStatus: "draft" | "in_review" | "approved" | "changes_requested" | "publishing" | "published" | "failed";
+        /** DraftSummary */
+        DraftSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Platforms */
+            platforms: components["schemas"]["Platform"][];
+            status: components["schemas"]["DraftStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * DraftTarget
+         * @description An ad account the campaign is meant for; its platform is the account's.
+         */
+        DraftTarget: {
+            /** Ad Account Id */
+            ad_account_id?: string | null;
+            platform: components["schemas"]["Platform"];
+        };
+        /** DraftValidation */
+        DraftValidation: {
+            /** Problems */
+            problems: components["schemas"]["DraftProblem"][];
+            /** Version */
+            version: number;
+        };
+        /** DraftVersionRead */
+        DraftVersionRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By User Id */
+            created_by_user_id: string | null;
+            document: components["schemas"]["DraftDocument"];
+            /** Number */
+            number: number;
+        };
+        /** DraftVersionSummary */
+        DraftVersionSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By User Id */
+            created_by_user_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Number */
+            number: number;
+        };
         /** EmailRequest */
         EmailRequest: {
             /**
@@ -1806,6 +2373,23 @@ export interface components {
             data_as_of: string | null;
         };
         /**
+         * Gender
+         * @enum {string}
+         */
+        Gender: "male" | "female";
+        /** GoogleOverrides */
+        GoogleOverrides: {
+            /**
+             * Advertising Channel Type
+             * @default SEARCH
+             */
+            advertising_channel_type: string;
+            /** Path1 */
+            path1?: string | null;
+            /** Path2 */
+            path2?: string | null;
+        };
+        /**
          * Granularity
          * @enum {string}
          */
@@ -1937,6 +2521,20 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+        };
+        /** MetaOverrides */
+        MetaOverrides: {
+            /**
+             * Billing Event
+             * @default IMPRESSIONS
+             */
+            billing_event: string;
+            /** Optimization Goal */
+            optimization_goal?: string | null;
+            /** Page Id */
+            page_id?: string | null;
+            /** Special Ad Categories */
+            special_ad_categories?: string[];
         };
         /** MetricSyncRunRead */
         MetricSyncRunRead: {
@@ -2088,6 +2686,12 @@ export interface components {
              */
             synced_since: string | null;
         };
+        /**
+         * Objective
+         * @description The unified objective; ``OBJECTIVE_BY_PLATFORM`` maps it to each platform's own.
+         * @enum {string}
+         */
+        Objective: "awareness" | "traffic" | "engagement" | "leads" | "app_promotion" | "sales";
         /** OrganizationCreate */
         OrganizationCreate: {
             /** Name */
@@ -2272,6 +2876,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[DraftSummary] */
+        Page_DraftSummary_: {
+            /** Items */
+            items: components["schemas"]["DraftSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DraftVersionSummary] */
+        Page_DraftVersionSummary_: {
+            /** Items */
+            items: components["schemas"]["DraftVersionSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[EntityRead] */
         Page_EntityRead_: {
             /** Items */
@@ -2358,6 +2976,15 @@ export interface components {
          * @enum {string}
          */
         PlatformEndpoint: "real" | "sandbox" | "custom" | "unconfigured";
+        /**
+         * PlatformOverrides
+         * @description Per-platform fields the unified model does not carry.
+         */
+        PlatformOverrides: {
+            google?: components["schemas"]["GoogleOverrides"] | null;
+            meta?: components["schemas"]["MetaOverrides"] | null;
+            tiktok?: components["schemas"]["TikTokOverrides"] | null;
+        };
         /** PlatformQuotaList */
         PlatformQuotaList: {
             /** Items */
@@ -2698,6 +3325,33 @@ export interface components {
             /** Token */
             token: string;
         };
+        /** ReviewComment */
+        ReviewComment: {
+            /** Message */
+            message: string;
+            /**
+             * Path
+             * @description The field the comment is about; empty: the draft.
+             * @default
+             */
+            path: string;
+        };
+        /** ReviewCommentRead */
+        ReviewCommentRead: {
+            /** Author User Id */
+            author_user_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
+            /** Version */
+            version: number;
+        };
         /**
          * Role
          * @enum {string}
@@ -2723,6 +3377,13 @@ export interface components {
              * @description queued or running.
              */
             status: string;
+        };
+        /** Schedule */
+        Schedule: {
+            /** End Date */
+            end_date?: string | null;
+            /** Start Date */
+            start_date?: string | null;
         };
         /**
          * SecurityEventRead
@@ -2800,6 +3461,11 @@ export interface components {
             /** User Agent */
             user_agent: string | null;
         };
+        /**
+         * Severity
+         * @enum {string}
+         */
+        Severity: "error" | "warning";
         /**
          * SignupAccepted
          * @description The answer to every well-formed sign-up, whether or not the email already had an account.
@@ -2902,6 +3568,39 @@ export interface components {
          * @enum {string}
          */
         SyncTrigger: "schedule" | "manual" | "connect";
+        /** Targeting */
+        Targeting: {
+            /** Age Max */
+            age_max?: number | null;
+            /** Age Min */
+            age_min?: number | null;
+            /**
+             * Genders
+             * @description Empty: everyone.
+             */
+            genders?: components["schemas"]["Gender"][];
+            /** Languages */
+            languages?: string[];
+            /**
+             * Locations
+             * @description ISO 3166-1 alpha-2 country codes.
+             */
+            locations?: string[];
+            /**
+             * Placements
+             * @description Platform placements (Meta, TikTok); empty: automatic.
+             */
+            placements?: string[];
+        };
+        /** TikTokOverrides */
+        TikTokOverrides: {
+            /** App Name */
+            app_name?: string | null;
+            /** Display Name */
+            display_name?: string | null;
+            /** Identity Id */
+            identity_id?: string | null;
+        };
         /** TimeSeriesRead */
         TimeSeriesRead: {
             /** Currency */
@@ -3018,6 +3717,39 @@ export interface components {
         UserUpdate: {
             /** Display Name */
             display_name: string;
+        };
+        /** UtmPreview */
+        UtmPreview: {
+            /** Template */
+            template: string;
+            /** Urls */
+            urls: components["schemas"]["UtmPreviewUrl"][];
+        };
+        /** UtmPreviewUrl */
+        UtmPreviewUrl: {
+            /** Final Url */
+            final_url: string;
+            /**
+             * Path
+             * @description The ad's final URL field, e.g. ad_groups[0].ads[0].final_url.
+             */
+            path: string;
+            platform: components["schemas"]["Platform"];
+        };
+        /** UtmTemplateRead */
+        UtmTemplateRead: {
+            /** Placeholders */
+            placeholders: string[];
+            /** Template */
+            template: string;
+        };
+        /** UtmTemplateUpdate */
+        UtmTemplateUpdate: {
+            /**
+             * Template
+             * @description Empty: no tagging.
+             */
+            template: string;
         };
     };
     responses: never;
@@ -6619,6 +7351,1230 @@ export interface operations {
             };
             /** @description The ad platform is unavailable or rate-limiting us; try again shortly */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_utm_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UtmTemplateRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_utm_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UtmTemplateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UtmTemplateRead"];
+                };
+            };
+            /** @description The URL template uses an unknown placeholder */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_drafts: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DraftStatus"] | null;
+                platform?: components["schemas"]["Platform"] | null;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DraftSummary_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A target ad account is not one of the organization's, or is on another platform */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duplicate_campaign_to_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignDuplicate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ad account not found; This campaign is not among the account's synced entities */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftSave"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A target ad account is not one of the organization's, or is on another platform; The draft is being published or was published: duplicate it to change it; The draft was saved by someone else since this version: reload it and apply your edit again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft's status does not allow this step */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_draft_diff: {
+        parameters: {
+            query?: {
+                from_version?: number;
+                /** @description Default: the current. */
+                to_version?: number | null;
+            };
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftDiff"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found; This draft has no such version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duplicate_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft's status does not allow this step */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_draft_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangesRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft's status does not allow this step */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft has problems to fix before it can be reviewed; The draft's status does not allow this step */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_draft_urls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UtmPreview"];
+                };
+            };
+            /** @description The URL template uses an unknown placeholder */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    validate_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftValidation"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_draft_versions: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description From the previous page's next_cursor. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                draft_id: string;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DraftVersionSummary_"];
+                };
+            };
+            /** @description The pagination cursor is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_draft_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: string;
+                number: number;
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftVersionRead"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Draft not found; This draft has no such version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

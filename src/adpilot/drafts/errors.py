@@ -1,0 +1,51 @@
+"""Errors of the drafts module."""
+
+from __future__ import annotations
+
+from adpilot.core.errors import AppError, Conflict, NotFound
+
+
+class DraftNotFound(NotFound):
+    code = "draft-not-found"
+    title = "Draft not found"
+
+
+class DraftVersionNotFound(NotFound):
+    code = "draft-version-not-found"
+    title = "This draft has no such version"
+
+
+class DraftVersionConflict(Conflict):
+    code = "draft-version-conflict"
+    title = "The draft was saved by someone else since this version: reload it and apply your edit again"
+
+
+class DraftLocked(Conflict):
+    code = "draft-locked"
+    title = "The draft is being published or was published: duplicate it to change it"
+
+
+class DraftTransitionNotAllowed(Conflict):
+    code = "draft-transition-not-allowed"
+    title = "The draft's status does not allow this step"
+
+
+class DraftInvalid(Conflict):
+    code = "draft-invalid"
+    title = "The draft has problems to fix before it can be reviewed"
+
+
+class DraftTargetInvalid(Conflict):
+    code = "draft-target-invalid"
+    title = "A target ad account is not one of the organization's, or is on another platform"
+
+
+class CampaignNotSynced(NotFound):
+    code = "campaign-not-synced"
+    title = "This campaign is not among the account's synced entities"
+
+
+class UtmTemplateInvalid(AppError):
+    status_code = 400
+    code = "utm-template-invalid"
+    title = "The URL template uses an unknown placeholder"

@@ -1,0 +1,84 @@
+"""Tables of the drafts module: drafts, their immutable versions, review comments and the organization's URL
+template."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adpilot.core.columns import EnumText
+from adpilot.db import Base
+from adpilot.drafts.schemas import DraftStatus
+
+STATUS_CHECK = "status IN ('draft', 'in_review', 'approved', 'changes_requested', 'publishing', 'published', 'failed')"
+
+
+class Draft(Base):
+    """A campaign being prepared for one or several platforms; its content is the current version's document."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[DraftStatus] = mapped_column(EnumText(DraftStatus))
+    platforms: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    current_version: Mapped[int]
+    created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_drafts_org_created", "organization_id", "created_at"),
+        CheckConstraint(STATUS_CHECK, name="status"),
+    )
+
+
+class DraftVersion(Base):
+    """One save of a draft, never changed afterwards."""
+
+    __tablename__ = "draft_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("draft_id", "number", name="uq_draft_versions_draft_number"),)
+
+
+class DraftComment(Base):
+    """A reviewer's comment on a field of a version, left when asking for changes."""
+
+    __tablename__ = "draft_comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    path: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text)
+    author_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_draft_comments_draft", "draft_id", "created_at"),)
+
+
+class DraftSettings(Base):
+    """The organization's settings for drafts: its URL template."""
+
+    __tablename__ = "draft_settings"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    utm_template: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]

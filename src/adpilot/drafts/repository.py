@@ -1,0 +1,84 @@
+"""Every SQL statement on drafts, draft_versions, draft_comments and draft_settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.core.keyset import Keyset, keyset_page
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
+from adpilot.drafts.models import Draft, DraftComment, DraftSettings, DraftVersion
+from adpilot.drafts.schemas import DraftStatus
+
+DRAFTS_NEWEST_FIRST = Keyset((Draft.created_at, Draft.id), descending=True)
+VERSIONS_NEWEST_FIRST = Keyset((DraftVersion.created_at, DraftVersion.id), descending=True)
+
+
+class DraftRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def scoped(self, organization_id: UUID) -> Select[Draft]:
+        """Starting point of every read of drafts: the explicit tenant filter (RLS is the safety net)."""
+        return select(Draft).where(Draft.organization_id == organization_id)
+
+    async def get(self, organization_id: UUID, draft_id: UUID, *, for_update: bool = False) -> Draft | None:
+        query = self.scoped(organization_id).where(Draft.id == draft_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def page(
+        self,
+        organization_id: UUID,
+        *,
+        status: DraftStatus | None,
+        platform: str | None,
+        page: PageRequest[TimeKey],
+    ) -> KeysetPage[Draft, TimeKey]:
+        query = self.scoped(organization_id)
+        if status is not None:
+            query = query.where(Draft.status == status)
+        if platform is not None:
+            query = query.where(Draft.platforms.contains([platform]))
+        return await keyset_page(self.session, query, DRAFTS_NEWEST_FIRST, page)
+
+    async def version(self, organization_id: UUID, draft_id: UUID, number: int) -> DraftVersion | None:
+        query = select(DraftVersion).where(
+            DraftVersion.organization_id == organization_id,
+            DraftVersion.draft_id == draft_id,
+            DraftVersion.number == number,
+        )
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def versions_page(
+        self, organization_id: UUID, draft_id: UUID, page: PageRequest[TimeKey]
+    ) -> KeysetPage[DraftVersion, TimeKey]:
+        query = select(DraftVersion).where(
+            DraftVersion.organization_id == organization_id, DraftVersion.draft_id == draft_id
+        )
+        return await keyset_page(self.session, query, VERSIONS_NEWEST_FIRST, page)
+
+    async def comments(self, organization_id: UUID, draft_id: UUID) -> Sequence[DraftComment]:
+        query = (
+            select(DraftComment)
+            .where(DraftComment.organization_id == organization_id, DraftComment.draft_id == draft_id)
+            .order_by(DraftComment.created_at, DraftComment.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def names(self, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
+        query = select(Draft.id, Draft.name).where(Draft.organization_id == organization_id, Draft.id.in_(ids))
+        return {row.id: row.name for row in (await self.session.execute(query)).all()}
+
+    async def settings(self, organization_id: UUID) -> DraftSettings | None:
+        return await self.session.get(DraftSettings, organization_id)
+
+    def add(self, *rows: Draft | DraftVersion | DraftComment | DraftSettings) -> None:
+        self.session.add_all(rows)
+
+    async def flush(self) -> None:
+        await self.session.flush()
