@@ -211,6 +211,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     from adpilot.auth.endpoints import router as auth_router
     from adpilot.campaigns.endpoints import router as campaigns_router
+    from adpilot.changes.endpoints import router as changes_router
     from adpilot.connections.endpoints import router as connections_router
     from adpilot.exchange_rates.endpoints import router as exchange_rates_router
     from adpilot.metrics.endpoints import router as metrics_router
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         audit_router,
         connections_router,
         campaigns_router,
+        changes_router,
         metrics_router,
         exchange_rates_router,
         reporting_router,
