@@ -90,6 +90,13 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "put_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
     "delete_exchange_rate": (Permission.exchange_rates_manage, Role.manager),
     "import_exchange_rates": (Permission.exchange_rates_manage, Role.manager),
+    "request_changes": (Permission.drafts_edit, Role.member),
+    "list_changes": (Permission.connections_read, Role.viewer),
+    "get_change": (Permission.connections_read, Role.viewer),
+    "approve_change": (Permission.changes_approve, Role.manager),
+    "reject_change": (Permission.changes_approve, Role.manager),
+    "undo_change": (Permission.drafts_edit, Role.member),
+    "list_entity_changes": (Permission.connections_read, Role.viewer),
 }
 # Organization routes whose dependency only checks membership; the service enforces the permission.
 SERVICE_CHECKED = {"remove_member": Permission.members_read}
@@ -103,6 +110,7 @@ SAMPLE_REFUSED = {
     "put_exchange_rate": "validation-error",
     "delete_exchange_rate": "validation-error",
     "import_exchange_rates": "exchange-rates-csv-empty",
+    "request_changes": "validation-error",
 }
 
 ROLES_BY_RANK = [Role.viewer, Role.member, Role.manager, Role.admin]
