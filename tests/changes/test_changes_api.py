@@ -10,6 +10,7 @@ import pytest
 
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
+from adpilot.sandbox.faults import Fault, FaultKind
 from tests.campaigns.test_entity_sync import all_entities, connect_sandbox, org_url, run_jobs, synced_account
 from tests.events import deliver_events
 from tests.fixtures import LoggedIn, OrgWorld
@@ -192,3 +193,27 @@ async def test_a_retried_job_applies_once_and_undo_restores_the_value(
     assert (await change(client, world, undone.json()["id"]))["status"] == "verified"
     sim = truth.entity(Platform.tiktok, campaign["platform_id"])
     assert sim is not None and sim.status.value == applied["value_before"]
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+async def test_server_errors_while_applying_end_with_the_change_applied_exactly_once(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer, platform: Platform
+) -> None:
+    ad_account_id, platform_account_id = await synced(client, world, database, platform)
+    budgeted = await budgeted_entity(client, world, ad_account_id, platform)
+    new_budget = budgeted["daily_budget_micros"] + 7_000_000
+    sandbox_platforms.state.faults.add(platform, platform_account_id, Fault(kind=FaultKind.server_error, count=3))
+    response = await request(
+        client, world, world.manager, {"entity_id": budgeted["id"], "kind": "daily_budget", "value": str(new_budget)}
+    )
+    assert response.status_code == 201, response.text
+    await run_jobs(database)
+    applied = await change(client, world, response.json()["items"][0]["id"])
+    assert applied["status"] == "verified", applied
+    assert applied["value_before"] == str(budgeted["daily_budget_micros"])
+    sim = sandbox_platforms.state.world.entity(platform, budgeted["platform_id"])
+    assert sim is not None and sim.daily_budget_micros == new_budget
+    log = await client.get(org_url(world, "/audit-log"), params={"action": "change."}, headers=world.admin.headers)
+    assert log.status_code == 200, log.text
+    actions = [entry["action"] for entry in log.json()["items"]]
+    assert actions.count("change.applied") == 1 and actions.count("change.requested") == 1

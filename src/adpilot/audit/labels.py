@@ -34,6 +34,11 @@ ACTION_LABELS: dict[str, str] = {
     "report_schedule.deleted": "Deleted a scheduled report",
     "report_schedule.sent_now": "Sent a scheduled report now",
     "report_run.failed": "A scheduled report failed",
+    "change.requested": "Asked for a change of an ad platform entity",
+    "change.approved": "Approved a change",
+    "change.rejected": "Rejected a change",
+    "change.applied": "A change was applied on the ad platform",
+    "change.failed": "A change could not be applied",
 }
 
 # Every kind of target an entry can name, in the order the log's filter offers them.
@@ -47,6 +52,7 @@ TARGET_TYPE_LABELS: dict[str, str] = {
     "exchange_rates": "Exchange rates (import)",
     "report_schedule": "Scheduled report",
     "report_run": "Report run",
+    "entity_change": "Change",
 }
 
 # Snapshot fields that name the thing an entry is about, most telling first.

@@ -32,6 +32,7 @@ const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
   exchange_rates: "Exchange rates (import)",
   report_schedule: "Scheduled report",
   report_run: "Report run",
+  entity_change: "Change",
 };
 
 /** The target in words: "Member Ada (ada@example.com)"; an unnamed one by its type and a short id. */

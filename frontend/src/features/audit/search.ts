@@ -18,6 +18,7 @@ export const AUDIT_TARGET_TYPES = [
   "exchange_rates",
   "report_schedule",
   "report_run",
+  "entity_change",
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
