@@ -217,3 +217,26 @@ async def test_server_errors_while_applying_end_with_the_change_applied_exactly_
     assert log.status_code == 200, log.text
     actions = [entry["action"] for entry in log.json()["items"]]
     assert actions.count("change.applied") == 1 and actions.count("change.requested") == 1
+
+
+async def test_the_organization_decides_whose_changes_wait_for_approval(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    ad_account_id, _ = await synced(client, world, database, Platform.google)
+    campaign = (await all_entities(client, world, ad_account_id, EntityLevel.campaign))[0]
+    pause = {"entity_id": campaign["id"], "kind": "status", "value": "paused"}
+    organization = await client.get(org_url(world, ""), headers=world.viewer.headers)
+    assert organization.json()["changes_require_approval"] == "members"
+
+    async def policy(value: str) -> None:
+        response = await client.patch(
+            org_url(world, ""), json={"changes_require_approval": value}, headers=world.admin.headers
+        )
+        assert response.status_code == 200 and response.json()["changes_require_approval"] == value, response.text
+
+    await policy("all")
+    managers = await request(client, world, world.manager, pause)
+    assert managers.json()["items"][0]["status"] == "pending_approval"
+    await policy("none")
+    members = await request(client, world, world.member, pause)
+    assert members.json()["items"][0]["status"] == "queued"

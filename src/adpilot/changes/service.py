@@ -25,7 +25,7 @@ from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.core.runs import RunLifecycle
 from adpilot.core.time import utcnow
 from adpilot.jobs import enqueue
-from adpilot.organizations import Permission, TenantContext
+from adpilot.organizations import ChangeApproval, Permission, TenantContext, organization_service
 from adpilot.organizations.permissions import role_allows
 from adpilot.platforms.types import EntityStatus
 
@@ -89,15 +89,19 @@ class ChangeService:
             raise ChangesRefused(
                 f"{len(problems)} of {len(requests)} changes refused; none was stored", problems=problems
             )
-        status = self._initial_status(tenant)
+        status = await self._initial_status(session, tenant)
         return [
             await self._store(session, tenant, entity, request.kind, value, request.reason, status)
             for entity, request, value in planned
         ]
 
-    def _initial_status(self, tenant: TenantContext) -> ChangeStatus:
-        # A member's change waits for a manager; a manager's own change applies at once.
-        if role_allows(tenant.role, Permission.changes_approve):
+    async def _initial_status(self, session: AsyncSession, tenant: TenantContext) -> ChangeStatus:
+        """Waiting for approval or queued at once, by the organization's ``changes_require_approval``: by default a
+        member's change waits for a manager and a manager's own change applies at once."""
+        policy = await organization_service.change_approval(session, tenant.organization_id)
+        if policy is ChangeApproval.none:
+            return ChangeStatus.queued
+        if policy is ChangeApproval.members and role_allows(tenant.role, Permission.changes_approve):
             return ChangeStatus.queued
         return ChangeStatus.pending_approval
 
@@ -276,7 +280,7 @@ class ChangeService:
             change.kind,
             change.value_before,
             f"undo of change {change.id}",
-            self._initial_status(tenant),
+            await self._initial_status(session, tenant),
             source=ChangeSource.undo,
             undo_of=change.id,
         )

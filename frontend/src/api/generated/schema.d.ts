@@ -1621,6 +1621,12 @@ export interface components {
          */
         CampaignStatus: "active" | "paused" | "removed";
         /**
+         * ChangeApproval
+         * @description Whose changes of ad platform entities wait for a manager's approval.
+         * @enum {string}
+         */
+        ChangeApproval: "none" | "members" | "all";
+        /**
          * ChangeKind
          * @description What a change edits: the entity's status, or its daily budget where the platform keeps it.
          * @enum {string}
@@ -2348,6 +2354,11 @@ export interface components {
         /** OrganizationRead */
         OrganizationRead: {
             /**
+             * @description Whose changes of ad platform entities wait for approval.
+             * @default members
+             */
+            changes_require_approval: components["schemas"]["ChangeApproval"];
+            /**
              * Created At
              * Format: date-time
              */
@@ -2385,6 +2396,8 @@ export interface components {
         };
         /** OrganizationUpdateRequest */
         OrganizationUpdateRequest: {
+            /** @description Whose changes of ad platform entities wait for a manager's approval: nobody's, members' or all. */
+            changes_require_approval?: components["schemas"]["ChangeApproval"] | null;
             /** Name */
             name?: string | null;
             /**

@@ -1,4 +1,5 @@
-"""The change pipeline: entity_changes, every requested edit of an ad platform entity and its result
+"""The change pipeline: entity_changes (every requested edit of an ad platform entity and its result) and the
+organizations' changes_require_approval setting
 
 Revision ID: 0019
 Revises: 0018
@@ -92,9 +93,21 @@ def upgrade() -> None:
     op.create_index("ix_entity_changes_newest", "entity_changes", ["organization_id", "created_at", "id"])
     op.create_index("ix_entity_changes_entity", "entity_changes", ["organization_id", "entity_id", "created_at"])
     enable_tenant_rls("entity_changes")
+    # Whose changes wait for a manager's approval: nobody's, members' (the default) or all.
+    op.add_column(
+        "organizations",
+        sa.Column("changes_require_approval", sa.String(length=20), nullable=False, server_default="members"),
+    )
+    op.create_check_constraint(
+        op.f("ck_organizations_changes_require_approval"),
+        "organizations",
+        "changes_require_approval IN ('none', 'members', 'all')",
+    )
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f("ck_organizations_changes_require_approval"), "organizations", type_="check")
+    op.drop_column("organizations", "changes_require_approval")
     disable_tenant_rls("entity_changes")
     op.drop_index("ix_entity_changes_entity", table_name="entity_changes")
     op.drop_index("ix_entity_changes_newest", table_name="entity_changes")
