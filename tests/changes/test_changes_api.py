@@ -146,10 +146,11 @@ async def test_refusals_name_each_problem_and_store_nothing(
         {"entity_id": campaign["id"], "kind": "daily_budget", "value": "1"},
         {"entity_id": group["id"], "kind": "daily_budget", "value": "10000000"},
         {"entity_id": campaign["id"], "kind": "status", "value": "sleeping"},
+        {"entity_id": campaign["id"], "kind": "daily_budget", "value": "\u00b2"},
     )
     assert response.status_code == 409, response.text
     problems = response.json()["problems"]
-    assert [p["code"] for p in problems] == ["budget-below-minimum", "no-budget-here", "invalid-value"]
+    assert [p["code"] for p in problems] == ["budget-below-minimum", "no-budget-here", "invalid-value", "invalid-value"]
     assert "campaign" in problems[1]["detail"]
     listed = await client.get(org_url(world, "/changes"), headers=world.viewer.headers)
     assert listed.json()["items"] == []

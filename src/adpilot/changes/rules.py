@@ -10,6 +10,7 @@ from adpilot.core.currencies import minor_unit_digits
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
 
 MICROS = 1_000_000
+MAX_BUDGET_MICROS = 10**18
 # Meta lets an ad set's budget change at most four times an hour.
 META_AD_SET_BUDGET_CHANGES_PER_HOUR = 4
 
@@ -45,7 +46,8 @@ def parse_value(kind: ChangeKind, value: str) -> str | Refusal:
             return Refusal("invalid-value", f"a status is one of active, paused, removed, not {value!r}")
         return value
     text = value.strip()
-    if not text.isdigit() or int(text) <= 0:
+    # ASCII digits only (str.isdigit also takes superscripts int() refuses), and below a trillion units.
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_BUDGET_MICROS:
         return Refusal("invalid-value", "a budget is a positive whole number of micros of the account's currency")
     return str(int(text))
 

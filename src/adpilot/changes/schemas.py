@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from adpilot.core.text import NoNul
 from adpilot.platforms.types import EntityLevel, Platform
 
 
@@ -55,8 +57,8 @@ class ChangeRequest(BaseModel):
 
     entity_id: UUID
     kind: ChangeKind
-    value: str = Field(min_length=1, max_length=32)
-    reason: str | None = Field(default=None, max_length=1000)
+    value: Annotated[str, Field(min_length=1, max_length=32), NoNul]
+    reason: Annotated[str | None, Field(default=None, max_length=1000), NoNul] = None
 
 
 class ChangesCreate(BaseModel):
@@ -70,7 +72,7 @@ class ChangesCreate(BaseModel):
 class ChangeReview(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=1000)
+    note: Annotated[str | None, Field(default=None, max_length=1000), NoNul] = None
 
 
 class ChangeRead(BaseModel):
