@@ -107,6 +107,13 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "get_utm_template": (Permission.organization_read, Role.viewer),
     "set_utm_template": (Permission.organization_update, Role.admin),
     "preview_draft_urls": (Permission.organization_read, Role.viewer),
+    "request_changes": (Permission.drafts_edit, Role.member),
+    "list_changes": (Permission.connections_read, Role.viewer),
+    "get_change": (Permission.connections_read, Role.viewer),
+    "approve_change": (Permission.changes_approve, Role.manager),
+    "reject_change": (Permission.changes_approve, Role.manager),
+    "undo_change": (Permission.drafts_edit, Role.member),
+    "list_entity_changes": (Permission.connections_read, Role.viewer),
 }
 # Organization routes whose dependency only checks membership; the service enforces the permission.
 SERVICE_CHECKED = {"remove_member": Permission.members_read}
@@ -123,6 +130,7 @@ SAMPLE_REFUSED = {
     "import_exchange_rates": "exchange-rates-csv-empty",
     "get_draft_version": "validation-error",
     "duplicate_campaign_to_draft": "validation-error",
+    "request_changes": "validation-error",
 }
 
 ROLES_BY_RANK = [Role.viewer, Role.member, Role.manager, Role.admin]

@@ -105,6 +105,7 @@ class TestUpdate:
             "time_zone": "UTC",
             "reporting_currency": "USD",
             "report_recipient_domains": [],
+            "changes_require_approval": "members",
         }
         assert entry["after"] == {
             "name": "Acme Global",
@@ -112,6 +113,7 @@ class TestUpdate:
             "time_zone": "UTC",
             "reporting_currency": "USD",
             "report_recipient_domains": [],
+            "changes_require_approval": "members",
         }
         assert entry["actor_email"] == world.admin.email
         assert entry["ip"] == "127.0.0.1"

@@ -211,6 +211,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     from adpilot.auth.endpoints import router as auth_router
     from adpilot.campaigns.endpoints import router as campaigns_router
+    from adpilot.changes.endpoints import router as changes_router
     from adpilot.connections.endpoints import router as connections_router
     from adpilot.drafts.endpoints import router as drafts_router
     from adpilot.exchange_rates.endpoints import router as exchange_rates_router
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         connections_router,
         campaigns_router,
         drafts_router,
+        changes_router,
         metrics_router,
         exchange_rates_router,
         reporting_router,

@@ -51,6 +51,7 @@ TASK_MODULES = (
     "adpilot.auth.jobs",
     "adpilot.connections.jobs",
     "adpilot.campaigns.jobs",
+    "adpilot.changes.jobs",
     "adpilot.metrics.jobs",
     "adpilot.exchange_rates.jobs",
     "adpilot.reporting.jobs",

@@ -3,6 +3,7 @@
 from adpilot.audit import models as audit_models
 from adpilot.auth import models as auth_models
 from adpilot.campaigns import models as campaign_models
+from adpilot.changes import models as change_models
 from adpilot.connections import models as connection_models
 from adpilot.db import Base
 from adpilot.drafts import models as draft_models
@@ -18,6 +19,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "campaign_models",
+    "change_models",
     "connection_models",
     "draft_models",
     "exchange_rate_models",

@@ -8,7 +8,7 @@ happened to import. This module sits above the domain modules and may import all
 
 from __future__ import annotations
 
-from adpilot import campaigns, connections, drafts, metrics, organizations, reporting
+from adpilot import campaigns, changes, connections, drafts, metrics, organizations, reporting
 from adpilot.audit import TargetNameResolver, audit_service
 from adpilot.campaigns import EntitiesSynced
 from adpilot.connections import AccountsManaged
@@ -42,6 +42,7 @@ def audit_target_names() -> dict[str, TargetNameResolver]:
         **connections.AUDIT_TARGET_NAMES,
         **reporting.AUDIT_TARGET_NAMES,
         **drafts.AUDIT_TARGET_NAMES,
+        **changes.AUDIT_TARGET_NAMES,
     }
 
 

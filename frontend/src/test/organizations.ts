@@ -20,6 +20,7 @@ export function organizationAs(role: Role, overrides: Partial<OrganizationRead> 
     created_at: "2026-01-01T00:00:00Z",
     time_zone: "UTC",
     reporting_currency: "USD",
+    changes_require_approval: "members",
     ...overrides,
   };
 }

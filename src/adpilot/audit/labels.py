@@ -45,6 +45,11 @@ ACTION_LABELS: dict[str, str] = {
     "draft.published": "Published a draft",
     "draft.failed": "Publishing a draft failed",
     "draft_settings.utm_template_changed": "Changed the URL template",
+    "change.requested": "Asked for a change of an ad platform entity",
+    "change.approved": "Approved a change",
+    "change.rejected": "Rejected a change",
+    "change.applied": "A change was applied on the ad platform",
+    "change.failed": "A change could not be applied",
 }
 
 # Every kind of target an entry can name, in the order the log's filter offers them.
@@ -59,6 +64,7 @@ TARGET_TYPE_LABELS: dict[str, str] = {
     "report_schedule": "Scheduled report",
     "report_run": "Report run",
     "draft": "Campaign draft",
+    "entity_change": "Change",
 }
 
 # Snapshot fields that name the thing an entry is about, most telling first.

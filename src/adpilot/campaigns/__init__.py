@@ -8,6 +8,7 @@ reaction to ``AccountsManaged`` that ``adpilot.subscriptions`` subscribes.
 from adpilot.campaigns.events import EntitiesSynced
 from adpilot.campaigns.service import (
     CampaignBudget,
+    EntitySnapshot,
     EntityState,
     EntitySyncService,
     SyncedEntity,
@@ -18,6 +19,7 @@ from adpilot.campaigns.service import (
 __all__ = [
     "CampaignBudget",
     "EntitiesSynced",
+    "EntitySnapshot",
     "EntityState",
     "EntitySyncService",
     "SyncedEntity",

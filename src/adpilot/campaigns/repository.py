@@ -49,6 +49,10 @@ class CampaignRepository:
             AdEntity.organization_id == organization_id, AdEntity.ad_account_id == ad_account_id
         )
 
+    async def entity_by_id(self, organization_id: UUID, entity_id: UUID) -> AdEntity | None:
+        query = select(AdEntity).where(AdEntity.organization_id == organization_id, AdEntity.id == entity_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def upsert_entities(self, rows: Sequence[dict[str, Any]], now: datetime) -> dict[str, dict[str, int]]:
         """Insert new entities and update changed ones; returns {level: {"created": n, "updated": n, "removed": n}}.
 

@@ -46,7 +46,7 @@ from adpilot.jobs import enqueue
 from adpilot.organizations import TenantContext
 from adpilot.platforms.errors import PlatformError
 from adpilot.platforms.runs import decide_after
-from adpilot.platforms.types import EntityLevel, EntityStatus, RemoteEntity
+from adpilot.platforms.types import EntityLevel, EntityStatus, Platform, RemoteEntity
 
 log = get_logger(__name__)
 
@@ -101,6 +101,22 @@ class CampaignBudget:
     status: str
     currency: str
     daily_budget_micros: int | None
+
+
+@dataclass(frozen=True)
+class EntitySnapshot:
+    """One entity as the entity sync last wrote it, with its account, money and status (for the change pipeline)."""
+
+    id: UUID
+    ad_account_id: UUID
+    platform: Platform
+    level: EntityLevel
+    platform_id: str
+    name: str
+    status: EntityStatus
+    currency: str
+    daily_budget_micros: int | None
+    lifetime_budget_micros: int | None
 
 
 def entity_row(organization_id: UUID, account: AdAccountInfo, entity: RemoteEntity) -> dict[str, Any]:
@@ -393,6 +409,32 @@ class EntitySyncService:
         await self._account(session, tenant.organization_id, ad_account_id)
         return await CampaignRepository(session).runs_page(tenant.organization_id, ad_account_id, page)
 
+    async def entity(self, session: AsyncSession, organization_id: UUID, entity_id: UUID) -> EntitySnapshot | None:
+        """One entity of the organization by its id, as last synced (None when there is no such entity)."""
+        row = await CampaignRepository(session).entity_by_id(organization_id, entity_id)
+        if row is None:
+            return None
+        return _snapshot(row)
+
+    async def record_change(
+        self,
+        session: AsyncSession,
+        organization_id: UUID,
+        entity: RemoteEntity,
+        entity_id: UUID,
+    ) -> None:
+        """Write an entity read back from its platform after a change, so that the browser shows the new state
+        before the next sync."""
+        row = await CampaignRepository(session).entity_by_id(organization_id, entity_id)
+        if row is None:
+            return
+        row.name = entity.name[:512]
+        row.status = entity.status
+        row.platform_status = entity.platform_status[:64]
+        row.daily_budget_micros = entity.daily_budget.amount_micros if entity.daily_budget else None
+        row.lifetime_budget_micros = entity.lifetime_budget.amount_micros if entity.lifetime_budget else None
+        row.updated_at = utcnow()
+
     async def account_tree(
         self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID
     ) -> list[EntityState]:
@@ -493,3 +535,18 @@ async def queue_first_syncs(session: AsyncSession, event: AccountsManaged) -> No
     running: a repeated delivery queues nothing twice)."""
     for ad_account_id in event.ad_account_ids:
         await entity_sync_service.queue_sync(session, event.organization_id, ad_account_id, SyncTrigger.connect)
+
+
+def _snapshot(row: AdEntity) -> EntitySnapshot:
+    return EntitySnapshot(
+        id=row.id,
+        ad_account_id=row.ad_account_id,
+        platform=Platform(row.platform),
+        level=EntityLevel(row.level),
+        platform_id=row.platform_id,
+        name=row.name,
+        status=row.status,
+        currency=row.currency,
+        daily_budget_micros=row.daily_budget_micros,
+        lifetime_budget_micros=row.lifetime_budget_micros,
+    )

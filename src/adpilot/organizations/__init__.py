@@ -1,7 +1,7 @@
 """Organizations, memberships, roles and invitations. Public surface: the service and its data objects."""
 
 from adpilot.organizations.events import ReportingCurrencyChanged
-from adpilot.organizations.permissions import Permission, Role
+from adpilot.organizations.permissions import ChangeApproval, Permission, Role
 from adpilot.organizations.service import (
     AUDIT_TARGET_NAMES,
     INVITATION_DAYS,
@@ -15,6 +15,7 @@ from adpilot.organizations.service import (
 __all__ = [
     "AUDIT_TARGET_NAMES",
     "INVITATION_DAYS",
+    "ChangeApproval",
     "OrganizationService",
     "Permission",
     "RecipientPolicy",

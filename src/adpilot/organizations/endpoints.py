@@ -56,6 +56,7 @@ def organization_read(organization: Organization, role: Role) -> OrganizationRea
         time_zone=organization.time_zone,
         reporting_currency=organization.reporting_currency,
         report_recipient_domains=list(organization.report_recipient_domains),
+        changes_require_approval=organization.changes_require_approval,
     )
 
 
@@ -117,6 +118,7 @@ async def update_organization(
         time_zone=body.time_zone,
         reporting_currency=body.reporting_currency,
         report_recipient_domains=body.report_recipient_domains,
+        changes_require_approval=body.changes_require_approval,
     )
     return organization_read(organization, tenant.role)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from adpilot.core.columns import EnumText
 from adpilot.db import Base, CreatedAtMixin
-from adpilot.organizations.permissions import Role
+from adpilot.organizations.permissions import ChangeApproval, Role
 
 ROLE_CHECK = "role IN ('admin', 'manager', 'member', 'viewer')"
 
@@ -29,6 +29,14 @@ class Organization(CreatedAtMixin, Base):
     reporting_currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
     # Email domains (lower case) that members may send scheduled reports to; managers may send anywhere.
     report_recipient_domains: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
+    # Whose changes of ad platform entities wait for a manager (see adpilot.changes).
+    changes_require_approval: Mapped[ChangeApproval] = mapped_column(
+        EnumText(ChangeApproval), default=ChangeApproval.members, server_default="members"
+    )
+
+    __table_args__ = (
+        CheckConstraint("changes_require_approval IN ('none', 'members', 'all')", name="changes_require_approval"),
+    )
 
 
 class Membership(CreatedAtMixin, Base):

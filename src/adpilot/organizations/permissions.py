@@ -12,6 +12,14 @@ class Role(StrEnum):
     viewer = "viewer"
 
 
+class ChangeApproval(StrEnum):
+    """Whose changes of ad platform entities wait for a manager's approval."""
+
+    none = "none"  # nobody's: every change applies at once
+    members = "members"  # members' changes (managers' and admins' own apply at once)
+    all = "all"  # everyone's, managers' and admins' too
+
+
 _RANK = {Role.viewer: 0, Role.member: 1, Role.manager: 2, Role.admin: 3}
 
 

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstrain
 
 from adpilot.core.currencies import is_active_currency
 from adpilot.core.text import NoNul
-from adpilot.organizations.permissions import Permission, Role
+from adpilot.organizations.permissions import ChangeApproval, Permission, Role
 
 InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 
@@ -80,6 +80,10 @@ class OrganizationUpdateRequest(BaseModel):
         description="Email domains (e.g. client.example) members may send scheduled reports to; managers may send "
         "reports anywhere. Members' own addresses are always allowed.",
     )
+    changes_require_approval: ChangeApproval | None = Field(
+        default=None,
+        description="Whose changes of ad platform entities wait for a manager's approval: nobody's, members' or all.",
+    )
 
 
 class OrganizationRead(BaseModel):
@@ -95,6 +99,9 @@ class OrganizationRead(BaseModel):
     reporting_currency: str = Field(description="ISO 4217 currency dashboards and reports show money in.")
     report_recipient_domains: list[str] = Field(
         default_factory=list, description="Email domains members may send scheduled reports to."
+    )
+    changes_require_approval: ChangeApproval = Field(
+        default=ChangeApproval.members, description="Whose changes of ad platform entities wait for approval."
     )
 
 

@@ -36,7 +36,7 @@ from adpilot.organizations.errors import (
 )
 from adpilot.organizations.events import ReportingCurrencyChanged
 from adpilot.organizations.models import Invitation, Membership, Organization
-from adpilot.organizations.permissions import Permission, Role, role_allows
+from adpilot.organizations.permissions import ChangeApproval, Permission, Role, role_allows
 from adpilot.organizations.repository import OrganizationRepository
 from adpilot.organizations.schemas import InvitationStatus
 
@@ -185,6 +185,7 @@ class OrganizationService:
         time_zone: str | None = None,
         reporting_currency: str | None = None,
         report_recipient_domains: list[str] | None = None,
+        changes_require_approval: ChangeApproval | None = None,
     ) -> Organization:
         """Rename the organization, require MFA of its members or set its reporting time zone and currency (admins).
 
@@ -205,6 +206,8 @@ class OrganizationService:
             organization.name = name.strip()
         if report_recipient_domains is not None:
             organization.report_recipient_domains = sorted(set(report_recipient_domains))
+        if changes_require_approval is not None:
+            organization.changes_require_approval = changes_require_approval
         if require_mfa is not None:
             if require_mfa and not tenant.mfa_enabled:
                 raise EnableMfaFirst()
@@ -231,7 +234,15 @@ class OrganizationService:
             "time_zone": organization.time_zone,
             "reporting_currency": organization.reporting_currency,
             "report_recipient_domains": list(organization.report_recipient_domains),
+            "changes_require_approval": organization.changes_require_approval.value,
         }
+
+    async def change_approval(self, session: AsyncSession, organization_id: UUID) -> ChangeApproval:
+        """Whose changes of ad platform entities wait for a manager's approval in this organization."""
+        organization = await OrganizationRepository(session).get(organization_id)
+        if organization is None:
+            raise OrganizationNotFound()
+        return organization.changes_require_approval
 
     async def report_recipient_policy(self, session: AsyncSession, organization_id: UUID) -> RecipientPolicy:
         """Which report recipients count as inside the organization: its members and its allowed email domains."""

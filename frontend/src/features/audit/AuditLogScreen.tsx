@@ -33,6 +33,7 @@ const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
   report_schedule: "Scheduled report",
   report_run: "Report run",
   draft: "Campaign draft",
+  entity_change: "Change",
 };
 
 /** The target in words: "Member Ada (ada@example.com)"; an unnamed one by its type and a short id. */

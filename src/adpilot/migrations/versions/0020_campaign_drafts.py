@@ -1,7 +1,7 @@
 """Campaign drafts: drafts, their immutable versions, review comments and each organization's URL template
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07 18:00:00
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from adpilot.migrations.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

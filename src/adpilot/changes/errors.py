@@ -1,0 +1,37 @@
+"""Errors of the change pipeline, each with its HTTP status."""
+
+from __future__ import annotations
+
+from adpilot.core.errors import AppError
+
+
+class ChangeNotFound(AppError):
+    status_code = 404
+    code = "change-not-found"
+    title = "Change not found"
+
+
+class EntityNotFound(AppError):
+    status_code = 404
+    code = "entity-not-found"
+    title = "Entity not found"
+
+
+class ChangesRefused(AppError):
+    """At least one change of a request breaks a rule; ``problems`` lists each (nothing was stored)."""
+
+    status_code = 409
+    code = "changes-refused"
+    title = "Changes refused"
+
+
+class ChangeNotPending(AppError):
+    status_code = 409
+    code = "change-not-pending"
+    title = "The change is not waiting for approval"
+
+
+class ChangeNotUndoable(AppError):
+    status_code = 409
+    code = "change-not-undoable"
+    title = "The change cannot be undone"

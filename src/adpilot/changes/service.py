@@ -1,0 +1,331 @@
+"""The change pipeline: one write path for every edit of an ad platform entity.
+
+validate → (approval) → queued → applying (a job: read fresh, apply through the gateway, read back) → verified |
+failed. See docs/architecture.md, "Changes".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot.audit import TargetNameResolver, audit_service
+from adpilot.campaigns import EntitySnapshot, entity_sync_service
+from adpilot.changes import rules
+from adpilot.changes.errors import ChangeNotFound, ChangeNotPending, ChangeNotUndoable, ChangesRefused
+from adpilot.changes.models import EntityChange
+from adpilot.changes.repository import ChangeRepository
+from adpilot.changes.schemas import ChangeKind, ChangeRequest, ChangeSource, ChangeStatus
+from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
+from adpilot.core.runs import RunLifecycle
+from adpilot.core.time import utcnow
+from adpilot.jobs import enqueue
+from adpilot.organizations import ChangeApproval, Permission, TenantContext, organization_service
+from adpilot.organizations.permissions import role_allows
+from adpilot.platforms.types import EntityStatus
+
+APPLY_CHANGE_JOB = "changes.apply_change"
+# Attempts of one change's job (a platform unavailable is retried; a refusal fails at once).
+CHANGE_RUNS = RunLifecycle()
+TARGET_TYPE = "entity_change"
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    status: ChangeStatus | None = None
+    ad_account_id: UUID | None = None
+    entity_id: UUID | None = None
+    source: ChangeSource | None = None
+    requested_by: UUID | None = None
+
+
+def audit_view(change: EntityChange) -> dict[str, Any]:
+    """A change as its audit entries record it."""
+    return {
+        "entity_id": str(change.entity_id),
+        "name": change.entity_name,
+        "platform": change.platform,
+        "level": change.level,
+        "platform_id": change.platform_id,
+        "kind": change.kind.value,
+        "value_before": change.value_before,
+        "value_after": change.value_after,
+        "currency": change.currency,
+        "status": change.status.value,
+    }
+
+
+class ChangeService:
+    # --- asking for changes -------------------------------------------------------------------------------------
+
+    async def request_changes(
+        self, session: AsyncSession, tenant: TenantContext, requests: list[ChangeRequest]
+    ) -> list[EntityChange]:
+        """Validate every change first (nothing is stored when one is refused: ``ChangesRefused`` lists each
+        problem by its index), then store them: waiting for a manager's approval when the caller is a member, else
+        queued for applying at once."""
+        planned: list[tuple[EntitySnapshot, ChangeRequest, str]] = []
+        problems: list[dict[str, Any]] = []
+        budget_counts: dict[UUID, int] = {}
+        for index, request in enumerate(requests):
+            refusal, entity, value = await self._validate(session, tenant.organization_id, request, budget_counts)
+            if refusal is not None:
+                problems.append(
+                    {
+                        "index": index,
+                        "entity_id": str(request.entity_id),
+                        "code": refusal.code,
+                        "detail": refusal.detail,
+                    }
+                )
+            elif entity is not None and value is not None:
+                planned.append((entity, request, value))
+        if problems:
+            raise ChangesRefused(
+                f"{len(problems)} of {len(requests)} changes refused; none was stored", problems=problems
+            )
+        status = await self._initial_status(session, tenant)
+        return [
+            await self._store(session, tenant, entity, request.kind, value, request.reason, status)
+            for entity, request, value in planned
+        ]
+
+    async def _initial_status(self, session: AsyncSession, tenant: TenantContext) -> ChangeStatus:
+        """Waiting for approval or queued at once, by the organization's ``changes_require_approval``: by default a
+        member's change waits for a manager and a manager's own change applies at once."""
+        policy = await organization_service.change_approval(session, tenant.organization_id)
+        if policy is ChangeApproval.none:
+            return ChangeStatus.queued
+        if policy is ChangeApproval.members and role_allows(tenant.role, Permission.changes_approve):
+            return ChangeStatus.queued
+        return ChangeStatus.pending_approval
+
+    async def _validate(
+        self, session: AsyncSession, organization_id: UUID, request: ChangeRequest, budget_counts: dict[UUID, int]
+    ) -> tuple[rules.Refusal | None, EntitySnapshot | None, str | None]:
+        entity = await entity_sync_service.entity(session, organization_id, request.entity_id)
+        if entity is None:
+            return rules.Refusal("entity-not-found", "no such entity in this organization"), None, None
+        value = rules.parse_value(request.kind, request.value)
+        if isinstance(value, rules.Refusal):
+            return value, None, None
+        refusal = rules.check(entity, request.kind, value)
+        if refusal is None and request.kind is ChangeKind.daily_budget and _hourly_budget_limited(entity):
+            refusal = await self._check_hourly_budget_changes(session, organization_id, entity, budget_counts)
+        return refusal, entity, value
+
+    async def _check_hourly_budget_changes(
+        self, session: AsyncSession, organization_id: UUID, entity: EntitySnapshot, counts: dict[UUID, int]
+    ) -> rules.Refusal | None:
+        if entity.id not in counts:
+            since = utcnow() - timedelta(hours=1)
+            counts[entity.id] = await ChangeRepository(session).budget_changes_since(organization_id, entity.id, since)
+        if counts[entity.id] >= rules.META_AD_SET_BUDGET_CHANGES_PER_HOUR:
+            return rules.Refusal(
+                "budget-changes-per-hour",
+                f"Meta allows {rules.META_AD_SET_BUDGET_CHANGES_PER_HOUR} budget changes an hour on an ad set; "
+                f"{entity.name} has had them",
+            )
+        counts[entity.id] += 1
+        return None
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        entity: EntitySnapshot,
+        kind: ChangeKind,
+        value: str,
+        reason: str | None,
+        status: ChangeStatus,
+        *,
+        source: ChangeSource = ChangeSource.person,
+        undo_of: UUID | None = None,
+    ) -> EntityChange:
+        now = utcnow()
+        change = await ChangeRepository(session).add(
+            EntityChange(
+                organization_id=tenant.organization_id,
+                ad_account_id=entity.ad_account_id,
+                entity_id=entity.id,
+                platform=entity.platform.value,
+                level=entity.level.value,
+                platform_id=entity.platform_id,
+                entity_name=entity.name,
+                kind=kind,
+                # As last synced until the job reads it fresh from the platform, just before applying.
+                value_before=_current_value(entity, kind),
+                value_after=value,
+                currency=entity.currency if kind is ChangeKind.daily_budget else None,
+                source=source,
+                requested_by_user_id=tenant.user_id,
+                reason=reason,
+                status=status,
+                attempts=0,
+                undo_of=undo_of,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        entry = await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "change.requested",
+            target_type=TARGET_TYPE,
+            target_id=change.id,
+            after=audit_view(change),
+        )
+        change.audit_entry_id = entry.id
+        if status is ChangeStatus.queued:
+            await self._queue(session, change)
+        return change
+
+    async def _queue(self, session: AsyncSession, change: EntityChange) -> None:
+        # Same transaction as the change: the job exists if and only if the change does. One change of an entity is
+        # applied at a time, in the order they were queued.
+        await enqueue(
+            session,
+            APPLY_CHANGE_JOB,
+            change.organization_id,
+            change_id=str(change.id),
+            lock=f"change:{change.entity_id}",
+        )
+
+    # --- review -------------------------------------------------------------------------------------------------
+
+    async def approve(
+        self, session: AsyncSession, tenant: TenantContext, change_id: UUID, note: str | None
+    ) -> EntityChange:
+        """A manager approves a change waiting for approval: it is queued for applying."""
+        change = await self._pending(session, tenant, change_id)
+        before = audit_view(change)
+        change.status = ChangeStatus.queued
+        self._reviewed(change, tenant, note)
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "change.approved",
+            target_type=TARGET_TYPE,
+            target_id=change.id,
+            before=before,
+            after={**audit_view(change), "note": note},
+        )
+        await self._queue(session, change)
+        return change
+
+    async def reject(
+        self, session: AsyncSession, tenant: TenantContext, change_id: UUID, note: str | None
+    ) -> EntityChange:
+        """A manager rejects a change waiting for approval: it is never applied."""
+        change = await self._pending(session, tenant, change_id)
+        before = audit_view(change)
+        change.status = ChangeStatus.rejected
+        self._reviewed(change, tenant, note)
+        await audit_service.record(
+            session,
+            tenant.organization_id,
+            tenant.actor,
+            "change.rejected",
+            target_type=TARGET_TYPE,
+            target_id=change.id,
+            before=before,
+            after={**audit_view(change), "note": note},
+        )
+        return change
+
+    async def _pending(self, session: AsyncSession, tenant: TenantContext, change_id: UUID) -> EntityChange:
+        change = await ChangeRepository(session).get(tenant.organization_id, change_id, for_update=True)
+        if change is None:
+            raise ChangeNotFound()
+        if change.status is not ChangeStatus.pending_approval:
+            raise ChangeNotPending(f"the change is {change.status.value}", change_status=change.status.value)
+        return change
+
+    def _reviewed(self, change: EntityChange, tenant: TenantContext, note: str | None) -> None:
+        change.reviewed_by_user_id = tenant.user_id
+        change.review_note = note
+        change.updated_at = utcnow()
+
+    async def undo(self, session: AsyncSession, tenant: TenantContext, change_id: UUID) -> EntityChange:
+        """Ask for the inverse of an applied change (its value before), through the same rules and approval."""
+        change = await ChangeRepository(session).get(tenant.organization_id, change_id)
+        if change is None:
+            raise ChangeNotFound()
+        if change.status not in (ChangeStatus.applied, ChangeStatus.verified) or change.value_before is None:
+            raise ChangeNotUndoable(f"only an applied change can be undone; this one is {change.status.value}")
+        if change.kind is ChangeKind.status and change.value_after == EntityStatus.removed.value:
+            raise ChangeNotUndoable("a removal is final on every platform")
+        entity = await entity_sync_service.entity(session, tenant.organization_id, change.entity_id)
+        if entity is None:
+            raise ChangeNotUndoable("the entity is no longer known")
+        refusal = rules.check(entity, change.kind, change.value_before)
+        if refusal is None and change.kind is ChangeKind.daily_budget and _hourly_budget_limited(entity):
+            refusal = await self._check_hourly_budget_changes(session, tenant.organization_id, entity, {})
+        if refusal is not None:
+            raise ChangesRefused(
+                refusal.detail,
+                problems=[{"index": 0, "entity_id": str(entity.id), "code": refusal.code, "detail": refusal.detail}],
+            )
+        return await self._store(
+            session,
+            tenant,
+            entity,
+            change.kind,
+            change.value_before,
+            f"undo of change {change.id}",
+            await self._initial_status(session, tenant),
+            source=ChangeSource.undo,
+            undo_of=change.id,
+        )
+
+    # --- reading ------------------------------------------------------------------------------------------------
+
+    async def get(self, session: AsyncSession, tenant: TenantContext, change_id: UUID) -> EntityChange:
+        """One change of the organization."""
+        change = await ChangeRepository(session).get(tenant.organization_id, change_id)
+        if change is None:
+            raise ChangeNotFound()
+        return change
+
+    async def list_changes(
+        self, session: AsyncSession, tenant: TenantContext, filters: ChangeFilters, page: PageRequest[TimeKey]
+    ) -> KeysetPage[EntityChange, TimeKey]:
+        """A page of the organization's changes, newest first."""
+        return await ChangeRepository(session).page(
+            tenant.organization_id,
+            page,
+            status=filters.status,
+            ad_account_id=filters.ad_account_id,
+            entity_id=filters.entity_id,
+            source=filters.source,
+            requested_by=filters.requested_by,
+        )
+
+
+def _hourly_budget_limited(entity: EntitySnapshot) -> bool:
+    return entity.platform.value == "meta" and entity.level.value == "ad_group"
+
+
+def _current_value(entity: EntitySnapshot, kind: ChangeKind) -> str | None:
+    if kind is ChangeKind.status:
+        return entity.status.value
+    return str(entity.daily_budget_micros) if entity.daily_budget_micros is not None else None
+
+
+change_service = ChangeService()
+
+
+async def change_names(session: AsyncSession, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
+    """Changes by what they did to which entity (for the audit log)."""
+    return await ChangeRepository(session).names(organization_id, ids)
+
+
+# The audit log names changes by their kind and entity (installed at start-up).
+AUDIT_TARGET_NAMES: dict[str, TargetNameResolver] = {TARGET_TYPE: change_names}
