@@ -20,8 +20,10 @@ from tests.servers import ROOT, start_server
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "a-demo-passphrase-for-browser-tests"
-# The demo's metrics backfill runs in the server's in-process worker after start-up.
-DATA_TIMEOUT_MS = 120_000
+# The demo's metrics backfill runs in the server's in-process worker after start-up, and converted figures wait for
+# the next reference-rate check after it (once a minute, behind the backfills on the platform queue). On a loaded
+# machine, right after the backend suite, that took longer than two minutes.
+DATA_TIMEOUT_MS = 240_000
 
 
 @pytest.fixture(scope="module")
