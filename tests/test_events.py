@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
@@ -21,7 +22,7 @@ from adpilot.campaigns import EntitiesSynced
 from adpilot.connections import AccountsManaged
 from adpilot.db import Database
 from adpilot.events import DomainEvent, EventRegistry, EventRegistryNotBuilt, publish
-from adpilot.metrics import keep_dimension_current
+from adpilot.metrics import MetricsIngested, keep_dimension_current
 from tests.events import deliver_events
 from tests.fixtures import OrgWorld
 from tests.metrics.helpers import add_ad_account
@@ -319,3 +320,35 @@ async def test_repeated_and_late_entity_sync_events_leave_the_dimension_equal_to
     tree, dimension = await tables(database, organization_id)
     assert dimension == tree
     assert ("campaign", "c1", "c1", None, "Spring sale", "paused") in dimension
+
+
+async def test_a_backfill_queues_a_reference_rate_check_ahead_of_scheduled_work(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database
+) -> None:
+    organization_id = UUID(world.organization_id)
+    async with database.tenant_transaction(organization_id) as session:
+        for scope in ("backfill", "today", "recent"):
+            await publish(
+                session,
+                MetricsIngested(
+                    organization_id=organization_id,
+                    ad_account_id=uuid4(),
+                    run_id=uuid4(),
+                    scope=scope,
+                    first_day=date(2026, 9, 1),
+                    last_day=date(2026, 11, 30),
+                    rows_written=10,
+                ),
+            )
+    await deliver_events()
+    async with database.transaction() as session:
+        checks = (
+            await session.execute(
+                text(
+                    "SELECT priority, queue_name FROM procrastinate_jobs "
+                    "WHERE task_name = 'analytics.refresh_reference_rates' AND status = 'todo'"
+                )
+            )
+        ).all()
+    # Only the backfill's new days ask for a check; recent days wait for the scheduled one.
+    assert [tuple(row) for row in checks] == [(10, "platform")]

@@ -8,7 +8,9 @@ happened to import. This module sits above the domain modules and may import all
 
 from __future__ import annotations
 
-from adpilot import campaigns, changes, connections, drafts, metrics, organizations, reporting
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adpilot import campaigns, changes, connections, drafts, exchange_rates, metrics, organizations, reporting
 from adpilot.audit import TargetNameResolver, audit_service
 from adpilot.campaigns import EntitiesSynced
 from adpilot.connections import AccountsManaged
@@ -31,8 +33,19 @@ def build_registry() -> EventRegistry:
         metrics.convert_to_new_reporting_currency,
         name="metrics.convert_to_new_reporting_currency",
     )
-    # metrics.MetricsIngested has no subscriber yet (rules and alerts will read the store's current numbers).
+    # Days synced for the first time (a backfill, older history) may need reference rates the store lacks.
+    registry.subscribe(
+        metrics.MetricsIngested, check_reference_rates_for_new_days, name="exchange_rates.check_reference_rates"
+    )
     return registry
+
+
+async def check_reference_rates_for_new_days(session: AsyncSession, event: metrics.MetricsIngested) -> None:
+    """A backfill or history run stored days never synced before: the reference rates are checked now (converted
+    figures show "missing exchange rate" until they are), not at the next scheduled check behind the syncs. Runs of
+    recent days rely on the scheduled check, which knows each publication."""
+    if event.scope in ("backfill", "history"):
+        await exchange_rates.reference_rates_service.queue_check(session)
 
 
 def audit_target_names() -> dict[str, TargetNameResolver]:

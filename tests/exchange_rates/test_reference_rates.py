@@ -343,7 +343,7 @@ class TestJob:
         self, client: httpx.AsyncClient, world: OrgWorld, database: Database, ecb_source: SandboxServer
     ) -> None:
         from adpilot import jobs
-        from adpilot.exchange_rates.jobs import REFRESH_REFERENCE_RATES_JOB
+        from adpilot.exchange_rates.service.reference_rates import REFRESH_REFERENCE_RATES_JOB
         from tests.campaigns.test_entity_sync import run_jobs
 
         assert f"{REFRESH_REFERENCE_RATES_JOB}.periodic" in jobs.app.tasks

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from adpilot.exchange_rates.service.reference_rates import reference_rates_service
+from adpilot.exchange_rates.service.reference_rates import REFRESH_REFERENCE_RATES_JOB, reference_rates_service
 from adpilot.jobs import Queue, job
-
-REFRESH_REFERENCE_RATES_JOB = "analytics.refresh_reference_rates"
 
 
 # On the platform queue: it downloads a file from an outside source (seconds, or a timeout when it is down) and may

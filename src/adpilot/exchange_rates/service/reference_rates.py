@@ -31,9 +31,15 @@ from adpilot.core.time import utcnow
 from adpilot.db import get_database, tenant_transaction
 from adpilot.exchange_rates.repository.converted import ConvertedRepository
 from adpilot.exchange_rates.repository.reference_rates import ForeignCurrencyHistory, ReferenceRatesRepository
+from adpilot.jobs import enqueue
 from adpilot.organizations import Permission, TenantContext, organization_service
 
 log = get_logger(__name__)
+
+# The job that checks for missing reference rates; its name keeps the prefix it was first registered with.
+REFRESH_REFERENCE_RATES_JOB = "analytics.refresh_reference_rates"
+# A check asked for because new days were synced goes ahead of scheduled platform work (higher runs first).
+CHECK_NOW_PRIORITY = 10
 
 DAILY_FILE = "eurofxref-daily.xml"
 LAST_90_DAYS_FILE = "eurofxref-hist-90d.xml"
@@ -157,6 +163,12 @@ class ReferenceRateService:
             failing=bool(state and state.error),
             last_attempt_at=state.attempted_at if state else None,
         )
+
+    async def queue_check(self, session: AsyncSession) -> None:
+        """Queue a check for missing reference rates now, in the caller's transaction, ahead of scheduled platform
+        work: days just synced in a foreign currency are converted as soon as their rates are stored, rather than at
+        the next scheduled check behind the syncs."""
+        await enqueue(session, REFRESH_REFERENCE_RATES_JOB, None, priority=CHECK_NOW_PRIORITY)
 
     async def refresh(self, now: datetime | None = None, client: httpx.AsyncClient | None = None) -> RefreshResult:
         """Fetch what is missing from the configured source, store it and reconvert what it changes (the body of the
