@@ -214,6 +214,11 @@ async def test_lists_filter_by_status_and_platform(client: httpx.AsyncClient, wo
     assert [d["id"] for d in only_meta["items"]] == [meta["id"]]
     in_review = (await client.get(url(world, "?status=in_review"), headers=world.viewer.headers)).json()
     assert in_review["items"] == []
+    named = (await client.get(url(world, "?name_contains=m"), headers=world.viewer.headers)).json()
+    assert [d["id"] for d in named["items"]] == [meta["id"]]
+    # LIKE wildcards are matched literally.
+    wildcard = (await client.get(url(world, "?name_contains=%25"), headers=world.viewer.headers)).json()
+    assert wildcard["items"] == []
     first_page = (await client.get(url(world, "?limit=1"), headers=world.viewer.headers)).json()
     second = (
         await client.get(url(world, f"?limit=1&cursor={first_page['next_cursor']}"), headers=world.viewer.headers)

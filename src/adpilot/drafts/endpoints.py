@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from adpilot.connections import AdAccountNotFound
 from adpilot.core.errors import PermissionDenied, problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, TimeCursorPage, page_response
+from adpilot.core.text import NoNul
 from adpilot.db import DbSession
 from adpilot.drafts.dependencies import CanApproveDrafts, CanEditDrafts, CanReadDrafts, CanSetUtmTemplate
 from adpilot.drafts.errors import (
@@ -76,9 +77,12 @@ async def list_drafts(
     paging: TimeCursorPage,
     status: DraftStatus | None = None,
     platform: Platform | None = None,
+    name_contains: Annotated[str | None, Query(max_length=200), NoNul] = None,
 ) -> Response:
-    """The organization's drafts, newest first, by status or platform."""
-    page = await draft_service.list_drafts(session, tenant, status=status, platform=platform, page=paging)
+    """The organization's drafts, newest first, by status, platform or a part of the name."""
+    page = await draft_service.list_drafts(
+        session, tenant, status=status, platform=platform, name_contains=name_contains, page=paging
+    )
     return page_response(DraftSummary, page)
 
 

@@ -37,9 +37,13 @@ class DraftRepository:
         *,
         status: DraftStatus | None,
         platform: str | None,
+        name_contains: str | None = None,
         page: PageRequest[TimeKey],
     ) -> KeysetPage[Draft, TimeKey]:
         query = self.scoped(organization_id)
+        if name_contains:
+            escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(Draft.name.ilike(f"%{escaped}%", escape="\\"))
         if status is not None:
             query = query.where(Draft.status == status)
         if platform is not None:

@@ -118,11 +118,16 @@ class DraftService:
         *,
         status: DraftStatus | None,
         platform: Platform | None,
+        name_contains: str | None = None,
         page: PageRequest[TimeKey],
     ) -> KeysetPage[Draft, TimeKey]:
         """One page of the organization's drafts, newest first."""
         return await DraftRepository(session).page(
-            tenant.organization_id, status=status, platform=platform.value if platform else None, page=page
+            tenant.organization_id,
+            status=status,
+            platform=platform.value if platform else None,
+            name_contains=name_contains,
+            page=page,
         )
 
     async def list_versions(

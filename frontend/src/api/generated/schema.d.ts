@@ -1083,7 +1083,7 @@ export interface paths {
         };
         /**
          * List Drafts
-         * @description The organization's drafts, newest first, by status or platform.
+         * @description The organization's drafts, newest first, by status, platform or a part of the name.
          */
         get: operations["list_drafts"];
         put?: never;
@@ -8198,6 +8198,7 @@ export interface operations {
             query?: {
                 status?: components["schemas"]["DraftStatus"] | null;
                 platform?: components["schemas"]["Platform"] | null;
+                name_contains?: string | null;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description From the previous page's next_cursor. */
