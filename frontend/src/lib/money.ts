@@ -37,3 +37,27 @@ export function formatMicros(micros: number | null | undefined, currency: string
   // Intl.NumberFormat.format accepts decimal strings (exact, no float rounding) since ES2023.
   return fmt.format(value);
 }
+
+/** How many decimals the currency has (2 for USD, 0 for JPY, 3 for KWD); 2 for an unknown code. */
+export function currencyDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * Parse what a person typed as an amount of `currency` into micros, exactly (no float arithmetic): "12.5" → 12_500_000.
+ * Accepts a plain decimal with at most the currency's decimals ("1,234.50" with thousands commas too); returns null for
+ * anything else, including negative amounts.
+ */
+export function decimalToMicros(text: string, currency: string): number | null {
+  const cleaned = text.trim().replace(/,(?=\d{3}(\D|$))/g, "");
+  const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
+  if (!match) return null;
+  const fraction = match[2] ?? "";
+  if (fraction.length > currencyDigits(currency)) return null;
+  const micros = Number(match[1]) * MICROS_PER_UNIT + Number(fraction.padEnd(6, "0") || "0");
+  return Number.isSafeInteger(micros) ? micros : null;
+}

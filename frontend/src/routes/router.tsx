@@ -12,6 +12,7 @@ import { ErrorState, LoadingState } from "@/components/ui";
 import { parseAuditSearch } from "@/features/audit/search";
 import { parseDashboardSearch } from "@/features/analytics/search";
 import { parseCampaignsSearch } from "@/features/campaigns/search";
+import { parseDraftsSearch } from "@/features/drafts/search";
 import { captureCallbackQuery } from "@/features/connections/connectFlow";
 import { organizationsQuery } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
@@ -183,6 +184,19 @@ const campaignsRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/campaigns/EntityBrowserScreen"), "EntityBrowserScreen"),
 });
 
+const draftsRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "drafts",
+  validateSearch: parseDraftsSearch,
+  component: lazyRouteComponent(() => import("@/features/drafts/DraftsListScreen"), "DraftsListScreen"),
+});
+
+const draftRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "drafts/$draftId",
+  component: lazyRouteComponent(() => import("@/features/drafts/DraftScreen"), "DraftScreen"),
+});
+
 const connectionsRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: "connections",
@@ -245,6 +259,8 @@ export const routeTree = rootRoute.addChildren([
     orgRoute.addChildren([
       dashboardRoute,
       campaignsRoute,
+      draftsRoute,
+      draftRoute,
       connectionsRoute,
       rulesRoute,
       creativeRoute,

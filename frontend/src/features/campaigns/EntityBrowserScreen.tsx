@@ -33,6 +33,7 @@ import type {
   EntityLevel,
   EntityRead,
 } from "@/features/connections/types";
+import { DuplicateCampaignButton } from "@/features/drafts/DuplicateCampaignButton";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { formatMicros } from "@/lib/money";
 import { useEntities } from "./api";
@@ -477,6 +478,21 @@ function entityColumns(
       headerClassName: "px-5 py-2 text-right font-medium",
       cellClassName: "px-5 py-3 text-right tabular-nums",
       cell: (entity) => formatMicros(entity.lifetime_budget_micros, currency(entity)),
+    },
+    {
+      id: "duplicate-to-draft",
+      header: <span className="sr-only">Draft</span>,
+      hidden: !showObjective,
+      headerClassName: "px-5 py-2",
+      cellClassName: "px-5 py-3 text-right",
+      cell: (entity) => (
+        <DuplicateCampaignButton
+          organizationId={organizationId}
+          adAccountId={account.id}
+          campaignPlatformId={entity.platform_id}
+          campaignName={entity.name}
+        />
+      ),
     },
   ];
 }

@@ -6,6 +6,7 @@ import { ACTIVE_CURRENCIES, currencyLabel } from "@/features/analytics/rates/cur
 import { formatDate, formatRole } from "@/lib/format";
 import { formErrorsFromApi, required, useFormErrors } from "@/lib/forms";
 import { useUpdateOrganization } from "./api";
+import { UtmTemplateCard } from "@/features/drafts/UtmTemplateCard";
 import { LeaveOrganizationButton } from "./LeaveOrganization";
 import { useCan, useCurrentOrg } from "./OrgContext";
 
@@ -166,6 +167,7 @@ export function OrgSettingsScreen() {
           </form>
         </CardBody>
       </Card>
+      <UtmTemplateCard />
       <Card className="mt-6">
         <CardHeader
           title="Leave organization"

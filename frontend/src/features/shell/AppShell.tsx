@@ -18,6 +18,7 @@ const NAV_ACTIVE = "bg-neutral-100 font-medium text-neutral-900";
 type OrgPath =
   | "/orgs/$organizationId"
   | "/orgs/$organizationId/campaigns"
+  | "/orgs/$organizationId/drafts"
   | "/orgs/$organizationId/connections"
   | "/orgs/$organizationId/rules"
   | "/orgs/$organizationId/creative"
@@ -31,6 +32,7 @@ type OrgPath =
 const PRODUCT_NAV: { to: OrgPath; label: string }[] = [
   { to: "/orgs/$organizationId", label: "Dashboard" },
   { to: "/orgs/$organizationId/campaigns", label: "Campaigns" },
+  { to: "/orgs/$organizationId/drafts", label: "Drafts" },
   { to: "/orgs/$organizationId/connections", label: "Connections" },
   { to: "/orgs/$organizationId/rules", label: "Rules" },
   { to: "/orgs/$organizationId/creative", label: "Creative" },
@@ -83,7 +85,7 @@ function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
                   <Link
                     to={item.to}
                     params={{ organizationId: orgId }}
-                    activeOptions={{ exact: true, includeSearch: false }}
+                    activeOptions={{ exact: item.to === "/orgs/$organizationId", includeSearch: false }}
                     className={NAV_LINK}
                     activeProps={{ className: NAV_ACTIVE, "aria-current": "page" }}
                     onClick={onNavigate}

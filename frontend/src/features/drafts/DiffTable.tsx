@@ -1,0 +1,58 @@
+/** A draft diff (GET /diff) as a table: each changed field in words, before and after. */
+import { DataTable, type DataColumn } from "@/components/ui";
+import { renderValue } from "@/features/audit/diff";
+import type { DraftDiff } from "./api";
+import { describePath } from "./document";
+
+type Change = DraftDiff["changes"][number];
+
+/** A value for reading: micros stay numbers (the diff has no currency); lists and objects as compact JSON. */
+export function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return "—";
+  if (typeof value === "string") return value === "" ? "(empty)" : value;
+  return renderValue(value);
+}
+
+const COLUMNS: DataColumn<Change>[] = [
+  {
+    id: "field",
+    header: "Field",
+    headerClassName: "py-1 pr-4 font-medium",
+    cellClassName: "py-1 pr-4 align-top",
+    cell: (c) => (
+      <>
+        <span className="font-medium text-neutral-900">{describePath(c.path)}</span>
+        <span className="block font-mono text-[11px] text-neutral-400">{c.path}</span>
+      </>
+    ),
+  },
+  {
+    id: "before",
+    header: "Before",
+    headerClassName: "py-1 pr-4 font-medium",
+    cellClassName: "py-1 pr-4 align-top break-all bg-red-50 text-red-800",
+    cell: (c) => describeValue(c.before),
+  },
+  {
+    id: "after",
+    header: "After",
+    headerClassName: "py-1 font-medium",
+    cellClassName: "py-1 align-top break-all bg-green-50 text-green-800",
+    cell: (c) => describeValue(c.after),
+  },
+];
+
+export function DiffTable({ changes }: { changes: Change[] }) {
+  if (changes.length === 0) return <p className="text-sm text-neutral-500">No differences between these versions.</p>;
+  return (
+    <DataTable
+      caption="Changed fields, before and after"
+      columns={COLUMNS}
+      rows={changes}
+      rowKey={(c) => c.path}
+      className="w-full text-left text-xs"
+      headClassName="text-neutral-500"
+      bodyClassName=""
+    />
+  );
+}
