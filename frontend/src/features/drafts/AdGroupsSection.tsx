@@ -33,7 +33,7 @@ export function AdGroupsSection({
               <div className="grid gap-4 sm:grid-cols-3">
                 <TextInput
                   path={`${prefix}.name`}
-                  label="Name"
+                  label="Ad group name"
                   value={group.name}
                   maxLength={512}
                   onChange={(v) => update((d) => void (d.ad_groups[g]!.name = v))}

@@ -64,7 +64,7 @@ export function BasicsSection({
     <Section title="Campaign">
       <TextInput
         path="name"
-        label="Name"
+        label="Campaign name"
         value={doc.name}
         maxLength={255}
         onChange={(v) => update((d) => void (d.name = v))}

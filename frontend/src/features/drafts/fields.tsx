@@ -32,10 +32,16 @@ function controlClass(invalid: boolean): string {
   );
 }
 
+/** Problems of `path`, and with `nested` those of its items too (a control that edits a whole list). */
+function problemsAt(problems: Map<string, DraftProblem[]>, path: string, nested: boolean): DraftProblem[] {
+  if (!nested) return problems.get(path) ?? [];
+  return [...problems.entries()].filter(([p]) => p === path || p.startsWith(`${path}[`)).flatMap(([, list]) => list);
+}
+
 /** The problems and comments of `path`, rendered under its control. */
-export function PathNotes({ path }: { path: string }) {
+export function PathNotes({ path, nested = false }: { path: string; nested?: boolean }) {
   const { problems, comments } = useContext(EditorContext);
-  const own = problems.get(path) ?? [];
+  const own = problemsAt(problems, path, nested);
   const notes = comments.get(path) ?? [];
   if (own.length === 0 && notes.length === 0) return null;
   return (
@@ -59,9 +65,9 @@ function platformShort(platform: string): string {
   return platform === "google" ? "Google" : platform === "meta" ? "Meta" : platform === "tiktok" ? "TikTok" : platform;
 }
 
-function useInvalid(path: string): boolean {
+function useInvalid(path: string, nested = false): boolean {
   const { problems } = useContext(EditorContext);
-  return (problems.get(path) ?? []).some((p) => p.severity === "error");
+  return problemsAt(problems, path, nested).some((p) => p.severity === "error");
 }
 
 function Labelled({
@@ -70,12 +76,14 @@ function Labelled({
   hint,
   children,
   className,
+  nested = false,
 }: {
   path: string;
   label: ReactNode;
   hint?: ReactNode;
   children: ReactNode;
   className?: string;
+  nested?: boolean;
 }) {
   return (
     <div className={cn("space-y-1.5", className)}>
@@ -84,7 +92,7 @@ function Labelled({
       </label>
       {children}
       {hint && <p className="text-xs text-neutral-500">{hint}</p>}
-      <PathNotes path={path} />
+      <PathNotes path={path} nested={nested} />
     </div>
   );
 }
@@ -410,9 +418,9 @@ export function TokenInput({
 }) {
   const { readOnly } = useContext(EditorContext);
   const [text, setText] = useState(values.join(", "));
-  const invalid = useInvalid(path);
+  const invalid = useInvalid(path, true);
   return (
-    <Labelled path={path} label={label} hint={hint}>
+    <Labelled path={path} label={label} hint={hint} nested>
       <input
         id={fieldId(path)}
         value={text}
