@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMicros, microsToDecimal } from "./money";
+import { currencyDigits, decimalToMicros, formatMicros, microsToDecimal } from "./money";
 
 describe("microsToDecimal", () => {
   it("writes micros as an exact decimal amount", () => {
@@ -41,5 +41,30 @@ describe("formatMicros", () => {
 
   it("survives a malformed currency code", () => {
     expect(formatMicros(12_340_000, "??", "en-US")).toBe("12.34 ??");
+  });
+});
+
+describe("decimalToMicros", () => {
+  it("parses typed amounts exactly, with the currency's decimals", () => {
+    expect(decimalToMicros("12.5", "USD")).toBe(12_500_000);
+    expect(decimalToMicros(" 1,234.56 ", "USD")).toBe(1_234_560_000);
+    expect(decimalToMicros("0.29", "EUR")).toBe(290_000);
+    expect(decimalToMicros("1500", "JPY")).toBe(1_500_000_000);
+    expect(decimalToMicros("1.125", "KWD")).toBe(1_125_000);
+  });
+
+  it("refuses more decimals than the currency has, negatives and words", () => {
+    expect(decimalToMicros("1.234", "USD")).toBeNull();
+    expect(decimalToMicros("1.5", "JPY")).toBeNull();
+    expect(decimalToMicros("-3", "USD")).toBeNull();
+    expect(decimalToMicros("ten", "USD")).toBeNull();
+    expect(decimalToMicros("", "USD")).toBeNull();
+  });
+
+  it("knows each currency's decimals", () => {
+    expect(currencyDigits("USD")).toBe(2);
+    expect(currencyDigits("JPY")).toBe(0);
+    expect(currencyDigits("KWD")).toBe(3);
+    expect(currencyDigits("??")).toBe(2);
   });
 });

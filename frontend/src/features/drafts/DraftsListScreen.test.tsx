@@ -91,6 +91,8 @@ describe("DraftsListScreen", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Create draft" }));
     await waitFor(() => expect(router.state.location.pathname).toBe(`${BASE}/new-1`));
     const post = mock.mock.calls.map(([r]) => r as Request).find((r) => r.method === "POST")!;
-    expect(await post.clone().json()).toEqual({ document: { name: "Launch", targets: [], ad_groups: [] } });
+    expect(await post.clone().json()).toEqual({
+      document: { name: "Launch", objective: "traffic", targets: [], ad_groups: [] },
+    });
   });
 });

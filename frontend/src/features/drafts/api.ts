@@ -108,8 +108,19 @@ export function useUtmPreview(organizationId: string, draftId: string) {
   });
 }
 
+/** The organization's URL template; an answer without one reads as "no template" (the settings screen must not fail). */
 export function useUtmTemplate(organizationId: string) {
-  return $api.useQuery("get", UTM_TEMPLATE, { params: { path: { organization_id: organizationId } } });
+  return $api.useQuery(
+    "get",
+    UTM_TEMPLATE,
+    { params: { path: { organization_id: organizationId } } },
+    {
+      select: (data) => ({
+        template: typeof data.template === "string" ? data.template : "",
+        placeholders: Array.isArray(data.placeholders) ? data.placeholders : [],
+      }),
+    },
+  );
 }
 
 export function useSetUtmTemplate() {

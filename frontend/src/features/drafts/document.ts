@@ -158,8 +158,9 @@ export function emptyAdGroup(index: number): EditableAdGroup {
   return { name: `Ad group ${index + 1}`, budget: null, bid_amount_micros: null, targeting: null, ads: [emptyAd()] };
 }
 
+/** A new draft's first version: a name and the defaults, to be filled in the editor. */
 export function newDocument(name: string): DraftDocument {
-  return { name, targets: [], ad_groups: [] } as unknown as DraftDocument;
+  return { name, objective: "traffic", targets: [], ad_groups: [] };
 }
 
 function targeting(t: S["Targeting"] | null | undefined): EditableTargeting {
