@@ -482,6 +482,7 @@ function entityColumns(
     {
       id: "duplicate-to-draft",
       header: <span className="sr-only">Draft</span>,
+      // Campaign rows only (the level that shows the objective).
       hidden: !showObjective,
       headerClassName: "px-5 py-2",
       cellClassName: "px-5 py-3 text-right",
