@@ -222,7 +222,12 @@ export function BudgetSection({
             { id: "daily", label: "Daily" },
             { id: "lifetime", label: "Lifetime" },
           ]}
-          onChange={(v) => update((d) => void (d.budget.type = v))}
+          onChange={(v) =>
+            update((d) => {
+              d.budget.type = v;
+              for (const g of d.ad_groups) if (g.budget) g.budget.type = v;
+            })
+          }
         />
         <SelectInput
           path="budget.level"
@@ -235,9 +240,10 @@ export function BudgetSection({
           onChange={(v) =>
             update((d) => {
               d.budget.level = v;
+              // Each ad group gets a budget of its own, or loses it when the campaign holds the budget again.
               for (const g of d.ad_groups) {
-                if (v === "ad_group" && !g.budget)
-                  g.budget = { type: d.budget.type, level: "ad_group", amount_micros: 0 };
+                if (v === "campaign") g.budget = null;
+                else if (!g.budget) g.budget = { type: d.budget.type, level: "ad_group", amount_micros: 0 };
               }
             })
           }

@@ -1,14 +1,20 @@
 /** A draft diff (GET /diff) as a table: each changed field in words, before and after. */
 import { DataTable, type DataColumn } from "@/components/ui";
 import { renderValue } from "@/features/audit/diff";
+import { microsToDecimal } from "@/lib/money";
 import type { DraftDiff } from "./api";
 import { describePath } from "./document";
 
 type Change = DraftDiff["changes"][number];
 
-/** A value for reading: micros stay numbers (the diff has no currency); lists and objects as compact JSON. */
-export function describeValue(value: unknown): string {
+/**
+ * A value for reading: an amount in micros (a path ending in `_micros`) as units of the account's currency ("25.5";
+ * the diff carries no currency), lists and objects as compact JSON.
+ */
+export function describeValue(value: unknown, path = ""): string {
   if (value === undefined || value === null) return "—";
+  if (path.endsWith("_micros") && typeof value === "number" && Number.isSafeInteger(value))
+    return microsToDecimal(value);
   if (typeof value === "string") return value === "" ? "(empty)" : value;
   return renderValue(value);
 }
@@ -31,14 +37,14 @@ const COLUMNS: DataColumn<Change>[] = [
     header: "Before",
     headerClassName: "py-1 pr-4 font-medium",
     cellClassName: "py-1 pr-4 align-top break-all bg-red-50 text-red-800",
-    cell: (c) => describeValue(c.before),
+    cell: (c) => describeValue(c.before, c.path),
   },
   {
     id: "after",
     header: "After",
     headerClassName: "py-1 font-medium",
     cellClassName: "py-1 align-top break-all bg-green-50 text-green-800",
-    cell: (c) => describeValue(c.after),
+    cell: (c) => describeValue(c.after, c.path),
   },
 ];
 

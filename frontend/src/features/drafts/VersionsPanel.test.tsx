@@ -61,7 +61,9 @@ describe("VersionsPanel", () => {
     const headline = within(table).getByText("Ad group 1 › Ad 1 › Headline 3").closest("tr")!;
     expect(within(headline).getByText("—")).toBeInTheDocument();
     expect(within(headline).getByText("Free delivery")).toBeInTheDocument();
-    expect(within(table).getByText("Budget › Amount micros")).toBeInTheDocument();
+    const budget = within(table).getByText("Budget › Amount").closest("tr")!;
+    expect(within(budget).getByText("25")).toBeInTheDocument();
+    expect(within(budget).getByText("40")).toBeInTheDocument();
 
     await userEvent.selectOptions(screen.getByLabelText("From version"), "1");
     await userEvent.selectOptions(screen.getByLabelText("to version"), "2");
@@ -88,5 +90,7 @@ describe("VersionsPanel", () => {
     expect(describeValue(null)).toBe("—");
     expect(describeValue("")).toBe("(empty)");
     expect(describeValue(["US", "CA"])).toBe('["US","CA"]');
+    expect(describeValue(12_500_000, "ad_groups[0].budget.amount_micros")).toBe("12.5");
+    expect(describeValue(12_500_000, "ad_groups[0].name")).toBe("12500000");
   });
 });

@@ -176,7 +176,7 @@ function VersionContent({
       {rows.map((row) => (
         <div key={row.path} className="contents">
           <dt className="text-neutral-500">{describePath(row.path)}</dt>
-          <dd className="break-all text-neutral-900">{describeValue(row.value)}</dd>
+          <dd className="break-all text-neutral-900">{describeValue(row.value, row.path)}</dd>
         </div>
       ))}
     </dl>

@@ -9,7 +9,8 @@ describe("draft document paths", () => {
     expect(parsePath("ad_groups[0].ads[12].headlines[3]")).toEqual(["ad_groups", 0, "ads", 12, "headlines", 3]);
     expect(describePath("ad_groups[0].ads[1].headlines[3]")).toBe("Ad group 1 › Ad 2 › Headline 4");
     expect(describePath("ad_groups[0].ads[1].headlines")).toBe("Ad group 1 › Ad 2 › Headlines");
-    expect(describePath("targets[1].ad_account_id")).toBe("Target 2 › Ad account id");
+    expect(describePath("targets[1].ad_account_id")).toBe("Target 2 › Ad account");
+    expect(describePath("ad_groups[2].budget.amount_micros")).toBe("Ad group 3 › Budget › Amount");
     expect(describePath("")).toBe("The draft");
   });
 

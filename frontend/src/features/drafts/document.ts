@@ -310,6 +310,18 @@ export function problemsByPath(problems: readonly DraftProblem[]): Map<string, D
   return map;
 }
 
+/** Field names that read badly as they are (amounts are in micros of the account's currency). */
+const FIELD_WORDS: Record<string, string> = {
+  amount_micros: "Amount",
+  bid_amount_micros: "Bid amount",
+  ad_account_id: "Ad account",
+  target_roas: "Target ROAS",
+  final_url: "Final URL",
+  utm_template: "URL template",
+  age_min: "Minimum age",
+  age_max: "Maximum age",
+};
+
 /** A path in words: "ad_groups[0].ads[1].headlines[3]" → "Ad group 1 › Ad 2 › Headline 4". */
 export function describePath(path: string): string {
   if (!path) return "The draft";
@@ -333,7 +345,7 @@ export function describePath(path: string): string {
     const part = parts[i]!;
     if (typeof part === "number") continue;
     const next = parts[i + 1];
-    const plain = part.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
+    const plain = FIELD_WORDS[part] ?? part.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
     if (typeof next === "number") out.push(`${words[part] ?? plain} ${next + 1}`);
     else out.push(plain);
   }
