@@ -48,7 +48,46 @@ const COLUMNS: DataColumn<Change>[] = [
   },
 ];
 
-export function DiffTable({ changes }: { changes: Change[] }) {
+function isContainer(value: unknown): boolean {
+  return value !== null && typeof value === "object";
+}
+
+function leaves(value: unknown, path: string): { path: string; value: unknown }[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => leaves(item, `${path}[${i}]`));
+  if (isContainer(value)) {
+    return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => leaves(item, `${path}.${key}`));
+  }
+  return value === null || value === "" ? [] : [{ path, value }];
+}
+
+/**
+ * The server reports a whole added or removed part (an ad group, a target) as one change; split it into one row per
+ * field it holds, so an added ad group reads like its fields rather than as one blob of JSON.
+ */
+export function expandChanges(changes: readonly Change[]): Change[] {
+  return changes.flatMap((change) => {
+    if (isContainer(change.after) && !isContainer(change.before) && (change.before ?? null) === null) {
+      const rows = leaves(change.after, change.path).map((leaf) => ({
+        path: leaf.path,
+        before: null,
+        after: leaf.value,
+      }));
+      return rows.length ? rows : [change];
+    }
+    if (isContainer(change.before) && !isContainer(change.after) && (change.after ?? null) === null) {
+      const rows = leaves(change.before, change.path).map((leaf) => ({
+        path: leaf.path,
+        before: leaf.value,
+        after: null,
+      }));
+      return rows.length ? rows : [change];
+    }
+    return [change];
+  });
+}
+
+export function DiffTable({ changes: raw }: { changes: Change[] }) {
+  const changes = expandChanges(raw);
   if (changes.length === 0) return <p className="text-sm text-neutral-500">No differences between these versions.</p>;
   return (
     <DataTable

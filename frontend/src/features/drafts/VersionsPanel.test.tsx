@@ -5,7 +5,7 @@ import { authStore } from "@/api/client";
 import { OrgProvider } from "@/features/organizations/OrgContext";
 import { organizationAs } from "@/test/organizations";
 import { json, mockFetch, renderWithProviders } from "@/test/utils";
-import { describeValue } from "./DiffTable";
+import { describeValue, expandChanges } from "./DiffTable";
 import { DRAFT_ID, draft, document as makeDocument } from "./testing";
 import { VersionsPanel, flattenDocument } from "./VersionsPanel";
 
@@ -78,6 +78,22 @@ describe("VersionsPanel", () => {
     const first = screen.getByText("Version 1").closest("li")!;
     await userEvent.click(within(first).getByRole("button", { name: "View" }));
     await waitFor(() => expect(within(first).getByText("Sale")).toBeInTheDocument());
+  });
+
+  it("splits an added or removed part into one row per field", () => {
+    expect(
+      expandChanges([
+        { path: "targets[0]", before: null, after: { platform: "google", ad_account_id: "a1" } },
+        { path: "ad_groups[1]", before: { name: "Old", ads: [{ headlines: ["H"] }] }, after: null },
+        { path: "name", before: "A", after: "B" },
+      ]),
+    ).toEqual([
+      { path: "targets[0].platform", before: null, after: "google" },
+      { path: "targets[0].ad_account_id", before: null, after: "a1" },
+      { path: "ad_groups[1].name", before: "Old", after: null },
+      { path: "ad_groups[1].ads[0].headlines[0]", before: "H", after: null },
+      { path: "name", before: "A", after: "B" },
+    ]);
   });
 
   it("flattens a document into readable rows and describes values", () => {

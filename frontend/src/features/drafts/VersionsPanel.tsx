@@ -1,12 +1,15 @@
 /** The draft's history: every saved version (who, when), one version's content, and the diff between any two. */
 import { useState } from "react";
-import { Button, Card, CardBody, CardHeader, ErrorState, LoadingState, Select } from "@/components/ui";
+import { Button, Card, CardBody, CardHeader, ErrorState, LoadingState } from "@/components/ui";
 import { formatDateTime } from "@/lib/format";
 import { useMemberChoices } from "@/features/organizations/api";
 import { useCurrentOrg } from "@/features/organizations/OrgContext";
 import { useDraftDiff, useDraftVersion, useDraftVersions, type DraftRead } from "./api";
 import { DiffTable, describeValue } from "./DiffTable";
 import { describePath } from "./document";
+
+const VERSION_SELECT =
+  "rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm focus:ring-2 focus:ring-neutral-200 focus:outline-none";
 
 /** Member names by user id (the first 100 members; anyone else is "a former member"). */
 export function useMemberNames(organizationId: string): (userId: string | null | undefined) => string {
@@ -36,21 +39,31 @@ export function VersionsPanel({ draft }: { draft: DraftRead }) {
             <>
               <div className="flex flex-wrap items-center gap-2 text-sm">
                 <label htmlFor="diff-from">From version</label>
-                <Select id="diff-from" value={from} onChange={(e) => setFrom(Number(e.target.value))}>
+                <select
+                  id="diff-from"
+                  className={VERSION_SELECT}
+                  value={from}
+                  onChange={(e) => setFrom(Number(e.target.value))}
+                >
                   {numbers(latest).map((n) => (
                     <option key={n} value={n}>
                       {n}
                     </option>
                   ))}
-                </Select>
+                </select>
                 <label htmlFor="diff-to">to version</label>
-                <Select id="diff-to" value={to} onChange={(e) => setTo(Number(e.target.value))}>
+                <select
+                  id="diff-to"
+                  className={VERSION_SELECT}
+                  value={to}
+                  onChange={(e) => setTo(Number(e.target.value))}
+                >
                   {numbers(latest).map((n) => (
                     <option key={n} value={n}>
                       {n}
                     </option>
                   ))}
-                </Select>
+                </select>
               </div>
               <VersionDiff organizationId={org.id} draftId={draft.id} from={from} to={to} />
             </>
