@@ -73,3 +73,4 @@ async def test_draft_a_google_campaign_fix_its_problems_submit_approve_and_diff(
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Spring sale"))
     await expect(row.get_by_text("Approved")).to_be_visible()
     await expect(row.get_by_text("Google Ads")).to_be_visible()
+    await expect(row.get_by_text("by Dana Drafter")).to_be_visible()

@@ -210,6 +210,16 @@ async def test_lists_filter_by_status_and_platform(client: httpx.AsyncClient, wo
     meta = await create(client, world, valid_document({Platform.meta: None}, name="M"))
     everything = (await client.get(url(world), headers=world.viewer.headers)).json()
     assert [d["id"] for d in everything["items"]] == [meta["id"], google["id"]]
+    assert {d["updated_by_user_id"] for d in everything["items"]} == {str(world.member.user_id)}
+    # A manager's save makes the manager the one who last saved it.
+    response = await client.put(
+        url(world, f"/{google['id']}"),
+        json={"base_version": 1, "document": valid_document({Platform.google: None}, name="G2")},
+        headers=world.manager.headers,
+    )
+    assert response.status_code == 200, response.text
+    listed = (await client.get(url(world, "?platform=google"), headers=world.viewer.headers)).json()
+    assert [(d["name"], d["updated_by_user_id"]) for d in listed["items"]] == [("G2", str(world.manager.user_id))]
     only_meta = (await client.get(url(world, "?platform=meta"), headers=world.viewer.headers)).json()
     assert [d["id"] for d in only_meta["items"]] == [meta["id"]]
     in_review = (await client.get(url(world, "?status=in_review"), headers=world.viewer.headers)).json()

@@ -30,6 +30,7 @@ from adpilot.drafts.schemas import (
     ChangesRequest,
     DraftCreate,
     DraftDiff,
+    DraftListItemRead,
     DraftRead,
     DraftSave,
     DraftStatus,
@@ -70,7 +71,7 @@ def _read(view: DraftView) -> DraftRead:
     )
 
 
-@router.get("/drafts", response_model=Page[DraftSummary], responses=problem_responses(InvalidCursor))
+@router.get("/drafts", response_model=Page[DraftListItemRead], responses=problem_responses(InvalidCursor))
 async def list_drafts(
     tenant: CanReadDrafts,
     session: DbSession,
@@ -83,7 +84,7 @@ async def list_drafts(
     page = await draft_service.list_drafts(
         session, tenant, status=status, platform=platform, name_contains=name_contains, page=paging
     )
-    return page_response(DraftSummary, page)
+    return page_response(DraftListItemRead, page)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.core.keyset import Keyset, keyset_page
@@ -49,6 +49,16 @@ class DraftRepository:
         if platform is not None:
             query = query.where(Draft.platforms.contains([platform]))
         return await keyset_page(self.session, query, DRAFTS_NEWEST_FIRST, page)
+
+    async def current_version_authors(self, organization_id: UUID, drafts: Sequence[Draft]) -> dict[UUID, UUID | None]:
+        """Who saved each draft's current version, by draft id."""
+        if not drafts:
+            return {}
+        query = select(DraftVersion.draft_id, DraftVersion.created_by_user_id).where(
+            DraftVersion.organization_id == organization_id,
+            tuple_(DraftVersion.draft_id, DraftVersion.number).in_([(d.id, d.current_version) for d in drafts]),
+        )
+        return {row.draft_id: row.created_by_user_id for row in (await self.session.execute(query)).all()}
 
     async def version(self, organization_id: UUID, draft_id: UUID, number: int) -> DraftVersion | None:
         query = select(DraftVersion).where(

@@ -275,6 +275,10 @@ class DraftSummary(BaseModel):
     updated_at: datetime
 
 
+class DraftListItemRead(DraftSummary):
+    updated_by_user_id: UUID | None = Field(description="Who saved the current version (null: a former member).")
+
+
 class ReviewCommentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -74,6 +75,20 @@ class DraftView:
 
 
 @dataclass(frozen=True)
+class DraftListItem:
+    """A draft as lists show it: its summary and who saved its current version."""
+
+    id: UUID
+    name: str
+    status: DraftStatus
+    platforms: list[str]
+    current_version: int
+    created_at: datetime
+    updated_at: datetime
+    updated_by_user_id: UUID | None
+
+
+@dataclass(frozen=True)
 class PreviewUrl:
     platform: Platform
     path: str
@@ -120,15 +135,31 @@ class DraftService:
         platform: Platform | None,
         name_contains: str | None = None,
         page: PageRequest[TimeKey],
-    ) -> KeysetPage[Draft, TimeKey]:
-        """One page of the organization's drafts, newest first."""
-        return await DraftRepository(session).page(
+    ) -> KeysetPage[DraftListItem, TimeKey]:
+        """One page of the organization's drafts, newest first, each with who saved its current version."""
+        repository = DraftRepository(session)
+        drafts = await repository.page(
             tenant.organization_id,
             status=status,
             platform=platform.value if platform else None,
             name_contains=name_contains,
             page=page,
         )
+        authors = await repository.current_version_authors(tenant.organization_id, drafts.items)
+        items = [
+            DraftListItem(
+                id=draft.id,
+                name=draft.name,
+                status=draft.status,
+                platforms=list(draft.platforms),
+                current_version=draft.current_version,
+                created_at=draft.created_at,
+                updated_at=draft.updated_at,
+                updated_by_user_id=authors.get(draft.id),
+            )
+            for draft in drafts.items
+        ]
+        return KeysetPage(items, drafts.next_key, drafts.codec)
 
     async def list_versions(
         self, session: AsyncSession, tenant: TenantContext, draft_id: UUID, page: PageRequest[TimeKey]

@@ -2313,6 +2313,36 @@ export interface components {
              */
             utm_template?: string | null;
         };
+        /** DraftListItemRead */
+        DraftListItemRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Platforms */
+            platforms: components["schemas"]["Platform"][];
+            status: components["schemas"]["DraftStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Updated By User Id
+             * @description Who saved the current version (null: a former member).
+             */
+            updated_by_user_id: string | null;
+        };
         /**
          * DraftProblem
          * @description One problem of a draft for one platform, pointing at its field.
@@ -2376,31 +2406,6 @@ export interface components {
          * @enum {string}
          */
         DraftStatus: "draft" | "in_review" | "approved" | "changes_requested" | "publishing" | "published" | "failed";
-        /** DraftSummary */
-        DraftSummary: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Current Version */
-            current_version: number;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Name */
-            name: string;
-            /** Platforms */
-            platforms: components["schemas"]["Platform"][];
-            status: components["schemas"]["DraftStatus"];
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-        };
         /**
          * DraftTarget
          * @description An ad account the campaign is meant for; its platform is the account's.
@@ -3143,10 +3148,10 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** Page[DraftSummary] */
-        Page_DraftSummary_: {
+        /** Page[DraftListItemRead] */
+        Page_DraftListItemRead_: {
             /** Items */
-            items: components["schemas"]["DraftSummary"][];
+            items: components["schemas"]["DraftListItemRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -8218,7 +8223,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_DraftSummary_"];
+                    "application/json": components["schemas"]["Page_DraftListItemRead_"];
                 };
             };
             /** @description The pagination cursor is invalid */

@@ -5,7 +5,7 @@ import { authStore } from "@/api/client";
 import { ORG_ID, renderAt } from "@/features/connections/testing";
 import { json, mockFetch, problem } from "@/test/utils";
 import { DraftsListScreen } from "./DraftsListScreen";
-import { DRAFT_ID, summary } from "./testing";
+import { ADA_ID, DRAFT_ID, summary } from "./testing";
 
 const PATH = "/orgs/$organizationId/drafts";
 const BASE = `/orgs/${ORG_ID}/drafts`;
@@ -27,8 +27,13 @@ describe("DraftsListScreen", () => {
   it("lists drafts with status, platforms and version, and reads the next page on Load more", async () => {
     const mock = mockFetch((request) => {
       const url = new URL(request.url);
+      if (url.pathname.endsWith("/members"))
+        return json({ items: [{ user_id: ADA_ID, display_name: "Ada", email: "ada@example.com" }], next_cursor: null });
       if (url.searchParams.get("cursor") === "next") {
-        return json({ items: [summary({ id: "d2", name: "Autumn launch", status: "published" })], next_cursor: null });
+        return json({
+          items: [summary({ id: "d2", name: "Autumn launch", status: "published", updated_by_user_id: null })],
+          next_cursor: null,
+        });
       }
       return json({
         items: [summary({ status: "changes_requested", platforms: ["google", "meta"] })],
@@ -43,11 +48,13 @@ describe("DraftsListScreen", () => {
     expect(within(row).getByText("Changes requested")).toBeInTheDocument();
     expect(within(row).getByText("Google Ads")).toBeInTheDocument();
     expect(within(row).getByText("Meta Ads")).toBeInTheDocument();
+    expect(await within(row).findByText("by Ada")).toBeInTheDocument();
     // Viewers read drafts but cannot start one.
     expect(screen.queryByRole("button", { name: "New draft" })).not.toBeInTheDocument();
 
     await userEvent.click(screen.getByRole("button", { name: "Load more" }));
-    expect(await screen.findByRole("link", { name: "Autumn launch" })).toBeInTheDocument();
+    const autumn = await screen.findByRole("link", { name: "Autumn launch" });
+    expect(within(autumn.closest("tr")!).getByText("by a former member")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Load more" })).not.toBeInTheDocument();
     expect(listCalls(mock).at(-1)?.get("cursor")).toBe("next");
   });

@@ -22,6 +22,7 @@ import { useCreateDraft, useDrafts, type DraftSummary } from "./api";
 import { DRAFT_STATUSES, STATUS_LABELS, newDocument } from "./document";
 import { DraftStatusBadge } from "./DraftStatusBadge";
 import { parseDraftsSearch, type DraftsSearch } from "./search";
+import { useMemberNames } from "./VersionsPanel";
 
 const ROUTE = "/orgs/$organizationId/drafts" as const;
 const FILTER_DELAY_MS = 300;
@@ -124,6 +125,7 @@ function Filters({ filters, onChange }: { filters: DraftsSearch; onChange: (next
 function DraftsTable({ filters, onClear }: { filters: DraftsSearch; onClear: () => void }) {
   const org = useCurrentOrg();
   const drafts = useDrafts(org.id, filters);
+  const nameOf = useMemberNames(org.id);
   const items = drafts.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = Boolean(filters.status || filters.platform || filters.q);
 
@@ -132,7 +134,7 @@ function DraftsTable({ filters, onClear }: { filters: DraftsSearch; onClear: () 
       <div className={items.length === 0 ? "p-5" : undefined}>
         <DataTable
           caption="Campaign drafts"
-          columns={columns(org.id)}
+          columns={columns(org.id, nameOf)}
           rows={items}
           rowKey={(d) => d.id}
           loading={drafts.isPending && <LoadingState label="Loading drafts…" />}
@@ -172,7 +174,7 @@ function DraftsTable({ filters, onClear }: { filters: DraftsSearch; onClear: () 
   );
 }
 
-function columns(organizationId: string): DataColumn<DraftSummary>[] {
+function columns(organizationId: string, nameOf: (userId: string | null) => string): DataColumn<DraftSummary>[] {
   return [
     {
       id: "name",
@@ -225,9 +227,12 @@ function columns(organizationId: string): DataColumn<DraftSummary>[] {
       headerClassName: "px-5 py-2 font-medium",
       cellClassName: "px-5 py-3 text-neutral-600",
       cell: (d) => (
-        <time dateTime={d.updated_at} title={formatDateTime(d.updated_at)}>
-          {formatRelative(d.updated_at)}
-        </time>
+        <>
+          <time dateTime={d.updated_at} title={formatDateTime(d.updated_at)}>
+            {formatRelative(d.updated_at)}
+          </time>
+          <span className="block text-xs text-neutral-500">by {nameOf(d.updated_by_user_id)}</span>
+        </>
       ),
     },
   ];

@@ -6,10 +6,10 @@ import { OrgProvider } from "@/features/organizations/OrgContext";
 import { organizationAs } from "@/test/organizations";
 import { json, mockFetch, renderWithProviders } from "@/test/utils";
 import { describeValue, expandChanges } from "./DiffTable";
-import { DRAFT_ID, draft, document as makeDocument } from "./testing";
+import { ADA_ID, DRAFT_ID, draft, document as makeDocument } from "./testing";
 import { VersionsPanel, flattenDocument } from "./VersionsPanel";
 
-const ADA = "7d3c2f9e-1b44-4b1e-9d7e-2f6a3c5b8e10";
+const ADA = ADA_ID;
 
 beforeEach(() => authStore.setToken("t"));
 afterEach(() => {

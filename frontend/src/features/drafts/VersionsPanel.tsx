@@ -11,11 +11,11 @@ import { describePath } from "./document";
 const VERSION_SELECT =
   "rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm focus:ring-2 focus:ring-neutral-200 focus:outline-none";
 
-/** Member names by user id (the first 100 members; anyone else is "a former member"). */
+/** Member names by user id (the first 100 members; anyone else, or no one, is "a former member"). */
 export function useMemberNames(organizationId: string): (userId: string | null | undefined) => string {
   const members = useMemberChoices(organizationId, 100);
   const names = new Map((members.data?.items ?? []).map((m) => [m.user_id, m.display_name || m.email]));
-  return (userId) => (userId ? (names.get(userId) ?? "a former member") : "adpilot");
+  return (userId) => (userId ? names.get(userId) : undefined) ?? "a former member";
 }
 
 export function VersionsPanel({ draft }: { draft: DraftRead }) {

@@ -3,6 +3,7 @@ import type { DraftRead, DraftSummary } from "./api";
 import type { DraftDocument } from "./document";
 
 export const DRAFT_ID = "d0000000-0000-0000-0000-000000000001";
+export const ADA_ID = "7d3c2f9e-1b44-4b1e-9d7e-2f6a3c5b8e10";
 
 export function document(overrides: Partial<DraftDocument> = {}): DraftDocument {
   return {
@@ -49,6 +50,7 @@ export function summary(overrides: Partial<DraftSummary> = {}): DraftSummary {
     current_version: 3,
     created_at: "2026-03-01T10:00:00Z",
     updated_at: "2026-03-02T10:00:00Z",
+    updated_by_user_id: ADA_ID,
     ...overrides,
   };
 }
