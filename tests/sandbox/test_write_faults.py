@@ -189,3 +189,16 @@ def test_the_mutation_log_counts_live_writes_not_built_history() -> None:
     world.update_entity(Platform.tiktok, campaign.id, name="renamed")
     world.update_entity(Platform.tiktok, campaign.id, name="renamed")
     assert world.writes(Platform.tiktok, campaign.id) == 2
+
+
+async def test_the_control_api_queues_a_fault_for_writes(sandbox: SandboxServer) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        body = {"platform": "meta", "account_id": "42", "kind": "server_error", "writes_only": True}
+        assert (await client.post(f"{sandbox.url}/_control/faults", json=body)).status_code == 204
+        body = {"platform": "meta", "account_id": "42", "kind": "applied_then_timeout", "delay_seconds": 1}
+        assert (await client.post(f"{sandbox.url}/_control/faults", json=body)).status_code == 204
+    assert [fault for _, _, fault in sandbox.state.faults.pending(Platform.meta)] == [
+        Fault(FaultKind.server_error, writes_only=True),
+        Fault(FaultKind.applied_then_timeout, delay_seconds=1, writes_only=True),
+    ]
+    assert sandbox.state.faults.take(Platform.meta, "42") is None
