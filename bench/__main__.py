@@ -12,6 +12,7 @@ BENCHMARKS: list[str] = [
     "sync",
     "ingest",
     "dashboard",
+    "changes",
 ]
 
 

@@ -75,6 +75,27 @@ class TestDemoConnections:
         assert len({a["currency"] for a in managed}) >= 2
         assert len({a["time_zone"] for a in managed}) >= 2
 
+    async def test_the_demo_has_drafts_at_each_step_of_their_review(
+        self, database: Database, client: httpx.AsyncClient
+    ) -> None:
+        await seed_demo(database, get_settings())
+        await seed_demo(database, get_settings())  # a second start adds no drafts
+        headers, organization_id = await self.demo_headers(client)
+        listed = await client.get(f"/api/v1/orgs/{organization_id}/drafts", params={"limit": 50}, headers=headers)
+        assert listed.status_code == 200, listed.text
+        by_status = {item["status"]: item for item in listed.json()["items"]}
+        assert sorted(by_status) == ["approved", "changes_requested", "draft", "in_review"]
+        assert set(by_status["draft"]["platforms"]) == {"google", "meta", "tiktok"}
+        sent_back = await client.get(
+            f"/api/v1/orgs/{organization_id}/drafts/{by_status['changes_requested']['id']}", headers=headers
+        )
+        [comment] = sent_back.json()["comments"]
+        assert comment["path"] == "budget.amount_micros" and comment["message"]
+        for item in by_status.values():
+            # Each went through the workflow's checks: nothing the review would block on.
+            draft = (await client.get(f"/api/v1/orgs/{organization_id}/drafts/{item['id']}", headers=headers)).json()
+            assert [p for p in draft["problems"] if p["severity"] == "error"] == [], draft["problems"]
+
     async def test_a_platform_with_real_app_credentials_is_not_connected_to_the_sandbox(
         self, database: Database, client: httpx.AsyncClient
     ) -> None:

@@ -1,11 +1,11 @@
 """The demo workspace: a verified demo user who is admin of a demo organization connected to the sandbox's Google
-Ads, Meta and TikTok accounts. Later modules extend it."""
+Ads, Meta and TikTok accounts, with campaign drafts at each step of their review. Later modules extend it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
@@ -17,6 +17,8 @@ from adpilot.core.errors import AppError
 from adpilot.core.pagination import MAX_PAGE_SIZE, TIME_ID, PageRequest
 from adpilot.core.time import utcnow
 from adpilot.db import Database
+from adpilot.drafts import DraftDocument, draft_service
+from adpilot.drafts.schemas import ReviewComment
 from adpilot.organizations import Role, TenantContext, organization_service
 from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
 
@@ -69,7 +71,77 @@ async def seed_demo(database: Database, settings: Settings) -> DemoLogin:
             # No rate is typed: its EUR, GBP and JPY accounts convert with the reference rates the worker fetches
             # from the sandbox's copy of the ECB's files.
             await connect_sandbox_platforms(database, settings, principal, organization.id)
+            if created:
+                await seed_demo_drafts(database, principal, organization.id)
     return DemoLogin(email, password, created=created)
+
+
+def _tenant(principal: Principal, organization_id: UUID) -> TenantContext:
+    return TenantContext(
+        organization_id=organization_id,
+        user_id=principal.user_id,
+        email=principal.email,
+        role=Role.admin,
+        session_id=principal.session_id,
+        mfa_enabled=False,
+        email_verified=True,
+    )
+
+
+def _demo_document(name: str, targets: dict[str, UUID], **changes: Any) -> DraftDocument:
+    """A spring campaign for the outdoor shop, valid on every platform it targets."""
+    ad = {
+        "name": "Trail shoes ad",
+        "headlines": ["Trail shoes for spring", "Grip on every path", "Free returns"],
+        "descriptions": ["Light, waterproof trail shoes.", "Free delivery over 60 euros."],
+        "primary_texts": ["New season trail shoes, built for wet paths."],
+        "final_url": "https://northwind.example.com/trail-shoes",
+        "display_path": ["trail", "shoes"],
+        "call_to_action": "SHOP_NOW",
+        "image_urls": ["https://cdn.northwind.example.com/trail-shoes.jpg"],
+        "video_urls": ["https://cdn.northwind.example.com/trail-shoes.mp4"],
+    }
+    document: dict[str, Any] = {
+        "name": name,
+        "targets": [{"platform": platform, "ad_account_id": str(account)} for platform, account in targets.items()],
+        "objective": "traffic",
+        "budget": {"type": "daily", "level": "campaign", "amount_micros": 40_000_000},
+        "bidding": {"strategy": "lowest_cost"},
+        "targeting": {"locations": ["US", "CA"], "languages": ["en"], "age_min": 25, "age_max": 54},
+        "ad_groups": [{"name": "Trail runners", "ads": [ad]}],
+        "platform_overrides": {"meta": {"special_ad_categories": []}},
+    }
+    document.update(changes)
+    return DraftDocument.model_validate(document)
+
+
+async def seed_demo_drafts(database: Database, principal: Principal, organization_id: UUID) -> int:
+    """Four drafts through the drafts' own workflow: one being written, one in review, one sent back with a comment
+    and one approved and ready to publish. Targets are the organization's first managed account per platform.
+    Returns how many drafts were created (none without connected accounts)."""
+    tenant = _tenant(principal, organization_id)
+    async with database.tenant_transaction(organization_id, principal.user_id) as session:
+        overview = await account_service.overview(session, tenant, PageRequest(MAX_PAGE_SIZE, None, TIME_ID))
+        accounts: dict[str, UUID] = {}
+        for details in overview.connections.items:
+            managed = [account for account in details.accounts if account.managed and not account.is_manager]
+            if managed:
+                accounts.setdefault(str(details.connection.platform), managed[0].id)
+        if not accounts:
+            return 0
+        both = {platform: account for platform, account in accounts.items() if platform in ("google", "meta")}
+        drafts = draft_service
+        await drafts.create(session, tenant, _demo_document("Autumn clearance (draft)", accounts))
+        in_review = await drafts.create(session, tenant, _demo_document("Spring trail shoes", both))
+        await drafts.submit(session, tenant, in_review.draft.id)
+        sent_back = await drafts.create(session, tenant, _demo_document("Summer camping weekend", accounts))
+        await drafts.submit(session, tenant, sent_back.draft.id)
+        comment = ReviewComment(path="budget.amount_micros", message="Start at 25 a day and raise it after a week.")
+        await drafts.request_changes(session, tenant, sent_back.draft.id, [comment])
+        approved = await drafts.create(session, tenant, _demo_document("Rain jackets retargeting", both))
+        await drafts.submit(session, tenant, approved.draft.id)
+        await drafts.approve(session, tenant, approved.draft.id)
+    return 4
 
 
 async def connect_sandbox_platforms(
@@ -88,15 +160,7 @@ async def connect_sandbox_platforms(
     from adpilot.app import sandbox_state
 
     state = sandbox_state(settings)
-    tenant = TenantContext(
-        organization_id=organization_id,
-        user_id=principal.user_id,
-        email=principal.email,
-        role=Role.admin,
-        session_id=principal.session_id,
-        mfa_enabled=False,
-        email_verified=True,
-    )
+    tenant = _tenant(principal, organization_id)
     connected = 0
     async with database.tenant_transaction(organization_id, principal.user_id) as session:
         # A demo workspace has one connection per platform at most: the first page holds them all.

@@ -28,6 +28,7 @@ class FaultRequest(BaseModel):
     kind: FaultKind
     count: int = Field(default=1, ge=1, le=10_000)
     delay_seconds: float = Field(default=0.0, ge=0, le=120)
+    writes_only: bool = Field(default=False, description="Served to the account's writes only (see sandbox/faults).")
 
 
 def create_control_api(state: SandboxState) -> FastAPI:
@@ -39,7 +40,12 @@ def create_control_api(state: SandboxState) -> FastAPI:
         state.faults.add(
             request.platform,
             request.account_id,
-            Fault(kind=request.kind, count=request.count, delay_seconds=request.delay_seconds),
+            Fault(
+                kind=request.kind,
+                count=request.count,
+                delay_seconds=request.delay_seconds,
+                writes_only=request.writes_only,
+            ),
         )
 
     @control.delete("/faults", status_code=204)

@@ -2,6 +2,12 @@
 
 A fault is consumed one request at a time, so ``Fault(FaultKind.rate_limit, count=5)`` is a storm of five 429s and the
 sixth request goes through: exactly what retry and backoff code needs to be tested against.
+
+Writes have faults of their own. ``writes_only`` keeps a fault for the account's next write (an update, create,
+status change or removal), letting reads through; the ``applied_then_*`` kinds are always for writes: the emulator
+applies the write, then answers with a transient 5xx (``applied_then_error``) or sits on the answer for
+``delay_seconds``, past the client's timeout (``applied_then_timeout``): the platform applied it but the caller never
+heard. ``SimWorld.writes`` counts what was applied, per entity, so a test can assert that a write happened once.
 """
 
 from __future__ import annotations
@@ -22,6 +28,16 @@ class FaultKind(StrEnum):
     expire_token = "expire_token"  # noqa: S105 - a fault name, not a secret; the token is reported expired
     revoke_token = "revoke_token"  # noqa: S105 - a fault name, not a secret; the token is reported revoked
     slow = "slow"  # wait delay_seconds, then answer normally
+    applied_then_error = "applied_then_error"  # a write is applied, then answered with a transient 5xx
+    applied_then_timeout = "applied_then_timeout"  # a write is applied, then answered after delay_seconds
+
+    @property
+    def after_write(self) -> bool:
+        """Served after the write was applied (and only to writes), rather than instead of the request."""
+        return self in _AFTER_WRITE
+
+
+_AFTER_WRITE = frozenset({FaultKind.applied_then_error, FaultKind.applied_then_timeout})
 
 
 @dataclass
@@ -29,12 +45,15 @@ class Fault:
     kind: FaultKind
     count: int = 1
     delay_seconds: float = 0.0
+    writes_only: bool = False  # served to the account's writes only; reads pass untouched
 
     def __post_init__(self) -> None:
         if self.count < 1:
             raise ValueError("a fault happens at least once")
         if self.delay_seconds < 0:
             raise ValueError("delay_seconds cannot be negative")
+        if self.kind.after_write:
+            self.writes_only = True
 
 
 class FaultPlan:
@@ -50,10 +69,11 @@ class FaultPlan:
         with self._lock:
             self._queues.setdefault((platform, account_id), deque()).append(replace(fault))
 
-    def take(self, platform: Platform, account_id: str | None) -> Fault | None:
+    def take(self, platform: Platform, account_id: str | None, *, write: bool = False) -> Fault | None:
         """Consume one request's worth of fault: the account's own queue first, then the platform-wide one.
 
         Returns a ``Fault`` with ``count=1`` describing what this request must suffer, or ``None`` to answer normally.
+        A queue whose next fault is ``writes_only`` waits for a write (``write``): a read leaves it untouched.
         """
         keys = [(platform, account_id)] if account_id is not None else []
         keys.append((platform, ANY_ACCOUNT))
@@ -63,12 +83,14 @@ class FaultPlan:
                 if not queue:
                     continue
                 head = queue[0]
+                if head.writes_only and not write:
+                    continue
                 head.count -= 1
                 if head.count == 0:
                     queue.popleft()
                 if not queue:
                     del self._queues[key]
-                return Fault(head.kind, 1, head.delay_seconds)
+                return Fault(head.kind, 1, head.delay_seconds, head.writes_only)
         return None
 
     def pending(self, platform: Platform | None = None) -> list[tuple[Platform, str, Fault]]:

@@ -382,8 +382,8 @@ class GoogleAdsClient:
     ) -> MutateResponse:
         """Apply ``operations`` atomically through ``customers/{cid}/{service}:mutate`` (``campaigns``...).
 
-        Mutates are retried by the pipeline only on transient failures and rate limits, where Google guarantees
-        nothing was applied; the operations used here (status and amount updates) are idempotent anyway.
+        A rate limit is waited out and retried (Google applied nothing); a timeout or 5xx is raised at once, since the
+        mutate may have been applied before the answer was lost: the caller reads the resource before sending again.
         """
         cid = customer_id(account.account_id)
         response = await self._http.request(
@@ -393,6 +393,7 @@ class GoogleAdsClient:
             classify=classify,
             headers=self.headers(access_token, account.login_customer_id),
             json={"operations": list(operations)},
+            retry_unavailable=False,
         )
         try:
             return MutateResponse.model_validate_json(response.content)

@@ -501,7 +501,12 @@ class MetaAdsAdapter:
         result = self._parse(
             Success,
             await self._graph.post(
-                ref.platform_id, token=credentials.access_token, data=form, account_id=ref.account.account_id
+                ref.platform_id,
+                token=credentials.access_token,
+                data=form,
+                account_id=ref.account.account_id,
+                # Not resent after a timeout or 5xx (it may have been applied): the change job reads and decides.
+                retry_unavailable=False,
             ),
         )
         if not result.success:

@@ -461,6 +461,7 @@ class TikTokAdsAdapter:
             },
             advertiser_id=ref.account.account_id,
             credentials=credentials,
+            retry_unavailable=False,  # it may have been applied: the change job reads before sending again
         )
 
     async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
@@ -482,6 +483,7 @@ class TikTokAdsAdapter:
             {"advertiser_id": advertiser_id, tiktok.id_field: ref.platform_id, "budget": _major_units(budget)},
             advertiser_id=advertiser_id,
             credentials=credentials,
+            retry_unavailable=False,  # it may have been applied: the change job reads before sending again
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -64,6 +65,7 @@ class SandboxWorld:
         self._budgets: dict[_EntityKey, _History] = {}
         self._ids = random.Random(f"{seed}:runtime-ids")  # noqa: S311 - ids only need to look right
         self._used_ids: set[_EntityKey] = set()
+        self._writes: Counter[_EntityKey] = Counter()  # live updates per entity (not built history)
         # The metrics, worked out from these same records (shared with it, never replaced) under the same lock.
         self._simulation = Simulation(
             seed=seed,
@@ -299,10 +301,14 @@ class SandboxWorld:
         at: datetime | None = None,
     ) -> SimEntity:
         """Change an entity from now on (``at``: a past moment, for building history). ``None`` leaves a field as it
-        is; ``attributes`` are merged; the ``clear_*`` flags remove a budget. A removed entity stays removed."""
+        is; ``attributes`` are merged; the ``clear_*`` flags remove a budget. A removed entity stays removed.
+
+        Every call without ``at`` counts as one write applied to the entity (``writes``), changed or not."""
         with self._lock:
             entity = self._require_entity(platform, entity_id)
             moment = at or self.clock.now()
+            if at is None:
+                self._writes[(platform, entity_id)] += 1
             if status is not None and status is not entity.status:
                 if entity.status is EntityStatus.removed:
                     raise SandboxWorldError("a removed entity cannot change status")
@@ -321,6 +327,19 @@ class SandboxWorld:
             entity.updated_at = max(entity.updated_at, moment)
             self._touch(platform, entity.campaign_id)
             return _snapshot(entity)
+
+    def record_write(self, platform: Platform, entity_id: str) -> None:
+        """Count a write the platform accepted without changing anything (TikTok's status update to the status the
+        entity already has), for ``writes``."""
+        with self._lock:
+            self._require_entity(platform, entity_id)
+            self._writes[(platform, entity_id)] += 1
+
+    def writes(self, platform: Platform, entity_id: str) -> int:
+        """How many writes were applied to the entity since the world was built: the emulators' mutation log, for
+        asserting that a change reached the platform exactly once."""
+        with self._lock:
+            return self._writes[(platform, entity_id)]
 
     # ---- metrics -----------------------------------------------------------------------------------------------
 

@@ -13,8 +13,9 @@ here first. The modules and what of Google they serve:
 Every request is logged in ``state.request_log`` and gets a ``request-id`` header. An Ads API call (under
 ``/{version}/``) then goes through the pipeline of :func:`authorize`, in Google's order: the per-customer rate counts
 the request on arrival, then the version (``UNSUPPORTED_VERSION`` for a sunset one), the bearer token, the faults
-queued in ``state.faults`` for the customer (429 storms, 503 bursts, expired and revoked tokens, slow answers), and
-the customer's access; a bad token is answered before a 429.
+queued in ``state.faults`` for the customer (429 storms, 503 bursts, expired and revoked tokens, slow answers; for a
+``:mutate``, a 503 or a stalled answer after the write was applied), and the customer's access; a bad token is answered
+before a 429.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from fastapi import FastAPI, Request, Response
 from adpilot.platforms.types import Platform
 from adpilot.sandbox.auth import SandboxAuthError
 from adpilot.sandbox.engine import SandboxLogin, SimAccount
-from adpilot.sandbox.faults import FaultKind
+from adpilot.sandbox.faults import Fault, FaultKind
 from adpilot.sandbox.google import accounts, entities, oauth, reports
 from adpilot.sandbox.google.context import ApiRoute, Caller, GoogleContext
 from adpilot.sandbox.google.errors import (
@@ -79,7 +80,14 @@ def create_google_emulator(
 
 def _api_endpoint(context: GoogleContext, route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        return await route.handler(request, context, await authorize(request, context))
+        response = await route.handler(request, context, await authorize(request, context))
+        after_write: Fault | None = getattr(request.state, "after_write", None)
+        if after_write is not None:
+            # The write is applied; its answer is lost: a 503, or no answer before the client gives up.
+            if after_write.kind is FaultKind.applied_then_error:
+                raise GoogleApiError(503)
+            await asyncio.sleep(after_write.delay_seconds)
+        return response
 
     return endpoint
 
@@ -116,8 +124,10 @@ async def authorize(request: Request, context: GoogleContext) -> Caller:
     login = state.world.login(Platform.google, info.login_id)
     if login is None:
         raise unauthenticated("NOT_ADS_USER", "The Google account is not associated with any Google Ads account.")
-    fault = state.faults.take(Platform.google, customer_id)
-    if fault is not None:
+    fault = state.faults.take(Platform.google, customer_id, write=is_write(request))
+    if fault is not None and fault.kind.after_write:
+        request.state.after_write = fault  # served by the endpoint once the write is applied
+    elif fault is not None:
         await _serve_fault(context, fault.kind, fault.delay_seconds, login)
     account: SimAccount | None = None
     if customer_id is not None:
@@ -142,6 +152,11 @@ async def _serve_fault(context: GoogleContext, kind: FaultKind, delay: float, lo
         # Revoked for real: the refresh token dies with it, as when a person removes the app's access.
         context.state.auth.revoke_login(Platform.google, login.login_id)
         raise unauthenticated("OAUTH_TOKEN_REVOKED", "Authentication of the request failed: the token was revoked.")
+
+
+def is_write(request: Request) -> bool:
+    """Whether the call changes the account: every ``:mutate`` (a ``validateOnly`` one included)."""
+    return request.method == "POST" and request.url.path.endswith(":mutate")
 
 
 def _relative_path(request: Request) -> str:

@@ -5,7 +5,8 @@ request log and the operation count, the ad account's request rate counted on ar
 the version (2635 for a version past its end of life), a batch (``POST /{version}/`` with ``batch``: each operation
 goes through the rest of the pipeline, see ``batch``), the user token (``oauth``; the token endpoints need none),
 the node the path names (``me``, ``act_{id}``, a report run or an object; another login's is Graph's "does not
-exist"), the faults and the rate limit (``quota``), then the route of that node kind, edge and method. Every answer,
+exist"), the faults and the rate limit (``quota``), then the route of that node kind, edge and method (and, for a
+write, a fault that comes after applying it). Every answer,
 error or not, carries the usage headers (``usage``), ``x-fb-trace-id`` and ``x-fb-rev``.
 
 The modules contribute their routes: ``oauth.routes`` the login dialog (a page, outside Graph), and each module's
@@ -46,7 +47,7 @@ from adpilot.sandbox.meta.errors import (
     unsupported_request,
 )
 from adpilot.sandbox.meta.graph import NODE_TYPES, body_params
-from adpilot.sandbox.meta.quota import count_arrival, suffer_faults
+from adpilot.sandbox.meta.quota import count_arrival, serve_after_write, suffer_faults
 from adpilot.sandbox.meta.usage import add_usage_headers
 from adpilot.sandbox.state import SandboxState
 
@@ -152,13 +153,16 @@ async def _serve(context: MetaContext, call: GraphCall) -> Any:
     kind, node_id, node_type = _resolve(context, call, node)
     if kind == "report_run" or (kind != "me" and edge == "insights"):
         call.usage_type = "ads_insights"
-    await suffer_faults(context, call)
+    write = call.method in ("POST", "DELETE") and kind in ("account", "object") and edge != "insights"
+    after_write = await suffer_faults(context, call, write=write)
     route = ROUTES.by_node.get((kind, edge, call.method))
     if route is None:
         if ROUTES.serves(kind, edge):
             raise unsupported_request(call.method, node_id)
         raise nonexisting_field(str(edge), node_type)
-    return await route.handler(context, call)
+    answer = await route.handler(context, call)
+    await serve_after_write(after_write)
+    return answer
 
 
 def _resolve(context: MetaContext, call: GraphCall, node: str) -> tuple[NodeKind, str, str]:

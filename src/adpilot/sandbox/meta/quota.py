@@ -46,11 +46,14 @@ def _check_quota(context: MetaContext, account_id: str) -> float | None:
     return context.state.quota.check(f"meta:account:{account_id}", max(1, round(rate * window)), window)
 
 
-async def suffer_faults(context: MetaContext, call: GraphCall) -> None:
-    """The sandbox's injected faults, then the ad account's request rate (only for an account's calls)."""
+async def suffer_faults(context: MetaContext, call: GraphCall, *, write: bool = False) -> Fault | None:
+    """The sandbox's injected faults, then the ad account's request rate (only for an account's calls).
+
+    A fault to serve once the write is applied (``FaultKind.after_write``) is returned for ``serve_after_write``."""
     context.usage.record(call.account_id, call.usage_type)
-    fault: Fault | None = context.state.faults.take(Platform.meta, call.account_id)
-    if fault is not None:
+    fault: Fault | None = context.state.faults.take(Platform.meta, call.account_id, write=write)
+    after_write = fault if fault is not None and fault.kind.after_write else None
+    if fault is not None and after_write is None:
         if fault.kind is FaultKind.slow:
             await asyncio.sleep(fault.delay_seconds)
         elif fault.kind is FaultKind.rate_limit:
@@ -73,7 +76,7 @@ async def suffer_faults(context: MetaContext, call: GraphCall) -> None:
                 context.state.auth.revoke_login(Platform.meta, call.login.login_id)
             raise token_error("revoked", context.app_id)
     if call.account_id is None:
-        return
+        return after_write
     # Counted on arrival (``count_arrival``); an account the path did not name is counted now.
     counted = call.account_id == call.arrival_account
     retry = call.arrival_retry if counted else _check_quota(context, call.account_id)
@@ -93,3 +96,13 @@ async def suffer_faults(context: MetaContext, call: GraphCall) -> None:
             code = 80004
         # Fractional minutes: the per-second gate frees up well within Meta's one-minute granularity.
         raise GraphError(message, code=code, subcode=2446079, regain_minutes=round(retry / 60, 5))
+    return after_write
+
+
+async def serve_after_write(fault: Fault | None) -> None:
+    """The write is applied; its answer is lost: Graph's transient error, or no answer before the client gives up."""
+    if fault is None:
+        return
+    if fault.kind is FaultKind.applied_then_error:
+        raise GraphError("(#2) Service temporarily unavailable", code=2, status=500, is_transient=True)
+    await asyncio.sleep(fault.delay_seconds)

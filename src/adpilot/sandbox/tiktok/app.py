@@ -5,7 +5,8 @@ Routes: the consent page from ``oauth.routes`` and one ``/open_api/{version}/{pa
 request log and counted (``quota.count_operation``); answered 404 for an unknown version, path or method (TikTok's
 paths end with ``/``, and there are no slash redirects); admitted under the app's QPS limit (``quota.admit``); its
 JSON body read; its ``Access-Token`` checked (``sandbox/auth.py``) and a queued fault for its advertiser suffered,
-unless the operation is an OAuth token endpoint; handled; and answered in TikTok's envelope, errors included.
+unless the operation is an OAuth token endpoint; handled (then, for a write, a fault that comes after applying it);
+and answered in TikTok's envelope, errors included.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from adpilot.sandbox.auth import SandboxAuthError
-from adpilot.sandbox.faults import FaultKind
+from adpilot.sandbox.faults import Fault, FaultKind
 from adpilot.sandbox.state import SandboxState
 from adpilot.sandbox.tiktok import accounts, creation, entities, oauth, quota, reports
 from adpilot.sandbox.tiktok.context import PLATFORM, Call, JsonObject, Operation, TikTokContext, caller
@@ -66,10 +67,13 @@ async def _serve(context: TikTokContext, operation: Operation | None, request: R
     try:
         quota.admit(context)
         call = await _read_call(request)
+        after_write: Fault | None = None
         if operation.authenticated:
             _authenticate(context, call)
-            await _suffer_fault(context, call)
+            after_write = await _suffer_fault(context, call, write=is_write(operation))
         data = await operation.handler(call, context)
+        if after_write is not None:
+            await _answer_after_write(after_write)
     except TikTokError as error:
         return error_response(state.clock, error)
     return envelope(state.clock, OK, "OK", data)
@@ -107,12 +111,20 @@ def _authenticate(context: TikTokContext, call: Call) -> None:
     call.token = token
 
 
-async def _suffer_fault(context: TikTokContext, call: Call) -> None:
-    """A fault queued for the advertiser the call is about (``state.faults``), as TikTok would show it."""
+def is_write(operation: Operation) -> bool:
+    """Whether the operation changes the account: every ``create``, ``update`` and ``status/update``."""
+    return operation.method == "POST" and operation.path.endswith(("/create/", "/update/"))
+
+
+async def _suffer_fault(context: TikTokContext, call: Call, *, write: bool) -> Fault | None:
+    """A fault queued for the advertiser the call is about (``state.faults``), as TikTok would show it; a fault to
+    serve once the write is applied is returned instead."""
     state = context.state
-    fault = state.faults.take(PLATFORM, _advertiser_hint(call))
+    fault = state.faults.take(PLATFORM, _advertiser_hint(call), write=write)
     if fault is None:
-        return
+        return None
+    if fault.kind.after_write:
+        return fault
     if fault.kind is FaultKind.slow:
         await asyncio.sleep(fault.delay_seconds)
     elif fault.kind is FaultKind.rate_limit:
@@ -129,6 +141,14 @@ async def _suffer_fault(context: TikTokContext, call: Call) -> None:
         if context.rotating:
             raise token_expired()
         raise token_invalid()
+    return None
+
+
+async def _answer_after_write(fault: Fault) -> None:
+    """The write is applied; its answer is lost: TikTok's transient error, or no answer before the client gives up."""
+    if fault.kind is FaultKind.applied_then_error:
+        raise system_error()
+    await asyncio.sleep(fault.delay_seconds)
 
 
 def _advertiser_hint(call: Call) -> str | None:

@@ -273,6 +273,7 @@ def _update_status(call: Call, context: TikTokContext, level: EntityLevel) -> Js
             raise bad_parameter(f"{noun}_ids: {noun} {entity.id} has been deleted and cannot be modified.")
     for entity in entities:
         if entity.status is target:
+            world.record_write(PLATFORM, entity.id)  # accepted, nothing to change
             continue
         world.update_entity(PLATFORM, entity.id, status=target)
         if target is EntityStatus.removed:

@@ -1,0 +1,236 @@
+"""The change pipeline under faults injected on the platforms' writes: 5xx answers, and writes the platform applied
+but whose answer was lost (a 5xx or a stall past the client's timeout). However the faults fall, the platform ends
+with what was asked, each write applied exactly once (the emulators' write log), every change verified with its
+value before and after and audited; a change whose retries run out fails with the platform's own message."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from adpilot import jobs
+from adpilot.changes.service import APPLY_CHANGE_JOB, CHANGE_RUNS
+from adpilot.db import Database
+from adpilot.platforms.types import EntityLevel, Platform
+from adpilot.sandbox.engine import SimEntity
+from adpilot.sandbox.faults import Fault, FaultKind
+from tests.campaigns.test_entity_sync import all_entities, org_url, run_jobs
+from tests.changes.test_changes_api import change, request, synced
+from tests.fixtures import OrgWorld
+from tests.sandbox_fixtures import SandboxServer
+
+CLIENT_TIMEOUT = 2.0  # seconds; an applied-then-timeout answer comes after it
+FAULT_RATE = 0.2
+CHANGES_PER_KIND = 7
+
+
+@dataclass(frozen=True)
+class KindCase:
+    """One change kind: which entities it fits, their value now (from the entity browser), the value to ask for,
+    and the value as the emulator holds it, all in the change's stored form."""
+
+    kind: str
+    fits: Callable[[dict[str, Any]], bool]
+    now: Callable[[dict[str, Any]], str]
+    ask: Callable[[dict[str, Any]], str]
+    truth: Callable[[SimEntity], str | None]
+
+
+def _micros(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# One line per change kind.
+KINDS = [
+    KindCase("status", lambda e: e["status"] == "active", lambda e: "active", lambda e: "paused", lambda s: s.status),
+    KindCase(
+        "daily_budget",
+        lambda e: e["daily_budget_micros"] is not None,
+        lambda e: str(e["daily_budget_micros"]),
+        lambda e: str(e["daily_budget_micros"] + 3_000_000),
+        lambda s: _micros(s.daily_budget_micros),
+    ),
+]
+LEVELS = [EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad]
+
+# The faults served to writes: each is one of these, in a seeded order, with ~FAULT_RATE of writes faulted.
+WRITE_FAULTS = [
+    Fault(FaultKind.server_error, writes_only=True),
+    Fault(FaultKind.applied_then_error),
+    Fault(FaultKind.applied_then_timeout, delay_seconds=CLIENT_TIMEOUT + 1.0),
+]
+# What each platform says when it is unavailable (the emulators answer with the platforms' own messages).
+PLATFORM_TRANSIENT = {
+    Platform.google: "unavailable",
+    Platform.meta: "Service temporarily unavailable",
+    Platform.tiktok: "System error",
+}
+# A fault that is none: answered at once (``slow`` with no delay), so faults can be placed among the writes.
+PASS = Fault(FaultKind.slow, writes_only=True)
+
+
+@pytest.fixture
+def short_timeout(sandbox_platforms: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
+    """The product's platform client gives up after ``CLIENT_TIMEOUT`` seconds (adapters rebuilt for it)."""
+    from adpilot.config import get_settings
+    from adpilot.connections import adapters
+
+    monkeypatch.setenv("ADPILOT_PLATFORM_TIMEOUT_SECONDS", str(CLIENT_TIMEOUT))
+    get_settings.cache_clear()
+    adapters._adapters.clear()
+    return sandbox_platforms
+
+
+async def pick_changes(
+    client: httpx.AsyncClient, world: OrgWorld, ad_account_id: str
+) -> list[tuple[dict[str, Any], KindCase]]:
+    """Up to ``CHANGES_PER_KIND`` entities per kind, each entity changed at most once per kind."""
+    entities = [e for level in LEVELS for e in await all_entities(client, world, ad_account_id, level)]
+    picked: list[tuple[dict[str, Any], KindCase]] = []
+    for case in KINDS:
+        fitting = [e for e in entities if case.fits(e)]
+        picked += [(entity, case) for entity in fitting[:CHANGES_PER_KIND]]
+    return picked
+
+
+def plan_write_faults(server: SandboxServer, platform: Platform, account_id: str, writes: int, seed: int) -> None:
+    """Plan the account's next ``writes`` writes: a seeded ~FAULT_RATE of them faulted, every kind at least once
+    (the writes after them, retries included, pass)."""
+    rng = random.Random(seed)
+    faulted = sorted(rng.sample(range(writes), max(len(WRITE_FAULTS), round(writes * FAULT_RATE))))
+    kinds = [*WRITE_FAULTS, *(rng.choice(WRITE_FAULTS) for _ in range(len(faulted) - len(WRITE_FAULTS)))]
+    rng.shuffle(kinds)
+    by_position = dict(zip(faulted, kinds, strict=True))
+    for position in range(writes):
+        server.state.faults.add(platform, account_id, by_position.get(position, PASS))
+
+
+async def audit_entries(client: httpx.AsyncClient, world: OrgWorld) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, str | int] = {"action": "change.", "limit": 100, **({"cursor": cursor} if cursor else {})}
+        response = await client.get(org_url(world, "/audit-log"), params=params, headers=world.admin.headers)
+        assert response.status_code == 200, response.text
+        entries += response.json()["items"]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            return entries
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+async def test_faulted_writes_end_with_every_change_applied_exactly_once_and_verified(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, short_timeout: SandboxServer, platform: Platform
+) -> None:
+    ad_account_id, platform_account_id = await synced(client, world, database, platform)
+    picked = await pick_changes(client, world, ad_account_id)
+    assert {case.kind for _, case in picked} == {case.kind for case in KINDS}, "every kind is exercised"
+    truth = short_timeout.state.world
+    writes_before = {entity["platform_id"]: truth.writes(platform, entity["platform_id"]) for entity, _ in picked}
+    expected_writes = Counter(entity["platform_id"] for entity, _ in picked)
+    plan_write_faults(short_timeout, platform, platform_account_id, len(picked), seed=11)
+
+    response = await request(
+        client,
+        world,
+        world.manager,
+        *({"entity_id": e["id"], "kind": case.kind, "value": case.ask(e), "reason": "drill"} for e, case in picked),
+    )
+    assert response.status_code == 201, response.text
+    requested = response.json()["items"]
+    await run_jobs(database)
+
+    assert short_timeout.state.faults.pending(platform) == [], "every planned write was made"
+    for (entity, case), asked in zip(picked, requested, strict=True):
+        done = await change(client, world, asked["id"])
+        assert done["status"] == "verified", done
+        assert (done["value_before"], done["value_after"]) == (case.now(entity), case.ask(entity)), done
+        sim = truth.entity(platform, entity["platform_id"])
+        assert sim is not None and case.truth(sim) == case.ask(entity), (case.kind, entity["platform_id"])
+    for platform_id, count in expected_writes.items():
+        # Exactly once per change: a lost answer is followed by a read, never by the same write again.
+        assert truth.writes(platform, platform_id) - writes_before[platform_id] == count, platform_id
+
+    applied = [entry for entry in await audit_entries(client, world) if entry["action"] == "change.applied"]
+    assert sorted(entry["target_id"] for entry in applied) == sorted(c["id"] for c in requested)
+    asked_by_id = {c["id"]: (case.now(e), case.ask(e)) for (e, case), c in zip(picked, requested, strict=True)}
+    for entry in applied:
+        assert (entry["before"]["value"], entry["after"]["value_after"]) == asked_by_id[entry["target_id"]], entry
+        assert entry["after"]["status"] == "verified", entry
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+async def test_a_change_whose_retries_run_out_fails_with_the_platforms_message_and_applies_nothing(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer, platform: Platform
+) -> None:
+    ad_account_id, platform_account_id = await synced(client, world, database, platform)
+    (entity, case), *_ = await pick_changes(client, world, ad_account_id)
+    truth = sandbox_platforms.state.world
+    writes_before = truth.writes(platform, entity["platform_id"])
+    sandbox_platforms.state.faults.add(
+        platform, platform_account_id, Fault(FaultKind.server_error, count=20, writes_only=True)
+    )
+    response = await request(
+        client, world, world.manager, {"entity_id": entity["id"], "kind": case.kind, "value": case.ask(entity)}
+    )
+    assert response.status_code == 201, response.text
+    await run_jobs(database)
+
+    failed = await change(client, world, response.json()["items"][0]["id"])
+    assert failed["status"] == "failed" and failed["attempts"] == CHANGE_RUNS.max_attempts, failed
+    # The platform's own words, not a stack trace or an exception's name.
+    assert failed["error"] and PLATFORM_TRANSIENT[platform] in failed["error"], failed["error"]
+    assert truth.writes(platform, entity["platform_id"]) == writes_before
+    sim = truth.entity(platform, entity["platform_id"])
+    assert sim is not None and case.truth(sim) == case.now(entity)
+    entries = await audit_entries(client, world)
+    assert [entry["action"] for entry in entries if entry["target_id"] == failed["id"]] == [
+        "change.failed",
+        "change.requested",
+    ]
+
+
+async def test_metas_user_request_limit_on_a_write_defers_the_change_then_applies_it_once(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    ad_account_id, platform_account_id = await synced(client, world, database, Platform.meta)
+    (entity, case), *_ = await pick_changes(client, world, ad_account_id)
+    truth = sandbox_platforms.state.world
+    writes_before = truth.writes(Platform.meta, entity["platform_id"])
+    # Code 17 announcing a 10-minute wait: longer than a request sits out, so the job is deferred, not retried.
+    sandbox_platforms.state.faults.add(
+        Platform.meta, platform_account_id, Fault(FaultKind.rate_limit, delay_seconds=600, writes_only=True)
+    )
+    response = await request(
+        client, world, world.manager, {"entity_id": entity["id"], "kind": case.kind, "value": case.ask(entity)}
+    )
+    asked = response.json()["items"][0]
+    async with database.transaction() as session:
+        await jobs.app.run_worker_async(
+            wait=False, install_signal_handlers=False, concurrency=1, fetch_job_polling_interval=0.05
+        )
+        deferred = (
+            await session.execute(
+                text(
+                    "SELECT scheduled_at - now() FROM procrastinate_jobs WHERE status = 'todo'"
+                    " AND task_name = :name AND args->>'change_id' = :id"
+                ),
+                {"name": APPLY_CHANGE_JOB, "id": asked["id"]},
+            )
+        ).scalar_one()
+    assert deferred.total_seconds() > 500
+    waiting = await change(client, world, asked["id"])
+    assert waiting["status"] == "queued" and "request limit" in (waiting["error"] or ""), waiting
+    assert truth.writes(Platform.meta, entity["platform_id"]) == writes_before
+
+    await run_jobs(database)  # the wait is over
+    done = await change(client, world, asked["id"])
+    assert done["status"] == "verified" and done["value_after"] == case.ask(entity), done
+    assert truth.writes(Platform.meta, entity["platform_id"]) == writes_before + 1
