@@ -6,21 +6,35 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime
 
 from adpilot.changes.dependencies import CanApproveChanges, CanReadChanges, CanRequestChanges
-from adpilot.changes.errors import ChangeNotFound, ChangeNotPending, ChangeNotUndoable, ChangesRefused
+from adpilot.changes.errors import (
+    ChangeNotFound,
+    ChangeNotPending,
+    ChangeNotUndoable,
+    ChangesRefused,
+    EntityNotFound,
+    InvalidChangeFilters,
+)
 from adpilot.changes.schemas import (
+    BatchSource,
+    ChangeFilters,
+    ChangeKind,
+    ChangeOptions,
     ChangeRead,
     ChangeReview,
     ChangesCreate,
     ChangesCreated,
     ChangeSource,
+    ChangesPreview,
     ChangeStatus,
 )
-from adpilot.changes.service import ChangeFilters, change_service
+from adpilot.changes.service import change_service
 from adpilot.core.errors import problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, TimeCursorPage, page_response
 from adpilot.db import DbSession
+from adpilot.platforms.types import Platform
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["changes"])
 
@@ -34,23 +48,62 @@ router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["changes"])
 async def request_changes(body: ChangesCreate, tenant: CanRequestChanges, session: DbSession) -> ChangesCreated:
     """Ask for one change or a bulk of up to 1,000: all validated first, then stored (and queued, or left for a
     manager's approval)."""
-    changes = await change_service.request_changes(session, tenant, body.changes)
-    return ChangesCreated(items=[ChangeRead.model_validate(change) for change in changes])
+    batch, changes = await change_service.request_changes(session, tenant, body.changes)
+    return ChangesCreated(batch_id=batch.id, items=[ChangeRead.model_validate(change) for change in changes])
 
 
-@router.get("/changes", response_model=Page[ChangeRead], responses=problem_responses(InvalidCursor))
+@router.post("/changes/preview", response_model=ChangesPreview)
+async def preview_changes(body: ChangesCreate, tenant: CanRequestChanges, session: DbSession) -> ChangesPreview:
+    """Check a request of changes as POST /changes would and store nothing: the changes it would store (with
+    ``value_before`` as last synced, and whether they would wait for approval) and the problems that would refuse
+    it."""
+    return await change_service.preview(session, tenant, body.changes)
+
+
+@router.get("/changes/options", response_model=ChangeOptions, responses=problem_responses(EntityNotFound))
+async def get_change_options(
+    entity_id: Annotated[UUID, Query()], tenant: CanReadChanges, session: DbSession
+) -> ChangeOptions:
+    """What can be changed on one entity: each kind of change with the entity's current value and what the platform
+    takes, or the reason it cannot be changed."""
+    return await change_service.options(session, tenant, entity_id)
+
+
+@router.get(
+    "/changes",
+    response_model=Page[ChangeRead],
+    responses=problem_responses(InvalidCursor, InvalidChangeFilters, EntityNotFound),
+)
 async def list_changes(
     tenant: CanReadChanges,
     session: DbSession,
     paging: TimeCursorPage,
-    status: Annotated[ChangeStatus | None, Query()] = None,
+    status: Annotated[list[ChangeStatus] | None, Query(description="Any of these statuses (repeatable).")] = None,
+    kind: Annotated[ChangeKind | None, Query()] = None,
+    platform: Annotated[Platform | None, Query()] = None,
     ad_account_id: Annotated[UUID | None, Query()] = None,
-    entity_id: Annotated[UUID | None, Query()] = None,
-    source: Annotated[ChangeSource | None, Query()] = None,
+    entity_id: Annotated[UUID | None, Query(description="An entity of the organization (404 if unknown).")] = None,
+    source: Annotated[ChangeSource | None, Query(description="Who or what asked for the changes.")] = None,
+    batch_id: Annotated[UUID | None, Query()] = None,
+    batch_source: Annotated[BatchSource | None, Query(description="How the changes came in: api or csv.")] = None,
     requested_by: Annotated[UUID | None, Query()] = None,
+    created_from: Annotated[AwareDatetime | None, Query(description="Created at or after.")] = None,
+    created_to: Annotated[AwareDatetime | None, Query(description="Created before.")] = None,
 ) -> Response:
-    """The organization's changes, newest first."""
-    filters = ChangeFilters(status, ad_account_id, entity_id, source, requested_by)
+    """The organization's changes, newest first, narrowed by every filter given."""
+    filters = ChangeFilters(
+        statuses=tuple(status or ()),
+        kind=kind,
+        platform=platform,
+        ad_account_id=ad_account_id,
+        entity_id=entity_id,
+        source=source,
+        requested_by=requested_by,
+        batch_id=batch_id,
+        batch_source=batch_source,
+        created_from=created_from,
+        created_to=created_to,
+    )
     return page_response(ChangeRead, await change_service.list_changes(session, tenant, filters, paging))
 
 

@@ -35,3 +35,9 @@ class ChangeNotUndoable(AppError):
     status_code = 409
     code = "change-not-undoable"
     title = "The change cannot be undone"
+
+
+class InvalidChangeFilters(AppError):
+    status_code = 422
+    code = "invalid-change-filters"
+    title = "The filters of the list of changes are invalid"

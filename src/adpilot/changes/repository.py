@@ -9,8 +9,8 @@ from uuid import UUID
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.changes.models import EntityChange
-from adpilot.changes.schemas import ChangeKind, ChangeSource, ChangeStatus
+from adpilot.changes.models import ChangeBatch, EntityChange
+from adpilot.changes.schemas import ChangeFilters, ChangeKind, ChangeStatus
 from adpilot.core.keyset import Keyset, keyset_page
 from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 
@@ -35,29 +35,45 @@ class ChangeRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def add_batch(self, batch: ChangeBatch) -> ChangeBatch:
+        self.session.add(batch)
+        await self.session.flush()
+        return batch
+
     async def page(
-        self,
-        organization_id: UUID,
-        page: PageRequest[TimeKey],
-        *,
-        status: ChangeStatus | None = None,
-        ad_account_id: UUID | None = None,
-        entity_id: UUID | None = None,
-        source: ChangeSource | None = None,
-        requested_by: UUID | None = None,
+        self, organization_id: UUID, page: PageRequest[TimeKey], filters: ChangeFilters
     ) -> KeysetPage[EntityChange, TimeKey]:
         query = self.scoped(organization_id)
-        if status is not None:
-            query = query.where(EntityChange.status == status)
-        if ad_account_id is not None:
-            query = query.where(EntityChange.ad_account_id == ad_account_id)
-        if entity_id is not None:
-            query = query.where(EntityChange.entity_id == entity_id)
-        if source is not None:
-            query = query.where(EntityChange.source == source)
-        if requested_by is not None:
-            query = query.where(EntityChange.requested_by_user_id == requested_by)
+        if filters.statuses:
+            query = query.where(EntityChange.status.in_(filters.statuses))
+        if filters.kind is not None:
+            query = query.where(EntityChange.kind == filters.kind)
+        if filters.platform is not None:
+            query = query.where(EntityChange.platform == filters.platform.value)
+        if filters.ad_account_id is not None:
+            query = query.where(EntityChange.ad_account_id == filters.ad_account_id)
+        if filters.entity_id is not None:
+            query = query.where(EntityChange.entity_id == filters.entity_id)
+        if filters.source is not None:
+            query = query.where(EntityChange.source == filters.source)
+        if filters.requested_by is not None:
+            query = query.where(EntityChange.requested_by_user_id == filters.requested_by)
+        if filters.batch_id is not None:
+            query = query.where(EntityChange.batch_id == filters.batch_id)
+        if filters.batch_source is not None:
+            batches = select(ChangeBatch.id).where(
+                ChangeBatch.organization_id == organization_id, ChangeBatch.source == filters.batch_source
+            )
+            query = query.where(EntityChange.batch_id.in_(batches))
+        if filters.created_from is not None:
+            query = query.where(EntityChange.created_at >= filters.created_from)
+        if filters.created_to is not None:
+            query = query.where(EntityChange.created_at < filters.created_to)
         return await keyset_page(self.session, query, NEWEST_FIRST, page)
+
+    async def has_changes_of(self, organization_id: UUID, entity_id: UUID) -> bool:
+        query = self.scoped(organization_id).where(EntityChange.entity_id == entity_id).limit(1)
+        return (await self.session.execute(query)).first() is not None
 
     async def names(self, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
         query = select(EntityChange.id, EntityChange.entity_name, EntityChange.kind).where(
