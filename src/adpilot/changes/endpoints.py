@@ -5,30 +5,36 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from adpilot.changes.dependencies import CanApproveChanges, CanReadChanges, CanRequestChanges
 from adpilot.changes.errors import (
+    ChangeExpired,
     ChangeNotFound,
     ChangeNotPending,
     ChangeNotUndoable,
+    ChangesCsvInvalid,
     ChangesRefused,
     EntityNotFound,
     InvalidChangeFilters,
 )
+from adpilot.changes.importing import MAX_CSV_BYTES, TEMPLATE, change_import_service
 from adpilot.changes.schemas import (
     BatchSource,
     ChangeFilters,
+    ChangeImportItem,
     ChangeKind,
     ChangeOptions,
     ChangeRead,
     ChangeReview,
     ChangesCreate,
     ChangesCreated,
+    ChangesImported,
     ChangeSource,
     ChangesPreview,
     ChangeStatus,
+    CsvProblem,
 )
 from adpilot.changes.service import change_service
 from adpilot.core.errors import problem_responses
@@ -67,6 +73,80 @@ async def get_change_options(
     """What can be changed on one entity: each kind of change with the entity's current value and what the platform
     takes, or the reason it cannot be changed."""
     return await change_service.options(session, tenant, entity_id)
+
+
+@router.post(
+    "/changes/import",
+    response_model=ChangesImported,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": (
+                "A CSV file (UTF-8, `,` or `;`, at most 1 MB and 1,000 rows) with the header entity_id,field,value "
+                "and an optional reason column; budgets in the account's currency (`25.50`). See "
+                "GET /changes/import/template.csv."
+            ),
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+    responses={
+        201: {"model": ChangesImported, "description": "The file's changes stored as one batch."},
+        **problem_responses(ChangesCsvInvalid, ChangesRefused),
+    },
+)
+async def import_changes(
+    request: Request,
+    response: Response,
+    tenant: CanRequestChanges,
+    session: DbSession,
+    dry_run: Annotated[bool, Query(description="Check and preview only (the default); false stores them.")] = True,
+) -> ChangesImported:
+    """Bulk changes from a CSV file: every row checked (problems by line and column) and previewed; with
+    ``dry_run=false`` stored as one batch of source csv, all or nothing. The same file again answers its earlier
+    batch (``duplicate``) and stores nothing."""
+    content = bytearray()
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > MAX_CSV_BYTES:
+            raise ChangesCsvInvalid(
+                "the file is larger than 1 MB",
+                problems=[
+                    {"line": None, "column": None, "code": "file-too-large", "detail": "at most 1,000,000 bytes"}
+                ],
+            )
+    result = await change_import_service.import_csv(session, tenant, bytes(content), dry_run=dry_run)
+    stored = not dry_run and not result.duplicate
+    response.status_code = status.HTTP_201_CREATED if stored else status.HTTP_200_OK
+    return ChangesImported(
+        dry_run=dry_run,
+        duplicate=result.duplicate,
+        file_sha256=result.file_sha256,
+        rows=result.rows,
+        batch_id=result.batch.id if result.batch is not None else None,
+        problems=[CsvProblem.model_validate(problem) for problem in result.problems],
+        items=[ChangeImportItem(line=line, **item.model_dump()) for line, item in result.items],
+        changes=[ChangeRead.model_validate(change) for change in result.changes],
+    )
+
+
+@router.get(
+    "/changes/import/template.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "entity_id,field,value,reason with two sample rows",
+        }
+    },
+)
+async def get_changes_import_template(tenant: CanReadChanges) -> Response:
+    """A CSV template for bulk changes: the columns entity_id, field (a kind of change), value (a status, or a
+    budget in the account's currency such as 25.50) and reason (optional)."""
+    return Response(
+        TEMPLATE,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="changes-template.csv"'},
+    )
 
 
 @router.get(
@@ -116,7 +196,7 @@ async def get_change(change_id: UUID, tenant: CanReadChanges, session: DbSession
 @router.post(
     "/changes/{change_id}/approve",
     response_model=ChangeRead,
-    responses=problem_responses(ChangeNotFound, ChangeNotPending),
+    responses=problem_responses(ChangeNotFound, ChangeNotPending, ChangeExpired),
 )
 async def approve_change(
     change_id: UUID, body: ChangeReview, tenant: CanApproveChanges, session: DbSession
@@ -128,7 +208,7 @@ async def approve_change(
 @router.post(
     "/changes/{change_id}/reject",
     response_model=ChangeRead,
-    responses=problem_responses(ChangeNotFound, ChangeNotPending),
+    responses=problem_responses(ChangeNotFound, ChangeNotPending, ChangeExpired),
 )
 async def reject_change(
     change_id: UUID, body: ChangeReview, tenant: CanApproveChanges, session: DbSession

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.changes.models import ChangeBatch, EntityChange
@@ -96,3 +96,32 @@ class ChangeRepository:
             EntityChange.created_at >= since,
         )
         return int((await self.session.execute(query)).scalar_one())
+
+    async def organizations_with_pending_before(self, cutoff: datetime) -> list[UUID]:
+        """Organizations with changes waiting for approval since before ``cutoff``, across every organization
+        (through a SECURITY DEFINER function returning ids only: migration 0021)."""
+        result = await self.session.execute(
+            text("SELECT organization_id FROM adpilot_changes_due_for_expiry(:cutoff)"), {"cutoff": cutoff}
+        )
+        return [organization_id for (organization_id,) in result.all()]
+
+    async def pending_before(self, organization_id: UUID, cutoff: datetime) -> Sequence[EntityChange]:
+        """The organization's changes waiting for approval since before ``cutoff``, locked (a manager approving one
+        right now keeps it)."""
+        query = (
+            self.scoped(organization_id)
+            .where(EntityChange.status == ChangeStatus.pending_approval, EntityChange.created_at < cutoff)
+            .order_by(EntityChange.created_at)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def batch_by_file(self, organization_id: UUID, file_sha256: str) -> ChangeBatch | None:
+        query = select(ChangeBatch).where(
+            ChangeBatch.organization_id == organization_id, ChangeBatch.file_sha256 == file_sha256
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def changes_of_batch(self, organization_id: UUID, batch_id: UUID) -> Sequence[EntityChange]:
+        query = self.scoped(organization_id).where(EntityChange.batch_id == batch_id)
+        return (await self.session.execute(query.order_by(EntityChange.created_at, EntityChange.id))).scalars().all()

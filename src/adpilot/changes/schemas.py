@@ -204,3 +204,32 @@ class ChangeOptions(BaseModel):
     currency: str
     editable: list[KindOption]
     not_editable: list[KindRefusal]
+
+
+class CsvProblem(BaseModel):
+    """Why a line of a CSV file of changes (or the file: no line) was refused, and the column at fault."""
+
+    line: int | None
+    column: str | None
+    code: str
+    detail: str
+
+
+class ChangeImportItem(ChangePreviewItem):
+    """A change the file would store (or stored), with the line it is on."""
+
+    line: int
+
+
+class ChangesImported(BaseModel):
+    """A CSV file of changes checked (``dry_run``) or stored as one batch. A file imported before is ``duplicate``:
+    its earlier batch is answered and nothing is stored again."""
+
+    dry_run: bool
+    duplicate: bool
+    file_sha256: str
+    rows: int
+    batch_id: UUID | None
+    problems: list[CsvProblem]
+    items: list[ChangeImportItem]
+    changes: list[ChangeRead]

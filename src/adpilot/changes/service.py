@@ -14,10 +14,11 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.audit import TargetNameResolver, audit_service
+from adpilot.audit import SYSTEM, TargetNameResolver, audit_service
 from adpilot.campaigns import EntitySnapshot, entity_sync_service
 from adpilot.changes import rules
 from adpilot.changes.errors import (
+    ChangeExpired,
     ChangeNotFound,
     ChangeNotPending,
     ChangeNotUndoable,
@@ -53,6 +54,9 @@ APPLY_CHANGE_JOB = "changes.apply_change"
 # Attempts of one change's job (a platform unavailable is retried; a refusal fails at once).
 CHANGE_RUNS = RunLifecycle()
 TARGET_TYPE = "entity_change"
+# A change left waiting for approval this long expires (the hourly job changes.expire_pending): the entity it was
+# meant for has moved on, and an approval must not apply a week-old decision.
+PENDING_APPROVAL_EXPIRES_AFTER = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -124,26 +128,28 @@ class ChangeService:
         """What POST /changes would store for this request, and the problems that would refuse it; nothing is
         stored. ``value_before`` is the value as last synced: the change reads it fresh just before applying."""
         checked = await self.check_changes(session, tenant, requests)
+        problems = [ChangeProblem.model_validate(problem) for problem in checked.problems]
+        return ChangesPreview(items=self.preview_items(checked), problems=problems)
+
+    def preview_items(self, checked: CheckedChanges) -> list[ChangePreviewItem]:
+        """The valid changes of a checked request as they would be stored."""
         needs_approval = checked.status is ChangeStatus.pending_approval
-        return ChangesPreview(
-            items=[
-                ChangePreviewItem(
-                    index=change.index,
-                    entity_id=change.entity.id,
-                    entity_name=change.entity.name,
-                    platform=change.entity.platform,
-                    level=change.entity.level,
-                    ad_account_id=change.entity.ad_account_id,
-                    kind=change.kind,
-                    value_before=_current_value(change.entity, change.kind),
-                    value_after=change.value,
-                    currency=_change_currency(change.entity, change.kind),
-                    needs_approval=needs_approval,
-                )
-                for change in checked.planned
-            ],
-            problems=[ChangeProblem.model_validate(problem) for problem in checked.problems],
-        )
+        return [
+            ChangePreviewItem(
+                index=change.index,
+                entity_id=change.entity.id,
+                entity_name=change.entity.name,
+                platform=change.entity.platform,
+                level=change.entity.level,
+                ad_account_id=change.entity.ad_account_id,
+                kind=change.kind,
+                value_before=_current_value(change.entity, change.kind),
+                value_after=change.value,
+                currency=_change_currency(change.entity, change.kind),
+                needs_approval=needs_approval,
+            )
+            for change in checked.planned
+        ]
 
     async def request_changes(
         self, session: AsyncSession, tenant: TenantContext, requests: Sequence[ChangeRequest]
@@ -338,9 +344,45 @@ class ChangeService:
         change = await ChangeRepository(session).get(tenant.organization_id, change_id, for_update=True)
         if change is None:
             raise ChangeNotFound()
+        expired = change.status is ChangeStatus.expired or (
+            change.status is ChangeStatus.pending_approval
+            and change.created_at < utcnow() - PENDING_APPROVAL_EXPIRES_AFTER
+        )
+        if expired:
+            raise ChangeExpired(
+                f"the change waited more than {PENDING_APPROVAL_EXPIRES_AFTER.days} days for approval and expired; "
+                "ask for it again if it is still wanted",
+                change_status=ChangeStatus.expired.value,
+            )
         if change.status is not ChangeStatus.pending_approval:
             raise ChangeNotPending(f"the change is {change.status.value}", change_status=change.status.value)
         return change
+
+    async def expire_pending(self, session: AsyncSession, organization_id: UUID) -> int:
+        """Expire the organization's changes waiting for approval longer than ``PENDING_APPROVAL_EXPIRES_AFTER``,
+        each with an audit entry; the number expired."""
+        now = utcnow()
+        changes = await ChangeRepository(session).pending_before(organization_id, now - PENDING_APPROVAL_EXPIRES_AFTER)
+        for change in changes:
+            before = audit_view(change)
+            change.status = ChangeStatus.expired
+            change.updated_at = now
+            await audit_service.record(
+                session,
+                organization_id,
+                SYSTEM,
+                "change.expired",
+                target_type=TARGET_TYPE,
+                target_id=change.id,
+                before=before,
+                after=audit_view(change),
+            )
+        return len(changes)
+
+    async def organizations_with_expiring_changes(self, session: AsyncSession) -> list[UUID]:
+        """Organizations with a change waiting for approval longer than ``PENDING_APPROVAL_EXPIRES_AFTER``."""
+        cutoff = utcnow() - PENDING_APPROVAL_EXPIRES_AFTER
+        return await ChangeRepository(session).organizations_with_pending_before(cutoff)
 
     def _reviewed(self, change: EntityChange, tenant: TenantContext, note: str | None) -> None:
         change.reviewed_by_user_id = tenant.user_id

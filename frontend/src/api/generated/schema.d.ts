@@ -814,6 +814,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/changes/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Changes
+         * @description Bulk changes from a CSV file: every row checked (problems by line and column) and previewed; with
+         *     ``dry_run=false`` stored as one batch of source csv, all or nothing. The same file again answers its earlier
+         *     batch (``duplicate``) and stores nothing.
+         */
+        post: operations["import_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/import/template.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Changes Import Template
+         * @description A CSV template for bulk changes: the columns entity_id, field (a kind of change), value (a status, or a
+         *     budget in the account's currency such as 25.50) and reason (optional).
+         */
+        get: operations["get_changes_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/changes/options": {
         parameters: {
             query?: never;
@@ -2018,6 +2061,39 @@ export interface components {
          */
         ChangeApproval: "none" | "members" | "all";
         /**
+         * ChangeImportItem
+         * @description A change the file would store (or stored), with the line it is on.
+         */
+        ChangeImportItem: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            /** Index */
+            index: number;
+            kind: components["schemas"]["ChangeKind"];
+            level: components["schemas"]["EntityLevel"];
+            /** Line */
+            line: number;
+            /** Needs Approval */
+            needs_approval: boolean;
+            platform: components["schemas"]["Platform"];
+            /** Value After */
+            value_after: string;
+            /** Value Before */
+            value_before: string | null;
+        };
+        /**
          * ChangeKind
          * @description What a change edits: the entity's status, or its daily budget where the platform keeps it.
          * @enum {string}
@@ -2217,6 +2293,29 @@ export interface components {
             items: components["schemas"]["ChangeRead"][];
         };
         /**
+         * ChangesImported
+         * @description A CSV file of changes checked (``dry_run``) or stored as one batch. A file imported before is ``duplicate``:
+         *     its earlier batch is answered and nothing is stored again.
+         */
+        ChangesImported: {
+            /** Batch Id */
+            batch_id: string | null;
+            /** Changes */
+            changes: components["schemas"]["ChangeRead"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /** Duplicate */
+            duplicate: boolean;
+            /** File Sha256 */
+            file_sha256: string;
+            /** Items */
+            items: components["schemas"]["ChangeImportItem"][];
+            /** Problems */
+            problems: components["schemas"]["CsvProblem"][];
+            /** Rows */
+            rows: number;
+        };
+        /**
          * ChangesPreview
          * @description A request of changes checked and nothing stored: the changes it would store and the problems that would
          *     refuse it (the request is stored only when ``problems`` is empty).
@@ -2331,6 +2430,20 @@ export interface components {
             refreshed_at: string | null;
             /** Token Expires At */
             token_expires_at: string | null;
+        };
+        /**
+         * CsvProblem
+         * @description Why a line of a CSV file of changes (or the file: no line) was refused, and the column at fault.
+         */
+        CsvProblem: {
+            /** Code */
+            code: string;
+            /** Column */
+            column: string | null;
+            /** Detail */
+            detail: string;
+            /** Line */
+            line: number | null;
         };
         /** DiffEntry */
         DiffEntry: {
@@ -7210,6 +7323,148 @@ export interface operations {
             };
         };
     };
+    import_changes: {
+        parameters: {
+            query?: {
+                /** @description Check and preview only (the default); false stores them. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A CSV file (UTF-8, `,` or `;`, at most 1 MB and 1,000 rows) with the header entity_id,field,value and an optional reason column; budgets in the account's currency (`25.50`). See GET /changes/import/template.csv. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesImported"];
+                };
+            };
+            /** @description The file's changes stored as one batch. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesImported"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changes refused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The CSV file of changes cannot be read */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_changes_import_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description entity_id,field,value,reason with two sample rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_change_options: {
         parameters: {
             query: {
@@ -7461,7 +7716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is not waiting for approval */
+            /** @description The change expired before it was approved; The change is not waiting for approval */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7542,7 +7797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is not waiting for approval */
+            /** @description The change expired before it was approved; The change is not waiting for approval */
             409: {
                 headers: {
                     [name: string]: unknown;

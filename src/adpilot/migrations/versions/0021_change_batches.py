@@ -1,5 +1,5 @@
-"""Change batches (every request of changes, by the API or a CSV file), entity_changes.batch_id, longer values and
-the change kinds beyond status and daily budget
+"""Change batches (every request of changes, by the API or a CSV file), entity_changes.batch_id, longer values,
+the change kinds beyond status and daily budget, and the expiry job's fan-out function
 
 Revision ID: 0021
 Revises: 0020
@@ -74,9 +74,31 @@ def upgrade() -> None:
     )
     op.drop_constraint(op.f("ck_entity_changes_kind"), "entity_changes", type_="check")
     op.create_check_constraint(op.f("ck_entity_changes_kind"), "entity_changes", KIND_CHECK)
+    # The owner (whose rights the function below runs with) may read entity_changes across tenants; the app role may
+    # not.
+    op.execute("CREATE POLICY owner_scan ON entity_changes FOR SELECT TO CURRENT_USER USING (true)")
+    # The organizations with changes waiting for approval since before ``cutoff`` (the expiry job's fan-out: the app
+    # role cannot read across tenants, so this returns ids only; each organization is then expired in its own
+    # tenant-scoped transaction).
+    op.execute(
+        """
+        CREATE FUNCTION adpilot_changes_due_for_expiry(cutoff timestamptz)
+        RETURNS TABLE(organization_id uuid)
+        LANGUAGE sql STABLE SECURITY DEFINER
+        SET search_path = pg_catalog, public, pg_temp
+        AS $$
+            SELECT DISTINCT c.organization_id
+              FROM public.entity_changes c
+             WHERE c.status = 'pending_approval' AND c.created_at < cutoff
+        $$
+        """
+    )
+    op.execute("REVOKE ALL ON FUNCTION adpilot_changes_due_for_expiry(timestamptz) FROM PUBLIC")
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS adpilot_changes_due_for_expiry(timestamptz)")
+    op.execute("DROP POLICY IF EXISTS owner_scan ON entity_changes")
     op.execute(f"DELETE FROM entity_changes WHERE NOT ({OLD_KIND_CHECK})")
     op.drop_constraint(op.f("ck_entity_changes_kind"), "entity_changes", type_="check")
     op.create_check_constraint(op.f("ck_entity_changes_kind"), "entity_changes", OLD_KIND_CHECK)
