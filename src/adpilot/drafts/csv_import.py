@@ -26,6 +26,17 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from adpilot.core.currencies import minor_unit_digits
+from adpilot.drafts.csv_format import (
+    AD_COLUMNS,
+    AD_GROUP_COLUMNS,
+    CAMPAIGN_COLUMNS,
+    COLUMN_ORDER,
+    COLUMNS_BY_NAME,
+    LIST_SEPARATOR,
+    MAX_IMPORT_ROWS,
+    REQUIRED_COLUMNS,
+    ImportAccount,
+)
 from adpilot.drafts.schemas import (
     BidStrategy,
     BudgetLevel,
@@ -38,79 +49,10 @@ from adpilot.drafts.schemas import (
 from adpilot.drafts.validation import validate_document
 from adpilot.platforms.types import Platform
 
-MAX_IMPORT_BYTES: Final = 1024 * 1024
-MAX_IMPORT_ROWS: Final = 2_000
-LIST_SEPARATOR: Final = "|"
 # Amounts above this (in units of the currency) are typing mistakes, not budgets.
 MAX_AMOUNT: Final = Decimal(1_000_000_000)
 MICROS: Final = Decimal(1_000_000)
 
-
-class Level(StrEnum):
-    campaign = "campaign"
-    ad_group = "ad_group"
-    ad = "ad"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    level: Level
-    description: str
-    example: str
-
-
-# The columns in the template's order. The docs' table and the template are generated from this tuple.
-COLUMNS: Final = (
-    Column(
-        "campaign_key", Level.campaign, "Groups rows into one draft; empty: the campaign name is the key.", "spring"
-    ),
-    Column("campaign_name", Level.campaign, "The draft's (and the campaign's) name. Required.", "Spring sale"),
-    Column("objective", Level.campaign, "awareness, traffic, engagement, leads, app_promotion or sales.", "traffic"),
-    Column("platforms", Level.campaign, "google, meta, tiktok; a list. Empty: the ad accounts' platforms.", "google"),
-    Column(
-        "ad_accounts",
-        Level.campaign,
-        "The ad accounts to publish to, one per platform: adpilot id, platform account id or name; a list.",
-        "Flowers Google",
-    ),
-    Column("budget_type", Level.campaign, "daily (default) or lifetime.", "daily"),
-    Column("budget_level", Level.campaign, "campaign (default) or ad_group.", "campaign"),
-    Column("budget_amount", Level.campaign, "The campaign budget in the account currency, e.g. 25.00.", "25.00"),
-    Column(
-        "bid_strategy",
-        Level.campaign,
-        "lowest_cost (default), cost_cap, bid_cap, target_cpa, target_roas or manual_cpc.",
-        "lowest_cost",
-    ),
-    Column("bid_amount", Level.campaign, "Bid or cost cap, target CPA or manual CPC, in the account currency.", ""),
-    Column("target_roas", Level.campaign, "Target return on ad spend, e.g. 3.5 (target_roas strategy).", ""),
-    Column("start_date", Level.campaign, "YYYY-MM-DD.", "2027-03-01"),
-    Column("end_date", Level.campaign, "YYYY-MM-DD; required with a lifetime budget.", "2027-03-31"),
-    Column("locations", Level.campaign, "ISO 3166-1 alpha-2 country codes; a list.", "FR|BE"),
-    Column("languages", Level.campaign, "ISO 639-1 language codes; a list.", "fr"),
-    Column("age_min", Level.campaign, "13 to 65.", "25"),
-    Column("age_max", Level.campaign, "13 to 65.", "54"),
-    Column("genders", Level.campaign, "male, female; a list. Empty: everyone.", ""),
-    Column("placements", Level.campaign, "Meta and TikTok placements; a list. Empty: automatic.", ""),
-    Column("ad_group_name", Level.ad_group, "The ad group (ad set). Required.", "Bouquets"),
-    Column("ad_group_budget", Level.ad_group, "The ad group budget when budget_level is ad_group.", ""),
-    Column("ad_group_bid_amount", Level.ad_group, "The ad group's bid, in the account currency.", ""),
-    Column("ad_name", Level.ad, "The ad's name.", "Spring ad"),
-    Column("headlines", Level.ad, "A list.", "Fresh flowers daily|Order by noon|Same-day delivery"),
-    Column("descriptions", Level.ad, "A list.", "Hand-tied bouquets from local growers.|Free delivery over 40 euros."),
-    Column("primary_texts", Level.ad, "Meta primary texts, the TikTok ad text; a list.", ""),
-    Column("final_url", Level.ad, "The landing page, https://…", "https://flowers.example.com/spring"),
-    Column("display_path", Level.ad, "Google display path: up to two parts; a list.", "bouquets|spring"),
-    Column("call_to_action", Level.ad, "The platform's call to action, e.g. SHOP_NOW.", ""),
-    Column("image_urls", Level.ad, "Image URLs; a list.", ""),
-    Column("video_urls", Level.ad, "Video URLs; a list.", ""),
-)
-COLUMNS_BY_NAME: Final = {column.name: column for column in COLUMNS}
-REQUIRED_COLUMNS: Final = ("campaign_name", "ad_group_name")
-CAMPAIGN_COLUMNS: Final = tuple(c.name for c in COLUMNS if c.level is Level.campaign and c.name != "campaign_key")
-AD_GROUP_COLUMNS: Final = tuple(c.name for c in COLUMNS if c.level is Level.ad_group and c.name != "ad_group_name")
-AD_COLUMNS: Final = tuple(c.name for c in COLUMNS if c.level is Level.ad)
 
 # A document field (its path without indexes) and the column it comes from.
 _FIELD_COLUMNS: Final = {
@@ -153,17 +95,6 @@ _AD_FIELD_COLUMNS: Final = {"": "ad_name", "name": "ad_name"} | {
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GROUP_PATH = re.compile(r"^ad_groups\[(\d+)\](?:\.ads\[(\d+)\])?\.?(.*)$")
 _INDEX = re.compile(r"\[\d+\]")
-
-
-@dataclass(frozen=True)
-class ImportAccount:
-    """An ad account of the organization, as a file may name it."""
-
-    id: UUID
-    platform: Platform
-    name: str
-    platform_account_id: str
-    currency: str
 
 
 @dataclass(frozen=True)
@@ -262,6 +193,8 @@ class _Campaign:
     key: str
     fields: _Values
     groups: dict[str, _Group] = field(default_factory=dict)
+    # Problems of its rows found while grouping them.
+    problems: list[ImportProblem] = field(default_factory=list)
 
 
 # --- reading the file ----------------------------------------------------------------------------------------------
@@ -368,19 +301,19 @@ def _group(rows: list[_Row], problems: list[ImportProblem]) -> list[_Campaign]:
         campaign = campaigns.get(key)
         if campaign is None:
             campaign = campaigns[key] = _Campaign(key, _Values(row.line))
-        campaign.fields.merge(row.values, CAMPAIGN_COLUMNS, row.line, problems)
+        campaign.fields.merge(row.values, CAMPAIGN_COLUMNS, row.line, campaign.problems)
         group_name = row.values.get("ad_group_name", "")
         if not group_name:
-            problems.append(ImportProblem(row.line, "ad_group_name", "required", "Name the ad group."))
+            campaign.problems.append(ImportProblem(row.line, "ad_group_name", "required", "Name the ad group."))
             continue
         group = campaign.groups.get(group_name)
         if group is None:
             group = campaign.groups[group_name] = _Group(group_name, _Values(row.line))
-        group.fields.merge(row.values, AD_GROUP_COLUMNS, row.line, problems)
+        group.fields.merge(row.values, AD_GROUP_COLUMNS, row.line, campaign.problems)
         # A row without any ad column declares its ad group only.
         if any(row.values.get(name) for name in AD_COLUMNS):
             ad = _Values(row.line)
-            ad.merge(row.values, AD_COLUMNS, row.line, problems)
+            ad.merge(row.values, AD_COLUMNS, row.line, campaign.problems)
             group.ads.append(ad)
     return list(campaigns.values())
 
@@ -489,7 +422,7 @@ class _Builder:
         self.accounts = accounts
         self.decimal_comma = decimal_comma
         self.today = today
-        self.problems: list[ImportProblem] = []
+        self.problems: list[ImportProblem] = list(campaign.problems)
         self.targets: list[ImportAccount] = []
         # Platforms listed without an ad account of theirs: targets without an account (validation says so).
         self.unaccounted: list[Platform] = []
@@ -604,6 +537,17 @@ class _Builder:
             "level": (budget_level or BudgetLevel.campaign).value,
             "amount_micros": self._money(fields, "budget_amount") or 0,
         }
+        if budget["level"] == BudgetLevel.ad_group.value and budget["amount_micros"]:
+            self.problems.append(
+                ImportProblem(
+                    fields.line_of("budget_amount"),
+                    "budget_amount",
+                    "budget-level-mismatch",
+                    "With budget_level ad_group, each ad group's budget goes in ad_group_budget; leave budget_amount "
+                    "empty.",
+                )
+            )
+            budget["amount_micros"] = 0
         strategy = self._read(fields, "bid_strategy", lambda raw: _choice(BidStrategy, raw))
         roas = self._read(fields, "target_roas", lambda raw: float(_decimal(raw, self.decimal_comma)))
         document: dict[str, Any] = {
@@ -762,76 +706,3 @@ def parse_drafts_csv(content: bytes, accounts: Sequence[ImportAccount], *, today
             drafts.append(draft)
     problems.sort(key=lambda p: (p.line or 0, COLUMN_ORDER.get(p.column or "", len(COLUMN_ORDER))))
     return ParsedImport(len(rows), drafts, problems)
-
-
-COLUMN_ORDER: Final = {column.name: index for index, column in enumerate(COLUMNS)}
-
-
-def template_examples(accounts: Sequence[ImportAccount], start: date) -> list[dict[str, str]]:
-    """Example rows of one draft for Google and Meta (two ad groups, three ads) without any problem, naming the
-    organization's first Google and Meta ad accounts when it has them."""
-    names = [
-        next((account.name for account in accounts if account.platform is platform), placeholder)
-        for platform, placeholder in ((Platform.google, "My Google Ads account"), (Platform.meta, "My Meta ad account"))
-    ]
-    campaign = {
-        "campaign_key": "spring-sale",
-        "campaign_name": "Spring sale",
-        "objective": "traffic",
-        "platforms": "google|meta",
-        "ad_accounts": LIST_SEPARATOR.join(names),
-        "budget_type": "daily",
-        "budget_level": "campaign",
-        "budget_amount": "25.00",
-        "bid_strategy": "lowest_cost",
-        "start_date": start.isoformat(),
-        "locations": "FR|BE",
-        "languages": "fr",
-        "age_min": "25",
-        "age_max": "54",
-    }
-    ad = {
-        "headlines": "Fresh flowers daily|Order by noon|Same-day delivery",
-        "descriptions": "Bouquets from local growers.|Free delivery over 40 euros.",
-        "primary_texts": "Bouquets from local growers, delivered today.",
-        "display_path": "bouquets|spring",
-        "call_to_action": "SHOP_NOW",
-    }
-    return [
-        {
-            **campaign,
-            **ad,
-            "ad_group_name": "Bouquets",
-            "ad_name": "Spring bouquet",
-            "final_url": "https://flowers.example.com/spring",
-            "image_urls": "https://cdn.example.com/spring.jpg",
-        },
-        {
-            "campaign_key": "spring-sale",
-            **ad,
-            "ad_group_name": "Bouquets",
-            "ad_name": "Spring bouquet (video)",
-            "final_url": "https://flowers.example.com/spring",
-            "video_urls": "https://cdn.example.com/spring.mp4",
-        },
-        {
-            "campaign_key": "spring-sale",
-            **ad,
-            "ad_group_name": "Roses",
-            "ad_name": "Red roses",
-            "headlines": "Red roses by noon|Roses from 19 euros|Same-day delivery",
-            "final_url": "https://flowers.example.com/roses",
-            "image_urls": "https://cdn.example.com/roses.jpg",
-        },
-    ]
-
-
-def template_csv(examples: Sequence[dict[str, str]] = ()) -> str:
-    """The import template: the header and example rows (by column name), comma-separated, CRLF as spreadsheets
-    write it."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column.name for column in COLUMNS])
-    for example in examples:
-        writer.writerow([example.get(column.name, "") for column in COLUMNS])
-    return out.getvalue()

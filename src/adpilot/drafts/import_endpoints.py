@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from adpilot.core.errors import problem_responses
 from adpilot.core.uploads import UploadMissing, UploadTooLarge, read_upload, upload_request_body
 from adpilot.db import DbSession
-from adpilot.drafts.csv_import import LIST_SEPARATOR, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from adpilot.drafts.csv_format import LIST_SEPARATOR, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from adpilot.drafts.dependencies import CanEditDrafts, CanReadDrafts
 from adpilot.drafts.errors import DraftImportInvalid
 from adpilot.drafts.importing import draft_import_service

@@ -18,15 +18,8 @@ from adpilot.audit import audit_service
 from adpilot.connections import account_service
 from adpilot.core.errors import FieldError
 from adpilot.core.time import utcnow
-from adpilot.drafts.csv_import import (
-    ImportAccount,
-    ImportedDraft,
-    ImportProblem,
-    ParsedImport,
-    parse_drafts_csv,
-    template_csv,
-    template_examples,
-)
+from adpilot.drafts.csv_format import ImportAccount, template_csv, template_examples
+from adpilot.drafts.csv_import import ImportedDraft, ImportProblem, ParsedImport, parse_drafts_csv
 from adpilot.drafts.errors import DraftImportInvalid
 from adpilot.drafts.repository import DraftRepository
 from adpilot.drafts.schemas import (
