@@ -107,6 +107,8 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "get_utm_template": (Permission.organization_read, Role.viewer),
     "set_utm_template": (Permission.organization_update, Role.admin),
     "preview_draft_urls": (Permission.organization_read, Role.viewer),
+    "get_draft_import_template": (Permission.organization_read, Role.viewer),
+    "import_drafts": (Permission.drafts_edit, Role.member),
     "request_changes": (Permission.drafts_edit, Role.member),
     "preview_changes": (Permission.drafts_edit, Role.member),
     "get_change_options": (Permission.connections_read, Role.viewer),

@@ -25,6 +25,7 @@ from adpilot.drafts.errors import (
     DraftVersionNotFound,
     UtmTemplateInvalid,
 )
+from adpilot.drafts.import_endpoints import router as import_router
 from adpilot.drafts.schemas import (
     CampaignDuplicate,
     ChangesRequest,
@@ -49,6 +50,8 @@ from adpilot.drafts.utm import PLACEHOLDERS
 from adpilot.platforms.types import Platform
 
 router = APIRouter(prefix="/api/v1/orgs/{organization_id}", tags=["drafts"])
+# The import's routes first: its literal paths (/drafts/import) before /drafts/{draft_id}.
+router.include_router(import_router)
 
 VersionNumber = Annotated[int, Path(ge=1, le=2_147_483_647)]
 

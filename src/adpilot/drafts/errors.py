@@ -49,3 +49,12 @@ class UtmTemplateInvalid(AppError):
     status_code = 400
     code = "utm-template-invalid"
     title = "The URL template uses an unknown placeholder"
+
+
+class DraftImportInvalid(AppError):
+    """A CSV import with errors: nothing was created; ``errors`` locate each one (``["body", line, column]``) and
+    ``problems`` carry them in full."""
+
+    status_code = 422
+    code = "draft-import-invalid"
+    title = "The file has problems; nothing was imported"

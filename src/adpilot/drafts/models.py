@@ -1,5 +1,5 @@
-"""Tables of the drafts module: drafts, their immutable versions, review comments and the organization's URL
-template."""
+"""Tables of the drafts module: drafts, their immutable versions, review comments, the organization's URL
+template and the CSV files imported into drafts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -82,3 +82,21 @@ class DraftSettings(Base):
     )
     utm_template: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
+
+
+class DraftImport(Base):
+    """A CSV file imported into drafts, once per organization (by its SHA-256), with the drafts it created."""
+
+    __tablename__ = "draft_imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int]
+    draft_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    # What the import answered (the drafts' names, targets and counts, the warnings), answered again to a re-import.
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("organization_id", "sha256", name="uq_draft_imports_org_sha256"),)

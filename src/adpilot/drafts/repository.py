@@ -1,16 +1,18 @@
-"""Every SQL statement on drafts, draft_versions, draft_comments and draft_settings."""
+"""Every SQL statement on drafts, draft_versions, draft_comments, draft_settings and draft_imports."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.core.keyset import Keyset, keyset_page
 from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
-from adpilot.drafts.models import Draft, DraftComment, DraftSettings, DraftVersion
+from adpilot.drafts.models import Draft, DraftComment, DraftImport, DraftSettings, DraftVersion
 from adpilot.drafts.schemas import DraftStatus
 
 DRAFTS_NEWEST_FIRST = Keyset((Draft.created_at, Draft.id), descending=True)
@@ -90,6 +92,25 @@ class DraftRepository:
 
     async def settings(self, organization_id: UUID) -> DraftSettings | None:
         return await self.session.get(DraftSettings, organization_id)
+
+    async def import_by_sha256(self, organization_id: UUID, sha256: str) -> DraftImport | None:
+        query = select(DraftImport).where(DraftImport.organization_id == organization_id, DraftImport.sha256 == sha256)
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def claim_import(self, values: dict[str, Any]) -> UUID | None:
+        """Insert an import row unless the organization already imported the file (None then). A concurrent import
+        of the same file waits here for the other transaction, then finds its row."""
+        statement = (
+            insert(DraftImport)
+            .values(**values)
+            .on_conflict_do_nothing(constraint="uq_draft_imports_org_sha256")
+            .returning(DraftImport.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get_import(self, organization_id: UUID, import_id: UUID) -> DraftImport | None:
+        query = select(DraftImport).where(DraftImport.organization_id == organization_id, DraftImport.id == import_id)
+        return (await self.session.scalars(query)).one_or_none()
 
     def add(self, *rows: Draft | DraftVersion | DraftComment | DraftSettings) -> None:
         self.session.add_all(rows)

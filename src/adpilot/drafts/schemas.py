@@ -330,6 +330,54 @@ class DraftValidation(BaseModel):
     problems: list[DraftProblem]
 
 
+class ImportProblemRead(BaseModel):
+    """One problem of an imported file, at its line (the header is 1; null: the whole file) and column."""
+
+    line: int | None
+    column: str | None
+    code: str
+    message: str
+    severity: Severity
+    path: str | None = Field(default=None, description="The draft field, for the draft's validation problems.")
+    platform: Platform | None = None
+
+
+class ImportTargetRead(BaseModel):
+    platform: Platform
+    ad_account_id: UUID | None
+    ad_account_name: str | None
+
+
+class ImportedDraftRead(BaseModel):
+    """A draft the file describes (created, unless a dry run or a file with errors)."""
+
+    key: str
+    line: int = Field(description="The line where the campaign starts.")
+    name: str
+    targets: list[ImportTargetRead]
+    ad_groups: int
+    ads: int
+    errors: int
+    warnings: int
+    draft_id: UUID | None = None
+
+
+class DraftImportResult(BaseModel):
+    """What a CSV import found, and what it created when it was not a dry run."""
+
+    dry_run: bool
+    duplicate: bool = Field(description="This file was imported before: nothing new was created; the earlier result.")
+    created: bool = Field(description="The drafts were created (by this request, or by the earlier import).")
+    import_id: UUID | None
+    sha256: str
+    rows: int
+    drafts: list[ImportedDraftRead]
+    problems: list[ImportProblemRead]
+    error_count: int
+    warning_count: int
+    imported_at: datetime | None
+
+
 class UtmTemplateRead(BaseModel):
     template: str
     placeholders: list[str]

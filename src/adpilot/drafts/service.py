@@ -228,6 +228,12 @@ class DraftService:
         await self._check_targets(session, tenant.organization_id, document)
         return await self._create(session, tenant, document, "draft.created")
 
+    async def create_imported(
+        self, session: AsyncSession, tenant: TenantContext, document: DraftDocument, source: dict[str, Any]
+    ) -> DraftView:
+        """A new draft from a CSV import (whose targets were resolved from the organization's ad accounts)."""
+        return await self._create(session, tenant, document, "draft.imported", source)
+
     async def _create(
         self,
         session: AsyncSession,

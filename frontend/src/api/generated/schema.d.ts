@@ -1204,6 +1204,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{organization_id}/drafts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Drafts
+         * @description Import drafts from a CSV file: a dry run lists every problem by line and column and the drafts it would
+         *     create; otherwise all the drafts are created, or none (422) when the file has an error. The same file again
+         *     creates nothing and answers the earlier import (``duplicate``).
+         */
+        post: operations["import_drafts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/import/template.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Draft Import Template
+         * @description The CSV template of the drafts import: every column and example rows naming the organization's ad accounts.
+         */
+        get: operations["get_draft_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{organization_id}/drafts/{draft_id}": {
         parameters: {
             query?: never;
@@ -2594,6 +2636,40 @@ export interface components {
             updated_by_user_id: string | null;
         };
         /**
+         * DraftImportResult
+         * @description What a CSV import found, and what it created when it was not a dry run.
+         */
+        DraftImportResult: {
+            /**
+             * Created
+             * @description The drafts were created (by this request, or by the earlier import).
+             */
+            created: boolean;
+            /** Drafts */
+            drafts: components["schemas"]["ImportedDraftRead"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Duplicate
+             * @description This file was imported before: nothing new was created; the earlier result.
+             */
+            duplicate: boolean;
+            /** Error Count */
+            error_count: number;
+            /** Import Id */
+            import_id: string | null;
+            /** Imported At */
+            imported_at: string | null;
+            /** Problems */
+            problems: components["schemas"]["ImportProblemRead"][];
+            /** Rows */
+            rows: number;
+            /** Sha256 */
+            sha256: string;
+            /** Warning Count */
+            warning_count: number;
+        };
+        /**
          * DraftProblem
          * @description One problem of a draft for one platform, pointing at its field.
          */
@@ -2913,6 +2989,62 @@ export interface components {
             };
             /** Status */
             status: string;
+        };
+        /**
+         * ImportProblemRead
+         * @description One problem of an imported file, at its line (the header is 1; null: the whole file) and column.
+         */
+        ImportProblemRead: {
+            /** Code */
+            code: string;
+            /** Column */
+            column: string | null;
+            /** Line */
+            line: number | null;
+            /** Message */
+            message: string;
+            /**
+             * Path
+             * @description The draft field, for the draft's validation problems.
+             */
+            path?: string | null;
+            platform?: components["schemas"]["Platform"] | null;
+            severity: components["schemas"]["Severity"];
+        };
+        /** ImportTargetRead */
+        ImportTargetRead: {
+            /** Ad Account Id */
+            ad_account_id: string | null;
+            /** Ad Account Name */
+            ad_account_name: string | null;
+            platform: components["schemas"]["Platform"];
+        };
+        /**
+         * ImportedDraftRead
+         * @description A draft the file describes (created, unless a dry run or a file with errors).
+         */
+        ImportedDraftRead: {
+            /** Ad Groups */
+            ad_groups: number;
+            /** Ads */
+            ads: number;
+            /** Draft Id */
+            draft_id?: string | null;
+            /** Errors */
+            errors: number;
+            /** Key */
+            key: string;
+            /**
+             * Line
+             * @description The line where the campaign starts.
+             */
+            line: number;
+            /** Name */
+            name: string;
+            /** Targets */
+            targets: components["schemas"]["ImportTargetRead"][];
+            /** Warnings */
+            warnings: number;
         };
         /** InvitationAccept */
         InvitationAccept: {
@@ -8952,6 +9084,143 @@ export interface operations {
             };
             /** @description Ad account not found; This campaign is not among the account's synced entities */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_drafts: {
+        parameters: {
+            query?: {
+                /** @description Only check the file and answer what it would create. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A CSV file of campaigns, ad groups and ads, one row per ad (UTF-8, comma or semicolon separated, lists separated by `|`; at most 1 MB and 2,000 rows): a form with a `file` field, or the file as the body. */
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftImportResult"];
+                };
+            };
+            /** @description Send a file: a multipart form with a `file` field, or the file as the body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file has problems; nothing was imported */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_draft_import_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
