@@ -23,6 +23,7 @@ import { DRAFT_STATUSES, STATUS_LABELS, newDocument } from "./document";
 import { DraftStatusBadge } from "./DraftStatusBadge";
 import { parseDraftsSearch, type DraftsSearch } from "./search";
 import { useMemberNames } from "./VersionsPanel";
+import { ImportDraftsDialog } from "./import/ImportDraftsDialog";
 
 const ROUTE = "/orgs/$organizationId/drafts" as const;
 const FILTER_DELAY_MS = 300;
@@ -41,7 +42,14 @@ export function DraftsListScreen() {
       <PageHeader
         title="Campaign drafts"
         description="Campaigns being prepared for Google Ads, Meta and TikTok: drafted by members, approved by managers, then published."
-        actions={canEdit ? <NewDraftButton /> : undefined}
+        actions={
+          canEdit ? (
+            <div className="flex gap-2">
+              <ImportDraftsButton />
+              <NewDraftButton />
+            </div>
+          ) : undefined
+        }
       />
       <div className="space-y-4">
         <Filters filters={filters} onChange={apply} />
@@ -236,6 +244,20 @@ function columns(organizationId: string, nameOf: (userId: string | null) => stri
       ),
     },
   ];
+}
+
+/** "Import CSV": checks a file of campaigns, ad groups and ads (a dry run), then creates its drafts on confirm. */
+function ImportDraftsButton() {
+  const org = useCurrentOrg();
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button variant="secondary" onClick={() => setOpen(true)}>
+        Import CSV
+      </Button>
+      <ImportDraftsDialog organizationId={org.id} open={open} onOpenChange={setOpen} />
+    </>
+  );
 }
 
 /** "New draft": asks for a name, creates the draft (version 1) and opens it. */
