@@ -2605,36 +2605,6 @@ export interface components {
              */
             utm_template?: string | null;
         };
-        /** DraftListItemRead */
-        DraftListItemRead: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Current Version */
-            current_version: number;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Name */
-            name: string;
-            /** Platforms */
-            platforms: components["schemas"]["Platform"][];
-            status: components["schemas"]["DraftStatus"];
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-            /**
-             * Updated By User Id
-             * @description Who saved the current version (null: a former member).
-             */
-            updated_by_user_id: string | null;
-        };
         /**
          * DraftImportResult
          * @description What a CSV import found, and what it created when it was not a dry run.
@@ -2668,6 +2638,36 @@ export interface components {
             sha256: string;
             /** Warning Count */
             warning_count: number;
+        };
+        /** DraftListItemRead */
+        DraftListItemRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Platforms */
+            platforms: components["schemas"]["Platform"][];
+            status: components["schemas"]["DraftStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Updated By User Id
+             * @description Who saved the current version (null: a former member).
+             */
+            updated_by_user_id: string | null;
         };
         /**
          * DraftProblem
