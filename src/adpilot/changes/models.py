@@ -12,7 +12,7 @@ from adpilot.changes.schemas import ChangeKind, ChangeSource, ChangeStatus
 from adpilot.core.columns import EnumText
 from adpilot.db import Base
 
-KIND_CHECK = "kind IN ('status', 'daily_budget')"
+KIND_CHECK = "kind IN ('status', 'daily_budget', 'lifetime_budget', 'bid', 'target_roas', 'name', 'end_date')"
 SOURCE_CHECK = "source IN ('person', 'rule', 'recommendation', 'undo')"
 STATUS_CHECK = (
     "status IN ('pending_approval', 'approved', 'rejected', 'expired', 'queued', 'applying', 'applied', "
@@ -36,8 +36,9 @@ class EntityChange(Base):
     platform_id: Mapped[str] = mapped_column(String(64))
     entity_name: Mapped[str] = mapped_column(String(512))
     kind: Mapped[ChangeKind] = mapped_column(EnumText(ChangeKind))
-    value_before: Mapped[str | None] = mapped_column(String(64))
-    value_after: Mapped[str] = mapped_column(String(64))
+    # In the kind's stored form (see rules.parse_value): a name can be long.
+    value_before: Mapped[str | None] = mapped_column(Text)
+    value_after: Mapped[str] = mapped_column(Text)
     currency: Mapped[str | None] = mapped_column(String(3))
     source: Mapped[ChangeSource] = mapped_column(EnumText(ChangeSource))
     requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -115,7 +115,7 @@ class ChangeService:
         if isinstance(value, rules.Refusal):
             return value, None, None
         refusal = rules.check(entity, request.kind, value)
-        if refusal is None and request.kind is ChangeKind.daily_budget and _hourly_budget_limited(entity):
+        if refusal is None and request.kind in rules.BUDGET_KINDS and _hourly_budget_limited(entity):
             refusal = await self._check_hourly_budget_changes(session, organization_id, entity, budget_counts)
         return refusal, entity, value
 
@@ -161,7 +161,7 @@ class ChangeService:
                 # As last synced until the job reads it fresh from the platform, just before applying.
                 value_before=_current_value(entity, kind),
                 value_after=value,
-                currency=entity.currency if kind is ChangeKind.daily_budget else None,
+                currency=entity.currency if kind in rules.MONEY_KINDS else None,
                 source=source,
                 requested_by_user_id=tenant.user_id,
                 reason=reason,
@@ -266,7 +266,7 @@ class ChangeService:
         if entity is None:
             raise ChangeNotUndoable("the entity is no longer known")
         refusal = rules.check(entity, change.kind, change.value_before)
-        if refusal is None and change.kind is ChangeKind.daily_budget and _hourly_budget_limited(entity):
+        if refusal is None and change.kind in rules.BUDGET_KINDS and _hourly_budget_limited(entity):
             refusal = await self._check_hourly_budget_changes(session, tenant.organization_id, entity, {})
         if refusal is not None:
             raise ChangesRefused(
@@ -314,9 +314,17 @@ def _hourly_budget_limited(entity: EntitySnapshot) -> bool:
 
 
 def _current_value(entity: EntitySnapshot, kind: ChangeKind) -> str | None:
-    if kind is ChangeKind.status:
-        return entity.status.value
-    return str(entity.daily_budget_micros) if entity.daily_budget_micros is not None else None
+    """The entity's value of what ``kind`` changes as last synced, in the change's stored form."""
+    value: object = {
+        ChangeKind.status: entity.status.value,
+        ChangeKind.daily_budget: entity.daily_budget_micros,
+        ChangeKind.lifetime_budget: entity.lifetime_budget_micros,
+        ChangeKind.bid: entity.bid_micros,
+        ChangeKind.target_roas: rules.ratio_text(entity.target_roas) if entity.target_roas is not None else None,
+        ChangeKind.name: entity.name,
+        ChangeKind.end_date: entity.end_date.isoformat() if entity.end_date is not None else None,
+    }[kind]
+    return None if value is None else str(value)
 
 
 change_service = ChangeService()
