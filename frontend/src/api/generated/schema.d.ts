@@ -1970,10 +1970,10 @@ export interface components {
         ChangeApproval: "none" | "members" | "all";
         /**
          * ChangeKind
-         * @description What a change edits: the entity's status, or its daily budget where the platform keeps it.
+         * @description What a change edits (see docs/platforms.md, "Changes", for where each lives on each platform).
          * @enum {string}
          */
-        ChangeKind: "status" | "daily_budget";
+        ChangeKind: "status" | "daily_budget" | "lifetime_budget" | "bid" | "target_roas" | "name" | "end_date";
         /** ChangeRead */
         ChangeRead: {
             /**
@@ -2043,8 +2043,9 @@ export interface components {
          * ChangeRequest
          * @description One requested edit of one entity (``entity_id`` is the entity's id in adpilot, from the entity browser).
          *
-         *     ``value`` is the new status (``active``, ``paused``, ``removed``) for a status change, or the new daily budget in
-         *     micros of the account's currency (a decimal string or an integer) for a budget change.
+         *     ``value`` by kind: ``status`` one of ``active``, ``paused``, ``removed``; ``daily_budget``, ``lifetime_budget``
+         *     and ``bid`` micros of the account's currency (a decimal string); ``target_roas`` a ratio (``3.5`` = 350 %);
+         *     ``name`` the new name; ``end_date`` a day as ``YYYY-MM-DD`` in the ad account's time zone.
          */
         ChangeRequest: {
             /**
