@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
@@ -223,6 +224,51 @@ class TestServiceMutates:
             {"operations": [{"update": {"resourceName": name, "status": "UNSPECIFIED"}, "updateMask": "status"}]},
         )
         assert error_codes(cleared) == [{"fieldError": "REQUIRED"}]
+
+    async def test_bidding_targets_and_the_end_date_of_a_campaign(self, google: GoogleSandbox) -> None:
+        campaign = google.active_campaign()
+        name = google.name("campaigns", campaign.id)
+
+        async def update(fields: dict[str, Any], mask: str) -> httpx.Response:
+            operation = {"update": {"resourceName": name, **fields}, "updateMask": mask}
+            return await google.post("campaigns:mutate", {"operations": [operation]})
+
+        target = await update({"targetCpa": {"targetCpaMicros": "4500000"}}, "targetCpa.targetCpaMicros")
+        assert target.status_code == 200, target.text
+        attributes = google.entity(campaign.id).attributes
+        assert (attributes["bidding_strategy_type"], attributes["target_cpa_micros"]) == ("TARGET_CPA", 4_500_000)
+        roas = await update({"targetRoas": {"targetRoas": 3.5}}, "targetRoas.targetRoas")
+        assert roas.status_code == 200, roas.text
+        assert google.entity(campaign.id).attributes["target_roas"] == 3.5
+        assert error_codes(await update({"targetRoas": {"targetRoas": -1}}, "targetRoas.targetRoas")) == [
+            {"biddingError": "INVALID_TARGET_ROAS"}
+        ]
+        end = await update({"endDateTime": "2099-12-31 23:59:59"}, "endDateTime")
+        assert end.status_code == 200, end.text
+        assert google.entity(campaign.id).attributes["end_date_time"] == "2099-12-31 23:59:59"
+        past = await update({"endDateTime": "2020-01-01 23:59:59"}, "endDateTime")
+        assert error_codes(past) in (
+            [{"campaignError": "END_DATE_BEFORE_START_DATE"}],
+            [{"campaignError": "CANNOT_SET_DATE_TO_PAST"}],
+        )
+        assert error_codes(await update({"endDateTime": "31/12/2099"}, "endDateTime")) == [
+            {"dateError": "INVALID_FIELD_FORMAT"}
+        ]
+        budget_name = await google.budget_of(campaign.id)
+        total = await google.post(
+            "campaignBudgets:mutate",
+            {
+                "operations": [
+                    {
+                        "update": {"resourceName": budget_name, "totalAmountMicros": "900000000"},
+                        "updateMask": "totalAmountMicros",
+                    }
+                ]
+            },
+        )
+        assert error_codes(total) == [
+            {"campaignBudgetError": "TOTAL_BUDGET_AMOUNT_MUST_BE_UNSET_FOR_BUDGET_PERIOD_DAILY"}
+        ]
 
     async def test_ad_groups_and_ads_are_created_under_their_parents(self, google: GoogleSandbox) -> None:
         campaign = google.active_campaign()

@@ -218,6 +218,23 @@ class TestWireFormat:
         assert_error(await graph.post(campaign.json()["id"], bid_amount=100), 100, "bid_amount")
         assert_error(await graph.post(ad_set_id, colour="blue"), 100, "colour")
 
+    async def test_end_times_names_and_lifetime_budgets_are_updated(self, graph: Graph) -> None:
+        campaign_id, ad_set_id, ad_id = await graph.tree(status="PAUSED")
+        end = "2099-12-31T23:59:59-0800"
+        assert (await graph.post(ad_set_id, end_time=end)).json() == RECORDED_SUCCESS
+        assert (await graph.post(campaign_id, stop_time=end)).json() == RECORDED_SUCCESS
+        assert (await graph.get(ad_set_id, fields="end_time")).json()["end_time"][:10] == "2099-12-31"
+        assert (await graph.get(campaign_id, fields="stop_time")).json()["stop_time"][:10] == "2099-12-31"
+        assert_error(await graph.post(ad_set_id, end_time="2020-01-01T00:00:00+0000"), 100, "end_time")
+        assert_error(await graph.post(ad_set_id, end_time="tomorrow"), 100, "end_time")
+        # An ad has no end of its own; a campaign's is stop_time, not end_time.
+        assert_error(await graph.post(ad_id, end_time=end), 100, "end_time")
+        assert_error(await graph.post(campaign_id, end_time=end), 100, "end_time")
+        assert (await graph.post(ad_id, name="Renamed ad")).json() == RECORDED_SUCCESS
+        assert (await graph.get(ad_id, fields="name")).json()["name"] == "Renamed ad"
+        # The campaign's daily budget cannot become a lifetime one.
+        assert_error(await graph.post(campaign_id, lifetime_budget=graph.minor(500)), 100, "lifetime_budget")
+
     async def test_creates_are_validated_like_meta(self, graph: Graph) -> None:
         campaign_id, ad_set_id, _ = await graph.tree(status="PAUSED")
         ad_set = {

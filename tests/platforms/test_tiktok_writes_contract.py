@@ -214,6 +214,27 @@ class TestAdGroups:
         assert listed["list"][0]["bid_price"] == 1.5
         await api.refused("adgroup/update/", "bid_price", adgroup_id=data["adgroup_id"], bid_price=40.0)
 
+    async def test_an_ad_group_end_time_and_a_repeated_request_id(self, api: OpenApi) -> None:
+        campaign_id = await api.campaign(budget_mode="BUDGET_MODE_INFINITE", budget=None)
+        adgroup_id = (await api.adgroup(campaign_id, bid_type="BID_TYPE_CUSTOM", bid_price=1.25))["adgroup_id"]
+        end = f"{(api.today() + timedelta(days=20)).isoformat()} 23:59:59"
+        await api.refused("adgroup/update/", "schedule_end_time", adgroup_id=adgroup_id, schedule_end_time=end)
+        start_end = {"schedule_type": "SCHEDULE_START_END", "schedule_start_time": "2026-01-01 00:00:00"}
+        data = await api.ok("adgroup/update/", adgroup_id=adgroup_id, schedule_end_time=end, **start_end)
+        assert (data["schedule_type"], data["schedule_end_time"]) == ("SCHEDULE_START_END", end)
+        past = f"{(api.today() - timedelta(days=2)).isoformat()} 23:59:59"
+        await api.refused("adgroup/update/", "schedule_end_time", adgroup_id=adgroup_id, schedule_end_time=past)
+        early = "2025-12-31 23:59:59"
+        await api.refused("adgroup/update/", "schedule_end_time", adgroup_id=adgroup_id, schedule_end_time=early)
+        # A write repeated with its request_id is answered again, not applied again.
+        first = await api.ok("adgroup/update/", adgroup_id=adgroup_id, bid_price=1.5, request_id="734512398712")
+        await api.ok("adgroup/update/", adgroup_id=adgroup_id, bid_price=1.75)
+        again = await api.ok("adgroup/update/", adgroup_id=adgroup_id, bid_price=1.5, request_id="734512398712")
+        assert again == first and again["bid_price"] == 1.5
+        listed = await api.get("adgroup/get/", filtering=json.dumps({"adgroup_ids": [adgroup_id]}), page_size="10")
+        assert listed["list"][0]["bid_price"] == 1.75
+        await api.refused("adgroup/update/", "request_id", adgroup_id=adgroup_id, bid_price=1.5, request_id="x1")
+
     async def test_under_campaign_budget_optimization_the_ad_group_has_no_budget(self, api: OpenApi) -> None:
         campaign_id = await api.campaign(operation_status="ENABLE")  # BUDGET_MODE_DAY, 50.0: CBO
         await api.refused("adgroup/create/", "bid_type", campaign_id=campaign_id, **_cbo_adgroup(bid_type=None))

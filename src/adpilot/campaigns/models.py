@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +43,14 @@ class AdEntity(Base):
     currency: Mapped[str] = mapped_column(String(3))
     daily_budget_micros: Mapped[int | None] = mapped_column(BigInteger)
     lifetime_budget_micros: Mapped[int | None] = mapped_column(BigInteger)
+    # How the platform bids (its own word, e.g. TARGET_CPA, LOWEST_COST_WITH_BID_CAP, BID_TYPE_CUSTOM), the bid or
+    # target cost it takes in micros, the target ROAS (a ratio: 3.5 is 350 %), and the dates it serves between in
+    # the account's time zone; None where the platform has none at this level.
+    bid_strategy: Mapped[str | None] = mapped_column(String(64))
+    bid_micros: Mapped[int | None] = mapped_column(BigInteger)
+    target_roas: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
     # The platform's own fields, for what the unified model does not (yet) carry.
     raw: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     first_seen_at: Mapped[datetime]

@@ -29,9 +29,14 @@ _TRACKED = (
     "currency",
     "daily_budget_micros",
     "lifetime_budget_micros",
+    "bid_strategy",
+    "bid_micros",
+    "target_roas",
+    "start_date",
+    "end_date",
     "raw",
 )
-# Rows per INSERT statement: far below PostgreSQL's 65,535 bind parameters (16 columns per row).
+# Rows per INSERT statement: far below PostgreSQL's 65,535 bind parameters (21 columns per row).
 _UPSERT_BATCH = 1000
 REMOVED = "removed"
 ENTITIES_BY_NAME = Keyset((AdEntity.name, AdEntity.id))

@@ -13,7 +13,8 @@ read at least every ``entity_full_sync_hours``, and whenever the platform cannot
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -117,6 +118,13 @@ class EntitySnapshot:
     currency: str
     daily_budget_micros: int | None
     lifetime_budget_micros: int | None
+    bid_strategy: str | None = None
+    bid_micros: int | None = None
+    target_roas: Decimal | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    # Where the entity sits (the campaign of an ad group, the ad group of an ad), for checks against its parents.
+    parent_platform_id: str | None = None
 
 
 def entity_row(organization_id: UUID, account: AdAccountInfo, entity: RemoteEntity) -> dict[str, Any]:
@@ -137,7 +145,19 @@ def entity_row(organization_id: UUID, account: AdAccountInfo, entity: RemoteEnti
         "currency": budget.currency if budget is not None else account.currency,
         "daily_budget_micros": entity.daily_budget.amount_micros if entity.daily_budget else None,
         "lifetime_budget_micros": entity.lifetime_budget.amount_micros if entity.lifetime_budget else None,
+        **entity_settings(entity),
         "raw": dict(entity.raw),
+    }
+
+
+def entity_settings(entity: RemoteEntity) -> dict[str, Any]:
+    """The bid settings and dates of a platform entity as ``ad_entities`` columns."""
+    return {
+        "bid_strategy": entity.bid_strategy[:64] if entity.bid_strategy else None,
+        "bid_micros": entity.bid.amount_micros if entity.bid is not None else None,
+        "target_roas": entity.target_roas,
+        "start_date": entity.start_date,
+        "end_date": entity.end_date,
     }
 
 
@@ -433,6 +453,8 @@ class EntitySyncService:
         row.platform_status = entity.platform_status[:64]
         row.daily_budget_micros = entity.daily_budget.amount_micros if entity.daily_budget else None
         row.lifetime_budget_micros = entity.lifetime_budget.amount_micros if entity.lifetime_budget else None
+        for column, value in entity_settings(entity).items():
+            setattr(row, column, value)
         row.updated_at = utcnow()
 
     async def account_tree(
@@ -549,4 +571,10 @@ def _snapshot(row: AdEntity) -> EntitySnapshot:
         currency=row.currency,
         daily_budget_micros=row.daily_budget_micros,
         lifetime_budget_micros=row.lifetime_budget_micros,
+        bid_strategy=row.bid_strategy,
+        bid_micros=row.bid_micros,
+        target_roas=row.target_roas,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        parent_platform_id=row.parent_platform_id,
     )

@@ -4,13 +4,15 @@ platform applied the change finds the value there and does not send it again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit import SYSTEM, audit_service
 from adpilot.campaigns import entity_sync_service
+from adpilot.changes import rules
 from adpilot.changes.events import ChangeApplied
 from adpilot.changes.models import EntityChange
 from adpilot.changes.repository import ChangeRepository
@@ -53,19 +55,54 @@ class _Plan:
 
 
 def value_of(entity: RemoteEntity, kind: ChangeKind) -> str | None:
-    """The entity's current value of what ``kind`` changes, in the change's stored form."""
-    if kind is ChangeKind.status:
-        return entity.status.value
-    return str(entity.daily_budget.amount_micros) if entity.daily_budget is not None else None
+    """The entity's current value of what ``kind`` changes, in the change's stored form (``rules.parse_value``)."""
+    value: object = {
+        ChangeKind.status: entity.status.value,
+        ChangeKind.daily_budget: entity.daily_budget.amount_micros if entity.daily_budget is not None else None,
+        ChangeKind.lifetime_budget: (
+            entity.lifetime_budget.amount_micros if entity.lifetime_budget is not None else None
+        ),
+        ChangeKind.bid: entity.bid.amount_micros if entity.bid is not None else None,
+        ChangeKind.target_roas: rules.ratio_text(entity.target_roas) if entity.target_roas is not None else None,
+        ChangeKind.name: entity.name,
+        ChangeKind.end_date: entity.end_date.isoformat() if entity.end_date is not None else None,
+    }[kind]
+    return None if value is None else str(value)
 
 
 async def read_entity(access: AccountAccess, level: EntityLevel, platform_id: str) -> RemoteEntity:
-    """The entity as its platform has it now."""
-    entities = await access.adapter.list_entities(access.credentials, access.account)
-    for entity in entities:
-        if entity.level is level and entity.platform_id == platform_id:
-            return entity
-    raise PlatformRejected(f"the platform no longer has this {level.value} ({platform_id})")
+    """The entity as its platform has it now (one entity's read, not the account's tree)."""
+    return await access.adapter.read_entity(access.credentials, EntityRef(access.account, level, platform_id))
+
+
+async def send(access: AccountAccess, plan: _Plan, key: str) -> None:
+    """Send the change through the adapter's write for its kind; ``key`` (the change id) is the same on every
+    retry, for platforms that deduplicate writes by it."""
+    adapter, credentials = access.adapter, access.credentials
+    ref = EntityRef(access.account, plan.level, plan.platform_id)
+    money = (
+        Money(int(plan.value), plan.currency or access.account.currency or "")
+        if plan.kind in rules.MONEY_KINDS
+        else None
+    )
+    match plan.kind:
+        case ChangeKind.status:
+            await adapter.set_status(credentials, ref, EntityStatus(plan.value), key=key)
+        case ChangeKind.daily_budget if money is not None:
+            await adapter.set_daily_budget(credentials, ref, money, key=key)
+        case ChangeKind.lifetime_budget if money is not None:
+            await adapter.set_lifetime_budget(credentials, ref, money, key=key)
+        case ChangeKind.bid if money is not None:
+            await adapter.set_bid(credentials, ref, money, key=key)
+        case ChangeKind.target_roas:
+            await adapter.set_target_roas(credentials, ref, Decimal(plan.value), key=key)
+        case ChangeKind.name:
+            await adapter.set_name(credentials, ref, plan.value, key=key)
+        case ChangeKind.end_date:
+            time_zone = access.account.time_zone or "UTC"
+            await adapter.set_end_date(credentials, ref, date.fromisoformat(plan.value), time_zone, key=key)
+        case _:
+            raise PlatformRejected(f"cannot apply a {plan.kind.value} change")
 
 
 async def apply_change(organization_id: UUID, change_id: UUID) -> None:
@@ -90,14 +127,9 @@ async def apply_change(organization_id: UUID, change_id: UUID) -> None:
 
     async def apply(access: AccountAccess) -> tuple[str | None, RemoteEntity]:
         before = await read_entity(access, plan.level, plan.platform_id)
-        ref = EntityRef(access.account, plan.level, plan.platform_id)
         # Checked before every send, so a retry after a timeout that the platform did apply sends nothing twice.
         if value_of(before, plan.kind) != plan.value:
-            if plan.kind is ChangeKind.status:
-                await access.adapter.set_status(access.credentials, ref, EntityStatus(plan.value))
-            else:
-                budget = Money(int(plan.value), plan.currency or access.account.currency or "")
-                await access.adapter.set_daily_budget(access.credentials, ref, budget)
+            await send(access, plan, str(change_id))
         after = await read_entity(access, plan.level, plan.platform_id)
         return value_of(before, plan.kind), after
 

@@ -27,7 +27,7 @@ from adpilot.campaigns import entity_sync_service
 from adpilot.changes.errors import ChangesCsvInvalid, ChangesRefused
 from adpilot.changes.models import ChangeBatch, EntityChange
 from adpilot.changes.repository import ChangeRepository
-from adpilot.changes.rules import MICROS
+from adpilot.changes.rules import MICROS, MONEY_KINDS
 from adpilot.changes.schemas import BatchSource, ChangeKind, ChangePreviewItem, ChangeRequest
 from adpilot.changes.service import change_service
 from adpilot.core.currencies import minor_unit_digits
@@ -38,7 +38,6 @@ MAX_CSV_ROWS = 1000
 REQUIRED_COLUMNS = ("entity_id", "field", "value")
 COLUMNS = (*REQUIRED_COLUMNS, "reason")
 # Kinds whose value is money: given in the account's currency in the file, stored in micros.
-MONEY_KINDS = frozenset(kind for kind in ChangeKind if kind.value in {"daily_budget", "lifetime_budget", "bid"})
 # Which column a rule's refusal points at (the value otherwise).
 _REFUSAL_COLUMNS = {
     "entity-not-found": "entity_id",

@@ -89,7 +89,7 @@ class ChangeRepository:
         query = select(func.count()).where(
             EntityChange.organization_id == organization_id,
             EntityChange.entity_id == entity_id,
-            EntityChange.kind == ChangeKind.daily_budget,
+            EntityChange.kind.in_((ChangeKind.daily_budget, ChangeKind.lifetime_budget)),
             EntityChange.status.in_(
                 [ChangeStatus.queued, ChangeStatus.applying, ChangeStatus.applied, ChangeStatus.verified]
             ),

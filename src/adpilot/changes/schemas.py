@@ -15,10 +15,16 @@ from adpilot.platforms.types import EntityLevel, Platform
 
 
 class ChangeKind(StrEnum):
-    """What a change edits: the entity's status, or its daily budget where the platform keeps it."""
+    """What a change edits (see docs/platforms.md, "Changes", for where each lives on each platform)."""
 
     status = "status"
     daily_budget = "daily_budget"
+    lifetime_budget = "lifetime_budget"
+    # The bid or target cost of the entity's bid strategy (Google target CPA or max CPC, Meta bid_amount, TikTok bid).
+    bid = "bid"
+    target_roas = "target_roas"
+    name = "name"
+    end_date = "end_date"
 
 
 class ChangeStatus(StrEnum):
@@ -75,14 +81,15 @@ class ChangeFilters:
 class ChangeRequest(BaseModel):
     """One requested edit of one entity (``entity_id`` is the entity's id in adpilot, from the entity browser).
 
-    ``value`` is the new status (``active``, ``paused``, ``removed``) for a status change, or the new daily budget in
-    micros of the account's currency (a decimal string or an integer) for a budget change."""
+    ``value`` by kind: ``status`` one of ``active``, ``paused``, ``removed``; ``daily_budget``, ``lifetime_budget``
+    and ``bid`` micros of the account's currency (a decimal string); ``target_roas`` a ratio (``3.5`` = 350 %);
+    ``name`` the new name; ``end_date`` a day as ``YYYY-MM-DD`` in the ad account's time zone."""
 
     model_config = ConfigDict(extra="forbid")
 
     entity_id: UUID
     kind: ChangeKind
-    value: Annotated[str, Field(min_length=1, max_length=32), NoNul]
+    value: Annotated[str, Field(min_length=1, max_length=512), NoNul]
     reason: Annotated[str | None, Field(default=None, max_length=1000), NoNul] = None
 
 

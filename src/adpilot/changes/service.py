@@ -213,7 +213,7 @@ class ChangeService:
         if isinstance(value, rules.Refusal):
             return value, None, None
         refusal = rules.check(entity, request.kind, value)
-        if refusal is None and request.kind is ChangeKind.daily_budget and rules.hourly_budget_limited(entity):
+        if refusal is None and request.kind in rules.BUDGET_KINDS and rules.hourly_budget_limited(entity):
             refusal = await self._check_hourly_budget_changes(session, organization_id, entity, budget_counts)
         return refusal, entity, value
 
@@ -402,7 +402,7 @@ class ChangeService:
         if entity is None:
             raise ChangeNotUndoable("the entity is no longer known")
         refusal = rules.check(entity, change.kind, change.value_before)
-        if refusal is None and change.kind is ChangeKind.daily_budget and rules.hourly_budget_limited(entity):
+        if refusal is None and change.kind in rules.BUDGET_KINDS and rules.hourly_budget_limited(entity):
             refusal = await self._check_hourly_budget_changes(session, tenant.organization_id, entity, {})
         if refusal is not None:
             raise ChangesRefused(
@@ -491,14 +491,22 @@ class ChangeService:
 
 
 def _current_value(entity: EntitySnapshot, kind: ChangeKind) -> str | None:
-    if kind is ChangeKind.status:
-        return entity.status.value
-    return str(entity.daily_budget_micros) if entity.daily_budget_micros is not None else None
+    """The entity's value of what ``kind`` changes as last synced, in the change's stored form."""
+    value: object = {
+        ChangeKind.status: entity.status.value,
+        ChangeKind.daily_budget: entity.daily_budget_micros,
+        ChangeKind.lifetime_budget: entity.lifetime_budget_micros,
+        ChangeKind.bid: entity.bid_micros,
+        ChangeKind.target_roas: rules.ratio_text(entity.target_roas) if entity.target_roas is not None else None,
+        ChangeKind.name: entity.name,
+        ChangeKind.end_date: entity.end_date.isoformat() if entity.end_date is not None else None,
+    }[kind]
+    return None if value is None else str(value)
 
 
 def _change_currency(entity: EntitySnapshot, kind: ChangeKind) -> str | None:
     """The currency of a change's values: the entity's for money, None otherwise."""
-    return entity.currency if kind is ChangeKind.daily_budget else None
+    return entity.currency if kind in rules.MONEY_KINDS else None
 
 
 change_service = ChangeService()

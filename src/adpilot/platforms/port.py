@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime
+from decimal import Decimal
 from typing import ClassVar, Protocol
 
 from adpilot.platforms.types import (
@@ -22,7 +23,13 @@ from adpilot.platforms.types import (
 
 
 class AdPlatformAdapter(Protocol):
-    """One ad platform behind the product's own types and errors (``adpilot.platforms.errors``)."""
+    """One ad platform behind the product's own types and errors (``adpilot.platforms.errors``).
+
+    Writes (``set_*``) take an optional ``key``: the caller's own id for the write (the change pipeline passes the
+    change id), the same on every retry of it. A platform that deduplicates writes by a request id (TikTok's
+    ``request_id``) gets one derived from it, so a retry after a lost answer is not applied twice; the others ignore
+    it, and their callers read the entity before retrying instead.
+    """
 
     platform: ClassVar[Platform]
     # Whether the authorization URL takes a PKCE challenge.
@@ -75,10 +82,48 @@ class AdPlatformAdapter(Protocol):
         activity may be absent."""
         ...
 
-    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+    async def set_status(
+        self, credentials: Credentials, ref: EntityRef, status: EntityStatus, *, key: str | None = None
+    ) -> None:
         """Pause, enable or remove one entity."""
         ...
 
-    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
+    async def set_daily_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
         """Change the daily budget of a campaign or ad group/ad set that has one."""
+        ...
+
+    async def read_entity(self, credentials: Credentials, ref: EntityRef) -> RemoteEntity:
+        """One entity as the platform has it now, read on its own (not from the account's tree): what a change is
+        checked against before it is sent and verified with after. Raises ``PlatformRejected`` when the platform
+        does not have it."""
+        ...
+
+    async def set_lifetime_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
+        """Change the lifetime (total) budget of a campaign or ad group/ad set that has one (Google: a campaign
+        budget for a custom period; TikTok: ``BUDGET_MODE_TOTAL``)."""
+        ...
+
+    async def set_bid(self, credentials: Credentials, ref: EntityRef, bid: Money, *, key: str | None = None) -> None:
+        """Change the bid or target cost the entity's bid strategy takes: Google a campaign's target CPA or a manual
+        CPC ad group's max CPC, Meta an ad set's ``bid_amount``, TikTok an ad group's bid price."""
+        ...
+
+    async def set_target_roas(
+        self, credentials: Credentials, ref: EntityRef, target: Decimal, *, key: str | None = None
+    ) -> None:
+        """Change a campaign's target ROAS (a ratio, 3.5 = 350 %) where its bid strategy has one."""
+        ...
+
+    async def set_name(self, credentials: Credentials, ref: EntityRef, name: str, *, key: str | None = None) -> None:
+        """Rename a campaign, ad group/ad set or ad."""
+        ...
+
+    async def set_end_date(
+        self, credentials: Credentials, ref: EntityRef, end: date, time_zone: str, *, key: str | None = None
+    ) -> None:
+        """Make the entity stop serving at the end of ``end`` in the account's time zone ``time_zone``."""
         ...

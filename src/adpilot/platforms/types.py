@@ -109,6 +109,18 @@ class RemoteEntity:
     objective: str | None = None
     daily_budget: Money | None = None
     lifetime_budget: Money | None = None
+    # How the platform bids for the entity, in its own words (Google ``TARGET_CPA``, ``MANUAL_CPC``; Meta
+    # ``LOWEST_COST_WITH_BID_CAP``; TikTok ``BID_TYPE_CUSTOM``). A Google ad group reports its campaign's strategy,
+    # which decides whether the ad group's own bid counts.
+    bid_strategy: str | None = None
+    # The bid or target cost the strategy takes (Google target CPA or ad group max CPC, Meta ``bid_amount``, TikTok
+    # ``bid_price``/``conversion_bid_price``); None where the strategy takes none.
+    bid: Money | None = None
+    # Google's target ROAS as a ratio (3.5 = 350 % return on ad spend).
+    target_roas: Decimal | None = None
+    # The days it serves between, in the account's time zone (the platform's exact times stay in ``raw``).
+    start_date: date | None = None
+    end_date: date | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 

@@ -31,6 +31,15 @@ from adpilot.core.time import utcnow
 from adpilot.platforms.config import GoogleAdsConfig
 from adpilot.platforms.errors import PlatformAuthError, PlatformRejected, PlatformUnavailable
 from adpilot.platforms.google.client import SCOPES, GoogleAdsClient, customer_id
+from adpilot.platforms.google.entities import (
+    ad_entity,
+    ad_group_entity,
+    ad_ids,
+    campaign_entity,
+    id_from,
+    last_id,
+    numeric_id,
+)
 from adpilot.platforms.google.payloads import GoogleAdsRow, TokenResponse
 from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.types import (
@@ -63,13 +72,21 @@ _CLIENTS_QUERY = (
 # whatever its own status says, so the parents' statuses are read alongside.
 _CAMPAIGNS_QUERY = (
     "SELECT campaign.id, campaign.name, campaign.status, campaign.advertising_channel_type, "
-    "campaign.bidding_strategy_type, campaign_budget.resource_name, campaign_budget.amount_micros, "
+    "campaign.bidding_strategy_type, campaign.target_cpa.target_cpa_micros, campaign.target_roas.target_roas, "
+    "campaign.start_date_time, campaign.end_date_time, campaign_budget.resource_name, campaign_budget.amount_micros, "
     "campaign_budget.total_amount_micros FROM campaign ORDER BY campaign.id"
 )
+# An ad group's max CPC counts only under its campaign's manual CPC bidding, so the campaign's strategy comes along.
 _AD_GROUPS_QUERY = (
-    "SELECT ad_group.id, ad_group.name, ad_group.status, ad_group.type, campaign.id, campaign.status FROM ad_group "
-    "ORDER BY ad_group.id"
+    "SELECT ad_group.id, ad_group.name, ad_group.status, ad_group.type, ad_group.cpc_bid_micros, campaign.id, "
+    "campaign.status, campaign.bidding_strategy_type FROM ad_group ORDER BY ad_group.id"
 )
+# Which field of each level's query names the entity, for reading one.
+_ID_FIELD = {
+    EntityLevel.campaign: "campaign.id",
+    EntityLevel.ad_group: "ad_group.id",
+    EntityLevel.ad: "ad_group_ad.ad.id",
+}
 _ADS_QUERY = (
     "SELECT ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group_ad.ad.type, ad_group_ad.status, ad_group.id, "
     "ad_group.status, campaign.id, campaign.status FROM ad_group_ad ORDER BY ad_group_ad.ad.id"
@@ -108,25 +125,7 @@ _MUTATE_SERVICE: dict[EntityLevel, str] = {
     EntityLevel.ad_group: "adGroups",
     EntityLevel.ad: "adGroupAds",
 }
-_STATUS_FROM_GOOGLE = {"ENABLED": EntityStatus.active, "PAUSED": EntityStatus.paused, "REMOVED": EntityStatus.removed}
 _STATUS_TO_GOOGLE = {EntityStatus.active: "ENABLED", EntityStatus.paused: "PAUSED"}
-# Google campaigns have no objective field; the channel type is the nearest thing to one. The raw type stays in
-# ``raw`` for anyone who needs the precise word.
-_OBJECTIVE_BY_CHANNEL = {
-    "SEARCH": "traffic",
-    "DISPLAY": "awareness",
-    "SHOPPING": "sales",
-    "PERFORMANCE_MAX": "sales",
-    "HOTEL": "sales",
-    "TRAVEL": "sales",
-    "VIDEO": "video_views",
-    "MULTI_CHANNEL": "app_installs",
-    "DEMAND_GEN": "traffic",
-    "DISCOVERY": "traffic",
-    "LOCAL": "traffic",
-    "SMART": "traffic",
-    "LOCAL_SERVICES": "leads",
-}
 
 
 class GoogleAdsAdapter:
@@ -235,7 +234,7 @@ class GoogleAdsAdapter:
                 client = row.customer_client
                 if client is None or client.level != 1:
                     continue
-                client_id = str(client.id) if client.id is not None else _last_id(client.client_customer)
+                client_id = str(client.id) if client.id is not None else last_id(client.client_customer)
                 if not client_id or client_id in accounts:
                     continue
                 accounts[client_id] = RemoteAdAccount(
@@ -301,17 +300,17 @@ class GoogleAdsAdapter:
         token = credentials.access_token
         currency = await self._currency(token, account)
         entities = [
-            _campaign_entity(row, currency)
+            campaign_entity(row, currency)
             for row in await self._client.search_stream(token, account, _CAMPAIGNS_QUERY)
             if row.campaign is not None
         ]
         entities += [
-            _ad_group_entity(row)
+            ad_group_entity(row, currency)
             for row in await self._client.search_stream(token, account, _AD_GROUPS_QUERY)
             if row.ad_group is not None
         ]
         entities += [
-            _ad_entity(row)
+            ad_entity(row)
             for row in await self._client.search_stream(token, account, _ADS_QUERY)
             if row.ad_group_ad is not None
         ]
@@ -354,31 +353,31 @@ class GoogleAdsAdapter:
                 continue
             removed = change.resource_status == "REMOVED"
             if change.resource_type == "CAMPAIGN" and change.campaign:
-                campaigns.add(_last_id(change.campaign))
+                campaigns.add(last_id(change.campaign))
                 if removed:
-                    removed_campaigns.add(_last_id(change.campaign))
+                    removed_campaigns.add(last_id(change.campaign))
             elif change.resource_type == "AD_GROUP" and change.ad_group:
-                ad_groups.add(_last_id(change.ad_group))
+                ad_groups.add(last_id(change.ad_group))
                 if removed:
-                    removed_ad_groups.add(_last_id(change.ad_group))
+                    removed_ad_groups.add(last_id(change.ad_group))
             elif change.resource_type == "AD_GROUP_AD" and change.ad_group_ad:
-                ads.add(_last_id(change.ad_group_ad))
+                ads.add(last_id(change.ad_group_ad))
         if not (campaigns or ad_groups or ads):
             return []
         # What sits below a removed campaign or ad group is removed with it, though change_status names only the
         # parent: its children are read again too.
         entities: list[RemoteEntity] = []
+        currency = await self._currency(token, account)
         if campaigns:
-            currency = await self._currency(token, account)
             entities += [
-                _campaign_entity(row, currency)
+                campaign_entity(row, currency)
                 for row in await self._rows_for(token, account, _CAMPAIGNS_QUERY, [("campaign.id", campaigns)])
                 if row.campaign is not None
             ]
         group_filters = [("ad_group.id", ad_groups), ("campaign.id", removed_campaigns)]
         if ad_groups or removed_campaigns:
             entities += [
-                _ad_group_entity(row)
+                ad_group_entity(row, currency)
                 for row in await self._rows_for(token, account, _AD_GROUPS_QUERY, group_filters)
                 if row.ad_group is not None
             ]
@@ -389,7 +388,7 @@ class GoogleAdsAdapter:
         ]
         if ads or removed_ad_groups or removed_campaigns:
             entities += [
-                _ad_entity(row)
+                ad_entity(row)
                 for row in await self._rows_for(token, account, _ADS_QUERY, ad_filters)
                 if row.ad_group_ad is not None
             ]
@@ -402,7 +401,7 @@ class GoogleAdsAdapter:
         else (several filters, or more ids than one ``IN`` list takes) the level read whole and narrowed here, so a
         level never costs more than one operation."""
         select, order = query.split(" ORDER BY ", 1)
-        wanted = [(field, {_numeric_id(i) for i in ids if i}) for field, ids in filters]
+        wanted = [(field, {numeric_id(i) for i in ids if i}) for field, ids in filters]
         wanted = [(field, ids) for field, ids in wanted if ids]
         if not wanted:
             return []
@@ -455,12 +454,14 @@ class GoogleAdsAdapter:
 
     # ---- changes -----------------------------------------------------------------------------------------------
 
-    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+    async def set_status(
+        self, credentials: Credentials, ref: EntityRef, status: EntityStatus, *, key: str | None = None
+    ) -> None:
         """Pause or enable with an ``update`` of ``status``; remove with Google's ``remove`` operation (REMOVED
         cannot be set by an update, and is final)."""
         token = credentials.access_token
         cid = customer_id(ref.account.account_id)
-        entity_id = _numeric_id(ref.platform_id)
+        entity_id = numeric_id(ref.platform_id)
         service = _MUTATE_SERVICE[ref.level]
         if ref.level is EntityLevel.ad:
             resource_names = await self._ad_resource_names(token, ref.account, entity_id)
@@ -487,23 +488,28 @@ class GoogleAdsAdapter:
             raise PlatformRejected(f"Google Ads ad {ad_id} not found", field_errors={"platform_id": ad_id})
         return names
 
-    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
-        """Set the amount of the campaign's budget (``campaignBudgets:mutate``, ``updateMask: amountMicros``).
+    async def set_daily_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
+        """Set the amount of the campaign's budget (``campaignBudgets:mutate``, ``updateMask: amountMicros``)."""
+        await self._set_budget(credentials, ref, budget, "amountMicros")
 
-        Only campaigns have budgets on Google. A budget shared with other campaigns is refused rather than changed,
-        since the change would silently move the others' spending too.
-        """
+    async def set_lifetime_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
+        """Set the total of a campaign budget for a custom period (``updateMask: totalAmountMicros``)."""
+        await self._set_budget(credentials, ref, budget, "totalAmountMicros")
+
+    async def _set_budget(self, credentials: Credentials, ref: EntityRef, budget: Money, field: str) -> None:
+        """Only campaigns have budgets on Google. A budget shared with other campaigns is refused rather than changed,
+        since the change would silently move the others' spending too."""
         if ref.level is not EntityLevel.campaign:
             raise PlatformRejected(
                 "Google Ads budgets belong to campaigns", field_errors={"level": "only campaigns have a budget"}
             )
         token = credentials.access_token
-        campaign_id = _numeric_id(ref.platform_id)
-        currency = await self._currency(token, ref.account)
-        if budget.currency != currency:
-            raise PlatformRejected(
-                f"the account's currency is {currency}, not {budget.currency}", field_errors={"currency": currency}
-            )
+        campaign_id = numeric_id(ref.platform_id)
+        await self._check_currency(token, ref.account, budget)
         query = _gaql(
             "campaign.id, campaign_budget.resource_name, campaign_budget.amount_micros, "
             "campaign_budget.explicitly_shared",
@@ -523,17 +529,100 @@ class GoogleAdsAdapter:
                 field_errors={"budget": "shared budget"},
             )
         operation = {
-            "update": {"resourceName": budget_row.resource_name, "amountMicros": str(budget.amount_micros)},
-            "updateMask": "amountMicros",
+            "update": {"resourceName": budget_row.resource_name, field: str(budget.amount_micros)},
+            "updateMask": field,
         }
         await self._client.mutate(token, ref.account, "campaignBudgets", [operation])
+
+    async def set_bid(self, credentials: Credentials, ref: EntityRef, bid: Money, *, key: str | None = None) -> None:
+        """A campaign's target CPA (``targetCpa.targetCpaMicros``) or an ad group's max CPC (``cpcBidMicros``). A
+        campaign must already bid on target CPA: setting the field would otherwise switch its bidding strategy."""
+        token = credentials.access_token
+        await self._check_currency(token, ref.account, bid)
+        if ref.level is EntityLevel.ad_group:
+            await self._update(token, ref, {"cpcBidMicros": str(bid.amount_micros)}, "cpcBidMicros")
+            return
+        if ref.level is not EntityLevel.campaign:
+            raise PlatformRejected("Google Ads ads have no bid", field_errors={"bid": "campaigns and ad groups only"})
+        await self._require_strategy(token, ref, "TARGET_CPA")
+        fields = {"targetCpa": {"targetCpaMicros": str(bid.amount_micros)}}
+        await self._update(token, ref, fields, "targetCpa.targetCpaMicros")
+
+    async def set_target_roas(
+        self, credentials: Credentials, ref: EntityRef, target: Decimal, *, key: str | None = None
+    ) -> None:
+        """A TARGET_ROAS campaign's ``targetRoas.targetRoas`` (a double: 3.5 = 350 %)."""
+        if ref.level is not EntityLevel.campaign:
+            raise PlatformRejected("a target ROAS is set on campaigns", field_errors={"target_roas": "campaigns only"})
+        token = credentials.access_token
+        await self._require_strategy(token, ref, "TARGET_ROAS")
+        await self._update(token, ref, {"targetRoas": {"targetRoas": float(target)}}, "targetRoas.targetRoas")
+
+    async def set_name(self, credentials: Credentials, ref: EntityRef, name: str, *, key: str | None = None) -> None:
+        """Rename a campaign or ad group (an ad's name belongs to the immutable ad)."""
+        if ref.level is EntityLevel.ad:
+            raise PlatformRejected("Google Ads ads cannot be renamed", field_errors={"name": "not on ads"})
+        await self._update(credentials.access_token, ref, {"name": name}, "name")
+
+    async def set_end_date(
+        self, credentials: Credentials, ref: EntityRef, end: date, time_zone: str, *, key: str | None = None
+    ) -> None:
+        """A campaign's ``endDateTime``: the last second of ``end``, which Google reads in the account's time zone."""
+        if ref.level is not EntityLevel.campaign:
+            raise PlatformRejected("Google Ads end dates are on campaigns", field_errors={"end_date": "campaigns only"})
+        fields = {"endDateTime": f"{end.isoformat()} 23:59:59"}
+        await self._update(credentials.access_token, ref, fields, "endDateTime")
+
+    async def read_entity(self, credentials: Credentials, ref: EntityRef) -> RemoteEntity:
+        """One campaign, ad group or ad: the level's entity query with a WHERE on its id."""
+        token = credentials.access_token
+        currency = await self._currency(token, ref.account)
+        query = {EntityLevel.campaign: _CAMPAIGNS_QUERY, EntityLevel.ad_group: _AD_GROUPS_QUERY}.get(
+            ref.level, _ADS_QUERY
+        )
+        rows = await self._rows_for(token, ref.account, query, [(_ID_FIELD[ref.level], {ref.platform_id})])
+        for row in rows:
+            if ref.level is EntityLevel.campaign and row.campaign is not None:
+                return campaign_entity(row, currency)
+            if ref.level is EntityLevel.ad_group and row.ad_group is not None:
+                return ad_group_entity(row, currency)
+            if ref.level is EntityLevel.ad and row.ad_group_ad is not None:
+                return ad_entity(row)
+        raise PlatformRejected(
+            f"Google Ads {ref.level.value} {ref.platform_id} not found", field_errors={"platform_id": ref.platform_id}
+        )
+
+    async def _update(self, token: str, ref: EntityRef, fields: dict[str, Any], mask: str) -> None:
+        cid = customer_id(ref.account.account_id)
+        service = _MUTATE_SERVICE[ref.level]
+        name = f"customers/{cid}/{service}/{numeric_id(ref.platform_id)}"
+        operation = {"update": {"resourceName": name, **fields}, "updateMask": mask}
+        await self._client.mutate(token, ref.account, service, [operation])
+
+    async def _require_strategy(self, token: str, ref: EntityRef, strategy: str) -> None:
+        campaign_id = numeric_id(ref.platform_id)
+        query = _gaql("campaign.id, campaign.bidding_strategy_type", "campaign", where=f"campaign.id = {campaign_id}")
+        rows = await self._client.search_stream(token, ref.account, query)
+        current = next((row.campaign.bidding_strategy_type for row in rows if row.campaign is not None), None)
+        if current != strategy:
+            raise PlatformRejected(
+                f"the campaign bids with {current or 'another strategy'}, not {strategy}",
+                field_errors={"bidding_strategy_type": current or ""},
+            )
+
+    async def _check_currency(self, token: str, account: AdAccountRef, money: Money) -> None:
+        currency = await self._currency(token, account)
+        if money.currency != currency:
+            raise PlatformRejected(
+                f"the account's currency is {currency}, not {money.currency}", field_errors={"currency": currency}
+            )
 
 
 # ---- translation ---------------------------------------------------------------------------------------------------
 
 
 def _gaql(select: str, resource: str, *, where: str | None = None, order_by: str | None = None) -> str:
-    """A GAQL query. Callers interpolate nothing but fixed field names, digits (``_numeric_id``) and ISO dates."""
+    """A GAQL query. Callers interpolate nothing but fixed field names, digits (``numeric_id``) and ISO dates."""
     query = f"SELECT {select} FROM {resource}"  # noqa: S608 (GAQL, not SQL; see above)
     if where:
         query += f" WHERE {where}"
@@ -545,10 +634,10 @@ def _gaql(select: str, resource: str, *, where: str | None = None, order_by: str
 def _field_id(row: GoogleAdsRow, field: str) -> str:
     """The id a row holds in ``field`` (``campaign.id``, ``ad_group.id`` or ``ad_group_ad.ad.id``)."""
     if field == "campaign.id":
-        return _id(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
+        return id_from(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
     if field == "ad_group.id":
-        return _id(row.ad_group.id, row.ad_group.resource_name) if row.ad_group is not None else ""
-    return _ad_ids(row)[0] if row.ad_group_ad is not None else ""
+        return id_from(row.ad_group.id, row.ad_group.resource_name) if row.ad_group is not None else ""
+    return ad_ids(row)[0] if row.ad_group_ad is not None else ""
 
 
 def _unique(entities: list[RemoteEntity]) -> list[RemoteEntity]:
@@ -557,37 +646,6 @@ def _unique(entities: list[RemoteEntity]) -> list[RemoteEntity]:
     for entity in entities:
         seen.setdefault((entity.level, entity.platform_id), entity)
     return list(seen.values())
-
-
-def _last_id(resource_name: str | None) -> str:
-    """``customers/1/campaigns/42`` → ``42``; ``customers/1/adGroupAds/7~42`` → ``42`` (the ad)."""
-    if not resource_name:
-        return ""
-    return resource_name.rsplit("/", 1)[-1].rsplit("~", 1)[-1]
-
-
-def _numeric_id(value: str) -> str:
-    # Ids go into GAQL and resource names: only digits may pass.
-    if not value.isdigit():
-        raise PlatformRejected(f"not a Google Ads id: {value!r}", field_errors={"platform_id": value})
-    return value
-
-
-def _id(value: int | None, resource_name: str | None) -> str:
-    return str(value) if value is not None else _last_id(resource_name)
-
-
-def _status(word: str | None, *parent_words: str | None) -> EntityStatus:
-    """An entity's status; removed when it or a parent (``parent_words``) is removed. UNKNOWN/UNSPECIFIED are not
-    serving: paused is the honest reading; the raw word stays in platform_status."""
-    if "REMOVED" in parent_words:
-        return EntityStatus.removed
-    return _STATUS_FROM_GOOGLE.get(word or "", EntityStatus.paused)
-
-
-def _raw(row: GoogleAdsRow) -> dict[str, Any]:
-    raw: dict[str, Any] = row.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"metrics", "segments"})
-    return raw
 
 
 def _account_from_customer(cid: str, rows: list[GoogleAdsRow]) -> RemoteAdAccount | None:
@@ -606,87 +664,10 @@ def _account_from_customer(cid: str, rows: list[GoogleAdsRow]) -> RemoteAdAccoun
     )
 
 
-def _campaign_entity(row: GoogleAdsRow, currency: str) -> RemoteEntity:
-    assert row.campaign is not None  # noqa: S101 (filtered by the caller)
-    campaign, budget = row.campaign, row.campaign_budget
-    campaign_id = _id(campaign.id, campaign.resource_name)
-    daily = budget.amount_micros if budget is not None else None
-    lifetime = budget.total_amount_micros if budget is not None else None
-    return RemoteEntity(
-        level=EntityLevel.campaign,
-        platform_id=campaign_id,
-        name=campaign.name or campaign_id,
-        status=_status(campaign.status),
-        platform_status=campaign.status or "",
-        campaign_platform_id=campaign_id,
-        parent_platform_id=None,
-        objective=_OBJECTIVE_BY_CHANNEL.get(campaign.advertising_channel_type or ""),
-        daily_budget=Money(daily, currency) if daily is not None else None,
-        lifetime_budget=Money(lifetime, currency) if lifetime is not None else None,
-        raw=_raw(row),
-    )
-
-
-def _ad_group_entity(row: GoogleAdsRow) -> RemoteEntity:
-    assert row.ad_group is not None  # noqa: S101 (filtered by the caller)
-    ad_group = row.ad_group
-    ad_group_id = _id(ad_group.id, ad_group.resource_name)
-    campaign_id = _id(row.campaign.id, row.campaign.resource_name) if row.campaign else _last_id(ad_group.campaign)
-    return RemoteEntity(
-        level=EntityLevel.ad_group,
-        platform_id=ad_group_id,
-        name=ad_group.name or ad_group_id,
-        status=_status(ad_group.status, row.campaign.status if row.campaign else None),
-        platform_status=ad_group.status or "",
-        campaign_platform_id=campaign_id,
-        parent_platform_id=campaign_id,
-        raw=_raw(row),
-    )
-
-
-def _ad_ids(row: GoogleAdsRow) -> tuple[str, str, str]:
-    """(ad id, ad group id, campaign id) of an ``ad_group_ad`` row, from its fields or its resource names."""
-    assert row.ad_group_ad is not None  # noqa: S101 (filtered by the caller)
-    link = row.ad_group_ad
-    # customers/{cid}/adGroupAds/{ad_group_id}~{ad_id}
-    link_ids = _last_segment(link.resource_name).split("~")
-    ad_id = _id(link.ad.id if link.ad else None, link.resource_name)
-    if row.ad_group is not None:
-        ad_group_id = _id(row.ad_group.id, row.ad_group.resource_name)
-    else:
-        ad_group_id = _last_id(link.ad_group) or (link_ids[0] if len(link_ids) == 2 else "")
-    campaign_id = _id(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
-    return ad_id, ad_group_id, campaign_id
-
-
-def _last_segment(resource_name: str | None) -> str:
-    return resource_name.rsplit("/", 1)[-1] if resource_name else ""
-
-
-def _ad_entity(row: GoogleAdsRow) -> RemoteEntity:
-    assert row.ad_group_ad is not None  # noqa: S101 (filtered by the caller)
-    ad_id, ad_group_id, campaign_id = _ad_ids(row)
-    ad = row.ad_group_ad.ad
-    return RemoteEntity(
-        level=EntityLevel.ad,
-        platform_id=ad_id,
-        name=(ad.name if ad is not None and ad.name else None) or f"Ad {ad_id}",
-        status=_status(
-            row.ad_group_ad.status,
-            row.ad_group.status if row.ad_group else None,
-            row.campaign.status if row.campaign else None,
-        ),
-        platform_status=row.ad_group_ad.status or "",
-        campaign_platform_id=campaign_id,
-        parent_platform_id=ad_group_id or None,
-        raw=_raw(row),
-    )
-
-
 def _metrics_row(row: GoogleAdsRow, level: EntityLevel, currency: str) -> DailyMetricsRow | None:
     if row.segments is None or row.segments.day is None:
         return None
-    campaign_id = _id(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
+    campaign_id = id_from(row.campaign.id, row.campaign.resource_name) if row.campaign is not None else ""
     parent_id: str | None
     if level is EntityLevel.campaign:
         if row.campaign is None:
@@ -695,13 +676,13 @@ def _metrics_row(row: GoogleAdsRow, level: EntityLevel, currency: str) -> DailyM
     elif level is EntityLevel.ad_group:
         if row.ad_group is None:
             return None
-        entity_id = _id(row.ad_group.id, row.ad_group.resource_name)
-        campaign_id = campaign_id or _last_id(row.ad_group.campaign)
+        entity_id = id_from(row.ad_group.id, row.ad_group.resource_name)
+        campaign_id = campaign_id or last_id(row.ad_group.campaign)
         parent_id, name = campaign_id or None, row.ad_group.name
     else:
         if row.ad_group_ad is None:
             return None
-        entity_id, ad_group_id, campaign_id = _ad_ids(row)
+        entity_id, ad_group_id, campaign_id = ad_ids(row)
         ad = row.ad_group_ad.ad
         parent_id, name = ad_group_id or None, ad.name if ad is not None else None
     metrics = row.metrics
@@ -730,7 +711,7 @@ def _hourly_row(row: GoogleAdsRow, day: date, currency: str) -> HourlyMetricsRow
         raise PlatformUnavailable(f"Google Ads sent an hour out of range: {segments.hour}")
     metrics = row.metrics
     return HourlyMetricsRow(
-        campaign_platform_id=_id(row.campaign.id, row.campaign.resource_name),
+        campaign_platform_id=id_from(row.campaign.id, row.campaign.resource_name),
         day=segments.day or day,
         hour=segments.hour,
         impressions=metrics.impressions if metrics else 0,

@@ -168,6 +168,15 @@ class CustomerClient(GoogleModel):
     hidden: bool | None = None
 
 
+class TargetCpa(GoogleModel):
+    target_cpa_micros: Int64 | None = None
+
+
+class TargetRoas(GoogleModel):
+    # A ratio: 3.5 means 350 % conversion value per cost.
+    target_roas: Double | None = None
+
+
 class Campaign(GoogleModel):
     resource_name: str | None = None
     id: Int64 | None = None
@@ -178,6 +187,11 @@ class Campaign(GoogleModel):
     advertising_channel_sub_type: str | None = None
     bidding_strategy_type: str | None = None
     campaign_budget: str | None = None
+    target_cpa: TargetCpa | None = None
+    target_roas: TargetRoas | None = None
+    # "YYYY-MM-DD HH:MM:SS" in the account's time zone (v23+; "YYYYMMDD" start_date/end_date before).
+    start_date_time: str | None = None
+    end_date_time: str | None = None
 
 
 class CampaignBudget(GoogleModel):

@@ -28,9 +28,11 @@ import calendar
 import json
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -478,24 +480,74 @@ class MetaAdsAdapter:
 
     # -- Writes --------------------------------------------------------------------------------------------------
 
-    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+    async def set_status(
+        self, credentials: Credentials, ref: EntityRef, status: EntityStatus, *, key: str | None = None
+    ) -> None:
         """``status=ACTIVE|PAUSED``; removal is ``status=DELETED`` (it cannot be undone on Meta)."""
         await self._update(credentials, ref, {"status": _STATUS_TO_META[status]})
 
-    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
+    async def set_daily_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
         """``daily_budget`` in the account currency's minor units, on a campaign (campaign budget) or an ad set."""
+        await self._set_money(credentials, ref, "daily_budget", budget)
+
+    async def set_lifetime_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
+        """``lifetime_budget`` in minor units, on a campaign or an ad set that has one."""
+        await self._set_money(credentials, ref, "lifetime_budget", budget)
+
+    async def set_bid(self, credentials: Credentials, ref: EntityRef, bid: Money, *, key: str | None = None) -> None:
+        """An ad set's ``bid_amount`` (the bid cap or cost cap of its bid strategy) in minor units."""
+        if ref.level is not EntityLevel.ad_group:
+            raise PlatformRejected("Meta bids are set on ad sets", field_errors={"bid_amount": "ad sets only"})
+        await self._set_money(credentials, ref, "bid_amount", bid)
+
+    async def set_target_roas(
+        self, credentials: Credentials, ref: EntityRef, target: Decimal, *, key: str | None = None
+    ) -> None:
+        raise PlatformRejected("Meta has no target ROAS to change", field_errors={"target_roas": "not on Meta"})
+
+    async def set_name(self, credentials: Credentials, ref: EntityRef, name: str, *, key: str | None = None) -> None:
+        await self._update(credentials, ref, {"name": name})
+
+    async def set_end_date(
+        self, credentials: Credentials, ref: EntityRef, end: date, time_zone: str, *, key: str | None = None
+    ) -> None:
+        """An ad set's ``end_time`` or a campaign's ``stop_time``: the last second of ``end`` in the account's time
+        zone, ISO 8601 with its offset."""
+        field = {EntityLevel.campaign: "stop_time", EntityLevel.ad_group: "end_time"}.get(ref.level)
+        if field is None:
+            raise PlatformRejected("Meta ads have no end time", field_errors={"end_date": "not on ads"})
+        moment = datetime.combine(end, time(23, 59, 59), tzinfo=ZoneInfo(time_zone))
+        await self._update(credentials, ref, {field: moment.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+    async def read_entity(self, credentials: Credentials, ref: EntityRef) -> RemoteEntity:
+        """``GET /{id}?fields=...`` with the fields the entity reads ask for."""
+        currency = await self._account_currency(credentials, ref.account)
+        item = await self._graph.get(
+            ref.platform_id,
+            token=credentials.access_token,
+            params={"fields": _ENTITY_FIELDS[ref.level]},
+            account_id=ref.account.account_id,
+        )
+        obj = self._parse(AdObject, item)
+        return _remote_entity(ref.level, obj, item, currency, {})
+
+    async def _set_money(self, credentials: Credentials, ref: EntityRef, field: str, money: Money) -> None:
         if ref.level is EntityLevel.ad:
-            raise PlatformRejected("Meta ads have no budget of their own", field_errors={"daily_budget": "not an ad"})
-        minor = money_to_minor(budget)
-        # The offset depends on the currency, so a budget in any other currency than the account's would be off by
+            raise PlatformRejected("Meta ads have no budget or bid of their own", field_errors={field: "not an ad"})
+        minor = money_to_minor(money)
+        # The offset depends on the currency, so an amount in any other currency than the account's would be off by
         # a factor of 100 (or an exchange rate): checked against the account, never assumed.
         currency = await self._account_currency(credentials, ref.account)
-        if currency != budget.currency:
+        if currency != money.currency:
             raise PlatformRejected(
-                f"the ad account's currency is {currency}, not {budget.currency}",
-                field_errors={"daily_budget": f"must be in {currency}"},
+                f"the ad account's currency is {currency}, not {money.currency}",
+                field_errors={field: f"must be in {currency}"},
             )
-        await self._update(credentials, ref, {"daily_budget": str(minor)})
+        await self._update(credentials, ref, {field: str(minor)})
 
     async def _update(self, credentials: Credentials, ref: EntityRef, form: Mapping[str, str]) -> None:
         result = self._parse(
@@ -582,8 +634,20 @@ def _remote_entity(
         objective=obj.objective if level is EntityLevel.campaign else objectives.get(campaign_id),
         daily_budget=minor_to_money(obj.daily_budget, currency),
         lifetime_budget=minor_to_money(obj.lifetime_budget, currency),
+        bid_strategy=obj.bid_strategy,
+        bid=minor_to_money(obj.bid_amount, currency),
+        start_date=_local_day(obj.start_time),
+        end_date=_local_day(obj.end_time if level is EntityLevel.ad_group else obj.stop_time),
         raw=item,
     )
+
+
+def _local_day(moment: str | None) -> date | None:
+    """The day of a Graph timestamp, which Graph writes in the ad account's time zone (``-0700`` style offset)."""
+    try:
+        return date.fromisoformat(moment[:10]) if moment else None
+    except ValueError:
+        return None
 
 
 def _changed_after(level: EntityLevel, since: datetime) -> str:

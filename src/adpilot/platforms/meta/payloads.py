@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class GraphModel(BaseModel):
@@ -114,6 +114,20 @@ class AdObject(GraphModel):
     # Minor units of the account currency as numeric strings ("5000" = 50.00 USD, "5000" = 5000 JPY).
     daily_budget: str | None = None
     lifetime_budget: str | None = None
+    # An ad set's (or a campaign budget's) bid strategy, e.g. LOWEST_COST_WITH_BID_CAP; the bid or cost cap in minor
+    # units (a JSON number, unlike budgets).
+    bid_strategy: str | None = None
+    bid_amount: str | None = None
+    # ISO 8601 with the account's offset ("2024-03-12T15:02:47-0700"): ad sets end at end_time, campaigns at
+    # stop_time.
+    start_time: str | None = None
+    end_time: str | None = None
+    stop_time: str | None = None
+
+    @field_validator("bid_amount", mode="before")
+    @classmethod
+    def _amount_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class ActionStat(GraphModel):

@@ -25,12 +25,14 @@ What is TikTok-specific and decided here:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -449,42 +451,140 @@ class TikTokAdsAdapter:
 
     # --- writes --------------------------------------------------------------------------------------------------
 
-    async def set_status(self, credentials: Credentials, ref: EntityRef, status: EntityStatus) -> None:
+    async def set_status(
+        self, credentials: Credentials, ref: EntityRef, status: EntityStatus, *, key: str | None = None
+    ) -> None:
         """ENABLE, DISABLE or DELETE one entity (TikTok never undoes DELETE)."""
         tiktok = LEVELS[ref.level]
+        path = f"{tiktok.noun}/status/update/"
+        body: dict[str, Any] = {
+            "advertiser_id": ref.account.account_id,
+            tiktok.ids_field: [ref.platform_id],
+            "operation_status": OPERATION_STATUS[status],
+        }
+        if key is not None:
+            body["request_id"] = request_id(path, key)
+        # It may have been applied: the change job reads before sending again.
         await self._client.post(
-            f"{tiktok.noun}/status/update/",
-            {
-                "advertiser_id": ref.account.account_id,
-                tiktok.ids_field: [ref.platform_id],
-                "operation_status": OPERATION_STATUS[status],
-            },
-            advertiser_id=ref.account.account_id,
-            credentials=credentials,
-            retry_unavailable=False,  # it may have been applied: the change job reads before sending again
+            path, body, advertiser_id=ref.account.account_id, credentials=credentials, retry_unavailable=False
         )
 
-    async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
-        """Set the daily budget of a campaign or ad group whose budget mode is daily (TikTok rejects the others)."""
+    async def set_daily_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
+        """Set the budget of a campaign or ad group whose budget mode is daily (TikTok rejects the others)."""
+        await self._set_budget(credentials, ref, budget, key)
+
+    async def set_lifetime_budget(
+        self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None
+    ) -> None:
+        """Set the budget of a campaign or ad group whose budget mode is ``BUDGET_MODE_TOTAL``: the same ``budget``
+        field, which TikTok reads by the mode (the mode itself cannot change)."""
+        await self._set_budget(credentials, ref, budget, key)
+
+    async def _set_budget(self, credentials: Credentials, ref: EntityRef, budget: Money, key: str | None) -> None:
         if ref.level is EntityLevel.ad:
             raise PlatformRejected("TikTok ads have no budget", field_errors={"budget": "ads have no budget"})
         if budget.amount_micros <= 0:
-            raise PlatformRejected("A daily budget must be positive", field_errors={"budget": "must be positive"})
-        advertiser_id = ref.account.account_id
-        currency = await self._currency(credentials, advertiser_id, ref.account.currency)
-        if budget.currency != currency:
-            raise PlatformRejected(
-                f"The advertiser's currency is {currency}, not {budget.currency}",
-                field_errors={"budget": f"must be in {currency}"},
-            )
+            raise PlatformRejected("A budget must be positive", field_errors={"budget": "must be positive"})
+        await self._check_currency(credentials, ref, budget, "budget")
+        await self._update(credentials, ref, {"budget": _major_units(budget)}, key)
+
+    async def set_bid(self, credentials: Credentials, ref: EntityRef, bid: Money, *, key: str | None = None) -> None:
+        """Set an ad group's ``bid_price`` (``conversion_bid_price`` when it is billed by OCPM); TikTok takes one
+        only with ``bid_type`` BID_TYPE_CUSTOM."""
+        if ref.level is not EntityLevel.ad_group:
+            raise PlatformRejected("TikTok bids are set on ad groups", field_errors={"bid": "ad groups only"})
+        await self._check_currency(credentials, ref, bid, "bid")
+        group = _parse(AdGroup, await self._item(credentials, ref), "an ad group")
+        await self._update(credentials, ref, {group.bid_field: _major_units(bid)}, key)
+
+    async def set_target_roas(
+        self, credentials: Credentials, ref: EntityRef, target: Decimal, *, key: str | None = None
+    ) -> None:
+        raise PlatformRejected("TikTok has no target ROAS to change", field_errors={"target_roas": "not on TikTok"})
+
+    async def set_name(self, credentials: Credentials, ref: EntityRef, name: str, *, key: str | None = None) -> None:
+        """``campaign_name`` or ``adgroup_name`` (TikTok renames an ad only with its creative, on ``ad/update/``)."""
+        if ref.level is EntityLevel.ad:
+            raise PlatformRejected("TikTok ads are renamed with their creative", field_errors={"name": "not on ads"})
+        await self._update(credentials, ref, {f"{LEVELS[ref.level].noun}_name": name}, key)
+
+    async def set_end_date(
+        self, credentials: Credentials, ref: EntityRef, end: date, time_zone: str, *, key: str | None = None
+    ) -> None:
+        """An ad group's ``schedule_end_time`` (the end of ``end`` in the advertiser's time zone), which TikTok
+        takes with ``schedule_type`` SCHEDULE_START_END and a start: the ad group's own, else now."""
+        if ref.level is not EntityLevel.ad_group:
+            raise PlatformRejected("TikTok keeps end dates on ad groups", field_errors={"end_date": "ad groups only"})
+        group = _parse(AdGroup, await self._item(credentials, ref), "an ad group")
+        start = group.schedule_start_time or utcnow().astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M:%S")
+        fields = {
+            "schedule_type": "SCHEDULE_START_END",
+            "schedule_start_time": start,
+            "schedule_end_time": f"{end.isoformat()} 23:59:59",
+        }
+        await self._update(credentials, ref, fields, key)
+
+    async def read_entity(self, credentials: Credentials, ref: EntityRef) -> RemoteEntity:
+        """One campaign, ad group or ad from ``{level}/get/`` filtered by its id (deleted ones included)."""
+        currency = await self._currency(credentials, ref.account.account_id, ref.account.currency)
+        item = await self._item(credentials, ref)
+        if ref.level is EntityLevel.campaign:
+            campaign = _parse(Campaign, item, "a campaign")
+            name, parent, objective = campaign.campaign_name, None, campaign.objective_type
+            parsed: Campaign | AdGroup | Ad = campaign
+        elif ref.level is EntityLevel.ad_group:
+            parsed = group = _parse(AdGroup, item, "an ad group")
+            name, parent, objective = group.adgroup_name, group.campaign_id, None
+        else:
+            parsed = ad = _parse(Ad, item, "an ad")
+            name, parent, objective = ad.ad_name, ad.adgroup_id, None
+        return _entity(parsed, ref.level, ref.platform_id, name, parent, objective, currency)
+
+    async def _item(self, credentials: Credentials, ref: EntityRef) -> dict[str, Any]:
         tiktok = LEVELS[ref.level]
-        await self._client.post(
-            f"{tiktok.noun}/update/",
-            {"advertiser_id": advertiser_id, tiktok.id_field: ref.platform_id, "budget": _major_units(budget)},
+        advertiser_id = ref.account.account_id
+        filtering = {**EVERY_STATUS, tiktok.ids_field: [ref.platform_id]}
+        data = await self._client.get(
+            f"{tiktok.noun}/get/",
+            {"advertiser_id": advertiser_id, "filtering": filtering, "page": 1, "page_size": 10},
             advertiser_id=advertiser_id,
             credentials=credentials,
-            retry_unavailable=False,  # it may have been applied: the change job reads before sending again
         )
+        for item in _parse(ListData, data, f"the {tiktok.noun}/get/ page").items:
+            if str(item.get(tiktok.id_field)) == ref.platform_id:
+                return item
+        raise PlatformRejected(
+            f"TikTok has no {tiktok.noun} {ref.platform_id}", field_errors={"platform_id": ref.platform_id}
+        )
+
+    async def _check_currency(self, credentials: Credentials, ref: EntityRef, money: Money, field: str) -> None:
+        currency = await self._currency(credentials, ref.account.account_id, ref.account.currency)
+        if money.currency != currency:
+            raise PlatformRejected(
+                f"The advertiser's currency is {currency}, not {money.currency}",
+                field_errors={field: f"must be in {currency}"},
+            )
+
+    async def _update(self, credentials: Credentials, ref: EntityRef, fields: dict[str, Any], key: str | None) -> None:
+        """``{level}/update/`` of one campaign or ad group with ``fields``; ``request_id`` from ``key``."""
+        tiktok = LEVELS[ref.level]
+        path = f"{tiktok.noun}/update/"
+        body = {"advertiser_id": ref.account.account_id, tiktok.id_field: ref.platform_id, **fields}
+        if key is not None:
+            body["request_id"] = request_id(path, key)
+        # It may have been applied: the change job reads before sending again.
+        await self._client.post(
+            path, body, advertiser_id=ref.account.account_id, credentials=credentials, retry_unavailable=False
+        )
+
+
+def request_id(path: str, key: str) -> str:
+    """TikTok's ``request_id`` (an int64 as a string) for one write: the same for every retry of the caller's write
+    ``key`` on ``path``, so TikTok answers a repeat without applying it twice."""
+    digest = hashlib.sha256(f"{path}:{key}".encode()).digest()
+    return str(int.from_bytes(digest[:8], "big") >> 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -592,8 +692,29 @@ def _entity(
         objective=objective,
         daily_budget=daily,
         lifetime_budget=lifetime,
+        **(_ad_group_settings(item, currency) if isinstance(item, AdGroup) else {}),
         raw=item.model_dump(mode="json"),
     )
+
+
+def _ad_group_settings(group: AdGroup, currency: str) -> dict[str, Any]:
+    """An ad group's bidding and schedule as ``RemoteEntity`` fields."""
+    price = getattr(group, group.bid_field)
+    scheduled = (group.schedule_type or "").upper() == "SCHEDULE_START_END"
+    return {
+        "bid_strategy": group.bid_type,
+        "bid": Money(to_micros(price), currency) if price is not None and price > 0 else None,
+        "start_date": _day(group.schedule_start_time),
+        "end_date": _day(group.schedule_end_time) if scheduled else None,
+    }
+
+
+def _day(moment: str | None) -> date | None:
+    """The day of TikTok's ``"YYYY-MM-DD HH:MM:SS"`` (already in the advertiser's time zone)."""
+    try:
+        return date.fromisoformat(moment[:10]) if moment else None
+    except ValueError:
+        return None
 
 
 def _every_status(tiktok: _Level) -> list[dict[str, str]]:

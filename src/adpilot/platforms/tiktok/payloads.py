@@ -117,6 +117,28 @@ class AdGroup(_Budgeted):
     adgroup_id: str
     adgroup_name: str = ""
     optimization_goal: str | None = None
+    billing_event: str | None = None
+    # BID_TYPE_NO_BID (TikTok bids) or BID_TYPE_CUSTOM with ``bid_price`` (``conversion_bid_price`` when billed by
+    # OCPM), floats in major units of the advertiser currency.
+    bid_type: str | None = None
+    bid_price: Decimal | None = None
+    conversion_bid_price: Decimal | None = None
+    # "YYYY-MM-DD HH:MM:SS" in the advertiser's time zone; the end only with schedule_type SCHEDULE_START_END.
+    schedule_type: str | None = None
+    schedule_start_time: str | None = None
+    schedule_end_time: str | None = None
+
+    @field_validator("bid_price", "conversion_bid_price", mode="before")
+    @classmethod
+    def _price_as_decimal(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            return str(value)
+        return None if value in ("", "-") else value
+
+    @property
+    def bid_field(self) -> str:
+        """Where this ad group's bid is: ``conversion_bid_price`` when billed by OCPM, else ``bid_price``."""
+        return "conversion_bid_price" if (self.billing_event or "").upper() == "OCPM" else "bid_price"
 
 
 class Ad(_Entity):

@@ -132,6 +132,15 @@ def _bidding(campaign: SimEntity) -> str:
     return str(value) if value else _BIDDING_BY_OBJECTIVE.get(campaign.objective, "MANUAL_CPC")
 
 
+def _start_date_time(row: Row, campaign: SimEntity) -> str:
+    """When the campaign starts, "YYYY-MM-DD HH:MM:SS" in the account's time zone (v23+; earlier versions had
+    ``start_date`` as "YYYYMMDD")."""
+    value = campaign.attributes.get("start_date_time")
+    if value:
+        return str(value)
+    return campaign.created_at.astimezone(ZoneInfo(row.customer.time_zone)).strftime("%Y-%m-%d 00:00:00")
+
+
 def _double(value: float) -> float | int:
     # proto3 JSON prints a whole double without a fraction ("conversions": 2), as Google's captures show.
     return int(value) if float(value).is_integer() else value
@@ -190,6 +199,12 @@ def _campaign_fields() -> list[Field]:
         Field("campaign.advertising_channel_type", "campaign", "enum", lambda r, b: channel_of(c(r)),
                ADVERTISING_CHANNELS),
         Field("campaign.bidding_strategy_type", "campaign", "enum", lambda r, b: _bidding(c(r))),
+        Field("campaign.target_cpa.target_cpa_micros", "campaign", "int64",
+               lambda r, b: c(r).attributes.get("target_cpa_micros") if _bidding(c(r)) == "TARGET_CPA" else None),
+        Field("campaign.target_roas.target_roas", "campaign", "double",
+               lambda r, b: c(r).attributes.get("target_roas") if _bidding(c(r)) == "TARGET_ROAS" else None),
+        Field("campaign.start_date_time", "campaign", "string", lambda r, b: _start_date_time(r, c(r))),
+        Field("campaign.end_date_time", "campaign", "string", lambda r, b: c(r).attributes.get("end_date_time")),
         Field("campaign.campaign_budget", "campaign", "string",
                lambda r, b: f"customers/{_customer_of(r)}/campaignBudgets/{b.id_of(c(r))}"),
         Field("campaign.serving_status", "campaign", "enum",

@@ -17,7 +17,9 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
 from adpilot.sandbox.engine import SimAccount, SimEntity, minor_unit_micros
@@ -29,10 +31,19 @@ from adpilot.sandbox.state import SandboxState
 
 # service → {updateMask path (snake_case): the kind of value it takes}
 MUTABLE: dict[str, dict[str, str]] = {
-    "campaigns": {"name": "string", "status": "status", "advertising_channel_type": "immutable"},
+    "campaigns": {
+        "name": "string",
+        "status": "status",
+        "advertising_channel_type": "immutable",
+        # Setting a bidding strategy's field sets the strategy (the oneof): a MANUAL_CPC campaign given a target CPA
+        # bids on target CPA from then on.
+        "target_cpa.target_cpa_micros": "int64",
+        "target_roas.target_roas": "double",
+        "end_date_time": "datetime",
+    },
     "adGroups": {"name": "string", "status": "status", "cpc_bid_micros": "int64", "campaign": "immutable"},
     "adGroupAds": {"status": "status", "ad_group": "immutable"},
-    "campaignBudgets": {"amount_micros": "int64", "name": "string"},
+    "campaignBudgets": {"amount_micros": "int64", "total_amount_micros": "int64", "name": "string"},
 }
 COLLECTION_LEVEL = {"campaigns": EntityLevel.campaign, "adGroups": EntityLevel.ad_group, "adGroupAds": EntityLevel.ad}
 _STATUS_TYPE = {"campaigns": "CampaignStatus", "adGroups": "AdGroupStatus", "adGroupAds": "AdGroupAdStatus"}
@@ -93,7 +104,17 @@ class MutateContext:
 
 
 def snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+    return ".".join(re.sub(r"(?<!^)([A-Z])", r"_\1", part).lower() for part in name.split("."))
+
+
+def value_at(resource: Mapping[str, Any], path: str) -> Any:
+    """The value at a snake_case mask path (``target_cpa.target_cpa_micros``) of a camelCase JSON resource."""
+    value: Any = resource
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(camel(part))
+    return value
 
 
 def check_fields(ctx: MutateContext, resource: Mapping[str, Any], known: frozenset[str], where: str) -> None:
@@ -230,7 +251,7 @@ def update(ctx: MutateContext, operation: Mapping[str, Any]) -> Change:
         raise ctx.fail("mutateError", "MUTATE_NOT_ALLOWED",
                        "The sandbox does not update a resource created in the same request.", ("update", None),
                        ("resource_name", None))  # fmt: skip
-    values = {path: resource.get(camel(path)) for path in paths}
+    values = {path: value_at(resource, path) for path in paths}
     for path, value in values.items():
         if mutable[path] != "status" and is_unset(value):
             raise ctx.fail("fieldError", "REQUIRED", "The required field was not present.", ("update", None),
@@ -245,6 +266,7 @@ def update(ctx: MutateContext, operation: Mapping[str, Any]) -> Change:
     attributes: dict[str, Any] = {}
     if "cpc_bid_micros" in values:
         attributes["cpc_bid_micros"] = int64_value(ctx, values["cpc_bid_micros"], "cpc_bid_micros", "update")
+    attributes.update(_campaign_settings(ctx, entity, values))
     if name is not None and entity.level is EntityLevel.campaign:
         check_campaign_name(ctx, name, entity.id, "update")
     resource_name = str(resource["resourceName"])
@@ -255,6 +277,49 @@ def update(ctx: MutateContext, operation: Mapping[str, Any]) -> Change:
         return resource_name
 
     return Change(resource_name, apply_entity)
+
+
+def _campaign_settings(ctx: MutateContext, campaign: SimEntity, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign's bidding target and end as attributes: a target CPA (micros, a whole number of the currency's
+    unit) or target ROAS (a ratio above 0) sets its bidding strategy; an end date-time ("YYYY-MM-DD HH:MM:SS" in the
+    account's time zone) must not be in the past or before the start."""
+    attributes: dict[str, Any] = {}
+    if "target_cpa.target_cpa_micros" in values:
+        micros = int64_value(ctx, values["target_cpa.target_cpa_micros"], "target_cpa_micros", "update")
+        if micros <= 0 or micros % minor_unit_micros(ctx.account.currency):
+            raise ctx.fail("biddingError", "INVALID_TARGET_CPA_MICROS" if micros > 0 else "BID_TOO_SMALL",
+                           "The target CPA must be a positive multiple of the currency's minimum unit.",
+                           ("update", None), ("target_cpa", None), ("target_cpa_micros", None))  # fmt: skip
+        attributes.update(bidding_strategy_type="TARGET_CPA", target_cpa_micros=micros)
+    if "target_roas.target_roas" in values:
+        value = values["target_roas.target_roas"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1000:
+            raise ctx.fail("biddingError", "INVALID_TARGET_ROAS" if not isinstance(value, bool) else "INVALID_FIELD",
+                           "The target ROAS must be a number above 0 and at most 1000.",
+                           ("update", None), ("target_roas", None), ("target_roas", None))  # fmt: skip
+        attributes.update(bidding_strategy_type="TARGET_ROAS", target_roas=float(value))
+    if "end_date_time" in values:
+        attributes["end_date_time"] = _end_date_time(ctx, campaign, values["end_date_time"])
+    return attributes
+
+
+def _end_date_time(ctx: MutateContext, campaign: SimEntity, value: Any) -> str:
+    path = (("update", None), ("end_date_time", None))
+    zone = ZoneInfo(ctx.account.time_zone)
+    try:
+        end = datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+    except ValueError:
+        raise ctx.fail("dateError", "INVALID_FIELD_FORMAT",
+                       "The field's date time is not in the YYYY-MM-DD HH:MM:SS format.", *path) from None  # fmt: skip
+    start = campaign.attributes.get("start_date_time")
+    starts = datetime.strptime(str(start), "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone) if start else campaign.created_at
+    if end < starts:
+        raise ctx.fail("campaignError", "END_DATE_BEFORE_START_DATE",
+                       "The end date is before the start date.", *path)  # fmt: skip
+    if end < ctx.state.clock.now():
+        raise ctx.fail("campaignError", "CANNOT_SET_DATE_TO_PAST", "The date cannot be set to the past.",
+                       *path)  # fmt: skip
+    return end.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _update_budget(ctx: MutateContext, resource_id: str, values: Mapping[str, Any]) -> Change:
@@ -273,6 +338,14 @@ def _update_budget(ctx: MutateContext, resource_id: str, values: Mapping[str, An
             raise ctx.fail("campaignBudgetError", "BUDGET_AMOUNT_MUST_BE_UNSET_FOR_CUSTOM_BUDGET_PERIOD",
                            "The budget is a total for a custom period: set total_amount_micros, not amount_micros.",
                            ("update", None), ("amount_micros", None))  # fmt: skip
+    total = None
+    if "total_amount_micros" in values:
+        total = int64_value(ctx, values["total_amount_micros"], "total_amount_micros", "update")
+        check_budget_amount(ctx, total, "update")
+        if campaign is not None and campaign.lifetime_budget_micros is None:
+            raise ctx.fail("campaignBudgetError", "TOTAL_BUDGET_AMOUNT_MUST_BE_UNSET_FOR_BUDGET_PERIOD_DAILY",
+                           "The budget is daily: set amount_micros, not total_amount_micros.",
+                           ("update", None), ("total_amount_micros", None))  # fmt: skip
     name = str(values["name"]) if "name" in values else None
     resource_name = f"customers/{ctx.account.account_id}/campaignBudgets/{resource_id}"
 
@@ -284,7 +357,7 @@ def _update_budget(ctx: MutateContext, resource_id: str, values: Mapping[str, An
                 pending["name"] = name
         elif campaign is not None:
             world.update_entity(
-                Platform.google, campaign.id, daily_budget_micros=amount,
+                Platform.google, campaign.id, daily_budget_micros=amount, lifetime_budget_micros=total,
                 attributes={"budget_name": name} if name is not None else None,
             )  # fmt: skip
         return resource_name

@@ -154,6 +154,8 @@ def entity_json(
         values["buying_type"] = "AUCTION"
         values["special_ad_categories"] = attrs.get("special_ad_categories", [])
         values["special_ad_category"] = (values["special_ad_categories"] or ["NONE"])[0]
+        if "stop_time" in attrs:
+            values["stop_time"] = attrs["stop_time"]
         if entity.daily_budget_micros is not None or entity.lifetime_budget_micros is not None:
             values["bid_strategy"] = attrs.get("bid_strategy", "LOWEST_COST_WITHOUT_CAP")
         else:

@@ -5,14 +5,15 @@
   budget unless its campaign has one, ``billing_event``, ``optimization_goal`` and ``targeting.geo_locations``; an ad
   a ``creative``, at most 50 non-archived ads per ad set); budgets in minor units of the account currency;
 * updates ``POST /{object_id}`` (``status``, ``name``, ``daily_budget``/``lifetime_budget``, an ad set's
-  ``bid_strategy``/``bid_amount``; at most four ad-set budget changes an hour, code 17 after that) and deletes
+  ``bid_strategy``/``bid_amount`` and ``end_time``, a campaign's ``stop_time`` (ISO 8601 with an offset, later than
+  the start and than now); at most four ad-set budget changes an hour, code 17 after that) and deletes
   ``DELETE /{object_id}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
@@ -20,7 +21,7 @@ from adpilot.sandbox.engine import SandboxWorldError, SimAccount, SimEntity
 from adpilot.sandbox.meta.context import GraphCall, GraphRoute, MetaContext
 from adpilot.sandbox.meta.entities_read import EDGE_LEVELS
 from adpilot.sandbox.meta.errors import GraphError, invalid_parameter
-from adpilot.sandbox.meta.graph import MICROS, NEUTRAL_OBJECTIVES, NODE_TYPES, currency_offset, json_param
+from adpilot.sandbox.meta.graph import MICROS, NEUTRAL_OBJECTIVES, NODE_TYPES, currency_offset, json_param, meta_time
 
 JsonObject = dict[str, Any]
 
@@ -89,8 +90,11 @@ def _update_entity(context: MetaContext, entity: SimEntity, account: SimAccount,
             user_msg="This object has been deleted and can no longer be edited.",
         )
     known = {"access_token", "status", "name", "daily_budget", "lifetime_budget"}
+    end_field = {EntityLevel.campaign: "stop_time", EntityLevel.ad_group: "end_time"}.get(entity.level)
     if entity.level is EntityLevel.ad_group:
         known |= {"bid_amount", "bid_strategy"}
+    if end_field is not None:
+        known.add(end_field)
     unknown = sorted(set(params) - known)
     if unknown:
         raise invalid_parameter(f"Param {unknown[0]} is not valid", field_name=unknown[0])
@@ -98,6 +102,9 @@ def _update_entity(context: MetaContext, entity: SimEntity, account: SimAccount,
     attributes: JsonObject | None = None
     if "bid_amount" in params or "bid_strategy" in params:
         attributes = {**entity.attributes, **_bid(params, entity.attributes)}
+    if end_field is not None and end_field in params:
+        end = _end_time(context, entity, account, params[end_field], end_field)
+        attributes = {**(attributes or entity.attributes), end_field: end}
     if "status" in params:
         word = str(params["status"])
         if word not in ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED"):
@@ -136,6 +143,30 @@ def _update_entity(context: MetaContext, entity: SimEntity, account: SimAccount,
             context.world.update_entity(Platform.meta, entity.id, **changes)
         except SandboxWorldError as exc:
             raise invalid_parameter(str(exc)) from None
+
+
+def _end_time(context: MetaContext, entity: SimEntity, account: SimAccount, value: Any, field: str) -> str:
+    """An ad set's ``end_time`` or a campaign's ``stop_time``: ISO 8601 with an offset (or Unix seconds), after the
+    object's start and in the future; kept in the account's local time as Graph returns it."""
+    text = str(value).strip()
+    try:
+        moment = (
+            datetime.fromtimestamp(int(text), UTC) if text.isdigit() else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+        )
+    except (ValueError, OverflowError):
+        raise invalid_parameter(
+            f"Param {field} must be a valid ISO 8601 time with a UTC offset", field_name=field
+        ) from None
+    if moment <= entity.created_at:
+        raise invalid_parameter(
+            f"Param {field} must be after the start time", field_name=field,
+            user_msg="The end time must be later than the start time.",
+        )  # fmt: skip
+    if moment <= context.state.clock.now():
+        raise invalid_parameter(
+            f"Param {field} must be in the future", field_name=field, user_msg="The end time cannot be in the past."
+        )
+    return meta_time(moment, account.time_zone)
 
 
 def _count_budget_change(context: MetaContext, entity: SimEntity) -> None:

@@ -32,6 +32,8 @@ class TikTokContext:
     state: SandboxState
     # campaign/create/ is idempotent on the body's request_id: (advertiser, request_id) → campaign id.
     created: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Writes are answered once per request_id: (advertiser, path, request_id) → the first answer, repeated as is.
+    answered: dict[tuple[str, str, str], JsonObject] = field(default_factory=dict)
 
     @property
     def app_credentials(self) -> tuple[str, str]:

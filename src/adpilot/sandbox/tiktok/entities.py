@@ -6,7 +6,10 @@
 * ``POST /open_api/v1.3/campaign/create/`` — validates ``objective_type``, ``budget_mode`` and ``budget``; idempotent
   on the body's ``request_id``.
 * ``POST /open_api/v1.3/{campaign,adgroup}/update/`` — name and budget (the budget mode cannot change), an ad
-  group's bid (``bids``).
+  group's bid (``bids``) and schedule (``schedule_end_time`` with ``schedule_type`` SCHEDULE_START_END, after its
+  start and not in the past, "YYYY-MM-DD HH:MM:SS" in the advertiser's time zone).
+* Every write with a body ``request_id`` (an int64 as a string) is applied once: a repeat of the same path and
+  ``request_id`` gets the first answer again and changes nothing.
 * ``adgroup/create/``, ``ad/create/`` and ``ad/update/`` are in ``creation``.
 * ``POST /open_api/v1.3/{campaign,adgroup,ad}/status/update/`` — ENABLE, DISABLE or DELETE for 1 to 20 ids, all or
   none; DELETE is terminal and deletes what is under a campaign or ad group.
@@ -16,14 +19,15 @@ Also the entity's JSON as ``*/get/`` returns it and its primary and secondary st
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adpilot.platforms.types import EntityLevel, EntityStatus
 from adpilot.sandbox.engine import SimAccount, SimEntity
-from adpilot.sandbox.tiktok.bids import BID_FIELDS, bid_attributes
+from adpilot.sandbox.tiktok.bids import BID_FIELDS, SCHEDULE_FIELDS, bid_attributes, schedule_attributes
 from adpilot.sandbox.tiktok.context import PLATFORM, Call, JsonObject, Operation, TikTokContext, reachable_account
 from adpilot.sandbox.tiktok.errors import bad_parameter
 from adpilot.sandbox.tiktok.params import json_param, only, paged, paging
@@ -208,8 +212,29 @@ async def update_adgroup(call: Call, context: TikTokContext) -> JsonObject:
 
 
 def _update_entity(call: Call, context: TikTokContext, level: EntityLevel) -> JsonObject:
-    noun = NOUNS[level]
     account = reachable_account(context, call, call.body.get("advertiser_id"))
+    return _once(
+        call, context, account, f"{NOUNS[level]}/update/", lambda: _apply_update(call, context, account, level)
+    )
+
+
+def _once(
+    call: Call, context: TikTokContext, account: SimAccount, path: str, write: Callable[[], JsonObject]
+) -> JsonObject:
+    """``write`` unless the body's ``request_id`` was answered on ``path`` before: then that answer again."""
+    request_id = call.body.get("request_id")
+    if request_id is None:
+        return write()
+    if not isinstance(request_id, str | int) or isinstance(request_id, bool) or not str(request_id).isdigit():
+        raise bad_parameter("request_id: Must be an int64 passed as a string.")
+    key = (account.account_id, path, str(request_id))
+    if key not in context.answered:
+        context.answered[key] = write()
+    return context.answered[key]
+
+
+def _apply_update(call: Call, context: TikTokContext, account: SimAccount, level: EntityLevel) -> JsonObject:
+    noun = NOUNS[level]
     entity = own_entity(context, account, level, call.body.get(f"{noun}_id"), f"{noun}_id")
     if entity.status is EntityStatus.removed:
         raise bad_parameter(f"{noun}_id: The {noun} has been deleted and cannot be modified.")
@@ -230,6 +255,11 @@ def _update_entity(call: Call, context: TikTokContext, level: EntityLevel) -> Js
             budgets += [campaign.daily_budget_micros, campaign.lifetime_budget_micros]
         cap = min((budget for budget in budgets if budget), default=None)
         changes["attributes"] = bid_attributes(call.body, entity.attributes, cap)
+    if level is EntityLevel.ad_group and any(field in call.body for field in SCHEDULE_FIELDS):
+        zone = ZoneInfo(account.time_zone)
+        now = context.state.clock.now().astimezone(zone)
+        schedule = schedule_attributes(call.body, entity.attributes, entity.created_at.astimezone(zone), now)
+        changes["attributes"] = {**changes.get("attributes", {}), **schedule}
     if "budget" in call.body:
         micros = budget_micros(call.body["budget"])
         if mode == "BUDGET_MODE_TOTAL":
@@ -256,9 +286,14 @@ async def update_ad_status(call: Call, context: TikTokContext) -> JsonObject:
 
 
 def _update_status(call: Call, context: TikTokContext, level: EntityLevel) -> JsonObject:
+    account = reachable_account(context, call, call.body.get("advertiser_id"))
+    path = f"{NOUNS[level]}/status/update/"
+    return _once(call, context, account, path, lambda: _apply_status(call, context, account, level))
+
+
+def _apply_status(call: Call, context: TikTokContext, account: SimAccount, level: EntityLevel) -> JsonObject:
     world = context.state.world
     noun = NOUNS[level]
-    account = reachable_account(context, call, call.body.get("advertiser_id"))
     ids = call.body.get(f"{noun}_ids")
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_STATUS_UPDATE_IDS:
         raise bad_parameter(f"{noun}_ids: Length must be between 1 and {MAX_STATUS_UPDATE_IDS}.")
