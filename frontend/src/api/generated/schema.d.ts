@@ -798,7 +798,7 @@ export interface paths {
         };
         /**
          * List Changes
-         * @description The organization's changes, newest first.
+         * @description The organization's changes, newest first, narrowed by every filter given.
          */
         get: operations["list_changes"];
         put?: never;
@@ -808,6 +808,92 @@ export interface paths {
          *     manager's approval).
          */
         post: operations["request_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Changes
+         * @description Bulk changes from a CSV file: every row checked (problems by line and column) and previewed; with
+         *     ``dry_run=false`` stored as one batch of source csv, all or nothing. The same file again answers its earlier
+         *     batch (``duplicate``) and stores nothing.
+         */
+        post: operations["import_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/import/template.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Changes Import Template
+         * @description A CSV template for bulk changes: the columns entity_id, field (a kind of change), value (a status, or a
+         *     budget in the account's currency such as 25.50) and reason (optional).
+         */
+        get: operations["get_changes_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Change Options
+         * @description What can be changed on one entity: each kind of change with the entity's current value and what the platform
+         *     takes, or the reason it cannot be changed.
+         */
+        get: operations["get_change_options"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Changes
+         * @description Check a request of changes as POST /changes would and store nothing: the changes it would store (with
+         *     ``value_before`` as last synced, and whether they would wait for approval) and the problems that would refuse
+         *     it.
+         */
+        post: operations["preview_changes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1083,7 +1169,7 @@ export interface paths {
         };
         /**
          * List Drafts
-         * @description The organization's drafts, newest first, by status or platform.
+         * @description The organization's drafts, newest first, by status, platform or a part of the name.
          */
         get: operations["list_drafts"];
         put?: never;
@@ -1112,6 +1198,48 @@ export interface paths {
          * @description A new draft from a live campaign as last synced (name, budget, ad groups and ads).
          */
         post: operations["duplicate_campaign_to_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Drafts
+         * @description Import drafts from a CSV file: a dry run lists every problem by line and column and the drafts it would
+         *     create; otherwise all the drafts are created, or none (422) when the file has an error. The same file again
+         *     creates nothing and answers the earlier import (``duplicate``).
+         */
+        post: operations["import_drafts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/drafts/import/template.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Draft Import Template
+         * @description The CSV template of the drafts import: every column and example rows naming the organization's ad accounts.
+         */
+        get: operations["get_draft_import_template"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1836,6 +1964,12 @@ export interface components {
             expires_at: string;
         };
         /**
+         * BatchSource
+         * @description How a batch of changes came in: a request to the API, or a CSV file imported.
+         * @enum {string}
+         */
+        BatchSource: "api" | "csv";
+        /**
          * BidStrategy
          * @enum {string}
          */
@@ -1969,11 +2103,114 @@ export interface components {
          */
         ChangeApproval: "none" | "members" | "all";
         /**
+         * ChangeImportItem
+         * @description A change the file would store (or stored), with the line it is on.
+         */
+        ChangeImportItem: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            /** Index */
+            index: number;
+            kind: components["schemas"]["ChangeKind"];
+            level: components["schemas"]["EntityLevel"];
+            /** Line */
+            line: number;
+            /** Needs Approval */
+            needs_approval: boolean;
+            platform: components["schemas"]["Platform"];
+            /** Value After */
+            value_after: string;
+            /** Value Before */
+            value_before: string | null;
+        };
+        /**
          * ChangeKind
          * @description What a change edits (see docs/platforms.md, "Changes", for where each lives on each platform).
          * @enum {string}
          */
         ChangeKind: "status" | "daily_budget" | "lifetime_budget" | "bid" | "target_roas" | "name" | "end_date";
+        /**
+         * ChangeOptions
+         * @description What can be changed on one entity, as last synced, by the platform's rules.
+         */
+        ChangeOptions: {
+            /** Currency */
+            currency: string;
+            /** Editable */
+            editable: components["schemas"]["KindOption"][];
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            level: components["schemas"]["EntityLevel"];
+            /** Not Editable */
+            not_editable: components["schemas"]["KindRefusal"][];
+            platform: components["schemas"]["Platform"];
+        };
+        /**
+         * ChangePreviewItem
+         * @description What one valid change of a request would store: ``value_before`` is the entity's value as last synced (the
+         *     change reads it fresh from the platform just before applying).
+         */
+        ChangePreviewItem: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            /** Index */
+            index: number;
+            kind: components["schemas"]["ChangeKind"];
+            level: components["schemas"]["EntityLevel"];
+            /** Needs Approval */
+            needs_approval: boolean;
+            platform: components["schemas"]["Platform"];
+            /** Value After */
+            value_after: string;
+            /** Value Before */
+            value_before: string | null;
+        };
+        /**
+         * ChangeProblem
+         * @description Why one change of a request was refused.
+         */
+        ChangeProblem: {
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Index */
+            index: number;
+        };
         /** ChangeRead */
         ChangeRead: {
             /**
@@ -1987,6 +2224,8 @@ export interface components {
             attempts: number;
             /** Audit Entry Id */
             audit_entry_id: string | null;
+            /** Batch Id */
+            batch_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2085,11 +2324,50 @@ export interface components {
         };
         /**
          * ChangesCreated
-         * @description The changes stored, in the request's order.
+         * @description The changes stored, in the request's order, and the batch they make up.
          */
         ChangesCreated: {
+            /**
+             * Batch Id
+             * Format: uuid
+             */
+            batch_id: string;
             /** Items */
             items: components["schemas"]["ChangeRead"][];
+        };
+        /**
+         * ChangesImported
+         * @description A CSV file of changes checked (``dry_run``) or stored as one batch. A file imported before is ``duplicate``:
+         *     its earlier batch is answered and nothing is stored again.
+         */
+        ChangesImported: {
+            /** Batch Id */
+            batch_id: string | null;
+            /** Changes */
+            changes: components["schemas"]["ChangeRead"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /** Duplicate */
+            duplicate: boolean;
+            /** File Sha256 */
+            file_sha256: string;
+            /** Items */
+            items: components["schemas"]["ChangeImportItem"][];
+            /** Problems */
+            problems: components["schemas"]["CsvProblem"][];
+            /** Rows */
+            rows: number;
+        };
+        /**
+         * ChangesPreview
+         * @description A request of changes checked and nothing stored: the changes it would store and the problems that would
+         *     refuse it (the request is stored only when ``problems`` is empty).
+         */
+        ChangesPreview: {
+            /** Items */
+            items: components["schemas"]["ChangePreviewItem"][];
+            /** Problems */
+            problems: components["schemas"]["ChangeProblem"][];
         };
         /** ChangesRequest */
         ChangesRequest: {
@@ -2195,6 +2473,20 @@ export interface components {
             refreshed_at: string | null;
             /** Token Expires At */
             token_expires_at: string | null;
+        };
+        /**
+         * CsvProblem
+         * @description Why a line of a CSV file of changes (or the file: no line) was refused, and the column at fault.
+         */
+        CsvProblem: {
+            /** Code */
+            code: string;
+            /** Column */
+            column: string | null;
+            /** Detail */
+            detail: string;
+            /** Line */
+            line: number | null;
         };
         /** DiffEntry */
         DiffEntry: {
@@ -2315,6 +2607,70 @@ export interface components {
             utm_template?: string | null;
         };
         /**
+         * DraftImportResult
+         * @description What a CSV import found, and what it created when it was not a dry run.
+         */
+        DraftImportResult: {
+            /**
+             * Created
+             * @description The drafts were created (by this request, or by the earlier import).
+             */
+            created: boolean;
+            /** Drafts */
+            drafts: components["schemas"]["ImportedDraftRead"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Duplicate
+             * @description This file was imported before: nothing new was created; the earlier result.
+             */
+            duplicate: boolean;
+            /** Error Count */
+            error_count: number;
+            /** Import Id */
+            import_id: string | null;
+            /** Imported At */
+            imported_at: string | null;
+            /** Problems */
+            problems: components["schemas"]["ImportProblemRead"][];
+            /** Rows */
+            rows: number;
+            /** Sha256 */
+            sha256: string;
+            /** Warning Count */
+            warning_count: number;
+        };
+        /** DraftListItemRead */
+        DraftListItemRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Platforms */
+            platforms: components["schemas"]["Platform"][];
+            status: components["schemas"]["DraftStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Updated By User Id
+             * @description Who saved the current version (null: a former member).
+             */
+            updated_by_user_id: string | null;
+        };
+        /**
          * DraftProblem
          * @description One problem of a draft for one platform, pointing at its field.
          */
@@ -2377,31 +2733,6 @@ export interface components {
          * @enum {string}
          */
         DraftStatus: "draft" | "in_review" | "approved" | "changes_requested" | "publishing" | "published" | "failed";
-        /** DraftSummary */
-        DraftSummary: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Current Version */
-            current_version: number;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Name */
-            name: string;
-            /** Platforms */
-            platforms: components["schemas"]["Platform"][];
-            status: components["schemas"]["DraftStatus"];
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-        };
         /**
          * DraftTarget
          * @description An ad account the campaign is meant for; its platform is the account's.
@@ -2660,6 +2991,62 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * ImportProblemRead
+         * @description One problem of an imported file, at its line (the header is 1; null: the whole file) and column.
+         */
+        ImportProblemRead: {
+            /** Code */
+            code: string;
+            /** Column */
+            column: string | null;
+            /** Line */
+            line: number | null;
+            /** Message */
+            message: string;
+            /**
+             * Path
+             * @description The draft field, for the draft's validation problems.
+             */
+            path?: string | null;
+            platform?: components["schemas"]["Platform"] | null;
+            severity: components["schemas"]["Severity"];
+        };
+        /** ImportTargetRead */
+        ImportTargetRead: {
+            /** Ad Account Id */
+            ad_account_id: string | null;
+            /** Ad Account Name */
+            ad_account_name: string | null;
+            platform: components["schemas"]["Platform"];
+        };
+        /**
+         * ImportedDraftRead
+         * @description A draft the file describes (created, unless a dry run or a file with errors).
+         */
+        ImportedDraftRead: {
+            /** Ad Groups */
+            ad_groups: number;
+            /** Ads */
+            ads: number;
+            /** Draft Id */
+            draft_id?: string | null;
+            /** Errors */
+            errors: number;
+            /** Key */
+            key: string;
+            /**
+             * Line
+             * @description The line where the campaign starts.
+             */
+            line: number;
+            /** Name */
+            name: string;
+            /** Targets */
+            targets: components["schemas"]["ImportTargetRead"][];
+            /** Warnings */
+            warnings: number;
+        };
         /** InvitationAccept */
         InvitationAccept: {
             /** Token */
@@ -2699,6 +3086,35 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "accepted" | "revoked" | "expired";
+        };
+        /**
+         * KindOption
+         * @description A kind of change the entity allows: its current value and the values the platform takes (money in micros of
+         *     the entity's currency; ``allowed`` lists the values for a status).
+         */
+        KindOption: {
+            /** Allowed */
+            allowed: string[] | null;
+            /** Current */
+            current: string | null;
+            /** Hourly Changes Left */
+            hourly_changes_left: number | null;
+            kind: components["schemas"]["ChangeKind"];
+            /** Maximum Micros */
+            maximum_micros: number | null;
+            /** Minimum Micros */
+            minimum_micros: number | null;
+            /** Step Micros */
+            step_micros: number | null;
+        };
+        /**
+         * KindRefusal
+         * @description A kind of change the entity does not allow, and why.
+         */
+        KindRefusal: {
+            kind: components["schemas"]["ChangeKind"];
+            /** Reason */
+            reason: string;
         };
         /** LevelCounts */
         LevelCounts: {
@@ -3144,10 +3560,10 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** Page[DraftSummary] */
-        Page_DraftSummary_: {
+        /** Page[DraftListItemRead] */
+        Page_DraftListItemRead_: {
             /** Items */
-            items: components["schemas"]["DraftSummary"][];
+            items: components["schemas"]["DraftListItemRead"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -6888,11 +7304,23 @@ export interface operations {
     list_changes: {
         parameters: {
             query?: {
-                status?: components["schemas"]["ChangeStatus"] | null;
+                /** @description Any of these statuses (repeatable). */
+                status?: components["schemas"]["ChangeStatus"][] | null;
+                kind?: components["schemas"]["ChangeKind"] | null;
+                platform?: components["schemas"]["Platform"] | null;
                 ad_account_id?: string | null;
+                /** @description An entity of the organization (404 if unknown). */
                 entity_id?: string | null;
+                /** @description Who or what asked for the changes. */
                 source?: components["schemas"]["ChangeSource"] | null;
+                batch_id?: string | null;
+                /** @description How the changes came in: api or csv. */
+                batch_source?: components["schemas"]["BatchSource"] | null;
                 requested_by?: string | null;
+                /** @description Created at or after. */
+                created_from?: string | null;
+                /** @description Created before. */
+                created_to?: string | null;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description From the previous page's next_cursor. */
@@ -6933,7 +7361,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid */
+            /** @description Entity not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The filters of the list of changes are invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6997,6 +7434,279 @@ export interface operations {
             };
             /** @description Changes refused */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_changes: {
+        parameters: {
+            query?: {
+                /** @description Check and preview only (the default); false stores them. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A CSV file (UTF-8, `,` or `;`, at most 1 MB and 1,000 rows) with the header entity_id,field,value and an optional reason column; budgets in the account's currency (`25.50`). See GET /changes/import/template.csv. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesImported"];
+                };
+            };
+            /** @description The file's changes stored as one batch. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesImported"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changes refused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The CSV file of changes cannot be read */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_changes_import_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description entity_id,field,value,reason with two sample rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_change_options: {
+        parameters: {
+            query: {
+                entity_id: string;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeOptions"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Entity not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangesCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesPreview"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7144,7 +7854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is not waiting for approval */
+            /** @description The change expired before it was approved; The change is not waiting for approval */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7225,7 +7935,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is not waiting for approval */
+            /** @description The change expired before it was approved; The change is not waiting for approval */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8199,6 +8909,7 @@ export interface operations {
             query?: {
                 status?: components["schemas"]["DraftStatus"] | null;
                 platform?: components["schemas"]["Platform"] | null;
+                name_contains?: string | null;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description From the previous page's next_cursor. */
@@ -8218,7 +8929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_DraftSummary_"];
+                    "application/json": components["schemas"]["Page_DraftListItemRead_"];
                 };
             };
             /** @description The pagination cursor is invalid */
@@ -8374,6 +9085,143 @@ export interface operations {
             };
             /** @description Ad account not found; This campaign is not among the account's synced entities */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_drafts: {
+        parameters: {
+            query?: {
+                /** @description Only check the file and answer what it would create. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A CSV file of campaigns, ad groups and ads, one row per ad (UTF-8, comma or semicolon separated, lists separated by `|`; at most 1 MB and 2,000 rows): a form with a `file` field, or the file as the body. */
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftImportResult"];
+                };
+            };
+            /** @description Send a file: a multipart form with a `file` field, or the file as the body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file has problems; nothing was imported */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_draft_import_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,6 +19,7 @@ down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
 def upgrade() -> None:
     op.add_column("ad_entities", sa.Column("bid_strategy", sa.String(64), nullable=True))
     op.add_column("ad_entities", sa.Column("bid_micros", sa.BigInteger(), nullable=True))
