@@ -109,8 +109,11 @@ async def test_options_follow_each_platforms_rules(
     group = (await all_entities(client, world, google_account, EntityLevel.ad_group))[0]
     group_options = await options(client, world, group["id"])
     assert group_options["level"] == "ad_group" and group_options["platform"] == "google"
-    assert [o["kind"] for o in group_options["editable"]] == ["status"]
-    assert group_options["editable"][0]["allowed"] == ["active", "paused", "removed"]
+    editable = {o["kind"]: o for o in group_options["editable"]}
+    # A Google ad group's budget is its campaign's: its status, name and (under manual CPC) its bid are its own.
+    assert {"status", "name"} <= editable.keys() <= {"status", "name", "bid"}
+    assert editable["status"]["allowed"] == ["active", "paused", "removed"]
+    assert editable["name"]["current"] == group["name"]
     refusal = next(r for r in group_options["not_editable"] if r["kind"] == "daily_budget")
     assert "campaign" in refusal["reason"]
     campaign = await entity_with(client, world, google_account, EntityLevel.campaign, budget=True)
@@ -128,8 +131,8 @@ async def test_options_follow_each_platforms_rules(
     minimum = next(o for o in tiktok["editable"] if o["kind"] == "daily_budget")["minimum_micros"]
     level = EntityLevel(tiktok["level"])
     assert minimum == rules.minimum_daily_budget_micros(Platform.tiktok, level, tiktok["currency"])
-    if tiktok["currency"] == "USD":
-        assert minimum == (50_000_000 if level is EntityLevel.campaign else 20_000_000)
+    if tiktok["currency"] == "USD" and level is EntityLevel.campaign:
+        assert minimum == 20_000_000
 
     meta_account, _ = await synced(client, world, database, Platform.meta)
     ad_set = await entity_with(client, world, meta_account, EntityLevel.ad_group, budget=True)
