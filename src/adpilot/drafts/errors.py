@@ -49,3 +49,28 @@ class UtmTemplateInvalid(AppError):
     status_code = 400
     code = "utm-template-invalid"
     title = "The URL template uses an unknown placeholder"
+
+
+class PublicationNotFound(NotFound):
+    code = "publication-not-found"
+    title = "This draft has not been published"
+
+
+class NothingToRetry(Conflict):
+    code = "publication-nothing-to-retry"
+    title = "No target of this publication failed: there is nothing to retry"
+
+
+class NothingToDiscard(Conflict):
+    code = "publication-nothing-to-discard"
+    title = "Nothing this publication created is left to remove"
+
+
+class PublicationNotDiscarded(Conflict):
+    code = "publication-not-discarded"
+    title = "An earlier publication of this draft created entities: retry it or discard them first"
+
+
+class PublishTargetMissing(Conflict):
+    code = "publish-target-missing"
+    title = "Every target of the draft needs an ad account before it is published"

@@ -93,9 +93,14 @@ class PlatformHttp:
         limits: Sequence[Limit],
         classify: Classify,
         on_response: OnResponse | None = None,
+        retry_unavailable: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send one logical request, retrying transient failures; returns a response ``classify`` accepted."""
+        """Send one logical request, retrying transient failures; returns a response ``classify`` accepted.
+
+        ``retry_unavailable=False`` for a request that is not idempotent (a create): a timeout or 5xx may come after
+        the platform applied it, so it is raised at once for the caller to check before sending it again (rate
+        limits are still waited out: the platform applied nothing)."""
         attempt = 0
         while True:
             attempt += 1
@@ -129,7 +134,7 @@ class PlatformHttp:
                 if wait > self.retry.max_wait or attempt >= self.retry.max_attempts:
                     raise error
             elif isinstance(error, PlatformUnavailable):
-                if attempt >= self.retry.max_attempts:
+                if attempt >= self.retry.max_attempts or not retry_unavailable:
                     raise error
                 wait = self.retry.backoff(attempt, self._rng)
             else:

@@ -8,6 +8,7 @@ from typing import ClassVar, Protocol
 
 from adpilot.platforms.types import (
     AdAccountRef,
+    CampaignSpec,
     Credentials,
     DailyMetricsRow,
     EntityLevel,
@@ -16,6 +17,7 @@ from adpilot.platforms.types import (
     HourlyMetricsRow,
     Money,
     Platform,
+    PublishedIds,
     RemoteAdAccount,
     RemoteEntity,
 )
@@ -81,4 +83,23 @@ class AdPlatformAdapter(Protocol):
 
     async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
         """Change the daily budget of a campaign or ad group/ad set that has one."""
+        ...
+
+    async def publish_campaign(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        spec: CampaignSpec,
+        *,
+        already: PublishedIds,
+        resume: bool,
+    ) -> PublishedIds:
+        """Create ``spec``'s campaign, ad groups/ad sets and ads, and return (in ``already``) each one's id.
+
+        Each id is recorded into ``already`` the moment the platform returns it, so whatever is raised, ``already``
+        holds what exists. Only what ``already`` lacks is created, so publishing again continues where a failure
+        stopped. ``resume``: an earlier attempt may have created entities it could not report (a timeout after the
+        platform applied a create); each entity is then looked up by its name under its parent before it is sent
+        again. Google creates everything in one atomic ``googleAds:mutate``: all or nothing.
+        """
         ...

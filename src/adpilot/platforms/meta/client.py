@@ -267,8 +267,17 @@ class MetaGraphClient:
         data: Mapping[str, str],
         account_id: str | None = None,
         classify_with: Classify = classify,
+        retry_unavailable: bool = True,
     ) -> Any:
-        return await self.call("POST", path, token=token, data=data, account_id=account_id, classify_with=classify_with)
+        return await self.call(
+            "POST",
+            path,
+            token=token,
+            data=data,
+            account_id=account_id,
+            classify_with=classify_with,
+            retry_unavailable=retry_unavailable,
+        )
 
     async def delete(self, path: str, *, token: str, account_id: str | None = None) -> Any:
         return await self.call("DELETE", path, token=token, account_id=account_id)
@@ -283,8 +292,10 @@ class MetaGraphClient:
         data: Mapping[str, str] | None = None,
         account_id: str | None = None,
         classify_with: Classify = classify,
+        retry_unavailable: bool = True,
     ) -> Any:
-        """One Graph request; returns the decoded JSON of a successful answer."""
+        """One Graph request; returns the decoded JSON of a successful answer (``retry_unavailable``: see
+        ``PlatformHttp.request``)."""
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         threshold = self._config.usage_slowdown_pct
 
@@ -298,6 +309,7 @@ class MetaGraphClient:
             limits=self.limits(account_id),
             classify=classify_with,
             on_response=on_response,
+            retry_unavailable=retry_unavailable,
             params=dict(params) if params else None,
             data=dict(data) if data is not None else None,
             headers=headers,

@@ -49,8 +49,10 @@ from adpilot.platforms.tiktok.payloads import (
     ListData,
     ReportRow,
 )
+from adpilot.platforms.tiktok.publishing import publish
 from adpilot.platforms.types import (
     AdAccountRef,
+    CampaignSpec,
     Credentials,
     DailyMetricsRow,
     EntityLevel,
@@ -59,6 +61,7 @@ from adpilot.platforms.types import (
     HourlyMetricsRow,
     Money,
     Platform,
+    PublishedIds,
     RemoteAdAccount,
     RemoteEntity,
     from_micros,
@@ -462,6 +465,18 @@ class TikTokAdsAdapter:
             advertiser_id=ref.account.account_id,
             credentials=credentials,
         )
+
+    async def publish_campaign(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        spec: CampaignSpec,
+        *,
+        already: PublishedIds,
+        resume: bool,
+    ) -> PublishedIds:
+        """Campaign, ad groups, then ads (``tiktok.publishing``), creates idempotent on ``request_id``."""
+        return await publish(self._client, self.list_entities, credentials, account, spec, already, resume=resume)
 
     async def set_daily_budget(self, credentials: Credentials, ref: EntityRef, budget: Money) -> None:
         """Set the daily budget of a campaign or ad group whose budget mode is daily (TikTok rejects the others)."""

@@ -174,12 +174,14 @@ class TikTokClient:
         *,
         credentials: Credentials | None,
         advertiser_id: str | None = None,
+        retry_unavailable: bool = True,
     ) -> dict[str, Any]:
         response = await self._http.request(
             "POST",
             self.url(path),
             limits=self.limits(advertiser_id),
             classify=_classifier(credentials),
+            retry_unavailable=retry_unavailable,
             json=dict(body),
             headers=_headers(credentials),
         )
