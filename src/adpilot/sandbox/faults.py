@@ -22,6 +22,9 @@ class FaultKind(StrEnum):
     expire_token = "expire_token"  # noqa: S105 - a fault name, not a secret; the token is reported expired
     revoke_token = "revoke_token"  # noqa: S105 - a fault name, not a secret; the token is reported revoked
     slow = "slow"  # wait delay_seconds, then answer normally
+    # The request is applied, then answered as a server error: a timeout after the platform did the work (served by
+    # the Meta emulator; the others answer such a request normally).
+    lost_response = "lost_response"
 
 
 @dataclass
@@ -29,6 +32,9 @@ class Fault:
     kind: FaultKind
     count: int = 1
     delay_seconds: float = 0.0
+    # Only requests whose path ends with this (e.g. "/ads"), and with this method ("POST"); None: any.
+    path: str | None = None
+    method: str | None = None
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -50,8 +56,11 @@ class FaultPlan:
         with self._lock:
             self._queues.setdefault((platform, account_id), deque()).append(replace(fault))
 
-    def take(self, platform: Platform, account_id: str | None) -> Fault | None:
-        """Consume one request's worth of fault: the account's own queue first, then the platform-wide one.
+    def take(
+        self, platform: Platform, account_id: str | None, path: str | None = None, method: str | None = None
+    ) -> Fault | None:
+        """Consume one request's worth of fault: the account's own queue first, then the platform-wide one. A fault
+        for a path waits at the head of its queue for a request to that path (``path``: the request's).
 
         Returns a ``Fault`` with ``count=1`` describing what this request must suffer, or ``None`` to answer normally.
         """
@@ -63,12 +72,16 @@ class FaultPlan:
                 if not queue:
                     continue
                 head = queue[0]
+                if head.path is not None and not (path or "").rstrip("/").endswith(head.path.rstrip("/")):
+                    continue
+                if head.method is not None and head.method != method:
+                    continue
                 head.count -= 1
                 if head.count == 0:
                     queue.popleft()
                 if not queue:
                     del self._queues[key]
-                return Fault(head.kind, 1, head.delay_seconds)
+                return Fault(head.kind, 1, head.delay_seconds, head.path, head.method)
         return None
 
     def pending(self, platform: Platform | None = None) -> list[tuple[Platform, str, Fault]]:

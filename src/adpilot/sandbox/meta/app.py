@@ -152,13 +152,16 @@ async def _serve(context: MetaContext, call: GraphCall) -> Any:
     kind, node_id, node_type = _resolve(context, call, node)
     if kind == "report_run" or (kind != "me" and edge == "insights"):
         call.usage_type = "ads_insights"
-    await suffer_faults(context, call)
+    lost = await suffer_faults(context, call)
     route = ROUTES.by_node.get((kind, edge, call.method))
     if route is None:
         if ROUTES.serves(kind, edge):
             raise unsupported_request(call.method, node_id)
         raise nonexisting_field(str(edge), node_type)
-    return await route.handler(context, call)
+    answer = await route.handler(context, call)
+    if lost:  # applied, but the caller never hears of it
+        raise GraphError("(#2) Service temporarily unavailable", code=2, status=500, is_transient=True)
+    return answer
 
 
 def _resolve(context: MetaContext, call: GraphCall, node: str) -> tuple[NodeKind, str, str]:

@@ -46,12 +46,18 @@ def _check_quota(context: MetaContext, account_id: str) -> float | None:
     return context.state.quota.check(f"meta:account:{account_id}", max(1, round(rate * window)), window)
 
 
-async def suffer_faults(context: MetaContext, call: GraphCall) -> None:
-    """The sandbox's injected faults, then the ad account's request rate (only for an account's calls)."""
+async def suffer_faults(context: MetaContext, call: GraphCall) -> bool:
+    """The sandbox's injected faults, then the ad account's request rate (only for an account's calls). True when
+    the request is to be served and its answer lost (``FaultKind.lost_response``)."""
     context.usage.record(call.account_id, call.usage_type)
-    fault: Fault | None = context.state.faults.take(Platform.meta, call.account_id)
+    fault: Fault | None = context.state.faults.take(
+        Platform.meta, call.account_id, "/".join(call.segments), call.method
+    )
+    lost = False
     if fault is not None:
-        if fault.kind is FaultKind.slow:
+        if fault.kind is FaultKind.lost_response:
+            lost = True
+        elif fault.kind is FaultKind.slow:
             await asyncio.sleep(fault.delay_seconds)
         elif fault.kind is FaultKind.rate_limit:
             # Meta's "User request limit reached"; the fault's delay (if any) is the announced wait.
@@ -73,7 +79,7 @@ async def suffer_faults(context: MetaContext, call: GraphCall) -> None:
                 context.state.auth.revoke_login(Platform.meta, call.login.login_id)
             raise token_error("revoked", context.app_id)
     if call.account_id is None:
-        return
+        return lost
     # Counted on arrival (``count_arrival``); an account the path did not name is counted now.
     counted = call.account_id == call.arrival_account
     retry = call.arrival_retry if counted else _check_quota(context, call.account_id)
@@ -93,3 +99,4 @@ async def suffer_faults(context: MetaContext, call: GraphCall) -> None:
             code = 80004
         # Fractional minutes: the per-second gate frees up well within Meta's one-minute granularity.
         raise GraphError(message, code=code, subcode=2446079, regain_minutes=round(retry / 60, 5))
+    return lost
