@@ -171,3 +171,13 @@ class TestSandboxState:
             SandboxConfig(tiktok_token_mode="forever")
         state = SandboxState.demo()
         assert state.config == SandboxConfig()
+
+
+def test_a_fault_for_a_path_and_method_waits_for_a_matching_request() -> None:
+    plan = FaultPlan()
+    plan.add(Platform.meta, "1", Fault(FaultKind.lost_response, 1, path="/ads", method="POST"))
+    assert plan.take(Platform.meta, "1", "act_1/ads", "GET") is None
+    assert plan.take(Platform.meta, "1", "act_1/campaigns", "POST") is None
+    served = plan.take(Platform.meta, "1", "act_1/ads", "POST")
+    assert served is not None and served.kind is FaultKind.lost_response
+    assert plan.take(Platform.meta, "1", "act_1/ads", "POST") is None
