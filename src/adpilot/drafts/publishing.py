@@ -167,7 +167,7 @@ class PublishingService:
 
     async def discard(self, session: AsyncSession, tenant: TenantContext, draft_id: UUID) -> PublicationView:
         """Remove from the platforms what a failed publication created (its campaigns, with their ad groups and ads);
-        the draft stays failed, editable again."""
+        the draft keeps its status (failed, or draft once edited), editable again."""
         tenant.require(Permission.changes_publish)
         draft = await DraftRepository(session).get(tenant.organization_id, draft_id, for_update=True)
         if draft is None:
@@ -182,7 +182,8 @@ class PublishingService:
             for p in publications
             if p.id in with_entities and p.status in (PublicationStatus.failed, PublicationStatus.published)
         ]
-        if draft.status is not DraftStatus.failed or not to_discard:
+        # A failed publication stays discardable after the draft was edited (which sends it back to draft).
+        if draft.status in (DraftStatus.publishing, DraftStatus.published) or not to_discard:
             raise NothingToDiscard()
         for publication in to_discard:
             publication.status = PublicationStatus.discarding
