@@ -52,6 +52,7 @@ TASK_MODULES = (
     "adpilot.connections.jobs",
     "adpilot.campaigns.jobs",
     "adpilot.changes.jobs",
+    "adpilot.drafts.jobs",
     "adpilot.metrics.jobs",
     "adpilot.exchange_rates.jobs",
     "adpilot.reporting.jobs",

@@ -256,6 +256,22 @@ class TestWireFormat:
         for edge, params, blamed in cases:
             assert_error(await graph.post(f"{graph.act}/{edge}", **params), 100, blamed)
 
+    async def test_an_ad_takes_its_creative_inline(self, graph: Graph) -> None:
+        _, ad_set_id, _ = await graph.tree(status="PAUSED")
+        link = {"link": "https://shop.example.com/?utm_source=meta", "message": "Spring", "name": "Fresh flowers"}
+        spec = {"page_id": "104000000000001", "link_data": link}
+        ad = await graph.post(
+            f"{graph.act}/ads", name="Inline", adset_id=ad_set_id, status="PAUSED", creative={"object_story_spec": spec}
+        )
+        assert ad.status_code == 200, ad.text
+        created = graph.state.world.entity(Platform.meta, ad.json()["id"])
+        assert created is not None and created.attributes["link"] == link["link"]
+        for broken in ({**spec, "page_id": "a page"}, {**spec, "link_data": {"link": "shop.example.com"}}):
+            answer = await graph.post(
+                f"{graph.act}/ads", name="Bad", adset_id=ad_set_id, creative={"object_story_spec": broken}
+            )
+            assert_error(answer, 100, "creative")
+
     async def test_a_deleted_object_cannot_be_edited(self, graph: Graph) -> None:
         campaign_id, ad_set_id, _ = await graph.tree(status="PAUSED")
         assert (await graph.delete(campaign_id)).json() == RECORDED_SUCCESS

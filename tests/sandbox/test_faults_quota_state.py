@@ -171,3 +171,13 @@ class TestSandboxState:
             SandboxConfig(tiktok_token_mode="forever")
         state = SandboxState.demo()
         assert state.config == SandboxConfig()
+
+
+def test_a_fault_for_a_path_and_method_waits_for_a_matching_request() -> None:
+    plan = FaultPlan()
+    plan.add(Platform.meta, "1", Fault(FaultKind.applied_then_error, 1, path="/ads", method="POST"))
+    assert plan.take(Platform.meta, "1", path="act_1/ads", method="GET") is None
+    assert plan.take(Platform.meta, "1", write=True, path="act_1/campaigns", method="POST") is None
+    served = plan.take(Platform.meta, "1", write=True, path="act_1/ads", method="POST")
+    assert served is not None and served.kind is FaultKind.applied_then_error
+    assert plan.take(Platform.meta, "1", write=True, path="act_1/ads", method="POST") is None

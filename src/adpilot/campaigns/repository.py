@@ -58,6 +58,18 @@ class CampaignRepository:
         query = select(AdEntity).where(AdEntity.organization_id == organization_id, AdEntity.id == entity_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def entity_ids(
+        self, organization_id: UUID, ad_account_id: UUID, platform_ids: Sequence[str]
+    ) -> list[tuple[str, str, UUID]]:
+        query = select(AdEntity.level, AdEntity.platform_id, AdEntity.id).where(
+            AdEntity.organization_id == organization_id,
+            AdEntity.ad_account_id == ad_account_id,
+            AdEntity.platform_id.in_(list(platform_ids)),
+        )
+        return [
+            (str(level), platform_id, entity_id) for level, platform_id, entity_id in await self.session.execute(query)
+        ]
+
     async def upsert_entities(self, rows: Sequence[dict[str, Any]], now: datetime) -> dict[str, dict[str, int]]:
         """Insert new entities and update changed ones; returns {level: {"created": n, "updated": n, "removed": n}}.
 

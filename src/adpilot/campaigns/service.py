@@ -468,6 +468,13 @@ class EntitySyncService:
             for level, platform_id, campaign_id, parent_id, name, status in rows
         ]
 
+    async def entity_ids(
+        self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID, platform_ids: list[str]
+    ) -> dict[tuple[EntityLevel, str], UUID]:
+        """adpilot's ids of the account's synced entities among ``platform_ids``, by level and platform id."""
+        rows = await CampaignRepository(session).entity_ids(organization_id, ad_account_id, platform_ids)
+        return {(EntityLevel(level), platform_id): entity_id for level, platform_id, entity_id in rows}
+
     async def campaign_snapshot(
         self, session: AsyncSession, organization_id: UUID, ad_account_id: UUID, campaign_platform_id: str
     ) -> list[SyncedEntity]:

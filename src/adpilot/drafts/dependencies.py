@@ -12,4 +12,5 @@ from adpilot.organizations.dependencies import require
 CanReadDrafts = Annotated[TenantContext, Depends(require(Permission.organization_read))]
 CanEditDrafts = Annotated[TenantContext, Depends(require(Permission.drafts_edit))]
 CanApproveDrafts = Annotated[TenantContext, Depends(require(Permission.changes_approve))]
+CanPublishDrafts = Annotated[TenantContext, Depends(require(Permission.changes_publish))]
 CanSetUtmTemplate = Annotated[TenantContext, Depends(require(Permission.organization_update))]

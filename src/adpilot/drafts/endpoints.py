@@ -13,7 +13,13 @@ from adpilot.core.errors import PermissionDenied, problem_responses
 from adpilot.core.pagination import InvalidCursor, Page, TimeCursorPage, page_response
 from adpilot.core.text import NoNul
 from adpilot.db import DbSession
-from adpilot.drafts.dependencies import CanApproveDrafts, CanEditDrafts, CanReadDrafts, CanSetUtmTemplate
+from adpilot.drafts.dependencies import (
+    CanApproveDrafts,
+    CanEditDrafts,
+    CanPublishDrafts,
+    CanReadDrafts,
+    CanSetUtmTemplate,
+)
 from adpilot.drafts.errors import (
     CampaignNotSynced,
     DraftInvalid,
@@ -23,9 +29,15 @@ from adpilot.drafts.errors import (
     DraftTransitionNotAllowed,
     DraftVersionConflict,
     DraftVersionNotFound,
+    NothingToDiscard,
+    NothingToRetry,
+    PublicationNotDiscarded,
+    PublicationNotFound,
+    PublishTargetMissing,
     UtmTemplateInvalid,
 )
 from adpilot.drafts.import_endpoints import router as import_router
+from adpilot.drafts.publishing import PublicationView, publishing_service
 from adpilot.drafts.schemas import (
     CampaignDuplicate,
     ChangesRequest,
@@ -39,6 +51,9 @@ from adpilot.drafts.schemas import (
     DraftValidation,
     DraftVersionRead,
     DraftVersionSummary,
+    Publication,
+    PublicationTargetRead,
+    PublishedEntityRead,
     ReviewCommentRead,
     UtmPreview,
     UtmPreviewUrl,
@@ -261,3 +276,79 @@ async def preview_draft_urls(draft_id: UUID, tenant: CanReadDrafts, session: DbS
         template=template,
         urls=[UtmPreviewUrl(platform=url.platform, path=url.path, final_url=url.final_url) for url in urls],
     )
+
+
+def _publication(view: PublicationView) -> Publication:
+    return Publication(
+        draft_id=view.draft_id,
+        status=view.status,
+        targets=[
+            PublicationTargetRead(
+                index=target.publication.target_index,
+                platform=Platform(target.publication.platform),
+                ad_account_id=target.publication.ad_account_id,
+                ad_account_name=target.ad_account_name,
+                status=target.publication.status,
+                error=target.publication.error,
+                attempts=target.publication.attempts,
+                created=target.created,
+                total=target.total,
+                entities=[
+                    PublishedEntityRead(
+                        level=entity.level.value,
+                        key=entity.key,
+                        name=entity.name,
+                        platform_id=entity.platform_id,
+                        entity_id=entity.entity_id,
+                    )
+                    for entity in target.entities
+                ],
+            )
+            for target in view.targets
+        ],
+    )
+
+
+@router.post(
+    "/drafts/{draft_id}/publish",
+    response_model=DraftRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(
+        DraftNotFound, DraftTransitionNotAllowed, PublicationNotDiscarded, PublishTargetMissing, PermissionDenied
+    ),
+)
+async def publish_draft(draft_id: UUID, tenant: CanPublishDrafts, session: DbSession) -> DraftRead:
+    """Publish an approved draft to each of its targets (created paused unless the draft says otherwise)."""
+    return _read(await publishing_service.publish(session, tenant, draft_id))
+
+
+@router.get(
+    "/drafts/{draft_id}/publication",
+    response_model=Publication,
+    responses=problem_responses(DraftNotFound, PublicationNotFound),
+)
+async def get_publication(draft_id: UUID, tenant: CanReadDrafts, session: DbSession) -> Publication:
+    """The draft's publication: each target's progress, error and the entities created on its platform."""
+    return _publication(await publishing_service.read(session, tenant, draft_id))
+
+
+@router.post(
+    "/drafts/{draft_id}/publication/retry",
+    response_model=Publication,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(DraftNotFound, NothingToRetry, PermissionDenied),
+)
+async def retry_publication(draft_id: UUID, tenant: CanPublishDrafts, session: DbSession) -> Publication:
+    """Publish the failed targets again, continuing from what they created (nothing is created twice)."""
+    return _publication(await publishing_service.retry(session, tenant, draft_id))
+
+
+@router.post(
+    "/drafts/{draft_id}/publication/discard",
+    response_model=Publication,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(DraftNotFound, NothingToDiscard, PermissionDenied),
+)
+async def discard_publication(draft_id: UUID, tenant: CanPublishDrafts, session: DbSession) -> Publication:
+    """Remove from the platforms what a failed publication created; the draft stays failed, editable again."""
+    return _publication(await publishing_service.discard(session, tenant, draft_id))

@@ -58,3 +58,26 @@ class DraftImportInvalid(AppError):
     status_code = 422
     code = "draft-import-invalid"
     title = "The file has problems; nothing was imported"
+class PublicationNotFound(NotFound):
+    code = "publication-not-found"
+    title = "This draft has not been published"
+
+
+class NothingToRetry(Conflict):
+    code = "publication-nothing-to-retry"
+    title = "No target of this publication failed: there is nothing to retry"
+
+
+class NothingToDiscard(Conflict):
+    code = "publication-nothing-to-discard"
+    title = "Nothing this publication created is left to remove"
+
+
+class PublicationNotDiscarded(Conflict):
+    code = "publication-not-discarded"
+    title = "An earlier publication of this draft created entities: retry it or discard them first"
+
+
+class PublishTargetMissing(Conflict):
+    code = "publish-target-missing"
+    title = "Every target of the draft needs an ad account before it is published"

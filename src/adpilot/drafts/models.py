@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from adpilot.core.columns import EnumText
 from adpilot.db import Base
-from adpilot.drafts.schemas import DraftStatus
+from adpilot.drafts.schemas import DraftStatus, PublicationStatus
 
 STATUS_CHECK = "status IN ('draft', 'in_review', 'approved', 'changes_requested', 'publishing', 'published', 'failed')"
 
@@ -100,3 +100,48 @@ class DraftImport(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("organization_id", "sha256", name="uq_draft_imports_org_sha256"),)
+PUBLICATION_STATUS_CHECK = "status IN ('pending', 'publishing', 'published', 'failed', 'discarding', 'discarded')"
+
+
+class DraftPublication(Base):
+    """Publishing one target (platform + ad account) of one version of a draft: its progress and outcome."""
+
+    __tablename__ = "draft_publications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    target_index: Mapped[int]
+    platform: Mapped[str] = mapped_column(String(20))
+    ad_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ad_accounts.id", ondelete="CASCADE"))
+    status: Mapped[PublicationStatus] = mapped_column(EnumText(PublicationStatus))
+    # The platform's own message when the target failed.
+    error: Mapped[str | None] = mapped_column(Text)
+    # Attempts of the current round; ``retries``: rounds a person started again after a failure.
+    attempts: Mapped[int] = mapped_column(default=0)
+    retries: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("draft_id", "target_index", name="uq_draft_publications_draft_target"),
+        CheckConstraint(PUBLICATION_STATUS_CHECK, name="status"),
+    )
+
+
+class DraftPublishedEntity(Base):
+    """An entity a publication created on its platform: ``key`` names it in the draft ("c", "g0", "g0.a1")."""
+
+    __tablename__ = "draft_published_entities"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    publication_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("draft_publications.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(20))
+    platform_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("publication_id", "key", name="uq_draft_published_entities_key"),)

@@ -6,13 +6,21 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.core.keyset import Keyset, keyset_page
 from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
-from adpilot.drafts.models import Draft, DraftComment, DraftImport, DraftSettings, DraftVersion
+from adpilot.drafts.models import (
+    Draft,
+    DraftComment,
+    DraftImport,
+    DraftPublication,
+    DraftPublishedEntity,
+    DraftSettings,
+    DraftVersion,
+)
 from adpilot.drafts.schemas import DraftStatus
 
 DRAFTS_NEWEST_FIRST = Keyset((Draft.created_at, Draft.id), descending=True)
@@ -112,7 +120,56 @@ class DraftRepository:
         query = select(DraftImport).where(DraftImport.organization_id == organization_id, DraftImport.id == import_id)
         return (await self.session.scalars(query)).one_or_none()
 
-    def add(self, *rows: Draft | DraftVersion | DraftComment | DraftSettings) -> None:
+    async def publications(self, organization_id: UUID, draft_id: UUID) -> Sequence[DraftPublication]:
+        query = (
+            select(DraftPublication)
+            .where(DraftPublication.organization_id == organization_id, DraftPublication.draft_id == draft_id)
+            .order_by(DraftPublication.target_index)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def publication(
+        self, organization_id: UUID, publication_id: UUID, *, for_update: bool = False
+    ) -> DraftPublication | None:
+        query = select(DraftPublication).where(
+            DraftPublication.organization_id == organization_id, DraftPublication.id == publication_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def published_entities(
+        self, organization_id: UUID, publication_ids: Sequence[UUID]
+    ) -> Sequence[DraftPublishedEntity]:
+        query = (
+            select(DraftPublishedEntity)
+            .where(
+                DraftPublishedEntity.organization_id == organization_id,
+                DraftPublishedEntity.publication_id.in_(list(publication_ids)),
+            )
+            .order_by(DraftPublishedEntity.created_at, DraftPublishedEntity.key)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def delete_publications(self, organization_id: UUID, draft_id: UUID) -> None:
+        await self.session.execute(
+            delete(DraftPublication).where(
+                DraftPublication.organization_id == organization_id, DraftPublication.draft_id == draft_id
+            )
+        )
+
+    async def delete_published_entities(self, organization_id: UUID, publication_id: UUID) -> None:
+        await self.session.execute(
+            delete(DraftPublishedEntity).where(
+                DraftPublishedEntity.organization_id == organization_id,
+                DraftPublishedEntity.publication_id == publication_id,
+            )
+        )
+
+    def add(
+        self,
+        *rows: Draft | DraftVersion | DraftComment | DraftSettings | DraftPublication | DraftPublishedEntity,
+    ) -> None:
         self.session.add_all(rows)
 
     async def flush(self) -> None:

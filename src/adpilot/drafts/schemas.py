@@ -52,6 +52,17 @@ class DraftStatus(StrEnum):
     failed = "failed"
 
 
+class PublicationStatus(StrEnum):
+    """One target of a publication: pending → publishing → published | failed; failed → discarding → discarded."""
+
+    pending = "pending"
+    publishing = "publishing"
+    published = "published"
+    failed = "failed"
+    discarding = "discarding"
+    discarded = "discarded"
+
+
 class Objective(StrEnum):
     """The unified objective; ``OBJECTIVE_BY_PLATFORM`` maps it to each platform's own."""
 
@@ -190,6 +201,9 @@ class DraftDocument(_Strict):
     platform_overrides: PlatformOverrides = Field(default_factory=PlatformOverrides)
     utm_template: str | None = Field(
         default=None, max_length=1000, description="Overrides the organization's URL template for this draft."
+    )
+    launch_paused: bool = Field(
+        default=True, description="Publish the campaign, its ad groups and ads paused (default) or active."
     )
 
     @model_validator(mode="after")
@@ -392,3 +406,30 @@ class UtmPreviewUrl(BaseModel):
 class UtmPreview(BaseModel):
     template: str
     urls: list[UtmPreviewUrl]
+
+
+class PublishedEntityRead(BaseModel):
+    level: str = Field(description="campaign, ad_group or ad.")
+    key: str = Field(description='The entity in the draft: "c" the campaign, "g0" the first ad group, "g0.a1"…')
+    name: str
+    platform_id: str | None = Field(description="Its id on the platform; null while not created.")
+    entity_id: UUID | None = Field(description="adpilot's entity (entity browser) once the account was synced.")
+
+
+class PublicationTargetRead(BaseModel):
+    index: int
+    platform: Platform
+    ad_account_id: UUID
+    ad_account_name: str
+    status: PublicationStatus
+    error: str | None = Field(description="The platform's own message when the target failed.")
+    attempts: int
+    created: int
+    total: int
+    entities: list[PublishedEntityRead]
+
+
+class Publication(BaseModel):
+    draft_id: UUID
+    status: DraftStatus
+    targets: list[PublicationTargetRead]

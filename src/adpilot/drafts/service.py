@@ -48,7 +48,8 @@ from adpilot.drafts.schemas import (
     Objective,
     ReviewComment,
 )
-from adpilot.drafts.utm import UnknownPlaceholder, tagged_url, template_placeholders
+from adpilot.drafts.spec import final_url
+from adpilot.drafts.utm import UnknownPlaceholder, template_placeholders
 from adpilot.drafts.validation import OBJECTIVE_BY_PLATFORM, blocking, validate_document
 from adpilot.organizations import Permission, TenantContext
 from adpilot.platforms.types import EntityLevel, Platform
@@ -463,6 +464,13 @@ class DraftService:
 
     # --- URL templates -------------------------------------------------------------------------------------------
 
+    async def template_for(self, session: AsyncSession, organization_id: UUID, document: DraftDocument) -> str:
+        """The URL template in force for a document: its own, else the organization's."""
+        if document.utm_template is not None:
+            return document.utm_template
+        settings = await DraftRepository(session).settings(organization_id)
+        return settings.utm_template if settings is not None else ""
+
     async def utm_template(self, session: AsyncSession, tenant: TenantContext) -> str:
         """The organization's URL template (empty: none)."""
         settings = await DraftRepository(session).settings(tenant.organization_id)
@@ -497,30 +505,15 @@ class DraftService:
         platform it targets."""
         view = await self.get(session, tenant, draft_id)
         document = view.document
-        template = (
-            document.utm_template if document.utm_template is not None else await self.utm_template(session, tenant)
-        )
+        template = await self.template_for(session, tenant.organization_id, document)
         _check_template(template)
         urls: list[PreviewUrl] = []
         for platform in document.platforms:
             for g, group in enumerate(document.ad_groups):
                 for a, ad in enumerate(group.ads):
-                    if not ad.final_url:
-                        continue
-                    values = {
-                        "campaign": document.name,
-                        "ad_group": group.name,
-                        "ad": ad.name,
-                        "objective": document.objective.value,
-                        "draft_id": str(draft_id),
-                    }
-                    urls.append(
-                        PreviewUrl(
-                            platform,
-                            f"ad_groups[{g}].ads[{a}].final_url",
-                            tagged_url(ad.final_url, template, platform, values),
-                        )
-                    )
+                    url = final_url(document, draft_id, template, platform, group, ad)
+                    if url is not None:
+                        urls.append(PreviewUrl(platform, f"ad_groups[{g}].ads[{a}].final_url", url))
         return template, urls
 
 

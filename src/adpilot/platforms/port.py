@@ -9,6 +9,7 @@ from typing import ClassVar, Protocol
 
 from adpilot.platforms.types import (
     AdAccountRef,
+    CampaignSpec,
     Credentials,
     DailyMetricsRow,
     EntityLevel,
@@ -17,6 +18,7 @@ from adpilot.platforms.types import (
     HourlyMetricsRow,
     Money,
     Platform,
+    PublishedIds,
     RemoteAdAccount,
     RemoteEntity,
 )
@@ -126,4 +128,23 @@ class AdPlatformAdapter(Protocol):
         self, credentials: Credentials, ref: EntityRef, end: date, time_zone: str, *, key: str | None = None
     ) -> None:
         """Make the entity stop serving at the end of ``end`` in the account's time zone ``time_zone``."""
+        ...
+
+    async def publish_campaign(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        spec: CampaignSpec,
+        *,
+        already: PublishedIds,
+        resume: bool,
+    ) -> PublishedIds:
+        """Create ``spec``'s campaign, ad groups/ad sets and ads, and return (in ``already``) each one's id.
+
+        Each id is recorded into ``already`` the moment the platform returns it, so whatever is raised, ``already``
+        holds what exists. Only what ``already`` lacks is created, so publishing again continues where a failure
+        stopped. ``resume``: an earlier attempt may have created entities it could not report (a timeout after the
+        platform applied a create); each entity is then looked up by its name under its parent before it is sent
+        again. Google creates everything in one atomic ``googleAds:mutate``: all or nothing.
+        """
         ...

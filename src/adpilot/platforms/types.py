@@ -182,3 +182,102 @@ def to_micros(amount: Decimal | str | float | int) -> int:
 
 def from_micros(micros: int) -> Decimal:
     return Decimal(micros) / MICROS
+
+
+# --- publishing a campaign -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetingSpec:
+    """Who sees the ads: countries (ISO 3166-1 alpha-2), languages (ISO 639-1), ages, genders, placements."""
+
+    locations: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    age_min: int | None = None
+    age_max: int | None = None
+    genders: tuple[str, ...] = ()  # "male" / "female"; empty: everyone
+    placements: tuple[str, ...] = ()  # the platform's own placement names; empty: automatic
+
+
+@dataclass(frozen=True)
+class AdSpec:
+    """One ad to create. ``key`` names it within the campaign ("g0.a1": the second ad of the first ad group)."""
+
+    key: str
+    name: str
+    headlines: tuple[str, ...] = ()
+    descriptions: tuple[str, ...] = ()
+    primary_texts: tuple[str, ...] = ()
+    # Already rendered with the URL template and the platform's own macros.
+    final_url: str | None = None
+    display_path: tuple[str, ...] = ()
+    call_to_action: str | None = None
+    image_urls: tuple[str, ...] = ()
+    video_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AdGroupSpec:
+    """One ad group (ad set) to create, with its ads. ``key`` is "g0", "g1"…"""
+
+    key: str
+    name: str
+    ads: tuple[AdSpec, ...] = ()
+    daily_budget: Money | None = None
+    lifetime_budget: Money | None = None
+    bid_micros: int | None = None
+    targeting: TargetingSpec = field(default_factory=TargetingSpec)
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """A campaign to create with its ad groups and ads, in platform-neutral terms but for one platform: ``objective``
+    is the platform's own value, ``options`` the draft's fields for that platform only (``platform_overrides``)."""
+
+    name: str
+    objective: str
+    status: EntityStatus = EntityStatus.paused
+    daily_budget: Money | None = None
+    lifetime_budget: Money | None = None
+    # lowest_cost | cost_cap | bid_cap | target_cpa | target_roas | manual_cpc
+    bid_strategy: str = "lowest_cost"
+    bid_micros: int | None = None
+    target_roas: float | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    targeting: TargetingSpec = field(default_factory=TargetingSpec)
+    ad_groups: tuple[AdGroupSpec, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    # A stable seed for the platform's idempotency keys (TikTok ``request_id``): the same publication, the same keys.
+    idempotency_seed: str = ""
+
+    def all_keys(self) -> list[tuple[EntityLevel, str]]:
+        """Every entity of the spec in creation order: the campaign ("c"), then each ad group and its ads."""
+        keys: list[tuple[EntityLevel, str]] = [(EntityLevel.campaign, CAMPAIGN_KEY)]
+        for group in self.ad_groups:
+            keys.append((EntityLevel.ad_group, group.key))
+            keys.extend((EntityLevel.ad, ad.key) for ad in group.ads)
+        return keys
+
+
+CAMPAIGN_KEY = "c"
+
+
+@dataclass
+class PublishedIds:
+    """What exists on the platform for a spec: the platform id of each key ("c" the campaign, "g0", "g0.a1"…).
+
+    Adapters record an id here the moment the platform returns it, so after any failure the object says exactly what
+    was created (and is stored by the caller)."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> str | None:
+        return self.ids.get(key)
+
+    def record(self, key: str, platform_id: str) -> None:
+        self.ids[key] = platform_id
+
+    @property
+    def campaign(self) -> str | None:
+        return self.ids.get(CAMPAIGN_KEY)

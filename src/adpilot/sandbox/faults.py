@@ -46,6 +46,9 @@ class Fault:
     count: int = 1
     delay_seconds: float = 0.0
     writes_only: bool = False  # served to the account's writes only; reads pass untouched
+    # Only requests whose path ends with this (e.g. "/ads"), and with this method ("POST"); None: any.
+    path: str | None = None
+    method: str | None = None
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -69,8 +72,17 @@ class FaultPlan:
         with self._lock:
             self._queues.setdefault((platform, account_id), deque()).append(replace(fault))
 
-    def take(self, platform: Platform, account_id: str | None, *, write: bool = False) -> Fault | None:
-        """Consume one request's worth of fault: the account's own queue first, then the platform-wide one.
+    def take(
+        self,
+        platform: Platform,
+        account_id: str | None,
+        *,
+        write: bool = False,
+        path: str | None = None,
+        method: str | None = None,
+    ) -> Fault | None:
+        """Consume one request's worth of fault: the account's own queue first, then the platform-wide one. A fault
+        for a path waits at the head of its queue for a request to that path (``path``: the request's).
 
         Returns a ``Fault`` with ``count=1`` describing what this request must suffer, or ``None`` to answer normally.
         A queue whose next fault is ``writes_only`` waits for a write (``write``): a read leaves it untouched.
@@ -85,12 +97,16 @@ class FaultPlan:
                 head = queue[0]
                 if head.writes_only and not write:
                     continue
+                if head.path is not None and not (path or "").rstrip("/").endswith(head.path.rstrip("/")):
+                    continue
+                if head.method is not None and head.method != method:
+                    continue
                 head.count -= 1
                 if head.count == 0:
                     queue.popleft()
                 if not queue:
                     del self._queues[key]
-                return Fault(head.kind, 1, head.delay_seconds, head.writes_only)
+                return Fault(head.kind, 1, head.delay_seconds, head.writes_only, head.path, head.method)
         return None
 
     def pending(self, platform: Platform | None = None) -> list[tuple[Platform, str, Fault]]:

@@ -1,7 +1,7 @@
 """Draft imports: each CSV file imported into drafts, once per organization by its SHA-256
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-07 20:30:00
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from adpilot.migrations.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -41,9 +41,11 @@ from adpilot.platforms.google.entities import (
     numeric_id,
 )
 from adpilot.platforms.google.payloads import GoogleAdsRow, TokenResponse
+from adpilot.platforms.google.publishing import publish
 from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.types import (
     AdAccountRef,
+    CampaignSpec,
     Credentials,
     DailyMetricsRow,
     EntityLevel,
@@ -52,6 +54,7 @@ from adpilot.platforms.types import (
     HourlyMetricsRow,
     Money,
     Platform,
+    PublishedIds,
     RemoteAdAccount,
     RemoteEntity,
     to_micros,
@@ -476,6 +479,18 @@ class GoogleAdsAdapter:
                     {"update": {"resourceName": name, "status": _STATUS_TO_GOOGLE[status]}, "updateMask": "status"}
                 )
         await self._client.mutate(token, ref.account, service, operations)
+
+    async def publish_campaign(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        spec: CampaignSpec,
+        *,
+        already: PublishedIds,
+        resume: bool,
+    ) -> PublishedIds:
+        """One atomic ``googleAds:mutate`` with temporary ids (``google.publishing``)."""
+        return await publish(self._client, self.list_entities, credentials, account, spec, already, resume=resume)
 
     async def _ad_resource_names(self, token: str, account: AdAccountRef, ad_id: str) -> list[str]:
         query = _gaql("ad_group_ad.ad.id, ad_group_ad.status", "ad_group_ad", where=f"ad_group_ad.ad.id = {ad_id}")

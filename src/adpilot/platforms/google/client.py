@@ -30,6 +30,7 @@ from adpilot.platforms.google.payloads import (
     SEARCH_STREAM,
     ErrorEnvelope,
     GoogleAdsError,
+    GoogleAdsMutateResponse,
     GoogleAdsRow,
     ListAccessibleCustomersResponse,
     MutateResponse,
@@ -402,6 +403,35 @@ class GoogleAdsClient:
                 f"Google Ads {service}:mutate answer could not be read",
                 request_id=response.headers.get(REQUEST_ID_HEADER),
             ) from exc
+
+    async def google_ads_mutate(
+        self, access_token: str, account: AdAccountRef, operations: Sequence[Mapping[str, Any]]
+    ) -> list[str]:
+        """Apply ``mutateOperations`` atomically through ``customers/{cid}/googleAds:mutate``; the resource name of
+        each result, in order. Not retried after a timeout or 5xx (a create may have been applied): the caller checks.
+        """
+        cid = customer_id(account.account_id)
+        response = await self._http.request(
+            "POST",
+            self.api_url(f"customers/{cid}/googleAds:mutate"),
+            limits=self.account_limits(cid),
+            classify=classify,
+            headers=self.headers(access_token, account.login_customer_id),
+            json={"mutateOperations": list(operations)},
+            retry_unavailable=False,
+        )
+        try:
+            body = GoogleAdsMutateResponse.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise PlatformUnavailable(
+                "Google Ads googleAds:mutate answer could not be read",
+                request_id=response.headers.get(REQUEST_ID_HEADER),
+            ) from exc
+        names: list[str] = []
+        for result in body.mutate_operation_responses:
+            name = next((value.get("resourceName") for value in result.values() if isinstance(value, dict)), None)
+            names.append(str(name or ""))
+        return names
 
     async def token(self, form: Mapping[str, str]) -> TokenResponse:
         """A token endpoint grant (authorization code or refresh token), client credentials in the form body."""

@@ -290,3 +290,9 @@ class MutateResult(GoogleModel):
 class MutateResponse(GoogleModel):
     results: list[MutateResult] = Field(default_factory=list)
     partial_failure_error: Status | None = None
+
+
+class GoogleAdsMutateResponse(GoogleModel):
+    """``googleAds:mutate``: one ``{"<resource>Result": {"resourceName": …}}`` per operation, in order."""
+
+    mutate_operation_responses: list[dict[str, Any]] = Field(default_factory=list)

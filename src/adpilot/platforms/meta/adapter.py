@@ -54,8 +54,10 @@ from adpilot.platforms.meta.payloads import (
     ReportRunCreated,
     Success,
 )
+from adpilot.platforms.meta.publishing import publish
 from adpilot.platforms.types import (
     AdAccountRef,
+    CampaignSpec,
     Credentials,
     DailyMetricsRow,
     EntityLevel,
@@ -64,6 +66,7 @@ from adpilot.platforms.types import (
     HourlyMetricsRow,
     Money,
     Platform,
+    PublishedIds,
     RemoteAdAccount,
     RemoteEntity,
 )
@@ -548,6 +551,18 @@ class MetaAdsAdapter:
                 field_errors={field: f"must be in {currency}"},
             )
         await self._update(credentials, ref, {field: str(minor)})
+
+    async def publish_campaign(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        spec: CampaignSpec,
+        *,
+        already: PublishedIds,
+        resume: bool,
+    ) -> PublishedIds:
+        """Campaign, ad sets, then ads, one create each (``meta.publishing``)."""
+        return await publish(self._graph, self.list_entities, credentials, account, spec, already, resume=resume)
 
     async def _update(self, credentials: Credentials, ref: EntityRef, form: Mapping[str, str]) -> None:
         result = self._parse(

@@ -51,8 +51,10 @@ from adpilot.platforms.tiktok.payloads import (
     ListData,
     ReportRow,
 )
+from adpilot.platforms.tiktok.publishing import publish
 from adpilot.platforms.types import (
     AdAccountRef,
+    CampaignSpec,
     Credentials,
     DailyMetricsRow,
     EntityLevel,
@@ -61,6 +63,7 @@ from adpilot.platforms.types import (
     HourlyMetricsRow,
     Money,
     Platform,
+    PublishedIds,
     RemoteAdAccount,
     RemoteEntity,
     from_micros,
@@ -468,6 +471,18 @@ class TikTokAdsAdapter:
         await self._client.post(
             path, body, advertiser_id=ref.account.account_id, credentials=credentials, retry_unavailable=False
         )
+
+    async def publish_campaign(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        spec: CampaignSpec,
+        *,
+        already: PublishedIds,
+        resume: bool,
+    ) -> PublishedIds:
+        """Campaign, ad groups, then ads (``tiktok.publishing``), creates idempotent on ``request_id``."""
+        return await publish(self._client, self.list_entities, credentials, account, spec, already, resume=resume)
 
     async def set_daily_budget(
         self, credentials: Credentials, ref: EntityRef, budget: Money, *, key: str | None = None

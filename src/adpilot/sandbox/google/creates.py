@@ -300,7 +300,12 @@ def _create_ad(ctx: MutateContext, resource: Mapping[str, Any]) -> tuple[Change,
     headline = _check_ad_data(ctx, kinds[0], ad[kinds[0]])
     status = status_value(ctx, resource.get("status"), "create", default="ENABLED")
     given = ad.get("name")
-    attributes = {"type": AD_TYPES[kinds[0]]}
+    attributes: dict[str, Any] = {"type": AD_TYPES[kinds[0]]}
+    final_urls = ad.get("finalUrls")
+    if not is_unset(final_urls):
+        if not isinstance(final_urls, list) or not all(isinstance(url, str) for url in final_urls):
+            raise invalid_json(f"Invalid value at '{ctx.where}.create.ad.final_urls': expected a list of strings.")
+        attributes["final_urls"] = list(final_urls)
     pending = Pending("adGroupAds", objective=objective, channel=channel)
 
     def apply_ad() -> str:

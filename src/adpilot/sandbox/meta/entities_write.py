@@ -3,7 +3,8 @@
 * creates ``POST /act_{id}/campaigns|adsets|ads`` (a campaign needs an ODAX ``objective`` and
   ``special_ad_categories``, and without a campaign budget ``is_adset_budget_sharing_enabled``; an ad set needs a
   budget unless its campaign has one, ``billing_event``, ``optimization_goal`` and ``targeting.geo_locations``; an ad
-  a ``creative``, at most 50 non-archived ads per ad set); budgets in minor units of the account currency;
+  a ``creative``, existing or inline, at most 50 non-archived ads per ad set); budgets in minor units of the account
+  currency;
 * updates ``POST /{object_id}`` (``status``, ``name``, ``daily_budget``/``lifetime_budget``, an ad set's
   ``bid_strategy``/``bid_amount`` and ``end_time``, a campaign's ``stop_time`` (ISO 8601 with an offset, later than
   the start and than now); at most four ad-set budget changes an hour, code 17 after that) and deletes
@@ -351,8 +352,7 @@ def _create_ad(
     if "creative" not in params:
         raise invalid_parameter("The parameter creative is required", field_name="creative")
     creative = json_param(params["creative"], "creative")
-    if not isinstance(creative, dict) or not str(creative.get("creative_id") or "").isdigit():
-        raise invalid_parameter('Param creative must be {"creative_id": "<id>"}', field_name="creative")
+    attributes = _creative_attributes(creative)
     live_ads = [
         ad
         for ad in context.world.entities(Platform.meta, account.account_id, EntityLevel.ad)
@@ -371,9 +371,33 @@ def _create_ad(
         parent_id=ad_set.id,
         status=status,
         objective=ad_set.objective,
-        attributes={"creative_id": str(creative["creative_id"])},
+        attributes=attributes,
     )
     return entity
+
+
+def _creative_attributes(creative: Any) -> JsonObject:
+    """An ad's creative: an existing one (``{"creative_id": "…"}``) or one given inline, a link ad
+    (``{"object_story_spec": {"page_id": "…", "link_data": {"link": "https://…", "message": …}}}``)."""
+    if isinstance(creative, dict) and str(creative.get("creative_id") or "").isdigit():
+        return {"creative_id": str(creative["creative_id"])}
+    spec = creative.get("object_story_spec") if isinstance(creative, dict) else None
+    if not isinstance(spec, dict):
+        raise invalid_parameter(
+            'Param creative must be {"creative_id": "<id>"} or an inline creative with object_story_spec',
+            field_name="creative",
+        )
+    if not str(spec.get("page_id") or "").isdigit():
+        raise invalid_parameter(
+            "The parameter object_story_spec[page_id] is required",
+            field_name="creative",
+            user_msg="Choose the Facebook Page the ad is published by.",
+        )
+    link_data = spec.get("link_data")
+    link = link_data.get("link") if isinstance(link_data, dict) else None
+    if not isinstance(link, str) or not link.startswith(("http://", "https://")):
+        raise invalid_parameter("Param object_story_spec[link_data][link] must be a valid URL", field_name="creative")
+    return {"page_id": str(spec["page_id"]), "link": link, "link_data": link_data}
 
 
 def _own_entity(

@@ -51,7 +51,9 @@ async def suffer_faults(context: MetaContext, call: GraphCall, *, write: bool = 
 
     A fault to serve once the write is applied (``FaultKind.after_write``) is returned for ``serve_after_write``."""
     context.usage.record(call.account_id, call.usage_type)
-    fault: Fault | None = context.state.faults.take(Platform.meta, call.account_id, write=write)
+    fault: Fault | None = context.state.faults.take(
+        Platform.meta, call.account_id, write=write, path="/".join(call.segments), method=call.method
+    )
     after_write = fault if fault is not None and fault.kind.after_write else None
     if fault is not None and after_write is None:
         if fault.kind is FaultKind.slow:
