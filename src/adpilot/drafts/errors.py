@@ -58,6 +58,8 @@ class DraftImportInvalid(AppError):
     status_code = 422
     code = "draft-import-invalid"
     title = "The file has problems; nothing was imported"
+
+
 class PublicationNotFound(NotFound):
     code = "publication-not-found"
     title = "This draft has not been published"

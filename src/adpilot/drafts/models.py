@@ -100,6 +100,8 @@ class DraftImport(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("organization_id", "sha256", name="uq_draft_imports_org_sha256"),)
+
+
 PUBLICATION_STATUS_CHECK = "status IN ('pending', 'publishing', 'published', 'failed', 'discarding', 'discarded')"
 
 
