@@ -37,3 +37,44 @@ export function formatMicros(micros: number | null | undefined, currency: string
   // Intl.NumberFormat.format accepts decimal strings (exact, no float rounding) since ES2023.
   return fmt.format(value);
 }
+
+/** How many decimals the currency is written with (2 for EUR, 0 for JPY, 3 for KWD); 2 for an unknown code. */
+export function currencyDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** micros → what a money input shows ("12.5" → "12.50" for EUR, "1500" for JPY), exact, without grouping. */
+export function microsToInput(micros: number, currency: string): string {
+  const [units = "0", fraction = ""] = microsToDecimal(micros).split(".");
+  const digits = currencyDigits(currency);
+  if (digits === 0 && !fraction) return units;
+  return `${units}.${fraction.padEnd(Math.max(digits, fraction.length), "0")}`;
+}
+
+export type ParsedMoney = { ok: true; micros: number } | { ok: false; error: string };
+
+/**
+ * A typed amount in currency units → micros, exactly (no floating point). Accepts "12", "12.5", "1,234.50" (commas
+ * as thousands separators); refuses negatives, more decimals than the currency has, and amounts too big to be safe.
+ */
+export function parseMoneyToMicros(text: string, currency: string): ParsedMoney {
+  const cleaned = text.trim().replace(/[\s,]/g, "");
+  if (!cleaned) return { ok: false, error: "Enter an amount." };
+  const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
+  if (!match) return { ok: false, error: "Enter an amount like 12.50, without the currency sign." };
+  const [, units = "0", fraction = ""] = match;
+  const digits = currencyDigits(currency);
+  if (fraction.replace(/0+$/, "").length > digits) {
+    return {
+      ok: false,
+      error: digits === 0 ? `${currency} has no decimals.` : `${currency} has at most ${digits} decimals.`,
+    };
+  }
+  const micros = Number(`${units}${fraction.padEnd(6, "0").slice(0, 6)}`);
+  if (!Number.isSafeInteger(micros)) return { ok: false, error: "That amount is too large." };
+  return { ok: true, micros };
+}

@@ -12,6 +12,7 @@ import { ErrorState, LoadingState } from "@/components/ui";
 import { parseAuditSearch } from "@/features/audit/search";
 import { parseDashboardSearch } from "@/features/analytics/search";
 import { parseCampaignsSearch } from "@/features/campaigns/search";
+import { parseChangesSearch } from "@/features/changes/search";
 import { captureCallbackQuery } from "@/features/connections/connectFlow";
 import { organizationsQuery } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
@@ -183,6 +184,13 @@ const campaignsRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/campaigns/EntityBrowserScreen"), "EntityBrowserScreen"),
 });
 
+const changesRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "changes",
+  validateSearch: parseChangesSearch,
+  component: lazyRouteComponent(() => import("@/features/changes/ChangeHistoryScreen"), "ChangeHistoryScreen"),
+});
+
 const connectionsRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: "connections",
@@ -245,6 +253,7 @@ export const routeTree = rootRoute.addChildren([
     orgRoute.addChildren([
       dashboardRoute,
       campaignsRoute,
+      changesRoute,
       connectionsRoute,
       rulesRoute,
       creativeRoute,

@@ -6,6 +6,7 @@ import { Button, cn } from "@/components/ui";
 import { Logo } from "@/features/auth/AuthLayout";
 import { ResendVerificationInline } from "@/features/auth/ResendVerification";
 import { endSession, useMe } from "@/features/auth/session";
+import { PendingChangesBadge } from "@/features/changes/PendingBadge";
 import { ReconnectNotice } from "@/features/connections/ReconnectNotice";
 import { useOrganizations } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
@@ -18,6 +19,7 @@ const NAV_ACTIVE = "bg-neutral-100 font-medium text-neutral-900";
 type OrgPath =
   | "/orgs/$organizationId"
   | "/orgs/$organizationId/campaigns"
+  | "/orgs/$organizationId/changes"
   | "/orgs/$organizationId/connections"
   | "/orgs/$organizationId/rules"
   | "/orgs/$organizationId/creative"
@@ -31,6 +33,7 @@ type OrgPath =
 const PRODUCT_NAV: { to: OrgPath; label: string }[] = [
   { to: "/orgs/$organizationId", label: "Dashboard" },
   { to: "/orgs/$organizationId/campaigns", label: "Campaigns" },
+  { to: "/orgs/$organizationId/changes", label: "Changes" },
   { to: "/orgs/$organizationId/connections", label: "Connections" },
   { to: "/orgs/$organizationId/rules", label: "Rules" },
   { to: "/orgs/$organizationId/creative", label: "Creative" },
@@ -89,6 +92,7 @@ function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
                     onClick={onNavigate}
                   >
                     {item.label}
+                    {item.to === "/orgs/$organizationId/changes" && <PendingChangesBadge organizationId={orgId} />}
                   </Link>
                 </li>
               ))}
