@@ -160,7 +160,6 @@ function BulkChangeDialog({
   const started = useRef(false);
   const [submitError, setSubmitError] = useState<unknown>(null);
 
-
   async function prepare(): Promise<Prepared> {
     const requests: Prepared["requests"] = [];
     const skipped: Prepared["skipped"] = [];

@@ -33,9 +33,7 @@ export function ChangeList({ organizationId, changes }: { organizationId: string
 
 function askedBy(change: ChangeRead, names: Map<string, string>): string {
   if (change.source === "person" || change.source === "undo") {
-    const who = change.requested_by_user_id
-      ? (names.get(change.requested_by_user_id) ?? "a former member")
-      : "someone";
+    const who = change.requested_by_user_id ? (names.get(change.requested_by_user_id) ?? "a former member") : "someone";
     return change.source === "undo" ? `Undo by ${who}` : who;
   }
   return CHANGE_SOURCES[change.source];

@@ -206,7 +206,6 @@ export function BudgetControl({
         <input
           id={inputId}
           inputMode="decimal"
-          autoFocus
           value={text}
           onChange={(e) => {
             setText(e.target.value);

@@ -33,7 +33,8 @@ function EntityHistory({ organizationId, entityId }: { organizationId: string; e
   const items = changes.data?.pages.flatMap((p) => p.items) ?? [];
   if (changes.isPending) return <LoadingState label="Loading changes…" />;
   if (changes.isError) return <ErrorState error={changes.error} onRetry={() => void changes.refetch()} />;
-  if (items.length === 0) return <EmptyState title="No changes yet" description="Changes asked for here appear in this list." />;
+  if (items.length === 0)
+    return <EmptyState title="No changes yet" description="Changes asked for here appear in this list." />;
   return (
     <div className="-mx-6">
       <ChangeList organizationId={organizationId} changes={items} />

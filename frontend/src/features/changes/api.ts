@@ -6,14 +6,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { API_PREFIX, authFetch } from "@/api/client";
 import { isInFlight } from "./kinds";
-import type {
-  ChangeFilters,
-  ChangeOptions,
-  ChangeRead,
-  ChangeRequest,
-  ChangesCreated,
-  ChangesPreview,
-} from "./types";
+import type { ChangeFilters, ChangeOptions, ChangeRead, ChangeRequest, ChangesCreated, ChangesPreview } from "./types";
 
 /** How often an in-flight change (or batch) is read again. */
 export const POLL_MS = 2000;
@@ -29,7 +22,10 @@ interface Page<T> {
 type Query = Record<string, string | number | boolean | null | undefined>;
 
 async function request<T>(method: string, path: string, { query, body }: { query?: Query; body?: unknown } = {}) {
-  const url = new URL(`${API_PREFIX}${path}`, typeof window !== "undefined" ? window.location.origin : "http://localhost");
+  const url = new URL(
+    `${API_PREFIX}${path}`,
+    typeof window !== "undefined" ? window.location.origin : "http://localhost",
+  );
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, String(value));
   }

@@ -36,19 +36,22 @@ export async function resolveEntityId(organizationId: string, target: ChangeTarg
   let cursor: string | null = null;
   for (let page = 0; page < LOOKUP_PAGES; page += 1) {
     // The client throws an ApiError on any error answer.
-    const { data }: { data?: EntityPage } = await api.GET("/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities", {
-      params: {
-        path: { organization_id: organizationId, ad_account_id: target.adAccountId },
-        query: {
-          level: target.level,
-          name_contains: target.name.slice(0, 200),
-          include_removed: true,
-          limit: 100,
-          ...(target.parentPlatformId ? { parent_platform_id: target.parentPlatformId } : {}),
-          ...(cursor ? { cursor } : {}),
+    const { data }: { data?: EntityPage } = await api.GET(
+      "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities",
+      {
+        params: {
+          path: { organization_id: organizationId, ad_account_id: target.adAccountId },
+          query: {
+            level: target.level,
+            name_contains: target.name.slice(0, 200),
+            include_removed: true,
+            limit: 100,
+            ...(target.parentPlatformId ? { parent_platform_id: target.parentPlatformId } : {}),
+            ...(cursor ? { cursor } : {}),
+          },
         },
       },
-    });
+    );
     if (!data) throw new Error("Could not look up the entity.");
     const found = data.items.find((e) => e.platform_id === target.platformId);
     if (found) return found.id;
