@@ -108,6 +108,10 @@ ORGANIZATION_OPERATIONS: dict[str, tuple[Permission, Role]] = {
     "set_utm_template": (Permission.organization_update, Role.admin),
     "preview_draft_urls": (Permission.organization_read, Role.viewer),
     "request_changes": (Permission.drafts_edit, Role.member),
+    "preview_changes": (Permission.drafts_edit, Role.member),
+    "get_change_options": (Permission.connections_read, Role.viewer),
+    "import_changes": (Permission.drafts_edit, Role.member),
+    "get_changes_import_template": (Permission.connections_read, Role.viewer),
     "list_changes": (Permission.connections_read, Role.viewer),
     "get_change": (Permission.connections_read, Role.viewer),
     "approve_change": (Permission.changes_approve, Role.manager),
@@ -120,7 +124,8 @@ SERVICE_CHECKED = {"remove_member": Permission.members_read}
 # Organization routes whose smallest valid request is refused on its content once the role was checked
 # (operation id -> the problem code): an OAuth callback with a made-up state; an exchange rate whose path has random
 # ids where currency codes and a day belong; a CSV import without a file; a random id where a version number belongs; a
-# campaign duplication whose sample ad account id is no UUID.
+# campaign duplication whose sample ad account id is no UUID; an empty request of changes; change options without the
+# entity_id they need; a CSV import of changes without a file.
 SAMPLE_REFUSED = {
     "put_report_logo": "logo-invalid",
     "create_report_schedule": "validation-error",
@@ -131,6 +136,9 @@ SAMPLE_REFUSED = {
     "get_draft_version": "validation-error",
     "duplicate_campaign_to_draft": "validation-error",
     "request_changes": "validation-error",
+    "preview_changes": "validation-error",
+    "get_change_options": "validation-error",
+    "import_changes": "changes-csv-invalid",
 }
 
 ROLES_BY_RANK = [Role.viewer, Role.member, Role.manager, Role.admin]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from adpilot.changes.applying import apply_change as apply
-from adpilot.changes.service import APPLY_CHANGE_JOB, CHANGE_RUNS
+from adpilot.changes.service import APPLY_CHANGE_JOB, CHANGE_RUNS, change_service
+from adpilot.db import tenant_transaction
 from adpilot.jobs import Queue, job
 
 
@@ -15,3 +16,14 @@ async def apply_change(organization_id: UUID | None, *, change_id: str) -> None:
     if organization_id is None:
         raise ValueError("changes are always tenant-scoped")
     await apply(organization_id, UUID(change_id))
+
+
+@job("changes.expire_pending", periodic_cron="11 * * * *", max_attempts=1, own_transactions=True)
+async def expire_pending(organization_id: UUID | None) -> None:
+    """Every hour: changes waiting for approval longer than PENDING_APPROVAL_EXPIRES_AFTER expire, one organization
+    per transaction."""
+    async with tenant_transaction(None) as session:
+        organizations = await change_service.organizations_with_expiring_changes(session)
+    for organization in organizations:
+        async with tenant_transaction(organization) as session:
+            await change_service.expire_pending(session, organization)

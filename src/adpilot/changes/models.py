@@ -5,19 +5,46 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from adpilot.changes.schemas import ChangeKind, ChangeSource, ChangeStatus
+from adpilot.changes.schemas import BatchSource, ChangeKind, ChangeSource, ChangeStatus
 from adpilot.core.columns import EnumText
 from adpilot.db import Base
 
-KIND_CHECK = "kind IN ('status', 'daily_budget')"
+KIND_CHECK = "kind IN ('status', 'daily_budget', 'lifetime_budget', 'bid', 'target_roas', 'name', 'end_date')"
+BATCH_SOURCE_CHECK = "source IN ('api', 'csv')"
 SOURCE_CHECK = "source IN ('person', 'rule', 'recommendation', 'undo')"
 STATUS_CHECK = (
     "status IN ('pending_approval', 'approved', 'rejected', 'expired', 'queued', 'applying', 'applied', "
     "'verified', 'failed')"
 )
+
+
+class ChangeBatch(Base):
+    """One request of changes: a POST of changes or a CSV file imported (whose sha256 makes a second import of the
+    same file find this batch instead of storing its changes again)."""
+
+    __tablename__ = "change_batches"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    source: Mapped[BatchSource] = mapped_column(EnumText(BatchSource))
+    file_sha256: Mapped[str | None] = mapped_column(Text)
+    requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    change_count: Mapped[int]
+
+    __table_args__ = (
+        Index(
+            "ux_change_batches_file",
+            "organization_id",
+            "file_sha256",
+            unique=True,
+            postgresql_where=text("file_sha256 IS NOT NULL"),
+        ),
+        CheckConstraint(BATCH_SOURCE_CHECK, name="source"),
+    )
 
 
 class EntityChange(Base):
@@ -36,8 +63,8 @@ class EntityChange(Base):
     platform_id: Mapped[str] = mapped_column(String(64))
     entity_name: Mapped[str] = mapped_column(String(512))
     kind: Mapped[ChangeKind] = mapped_column(EnumText(ChangeKind))
-    value_before: Mapped[str | None] = mapped_column(String(64))
-    value_after: Mapped[str] = mapped_column(String(64))
+    value_before: Mapped[str | None] = mapped_column(Text)
+    value_after: Mapped[str] = mapped_column(Text)
     currency: Mapped[str | None] = mapped_column(String(3))
     source: Mapped[ChangeSource] = mapped_column(EnumText(ChangeSource))
     requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -52,6 +79,8 @@ class EntityChange(Base):
     review_note: Mapped[str | None] = mapped_column(Text)
     audit_entry_id: Mapped[uuid.UUID | None]
     undo_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("entity_changes.id", ondelete="SET NULL"))
+    # The request (API call or CSV file) the change came in; None for undos and changes from before batches.
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("change_batches.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     applied_at: Mapped[datetime | None]
@@ -60,6 +89,7 @@ class EntityChange(Base):
     __table_args__ = (
         Index("ix_entity_changes_newest", "organization_id", "created_at", "id"),
         Index("ix_entity_changes_entity", "organization_id", "entity_id", "created_at"),
+        Index("ix_entity_changes_batch", "organization_id", "batch_id"),
         CheckConstraint(KIND_CHECK, name="kind"),
         CheckConstraint(SOURCE_CHECK, name="source"),
         CheckConstraint(STATUS_CHECK, name="status"),

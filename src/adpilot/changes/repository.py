@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.changes.models import EntityChange
-from adpilot.changes.schemas import ChangeKind, ChangeSource, ChangeStatus
+from adpilot.changes.models import ChangeBatch, EntityChange
+from adpilot.changes.schemas import ChangeFilters, ChangeKind, ChangeStatus
 from adpilot.core.keyset import Keyset, keyset_page
 from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 
@@ -35,29 +35,45 @@ class ChangeRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def add_batch(self, batch: ChangeBatch) -> ChangeBatch:
+        self.session.add(batch)
+        await self.session.flush()
+        return batch
+
     async def page(
-        self,
-        organization_id: UUID,
-        page: PageRequest[TimeKey],
-        *,
-        status: ChangeStatus | None = None,
-        ad_account_id: UUID | None = None,
-        entity_id: UUID | None = None,
-        source: ChangeSource | None = None,
-        requested_by: UUID | None = None,
+        self, organization_id: UUID, page: PageRequest[TimeKey], filters: ChangeFilters
     ) -> KeysetPage[EntityChange, TimeKey]:
         query = self.scoped(organization_id)
-        if status is not None:
-            query = query.where(EntityChange.status == status)
-        if ad_account_id is not None:
-            query = query.where(EntityChange.ad_account_id == ad_account_id)
-        if entity_id is not None:
-            query = query.where(EntityChange.entity_id == entity_id)
-        if source is not None:
-            query = query.where(EntityChange.source == source)
-        if requested_by is not None:
-            query = query.where(EntityChange.requested_by_user_id == requested_by)
+        if filters.statuses:
+            query = query.where(EntityChange.status.in_(filters.statuses))
+        if filters.kind is not None:
+            query = query.where(EntityChange.kind == filters.kind)
+        if filters.platform is not None:
+            query = query.where(EntityChange.platform == filters.platform.value)
+        if filters.ad_account_id is not None:
+            query = query.where(EntityChange.ad_account_id == filters.ad_account_id)
+        if filters.entity_id is not None:
+            query = query.where(EntityChange.entity_id == filters.entity_id)
+        if filters.source is not None:
+            query = query.where(EntityChange.source == filters.source)
+        if filters.requested_by is not None:
+            query = query.where(EntityChange.requested_by_user_id == filters.requested_by)
+        if filters.batch_id is not None:
+            query = query.where(EntityChange.batch_id == filters.batch_id)
+        if filters.batch_source is not None:
+            batches = select(ChangeBatch.id).where(
+                ChangeBatch.organization_id == organization_id, ChangeBatch.source == filters.batch_source
+            )
+            query = query.where(EntityChange.batch_id.in_(batches))
+        if filters.created_from is not None:
+            query = query.where(EntityChange.created_at >= filters.created_from)
+        if filters.created_to is not None:
+            query = query.where(EntityChange.created_at < filters.created_to)
         return await keyset_page(self.session, query, NEWEST_FIRST, page)
+
+    async def has_changes_of(self, organization_id: UUID, entity_id: UUID) -> bool:
+        query = self.scoped(organization_id).where(EntityChange.entity_id == entity_id).limit(1)
+        return (await self.session.execute(query)).first() is not None
 
     async def names(self, organization_id: UUID, ids: Sequence[UUID]) -> dict[UUID, str]:
         query = select(EntityChange.id, EntityChange.entity_name, EntityChange.kind).where(
@@ -80,3 +96,32 @@ class ChangeRepository:
             EntityChange.created_at >= since,
         )
         return int((await self.session.execute(query)).scalar_one())
+
+    async def organizations_with_pending_before(self, cutoff: datetime) -> list[UUID]:
+        """Organizations with changes waiting for approval since before ``cutoff``, across every organization
+        (through a SECURITY DEFINER function returning ids only: migration 0021)."""
+        result = await self.session.execute(
+            text("SELECT organization_id FROM adpilot_changes_due_for_expiry(:cutoff)"), {"cutoff": cutoff}
+        )
+        return [organization_id for (organization_id,) in result.all()]
+
+    async def pending_before(self, organization_id: UUID, cutoff: datetime) -> Sequence[EntityChange]:
+        """The organization's changes waiting for approval since before ``cutoff``, locked (a manager approving one
+        right now keeps it)."""
+        query = (
+            self.scoped(organization_id)
+            .where(EntityChange.status == ChangeStatus.pending_approval, EntityChange.created_at < cutoff)
+            .order_by(EntityChange.created_at)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def batch_by_file(self, organization_id: UUID, file_sha256: str) -> ChangeBatch | None:
+        query = select(ChangeBatch).where(
+            ChangeBatch.organization_id == organization_id, ChangeBatch.file_sha256 == file_sha256
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def changes_of_batch(self, organization_id: UUID, batch_id: UUID) -> Sequence[EntityChange]:
+        query = self.scoped(organization_id).where(EntityChange.batch_id == batch_id)
+        return (await self.session.execute(query.order_by(EntityChange.created_at, EntityChange.id))).scalars().all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from adpilot.campaigns import EntitySnapshot
@@ -32,9 +33,22 @@ class Refusal:
     detail: str
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """What the platform takes for one kind of change of one entity (money in micros of the entity's currency)."""
+
+    current: str | None
+    allowed: tuple[str, ...] | None = None
+    minimum_micros: int | None = None
+    step_micros: int | None = None
+    maximum_micros: int | None = None
+    # How many changes of this kind the platform takes per hour, where it limits them.
+    hourly_limit: int | None = None
+
+
 def minimum_daily_budget_micros(platform: Platform, level: EntityLevel, currency: str) -> int:
     """The smallest daily budget the platform takes at ``level`` in ``currency``, in micros."""
-    smallest_unit = MICROS // 10 ** minor_unit_digits(currency) if currency else MICROS // 100
+    smallest_unit = _currency_unit_micros(currency)
     major = _MAJOR_UNIT_MINIMUMS.get((platform, level), {}).get(currency)
     return max(smallest_unit, major * MICROS) if major is not None else smallest_unit
 
@@ -55,10 +69,63 @@ def parse_value(kind: ChangeKind, value: str) -> str | Refusal:
 def check(entity: EntitySnapshot, kind: ChangeKind, value: str) -> Refusal | None:
     """Why the platform would refuse this change of ``entity``, or None."""
     if entity.status is EntityStatus.removed:
-        return Refusal("entity-removed", f"{entity.name} is removed: a removed entity cannot be changed")
+        return _removed(entity)
     if kind is ChangeKind.status:
         return None
     return _check_budget(entity, int(value))
+
+
+def status_allowance(entity: EntitySnapshot) -> Allowance | Refusal:
+    """A status change: any status but on a removed entity."""
+    if entity.status is EntityStatus.removed:
+        return _removed(entity)
+    return Allowance(current=entity.status.value, allowed=tuple(status.value for status in EntityStatus))
+
+
+def daily_budget_allowance(entity: EntitySnapshot) -> Allowance | Refusal:
+    """A daily budget change: where the entity has a daily budget, from the platform's minimum in whole currency
+    units, and on Meta's ad sets a few times an hour."""
+    if entity.status is EntityStatus.removed:
+        return _removed(entity)
+    where = _where_the_budget_lives(entity)
+    if where is not None:
+        return Refusal("no-budget-here", where)
+    return Allowance(
+        current=str(entity.daily_budget_micros),
+        minimum_micros=minimum_daily_budget_micros(entity.platform, entity.level, entity.currency),
+        step_micros=_currency_unit_micros(entity.currency),
+        maximum_micros=MAX_BUDGET_MICROS,
+        hourly_limit=META_AD_SET_BUDGET_CHANGES_PER_HOUR if hourly_budget_limited(entity) else None,
+    )
+
+
+# One function per kind of change: what the entity allows of it, or why it allows none.
+ALLOWANCES: dict[ChangeKind, Callable[[EntitySnapshot], Allowance | Refusal]] = {
+    ChangeKind.status: status_allowance,
+    ChangeKind.daily_budget: daily_budget_allowance,
+}
+
+
+def allowance(entity: EntitySnapshot, kind: ChangeKind) -> Allowance | Refusal:
+    """What ``entity`` allows of changes of ``kind``, or why it allows none."""
+    decide = ALLOWANCES.get(kind)
+    if decide is None:
+        return Refusal("kind-not-supported", f"{kind.value.replace('_', ' ')} changes are not supported yet")
+    return decide(entity)
+
+
+def hourly_budget_limited(entity: EntitySnapshot) -> bool:
+    """Whether the platform limits the entity's budget changes per hour (Meta's ad sets)."""
+    return entity.platform is Platform.meta and entity.level is EntityLevel.ad_group
+
+
+def _removed(entity: EntitySnapshot) -> Refusal:
+    return Refusal("entity-removed", f"{entity.name} is removed: a removed entity cannot be changed")
+
+
+def _currency_unit_micros(currency: str) -> int:
+    """The currency's smallest unit in micros (a cent where the currency is not known)."""
+    return MICROS // 10 ** minor_unit_digits(currency) if currency else MICROS // 100
 
 
 def _check_budget(entity: EntitySnapshot, micros: int) -> Refusal | None:
@@ -71,7 +138,7 @@ def _check_budget(entity: EntitySnapshot, micros: int) -> Refusal | None:
             "budget-below-minimum",
             f"{entity.platform.value} takes a daily budget of at least {minimum / MICROS:g} {entity.currency} here",
         )
-    if micros % (MICROS // 10 ** minor_unit_digits(entity.currency)):
+    if micros % _currency_unit_micros(entity.currency):
         return Refusal("budget-not-a-currency-unit", f"the budget must be a whole number of {entity.currency} units")
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -41,10 +42,34 @@ class ChangeSource(StrEnum):
     undo = "undo"
 
 
+class BatchSource(StrEnum):
+    """How a batch of changes came in: a request to the API, or a CSV file imported."""
+
+    api = "api"
+    csv = "csv"
+
+
 OPEN_STATUSES = frozenset({ChangeStatus.pending_approval, ChangeStatus.approved, ChangeStatus.queued})
 FINISHED_STATUSES = frozenset(
     {ChangeStatus.rejected, ChangeStatus.expired, ChangeStatus.verified, ChangeStatus.failed, ChangeStatus.applied}
 )
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    """What a list of changes is narrowed to (every filter given must hold). ``created_to`` is exclusive."""
+
+    statuses: tuple[ChangeStatus, ...] = ()
+    kind: ChangeKind | None = None
+    platform: Platform | None = None
+    ad_account_id: UUID | None = None
+    entity_id: UUID | None = None
+    source: ChangeSource | None = None
+    requested_by: UUID | None = None
+    batch_id: UUID | None = None
+    batch_source: BatchSource | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 class ChangeRequest(BaseModel):
@@ -100,6 +125,7 @@ class ChangeRead(BaseModel):
     review_note: str | None
     audit_entry_id: UUID | None
     undo_of: UUID | None
+    batch_id: UUID | None
     created_at: datetime
     updated_at: datetime
     applied_at: datetime | None
@@ -116,6 +142,94 @@ class ChangeProblem(BaseModel):
 
 
 class ChangesCreated(BaseModel):
-    """The changes stored, in the request's order."""
+    """The changes stored, in the request's order, and the batch they make up."""
 
+    batch_id: UUID
     items: list[ChangeRead]
+
+
+class ChangePreviewItem(BaseModel):
+    """What one valid change of a request would store: ``value_before`` is the entity's value as last synced (the
+    change reads it fresh from the platform just before applying)."""
+
+    index: int
+    entity_id: UUID
+    entity_name: str
+    platform: Platform
+    level: EntityLevel
+    ad_account_id: UUID
+    kind: ChangeKind
+    value_before: str | None
+    value_after: str
+    currency: str | None
+    needs_approval: bool
+
+
+class ChangesPreview(BaseModel):
+    """A request of changes checked and nothing stored: the changes it would store and the problems that would
+    refuse it (the request is stored only when ``problems`` is empty)."""
+
+    items: list[ChangePreviewItem]
+    problems: list[ChangeProblem]
+
+
+class KindOption(BaseModel):
+    """A kind of change the entity allows: its current value and the values the platform takes (money in micros of
+    the entity's currency; ``allowed`` lists the values for a status)."""
+
+    kind: ChangeKind
+    current: str | None
+    allowed: list[str] | None
+    minimum_micros: int | None
+    step_micros: int | None
+    maximum_micros: int | None
+    # Where the platform limits changes per hour (Meta's ad set budgets): how many are left in the current hour.
+    hourly_changes_left: int | None
+
+
+class KindRefusal(BaseModel):
+    """A kind of change the entity does not allow, and why."""
+
+    kind: ChangeKind
+    reason: str
+
+
+class ChangeOptions(BaseModel):
+    """What can be changed on one entity, as last synced, by the platform's rules."""
+
+    entity_id: UUID
+    entity_name: str
+    platform: Platform
+    level: EntityLevel
+    currency: str
+    editable: list[KindOption]
+    not_editable: list[KindRefusal]
+
+
+class CsvProblem(BaseModel):
+    """Why a line of a CSV file of changes (or the file: no line) was refused, and the column at fault."""
+
+    line: int | None
+    column: str | None
+    code: str
+    detail: str
+
+
+class ChangeImportItem(ChangePreviewItem):
+    """A change the file would store (or stored), with the line it is on."""
+
+    line: int
+
+
+class ChangesImported(BaseModel):
+    """A CSV file of changes checked (``dry_run``) or stored as one batch. A file imported before is ``duplicate``:
+    its earlier batch is answered and nothing is stored again."""
+
+    dry_run: bool
+    duplicate: bool
+    file_sha256: str
+    rows: int
+    batch_id: UUID | None
+    problems: list[CsvProblem]
+    items: list[ChangeImportItem]
+    changes: list[ChangeRead]

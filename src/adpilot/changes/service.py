@@ -14,13 +14,34 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot.audit import TargetNameResolver, audit_service
+from adpilot.audit import SYSTEM, TargetNameResolver, audit_service
 from adpilot.campaigns import EntitySnapshot, entity_sync_service
 from adpilot.changes import rules
-from adpilot.changes.errors import ChangeNotFound, ChangeNotPending, ChangeNotUndoable, ChangesRefused
-from adpilot.changes.models import EntityChange
+from adpilot.changes.errors import (
+    ChangeExpired,
+    ChangeNotFound,
+    ChangeNotPending,
+    ChangeNotUndoable,
+    ChangesRefused,
+    EntityNotFound,
+    InvalidChangeFilters,
+)
+from adpilot.changes.models import ChangeBatch, EntityChange
 from adpilot.changes.repository import ChangeRepository
-from adpilot.changes.schemas import ChangeKind, ChangeRequest, ChangeSource, ChangeStatus
+from adpilot.changes.schemas import (
+    BatchSource,
+    ChangeFilters,
+    ChangeKind,
+    ChangeOptions,
+    ChangePreviewItem,
+    ChangeProblem,
+    ChangeRequest,
+    ChangeSource,
+    ChangesPreview,
+    ChangeStatus,
+    KindOption,
+    KindRefusal,
+)
 from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
 from adpilot.core.runs import RunLifecycle
 from adpilot.core.time import utcnow
@@ -33,15 +54,30 @@ APPLY_CHANGE_JOB = "changes.apply_change"
 # Attempts of one change's job (a platform unavailable is retried; a refusal fails at once).
 CHANGE_RUNS = RunLifecycle()
 TARGET_TYPE = "entity_change"
+# A change left waiting for approval this long expires (the hourly job changes.expire_pending): the entity it was
+# meant for has moved on, and an approval must not apply a week-old decision.
+PENDING_APPROVAL_EXPIRES_AFTER = timedelta(days=7)
 
 
 @dataclass(frozen=True)
-class ChangeFilters:
-    status: ChangeStatus | None = None
-    ad_account_id: UUID | None = None
-    entity_id: UUID | None = None
-    source: ChangeSource | None = None
-    requested_by: UUID | None = None
+class PlannedChange:
+    """A valid change of a request, not stored yet (``index`` is its place in the request)."""
+
+    index: int
+    entity: EntitySnapshot
+    kind: ChangeKind
+    value: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class CheckedChanges:
+    """A request checked: its valid changes, the problems of the others, and the status the changes would start
+    in (waiting for approval or queued)."""
+
+    planned: list[PlannedChange]
+    problems: list[dict[str, Any]]
+    status: ChangeStatus
 
 
 def audit_view(change: EntityChange) -> dict[str, Any]:
@@ -63,13 +99,12 @@ def audit_view(change: EntityChange) -> dict[str, Any]:
 class ChangeService:
     # --- asking for changes -------------------------------------------------------------------------------------
 
-    async def request_changes(
-        self, session: AsyncSession, tenant: TenantContext, requests: list[ChangeRequest]
-    ) -> list[EntityChange]:
-        """Validate every change first (nothing is stored when one is refused: ``ChangesRefused`` lists each
-        problem by its index), then store them: waiting for a manager's approval when the caller is a member, else
-        queued for applying at once."""
-        planned: list[tuple[EntitySnapshot, ChangeRequest, str]] = []
+    async def check_changes(
+        self, session: AsyncSession, tenant: TenantContext, requests: Sequence[ChangeRequest]
+    ) -> CheckedChanges:
+        """Every change of a request checked by the platform's rules against the entity as last synced: the valid
+        ones planned, the others as problems by their index. Nothing is stored."""
+        planned: list[PlannedChange] = []
         problems: list[dict[str, Any]] = []
         budget_counts: dict[UUID, int] = {}
         for index, request in enumerate(requests):
@@ -84,16 +119,79 @@ class ChangeService:
                     }
                 )
             elif entity is not None and value is not None:
-                planned.append((entity, request, value))
-        if problems:
-            raise ChangesRefused(
-                f"{len(problems)} of {len(requests)} changes refused; none was stored", problems=problems
-            )
-        status = await self._initial_status(session, tenant)
+                planned.append(PlannedChange(index, entity, request.kind, value, request.reason))
+        return CheckedChanges(planned, problems, await self._initial_status(session, tenant))
+
+    async def preview(
+        self, session: AsyncSession, tenant: TenantContext, requests: Sequence[ChangeRequest]
+    ) -> ChangesPreview:
+        """What POST /changes would store for this request, and the problems that would refuse it; nothing is
+        stored. ``value_before`` is the value as last synced: the change reads it fresh just before applying."""
+        checked = await self.check_changes(session, tenant, requests)
+        problems = [ChangeProblem.model_validate(problem) for problem in checked.problems]
+        return ChangesPreview(items=self.preview_items(checked), problems=problems)
+
+    def preview_items(self, checked: CheckedChanges) -> list[ChangePreviewItem]:
+        """The valid changes of a checked request as they would be stored."""
+        needs_approval = checked.status is ChangeStatus.pending_approval
         return [
-            await self._store(session, tenant, entity, request.kind, value, request.reason, status)
-            for entity, request, value in planned
+            ChangePreviewItem(
+                index=change.index,
+                entity_id=change.entity.id,
+                entity_name=change.entity.name,
+                platform=change.entity.platform,
+                level=change.entity.level,
+                ad_account_id=change.entity.ad_account_id,
+                kind=change.kind,
+                value_before=_current_value(change.entity, change.kind),
+                value_after=change.value,
+                currency=_change_currency(change.entity, change.kind),
+                needs_approval=needs_approval,
+            )
+            for change in checked.planned
         ]
+
+    async def request_changes(
+        self, session: AsyncSession, tenant: TenantContext, requests: Sequence[ChangeRequest]
+    ) -> tuple[ChangeBatch, list[EntityChange]]:
+        """Validate every change first (nothing is stored when one is refused: ``ChangesRefused`` lists each
+        problem by its index), then store them as one batch: waiting for a manager's approval when the caller is a
+        member, else queued for applying at once."""
+        checked = await self.check_changes(session, tenant, requests)
+        if checked.problems:
+            raise ChangesRefused(
+                f"{len(checked.problems)} of {len(requests)} changes refused; none was stored",
+                problems=checked.problems,
+            )
+        return await self.store_batch(session, tenant, checked, BatchSource.api)
+
+    async def store_batch(
+        self,
+        session: AsyncSession,
+        tenant: TenantContext,
+        checked: CheckedChanges,
+        source: BatchSource,
+        *,
+        file_sha256: str | None = None,
+    ) -> tuple[ChangeBatch, list[EntityChange]]:
+        """Store checked changes (without problems) as one batch."""
+        batch = await ChangeRepository(session).add_batch(
+            ChangeBatch(
+                organization_id=tenant.organization_id,
+                source=source,
+                file_sha256=file_sha256,
+                requested_by_user_id=tenant.user_id,
+                created_at=utcnow(),
+                change_count=len(checked.planned),
+            )
+        )
+        changes = [
+            await self._store(
+                session, tenant, change.entity, change.kind, change.value, change.reason, checked.status, batch=batch
+            )
+            for change in checked.planned
+        ]
+        return batch, changes
 
     async def _initial_status(self, session: AsyncSession, tenant: TenantContext) -> ChangeStatus:
         """Waiting for approval or queued at once, by the organization's ``changes_require_approval``: by default a
@@ -115,7 +213,7 @@ class ChangeService:
         if isinstance(value, rules.Refusal):
             return value, None, None
         refusal = rules.check(entity, request.kind, value)
-        if refusal is None and request.kind is ChangeKind.daily_budget and _hourly_budget_limited(entity):
+        if refusal is None and request.kind is ChangeKind.daily_budget and rules.hourly_budget_limited(entity):
             refusal = await self._check_hourly_budget_changes(session, organization_id, entity, budget_counts)
         return refusal, entity, value
 
@@ -146,6 +244,7 @@ class ChangeService:
         *,
         source: ChangeSource = ChangeSource.person,
         undo_of: UUID | None = None,
+        batch: ChangeBatch | None = None,
     ) -> EntityChange:
         now = utcnow()
         change = await ChangeRepository(session).add(
@@ -161,13 +260,14 @@ class ChangeService:
                 # As last synced until the job reads it fresh from the platform, just before applying.
                 value_before=_current_value(entity, kind),
                 value_after=value,
-                currency=entity.currency if kind is ChangeKind.daily_budget else None,
+                currency=_change_currency(entity, kind),
                 source=source,
                 requested_by_user_id=tenant.user_id,
                 reason=reason,
                 status=status,
                 attempts=0,
                 undo_of=undo_of,
+                batch_id=batch.id if batch is not None else None,
                 created_at=now,
                 updated_at=now,
             )
@@ -244,9 +344,45 @@ class ChangeService:
         change = await ChangeRepository(session).get(tenant.organization_id, change_id, for_update=True)
         if change is None:
             raise ChangeNotFound()
+        expired = change.status is ChangeStatus.expired or (
+            change.status is ChangeStatus.pending_approval
+            and change.created_at < utcnow() - PENDING_APPROVAL_EXPIRES_AFTER
+        )
+        if expired:
+            raise ChangeExpired(
+                f"the change waited more than {PENDING_APPROVAL_EXPIRES_AFTER.days} days for approval and expired; "
+                "ask for it again if it is still wanted",
+                change_status=ChangeStatus.expired.value,
+            )
         if change.status is not ChangeStatus.pending_approval:
             raise ChangeNotPending(f"the change is {change.status.value}", change_status=change.status.value)
         return change
+
+    async def expire_pending(self, session: AsyncSession, organization_id: UUID) -> int:
+        """Expire the organization's changes waiting for approval longer than ``PENDING_APPROVAL_EXPIRES_AFTER``,
+        each with an audit entry; the number expired."""
+        now = utcnow()
+        changes = await ChangeRepository(session).pending_before(organization_id, now - PENDING_APPROVAL_EXPIRES_AFTER)
+        for change in changes:
+            before = audit_view(change)
+            change.status = ChangeStatus.expired
+            change.updated_at = now
+            await audit_service.record(
+                session,
+                organization_id,
+                SYSTEM,
+                "change.expired",
+                target_type=TARGET_TYPE,
+                target_id=change.id,
+                before=before,
+                after=audit_view(change),
+            )
+        return len(changes)
+
+    async def organizations_with_expiring_changes(self, session: AsyncSession) -> list[UUID]:
+        """Organizations with a change waiting for approval longer than ``PENDING_APPROVAL_EXPIRES_AFTER``."""
+        cutoff = utcnow() - PENDING_APPROVAL_EXPIRES_AFTER
+        return await ChangeRepository(session).organizations_with_pending_before(cutoff)
 
     def _reviewed(self, change: EntityChange, tenant: TenantContext, note: str | None) -> None:
         change.reviewed_by_user_id = tenant.user_id
@@ -266,7 +402,7 @@ class ChangeService:
         if entity is None:
             raise ChangeNotUndoable("the entity is no longer known")
         refusal = rules.check(entity, change.kind, change.value_before)
-        if refusal is None and change.kind is ChangeKind.daily_budget and _hourly_budget_limited(entity):
+        if refusal is None and change.kind is ChangeKind.daily_budget and rules.hourly_budget_limited(entity):
             refusal = await self._check_hourly_budget_changes(session, tenant.organization_id, entity, {})
         if refusal is not None:
             raise ChangesRefused(
@@ -298,25 +434,71 @@ class ChangeService:
         self, session: AsyncSession, tenant: TenantContext, filters: ChangeFilters, page: PageRequest[TimeKey]
     ) -> KeysetPage[EntityChange, TimeKey]:
         """A page of the organization's changes, newest first."""
-        return await ChangeRepository(session).page(
-            tenant.organization_id,
-            page,
-            status=filters.status,
-            ad_account_id=filters.ad_account_id,
-            entity_id=filters.entity_id,
-            source=filters.source,
-            requested_by=filters.requested_by,
+        if filters.created_from and filters.created_to and filters.created_from >= filters.created_to:
+            raise InvalidChangeFilters("created_from must be before created_to")
+        repository = ChangeRepository(session)
+        if filters.entity_id is not None:
+            # An entity unknown here is a mistake (or another organization's); a removed entity keeps its history.
+            known = await entity_sync_service.entity(session, tenant.organization_id, filters.entity_id)
+            if known is None and not await repository.has_changes_of(tenant.organization_id, filters.entity_id):
+                raise EntityNotFound("no such entity in this organization")
+        return await repository.page(tenant.organization_id, page, filters)
+
+    # --- what an entity allows ----------------------------------------------------------------------------------
+
+    async def options(self, session: AsyncSession, tenant: TenantContext, entity_id: UUID) -> ChangeOptions:
+        """Every kind of change, as allowed on the entity (as last synced) or refused with the reason: from the
+        platform's rules in ``rules.py``, and for Meta's ad sets the budget changes left in the current hour."""
+        entity = await entity_sync_service.entity(session, tenant.organization_id, entity_id)
+        if entity is None:
+            raise EntityNotFound("no such entity in this organization")
+        editable: list[KindOption] = []
+        not_editable: list[KindRefusal] = []
+        for kind in ChangeKind:
+            allowance = rules.allowance(entity, kind)
+            if isinstance(allowance, rules.Refusal):
+                not_editable.append(KindRefusal(kind=kind, reason=allowance.detail))
+                continue
+            left = None
+            if allowance.hourly_limit is not None:
+                since = utcnow() - timedelta(hours=1)
+                used = await ChangeRepository(session).budget_changes_since(tenant.organization_id, entity.id, since)
+                left = max(allowance.hourly_limit - used, 0)
+            if left == 0:
+                reason = f"{entity.name} has had its {allowance.hourly_limit} changes of the hour; try again later"
+                not_editable.append(KindRefusal(kind=kind, reason=reason))
+                continue
+            editable.append(
+                KindOption(
+                    kind=kind,
+                    current=allowance.current,
+                    allowed=list(allowance.allowed) if allowance.allowed is not None else None,
+                    minimum_micros=allowance.minimum_micros,
+                    step_micros=allowance.step_micros,
+                    maximum_micros=allowance.maximum_micros,
+                    hourly_changes_left=left,
+                )
+            )
+        return ChangeOptions(
+            entity_id=entity.id,
+            entity_name=entity.name,
+            platform=entity.platform,
+            level=entity.level,
+            currency=entity.currency,
+            editable=editable,
+            not_editable=not_editable,
         )
-
-
-def _hourly_budget_limited(entity: EntitySnapshot) -> bool:
-    return entity.platform.value == "meta" and entity.level.value == "ad_group"
 
 
 def _current_value(entity: EntitySnapshot, kind: ChangeKind) -> str | None:
     if kind is ChangeKind.status:
         return entity.status.value
     return str(entity.daily_budget_micros) if entity.daily_budget_micros is not None else None
+
+
+def _change_currency(entity: EntitySnapshot, kind: ChangeKind) -> str | None:
+    """The currency of a change's values: the entity's for money, None otherwise."""
+    return entity.currency if kind is ChangeKind.daily_budget else None
 
 
 change_service = ChangeService()

@@ -798,7 +798,7 @@ export interface paths {
         };
         /**
          * List Changes
-         * @description The organization's changes, newest first.
+         * @description The organization's changes, newest first, narrowed by every filter given.
          */
         get: operations["list_changes"];
         put?: never;
@@ -808,6 +808,92 @@ export interface paths {
          *     manager's approval).
          */
         post: operations["request_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Changes
+         * @description Bulk changes from a CSV file: every row checked (problems by line and column) and previewed; with
+         *     ``dry_run=false`` stored as one batch of source csv, all or nothing. The same file again answers its earlier
+         *     batch (``duplicate``) and stores nothing.
+         */
+        post: operations["import_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/import/template.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Changes Import Template
+         * @description A CSV template for bulk changes: the columns entity_id, field (a kind of change), value (a status, or a
+         *     budget in the account's currency such as 25.50) and reason (optional).
+         */
+        get: operations["get_changes_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Change Options
+         * @description What can be changed on one entity: each kind of change with the entity's current value and what the platform
+         *     takes, or the reason it cannot be changed.
+         */
+        get: operations["get_change_options"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{organization_id}/changes/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Changes
+         * @description Check a request of changes as POST /changes would and store nothing: the changes it would store (with
+         *     ``value_before`` as last synced, and whether they would wait for approval) and the problems that would refuse
+         *     it.
+         */
+        post: operations["preview_changes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1836,6 +1922,12 @@ export interface components {
             expires_at: string;
         };
         /**
+         * BatchSource
+         * @description How a batch of changes came in: a request to the API, or a CSV file imported.
+         * @enum {string}
+         */
+        BatchSource: "api" | "csv";
+        /**
          * BidStrategy
          * @enum {string}
          */
@@ -1969,11 +2061,114 @@ export interface components {
          */
         ChangeApproval: "none" | "members" | "all";
         /**
+         * ChangeImportItem
+         * @description A change the file would store (or stored), with the line it is on.
+         */
+        ChangeImportItem: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            /** Index */
+            index: number;
+            kind: components["schemas"]["ChangeKind"];
+            level: components["schemas"]["EntityLevel"];
+            /** Line */
+            line: number;
+            /** Needs Approval */
+            needs_approval: boolean;
+            platform: components["schemas"]["Platform"];
+            /** Value After */
+            value_after: string;
+            /** Value Before */
+            value_before: string | null;
+        };
+        /**
          * ChangeKind
          * @description What a change edits: the entity's status, or its daily budget where the platform keeps it.
          * @enum {string}
          */
         ChangeKind: "status" | "daily_budget";
+        /**
+         * ChangeOptions
+         * @description What can be changed on one entity, as last synced, by the platform's rules.
+         */
+        ChangeOptions: {
+            /** Currency */
+            currency: string;
+            /** Editable */
+            editable: components["schemas"]["KindOption"][];
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            level: components["schemas"]["EntityLevel"];
+            /** Not Editable */
+            not_editable: components["schemas"]["KindRefusal"][];
+            platform: components["schemas"]["Platform"];
+        };
+        /**
+         * ChangePreviewItem
+         * @description What one valid change of a request would store: ``value_before`` is the entity's value as last synced (the
+         *     change reads it fresh from the platform just before applying).
+         */
+        ChangePreviewItem: {
+            /**
+             * Ad Account Id
+             * Format: uuid
+             */
+            ad_account_id: string;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string;
+            /** Index */
+            index: number;
+            kind: components["schemas"]["ChangeKind"];
+            level: components["schemas"]["EntityLevel"];
+            /** Needs Approval */
+            needs_approval: boolean;
+            platform: components["schemas"]["Platform"];
+            /** Value After */
+            value_after: string;
+            /** Value Before */
+            value_before: string | null;
+        };
+        /**
+         * ChangeProblem
+         * @description Why one change of a request was refused.
+         */
+        ChangeProblem: {
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Index */
+            index: number;
+        };
         /** ChangeRead */
         ChangeRead: {
             /**
@@ -1987,6 +2182,8 @@ export interface components {
             attempts: number;
             /** Audit Entry Id */
             audit_entry_id: string | null;
+            /** Batch Id */
+            batch_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2084,11 +2281,50 @@ export interface components {
         };
         /**
          * ChangesCreated
-         * @description The changes stored, in the request's order.
+         * @description The changes stored, in the request's order, and the batch they make up.
          */
         ChangesCreated: {
+            /**
+             * Batch Id
+             * Format: uuid
+             */
+            batch_id: string;
             /** Items */
             items: components["schemas"]["ChangeRead"][];
+        };
+        /**
+         * ChangesImported
+         * @description A CSV file of changes checked (``dry_run``) or stored as one batch. A file imported before is ``duplicate``:
+         *     its earlier batch is answered and nothing is stored again.
+         */
+        ChangesImported: {
+            /** Batch Id */
+            batch_id: string | null;
+            /** Changes */
+            changes: components["schemas"]["ChangeRead"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /** Duplicate */
+            duplicate: boolean;
+            /** File Sha256 */
+            file_sha256: string;
+            /** Items */
+            items: components["schemas"]["ChangeImportItem"][];
+            /** Problems */
+            problems: components["schemas"]["CsvProblem"][];
+            /** Rows */
+            rows: number;
+        };
+        /**
+         * ChangesPreview
+         * @description A request of changes checked and nothing stored: the changes it would store and the problems that would
+         *     refuse it (the request is stored only when ``problems`` is empty).
+         */
+        ChangesPreview: {
+            /** Items */
+            items: components["schemas"]["ChangePreviewItem"][];
+            /** Problems */
+            problems: components["schemas"]["ChangeProblem"][];
         };
         /** ChangesRequest */
         ChangesRequest: {
@@ -2194,6 +2430,20 @@ export interface components {
             refreshed_at: string | null;
             /** Token Expires At */
             token_expires_at: string | null;
+        };
+        /**
+         * CsvProblem
+         * @description Why a line of a CSV file of changes (or the file: no line) was refused, and the column at fault.
+         */
+        CsvProblem: {
+            /** Code */
+            code: string;
+            /** Column */
+            column: string | null;
+            /** Detail */
+            detail: string;
+            /** Line */
+            line: number | null;
         };
         /** DiffEntry */
         DiffEntry: {
@@ -2698,6 +2948,35 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "accepted" | "revoked" | "expired";
+        };
+        /**
+         * KindOption
+         * @description A kind of change the entity allows: its current value and the values the platform takes (money in micros of
+         *     the entity's currency; ``allowed`` lists the values for a status).
+         */
+        KindOption: {
+            /** Allowed */
+            allowed: string[] | null;
+            /** Current */
+            current: string | null;
+            /** Hourly Changes Left */
+            hourly_changes_left: number | null;
+            kind: components["schemas"]["ChangeKind"];
+            /** Maximum Micros */
+            maximum_micros: number | null;
+            /** Minimum Micros */
+            minimum_micros: number | null;
+            /** Step Micros */
+            step_micros: number | null;
+        };
+        /**
+         * KindRefusal
+         * @description A kind of change the entity does not allow, and why.
+         */
+        KindRefusal: {
+            kind: components["schemas"]["ChangeKind"];
+            /** Reason */
+            reason: string;
         };
         /** LevelCounts */
         LevelCounts: {
@@ -6887,11 +7166,23 @@ export interface operations {
     list_changes: {
         parameters: {
             query?: {
-                status?: components["schemas"]["ChangeStatus"] | null;
+                /** @description Any of these statuses (repeatable). */
+                status?: components["schemas"]["ChangeStatus"][] | null;
+                kind?: components["schemas"]["ChangeKind"] | null;
+                platform?: components["schemas"]["Platform"] | null;
                 ad_account_id?: string | null;
+                /** @description An entity of the organization (404 if unknown). */
                 entity_id?: string | null;
+                /** @description Who or what asked for the changes. */
                 source?: components["schemas"]["ChangeSource"] | null;
+                batch_id?: string | null;
+                /** @description How the changes came in: api or csv. */
+                batch_source?: components["schemas"]["BatchSource"] | null;
                 requested_by?: string | null;
+                /** @description Created at or after. */
+                created_from?: string | null;
+                /** @description Created before. */
+                created_to?: string | null;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description From the previous page's next_cursor. */
@@ -6932,7 +7223,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid */
+            /** @description Entity not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The filters of the list of changes are invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6996,6 +7296,279 @@ export interface operations {
             };
             /** @description Changes refused */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_changes: {
+        parameters: {
+            query?: {
+                /** @description Check and preview only (the default); false stores them. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A CSV file (UTF-8, `,` or `;`, at most 1 MB and 1,000 rows) with the header entity_id,field,value and an optional reason column; budgets in the account's currency (`25.50`). See GET /changes/import/template.csv. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesImported"];
+                };
+            };
+            /** @description The file's changes stored as one batch. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesImported"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changes refused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The CSV file of changes cannot be read */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_changes_import_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description entity_id,field,value,reason with two sample rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_change_options: {
+        parameters: {
+            query: {
+                entity_id: string;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeOptions"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Entity not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangesCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesPreview"];
+                };
+            };
+            /** @description Malformed request (for example invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7143,7 +7716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is not waiting for approval */
+            /** @description The change expired before it was approved; The change is not waiting for approval */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7224,7 +7797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is not waiting for approval */
+            /** @description The change expired before it was approved; The change is not waiting for approval */
             409: {
                 headers: {
                     [name: string]: unknown;
