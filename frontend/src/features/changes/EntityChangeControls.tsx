@@ -127,13 +127,16 @@ export function BudgetControl({
   const [invalid, setInvalid] = useState<string | null>(null);
   const [entityId, setEntityId] = useState<string | null>(target.entityId);
   const [lookupError, setLookupError] = useState<unknown>(null);
-  const options = useChangeOptions(organizationId, entityId);
+  // The limits are read when someone reaches for the control, not for every row of the table.
+  const [wanted, setWanted] = useState(false);
+  const options = useChangeOptions(organizationId, wanted ? entityId : null);
   const option = options.data?.editable.find((o) => o.kind === kind);
   const reason = notEditableReason(options.data, kind);
   const currency = options.data?.currency ?? target.currency ?? "";
   const inputId = `budget-${target.key}`;
 
   async function ensureEntityId() {
+    setWanted(true);
     if (entityId) return;
     try {
       setEntityId(await resolveEntityId(organizationId, target));
