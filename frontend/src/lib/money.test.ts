@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { currencyDigits, decimalToMicros, formatMicros, microsToDecimal } from "./money";
+import {
+  currencyDigits,
+  decimalToMicros,
+  formatMicros,
+  microsToDecimal,
+  microsToInput,
+  parseMoneyToMicros,
+} from "./money";
 
 describe("microsToDecimal", () => {
   it("writes micros as an exact decimal amount", () => {
@@ -66,5 +73,31 @@ describe("decimalToMicros", () => {
     expect(currencyDigits("JPY")).toBe(0);
     expect(currencyDigits("KWD")).toBe(3);
     expect(currencyDigits("??")).toBe(2);
+  });
+});
+
+describe("parseMoneyToMicros", () => {
+  it("reads amounts exactly in the currency's precision", () => {
+    expect(parseMoneyToMicros("12.34", "EUR")).toEqual({ ok: true, micros: 12_340_000 });
+    expect(parseMoneyToMicros("1,500", "JPY")).toEqual({ ok: true, micros: 1_500_000_000 });
+    expect(parseMoneyToMicros(" 0.1 ", "USD")).toEqual({ ok: true, micros: 100_000 });
+    expect(parseMoneyToMicros("1.250", "KWD")).toEqual({ ok: true, micros: 1_250_000 });
+  });
+
+  it("refuses what is not an amount of that currency", () => {
+    expect(parseMoneyToMicros("", "EUR")).toMatchObject({ ok: false, error: "Enter an amount." });
+    expect(parseMoneyToMicros("-3", "EUR").ok).toBe(false);
+    expect(parseMoneyToMicros("€3", "EUR").ok).toBe(false);
+    expect(parseMoneyToMicros("1.5", "JPY")).toMatchObject({ ok: false, error: "JPY has no decimals." });
+    expect(parseMoneyToMicros("1.234", "EUR")).toMatchObject({ ok: false, error: "EUR has at most 2 decimals." });
+    expect(parseMoneyToMicros("99999999999999", "EUR").ok).toBe(false);
+  });
+});
+
+describe("microsToInput", () => {
+  it("writes micros for an input in the currency's precision", () => {
+    expect(microsToInput(12_500_000, "EUR")).toBe("12.50");
+    expect(microsToInput(1_500_000_000, "JPY")).toBe("1500");
+    expect(currencyDigits("KWD")).toBe(3);
   });
 });

@@ -47,17 +47,40 @@ export function currencyDigits(currency: string): number {
   }
 }
 
+/** micros → what a money input shows ("12.5" → "12.50" for EUR, "1500" for JPY), exact, without grouping. */
+export function microsToInput(micros: number, currency: string): string {
+  const [units = "0", fraction = ""] = microsToDecimal(micros).split(".");
+  const digits = currencyDigits(currency);
+  if (digits === 0 && !fraction) return units;
+  return `${units}.${fraction.padEnd(Math.max(digits, fraction.length), "0")}`;
+}
+
+export type ParsedMoney = { ok: true; micros: number } | { ok: false; error: string };
+
 /**
- * Parse what a person typed as an amount of `currency` into micros, exactly (no float arithmetic): "12.5" → 12_500_000.
- * Accepts a plain decimal with at most the currency's decimals ("1,234.50" with thousands commas too); returns null for
- * anything else, including negative amounts.
+ * A typed amount in currency units → micros, exactly (no floating point). Accepts "12", "12.5", "1,234.50" (commas
+ * as thousands separators); refuses negatives, more decimals than the currency has, and amounts too big to be safe.
  */
-export function decimalToMicros(text: string, currency: string): number | null {
-  const cleaned = text.trim().replace(/,(?=\d{3}(\D|$))/g, "");
+export function parseMoneyToMicros(text: string, currency: string): ParsedMoney {
+  const cleaned = text.trim().replace(/[\s,]/g, "");
+  if (!cleaned) return { ok: false, error: "Enter an amount." };
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
-  if (!match) return null;
-  const fraction = match[2] ?? "";
-  if (fraction.length > currencyDigits(currency)) return null;
-  const micros = Number(match[1]) * MICROS_PER_UNIT + Number(fraction.padEnd(6, "0") || "0");
-  return Number.isSafeInteger(micros) ? micros : null;
+  if (!match) return { ok: false, error: "Enter an amount like 12.50, without the currency sign." };
+  const [, units = "0", fraction = ""] = match;
+  const digits = currencyDigits(currency);
+  if (fraction.replace(/0+$/, "").length > digits) {
+    return {
+      ok: false,
+      error: digits === 0 ? `${currency} has no decimals.` : `${currency} has at most ${digits} decimals.`,
+    };
+  }
+  const micros = Number(`${units}${fraction.padEnd(6, "0").slice(0, 6)}`);
+  if (!Number.isSafeInteger(micros)) return { ok: false, error: "That amount is too large." };
+  return { ok: true, micros };
+}
+
+/** What a person typed as an amount of `currency`, in micros; null when it is not one (see `parseMoneyToMicros`). */
+export function decimalToMicros(text: string, currency: string): number | null {
+  const parsed = parseMoneyToMicros(text, currency);
+  return parsed.ok ? parsed.micros : null;
 }

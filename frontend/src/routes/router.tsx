@@ -13,6 +13,7 @@ import { parseAuditSearch } from "@/features/audit/search";
 import { parseDashboardSearch } from "@/features/analytics/search";
 import { parseCampaignsSearch } from "@/features/campaigns/search";
 import { parseDraftsSearch } from "@/features/drafts/search";
+import { parseChangesSearch } from "@/features/changes/search";
 import { captureCallbackQuery } from "@/features/connections/connectFlow";
 import { organizationsQuery } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
@@ -197,6 +198,13 @@ const draftRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/drafts/DraftScreen"), "DraftScreen"),
 });
 
+const changesRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: "changes",
+  validateSearch: parseChangesSearch,
+  component: lazyRouteComponent(() => import("@/features/changes/ChangeHistoryScreen"), "ChangeHistoryScreen"),
+});
+
 const connectionsRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: "connections",
@@ -261,6 +269,7 @@ export const routeTree = rootRoute.addChildren([
       campaignsRoute,
       draftsRoute,
       draftRoute,
+      changesRoute,
       connectionsRoute,
       rulesRoute,
       creativeRoute,

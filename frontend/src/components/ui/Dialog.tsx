@@ -1,5 +1,6 @@
 import * as RadixDialog from "@radix-ui/react-dialog";
 import type { ReactNode } from "react";
+import { cn } from "./cn";
 
 export interface DialogProps {
   open: boolean;
@@ -7,15 +8,20 @@ export interface DialogProps {
   title: ReactNode;
   description?: ReactNode;
   children: ReactNode;
+  /** A wider dialog, for tables (a bulk change's preview). */
+  wide?: boolean;
 }
 
-export function Dialog({ open, onOpenChange, title, description, children }: DialogProps) {
+export function Dialog({ open, onOpenChange, title, description, children, wide = false }: DialogProps) {
   return (
     <RadixDialog.Root open={open} onOpenChange={onOpenChange}>
       <RadixDialog.Portal>
         <RadixDialog.Overlay className="fixed inset-0 z-40 bg-neutral-900/40" />
         <RadixDialog.Content
-          className="fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 rounded-lg border border-neutral-200 bg-white p-6 shadow-xl focus:outline-none"
+          className={cn(
+            "fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] -translate-x-1/2 -translate-y-1/2 rounded-lg border border-neutral-200 bg-white p-6 shadow-xl focus:outline-none",
+            wide ? "max-h-[calc(100vh-2rem)] max-w-3xl overflow-y-auto" : "max-w-md",
+          )}
           {...(description ? {} : { "aria-describedby": undefined })}
         >
           <RadixDialog.Title className="text-base font-semibold text-neutral-900">{title}</RadixDialog.Title>

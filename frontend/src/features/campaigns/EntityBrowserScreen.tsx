@@ -34,7 +34,13 @@ import type {
   EntityRead,
 } from "@/features/connections/types";
 import { DuplicateCampaignButton } from "@/features/drafts/DuplicateCampaignButton";
-import { useCurrentOrg } from "@/features/organizations/OrgContext";
+import { BulkChangeBar } from "@/features/changes/BulkChangeBar";
+import { BudgetControl, StatusControl } from "@/features/changes/EntityChangeControls";
+import { EntityHistoryButton } from "@/features/changes/EntityHistory";
+import { selectColumn } from "@/features/changes/SelectColumn";
+import { useSelection, type Selection } from "@/features/changes/selection";
+import type { ChangeTarget } from "@/features/changes/target";
+import { useCan, useCurrentOrg } from "@/features/organizations/OrgContext";
 import { formatMicros } from "@/lib/money";
 import { useEntities } from "./api";
 import { EntityStatusBadge, formatObjective } from "./EntityStatusBadge";
@@ -59,9 +65,30 @@ export function browsableAccounts(connections: ConnectionRead[]): BrowsableAccou
     .sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform) || a.name.localeCompare(b.name));
 }
 
-/** Read-only browser of the synced entity tree: campaigns → ad groups (Meta: ad sets) → ads of one ad account. */
+/** The entity as something to change (pause, re-budget, select for a bulk change). */
+export function entityTarget(entity: EntityRead, account: BrowsableAccount): ChangeTarget {
+  return {
+    key: entity.id,
+    entityId: entity.id,
+    adAccountId: entity.ad_account_id,
+    platformId: entity.platform_id,
+    level: entity.level,
+    platform: entity.platform,
+    name: entity.name,
+    status: entity.status,
+    currency: entity.currency || account.currency,
+    dailyBudgetMicros: entity.daily_budget_micros,
+    accountName: account.name,
+  };
+}
+
+/**
+ * Browser of the synced entity tree: campaigns → ad groups (Meta: ad sets) → ads of one ad account. Those who may
+ * ask for changes pause, enable and re-budget from the rows, or select rows (kept across accounts) for a bulk change.
+ */
 export function EntityBrowserScreen() {
   const org = useCurrentOrg();
+  const selection = useSelection();
   const search = useSearch({ strict: false }) as CampaignsSearch;
   const navigate = useNavigate();
   const connections = useConnections(org.id);
@@ -84,8 +111,11 @@ export function EntityBrowserScreen() {
     <div className="mx-auto max-w-6xl">
       <PageHeader
         title="Campaigns"
-        description="Campaigns, ad groups and ads of your managed ad accounts, as last synced from the platforms. Read-only."
+        description="Campaigns, ad groups and ads of your managed ad accounts, as last synced from the platforms."
       />
+      <div className="mb-4 empty:hidden">
+        <BulkChangeBar organizationId={org.id} selection={selection} />
+      </div>
       {connections.isPending ? (
         <LoadingState label="Loading ad accounts…" />
       ) : connections.isError ? (
@@ -113,6 +143,7 @@ export function EntityBrowserScreen() {
           accounts={accounts}
           account={account}
           search={search}
+          selection={selection}
         />
       )}
     </div>
@@ -124,11 +155,13 @@ function AccountBrowser({
   accounts,
   account,
   search,
+  selection,
 }: {
   organizationId: string;
   accounts: BrowsableAccount[];
   account: BrowsableAccount;
   search: CampaignsSearch;
+  selection: Selection;
 }) {
   const navigate = useNavigate();
   const syncStatus = useSyncStatus(organizationId, [account.id]);
@@ -208,6 +241,7 @@ function AccountBrowser({
         search={search}
         summary={summary}
         syncing={syncing}
+        selection={selection}
       />
     </div>
   );
@@ -311,6 +345,7 @@ function EntityTable({
   search,
   summary,
   syncing,
+  selection,
 }: {
   organizationId: string;
   account: BrowsableAccount;
@@ -319,7 +354,9 @@ function EntityTable({
   search: CampaignsSearch;
   summary: AccountSyncSummary | undefined;
   syncing: boolean;
+  selection: Selection;
 }) {
+  const canChange = useCan("drafts.edit");
   const entities = useEntities(
     organizationId,
     account.id,
@@ -335,7 +372,19 @@ function EntityTable({
   const body = (
     <DataTable
       caption={`${plural} of ${account.name}`}
-      columns={entityColumns(organizationId, account, search, showObjective, showBudgets)}
+      columns={[
+        ...(canChange
+          ? [
+              selectColumn(
+                selection,
+                items,
+                (e: EntityRead) => (e.status === "removed" ? null : entityTarget(e, account)),
+                plural.toLowerCase(),
+              ),
+            ]
+          : []),
+        ...entityColumns(organizationId, account, search, showObjective, showBudgets, canChange),
+      ]}
       rows={items}
       rowKey={(entity) => entity.id}
       rowClassName={(entity) => cn(entity.status === "removed" && "text-neutral-500")}
@@ -397,6 +446,7 @@ function entityColumns(
   search: CampaignsSearch,
   showObjective: boolean,
   showBudgets: boolean,
+  canChange: boolean,
 ): DataColumn<EntityRead>[] {
   const keep = { account: account.id, ...(search.removed ? { removed: true } : {}) };
   const currency = (entity: EntityRead) => entity.currency || account.currency;
@@ -446,7 +496,15 @@ function entityColumns(
       header: "Status",
       headerClassName: "px-3 py-2 font-medium",
       cellClassName: "px-3 py-3",
-      cell: (entity) => <EntityStatusBadge status={entity.status} />,
+      cell: (entity) =>
+        canChange ? (
+          <div className="space-y-1.5">
+            <EntityStatusBadge status={entity.status} />
+            <StatusControl organizationId={organizationId} target={entityTarget(entity, account)} />
+          </div>
+        ) : (
+          <EntityStatusBadge status={entity.status} />
+        ),
     },
     {
       id: "platform-status",
@@ -469,7 +527,16 @@ function entityColumns(
       hidden: !showBudgets,
       headerClassName: "px-3 py-2 text-right font-medium",
       cellClassName: "px-3 py-3 text-right tabular-nums",
-      cell: (entity) => formatMicros(entity.daily_budget_micros, currency(entity)),
+      cell: (entity) =>
+        canChange && entity.status !== "removed" ? (
+          <BudgetControl
+            organizationId={organizationId}
+            target={entityTarget(entity, account)}
+            display={formatMicros(entity.daily_budget_micros, currency(entity))}
+          />
+        ) : (
+          formatMicros(entity.daily_budget_micros, currency(entity))
+        ),
     },
     {
       id: "lifetime-budget",
@@ -494,6 +561,14 @@ function entityColumns(
           campaignName={entity.name}
         />
       ),
+    },
+    {
+      id: "history",
+      header: "Changes",
+      headerHidden: true,
+      headerClassName: "px-3 py-2",
+      cellClassName: "px-3 py-3 text-right",
+      cell: (entity) => <EntityHistoryButton organizationId={organizationId} entityId={entity.id} name={entity.name} />,
     },
   ];
 }

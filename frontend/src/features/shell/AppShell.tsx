@@ -6,6 +6,7 @@ import { Button, cn } from "@/components/ui";
 import { Logo } from "@/features/auth/AuthLayout";
 import { ResendVerificationInline } from "@/features/auth/ResendVerification";
 import { endSession, useMe } from "@/features/auth/session";
+import { PendingChangesBadge } from "@/features/changes/PendingBadge";
 import { ReconnectNotice } from "@/features/connections/ReconnectNotice";
 import { useOrganizations } from "@/features/organizations/api";
 import { getLastOrgId } from "@/features/organizations/lastOrg";
@@ -19,6 +20,7 @@ type OrgPath =
   | "/orgs/$organizationId"
   | "/orgs/$organizationId/campaigns"
   | "/orgs/$organizationId/drafts"
+  | "/orgs/$organizationId/changes"
   | "/orgs/$organizationId/connections"
   | "/orgs/$organizationId/rules"
   | "/orgs/$organizationId/creative"
@@ -33,6 +35,7 @@ const PRODUCT_NAV: { to: OrgPath; label: string }[] = [
   { to: "/orgs/$organizationId", label: "Dashboard" },
   { to: "/orgs/$organizationId/campaigns", label: "Campaigns" },
   { to: "/orgs/$organizationId/drafts", label: "Drafts" },
+  { to: "/orgs/$organizationId/changes", label: "Changes" },
   { to: "/orgs/$organizationId/connections", label: "Connections" },
   { to: "/orgs/$organizationId/rules", label: "Rules" },
   { to: "/orgs/$organizationId/creative", label: "Creative" },
@@ -91,6 +94,7 @@ function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
                     onClick={onNavigate}
                   >
                     {item.label}
+                    {item.to === "/orgs/$organizationId/changes" && <PendingChangesBadge organizationId={orgId} />}
                   </Link>
                 </li>
               ))}
