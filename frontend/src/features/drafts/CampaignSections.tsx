@@ -60,6 +60,7 @@ export function BasicsSection({
   update: Update;
   placeholders: string[];
 }) {
+  const { readOnly } = useContext(EditorContext);
   return (
     <Section title="Campaign">
       <TextInput
@@ -90,6 +91,16 @@ export function BasicsSection({
             : "Added to every final URL."
         }
       />
+      <label className="flex items-center gap-2 text-sm text-neutral-700">
+        <input
+          type="checkbox"
+          className="size-4"
+          disabled={readOnly}
+          checked={doc.launch_paused}
+          onChange={(e) => update((d) => void (d.launch_paused = e.target.checked))}
+        />
+        Publish paused (switch it on on each platform when ready)
+      </label>
     </Section>
   );
 }

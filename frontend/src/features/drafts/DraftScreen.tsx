@@ -17,6 +17,11 @@ import { ProblemsPanel, errorCount } from "./ProblemsPanel";
 import { CommentsThread, ReviewActions } from "./ReviewPanel";
 import { UtmPreviewPanel } from "./UtmPreviewPanel";
 import { VersionsPanel } from "./VersionsPanel";
+import { PublicationPanel } from "./publication/PublicationPanel";
+import { PublishButton } from "./publication/PublishButton";
+
+/** The statuses in which a draft has a publication to show. */
+const PUBLISHED_STATUSES: ReadonlySet<DraftRead["status"]> = new Set(["publishing", "published", "failed"]);
 
 type Tab = "edit" | "versions";
 
@@ -51,6 +56,7 @@ function DraftView({ draft, onReload }: { draft: DraftRead; onReload: () => void
   const org = useCurrentOrg();
   const canEdit = useCan("drafts.edit");
   const canApprove = useCan("changes.approve");
+  const canPublish = useCan("changes.publish");
   const validation = useDraftValidation(org.id, draft.id);
   const [tab, setTab] = useState<Tab>("edit");
   // While there are unsaved edits the editor stays on the version they were made on; otherwise it follows the newest.
@@ -113,10 +119,12 @@ function DraftView({ draft, onReload }: { draft: DraftRead; onReload: () => void
         </div>
         <aside className="space-y-4">
           {canApprove && draft.status === "in_review" && <ReviewActions draft={draft} />}
-          {/*
-            Publishing: the lead wires `PublicationPanel` (features/drafts/publication/PublicationPanel.tsx) here, for
-            managers on approved, publishing, published and failed drafts, once POST /drafts/{id}/publish exists.
-          */}
+          {canPublish && draft.status === "approved" && (
+            <PublishButton organizationId={org.id} draftId={draft.id} launchPaused={draft.document.launch_paused} />
+          )}
+          {PUBLISHED_STATUSES.has(draft.status) && (
+            <PublicationPanel organizationId={org.id} draftId={draft.id} canPublish={canPublish} />
+          )}
           <ProblemsPanel
             problems={problems}
             version={validation.data?.version ?? draft.current_version}

@@ -99,7 +99,7 @@ describe("DraftsListScreen", () => {
     await waitFor(() => expect(router.state.location.pathname).toBe(`${BASE}/new-1`));
     const post = mock.mock.calls.map(([r]) => r as Request).find((r) => r.method === "POST")!;
     expect(await post.clone().json()).toEqual({
-      document: { name: "Launch", objective: "traffic", targets: [], ad_groups: [] },
+      document: { name: "Launch", objective: "traffic", targets: [], ad_groups: [], launch_paused: true },
     });
   });
 });

@@ -58,9 +58,17 @@ export function useDrafts(organizationId: string, filters: DraftFilters) {
   );
 }
 
+/** One draft; read again every few seconds while it is being published, until it is published or failed. */
 export function useDraft(organizationId: string, draftId: string) {
-  return $api.useQuery("get", DRAFT, { params: { path: { organization_id: organizationId, draft_id: draftId } } });
+  return $api.useQuery(
+    "get",
+    DRAFT,
+    { params: { path: { organization_id: organizationId, draft_id: draftId } } },
+    { refetchInterval: (query) => (query.state.data?.status === "publishing" ? PUBLISHING_POLL_MS : false) },
+  );
 }
+
+const PUBLISHING_POLL_MS = 3000;
 
 /** The current version's problems per platform (read again after every save). */
 export function useDraftValidation(organizationId: string, draftId: string) {

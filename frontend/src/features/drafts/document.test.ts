@@ -37,7 +37,7 @@ describe("draft document paths", () => {
   });
 
   it("fills the defaults in and sends empty optional texts as null", () => {
-    const editable = toEditable({ name: "Only a name", objective: "sales" });
+    const editable = toEditable({ name: "Only a name", objective: "sales", launch_paused: true });
     expect(editable.budget).toEqual({ type: "daily", level: "campaign", amount_micros: 0 });
     expect(editable.ad_groups).toEqual([]);
     const doc = makeDocument();

@@ -69,6 +69,8 @@ export interface EditableDocument {
     tiktok: { identity_id: string | null; display_name: string | null; app_name: string | null } | null;
   };
   utm_template: string | null;
+  /** Publish the campaign, its ad groups and ads paused (the default) or active. */
+  launch_paused: boolean;
 }
 
 export const DRAFT_STATUSES: readonly DraftStatus[] = [
@@ -160,7 +162,7 @@ export function emptyAdGroup(index: number): EditableAdGroup {
 
 /** A new draft's first version: a name and the defaults, to be filled in the editor. */
 export function newDocument(name: string): DraftDocument {
-  return { name, objective: "traffic", targets: [], ad_groups: [] };
+  return { name, objective: "traffic", targets: [], ad_groups: [], launch_paused: true };
 }
 
 function targeting(t: S["Targeting"] | null | undefined): EditableTargeting {
@@ -235,6 +237,7 @@ export function toEditable(doc: DraftDocument): EditableDocument {
         : null,
     },
     utm_template: doc.utm_template ?? null,
+    launch_paused: doc.launch_paused,
   };
 }
 

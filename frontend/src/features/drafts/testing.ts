@@ -37,6 +37,7 @@ export function document(overrides: Partial<DraftDocument> = {}): DraftDocument 
     ],
     platform_overrides: { google: null, meta: null, tiktok: null },
     utm_template: null,
+    launch_paused: true,
     ...overrides,
   };
 }

@@ -45,3 +45,15 @@ export function useDiscardPublication(organizationId: string, draftId: string) {
     onSuccess: invalidate,
   });
 }
+
+/** Publish an approved draft (a manager): every target is created on its platform by a job. */
+export function usePublishDraft(organizationId: string, draftId: string) {
+  const invalidate = useInvalidate(organizationId, draftId);
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", "/api/v1/orgs/{organization_id}/drafts/{draft_id}/publish", {
+    onSuccess: () => {
+      void invalidate();
+      void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/drafts/{draft_id}"] });
+    },
+  });
+}
