@@ -25,8 +25,7 @@ What is TikTok-specific and decided here:
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,7 +39,13 @@ from adpilot.core.time import utcnow
 from adpilot.platforms.config import TikTokAdsConfig
 from adpilot.platforms.errors import PlatformAuthError, PlatformRejected, PlatformUnavailable
 from adpilot.platforms.http import PlatformHttp
-from adpilot.platforms.tiktok.client import CODE_TOKEN_EXPIRED, CODE_TOKEN_INVALID, QueryTooLarge, TikTokClient
+from adpilot.platforms.tiktok.client import (
+    CODE_TOKEN_EXPIRED,
+    CODE_TOKEN_INVALID,
+    QueryTooLarge,
+    TikTokClient,
+    request_id,
+)
 from adpilot.platforms.tiktok.payloads import (
     AccessTokenData,
     Ad,
@@ -50,6 +55,8 @@ from adpilot.platforms.tiktok.payloads import (
     Campaign,
     ListData,
     ReportRow,
+    ReportWindow,
+    report_windows,
 )
 from adpilot.platforms.tiktok.publishing import publish
 from adpilot.platforms.types import (
@@ -340,14 +347,14 @@ class TikTokAdsAdapter:
             return
         currency = await self._currency(credentials, account.account_id, account.currency)
 
-        async def collect(window: _Window) -> list[DailyMetricsRow]:
+        async def collect(window: ReportWindow) -> list[DailyMetricsRow]:
             return [row async for row in self._report_window(credentials, account.account_id, level, currency, window)]
 
         # The windows are independent requests: asked for at once, they keep the rate limiter's slots busy instead of
         # waiting on each answer in turn (the limiter, not this loop, decides how fast they go out).
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(collect(w)) for w in _windows(since, until, self._max_report_days)]
+                tasks = [group.create_task(collect(w)) for w in report_windows(since, until, self._max_report_days)]
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None
         for task in tasks:
@@ -355,7 +362,7 @@ class TikTokAdsAdapter:
                 yield row
 
     async def _report_window(
-        self, credentials: Credentials, advertiser_id: str, level: EntityLevel, currency: str, window: _Window
+        self, credentials: Credentials, advertiser_id: str, level: EntityLevel, currency: str, window: ReportWindow
     ) -> AsyncIterator[DailyMetricsRow]:
         """One window, halved for as long as TikTok answers 40067; rows already yielded are not yielded again."""
         seen: set[tuple[str, date]] = set()
@@ -379,7 +386,7 @@ class TikTokAdsAdapter:
                 pending[:0] = current.halves()
 
     async def _report_pages(
-        self, credentials: Credentials, advertiser_id: str, level: EntityLevel, currency: str, window: _Window
+        self, credentials: Credentials, advertiser_id: str, level: EntityLevel, currency: str, window: ReportWindow
     ) -> AsyncIterator[DailyMetricsRow]:
         tiktok = LEVELS[level]
         page = 1
@@ -593,36 +600,6 @@ class TikTokAdsAdapter:
         await self._client.post(
             path, body, advertiser_id=ref.account.account_id, credentials=credentials, retry_unavailable=False
         )
-
-
-def request_id(path: str, key: str) -> str:
-    """TikTok's ``request_id`` (an int64 as a string) for one write: the same for every retry of the caller's write
-    ``key`` on ``path``, so TikTok answers a repeat without applying it twice."""
-    digest = hashlib.sha256(f"{path}:{key}".encode()).digest()
-    return str(int.from_bytes(digest[:8], "big") >> 1)
-
-
-@dataclass(frozen=True, slots=True)
-class _Window:
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def halves(self) -> list[_Window]:
-        """The first ``days // 2`` days, then the rest (30 → 15 + 15, 15 → 7 + 8)."""
-        middle = self.start + timedelta(days=self.days // 2 - 1)
-        return [_Window(self.start, middle), _Window(middle + timedelta(days=1), self.end)]
-
-
-def _windows(since: date, until: date, max_days: int) -> Iterator[_Window]:
-    start = since
-    while start <= until:
-        end = min(until, start + timedelta(days=max_days - 1))
-        yield _Window(start, end)
-        start = end + timedelta(days=1)
 
 
 def _items(data: dict[str, Any]) -> list[dict[str, Any]]:

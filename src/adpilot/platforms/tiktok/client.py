@@ -7,6 +7,7 @@ block the app's limiter key and wait, transient failures are retried with backof
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -202,3 +203,10 @@ def _data(response: httpx.Response) -> dict[str, Any]:
     """The ``data`` of an answer ``classify`` accepted (``{}`` when TikTok sends none)."""
     data = Envelope.model_validate(response.json()).data
     return data if isinstance(data, dict) else {}
+
+
+def request_id(scope: str, key: str) -> str:
+    """TikTok's ``request_id`` (an int64 as a string) for one write: the same for every retry of the caller's write
+    ``key`` in ``scope`` (an endpoint, a publication), so TikTok answers a repeat without applying it twice."""
+    digest = hashlib.sha256(f"{scope}:{key}".encode()).digest()
+    return str(int.from_bytes(digest[:8], "big") >> 1)

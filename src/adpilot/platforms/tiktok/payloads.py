@@ -7,6 +7,9 @@ often missing or ``null``, and new fields appear without notice (extra fields ar
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -185,3 +188,29 @@ class ListData(_Lenient):
     # "list" on the wire; named otherwise here so as not to shadow the builtin in the class body.
     items: list[dict[str, Any]] = Field(default_factory=list, alias="list")
     page_info: PageInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportWindow:
+    """Days of one report request, inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def halves(self) -> list[ReportWindow]:
+        """The first ``days // 2`` days, then the rest (30 → 15 + 15, 15 → 7 + 8)."""
+        middle = self.start + timedelta(days=self.days // 2 - 1)
+        return [ReportWindow(self.start, middle), ReportWindow(middle + timedelta(days=1), self.end)]
+
+
+def report_windows(since: date, until: date, max_days: int) -> Iterator[ReportWindow]:
+    """``since``..``until`` in windows of at most ``max_days`` days (a report request's longest span)."""
+    start = since
+    while start <= until:
+        end = min(until, start + timedelta(days=max_days - 1))
+        yield ReportWindow(start, end)
+        start = end + timedelta(days=1)

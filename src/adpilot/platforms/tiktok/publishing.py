@@ -12,7 +12,6 @@ account's library: the draft's first video (or image) reference is sent as its `
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 from adpilot.core.time import utcnow
 from adpilot.platforms.errors import PlatformRejected, PlatformUnavailable
 from adpilot.platforms.publishing import adopt_existing
-from adpilot.platforms.tiktok.client import TikTokClient
+from adpilot.platforms.tiktok.client import TikTokClient, request_id
 from adpilot.platforms.types import (
     CAMPAIGN_KEY,
     AdAccountRef,
@@ -47,11 +46,6 @@ _GOAL_BY_OBJECTIVE = {
     "WEB_CONVERSIONS": "CONVERT",
 }
 _BILLING_BY_GOAL = {"REACH": "CPM", "CLICK": "CPC", "VIDEO_VIEW": "CPV"}
-
-
-def request_id(seed: str, key: str) -> str:
-    """A stable int64 (as a string) for one entity of one publication."""
-    return str(int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:15], 16))
 
 
 def _major(money: Money) -> float:
