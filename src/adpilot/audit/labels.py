@@ -44,12 +44,18 @@ ACTION_LABELS: dict[str, str] = {
     "draft.publishing": "Started publishing a draft",
     "draft.published": "Published a draft",
     "draft.failed": "Publishing a draft failed",
+    "draft.publication_retried": "Retried publishing a draft",
+    "draft.publication_discarded": "Discarded what a draft's publishing created",
+    "draft.target_discarded": "Removed a published draft's campaign from a platform",
+    "draft.target_discard_failed": "Could not remove a published draft's campaign from a platform",
+    "draft_import.imported": "Imported campaign drafts from a CSV file",
     "draft_settings.utm_template_changed": "Changed the URL template",
     "change.requested": "Asked for a change of an ad platform entity",
     "change.approved": "Approved a change",
     "change.rejected": "Rejected a change",
     "change.applied": "A change was applied on the ad platform",
     "change.failed": "A change could not be applied",
+    "change.expired": "A change expired without approval",
 }
 
 # Every kind of target an entry can name, in the order the log's filter offers them.
@@ -64,6 +70,7 @@ TARGET_TYPE_LABELS: dict[str, str] = {
     "report_schedule": "Scheduled report",
     "report_run": "Report run",
     "draft": "Campaign draft",
+    "draft_import": "Draft import (CSV)",
     "entity_change": "Change",
 }
 

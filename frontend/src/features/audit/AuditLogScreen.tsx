@@ -33,6 +33,7 @@ const TARGET_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
   report_schedule: "Scheduled report",
   report_run: "Report run",
   draft: "Campaign draft",
+  draft_import: "Draft import (CSV)",
   entity_change: "Change",
 };
 

@@ -19,6 +19,7 @@ export const AUDIT_TARGET_TYPES = [
   "report_schedule",
   "report_run",
   "draft",
+  "draft_import",
   "entity_change",
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
