@@ -56,8 +56,15 @@ export function refreshEntityViews(queryClient: QueryClient) {
     queryKey: ["get", "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities"],
   });
   void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/analytics/breakdown"] });
-  void queryClient.invalidateQueries({ queryKey: ["changes"] });
+  // Lists, counts and options, but not the one change or batch being followed: their reads call this, and reading
+  // them again here would loop for as long as the page is open.
+  void queryClient.invalidateQueries({
+    queryKey: changeKeys.all,
+    predicate: (query) => !FOLLOWED.has(String(query.queryKey[2])),
+  });
 }
+
+const FOLLOWED = new Set(["one", "batch"]);
 
 /** The organization's changes matching `filters`, newest first, page by page. */
 export function useChanges(organizationId: string, filters: ChangeFilters, enabled = true) {
