@@ -8,9 +8,21 @@ adopted instead of created twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
-from adpilot.platforms.types import CAMPAIGN_KEY, CampaignSpec, EntityLevel, EntityStatus, PublishedIds, RemoteEntity
+from adpilot.platforms.types import (
+    CAMPAIGN_KEY,
+    AdAccountRef,
+    CampaignSpec,
+    Credentials,
+    EntityLevel,
+    EntityStatus,
+    PublishedIds,
+    RemoteEntity,
+)
+
+# An adapter's ``list_entities``: what publishing reads to adopt what an unanswered create made.
+ListEntities = Callable[[Credentials, AdAccountRef], Awaitable[list[RemoteEntity]]]
 
 
 def adopt_existing(entities: Sequence[RemoteEntity], spec: CampaignSpec, already: PublishedIds) -> None:

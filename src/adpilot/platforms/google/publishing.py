@@ -9,12 +9,11 @@ is adopted instead of created again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from adpilot.platforms.errors import PlatformRejected
 from adpilot.platforms.google.client import GoogleAdsClient, customer_id
-from adpilot.platforms.publishing import adopt_existing, is_complete
+from adpilot.platforms.publishing import ListEntities, adopt_existing, is_complete
 from adpilot.platforms.types import (
     CAMPAIGN_KEY,
     AdAccountRef,
@@ -24,10 +23,7 @@ from adpilot.platforms.types import (
     Credentials,
     EntityStatus,
     PublishedIds,
-    RemoteEntity,
 )
-
-ListEntities = Callable[[Credentials, AdAccountRef], Awaitable[list[RemoteEntity]]]
 
 _STATUS = {EntityStatus.active: "ENABLED", EntityStatus.paused: "PAUSED"}
 _EU_POLITICAL = "DOES_NOT_CONTAIN_EU_POLITICAL_ADVERTISING"

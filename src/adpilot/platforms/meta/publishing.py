@@ -14,7 +14,7 @@ headline and description and the call to action.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from adpilot.platforms.errors import PlatformRejected, PlatformUnavailable
 from adpilot.platforms.meta.client import MetaGraphClient
 from adpilot.platforms.meta.insights import money_to_minor
-from adpilot.platforms.publishing import adopt_existing
+from adpilot.platforms.publishing import ListEntities, adopt_existing
 from adpilot.platforms.types import (
     CAMPAIGN_KEY,
     AdAccountRef,
@@ -33,11 +33,8 @@ from adpilot.platforms.types import (
     EntityStatus,
     Money,
     PublishedIds,
-    RemoteEntity,
     TargetingSpec,
 )
-
-ListEntities = Callable[[Credentials, AdAccountRef], Awaitable[list[RemoteEntity]]]
 
 _STATUS = {EntityStatus.active: "ACTIVE", EntityStatus.paused: "PAUSED"}
 _BID_STRATEGY = {

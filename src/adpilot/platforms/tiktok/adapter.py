@@ -28,7 +28,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -56,6 +56,7 @@ from adpilot.platforms.tiktok.payloads import (
     ListData,
     ReportRow,
     ReportWindow,
+    major_units,
     report_windows,
 )
 from adpilot.platforms.tiktok.publishing import publish
@@ -73,7 +74,6 @@ from adpilot.platforms.types import (
     PublishedIds,
     RemoteAdAccount,
     RemoteEntity,
-    from_micros,
     to_micros,
 )
 
@@ -510,7 +510,7 @@ class TikTokAdsAdapter:
         if budget.amount_micros <= 0:
             raise PlatformRejected("A budget must be positive", field_errors={"budget": "must be positive"})
         await self._check_currency(credentials, ref, budget, "budget")
-        await self._update(credentials, ref, {"budget": _major_units(budget)}, key)
+        await self._update(credentials, ref, {"budget": major_units(budget)}, key)
 
     async def set_bid(self, credentials: Credentials, ref: EntityRef, bid: Money, *, key: str | None = None) -> None:
         """Set an ad group's ``bid_price`` (``conversion_bid_price`` when it is billed by OCPM); TikTok takes one
@@ -519,7 +519,7 @@ class TikTokAdsAdapter:
             raise PlatformRejected("TikTok bids are set on ad groups", field_errors={"bid": "ad groups only"})
         await self._check_currency(credentials, ref, bid, "bid")
         group = _parse(AdGroup, await self._item(credentials, ref), "an ad group")
-        await self._update(credentials, ref, {group.bid_field: _major_units(bid)}, key)
+        await self._update(credentials, ref, {group.bid_field: major_units(bid)}, key)
 
     async def set_target_roas(
         self, credentials: Credentials, ref: EntityRef, target: Decimal, *, key: str | None = None
@@ -777,8 +777,3 @@ def _hourly_row(row: ReportRow, currency: str) -> HourlyMetricsRow:
         )
     except ValueError as exc:
         raise PlatformUnavailable(f"TikTok sent an unreadable hourly report row: {exc}") from None
-
-
-def _major_units(budget: Money) -> float:
-    """Micros to TikTok's float in major units, at the cent TikTok keeps (50_125_000 → 50.13)."""
-    return float(from_micros(budget.amount_micros).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from adpilot.platforms.types import Money, from_micros
 
 
 class _Lenient(BaseModel):
@@ -214,3 +216,8 @@ def report_windows(since: date, until: date, max_days: int) -> Iterator[ReportWi
         end = min(until, start + timedelta(days=max_days - 1))
         yield ReportWindow(start, end)
         start = end + timedelta(days=1)
+
+
+def major_units(budget: Money) -> float:
+    """Micros to TikTok's float in major units, at the cent TikTok keeps (50_125_000 → 50.13)."""
+    return float(from_micros(budget.amount_micros).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

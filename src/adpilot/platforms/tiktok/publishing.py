@@ -12,14 +12,14 @@ account's library: the draft's first video (or image) reference is sent as its `
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 from adpilot.core.time import utcnow
 from adpilot.platforms.errors import PlatformRejected, PlatformUnavailable
-from adpilot.platforms.publishing import adopt_existing
+from adpilot.platforms.publishing import ListEntities, adopt_existing
 from adpilot.platforms.tiktok.client import TikTokClient, request_id
+from adpilot.platforms.tiktok.payloads import major_units
 from adpilot.platforms.types import (
     CAMPAIGN_KEY,
     AdAccountRef,
@@ -28,12 +28,8 @@ from adpilot.platforms.types import (
     CampaignSpec,
     Credentials,
     EntityStatus,
-    Money,
     PublishedIds,
-    RemoteEntity,
 )
-
-ListEntities = Callable[[Credentials, AdAccountRef], Awaitable[list[RemoteEntity]]]
 
 _OPERATION = {EntityStatus.active: "ENABLE", EntityStatus.paused: "DISABLE"}
 _GOAL_BY_OBJECTIVE = {
@@ -48,10 +44,6 @@ _GOAL_BY_OBJECTIVE = {
 _BILLING_BY_GOAL = {"REACH": "CPM", "CLICK": "CPC", "VIDEO_VIEW": "CPV"}
 
 
-def _major(money: Money) -> float:
-    return float(Decimal(money.amount_micros) / Decimal(1_000_000))
-
-
 def campaign_body(advertiser_id: str, spec: CampaignSpec) -> dict[str, Any]:
     body: dict[str, Any] = {
         "advertiser_id": advertiser_id,
@@ -61,9 +53,9 @@ def campaign_body(advertiser_id: str, spec: CampaignSpec) -> dict[str, Any]:
         "request_id": request_id(spec.idempotency_seed, CAMPAIGN_KEY),
     }
     if spec.daily_budget is not None:
-        body.update(budget_mode="BUDGET_MODE_DAY", budget=_major(spec.daily_budget), budget_optimize_on=True)
+        body.update(budget_mode="BUDGET_MODE_DAY", budget=major_units(spec.daily_budget), budget_optimize_on=True)
     elif spec.lifetime_budget is not None:
-        body.update(budget_mode="BUDGET_MODE_TOTAL", budget=_major(spec.lifetime_budget), budget_optimize_on=True)
+        body.update(budget_mode="BUDGET_MODE_TOTAL", budget=major_units(spec.lifetime_budget), budget_optimize_on=True)
     else:
         body["budget_mode"] = "BUDGET_MODE_INFINITE"
     return body
@@ -98,7 +90,7 @@ def ad_group_body(advertiser_id: str, spec: CampaignSpec, group: AdGroupSpec, ca
             )
         body.update(
             budget_mode="BUDGET_MODE_DAY" if group.daily_budget is not None else "BUDGET_MODE_TOTAL",
-            budget=_major(budget),
+            budget=major_units(budget),
             pacing="PACING_MODE_SMOOTH",
         )
     bid = group.bid_micros or spec.bid_micros
