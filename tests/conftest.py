@@ -154,6 +154,8 @@ def database_urls(embedded_urls: EmbeddedUrls) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="session")
 async def database(database_urls: tuple[str, str]) -> AsyncIterator[object]:
+    from procrastinate.periodic import PeriodicRegistry
+
     from adpilot import jobs
     from adpilot.config import get_settings
     from adpilot.db import close_database, init_database
@@ -161,6 +163,10 @@ async def database(database_urls: tuple[str, str]) -> AsyncIterator[object]:
 
     db = init_database(get_settings())
     job_app = jobs.configure(db.urls.app)
+    # The workers tests start defer no periodic jobs. A test of a scheduled fan-out calls it itself; the deferrer
+    # would queue, in every minute of the run, the scheduled syncs of every managed account, the report and expiry
+    # sweeps..., work no test asked for that made the suite slow and its runs depend on the minute they fell in.
+    job_app.periodic_registry = PeriodicRegistry()
     await job_app.open_async()
     install_subscriptions()  # as every process does at start-up: the event registry and the audit log's names
     yield db

@@ -18,7 +18,7 @@ from tests.sandbox_fixtures import SandboxServer
 
 
 async def synced(client: httpx.AsyncClient, world: OrgWorld, database: Database, platform: Platform) -> tuple[str, str]:
-    connection = await connect_sandbox(client, world, platform)
+    connection = await connect_sandbox(client, world, platform, manage=1, metrics=False)
     await run_jobs(database)
     return synced_account(connection)
 

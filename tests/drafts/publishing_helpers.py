@@ -23,7 +23,7 @@ async def accounts(
     """For each platform, a managed, synced sandbox account: (adpilot id, platform account id)."""
     found: dict[Platform, tuple[str, str]] = {}
     for platform in platforms:
-        found[platform] = synced_account(await connect_sandbox(client, world, platform))
+        found[platform] = synced_account(await connect_sandbox(client, world, platform, manage=1, metrics=False))
     await run_jobs(database)
     return found
 

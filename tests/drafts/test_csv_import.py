@@ -247,7 +247,7 @@ async def accounts(client: httpx.AsyncClient, world: OrgWorld, sandbox_platforms
     """A managed sandbox ad account per platform (Google, Meta), by platform."""
     found: dict[str, Any] = {}
     for platform in (Platform.google, Platform.meta):
-        connection = await connect_sandbox(client, world, platform)
+        connection = await connect_sandbox(client, world, platform, manage=1, metrics=False)
         found[platform.value] = next(a for a in connection["accounts"] if a["managed"])
     return found
 
@@ -363,7 +363,7 @@ async def test_another_organizations_ad_account_is_unknown(
         world.organization_id,
         world.admin,
     )
-    connection = await connect_sandbox(client, other, Platform.google, user=world.outsider)
+    connection = await connect_sandbox(client, other, Platform.google, user=world.outsider, manage=1, metrics=False)
     theirs = next(a for a in connection["accounts"] if a["managed"])
     assert UUID(theirs["id"]) != UUID(accounts["google"]["id"])
     text = HEADER + "\n" + google_row(ad_accounts=theirs["id"])

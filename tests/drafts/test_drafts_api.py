@@ -23,7 +23,7 @@ async def accounts(client: httpx.AsyncClient, world: OrgWorld, sandbox_platforms
     """A managed sandbox ad account per platform."""
     found: dict[Platform, str] = {}
     for platform in (Platform.google, Platform.meta):
-        connection = await connect_sandbox(client, world, platform)
+        connection = await connect_sandbox(client, world, platform, manage=1, metrics=False)
         found[platform] = next(a["id"] for a in connection["accounts"] if a["managed"])
     return found
 

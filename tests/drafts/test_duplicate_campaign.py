@@ -22,7 +22,7 @@ from tests.sandbox_fixtures import SandboxServer
 async def test_a_synced_campaign_becomes_a_draft(
     client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer, platform: Platform
 ) -> None:
-    connection = await connect_sandbox(client, world, platform)
+    connection = await connect_sandbox(client, world, platform, manage=1, metrics=False)
     await run_jobs(database)
     account = next(a for a in connection["accounts"] if a["managed"])
     campaigns = await all_entities(client, world, account["id"], EntityLevel.campaign)
@@ -67,7 +67,7 @@ async def test_a_synced_campaign_becomes_a_draft(
 async def test_a_campaign_not_synced_is_not_found(
     client: httpx.AsyncClient, world: OrgWorld, sandbox_platforms: SandboxServer
 ) -> None:
-    connection = await connect_sandbox(client, world, Platform.google)
+    connection = await connect_sandbox(client, world, Platform.google, manage=1, metrics=False)
     account = next(a for a in connection["accounts"] if a["managed"])
     response = await client.post(
         f"/api/v1/orgs/{world.organization_id}/drafts/from-campaign",

@@ -27,7 +27,7 @@ def tenant(world: OrgWorld, role: Role) -> TenantContext:
 async def test_an_approved_draft_moves_to_publishing_then_to_its_outcome(
     client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
 ) -> None:
-    connection = await connect_sandbox(client, world, Platform.google)
+    connection = await connect_sandbox(client, world, Platform.google, manage=1, metrics=False)
     account = next(a["id"] for a in connection["accounts"] if a["managed"])
     drafts = f"/api/v1/orgs/{world.organization_id}/drafts"
     created = await client.post(
