@@ -339,7 +339,7 @@ class TestSending:
         smtp: FlakyHandler,
     ) -> None:
         # The report's week is the schedule's, so "today" is Berlin's (a day ahead of UTC before midnight UTC).
-        today = datetime.now(ZoneInfo(SCHEDULE["time_zone"])).date()
+        today = datetime.now(ZoneInfo(str(SCHEDULE["time_zone"]))).date()
         await seed(database, world.organization_id, today)
         schedule = await make_due(client, world, superuser_sql)
         # The other organization's due schedule is queued by the same pass, in its own tenant.
