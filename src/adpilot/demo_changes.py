@@ -85,9 +85,10 @@ async def seed_history(session: AsyncSession, organization_id: UUID) -> bool:
         return False  # an account's first sync has not landed yet: a later sync's event brings the job back
 
     budgeted = [c for c in google_campaigns if _current(c, ChangeKind.daily_budget)]
-    # The entities that take a bid, those that have one first.
+    raised = budgeted[0] if budgeted else None
+    # The entities that take a bid (another than the one whose budget is raised), those that have one first.
     bidders = sorted(
-        (c for c in google_campaigns + meta_ad_sets if ChangeKind.bid in c.options),
+        (c for c in google_campaigns + meta_ad_sets if ChangeKind.bid in c.options and c is not raised),
         key=lambda c: not _current(c, ChangeKind.bid),
     )
     paused = meta_campaigns[0]
@@ -97,7 +98,6 @@ async def seed_history(session: AsyncSession, organization_id: UUID) -> bool:
         if _current(c, ChangeKind.daily_budget) and c.campaign_platform_id != paused.campaign_platform_id
     ]
     tiktok_budgeted = [c for c in tiktok_campaigns if _current(c, ChangeKind.daily_budget)]
-    raised = budgeted[0] if budgeted else None
     requests = [
         ChangeRequest(
             entity_id=paused.entity_id,
@@ -140,7 +140,7 @@ async def seed_history(session: AsyncSession, organization_id: UUID) -> bool:
     await change_service.request_changes(session, admin, requests)
 
     # The colleague asks for two changes: a manager rejects one and has not looked at the other yet.
-    others = [c for c in google_campaigns if c is not raised and c.entity_id != paused.entity_id]
+    others = [c for c in google_campaigns if c is not raised and c is not (bidders[0] if bidders else None)]
     colleague_requests = []
     if others:
         colleague_requests.append(
