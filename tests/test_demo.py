@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -12,6 +13,8 @@ from adpilot.config import get_settings
 from adpilot.connections.jobs import discover_accounts
 from adpilot.db import Database
 from adpilot.demo import DEMO_ORGANIZATION, DemoSettingsInvalid, seed_demo
+from adpilot.platforms.types import EntityStatus, Platform
+from adpilot.sandbox.engine import SimEntity
 
 
 class TestSeedDemo:
@@ -144,27 +147,77 @@ class TestDemoConnections:
         assert len(body["rows"]) >= 6
         assert all(row["totals"]["spend_micros"] is not None for row in body["rows"]), body["rows"]
 
-    async def test_the_demo_accounts_sync_through_the_adapters(
+    async def test_the_demo_accounts_sync_through_the_adapters_and_get_a_history_of_changes(
         self, database: Database, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """The worker syncs the seeded accounts through the real adapters, against the process's own sandbox (here
-        served on a loopback port, as `adpilot serve` serves it at /sandbox)."""
+        served on a loopback port, as `adpilot serve` serves it at /sandbox); the first syncs bring the demo's
+        history of changes through the change pipeline, once, and the sandbox has what was applied."""
         from adpilot.app import sandbox_state
         from tests.campaigns.test_entity_sync import run_jobs
         from tests.sandbox_fixtures import point_platforms_at, serve_sandbox
 
         settings = get_settings()
         await seed_demo(database, settings)
-        with serve_sandbox(sandbox_state(settings)) as server:
+        sandbox = sandbox_state(settings)
+        with serve_sandbox(sandbox) as server:
             point_platforms_at(server, monkeypatch)
             await run_jobs(database)
-        headers, organization_id = await self.demo_headers(client)
+            # A restart seeds again, and a later sync publishes its event again: no second history.
+            await seed_demo(database, settings)
+            headers, organization_id = await self.demo_headers(client)
+            status = await client.get(f"/api/v1/orgs/{organization_id}/ad-accounts/sync-status", headers=headers)
+            url = f"/api/v1/orgs/{organization_id}/ad-accounts/{status.json()['items'][0]['ad_account_id']}/sync"
+            assert (await client.post(url, headers=headers)).status_code == 202
+            await run_jobs(database)
         status = (await client.get(f"/api/v1/orgs/{organization_id}/ad-accounts/sync-status", headers=headers)).json()[
             "items"
         ]
         assert len(status) >= 6
         assert all(s["last_run"]["status"] == "succeeded" for s in status), status
         assert sum(s["entity_counts"].get("campaign", 0) for s in status) >= 30
+
+        changes = await client.get(f"/api/v1/orgs/{organization_id}/changes", params={"limit": 50}, headers=headers)
+        assert changes.status_code == 200, changes.text
+        by_what = {(c["kind"], c["status"]): c for c in changes.json()["items"]}
+        assert sorted(by_what) == [
+            ("bid", "verified"),
+            ("daily_budget", "failed"),
+            ("daily_budget", "pending_approval"),
+            ("daily_budget", "verified"),
+            ("status", "rejected"),
+            ("status", "verified"),
+        ], sorted(by_what)
+        world = sandbox.world
+
+        def sim(change: dict[str, Any]) -> SimEntity:
+            entity = world.entity(Platform(change["platform"]), change["platform_id"])
+            assert entity is not None
+            return entity
+
+        paused = by_what[("status", "verified")]
+        assert sim(paused).status is EntityStatus.paused
+        raised = by_what[("daily_budget", "verified")]
+        assert int(raised["value_after"]) == pytest.approx(int(raised["value_before"]) * 1.2, rel=0.01)
+        sim_raised = sim(raised)
+        assert sim_raised.daily_budget_micros == int(raised["value_after"])
+        bid = by_what[("bid", "verified")]
+        assert bid["value_before"] is None or int(bid["value_after"]) < int(bid["value_before"])
+        bidder = sim(bid).attributes
+        held = [bidder.get("target_cpa_micros"), bidder.get("cpc_bid_micros"), bidder.get("bid_amount", 0) * 10_000]
+        assert int(bid["value_after"]) in held, bidder
+        refused = by_what[("daily_budget", "failed")]
+        assert refused["platform"] == "tiktok" and "at least" in refused["error"], refused
+        sim_refused = sim(refused)
+        assert sim_refused.daily_budget_micros != int(refused["value_after"])
+        rejected = by_what[("status", "rejected")]
+        assert rejected["review_note"] and rejected["requested_by_user_id"] != rejected["reviewed_by_user_id"]
+        assert sim(rejected).status is EntityStatus.active
+        waiting = by_what[("daily_budget", "pending_approval")]
+        assert sim(waiting).daily_budget_micros == int(waiting["value_before"])
+        members = await client.get(f"/api/v1/orgs/{organization_id}/members", headers=headers)
+        roles = {m["user_id"]: m["role"] for m in members.json()["items"]}
+        assert roles[waiting["requested_by_user_id"]] == "member" and roles[paused["requested_by_user_id"]] == "admin"
 
     @pytest.mark.parametrize("platform", ["google", "meta", "tiktok"])
     async def test_reconnecting_a_demo_login_through_the_consent_page_replaces_it(

@@ -163,7 +163,10 @@ class TestRegistry:
             "campaigns.queue_first_syncs",
             "metrics.queue_backfills",
         ]
-        assert [s.name for s in registry.subscribers(EntitiesSynced)] == ["metrics.keep_dimension_current"]
+        assert [s.name for s in registry.subscribers(EntitiesSynced)] == [
+            "metrics.keep_dimension_current",
+            "demo.queue_change_history",
+        ]
 
 
 # A process whose own code imports only the connections module (as an API process answering the accounts endpoint

@@ -1,8 +1,10 @@
 """The demo workspace: a verified demo user who is admin of a demo organization connected to the sandbox's Google
-Ads, Meta and TikTok accounts, with campaign drafts at each step of their review. Later modules extend it."""
+Ads, Meta and TikTok accounts, with a member colleague and campaign drafts at each step of their review. Its history
+of changes follows the accounts' first syncs (``adpilot.demo_changes``). Later modules extend it."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,9 +19,11 @@ from adpilot.core.errors import AppError
 from adpilot.core.pagination import MAX_PAGE_SIZE, TIME_ID, PageRequest
 from adpilot.core.time import utcnow
 from adpilot.db import Database
+from adpilot.demo_changes import DEMO_COLLEAGUE_EMAIL, DEMO_COLLEAGUE_NAME
 from adpilot.drafts import DraftDocument, draft_service
 from adpilot.drafts.schemas import ReviewComment
 from adpilot.organizations import Role, TenantContext, organization_service
+from adpilot.organizations.errors import AlreadyMember
 from adpilot.platforms.types import Credentials, Platform, RemoteAdAccount
 
 if TYPE_CHECKING:
@@ -71,9 +75,33 @@ async def seed_demo(database: Database, settings: Settings) -> DemoLogin:
             # No rate is typed: its EUR, GBP and JPY accounts convert with the reference rates the worker fetches
             # from the sandbox's copy of the ECB's files.
             await connect_sandbox_platforms(database, settings, principal, organization.id)
+            await add_demo_colleague(database, principal, organization.id)
             if created:
                 await seed_demo_drafts(database, principal, organization.id)
     return DemoLogin(email, password, created=created)
+
+
+async def add_demo_colleague(database: Database, principal: Principal, organization_id: UUID) -> bool:
+    """The demo admin's colleague, a member whose changes wait for a manager's approval, invited and joined through
+    the organization's own invitations (once; an older demo workspace gets it on its next start). The colleague's
+    password is random: nobody logs in as them. Returns whether they joined now."""
+    tenant = _tenant(principal, organization_id)
+    async with database.tenant_transaction(organization_id, principal.user_id) as session:
+        colleague = await auth_service.find_user(session, DEMO_COLLEAGUE_EMAIL)
+        if colleague is None:
+            colleague = await auth_service.sign_up(
+                session, DEMO_COLLEAGUE_EMAIL, secrets.token_urlsafe(24), DEMO_COLLEAGUE_NAME, send_verification=False
+            )
+            if colleague is None:  # another process added them at the same moment
+                return False
+            colleague.email_verified_at = utcnow()
+        try:
+            invitation = await organization_service.invite(session, tenant, DEMO_COLLEAGUE_EMAIL, Role.member)
+        except AlreadyMember:
+            return False
+        member = Principal(colleague.id, uuid4(), colleague.email, mfa_enabled=False, email_verified=True)
+        await organization_service.accept_invitation(session, member, invitation.token or "")
+    return True
 
 
 def _tenant(principal: Principal, organization_id: UUID) -> TenantContext:

@@ -57,6 +57,7 @@ TASK_MODULES = (
     "adpilot.exchange_rates.jobs",
     "adpilot.reporting.jobs",
     "adpilot.events",
+    "adpilot.demo_changes",
 )
 
 JobHandler = Callable[..., Awaitable[None]]

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adpilot import campaigns, changes, connections, drafts, exchange_rates, metrics, organizations, reporting
+from adpilot import (
+    campaigns,
+    changes,
+    connections,
+    demo_changes,
+    drafts,
+    exchange_rates,
+    metrics,
+    organizations,
+    reporting,
+)
 from adpilot.audit import TargetNameResolver, audit_service
 from adpilot.campaigns import EntitiesSynced
 from adpilot.connections import AccountsManaged
@@ -27,6 +37,8 @@ def build_registry() -> EventRegistry:
     registry.subscribe(AccountsManaged, metrics.queue_backfills, name="metrics.queue_backfills")
     # The reporting dimension follows the campaign trees.
     registry.subscribe(EntitiesSynced, metrics.keep_dimension_current, name="metrics.keep_dimension_current")
+    # A demo workspace gets its history of changes once its accounts are first synced.
+    registry.subscribe(EntitiesSynced, demo_changes.queue_change_history, name="demo.queue_change_history")
     # The converted rollup follows the organization's reporting currency.
     registry.subscribe(
         ReportingCurrencyChanged,

@@ -181,3 +181,90 @@ async def test_the_platforms_own_refusal_fails_the_change_with_its_message(
     await run_jobs(database)
     failed = await change(client, world, response.json()["items"][0]["id"])
     assert failed["status"] == "failed" and "already exists" in (failed["error"] or ""), failed
+
+
+def first_account_entity(sandbox: SandboxServer, platform: Platform, level: EntityLevel, **wanted: Any) -> SimEntity:
+    """The first active entity at ``level`` of the login's first client account with the attributes ``wanted``
+    (``lifetime_budget=True``: one with a lifetime budget)."""
+    world = sandbox.state.world
+    login = world.logins(platform)[0]
+    account = next(a for a in world.accessible_accounts(platform, login.login_id) if not a.is_manager)
+    lifetime = wanted.pop("lifetime_budget", False)
+    for entity in world.entities(platform, account.account_id, level):
+        if entity.status is not EntityStatus.active or (lifetime and entity.lifetime_budget_micros is None):
+            continue
+        if all(entity.attributes.get(key) == value for key, value in wanted.items()):
+            return entity
+    raise AssertionError(f"the sandbox's first {platform} account has no active {level} with {wanted}")
+
+
+# Where each platform keeps a lifetime budget in the sandbox's demo accounts: Meta ad sets (``lifetime_budget``),
+# TikTok campaigns in BUDGET_MODE_TOTAL.
+LIFETIME_LEVEL = {Platform.meta: EntityLevel.ad_group, Platform.tiktok: EntityLevel.campaign}
+
+
+@pytest.mark.parametrize("platform", [Platform.meta, Platform.tiktok])
+async def test_a_lifetime_budget_applies_verifies_and_undoes(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer, platform: Platform
+) -> None:
+    sim = first_account_entity(sandbox_platforms, platform, LIFETIME_LEVEL[platform], lifetime_budget=True)
+    assert sim.lifetime_budget_micros is not None
+    ad_account_id, _ = await synced(client, world, database, platform)
+    entity = await by_platform_id(client, world, ad_account_id, LIFETIME_LEVEL[platform], sim.id)
+    assert entity["lifetime_budget_micros"] == sim.lifetime_budget_micros and entity["daily_budget_micros"] is None
+    new_budget = sim.lifetime_budget_micros + 250_000_000
+    response = await request(
+        client, world, world.manager, {"entity_id": entity["id"], "kind": "lifetime_budget", "value": str(new_budget)}
+    )
+    assert response.status_code == 201, response.text
+    await run_jobs(database)
+    done = await change(client, world, response.json()["items"][0]["id"])
+    assert done["status"] == "verified", done
+    assert (done["value_before"], done["value_after"]) == (str(sim.lifetime_budget_micros), str(new_budget))
+    assert done["currency"] == entity["currency"]
+    truth = sandbox_platforms.state.world
+    applied = truth.entity(platform, sim.id)
+    assert applied is not None and applied.lifetime_budget_micros == new_budget and applied.daily_budget_micros is None
+    if platform is Platform.tiktok:
+        assert applied.attributes["budget_mode"] == "BUDGET_MODE_TOTAL"
+
+    undone = await client.post(org_url(world, f"/changes/{done['id']}/undo"), headers=world.manager.headers)
+    assert undone.status_code == 201, undone.text
+    assert undone.json()["value_after"] == str(sim.lifetime_budget_micros)
+    await run_jobs(database)
+    assert (await change(client, world, undone.json()["id"]))["status"] == "verified"
+    restored = truth.entity(platform, sim.id)
+    assert restored is not None and restored.lifetime_budget_micros == sim.lifetime_budget_micros
+
+
+async def test_a_google_manual_cpc_ad_groups_max_cpc_bid_applies_and_verifies(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer
+) -> None:
+    campaign = first_account_entity(
+        sandbox_platforms, Platform.google, EntityLevel.campaign, bidding_strategy_type="MANUAL_CPC"
+    )
+    truth = sandbox_platforms.state.world
+    group = next(
+        g
+        for g in truth.entities(Platform.google, campaign.account_id, EntityLevel.ad_group)
+        if g.parent_id == campaign.id and g.status is EntityStatus.active
+    )
+    truth.update_entity(Platform.google, group.id, attributes={"cpc_bid_micros": 1_200_000})
+    ad_account_id, _ = await synced(client, world, database, Platform.google)
+    entity = await by_platform_id(client, world, ad_account_id, EntityLevel.ad_group, group.id)
+    options = await client.get(
+        org_url(world, "/changes/options"), params={"entity_id": entity["id"]}, headers=world.manager.headers
+    )
+    assert options.status_code == 200, options.text
+    bid = next(o for o in options.json()["editable"] if o["kind"] == "bid")
+    assert bid["current"] == "1200000"
+    response = await request(
+        client, world, world.manager, {"entity_id": entity["id"], "kind": "bid", "value": "1450000"}
+    )
+    assert response.status_code == 201, response.text
+    await run_jobs(database)
+    done = await change(client, world, response.json()["items"][0]["id"])
+    assert done["status"] == "verified", done
+    assert (done["value_before"], done["value_after"], done["currency"]) == ("1200000", "1450000", "USD")
+    applied = truth.entity(Platform.google, group.id)
+    assert applied is not None and applied.attributes["cpc_bid_micros"] == 1_450_000

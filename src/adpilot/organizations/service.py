@@ -168,6 +168,11 @@ class OrganizationService:
             raise OrganizationNotFound()
         return organization
 
+    async def is_demo(self, session: AsyncSession, organization_id: UUID) -> bool:
+        """Whether the organization is a demo workspace (False when there is no such organization)."""
+        organization = await OrganizationRepository(session).get(organization_id)
+        return organization is not None and organization.is_demo
+
     async def reporting_settings(self, session: AsyncSession, organization_id: UUID) -> ReportingSettings:
         """The organization's reporting time zone, currency and name (for analytics, also from jobs)."""
         settings = await OrganizationRepository(session).reporting_settings(organization_id)

@@ -164,6 +164,9 @@ class TestEmulatorTruth:
         )
         bad = (await emulator.client.post(url, json={**body, "request_id": None, "budget": 0}, headers=headers)).json()
         assert bad["code"] == 40002
+        # Below TikTok's smallest daily budget of a campaign (20 USD, or as much in the account's currency).
+        low = (await emulator.client.post(url, json={**body, "request_id": None, "budget": 10}, headers=headers)).json()
+        assert low["code"] == 40002 and "must be at least" in low["message"], low
 
     async def test_consent_denied_sends_the_person_back_without_a_code(self, emulator: EmulatedTikTok) -> None:
         callback = httpx.URL((await emulator.consent("deny")).headers["location"])

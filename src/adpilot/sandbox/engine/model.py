@@ -20,6 +20,11 @@ _UNITS_PER_USD = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "JPY": 150.0, "CAD": 1.3
 _EntityKey = tuple[Platform, str]
 
 
+def units_per_usd(currency: str) -> float:
+    """The sandbox's price level of ``currency``: how many units of it buy what one US dollar does."""
+    return _UNITS_PER_USD.get(currency, 1.0)
+
+
 def minor_unit_micros(currency: str) -> int:
     """Micros in one minor unit of ``currency``: 10,000 for cents, 1,000,000 for zero-decimal currencies (JPY)."""
     return MICROS if currency in ZERO_DECIMAL_CURRENCIES else 10_000

@@ -5,6 +5,8 @@
   ``fields``, ``page``/``page_size`` (1 to 1,000) with ``page_info``; newest first.
 * ``POST /open_api/v1.3/campaign/create/`` — validates ``objective_type``, ``budget_mode`` and ``budget``; idempotent
   on the body's ``request_id``.
+* A campaign's daily budget is at least TikTok's minimum (``minimum_campaign_daily_budget_micros``), at creation and
+  at every update.
 * ``POST /open_api/v1.3/{campaign,adgroup}/update/`` — name and budget (the budget mode cannot change), an ad
   group's bid (``bids``) and schedule (``schedule_end_time`` with ``schedule_type`` SCHEDULE_START_END, after its
   start and not in the past, "YYYY-MM-DD HH:MM:SS" in the advertiser's time zone).
@@ -21,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from adpilot.platforms.types import EntityLevel, EntityStatus
 from adpilot.sandbox.engine import SimAccount, SimEntity
+from adpilot.sandbox.engine.model import ZERO_DECIMAL_CURRENCIES, units_per_usd
 from adpilot.sandbox.tiktok.bids import BID_FIELDS, SCHEDULE_FIELDS, bid_attributes, schedule_attributes
 from adpilot.sandbox.tiktok.context import PLATFORM, Call, JsonObject, Operation, TikTokContext, reachable_account
 from adpilot.sandbox.tiktok.errors import bad_parameter
@@ -68,6 +71,9 @@ _OPTIMIZATION_GOALS = {
     "video_views": ("ENGAGED_VIEW", "CPV"),
 }
 _BUDGET_MODES = ("BUDGET_MODE_INFINITE", "BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET")
+# TikTok's smallest daily budget of a campaign: 20 USD (the platform reference's figure; it varies by currency). In
+# other currencies the emulator takes the same amount at its own price levels, rounded up to a whole unit.
+_CAMPAIGN_DAILY_MINIMUM_USD = Decimal(20)
 _OPERATIONS: dict[str, EntityStatus] = {
     "ENABLE": EntityStatus.active,
     "DISABLE": EntityStatus.paused,
@@ -175,7 +181,7 @@ async def create_campaign(call: Call, context: TikTokContext) -> JsonObject:
         if budget_mode == "BUDGET_MODE_TOTAL":
             lifetime = micros
         else:
-            daily = micros
+            daily = check_campaign_daily_budget(micros, account.currency)
     operation = call.body.get("operation_status", "ENABLE")
     if operation not in ("ENABLE", "DISABLE"):
         raise bad_parameter("operation_status: Must be one of ENABLE, DISABLE.")
@@ -265,6 +271,8 @@ def _apply_update(call: Call, context: TikTokContext, account: SimAccount, level
         if mode == "BUDGET_MODE_TOTAL":
             changes["lifetime_budget_micros"] = micros
         elif mode in ("BUDGET_MODE_DAY", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"):
+            if level is EntityLevel.campaign:
+                check_campaign_daily_budget(micros, account.currency)
             changes["daily_budget_micros"] = micros
         else:
             raise bad_parameter(f"budget: The {noun} has no budget ({mode}).")
@@ -361,6 +369,23 @@ def budget_micros(value: object) -> int:
     if amount != amount.quantize(Decimal("0.01")):
         raise bad_parameter("budget: At most two decimal places.")
     return int(amount * 1_000_000)
+
+
+def minimum_campaign_daily_budget_micros(currency: str) -> int:
+    """TikTok's smallest daily budget of a campaign in ``currency``, in micros of a whole unit."""
+    amount = (_CAMPAIGN_DAILY_MINIMUM_USD * Decimal(str(units_per_usd(currency)))).to_integral_value(ROUND_CEILING)
+    if currency in ZERO_DECIMAL_CURRENCIES:
+        amount = max(amount, Decimal(1))
+    return int(amount) * 1_000_000
+
+
+def check_campaign_daily_budget(micros: int, currency: str) -> int:
+    """Refuse a campaign's daily budget below TikTok's minimum, as TikTok words it; the budget otherwise."""
+    minimum = minimum_campaign_daily_budget_micros(currency)
+    if micros < minimum:
+        figure = f"{Decimal(minimum) / 1_000_000:.2f}"
+        raise bad_parameter(f"budget: The campaign daily budget must be at least {figure} {currency}.")
+    return micros
 
 
 # --- the entity as TikTok writes it ------------------------------------------------------------------------------
