@@ -63,7 +63,13 @@ DATABASE = "adpilot_bench_changes"
 TARGET_RATIO = 0.8
 HEADERS = {"X-Requested-With": "XMLHttpRequest"}
 # Jobs the bench lets run: event deliveries, entity syncs and changes (metric syncs would only compete for the keys).
-KEPT_TASKS = ("events.deliver", "campaigns.sync_entities", "changes.apply_change", "connections.discover_accounts")
+KEPT_TASKS = (
+    "events.deliver",
+    "campaigns.sync_entities",
+    "changes.apply_change",
+    "changes.apply_changes",
+    "connections.discover_accounts",
+)
 GRAPH_VERSION = "v23.0"
 GOOGLE_VERSION = "v23"
 TIKTOK_VERSION = "v1.3"
