@@ -7,6 +7,7 @@ reading back many entities at once (about one request per change instead of thre
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -160,6 +161,8 @@ async def apply_change(organization_id: UUID, change_id: UUID) -> None:
 # read back at once and recorded, so the changes' statuses move as the group goes and a failure costs one slice's
 # requests. 50 is Graph's multiple-id read.
 GROUP_SLICE = 50
+# Writes of a slice sent at once.
+WRITES_IN_FLIGHT = 4
 
 
 async def apply_change_group(organization_id: UUID, batch_id: UUID, ad_account_id: UUID) -> None:
@@ -207,17 +210,24 @@ async def apply_change_group(organization_id: UUID, batch_id: UUID, ad_account_i
             continue  # the slice's changes failed for good; the group goes on
 
         async with tenant_transaction(organization_id) as session:
+            changes = await ChangeRepository(session).many(organization_id, [plan.change_id for plan in plans])
+            audited: list[tuple[EntityChange, str]] = []
             for plan in plans:
-                change = await ChangeRepository(session).get(organization_id, plan.change_id, for_update=True)
+                change = changes.get(plan.change_id)
                 if change is None:
                     continue
                 result = results[plan.change_id]
                 if result.refusal is not None:
                     change.error = error_text(result.refusal)
                     change.updated_at = utcnow()
-                    await _record_failure(session, change)
+                    change.status = ChangeStatus.failed
+                    audited.append((change, "change.failed"))
                 elif result.after is not None:
-                    await _record_applied(session, change, plan, result.before_value, result.after)
+                    await _record_applied(session, change, plan, result.before_value, result.after, audit=False)
+                    audited.append((change, "change.applied"))
+            # Last: the organization's audit chain is locked from the first entry to the commit.
+            for change, action in audited:
+                await audit_service_record(session, change, action)
 
 
 class _Result:
@@ -251,18 +261,30 @@ def _slice(changes: list[EntityChange]) -> list[EntityChange]:
 async def _apply_slice(access: AccountAccess, plans: list[_Plan]) -> dict[UUID, _Result]:
     before = await _read_all(access, plans)
     results: dict[UUID, _Result] = {}
-    sent: list[_Plan] = []
+    present: list[_Plan] = []
     for plan in plans:
-        entity = before.get((plan.level, plan.platform_id))
-        if entity is None:
+        if (plan.level, plan.platform_id) in before:
+            present.append(plan)
+        else:
             results[plan.change_id] = _Result(refusal=_not_found(access, plan))
-            continue
-        try:
-            await _send_unless_there(access, plan, entity)
-        except PlatformRejected as refused:
-            results[plan.change_id] = _Result(refusal=refused.detail)
-            continue
-        sent.append(plan)
+    # A few writes in flight at once, so that the account's rate (the adapter paces every request) and not each
+    # answer's round trip sets the pace; the slice's entities are distinct, so their order does not matter.
+    gate = asyncio.Semaphore(WRITES_IN_FLIGHT)
+
+    async def write(plan: _Plan) -> None:
+        async with gate:
+            await _send_unless_there(access, plan, before[(plan.level, plan.platform_id)])
+
+    outcomes = await asyncio.gather(*(write(plan) for plan in present), return_exceptions=True)
+    sent: list[_Plan] = []
+    for plan, outcome in zip(present, outcomes, strict=True):
+        if isinstance(outcome, PlatformRejected):
+            results[plan.change_id] = _Result(refusal=outcome.detail)
+        elif isinstance(outcome, BaseException):
+            # Not applied, or not known to be: the whole slice runs again (reading first, so nothing is sent twice).
+            raise outcome
+        else:
+            sent.append(plan)
     after = await _read_all(access, sent)
     for plan in sent:
         entity = after.get((plan.level, plan.platform_id))
@@ -332,10 +354,16 @@ async def _settle_error(session: AsyncSession, change: EntityChange, error: Plat
 
 
 async def _record_applied(
-    session: AsyncSession, change: EntityChange, plan: _Plan, before_value: str | None, after: RemoteEntity
+    session: AsyncSession,
+    change: EntityChange,
+    plan: _Plan,
+    before_value: str | None,
+    after: RemoteEntity,
+    *,
+    audit: bool = True,
 ) -> None:
     """The change's result: verified when the platform reads back the value, else applied with what it reports;
-    its audit entry and ``ChangeApplied`` event."""
+    its ``ChangeApplied`` event and (unless the caller writes it later) its audit entry."""
     now = utcnow()
     if plan.first_attempt and before_value is not None:
         # The value before, fresh from the platform (a retry may already see the new value there).
@@ -347,7 +375,8 @@ async def _record_applied(
     change.verified_at = now if verified else None
     change.updated_at = now
     await entity_sync_service.record_change(session, change.organization_id, after, change.entity_id)
-    await audit_service_record(session, change, "change.applied")
+    if audit:
+        await audit_service_record(session, change, "change.applied")
     await publish(
         session,
         ChangeApplied(
