@@ -191,22 +191,22 @@ async def apply_change_group(organization_id: UUID, batch_id: UUID, ad_account_i
         except PlatformError as error:
             # The slice could not finish (a read, or a write the platform did not answer). Nothing it did is lost:
             # its changes are read again first when they run again, so a write the platform applied is not resent.
-            outcomes: set[Outcome] = set()
-            delay: timedelta | None = None
+            # The group is queued again itself (its changes count their own attempts): the job queue's retries of
+            # the group would run out while later slices still had attempts left.
+            later: timedelta | None = None
             async with tenant_transaction(organization_id) as session:
                 for plan in plans:
                     change = await ChangeRepository(session).get(organization_id, plan.change_id, for_update=True)
                     if change is None:
                         continue
                     decision = await _settle_error(session, change, error, plan.attempt)
-                    outcomes.add(decision.outcome)
-                    if decision.outcome is Outcome.defer:
-                        delay = decision.delay or timedelta(minutes=1)
-                if delay is not None:
-                    await queue_group(session, organization_id, batch_id, ad_account_id, scheduled_at=utcnow() + delay)
+                    if decision.outcome is not Outcome.fail:
+                        # As the job queue would retry: an exponential wait, unless the platform named one.
+                        wait = decision.delay or timedelta(seconds=2**plan.attempt)
+                        later = wait if later is None else max(later, wait)
+                if later is not None:
+                    await queue_group(session, organization_id, batch_id, ad_account_id, scheduled_at=utcnow() + later)
                     return
-            if Outcome.retry in outcomes:
-                raise  # retried by the job queue with its backoff
             continue  # the slice's changes failed for good; the group goes on
 
         async with tenant_transaction(organization_id) as session:
