@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from adpilot import jobs
-from adpilot.changes.service import APPLY_CHANGE_JOB, CHANGE_RUNS
+from adpilot.changes.service import APPLY_CHANGE_JOB, APPLY_CHANGES_JOB, CHANGE_RUNS
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, Platform
 from adpilot.sandbox.engine import SimEntity
@@ -234,3 +234,44 @@ async def test_metas_user_request_limit_on_a_write_defers_the_change_then_applie
     done = await change(client, world, asked["id"])
     assert done["status"] == "verified" and done["value_after"] == case.ask(entity), done
     assert truth.writes(Platform.meta, entity["platform_id"]) == writes_before + 1
+
+
+async def test_a_group_whose_applied_write_lost_its_answer_applies_each_change_exactly_once(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, short_timeout: SandboxServer
+) -> None:
+    platform = Platform.meta
+    ad_account_id, platform_account_id = await synced(client, world, database, platform)
+    listed = [e for level in LEVELS for e in await all_entities(client, world, ad_account_id, level)]
+    entities = [e for e in listed if e["status"] == "active"][:6]
+    assert len(entities) == 6
+    truth = short_timeout.state.world
+    writes_before = {e["platform_id"]: truth.writes(platform, e["platform_id"]) for e in entities}
+    # The group's second write is applied and its answer lost past the client's timeout; the others pass.
+    lost = Fault(FaultKind.applied_then_timeout, delay_seconds=CLIENT_TIMEOUT + 1.0)
+    for fault in [PASS, lost, *([PASS] * (len(entities) - 2))]:
+        short_timeout.state.faults.add(platform, platform_account_id, fault)
+
+    response = await request(
+        client, world, world.manager, *({"entity_id": e["id"], "kind": "status", "value": "paused"} for e in entities)
+    )
+    assert response.status_code == 201, response.text
+    async with database.transaction() as session:
+        rows = (
+            await session.execute(
+                text("SELECT task_name, count(*) FROM procrastinate_jobs WHERE status = 'todo' GROUP BY task_name")
+            )
+        ).all()
+    queued = {str(row[0]): int(row[1]) for row in rows}
+    assert queued.get(APPLY_CHANGES_JOB) == 1 and APPLY_CHANGE_JOB not in queued, queued
+    await run_jobs(database)
+
+    assert short_timeout.state.faults.pending(platform) == [], "every planned write was made"
+    for entity, asked in zip(entities, response.json()["items"], strict=True):
+        done = await change(client, world, asked["id"])
+        # The lost answer failed the group's first run; the second read first and sent only what was missing.
+        assert (done["status"], done["attempts"], done["value_before"]) == ("verified", 2, "active"), done
+        assert truth.writes(platform, entity["platform_id"]) - writes_before[entity["platform_id"]] == 1, entity
+        sim = truth.entity(platform, entity["platform_id"])
+        assert sim is not None and sim.status == "paused"
+    applied = [entry for entry in await audit_entries(client, world) if entry["action"] == "change.applied"]
+    assert sorted(entry["target_id"] for entry in applied) == sorted(c["id"] for c in response.json()["items"])

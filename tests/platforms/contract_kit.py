@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -296,3 +297,28 @@ def in_process(platform: Platform, emulator: ASGIApp) -> tuple[str, httpx.ASGITr
     root = FastAPI()
     root.mount(f"/sandbox/{platform}", emulator)
     return f"http://sandbox.test/sandbox/{platform}", httpx.ASGITransport(app=root)
+
+
+async def batched_reads(
+    adapter: AdPlatformAdapter,
+    credentials: Credentials,
+    account: AdAccountRef,
+    requests: Callable[[], int],
+    missing: str,
+) -> dict[EntityLevel, tuple[int, int]]:
+    """``read_entities`` of every entity of each level of the account plus ``missing`` (an id the platform does not
+    have), checked against ``read_entity`` of a few of them: the same entities, the missing one absent. Per level,
+    the number of ids read and the requests the read took (``requests()`` counts the requests made so far)."""
+    listed = await adapter.list_entities(credentials, account)
+    counts: dict[EntityLevel, tuple[int, int]] = {}
+    for level in EntityLevel:
+        ids = [entity.platform_id for entity in listed if entity.level is level]
+        assert ids, level
+        made = requests()
+        found = await adapter.read_entities(credentials, account, level, [*ids, missing])
+        counts[level] = (len(ids), requests() - made)
+        assert set(found) == set(ids), level
+        for platform_id in (ids[0], ids[-1]):
+            one = await adapter.read_entity(credentials, EntityRef(account, level, platform_id))
+            assert replace(found[platform_id], raw={}) == replace(one, raw={}), (level, platform_id)
+    return counts

@@ -1,9 +1,13 @@
-"""Applying a change: the job's body. Read the entity fresh, apply through the gateway unless the platform already
+"""Applying a change: the jobs' bodies. Read the entity fresh, apply through the gateway unless the platform already
 has the value, read it back, record the result. Idempotent on the change id: a job delivered or retried after the
-platform applied the change finds the value there and does not send it again."""
+platform applied the change finds the value there and does not send it again.
+
+``apply_change`` does it for one change; ``apply_change_group`` for a batch's changes on one ad account, reading and
+reading back many entities at once (about one request per change instead of three), through the same steps."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -17,10 +21,10 @@ from adpilot.changes.events import ChangeApplied
 from adpilot.changes.models import EntityChange
 from adpilot.changes.repository import ChangeRepository
 from adpilot.changes.schemas import ChangeKind, ChangeStatus
-from adpilot.changes.service import APPLY_CHANGE_JOB, CHANGE_RUNS, TARGET_TYPE, audit_view
+from adpilot.changes.service import APPLY_CHANGE_JOB, CHANGE_RUNS, TARGET_TYPE, audit_view, queue_group
 from adpilot.connections import AccountAccess, AdAccountNotFound, ConnectionNeedsReconnect, platform_gateway
 from adpilot.core.logging import get_logger
-from adpilot.core.runs import Outcome, error_text
+from adpilot.core.runs import Decision, Outcome, error_text
 from adpilot.core.time import utcnow
 from adpilot.db import tenant_transaction
 from adpilot.events import publish
@@ -37,21 +41,24 @@ class _Plan:
 
     def __init__(
         self,
+        change_id: UUID,
         ad_account_id: UUID,
         level: EntityLevel,
         platform_id: str,
         kind: ChangeKind,
         value: str,
         currency: str | None,
-        first_attempt: bool,
+        attempt: int,
     ) -> None:
+        self.change_id = change_id
         self.ad_account_id = ad_account_id
         self.level = level
         self.platform_id = platform_id
         self.kind = kind
         self.value = value
         self.currency = currency
-        self.first_attempt = first_attempt
+        self.attempt = attempt
+        self.first_attempt = attempt == 1
 
 
 def value_of(entity: RemoteEntity, kind: ChangeKind) -> str | None:
@@ -111,25 +118,11 @@ async def apply_change(organization_id: UUID, change_id: UUID) -> None:
         change = await ChangeRepository(session).get(organization_id, change_id, for_update=True)
         if change is None or change.status not in (ChangeStatus.queued, ChangeStatus.applying):
             return  # finished, rejected or unknown: a duplicate delivery does nothing
-        change.attempts += 1
-        change.status = ChangeStatus.applying
-        change.updated_at = utcnow()
-        plan = _Plan(
-            change.ad_account_id,
-            EntityLevel(change.level),
-            change.platform_id,
-            change.kind,
-            change.value_after,
-            change.currency,
-            change.attempts == 1,
-        )
-        attempt = change.attempts
+        plan = _begin(change)
 
     async def apply(access: AccountAccess) -> tuple[str | None, RemoteEntity]:
         before = await read_entity(access, plan.level, plan.platform_id)
-        # Checked before every send, so a retry after a timeout that the platform did apply sends nothing twice.
-        if value_of(before, plan.kind) != plan.value:
-            await send(access, plan, str(change_id))
+        await _send_unless_there(access, plan, before)
         after = await read_entity(access, plan.level, plan.platform_id)
         return value_of(before, plan.kind), after
 
@@ -139,27 +132,21 @@ async def apply_change(organization_id: UUID, change_id: UUID) -> None:
         await _fail(organization_id, change_id, exc.detail or str(exc))
         return
     except PlatformError as error:
-        decision = decide_after(CHANGE_RUNS, error, attempt)
         async with tenant_transaction(organization_id) as session:
             change = await ChangeRepository(session).get(organization_id, change_id, for_update=True)
             if change is None:
                 return
-            change.error = error_text(error.detail)
-            change.updated_at = utcnow()
-            if decision.outcome is Outcome.fail:
-                await _record_failure(session, change)
-                return
-            change.status = ChangeStatus.queued
+            decision = await _settle_error(session, change, error, plan.attempt)
             if decision.outcome is Outcome.defer:
-                delay = decision.delay or timedelta(minutes=1)
                 await enqueue(
                     session,
                     APPLY_CHANGE_JOB,
                     organization_id,
                     change_id=str(change_id),
                     lock=f"change:{change.entity_id}",
-                    scheduled_at=utcnow() + delay,
+                    scheduled_at=utcnow() + (decision.delay or timedelta(minutes=1)),
                 )
+            if decision.outcome is not Outcome.retry:
                 return
         raise  # retried by the job queue with its backoff
 
@@ -167,28 +154,239 @@ async def apply_change(organization_id: UUID, change_id: UUID) -> None:
         change = await ChangeRepository(session).get(organization_id, change_id, for_update=True)
         if change is None:
             return
-        now = utcnow()
-        if plan.first_attempt and before_value is not None:
-            # The value before, fresh from the platform (a retry may already see the new value there).
-            change.value_before = before_value
-        verified = value_of(after, plan.kind) == plan.value
-        change.status = ChangeStatus.verified if verified else ChangeStatus.applied
-        change.error = None if verified else f"the platform reports {value_of(after, plan.kind)} after the change"
-        change.applied_at = now
-        change.verified_at = now if verified else None
-        change.updated_at = now
-        await entity_sync_service.record_change(session, organization_id, after, change.entity_id)
-        await audit_service_record(session, change, "change.applied")
-        await publish(
-            session,
-            ChangeApplied(
-                organization_id=organization_id,
-                change_id=change.id,
-                ad_account_id=change.ad_account_id,
-                entity_id=change.entity_id,
-                verified=verified,
-            ),
+        await _record_applied(session, change, plan, before_value, after)
+
+
+# A group job applies a batch's changes on one ad account this many at a time: each slice is read at once, written,
+# read back at once and recorded, so the changes' statuses move as the group goes and a failure costs one slice's
+# requests. 50 is Graph's multiple-id read.
+GROUP_SLICE = 50
+# Writes of a slice sent at once.
+WRITES_IN_FLIGHT = 4
+
+
+async def apply_change_group(organization_id: UUID, batch_id: UUID, ad_account_id: UUID) -> None:
+    """Apply a batch's queued changes on one ad account (the ``changes.apply_changes`` job): per slice, one read of
+    all its entities (per level), each change's write unless the platform already has the value, one read back, and
+    each change recorded as ``apply_change`` records it. One change refused fails that change alone. Idempotent like
+    ``apply_change``: a retry reads first and sends only what is not there yet."""
+    while True:
+        async with tenant_transaction(organization_id) as session:
+            candidates = await ChangeRepository(session).group_to_apply(
+                organization_id, batch_id, ad_account_id, GROUP_SLICE * 4
+            )
+            plans = [_begin(change) for change in _slice(candidates)]
+        if not plans:
+            return
+
+        async def apply(access: AccountAccess, plans: list[_Plan] = plans) -> dict[UUID, _Result]:
+            return await _apply_slice(access, plans)
+
+        try:
+            results = await platform_gateway.call(organization_id, ad_account_id, apply)
+        except (AdAccountNotFound, ConnectionNeedsReconnect) as exc:
+            for plan in plans:
+                await _fail(organization_id, plan.change_id, exc.detail or str(exc))
+            continue  # every other change of the group fails the same way, slice by slice
+        except PlatformError as error:
+            # The slice could not finish (a read, or a write the platform did not answer). Nothing it did is lost:
+            # its changes are read again first when they run again, so a write the platform applied is not resent.
+            # The group is queued again itself (its changes count their own attempts): the job queue's retries of
+            # the group would run out while later slices still had attempts left.
+            later: timedelta | None = None
+            async with tenant_transaction(organization_id) as session:
+                for plan in plans:
+                    change = await ChangeRepository(session).get(organization_id, plan.change_id, for_update=True)
+                    if change is None:
+                        continue
+                    decision = await _settle_error(session, change, error, plan.attempt)
+                    if decision.outcome is not Outcome.fail:
+                        # As the job queue would retry: an exponential wait, unless the platform named one.
+                        wait = decision.delay or timedelta(seconds=2**plan.attempt)
+                        later = wait if later is None else max(later, wait)
+                if later is not None:
+                    await queue_group(session, organization_id, batch_id, ad_account_id, scheduled_at=utcnow() + later)
+                    return
+            continue  # the slice's changes failed for good; the group goes on
+
+        async with tenant_transaction(organization_id) as session:
+            changes = await ChangeRepository(session).many(organization_id, [plan.change_id for plan in plans])
+            audited: list[tuple[EntityChange, str]] = []
+            for plan in plans:
+                change = changes.get(plan.change_id)
+                if change is None:
+                    continue
+                result = results[plan.change_id]
+                if result.refusal is not None:
+                    change.error = error_text(result.refusal)
+                    change.updated_at = utcnow()
+                    change.status = ChangeStatus.failed
+                    audited.append((change, "change.failed"))
+                elif result.after is not None:
+                    await _record_applied(session, change, plan, result.before_value, result.after, audit=False)
+                    audited.append((change, "change.applied"))
+            # Last: the organization's audit chain is locked from the first entry to the commit.
+            for change, action in audited:
+                await audit_service_record(session, change, action)
+
+
+class _Result:
+    """One change of a slice after the platform: refused (the platform's message), or its value before and the
+    entity read back."""
+
+    def __init__(
+        self, *, refusal: str | None = None, before_value: str | None = None, after: RemoteEntity | None = None
+    ) -> None:
+        self.refusal = refusal
+        self.before_value = before_value
+        self.after = after
+
+
+def _slice(changes: list[EntityChange]) -> list[EntityChange]:
+    """The next slice of a group: at most ``GROUP_SLICE`` changes, each of an entity no earlier change of the slice
+    touches (a second change of an entity waits for the next slice, so it sees the first one's result, as one job
+    after another would)."""
+    picked: list[EntityChange] = []
+    seen: set[UUID] = set()
+    for change in changes:
+        if change.entity_id in seen:
+            break  # later changes keep their order behind it
+        seen.add(change.entity_id)
+        picked.append(change)
+        if len(picked) == GROUP_SLICE:
+            break
+    return picked
+
+
+async def _apply_slice(access: AccountAccess, plans: list[_Plan]) -> dict[UUID, _Result]:
+    before = await _read_all(access, plans)
+    results: dict[UUID, _Result] = {}
+    present: list[_Plan] = []
+    for plan in plans:
+        if (plan.level, plan.platform_id) in before:
+            present.append(plan)
+        else:
+            results[plan.change_id] = _Result(refusal=_not_found(access, plan))
+    # A few writes in flight at once, so that the account's rate (the adapter paces every request) and not each
+    # answer's round trip sets the pace; the slice's entities are distinct, so their order does not matter.
+    gate = asyncio.Semaphore(WRITES_IN_FLIGHT)
+
+    async def write(plan: _Plan) -> None:
+        async with gate:
+            await _send_unless_there(access, plan, before[(plan.level, plan.platform_id)])
+
+    outcomes = await asyncio.gather(*(write(plan) for plan in present), return_exceptions=True)
+    sent: list[_Plan] = []
+    for plan, outcome in zip(present, outcomes, strict=True):
+        if isinstance(outcome, PlatformRejected):
+            results[plan.change_id] = _Result(refusal=outcome.detail)
+        elif isinstance(outcome, BaseException):
+            # Not applied, or not known to be: the whole slice runs again (reading first, so nothing is sent twice).
+            raise outcome
+        else:
+            sent.append(plan)
+    after = await _read_all(access, sent)
+    for plan in sent:
+        entity = after.get((plan.level, plan.platform_id))
+        if entity is None:
+            results[plan.change_id] = _Result(refusal=_not_found(access, plan))
+            continue
+        results[plan.change_id] = _Result(
+            before_value=value_of(before[(plan.level, plan.platform_id)], plan.kind), after=entity
         )
+    return results
+
+
+async def _read_all(access: AccountAccess, plans: list[_Plan]) -> dict[tuple[EntityLevel, str], RemoteEntity]:
+    """The entities of ``plans`` as the platform has them now: one batched read per level."""
+    by_level: dict[EntityLevel, list[str]] = {}
+    for plan in plans:
+        by_level.setdefault(plan.level, []).append(plan.platform_id)
+    found: dict[tuple[EntityLevel, str], RemoteEntity] = {}
+    for level, ids in by_level.items():
+        entities = await access.adapter.read_entities(access.credentials, access.account, level, ids)
+        found.update(((level, platform_id), entity) for platform_id, entity in entities.items())
+    return found
+
+
+def _not_found(access: AccountAccess, plan: _Plan) -> str:
+    # What the platform's single read says (``read_entity`` raises it): the entity is gone.
+    return f"{access.adapter.platform.value} has no {plan.level.value} {plan.platform_id}"
+
+
+# --- the steps both jobs share ------------------------------------------------------------------------------------
+
+
+def _begin(change: EntityChange) -> _Plan:
+    """Mark the change applying (one more attempt) and take what its platform calls need."""
+    change.attempts += 1
+    change.status = ChangeStatus.applying
+    change.updated_at = utcnow()
+    return _Plan(
+        change.id,
+        change.ad_account_id,
+        EntityLevel(change.level),
+        change.platform_id,
+        change.kind,
+        change.value_after,
+        change.currency,
+        change.attempts,
+    )
+
+
+async def _send_unless_there(access: AccountAccess, plan: _Plan, before: RemoteEntity) -> None:
+    # Checked before every send, so a retry after a timeout that the platform did apply sends nothing twice.
+    if value_of(before, plan.kind) != plan.value:
+        await send(access, plan, str(plan.change_id))
+
+
+async def _settle_error(session: AsyncSession, change: EntityChange, error: PlatformError, attempt: int) -> Decision:
+    """After a platform error: the change failed for good (recorded), or queued again (retried or deferred, which
+    the caller arranges)."""
+    decision = decide_after(CHANGE_RUNS, error, attempt)
+    change.error = error_text(error.detail)
+    change.updated_at = utcnow()
+    if decision.outcome is Outcome.fail:
+        await _record_failure(session, change)
+    else:
+        change.status = ChangeStatus.queued
+    return decision
+
+
+async def _record_applied(
+    session: AsyncSession,
+    change: EntityChange,
+    plan: _Plan,
+    before_value: str | None,
+    after: RemoteEntity,
+    *,
+    audit: bool = True,
+) -> None:
+    """The change's result: verified when the platform reads back the value, else applied with what it reports;
+    its ``ChangeApplied`` event and (unless the caller writes it later) its audit entry."""
+    now = utcnow()
+    if plan.first_attempt and before_value is not None:
+        # The value before, fresh from the platform (a retry may already see the new value there).
+        change.value_before = before_value
+    verified = value_of(after, plan.kind) == plan.value
+    change.status = ChangeStatus.verified if verified else ChangeStatus.applied
+    change.error = None if verified else f"the platform reports {value_of(after, plan.kind)} after the change"
+    change.applied_at = now
+    change.verified_at = now if verified else None
+    change.updated_at = now
+    await entity_sync_service.record_change(session, change.organization_id, after, change.entity_id)
+    if audit:
+        await audit_service_record(session, change, "change.applied")
+    await publish(
+        session,
+        ChangeApplied(
+            organization_id=change.organization_id,
+            change_id=change.id,
+            ad_account_id=change.ad_account_id,
+            entity_id=change.entity_id,
+            verified=verified,
+        ),
+    )
 
 
 async def _fail(organization_id: UUID, change_id: UUID, message: str) -> None:

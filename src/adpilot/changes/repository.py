@@ -35,6 +35,29 @@ class ChangeRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def many(self, organization_id: UUID, change_ids: Sequence[UUID]) -> dict[UUID, EntityChange]:
+        """The changes by id, locked for the caller's transaction."""
+        query = self.scoped(organization_id).where(EntityChange.id.in_(change_ids)).with_for_update()
+        return {change.id: change for change in (await self.session.execute(query)).scalars()}
+
+    async def group_to_apply(
+        self, organization_id: UUID, batch_id: UUID, ad_account_id: UUID, limit: int
+    ) -> list[EntityChange]:
+        """The batch's changes on one ad account still to apply (queued, or applying when a run stopped), oldest
+        first, locked for the caller's transaction."""
+        query = (
+            self.scoped(organization_id)
+            .where(
+                EntityChange.batch_id == batch_id,
+                EntityChange.ad_account_id == ad_account_id,
+                EntityChange.status.in_((ChangeStatus.queued, ChangeStatus.applying)),
+            )
+            .order_by(EntityChange.created_at, EntityChange.id)
+            .limit(limit)
+            .with_for_update()
+        )
+        return list((await self.session.execute(query)).scalars())
+
     async def add_batch(self, batch: ChangeBatch) -> ChangeBatch:
         self.session.add(batch)
         await self.session.flush()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -51,6 +51,8 @@ from adpilot.organizations.permissions import role_allows
 from adpilot.platforms.types import EntityStatus
 
 APPLY_CHANGE_JOB = "changes.apply_change"
+# A batch's changes on one ad account, applied together (``applying.apply_change_group``).
+APPLY_CHANGES_JOB = "changes.apply_changes"
 # Attempts of one change's job (a platform unavailable is retried; a refusal fails at once).
 CHANGE_RUNS = RunLifecycle()
 TARGET_TYPE = "entity_change"
@@ -174,7 +176,8 @@ class ChangeService:
         *,
         file_sha256: str | None = None,
     ) -> tuple[ChangeBatch, list[EntityChange]]:
-        """Store checked changes (without problems) as one batch."""
+        """Store checked changes (without problems) as one batch. Queued at once, a batch of several changes is
+        applied by one job per ad account (reading its entities at once), a single change by its own job."""
         batch = await ChangeRepository(session).add_batch(
             ChangeBatch(
                 organization_id=tenant.organization_id,
@@ -185,12 +188,24 @@ class ChangeService:
                 change_count=len(checked.planned),
             )
         )
+        grouped = checked.status is ChangeStatus.queued and len(checked.planned) > 1
         changes = [
             await self._store(
-                session, tenant, change.entity, change.kind, change.value, change.reason, checked.status, batch=batch
+                session,
+                tenant,
+                change.entity,
+                change.kind,
+                change.value,
+                change.reason,
+                checked.status,
+                batch=batch,
+                queue=not grouped,
             )
             for change in checked.planned
         ]
+        if grouped:
+            for ad_account_id in dict.fromkeys(change.ad_account_id for change in changes):
+                await queue_group(session, tenant.organization_id, batch.id, ad_account_id)
         return batch, changes
 
     async def _initial_status(self, session: AsyncSession, tenant: TenantContext) -> ChangeStatus:
@@ -245,6 +260,7 @@ class ChangeService:
         source: ChangeSource = ChangeSource.person,
         undo_of: UUID | None = None,
         batch: ChangeBatch | None = None,
+        queue: bool = True,
     ) -> EntityChange:
         now = utcnow()
         change = await ChangeRepository(session).add(
@@ -282,7 +298,7 @@ class ChangeService:
             after=audit_view(change),
         )
         change.audit_entry_id = entry.id
-        if status is ChangeStatus.queued:
+        if status is ChangeStatus.queued and queue:
             await self._queue(session, change)
         return change
 
@@ -488,6 +504,28 @@ class ChangeService:
             editable=editable,
             not_editable=not_editable,
         )
+
+
+async def queue_group(
+    session: AsyncSession,
+    organization_id: UUID,
+    batch_id: UUID,
+    ad_account_id: UUID,
+    *,
+    scheduled_at: datetime | None = None,
+) -> None:
+    """Queue the job that applies a batch's changes on one ad account, in the caller's transaction. One group of an
+    ad account runs at a time (a change of the group and a single change of the same entity are not ordered by the
+    queue: the group reads each entity just before it writes it)."""
+    await enqueue(
+        session,
+        APPLY_CHANGES_JOB,
+        organization_id,
+        batch_id=str(batch_id),
+        ad_account_id=str(ad_account_id),
+        lock=f"changes:{ad_account_id}",
+        scheduled_at=scheduled_at,
+    )
 
 
 def _current_value(entity: EntitySnapshot, kind: ChangeKind) -> str | None:

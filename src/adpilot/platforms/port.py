@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Protocol
@@ -100,6 +100,15 @@ class AdPlatformAdapter(Protocol):
         """One entity as the platform has it now, read on its own (not from the account's tree): what a change is
         checked against before it is sent and verified with after. Raises ``PlatformRejected`` when the platform
         does not have it."""
+        ...
+
+    async def read_entities(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, platform_ids: Sequence[str]
+    ) -> dict[str, RemoteEntity]:
+        """Many entities of one level of one account as the platform has them now, in as few requests as the
+        platform allows (Google one GAQL ``IN`` query, Meta's multiple-id read of 50 ids, TikTok ``…/get/`` filtered
+        by 100 ids): what a bulk change is checked against and verified with. By platform id; an id the platform
+        does not have is absent (where ``read_entity`` raises ``PlatformRejected``)."""
         ...
 
     async def set_lifetime_budget(

@@ -16,7 +16,7 @@ from adpilot.sandbox.auth import pkce_challenge
 from adpilot.sandbox.google import reports as emulator_module
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState
-from tests.platforms.contract_kit import FakeTime, as_tuples, collect, frozen_state
+from tests.platforms.contract_kit import FakeTime, as_tuples, batched_reads, collect, frozen_state
 from tests.platforms.google.kit import REDIRECT_URI, VERIFIER, EmulatedGoogle, _ConsentForm, private_emulator
 
 # === emulator only: the simulation's ground truth, hierarchies, OAuth, GAQL, mutates ==============================
@@ -333,3 +333,15 @@ class TestGaql:
         assert levels[emulator.manager] == "0"
         assert levels[emulator.account.account_id] == "1"
         assert all(r["customerClient"]["resourceName"].startswith(f"customers/{emulator.manager}/") for r in rows)
+
+
+class TestBatchedReads:
+    async def test_many_entities_of_a_level_are_one_search(self, emulator: EmulatedGoogle) -> None:
+        credentials = await emulator.connect()
+        counts = await batched_reads(
+            emulator.adapter, credentials, emulator.account, lambda: len(emulator.log.requests), "999999999999"
+        )
+        # One GAQL ``IN`` search per level (and the customer's currency, asked each time: the ref carries none).
+        assert all(requests == 2 for _, requests in counts.values()), counts
+        searches = [r for r in emulator.log.requests if r.body and " IN (" in str(r.body.get("query", ""))]
+        assert searches

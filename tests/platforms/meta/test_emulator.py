@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,7 +16,7 @@ from adpilot.platforms.meta.client import classify
 from adpilot.platforms.types import Credentials, EntityLevel, EntityRef, EntityStatus, Money, Platform
 from adpilot.sandbox.meta import emulator_options
 from adpilot.sandbox.state import SandboxState
-from tests.platforms.contract_kit import SandboxServer, as_tuples, collect
+from tests.platforms.contract_kit import SandboxServer, as_tuples, batched_reads, collect
 from tests.platforms.meta.kit import REDIRECT_URI, VERSION, EmulatedMeta, WireLog, build_adapter
 
 # === the emulator against the simulation's ground truth ==============================================================
@@ -291,3 +292,36 @@ class TestSignIn:
         data = answer.json()["data"]
         assert data["is_valid"] is True and data["user_id"] == emulator.login.login_id and data["app_id"] == app_id
         assert credentials.expires_at is not None and data["expires_at"] == int(credentials.expires_at.timestamp())
+
+
+class TestBatchedReads:
+    async def test_many_entities_are_read_fifty_ids_a_request_and_a_missing_one_is_absent(
+        self, emulator: EmulatedMeta
+    ) -> None:
+        credentials = emulator.token()
+        counts = await batched_reads(
+            emulator.adapter, credentials, emulator.account, lambda: len(emulator.log.requests), "999999999999"
+        )
+        for ids, requests in counts.values():
+            # The currency, a multiple-id read per 50 ids, and the chunk with the missing id once more without it.
+            assert requests == 1 + math.ceil((ids + 1) / 50) + 1, counts
+        reads = emulator.log.to("", "GET")
+        assert reads and all(len(r.query["ids"].split(",")) <= 50 for r in reads)
+
+    async def test_the_multiple_id_read_answers_as_graph_does(self, emulator: EmulatedMeta) -> None:
+        credentials = emulator.token()
+        headers = {"Authorization": f"Bearer {credentials.access_token}"}
+        entities = await emulator.adapter.list_entities(credentials, emulator.account)
+        ids = [e.platform_id for e in entities[:3]]
+        url = f"{emulator.base_url}/{VERSION}/"
+        answer = await emulator.client.get(url, params={"ids": ",".join(ids), "fields": "id,name"}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert sorted(answer.json()) == sorted(ids)
+        assert all(answer.json()[i]["id"] == i and "name" in answer.json()[i] for i in ids)
+        missing = await emulator.client.get(url, params={"ids": f"{ids[0]},42"}, headers=headers)
+        assert missing.status_code == 400
+        assert missing.json()["error"]["code"] == 803
+        assert missing.json()["error"]["message"].endswith(": 42")
+        many = ",".join(str(n) for n in range(51))
+        too_many = await emulator.client.get(url, params={"ids": many}, headers=headers)
+        assert too_many.status_code == 400 and "Maximum: 50" in too_many.json()["error"]["message"]

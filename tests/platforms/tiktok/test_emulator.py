@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from adpilot.platforms.types import AdAccountRef, EntityLevel, EntityRef, Entity
 from adpilot.sandbox.faults import FaultKind
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState
-from tests.platforms.contract_kit import as_tuples, collect, frozen_state
+from tests.platforms.contract_kit import as_tuples, batched_reads, collect, frozen_state
 from tests.platforms.tiktok.kit import REDIRECT_URI, EmulatedTikTok, private_emulator
 
 # === the emulator and the world: ground truth, writes, tokens, quota ==============================================
@@ -276,3 +277,16 @@ class TestPrivateSandbox:
         # And close to the allowed rate: the sync took about as long as its requests need at 5/s.
         assert backend.fake.now <= api_calls / 5 * 1.05
         await backend.client.aclose()
+
+
+class TestBatchedReads:
+    async def test_many_entities_are_read_a_hundred_ids_a_request(self, emulator: EmulatedTikTok) -> None:
+        credentials = await emulator.connect()
+        made = len(emulator.log.requests)
+        counts = await batched_reads(
+            emulator.adapter, credentials, emulator.account, lambda: len(emulator.log.requests), "1799999999999999999"
+        )
+        assert len(emulator.log.requests) > made
+        for ids, requests in counts.values():
+            # One ``…/get/`` per 100 ids (the advertiser's currency is asked at most once).
+            assert math.ceil((ids + 1) / 100) <= requests <= math.ceil((ids + 1) / 100) + 1, counts

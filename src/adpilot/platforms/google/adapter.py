@@ -19,7 +19,7 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -606,6 +606,29 @@ class GoogleAdsAdapter:
         raise PlatformRejected(
             f"Google Ads {ref.level.value} {ref.platform_id} not found", field_errors={"platform_id": ref.platform_id}
         )
+
+    async def read_entities(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, platform_ids: Sequence[str]
+    ) -> dict[str, RemoteEntity]:
+        """The level's entity query with ``WHERE <id> IN (…)``: one search for up to 1,000 ids."""
+        token = credentials.access_token
+        currency = await self._currency(token, account)
+        query = {EntityLevel.campaign: _CAMPAIGNS_QUERY, EntityLevel.ad_group: _AD_GROUPS_QUERY}.get(level, _ADS_QUERY)
+        wanted = list(dict.fromkeys(platform_ids))
+        found: dict[str, RemoteEntity] = {}
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = set(wanted[start : start + _IN_CHUNK])
+            for row in await self._rows_for(token, account, query, [(_ID_FIELD[level], chunk)]):
+                entity: RemoteEntity | None = None
+                if level is EntityLevel.campaign and row.campaign is not None:
+                    entity = campaign_entity(row, currency)
+                elif level is EntityLevel.ad_group and row.ad_group is not None:
+                    entity = ad_group_entity(row, currency)
+                elif level is EntityLevel.ad and row.ad_group_ad is not None:
+                    entity = ad_entity(row)
+                if entity is not None and entity.platform_id in chunk:
+                    found.setdefault(entity.platform_id, entity)
+        return found
 
     async def _update(self, token: str, ref: EntityRef, fields: dict[str, Any], mask: str) -> None:
         cid = customer_id(ref.account.account_id)

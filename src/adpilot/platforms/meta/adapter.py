@@ -107,6 +107,8 @@ _EDGES: Mapping[EntityLevel, tuple[str, str, str]] = {
     EntityLevel.ad_group: ("adsets", "adset", "adset_id"),
     EntityLevel.ad: ("ads", "ad", "ad_id"),
 }
+# Graph's multiple-id read takes at most 50 ids.
+_MAX_IDS_PER_READ = 50
 _ENTITY_FIELDS: Mapping[EntityLevel, str] = {
     EntityLevel.campaign: (
         "id,name,status,configured_status,effective_status,objective,daily_budget,lifetime_budget,buying_type,"
@@ -538,6 +540,39 @@ class MetaAdsAdapter:
         obj = self._parse(AdObject, item)
         return _remote_entity(ref.level, obj, item, currency, {})
 
+    async def read_entities(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, platform_ids: Sequence[str]
+    ) -> dict[str, RemoteEntity]:
+        """Graph's multiple-id read ``GET /?ids=…&fields=…``, 50 ids a request. Graph fails the whole request when
+        one id does not exist (code 803, naming them): those are dropped and the rest asked again."""
+        currency = await self._account_currency(credentials, account)
+        found: dict[str, RemoteEntity] = {}
+        wanted = list(dict.fromkeys(platform_ids))
+        for start in range(0, len(wanted), _MAX_IDS_PER_READ):
+            chunk = wanted[start : start + _MAX_IDS_PER_READ]
+            while chunk:
+                try:
+                    answer = await self._graph.get(
+                        "",
+                        token=credentials.access_token,
+                        params={"ids": ",".join(chunk), "fields": _ENTITY_FIELDS[level]},
+                        account_id=account.account_id,
+                    )
+                except PlatformRejected as error:
+                    gone = _missing_aliases(error)
+                    if not gone or not gone & set(chunk):
+                        raise
+                    chunk = [platform_id for platform_id in chunk if platform_id not in gone]
+                    continue
+                if not isinstance(answer, Mapping):
+                    raise unreadable("the multiple-id read did not answer an object")
+                for platform_id in chunk:
+                    item = answer.get(platform_id)
+                    if isinstance(item, Mapping):
+                        found[platform_id] = _remote_entity(level, self._parse(AdObject, item), item, currency, {})
+                break
+        return found
+
     async def _set_money(self, credentials: Credentials, ref: EntityRef, field: str, money: Money) -> None:
         if ref.level is EntityLevel.ad:
             raise PlatformRejected("Meta ads have no budget or bid of their own", field_errors={field: "not an ad"})
@@ -612,6 +647,14 @@ class MetaAdsAdapter:
             return model.model_validate(data)
         except ValidationError as exc:
             raise unreadable(f"{model.__name__}: {exc.error_count()} invalid field(s)") from exc
+
+
+def _missing_aliases(error: PlatformRejected) -> set[str]:
+    """The ids a multiple-id read named as not existing (code 803, "Some of the aliases you requested do not exist:
+    a,b"); empty for any other refusal."""
+    if error.platform_code != "803" or ":" not in error.detail:
+        return set()
+    return {alias.strip() for alias in error.detail.rsplit(":", 1)[1].split(",") if alias.strip()}
 
 
 def _act(account: AdAccountRef) -> str:

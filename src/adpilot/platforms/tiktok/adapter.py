@@ -99,6 +99,8 @@ ATTRIBUTE_METRICS: dict[EntityLevel, tuple[str, ...]] = {
 
 ADVERTISER_FIELDS = ("advertiser_id", "name", "currency", "timezone", "display_timezone", "status")
 EVERY_STATUS = {"primary_status": "STATUS_ALL"}
+# The most ids a ``filtering`` id list of ``{level}/get/`` takes.
+_MAX_FILTER_IDS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,19 +552,13 @@ class TikTokAdsAdapter:
 
     async def read_entity(self, credentials: Credentials, ref: EntityRef) -> RemoteEntity:
         """One campaign, ad group or ad from ``{level}/get/`` filtered by its id (deleted ones included)."""
-        currency = await self._currency(credentials, ref.account.account_id, ref.account.currency)
-        item = await self._item(credentials, ref)
-        if ref.level is EntityLevel.campaign:
-            campaign = _parse(Campaign, item, "a campaign")
-            name, parent, objective = campaign.campaign_name, None, campaign.objective_type
-            parsed: Campaign | AdGroup | Ad = campaign
-        elif ref.level is EntityLevel.ad_group:
-            parsed = group = _parse(AdGroup, item, "an ad group")
-            name, parent, objective = group.adgroup_name, group.campaign_id, None
-        else:
-            parsed = ad = _parse(Ad, item, "an ad")
-            name, parent, objective = ad.ad_name, ad.adgroup_id, None
-        return _entity(parsed, ref.level, ref.platform_id, name, parent, objective, currency)
+        found = await self.read_entities(credentials, ref.account, ref.level, [ref.platform_id])
+        if ref.platform_id not in found:
+            noun = LEVELS[ref.level].noun
+            raise PlatformRejected(
+                f"TikTok has no {noun} {ref.platform_id}", field_errors={"platform_id": ref.platform_id}
+            )
+        return found[ref.platform_id]
 
     async def _item(self, credentials: Credentials, ref: EntityRef) -> dict[str, Any]:
         tiktok = LEVELS[ref.level]
@@ -580,6 +576,30 @@ class TikTokAdsAdapter:
         raise PlatformRejected(
             f"TikTok has no {tiktok.noun} {ref.platform_id}", field_errors={"platform_id": ref.platform_id}
         )
+
+    async def read_entities(
+        self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, platform_ids: Sequence[str]
+    ) -> dict[str, RemoteEntity]:
+        """``{level}/get/`` filtered by 100 ids a request (deleted ones included)."""
+        currency = await self._currency(credentials, account.account_id, account.currency)
+        tiktok = LEVELS[level]
+        advertiser_id = account.account_id
+        wanted = list(dict.fromkeys(platform_ids))
+        found: dict[str, RemoteEntity] = {}
+        for start in range(0, len(wanted), _MAX_FILTER_IDS):
+            chunk = wanted[start : start + _MAX_FILTER_IDS]
+            filtering = {**EVERY_STATUS, tiktok.ids_field: chunk}
+            data = await self._client.get(
+                f"{tiktok.noun}/get/",
+                {"advertiser_id": advertiser_id, "filtering": filtering, "page": 1, "page_size": len(chunk)},
+                advertiser_id=advertiser_id,
+                credentials=credentials,
+            )
+            for item in _parse(ListData, data, f"the {tiktok.noun}/get/ page").items:
+                platform_id = str(item.get(tiktok.id_field))
+                if platform_id in chunk:
+                    found[platform_id] = _read_entity(item, level, platform_id, currency)
+        return found
 
     async def _check_currency(self, credentials: Credentials, ref: EntityRef, money: Money, field: str) -> None:
         currency = await self._currency(credentials, ref.account.account_id, ref.account.currency)
@@ -777,3 +797,18 @@ def _hourly_row(row: ReportRow, currency: str) -> HourlyMetricsRow:
         )
     except ValueError as exc:
         raise PlatformUnavailable(f"TikTok sent an unreadable hourly report row: {exc}") from None
+
+
+def _read_entity(item: dict[str, Any], level: EntityLevel, platform_id: str, currency: str) -> RemoteEntity:
+    """One item of ``{level}/get/`` as the entity it is."""
+    if level is EntityLevel.campaign:
+        campaign = _parse(Campaign, item, "a campaign")
+        name, parent, objective = campaign.campaign_name, None, campaign.objective_type
+        parsed: Campaign | AdGroup | Ad = campaign
+    elif level is EntityLevel.ad_group:
+        parsed = group = _parse(AdGroup, item, "an ad group")
+        name, parent, objective = group.adgroup_name, group.campaign_id, None
+    else:
+        parsed = ad = _parse(Ad, item, "an ad")
+        name, parent, objective = ad.ad_name, ad.adgroup_id, None
+    return _entity(parsed, level, platform_id, name, parent, objective, currency)

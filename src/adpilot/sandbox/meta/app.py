@@ -146,6 +146,8 @@ async def _serve(context: MetaContext, call: GraphCall) -> Any:
     if call.login is None:
         raise token_error("invalid", context.app_id)
     if not segments:
+        if call.method == "GET" and "ids" in call.params:
+            return await _read_many(context, call)
         raise invalid_parameter("Unsupported get request.")
     node, edge, rest = segments[0], segments[1] if len(segments) > 1 else None, segments[2:]
     if rest:
@@ -163,6 +165,17 @@ async def _serve(context: MetaContext, call: GraphCall) -> Any:
     answer = await route.handler(context, call)
     await serve_after_write(after_write)
     return answer
+
+
+async def _read_many(context: MetaContext, call: GraphCall) -> Any:
+    """Graph's multiple-id read (``entities_read.read_entities``): the faults and the rate limit of each ad account
+    the ids belong to, then the objects."""
+    ids = [item.strip() for item in str(call.params["ids"]).split(",") if item.strip()]
+    for account_id in entities_read.accounts_of(context, ids[: entities_read.MAX_IDS]):
+        if call.login is not None and account_id in call.login.account_ids:
+            call.account_id = account_id
+            await suffer_faults(context, call)
+    return await entities_read.read_entities(context, call, ids)
 
 
 def _resolve(context: MetaContext, call: GraphCall, node: str) -> tuple[NodeKind, str, str]:

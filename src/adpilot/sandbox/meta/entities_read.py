@@ -4,7 +4,11 @@
   objects hidden unless asked for), object ``filtering`` on ``id`` (also ``campaign.id``/``adset.id`` of the objects
   below), ``effective_status`` and ``updated_time`` (the last change in effect at the clock's now, in unix seconds;
   what the incremental entity sync asks for), and cursor paging;
-* an object's node ``/{object_id}`` (GET; its writes are in ``entities_write``).
+* an object's node ``/{object_id}`` (GET; its writes are in ``entities_write``);
+* Graph's multiple-id read ``GET /?ids=a,b,c&fields=…`` (``read_entities``): at most 50 ids, the answer an object
+  keyed by id; one id that does not exist (or another login's) fails the whole request with code 803 "Some of the
+  aliases you requested do not exist: …", as Graph does. It is one call, counted against each ad account its ids
+  belong to.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
 from adpilot.sandbox.engine import SimAccount, SimEntity
 from adpilot.sandbox.meta.context import GraphCall, GraphRoute, MetaContext
-from adpilot.sandbox.meta.errors import invalid_parameter
+from adpilot.sandbox.meta.errors import GraphError, invalid_parameter
 from adpilot.sandbox.meta.graph import (
     EFFECTIVE_STATUSES,
     NODE_TYPES,
@@ -102,6 +106,47 @@ async def read_entity(context: MetaContext, call: GraphCall) -> JsonObject:
     entity, account = call.the_entity(), call.the_account()
     chosen = fields(call.params, ENTITY_FIELDS[entity.level], ("id",), NODE_TYPES[entity.level])
     return entity_json(context, entity, account, chosen, account_index(context, account.account_id))
+
+
+MAX_IDS = 50
+
+
+async def read_entities(context: MetaContext, call: GraphCall, ids: Sequence[str]) -> JsonObject:
+    """``GET /?ids=…``: each object as ``GET /{object_id}`` answers it, keyed by its id; the ad accounts the ids
+    belong to are set on ``call`` (in order) for the rate limit."""
+    if not ids:
+        raise invalid_parameter("The parameter ids is required", field_name="ids")
+    if len(ids) > MAX_IDS:
+        raise GraphError(f"(#100) Too many IDs. Maximum: {MAX_IDS}. Provided: {len(ids)}.", code=100)
+    login = call.the_login()
+    found: dict[str, SimEntity] = {}
+    missing: list[str] = []
+    for entity_id in ids:
+        entity = context.world.entity(Platform.meta, entity_id)
+        if isinstance(entity, SimEntity) and entity.account_id in login.account_ids:
+            found[entity_id] = entity
+        else:
+            missing.append(entity_id)
+    if missing:
+        raise GraphError(f"(#803) Some of the aliases you requested do not exist: {','.join(missing)}", code=803)
+    answer: JsonObject = {}
+    for entity_id, entity in found.items():
+        account = context.world.account(Platform.meta, entity.account_id)
+        if not isinstance(account, SimAccount):
+            raise GraphError(f"(#803) Some of the aliases you requested do not exist: {entity_id}", code=803)
+        chosen = fields(call.params, ENTITY_FIELDS[entity.level], ("id",), NODE_TYPES[entity.level])
+        answer[entity_id] = entity_json(context, entity, account, chosen, account_index(context, account.account_id))
+    return answer
+
+
+def accounts_of(context: MetaContext, ids: Sequence[str]) -> list[str]:
+    """The ad accounts of the objects ``ids`` names (unknown ids skipped), each once, in order."""
+    accounts: list[str] = []
+    for entity_id in ids:
+        entity = context.world.entity(Platform.meta, entity_id)
+        if entity is not None and entity.account_id not in accounts:
+            accounts.append(entity.account_id)
+    return accounts
 
 
 def updated_at(context: MetaContext, entity: SimEntity, index: Mapping[str, SimEntity], now: datetime) -> datetime:
