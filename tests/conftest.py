@@ -166,7 +166,7 @@ async def database(database_urls: tuple[str, str]) -> AsyncIterator[object]:
     # The workers tests start defer no periodic jobs. A test of a scheduled fan-out calls it itself; the deferrer
     # would queue, in every minute of the run, the scheduled syncs of every managed account, the report and expiry
     # sweeps..., work no test asked for that made the suite slow and its runs depend on the minute they fell in.
-    job_app.periodic_registry = PeriodicRegistry()
+    job_app.periodic_registry = PeriodicRegistry()  # type: ignore[no-untyped-call]  # procrastinate leaves it untyped
     await job_app.open_async()
     install_subscriptions()  # as every process does at start-up: the event registry and the audit log's names
     yield db
