@@ -87,12 +87,15 @@ async def shop(database: Database, world: OrgWorld, first: date, last: date) -> 
 
 
 def expected_spend(first: date, last: date, overrides: dict[tuple[str, date], Decimal] | None = None) -> Decimal:
-    """The two accounts' spend in USD, converting each day with the cross rate of its last publication."""
+    """The two accounts' spend in USD, converting each day with the cross rate of its last publication. An
+    organization's rate for a day (``overrides``) holds on the days after it that have no publication, as the
+    reference rate of that day would."""
     total = Decimal(0)
     day = first
     while day <= last:
         for currency in ("JPY", "EUR"):
-            rate = (overrides or {}).get((currency, day)) or per_euro("USD", day) / per_euro(currency, day)
+            typed = (overrides or {}).get((currency, published_before(day)))
+            rate = typed or per_euro("USD", day) / per_euro(currency, day)
             total += SPEND * rate
         day += timedelta(days=1)
     return total
