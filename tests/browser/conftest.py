@@ -11,6 +11,8 @@ import pytest
 from tests.servers import ROOT, start_server
 
 WEB_DIST = ROOT / "src" / "adpilot" / "web" / "dist"
+# The home of the browser tests' server (its secret key signs the in-process sandbox's tokens too).
+BROWSER_HOME = ROOT / ".adpilot-browser"
 CHROMIUM = os.environ.get("ADPILOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -44,7 +46,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real adpilot server on a free port with its own embedded PostgreSQL; stopped (SIGTERM) at the end."""
     require_browser()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with start_server(ROOT / ".adpilot-browser", log_path, "--no-demo", fresh_home=True) as server:
+    with start_server(BROWSER_HOME, log_path, "--no-demo", fresh_home=True) as server:
         yield server.url
 
 

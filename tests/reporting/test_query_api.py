@@ -171,6 +171,8 @@ class TestParameters:
             "name": "Brand",
             "status": "active",
             "native_currency": "USD",
+            "entity_id": None,
+            "daily_budget_micros": None,
         }
         assert first["rows"][0]["previous"] is None
         second = (
@@ -222,19 +224,22 @@ async def _add_campaign(
     budget: int | None = None,
     level: str = "campaign",
     campaign: str | None = None,
-) -> None:
-    """An entity of the campaigns module's tree (as the entity sync writes it)."""
+    removed: bool = False,
+) -> UUID:
+    """An entity of the campaigns module's tree (as the entity sync writes it); its adpilot id."""
+    entity_id = uuid4()
     async with database.transaction() as session:
         await set_tenant(session, organization_id)
         await session.execute(
             text(
                 "INSERT INTO ad_entities (id, organization_id, ad_account_id, platform, level, platform_id, "
                 "parent_platform_id, campaign_platform_id, name, status, platform_status, currency, "
-                "daily_budget_micros, raw, first_seen_at, updated_at) VALUES (:id, :org, :account, :platform, :level, "
-                ":pid, :parent, :campaign, :name, :status, 'ENABLED', :currency, :budget, '{}', now(), now())"
+                "daily_budget_micros, raw, first_seen_at, updated_at, removed_at) VALUES (:id, :org, :account, "
+                ":platform, :level, :pid, :parent, :campaign, :name, :status, 'ENABLED', :currency, :budget, '{}', "
+                "now(), now(), CASE WHEN :removed THEN now() END)"
             ),
             {
-                "id": uuid4(),
+                "id": entity_id,
                 "org": organization_id,
                 "account": account.ad_account_id,
                 "platform": account.platform.value,
@@ -246,8 +251,71 @@ async def _add_campaign(
                 "status": status,
                 "currency": account.currency,
                 "budget": budget,
+                "removed": removed,
             },
         )
+    return entity_id
+
+
+class TestBreakdownEntities:
+    """Campaign, ad group and ad rows say which synced entity they are and its daily budget, so the dashboard can
+    act on them; rows that are not one synced entity say null."""
+
+    async def test_campaign_rows_carry_the_synced_entity_and_its_budget(
+        self, client: httpx.AsyncClient, world: OrgWorld, data: World, database: Database
+    ) -> None:
+        organization_id = UUID(world.organization_id)
+        google = data.rows[0].account
+        # Paused by a change since the last entity sync: the reporting dimension still says active.
+        brand = await _add_campaign(database, organization_id, google, "g1", status="paused", budget=25_000_000)
+        # g2 was removed on the platform: no longer one to act on.
+        await _add_campaign(database, organization_id, google, "g2", status="paused", removed=True)
+        params = {"since": "2024-01-01", "until": "2024-03-31", "dimension": "campaign", "sort": "name"}
+        expected = {"Brand": (str(brand), 25_000_000, "paused"), "Generic": (None, None, "paused")}
+        # Without and with a comparison, and on a page cut short: the join keeps each page's rows and their order.
+        for extra, names in (
+            ({}, ["Brand", "Generic"]),
+            ({"compare": "previous_period"}, ["Brand", "Generic"]),
+            ({"sort": "-name", "limit": "1"}, ["Generic"]),
+        ):
+            body = (
+                await client.get(url(world, "breakdown"), params={**params, **extra}, headers=world.viewer.headers)
+            ).json()
+            assert [row["key"]["name"] for row in body["rows"]] == names
+            for row in body["rows"]:
+                key = row["key"]
+                assert (key["entity_id"], key["daily_budget_micros"], key["status"]) == expected[key["name"]]
+        accounts = (
+            await client.get(
+                url(world, "breakdown"), params={**params, "dimension": "account"}, headers=world.viewer.headers
+            )
+        ).json()
+        assert [(r["key"]["entity_id"], r["key"]["daily_budget_micros"]) for r in accounts["rows"]] == [(None, None)]
+
+    async def test_ad_group_rows_carry_their_entity(
+        self, client: httpx.AsyncClient, world: OrgWorld, data: World, database: Database
+    ) -> None:
+        organization_id = UUID(world.organization_id)
+        google = data.rows[0].account
+        day = date(2024, 2, 1)
+        rows = [
+            Row(google, EntityLevel.ad_group, group, "g1", day, 100, 10, 1_000_000, Decimal(1), 0)
+            for group in ("ag1", "ag2")
+        ]
+        await write_rows(database, data, google, EntityLevel.ad_group, day, day, rows)
+        group = await _add_campaign(
+            database, organization_id, google, "ag1", level="ad_group", campaign="g1", budget=4_000_000
+        )
+        body = (
+            await client.get(
+                url(world, "breakdown"),
+                params={"since": "2024-02-01", "until": "2024-02-01", "dimension": "ad_group", "sort": "name"},
+                headers=world.viewer.headers,
+            )
+        ).json()
+        keys = {row["key"]["entity_platform_id"]: row["key"] for row in body["rows"]}
+        assert (keys["ag1"]["entity_id"], keys["ag1"]["daily_budget_micros"]) == (str(group), 4_000_000)
+        assert (keys["ag2"]["entity_id"], keys["ag2"]["daily_budget_micros"]) == (None, None)
 
 
 class TestPacing:

@@ -1,5 +1,6 @@
 """Reporting's SQL reads other modules' tables only through the read-only contracts they publish
-(``adpilot.metrics.reading``, ``adpilot.exchange_rates.reading``), and those contracts name tables that exist."""
+(``adpilot.metrics.reading``, ``adpilot.exchange_rates.reading``, ``adpilot.campaigns.reading``), and those
+contracts name tables (and columns) that exist."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from pathlib import Path
 
 import adpilot.reporting
+from adpilot.campaigns import reading as campaigns_reading
 from adpilot.exchange_rates import reading as exchange_rates_reading
 from adpilot.metrics import reading as metrics_reading
 from adpilot.models import metadata
@@ -29,14 +31,17 @@ def _tables_named_in_strings(path: Path) -> set[str]:
 
 
 def test_the_contracts_name_existing_tables() -> None:
-    published = {*metrics_reading.TABLES, exchange_rates_reading.CONVERTED_MONTHLY}
+    published = {*metrics_reading.TABLES, exchange_rates_reading.CONVERTED_MONTHLY, *campaigns_reading.TABLES}
     assert published <= set(metadata.tables)
+    entity_columns = {column.name for column in metadata.tables[campaigns_reading.ENTITIES].columns}
+    assert {"id", "organization_id", "ad_account_id", "level", "platform_id", "daily_budget_micros"} <= entity_columns
+    assert {"currency", "status", "removed_at"} <= entity_columns
     assert set(metrics_reading.NUMBERS) <= {column.name for column in metadata.tables["metrics_daily"].columns}
 
 
 def test_reporting_sql_reads_only_published_or_own_tables() -> None:
     own = {name for name in metadata.tables if _owned_by_reporting(name)}
-    allowed = {*metrics_reading.TABLES, exchange_rates_reading.CONVERTED_MONTHLY} | own
+    allowed = {*metrics_reading.TABLES, exchange_rates_reading.CONVERTED_MONTHLY, *campaigns_reading.TABLES} | own
     files = sorted((REPORTING / "repository").glob("*.py"))
     assert files
     for path in files:

@@ -2088,6 +2088,16 @@ export interface components {
             ad_account_name: string | null;
             /** Campaign Platform Id */
             campaign_platform_id: string | null;
+            /**
+             * Daily Budget Micros
+             * @description The entity's own daily budget in micros of the ad account's currency (native_currency); null when it has none (e.g. a campaign whose budgets are on its ad sets) or entity_id is null.
+             */
+            daily_budget_micros: number | null;
+            /**
+             * Entity Id
+             * @description The adpilot entity the row is (campaign, ad group and ad rows), to act on it through the changes API; null when the row is not one synced entity (other dimensions, or not synced yet).
+             */
+            entity_id: string | null;
             /** Entity Platform Id */
             entity_platform_id: string | null;
             /** Name */
@@ -2098,6 +2108,7 @@ export interface components {
              */
             native_currency: string | null;
             platform: components["schemas"]["Platform"];
+            /** @description The synced entity's status as last read from its platform (so also right after a change), else the reporting dimension's; null for other dimensions. */
             status: components["schemas"]["CampaignStatus"] | null;
         };
         /** BreakdownRead */

@@ -14,7 +14,15 @@ import {
   type DataColumn,
 } from "@/components/ui";
 import { EntityStatusBadge } from "@/features/campaigns/EntityStatusBadge";
+import { BulkChangeBar } from "@/features/changes/BulkChangeBar";
+import { BudgetControl, StatusControl } from "@/features/changes/EntityChangeControls";
+import { EntityHistoryButton } from "@/features/changes/EntityHistory";
+import { selectColumn } from "@/features/changes/SelectColumn";
+import { useSelection } from "@/features/changes/selection";
+import type { ChangeTarget } from "@/features/changes/target";
 import { levelLabel } from "@/features/connections/platforms";
+import { useCan } from "@/features/organizations/OrgContext";
+import { formatMicros } from "@/lib/money";
 import { useBreakdown, type BreakdownParams } from "./api";
 import { MetricValue } from "./KpiCards";
 import { METRICS, notSyncedReason } from "./metrics";
@@ -28,6 +36,11 @@ export const TABLE_PAGE_SIZE = 25;
 // card, with the names kept in view. The scroller is positioned so that absolutely placed text inside it (screen
 // reader labels) is clipped with it instead of widening the page.
 const NAME_CELL = "sticky left-0 z-10 pr-2 pl-4 sm:pl-5";
+// For those who may change entities: a narrow checkbox column, kept in view with the names beside it (it takes
+// about the room the names' left padding gives up, so the metrics still fit 1440 px). The row's controls sit under
+// its name rather than in columns of their own, for the same reason.
+const SELECT_CELL = "sticky left-0 z-10 w-7 min-w-7 pr-0 pl-3";
+const NAME_BESIDE_SELECT = "sticky left-7 z-10 px-2";
 export const DASHBOARD_ROUTE = "/orgs/$organizationId" as const;
 
 /** The breakdown the table shows for the state: campaigns, or one campaign's ad groups, or one ad group's ads. */
@@ -45,6 +58,29 @@ export function tableRequest(
   return {
     query: { ...query, ad_account_id: search.campaignAccount ? [search.campaignAccount] : query.ad_account_id },
     params,
+  };
+}
+
+/**
+ * A row as something to change (pause, re-budget, select for a bulk change): only a row that is one synced entity
+ * (the breakdown says which), and not a removed one.
+ */
+export function rowTarget(row: BreakdownRow, level: "campaign" | "ad_group" | "ad"): ChangeTarget | null {
+  const { key } = row;
+  const platformId = key.entity_platform_id ?? key.campaign_platform_id;
+  if (!key.entity_id || !key.ad_account_id || !platformId || key.status === "removed") return null;
+  return {
+    key: key.entity_id,
+    entityId: key.entity_id,
+    adAccountId: key.ad_account_id,
+    platformId,
+    level,
+    platform: key.platform,
+    name: key.name,
+    status: key.status,
+    currency: key.native_currency,
+    dailyBudgetMicros: key.daily_budget_micros,
+    accountName: key.ad_account_name,
   };
 }
 
@@ -93,7 +129,45 @@ function drillTarget(search: DashboardSearch, row: BreakdownRow): DashboardSearc
   return null;
 }
 
-/** Campaigns (or a campaign's ad groups, or an ad group's ads) with their numbers: sortable, paged, drillable. */
+/**
+ * Under a row's name: its daily budget (campaigns and ad groups; in the account's currency) and its history, and for
+ * those who may change it (`target`) pause / enable and the inline budget editor, as in the entity browser.
+ */
+function RowActions({
+  organizationId,
+  row,
+  target,
+}: {
+  organizationId: string;
+  row: BreakdownRow;
+  target: ChangeTarget | null;
+}) {
+  const { key } = row;
+  if (!key.entity_id) return null;
+  const budget =
+    key.daily_budget_micros !== null && key.native_currency
+      ? `${formatMicros(key.daily_budget_micros, key.native_currency)} a day`
+      : "No daily budget";
+  // Budgets are set on campaigns and ad groups (Meta: ad sets), never on ads.
+  const showBudget = target ? target.level !== "ad" : key.daily_budget_micros !== null;
+  return (
+    <div className="mt-1.5 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs">
+      {target && <StatusControl organizationId={organizationId} target={target} />}
+      {showBudget && (
+        <div className="text-neutral-600 *:items-start" title="Daily budget, in the ad account's currency">
+          {target ? <BudgetControl organizationId={organizationId} target={target} display={budget} /> : budget}
+        </div>
+      )}
+      <EntityHistoryButton organizationId={organizationId} entityId={key.entity_id} name={key.name} />
+    </div>
+  );
+}
+
+/**
+ * Campaigns (or a campaign's ad groups, or an ad group's ads) with their numbers: sortable, paged, drillable. Those
+ * who may ask for changes pause, enable and re-budget synced rows in place, or select rows (kept across pages and
+ * drill-downs) for a bulk change, as in the entity browser.
+ */
 export function CampaignTable({
   organizationId,
   search,
@@ -114,14 +188,28 @@ export function CampaignTable({
   const cursors = search.cursors ?? [];
   const data = breakdown.data;
   const first = cursors.length * TABLE_PAGE_SIZE;
+  const canChange = useCan("drafts.edit");
+  const selection = useSelection();
+  const rows = data?.rows ?? [];
+  const targetOf = (row: BreakdownRow) => rowTarget(row, level);
+  const nameCell = canChange ? NAME_BESIDE_SELECT : NAME_CELL;
 
   const columns: DataColumn<BreakdownRow, undefined, SortKey>[] = [
+    ...(canChange
+      ? [
+          {
+            ...selectColumn<BreakdownRow, undefined, SortKey>(selection, rows, targetOf, plural.toLowerCase()),
+            headerClassName: cn("py-2", SELECT_CELL, "bg-neutral-50"),
+            cellClassName: cn("py-2.5", SELECT_CELL, "bg-white"),
+          },
+        ]
+      : []),
     {
       id: "name",
       header: "Name",
       sortKey: "name",
-      headerClassName: cn("px-2 py-2 font-medium whitespace-nowrap", NAME_CELL, "bg-neutral-50"),
-      cellClassName: cn(NAME_CELL, "min-w-44 bg-white py-2.5 sm:min-w-48"),
+      headerClassName: cn("px-2 py-2 font-medium whitespace-nowrap", nameCell, "bg-neutral-50"),
+      cellClassName: cn(nameCell, "bg-white py-2.5", canChange ? "min-w-40" : "min-w-44 sm:min-w-48"),
       cell: (row) => {
         const target = drillTarget(search, row);
         return (
@@ -147,6 +235,7 @@ export function CampaignTable({
                 </span>
               )}
             </p>
+            <RowActions organizationId={organizationId} row={row} target={canChange ? targetOf(row) : null} />
           </>
         );
       },
@@ -190,7 +279,7 @@ export function CampaignTable({
         </>
       }
       columns={columns}
-      rows={data?.rows ?? []}
+      rows={rows}
       rowKey={(row, index) =>
         `${row.key.ad_account_id ?? ""}:${row.key.entity_platform_id ?? row.key.campaign_platform_id ?? index}`
       }
@@ -253,6 +342,11 @@ export function CampaignTable({
       {level !== "campaign" && (
         <div className="border-b border-neutral-200 px-5 py-2.5">
           <DrillDownCrumbs organizationId={organizationId} search={search} />
+        </div>
+      )}
+      {canChange && (
+        <div className="border-b border-neutral-200 px-5 py-3 empty:hidden">
+          <BulkChangeBar organizationId={organizationId} selection={selection} />
         </div>
       )}
       {body}

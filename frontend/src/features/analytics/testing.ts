@@ -94,6 +94,8 @@ export function row(overrides: Partial<BreakdownRow["key"]> = {}, values: Partia
       name: "Brand search",
       status: "active",
       native_currency: "USD",
+      entity_id: null,
+      daily_budget_micros: null,
       ...overrides,
     },
     totals: totals(values),

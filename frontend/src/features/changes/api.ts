@@ -56,6 +56,8 @@ export function refreshEntityViews(queryClient: QueryClient) {
     queryKey: ["get", "/api/v1/orgs/{organization_id}/ad-accounts/{ad_account_id}/entities"],
   });
   void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/analytics/breakdown"] });
+  // Today's pacing sets spend against the campaigns' daily budgets.
+  void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/orgs/{organization_id}/analytics/pacing"] });
   // Lists, counts and options, but not the one change or batch being followed: their reads call this, and reading
   // them again here would loop for as long as the page is open.
   void queryClient.invalidateQueries({

@@ -67,6 +67,9 @@ class GroupRow:
     native_currency: str | None
     current: Numbers
     previous: Numbers
+    # The synced entity the row is (campaign, ad group and ad rows) and its daily budget in the account's currency.
+    synced_entity_id: UUID | None = None
+    synced_daily_budget_micros: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +184,14 @@ class QueryRepository:
                 campaign_platform_id=row["campaign_id"] if "campaign_id" in keys else None,
                 entity_platform_id=row["entity_id"] if "entity_id" in keys else None,
                 name=row["name"],
-                status=row["status"],
+                # The synced entity's status is read back after each change; the reporting dimension's waits
+                # for the next entity sync.
+                status=row["synced_status"] or row["status"],
                 native_currency=row["native_currency"],
                 current=_numbers(row),
                 previous=_numbers(row, "prev_") if built.with_previous else Numbers(),
+                synced_entity_id=row["synced_entity_id"],
+                synced_daily_budget_micros=row["synced_daily_budget_micros"],
             )
             for row in rows
         ]

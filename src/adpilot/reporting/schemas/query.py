@@ -199,8 +199,19 @@ class BreakdownKeyRead(BaseModel):
     campaign_platform_id: str | None
     entity_platform_id: str | None
     name: str
-    status: CampaignStatus | None
+    status: CampaignStatus | None = Field(
+        description="The synced entity's status as last read from its platform (so also right after a change), "
+        "else the reporting dimension's; null for other dimensions."
+    )
     native_currency: str | None = Field(description="The ad account's own currency (null when the row mixes several).")
+    entity_id: UUID | None = Field(
+        description="The adpilot entity the row is (campaign, ad group and ad rows), to act on it through the "
+        "changes API; null when the row is not one synced entity (other dimensions, or not synced yet).",
+    )
+    daily_budget_micros: int | None = Field(
+        description="The entity's own daily budget in micros of the ad account's currency (native_currency); "
+        "null when it has none (e.g. a campaign whose budgets are on its ad sets) or entity_id is null.",
+    )
 
 
 class BreakdownRowRead(BaseModel):

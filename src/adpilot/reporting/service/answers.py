@@ -283,6 +283,8 @@ class BreakdownKey:
     name: str
     status: str | None
     native_currency: str | None
+    entity_id: UUID | None = None
+    daily_budget_micros: int | None = None
 
 
 @dataclass(frozen=True)

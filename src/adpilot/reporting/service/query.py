@@ -415,6 +415,8 @@ class AnalyticsQueryService:
                     name=row.name,
                     status=row.status,
                     native_currency=row.native_currency,
+                    entity_id=row.synced_entity_id,
+                    daily_budget_micros=row.synced_daily_budget_micros,
                 ),
                 totals=_row_totals(context, buckets[0], row.platform, row.ad_account_id, row.current),
                 previous=_row_totals(context, buckets[1], row.platform, row.ad_account_id, row.previous)
