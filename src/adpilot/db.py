@@ -192,6 +192,17 @@ _DRIVER_KEY = "adpilot.driver_connection"
 _NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
+def like_escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards and escape character escaped (for ``LIKE … ESCAPE '\\'``): a person's search
+    text matches itself, not a pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def like_pattern(fragment: str) -> str:
+    """The LIKE pattern of "contains ``fragment``" (with ``ESCAPE '\\'``)."""
+    return f"%{like_escaped(fragment)}%"
+
+
 def positional(sql: str, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """``sql`` with its ``:name`` parameters numbered as the driver takes them (``$1`` …, one number per name), and
     their values in that order: for SQL text written with named parameters and sent to ``driver_connection``."""

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.audit.models import AuditEntry
-from adpilot.db import driver_connection
+from adpilot.db import driver_connection, like_escaped
 
 LISTED_COLUMNS = (
     AuditEntry.id,
@@ -29,10 +29,6 @@ LISTED_COLUMNS = (
 
 
 LISTED_COLUMN_NAMES = ", ".join(column.key for column in LISTED_COLUMNS)
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class AuditRepository:
@@ -83,7 +79,7 @@ class AuditRepository:
         if before_seq is not None:
             where("seq < {}", before_seq)
         if action:
-            where("action LIKE {} ESCAPE '\\'", _escape_like(action) + "%")
+            where("action LIKE {} ESCAPE '\\'", like_escaped(action) + "%")
         if actor_user_id:
             where("actor_user_id = {}", actor_user_id)
         if target_type:

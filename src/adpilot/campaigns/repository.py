@@ -17,6 +17,7 @@ from adpilot.campaigns.schemas import SyncMode
 from adpilot.core.keyset import Keyset, keyset_page
 from adpilot.core.pagination import KeysetPage, PageRequest, TextKey, TimeKey
 from adpilot.core.runs import ACTIVE_STATUSES, RunStatus
+from adpilot.db import like_pattern
 
 # Fields whose change makes an entity "updated" in a sync run's counts.
 _TRACKED = (
@@ -154,8 +155,7 @@ class CampaignRepository:
         if not include_removed:
             query = query.where(AdEntity.removed_at.is_(None))
         if name_contains:
-            escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(AdEntity.name.ilike(f"%{escaped}%", escape="\\"))
+            query = query.where(AdEntity.name.ilike(like_pattern(name_contains), escape="\\"))
         return await keyset_page(self.session, query, ENTITIES_BY_NAME, page)
 
     async def tree(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adpilot.core.keyset import Keyset, keyset_page
 from adpilot.core.pagination import KeysetPage, PageRequest, TimeKey
+from adpilot.db import like_pattern
 from adpilot.drafts.models import (
     Draft,
     DraftComment,
@@ -52,8 +53,7 @@ class DraftRepository:
     ) -> KeysetPage[Draft, TimeKey]:
         query = self.scoped(organization_id)
         if name_contains:
-            escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(Draft.name.ilike(f"%{escaped}%", escape="\\"))
+            query = query.where(Draft.name.ilike(like_pattern(name_contains), escape="\\"))
         if status is not None:
             query = query.where(Draft.status == status)
         if platform is not None:

@@ -14,7 +14,8 @@ from uuid import UUID
 from sqlalchemy import ARRAY, Date, Integer, String, Uuid, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 
-from adpilot.reporting.repository.query_sql import RowFilter, like_pattern
+from adpilot.db import like_pattern
+from adpilot.reporting.repository.query_sql import RowFilter
 
 
 def hours_through_statement(

@@ -49,7 +49,7 @@ from sqlalchemy.sql.selectable import CTE
 from sqlalchemy.types import TypeEngine
 
 from adpilot.campaigns import reading as synced_tables
-from adpilot.db import positional
+from adpilot.db import like_pattern, positional
 from adpilot.exchange_rates.reading import CONVERTED_MONTHLY, exchange_rates_by_day, exchange_rates_by_day_text
 from adpilot.metrics import reading as metrics_tables
 
@@ -279,11 +279,6 @@ def _filters(where: RowFilter, tables: _Tables, params: _Params) -> list[str]:
             f"AND a.parent_platform_id = {params.add('parent', where.parent_platform_id)})"
         )
     return predicates
-
-
-def like_pattern(fragment: str) -> str:
-    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 _FACT_COLUMNS: dict[str, TypeEngine[Any]] = {
