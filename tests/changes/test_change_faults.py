@@ -1,10 +1,13 @@
-"""The change pipeline under faults injected on the platforms' writes: 5xx answers, and writes the platform applied
-but whose answer was lost (a 5xx or a stall past the client's timeout). However the faults fall, the platform ends
-with what was asked, each write applied exactly once (the emulators' write log), every change verified with its
-value before and after and audited; a change whose retries run out fails with the platform's own message."""
+"""The change pipeline under faults injected on the platforms' write requests: 5xx answers, and writes the platform
+applied but whose answer was lost (a 5xx or a stall past the client's timeout). A faulted request may carry many
+changes (TikTok's and Google's status writes of several entities). However the faults fall, the platform ends with
+what was asked, each entity written exactly once (the emulators' write log), every change verified with its value
+before and after and audited; a change whose retries run out fails with the platform's own message."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +21,9 @@ from sqlalchemy import text
 from adpilot import jobs
 from adpilot.changes.service import APPLY_CHANGE_JOB, APPLY_CHANGES_JOB, CHANGE_RUNS
 from adpilot.db import Database
+from adpilot.platforms.google.adapter import GoogleAdsAdapter
+from adpilot.platforms.meta.adapter import MetaAdsAdapter
+from adpilot.platforms.tiktok.adapter import TikTokAdsAdapter
 from adpilot.platforms.types import EntityLevel, Platform
 from adpilot.sandbox.engine import SimEntity
 from adpilot.sandbox.faults import Fault, FaultKind
@@ -28,7 +34,7 @@ from tests.sandbox_fixtures import SandboxServer
 
 CLIENT_TIMEOUT = 2.0  # seconds; an applied-then-timeout answer comes after it
 FAULT_RATE = 0.2
-CHANGES_PER_KIND = 7
+CHANGES_PER_KIND = 6
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,8 @@ def _micros(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-# One line per change kind.
+# One line per change kind. Status changes go to the platforms' writes of several entities where they have them,
+# the others one write each.
 KINDS = [
     KindCase("status", lambda e: e["status"] == "active", lambda e: "active", lambda e: "paused", lambda s: s.status),
     KindCase(
@@ -57,10 +64,19 @@ KINDS = [
         lambda e: str(e["daily_budget_micros"] + 3_000_000),
         lambda s: _micros(s.daily_budget_micros),
     ),
+    # Ads keep their names on Google and TikTok.
+    KindCase("name", lambda e: e["level"] != "ad", lambda e: e["name"], lambda e: f"{e['name']} v2", lambda s: s.name),
 ]
 LEVELS = [EntityLevel.campaign, EntityLevel.ad_group, EntityLevel.ad]
 
-# The faults served to writes: each is one of these, in a seeded order, with ~FAULT_RATE of writes faulted.
+# How many entities' status one write request sets.
+STATUSES_PER_WRITE = {
+    Platform.google: GoogleAdsAdapter.statuses_per_write,
+    Platform.meta: MetaAdsAdapter.statuses_per_write,
+    Platform.tiktok: TikTokAdsAdapter.statuses_per_write,
+}
+
+# The faults served to write requests: each is one of these, in a seeded order, with ~FAULT_RATE of them faulted.
 WRITE_FAULTS = [
     Fault(FaultKind.server_error, writes_only=True),
     Fault(FaultKind.applied_then_error),
@@ -71,6 +87,12 @@ PLATFORM_TRANSIENT = {
     Platform.google: "unavailable",
     Platform.meta: "Service temporarily unavailable",
     Platform.tiktok: "System error",
+}
+# How a write request's path looks, and how that of a status write of several entities ends.
+WRITE_PATH = {Platform.google: ":mutate", Platform.tiktok: "/update/"}
+STATUS_WRITES = {
+    Platform.google: ("/campaigns:mutate", "/adGroups:mutate", "/adGroupAds:mutate"),
+    Platform.tiktok: ("/status/update/",),
 }
 # A fault that is none: answered at once (``slow`` with no delay), so faults can be placed among the writes.
 PASS = Fault(FaultKind.slow, writes_only=True)
@@ -91,24 +113,38 @@ def short_timeout(sandbox_platforms: SandboxServer, monkeypatch: pytest.MonkeyPa
 async def pick_changes(
     client: httpx.AsyncClient, world: OrgWorld, ad_account_id: str
 ) -> list[tuple[dict[str, Any], KindCase]]:
-    """Up to ``CHANGES_PER_KIND`` entities per kind, each entity changed at most once per kind."""
-    entities = [e for level in LEVELS for e in await all_entities(client, world, ad_account_id, level)]
+    """Up to ``CHANGES_PER_KIND`` entities per kind, taken from every level in turn, no entity changed twice (so the
+    changes make one slice of their group)."""
+    by_level = [await all_entities(client, world, ad_account_id, level) for level in LEVELS]
+    # Campaign, ad group, ad, campaign, ...: status changes of every level, so several status writes.
+    entities = [e for row in itertools.zip_longest(*by_level) for e in row if e is not None]
     picked: list[tuple[dict[str, Any], KindCase]] = []
+    used: set[str] = set()
     for case in KINDS:
-        fitting = [e for e in entities if case.fits(e)]
-        picked += [(entity, case) for entity in fitting[:CHANGES_PER_KIND]]
+        fitting = [e for e in entities if case.fits(e) and e["id"] not in used][:CHANGES_PER_KIND]
+        used.update(e["id"] for e in fitting)
+        picked += [(entity, case) for entity in fitting]
     return picked
 
 
-def plan_write_faults(server: SandboxServer, platform: Platform, account_id: str, writes: int, seed: int) -> None:
-    """Plan the account's next ``writes`` writes: a seeded ~FAULT_RATE of them faulted, every kind at least once
-    (the writes after them, retries included, pass)."""
+def write_requests(platform: Platform, picked: list[tuple[dict[str, Any], KindCase]]) -> int:
+    """The write requests the group's first run sends for ``picked``: the status changes of a level together, as
+    many a request as the platform takes; every other change alone."""
+    statuses = Counter(entity["level"] for entity, case in picked if case.kind == "status")
+    alone = sum(1 for _, case in picked if case.kind != "status")
+    return alone + sum(math.ceil(count / STATUSES_PER_WRITE[platform]) for count in statuses.values())
+
+
+def plan_write_faults(server: SandboxServer, platform: Platform, account_id: str, requests: int, seed: int) -> None:
+    """Plan the account's next ``requests`` write requests: a seeded ~FAULT_RATE of them faulted, every kind at
+    least once, the first one always (a group sends its status writes of several entities first); the requests
+    after them, retries included, pass."""
     rng = random.Random(seed)
-    faulted = sorted(rng.sample(range(writes), max(len(WRITE_FAULTS), round(writes * FAULT_RATE))))
+    faulted = [0, *sorted(rng.sample(range(1, requests), max(len(WRITE_FAULTS), round(requests * FAULT_RATE)) - 1))]
     kinds = [*WRITE_FAULTS, *(rng.choice(WRITE_FAULTS) for _ in range(len(faulted) - len(WRITE_FAULTS)))]
     rng.shuffle(kinds)
     by_position = dict(zip(faulted, kinds, strict=True))
-    for position in range(writes):
+    for position in range(requests):
         server.state.faults.add(platform, account_id, by_position.get(position, PASS))
 
 
@@ -135,7 +171,12 @@ async def test_faulted_writes_end_with_every_change_applied_exactly_once_and_ver
     truth = short_timeout.state.world
     writes_before = {entity["platform_id"]: truth.writes(platform, entity["platform_id"]) for entity, _ in picked}
     expected_writes = Counter(entity["platform_id"] for entity, _ in picked)
-    plan_write_faults(short_timeout, platform, platform_account_id, len(picked), seed=11)
+    requests = write_requests(platform, picked)
+    # Enough requests that a fifth of them covers every fault kind; fewer than changes where statuses go together.
+    assert requests >= len(WRITE_FAULTS) / FAULT_RATE, requests
+    if STATUSES_PER_WRITE[platform] > 1:
+        assert requests < len(picked), requests
+    plan_write_faults(short_timeout, platform, platform_account_id, requests, seed=11)
 
     response = await request(
         client,
@@ -147,7 +188,12 @@ async def test_faulted_writes_end_with_every_change_applied_exactly_once_and_ver
     requested = response.json()["items"]
     await run_jobs(database)
 
-    assert short_timeout.state.faults.pending(platform) == [], "every planned write was made"
+    assert short_timeout.state.faults.pending(platform) == [], "every planned write request was made"
+    if platform in STATUS_WRITES:
+        # The faulted first request was a status write of several entities.
+        writes = [path for p, method, path in short_timeout.state.request_log if p is platform and method == "POST"]
+        first = next(path for path in writes if WRITE_PATH[platform] in path)
+        assert first.endswith(STATUS_WRITES[platform]), first
     for (entity, case), asked in zip(picked, requested, strict=True):
         done = await change(client, world, asked["id"])
         assert done["status"] == "verified", done

@@ -196,6 +196,45 @@ async def test_a_retried_job_applies_once_and_undo_restores_the_value(
     assert sim is not None and sim.status.value == applied["value_before"]
 
 
+# What each platform says of a write to an entity removed there.
+REMOVED_REFUSAL = {
+    Platform.google: "Operation is not permitted on a removed resource.",
+    Platform.tiktok: "has been deleted and cannot be modified",
+}
+
+
+@pytest.mark.parametrize("platform", list(REMOVED_REFUSAL))
+async def test_a_status_write_of_several_entities_refused_for_one_fails_only_its_change(
+    client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer, platform: Platform
+) -> None:
+    ad_account_id, _ = await synced(client, world, database, platform)
+    campaigns = [
+        e for e in await all_entities(client, world, ad_account_id, EntityLevel.campaign) if e["status"] == "active"
+    ]
+    campaigns = campaigns[:3]
+    assert len(campaigns) == 3
+    truth = sandbox_platforms.state.world
+    writes_before = {e["platform_id"]: truth.writes(platform, e["platform_id"]) for e in campaigns}
+    response = await request(
+        client, world, world.manager, *({"entity_id": e["id"], "kind": "status", "value": "paused"} for e in campaigns)
+    )
+    assert response.status_code == 201, response.text
+    # Removed on the platform after the change was asked: Google refuses its operation (partial failure), TikTok
+    # the whole request (the group then sends its entities one by one to learn which).
+    gone = campaigns[1]
+    truth.update_entity(platform, gone["platform_id"], status=EntityStatus.removed)
+    await run_jobs(database)
+
+    done = [await change(client, world, asked["id"]) for asked in response.json()["items"]]
+    assert done[1]["status"] == "failed" and REMOVED_REFUSAL[platform] in (done[1]["error"] or ""), done[1]
+    for entity, applied in ((campaigns[0], done[0]), (campaigns[2], done[2])):
+        assert applied["status"] == "verified" and applied["attempts"] == 1, applied
+        sim = truth.entity(platform, entity["platform_id"])
+        assert sim is not None and sim.status is EntityStatus.paused
+        assert truth.writes(platform, entity["platform_id"]) - writes_before[entity["platform_id"]] == 1
+    assert truth.writes(platform, gone["platform_id"]) == writes_before[gone["platform_id"]] + 1  # the removal
+
+
 @pytest.mark.parametrize("platform", list(Platform))
 async def test_server_errors_while_applying_end_with_the_change_applied_exactly_once(
     client: httpx.AsyncClient, world: OrgWorld, database: Database, sandbox_platforms: SandboxServer, platform: Platform

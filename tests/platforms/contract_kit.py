@@ -322,3 +322,27 @@ async def batched_reads(
             one = await adapter.read_entity(credentials, EntityRef(account, level, platform_id))
             assert replace(found[platform_id], raw={}) == replace(one, raw={}), (level, platform_id)
     return counts
+
+
+async def batched_status_writes(
+    adapter: AdPlatformAdapter,
+    credentials: Credentials,
+    account: AdAccountRef,
+    requests: Callable[[], int],
+) -> dict[EntityLevel, tuple[int, int]]:
+    """``set_statuses`` of every active entity of each level to paused and back, checked with ``read_entities``.
+    Per level, the number of entities and the requests the pausing took."""
+    listed = await adapter.list_entities(credentials, account)
+    counts: dict[EntityLevel, tuple[int, int]] = {}
+    for level in EntityLevel:
+        ids = [e.platform_id for e in listed if e.level is level and e.status is EntityStatus.active]
+        assert ids, level
+        made = requests()
+        await adapter.set_statuses(credentials, account, level, dict.fromkeys(ids, EntityStatus.paused), key="k")
+        counts[level] = (len(ids), requests() - made)
+        paused = await adapter.read_entities(credentials, account, level, ids)
+        assert {e.status for e in paused.values()} == {EntityStatus.paused}, level
+        await adapter.set_statuses(credentials, account, level, dict.fromkeys(ids, EntityStatus.active), key="k2")
+        active = await adapter.read_entities(credentials, account, level, ids)
+        assert {e.status for e in active.values()} == {EntityStatus.active}, level
+    return counts

@@ -268,21 +268,41 @@ async def _apply_slice(access: AccountAccess, plans: list[_Plan]) -> dict[UUID, 
         else:
             results[plan.change_id] = _Result(refusal=_not_found(access, plan))
     # A few writes in flight at once, so that the account's rate (the adapter paces every request) and not each
-    # answer's round trip sets the pace; the slice's entities are distinct, so their order does not matter.
+    # answer's round trip sets the pace; the slice's entities are distinct, so their order does not matter. Status
+    # changes of a level go together, as many a write as the platform's write of several entities takes (TikTok
+    # 20, Google a whole slice); only what is not there yet is sent, so a retry sends nothing twice.
     gate = asyncio.Semaphore(WRITES_IN_FLIGHT)
+    to_send = [plan for plan in present if not _is_there(plan, before[(plan.level, plan.platform_id)])]
+    per_write = access.adapter.statuses_per_write
+    by_level: dict[EntityLevel, list[_Plan]] = {}
+    alone: list[list[_Plan]] = []
+    for plan in to_send:
+        if per_write > 1 and plan.kind is ChangeKind.status:
+            by_level.setdefault(plan.level, []).append(plan)
+        else:
+            alone.append([plan])
+    writes = [
+        statuses[start : start + per_write]
+        for statuses in by_level.values()
+        for start in range(0, len(statuses), per_write)
+    ]
+    writes += alone
 
-    async def write(plan: _Plan) -> None:
+    async def write(plans: list[_Plan]) -> dict[UUID, str]:
         async with gate:
-            await _send_unless_there(access, plan, before[(plan.level, plan.platform_id)])
+            return await _send_together(access, plans)
 
-    outcomes = await asyncio.gather(*(write(plan) for plan in present), return_exceptions=True)
-    sent: list[_Plan] = []
-    for plan, outcome in zip(present, outcomes, strict=True):
-        if isinstance(outcome, PlatformRejected):
-            results[plan.change_id] = _Result(refusal=outcome.detail)
-        elif isinstance(outcome, BaseException):
+    outcomes = await asyncio.gather(*(write(plans) for plans in writes), return_exceptions=True)
+    refused: dict[UUID, str] = {}
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
             # Not applied, or not known to be: the whole slice runs again (reading first, so nothing is sent twice).
             raise outcome
+        refused.update(outcome)
+    sent: list[_Plan] = []
+    for plan in present:
+        if plan.change_id in refused:
+            results[plan.change_id] = _Result(refusal=refused[plan.change_id])
         else:
             sent.append(plan)
     after = await _read_all(access, sent)
@@ -295,6 +315,41 @@ async def _apply_slice(access: AccountAccess, plans: list[_Plan]) -> dict[UUID, 
             before_value=value_of(before[(plan.level, plan.platform_id)], plan.kind), after=entity
         )
     return results
+
+
+async def _send_together(access: AccountAccess, plans: list[_Plan]) -> dict[UUID, str]:
+    """Send ``plans`` (one change, or status changes of one level) and answer the platform's refusals by change,
+    each with the platform's message. When the platform refuses a write of several entities without saying which
+    one it refused, they are read again and each one not there yet is sent alone, so that only the refused one
+    fails."""
+    if len(plans) == 1:
+        try:
+            await send(access, plans[0], str(plans[0].change_id))
+        except PlatformRejected as refusal:
+            return {plans[0].change_id: refusal.detail}
+        return {}
+    statuses = {plan.platform_id: EntityStatus(plan.value) for plan in plans}
+    try:
+        refused = await access.adapter.set_statuses(
+            access.credentials, access.account, plans[0].level, statuses, key=str(plans[0].change_id)
+        )
+    except PlatformRejected:
+        pass
+    else:
+        change_of = {plan.platform_id: plan.change_id for plan in plans}
+        return {change_of[platform_id]: message for platform_id, message in refused.items() if platform_id in change_of}
+    now = await _read_all(access, plans)
+    one_by_one: dict[UUID, str] = {}
+    for plan in plans:
+        entity = now.get((plan.level, plan.platform_id))
+        if entity is None:
+            one_by_one[plan.change_id] = _not_found(access, plan)
+        elif not _is_there(plan, entity):
+            try:
+                await send(access, plan, str(plan.change_id))
+            except PlatformRejected as refusal:
+                one_by_one[plan.change_id] = refusal.detail
+    return one_by_one
 
 
 async def _read_all(access: AccountAccess, plans: list[_Plan]) -> dict[tuple[EntityLevel, str], RemoteEntity]:
@@ -334,9 +389,14 @@ def _begin(change: EntityChange) -> _Plan:
     )
 
 
+def _is_there(plan: _Plan, before: RemoteEntity) -> bool:
+    """Whether the platform already has the change's value. Checked before every send, so a retry after a timeout
+    that the platform did apply sends nothing twice."""
+    return value_of(before, plan.kind) == plan.value
+
+
 async def _send_unless_there(access: AccountAccess, plan: _Plan, before: RemoteEntity) -> None:
-    # Checked before every send, so a retry after a timeout that the platform did apply sends nothing twice.
-    if value_of(before, plan.kind) != plan.value:
+    if not _is_there(plan, before):
         await send(access, plan, str(plan.change_id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Protocol
@@ -36,6 +36,8 @@ class AdPlatformAdapter(Protocol):
     platform: ClassVar[Platform]
     # Whether the authorization URL takes a PKCE challenge.
     supports_pkce: ClassVar[bool]
+    # How many entities' status one write of ``set_statuses`` sets (1: one write per entity).
+    statuses_per_write: ClassVar[int]
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
         """The consent page a person is sent to."""
@@ -88,6 +90,23 @@ class AdPlatformAdapter(Protocol):
         self, credentials: Credentials, ref: EntityRef, status: EntityStatus, *, key: str | None = None
     ) -> None:
         """Pause, enable or remove one entity."""
+        ...
+
+    async def set_statuses(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        level: EntityLevel,
+        statuses: Mapping[str, EntityStatus],
+        *,
+        key: str | None = None,
+    ) -> dict[str, str]:
+        """Set the status of many entities of one level (by platform id) in as few writes as the platform takes:
+        TikTok's ``…/status/update/`` 1-20 ids a request, Google one ``:mutate`` of many operations with
+        ``partialFailure``, Meta one write per entity. Answers the entities the platform refused, each with the
+        platform's own message (Google names the failed operations); a refusal that names no entity (TikTok
+        refuses a request whole) raises ``PlatformRejected``, and the caller sends the entities one by one to
+        learn which. Like every write, a timeout or 5xx may follow an applied write: the caller reads first."""
         ...
 
     async def set_daily_budget(

@@ -11,12 +11,19 @@ import pytest
 from adpilot.platforms.config import Rate
 from adpilot.platforms.errors import PlatformAuthError, PlatformRejected
 from adpilot.platforms.google import classify
-from adpilot.platforms.types import AdAccountRef, EntityLevel, Platform
+from adpilot.platforms.types import AdAccountRef, EntityLevel, EntityStatus, Platform
 from adpilot.sandbox.auth import pkce_challenge
 from adpilot.sandbox.google import reports as emulator_module
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState
-from tests.platforms.contract_kit import FakeTime, as_tuples, batched_reads, collect, frozen_state
+from tests.platforms.contract_kit import (
+    FakeTime,
+    as_tuples,
+    batched_reads,
+    batched_status_writes,
+    collect,
+    frozen_state,
+)
 from tests.platforms.google.kit import REDIRECT_URI, VERIFIER, EmulatedGoogle, _ConsentForm, private_emulator
 
 # === emulator only: the simulation's ground truth, hierarchies, OAuth, GAQL, mutates ==============================
@@ -345,3 +352,33 @@ class TestBatchedReads:
         assert all(requests == 2 for _, requests in counts.values()), counts
         searches = [r for r in emulator.log.requests if r.body and " IN (" in str(r.body.get("query", ""))]
         assert searches
+
+    async def test_statuses_of_a_level_are_one_mutate(self, emulator: EmulatedGoogle) -> None:
+        credentials = await emulator.connect()
+        counts = await batched_status_writes(
+            emulator.adapter, credentials, emulator.account, lambda: len(emulator.log.requests)
+        )
+        # The currency is not asked; ads need their resource names found first (one search).
+        assert counts[EntityLevel.campaign][1] == counts[EntityLevel.ad_group][1] == 1, counts
+        assert counts[EntityLevel.ad][1] == 2, counts
+
+    async def test_a_refused_operation_fails_only_its_entity(self, emulator: EmulatedGoogle) -> None:
+        credentials = await emulator.connect()
+        listed = await emulator.adapter.list_entities(credentials, emulator.account)
+        for level, unknown in ((EntityLevel.campaign, "999999999"), (EntityLevel.ad, "999999998")):
+            ids = [e.platform_id for e in listed if e.level is level and e.status is EntityStatus.active][:2]
+            made = len(emulator.log.requests)
+            refused = await emulator.adapter.set_statuses(
+                credentials, emulator.account, level, dict.fromkeys([ids[0], unknown, ids[1]], EntityStatus.paused)
+            )
+            # Only the unknown entity is refused, in Google's words (an ad's resource name is not even found); the
+            # others are applied by the same mutate.
+            assert list(refused) == [unknown] and "not found" in refused[unknown].lower(), refused
+            mutates = [r for r in emulator.log.requests[made:] if r.path.endswith(":mutate")]
+            assert len(mutates) == 1, mutates
+            assert all(r.body and r.body.get("partialFailure") is True for r in mutates)
+            now = await emulator.adapter.read_entities(credentials, emulator.account, level, ids)
+            assert {e.status for e in now.values()} == {EntityStatus.paused}, level
+            await emulator.adapter.set_statuses(
+                credentials, emulator.account, level, dict.fromkeys(ids, EntityStatus.active)
+            )

@@ -16,7 +16,7 @@ from adpilot.platforms.meta.client import classify
 from adpilot.platforms.types import Credentials, EntityLevel, EntityRef, EntityStatus, Money, Platform
 from adpilot.sandbox.meta import emulator_options
 from adpilot.sandbox.state import SandboxState
-from tests.platforms.contract_kit import SandboxServer, as_tuples, batched_reads, collect
+from tests.platforms.contract_kit import SandboxServer, as_tuples, batched_reads, batched_status_writes, collect
 from tests.platforms.meta.kit import REDIRECT_URI, VERSION, EmulatedMeta, WireLog, build_adapter
 
 # === the emulator against the simulation's ground truth ==============================================================
@@ -325,3 +325,10 @@ class TestBatchedReads:
         many = ",".join(str(n) for n in range(51))
         too_many = await emulator.client.get(url, params={"ids": many}, headers=headers)
         assert too_many.status_code == 400 and "Maximum: 50" in too_many.json()["error"]["message"]
+
+    async def test_statuses_are_one_write_each(self, emulator: EmulatedMeta) -> None:
+        credentials = emulator.token()
+        counts = await batched_status_writes(
+            emulator.adapter, credentials, emulator.account, lambda: len(emulator.log.requests)
+        )
+        assert all(requests == ids for ids, requests in counts.values()), counts

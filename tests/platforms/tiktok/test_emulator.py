@@ -15,7 +15,7 @@ from adpilot.platforms.types import AdAccountRef, EntityLevel, EntityRef, Entity
 from adpilot.sandbox.faults import FaultKind
 from adpilot.sandbox.quota import QuotaGate
 from adpilot.sandbox.state import SandboxConfig, SandboxState
-from tests.platforms.contract_kit import as_tuples, batched_reads, collect, frozen_state
+from tests.platforms.contract_kit import as_tuples, batched_reads, batched_status_writes, collect, frozen_state
 from tests.platforms.tiktok.kit import REDIRECT_URI, EmulatedTikTok, private_emulator
 
 # === the emulator and the world: ground truth, writes, tokens, quota ==============================================
@@ -290,3 +290,28 @@ class TestBatchedReads:
         for ids, requests in counts.values():
             # One ``…/get/`` per 100 ids (the advertiser's currency is asked at most once).
             assert math.ceil((ids + 1) / 100) <= requests <= math.ceil((ids + 1) / 100) + 1, counts
+
+    async def test_statuses_are_set_twenty_ids_a_request(self, emulator: EmulatedTikTok) -> None:
+        credentials = await emulator.connect()
+        counts = await batched_status_writes(
+            emulator.adapter, credentials, emulator.account, lambda: len(emulator.log.requests)
+        )
+        for ids, requests in counts.values():
+            assert requests == math.ceil(ids / 20), counts
+        assert all(
+            len(r.body[next(k for k in r.body if k.endswith("_ids"))]) <= 20
+            for r in emulator.log.requests
+            if r.path.endswith("status/update/") and r.body
+        )
+
+    async def test_a_refused_id_refuses_its_whole_request(self, emulator: EmulatedTikTok) -> None:
+        credentials = await emulator.connect()
+        listed = await emulator.adapter.list_entities(credentials, emulator.account)
+        ids = [e.platform_id for e in listed if e.level is EntityLevel.campaign and e.status is EntityStatus.active]
+        asked = dict.fromkeys([ids[0], "1799999999999999999", ids[1]], EntityStatus.paused)
+        with pytest.raises(PlatformRejected) as refusal:
+            await emulator.adapter.set_statuses(credentials, emulator.account, EntityLevel.campaign, asked)
+        assert refusal.value.detail
+        # TikTok checks every id before changing any: nothing was applied.
+        now = await emulator.adapter.read_entities(credentials, emulator.account, EntityLevel.campaign, ids[:2])
+        assert {e.status for e in now.values()} == {EntityStatus.active}

@@ -19,7 +19,7 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -40,7 +40,7 @@ from adpilot.platforms.google.entities import (
     last_id,
     numeric_id,
 )
-from adpilot.platforms.google.payloads import GoogleAdsRow, TokenResponse
+from adpilot.platforms.google.payloads import GoogleAdsError, GoogleAdsRow, TokenResponse
 from adpilot.platforms.google.publishing import publish
 from adpilot.platforms.http import PlatformHttp
 from adpilot.platforms.types import (
@@ -94,6 +94,8 @@ _ADS_QUERY = (
     "SELECT ad_group_ad.ad.id, ad_group_ad.ad.name, ad_group_ad.ad.type, ad_group_ad.status, ad_group.id, "
     "ad_group.status, campaign.id, campaign.status FROM ad_group_ad ORDER BY ad_group_ad.ad.id"
 )
+# The ``ad_group_ad`` resource names of ads (an update or removal names the ad in its ad group).
+_AD_NAMES_QUERY = "SELECT ad_group_ad.ad.id, ad_group_ad.status FROM ad_group_ad ORDER BY ad_group_ad.ad.id"
 # Google keeps 90 days of change_status and answers at most 10,000 rows a query (a full answer may have left changes
 # out). A span that starts a little later than 90 days ago keeps clear of the edge while the request travels.
 _CHANGES_KEPT = timedelta(days=90) - timedelta(minutes=5)
@@ -131,11 +133,26 @@ _MUTATE_SERVICE: dict[EntityLevel, str] = {
 _STATUS_TO_GOOGLE = {EntityStatus.active: "ENABLED", EntityStatus.paused: "PAUSED"}
 
 
+def _operation_index(error: GoogleAdsError) -> int | None:
+    """Which operation of a partly failed mutate ``error`` is about: ``operations[i]`` of its location."""
+    if error.location is None:
+        return None
+    return next(
+        (
+            element.index
+            for element in error.location.field_path_elements
+            if element.field_name == "operations" and element.index is not None
+        ),
+        None,
+    )
+
+
 class GoogleAdsAdapter:
     """Google Ads REST (``config.api_version``) as an ``AdPlatformAdapter``."""
 
     platform: ClassVar[Platform] = Platform.google
     supports_pkce: ClassVar[bool] = True
+    statuses_per_write: ClassVar[int] = _IN_CHUNK
 
     def __init__(self, config: GoogleAdsConfig, http: PlatformHttp, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._config = config
@@ -491,6 +508,65 @@ class GoogleAdsAdapter:
     ) -> PublishedIds:
         """One atomic ``googleAds:mutate`` with temporary ids (``google.publishing``)."""
         return await publish(self._client, self.list_entities, credentials, account, spec, already, resume=resume)
+
+    async def set_statuses(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        level: EntityLevel,
+        statuses: Mapping[str, EntityStatus],
+        *,
+        key: str | None = None,
+    ) -> dict[str, str]:
+        """One ``:mutate`` of the level's service with the operations ``set_status`` would send for each entity
+        (ads: their ``ad_group_ad`` resource names found first, with one search), and ``partialFailure``: the
+        valid operations apply, each failed one is answered with Google's message for it."""
+        if not statuses:
+            return {}
+        token = credentials.access_token
+        cid = customer_id(account.account_id)
+        service = _MUTATE_SERVICE[level]
+        wanted = {numeric_id(platform_id): (platform_id, status) for platform_id, status in statuses.items()}
+        refused: dict[str, str] = {}
+        if level is EntityLevel.ad:
+            names: dict[str, list[str]] = {ad_id: [] for ad_id in wanted}
+            for row in await self._rows_for(token, account, _AD_NAMES_QUERY, [(_ID_FIELD[level], set(wanted))]):
+                if row.ad_group_ad is not None and row.ad_group_ad.resource_name:
+                    ad_id = _field_id(row, _ID_FIELD[level])
+                    if ad_id in names:
+                        names[ad_id].append(row.ad_group_ad.resource_name)
+            for ad_id, found in names.items():
+                if not found:
+                    # What ``set_status`` says of an ad it cannot find.
+                    refused[wanted[ad_id][0]] = f"Google Ads ad {ad_id} not found"
+        else:
+            names = {entity_id: [f"customers/{cid}/{service}/{entity_id}"] for entity_id in wanted}
+        operations: list[dict[str, Any]] = []
+        owners: list[str] = []  # the platform id each operation is for
+        for entity_id, (platform_id, status) in wanted.items():
+            for name in names[entity_id]:
+                owners.append(platform_id)
+                if status is EntityStatus.removed:
+                    operations.append({"remove": name})
+                else:
+                    operations.append(
+                        {"update": {"resourceName": name, "status": _STATUS_TO_GOOGLE[status]}, "updateMask": "status"}
+                    )
+        if not operations:
+            return refused
+        response = await self._client.mutate(token, account, service, operations, partial_failure=True)
+        failure = response.partial_failure_error
+        if failure is None:
+            return refused
+        for error in failure.errors:
+            index = _operation_index(error)
+            if index is None or not 0 <= index < len(owners):
+                # Not told which operation failed: refused as a whole, the caller sends one by one.
+                raise PlatformRejected(error.message or failure.message)
+            refused.setdefault(owners[index], error.message or failure.message)
+        if not failure.errors:
+            raise PlatformRejected(failure.message or f"Google Ads {service}:mutate partly failed")
+        return refused
 
     async def _ad_resource_names(self, token: str, account: AdAccountRef, ad_id: str) -> list[str]:
         query = _gaql("ad_group_ad.ad.id, ad_group_ad.status", "ad_group_ad", where=f"ad_group_ad.ad.id = {ad_id}")

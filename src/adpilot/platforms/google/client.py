@@ -379,9 +379,16 @@ class GoogleAdsClient:
         return [row for batch in batches for row in batch.results]
 
     async def mutate(
-        self, access_token: str, account: AdAccountRef, service: str, operations: Sequence[Mapping[str, Any]]
+        self,
+        access_token: str,
+        account: AdAccountRef,
+        service: str,
+        operations: Sequence[Mapping[str, Any]],
+        *,
+        partial_failure: bool = False,
     ) -> MutateResponse:
-        """Apply ``operations`` atomically through ``customers/{cid}/{service}:mutate`` (``campaigns``...).
+        """Apply ``operations`` through ``customers/{cid}/{service}:mutate`` (``campaigns``...): atomically, or with
+        ``partial_failure`` the valid ones, the others answered in ``partialFailureError``.
 
         A rate limit is waited out and retried (Google applied nothing); a timeout or 5xx is raised at once, since the
         mutate may have been applied before the answer was lost: the caller reads the resource before sending again.
@@ -393,7 +400,7 @@ class GoogleAdsClient:
             limits=self.account_limits(cid),
             classify=classify,
             headers=self.headers(access_token, account.login_customer_id),
-            json={"operations": list(operations)},
+            json={"operations": list(operations), **({"partialFailure": True} if partial_failure else {})},
             retry_unavailable=False,
         )
         try:

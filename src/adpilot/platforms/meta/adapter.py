@@ -174,6 +174,7 @@ class MetaAdsAdapter:
 
     platform: ClassVar[Platform] = Platform.meta
     supports_pkce: ClassVar[bool] = False
+    statuses_per_write: ClassVar[int] = 1
 
     def __init__(
         self,
@@ -539,6 +540,25 @@ class MetaAdsAdapter:
         )
         obj = self._parse(AdObject, item)
         return _remote_entity(ref.level, obj, item, currency, {})
+
+    async def set_statuses(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        level: EntityLevel,
+        statuses: Mapping[str, EntityStatus],
+        *,
+        key: str | None = None,
+    ) -> dict[str, str]:
+        """One ``POST /{id}`` per entity, each refusal answered with Graph's message (the reference documents no
+        write of several objects that the emulator serves)."""
+        refused: dict[str, str] = {}
+        for platform_id, status in statuses.items():
+            try:
+                await self.set_status(credentials, EntityRef(account, level, platform_id), status, key=key)
+            except PlatformRejected as refusal:
+                refused[platform_id] = refusal.detail
+        return refused
 
     async def read_entities(
         self, credentials: Credentials, account: AdAccountRef, level: EntityLevel, platform_ids: Sequence[str]

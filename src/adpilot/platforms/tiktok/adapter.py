@@ -25,7 +25,7 @@ What is TikTok-specific and decided here:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -99,8 +99,9 @@ ATTRIBUTE_METRICS: dict[EntityLevel, tuple[str, ...]] = {
 
 ADVERTISER_FIELDS = ("advertiser_id", "name", "currency", "timezone", "display_timezone", "status")
 EVERY_STATUS = {"primary_status": "STATUS_ALL"}
-# The most ids a ``filtering`` id list of ``{level}/get/`` takes.
+# The most ids a ``filtering`` id list of ``{level}/get/`` takes, and ``{level}/status/update/``.
 _MAX_FILTER_IDS = 100
+_MAX_STATUS_UPDATE_IDS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ class TikTokAdsAdapter:
     platform: ClassVar[Platform] = Platform.tiktok
     # TikTok's advertiser authorization takes no PKCE challenge.
     supports_pkce: ClassVar[bool] = False
+    statuses_per_write: ClassVar[int] = _MAX_STATUS_UPDATE_IDS
 
     def __init__(
         self,
@@ -480,6 +482,39 @@ class TikTokAdsAdapter:
         await self._client.post(
             path, body, advertiser_id=ref.account.account_id, credentials=credentials, retry_unavailable=False
         )
+
+    async def set_statuses(
+        self,
+        credentials: Credentials,
+        account: AdAccountRef,
+        level: EntityLevel,
+        statuses: Mapping[str, EntityStatus],
+        *,
+        key: str | None = None,
+    ) -> dict[str, str]:
+        """``{level}/status/update/`` with up to 20 ids of the same status a request; ``request_id`` from ``key``
+        and the request's ids. TikTok validates every id before changing any and refuses the request whole, so a
+        refusal is raised (nothing refused is answered otherwise)."""
+        tiktok = LEVELS[level]
+        path = f"{tiktok.noun}/status/update/"
+        by_status: dict[EntityStatus, list[str]] = {}
+        for platform_id, status in statuses.items():
+            by_status.setdefault(status, []).append(platform_id)
+        for status, ids in by_status.items():
+            for start in range(0, len(ids), _MAX_STATUS_UPDATE_IDS):
+                chunk = ids[start : start + _MAX_STATUS_UPDATE_IDS]
+                body: dict[str, Any] = {
+                    "advertiser_id": account.account_id,
+                    tiktok.ids_field: chunk,
+                    "operation_status": OPERATION_STATUS[status],
+                }
+                if key is not None:
+                    body["request_id"] = request_id(path, f"{key}:{','.join(chunk)}")
+                # It may have been applied: the caller reads before sending again.
+                await self._client.post(
+                    path, body, advertiser_id=account.account_id, credentials=credentials, retry_unavailable=False
+                )
+        return {}
 
     async def publish_campaign(
         self,
