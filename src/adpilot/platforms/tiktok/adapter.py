@@ -29,11 +29,9 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
-
-from pydantic import BaseModel, ValidationError
 
 from adpilot.core.time import utcnow
 from adpilot.platforms.config import TikTokAdsConfig
@@ -46,6 +44,7 @@ from adpilot.platforms.tiktok.client import (
     TikTokClient,
     request_id,
 )
+from adpilot.platforms.tiktok.entities import entity_of, entity_of_item, parse
 from adpilot.platforms.tiktok.payloads import (
     AccessTokenData,
     Ad,
@@ -126,10 +125,6 @@ LEVELS: dict[EntityLevel, _Level] = {
     EntityLevel.ad: _Level("ad", "AUCTION_AD"),
 }
 OPERATION_STATUS = {EntityStatus.active: "ENABLE", EntityStatus.paused: "DISABLE", EntityStatus.removed: "DELETE"}
-DAILY_BUDGET_MODES = frozenset({"BUDGET_MODE_DAY", "BUDGET_MODE_DYNAMIC_DAILY_BUDGET"})
-LIFETIME_BUDGET_MODES = frozenset({"BUDGET_MODE_TOTAL"})
-
-_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class TikTokAdsAdapter:
@@ -171,7 +166,7 @@ class TikTokAdsAdapter:
             {"app_id": self._config.app_id, "secret": self._config.app_secret, "auth_code": code},
             credentials=None,
         )
-        return self._credentials(_parse(AccessTokenData, data, "the token answer"), previous=None)
+        return self._credentials(parse(AccessTokenData, data, "the token answer"), previous=None)
 
     async def refresh(self, credentials: Credentials) -> Credentials:
         """Long-term tokens do not expire: returned unchanged. Rotating tokens: a new access token and a new refresh
@@ -188,7 +183,7 @@ class TikTokAdsAdapter:
             },
             credentials=None,
         )
-        return self._credentials(_parse(AccessTokenData, data, "the refresh answer"), previous=credentials)
+        return self._credentials(parse(AccessTokenData, data, "the refresh answer"), previous=credentials)
 
     async def revoke(self, credentials: Credentials) -> None:
         """Withdraw the token at TikTok; a token TikTok already considers invalid or expired counts as withdrawn."""
@@ -237,7 +232,7 @@ class TikTokAdsAdapter:
             {"app_id": self._config.app_id, "secret": self._config.app_secret},
             credentials=credentials,
         )
-        authorized = [_parse(AuthorizedAdvertiser, item, "an advertiser") for item in _items(data)]
+        authorized = [parse(AuthorizedAdvertiser, item, "an advertiser") for item in _items(data)]
         names = {advertiser.advertiser_id: advertiser.advertiser_name for advertiser in authorized}
         ids = list(dict.fromkeys(advertiser.advertiser_id for advertiser in authorized))
         accounts: list[RemoteAdAccount] = []
@@ -253,7 +248,7 @@ class TikTokAdsAdapter:
             advertiser_id=ids[0] if len(ids) == 1 else None,
             credentials=credentials,
         )
-        return [_parse(AdvertiserInfo, item, "an advertiser") for item in _items(data)]
+        return [parse(AdvertiserInfo, item, "an advertiser") for item in _items(data)]
 
     async def _currency(self, credentials: Credentials, advertiser_id: str, known: str | None = None) -> str:
         """The advertiser's currency (asked once per adapter call unless the caller knows it: budgets and reports
@@ -281,19 +276,19 @@ class TikTokAdsAdapter:
         advertiser_id = account.account_id
         currency = await self._currency(credentials, advertiser_id, account.currency)
         campaigns = [
-            _parse(Campaign, item, "a campaign")
+            parse(Campaign, item, "a campaign")
             for item in await self._all_pages(credentials, "campaign/get/", advertiser_id)
         ]
         adgroups = [
-            _parse(AdGroup, item, "an ad group")
+            parse(AdGroup, item, "an ad group")
             for item in await self._all_pages(credentials, "adgroup/get/", advertiser_id)
         ]
-        ads = [_parse(Ad, item, "an ad") for item in await self._all_pages(credentials, "ad/get/", advertiser_id)]
+        ads = [parse(Ad, item, "an ad") for item in await self._all_pages(credentials, "ad/get/", advertiser_id)]
         objectives = {campaign.campaign_id: campaign.objective_type for campaign in campaigns}
         entities: list[RemoteEntity] = []
         for campaign in campaigns:
             entities.append(
-                _entity(
+                entity_of(
                     campaign,
                     EntityLevel.campaign,
                     campaign.campaign_id,
@@ -305,7 +300,7 @@ class TikTokAdsAdapter:
             )
         for adgroup in adgroups:
             entities.append(
-                _entity(
+                entity_of(
                     adgroup,
                     EntityLevel.ad_group,
                     adgroup.adgroup_id,
@@ -317,7 +312,7 @@ class TikTokAdsAdapter:
             )
         for ad in ads:
             entities.append(
-                _entity(
+                entity_of(
                     ad, EntityLevel.ad, ad.ad_id, ad.ad_name, ad.adgroup_id, objectives.get(ad.campaign_id), currency
                 )
             )
@@ -335,7 +330,7 @@ class TikTokAdsAdapter:
                 advertiser_id=advertiser_id,
                 credentials=credentials,
             )
-            listing = _parse(ListData, data, f"the {path} page")
+            listing = parse(ListData, data, f"the {path} page")
             for item in listing.items:
                 items.setdefault(str(item.get(id_field)), item)
             total_pages = listing.page_info.total_page if listing.page_info else 1
@@ -413,9 +408,9 @@ class TikTokAdsAdapter:
                 advertiser_id=advertiser_id,
                 credentials=credentials,
             )
-            listing = _parse(ListData, data, "the report page")
+            listing = parse(ListData, data, "the report page")
             for item in listing.items:
-                yield _metrics_row(_parse(ReportRow, item, "a report row"), level, tiktok, currency)
+                yield _metrics_row(parse(ReportRow, item, "a report row"), level, tiktok, currency)
             total_pages = listing.page_info.total_page if listing.page_info else 1
             if not listing.items or page >= total_pages:
                 return
@@ -455,9 +450,9 @@ class TikTokAdsAdapter:
                     platform_code=exc.platform_code,
                     request_id=exc.request_id,
                 ) from exc
-            listing = _parse(ListData, data, "the report page")
+            listing = parse(ListData, data, "the report page")
             for item in listing.items:
-                yield _hourly_row(_parse(ReportRow, item, "a report row"), currency)
+                yield _hourly_row(parse(ReportRow, item, "a report row"), currency)
             total_pages = listing.page_info.total_page if listing.page_info else 1
             if not listing.items or page >= total_pages:
                 return
@@ -555,7 +550,7 @@ class TikTokAdsAdapter:
         if ref.level is not EntityLevel.ad_group:
             raise PlatformRejected("TikTok bids are set on ad groups", field_errors={"bid": "ad groups only"})
         await self._check_currency(credentials, ref, bid, "bid")
-        group = _parse(AdGroup, await self._item(credentials, ref), "an ad group")
+        group = parse(AdGroup, await self._item(credentials, ref), "an ad group")
         await self._update(credentials, ref, {group.bid_field: major_units(bid)}, key)
 
     async def set_target_roas(
@@ -576,7 +571,7 @@ class TikTokAdsAdapter:
         takes with ``schedule_type`` SCHEDULE_START_END and a start: the ad group's own, else now."""
         if ref.level is not EntityLevel.ad_group:
             raise PlatformRejected("TikTok keeps end dates on ad groups", field_errors={"end_date": "ad groups only"})
-        group = _parse(AdGroup, await self._item(credentials, ref), "an ad group")
+        group = parse(AdGroup, await self._item(credentials, ref), "an ad group")
         start = group.schedule_start_time or utcnow().astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M:%S")
         fields = {
             "schedule_type": "SCHEDULE_START_END",
@@ -605,7 +600,7 @@ class TikTokAdsAdapter:
             advertiser_id=advertiser_id,
             credentials=credentials,
         )
-        for item in _parse(ListData, data, f"the {tiktok.noun}/get/ page").items:
+        for item in parse(ListData, data, f"the {tiktok.noun}/get/ page").items:
             if str(item.get(tiktok.id_field)) == ref.platform_id:
                 return item
         raise PlatformRejected(
@@ -630,10 +625,10 @@ class TikTokAdsAdapter:
                 advertiser_id=advertiser_id,
                 credentials=credentials,
             )
-            for item in _parse(ListData, data, f"the {tiktok.noun}/get/ page").items:
+            for item in parse(ListData, data, f"the {tiktok.noun}/get/ page").items:
                 platform_id = str(item.get(tiktok.id_field))
                 if platform_id in chunk:
-                    found[platform_id] = _read_entity(item, level, platform_id, currency)
+                    found[platform_id] = entity_of_item(item, level, platform_id, currency)
         return found
 
     async def _check_currency(self, credentials: Credentials, ref: EntityRef, money: Money, field: str) -> None:
@@ -658,16 +653,7 @@ class TikTokAdsAdapter:
 
 
 def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return _parse(ListData, data, "the list").items
-
-
-def _parse(model: type[_Model], value: Any, what: str) -> _Model:
-    """Vendor JSON into its model; a shape we cannot read is the platform's fault, reported without the payload."""
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
-        raise PlatformUnavailable(f"TikTok sent {what} in an unexpected shape (fields: {', '.join(fields)})") from None
+    return parse(ListData, data, "the list").items
 
 
 def _currency_of(info: AdvertiserInfo) -> str:
@@ -692,76 +678,6 @@ def _ad_account(info: AdvertiserInfo, authorized_name: str | None) -> RemoteAdAc
         active=status in ("", "STATUS_ENABLE"),
         platform_status=status,
     )
-
-
-def _status(item: Campaign | AdGroup | Ad) -> EntityStatus:
-    """The status a person set: deleted wins, then the on/off switch (``operation_status``), then the secondary
-    status for payloads without a switch (older captures)."""
-    operation = (item.operation_status or "").upper()
-    secondary = (item.secondary_status or "").upper()
-    primary = (item.primary_status or "").upper()
-    if operation == "DELETE" or secondary.endswith("_DELETE") or primary == "STATUS_DELETE":
-        return EntityStatus.removed
-    if operation == "ENABLE":
-        return EntityStatus.active
-    if operation in ("DISABLE", "FROZEN"):
-        return EntityStatus.paused
-    if secondary.endswith("_DISABLE") or primary == "STATUS_DISABLE":
-        return EntityStatus.paused
-    return EntityStatus.active
-
-
-def _entity(
-    item: Campaign | AdGroup | Ad,
-    level: EntityLevel,
-    platform_id: str,
-    name: str,
-    parent_id: str | None,
-    objective: str | None,
-    currency: str,
-) -> RemoteEntity:
-    daily: Money | None = None
-    lifetime: Money | None = None
-    if isinstance(item, Campaign | AdGroup) and item.budget is not None and item.budget > 0:
-        mode = (item.budget_mode or "").upper()
-        if mode in DAILY_BUDGET_MODES:
-            daily = Money(to_micros(item.budget), currency)
-        elif mode in LIFETIME_BUDGET_MODES:
-            lifetime = Money(to_micros(item.budget), currency)
-    return RemoteEntity(
-        level=level,
-        platform_id=platform_id,
-        name=name,
-        status=_status(item),
-        platform_status=item.secondary_status or item.primary_status or item.operation_status or "",
-        campaign_platform_id=item.campaign_id,
-        parent_platform_id=parent_id,
-        objective=objective,
-        daily_budget=daily,
-        lifetime_budget=lifetime,
-        **(_ad_group_settings(item, currency) if isinstance(item, AdGroup) else {}),
-        raw=item.model_dump(mode="json"),
-    )
-
-
-def _ad_group_settings(group: AdGroup, currency: str) -> dict[str, Any]:
-    """An ad group's bidding and schedule as ``RemoteEntity`` fields."""
-    price = getattr(group, group.bid_field)
-    scheduled = (group.schedule_type or "").upper() == "SCHEDULE_START_END"
-    return {
-        "bid_strategy": group.bid_type,
-        "bid": Money(to_micros(price), currency) if price is not None and price > 0 else None,
-        "start_date": _day(group.schedule_start_time),
-        "end_date": _day(group.schedule_end_time) if scheduled else None,
-    }
-
-
-def _day(moment: str | None) -> date | None:
-    """The day of TikTok's ``"YYYY-MM-DD HH:MM:SS"`` (already in the advertiser's time zone)."""
-    try:
-        return date.fromisoformat(moment[:10]) if moment else None
-    except ValueError:
-        return None
 
 
 def _every_status(tiktok: _Level) -> list[dict[str, str]]:
@@ -832,18 +748,3 @@ def _hourly_row(row: ReportRow, currency: str) -> HourlyMetricsRow:
         )
     except ValueError as exc:
         raise PlatformUnavailable(f"TikTok sent an unreadable hourly report row: {exc}") from None
-
-
-def _read_entity(item: dict[str, Any], level: EntityLevel, platform_id: str, currency: str) -> RemoteEntity:
-    """One item of ``{level}/get/`` as the entity it is."""
-    if level is EntityLevel.campaign:
-        campaign = _parse(Campaign, item, "a campaign")
-        name, parent, objective = campaign.campaign_name, None, campaign.objective_type
-        parsed: Campaign | AdGroup | Ad = campaign
-    elif level is EntityLevel.ad_group:
-        parsed = group = _parse(AdGroup, item, "an ad group")
-        name, parent, objective = group.adgroup_name, group.campaign_id, None
-    else:
-        parsed = ad = _parse(Ad, item, "an ad")
-        name, parent, objective = ad.ad_name, ad.adgroup_id, None
-    return _entity(parsed, level, platform_id, name, parent, objective, currency)
