@@ -4,15 +4,16 @@ dashboard; then the manager pauses it from the dashboard's campaign table and th
 
 Time passes on the sandbox's own clock (its control API), and the numbers arrive through the product's own metrics
 sync, started from the dashboard's "Sync now" as a person would. What the platforms say is read from the sandbox's
-own APIs. The dashboard part follows the Google campaign: the sandbox does not deliver the published Meta campaign
-(no insights for it, though it is active), so it has no row there to pause."""
+own APIs. Both campaigns get a row with spend on the dashboard; the pause follows the Google one."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,8 @@ from tests.browser.test_invitations import (
 )
 
 CAMPAIGN = f"Winter sale {uuid.uuid4().hex[:6]}"
+# Any numeric id stands for a Facebook Page in the sandbox.
+META_PAGE_ID = "104000000000001"
 
 
 async def invite(page: Page, email: str, role: str) -> None:
@@ -101,6 +104,22 @@ class Sandbox:
     async def campaign_spend(self, around: date) -> int:
         """The campaign's cost over the days around ``around`` (every account time zone's today), in micros."""
         since, until = around - timedelta(days=1), around + timedelta(days=3)
+        if self.platform is Platform.meta:
+            async with httpx.AsyncClient(base_url=self.base) as client:
+                response = await client.get(
+                    f"/v23.0/act_{self.account_id}/insights",
+                    params={
+                        "level": "campaign",
+                        "fields": "campaign_name,spend",
+                        "time_range": json.dumps({"since": str(since), "until": str(until)}),
+                        "time_increment": "1",
+                        "access_token": self.token,
+                        "limit": 500,
+                    },
+                )
+            assert response.status_code == 200, response.text
+            rows = [row for row in response.json()["data"] if row["campaign_name"] == CAMPAIGN]
+            return sum(int(Decimal(row["spend"]) * 1_000_000) for row in rows)
         rows = await self._gaql(
             "SELECT metrics.cost_micros FROM campaign "  # noqa: S608 (GAQL of this module's constants)
             f"WHERE campaign.name = '{CAMPAIGN}' AND segments.date BETWEEN '{since}' AND '{until}'"
@@ -172,6 +191,8 @@ async def test_draft_approve_publish_browse_accrue_and_pause_from_the_dashboard(
     await page.get_by_label("Primary text 1", exact=True).fill("Warm coats and boots for the cold months")
     await page.get_by_role("button", name="Add an image").click()
     await page.get_by_label("Image URL 1", exact=True).fill("https://example.com/winter.jpg")
+    # Meta publishes ads through a Facebook Page: without one the Meta ad is refused after its campaign exists.
+    await page.get_by_label("Facebook Page id", exact=True).fill(META_PAGE_ID)
     await page.get_by_role("button", name="Save version").click()
     await expect(page.get_by_text("Version 2: ready for review.")).to_be_visible()
     await page.get_by_role("button", name="Submit for review").click()
@@ -186,7 +207,8 @@ async def test_draft_approve_publish_browse_accrue_and_pause_from_the_dashboard(
     await expect(page.get_by_text("Approved: saving an edit sends it back to draft")).to_be_visible()
     await page.get_by_role("button", name="Publish", exact=True).click()
     await page.get_by_role("dialog").get_by_role("button", name="Publish now").click()
-    await expect(page.get_by_text("Published: it cannot be edited.", exact=False)).to_be_visible(
+    # Anchored: "Being published: it cannot be edited" is shown meanwhile, and a failed target would end there too.
+    await expect(page.get_by_text(re.compile(r"^Published: it cannot be edited\."))).to_be_visible(
         timeout=SYNC_TIMEOUT_MS
     )
 
@@ -221,14 +243,22 @@ async def test_draft_approve_publish_browse_accrue_and_pause_from_the_dashboard(
         # Enabled once the account's first (backfill) sync has finished.
         await page.get_by_role("button", name=f"Sync now: {account}", exact=True).click(timeout=SYNC_TIMEOUT_MS)
     campaigns = page.get_by_role("table", name=re.compile(r"^Campaigns"))
-    row = campaigns.get_by_role("row").filter(has=page.get_by_role("link", name=CAMPAIGN)).filter(has_text="Google Ads")
+    ours = campaigns.get_by_role("row").filter(has=page.get_by_role("link", name=CAMPAIGN))
+    row, meta_row = ours.filter(has_text="Google Ads"), ours.filter(has_text="Meta Ads")
     await expect(row).to_be_visible(timeout=SYNC_TIMEOUT_MS)
-    await expect(row.get_by_text("Active", exact=True)).to_be_visible()
+    await expect(meta_row).to_be_visible(timeout=SYNC_TIMEOUT_MS)
+    headers = [text.strip() for text in await campaigns.get_by_role("columnheader").all_text_contents()]
+    spend_column = next(index for index, text in enumerate(headers) if text.startswith("Spend"))
+    for campaign_row in (row, meta_row):
+        await expect(campaign_row.get_by_text("Active", exact=True)).to_be_visible()
+        # Some spend: a figure with a digit other than zero (not "—", not $0.00).
+        await expect(campaign_row.locator("th, td").nth(spend_column)).to_have_text(re.compile(r"[1-9]"))
     google = Sandbox(server_url, Platform.google, platform_ids[accounts["Google Ads"]])
     meta = Sandbox(server_url, Platform.meta, platform_ids[accounts["Meta Ads"]])
     assert await meta.campaign_status() == "ACTIVE"
     assert await google.campaign_status() == "ENABLED"
     assert await google.campaign_spend(today) > 0
+    assert await meta.campaign_spend(today) > 0
 
     # The manager pauses it from the dashboard; the change is verified by reading it back from the platform, and
     # the row says so.

@@ -32,6 +32,14 @@ def ad_key(group_index: int, ad_index: int) -> str:
     return f"g{group_index}.a{ad_index}"
 
 
+def ad_name(ad_index: int, ad: DraftAd) -> str:
+    """The name an ad is published under: its own, else the editor's label for it ("Ad 2" for the group's second ad).
+
+    The editor leaves an ad's name optional, but Meta refuses an ad without one (``name`` is required), which failed
+    the publication after its campaign and ad set had been created."""
+    return ad.name if ad.name.strip() else f"Ad {ad_index + 1}"
+
+
 def final_url(
     document: DraftDocument, draft_id: UUID, template: str, platform: Platform, group: DraftAdGroup, ad: DraftAd
 ) -> str | None:
@@ -54,7 +62,7 @@ def entity_names(document: DraftDocument) -> dict[str, tuple[EntityLevel, str]]:
     for g, group in enumerate(document.ad_groups):
         names[ad_group_key(g)] = (EntityLevel.ad_group, group.name)
         for a, ad in enumerate(group.ads):
-            names[ad_key(g, a)] = (EntityLevel.ad, ad.name)
+            names[ad_key(g, a)] = (EntityLevel.ad, ad_name(a, ad))
     return names
 
 
@@ -97,7 +105,7 @@ def campaign_spec(
         ads = tuple(
             AdSpec(
                 key=ad_key(g, a),
-                name=ad.name,
+                name=ad_name(a, ad),
                 headlines=tuple(ad.headlines),
                 descriptions=tuple(ad.descriptions),
                 primary_texts=tuple(ad.primary_texts),
