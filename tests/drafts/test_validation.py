@@ -104,3 +104,17 @@ def test_common_problems_point_at_their_fields() -> None:
         "ad_groups[0].name",
         "ad_groups[0].ads[0].final_url",
     } <= set(found)
+
+
+def test_targeting_a_platform_is_published_without_is_a_warning() -> None:
+    """The valid document targets FR/BE, French, ages 25-54: Google publishes none of it (criteria), Meta all but
+    the language, TikTok the locations only."""
+    document = DraftDocument.model_validate(valid_document(dict.fromkeys(Platform, ACCOUNT)))
+    warned = {(p.platform, p.path) for p in validate_document(document) if p.code == "not-published"}
+    assert all(p.severity is Severity.warning for p in validate_document(document) if p.code == "not-published")
+    google = {"targeting.locations", "targeting.languages", "targeting.age_min", "targeting.age_max"}
+    assert warned == {
+        *((Platform.google, path) for path in google),
+        (Platform.meta, "targeting.languages"),
+        *((Platform.tiktok, path) for path in google - {"targeting.locations"}),
+    }

@@ -243,9 +243,40 @@ def _platform(document: DraftDocument, platform: Platform, today: date | None) -
             "Google campaigns have no placements; they are ignored.",
             severity=Severity.warning,
         )
+    _unpublished_targeting(found, document, platform)
     if today is not None and document.schedule.start_date and document.schedule.start_date < today:
         found.add("schedule.start_date", "in-the-past", "The start date has passed.", severity=Severity.warning)
     return found.problems
+
+
+# The targeting each platform's publishing sends (platforms/*/publishing.py); placements are checked above. Google's
+# locations, languages, ages and genders are criteria, which the Google Ads reference adpilot publishes by does not
+# document; Meta's languages and TikTok's ages, genders and languages are not sent either.
+_PUBLISHED_TARGETING = {
+    Platform.google: frozenset[str](),
+    Platform.meta: frozenset({"locations", "age_min", "age_max", "genders"}),
+    Platform.tiktok: frozenset({"locations"}),
+}
+
+
+def _unpublished_targeting(found: _Collector, document: DraftDocument, platform: Platform) -> None:
+    """A warning per chosen targeting field the platform's campaign is published without: the person learns it
+    before review rather than in the platform's own tool."""
+    targeting = document.targeting
+    chosen = {
+        "locations": bool(targeting.locations),
+        "languages": bool(targeting.languages),
+        "age_min": targeting.age_min is not None,
+        "age_max": targeting.age_max is not None,
+        "genders": bool(targeting.genders),
+    }
+    for name in (name for name, set_ in chosen.items() if set_ and name not in _PUBLISHED_TARGETING[platform]):
+        found.add(
+            f"targeting.{name}",
+            "not-published",
+            "The campaign is published without this targeting here: set it in the platform's own tool afterwards.",
+            severity=Severity.warning,
+        )
 
 
 def validate_document(document: DraftDocument, *, today: date | None = None) -> list[DraftProblem]:
