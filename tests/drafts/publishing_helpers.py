@@ -31,7 +31,8 @@ async def accounts(
 async def approved_draft(
     client: httpx.AsyncClient, world: OrgWorld, targets: dict[Platform, tuple[str, str]], **changes: Any
 ) -> str:
-    """A draft for ``targets`` (two ad groups, three ads), submitted by a member and approved by a manager."""
+    """A draft for ``targets`` (two ad groups, three ads), submitted by a member and approved by a manager;
+    ``overrides`` replaces the platform overrides (a Meta Page and a TikTok identity by default)."""
     document = valid_document(
         {platform: account for platform, (account, _) in targets.items()},
         name=changes.pop("name", "Spring sale"),
@@ -40,10 +41,13 @@ async def approved_draft(
             {"name": "Bouquets", "ads": [valid_ad(name="Roses"), valid_ad(name="Tulips")]},
             {"name": "Plants", "ads": [valid_ad(name="Ferns", final_url="https://flowers.example.com/ferns?ref=1")]},
         ],
-        platform_overrides={
-            "meta": {"special_ad_categories": [], "page_id": "104000000000001"},
-            "tiktok": {"identity_id": "7000000000000000001", "display_name": "Flowers"},
-        },
+        platform_overrides=changes.pop(
+            "overrides",
+            {
+                "meta": {"special_ad_categories": [], "page_id": "104000000000001"},
+                "tiktok": {"identity_id": "7000000000000000001", "display_name": "Flowers"},
+            },
+        ),
         **changes,
     )
     drafts = org_url(world, "/drafts")

@@ -5,6 +5,7 @@ created."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from adpilot.db import Database
 from adpilot.platforms.types import EntityLevel, EntityStatus, Platform
@@ -115,3 +116,29 @@ async def test_discard_removes_what_a_failed_publication_created(
     assert campaign.status is EntityStatus.removed
     again = await client.post(org_url(world, f"/drafts/{draft_id}/publication/discard"), headers=world.manager.headers)
     assert again.status_code == 409 and again.json()["code"] == "publication-nothing-to-discard"
+
+
+@pytest.mark.parametrize(
+    ("platform", "field"),
+    [(Platform.meta, "platform_overrides.meta.page_id"), (Platform.tiktok, "platform_overrides.tiktok.identity_id")],
+)
+async def test_a_target_without_its_page_or_identity_fails_before_creating_anything(
+    client: httpx.AsyncClient,
+    world: OrgWorld,
+    database: Database,
+    sandbox_platforms: SandboxServer,
+    platform: Platform,
+    field: str,
+) -> None:
+    targets = await accounts(client, world, database, [platform])
+    draft_id = await approved_draft(client, world, targets, overrides={"meta": {}, "tiktok": {}})
+    draft = await client.get(org_url(world, f"/drafts/{draft_id}"), headers=world.viewer.headers)
+    assert [p["severity"] for p in draft.json()["problems"] if p["path"] == field] == ["warning"]
+    await client.post(org_url(world, f"/drafts/{draft_id}/publish"), headers=world.manager.headers)
+    await run_jobs(database)
+
+    [target] = (await publication(client, world, draft_id))["targets"]
+    assert target["status"] == "failed" and target["created"] == 0, target
+    assert field.rsplit(".", 1)[-1] in (target["error"] or ""), target
+    _, account_id = targets[platform]
+    assert emulated(sandbox_platforms, platform, account_id, EntityLevel.campaign, "Spring sale") == []

@@ -244,6 +244,7 @@ def _platform(document: DraftDocument, platform: Platform, today: date | None) -
             severity=Severity.warning,
         )
     _unpublished_targeting(found, document, platform)
+    _publishing_identity(found, document, platform)
     if today is not None and document.schedule.start_date and document.schedule.start_date < today:
         found.add("schedule.start_date", "in-the-past", "The start date has passed.", severity=Severity.warning)
     return found.problems
@@ -275,6 +276,27 @@ def _unpublished_targeting(found: _Collector, document: DraftDocument, platform:
             f"targeting.{name}",
             "not-published",
             "The campaign is published without this targeting here: set it in the platform's own tool afterwards.",
+            severity=Severity.warning,
+        )
+
+
+def _publishing_identity(found: _Collector, document: DraftDocument, platform: Platform) -> None:
+    """Meta ads are published by a Facebook Page, TikTok ads under an identity: without one, publishing that target
+    fails before creating anything. A warning, not an error: a CSV import has no column for them, and the draft is
+    reviewed on its content; the editor shows it at the field."""
+    overrides = document.platform_overrides
+    if platform is Platform.meta and not (overrides.meta and overrides.meta.page_id):
+        found.add(
+            "platform_overrides.meta.page_id",
+            "required-to-publish",
+            "Meta ads are published by a Facebook Page: set its id before publishing.",
+            severity=Severity.warning,
+        )
+    if platform is Platform.tiktok and not (overrides.tiktok and overrides.tiktok.identity_id):
+        found.add(
+            "platform_overrides.tiktok.identity_id",
+            "required-to-publish",
+            "TikTok ads are published under an identity: set its id before publishing.",
             severity=Severity.warning,
         )
 

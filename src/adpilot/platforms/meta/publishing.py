@@ -121,13 +121,19 @@ def ad_set_form(spec: CampaignSpec, group: AdGroupSpec, campaign_id: str) -> dic
     return form
 
 
-def ad_form(spec: CampaignSpec, ad: AdSpec, ad_set_id: str) -> dict[str, str]:
-    page_id = spec.options.get("page_id")
-    if not page_id:
+def page_id(spec: CampaignSpec) -> str:
+    """The Facebook Page the ads are published by (refused before anything is created when the draft has none)."""
+    page = spec.options.get("page_id")
+    if not page:
         raise PlatformRejected(
             "Meta ads are published by a Facebook Page: set the draft's Meta page_id",
             field_errors={"platform_overrides.meta.page_id": "required to publish on Meta"},
         )
+    return str(page)
+
+
+def ad_form(spec: CampaignSpec, ad: AdSpec, ad_set_id: str) -> dict[str, str]:
+    page = page_id(spec)
     link_data: dict[str, Any] = {"link": ad.final_url or ""}
     if ad.primary_texts:
         link_data["message"] = ad.primary_texts[0]
@@ -139,7 +145,7 @@ def ad_form(spec: CampaignSpec, ad: AdSpec, ad_set_id: str) -> dict[str, str]:
         link_data["picture"] = ad.image_urls[0]
     if ad.call_to_action:
         link_data["call_to_action"] = {"type": ad.call_to_action, "value": {"link": ad.final_url or ""}}
-    creative = {"name": ad.name, "object_story_spec": {"page_id": str(page_id), "link_data": link_data}}
+    creative = {"name": ad.name, "object_story_spec": {"page_id": page, "link_data": link_data}}
     return {
         "name": ad.name,
         "adset_id": ad_set_id,
@@ -158,6 +164,8 @@ async def publish(
     *,
     resume: bool,
 ) -> PublishedIds:
+    if any(group.ads for group in spec.ad_groups):
+        page_id(spec)  # a campaign and ad sets without their ads are not left behind for a missing Page
     if resume:
         adopt_existing(await list_entities(credentials, account), spec, already)
     act = _act(account)

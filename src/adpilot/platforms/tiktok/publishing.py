@@ -102,19 +102,25 @@ def ad_group_body(advertiser_id: str, spec: CampaignSpec, group: AdGroupSpec, ca
     return body
 
 
-def creative(spec: CampaignSpec, ad: AdSpec) -> dict[str, Any]:
-    options = spec.options
-    identity = options.get("identity_id")
+def identity_id(spec: CampaignSpec) -> str:
+    """The identity the ads are published under (refused before anything is created when the draft has none)."""
+    identity = spec.options.get("identity_id")
     if not identity:
         raise PlatformRejected(
             "TikTok ads are published under an identity: set the draft's TikTok identity_id",
             field_errors={"platform_overrides.tiktok.identity_id": "required to publish on TikTok"},
         )
+    return str(identity)
+
+
+def creative(spec: CampaignSpec, ad: AdSpec) -> dict[str, Any]:
+    options = spec.options
+    identity = identity_id(spec)
     body: dict[str, Any] = {
         "ad_name": ad.name,
         "ad_text": (ad.primary_texts or ad.descriptions or ad.headlines or ("",))[0],
         "identity_type": "CUSTOMIZED_USER",
-        "identity_id": str(identity),
+        "identity_id": identity,
         "display_name": str(options.get("display_name") or spec.name)[:40],
         "operation_status": _OPERATION.get(spec.status, "DISABLE"),
     }
@@ -140,6 +146,8 @@ async def publish(
     resume: bool,
 ) -> PublishedIds:
     advertiser_id = account.account_id
+    if any(group.ads for group in spec.ad_groups):
+        identity_id(spec)  # a campaign and ad groups without their ads are not left behind for a missing identity
     if resume:
         adopt_existing(await list_entities(credentials, account), spec, already)
 
