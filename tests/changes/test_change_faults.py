@@ -315,13 +315,14 @@ async def test_a_group_whose_applied_write_lost_its_answer_applies_each_change_e
     attempts = []
     for entity, asked in zip(entities, response.json()["items"], strict=True):
         done = await change(client, world, asked["id"])
-        # The lost answer failed the group's first run; the second read first and sent only what was missing. The
-        # writes go a few at a time, so which changes the first run recorded before the timeout depends on timing.
+        # The lost answer is found applied by the read back of the same run, or fails that run and the next one
+        # reads first and sends only what is missing: which, and which changes the first run recorded, depends on
+        # timing (the writes go a few at a time). Either way each entity is written once.
         assert (done["status"], done["value_before"]) == ("verified", "active"), done
         attempts.append(done["attempts"])
         assert truth.writes(platform, entity["platform_id"]) - writes_before[entity["platform_id"]] == 1, entity
         sim = truth.entity(platform, entity["platform_id"])
         assert sim is not None and sim.status == "paused"
-    assert set(attempts) <= {1, 2} and 2 in attempts, attempts
+    assert set(attempts) <= {1, 2}, attempts
     applied = [entry for entry in await audit_entries(client, world) if entry["action"] == "change.applied"]
     assert sorted(entry["target_id"] for entry in applied) == sorted(c["id"] for c in response.json()["items"])
