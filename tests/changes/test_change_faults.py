@@ -137,8 +137,7 @@ def write_requests(platform: Platform, picked: list[tuple[dict[str, Any], KindCa
 
 def plan_write_faults(server: SandboxServer, platform: Platform, account_id: str, requests: int, seed: int) -> None:
     """Plan the account's next ``requests`` write requests: a seeded ~FAULT_RATE of them faulted, every kind at
-    least once, the first one always (a group sends its status writes of several entities first); the requests
-    after them, retries included, pass."""
+    least once, the first one always; the requests after them, retries included, pass."""
     rng = random.Random(seed)
     faulted = [0, *sorted(rng.sample(range(1, requests), max(len(WRITE_FAULTS), round(requests * FAULT_RATE)) - 1))]
     kinds = [*WRITE_FAULTS, *(rng.choice(WRITE_FAULTS) for _ in range(len(faulted) - len(WRITE_FAULTS)))]
@@ -190,10 +189,11 @@ async def test_faulted_writes_end_with_every_change_applied_exactly_once_and_ver
 
     assert short_timeout.state.faults.pending(platform) == [], "every planned write request was made"
     if platform in STATUS_WRITES:
-        # The faulted first request was a status write of several entities.
+        # Status writes of several entities were among the faulted account's writes. (Which write reaches the
+        # platform first is not fixed: a level's single writes may go before another level's status writes.)
         writes = [path for p, method, path in short_timeout.state.request_log if p is platform and method == "POST"]
-        first = next(path for path in writes if WRITE_PATH[platform] in path)
-        assert first.endswith(STATUS_WRITES[platform]), first
+        ours = [path for path in writes if WRITE_PATH[platform] in path]
+        assert any(path.endswith(STATUS_WRITES[platform]) for path in ours), ours
     for (entity, case), asked in zip(picked, requested, strict=True):
         done = await change(client, world, asked["id"])
         assert done["status"] == "verified", done
